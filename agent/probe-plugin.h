@@ -1,0 +1,177 @@
+/*
+ * probe-plugin.h: the whole contract between probe-agent and its plugins.
+ *
+ * A plugin is a shared object that exports exactly one symbol,
+ * `probe_plugin_entry`, a `struct probe_plugin` describing itself, the
+ * settings it accepts and its entry points. The agent dlopen()s it in a
+ * child process for every run, so a plugin may crash, hang or leak without
+ * harming the agent: the agent turns any such end into one `unknown` line.
+ *
+ * A plugin never prints results. It hands them to the agent through the
+ * functions of `struct probe_host`, which the agent passes to every entry
+ * point; the agent stamps time, host, labels and duration, validates and
+ * writes the line. This header is installed; third-party plugins need
+ * nothing else (see contrib/example-plugin/).
+ *
+ * Compatibility: PROBE_PLUGIN_ABI changes whenever a struct below changes
+ * layout or meaning. The agent refuses a plugin built for another ABI.
+ */
+#ifndef PROBE_PLUGIN_H
+#define PROBE_PLUGIN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PROBE_PLUGIN_ABI 1
+
+/* The symbol every plugin exports. */
+#define PROBE_PLUGIN_SYMBOL "probe_plugin_entry"
+
+/* Result status, ordered as Nagios plugins number them. The exit status of
+ * a run is the worst result, where critical > unknown > warning > ok. */
+typedef enum probe_status {
+  PROBE_OK = 0,
+  PROBE_WARNING = 1,
+  PROBE_CRITICAL = 2,
+  PROBE_UNKNOWN = 3
+} probe_status;
+
+/* The kinds of setting the agent validates before any plugin runs. */
+typedef enum probe_setting_type {
+  PROBE_SET_STRING,   /* JSON string */
+  PROBE_SET_INT,      /* JSON integer */
+  PROBE_SET_NUMBER,   /* any JSON number */
+  PROBE_SET_BOOL,     /* true / false */
+  PROBE_SET_DURATION, /* seconds as a number, or "90s", "30m", "24h", "7d" */
+  PROBE_SET_LIST,     /* JSON array (elements checked by the plugin) */
+  PROBE_SET_OBJECT,   /* JSON object (members checked by the plugin) */
+  PROBE_SET_ANY       /* any JSON value */
+} probe_setting_type;
+
+/* Flags of a setting. */
+#define PROBE_SETTING_REQUIRED 0x1u /* a run without it is misconfigured */
+#define PROBE_SETTING_SECRET 0x2u   /* never echoed, not even in errors */
+
+/* One accepted setting. A plugin's table ends with an entry whose key is
+ * NULL. `interval`, `timeout` and `enabled` are the agent's own and are
+ * accepted for every plugin without being listed. */
+typedef struct probe_setting {
+  const char *key;
+  probe_setting_type type;
+  const char *default_json; /* default as JSON text, or NULL for none */
+  unsigned flags;
+  const char *help; /* one line, for --help-plugin and the man page */
+} probe_setting;
+
+typedef struct probe_ctx probe_ctx;       /* one run of one plugin */
+typedef struct probe_result probe_result; /* one result line being built */
+
+/* Severity of a log message (standard error of the agent, never the
+ * result stream). */
+typedef enum probe_log_level {
+  PROBE_LOG_ERROR,
+  PROBE_LOG_WARNING,
+  PROBE_LOG_INFO,
+  PROBE_LOG_DEBUG
+} probe_log_level;
+
+#if defined(__GNUC__)
+#define PROBE_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define PROBE_PRINTF(a, b)
+#endif
+
+/*
+ * What the agent offers a plugin. Every function is safe to call from the
+ * plugin's entry points; none of them is thread-safe unless it says so.
+ *
+ * Settings: `key` is a key of the plugin's own section, or
+ * "<plugin>.<key>" to read another plugin's setting (e.g. the secrets
+ * plugin reads "anchor.expected_sender"). Defaults from the settings table
+ * are already applied. The returned pointers live until the run ends.
+ */
+typedef struct probe_host {
+  unsigned abi_version; /* PROBE_PLUGIN_ABI of the agent */
+
+  /* Settings. Each returns 0 when the value is set and has that type,
+   * -1 otherwise (and leaves *out alone). */
+  int (*conf_string)(probe_ctx *ctx, const char *key, const char **out);
+  int (*conf_int)(probe_ctx *ctx, const char *key, long long *out);
+  int (*conf_number)(probe_ctx *ctx, const char *key, double *out);
+  int (*conf_bool)(probe_ctx *ctx, const char *key, int *out);
+  /* A duration in seconds (numbers and "30m"-like strings). */
+  int (*conf_duration)(probe_ctx *ctx, const char *key, double *out);
+  /* Any value as compact JSON text (arrays and objects). */
+  int (*conf_json)(probe_ctx *ctx, const char *key, const char **out);
+
+  /* Where this plugin may keep state between runs: an existing directory
+   * private to the plugin (<state_dir>/<plugin>), or NULL if none could be
+   * made. Write files there atomically (temp file + rename). */
+  const char *(*state_dir)(probe_ctx *ctx);
+
+  /* Seconds left before the agent kills this run; plugins size their own
+   * network timeouts with it. */
+  double (*time_left)(probe_ctx *ctx);
+
+  /* Standard error, prefixed with the plugin's name. Never pass secrets. */
+  void (*log)(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
+      PROBE_PRINTF(3, 4);
+
+  /* Results. begin() starts a line for `check` (e.g. "ledger.chain") on
+   * `target` (a path, host:port or URL; URLs are redacted by the agent).
+   * The status defaults to unknown until set. emit() hands the line to the
+   * agent and frees it; discard() frees it unsent. */
+  probe_result *(*result_begin)(probe_ctx *ctx, const char *check,
+                                const char *target);
+  void (*result_status)(probe_result *r, probe_status status,
+                        const char *summary_fmt, ...) PROBE_PRINTF(3, 4);
+  /* Metrics are numbers with stable names, units in the name. */
+  void (*result_metric)(probe_result *r, const char *name, double value);
+  void (*result_detail_string)(probe_result *r, const char *key,
+                               const char *value);
+  void (*result_detail_number)(probe_result *r, const char *key,
+                               double value);
+  void (*result_detail_bool)(probe_result *r, const char *key, int value);
+  /* `json` must be one valid JSON value; an invalid one is dropped. */
+  void (*result_detail_json)(probe_result *r, const char *key,
+                             const char *json);
+  /* Overrides the measured duration of the line (milliseconds). */
+  void (*result_duration)(probe_result *r, double ms);
+  /* Returns 0 when the agent accepted the line. */
+  int (*result_emit)(probe_result *r);
+  void (*result_discard)(probe_result *r);
+} probe_host;
+
+/*
+ * The plugin's description and entry points. init and fini are optional
+ * (NULL); run is required. Each entry point returns 0 on success; a
+ * non-zero return from init or run without any emitted line makes the
+ * agent write an `unknown` line saying so.
+ */
+typedef struct probe_plugin {
+  unsigned abi_version; /* PROBE_PLUGIN_ABI when built */
+  const char *name;     /* [a-z0-9_-]+, the configuration section */
+  const char *version;
+  const char *description; /* one line */
+  const probe_setting *settings;
+  int (*init)(probe_ctx *ctx, const probe_host *host);
+  int (*run)(probe_ctx *ctx, const probe_host *host);
+  void (*fini)(probe_ctx *ctx, const probe_host *host);
+} probe_plugin;
+
+/* Use as: PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {..}; */
+#if defined(__GNUC__)
+#define PROBE_PLUGIN_EXPORT __attribute__((visibility("default")))
+#else
+#define PROBE_PLUGIN_EXPORT
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROBE_PLUGIN_H */

@@ -1,0 +1,56 @@
+# tests/lib/env.sh: sourced by every integration test script.
+#
+# contrib/test.sh starts the real servers (tests/lib/servers.sh) and exports
+# where they are:
+#   PROBE_TEST_PG       libpq conninfo of a throwaway cluster (superuser);
+#                       tests create their own database with pg_newdb
+#   PROBE_TEST_ETH_RPC  JSON-RPC URL of a local ganache node (chain id 1337)
+# A test that needs a server that is not there skips (exit 77), except under
+# CI=true, where a missing server is a hard failure (exit 99).
+set -eu
+
+: "${top_srcdir:?run through make check}"
+: "${top_builddir:?run through make check}"
+: "${PROBE_AGENT:=$top_builddir/probe-agent}"
+
+TEST_NAME=$(basename "$0" .sh)
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/probe-test-$TEST_NAME.XXXXXX")
+trap 'rm -rf "$TEST_TMP"' EXIT
+
+# fail MESSAGE: ends the test as failed.
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
+
+# missing_server WHAT: skip, or hard error in CI.
+missing_server() {
+  if [ "${CI:-}" = true ]; then
+    echo "ERROR: $TEST_NAME: $1 is not running, and CI=true forbids skipping" >&2
+    exit 99
+  fi
+  echo "SKIP: $TEST_NAME: $1 is not running (start it with contrib/test.sh)" >&2
+  exit 77
+}
+
+need_pg() { [ -n "${PROBE_TEST_PG:-}" ] || missing_server "PostgreSQL"; }
+need_eth() { [ -n "${PROBE_TEST_ETH_RPC:-}" ] || missing_server "the Ethereum node (ganache)"; }
+
+# pg_newdb: creates a fresh database and prints its conninfo.
+pg_newdb() {
+  local db="t_${TEST_NAME//[^a-zA-Z0-9]/_}_$$_$RANDOM"
+  psql "$PROBE_TEST_PG" -qAtX -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$db\"" >/dev/null
+  echo "$PROBE_TEST_PG dbname=$db"
+}
+
+# agent ARGS...: runs the built agent with the built plugins; a test state
+# directory of its own unless the test sets one.
+agent() {
+  "$PROBE_AGENT" --plugin-dir "${PROBE_AGENT_PLUGIN_DIR}" \
+    --state-dir "${TEST_STATE_DIR:-$TEST_TMP/state}" "$@"
+}
+
+# jq_assert FILE FILTER [MESSAGE]: FILTER must be true for the JSON in FILE.
+jq_assert() {
+  jq -e "$2" "$1" >/dev/null || {
+    echo "--- $1:" >&2; cat "$1" >&2
+    fail "${3:-assertion $2 does not hold}"
+  }
+}
