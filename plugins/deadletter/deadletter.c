@@ -49,14 +49,15 @@ static const probe_setting settings[] = {
      "RFC 6901 pointer to the status's connected flag"},
     {"backlog_pointer", PROBE_SET_STRING, "\"/backlog\"", 0,
      "RFC 6901 pointer to the status's backlog"},
-    {"token_file", PROBE_SET_STRING, NULL, 0, "file holding the API token"},
+    {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE, "file holding the API token"},
     {"auth_header", PROBE_SET_STRING, "\"Authorization\"", 0, "header that carries the token"},
     {"auth_scheme", PROBE_SET_STRING, "\"Bearer\"", 0,
      "word before the token in that header (\"\" for the bare token)"},
     {"max_response_bytes", PROBE_SET_INT, "16777216", 0, "largest response body accepted"},
     {"conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_SECRET,
      "libpq conninfo or URI of the relay's store"},
-    {"password_file", PROBE_SET_STRING, NULL, 0, "file holding the store's password"},
+    {"password_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
+     "file holding the store's password"},
     {"table", PROBE_SET_STRING, NULL, 0, "the store's dead-letter table ([schema.]name)"},
     {"created_column", PROBE_SET_STRING, "\"created_at\"", 0,
      "when a dead letter arrived (for the rate)"},
@@ -527,7 +528,39 @@ out:
   return rc;
 }
 
+/* Checks the settings' meaning without touching the network. */
+static int dl_check_config(probe_ctx *ctx, const probe_host *host)
+{
+  int bad = 0;
+  const char *url = opt(ctx, host, "url"), *ci = opt(ctx, host, "conninfo");
+  if(!url && !ci) {
+    host->config_error(ctx, NULL, "set 'url' (the relay's API) or 'conninfo' and 'table' (its store)");
+    bad = 1;
+  }
+  if(url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+    host->config_error(ctx, "url", "must be an http:// or https:// URL");
+    bad = 1;
+  }
+  if(ci && !opt(ctx, host, "table")) {
+    host->config_error(ctx, "table", "'conninfo' needs the dead-letter table");
+    bad = 1;
+  }
+  if(ci && !ppg_looks_like_conninfo(ci)) {
+    host->config_error(ctx, "conninfo", "is not a libpq conninfo or postgresql:// URI");
+    bad = 1;
+  }
+  const char *ptrs[] = {"count_pointer", "connected_pointer", "backlog_pointer"};
+  for(size_t i = 0; i < 3; i++) {
+    const char *p = NULL;
+    if(host->conf_string(ctx, ptrs[i], &p) == 0 && p && !pjsonptr_valid(p)) {
+      host->config_error(ctx, ptrs[i], "is not an RFC 6901 JSON pointer (\"\" or /a/b, ~0 ~1 escapes)");
+      bad = 1;
+    }
+  }
+  return bad;
+}
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "deadletter", PACKAGE_VERSION,
     "the relay's dead letters (API or store), their arrival rate and the relay's connection",
-    settings, NULL, dl_run, NULL};
+    settings, NULL, dl_run, NULL, dl_check_config};

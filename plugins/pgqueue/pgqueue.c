@@ -36,7 +36,8 @@
 static const probe_setting settings[] = {
     {"conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED | PROBE_SETTING_SECRET,
      "libpq conninfo or postgresql:// URI of the queue's database"},
-    {"password_file", PROBE_SET_STRING, NULL, 0, "file holding the database password"},
+    {"password_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
+     "file holding the database password"},
     {"preset", PROBE_SET_STRING, "\"generic\"", 0,
      "generic, pgmq, pg-boss, graphile-worker, river, oban, que, solid-queue, procrastinate"},
     {"schema", PROBE_SET_STRING, NULL, 0, "schema of the queue tables (default: the library's)"},
@@ -596,7 +597,48 @@ out:
   return rc;
 }
 
+/* Checks the settings' meaning without connecting (--check-config). */
+static int pgq_check_config(probe_ctx *ctx, const probe_host *host)
+{
+  int bad = 0;
+  const char *preset = opt(ctx, host, "preset");
+  if(!preset)
+    preset = "generic";
+  if(!pgq_preset_known(preset)) {
+    host->config_error(ctx, "preset",
+                       "unknown preset '%s' (generic, pgmq, pg-boss, graphile-worker, river, "
+                       "oban, que, solid-queue, procrastinate)", preset);
+    bad = 1;
+  }
+  if(strcmp(preset, "generic") == 0 && !opt(ctx, host, "table")) {
+    host->config_error(ctx, "table", "preset generic needs the queue table");
+    bad = 1;
+  }
+  if(strcmp(preset, "pgmq") == 0 && !opt(ctx, host, "queue")) {
+    host->config_error(ctx, "queue", "preset pgmq needs the pgmq queue name");
+    bad = 1;
+  }
+  const char *keys[] = {"pending_values", "running_values", "failed_values", "done_values"};
+  for(size_t i = 0; i < 4; i++) {
+    const char *js = NULL;
+    if(host->conf_json(ctx, keys[i], &js) == 0 && js) {
+      char *a = list_to_pgarray(js);
+      if(!a) {
+        host->config_error(ctx, keys[i], "must be a list of strings");
+        bad = 1;
+      }
+      free(a);
+    }
+  }
+  const char *ci = opt(ctx, host, "conninfo");
+  if(ci && !ppg_looks_like_conninfo(ci)) {
+    host->config_error(ctx, "conninfo", "is not a libpq conninfo or postgresql:// URI");
+    bad = 1;
+  }
+  return bad;
+}
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "pgqueue", PACKAGE_VERSION,
     "job queues in PostgreSQL: depth, failures, stalls (generic and 8 queue libraries)",
-    settings, NULL, pgq_run, NULL};
+    settings, NULL, pgq_run, NULL, pgq_check_config};
