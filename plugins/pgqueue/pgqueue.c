@@ -75,7 +75,8 @@ typedef struct qstate {
   double last_done;  /* newest run that saw a completion (0: none) */
   int have_counts;
   double live, max_id, poison;
-  double (*hist)[3]; /* [t, completions, failures] */
+  double (*hist)[5]; /* [t, completions, failures seen by timestamp since the
+                        previous run, completions, failures derived] */
   size_t nhist;
 } qstate;
 
@@ -189,10 +190,10 @@ static void state_load(const char *dir, const char *name, qstate *st)
     {
       if(st->nhist >= (size_t)n)
         break;
-      if(cJSON_GetArraySize(e) != 3)
+      if(cJSON_GetArraySize(e) != 5)
         continue;
       int ok = 1;
-      for(int k = 0; k < 3; k++) {
+      for(int k = 0; k < 5; k++) {
         const cJSON *x = cJSON_GetArrayItem(e, k);
         if(!cJSON_IsNumber(x))
           ok = 0;
@@ -233,8 +234,7 @@ static void state_save(probe_ctx *ctx, const probe_host *host, const char *dir,
     cJSON_AddNumberToObject(j, "poison", st->poison);
   }
   for(size_t i = 0; i < st->nhist; i++) {
-    double v[3] = {st->hist[i][0], st->hist[i][1], st->hist[i][2]};
-    cJSON_AddItemToArray(h, cJSON_CreateDoubleArray(v, 3));
+    cJSON_AddItemToArray(h, cJSON_CreateDoubleArray(st->hist[i], 5));
   }
   cJSON_AddItemToObject(j, "hist", h);
   char *txt = cJSON_PrintUnformatted(j);
@@ -469,21 +469,25 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
     oldest = 0;
 
   /* what this run saw since the previous one */
-  double c_delta = n_cs ? 0 : cs, f_delta = n_fs ? 0 : fs;
+  /* (on a first run $2 is NULL and the "since" counts span the whole
+     window, which the timestamp window already counts: not history) */
+  int have_prev = q.params[1] != NULL;
+  double c_delta = n_cs || !have_prev ? 0 : cs, f_delta = n_fs || !have_prev ? 0 : fs;
+  double c_der = 0, f_der = 0;
   int derived_ready = 0;
   if(q.derived_completions && !n_live) {
     if(st.have && st.have_counts && maxid >= st.max_id) {
       double gone = st.live + (maxid - st.max_id) - live;
-      c_delta += gone > 0 ? gone : 0;
+      c_der = gone > 0 ? gone : 0;
       derived_ready = 1;
     }
   }
   if(q.derived_failures && st.have && st.have_counts && pois > st.poison)
-    f_delta += pois - st.poison;
+    f_der = pois - st.poison;
 
   /* history: keep one window, add this run */
   size_t keep = 0;
-  double hc = 0, hf = 0;
+  double hc = 0, hf = 0, hcd = 0, hfd = 0;
   for(size_t i = 0; i < st.nhist; i++)
     if(st.hist[i][0] > now - window && st.hist[i][0] <= now)
       memmove(st.hist[keep++], st.hist[i], sizeof(st.hist[i]));
@@ -492,21 +496,27 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
     memmove(st.hist, st.hist + 1, (st.nhist - 1) * sizeof(*st.hist));
     st.nhist--;
   }
-  double(*nh)[3] = realloc(st.hist, (st.nhist + 1) * sizeof(*st.hist));
+  double(*nh)[5] = realloc(st.hist, (st.nhist + 1) * sizeof(*st.hist));
   if(nh) {
     st.hist = nh;
     st.hist[st.nhist][0] = now;
     st.hist[st.nhist][1] = c_delta;
     st.hist[st.nhist][2] = f_delta;
+    st.hist[st.nhist][3] = c_der;
+    st.hist[st.nhist][4] = f_der;
     st.nhist++;
   }
   for(size_t i = 0; i < st.nhist; i++) {
     hc += st.hist[i][1];
     hf += st.hist[i][2];
+    hcd += st.hist[i][3];
+    hfd += st.hist[i][4];
   }
-  double completed = n_cw ? hc : (cw > hc ? cw : hc);
-  double failed = n_fw ? hf : (fw > hf ? fw : hf);
-  if(c_delta > 0)
+  /* timestamped events: the table's window, or what runs saw if the
+     library pruned some; derived ones (rows gone, poison growth) add up */
+  double completed = (n_cw ? hc : (cw > hc ? cw : hc)) + hcd;
+  double failed = (n_fw ? hf : (fw > hf ? fw : hf)) + hfd;
+  if(c_delta > 0 || c_der > 0)
     st.last_done = now;
   if(!st.have || st.first <= 0)
     st.first = now;
