@@ -238,19 +238,25 @@ static int build_pgboss(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err
   char *t = qname(conn, schema, "job");
   if(!t)
     return -1;
+  /* waiting work through job_i5 (state < 'active'); everything pg-boss
+     does not index (active, finished by completed_on) in one scan */
   q->sql = fmt(
-      "SELECT extract(epoch from now())::float8,"
+      "WITH s AS (SELECT"
+      "   count(*) FILTER (WHERE state = 'active') AS active,"
+      "   count(*) FILTER (WHERE state = 'failed' AND completed_on >= " WIN ") AS fw,"
+      "   count(*) FILTER (WHERE state = 'completed' AND completed_on >= " WIN ") AS cw,"
+      "   count(*) FILTER (WHERE state = 'failed' AND completed_on > " SINCE ") AS fs,"
+      "   count(*) FILTER (WHERE state = 'completed' AND completed_on > " SINCE ") AS cs,"
+      "   max(completed_on) FILTER (WHERE state = 'completed') AS last"
+      " FROM %1$s WHERE state >= 'active'" QF("name") ")"
+      " SELECT extract(epoch from now())::float8,"
       " (SELECT count(*) FROM %1$s WHERE state < 'active' AND start_after <= now()" QF("name") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'active'" QF("name") "),"
+      " s.active,"
       " (SELECT count(*) FROM %1$s WHERE state < 'active' AND start_after > now()" QF("name") "),"
       " (SELECT " AGE("min(greatest(created_on, start_after))") " FROM %1$s"
       "   WHERE state < 'active' AND start_after <= now()" QF("name") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'failed' AND completed_on >= " WIN QF("name") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND completed_on >= " WIN QF("name") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'failed' AND completed_on > " SINCE QF("name") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND completed_on > " SINCE QF("name") "),"
-      " (SELECT " AGE("max(completed_on)") " FROM %1$s WHERE state = 'completed'" QF("name") "),"
-      " NULL::bigint, NULL::bigint, NULL::bigint",
+      " s.fw, s.cw, s.fs, s.cs, " AGE("s.last") ","
+      " NULL::bigint, NULL::bigint, NULL::bigint FROM s",
       t);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->nparams = 3;
@@ -284,21 +290,22 @@ static int build_graphile(PGconn *conn, const pgq_conf *c, pgq_query *q, char *e
   char *t = qname(conn, schema, tab);
   if(!t)
     return -1;
+  /* available work through jobs_main_index; the rest in one scan (the
+     table holds only unfinished and failed jobs) */
   q->sql = fmt(
-      "SELECT extract(epoch from now())::float8,"
+      "WITH s AS (SELECT count(*) AS live,"
+      "   count(*) FILTER (WHERE locked_at IS NOT NULL AND locked_at > now() - interval '4 hours') AS running,"
+      "   count(*) FILTER (WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at >= " WIN ") AS fw,"
+      "   count(*) FILTER (WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at > " SINCE ") AS fs"
+      " FROM %1$s)"
+      " SELECT extract(epoch from now())::float8,"
       " (SELECT count(*) FROM %1$s WHERE %2$s AND run_at <= now()),"
-      " (SELECT count(*) FROM %1$s WHERE locked_at IS NOT NULL AND locked_at > now() - interval '4 hours'),"
+      " s.running,"
       " (SELECT count(*) FROM %1$s WHERE %2$s AND run_at > now()),"
       " (SELECT " AGE("min(run_at)") " FROM %1$s WHERE %2$s AND run_at <= now()),"
-      " (SELECT count(*) FROM %1$s WHERE attempts >= max_attempts AND locked_at IS NULL"
-      "   AND updated_at >= " WIN "),"
-      " NULL::bigint,"
-      " (SELECT count(*) FROM %1$s WHERE attempts >= max_attempts AND locked_at IS NULL"
-      "   AND updated_at > " SINCE "),"
-      " NULL::bigint, NULL::float8,"
-      " (SELECT count(*) FROM %1$s),"
+      " s.fw, NULL::bigint, s.fs, NULL::bigint, NULL::float8, s.live,"
       " coalesce(pg_sequence_last_value(pg_get_serial_sequence($3::text, 'id')), 0),"
-      " NULL::bigint",
+      " NULL::bigint FROM s",
       t, ready);
   /* pg_get_serial_sequence wants the (quoted when needed) relation name */
   q->params[2] = t;
@@ -403,22 +410,27 @@ static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, s
   "EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"              \
   " AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())" \
   " AND l.objsubid = 1 AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = j.id)"
+  /* open jobs through que_poll_idx; finished/expired rows (kept only
+     when jobs call finish, or past their retries) and the row count in one
+     scan */
   q->sql = fmt(
-      "SELECT extract(epoch from now())::float8,"
+      "WITH s AS (SELECT count(*) AS live,"
+      "   count(*) FILTER (WHERE expired_at >= " WIN ") AS fw,"
+      "   count(*) FILTER (WHERE finished_at >= " WIN ") AS cw,"
+      "   count(*) FILTER (WHERE expired_at > " SINCE ") AS fs,"
+      "   count(*) FILTER (WHERE finished_at > " SINCE ") AS cs,"
+      "   max(finished_at) AS last"
+      " FROM %1$s WHERE true" QF("queue") ")"
+      " SELECT extract(epoch from now())::float8,"
       " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN " AND run_at <= now()" QF("queue")
       "   AND NOT " QUE_LOCKED "),"
       " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN QF("queue") " AND " QUE_LOCKED "),"
       " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN " AND run_at > now()" QF("queue") "),"
       " (SELECT " AGE("min(run_at)") " FROM %1$s j WHERE " QUE_OPEN " AND run_at <= now()" QF("queue")
       "   AND NOT " QUE_LOCKED "),"
-      " (SELECT count(*) FROM %1$s WHERE expired_at >= " WIN QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE finished_at >= " WIN QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE expired_at > " SINCE QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE finished_at > " SINCE QF("queue") "),"
-      " (SELECT " AGE("max(finished_at)") " FROM %1$s WHERE finished_at IS NOT NULL" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE true" QF("queue") "),"
+      " s.fw, s.cw, s.fs, s.cs, " AGE("s.last") ", s.live,"
       " coalesce(pg_sequence_last_value(pg_get_serial_sequence($4::text, 'id')), 0),"
-      " NULL::bigint",
+      " NULL::bigint FROM s",
       t);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->params[3] = t;
@@ -503,24 +515,25 @@ static int build_procrastinate(PGconn *conn, const pgq_conf *c, pgq_query *q, ch
     return -1;
   }
 #define PR_DUE "j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())"
+  /* waiting work through the status partial indexes; the events of
+     finished jobs in one pass */
   q->sql = fmt(
-      "SELECT extract(epoch from now())::float8,"
+      "WITH s AS (SELECT"
+      "   count(*) FILTER (WHERE e.type = 'failed' AND e.at >= " WIN ") AS fw,"
+      "   count(*) FILTER (WHERE e.type = 'succeeded' AND e.at >= " WIN ") AS cw,"
+      "   count(*) FILTER (WHERE e.type = 'failed' AND e.at > " SINCE ") AS fs,"
+      "   count(*) FILTER (WHERE e.type = 'succeeded' AND e.at > " SINCE ") AS cs,"
+      "   max(e.at) FILTER (WHERE e.type = 'succeeded') AS last"
+      " FROM %2$s e JOIN %1$s j ON j.id = e.job_id"
+      " WHERE e.type IN ('failed', 'succeeded')" QF("j.queue_name") ")"
+      " SELECT extract(epoch from now())::float8,"
       " (SELECT count(*) FROM %1$s j WHERE " PR_DUE QF("j.queue_name") "),"
       " (SELECT count(*) FROM %1$s j WHERE j.status = 'doing'" QF("j.queue_name") "),"
       " (SELECT count(*) FROM %1$s j WHERE j.status = 'todo' AND j.scheduled_at > now()" QF("j.queue_name") "),"
       " (SELECT " AGE("min(greatest(e.at, coalesce(j.scheduled_at, e.at)))") " FROM %1$s j"
       "   JOIN %2$s e ON e.job_id = j.id AND e.type = 'deferred' WHERE " PR_DUE QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %2$s e JOIN %1$s j ON j.id = e.job_id WHERE e.type = 'failed'"
-      "   AND e.at >= " WIN QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %2$s e JOIN %1$s j ON j.id = e.job_id WHERE e.type = 'succeeded'"
-      "   AND e.at >= " WIN QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %2$s e JOIN %1$s j ON j.id = e.job_id WHERE e.type = 'failed'"
-      "   AND e.at > " SINCE QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %2$s e JOIN %1$s j ON j.id = e.job_id WHERE e.type = 'succeeded'"
-      "   AND e.at > " SINCE QF("j.queue_name") "),"
-      " (SELECT " AGE("max(e.at)") " FROM %2$s e JOIN %1$s j ON j.id = e.job_id"
-      "   WHERE e.type = 'succeeded'" QF("j.queue_name") "),"
-      " NULL::bigint, NULL::bigint, NULL::bigint",
+      " s.fw, s.cw, s.fs, s.cs, " AGE("s.last") ","
+      " NULL::bigint, NULL::bigint, NULL::bigint FROM s",
       t, e);
   free(e);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
