@@ -16,6 +16,7 @@ agent=$build/probe-agent
 plugins=$build/.libs
 [ -x "$agent" ] || { echo "no agent at $agent (pass the build directory)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/pgqueue-bench.XXXXXX)
+chmod 755 "$tmp" # the cluster runs as postgres when we are root
 started=
 cleanup() { [ -n "$started" ] && "$top/tests/lib/servers.sh" stop "$tmp/srv" >/dev/null 2>&1; rm -rf "$tmp"; }
 trap cleanup EXIT
@@ -70,15 +71,16 @@ for p in river pg-boss; do
       -s "pgqueue.conninfo=$db options='-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_buffers=on -c auto_explain.log_level=notice'" \
       >"$tmp/out.json" 2>"$tmp/plan.txt" || true
     # the main query is the one selecting the DB time and 12 more columns
-    awk '/NOTICE:  duration:/ { d = $(NF - 2) } /Query Text: SELECT extract\(epoch from now\(\)\)::float8,/ { print d }' \
+    # (some presets put a WITH before it)
+    awk '/NOTICE:  duration:/ { d = $(NF - 2) } /Query Text: .*SELECT extract\(epoch from now\(\)\)::float8,/ { print d }' \
       "$tmp/plan.txt" >>"$tmp/q.txt"
     psql "$db" -qAtX -c "EXPLAIN (ANALYZE, FORMAT JSON) SELECT count(*) FROM $table" |
       jq '.[0]["Execution Time"]' >>"$tmp/b.txt"
   done
   q=$(median <"$tmp/q.txt"); b=$(median <"$tmp/b.txt")
-  idx=$(sed -n '/Query Text: SELECT extract(epoch from now())::float8,/,$p' "$tmp/plan.txt" |
+  idx=$(sed -n '/Query Text: .*SELECT extract(epoch from now())::float8,/,$p' "$tmp/plan.txt" |
     grep -o 'Index[ A-Za-z]* Scan using [a-z0-9_]*' | sed 's/.* using //' | sort | uniq -c | awk '{ printf "%s%s x%s", sep, $2, $1; sep = ", " }')
-  seq=$(sed -n '/Query Text: SELECT extract(epoch from now())::float8,/,$p' "$tmp/plan.txt" | grep -c 'Seq Scan' || true)
+  seq=$(sed -n '/Query Text: .*SELECT extract(epoch from now())::float8,/,$p' "$tmp/plan.txt" | grep -c 'Seq Scan' || true)
   printf '%-9s %10s %12.1f %14.1f %8.3f  %s; seq scans: %s\n' "$p" "$ROWS" "$q" "$b" \
     "$(awk -v q="$q" -v b="$b" 'BEGIN { print q / b }')" "$idx" "$seq"
   cp "$tmp/plan.txt" "${BENCH_PLANS:-$tmp}/pgqueue-$p-plan.txt" 2>/dev/null || true
