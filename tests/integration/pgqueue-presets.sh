@@ -42,7 +42,11 @@ for p in generic pg-boss graphile-worker river oban que solid-queue procrastinat
       [ "$n" = 1 ] && break; sleep 0.1
     done
   fi
-  run_preset "$p" "$db" "${extra[@]}"
+  conn=$db
+  # Oban and Rails keep UTC in timestamp without time zone: a session far
+  # from UTC must not shift the figures
+  case $p in oban|solid-queue) conn="$db options='-c TimeZone=Pacific/Auckland'" ;; esac
+  run_preset "$p" "$conn" "${extra[@]}"
   if [ "$p" = que ]; then
     # end the worker's session (a killed psql would leave its backend asleep)
     psql "$db" -qAtX -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'que-worker'" >/dev/null

@@ -25,8 +25,6 @@ CREATE TABLE oban_jobs (
 );
 CREATE INDEX oban_jobs_queue_index ON oban_jobs (queue);
 CREATE INDEX oban_jobs_state_queue_priority_scheduled_at_id_index ON oban_jobs (state, queue, priority, scheduled_at, id);
--- a session time zone far from UTC proves the plugin reads these as UTC
-SET TIME ZONE 'Pacific/Auckland';
 INSERT INTO oban_jobs (state, worker, args, scheduled_at, completed_at, discarded_at) VALUES
   ('available', 'Submit', '{}', timezone('UTC', now()) - interval '5 min', NULL, NULL),
   ('available', 'Submit', '{}', timezone('UTC', now()) - interval '2 min', NULL, NULL),
