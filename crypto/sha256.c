@@ -1,8 +1,8 @@
 /*
  * sha256.c: SHA-256 over OpenSSL EVP (see sha256.h). The EVP_MD is fetched
- * once per context (EVP_sha256() is a static legacy method, so no provider
- * lookup happens per message), and a context is reused across messages so
- * that hashing a million small ledger events costs no allocation each.
+ * once per context with EVP_MD_fetch (so no provider lookup happens per
+ * message), and a context is reused across messages so that hashing a
+ * million small ledger events costs no allocation or lookup each.
  */
 #include "config.h"
 
@@ -14,7 +14,8 @@
 
 struct crypto_sha256_ctx {
   EVP_MD_CTX *md;
-  int started; /* DigestInit done for the current message */
+  EVP_MD *alg;  /* fetched once: an implicit fetch per message costs */
+  int started;  /* DigestInit done for the current message */
 };
 
 /* Starts a message on c when not started yet. */
@@ -22,7 +23,7 @@ static int ensure_started(crypto_sha256_ctx *c)
 {
   if(c->started)
     return 0;
-  if(EVP_DigestInit_ex(c->md, EVP_sha256(), NULL) != 1)
+  if(EVP_DigestInit_ex2(c->md, c->alg, NULL) != 1)
     return -1;
   c->started = 1;
   return 0;
@@ -34,7 +35,10 @@ crypto_sha256_ctx *crypto_sha256_new(void)
   if(!c)
     return NULL;
   c->md = EVP_MD_CTX_new();
-  if(!c->md) {
+  c->alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+  if(!c->md || !c->alg) {
+    EVP_MD_CTX_free(c->md);
+    EVP_MD_free(c->alg);
     free(c);
     return NULL;
   }
@@ -46,6 +50,7 @@ void crypto_sha256_free(crypto_sha256_ctx *c)
   if(!c)
     return;
   EVP_MD_CTX_free(c->md);
+  EVP_MD_free(c->alg);
   free(c);
 }
 
