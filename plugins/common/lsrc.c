@@ -21,7 +21,7 @@
 #include "plugins/common/lsrc.h"
 #include "plugins/common/ppg.h"
 
-#define LSRC_BUF (1u << 20)
+#define LSRC_BUF (256u << 10)
 #define LSRC_MAX_LINE ((size_t)16 << 20)
 
 enum { K_FD, K_GZ, K_TABLE };

@@ -313,6 +313,10 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
                "%s at line %" PRIu64 " (first bad event): %s",
                reason_words(r.reason), r.bad_line, r.detail);
   }
+  else if(r.head.seq == 0) {
+    status = PROBE_UNKNOWN;
+    snprintf(summary, sizeof(summary), "the ledger has no events");
+  }
   else
     snprintf(summary, sizeof(summary),
              "ledger intact: %" PRId64 " events, head seq %" PRId64 " (%s)",

@@ -23,8 +23,8 @@
 #include "crypto/sha256.h"
 #include "plugins/ledger/lverify.h"
 
-#define BATCH_LINES 1024
-#define BATCH_BYTES (512u << 10)
+#define BATCH_LINES 256
+#define BATCH_BYTES (128u << 10)
 #define MAX_THREADS 64
 
 static const char *const reason_names[] = {
@@ -53,7 +53,7 @@ typedef struct ev_rec {
   int64_t anchored_seq;
   uint8_t anchored_hash[32];
   char ts[40];
-  char msg[96];
+  char msg[80];
 } ev_rec;
 
 enum { SLOT_FREE, SLOT_FILLED, SLOT_WORKING, SLOT_DONE };
@@ -70,6 +70,7 @@ typedef struct batch {
 typedef struct pending {
   int64_t anchored_seq, seq;
   uint8_t hash[32];
+  uint8_t prev[32]; /* the anchor event's prev_hash: its predecessor's hash */
   uint64_t line, offset;
 } pending;
 
@@ -129,13 +130,36 @@ static int parse_int(const char *v, size_t n, int64_t *out)
   return 0;
 }
 
-/* A canonical string value holding exactly 64 lower-case hex digits. */
+/* Lower-case hex digit values; 0xFF for anything else. */
+static uint8_t hexval[256];
+static pthread_once_t hexval_once = PTHREAD_ONCE_INIT;
+
+static void hexval_init(void)
+{
+  int i;
+  memset(hexval, 0xFF, sizeof(hexval));
+  for(i = 0; i < 10; i++)
+    hexval['0' + i] = (uint8_t)i;
+  for(i = 0; i < 6; i++)
+    hexval['a' + i] = (uint8_t)(10 + i);
+}
+
+/* A canonical string value holding exactly 64 lower-case hex digits:
+ * validated and decoded in one table-driven pass (this runs twice per
+ * event, so it is kept cheap). */
 static int parse_hash(const char *v, size_t n, uint8_t out[32])
 {
-  if(n != 66 || v[0] != '"' || v[65] != '"' ||
-     !crypto_hex_is_hash64(v + 1, 64))
+  const unsigned char *p = (const unsigned char *)v + 1;
+  unsigned bad = 0;
+  int i;
+  if(n != 66 || v[0] != '"' || v[65] != '"')
     return -1;
-  return crypto_hex_decode(v + 1, 64, out, 32);
+  for(i = 0; i < 32; i++) {
+    uint8_t hi = hexval[p[2 * i]], lo = hexval[p[2 * i + 1]];
+    bad |= hi | lo;
+    out[i] = (uint8_t)(hi << 4 | (lo & 15));
+  }
+  return bad & 0xF0 ? -1 : 0;
 }
 
 /* Canonicalizes and hashes one line; fills e. */
@@ -400,6 +424,15 @@ static void resolve_pending(vctx *v)
     set_bad(v, &e, LV_ANCHOR_MISMATCH, "%s %" PRId64 " (anchored %" PRId64
             " events back)", worst_why, worst->anchored_seq,
             worst->seq - worst->anchored_seq);
+    /* the head is the event before the bad one (its offset is unknown) */
+    if(v->r->head.seq >= worst->seq) {
+      v->r->events -= (uint64_t)(v->r->head.seq - (worst->seq - 1));
+      v->r->head.seq = worst->seq - 1;
+      crypto_hex_encode(worst->prev, 32, v->r->head.hash);
+      v->r->head.line = worst->line - 1;
+      v->r->head.offset = 0;
+      v->r->head_ts[0] = 0;
+    }
   }
 out:
   lsrc_close(s);
@@ -513,6 +546,7 @@ static void check_batch(vctx *v, batch *b)
         p->line = e->line;
         p->offset = e->offset;
         memcpy(p->hash, e->anchored_hash, 32);
+        memcpy(p->prev, e->prev, 32);
         r->anchors_deferred++;
         if(v->npend == LV_PENDING_MAX) {
           resolve_pending(v);
@@ -617,6 +651,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   uint64_t errline = 0;
   char err[256];
 
+  pthread_once(&hexval_once, hexval_init);
   memset(r, 0, sizeof(*r));
   memset(&v, 0, sizeof(v));
   r->bad_seq = -1;
@@ -655,7 +690,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   r->file_size = lsrc_file_size(s);
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.index_every = 1024;
-  v.nslot = nth > 1 ? 2 * nth + 2 : 1;
+  v.nslot = nth > 1 ? 2 * nth + 1 : 1;
   v.slots = calloc((size_t)v.nslot, sizeof(batch));
   v.ring = malloc(sizeof(*v.ring) * LV_WINDOW);
   v.ring_seq = calloc(LV_WINDOW, sizeof(int64_t));

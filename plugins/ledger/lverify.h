@@ -29,9 +29,9 @@
 
 #include "plugins/common/lsrc.h"
 
-#define LV_WINDOW 16384
-#define LV_INDEX_MAX 4096
-#define LV_PENDING_MAX 16384
+#define LV_WINDOW 8192
+#define LV_INDEX_MAX 1024
+#define LV_PENDING_MAX 2048
 
 /* Failure kinds in the format's order (names: lv_reason_name). */
 typedef enum lv_reason {
