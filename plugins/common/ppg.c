@@ -1,0 +1,394 @@
+/*
+ * ppg.c: read-only, time-bounded PostgreSQL sessions for probes, and
+ * password redaction of conninfo strings (see ppg.h).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugins/common/ppg.h"
+
+/* Growable string used by the redaction code. */
+typedef struct sbuf {
+  char *p;
+  size_t len, cap;
+  int oom;
+} sbuf;
+
+/* Appends n bytes of s; remembers an allocation failure. */
+static void sb_addn(sbuf *b, const char *s, size_t n)
+{
+  if(b->oom)
+    return;
+  if(b->len + n + 1 > b->cap) {
+    size_t ncap = b->cap ? b->cap : 64;
+    while(ncap < b->len + n + 1)
+      ncap *= 2;
+    char *np = realloc(b->p, ncap);
+    if(!np) {
+      b->oom = 1;
+      return;
+    }
+    b->p = np;
+    b->cap = ncap;
+  }
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+
+static void sb_add(sbuf *b, const char *s) { sb_addn(b, s, strlen(s)); }
+
+/* Takes the buffer's string (or NULL on allocation failure). */
+static char *sb_take(sbuf *b)
+{
+  if(b->oom) {
+    free(b->p);
+    return NULL;
+  }
+  if(!b->p)
+    return strdup("");
+  return b->p;
+}
+
+/* 1 for the keywords whose values are secrets. */
+static int secret_key(const char *k, size_t n)
+{
+  return (n == 8 && strncmp(k, "password", 8) == 0) ||
+         (n == 11 && strncmp(k, "sslpassword", 11) == 0);
+}
+
+static int is_uri(const char *s)
+{
+  return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+static char *redact_uri(const char *s);
+
+/* Redacts a key=value conninfo; NULL when it cannot be parsed. */
+static char *redact_kv(const char *s)
+{
+  sbuf b = {0};
+  const char *p = s;
+  int first = 1;
+  for(;;) {
+    while(isspace((unsigned char)*p))
+      p++;
+    if(!*p)
+      break;
+    const char *k = p;
+    while(*p && !isspace((unsigned char)*p) && *p != '=')
+      p++;
+    size_t klen = (size_t)(p - k);
+    while(isspace((unsigned char)*p))
+      p++;
+    if(*p != '=' || klen == 0)
+      goto err;
+    p++;
+    while(isspace((unsigned char)*p))
+      p++;
+    /* value: quoted with backslash escapes, or up to whitespace */
+    sbuf v = {0};
+    const char *vstart = p;
+    if(*p == '\'') {
+      p++;
+      while(*p && *p != '\'') {
+        if(*p == '\\' && p[1])
+          p++;
+        sb_addn(&v, p, 1);
+        p++;
+      }
+      if(*p != '\'') {
+        free(v.p);
+        goto err;
+      }
+      p++;
+    } else {
+      while(*p && !isspace((unsigned char)*p)) {
+        if(*p == '\\' && p[1])
+          p++;
+        sb_addn(&v, p, 1);
+        p++;
+      }
+    }
+    if(v.oom) {
+      free(v.p);
+      goto err;
+    }
+    if(secret_key(k, klen)) {
+      free(v.p);
+      continue;
+    }
+    if(!first)
+      sb_add(&b, " ");
+    first = 0;
+    sb_addn(&b, k, klen);
+    sb_add(&b, "=");
+    if(klen == 6 && strncmp(k, "dbname", 6) == 0 && v.p &&
+       (is_uri(v.p) || strchr(v.p, '='))) {
+      /* libpq expands a dbname that is itself a conninfo */
+      char *inner = is_uri(v.p) ? redact_uri(v.p) : redact_kv(v.p);
+      free(v.p);
+      if(!inner)
+        goto err;
+      sb_add(&b, "'");
+      for(const char *q = inner; *q; q++) {
+        if(*q == '\'' || *q == '\\')
+          sb_add(&b, "\\");
+        sb_addn(&b, q, 1);
+      }
+      sb_add(&b, "'");
+      free(inner);
+    } else {
+      free(v.p);
+      sb_addn(&b, vstart, (size_t)(p - vstart));
+    }
+  }
+  return sb_take(&b);
+err:
+  free(b.p);
+  return NULL;
+}
+
+/* Redacts a postgresql:// URI: the userinfo password and password query
+   parameters go. */
+static char *redact_uri(const char *s)
+{
+  sbuf b = {0};
+  const char *rest = strstr(s, "://") + 3;
+  sb_addn(&b, s, (size_t)(rest - s));
+  /* authority ends at the first '/' or '?'; userinfo at its last '@' */
+  size_t alen = strcspn(rest, "/?");
+  const char *at = NULL;
+  for(size_t i = 0; i < alen; i++)
+    if(rest[i] == '@')
+      at = rest + i;
+  if(at) {
+    const char *colon = memchr(rest, ':', (size_t)(at - rest));
+    sb_addn(&b, rest, (size_t)((colon ? colon : at) - rest));
+    rest = at; /* keeps the '@' */
+  }
+  size_t plen = strcspn(rest, "?");
+  sb_addn(&b, rest, plen);
+  rest += plen;
+  if(*rest == '?') {
+    rest++;
+    int first = 1;
+    while(*rest) {
+      size_t n = strcspn(rest, "&");
+      size_t klen = strcspn(rest, "=");
+      if(klen > n)
+        klen = n;
+      if(!secret_key(rest, klen)) {
+        sb_add(&b, first ? "?" : "&");
+        first = 0;
+        sb_addn(&b, rest, n);
+      }
+      rest += n;
+      if(*rest == '&')
+        rest++;
+    }
+  }
+  return sb_take(&b);
+}
+
+char *ppg_redact_conninfo(const char *conninfo)
+{
+  if(!conninfo)
+    return NULL;
+  char *r = is_uri(conninfo) ? redact_uri(conninfo) : redact_kv(conninfo);
+  if(!r)
+    r = strdup("(unparsable conninfo)");
+  return r;
+}
+
+int ppg_looks_like_conninfo(const char *s)
+{
+  if(!s || !*s)
+    return 0;
+  if(is_uri(s))
+    return 1;
+  if(*s == '/' || *s == '.' || *s == '~' || strcmp(s, "-") == 0)
+    return 0;
+  /* key=value: the first token is a lower-case keyword followed by '=' */
+  const char *p = s;
+  while(isspace((unsigned char)*p))
+    p++;
+  const char *k = p;
+  while(*p == '_' || (*p >= 'a' && *p <= 'z'))
+    p++;
+  if(p == k)
+    return 0;
+  while(isspace((unsigned char)*p))
+    p++;
+  return *p == '=';
+}
+
+/* Copies msg to err with newlines folded and every occurrence of secret
+   (when given and non-empty) replaced. */
+static void copy_err(char *err, size_t errlen, const char *prefix, const char *msg,
+                     const char *secret)
+{
+  if(!err || errlen == 0)
+    return;
+  size_t o = 0;
+  size_t slen = secret ? strlen(secret) : 0;
+  const char *parts[2] = {prefix ? prefix : "", msg ? msg : ""};
+  for(int i = 0; i < 2; i++) {
+    for(const char *p = parts[i]; *p && o + 1 < errlen;) {
+      if(slen && strncmp(p, secret, slen) == 0) {
+        const char *r = "REDACTED";
+        while(*r && o + 1 < errlen)
+          err[o++] = *r++;
+        p += slen;
+        continue;
+      }
+      char c = *p++;
+      if(c == '\n' || c == '\r' || c == '\t')
+        c = ' ';
+      err[o++] = c;
+    }
+  }
+  while(o > 0 && err[o - 1] == ' ')
+    o--;
+  err[o] = '\0';
+}
+
+PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t errlen)
+{
+  PQconninfoOption *opts = NULL;
+  PGconn *conn = NULL;
+  char *perr = NULL;
+  const char **keys = NULL, **vals = NULL;
+  char *options = NULL;
+  const char *password = NULL;
+  char ctimeout[32], pgopts[160];
+
+  if(err && errlen)
+    err[0] = '\0';
+  opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+  if(!opts) {
+    /* libpq's parse errors name keywords, not values; still scrub */
+    copy_err(err, errlen, "invalid conninfo: ", perr ? perr : "out of memory", NULL);
+    PQfreemem(perr);
+    return NULL;
+  }
+  if(!(timeout_s > 0) || timeout_s > 86400)
+    timeout_s = 10;
+  long stmt_ms = (long)ceil(timeout_s * 1000.0);
+  /* a probe never queues behind a worker's lock for long */
+  long lock_ms = stmt_ms < 1000 ? stmt_ms : 1000;
+  long conn_s = (long)ceil(timeout_s);
+  if(conn_s < 2)
+    conn_s = 2; /* libpq's minimum */
+  snprintf(ctimeout, sizeof(ctimeout), "%ld", conn_s);
+  snprintf(pgopts, sizeof(pgopts),
+           "-c default_transaction_read_only=on -c statement_timeout=%ld"
+           " -c lock_timeout=%ld -c idle_in_transaction_session_timeout=%ld",
+           stmt_ms, lock_ms, stmt_ms);
+
+  size_t n = 0;
+  for(PQconninfoOption *o = opts; o->keyword; o++)
+    n++;
+  keys = calloc(n + 4, sizeof(*keys));
+  vals = calloc(n + 4, sizeof(*vals));
+  if(!keys || !vals)
+    goto oom;
+  size_t k = 0;
+  const char *user_options = NULL;
+  for(PQconninfoOption *o = opts; o->keyword; o++) {
+    if(!o->val)
+      continue;
+    if(strcmp(o->keyword, "password") == 0)
+      password = o->val;
+    if(strcmp(o->keyword, "options") == 0) {
+      user_options = o->val;
+      continue;
+    }
+    if(strcmp(o->keyword, "application_name") == 0 ||
+       strcmp(o->keyword, "fallback_application_name") == 0)
+      continue;
+    if(strcmp(o->keyword, "connect_timeout") == 0) {
+      long u = atol(o->val);
+      if(u >= 2 && u < conn_s) /* keep a user's shorter timeout */
+        snprintf(ctimeout, sizeof(ctimeout), "%ld", u);
+      continue;
+    }
+    keys[k] = o->keyword;
+    vals[k] = o->val;
+    k++;
+  }
+  /* ours come after the user's options, so that they win */
+  size_t olen = (user_options ? strlen(user_options) : 0) + strlen(pgopts) + 2;
+  options = malloc(olen);
+  if(!options)
+    goto oom;
+  snprintf(options, olen, "%s%s%s", user_options ? user_options : "",
+           user_options ? " " : "", pgopts);
+  keys[k] = "options";
+  vals[k++] = options;
+  keys[k] = "connect_timeout";
+  vals[k++] = ctimeout;
+  keys[k] = "application_name";
+  vals[k++] = "probe-agent";
+  keys[k] = NULL;
+  vals[k] = NULL;
+
+  conn = PQconnectdbParams(keys, vals, 0);
+  if(!conn)
+    goto oom;
+  if(PQstatus(conn) != CONNECTION_OK) {
+    copy_err(err, errlen, "connection failed: ", PQerrorMessage(conn), password);
+    PQfinish(conn);
+    conn = NULL;
+    goto out;
+  }
+  /* belt and braces: a pooler that drops startup options must not leave us
+     writable; SET fails harmlessly if it is not allowed */
+  PGresult *r = PQexec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+  PQclear(r);
+  goto out;
+oom:
+  copy_err(err, errlen, "out of memory", NULL, NULL);
+out:
+  free(options);
+  free(keys);
+  free(vals);
+  PQconninfoFree(opts);
+  return conn;
+}
+
+char *ppg_quote_qualified(PGconn *conn, const char *name)
+{
+  if(!conn || !name || !*name)
+    return NULL;
+  const char *dot = strchr(name, '.');
+  if(!dot)
+    return PQescapeIdentifier(conn, name, strlen(name));
+  if(dot == name || !dot[1])
+    return NULL;
+  char *a = PQescapeIdentifier(conn, name, (size_t)(dot - name));
+  char *b = PQescapeIdentifier(conn, dot + 1, strlen(dot + 1));
+  char *out = NULL;
+  if(a && b) {
+    size_t n = strlen(a) + strlen(b) + 2;
+    out = malloc(n);
+    if(out)
+      snprintf(out, n, "%s.%s", a, b);
+  }
+  PQfreemem(a);
+  PQfreemem(b);
+  return out;
+}
+
+void ppg_error(PGconn *conn, const PGresult *res, char *err, size_t errlen)
+{
+  const char *m = res ? PQresultErrorMessage(res) : NULL;
+  if(!m || !*m)
+    m = conn ? PQerrorMessage(conn) : "no connection";
+  copy_err(err, errlen, NULL, m, NULL);
+}

@@ -1,0 +1,40 @@
+/*
+ * ppg.h: PostgreSQL connections for probes (libpq).
+ *
+ * A probe connects to production databases, so every session it opens is
+ * read-only and bounded from the first statement: default_transaction_read_only,
+ * statement_timeout and lock_timeout go in the startup packet ("options"),
+ * with connect_timeout and application_name=probe-agent. Conninfo strings
+ * shown to users (a result's target, an error) pass through
+ * ppg_redact_conninfo so that no password is ever printed.
+ */
+#ifndef PLUGINS_COMMON_PPG_H
+#define PLUGINS_COMMON_PPG_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+/* Connects for a probe: read-only and harmless on a production database:
+   default_transaction_read_only=on, statement_timeout and lock_timeout (ms from
+   timeout_s), connect_timeout, application_name=probe-agent (options set through
+   the conninfo's "options"/keywords, so they hold from the first statement). On
+   failure returns NULL and writes libpq's message (with any password removed) to err. */
+PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t errlen);
+
+/* malloc'd conninfo/URI with the password removed, for a result's target */
+char *ppg_redact_conninfo(const char *conninfo);
+
+/* 1 when `s` is a PostgreSQL conninfo or URI rather than a file path */
+int ppg_looks_like_conninfo(const char *s);
+
+/* Quotes a possibly schema-qualified name ("table" or "schema.table", split at
+   the first dot) with PQescapeIdentifier: '"schema"."table"'. malloc'd, or NULL
+   (empty name, empty part, or out of memory). */
+char *ppg_quote_qualified(PGconn *conn, const char *name);
+
+/* Writes a one-line, password-free description of the connection's last error
+   (or of `res` when not NULL) to err: libpq's message with newlines folded. */
+void ppg_error(PGconn *conn, const PGresult *res, char *err, size_t errlen);
+
+#endif
