@@ -1,61 +1,54 @@
 /*
- * ledgerscan.c: a minimal reader of plain JSON Lines snapshot files (and
- * "-"), standing in until plugins/common/lsrc lands; see ledgerscan.h.
+ * ledgerscan.c: the anchor plugin's ledger reading over plugins/common/lsrc
+ * (snapshot files plain or .gz, "-", PostgreSQL tables); see ledgerscan.h.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plugins/anchor/ledgerscan.h"
+#include "plugins/common/lsrc.h"
 
-#define MAX_LINE ((size_t)16 * 1024 * 1024)
+/* The lsrc options of o. */
+static lsrc_options options_of(const ledgerscan_opts *o)
+{
+  lsrc_options lo;
+  memset(&lo, 0, sizeof(lo));
+  lo.source = o->source;
+  lo.table = o->table;
+  lo.column = o->column;
+  lo.timeout_s = o->timeout_s;
+  return lo;
+}
 
 int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
                    char *err, size_t errlen)
 {
-  FILE *f;
-  char *line = NULL;
-  size_t cap = 0;
-  ssize_t n;
-  uint64_t no = 0;
+  lsrc_options lo = options_of(o);
+  lsrc *s = NULL;
+  lsrc_event ev;
+  lsrc_code c = lsrc_open(&lo, &s, err, errlen);
   int rc = 0;
-  if(strcmp(o->source, "-") == 0)
-    f = stdin;
-  else if(!(f = fopen(o->source, "r"))) {
-    snprintf(err, errlen, "cannot open %s: %s", o->source, strerror(errno));
+  if(c != LSRC_OK)
     return -1;
-  }
-  while((n = getline(&line, &cap, f)) >= 0) {
-    no++;
-    if((size_t)n > MAX_LINE) {
-      snprintf(err, errlen, "line %llu is longer than %zu bytes",
-               (unsigned long long)no, MAX_LINE);
-      rc = -1;
-      break;
-    }
-    if(n > 0 && line[n - 1] == '\n')
-      line[--n] = '\0';
-    if(n == 0)
-      continue;
-    int r = cb(ud, line, (size_t)n, no);
+  while((c = lsrc_next(s, &ev)) == LSRC_OK) {
+    int r = cb(ud, ev.text, ev.len, ev.line);
     if(r < 0) {
-      snprintf(err, errlen, "stopped at line %llu", (unsigned long long)no);
+      snprintf(err, errlen, "out of memory at line %llu",
+               (unsigned long long)ev.line);
       rc = -1;
       break;
     }
     if(r > 0)
       break;
   }
-  if(rc == 0 && ferror(f)) {
-    snprintf(err, errlen, "read error on %s", o->source);
+  if(rc == 0 && c != LSRC_OK && c != LSRC_EOF) {
+    snprintf(err, errlen, "%s", lsrc_error(s));
     rc = -1;
   }
-  free(line);
-  if(f != stdin)
-    fclose(f);
+  lsrc_close(s);
   return rc;
 }
 
@@ -66,5 +59,6 @@ int ledgerscan_rereadable(const ledgerscan_opts *o)
 
 char *ledgerscan_target(const ledgerscan_opts *o)
 {
-  return strdup(o->source);
+  lsrc_options lo = options_of(o);
+  return lsrc_target(&lo);
 }
