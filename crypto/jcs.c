@@ -1,0 +1,1048 @@
+/*
+ * jcs.c: RFC 8785 canonicalization in one pass (see jcs.h).
+ *
+ * How it works: a recursive-descent parser writes canonical text straight
+ * into j->out as it reads. Every object member ("name":value) is written
+ * where it comes and its span recorded on a stack of member records; at the
+ * object's closing brace the records are checked for order (UTF-16 code
+ * units) and duplicates, and only when they are out of order (or a member
+ * must be omitted) is the object's body rewritten in sorted order through
+ * one scratch copy. No per-value allocation: the output, the member stack
+ * and the scratch buffers are reused from call to call.
+ *
+ * Numbers: a number with at most 15 significant digits inside the normal
+ * double range is printed from its own digits (by DBL_DIG, such a decimal
+ * is the unique shortest one that round-trips to its double, which is what
+ * ECMAScript prints). Any other goes through strtod and the shortest of
+ * %.15e/%.16e/%.17e that round-trips (all precisions for subnormals), then
+ * ECMAScript's layout rules (plain up to 1e21, exponent below 1e-6).
+ */
+#include "config.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/jcs.h"
+
+/* One object member written to the output: its whole "name":value span and
+ * the name's bytes (canonical, escaped spelling) inside the quotes. */
+typedef struct member {
+  size_t start, len;
+  size_t name, name_len;
+  int esc; /* the name's canonical spelling holds a backslash escape */
+} member;
+
+struct crypto_jcs {
+  char *out;
+  size_t len, cap;
+  member *mem; /* member stack, all open objects */
+  size_t nmem, capmem;
+  member *msort; /* merge-sort scratch */
+  size_t capmsort;
+  char *tmp; /* body copy while reordering */
+  size_t captmp;
+  char *num; /* NUL-terminated number text for strtod */
+  size_t capnum;
+  member *top; /* top-level members, final positions */
+  size_t ntop, captop;
+  int top_is_object;
+  char *omitted;
+  size_t omitted_len, capomitted;
+  int has_omitted;
+  const char *omit;
+  size_t omit_len;
+  /* parse state */
+  const unsigned char *p, *end, *in;
+  int depth;
+  crypto_jcs_code err;
+};
+
+/* Grows a buffer to hold at least need elements of size sz. */
+static int grow(void **buf, size_t *cap, size_t need, size_t sz)
+{
+  size_t n;
+  void *b;
+  if(need <= *cap)
+    return 0;
+  n = *cap ? *cap : 64;
+  while(n < need)
+    n *= 2;
+  b = realloc(*buf, n * sz);
+  if(!b)
+    return -1;
+  *buf = b;
+  *cap = n;
+  return 0;
+}
+
+/* Makes room for `extra` more output bytes. */
+static inline int reserve(crypto_jcs *j, size_t extra)
+{
+  if(j->cap - j->len >= extra)
+    return 0;
+  return grow((void **)&j->out, &j->cap, j->len + extra, 1);
+}
+
+/* Records an error at the current position; returns -1. */
+static int fail(crypto_jcs *j, crypto_jcs_code c)
+{
+  j->err = c;
+  return -1;
+}
+
+crypto_jcs *crypto_jcs_new(void)
+{
+  return calloc(1, sizeof(crypto_jcs));
+}
+
+void crypto_jcs_free(crypto_jcs *j)
+{
+  if(!j)
+    return;
+  free(j->out);
+  free(j->mem);
+  free(j->msort);
+  free(j->tmp);
+  free(j->num);
+  free(j->top);
+  free(j->omitted);
+  free(j);
+}
+
+const char *crypto_jcs_strerror(crypto_jcs_code c)
+{
+  switch(c) {
+  case CRYPTO_JCS_OK: return "ok";
+  case CRYPTO_JCS_ERR_SYNTAX: return "not valid JSON";
+  case CRYPTO_JCS_ERR_DUPLICATE: return "duplicate member name";
+  case CRYPTO_JCS_ERR_UTF8: return "invalid UTF-8";
+  case CRYPTO_JCS_ERR_SURROGATE: return "lone surrogate escape";
+  case CRYPTO_JCS_ERR_NUMBER: return "number out of range";
+  case CRYPTO_JCS_ERR_DEPTH: return "nested too deep";
+  case CRYPTO_JCS_ERR_NOMEM: return "out of memory";
+  }
+  return "unknown error";
+}
+
+static inline void skip_ws(crypto_jcs *j)
+{
+  const unsigned char *p = j->p, *e = j->end;
+  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  j->p = p;
+}
+
+/* --- numbers ------------------------------------------------------------ */
+
+/* Lays out k significant digits dig (no leading/trailing zeros) of a value
+ * 0.dig x 10^n the ECMAScript way. Returns the length written. */
+static int layout_es(char *o, int neg, const char *dig, int k, int n)
+{
+  char *s = o;
+  int i;
+  if(neg)
+    *o++ = '-';
+  if(k <= n && n <= 21) {
+    memcpy(o, dig, (size_t)k);
+    o += k;
+    for(i = k; i < n; i++)
+      *o++ = '0';
+  }
+  else if(0 < n && n <= 21) {
+    memcpy(o, dig, (size_t)n);
+    o += n;
+    *o++ = '.';
+    memcpy(o, dig + n, (size_t)(k - n));
+    o += k - n;
+  }
+  else if(-6 < n && n <= 0) {
+    *o++ = '0';
+    *o++ = '.';
+    for(i = 0; i < -n; i++)
+      *o++ = '0';
+    memcpy(o, dig, (size_t)k);
+    o += k;
+  }
+  else {
+    int e = n - 1;
+    char eb[8];
+    int el = 0;
+    *o++ = dig[0];
+    if(k > 1) {
+      *o++ = '.';
+      memcpy(o, dig + 1, (size_t)(k - 1));
+      o += k - 1;
+    }
+    *o++ = 'e';
+    *o++ = e < 0 ? '-' : '+';
+    if(e < 0)
+      e = -e;
+    do {
+      eb[el++] = (char)('0' + e % 10);
+      e /= 10;
+    } while(e);
+    while(el)
+      *o++ = eb[--el];
+  }
+  return (int)(o - s);
+}
+
+int crypto_jcs_format_double(double d, char *out)
+{
+  char buf[40], dig[20];
+  int prec, k = 0, n, neg = 0;
+  double a;
+  const char *s;
+  if(isnan(d) || isinf(d))
+    return -1;
+  if(d == 0) {
+    out[0] = '0';
+    return 1;
+  }
+  if(d < 0) {
+    neg = 1;
+    a = -d;
+  }
+  else
+    a = d;
+  /* Shortest correctly rounded digits that round-trip. For normal doubles
+   * 15 digits suffice unless 16 or 17 are needed (DBL_DIG); subnormals
+   * have fewer bits, so try every precision there. */
+  for(prec = a < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
+    snprintf(buf, sizeof(buf), "%.*e", prec - 1, a);
+    if(strtod(buf, NULL) == a)
+      break;
+  }
+  /* buf: d[.ddd]e[+-]xx */
+  s = buf;
+  dig[k++] = *s++;
+  if(*s == '.') {
+    s++;
+    while(*s >= '0' && *s <= '9')
+      dig[k++] = *s++;
+  }
+  n = atoi(s + 1) + 1;
+  while(k > 1 && dig[k - 1] == '0')
+    k--;
+  return layout_es(out, neg, dig, k, n);
+}
+
+/* Parses a JSON number at j->p and writes its canonical spelling. */
+static int parse_number(crypto_jcs *j)
+{
+  const unsigned char *p = j->p, *e = j->end, *tok = p;
+  const unsigned char *ip, *ie, *fp = NULL, *fe = NULL;
+  int neg = 0, expo = 0, eneg = 0;
+  char dig[20];
+  int k = 0, lastnz = 0, seen = 0, n, toolong = 0;
+  long pos = 0, firstpos = 0;
+  const unsigned char *q;
+
+  if(*p == '-') {
+    neg = 1;
+    p++;
+  }
+  ip = p;
+  if(p < e && *p == '0')
+    p++;
+  else if(p < e && *p >= '1' && *p <= '9') {
+    while(p < e && *p >= '0' && *p <= '9')
+      p++;
+  }
+  else
+    return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+  ie = p;
+  if(p < e && *p == '.') {
+    p++;
+    fp = p;
+    while(p < e && *p >= '0' && *p <= '9')
+      p++;
+    if(p == fp) {
+      j->p = p;
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    }
+    fe = p;
+  }
+  if(p < e && (*p == 'e' || *p == 'E')) {
+    const unsigned char *ds;
+    p++;
+    if(p < e && (*p == '+' || *p == '-')) {
+      eneg = *p == '-';
+      p++;
+    }
+    ds = p;
+    while(p < e && *p >= '0' && *p <= '9') {
+      if(expo < 100000)
+        expo = expo * 10 + (*p - '0');
+      p++;
+    }
+    if(p == ds) {
+      j->p = p;
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    }
+    if(eneg)
+      expo = -expo;
+  }
+  j->p = p;
+  if(reserve(j, 40) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+
+  /* Significant digits: position counts digits from the start of the
+   * integer part; the point sits after (ie - ip) digits. */
+  for(q = ip; ; q++) {
+    if(q == ie) {
+      if(!fp)
+        break;
+      q = fp;
+    }
+    if(q == fe)
+      break;
+    if(*q != '0' || seen) {
+      if(!seen) {
+        seen = 1;
+        firstpos = pos;
+      }
+      if(k < 16)
+        dig[k] = (char)*q;
+      else if(*q != '0')
+        toolong = 1;
+      if(*q != '0')
+        lastnz = k + 1;
+      k++;
+    }
+    pos++;
+  }
+  if(!seen) { /* zero, any spelling, also -0 */
+    j->out[j->len++] = '0';
+    return 0;
+  }
+  /* value = 0.dig x 10^n */
+  n = (int)((ie - ip) - firstpos) + expo;
+  k = lastnz;
+  if(!toolong && k <= 15 && n > -290 && n < 290) {
+    j->len += (size_t)layout_es(j->out + j->len, neg, dig, k, n);
+    return 0;
+  }
+  else {
+    size_t tl = (size_t)(p - tok);
+    double d;
+    int w;
+    if(grow((void **)&j->num, &j->capnum, tl + 1, 1) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    memcpy(j->num, tok, tl);
+    j->num[tl] = 0;
+    d = strtod(j->num, NULL);
+    w = crypto_jcs_format_double(d, j->out + j->len);
+    if(w < 0) {
+      j->p = tok;
+      return fail(j, CRYPTO_JCS_ERR_NUMBER);
+    }
+    j->len += (size_t)w;
+  }
+  return 0;
+}
+
+/* --- strings ------------------------------------------------------------ */
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* Writes code point cp (already validated) in canonical form; sets *esc when
+ * an escape was written. o must have room for 6 bytes. */
+static inline char *put_cp(char *o, unsigned cp, int *esc)
+{
+  if(cp < 0x20 || cp == '"' || cp == '\\') {
+    *esc = 1;
+    *o++ = '\\';
+    switch(cp) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\t': *o++ = 't'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\r': *o++ = 'r'; break;
+    default:
+      *o++ = 'u';
+      *o++ = '0';
+      *o++ = '0';
+      *o++ = hexdig[cp >> 4];
+      *o++ = hexdig[cp & 15];
+    }
+  }
+  else if(cp < 0x80)
+    *o++ = (char)cp;
+  else if(cp < 0x800) {
+    *o++ = (char)(0xC0 | (cp >> 6));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  }
+  else if(cp < 0x10000) {
+    *o++ = (char)(0xE0 | (cp >> 12));
+    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  }
+  else {
+    *o++ = (char)(0xF0 | (cp >> 18));
+    *o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
+    *o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+    *o++ = (char)(0x80 | (cp & 0x3F));
+  }
+  return o;
+}
+
+/* Four hex digits at p (p+4 <= e checked by the caller); -1 if not hex. */
+static inline int hex4(const unsigned char *p)
+{
+  int v = 0, i;
+  for(i = 0; i < 4; i++) {
+    unsigned c = p[i];
+    v <<= 4;
+    if(c >= '0' && c <= '9')
+      v |= (int)(c - '0');
+    else if((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+      v |= (int)((c | 0x20) - 'a' + 10);
+    else
+      return -1;
+  }
+  return v;
+}
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
+static inline int utf8_len(const unsigned char *p, const unsigned char *e)
+{
+  unsigned c = p[0];
+  size_t left = (size_t)(e - p);
+#define CONT(x) (((x) & 0xC0) == 0x80)
+  if(c >= 0xC2 && c <= 0xDF)
+    return left >= 2 && CONT(p[1]) ? 2 : 0;
+  if(c >= 0xE0 && c <= 0xEF) {
+    unsigned lo = 0x80, hi = 0xBF;
+    if(c == 0xE0)
+      lo = 0xA0;
+    else if(c == 0xED)
+      hi = 0x9F; /* no encoded surrogates */
+    return left >= 3 && p[1] >= lo && p[1] <= hi && CONT(p[2]) ? 3 : 0;
+  }
+  if(c >= 0xF0 && c <= 0xF4) {
+    unsigned lo = 0x80, hi = 0xBF;
+    if(c == 0xF0)
+      lo = 0x90;
+    else if(c == 0xF4)
+      hi = 0x8F;
+    return left >= 4 && p[1] >= lo && p[1] <= hi && CONT(p[2]) &&
+                   CONT(p[3])
+               ? 4
+               : 0;
+  }
+#undef CONT
+  return 0;
+}
+
+/* 8 bytes with none < 0x20, '"', '\\' or >= 0x80 (plain ASCII run). */
+static inline int plain8(uint64_t x)
+{
+  const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+  /* x - 0x20 sets a byte's high bit when it is < 0x20 (bytes >= 0x80 are
+   * caught by | x); a byte equal to '"' or '\\' makes q or b zero there,
+   * and zero - 1 sets the high bit */
+  uint64_t t = ((x - ones * 0x20) | (q - ones) | (b - ones) | x) & high;
+  /* a borrow can only spread upwards from a byte that is already bad, so
+   * t may over-report but never misses a bad byte */
+  return t == 0;
+}
+
+/* Parses a string at j->p (at the opening quote) and writes it
+ * canonically. m, when given, receives the name's span and escape flag. */
+static int parse_string(crypto_jcs *j, member *m)
+{
+  const unsigned char *p = j->p + 1, *e = j->end;
+  char *o;
+  int esc = 0;
+  if(reserve(j, (size_t)(e - p) + 2) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  o = j->out + j->len;
+  *o++ = '"';
+  if(m)
+    m->name = (size_t)(o - j->out);
+  for(;;) {
+    unsigned c;
+    while(e - p >= 8) {
+      uint64_t x;
+      memcpy(&x, p, 8);
+      if(!plain8(x))
+        break;
+      memcpy(o, &x, 8);
+      o += 8;
+      p += 8;
+    }
+    while(p < e && (c = *p) >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      *o++ = (char)c;
+      p++;
+    }
+    if(p >= e) {
+      j->p = p;
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    }
+    c = *p;
+    if(c == '"')
+      break;
+    if(c < 0x20) {
+      j->p = p;
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    }
+    if(c == '\\') {
+      unsigned cp;
+      if(e - p < 2) {
+        j->p = p;
+        return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+      }
+      switch(p[1]) {
+      case '"': cp = '"'; break;
+      case '\\': cp = '\\'; break;
+      case '/': cp = '/'; break;
+      case 'b': cp = '\b'; break;
+      case 'f': cp = '\f'; break;
+      case 'n': cp = '\n'; break;
+      case 'r': cp = '\r'; break;
+      case 't': cp = '\t'; break;
+      case 'u': {
+        int v;
+        if(e - p < 6 || (v = hex4(p + 2)) < 0) {
+          j->p = p;
+          return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+        }
+        cp = (unsigned)v;
+        if(cp >= 0xDC00 && cp <= 0xDFFF) {
+          j->p = p;
+          return fail(j, CRYPTO_JCS_ERR_SURROGATE);
+        }
+        if(cp >= 0xD800 && cp <= 0xDBFF) {
+          int lo;
+          if(e - p < 12 || p[6] != '\\' || p[7] != 'u' ||
+             (lo = hex4(p + 8)) < 0x0) {
+            j->p = p;
+            return fail(j, e - p >= 12 && p[6] == '\\' && p[7] == 'u' &&
+                                   hex4(p + 8) < 0
+                               ? CRYPTO_JCS_ERR_SYNTAX
+                               : CRYPTO_JCS_ERR_SURROGATE);
+          }
+          if(lo < 0xDC00 || lo > 0xDFFF) {
+            j->p = p;
+            return fail(j, CRYPTO_JCS_ERR_SURROGATE);
+          }
+          cp = 0x10000 + ((cp - 0xD800) << 10) + ((unsigned)lo - 0xDC00);
+          p += 6;
+        }
+        p += 4;
+        break;
+      }
+      default:
+        j->p = p;
+        return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+      }
+      p += 2;
+      o = put_cp(o, cp, &esc);
+      continue;
+    }
+    /* c >= 0x80: one whole UTF-8 sequence, copied as is */
+    {
+      int n = utf8_len(p, e);
+      if(!n) {
+        j->p = p;
+        return fail(j, CRYPTO_JCS_ERR_UTF8);
+      }
+      memcpy(o, p, (size_t)n);
+      o += n;
+      p += n;
+    }
+  }
+  if(m) {
+    m->name_len = (size_t)(o - j->out) - m->name;
+    m->esc = esc;
+  }
+  *o++ = '"';
+  j->len = (size_t)(o - j->out);
+  j->p = p + 1;
+  return 0;
+}
+
+/* --- member ordering ------------------------------------------------------ */
+
+/* Next UTF-16 code unit of a canonical (escaped) name at *s, with a pending
+ * low surrogate in *pend. */
+static unsigned next_unit(const unsigned char **s, unsigned *pend)
+{
+  const unsigned char *p = *s;
+  unsigned cp;
+  if(*pend) {
+    cp = *pend;
+    *pend = 0;
+    return cp;
+  }
+  if(p[0] == '\\') {
+    switch(p[1]) {
+    case 'b': cp = '\b'; break;
+    case 't': cp = '\t'; break;
+    case 'n': cp = '\n'; break;
+    case 'f': cp = '\f'; break;
+    case 'r': cp = '\r'; break;
+    case 'u':
+      cp = (unsigned)hex4(p + 2);
+      *s = p + 6;
+      return cp;
+    default: cp = p[1]; break;
+    }
+    *s = p + 2;
+    return cp;
+  }
+  if(p[0] < 0x80) {
+    *s = p + 1;
+    return p[0];
+  }
+  if(p[0] < 0xE0) {
+    cp = ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+    *s = p + 2;
+    return cp;
+  }
+  if(p[0] < 0xF0) {
+    cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+    *s = p + 3;
+    return cp;
+  }
+  cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) |
+       ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+  *s = p + 4;
+  cp -= 0x10000;
+  *pend = 0xDC00 + (cp & 0x3FF);
+  return 0xD800 + (cp >> 10);
+}
+
+/* Compares two member names by UTF-16 code units: <0, 0, >0. */
+static int cmp_names(const char *base, const member *a, const member *b)
+{
+  const unsigned char *x = (const unsigned char *)base + a->name;
+  const unsigned char *y = (const unsigned char *)base + b->name;
+  size_t n = a->name_len < b->name_len ? a->name_len : b->name_len, i = 0;
+  if(!a->esc && !b->esc) {
+    unsigned cx, cy;
+    while(i < n && x[i] == y[i])
+      i++;
+    if(i == n)
+      return (a->name_len > b->name_len) - (a->name_len < b->name_len);
+    cx = x[i];
+    cy = y[i];
+    /* UTF-8 byte order is code point order; UTF-16 differs only where a
+     * supplementary character (surrogates D800-DFFF) meets U+E000-U+FFFF */
+    if(cx >= 0xF0 && (cy == 0xEE || cy == 0xEF))
+      return -1;
+    if(cy >= 0xF0 && (cx == 0xEE || cx == 0xEF))
+      return 1;
+    return cx < cy ? -1 : 1;
+  }
+  else {
+    const unsigned char *xe = x + a->name_len, *ye = y + b->name_len;
+    unsigned px = 0, py = 0;
+    while((x < xe || px) && (y < ye || py)) {
+      unsigned ux = next_unit(&x, &px), uy = next_unit(&y, &py);
+      if(ux != uy)
+        return ux < uy ? -1 : 1;
+    }
+    return ((x < xe || px) ? 1 : 0) - ((y < ye || py) ? 1 : 0);
+  }
+}
+
+/* Stable merge sort of m[0..n) by name, using scratch t. */
+static void sort_members(const char *base, member *m, member *t, size_t n)
+{
+  size_t w, i;
+  if(n < 2)
+    return;
+  if(n <= 16) { /* insertion sort */
+    for(i = 1; i < n; i++) {
+      member v = m[i];
+      size_t k = i;
+      while(k > 0 && cmp_names(base, &m[k - 1], &v) > 0) {
+        m[k] = m[k - 1];
+        k--;
+      }
+      m[k] = v;
+    }
+    return;
+  }
+  for(w = 1; w < n; w *= 2) {
+    for(i = 0; i < n; i += 2 * w) {
+      size_t a = i, am = i + w < n ? i + w : n, b = am,
+             bm = i + 2 * w < n ? i + 2 * w : n, k = i;
+      while(a < am && b < bm)
+        t[k++] = cmp_names(base, &m[b], &m[a]) < 0 ? m[b++] : m[a++];
+      while(a < am)
+        t[k++] = m[a++];
+      while(b < bm)
+        t[k++] = m[b++];
+    }
+    memcpy(m, t, n * sizeof(*m));
+  }
+}
+
+/* --- values --------------------------------------------------------------- */
+
+static int parse_value(crypto_jcs *j);
+
+/* Finishes an object whose members are j->mem[base..nmem) and whose body
+ * starts at output offset body: orders, checks duplicates, omits. */
+static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
+{
+  member *m = j->mem + base;
+  size_t n = j->nmem - base, i;
+  int unsorted = 0, omit_at = -1;
+  for(i = 1; i < n; i++) {
+    int c = cmp_names(j->out, &m[i - 1], &m[i]);
+    if(c == 0)
+      return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+    if(c > 0)
+      unsorted = 1;
+  }
+  if(unsorted) {
+    if(grow((void **)&j->msort, &j->capmsort, n, sizeof(member)) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    sort_members(j->out, m, j->msort, n);
+    for(i = 1; i < n; i++)
+      if(cmp_names(j->out, &m[i - 1], &m[i]) == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+  }
+  if(top && j->omit) {
+    for(i = 0; i < n; i++)
+      if(m[i].name_len == j->omit_len && !m[i].esc &&
+         memcmp(j->out + m[i].name, j->omit, j->omit_len) == 0) {
+        omit_at = (int)i;
+        break;
+      }
+  }
+  if(unsorted || omit_at >= 0) {
+    size_t blen = j->len - body, o = body, first = 1;
+    if(grow((void **)&j->tmp, &j->captmp, blen, 1) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    memcpy(j->tmp, j->out + body, blen);
+    for(i = 0; i < n; i++) {
+      const char *src = j->tmp + (m[i].start - body);
+      if((int)i == omit_at) {
+        size_t vo = m[i].name_len + 3;
+        if(grow((void **)&j->omitted, &j->capomitted, m[i].len - vo, 1) != 0)
+          return fail(j, CRYPTO_JCS_ERR_NOMEM);
+        memcpy(j->omitted, src + vo, m[i].len - vo);
+        j->omitted_len = m[i].len - vo;
+        j->has_omitted = 1;
+        continue;
+      }
+      if(!first)
+        j->out[o++] = ',';
+      first = 0;
+      memcpy(j->out + o, src, m[i].len);
+      m[i].name = o + (m[i].name - m[i].start);
+      m[i].start = o;
+      o += m[i].len;
+    }
+    j->len = o;
+  }
+  if(top) {
+    if(grow((void **)&j->top, &j->captop, n, sizeof(member)) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    j->ntop = 0;
+    for(i = 0; i < n; i++)
+      if((int)i != omit_at)
+        j->top[j->ntop++] = m[i];
+    j->top_is_object = 1;
+  }
+  return 0;
+}
+
+/* Parses an object at j->p ('{'). */
+static int parse_object(crypto_jcs *j)
+{
+  size_t base = j->nmem, body;
+  int top = j->depth == 1;
+  if(reserve(j, 2) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  j->out[j->len++] = '{';
+  body = j->len;
+  j->p++;
+  skip_ws(j);
+  if(j->p < j->end && *j->p == '}') {
+    j->p++;
+    j->out[j->len++] = '}';
+    if(top) {
+      j->ntop = 0;
+      j->top_is_object = 1;
+    }
+    return 0;
+  }
+  for(;;) {
+    member m;
+    if(j->p >= j->end || *j->p != '"')
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    m.start = j->len;
+    if(parse_string(j, &m) != 0)
+      return -1;
+    skip_ws(j);
+    if(j->p >= j->end || *j->p != ':')
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    j->p++;
+    if(reserve(j, 1) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    j->out[j->len++] = ':';
+    skip_ws(j);
+    if(parse_value(j) != 0)
+      return -1;
+    m.len = j->len - m.start;
+    if(j->nmem == j->capmem &&
+       grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    j->mem[j->nmem++] = m;
+    skip_ws(j);
+    if(j->p >= j->end)
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    if(*j->p == ',') {
+      j->p++;
+      if(reserve(j, 1) != 0)
+        return fail(j, CRYPTO_JCS_ERR_NOMEM);
+      j->out[j->len++] = ',';
+      skip_ws(j);
+      continue;
+    }
+    if(*j->p != '}')
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    j->p++;
+    break;
+  }
+  if(finish_object(j, base, body, top) != 0)
+    return -1;
+  j->nmem = base;
+  if(reserve(j, 1) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  j->out[j->len++] = '}';
+  return 0;
+}
+
+/* Parses an array at j->p ('['). */
+static int parse_array(crypto_jcs *j)
+{
+  if(reserve(j, 2) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  j->out[j->len++] = '[';
+  j->p++;
+  skip_ws(j);
+  if(j->p < j->end && *j->p == ']') {
+    j->p++;
+    j->out[j->len++] = ']';
+    return 0;
+  }
+  for(;;) {
+    if(parse_value(j) != 0)
+      return -1;
+    skip_ws(j);
+    if(j->p >= j->end)
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    if(reserve(j, 1) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    if(*j->p == ',') {
+      j->p++;
+      j->out[j->len++] = ',';
+      skip_ws(j);
+      continue;
+    }
+    if(*j->p != ']')
+      return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    j->p++;
+    j->out[j->len++] = ']';
+    return 0;
+  }
+}
+
+/* Parses a literal (true, false, null) of length n at j->p. */
+static int parse_literal(crypto_jcs *j, const char *lit, size_t n)
+{
+  if((size_t)(j->end - j->p) < n || memcmp(j->p, lit, n) != 0)
+    return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+  if(reserve(j, n) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  memcpy(j->out + j->len, lit, n);
+  j->len += n;
+  j->p += n;
+  return 0;
+}
+
+/* Parses any value at j->p (white space already skipped). */
+static int parse_value(crypto_jcs *j)
+{
+  int r;
+  if(j->p >= j->end)
+    return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+  switch(*j->p) {
+  case '{':
+  case '[':
+    if(++j->depth > CRYPTO_JCS_MAX_DEPTH)
+      return fail(j, CRYPTO_JCS_ERR_DEPTH);
+    r = *j->p == '{' ? parse_object(j) : parse_array(j);
+    j->depth--;
+    return r;
+  case '"':
+    return parse_string(j, NULL);
+  case 't':
+    return parse_literal(j, "true", 4);
+  case 'f':
+    return parse_literal(j, "false", 5);
+  case 'n':
+    return parse_literal(j, "null", 4);
+  default:
+    if(*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))
+      return parse_number(j);
+    return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+  }
+}
+
+crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
+                                             size_t len, const char *omit)
+{
+  j->in = j->p = (const unsigned char *)in;
+  j->end = j->p + len;
+  j->len = 0;
+  j->nmem = 0;
+  j->ntop = 0;
+  j->top_is_object = 0;
+  j->has_omitted = 0;
+  j->omitted_len = 0;
+  j->depth = 0;
+  j->err = CRYPTO_JCS_OK;
+  j->omit = omit;
+  j->omit_len = omit ? strlen(omit) : 0;
+  skip_ws(j);
+  if(parse_value(j) != 0)
+    goto err;
+  skip_ws(j);
+  if(j->p != j->end) {
+    fail(j, CRYPTO_JCS_ERR_SYNTAX);
+    goto err;
+  }
+  return CRYPTO_JCS_OK;
+err:
+  j->ntop = 0;
+  j->top_is_object = 0;
+  j->has_omitted = 0;
+  return j->err;
+}
+
+crypto_jcs_code crypto_jcs_canonicalize(crypto_jcs *j, const char *in,
+                                        size_t len)
+{
+  return crypto_jcs_canonicalize_omit(j, in, len, NULL);
+}
+
+const char *crypto_jcs_text(const crypto_jcs *j, size_t *len)
+{
+  *len = j->len;
+  return j->out ? j->out : "";
+}
+
+const char *crypto_jcs_omitted(const crypto_jcs *j, size_t *len)
+{
+  if(!j->has_omitted)
+    return NULL;
+  *len = j->omitted_len;
+  return j->omitted;
+}
+
+int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
+                          const char **val, size_t *vlen)
+{
+  size_t nl = strlen(name), i;
+  for(i = 0; i < j->ntop; i++) {
+    const member *m = &j->top[i];
+    if(m->name_len == nl && memcmp(j->out + m->name, name, nl) == 0) {
+      *val = j->out + m->start + nl + 3;
+      *vlen = m->len - nl - 3;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+size_t crypto_jcs_error_offset(const crypto_jcs *j)
+{
+  return (size_t)(j->p - j->in);
+}
+
+/* --- lookups in canonical text ------------------------------------------- */
+
+/* End of the canonical value starting at p (p < e), or NULL. */
+static const char *skip_canon(const char *p, const char *e)
+{
+  int depth = 0;
+  while(p < e) {
+    char c = *p;
+    if(c == '"') {
+      p++;
+      while(p < e && *p != '"')
+        p += *p == '\\' ? 2 : 1;
+      if(p >= e)
+        return NULL;
+      p++;
+      if(depth == 0)
+        return p;
+      continue;
+    }
+    if(c == '{' || c == '[') {
+      depth++;
+      p++;
+      continue;
+    }
+    if(c == '}' || c == ']') {
+      if(depth == 0)
+        return p;
+      depth--;
+      p++;
+      if(depth == 0)
+        return p;
+      continue;
+    }
+    if(c == ',' && depth == 0)
+      return p;
+    p++;
+  }
+  return depth == 0 ? p : NULL;
+}
+
+int crypto_jcs_member(const char *obj, size_t len, const char *name,
+                      const char **val, size_t *vlen)
+{
+  const char *p = obj, *e = obj + len;
+  size_t nl = strlen(name);
+  if(len < 2 || *p != '{')
+    return -1;
+  p++;
+  while(p < e && *p == '"') {
+    const char *ns = p + 1, *ne, *ve;
+    ne = ns;
+    while(ne < e && *ne != '"')
+      ne += *ne == '\\' ? 2 : 1;
+    if(ne >= e || ne + 1 >= e || ne[1] != ':')
+      return -1;
+    ve = skip_canon(ne + 2, e);
+    if(!ve)
+      return -1;
+    if((size_t)(ne - ns) == nl && memcmp(ns, name, nl) == 0) {
+      *val = ne + 2;
+      *vlen = (size_t)(ve - (ne + 2));
+      return 0;
+    }
+    p = ve;
+    if(p < e && *p == ',')
+      p++;
+    else
+      break;
+  }
+  return -1;
+}

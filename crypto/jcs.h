@@ -1,0 +1,92 @@
+/*
+ * jcs.h: the JSON Canonicalization Scheme of RFC 8785, written for this
+ * project (the ledger's hash is SHA-256 over JCS text).
+ *
+ * One pass over the input parses and writes the canonical text into a
+ * reusable buffer: members sorted by the UTF-16 code units of their names,
+ * no insignificant white space, strings escaped exactly as RFC 8785 says
+ * (only \" \\ \b \t \n \f \r and \u00xx for the other controls; everything
+ * else as raw UTF-8), numbers printed as ECMAScript's
+ * Number.prototype.toString prints the IEEE-754 double they denote.
+ * Rejected: anything that is not one JSON text, a member name given twice
+ * in one object, invalid UTF-8, lone surrogate escapes, numbers beyond the
+ * double range, nesting deeper than CRYPTO_JCS_MAX_DEPTH.
+ *
+ * A crypto_jcs holds the output and scratch buffers; they grow to the
+ * largest input seen and are reused, so canonicalizing a stream of events
+ * allocates nothing per event once warm. One crypto_jcs per thread.
+ * Number parsing uses strtod, so the process must keep LC_NUMERIC "C"
+ * (the default unless someone calls setlocale).
+ */
+#ifndef CRYPTO_JCS_H
+#define CRYPTO_JCS_H
+
+#include <stddef.h>
+
+#define CRYPTO_JCS_MAX_DEPTH 512
+
+typedef enum crypto_jcs_code {
+  CRYPTO_JCS_OK = 0,
+  CRYPTO_JCS_ERR_SYNTAX,    /* not exactly one JSON text */
+  CRYPTO_JCS_ERR_DUPLICATE, /* a member name twice in one object */
+  CRYPTO_JCS_ERR_UTF8,      /* invalid UTF-8 in a string */
+  CRYPTO_JCS_ERR_SURROGATE, /* a \uD800-\uDFFF escape without its pair */
+  CRYPTO_JCS_ERR_NUMBER,    /* a number beyond the double range */
+  CRYPTO_JCS_ERR_DEPTH,     /* nested deeper than CRYPTO_JCS_MAX_DEPTH */
+  CRYPTO_JCS_ERR_NOMEM
+} crypto_jcs_code;
+
+typedef struct crypto_jcs crypto_jcs;
+
+/* A fresh canonicalizer, or NULL when out of memory. */
+crypto_jcs *crypto_jcs_new(void);
+
+/* Frees it and its buffers (NULL is fine). */
+void crypto_jcs_free(crypto_jcs *j);
+
+/* Canonicalizes the JSON text in[0..len). On CRYPTO_JCS_OK the text is
+ * available through crypto_jcs_text until the next call. */
+crypto_jcs_code crypto_jcs_canonicalize(crypto_jcs *j, const char *in,
+                                        size_t len);
+
+/* Like crypto_jcs_canonicalize, but when the top-level value is an object,
+ * its member named `omit` (plain ASCII, no escapes needed) is left out of
+ * the canonical text and its canonical value kept apart
+ * (crypto_jcs_omitted). This is how a ledger event is hashed without its
+ * "hash" member in one pass. omit may be NULL. */
+crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
+                                             size_t len, const char *omit);
+
+/* The canonical text of the last successful call (not NUL-terminated;
+ * *len its length). */
+const char *crypto_jcs_text(const crypto_jcs *j, size_t *len);
+
+/* The canonical value of the omitted member, or NULL when the top-level
+ * object had no such member. */
+const char *crypto_jcs_omitted(const crypto_jcs *j, size_t *len);
+
+/* After a successful call on a top-level object: the canonical text of its
+ * member `name` (plain ASCII), pointing into crypto_jcs_text. Returns 0, or
+ * -1 when there is no such member (or the top level is not an object). The
+ * omitted member is not found here. */
+int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
+                          const char **val, size_t *vlen);
+
+/* Byte offset in the input where the last call failed. */
+size_t crypto_jcs_error_offset(const crypto_jcs *j);
+
+/* A short English text for a code. */
+const char *crypto_jcs_strerror(crypto_jcs_code c);
+
+/* Looks up member `name` (plain ASCII) in obj[0..len), which must be
+ * canonical JCS object text (e.g. a value from crypto_jcs_top_member).
+ * Returns 0 with the value's span, or -1 when absent or obj is no object. */
+int crypto_jcs_member(const char *obj, size_t len, const char *name,
+                      const char **val, size_t *vlen);
+
+/* Writes the ECMAScript Number.prototype.toString text of a finite double
+ * to out (at least 32 bytes) and returns its length; -1 for NaN or
+ * infinity (JCS has no spelling for them). */
+int crypto_jcs_format_double(double d, char *out);
+
+#endif

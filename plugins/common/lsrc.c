@@ -1,0 +1,477 @@
+/*
+ * lsrc.c: streaming ledger event source (see lsrc.h). Files are read
+ * through one buffer that only grows for a line longer than it (never past
+ * max_line); tables are streamed in libpq single-row mode, one row held at
+ * a time.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <libpq-fe.h>
+
+#include "plugins/common/lsrc.h"
+#include "plugins/common/ppg.h"
+
+#define LSRC_BUF (256u << 10)
+#define LSRC_MAX_LINE ((size_t)16 << 20)
+
+enum { K_FD, K_GZ, K_TABLE };
+
+struct lsrc {
+  int kind;
+  int fd;
+  int own_fd;
+  gzFile gz;
+  int64_t size; /* plain regular file size, else -1 */
+  char *buf;
+  size_t cap, start, end, scan; /* data is buf[start..end); no '\n' in
+                                   buf[start..scan) */
+  int eof;
+  uint64_t pos;  /* stream offset of buf[start] */
+  uint64_t line; /* number of the last line returned */
+  size_t max_line;
+  PGconn *conn;
+  PGresult *res;
+  uint64_t bytes; /* table: sum of row lengths */
+  char err[256];
+};
+
+const char *lsrc_strerror(lsrc_code c)
+{
+  switch(c) {
+  case LSRC_OK: return "ok";
+  case LSRC_EOF: return "end of ledger";
+  case LSRC_ERR_OPEN: return "cannot open source";
+  case LSRC_ERR_READ: return "read error";
+  case LSRC_ERR_TOO_LONG: return "line too long";
+  case LSRC_ERR_QUERY: return "query failed";
+  case LSRC_ERR_SEEK: return "resume offset beyond the end";
+  case LSRC_ERR_NOMEM: return "out of memory";
+  }
+  return "unknown error";
+}
+
+/* Ends with suffix? */
+static int ends_with(const char *s, const char *suffix)
+{
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* Reads up to n bytes into p; returns the count, 0 at EOF, -1 on error. */
+static ssize_t src_read(lsrc *s, char *p, size_t n)
+{
+  if(s->kind == K_GZ) {
+    int r;
+    if(n > (1u << 30))
+      n = 1u << 30;
+    r = gzread(s->gz, p, (unsigned)n);
+    if(r <= 0 || gzeof(s->gz)) {
+      /* a truncated stream reads as data, then end of file with
+       * Z_BUF_ERROR: that is an error, not the end of the ledger */
+      int zerr = Z_OK;
+      const char *m = gzerror(s->gz, &zerr);
+      if(r < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+        snprintf(s->err, sizeof(s->err), "gzip: %s",
+                 m && *m ? m : "corrupt stream");
+        return -1;
+      }
+    }
+    return r;
+  }
+  for(;;) {
+    ssize_t r = read(s->fd, p, n);
+    if(r < 0 && errno == EINTR)
+      continue;
+    if(r < 0)
+      snprintf(s->err, sizeof(s->err), "read: %s", strerror(errno));
+    return r;
+  }
+}
+
+/* Skips n bytes by reading (stdin, or when lseek is not possible). */
+static lsrc_code skip_bytes(lsrc *s, uint64_t n)
+{
+  while(n > 0) {
+    size_t want = n < s->cap ? (size_t)n : s->cap;
+    ssize_t r = src_read(s, s->buf, want);
+    if(r < 0)
+      return LSRC_ERR_READ;
+    if(r == 0) {
+      snprintf(s->err, sizeof(s->err),
+               "resume offset beyond the end of the ledger");
+      return LSRC_ERR_SEEK;
+    }
+    n -= (uint64_t)r;
+  }
+  return LSRC_OK;
+}
+
+/* Opens a file source. */
+static lsrc_code open_file(lsrc *s, const lsrc_options *opt)
+{
+  struct stat st;
+  const char *path = opt->source;
+  if(strcmp(path, "-") == 0) {
+    s->fd = 0;
+    s->own_fd = 0;
+  }
+  else {
+    s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if(s->fd < 0) {
+      snprintf(s->err, sizeof(s->err), "%s: %s", path, strerror(errno));
+      return LSRC_ERR_OPEN;
+    }
+    s->own_fd = 1;
+  }
+  s->size = -1;
+  if(fstat(s->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    snprintf(s->err, sizeof(s->err), "%s: is a directory", path);
+    return LSRC_ERR_OPEN;
+  }
+  s->kind = K_FD;
+  if(ends_with(path, ".gz")) {
+    int fd2 = dup(s->fd);
+    if(fd2 < 0) {
+      snprintf(s->err, sizeof(s->err), "%s: %s", path, strerror(errno));
+      return LSRC_ERR_OPEN;
+    }
+    s->gz = gzdopen(fd2, "rb");
+    if(!s->gz) {
+      close(fd2);
+      snprintf(s->err, sizeof(s->err), "%s: cannot open gzip stream", path);
+      return LSRC_ERR_OPEN;
+    }
+    gzbuffer(s->gz, 256u << 10);
+    s->kind = K_GZ;
+  }
+  else if(S_ISREG(st.st_mode))
+    s->size = (int64_t)st.st_size;
+  s->cap = LSRC_BUF;
+  s->buf = malloc(s->cap);
+  if(!s->buf)
+    return LSRC_ERR_NOMEM;
+  if(opt->start_offset > 0) {
+    lsrc_code c;
+    if(s->kind == K_FD && s->size >= 0) {
+      if(opt->start_offset > (uint64_t)s->size) {
+        snprintf(s->err, sizeof(s->err),
+                 "resume offset beyond the end of the ledger");
+        return LSRC_ERR_SEEK;
+      }
+      if(lseek(s->fd, (off_t)opt->start_offset, SEEK_SET) < 0) {
+        snprintf(s->err, sizeof(s->err), "%s: seek: %s", path,
+                 strerror(errno));
+        return LSRC_ERR_READ;
+      }
+    }
+    else if((c = skip_bytes(s, opt->start_offset)) != LSRC_OK)
+      return c;
+    s->pos = opt->start_offset;
+    s->line = opt->start_line > 0 ? opt->start_line - 1 : 0;
+  }
+  return LSRC_OK;
+}
+
+/* Opens a table source: connects, finds the order, starts the query. */
+static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
+{
+  const char *table = opt->table && *opt->table ? opt->table : "ledger_events";
+  const char *column =
+      opt->column && *opt->column ? opt->column : "event";
+  char *qt = NULL, *qc = NULL, *sql = NULL, *order = NULL;
+  PGresult *r = NULL;
+  const char *params[2];
+  char seqbuf[32];
+  int has_seq = 0, np = 0;
+  size_t n;
+  lsrc_code code = LSRC_ERR_QUERY;
+
+  s->kind = K_TABLE;
+  s->size = -1;
+  s->conn = ppg_connect(opt->source, opt->timeout_s > 0 ? opt->timeout_s : 60,
+                        s->err, sizeof(s->err));
+  if(!s->conn)
+    return LSRC_ERR_OPEN;
+  qt = ppg_quote_qualified(s->conn, table);
+  qc = PQescapeIdentifier(s->conn, column, strlen(column));
+  if(!qt || !qc) {
+    snprintf(s->err, sizeof(s->err), "invalid table or column name");
+    goto err;
+  }
+  params[0] = qt;
+  r = PQexecParams(s->conn,
+                   "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
+                   "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
+                   "= 'seq' AND attnum > 0 AND NOT attisdropped)",
+                   1, NULL, params, NULL, NULL, 0);
+  if(PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+    ppg_error(s->conn, r, s->err, sizeof(s->err));
+    goto err;
+  }
+  if(strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+    snprintf(s->err, sizeof(s->err), "table %s does not exist", qt);
+    goto err;
+  }
+  has_seq = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+  PQclear(r);
+  r = NULL;
+  n = 2 * strlen(qc) + 128;
+  order = malloc(n);
+  if(!order) {
+    code = LSRC_ERR_NOMEM;
+    goto err;
+  }
+  if(has_seq)
+    snprintf(order, n, "\"seq\"");
+  else
+    snprintf(order, n,
+             "(CASE WHEN (%s->>'seq') ~ '^-?[0-9]{1,18}$' THEN (%s->>'seq')"
+             "::bigint END)",
+             qc, qc);
+  n = strlen(qc) + strlen(qt) + 2 * strlen(order) + 128;
+  sql = malloc(n);
+  if(!sql) {
+    code = LSRC_ERR_NOMEM;
+    goto err;
+  }
+  if(opt->from_seq > 0) {
+    snprintf(seqbuf, sizeof(seqbuf), "%" PRId64, opt->from_seq);
+    params[0] = seqbuf;
+    np = 1;
+    snprintf(sql, n, "SELECT %s::text FROM %s WHERE %s >= $1::bigint ORDER BY %s NULLS LAST",
+             qc, qt, order, order);
+  }
+  else
+    snprintf(sql, n, "SELECT %s::text FROM %s ORDER BY %s NULLS LAST", qc,
+             qt, order);
+  if(!PQsendQueryParams(s->conn, sql, np, NULL, params, NULL, NULL, 0) ||
+     !PQsetSingleRowMode(s->conn)) {
+    ppg_error(s->conn, NULL, s->err, sizeof(s->err));
+    goto err;
+  }
+  code = LSRC_OK;
+err:
+  PQclear(r);
+  PQfreemem(qc);
+  free(qt);
+  free(order);
+  free(sql);
+  return code;
+}
+
+lsrc_code lsrc_open(const lsrc_options *opt, lsrc **out, char *err,
+                    size_t errlen)
+{
+  lsrc *s;
+  lsrc_code c;
+  *out = NULL;
+  if(!opt->source || !*opt->source) {
+    snprintf(err, errlen, "no ledger source given");
+    return LSRC_ERR_OPEN;
+  }
+  s = calloc(1, sizeof(*s));
+  if(!s) {
+    snprintf(err, errlen, "out of memory");
+    return LSRC_ERR_NOMEM;
+  }
+  s->fd = -1;
+  s->max_line = opt->max_line ? opt->max_line : LSRC_MAX_LINE;
+  if(ppg_looks_like_conninfo(opt->source))
+    c = open_table(s, opt);
+  else
+    c = open_file(s, opt);
+  if(c != LSRC_OK) {
+    snprintf(err, errlen, "%s", s->err[0] ? s->err : lsrc_strerror(c));
+    lsrc_close(s);
+    return c;
+  }
+  *out = s;
+  return LSRC_OK;
+}
+
+/* Next row of a table source. */
+static lsrc_code next_row(lsrc *s, lsrc_event *ev)
+{
+  PGresult *r;
+  if(s->res) {
+    PQclear(s->res);
+    s->res = NULL;
+  }
+  if(s->eof)
+    return LSRC_EOF;
+  r = PQgetResult(s->conn);
+  if(!r) {
+    s->eof = 1;
+    return LSRC_EOF;
+  }
+  switch(PQresultStatus(r)) {
+  case PGRES_SINGLE_TUPLE:
+    s->res = r;
+    ev->text = PQgetvalue(r, 0, 0);
+    ev->len = PQgetisnull(r, 0, 0) ? 0 : (size_t)PQgetlength(r, 0, 0);
+    ev->line = ++s->line;
+    ev->offset = 0;
+    ev->terminated = 1;
+    s->bytes += ev->len;
+    return LSRC_OK;
+  case PGRES_TUPLES_OK:
+    PQclear(r);
+    while((r = PQgetResult(s->conn)) != NULL)
+      PQclear(r);
+    s->eof = 1;
+    return LSRC_EOF;
+  default:
+    ppg_error(s->conn, r, s->err, sizeof(s->err));
+    PQclear(r);
+    while((r = PQgetResult(s->conn)) != NULL)
+      PQclear(r);
+    s->eof = 1;
+    return LSRC_ERR_QUERY;
+  }
+}
+
+lsrc_code lsrc_next(lsrc *s, lsrc_event *ev)
+{
+  if(s->kind == K_TABLE)
+    return next_row(s, ev);
+  for(;;) {
+    char *nl = NULL;
+    if(s->scan < s->end)
+      nl = memchr(s->buf + s->scan, '\n', s->end - s->scan);
+    if(nl) {
+      size_t len = (size_t)(nl - (s->buf + s->start));
+      ev->line = ++s->line;
+      ev->offset = s->pos;
+      if(len > s->max_line) {
+        snprintf(s->err, sizeof(s->err),
+                 "line %" PRIu64 " is longer than %zu bytes", ev->line,
+                 s->max_line);
+        return LSRC_ERR_TOO_LONG;
+      }
+      ev->text = s->buf + s->start;
+      ev->len = len;
+      ev->terminated = 1;
+      s->start += len + 1;
+      s->scan = s->start;
+      s->pos += len + 1;
+      return LSRC_OK;
+    }
+    s->scan = s->end;
+    if(s->eof) {
+      if(s->start < s->end) {
+        size_t len = s->end - s->start;
+        ev->line = ++s->line;
+        ev->offset = s->pos;
+        ev->text = s->buf + s->start;
+        ev->len = len;
+        ev->terminated = 0;
+        s->start = s->scan = s->end;
+        s->pos += len;
+        return LSRC_OK;
+      }
+      return LSRC_EOF;
+    }
+    if(s->end - s->start > s->max_line) {
+      ev->line = s->line + 1;
+      ev->offset = s->pos;
+      snprintf(s->err, sizeof(s->err),
+               "line %" PRIu64 " is longer than %zu bytes", ev->line,
+               s->max_line);
+      return LSRC_ERR_TOO_LONG;
+    }
+    /* make room: move the partial line to the front, grow if full */
+    if(s->start > 0) {
+      size_t keep = s->end - s->start;
+      memmove(s->buf, s->buf + s->start, keep);
+      s->scan -= s->start;
+      s->end = keep;
+      s->start = 0;
+    }
+    if(s->end == s->cap) {
+      size_t ncap = s->cap * 2;
+      char *nb;
+      if(ncap > s->max_line + 2)
+        ncap = s->max_line + 2 > s->cap ? s->max_line + 2 : s->cap + 1;
+      nb = realloc(s->buf, ncap);
+      if(!nb)
+        return LSRC_ERR_NOMEM;
+      s->buf = nb;
+      s->cap = ncap;
+    }
+    {
+      ssize_t r = src_read(s, s->buf + s->end, s->cap - s->end);
+      if(r < 0)
+        return LSRC_ERR_READ;
+      if(r == 0)
+        s->eof = 1;
+      s->end += (size_t)r;
+    }
+  }
+}
+
+const char *lsrc_error(const lsrc *s)
+{
+  return s->err;
+}
+
+int lsrc_is_table(const lsrc *s)
+{
+  return s->kind == K_TABLE;
+}
+
+uint64_t lsrc_bytes(const lsrc *s)
+{
+  return s->kind == K_TABLE ? s->bytes : s->pos;
+}
+
+int64_t lsrc_file_size(const lsrc *s)
+{
+  return s->size;
+}
+
+void lsrc_close(lsrc *s)
+{
+  if(!s)
+    return;
+  if(s->res)
+    PQclear(s->res);
+  if(s->conn)
+    PQfinish(s->conn);
+  if(s->gz)
+    gzclose(s->gz);
+  if(s->own_fd && s->fd >= 0)
+    close(s->fd);
+  free(s->buf);
+  free(s);
+}
+
+char *lsrc_target(const lsrc_options *opt)
+{
+  const char *src = opt->source ? opt->source : "";
+  if(ppg_looks_like_conninfo(src)) {
+    char *r = ppg_redact_conninfo(src), *t;
+    const char *table =
+        opt->table && *opt->table ? opt->table : "ledger_events";
+    const char *column = opt->column && *opt->column ? opt->column : "event";
+    size_t n;
+    if(!r)
+      return NULL;
+    n = strlen(r) + strlen(table) + strlen(column) + 4;
+    t = malloc(n);
+    if(t)
+      snprintf(t, n, "%s#%s.%s", r, table, column);
+    free(r);
+    return t;
+  }
+  return strdup(strcmp(src, "-") == 0 ? "stdin" : src);
+}

@@ -1,0 +1,824 @@
+/*
+ * lverify.c: the ledger verifier engine (see lverify.h for the design).
+ *
+ * Pipeline: the calling thread reads lines from the source into batches
+ * (a fixed ring of NSLOT batches); worker threads canonicalize and hash
+ * every line of a batch and extract the members the rules need into a
+ * small per-event record; the calling thread then checks the batches in
+ * order (truncation, per-event parse/member/type results, seq, genesis,
+ * prev_hash, hash, anchors, the rollback checkpoint).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/hex.h"
+#include "crypto/jcs.h"
+#include "crypto/sha256.h"
+#include "plugins/ledger/lverify.h"
+
+#define BATCH_LINES 256
+#define BATCH_BYTES (128u << 10)
+#define MAX_THREADS 64
+
+static const char *const reason_names[] = {
+  "ok", "truncated", "parse_error", "missing_member", "bad_type", "seq_gap",
+  "seq_repeat", "seq_order", "bad_genesis", "prev_hash_mismatch",
+  "hash_mismatch", "anchor_mismatch", "rollback"};
+
+const char *lv_reason_name(lv_reason r)
+{
+  if((unsigned)r < sizeof(reason_names) / sizeof(reason_names[0]))
+    return reason_names[r];
+  return "unknown";
+}
+
+/* What a worker found out about one line. */
+typedef struct ev_rec {
+  uint64_t line, offset;
+  size_t off, len; /* text in the batch's data */
+  uint8_t terminated;
+  uint8_t reason;    /* LV_OK, or parse_error/missing_member/bad_type */
+  uint8_t seq_ok;    /* seq readable (for reports) */
+  uint8_t is_anchor;
+  uint8_t anchor_ok; /* payload's anchored_seq/anchored_hash well-formed */
+  int64_t seq;
+  uint8_t prev[32], hash[32], computed[32];
+  int64_t anchored_seq;
+  uint8_t anchored_hash[32];
+  char ts[40];
+  char msg[80];
+} ev_rec;
+
+enum { SLOT_FREE, SLOT_FILLED, SLOT_WORKING, SLOT_DONE };
+
+typedef struct batch {
+  char *data;
+  size_t dlen, dcap;
+  ev_rec *ev;
+  size_t n;
+  int state;
+  uint64_t serial; /* order of filling */
+} batch;
+
+typedef struct pending {
+  int64_t anchored_seq, seq;
+  uint8_t hash[32];
+  uint8_t prev[32]; /* the anchor event's prev_hash: its predecessor's hash */
+  uint64_t line, offset;
+} pending;
+
+typedef struct index_ent {
+  int64_t seq;
+  uint64_t offset, line;
+} index_ent;
+
+typedef struct vctx {
+  const lv_options *o;
+  lv_result *r;
+  /* threads */
+  pthread_mutex_t mu;
+  pthread_cond_t work, done;
+  int quit;
+  batch *slots;
+  int nslot;
+  uint64_t next_serial;
+  /* sequential state */
+  int have_prev;
+  int64_t prev_seq;
+  uint8_t prev_hash[32];
+  uint8_t (*ring)[32];
+  int64_t *ring_seq;
+  index_ent *index;
+  size_t nindex;
+  int64_t index_every;
+  pending *pend;
+  size_t npend;
+  int resumed; /* the resume event has been matched */
+  int stop;
+  int reread_ok; /* the source can be read a second time */
+  int seen_expect;
+  uint8_t expect_hash[32];
+} vctx;
+
+/* Parses a canonical integer (digits, optional '-') up to 2^53. */
+static int parse_int(const char *v, size_t n, int64_t *out)
+{
+  int neg = 0;
+  int64_t x = 0;
+  size_t i = 0;
+  if(n > 0 && v[0] == '-') {
+    neg = 1;
+    i = 1;
+  }
+  if(i == n || n - i > 16)
+    return -1;
+  for(; i < n; i++) {
+    if(v[i] < '0' || v[i] > '9')
+      return -1;
+    x = x * 10 + (v[i] - '0');
+  }
+  if(x > ((int64_t)1 << 53))
+    return -1;
+  *out = neg ? -x : x;
+  return 0;
+}
+
+/* Lower-case hex digit values; 0xFF for anything else. */
+static uint8_t hexval[256];
+static pthread_once_t hexval_once = PTHREAD_ONCE_INIT;
+
+static void hexval_init(void)
+{
+  int i;
+  memset(hexval, 0xFF, sizeof(hexval));
+  for(i = 0; i < 10; i++)
+    hexval['0' + i] = (uint8_t)i;
+  for(i = 0; i < 6; i++)
+    hexval['a' + i] = (uint8_t)(10 + i);
+}
+
+/* A canonical string value holding exactly 64 lower-case hex digits:
+ * validated and decoded in one table-driven pass (this runs twice per
+ * event, so it is kept cheap). */
+static int parse_hash(const char *v, size_t n, uint8_t out[32])
+{
+  const unsigned char *p = (const unsigned char *)v + 1;
+  unsigned bad = 0;
+  int i;
+  if(n != 66 || v[0] != '"' || v[65] != '"')
+    return -1;
+  for(i = 0; i < 32; i++) {
+    uint8_t hi = hexval[p[2 * i]], lo = hexval[p[2 * i + 1]];
+    bad |= hi | lo;
+    out[i] = (uint8_t)(hi << 4 | (lo & 15));
+  }
+  return bad & 0xF0 ? -1 : 0;
+}
+
+/* Canonicalizes and hashes one line; fills e. */
+static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
+                         ev_rec *e)
+{
+  static const char *const need[] = {"seq",     "ts",        "type",
+                                     "aggregate_id", "payload", "prev_hash"};
+  const char *val[6], *hv, *text;
+  size_t vlen[6], hl, tl, i;
+  crypto_jcs_code c;
+
+  e->reason = LV_OK;
+  e->seq_ok = 0;
+  e->is_anchor = 0;
+  e->anchor_ok = 0;
+  e->ts[0] = 0;
+  e->msg[0] = 0;
+  c = crypto_jcs_canonicalize_omit(j, t, e->len, "hash");
+  if(c != CRYPTO_JCS_OK) {
+    e->reason = LV_PARSE_ERROR;
+    snprintf(e->msg, sizeof(e->msg), "%s at byte %zu",
+             crypto_jcs_strerror(c), crypto_jcs_error_offset(j) + 1);
+    return;
+  }
+  text = crypto_jcs_text(j, &tl);
+  if(tl == 0 || text[0] != '{') {
+    e->reason = LV_PARSE_ERROR;
+    snprintf(e->msg, sizeof(e->msg), "not a JSON object");
+    return;
+  }
+  for(i = 0; i < 6; i++)
+    if(crypto_jcs_top_member(j, need[i], &val[i], &vlen[i]) != 0)
+      val[i] = NULL;
+  if(val[0] && parse_int(val[0], vlen[0], &e->seq) == 0)
+    e->seq_ok = 1;
+  for(i = 0; i < 6; i++)
+    if(!val[i]) {
+      e->reason = LV_MISSING_MEMBER;
+      snprintf(e->msg, sizeof(e->msg), "member \"%s\" is missing", need[i]);
+      return;
+    }
+  hv = crypto_jcs_omitted(j, &hl);
+  if(!hv) {
+    e->reason = LV_MISSING_MEMBER;
+    snprintf(e->msg, sizeof(e->msg), "member \"hash\" is missing");
+    return;
+  }
+  if(!e->seq_ok) {
+    e->reason = LV_BAD_TYPE;
+    snprintf(e->msg, sizeof(e->msg), "seq is not an integer");
+    return;
+  }
+  for(i = 1; i <= 3; i++)
+    if(val[i][0] != '"') {
+      e->reason = LV_BAD_TYPE;
+      snprintf(e->msg, sizeof(e->msg), "%s is not a string", need[i]);
+      return;
+    }
+  if(val[4][0] != '{') {
+    e->reason = LV_BAD_TYPE;
+    snprintf(e->msg, sizeof(e->msg), "payload is not an object");
+    return;
+  }
+  if(parse_hash(val[5], vlen[5], e->prev) != 0) {
+    e->reason = LV_BAD_TYPE;
+    snprintf(e->msg, sizeof(e->msg),
+             "prev_hash is not 64 lower-case hex digits");
+    return;
+  }
+  if(parse_hash(hv, hl, e->hash) != 0) {
+    e->reason = LV_BAD_TYPE;
+    snprintf(e->msg, sizeof(e->msg), "hash is not 64 lower-case hex digits");
+    return;
+  }
+  if(vlen[1] - 2 < sizeof(e->ts)) {
+    memcpy(e->ts, val[1] + 1, vlen[1] - 2);
+    e->ts[vlen[1] - 2] = 0;
+  }
+  if(crypto_sha256_update(h, text, tl) != 0 ||
+     crypto_sha256_final(h, e->computed) != 0)
+    memset(e->computed, 0, 32); /* cannot happen short of OpenSSL failing */
+  if(vlen[2] == 17 && memcmp(val[2], "\"AnchorSubmitted\"", 17) == 0) {
+    const char *as, *ah;
+    size_t asl, ahl;
+    e->is_anchor = 1;
+    if(crypto_jcs_member(val[4], vlen[4], "anchored_seq", &as, &asl) == 0 &&
+       parse_int(as, asl, &e->anchored_seq) == 0 &&
+       crypto_jcs_member(val[4], vlen[4], "anchored_hash", &ah, &ahl) == 0 &&
+       parse_hash(ah, ahl, e->anchored_hash) == 0)
+      e->anchor_ok = 1;
+  }
+}
+
+/* Processes a whole batch (worker side). */
+static void process_batch(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
+{
+  size_t i;
+  for(i = 0; i < b->n; i++)
+    process_line(j, h, b->data + b->ev[i].off, &b->ev[i]);
+}
+
+typedef struct worker_arg {
+  vctx *v;
+  crypto_jcs *j;
+  crypto_sha256_ctx *h;
+} worker_arg;
+
+/* Worker thread: takes the oldest filled batch, processes it. */
+static void *worker(void *arg)
+{
+  worker_arg *w = arg;
+  vctx *v = w->v;
+  pthread_mutex_lock(&v->mu);
+  for(;;) {
+    batch *pick = NULL;
+    int i;
+    for(i = 0; i < v->nslot; i++)
+      if(v->slots[i].state == SLOT_FILLED &&
+         (!pick || v->slots[i].serial < pick->serial))
+        pick = &v->slots[i];
+    if(!pick) {
+      if(v->quit)
+        break;
+      pthread_cond_wait(&v->work, &v->mu);
+      continue;
+    }
+    pick->state = SLOT_WORKING;
+    pthread_mutex_unlock(&v->mu);
+    process_batch(w->j, w->h, pick);
+    pthread_mutex_lock(&v->mu);
+    pick->state = SLOT_DONE;
+    pthread_cond_broadcast(&v->done);
+  }
+  pthread_mutex_unlock(&v->mu);
+  return NULL;
+}
+
+/* Records the first bad event and stops. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 4, 5)))
+#endif
+static void set_bad(vctx *v, const ev_rec *e, lv_reason reason,
+                    const char *fmt, ...)
+{
+  va_list ap;
+  v->r->reason = reason;
+  v->r->bad_seq = e && e->seq_ok ? e->seq : -1;
+  v->r->bad_line = e ? e->line : 0;
+  v->r->bad_offset = e ? e->offset : 0;
+  va_start(ap, fmt);
+  vsnprintf(v->r->detail, sizeof(v->r->detail), fmt, ap);
+  va_end(ap);
+  v->stop = 1;
+}
+
+/* Adds a sparse resume point; halves the index when full so that it
+ * stays bounded. */
+static void index_add(vctx *v, const ev_rec *e)
+{
+  if(v->index_every <= 0 || e->seq % v->index_every != 0)
+    return;
+  if(v->nindex == LV_INDEX_MAX) {
+    size_t i, k = 0;
+    for(i = 1; i < v->nindex; i += 2)
+      v->index[k++] = v->index[i];
+    v->nindex = k;
+    v->index_every *= 2;
+    if(e->seq % v->index_every != 0)
+      return;
+  }
+  v->index[v->nindex].seq = e->seq;
+  v->index[v->nindex].offset = e->offset;
+  v->index[v->nindex].line = e->line;
+  v->nindex++;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+  const pending *x = a, *y = b;
+  if(x->anchored_seq != y->anchored_seq)
+    return x->anchored_seq < y->anchored_seq ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Resolves the deferred anchor checks by a second, hash-only read of the
+ * verified part. On a failing one, records the earliest failing event. */
+static void resolve_pending(vctx *v)
+{
+  lsrc_options so = v->o->src;
+  lsrc *s = NULL;
+  lsrc_event ev;
+  crypto_jcs *j = NULL;
+  char err[256];
+  size_t i, k = 0;
+  int64_t seq;
+  const pending *worst = NULL;
+  const char *worst_why = NULL;
+  lsrc_code c;
+
+  if(v->npend == 0)
+    return;
+  if(!v->reread_ok) {
+    v->r->anchors_unresolved += v->npend;
+    v->npend = 0;
+    return;
+  }
+  qsort(v->pend, v->npend, sizeof(pending), cmp_pending);
+  /* start at the nearest sparse-index point at or before the first need */
+  so.start_offset = 0;
+  so.start_line = 0;
+  so.from_seq = 0;
+  seq = 1;
+  for(i = 0; i < v->nindex; i++) {
+    if(v->index[i].seq > v->pend[0].anchored_seq)
+      break;
+    seq = v->index[i].seq;
+    so.start_offset = v->index[i].offset;
+    so.start_line = v->index[i].line;
+  }
+  if(seq > 1)
+    so.from_seq = seq;
+  j = crypto_jcs_new();
+  if(!j || lsrc_open(&so, &s, err, sizeof(err)) != LSRC_OK) {
+    v->r->anchors_unresolved += v->npend;
+    goto out;
+  }
+  seq--;
+  while(k < v->npend && (c = lsrc_next(s, &ev)) == LSRC_OK) {
+    const char *hv, *sv;
+    size_t hl, sl;
+    int64_t got;
+    uint8_t hash[32];
+    seq++;
+    if(seq < v->pend[k].anchored_seq)
+      continue;
+    /* the line of a needed seq: read its stored hash (verified before) */
+    if(crypto_jcs_canonicalize_omit(j, ev.text, ev.len, "hash") !=
+           CRYPTO_JCS_OK ||
+       crypto_jcs_top_member(j, "seq", &sv, &sl) != 0 ||
+       parse_int(sv, sl, &got) != 0 || got != seq ||
+       !(hv = crypto_jcs_omitted(j, &hl)) || parse_hash(hv, hl, hash) != 0) {
+      /* the ledger changed under us: leave these unresolved */
+      break;
+    }
+    for(; k < v->npend && v->pend[k].anchored_seq == seq; k++) {
+      if(memcmp(hash, v->pend[k].hash, 32) != 0 &&
+         (!worst || v->pend[k].seq < worst->seq)) {
+        worst = &v->pend[k];
+        worst_why = "anchored_hash is not the hash of event";
+      }
+    }
+  }
+  v->r->anchors_unresolved += v->npend - k;
+  if(worst && (v->r->reason == LV_OK || worst->seq < v->r->bad_seq)) {
+    ev_rec e;
+    memset(&e, 0, sizeof(e));
+    e.seq = worst->seq;
+    e.seq_ok = 1;
+    e.line = worst->line;
+    e.offset = worst->offset;
+    set_bad(v, &e, LV_ANCHOR_MISMATCH, "%s %" PRId64 " (anchored %" PRId64
+            " events back)", worst_why, worst->anchored_seq,
+            worst->seq - worst->anchored_seq);
+    /* the head is the event before the bad one (its offset is unknown) */
+    if(v->r->head.seq >= worst->seq) {
+      v->r->events -= (uint64_t)(v->r->head.seq - (worst->seq - 1));
+      v->r->head.seq = worst->seq - 1;
+      crypto_hex_encode(worst->prev, 32, v->r->head.hash);
+      v->r->head.line = worst->line - 1;
+      v->r->head.offset = 0;
+      v->r->head_ts[0] = 0;
+    }
+  }
+out:
+  lsrc_close(s);
+  crypto_jcs_free(j);
+  v->npend = 0;
+}
+
+/* The sequential checks of one processed batch. */
+static void check_batch(vctx *v, batch *b)
+{
+  static const uint8_t zeros[32];
+  size_t i;
+  lv_result *r = v->r;
+  for(i = 0; i < b->n && !v->stop; i++) {
+    ev_rec *e = &b->ev[i];
+    char hx[65], hy[65];
+    if(v->o->resume && !v->resumed) {
+      /* the first event must be the checkpoint itself */
+      uint8_t want[32];
+      if(!e->terminated || e->reason != LV_OK ||
+         e->seq != v->o->resume->seq ||
+         crypto_hex_decode(v->o->resume->hash, 64, want, 32) != 0 ||
+         memcmp(e->hash, want, 32) != 0 || memcmp(e->computed, want, 32) != 0) {
+        r->checkpoint_mismatch = 1;
+        v->stop = 1;
+        return;
+      }
+      v->resumed = 1;
+      v->have_prev = 1;
+      v->prev_seq = e->seq;
+      memcpy(v->prev_hash, e->hash, 32);
+      memcpy(v->ring[e->seq % LV_WINDOW], e->hash, 32);
+      v->ring_seq[e->seq % LV_WINDOW] = e->seq;
+      r->head = *v->o->resume;
+      snprintf(r->head_ts, sizeof(r->head_ts), "%s", e->ts);
+      r->bytes = e->offset + e->len + 1;
+      continue;
+    }
+    if(!e->terminated) {
+      set_bad(v, e, LV_TRUNCATED, "last line has no newline (%zu bytes)",
+              (size_t)e->len);
+      return;
+    }
+    if(e->reason != LV_OK) {
+      set_bad(v, e, (lv_reason)e->reason, "%s", e->msg);
+      return;
+    }
+    {
+      int64_t expected = v->have_prev ? v->prev_seq + 1 : 1;
+      if(e->seq > expected) {
+        set_bad(v, e, LV_SEQ_GAP, "seq %" PRId64 " where %" PRId64
+                " was expected", e->seq, expected);
+        return;
+      }
+      if(v->have_prev && e->seq == v->prev_seq) {
+        set_bad(v, e, LV_SEQ_REPEAT, "seq %" PRId64 " repeated", e->seq);
+        return;
+      }
+      if(e->seq < expected) {
+        set_bad(v, e, LV_SEQ_ORDER, "seq %" PRId64 " where %" PRId64
+                " was expected", e->seq, expected);
+        return;
+      }
+    }
+    if(e->seq == 1 && memcmp(e->prev, zeros, 32) != 0) {
+      set_bad(v, e, LV_BAD_GENESIS, "prev_hash of seq 1 is not 64 zeros");
+      return;
+    }
+    if(e->seq > 1 && memcmp(e->prev, v->prev_hash, 32) != 0) {
+      crypto_hex_encode(e->prev, 32, hx);
+      crypto_hex_encode(v->prev_hash, 32, hy);
+      set_bad(v, e, LV_PREV_HASH_MISMATCH,
+              "prev_hash %.16s... but event %" PRId64 " has hash %.16s...", hx,
+              v->prev_seq, hy);
+      return;
+    }
+    if(memcmp(e->computed, e->hash, 32) != 0) {
+      crypto_hex_encode(e->computed, 32, hx);
+      crypto_hex_encode(e->hash, 32, hy);
+      set_bad(v, e, LV_HASH_MISMATCH, "stored hash %.16s... recomputed %.16s...",
+              hy, hx);
+      return;
+    }
+    if(e->is_anchor) {
+      r->anchors++;
+      if(!e->anchor_ok) {
+        set_bad(v, e, LV_ANCHOR_MISMATCH,
+                "payload lacks an integer anchored_seq or a 64-hex anchored_hash");
+        return;
+      }
+      if(e->anchored_seq >= e->seq || e->anchored_seq < 1) {
+        set_bad(v, e, LV_ANCHOR_MISMATCH,
+                "anchored_seq %" PRId64 " is not smaller than its own seq",
+                e->anchored_seq);
+        return;
+      }
+      if(e->seq - e->anchored_seq < LV_WINDOW &&
+         v->ring_seq[e->anchored_seq % LV_WINDOW] == e->anchored_seq) {
+        if(memcmp(v->ring[e->anchored_seq % LV_WINDOW], e->anchored_hash,
+                  32) != 0) {
+          set_bad(v, e, LV_ANCHOR_MISMATCH,
+                  "anchored_hash is not the hash of event %" PRId64,
+                  e->anchored_seq);
+          return;
+        }
+      }
+      else {
+        pending *p = &v->pend[v->npend++];
+        p->anchored_seq = e->anchored_seq;
+        p->seq = e->seq;
+        p->line = e->line;
+        p->offset = e->offset;
+        memcpy(p->hash, e->anchored_hash, 32);
+        memcpy(p->prev, e->prev, 32);
+        r->anchors_deferred++;
+        if(v->npend == LV_PENDING_MAX) {
+          resolve_pending(v);
+          if(v->stop)
+            return;
+        }
+      }
+    }
+    if(v->o->expect && v->o->expect->seq == e->seq) {
+      v->seen_expect = 1;
+      if(memcmp(e->hash, v->expect_hash, 32) != 0) {
+        crypto_hex_encode(e->hash, 32, hx);
+        set_bad(v, e, LV_ROLLBACK,
+                "event %" PRId64 " now has hash %.16s..., the checkpoint "
+                "recorded %.16s...", e->seq, hx, v->o->expect->hash);
+        return;
+      }
+    }
+    /* event verified */
+    v->have_prev = 1;
+    v->prev_seq = e->seq;
+    memcpy(v->prev_hash, e->hash, 32);
+    memcpy(v->ring[e->seq % LV_WINDOW], e->hash, 32);
+    v->ring_seq[e->seq % LV_WINDOW] = e->seq;
+    index_add(v, e);
+    r->events++;
+    r->head.seq = e->seq;
+    crypto_hex_encode(e->hash, 32, r->head.hash);
+    r->head.offset = e->offset;
+    r->head.line = e->line;
+    memcpy(r->head_ts, e->ts, sizeof(r->head_ts));
+    r->bytes = e->offset + e->len + 1;
+  }
+}
+
+/* Fills batch b from the source, copying each line. Returns the lsrc code
+ * that ended the filling (LSRC_OK when the batch is full; *errline is the
+ * line an error names). A line that does not fit the batch's bytes is
+ * carried over to the next batch (its text stays valid: no lsrc_next call
+ * happens before the next fill_batch takes it). */
+static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
+                            int *have_carry, uint64_t *errline)
+{
+  lsrc_code c = LSRC_OK;
+  b->n = 0;
+  b->dlen = 0;
+  while(b->n < BATCH_LINES) {
+    lsrc_event ev;
+    ev_rec *e;
+    if(*have_carry) {
+      ev = *carry;
+      *have_carry = 0;
+    }
+    else if((c = lsrc_next(s, &ev)) != LSRC_OK) {
+      *errline = ev.line;
+      return c;
+    }
+    if(b->dlen + ev.len + 1 > b->dcap) {
+      if(b->n > 0 && b->dlen + ev.len + 1 > BATCH_BYTES) {
+        /* keep it for the next batch */
+        *carry = ev;
+        *have_carry = 1;
+        return LSRC_OK;
+      }
+      {
+        size_t nc = b->dcap ? b->dcap : BATCH_BYTES;
+        char *nd;
+        while(nc < b->dlen + ev.len + 1)
+          nc *= 2;
+        nd = realloc(b->data, nc);
+        if(!nd)
+          return LSRC_ERR_NOMEM;
+        b->data = nd;
+        b->dcap = nc;
+      }
+    }
+    e = &b->ev[b->n++];
+    e->line = ev.line;
+    e->offset = ev.offset;
+    e->off = b->dlen;
+    e->len = ev.len;
+    e->terminated = (uint8_t)ev.terminated;
+    memcpy(b->data + b->dlen, ev.text, ev.len);
+    b->data[b->dlen + ev.len] = 0;
+    b->dlen += ev.len + 1;
+  }
+  return c;
+}
+
+int lv_verify(const lv_options *o, lv_result *r)
+{
+  vctx v;
+  lsrc *s = NULL;
+  lsrc_options so = o->src;
+  pthread_t th[MAX_THREADS];
+  worker_arg wa[MAX_THREADS + 1];
+  int nth = o->threads, started = 0, i, rc = -1, mu_init = 0;
+  uint64_t head = 0, tail = 0;
+  lsrc_code end = LSRC_OK;
+  lsrc_event carry;
+  int have_carry = 0, reading = 1;
+  uint64_t errline = 0;
+  char err[256];
+
+  pthread_once(&hexval_once, hexval_init);
+  memset(r, 0, sizeof(*r));
+  memset(&v, 0, sizeof(v));
+  r->bad_seq = -1;
+  r->file_size = -1;
+  v.o = o;
+  v.r = r;
+  if(nth <= 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    nth = n > 0 ? (int)n : 1;
+  }
+  if(nth > MAX_THREADS)
+    nth = MAX_THREADS;
+  if(o->expect && o->expect->seq > 0 &&
+     crypto_hex_decode(o->expect->hash, 64, v.expect_hash, 32) != 0) {
+    snprintf(r->error, sizeof(r->error), "bad checkpoint hash");
+    r->source_error = 1;
+    return -1;
+  }
+  if(o->resume) {
+    so.start_offset = o->resume->offset;
+    so.start_line = o->resume->line;
+    so.from_seq = o->resume->seq;
+  }
+  if(lsrc_open(&so, &s, err, sizeof(err)) != LSRC_OK) {
+    if(o->resume) {
+      /* e.g. the file shrank below the checkpoint's offset */
+      if(strstr(err, "beyond the end")) {
+        r->checkpoint_mismatch = 1;
+        return 0;
+      }
+    }
+    snprintf(r->error, sizeof(r->error), "%s", err);
+    r->source_error = 1;
+    return -1;
+  }
+  r->file_size = lsrc_file_size(s);
+  v.reread_ok = strcmp(o->src.source, "-") != 0;
+  v.index_every = 1024;
+  v.nslot = nth > 1 ? 2 * nth + 1 : 1;
+  v.slots = calloc((size_t)v.nslot, sizeof(batch));
+  v.ring = malloc(sizeof(*v.ring) * LV_WINDOW);
+  v.ring_seq = calloc(LV_WINDOW, sizeof(int64_t));
+  v.index = malloc(sizeof(index_ent) * LV_INDEX_MAX);
+  v.pend = malloc(sizeof(pending) * LV_PENDING_MAX);
+  if(!v.slots || !v.ring || !v.ring_seq || !v.index || !v.pend)
+    goto nomem;
+  for(i = 0; i < v.nslot; i++) {
+    v.slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
+    if(!v.slots[i].ev)
+      goto nomem;
+  }
+  for(i = 0; i < nth; i++) {
+    wa[i].v = &v;
+    wa[i].j = crypto_jcs_new();
+    wa[i].h = crypto_sha256_new();
+    if(!wa[i].j || !wa[i].h) {
+      crypto_jcs_free(wa[i].j);
+      crypto_sha256_free(wa[i].h);
+      nth = i;
+      goto nomem;
+    }
+  }
+  pthread_mutex_init(&v.mu, NULL);
+  pthread_cond_init(&v.work, NULL);
+  pthread_cond_init(&v.done, NULL);
+  mu_init = 1;
+  if(nth > 1)
+    for(started = 0; started < nth; started++)
+      if(pthread_create(&th[started], NULL, worker, &wa[started]) != 0)
+        break;
+
+  for(;;) {
+    batch *b;
+    while(reading && tail - head < (uint64_t)v.nslot && !v.stop) {
+      b = &v.slots[tail % (uint64_t)v.nslot];
+      end = fill_batch(s, b, &carry, &have_carry, &errline);
+      if(end != LSRC_OK)
+        reading = 0;
+      if(b->n == 0)
+        break;
+      b->serial = v.next_serial++;
+      if(started > 0) {
+        pthread_mutex_lock(&v.mu);
+        b->state = SLOT_FILLED;
+        pthread_cond_signal(&v.work);
+        pthread_mutex_unlock(&v.mu);
+      }
+      else {
+        process_batch(wa[0].j, wa[0].h, b);
+        b->state = SLOT_DONE;
+      }
+      tail++;
+    }
+    if(head == tail)
+      break;
+    b = &v.slots[head % (uint64_t)v.nslot];
+    if(started > 0) {
+      pthread_mutex_lock(&v.mu);
+      while(b->state != SLOT_DONE)
+        pthread_cond_wait(&v.done, &v.mu);
+      pthread_mutex_unlock(&v.mu);
+    }
+    if(!v.stop)
+      check_batch(&v, b);
+    b->state = SLOT_FREE;
+    head++;
+  }
+  if(started > 0) {
+    pthread_mutex_lock(&v.mu);
+    v.quit = 1;
+    pthread_cond_broadcast(&v.work);
+    pthread_mutex_unlock(&v.mu);
+    for(i = 0; i < started; i++)
+      pthread_join(th[i], NULL);
+  }
+  /* deferred anchors: they may name an event before the one that failed */
+  if(!r->checkpoint_mismatch)
+    resolve_pending(&v);
+  if(o->resume && !v.resumed && !r->checkpoint_mismatch && end == LSRC_EOF)
+    r->checkpoint_mismatch = 1; /* nothing at the checkpoint's offset */
+  if(r->reason == LV_OK && !r->checkpoint_mismatch && end != LSRC_EOF) {
+    if(end == LSRC_ERR_TOO_LONG) {
+      ev_rec e;
+      memset(&e, 0, sizeof(e));
+      e.line = errline;
+      set_bad(&v, &e, LV_PARSE_ERROR, "%s", lsrc_error(s));
+    }
+    else {
+      snprintf(r->error, sizeof(r->error), "%s", lsrc_error(s));
+      r->source_error = 1;
+      goto out;
+    }
+  }
+  if(r->reason == LV_OK && !r->checkpoint_mismatch && o->expect &&
+     o->expect->seq > 0 && !v.seen_expect) {
+    set_bad(&v, NULL, LV_ROLLBACK,
+            "the ledger ends at seq %" PRId64 ", before the checkpoint's seq %" PRId64,
+            r->head.seq, o->expect->seq);
+    r->bad_seq = r->head.seq + 1;
+  }
+  if(r->reason == LV_OK || lsrc_is_table(s))
+    r->bytes = lsrc_bytes(s);
+  rc = 0;
+  goto out;
+nomem:
+  snprintf(r->error, sizeof(r->error), "out of memory");
+  r->source_error = 1;
+out:
+  for(i = 0; i < nth; i++) {
+    crypto_jcs_free(wa[i].j);
+    crypto_sha256_free(wa[i].h);
+  }
+  if(mu_init) {
+    pthread_mutex_destroy(&v.mu);
+    pthread_cond_destroy(&v.work);
+    pthread_cond_destroy(&v.done);
+  }
+  if(v.slots)
+    for(i = 0; i < v.nslot; i++) {
+      free(v.slots[i].data);
+      free(v.slots[i].ev);
+    }
+  free(v.slots);
+  free(v.ring);
+  free(v.ring_seq);
+  free(v.index);
+  free(v.pend);
+  lsrc_close(s);
+  return rc;
+}

@@ -1,0 +1,99 @@
+/*
+ * lverify.h: the ledger verifier engine (format v1), apart from the plugin
+ * glue so that the benchmark and tests can drive it directly.
+ *
+ * lv_verify streams a ledger from an lsrc source and checks every rule of
+ * the format in its documented order, stopping at the first bad event.
+ * Canonicalization and hashing run on worker threads over batches of
+ * lines; the order checks (seq, prev_hash, anchors) run sequentially on
+ * the calling thread. Memory is bounded independently of the ledger's
+ * length: a fixed number of batches in flight, a ring of the last
+ * LV_WINDOW hashes, a sparse index of at most LV_INDEX_MAX resume points,
+ * and at most LV_PENDING_MAX deferred anchor checks.
+ *
+ * Anchors: an AnchorSubmitted event whose anchored_seq lies within the
+ * last LV_WINDOW events is checked at once against the ring. One that
+ * points further back is deferred; deferred checks are resolved by a
+ * second, hash-only read of the verified part of the ledger (starting at
+ * the nearest sparse-index point), at the end of the run or whenever
+ * LV_PENDING_MAX of them have piled up. Since the chain up to the current
+ * event is already verified, the second read only needs each needed
+ * event's stored hash. If a deferred check fails, its event is the first
+ * bad one (every earlier event passed all checks). Standard input cannot
+ * be read twice: such far-back anchors are counted as unresolved.
+ */
+#ifndef PLUGINS_LEDGER_LVERIFY_H
+#define PLUGINS_LEDGER_LVERIFY_H
+
+#include <stdint.h>
+
+#include "plugins/common/lsrc.h"
+
+#define LV_WINDOW 8192
+#define LV_INDEX_MAX 1024
+#define LV_PENDING_MAX 2048
+
+/* Failure kinds in the format's order (names: lv_reason_name). */
+typedef enum lv_reason {
+  LV_OK = 0,
+  LV_TRUNCATED,
+  LV_PARSE_ERROR,
+  LV_MISSING_MEMBER,
+  LV_BAD_TYPE,
+  LV_SEQ_GAP,
+  LV_SEQ_REPEAT,
+  LV_SEQ_ORDER,
+  LV_BAD_GENESIS,
+  LV_PREV_HASH_MISMATCH,
+  LV_HASH_MISMATCH,
+  LV_ANCHOR_MISMATCH,
+  LV_ROLLBACK /* not a format rule: the checkpoint's event changed/vanished */
+} lv_reason;
+
+/* A verified event to resume from, or to hold the ledger to. */
+typedef struct lv_checkpoint {
+  int64_t seq;      /* 0 = none */
+  char hash[65];
+  uint64_t offset;  /* file: byte offset of its line */
+  uint64_t line;    /* file: its line number */
+} lv_checkpoint;
+
+typedef struct lv_options {
+  lsrc_options src;
+  int threads; /* worker threads; 0 = one per online CPU */
+  /* Incremental: start at this event (which must still be there, with
+   * this hash, at this offset) and verify only what follows. */
+  const lv_checkpoint *resume;
+  /* Full run: the event at expect->seq must exist and have expect->hash,
+   * else LV_ROLLBACK. */
+  const lv_checkpoint *expect;
+} lv_options;
+
+typedef struct lv_result {
+  lv_reason reason;      /* LV_OK: intact */
+  int64_t bad_seq;       /* the first bad event's seq, -1 when unreadable */
+  uint64_t bad_line;     /* its line (file) or row number */
+  uint64_t bad_offset;
+  char detail[256];      /* what exactly is wrong there */
+  uint64_t events;       /* events verified by this run */
+  lv_checkpoint head;    /* last intact event (seq 0: none) */
+  char head_ts[40];
+  uint64_t bytes;        /* bytes read (file: end offset of the last event) */
+  int64_t file_size;     /* plain file's size, else -1 */
+  uint64_t anchors;      /* anchor events checked */
+  uint64_t anchors_deferred;
+  uint64_t anchors_unresolved; /* far back on a source read only once */
+  int checkpoint_mismatch; /* resume: the checkpoint event is not there */
+  int source_error;      /* the source failed: result unknown */
+  char error[256];
+} lv_result;
+
+/* Verifies; fills *r. Returns 0 when the verification ran (whatever it
+ * found), -1 when it could not (r->source_error and r->error say why, or
+ * out of memory). */
+int lv_verify(const lv_options *o, lv_result *r);
+
+/* The format's name of a reason ("hash_mismatch"), "ok" for LV_OK. */
+const char *lv_reason_name(lv_reason r);
+
+#endif
