@@ -215,7 +215,7 @@ static void endpoint_entry(const cJSON *e, const char *dflt_ca, target *t, int *
 
 /* Builds a target from one `files` element. */
 static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom) {
-  const char *path = NULL, *sn = NULL, *ca = dflt_ca;
+  const char *path = NULL, *sn = NULL, *ca = NULL;
   char *json = NULL, err[200];
   struct stat st;
 
@@ -257,7 +257,7 @@ static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom)
     t->path = malloc(l);
     if (!t->path) { *oom = 1; return; }
     snprintf(t->path, l, "%s/tls.crt", path);
-    if (!ca) {
+    {
       char cap[4096];
       snprintf(cap, sizeof cap, "%s/ca.crt", path);
       if (access(cap, R_OK) == 0) t->ca_file = xstrdup(cap, oom);
@@ -266,7 +266,14 @@ static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom)
     t->path = xstrdup(path, oom);
   }
   t->servername = xstrdup(sn, oom);
-  if (!t->ca_file) t->ca_file = xstrdup(ca, oom);
+  /* trust: the entry's ca_file, else a secret folder's ca.crt, else the
+   * plugin's ca_file, else the system store */
+  if (ca) {
+    free(t->ca_file);
+    t->ca_file = xstrdup(ca, oom);
+  } else if (!t->ca_file) {
+    t->ca_file = xstrdup(dflt_ca, oom);
+  }
 }
 
 /* Parses a list setting (JSON array text) into targets appended to c. */

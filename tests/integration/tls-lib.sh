@@ -148,6 +148,49 @@ tls_serve() {
   return 1
 }
 
+# tls_serve_sni DEFAULT SNINAME OTHER: serves DEFAULT's certificate, and
+# OTHER's to clients that send SNINAME; prints the port.
+tls_serve_sni() {
+  local name=$1 sni=$2 other=$3 port i
+  port=$(tls_free_port)
+  OPENSSL_CONF="$TLS_PKI/seclevel0.cnf" openssl s_server -quiet -www -accept "127.0.0.1:$port" \
+    -cert "$TLS_PKI/$name.crt" -key "$TLS_PKI/$name.key" -servername "$sni" \
+    -cert2 "$TLS_PKI/$other.crt" -key2 "$TLS_PKI/$other.key" \
+    </dev/null >"$TLS_PKI/s_server-sni-$port.log" 2>&1 &
+  TLS_PIDS="$TLS_PIDS $!"
+  tls_wait_port "$port" || { cat "$TLS_PKI/s_server-sni-$port.log" >&2; return 1; }
+  echo "$port"
+}
+
+# tls_silent: a server that accepts TCP connections and never says a word
+# (for timeouts); prints the port.
+tls_silent() {
+  local port
+  port=$(tls_free_port)
+  python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' "$port" </dev/null >/dev/null 2>&1 &
+  TLS_PIDS="$TLS_PIDS $!"
+  tls_wait_port "$port" || return 1
+  echo "$port"
+}
+
+# tls_wait_port PORT: waits until something listens on 127.0.0.1:PORT.
+tls_wait_port() {
+  local i
+  for i in $(seq 1 100); do
+    python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),1); s.close()' "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "tls-lib: nothing listens on port $1" >&2
+  return 1
+}
+
 # tls_cleanup: kills the servers this script started (by their pids).
 tls_cleanup() {
   local p
