@@ -519,8 +519,16 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, tar
   host->result_emit(r);
 }
 
-/* Reads the settings; -1 (after logging) when one is unusable. */
-static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c) {
+/* Reports a bad setting: through config_error when checking the
+ * configuration, else to the log. */
+#define CONF_ERR(key, ...)                                               \
+  do {                                                                   \
+    if (checking && host->config_error) host->config_error(ctx, key, __VA_ARGS__); \
+    else host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                   \
+  } while (0)
+
+/* Reads the settings; -1 (after reporting) when one is unusable. */
+static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c, int checking) {
   const char *s = NULL;
   double tl;
   if (host->conf_number(ctx, "warn_days", &c->warn_days) != 0) c->warn_days = 30;
@@ -529,14 +537,14 @@ static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c) {
     c->timeout_s = 10;
   if (host->conf_int(ctx, "concurrency", &c->concurrency) != 0) c->concurrency = 8;
   if (c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY) {
-    host->log(ctx, PROBE_LOG_ERROR, "concurrency must be 1-%d", MAX_CONCURRENCY);
+    CONF_ERR("concurrency", "concurrency must be 1-%d", MAX_CONCURRENCY);
     return -1;
   }
   c->verify_status = PROBE_CRITICAL;
   if (host->conf_string(ctx, "verify_failure", &s) == 0) {
     int v = status_from_name(s);
     if (v < 0) {
-      host->log(ctx, PROBE_LOG_ERROR, "verify_failure must be critical, warning or ignore");
+      CONF_ERR("verify_failure", "verify_failure must be critical, warning or ignore");
       return -1;
     }
     c->verify_status = (probe_status)v;
@@ -545,7 +553,7 @@ static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c) {
   if (host->conf_string(ctx, "weak_crypto", &s) == 0) {
     int v = status_from_name(s);
     if (v < 0) {
-      host->log(ctx, PROBE_LOG_ERROR, "weak_crypto must be critical, warning or ignore");
+      CONF_ERR("weak_crypto", "weak_crypto must be critical, warning or ignore");
       return -1;
     }
     c->weak_status = (probe_status)v;
@@ -570,7 +578,7 @@ static int tls_run(probe_ctx *ctx, const probe_host *host) {
 
   memset(&c, 0, sizeof c);
   pthread_mutex_init(&c.lock, NULL);
-  if (read_conf(ctx, host, &c) != 0) goto done;
+  if (read_conf(ctx, host, &c, 0) != 0) goto done;
   if (host->conf_json(ctx, "endpoints", &json) == 0 && add_targets(&c, json, 0, &oom, host, ctx) != 0)
     goto done;
   if (host->conf_json(ctx, "files", &json) == 0 && add_targets(&c, json, 1, &oom, host, ctx) != 0)
@@ -610,7 +618,36 @@ done:
   return rc;
 }
 
+/* --check-config: the settings' meaning, every bad entry named; no I/O
+ * beyond stat() of the files. */
+static int tls_check_config(probe_ctx *ctx, const probe_host *host) {
+  tls_conf c;
+  const char *json = NULL;
+  int oom = 0, bad = 0, checking = 1;
+  size_t i;
+  memset(&c, 0, sizeof c);
+  if (read_conf(ctx, host, &c, 1) != 0) bad = 1;
+  if (host->conf_json(ctx, "endpoints", &json) == 0 && add_targets(&c, json, 0, &oom, host, ctx) != 0)
+    bad = 1;
+  for (i = 0; i < c.n; i++)
+    if (c.t[i].config_error) {
+      CONF_ERR("endpoints", "%s: %s", c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
+      bad = 1;
+    }
+  i = c.n;
+  if (host->conf_json(ctx, "files", &json) == 0 && add_targets(&c, json, 1, &oom, host, ctx) != 0)
+    bad = 1;
+  for (; i < c.n; i++)
+    if (c.t[i].config_error) {
+      CONF_ERR("files", "%s: %s", c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
+      bad = 1;
+    }
+  for (i = 0; i < c.n; i++) target_free(&c.t[i]);
+  free(c.t);
+  return bad || oom;
+}
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "tls", PACKAGE_VERSION,
     "TLS certificate expiry, chain, host name and strength of endpoints and PEM files",
-    tls_settings, NULL, tls_run, NULL};
+    tls_settings, NULL, tls_run, NULL, tls_check_config};
