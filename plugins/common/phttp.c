@@ -1,0 +1,478 @@
+/*
+ * phttp.c: bounded HTTP(S) requests over libcurl (see phttp.h).
+ *
+ * Redirects are followed here rather than by libcurl, so that each hop can
+ * be checked (same scheme as the URL we were given, at most 3 hops) and the
+ * total time bound holds across hops. The body goes through a write
+ * callback that aborts the transfer the moment it grows past max_bytes.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "plugins/common/phttp.h"
+
+#define MAX_REDIRECTS 3
+#define DEFAULT_TIMEOUT_S 30.0
+
+/* Received body, bounded by max. */
+struct sink {
+  char *buf;
+  size_t len, cap, max;
+  int too_large;
+};
+
+/* Seconds of a monotonic clock. */
+static double now_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* libcurl write callback: appends to the sink, aborting past max. */
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+  struct sink *s = userdata;
+  size_t add = size * nmemb;
+  if(add > s->max - s->len) {
+    s->too_large = 1;
+    return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
+  }
+  if(s->len + add + 1 > s->cap) {
+    size_t cap = s->cap ? s->cap : 4096;
+    while(cap < s->len + add + 1)
+      cap *= 2;
+    if(cap > s->max + 1)
+      cap = s->max + 1;
+    char *nb = realloc(s->buf, cap);
+    if(!nb)
+      return 0;
+    s->buf = nb;
+    s->cap = cap;
+  }
+  memcpy(s->buf + s->len, ptr, add);
+  s->len += add;
+  s->buf[s->len] = '\0';
+  return add;
+}
+
+/* 1 when url starts with "http://" or "https://" (any case); *https set. */
+static int scheme_of(const char *url, int *https)
+{
+  if(strncasecmp(url, "http://", 7) == 0) {
+    *https = 0;
+    return 1;
+  }
+  if(strncasecmp(url, "https://", 8) == 0) {
+    *https = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* Maps a libcurl result to our code. */
+static phttp_code map_curl(CURLcode rc, const struct sink *s)
+{
+  switch(rc) {
+  case CURLE_OK:
+    return PHTTP_OK;
+  case CURLE_OPERATION_TIMEDOUT:
+    return PHTTP_ERR_TIMEOUT;
+  case CURLE_FILESIZE_EXCEEDED:
+    return PHTTP_ERR_TOO_LARGE;
+  case CURLE_WRITE_ERROR:
+    return s->too_large ? PHTTP_ERR_TOO_LARGE : PHTTP_ERR_OTHER;
+  case CURLE_URL_MALFORMAT:
+  case CURLE_UNSUPPORTED_PROTOCOL:
+    return PHTTP_ERR_URL;
+  case CURLE_TOO_MANY_REDIRECTS:
+    return PHTTP_ERR_REDIRECT;
+  case CURLE_COULDNT_RESOLVE_HOST:
+  case CURLE_COULDNT_RESOLVE_PROXY:
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_RECV_ERROR:
+  case CURLE_SEND_ERROR:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+    return PHTTP_ERR_CONNECT;
+  case CURLE_SSL_CONNECT_ERROR:
+  case CURLE_PEER_FAILED_VERIFICATION:
+  case CURLE_SSL_CERTPROBLEM:
+  case CURLE_SSL_CIPHER:
+  case CURLE_SSL_CACERT_BADFILE:
+  case CURLE_SSL_ISSUER_ERROR:
+  case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+  case CURLE_SSL_INVALIDCERTSTATUS:
+  case CURLE_SSL_CRL_BADFILE:
+  case CURLE_SSL_ENGINE_NOTFOUND:
+  case CURLE_SSL_ENGINE_SETFAILED:
+  case CURLE_SSL_ENGINE_INITFAILED:
+  case CURLE_USE_SSL_FAILED:
+    return PHTTP_ERR_TLS;
+  default:
+    return PHTTP_ERR_OTHER;
+  }
+}
+
+/* Writes the error text of a failed transfer: libcurl's detail unless it
+ * could quote a URL (and so a credential), else its generic text. */
+static void set_curl_error(phttp_response *resp, CURLcode rc,
+                           const char *errbuf, const struct sink *s)
+{
+  if(rc == CURLE_WRITE_ERROR && s->too_large) {
+    snprintf(resp->error, sizeof(resp->error),
+             "response body larger than %zu bytes", s->max);
+    return;
+  }
+  if(errbuf[0] && !strstr(errbuf, "://") && !strchr(errbuf, '@') &&
+     !strchr(errbuf, '?'))
+    snprintf(resp->error, sizeof(resp->error), "%s", errbuf);
+  else
+    snprintf(resp->error, sizeof(resp->error), "%s",
+             curl_easy_strerror(rc));
+}
+
+/* curl_global_init once per process (plugins run in a fresh child). */
+static int global_init(void)
+{
+  static int done;
+  if(!done) {
+    if(curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      return -1;
+    done = 1;
+  }
+  return 0;
+}
+
+phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
+{
+  phttp_code code = PHTTP_ERR_OTHER;
+  CURL *h = NULL;
+  struct curl_slist *hdrs = NULL;
+  char *url = NULL;
+  char errbuf[CURL_ERROR_SIZE];
+  struct sink s = {0};
+  int https = 0, post;
+  double start = now_s(), timeout;
+
+  memset(resp, 0, sizeof(*resp));
+  if(!req || !req->url || !req->method) {
+    snprintf(resp->error, sizeof(resp->error), "no URL or method");
+    code = PHTTP_ERR_URL;
+    goto err;
+  }
+  if(!scheme_of(req->url, &https)) {
+    snprintf(resp->error, sizeof(resp->error),
+             "not an http:// or https:// URL");
+    code = PHTTP_ERR_URL;
+    goto err;
+  }
+  if(strcmp(req->method, "POST") == 0)
+    post = 1;
+  else if(strcmp(req->method, "GET") == 0)
+    post = 0;
+  else {
+    snprintf(resp->error, sizeof(resp->error), "unsupported method");
+    code = PHTTP_ERR_OTHER;
+    goto err;
+  }
+  timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT_S;
+  s.max = req->max_bytes ? req->max_bytes : PHTTP_DEFAULT_MAX_BYTES;
+  if(global_init() != 0) {
+    snprintf(resp->error, sizeof(resp->error), "curl_global_init failed");
+    goto err;
+  }
+  h = curl_easy_init();
+  url = strdup(req->url);
+  if(!h || !url) {
+    snprintf(resp->error, sizeof(resp->error), "out of memory");
+    goto err;
+  }
+  for(const char *const *p = req->headers; p && *p; p++) {
+    struct curl_slist *n = curl_slist_append(hdrs, *p);
+    if(!n) {
+      snprintf(resp->error, sizeof(resp->error), "out of memory");
+      goto err;
+    }
+    hdrs = n;
+  }
+
+  for(int hop = 0;; hop++) {
+    double left = timeout - (now_s() - start);
+    long status = 0;
+    CURLcode rc;
+    if(left <= 0) {
+      snprintf(resp->error, sizeof(resp->error),
+               "timed out after %.1f s", timeout);
+      code = PHTTP_ERR_TIMEOUT;
+      goto err;
+    }
+    curl_easy_reset(h);
+    s.len = 0;
+    s.too_large = 0;
+    if(s.buf)
+      s.buf[0] = '\0';
+    errbuf[0] = '\0';
+    long ms = (long)(left * 1000.0);
+    if(ms < 1)
+      ms = 1;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
+    if(hdrs)
+      curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    if(post) {
+      curl_easy_setopt(h, CURLOPT_POST, 1L);
+      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                       (curl_off_t)(req->body ? req->body_len : 0));
+    } else {
+      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+    }
+
+    rc = curl_easy_perform(h);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    resp->status = status;
+    if(rc != CURLE_OK) {
+      code = map_curl(rc, &s);
+      set_curl_error(resp, rc, errbuf, &s);
+      goto err;
+    }
+    if(status < 300 || status > 399 || status == 304)
+      break;
+
+    /* A redirect: check where it goes before going there. */
+    char *loc = NULL;
+    int next_https = 0;
+    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
+    if(!loc) /* 3xx without Location: hand it to the caller as is */
+      break;
+    if(hop >= MAX_REDIRECTS) {
+      snprintf(resp->error, sizeof(resp->error),
+               "more than %d redirects", MAX_REDIRECTS);
+      code = PHTTP_ERR_REDIRECT;
+      goto err;
+    }
+    if(!scheme_of(loc, &next_https) || next_https != https) {
+      snprintf(resp->error, sizeof(resp->error),
+               "redirect (HTTP %ld) to another scheme refused", status);
+      code = PHTTP_ERR_REDIRECT;
+      goto err;
+    }
+    char *next = strdup(loc);
+    if(!next) {
+      snprintf(resp->error, sizeof(resp->error), "out of memory");
+      goto err;
+    }
+    free(url);
+    url = next;
+    if(status == 301 || status == 302 || status == 303)
+      post = 0; /* what browsers and libcurl do; 307/308 keep the method */
+  }
+
+  if(!s.buf) {
+    s.buf = malloc(1);
+    if(!s.buf) {
+      snprintf(resp->error, sizeof(resp->error), "out of memory");
+      goto err;
+    }
+    s.buf[0] = '\0';
+  }
+  resp->body = s.buf;
+  resp->len = s.len;
+  resp->elapsed_s = now_s() - start;
+  curl_slist_free_all(hdrs);
+  curl_easy_cleanup(h);
+  free(url);
+  return PHTTP_OK;
+
+err:
+  free(s.buf);
+  resp->body = malloc(1);
+  if(resp->body)
+    resp->body[0] = '\0';
+  resp->len = 0;
+  resp->elapsed_s = now_s() - start;
+  if(!resp->error[0])
+    snprintf(resp->error, sizeof(resp->error), "%s", phttp_strerror(code));
+  curl_slist_free_all(hdrs);
+  if(h)
+    curl_easy_cleanup(h);
+  free(url);
+  return code;
+}
+
+void phttp_response_free(phttp_response *resp)
+{
+  if(!resp)
+    return;
+  free(resp->body);
+  memset(resp, 0, sizeof(*resp));
+}
+
+const char *phttp_strerror(phttp_code c)
+{
+  switch(c) {
+  case PHTTP_OK:
+    return "ok";
+  case PHTTP_ERR_URL:
+    return "bad URL";
+  case PHTTP_ERR_CONNECT:
+    return "connection failed";
+  case PHTTP_ERR_TIMEOUT:
+    return "timeout";
+  case PHTTP_ERR_TOO_LARGE:
+    return "response too large";
+  case PHTTP_ERR_REDIRECT:
+    return "redirect refused";
+  case PHTTP_ERR_TLS:
+    return "TLS error";
+  case PHTTP_ERR_OTHER:
+    break;
+  }
+  return "HTTP error";
+}
+
+/* --- redaction ------------------------------------------------------------ */
+
+static const char redacted[] = "REDACTED";
+
+/* 1 when the parameter name [p, p+n) looks like it names a credential. */
+static int credential_name(const char *p, size_t n)
+{
+  static const char *const words[] = {"token", "key", "secret", "pass",
+                                      "pwd", "auth", "sig", "credential",
+                                      "session", NULL};
+  char low[128];
+  if(n >= sizeof(low))
+    n = sizeof(low) - 1;
+  for(size_t i = 0; i < n; i++)
+    low[i] = (char)tolower((unsigned char)p[i]);
+  low[n] = '\0';
+  for(const char *const *w = words; *w; w++)
+    if(strstr(low, *w))
+      return 1;
+  return 0;
+}
+
+/* 1 when the path segment [p, p+n) looks like an API key. */
+static int keylike_segment(const char *p, size_t n)
+{
+  int alpha = 0, digit = 0;
+  if(n < 24)
+    return 0;
+  for(size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if(isdigit(c))
+      digit = 1;
+    else if(isalpha(c))
+      alpha = 1;
+    else if(c != '-' && c != '_')
+      return 0;
+  }
+  return alpha && digit;
+}
+
+/* Appends [p, p+n) to out at *o. */
+static void put(char *out, size_t *o, const char *p, size_t n)
+{
+  memcpy(out + *o, p, n);
+  *o += n;
+}
+
+/* Copies the parameter list [p, end) (name=value pairs split by & or ;),
+ * redacting credential values. */
+static void put_params(char *out, size_t *o, const char *p, const char *end)
+{
+  while(p < end) {
+    const char *amp = p;
+    while(amp < end && *amp != '&' && *amp != ';')
+      amp++;
+    const char *eq = memchr(p, '=', (size_t)(amp - p));
+    if(eq && credential_name(p, (size_t)(eq - p))) {
+      put(out, o, p, (size_t)(eq - p) + 1);
+      put(out, o, redacted, sizeof(redacted) - 1);
+    } else {
+      put(out, o, p, (size_t)(amp - p));
+    }
+    if(amp < end)
+      put(out, o, amp, 1);
+    p = amp + 1;
+  }
+}
+
+char *phttp_redact_url(const char *url)
+{
+  if(!url)
+    return NULL;
+  size_t len = strlen(url);
+  /* each replacement adds at most 8 bytes per input byte */
+  char *out = malloc(len * 9 + 16);
+  size_t o = 0;
+  if(!out)
+    return NULL;
+  const char *p = url, *end = url + len;
+  const char *sep = strstr(url, "://");
+  const char *qmark = strpbrk(url, "?#");
+  if(sep && (!qmark || sep < qmark)) {
+    const char *auth = sep + 3;
+    const char *aend = auth + strcspn(auth, "/?#");
+    put(out, &o, url, (size_t)(auth - url));
+    const char *at = NULL;
+    for(const char *q = auth; q < aend; q++)
+      if(*q == '@')
+        at = q;
+    if(at) {
+      const char *colon = memchr(auth, ':', (size_t)(at - auth));
+      if(colon) {
+        put(out, &o, auth, (size_t)(colon - auth) + 1);
+        put(out, &o, redacted, sizeof(redacted) - 1);
+        put(out, &o, at, (size_t)(aend - at));
+      } else {
+        put(out, &o, auth, (size_t)(aend - auth));
+      }
+    } else {
+      put(out, &o, auth, (size_t)(aend - auth));
+    }
+    p = aend;
+  }
+  /* the path, segment by segment */
+  const char *pend = p + strcspn(p, "?#");
+  while(p < pend) {
+    const char *slash = memchr(p, '/', (size_t)(pend - p));
+    const char *send = slash ? slash : pend;
+    if(keylike_segment(p, (size_t)(send - p)))
+      put(out, &o, redacted, sizeof(redacted) - 1);
+    else
+      put(out, &o, p, (size_t)(send - p));
+    if(slash)
+      put(out, &o, slash, 1);
+    p = slash ? slash + 1 : pend;
+  }
+  /* query, then fragment (OAuth puts tokens there) */
+  while(p < end) {
+    put(out, &o, p, 1); /* '?' or '#' */
+    p++;
+    const char *next = (p[-1] == '?') ? p + strcspn(p, "#") : end;
+    put_params(out, &o, p, next);
+    p = next;
+  }
+  out[o] = '\0';
+  return out;
+}

@@ -1,0 +1,67 @@
+/*
+ * phttp.h: one bounded HTTP(S) request for a plugin, over libcurl.
+ *
+ * Plugins talk to services they are meant to distrust (a JSON-RPC node, a
+ * relay's API), so every request is bounded: a total time that includes a
+ * body that stalls half way, a maximum body size enforced while receiving
+ * (never buffered first), http and https only, at most 3 redirects and only
+ * to the same scheme (an https URL never silently goes plain http). Error
+ * texts never hold credentials; phttp_redact_url makes a URL fit to print.
+ */
+#ifndef PLUGINS_COMMON_PHTTP_H
+#define PLUGINS_COMMON_PHTTP_H
+
+#include <stddef.h>
+
+typedef enum phttp_code {
+  PHTTP_OK = 0,
+  PHTTP_ERR_URL,       /* not an http:// or https:// URL, or malformed */
+  PHTTP_ERR_CONNECT,   /* resolve, connect, reset, closed early */
+  PHTTP_ERR_TIMEOUT,   /* timeout_s passed (connect, headers or body) */
+  PHTTP_ERR_TOO_LARGE, /* body larger than max_bytes */
+  PHTTP_ERR_REDIRECT,  /* to another scheme, bad Location, or more than 3 */
+  PHTTP_ERR_TLS,       /* handshake or certificate verification */
+  PHTTP_ERR_OTHER
+} phttp_code;
+
+typedef struct phttp_request {
+  const char *method;               /* "GET" or "POST" */
+  const char *url;                  /* http:// or https:// only */
+  const char *body;                 /* POST body or NULL */
+  size_t body_len;
+  const char *const *headers;       /* NULL-terminated "Name: value", or NULL */
+  double timeout_s;                 /* whole request, incl. a stalled body */
+  size_t max_bytes;                 /* 0 = 16 MiB */
+} phttp_request;
+
+typedef struct phttp_response {
+  long status;      /* HTTP status of the last response, 0 if none */
+  char *body;       /* NUL-terminated, malloc'd; "" after an error */
+  size_t len;
+  double elapsed_s;
+  char error[256];  /* human text, never credentials; "" on success */
+} phttp_response;
+
+/* Default of phttp_request.max_bytes. */
+#define PHTTP_DEFAULT_MAX_BYTES ((size_t)16 * 1024 * 1024)
+
+/* Performs one request (following same-scheme redirects, at most 3).
+ * resp is always initialised; free it with phttp_response_free. An HTTP
+ * error status (4xx, 5xx) is PHTTP_OK with that status: the caller judges. */
+phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp);
+
+/* Frees the body of resp and zeroes it. */
+void phttp_response_free(phttp_response *resp);
+
+/* A short English name of a code ("timeout", "too large", ...). */
+const char *phttp_strerror(phttp_code c);
+
+/* malloc'd copy with the userinfo password and the values of query
+ * parameters that look like credentials (names containing token, key,
+ * secret, pass, pwd, auth, sig, credential) replaced by "REDACTED". Path
+ * segments that look like API keys (24 or more letters, digits, '-' or
+ * '_', mixing letters and digits, as in .../v3/<key>) are replaced too.
+ * NULL only when out of memory (or url is NULL). */
+char *phttp_redact_url(const char *url);
+
+#endif
