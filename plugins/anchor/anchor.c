@@ -1363,7 +1363,25 @@ out:
   return rc;
 }
 
+/* --check-config: the settings' meaning, without the network. */
+static int anchor_check_config(probe_ctx *ctx, const probe_host *host)
+{
+  run *r = calloc(1, sizeof(*r));
+  char why[512];
+  int rc;
+  if(!r)
+    return -1;
+  r->ctx = ctx;
+  r->host = host;
+  rc = read_settings(r, why, sizeof(why));
+  if(rc != 0)
+    host->config_error(ctx, NULL, "%s", why);
+  run_free(r);
+  free(r);
+  return rc != 0;
+}
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "anchor", PACKAGE_VERSION,
     "confirms the ledger's anchors on an Ethereum chain (JSON-RPC)",
-    settings, NULL, anchor_run, NULL};
+    settings, NULL, anchor_run, NULL, anchor_check_config};
