@@ -88,6 +88,12 @@ jq_assert "$out" '.status == "unknown" and (.summary | test("refusing plugin dir
 chmod 755 "$pd"
 run_agent --plugin-dir "$pd" -p echo
 expect_rc 0 "plugin in a safe directory"
+if [ "$(id -u)" = 0 ]; then
+  chown nobody "$pd/echo.so"
+  run_agent --plugin-dir "$pd" -p echo
+  jq_assert "$out" '.status == "unknown" and (.summary | test("refusing plugin file .*owned by uid [0-9]+, neither root nor"))'
+  chown root "$pd/echo.so"
+fi
 
 # configuration errors: file, line, plugin, key; exit 78
 cat >"$TEST_TMP/bad.json" <<'J'
