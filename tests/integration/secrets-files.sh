@@ -115,6 +115,13 @@ jq_assert "$out" '.status == "critical" and (.summary | test("not rotated since 
 out=$TEST_TMP/run4.jsonl
 canary_run agent --plugin secrets -s "secrets.files=[{\"path\":\"$S/wallet\",\"kind\":\"eth_private_key\"}]" -s secrets.baseline=off > "$out" || true
 jq_assert "$out" '.status == "warning" and (.summary | test("expected_sender is not set"))'
+# expected_owner: another user is critical, the right one is not
+me=$(id -un)
+out=$TEST_TMP/run6.jsonl
+canary_run agent --plugin secrets -s "secrets.files=[\"$S/api_key\"]" -s secrets.baseline=off -s secrets.expected_owner=nobody > "$out" || true
+jq_assert "$out" ".status == \"critical\" and (.summary | test(\"owned by $me, expected nobody\"))"
+canary_run agent --plugin secrets -s "secrets.files=[\"$S/api_key\"]" -s secrets.baseline=off -s "secrets.expected_owner=$(id -u)" > "$out" || true
+jq_assert "$out" '.status == "ok"'
 # unreadable by the probe (when not root, which reads everything)
 if [ "$(id -u)" != 0 ]; then
   canary_secret locked > "$S/locked"; chmod 000 "$S/locked"
