@@ -1,3 +1,372 @@
-/* placeholder until the agent core lands (issue 2) */
+/*
+ * main.c: probe-agent's command line. Reads the options, loads and checks
+ * the configuration (conf.c), and either lists plugins, checks the
+ * configuration, runs the selected plugins once (exit status = worst
+ * result, Nagios style) or hands over to the daemon (sched.c).
+ */
 #include "config.h"
-int main(void) { return 0; }
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "loader.h"
+#include "util.h"
+
+extern char **environ;
+
+#ifndef PLUGINDIR
+#define PLUGINDIR "/usr/local/lib/probe-agent"
+#endif
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+static const char usage_text[] =
+  "Usage: probe-agent [options]\n"
+  "Checks the iTrans ledger, its anchors, the relay, job queues, TLS\n"
+  "certificates and secrets, and writes one JSON object per result line.\n"
+  "\n"
+  "  -c, --config FILE      configuration file (JSON; // and /* */ comments allowed)\n"
+  "  -p, --plugin NAME      run this plugin (repeatable); without --daemon: once\n"
+  "      --once             run every enabled plugin once, then exit (the default)\n"
+  "      --daemon           run every enabled plugin on its interval until SIGTERM\n"
+  "  -s, --set KEY=VALUE    override one setting, e.g. ledger.source=/x.jsonl\n"
+  "                         (repeatable; VALUE is JSON, or else a string)\n"
+  "  -o, --output FILE      append result lines to FILE instead of standard output\n"
+  "      --format FORMAT    json (default) or text (one readable line per result)\n"
+  "      --plugin-dir DIR   where plugins are found (default " PLUGINDIR ";\n"
+  "                         PROBE_AGENT_PLUGIN_DIR also sets it)\n"
+  "      --state-dir DIR    where plugins keep state between runs\n"
+  "      --list-plugins     name, version and description of each plugin\n"
+  "      --check-config     load and validate the configuration, run nothing\n"
+  "  -h, --help             this text\n"
+  "  -V, --version          the version\n"
+  "\n"
+  "Without -c, " SYSCONFDIR "/probe-agent/probe-agent.json is read when it exists\n"
+  "(PROBE_AGENT_CONFIG names another). Settings also come from the environment\n"
+  "as PROBE_<PLUGIN>_<KEY>; --set wins over the environment, which wins over the file.\n"
+  "\n"
+  "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
+  "64 usage error, 78 invalid configuration.\n";
+
+enum {
+  OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
+  OPT_LIST, OPT_CHECK
+};
+
+static const struct option long_options[] = {
+  {"config", required_argument, NULL, 'c'},
+  {"plugin", required_argument, NULL, 'p'},
+  {"once", no_argument, NULL, OPT_ONCE},
+  {"daemon", no_argument, NULL, OPT_DAEMON},
+  {"set", required_argument, NULL, 's'},
+  {"output", required_argument, NULL, 'o'},
+  {"format", required_argument, NULL, OPT_FORMAT},
+  {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+  {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+  {"list-plugins", no_argument, NULL, OPT_LIST},
+  {"check-config", no_argument, NULL, OPT_CHECK},
+  {"help", no_argument, NULL, 'h'},
+  {"version", no_argument, NULL, 'V'},
+  {NULL, 0, NULL, 0}
+};
+
+/* A usage error: message, hint, exit 64. */
+__attribute__((format(printf, 1, 2)))
+static int usage_error(const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(stderr, "probe-agent: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nTry 'probe-agent --help'.\n");
+  return CONFIG_EX_USAGE;
+}
+
+void agent_print_errors(const dbuf *errors)
+{
+  const char *p = errors->data ? errors->data : "";
+  while(*p) {
+    size_t n = strcspn(p, "\n");
+    fprintf(stderr, "probe-agent: %.*s\n", (int)n, p);
+    p += n;
+    if(*p)
+      p++;
+  }
+}
+
+/* Appends to a malloc'd string list. */
+static int push(char ***v, size_t *n, char *s)
+{
+  char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+  if(!nv)
+    return -1;
+  nv[(*n)++] = s;
+  *v = nv;
+  return 0;
+}
+
+/* 1 when dir exists (or can be made) and we may write there. */
+static int usable_dir(const char *dir)
+{
+  if(util_mkdir_p(dir, 0700) < 0)
+    return 0;
+  return access(dir, W_OK | X_OK) == 0;
+}
+
+/* The state directory: --state-dir, agent.state_dir, $STATE_DIRECTORY,
+ * /var/lib/probe-agent when writable, else $XDG_STATE_HOME/probe-agent. */
+static char *resolve_state_dir(const agent *a)
+{
+  char buf[4096];
+  const char *v;
+  if(a->state_override)
+    return usable_dir(a->state_override) ? strdup(a->state_override) : NULL;
+  if(a->cfg.state_dir)
+    return usable_dir(a->cfg.state_dir) ? strdup(a->cfg.state_dir) : NULL;
+  if((v = getenv("STATE_DIRECTORY")) && *v) {
+    snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(v, ":"), v);
+    return usable_dir(buf) ? strdup(buf) : NULL;
+  }
+  if(usable_dir("/var/lib/probe-agent"))
+    return strdup("/var/lib/probe-agent");
+  if((v = getenv("XDG_STATE_HOME")) && *v)
+    snprintf(buf, sizeof(buf), "%s/probe-agent", v);
+  else if((v = getenv("HOME")) && *v)
+    snprintf(buf, sizeof(buf), "%s/.local/state/probe-agent", v);
+  else
+    return NULL;
+  return usable_dir(buf) ? strdup(buf) : NULL;
+}
+
+int agent_apply_output(agent *a, int first, char *err, size_t errlen)
+{
+  char hostbuf[256];
+  const char *host = a->cfg.host;
+  if(!host) {
+    if(gethostname(hostbuf, sizeof(hostbuf)) < 0)
+      snprintf(hostbuf, sizeof(hostbuf), "unknown");
+    hostbuf[sizeof(hostbuf) - 1] = '\0';
+    host = hostbuf;
+  }
+  output_format fmt = a->format_override >= 0 ? (output_format)a->format_override : a->cfg.format;
+  const char *path = a->output_override ? a->output_override : a->cfg.output;
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "labels");
+  if(first)
+    return output_open(&a->out, path, fmt, host, labels, err, errlen);
+  output_configure(&a->out, fmt, host, labels);
+  return output_reopen(&a->out, err, errlen);
+}
+
+/* --list-plugins */
+static int list_plugins(const char *dir)
+{
+  char **names = NULL;
+  size_t n = 0;
+  plugin_set set = {NULL, 0};
+  if(loader_list_dir(dir, &names, &n) < 0) {
+    fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir, strerror(errno));
+    return 71;
+  }
+  if(n == 0)
+    fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
+  if(loader_describe(dir, names, n, &set) < 0) {
+    loader_free_names(names, n);
+    return 71;
+  }
+  int rc = 0;
+  for(size_t i = 0; i < set.n; i++) {
+    const plugin_desc *d = &set.items[i];
+    if(d->error) {
+      printf("%-12s %-8s (unusable: %s)\n", d->name, "-", d->error);
+      rc = 1;
+    }
+    else
+      printf("%-12s %-8s %s\n", d->name, d->version, d->description);
+  }
+  fflush(stdout);
+  plugin_set_free(&set);
+  loader_free_names(names, n);
+  return rc;
+}
+
+/* --check-config: every error a run would hit, named. */
+static int check_config(agent *a)
+{
+  size_t problems = 0;
+  const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(a->cfg.root, "plugins");
+  const cJSON *sec;
+  runner_init(&a->runs, &a->out, a->state_base);
+  cJSON_ArrayForEach(sec, plugins) {
+    const plugin_desc *d = plugin_set_find(&a->cfg.descs, sec->string);
+    if(!d || d->error) {
+      fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n", a->cfg.file ? a->cfg.file : "",
+              a->cfg.file ? ": " : "", sec->string, d && d->error ? d->error : "not found");
+      problems++;
+      continue;
+    }
+    if(d->has_check_config)
+      runner_start(&a->runs, &a->cfg, sec->string, RUN_CHECK_CONFIG);
+  }
+  while(a->runs.runs)
+    runner_poll(&a->runs, -1, -1);
+  problems += a->runs.config_errors;
+  if(problems) {
+    fprintf(stderr, "probe-agent: %zu problem%s in the configuration\n", problems,
+            problems == 1 ? "" : "s");
+    return CONFIG_EX_CONFIG;
+  }
+  printf("configuration ok: %s; plugins:", a->cfg.file ? a->cfg.file : "(no file)");
+  int any = 0;
+  cJSON_ArrayForEach(sec, plugins) {
+    int enabled = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sec, "enabled"));
+    printf(" %s%s", sec->string, enabled ? "" : " (disabled)");
+    any = 1;
+  }
+  printf("%s\n", any ? "" : " none");
+  return 0;
+}
+
+/* Maps the worst status to the Nagios exit status. */
+static int exit_status(probe_status worst)
+{
+  return (int)worst; /* ok 0, warning 1, critical 2, unknown 3 */
+}
+
+int main(int argc, char **argv)
+{
+  agent a;
+  memset(&a, 0, sizeof(a));
+  a.format_override = -1;
+  char **sets = NULL, **plugins = NULL;
+  size_t nsets = 0, nplugins = 0;
+  const char *config_file = NULL;
+  const char *plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
+  int mode_once = 0, mode_daemon = 0, mode_list = 0, mode_check = 0;
+  int rc = 0, opt;
+  dbuf errors;
+  dbuf_init(&errors, 0);
+
+  signal(SIGPIPE, SIG_IGN);
+  opterr = 0;
+  while((opt = getopt_long(argc, argv, ":c:p:s:o:hV", long_options, NULL)) != -1) {
+    switch(opt) {
+    case 'c': config_file = optarg; break;
+    case 'p':
+      if(!loader_valid_name(optarg)) {
+        rc = usage_error("invalid plugin name '%s'", optarg);
+        goto out;
+      }
+      push(&plugins, &nplugins, optarg);
+      break;
+    case 's':
+      if(!strchr(optarg, '=')) {
+        rc = usage_error("--set needs KEY=VALUE, got '%s'", optarg);
+        goto out;
+      }
+      push(&sets, &nsets, optarg);
+      break;
+    case 'o': a.output_override = optarg; break;
+    case OPT_ONCE: mode_once = 1; break;
+    case OPT_DAEMON: mode_daemon = 1; break;
+    case OPT_FORMAT:
+      if(!strcmp(optarg, "json"))
+        a.format_override = FORMAT_JSON;
+      else if(!strcmp(optarg, "text"))
+        a.format_override = FORMAT_TEXT;
+      else {
+        rc = usage_error("--format is json or text, not '%s'", optarg);
+        goto out;
+      }
+      break;
+    case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
+    case OPT_STATE_DIR: a.state_override = optarg; break;
+    case OPT_LIST: mode_list = 1; break;
+    case OPT_CHECK: mode_check = 1; break;
+    case 'h': fputs(usage_text, stdout); goto out;
+    case 'V': printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI); goto out;
+    case ':':
+      rc = usage_error("option '%s' needs an argument", argv[optind - 1]);
+      goto out;
+    default:
+      rc = usage_error("unknown option '%s'", argv[optind - 1]);
+      goto out;
+    }
+  }
+  if(optind < argc) {
+    rc = usage_error("unexpected argument '%s'", argv[optind]);
+    goto out;
+  }
+  if(mode_once + mode_daemon + mode_list + mode_check > 1) {
+    rc = usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
+    goto out;
+  }
+  if(!plugin_dir || !*plugin_dir)
+    plugin_dir = PLUGINDIR;
+  if(mode_list) {
+    rc = list_plugins(plugin_dir);
+    goto out;
+  }
+
+  const char *env_file = getenv("PROBE_AGENT_CONFIG");
+  a.req.file = config_file ? config_file
+             : env_file && *env_file ? env_file
+             : SYSCONFDIR "/probe-agent/probe-agent.json";
+  a.req.file_explicit = config_file || (env_file && *env_file);
+  a.req.sets = sets;
+  a.req.nsets = nsets;
+  a.req.plugins = plugins;
+  a.req.nplugins = nplugins;
+  a.req.plugin_dir = plugin_dir;
+  a.req.environ = environ;
+  rc = config_load(&a.req, &a.cfg, &errors);
+  if(rc) {
+    agent_print_errors(&errors);
+    goto out;
+  }
+  a.state_base = resolve_state_dir(&a);
+  if(!a.state_base && !mode_check)
+    fprintf(stderr, "probe-agent: no writable state directory; plugins run without state\n");
+  if(mode_check) {
+    rc = check_config(&a);
+    goto out;
+  }
+  if(a.cfg.nrun == 0) {
+    rc = usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
+    goto out;
+  }
+  char err[512];
+  if(agent_apply_output(&a, 1, err, sizeof(err)) < 0) {
+    fprintf(stderr, "probe-agent: %s\n", err);
+    rc = 73;
+    goto out;
+  }
+  runner_init(&a.runs, &a.out, a.state_base);
+  if(mode_daemon)
+    rc = sched_daemon(&a);
+  else {
+    for(size_t i = 0; i < a.cfg.nrun; i++)
+      runner_start(&a.runs, &a.cfg, a.cfg.run[i], RUN_RESULTS);
+    while(a.runs.runs)
+      runner_poll(&a.runs, -1, -1);
+    rc = exit_status(a.runs.worst);
+  }
+  output_close(&a.out);
+out:
+  config_free(&a.cfg);
+  free(a.state_base);
+  free(sets);
+  free(plugins);
+  dbuf_free(&errors);
+  return rc;
+}

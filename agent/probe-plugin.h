@@ -55,6 +55,7 @@ typedef enum probe_setting_type {
 /* Flags of a setting. */
 #define PROBE_SETTING_REQUIRED 0x1u /* a run without it is misconfigured */
 #define PROBE_SETTING_SECRET 0x2u   /* never echoed, not even in errors */
+#define PROBE_SETTING_FILE 0x4u     /* a path that must name a readable file */
 
 /* One accepted setting. A plugin's table ends with an entry whose key is
  * NULL. `interval`, `timeout` and `enabled` are the agent's own and are
@@ -144,6 +145,11 @@ typedef struct probe_host {
   /* Returns 0 when the agent accepted the line. */
   int (*result_emit)(probe_result *r);
   void (*result_discard)(probe_result *r);
+
+  /* For check_config: reports one problem with setting `key` (NULL for
+   * the section as a whole). The agent adds file, line and plugin. */
+  void (*config_error)(probe_ctx *ctx, const char *key, const char *fmt, ...)
+      PROBE_PRINTF(3, 4);
 } probe_host;
 
 /*
@@ -161,6 +167,11 @@ typedef struct probe_plugin {
   int (*init)(probe_ctx *ctx, const probe_host *host);
   int (*run)(probe_ctx *ctx, const probe_host *host);
   void (*fini)(probe_ctx *ctx, const probe_host *host);
+  /* Optional: checks the settings' meaning (not their types, which the
+   * agent checks) without touching the network, for --check-config and
+   * before a daemon starts. Reports each problem with host->config_error
+   * and returns non-zero when there was one. */
+  int (*check_config)(probe_ctx *ctx, const probe_host *host);
 } probe_plugin;
 
 /* Use as: PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {..}; */

@@ -1,0 +1,597 @@
+/*
+ * conf.c: loading, merging and validating the configuration (see
+ * conf.h). Every error names where the value came from: file and line,
+ * environment variable, or --set argument.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "jsonc.h"
+#include "loader.h"
+
+#define CONFIG_MAX_BYTES (8u << 20)
+
+static const probe_setting agent_settings[] = {
+  {"interval", PROBE_SET_DURATION, "60", 0, "default time between runs of each plugin (daemon)"},
+  {"timeout", PROBE_SET_DURATION, "60", 0, "default time a plugin run may take before it is killed"},
+  {"output", PROBE_SET_STRING, "\"-\"", 0, "file to append result lines to; - is standard output"},
+  {"format", PROBE_SET_STRING, "\"json\"", 0, "json (one object per line) or text"},
+  {"state_dir", PROBE_SET_STRING, NULL, 0, "where plugins keep state between runs"},
+  {"host", PROBE_SET_STRING, NULL, 0, "host name written in every line (default: the host name)"},
+  {"labels", PROBE_SET_OBJECT, "{}", 0, "string labels copied into every line"},
+  {"heartbeat_file", PROBE_SET_STRING, NULL, 0, "file touched at each scheduler pass (liveness probes)"},
+  {"max_output_bytes", PROBE_SET_INT, "1048576", 0, "result bytes one run may send before it is killed"},
+  {NULL, 0, NULL, 0, NULL}
+};
+
+/* Settings every plugin section accepts besides its own table. */
+static const probe_setting common_settings[] = {
+  {"enabled", PROBE_SET_BOOL, "true", 0, "false keeps the plugin from running"},
+  {"interval", PROBE_SET_DURATION, NULL, 0, "time between runs (default: agent.interval)"},
+  {"timeout", PROBE_SET_DURATION, NULL, 0, "time a run may take (default: agent.timeout)"},
+  {NULL, 0, NULL, 0, NULL}
+};
+
+const probe_setting *config_agent_settings(void)
+{
+  return agent_settings;
+}
+
+/* Where a value came from, for error messages. */
+typedef struct origin_ctx {
+  const jsonc_doc *doc;
+  const char *file;
+  cJSON *origins; /* "section.key" -> "environment X" / "--set X" */
+} origin_ctx;
+
+/* Appends "<where>: " for section/key to errors. */
+static void add_where(dbuf *errors, const origin_ctx *oc, int is_agent,
+                      const char *section, const char *key)
+{
+  char full[256];
+  snprintf(full, sizeof(full), "%s.%s", section, key ? key : "");
+  const cJSON *o = key ? cJSON_GetObjectItemCaseSensitive(oc->origins, full) : NULL;
+  if(cJSON_IsString(o)) {
+    dbuf_printf(errors, "%s: ", o->valuestring);
+    return;
+  }
+  if(oc->file) {
+    const char *path[3] = {is_agent ? "agent" : "plugins", section, key};
+    int line = 0;
+    if(is_agent)
+      line = key ? jsonc_line(oc->doc, (const char *[]){"agent", key}, 2)
+                 : jsonc_line(oc->doc, (const char *[]){"agent"}, 1);
+    else
+      line = jsonc_line(oc->doc, path, key ? 3 : 2);
+    if(line) {
+      dbuf_printf(errors, "%s:%d: ", oc->file, line);
+      return;
+    }
+    dbuf_printf(errors, "%s: ", oc->file);
+  }
+}
+
+/* Adds one error line. */
+__attribute__((format(printf, 6, 7)))
+static void config_error(dbuf *errors, const origin_ctx *oc, int is_agent,
+                         const char *section, const char *key,
+                         const char *fmt, ...)
+{
+  add_where(errors, oc, is_agent, section, key);
+  if(is_agent)
+    dbuf_printf(errors, "agent: ");
+  else
+    dbuf_printf(errors, "plugin \"%s\": ", section);
+  if(key)
+    dbuf_printf(errors, "setting \"%s\": ", key);
+  va_list ap;
+  va_start(ap, fmt);
+  dbuf_vprintf(errors, fmt, ap);
+  va_end(ap);
+  dbuf_addstr(errors, "\n");
+}
+
+cJSON *config_parse_value(const char *text, int want_string)
+{
+  cJSON *v = cJSON_Parse(text);
+  if(v && want_string && !cJSON_IsString(v)) {
+    cJSON_Delete(v);
+    v = NULL;
+  }
+  if(!v)
+    v = cJSON_CreateString(text);
+  return v;
+}
+
+/* 1 when v has type t (durations also as strings like "30m"). */
+static int value_has_type(const cJSON *v, probe_setting_type t)
+{
+  double d;
+  switch(t) {
+  case PROBE_SET_STRING: return cJSON_IsString(v);
+  case PROBE_SET_INT:
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+           floor(v->valuedouble) == v->valuedouble;
+  case PROBE_SET_NUMBER: return cJSON_IsNumber(v) && isfinite(v->valuedouble);
+  case PROBE_SET_BOOL: return cJSON_IsBool(v);
+  case PROBE_SET_DURATION:
+    if(cJSON_IsNumber(v))
+      return isfinite(v->valuedouble) && v->valuedouble >= 0;
+    return cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0;
+  case PROBE_SET_LIST: return cJSON_IsArray(v);
+  case PROBE_SET_OBJECT: return cJSON_IsObject(v);
+  case PROBE_SET_ANY: return 1;
+  }
+  return 0;
+}
+
+/* Looks key up in a probe_setting table. */
+static const probe_setting *table_find(const probe_setting *t, const char *key)
+{
+  for(; t->key; t++)
+    if(!strcmp(t->key, key))
+      return t;
+  return NULL;
+}
+
+/* The type a key of a plugin section must have, or -1 when unknown. */
+static int section_key_type(const plugin_desc *d, const char *key, unsigned *flags)
+{
+  const probe_setting *c = table_find(common_settings, key);
+  *flags = 0;
+  if(c)
+    return (int)c->type;
+  const plugin_setting_desc *s = plugin_desc_setting(d, key);
+  if(s) {
+    *flags = s->flags;
+    return (int)s->type;
+  }
+  return -1;
+}
+
+/* Lists the keys a section accepts, for "unknown setting" errors. */
+static void known_keys(dbuf *out, const plugin_desc *d, int is_agent)
+{
+  const probe_setting *t = is_agent ? agent_settings : common_settings;
+  int first = 1;
+  for(; t->key; t++) {
+    dbuf_printf(out, "%s%s", first ? "" : ", ", t->key);
+    first = 0;
+  }
+  for(size_t i = 0; !is_agent && d && i < d->nsettings; i++)
+    dbuf_printf(out, ", %s", d->settings[i].key);
+}
+
+/* Validates one value against its setting; returns 0 when fine. */
+static int check_value(dbuf *errors, const origin_ctx *oc, int is_agent,
+                       const char *section, const char *key, const cJSON *v,
+                       int type, unsigned flags)
+{
+  if(!value_has_type(v, (probe_setting_type)type)) {
+    config_error(errors, oc, is_agent, section, key, "must be %s%s",
+                 type == PROBE_SET_INT ? "an " : "a ",
+                 type == PROBE_SET_DURATION
+                     ? "duration (seconds, or a string like \"30s\", \"5m\", \"24h\")"
+                     : loader_type_name((probe_setting_type)type));
+    return -1;
+  }
+  if((flags & PROBE_SETTING_FILE) && cJSON_IsString(v) &&
+     strcmp(v->valuestring, "-") && access(v->valuestring, R_OK) < 0) {
+    config_error(errors, oc, is_agent, section, key, "cannot read %s: %s",
+                 (flags & PROBE_SETTING_SECRET) ? "the file" : v->valuestring,
+                 strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Applies one KEY=VALUE override (from --set or the environment). */
+static int apply_override(cJSON *root, const plugin_set *descs,
+                          const char *section, const char *key,
+                          const char *text, const char *origin,
+                          cJSON *origins)
+{
+  int is_agent = !strcmp(section, "agent");
+  int want_string = 0;
+  if(is_agent) {
+    const probe_setting *s = table_find(agent_settings, key);
+    want_string = s && s->type == PROBE_SET_STRING;
+  }
+  else {
+    unsigned flags;
+    const plugin_desc *d = plugin_set_find(descs, section);
+    want_string = d && section_key_type(d, key, &flags) == PROBE_SET_STRING;
+  }
+  cJSON *parent = is_agent ? cJSON_GetObjectItemCaseSensitive(root, "agent")
+                           : cJSON_GetObjectItemCaseSensitive(
+                                 cJSON_GetObjectItemCaseSensitive(root, "plugins"), section);
+  if(!parent) {
+    parent = cJSON_CreateObject();
+    if(is_agent)
+      cJSON_AddItemToObject(root, "agent", parent);
+    else
+      cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(root, "plugins"), section, parent);
+  }
+  cJSON *v = config_parse_value(text, want_string);
+  if(!v)
+    return -1;
+  cJSON_DeleteItemFromObjectCaseSensitive(parent, key);
+  cJSON_AddItemToObject(parent, key, v);
+  char full[256];
+  snprintf(full, sizeof(full), "%s.%s", section, key);
+  cJSON_DeleteItemFromObjectCaseSensitive(origins, full);
+  cJSON_AddStringToObject(origins, full, origin);
+  return 0;
+}
+
+/* Adds name to a list of unique names. */
+static int add_name(char ***v, size_t *n, const char *name)
+{
+  for(size_t i = 0; i < *n; i++)
+    if(!strcmp((*v)[i], name))
+      return 0;
+  char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+  if(!nv)
+    return -1;
+  *v = nv;
+  if(!(nv[*n] = strdup(name)))
+    return -1;
+  (*n)++;
+  return 0;
+}
+
+/* Splits "section.key" (also "plugins.section.key"); 0 or -1. */
+static int split_set_key(const char *k, size_t klen, char *section,
+                         size_t slen, char *key, size_t keylen)
+{
+  if(klen > 8 && !strncmp(k, "plugins.", 8)) {
+    k += 8;
+    klen -= 8;
+  }
+  const char *dot = memchr(k, '.', klen);
+  if(!dot || dot == k || dot == k + klen - 1)
+    return -1;
+  size_t sl = (size_t)(dot - k), kl = klen - sl - 1;
+  if(sl >= slen || kl >= keylen)
+    return -1;
+  memcpy(section, k, sl);
+  section[sl] = '\0';
+  memcpy(key, dot + 1, kl);
+  key[kl] = '\0';
+  return 0;
+}
+
+/* Environment variables the agent itself reads; not settings. */
+static int agent_own_env(const char *name)
+{
+  return !strncmp(name, "PROBE_AGENT_CONFIG=", 19) ||
+         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23);
+}
+
+/* Validates one section against its table and applies defaults. */
+static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
+                             const char *name, const origin_ctx *oc,
+                             dbuf *errors, int *bad)
+{
+  if(!cJSON_IsObject(sec)) {
+    config_error(errors, oc, is_agent, name, NULL, "must be an object");
+    (*bad)++;
+    return;
+  }
+  const cJSON *item;
+  cJSON_ArrayForEach(item, sec) {
+    unsigned flags = 0;
+    int type;
+    if(is_agent) {
+      const probe_setting *s = table_find(agent_settings, item->string);
+      type = s ? (int)s->type : -1;
+    }
+    else
+      type = section_key_type(d, item->string, &flags);
+    if(type < 0) {
+      dbuf known;
+      dbuf_init(&known, 0);
+      known_keys(&known, d, is_agent);
+      config_error(errors, oc, is_agent, name, item->string,
+                   "unknown setting (known: %s)", known.data ? known.data : "");
+      dbuf_free(&known);
+      (*bad)++;
+      continue;
+    }
+    if(check_value(errors, oc, is_agent, name, item->string, item, type, flags) < 0)
+      (*bad)++;
+  }
+  /* defaults and required settings */
+  const cJSON *en = cJSON_GetObjectItemCaseSensitive(sec, "enabled");
+  int enabled = !cJSON_IsFalse(en);
+  if(is_agent) {
+    for(const probe_setting *s = agent_settings; s->key; s++)
+      if(s->default_json && !cJSON_GetObjectItemCaseSensitive(sec, s->key))
+        cJSON_AddItemToObject(sec, s->key, cJSON_Parse(s->default_json));
+    return;
+  }
+  for(size_t i = 0; i < d->nsettings; i++) {
+    const plugin_setting_desc *s = &d->settings[i];
+    if(cJSON_GetObjectItemCaseSensitive(sec, s->key))
+      continue;
+    if(s->default_json) {
+      cJSON *v = cJSON_Parse(s->default_json);
+      if(v)
+        cJSON_AddItemToObject(sec, s->key, v);
+    }
+    else if((s->flags & PROBE_SETTING_REQUIRED) && enabled) {
+      config_error(errors, oc, 0, name, s->key, "required but not set");
+      (*bad)++;
+    }
+  }
+  if(!cJSON_GetObjectItemCaseSensitive(sec, "enabled"))
+    cJSON_AddBoolToObject(sec, "enabled", 1);
+}
+
+/* Reads a duration setting in seconds (validated before). */
+static double section_duration(const cJSON *sec, const char *key, double dflt)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, key);
+  double d;
+  if(cJSON_IsNumber(v))
+    return v->valuedouble;
+  if(cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0)
+    return d;
+  return dflt;
+}
+
+static char *section_string(const cJSON *sec, const char *key)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, key);
+  return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
+{
+  jsonc_doc doc = {NULL, NULL};
+  origin_ctx oc = {&doc, NULL, cJSON_CreateObject()};
+  char **names = NULL, **dirnames = NULL;
+  size_t nnames = 0, ndirnames = 0;
+  int rc = CONFIG_EX_CONFIG, bad = 0;
+  memset(cfg, 0, sizeof(*cfg));
+
+  /* 1. the file */
+  if(req->file) {
+    char *text = NULL;
+    size_t len = 0;
+    char err[512];
+    if(util_read_file(req->file, CONFIG_MAX_BYTES, &text, &len) < 0) {
+      if(errno == ENOENT && !req->file_explicit)
+        goto no_file;
+      dbuf_printf(errors, "%s: cannot read the configuration: %s\n", req->file,
+                  errno == EFBIG ? "larger than 8 MiB" : strerror(errno));
+      goto out;
+    }
+    int prc = jsonc_parse(text, len, &doc, err, sizeof(err));
+    free(text);
+    if(prc < 0) {
+      dbuf_printf(errors, "%s: %s\n", req->file, err);
+      goto out;
+    }
+    if(!cJSON_IsObject(doc.root)) {
+      dbuf_printf(errors, "%s:1: the configuration must be a JSON object\n", req->file);
+      goto out;
+    }
+    cfg->file = strdup(req->file);
+    oc.file = cfg->file;
+    cfg->root = cJSON_Duplicate(doc.root, 1);
+  }
+no_file:
+  if(!cfg->root)
+    cfg->root = cJSON_CreateObject();
+  if(!cJSON_GetObjectItemCaseSensitive(cfg->root, "agent"))
+    cJSON_AddItemToObject(cfg->root, "agent", cJSON_CreateObject());
+  if(!cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins"))
+    cJSON_AddItemToObject(cfg->root, "plugins", cJSON_CreateObject());
+  const cJSON *top;
+  cJSON_ArrayForEach(top, cfg->root) {
+    if(strcmp(top->string, "agent") && strcmp(top->string, "plugins")) {
+      int line = jsonc_line(&doc, (const char *[]){top->string}, 1);
+      dbuf_printf(errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)\n",
+                  cfg->file ? cfg->file : "configuration", line, top->string);
+      bad++;
+    }
+  }
+  cJSON *plugins = cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins");
+  if(!cJSON_IsObject(plugins)) {
+    dbuf_printf(errors, "%s:%d: \"plugins\" must be an object\n", cfg->file,
+                jsonc_line(&doc, (const char *[]){"plugins"}, 1));
+    goto out;
+  }
+
+  /* 2. every plugin named anywhere */
+  const cJSON *sec;
+  cJSON_ArrayForEach(sec, plugins)
+    if(add_name(&names, &nnames, sec->string) < 0)
+      goto oom;
+  for(size_t i = 0; i < req->nplugins; i++)
+    if(add_name(&names, &nnames, req->plugins[i]) < 0)
+      goto oom;
+  for(size_t i = 0; i < req->nsets; i++) {
+    char section[128], key[128];
+    const char *eq = strchr(req->sets[i], '=');
+    if(!eq || split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
+                            sizeof(section), key, sizeof(key)) < 0) {
+      dbuf_printf(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl\n",
+                  req->sets[i]);
+      rc = CONFIG_EX_USAGE;
+      goto out;
+    }
+    if(strcmp(section, "agent") && add_name(&names, &nnames, section) < 0)
+      goto oom;
+  }
+  if(loader_list_dir(req->plugin_dir, &dirnames, &ndirnames) < 0) {
+    dirnames = NULL;
+    ndirnames = 0;
+  }
+  for(char **e = req->environ; e && *e; e++) {
+    if(strncmp(*e, "PROBE_", 6) || agent_own_env(*e))
+      continue;
+    char plugin[64];
+    const char *p = *e + 6;
+    size_t pl = strcspn(p, "_=");
+    if(pl == 0 || pl >= sizeof(plugin) || p[pl] != '_')
+      continue;
+    for(size_t k = 0; k < pl; k++)
+      plugin[k] = (char)tolower((unsigned char)p[k]);
+    plugin[pl] = '\0';
+    for(size_t k = 0; k < ndirnames; k++)
+      if(!strcmp(dirnames[k], plugin) && add_name(&names, &nnames, plugin) < 0)
+        goto oom;
+  }
+  if(loader_describe(req->plugin_dir, names, nnames, &cfg->descs) < 0) {
+    dbuf_printf(errors, "cannot start a process to load plugins: %s\n", strerror(errno));
+    goto out;
+  }
+
+  /* 3. environment, then --set, over the file */
+  for(char **e = req->environ; e && *e; e++) {
+    if(strncmp(*e, "PROBE_", 6) || agent_own_env(*e))
+      continue;
+    const char *eq = strchr(*e, '=');
+    const char *p = *e + 6;
+    size_t pl = strcspn(p, "_=");
+    if(!eq || p[pl] != '_' || pl >= 64)
+      continue;
+    char section[64], key[128], origin[192];
+    for(size_t k = 0; k < pl; k++)
+      section[k] = (char)tolower((unsigned char)p[k]);
+    section[pl] = '\0';
+    size_t kl = (size_t)(eq - (p + pl + 1));
+    if(kl == 0 || kl >= sizeof(key))
+      continue;
+    for(size_t k = 0; k < kl; k++)
+      key[k] = (char)tolower((unsigned char)p[pl + 1 + k]);
+    key[kl] = '\0';
+    if(strcmp(section, "agent") && !plugin_set_find(&cfg->descs, section))
+      continue; /* PROBE_* for something that is not a plugin here */
+    snprintf(origin, sizeof(origin), "environment %.*s", (int)(eq - *e), *e);
+    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc.origins) < 0)
+      goto oom;
+  }
+  for(size_t i = 0; i < req->nsets; i++) {
+    char section[128], key[128], origin[300];
+    const char *eq = strchr(req->sets[i], '=');
+    split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
+                  sizeof(section), key, sizeof(key));
+    snprintf(origin, sizeof(origin), "--set %s.%s", section, key);
+    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc.origins) < 0)
+      goto oom;
+  }
+
+  /* sections for plugins named only with --plugin, so defaults apply */
+  for(size_t i = 0; i < req->nplugins; i++)
+    if(!cJSON_GetObjectItemCaseSensitive(plugins, req->plugins[i]))
+      cJSON_AddItemToObject(plugins, req->plugins[i], cJSON_CreateObject());
+
+  /* 4. validation */
+  cJSON *agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
+  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad);
+  cJSON *s;
+  cJSON_ArrayForEach(s, plugins) {
+    const plugin_desc *d = plugin_set_find(&cfg->descs, s->string);
+    if(!d || d->error) {
+      /* reported when it runs; --check-config reports it too */
+      continue;
+    }
+    validate_section(s, d, 0, s->string, &oc, errors, &bad);
+  }
+  if(cJSON_IsObject(agent)) {
+    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;
+    cJSON_ArrayForEach(l, labels) {
+      if(!cJSON_IsString(l)) {
+        config_error(errors, &oc, 1, "agent", "labels", "label \"%s\" must be a string", l->string);
+        bad++;
+      }
+    }
+    const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
+    if(fmt && strcmp(fmt, "json") && strcmp(fmt, "text")) {
+      config_error(errors, &oc, 1, "agent", "format", "must be \"json\" or \"text\"");
+      bad++;
+    }
+  }
+  if(bad)
+    goto out;
+
+  /* 5. the agent section parsed, and what runs */
+  cfg->interval_s = section_duration(agent, "interval", 60);
+  cfg->timeout_s = section_duration(agent, "timeout", 60);
+  cfg->output = section_string(agent, "output");
+  cfg->state_dir = section_string(agent, "state_dir");
+  cfg->host = section_string(agent, "host");
+  cfg->heartbeat_file = section_string(agent, "heartbeat_file");
+  const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
+  cfg->format = fmt && !strcmp(fmt, "text") ? FORMAT_TEXT : FORMAT_JSON;
+  const cJSON *mob = cJSON_GetObjectItemCaseSensitive(agent, "max_output_bytes");
+  cfg->max_output_bytes = cJSON_IsNumber(mob) && mob->valuedouble >= 4096
+                              ? (size_t)mob->valuedouble : 1u << 20;
+  if(req->nplugins) {
+    for(size_t i = 0; i < req->nplugins; i++)
+      if(add_name(&cfg->run, &cfg->nrun, req->plugins[i]) < 0)
+        goto oom;
+  }
+  else {
+    cJSON_ArrayForEach(s, plugins)
+      if(!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "enabled")) &&
+         add_name(&cfg->run, &cfg->nrun, s->string) < 0)
+        goto oom;
+  }
+  rc = 0;
+  goto out;
+oom:
+  dbuf_printf(errors, "out of memory while loading the configuration\n");
+  rc = CONFIG_EX_CONFIG;
+out:
+  if(rc == CONFIG_EX_CONFIG && !bad && !errors->len)
+    dbuf_printf(errors, "invalid configuration\n");
+  jsonc_free(&doc);
+  cJSON_Delete(oc.origins);
+  loader_free_names(names, nnames);
+  loader_free_names(dirnames, ndirnames);
+  if(rc)
+    config_free(cfg);
+  return rc;
+}
+
+void config_free(agent_config *cfg)
+{
+  cJSON_Delete(cfg->root);
+  plugin_set_free(&cfg->descs);
+  free(cfg->file);
+  loader_free_names(cfg->run, cfg->nrun);
+  free(cfg->output);
+  free(cfg->state_dir);
+  free(cfg->host);
+  free(cfg->heartbeat_file);
+  memset(cfg, 0, sizeof(*cfg));
+}
+
+const cJSON *config_section(const agent_config *cfg, const char *plugin)
+{
+  return cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins"), plugin);
+}
+
+double config_plugin_interval(const agent_config *cfg, const char *plugin)
+{
+  return section_duration(config_section(cfg, plugin), "interval", cfg->interval_s);
+}
+
+double config_plugin_timeout(const agent_config *cfg, const char *plugin)
+{
+  return section_duration(config_section(cfg, plugin), "timeout", cfg->timeout_s);
+}

@@ -1,0 +1,69 @@
+/*
+ * conf.h: the agent's configuration: the file (JSON with comments), the
+ * PROBE_<PLUGIN>_<KEY> environment and --set overrides, merged with the
+ * precedence --set > environment > file > defaults, and validated against
+ * each plugin's settings table before anything runs.
+ */
+#ifndef AGENT_CONF_H
+#define AGENT_CONF_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "loader.h"
+#include "util.h"
+
+/* Exit statuses of configuration problems (sysexits). */
+#define CONFIG_EX_USAGE 64
+#define CONFIG_EX_CONFIG 78
+
+typedef enum output_format { FORMAT_JSON, FORMAT_TEXT } output_format;
+
+/* What the command line asks for. */
+typedef struct config_request {
+  const char *file;     /* -c, or NULL for the default file if it exists */
+  int file_explicit;    /* a missing file is an error */
+  char **sets;          /* --set KEY=VALUE */
+  size_t nsets;
+  char **plugins;       /* --plugin NAME */
+  size_t nplugins;
+  const char *plugin_dir;
+  char **environ;       /* the environment to read PROBE_* from */
+} config_request;
+
+typedef struct agent_config {
+  cJSON *root;          /* {"agent":{..},"plugins":{name:{..}}}, defaults applied */
+  plugin_set descs;     /* descriptions of every plugin named anywhere */
+  char *file;           /* the file read, or NULL */
+  char **run;           /* plugins to run, in order */
+  size_t nrun;
+  /* the agent section, parsed */
+  double interval_s;
+  double timeout_s;
+  char *output;         /* "-" for standard output */
+  output_format format;
+  char *state_dir;      /* NULL: decided by the agent */
+  char *host;
+  char *heartbeat_file; /* or NULL */
+  size_t max_output_bytes;
+} agent_config;
+
+/* Loads and validates. Returns 0, CONFIG_EX_USAGE or CONFIG_EX_CONFIG;
+ * every problem is appended to errors as one line. */
+int config_load(const config_request *req, agent_config *cfg, dbuf *errors);
+void config_free(agent_config *cfg);
+
+/* The merged section of a plugin (never NULL for a plugin in cfg->run). */
+const cJSON *config_section(const agent_config *cfg, const char *plugin);
+/* interval and timeout of a plugin in seconds. */
+double config_plugin_interval(const agent_config *cfg, const char *plugin);
+double config_plugin_timeout(const agent_config *cfg, const char *plugin);
+
+/* The agent section's own settings table (for --help and the man page). */
+const probe_setting *config_agent_settings(void);
+
+/* Parses a --set/environment value: JSON when it parses, else the text as
+ * a string; a string-typed setting always keeps the text. */
+cJSON *config_parse_value(const char *text, int want_string);
+
+#endif

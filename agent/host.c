@@ -1,0 +1,440 @@
+/*
+ * host.c: the probe_host a plugin sees, inside its run process (see
+ * host.h). Results become JSON lines on the result pipe:
+ *   {"check":..,"target":..,"status":..,"summary":..,"duration_ms":..,
+ *    "metrics":{..},"details":{..}}
+ * and control lines {"_ctl":"fail"|"config_error",...} for the agent.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "util.h"
+
+struct probe_ctx {
+  const host_run *hr;
+  const cJSON *section;
+  char *state_dir;
+  int state_tried;
+  int emitted;
+  int config_errors;
+  char **scratch; /* strings handed to the plugin, freed after the run */
+  size_t nscratch;
+};
+
+struct probe_result {
+  probe_ctx *ctx;
+  cJSON *obj;
+  cJSON *metrics;
+  cJSON *details;
+  double duration_ms;
+  int has_duration;
+};
+
+static const char *const status_names[] = {"ok", "warning", "critical", "unknown"};
+
+/* Writes a whole line to fd. */
+static int write_line(int fd, const char *text)
+{
+  size_t len = strlen(text);
+  char *buf = malloc(len + 1);
+  if(!buf)
+    return -1;
+  memcpy(buf, text, len);
+  buf[len] = '\n';
+  size_t off = 0;
+  while(off < len + 1) {
+    ssize_t n = write(fd, buf + off, len + 1 - off);
+    if(n < 0) {
+      if(errno == EINTR)
+        continue;
+      free(buf);
+      return -1;
+    }
+    off += (size_t)n;
+  }
+  free(buf);
+  return 0;
+}
+
+/* Sends a cJSON object as one line and deletes it. */
+static int send_json(int fd, cJSON *o)
+{
+  char *text = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if(!text)
+    return -1;
+  int rc = strlen(text) + 1 > HOST_MAX_LINE ? -2 : write_line(fd, text);
+  free(text);
+  return rc;
+}
+
+void host_send_failure(int fd, const char *summary)
+{
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "_ctl", "fail");
+  cJSON_AddStringToObject(o, "summary", summary);
+  send_json(fd, o);
+}
+
+/* A copy of s that is valid UTF-8 (bad bytes become U+FFFD). */
+static char *utf8_clean(const char *s)
+{
+  size_t len = strlen(s);
+  if(util_utf8_valid(s, len))
+    return strdup(s);
+  dbuf b;
+  dbuf_init(&b, 0);
+  for(size_t i = 0; i < len;) {
+    size_t n = 1;
+    unsigned char c = (unsigned char)s[i];
+    if(c >= 0xc2 && c <= 0xdf) n = 2;
+    else if(c >= 0xe0 && c <= 0xef) n = 3;
+    else if(c >= 0xf0 && c <= 0xf4) n = 4;
+    if(c < 0x80 || (i + n <= len && util_utf8_valid(s + i, n)))
+      dbuf_add(&b, s + i, c < 0x80 ? 1 : n);
+    else {
+      dbuf_addstr(&b, "\xef\xbf\xbd");
+      n = 1;
+    }
+    i += c < 0x80 ? 1 : n;
+  }
+  if(!b.data)
+    return strdup("");
+  return b.data;
+}
+
+/* Adds a string member, cleaned to valid UTF-8. */
+static void add_clean_string(cJSON *o, const char *key, const char *value)
+{
+  char *clean = utf8_clean(value ? value : "");
+  char *ckey = utf8_clean(key ? key : "");
+  if(clean && ckey) {
+    cJSON_DeleteItemFromObjectCaseSensitive(o, ckey);
+    cJSON_AddStringToObject(o, ckey, clean);
+  }
+  free(clean);
+  free(ckey);
+}
+
+/* Resolves "key" in the plugin's section, or "plugin.key" elsewhere. */
+static const cJSON *lookup(probe_ctx *ctx, const char *key)
+{
+  const char *dot = strchr(key, '.');
+  if(!dot)
+    return cJSON_GetObjectItemCaseSensitive(ctx->section, key);
+  char section[128];
+  size_t sl = (size_t)(dot - key);
+  if(sl >= sizeof(section))
+    return NULL;
+  memcpy(section, key, sl);
+  section[sl] = '\0';
+  const cJSON *sec = !strcmp(section, "agent")
+      ? cJSON_GetObjectItemCaseSensitive(ctx->hr->root, "agent")
+      : cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(ctx->hr->root, "plugins"), section);
+  return cJSON_GetObjectItemCaseSensitive(sec, dot + 1);
+}
+
+static int h_conf_string(probe_ctx *ctx, const char *key, const char **out)
+{
+  const cJSON *v = lookup(ctx, key);
+  if(!cJSON_IsString(v))
+    return -1;
+  *out = v->valuestring;
+  return 0;
+}
+
+static int h_conf_int(probe_ctx *ctx, const char *key, long long *out)
+{
+  const cJSON *v = lookup(ctx, key);
+  if(!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+     floor(v->valuedouble) != v->valuedouble || fabs(v->valuedouble) > 9.0e15)
+    return -1;
+  *out = (long long)v->valuedouble;
+  return 0;
+}
+
+static int h_conf_number(probe_ctx *ctx, const char *key, double *out)
+{
+  const cJSON *v = lookup(ctx, key);
+  if(!cJSON_IsNumber(v))
+    return -1;
+  *out = v->valuedouble;
+  return 0;
+}
+
+static int h_conf_bool(probe_ctx *ctx, const char *key, int *out)
+{
+  const cJSON *v = lookup(ctx, key);
+  if(!cJSON_IsBool(v))
+    return -1;
+  *out = cJSON_IsTrue(v);
+  return 0;
+}
+
+static int h_conf_duration(probe_ctx *ctx, const char *key, double *out)
+{
+  const cJSON *v = lookup(ctx, key);
+  if(cJSON_IsNumber(v) && v->valuedouble >= 0) {
+    *out = v->valuedouble;
+    return 0;
+  }
+  if(cJSON_IsString(v))
+    return util_parse_duration(v->valuestring, out);
+  return -1;
+}
+
+static int h_conf_json(probe_ctx *ctx, const char *key, const char **out)
+{
+  const cJSON *v = lookup(ctx, key);
+  if(!v)
+    return -1;
+  char *text = cJSON_PrintUnformatted(v);
+  char **ns = realloc(ctx->scratch, (ctx->nscratch + 1) * sizeof(*ns));
+  if(!text || !ns) {
+    free(text);
+    if(ns)
+      ctx->scratch = ns;
+    return -1;
+  }
+  ctx->scratch = ns;
+  ctx->scratch[ctx->nscratch++] = text;
+  *out = text;
+  return 0;
+}
+
+static const char *h_state_dir(probe_ctx *ctx)
+{
+  if(ctx->state_tried)
+    return ctx->state_dir;
+  ctx->state_tried = 1;
+  if(!ctx->hr->state_base)
+    return NULL;
+  char path[4096];
+  if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base, ctx->hr->plugin) >= (int)sizeof(path))
+    return NULL;
+  if(util_mkdir_p(path, 0700) < 0) {
+    fprintf(stderr, "%s: cannot create state directory %s: %s\n",
+            ctx->hr->plugin, path, strerror(errno));
+    return NULL;
+  }
+  ctx->state_dir = strdup(path);
+  return ctx->state_dir;
+}
+
+static double h_time_left(probe_ctx *ctx)
+{
+  double left = (ctx->hr->deadline_ms - util_mono_ms()) / 1000.0;
+  return left > 0 ? left : 0;
+}
+
+static void h_log(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
+{
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%s: %s: %s\n", ctx->hr->plugin,
+          (unsigned)level < 4 ? names[level] : "log", msg);
+  fflush(stderr);
+}
+
+static probe_result *h_result_begin(probe_ctx *ctx, const char *check,
+                                    const char *target)
+{
+  probe_result *r = calloc(1, sizeof(*r));
+  if(!r)
+    return NULL;
+  r->ctx = ctx;
+  r->obj = cJSON_CreateObject();
+  add_clean_string(r->obj, "check", check ? check : ctx->hr->plugin);
+  add_clean_string(r->obj, "target", target ? target : "");
+  cJSON_AddStringToObject(r->obj, "status", "unknown");
+  cJSON_AddStringToObject(r->obj, "summary", "");
+  r->metrics = cJSON_CreateObject();
+  r->details = cJSON_CreateObject();
+  return r;
+}
+
+static void h_result_status(probe_result *r, probe_status status,
+                            const char *fmt, ...)
+{
+  if(!r)
+    return;
+  char msg[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt ? fmt : "", ap);
+  va_end(ap);
+  cJSON_DeleteItemFromObjectCaseSensitive(r->obj, "status");
+  cJSON_AddStringToObject(r->obj, "status",
+                          (unsigned)status < 4 ? status_names[status] : "unknown");
+  add_clean_string(r->obj, "summary", msg);
+}
+
+static void h_result_metric(probe_result *r, const char *name, double value)
+{
+  if(!r || !name || !isfinite(value))
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive(r->metrics, name);
+  cJSON_AddNumberToObject(r->metrics, name, value);
+}
+
+static void h_result_detail_string(probe_result *r, const char *key, const char *value)
+{
+  if(r && key)
+    add_clean_string(r->details, key, value);
+}
+
+static void h_result_detail_number(probe_result *r, const char *key, double value)
+{
+  if(!r || !key || !isfinite(value))
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive(r->details, key);
+  cJSON_AddNumberToObject(r->details, key, value);
+}
+
+static void h_result_detail_bool(probe_result *r, const char *key, int value)
+{
+  if(!r || !key)
+    return;
+  cJSON_DeleteItemFromObjectCaseSensitive(r->details, key);
+  cJSON_AddBoolToObject(r->details, key, value);
+}
+
+static void h_result_detail_json(probe_result *r, const char *key, const char *json)
+{
+  if(!r || !key || !json)
+    return;
+  cJSON *v = cJSON_Parse(json);
+  if(!v)
+    return;
+  char *text = cJSON_PrintUnformatted(v);
+  int ok = text && util_utf8_valid(text, strlen(text));
+  free(text);
+  if(!ok) {
+    cJSON_Delete(v);
+    return;
+  }
+  cJSON_DeleteItemFromObjectCaseSensitive(r->details, key);
+  cJSON_AddItemToObject(r->details, key, v);
+}
+
+static void h_result_duration(probe_result *r, double ms)
+{
+  if(r && isfinite(ms) && ms >= 0) {
+    r->duration_ms = ms;
+    r->has_duration = 1;
+  }
+}
+
+static void h_result_discard(probe_result *r)
+{
+  if(!r)
+    return;
+  cJSON_Delete(r->obj);
+  cJSON_Delete(r->metrics);
+  cJSON_Delete(r->details);
+  free(r);
+}
+
+static int h_result_emit(probe_result *r)
+{
+  if(!r)
+    return -1;
+  probe_ctx *ctx = r->ctx;
+  if(ctx->hr->mode != HOST_RUN) {
+    h_result_discard(r);
+    return -1;
+  }
+  double ms = r->has_duration ? r->duration_ms : util_mono_ms() - ctx->hr->start_ms;
+  cJSON_AddNumberToObject(r->obj, "duration_ms", round(ms * 1000.0) / 1000.0);
+  cJSON_AddItemToObject(r->obj, "metrics", r->metrics);
+  cJSON_AddItemToObject(r->obj, "details", r->details);
+  cJSON *o = r->obj;
+  free(r);
+  int rc = send_json(ctx->hr->result_fd, o);
+  if(rc == -2)
+    fprintf(stderr, "%s: a result line was longer than %u bytes and was dropped\n",
+            ctx->hr->plugin, HOST_MAX_LINE);
+  if(rc == 0)
+    ctx->emitted++;
+  return rc == 0 ? 0 : -1;
+}
+
+static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
+{
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  ctx->config_errors++;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "_ctl", "config_error");
+  if(key)
+    add_clean_string(o, "key", key);
+  add_clean_string(o, "message", msg);
+  send_json(ctx->hr->result_fd, o);
+}
+
+static const probe_host host_vtable = {
+  PROBE_PLUGIN_ABI,
+  h_conf_string, h_conf_int, h_conf_number, h_conf_bool, h_conf_duration,
+  h_conf_json, h_state_dir, h_time_left, h_log,
+  h_result_begin, h_result_status, h_result_metric, h_result_detail_string,
+  h_result_detail_number, h_result_detail_bool, h_result_detail_json,
+  h_result_duration, h_result_emit, h_result_discard, h_config_error
+};
+
+int host_run_plugin(const host_run *hr, const probe_plugin *p)
+{
+  probe_ctx ctx;
+  memset(&ctx, 0, sizeof(ctx));
+  ctx.hr = hr;
+  ctx.section = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(hr->root, "plugins"), hr->plugin);
+  int rc = 0;
+  char why[256];
+  if(hr->mode == HOST_CHECK) {
+    if(p->check_config)
+      rc = p->check_config(&ctx, &host_vtable);
+    if(rc && !ctx.config_errors)
+      h_config_error(&ctx, NULL, "the plugin's configuration check failed (%d)", rc);
+    goto out;
+  }
+  if(p->init && (rc = p->init(&ctx, &host_vtable)) != 0) {
+    if(!ctx.emitted) {
+      snprintf(why, sizeof(why), "plugin %s failed to initialize (%d)", hr->plugin, rc);
+      host_send_failure(hr->result_fd, why);
+    }
+    goto out;
+  }
+  rc = p->run(&ctx, &host_vtable);
+  if(p->fini)
+    p->fini(&ctx, &host_vtable);
+  if(!ctx.emitted) {
+    if(rc)
+      snprintf(why, sizeof(why), "plugin %s failed (%d) without reporting a result", hr->plugin, rc);
+    else
+      snprintf(why, sizeof(why), "plugin %s ended without reporting a result", hr->plugin);
+    host_send_failure(hr->result_fd, why);
+  }
+out:
+  for(size_t i = 0; i < ctx.nscratch; i++)
+    free(ctx.scratch[i]);
+  free(ctx.scratch);
+  free(ctx.state_dir);
+  return 0;
+}

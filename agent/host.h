@@ -1,0 +1,36 @@
+/*
+ * host.h: the child side of a plugin run. Implements the probe_host
+ * functions a plugin calls, and sends each result to the agent as one JSON
+ * line over a pipe. The agent (runner.c) validates and writes it; nothing
+ * here writes to the agent's output.
+ */
+#ifndef AGENT_HOST_H
+#define AGENT_HOST_H
+
+#include <cjson/cJSON.h>
+
+#include "probe-plugin.h"
+
+/* Longest result line a plugin may send (the agent rejects longer ones). */
+#define HOST_MAX_LINE (64u * 1024u)
+
+typedef enum host_mode { HOST_RUN, HOST_CHECK } host_mode;
+
+typedef struct host_run {
+  const char *plugin;
+  const cJSON *root;      /* the merged configuration */
+  const char *state_base; /* the agent's state directory, or NULL */
+  double start_ms;        /* monotonic */
+  double deadline_ms;     /* monotonic */
+  int result_fd;
+  host_mode mode;
+} host_run;
+
+/* Runs init/run/fini (or check_config) of a loaded plugin in this child
+ * process. Returns the child's exit status. */
+int host_run_plugin(const host_run *hr, const probe_plugin *p);
+
+/* Tells the agent, over the result pipe, why the run produced nothing. */
+void host_send_failure(int fd, const char *summary);
+
+#endif

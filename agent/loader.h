@@ -1,0 +1,73 @@
+/*
+ * loader.h: finding, vetting and describing plugins.
+ *
+ * The agent process itself never dlopen()s a plugin: plugins pull in
+ * libcurl, libpq and OpenSSL, and a long-running daemon should neither
+ * carry them nor trust them. Descriptions (name, version, settings table)
+ * are read in a short-lived child and sent back as JSON; runs happen in a
+ * child of their own (runner.c), which calls loader_open().
+ */
+#ifndef AGENT_LOADER_H
+#define AGENT_LOADER_H
+
+#include <stddef.h>
+
+#include "probe-plugin.h"
+
+typedef struct plugin_setting_desc {
+  char *key;
+  probe_setting_type type;
+  char *default_json; /* or NULL */
+  unsigned flags;
+  char *help;
+} plugin_setting_desc;
+
+typedef struct plugin_desc {
+  char *name;
+  char *path;
+  char *version;
+  char *description;
+  plugin_setting_desc *settings;
+  size_t nsettings;
+  int has_check_config;
+  char *error; /* why it cannot be used, or NULL */
+} plugin_desc;
+
+typedef struct plugin_set {
+  plugin_desc *items;
+  size_t n;
+} plugin_set;
+
+/* Name of a setting type ("string", "duration", ...). */
+const char *loader_type_name(probe_setting_type t);
+
+/* 1 when name is a valid plugin name ([a-z0-9_-], 1..64 characters). */
+int loader_valid_name(const char *name);
+
+/* Builds dir/name.so and vets it (exists, regular, neither it nor its
+ * directory writable by group or others, owned by root or by us).
+ * Returns 0, or -1 with the reason in err. */
+int loader_plugin_path(const char *dir, const char *name, char *out,
+                       size_t outlen, char *err, size_t errlen);
+
+/* dlopen()s a vetted plugin in the calling process and checks its ABI.
+ * Returns the handle, or NULL with the reason (dlerror's text) in err. */
+void *loader_open(const char *path, const char *name,
+                  const probe_plugin **plugin, char *err, size_t errlen);
+
+/* The names of the plugins (*.so) in dir, sorted; malloc'd array. */
+int loader_list_dir(const char *dir, char ***names, size_t *n);
+
+/* Describes the named plugins in a child process. Always fills out with
+ * one entry per name (with `error` set for those that cannot be used);
+ * returns -1 only when no child could be started. */
+int loader_describe(const char *dir, char *const *names, size_t n,
+                    plugin_set *out);
+
+const plugin_desc *plugin_set_find(const plugin_set *set, const char *name);
+const plugin_setting_desc *plugin_desc_setting(const plugin_desc *d,
+                                               const char *key);
+void plugin_set_free(plugin_set *set);
+void loader_free_names(char **names, size_t n);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * output.h: the one place where result lines are written. Each line is
+ * assembled whole (fields in a fixed order), written with a single write()
+ * to standard output or an O_APPEND file, so lines never interleave and
+ * never sit in a buffer; --format text prints one aligned human line.
+ */
+#ifndef AGENT_OUTPUT_H
+#define AGENT_OUTPUT_H
+
+#include <cjson/cJSON.h>
+
+#include "conf.h"
+#include "probe-plugin.h"
+
+typedef struct output {
+  int fd;
+  char *path; /* NULL or "-" for standard output */
+  output_format format;
+  int color;
+  char *host;
+  cJSON *labels;
+} output;
+
+/* Opens path ("-" or NULL: standard output) for appending. 0 or -1. */
+int output_open(output *o, const char *path, output_format format,
+                const char *host, const cJSON *labels, char *err, size_t errlen);
+/* Reopens the same file (logrotate); keeps the old one on failure. */
+int output_reopen(output *o, char *err, size_t errlen);
+/* Takes new host/labels/format after a reload. */
+void output_configure(output *o, output_format format, const char *host,
+                      const cJSON *labels);
+void output_close(output *o);
+
+/* Writes one validated result of a plugin: res holds check, target,
+ * status, summary, duration_ms, metrics, details. Returns 0 or -1. */
+int output_result(output *o, const char *plugin, const cJSON *res);
+
+/* Writes a line the agent makes itself (crash, timeout, bad config). */
+int output_agent_line(output *o, const char *plugin, const char *check,
+                      const char *target, probe_status status,
+                      double duration_ms, const char *summary);
+
+/* Status from its name; -1 when unknown. */
+int output_status_from_name(const char *name);
+const char *output_status_name(probe_status s);
+
+/* The more severe of two statuses: critical > unknown > warning > ok. */
+probe_status output_worse(probe_status a, probe_status b);
+
+#endif

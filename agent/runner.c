@@ -1,0 +1,608 @@
+/*
+ * runner.c: isolated plugin runs (see runner.h).
+ *
+ * Parent side: one `run` per child with two pipes, results and logs.
+ * Results are checked line by line: a line must be one JSON object of at
+ * most HOST_MAX_LINE bytes, valid UTF-8, with a known status, a check
+ * name, numeric metrics and object details; anything else is reported,
+ * never written. Logs (the child's stdout and stderr) are forwarded to the
+ * agent's standard error with the plugin's name, capped per run.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "loader.h"
+#include "runner.h"
+#include "util.h"
+
+#define LOG_FORWARD_MAX (64u * 1024u)
+
+struct run {
+  char *plugin;
+  run_mode mode;
+  pid_t pid;
+  int res_fd;
+  int log_fd;
+  double start_ms;
+  double deadline_ms;
+  double timeout_s;
+  size_t max_output;
+  dbuf res;
+  dbuf log;
+  size_t res_bytes;
+  size_t log_bytes;
+  int lines;
+  int invalid;
+  int flooded;
+  int timed_out;
+  int stopped;
+  int reaped;
+  int wstatus;
+  probe_status worst;
+  char *fail_summary;
+  const char *cfg_file; /* for config errors: the file name (borrowed copy) */
+  char *cfg_file_copy;
+  run *next;
+};
+
+void runner_init(runner *r, output *out, const char *state_base)
+{
+  memset(r, 0, sizeof(*r));
+  r->out = out;
+  r->state_base = state_base;
+  r->worst = PROBE_OK;
+}
+
+int runner_busy(const runner *r, const char *plugin)
+{
+  for(const run *x = r->runs; x; x = x->next)
+    if(!strcmp(x->plugin, plugin))
+      return 1;
+  return 0;
+}
+
+/* Closes every descriptor above 2 except keep. */
+static void close_other_fds(int keep)
+{
+  struct rlimit rl;
+  int max = 1024;
+  if(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+     rl.rlim_cur < 65536)
+    max = (int)rl.rlim_cur;
+  for(int fd = 3; fd < max; fd++)
+    if(fd != keep)
+      close(fd);
+}
+
+/* The child: never returns. */
+static void child_main(const agent_config *cfg, const char *plugin,
+                       run_mode mode, int res_fd, int log_fd,
+                       const char *state_base, double start_ms,
+                       double deadline_ms, const char *plugin_dir)
+{
+  char path[PATH_MAX], err[1024];
+  const probe_plugin *p = NULL;
+  setpgid(0, 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = SIG_DFL;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, NULL);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  int devnull = open("/dev/null", O_RDONLY);
+  if(devnull >= 0) {
+    dup2(devnull, STDIN_FILENO);
+    close(devnull);
+  }
+  dup2(log_fd, STDOUT_FILENO);
+  dup2(log_fd, STDERR_FILENO);
+  if(log_fd > 2)
+    close(log_fd);
+  close_other_fds(res_fd);
+  setvbuf(stdout, NULL, _IOLBF, 0);
+
+  if(loader_plugin_path(plugin_dir, plugin, path, sizeof(path), err, sizeof(err)) < 0 ||
+     !loader_open(path, plugin, &p, err, sizeof(err))) {
+    host_send_failure(res_fd, err);
+    exit(0);
+  }
+  host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
+                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN};
+  int rc = host_run_plugin(&hr, p);
+  fflush(NULL);
+  exit(rc);
+}
+
+static char *plugin_dir_of(const agent_config *cfg, const char *plugin)
+{
+  const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
+  if(d && d->path) {
+    char *dir = strdup(d->path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if(slash)
+      *slash = '\0';
+    return dir;
+  }
+  return NULL;
+}
+
+/* Frees a finished run. */
+static void run_free(run *x)
+{
+  if(x->res_fd >= 0)
+    close(x->res_fd);
+  if(x->log_fd >= 0)
+    close(x->log_fd);
+  dbuf_free(&x->res);
+  dbuf_free(&x->log);
+  free(x->plugin);
+  free(x->fail_summary);
+  free(x->cfg_file_copy);
+  free(x);
+}
+
+int runner_start(runner *r, const agent_config *cfg, const char *plugin,
+                 run_mode mode)
+{
+  int res_pipe[2] = {-1, -1}, log_pipe[2] = {-1, -1};
+  char why[1200];
+  run *x = calloc(1, sizeof(*x));
+  char *dir = NULL;
+  if(!x)
+    goto fail_nomem;
+  x->res_fd = x->log_fd = -1;
+  x->plugin = strdup(plugin);
+  x->mode = mode;
+  x->worst = PROBE_OK;
+  x->timeout_s = config_plugin_timeout(cfg, plugin);
+  x->max_output = cfg->max_output_bytes;
+  x->cfg_file_copy = cfg->file ? strdup(cfg->file) : NULL;
+  dbuf_init(&x->res, 0);
+  dbuf_init(&x->log, 0);
+  const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
+  if(!d || d->error) {
+    snprintf(why, sizeof(why), "%s", d && d->error ? d->error : "plugin not found");
+    goto fail;
+  }
+  dir = plugin_dir_of(cfg, plugin);
+  if(!dir || !x->plugin)
+    goto fail_nomem;
+  if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
+    snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin, strerror(errno));
+    goto fail;
+  }
+  x->start_ms = util_mono_ms();
+  x->deadline_ms = x->start_ms + x->timeout_s * 1000.0;
+  fflush(NULL);
+  x->pid = fork();
+  if(x->pid < 0) {
+    snprintf(why, sizeof(why), "cannot start plugin %s: fork: %s", plugin, strerror(errno));
+    goto fail;
+  }
+  if(x->pid == 0) {
+    close(res_pipe[0]);
+    close(log_pipe[0]);
+    /* the CLOEXEC pipes are inherited; child_main keeps what it needs */
+    fcntl(res_pipe[1], F_SETFD, 0);
+    child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
+               x->start_ms, x->deadline_ms, dir);
+  }
+  setpgid(x->pid, x->pid); /* also here, against the race with kill() */
+  close(res_pipe[1]);
+  close(log_pipe[1]);
+  x->res_fd = res_pipe[0];
+  x->log_fd = log_pipe[0];
+  fcntl(x->res_fd, F_SETFL, O_NONBLOCK);
+  fcntl(x->log_fd, F_SETFL, O_NONBLOCK);
+  free(dir);
+  x->next = r->runs;
+  r->runs = x;
+  r->nrunning++;
+  return 0;
+fail_nomem:
+  snprintf(why, sizeof(why), "cannot start plugin %s: out of memory", plugin);
+fail:
+  for(int i = 0; i < 2; i++) {
+    if(res_pipe[i] >= 0)
+      close(res_pipe[i]);
+    if(log_pipe[i] >= 0)
+      close(log_pipe[i]);
+  }
+  free(dir);
+  if(mode == RUN_CHECK_CONFIG) {
+    fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n", cfg->file ? cfg->file : "",
+            cfg->file ? ": " : "", plugin, why);
+    r->config_errors++;
+  }
+  else {
+    output_agent_line(r->out, plugin, "agent.run", plugin, PROBE_UNKNOWN, 0, why);
+    r->worst = output_worse(r->worst, PROBE_UNKNOWN);
+    r->any_result = 1;
+    if(r->on_done)
+      r->on_done(r->on_done_arg, plugin, PROBE_UNKNOWN);
+  }
+  if(x) {
+    x->res_fd = x->log_fd = -1;
+    run_free(x);
+  }
+  return -1;
+}
+
+/* Kills a run's whole process group. */
+static void run_kill(run *x)
+{
+  if(x->pid > 0 && !x->reaped) {
+    kill(-x->pid, SIGKILL);
+    kill(x->pid, SIGKILL);
+  }
+}
+
+/* Writes the agent's own unknown line for a run. */
+static void run_report(runner *r, run *x, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void run_report(runner *r, run *x, const char *fmt, ...)
+{
+  char msg[1400];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  output_agent_line(r->out, x->plugin, "agent.run", x->plugin, PROBE_UNKNOWN,
+                    util_mono_ms() - x->start_ms, msg);
+  x->worst = output_worse(x->worst, PROBE_UNKNOWN);
+}
+
+/* 1 when s is a plausible check name. */
+static int valid_check(const char *s)
+{
+  size_t n = strlen(s);
+  if(n == 0 || n > 64)
+    return 0;
+  for(size_t i = 0; i < n; i++) {
+    char c = s[i];
+    if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+      return 0;
+  }
+  return 1;
+}
+
+/* Validates one result object; NULL when fine, else why not. */
+static const char *validate_result(const cJSON *o)
+{
+  const cJSON *v;
+  if(!cJSON_IsObject(o))
+    return "not a JSON object";
+  v = cJSON_GetObjectItemCaseSensitive(o, "check");
+  if(!cJSON_IsString(v) || !valid_check(v->valuestring))
+    return "missing or malformed \"check\"";
+  v = cJSON_GetObjectItemCaseSensitive(o, "status");
+  if(!cJSON_IsString(v) || output_status_from_name(v->valuestring) < 0)
+    return "missing or unknown \"status\"";
+  v = cJSON_GetObjectItemCaseSensitive(o, "summary");
+  if(!cJSON_IsString(v))
+    return "missing \"summary\"";
+  v = cJSON_GetObjectItemCaseSensitive(o, "target");
+  if(v && !cJSON_IsString(v))
+    return "\"target\" is not a string";
+  v = cJSON_GetObjectItemCaseSensitive(o, "duration_ms");
+  if(v && (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0))
+    return "\"duration_ms\" is not a non-negative number";
+  v = cJSON_GetObjectItemCaseSensitive(o, "metrics");
+  if(v) {
+    if(!cJSON_IsObject(v))
+      return "\"metrics\" is not an object";
+    const cJSON *m;
+    cJSON_ArrayForEach(m, v)
+      if(!cJSON_IsNumber(m) || !isfinite(m->valuedouble))
+        return "a metric is not a finite number";
+  }
+  v = cJSON_GetObjectItemCaseSensitive(o, "details");
+  if(v && !cJSON_IsObject(v))
+    return "\"details\" is not an object";
+  return NULL;
+}
+
+/* Handles one complete line from a child. */
+static void handle_line(runner *r, run *x, const char *line, size_t len)
+{
+  if(len == 0)
+    return;
+  if(!util_utf8_valid(line, len)) {
+    if(!x->invalid++)
+      run_report(r, x, "plugin %s sent a result that is not valid UTF-8; dropped", x->plugin);
+    return;
+  }
+  cJSON *o = cJSON_ParseWithLength(line, len);
+  const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(o, "_ctl");
+  if(cJSON_IsString(ctl)) {
+    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "summary"));
+    if(!strcmp(ctl->valuestring, "fail") && msg && !x->fail_summary)
+      x->fail_summary = strdup(msg);
+    else if(!strcmp(ctl->valuestring, "config_error")) {
+      const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "key"));
+      const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
+      fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s%s%s%s\n",
+              x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
+              x->plugin, key ? "setting \"" : "", key ? key : "", key ? "\": " : "",
+              m ? m : "invalid");
+      r->config_errors++;
+      x->lines++;
+    }
+    cJSON_Delete(o);
+    return;
+  }
+  const char *bad = validate_result(o);
+  if(bad || x->mode != RUN_RESULTS) {
+    if(bad && !x->invalid++)
+      run_report(r, x, "plugin %s sent an invalid result line (%s); dropped", x->plugin, bad);
+    cJSON_Delete(o);
+    return;
+  }
+  if(output_result(r->out, x->plugin, o) < 0)
+    fprintf(stderr, "probe-agent: cannot write a result line: %s\n", strerror(errno));
+  int st = output_status_from_name(
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status")));
+  x->worst = x->lines ? output_worse(x->worst, (probe_status)st) : (probe_status)st;
+  x->lines++;
+  cJSON_Delete(o);
+}
+
+/* Reads what the result pipe has; splits lines. */
+static void read_results(runner *r, run *x)
+{
+  char chunk[16384];
+  for(;;) {
+    ssize_t n = read(x->res_fd, chunk, sizeof(chunk));
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n < 0 && errno == EAGAIN)
+      return;
+    if(n <= 0) {
+      if(x->res.len)
+        handle_line(r, x, x->res.data, x->res.len); /* last line without \n */
+      dbuf_reset(&x->res);
+      close(x->res_fd);
+      x->res_fd = -1;
+      return;
+    }
+    x->res_bytes += (size_t)n;
+    if(x->res_bytes > x->max_output) {
+      x->flooded = 1;
+      run_kill(x);
+      close(x->res_fd);
+      x->res_fd = -1;
+      return;
+    }
+    if(dbuf_add(&x->res, chunk, (size_t)n) < 0) {
+      x->flooded = 1;
+      run_kill(x);
+      return;
+    }
+    char *start = x->res.data;
+    char *nl;
+    while((nl = memchr(start, '\n', x->res.len - (size_t)(start - x->res.data)))) {
+      handle_line(r, x, start, (size_t)(nl - start));
+      start = nl + 1;
+    }
+    dbuf_consume(&x->res, (size_t)(start - x->res.data));
+    if(x->res.len > HOST_MAX_LINE) {
+      if(!x->invalid++)
+        run_report(r, x, "plugin %s sent a result line longer than %u bytes; dropped",
+                   x->plugin, HOST_MAX_LINE);
+      dbuf_reset(&x->res);
+    }
+  }
+}
+
+/* Forwards the child's own output to our standard error, capped. */
+static void read_logs(run *x)
+{
+  char chunk[16384];
+  for(;;) {
+    ssize_t n = read(x->log_fd, chunk, sizeof(chunk));
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n < 0 && errno == EAGAIN)
+      return;
+    if(n <= 0) {
+      if(x->log.len && x->log_bytes <= LOG_FORWARD_MAX)
+        fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, x->log.data);
+      dbuf_reset(&x->log);
+      close(x->log_fd);
+      x->log_fd = -1;
+      return;
+    }
+    size_t before = x->log_bytes;
+    x->log_bytes += (size_t)n;
+    if(before > LOG_FORWARD_MAX)
+      continue;
+    dbuf_add(&x->log, chunk, (size_t)n);
+    char *start = x->log.data, *nl;
+    while((nl = memchr(start, '\n', x->log.len - (size_t)(start - x->log.data)))) {
+      fprintf(stderr, "probe-agent: plugin %s: %.*s\n", x->plugin, (int)(nl - start), start);
+      start = nl + 1;
+    }
+    dbuf_consume(&x->log, (size_t)(start - x->log.data));
+    if(x->log_bytes > LOG_FORWARD_MAX) {
+      fprintf(stderr, "probe-agent: plugin %s: more than %u bytes of log output; "
+              "the rest of this run's is dropped\n", x->plugin, LOG_FORWARD_MAX);
+      dbuf_reset(&x->log);
+    }
+  }
+}
+
+/* Decides the run's end line(s), then frees it. */
+static void run_finish(runner *r, run *x)
+{
+  double secs = (util_mono_ms() - x->start_ms) / 1000.0;
+  if(x->mode == RUN_CHECK_CONFIG) {
+    if(x->fail_summary) {
+      fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n",
+              x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
+              x->plugin, x->fail_summary);
+      r->config_errors++;
+    }
+    else if(x->timed_out || WIFSIGNALED(x->wstatus)) {
+      fprintf(stderr, "probe-agent: plugin \"%s\": configuration check %s\n", x->plugin,
+              x->timed_out ? "timed out" : "crashed");
+      r->config_errors++;
+    }
+    return;
+  }
+  if(x->stopped)
+    run_report(r, x, "plugin %s was stopped after %.1f s: the agent is shutting down",
+               x->plugin, secs);
+  else if(x->timed_out)
+    run_report(r, x, "plugin %s timed out after %.1f s (timeout %g s) and was killed%s",
+               x->plugin, secs, x->timeout_s, x->lines ? "; its earlier results stand" : "");
+  else if(x->flooded)
+    run_report(r, x, "plugin %s flooded its output (more than %zu bytes of results) and was killed",
+               x->plugin, x->max_output);
+  else if(WIFSIGNALED(x->wstatus))
+    run_report(r, x, "plugin %s crashed: killed by signal %d (%s)%s", x->plugin,
+               WTERMSIG(x->wstatus), strsignal(WTERMSIG(x->wstatus)),
+               x->lines ? " after reporting" : "");
+  else if(!x->lines && x->fail_summary)
+    run_report(r, x, "%s", x->fail_summary);
+  else if(!x->lines && WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
+    run_report(r, x, "plugin %s exited with status %d without reporting a result",
+               x->plugin, WEXITSTATUS(x->wstatus));
+  else if(!x->lines)
+    run_report(r, x, "plugin %s ended without reporting a result", x->plugin);
+  else if(WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
+    fprintf(stderr, "probe-agent: plugin %s exited with status %d after reporting\n",
+            x->plugin, WEXITSTATUS(x->wstatus));
+  r->worst = r->any_result ? output_worse(r->worst, x->worst) : x->worst;
+  r->any_result = 1;
+  if(r->on_done)
+    r->on_done(r->on_done_arg, x->plugin, x->worst);
+}
+
+/* Removes finished runs: pipes closed and child reaped. */
+static void reap(runner *r)
+{
+  run **pp = &r->runs;
+  while(*pp) {
+    run *x = *pp;
+    if(!x->reaped) {
+      pid_t w = waitpid(x->pid, &x->wstatus, WNOHANG);
+      if(w == x->pid)
+        x->reaped = 1;
+    }
+    if(x->reaped && (x->timed_out || x->flooded || x->stopped) && x->res_fd >= 0) {
+      read_results(r, x);
+      if(x->res_fd >= 0) {
+        close(x->res_fd);
+        x->res_fd = -1;
+      }
+    }
+    if(x->reaped && x->res_fd < 0) {
+      if(x->log_fd >= 0) {
+        read_logs(x);
+        if(x->log_fd >= 0) {
+          close(x->log_fd);
+          x->log_fd = -1;
+        }
+      }
+      *pp = x->next;
+      r->nrunning--;
+      run_finish(r, x);
+      run_free(x);
+      continue;
+    }
+    pp = &x->next;
+  }
+}
+
+int runner_poll(runner *r, int timeout_ms, int extra_fd)
+{
+  size_t n = 0, cap = 2 * r->nrunning + 1;
+  struct pollfd *pfd = calloc(cap, sizeof(*pfd));
+  run **who = calloc(cap, sizeof(*who));
+  int extra_ready = 0;
+  if(!pfd || !who) {
+    free(pfd);
+    free(who);
+    return 0;
+  }
+  double now = util_mono_ms();
+  for(run *x = r->runs; x; x = x->next) {
+    double left = x->deadline_ms - now;
+    if(!x->reaped && !x->timed_out && left <= 0) {
+      x->timed_out = 1;
+      run_kill(x);
+    }
+    int ms = x->timed_out || x->flooded || x->stopped || x->res_fd < 0
+                 ? 20 : (int)ceil(left > 0 ? left : 0);
+    if(timeout_ms < 0 || ms < timeout_ms)
+      timeout_ms = ms;
+    if(x->res_fd >= 0) {
+      pfd[n] = (struct pollfd){x->res_fd, POLLIN, 0};
+      who[n++] = x;
+    }
+    if(x->log_fd >= 0) {
+      pfd[n] = (struct pollfd){x->log_fd, POLLIN, 0};
+      who[n++] = x;
+    }
+  }
+  if(extra_fd >= 0) {
+    pfd[n] = (struct pollfd){extra_fd, POLLIN, 0};
+    who[n++] = NULL;
+  }
+  int pr = poll(pfd, n, timeout_ms);
+  if(pr > 0) {
+    for(size_t i = 0; i < n; i++) {
+      if(!pfd[i].revents)
+        continue;
+      if(!who[i]) {
+        extra_ready = 1;
+        continue;
+      }
+      if(pfd[i].fd == who[i]->res_fd)
+        read_results(r, who[i]);
+      else if(pfd[i].fd == who[i]->log_fd)
+        read_logs(who[i]);
+    }
+  }
+  free(pfd);
+  free(who);
+  reap(r);
+  return extra_ready;
+}
+
+void runner_stop_all(runner *r, const char *why)
+{
+  (void)why;
+  for(run *x = r->runs; x; x = x->next) {
+    if(x->reaped)
+      continue;
+    x->stopped = 1;
+    kill(-x->pid, SIGTERM);
+  }
+  double until = util_mono_ms() + 2000;
+  while(r->runs && util_mono_ms() < until)
+    runner_poll(r, 50, -1);
+  for(run *x = r->runs; x; x = x->next)
+    run_kill(x);
+  while(r->runs)
+    runner_poll(r, 50, -1);
+}

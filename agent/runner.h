@@ -1,0 +1,52 @@
+/*
+ * runner.h: where plugin runs are isolated. Each run is a forked child
+ * (its own process group) that loads the plugin and reports over a pipe;
+ * the agent reads every child at once with poll(), validates each line
+ * (JSON schema, size, UTF-8) before output.c writes it, and turns a crash,
+ * a timeout, a flood or silence into exactly one `unknown` line.
+ */
+#ifndef AGENT_RUNNER_H
+#define AGENT_RUNNER_H
+
+#include <sys/types.h>
+
+#include "conf.h"
+#include "output.h"
+
+typedef enum run_mode { RUN_RESULTS, RUN_CHECK_CONFIG } run_mode;
+
+typedef struct run run;
+
+typedef struct runner {
+  run *runs;            /* running children */
+  size_t nrunning;
+  output *out;
+  const char *state_base;
+  probe_status worst;   /* over every finished run */
+  int any_result;
+  size_t config_errors; /* RUN_CHECK_CONFIG: problems reported */
+  /* called when a run ends, with the run's worst status */
+  void (*on_done)(void *arg, const char *plugin, probe_status worst);
+  void *on_done_arg;
+} runner;
+
+void runner_init(runner *r, output *out, const char *state_base);
+
+/* Starts one run of plugin with configuration cfg. Never fails silently:
+ * when no child can be made, the unknown line is written at once.
+ * Returns 0 when a child runs. */
+int runner_start(runner *r, const agent_config *cfg, const char *plugin,
+                 run_mode mode);
+
+/* 1 when plugin has a run in progress. */
+int runner_busy(const runner *r, const char *plugin);
+
+/* Waits up to timeout_ms (-1: until something happens) for the children
+ * and for extra_fd (-1: none); handles output, timeouts and ends. Returns
+ * 1 when extra_fd became readable, else 0. */
+int runner_poll(runner *r, int timeout_ms, int extra_fd);
+
+/* Stops every run (shutdown): each gets its unknown line. */
+void runner_stop_all(runner *r, const char *why);
+
+#endif

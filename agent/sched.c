@@ -1,0 +1,201 @@
+/*
+ * sched.c: the daemon. Each enabled plugin runs on its own interval (with
+ * a little jitter so that sidecars started together do not hit a database
+ * in step), never twice at once. Signals arrive through a self-pipe:
+ * SIGTERM/SIGINT stop after the lines in flight, SIGHUP reloads the
+ * configuration (a bad one is reported and the old one kept) and reopens
+ * the output file. Each pass touches agent.heartbeat_file.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "util.h"
+
+/* Longest sleep between passes, so the heartbeat stays fresh. */
+#define PASS_MAX_MS 5000
+
+static int sig_pipe[2] = {-1, -1};
+static volatile sig_atomic_t got_term, got_hup;
+
+static void on_signal(int sig)
+{
+  int saved = errno;
+  if(sig == SIGTERM || sig == SIGINT)
+    got_term = 1;
+  else if(sig == SIGHUP)
+    got_hup = 1;
+  if(sig_pipe[1] >= 0) {
+    char c = 0;
+    ssize_t w = write(sig_pipe[1], &c, 1);
+    (void)w;
+  }
+  errno = saved;
+}
+
+typedef struct slot {
+  char *plugin;
+  double next_ms;
+} slot;
+
+typedef struct schedule {
+  slot *slots;
+  size_t n;
+} schedule;
+
+/* A jittered interval: +-5% (at most 10 s either way). */
+static double jittered_ms(double interval_s)
+{
+  double spread = fmin(interval_s * 0.05, 10.0);
+  double j = ((double)rand() / RAND_MAX * 2.0 - 1.0) * spread;
+  double ms = (interval_s + j) * 1000.0;
+  return ms < 100 ? 100 : ms;
+}
+
+/* Rebuilds the schedule for cfg->run, keeping the times of plugins that
+ * stay. */
+static int schedule_sync(schedule *s, const agent_config *cfg)
+{
+  slot *n = calloc(cfg->nrun ? cfg->nrun : 1, sizeof(*n));
+  if(!n)
+    return -1;
+  double now = util_mono_ms();
+  for(size_t i = 0; i < cfg->nrun; i++) {
+    n[i].plugin = strdup(cfg->run[i]);
+    n[i].next_ms = now + (double)rand() / RAND_MAX * 1000.0;
+    for(size_t k = 0; k < s->n; k++)
+      if(!strcmp(s->slots[k].plugin, cfg->run[i]))
+        n[i].next_ms = s->slots[k].next_ms;
+  }
+  for(size_t k = 0; k < s->n; k++)
+    free(s->slots[k].plugin);
+  free(s->slots);
+  s->slots = n;
+  s->n = cfg->nrun;
+  return 0;
+}
+
+static void schedule_free(schedule *s)
+{
+  for(size_t k = 0; k < s->n; k++)
+    free(s->slots[k].plugin);
+  free(s->slots);
+  s->slots = NULL;
+  s->n = 0;
+}
+
+/* Touches the heartbeat file (creating it). */
+static void heartbeat(const char *path)
+{
+  if(!path)
+    return;
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if(fd < 0) {
+    static int warned;
+    if(!warned++)
+      fprintf(stderr, "probe-agent: cannot touch heartbeat file %s: %s\n", path, strerror(errno));
+    return;
+  }
+  futimens(fd, NULL);
+  close(fd);
+}
+
+/* SIGHUP: a new configuration, or the old one kept. */
+static void reload(agent *a, schedule *s)
+{
+  agent_config fresh;
+  dbuf errors;
+  dbuf_init(&errors, 0);
+  int rc = config_load(&a->req, &fresh, &errors);
+  if(rc) {
+    agent_print_errors(&errors);
+    fprintf(stderr, "probe-agent: SIGHUP: the new configuration is invalid; "
+            "keeping the previous one\n");
+    dbuf_free(&errors);
+    char err[512];
+    if(output_reopen(&a->out, err, sizeof(err)) < 0)
+      fprintf(stderr, "probe-agent: %s\n", err);
+    return;
+  }
+  dbuf_free(&errors);
+  config_free(&a->cfg);
+  a->cfg = fresh;
+  char err[512];
+  if(agent_apply_output(a, 0, err, sizeof(err)) < 0)
+    fprintf(stderr, "probe-agent: %s\n", err);
+  if(schedule_sync(s, &a->cfg) < 0)
+    fprintf(stderr, "probe-agent: out of memory while rescheduling\n");
+  fprintf(stderr, "probe-agent: configuration reloaded (%zu plugin%s)\n", a->cfg.nrun,
+          a->cfg.nrun == 1 ? "" : "s");
+}
+
+int sched_daemon(agent *a)
+{
+  schedule s = {NULL, 0};
+  if(pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+    fprintf(stderr, "probe-agent: pipe: %s\n", strerror(errno));
+    return 71;
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
+  srand((unsigned)(time(NULL) ^ getpid()));
+  if(schedule_sync(&s, &a->cfg) < 0)
+    return 71;
+  fprintf(stderr, "probe-agent: daemon started (%zu plugin%s)\n", a->cfg.nrun,
+          a->cfg.nrun == 1 ? "" : "s");
+  double last_beat = -1e12;
+  while(!got_term) {
+    double now = util_mono_ms();
+    double wake = now + PASS_MAX_MS;
+    for(size_t i = 0; i < s.n; i++) {
+      slot *sl = &s.slots[i];
+      int busy = runner_busy(&a->runs, sl->plugin);
+      if(now >= sl->next_ms && !busy) {
+        runner_start(&a->runs, &a->cfg, sl->plugin, RUN_RESULTS);
+        sl->next_ms = now + jittered_ms(config_plugin_interval(&a->cfg, sl->plugin));
+      }
+      /* a run still busy when due starts when it ends (SIGCHLD wakes us) */
+      if(sl->next_ms < wake && !(busy && now >= sl->next_ms))
+        wake = sl->next_ms;
+    }
+    if(now - last_beat >= 1000) {
+      heartbeat(a->cfg.heartbeat_file);
+      last_beat = now;
+    }
+    int wait_ms = (int)ceil(wake - util_mono_ms());
+    if(wait_ms < 0)
+      wait_ms = 0;
+    if(runner_poll(&a->runs, wait_ms, sig_pipe[0])) {
+      char drain[64];
+      while(read(sig_pipe[0], drain, sizeof(drain)) > 0)
+        ;
+    }
+    if(got_hup) {
+      got_hup = 0;
+      reload(a, &s);
+    }
+  }
+  fprintf(stderr, "probe-agent: stopping\n");
+  runner_stop_all(&a->runs, "shutdown");
+  schedule_free(&s);
+  close(sig_pipe[0]);
+  close(sig_pipe[1]);
+  sig_pipe[0] = sig_pipe[1] = -1;
+  return 0;
+}

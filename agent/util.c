@@ -1,0 +1,391 @@
+/*
+ * util.c: the agent's small helpers (see util.h).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void dbuf_init(dbuf *b, size_t max)
+{
+  b->data = NULL;
+  b->len = 0;
+  b->cap = 0;
+  b->max = max;
+}
+
+void dbuf_free(dbuf *b)
+{
+  free(b->data);
+  dbuf_init(b, b->max);
+}
+
+void dbuf_reset(dbuf *b)
+{
+  b->len = 0;
+  if(b->data)
+    b->data[0] = '\0';
+}
+
+/* Makes room for `extra` more bytes and the NUL. */
+static int dbuf_grow(dbuf *b, size_t extra)
+{
+  if(b->max && b->len + extra > b->max)
+    return -1;
+  if(b->len + extra + 1 <= b->cap)
+    return 0;
+  size_t ncap = b->cap ? b->cap : 256;
+  while(ncap < b->len + extra + 1) {
+    if(ncap > ((size_t)-1) / 2)
+      return -1;
+    ncap *= 2;
+  }
+  char *n = realloc(b->data, ncap);
+  if(!n)
+    return -1;
+  b->data = n;
+  b->cap = ncap;
+  return 0;
+}
+
+int dbuf_add(dbuf *b, const void *data, size_t len)
+{
+  if(dbuf_grow(b, len) < 0)
+    return -1;
+  if(len)
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+  return 0;
+}
+
+int dbuf_addstr(dbuf *b, const char *s)
+{
+  return dbuf_add(b, s, strlen(s));
+}
+
+int dbuf_vprintf(dbuf *b, const char *fmt, va_list ap)
+{
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  if(n < 0 || dbuf_grow(b, (size_t)n) < 0)
+    return -1;
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  b->len += (size_t)n;
+  return 0;
+}
+
+int dbuf_printf(dbuf *b, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = dbuf_vprintf(b, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+void dbuf_consume(dbuf *b, size_t n)
+{
+  if(n >= b->len) {
+    dbuf_reset(b);
+    return;
+  }
+  memmove(b->data, b->data + n, b->len - n);
+  b->len -= n;
+  b->data[b->len] = '\0';
+}
+
+double util_mono_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void util_timestamp(char *out, size_t outlen)
+{
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+           tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+int util_utf8_valid(const char *str, size_t len)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+  while(i < len) {
+    unsigned char c = s[i];
+    if(c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t n;
+    unsigned cp;
+    if(c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+      cp = c & 0x1f;
+    }
+    else if(c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      cp = c & 0x0f;
+    }
+    else if(c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      cp = c & 0x07;
+    }
+    else
+      return 0;
+    for(size_t k = 1; k <= n; k++) {
+      if(i + k >= len || (s[i + k] & 0xc0) != 0x80)
+        return 0;
+      cp = cp << 6 | (s[i + k] & 0x3f);
+    }
+    if((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+       (cp >= 0xd800 && cp <= 0xdfff))
+      return 0;
+    i += n + 1;
+  }
+  return 1;
+}
+
+int util_parse_duration(const char *s, double *seconds)
+{
+  double total = 0;
+  int any = 0;
+  const char *p = s;
+  while(isspace((unsigned char)*p))
+    p++;
+  while(*p) {
+    char *end;
+    errno = 0;
+    double v = strtod(p, &end);
+    if(end == p || errno || !isfinite(v) || v < 0)
+      return -1;
+    p = end;
+    double unit = 1;
+    switch(*p) {
+    case 's': unit = 1; p++; break;
+    case 'm':
+      if(p[1] == 's') { unit = 0.001; p += 2; }
+      else { unit = 60; p++; }
+      break;
+    case 'h': unit = 3600; p++; break;
+    case 'd': unit = 86400; p++; break;
+    case 'w': unit = 7 * 86400; p++; break;
+    case '\0': break;
+    default:
+      if(!isspace((unsigned char)*p))
+        return -1;
+    }
+    total += v * unit;
+    any = 1;
+    while(isspace((unsigned char)*p))
+      p++;
+  }
+  if(!any)
+    return -1;
+  *seconds = total;
+  return 0;
+}
+
+/* 1 when a query parameter name looks like it carries a credential. */
+static int credential_name(const char *name, size_t len)
+{
+  static const char *const words[] = {"token", "key", "secret", "password",
+                                      "passwd", "pass", "auth", "sig",
+                                      "signature", "credential", NULL};
+  char low[64];
+  if(len >= sizeof(low))
+    len = sizeof(low) - 1;
+  for(size_t i = 0; i < len; i++)
+    low[i] = (char)tolower((unsigned char)name[i]);
+  low[len] = '\0';
+  for(int i = 0; words[i]; i++)
+    if(strstr(low, words[i]))
+      return 1;
+  return 0;
+}
+
+/* Redacts a URL: userinfo password and credential-like query values. */
+static int redact_url(const char *t, dbuf *out)
+{
+  const char *scheme_end = strstr(t, "://");
+  const char *auth = scheme_end + 3;
+  const char *path = auth + strcspn(auth, "/?#");
+  const char *at = NULL;
+  for(const char *q = auth; q < path; q++)
+    if(*q == '@')
+      at = q;
+  if(dbuf_add(out, t, (size_t)(auth - t)) < 0)
+    return -1;
+  if(at) {
+    const char *colon = memchr(auth, ':', (size_t)(at - auth));
+    if(colon) {
+      if(dbuf_add(out, auth, (size_t)(colon - auth)) < 0 ||
+         dbuf_addstr(out, ":REDACTED") < 0)
+        return -1;
+    }
+    else if(dbuf_add(out, auth, (size_t)(at - auth)) < 0)
+      return -1;
+    auth = at;
+  }
+  const char *query = strchr(path, '?');
+  if(!query)
+    return dbuf_addstr(out, auth);
+  if(dbuf_add(out, auth, (size_t)(query + 1 - auth)) < 0)
+    return -1;
+  const char *p = query + 1;
+  while(*p && *p != '#') {
+    size_t plen = strcspn(p, "&#");
+    const char *eq = memchr(p, '=', plen);
+    if(eq && credential_name(p, (size_t)(eq - p))) {
+      if(dbuf_add(out, p, (size_t)(eq + 1 - p)) < 0 ||
+         dbuf_addstr(out, "REDACTED") < 0)
+        return -1;
+    }
+    else if(dbuf_add(out, p, plen) < 0)
+      return -1;
+    p += plen;
+    if(*p == '&') {
+      if(dbuf_add(out, "&", 1) < 0)
+        return -1;
+      p++;
+    }
+  }
+  return dbuf_addstr(out, p);
+}
+
+/* Redacts password=... (quoted or not) in a libpq key=value conninfo. */
+static int redact_conninfo(const char *t, dbuf *out)
+{
+  const char *p = t;
+  while(*p) {
+    const char *kw = strstr(p, "password");
+    if(!kw)
+      return dbuf_addstr(out, p);
+    const char *q = kw + 8;
+    while(*q == ' ')
+      q++;
+    int is_kw = (kw == t || kw[-1] == ' ') && *q == '=';
+    if(!is_kw) {
+      if(dbuf_add(out, p, (size_t)(kw + 8 - p)) < 0)
+        return -1;
+      p = kw + 8;
+      continue;
+    }
+    q++;
+    while(*q == ' ')
+      q++;
+    if(dbuf_add(out, p, (size_t)(kw - p)) < 0 ||
+       dbuf_addstr(out, "password=REDACTED") < 0)
+      return -1;
+    if(*q == '\'') {
+      q++;
+      while(*q && *q != '\'') {
+        if(*q == '\\' && q[1])
+          q++;
+        q++;
+      }
+      if(*q)
+        q++;
+    }
+    else
+      while(*q && *q != ' ')
+        q++;
+    p = q;
+  }
+  return 0;
+}
+
+char *util_redact_target(const char *target)
+{
+  dbuf out;
+  dbuf_init(&out, 0);
+  int rc;
+  if(strstr(target, "://"))
+    rc = redact_url(target, &out);
+  else if(strstr(target, "password"))
+    rc = redact_conninfo(target, &out);
+  else
+    rc = dbuf_addstr(&out, target);
+  if(rc < 0 || !out.data) {
+    dbuf_free(&out);
+    return strdup("");
+  }
+  return out.data;
+}
+
+int util_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if(fd < 0)
+    return -1;
+  dbuf b;
+  dbuf_init(&b, max);
+  char chunk[8192];
+  for(;;) {
+    ssize_t n = read(fd, chunk, sizeof(chunk));
+    if(n < 0) {
+      if(errno == EINTR)
+        continue;
+      goto err;
+    }
+    if(n == 0)
+      break;
+    if(dbuf_add(&b, chunk, (size_t)n) < 0) {
+      errno = EFBIG;
+      goto err;
+    }
+  }
+  close(fd);
+  if(!b.data && dbuf_add(&b, "", 0) < 0)
+    return -1;
+  *out = b.data;
+  *len = b.len;
+  return 0;
+err:;
+  int saved = errno;
+  close(fd);
+  dbuf_free(&b);
+  errno = saved;
+  return -1;
+}
+
+int util_mkdir_p(const char *path, unsigned mode)
+{
+  char buf[4096];
+  size_t len = strlen(path);
+  if(len == 0 || len >= sizeof(buf)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(buf, path, len + 1);
+  for(char *p = buf + 1; *p; p++) {
+    if(*p != '/')
+      continue;
+    *p = '\0';
+    if(mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  if(mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}

@@ -1,0 +1,156 @@
+/*
+ * testplug.c: plugins for the agent's own tests, one per behaviour,
+ * selected at build time with -DTP_<BEHAVIOUR>: a well-behaved "echo"
+ * plugin with settings, and misbehaving ones (crash, abort, hang, flood,
+ * silence, wrong ABI) whose runs must each end in exactly one unknown line.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe-plugin.h"
+
+#if defined(TP_ECHO)
+#define TP_NAME "echo"
+#elif defined(TP_SEGV)
+#define TP_NAME "segv"
+#elif defined(TP_ABORT)
+#define TP_NAME "abort"
+#elif defined(TP_HANG)
+#define TP_NAME "hang"
+#elif defined(TP_FLOOD)
+#define TP_NAME "flood"
+#elif defined(TP_SILENT)
+#define TP_NAME "silent"
+#elif defined(TP_WRONGABI)
+#define TP_NAME "wrongabi"
+#endif
+
+static const probe_setting tp_settings[] = {
+  {"status", PROBE_SET_STRING, "\"ok\"", 0, "status to report: ok, warning, critical, unknown"},
+  {"count", PROBE_SET_INT, "1", 0, "how many lines to report"},
+  {"message", PROBE_SET_STRING, "\"hello\"", 0, "summary text"},
+  {"target", PROBE_SET_STRING, "\"echo-target\"", 0, "target of each line"},
+  {"delay", PROBE_SET_DURATION, "0", 0, "time to sleep before reporting"},
+  {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE | PROBE_SETTING_SECRET, "a file that must be readable"},
+  {"must", PROBE_SET_STRING, NULL, 0, "any string (tests)"},
+  {NULL, 0, NULL, 0, NULL}
+};
+
+/* Maps a status name; -1 when unknown. */
+static int tp_status(const char *s)
+{
+  static const char *const names[] = {"ok", "warning", "critical", "unknown"};
+  for(int i = 0; i < 4; i++)
+    if(!strcmp(s, names[i]))
+      return i;
+  return -1;
+}
+
+/* The echo plugin counts its runs in its state directory. */
+__attribute__((unused))
+static long tp_count_runs(probe_ctx *ctx, const probe_host *h)
+{
+  const char *dir = h->state_dir(ctx);
+  char path[4096];
+  long n = 0;
+  if(!dir)
+    return -1;
+  snprintf(path, sizeof(path), "%s/runs", dir);
+  FILE *f = fopen(path, "r");
+  if(f) {
+    if(fscanf(f, "%ld", &n) != 1)
+      n = 0;
+    fclose(f);
+  }
+  n++;
+  f = fopen(path, "w");
+  if(f) {
+    fprintf(f, "%ld\n", n);
+    fclose(f);
+  }
+  return n;
+}
+
+static int tp_check(probe_ctx *ctx, const probe_host *h)
+{
+  const char *status = "ok";
+  h->conf_string(ctx, "status", &status);
+  if(tp_status(status) < 0) {
+    h->config_error(ctx, "status", "must be ok, warning, critical or unknown, not \"%s\"", status);
+    return 1;
+  }
+  return 0;
+}
+
+static int tp_run(probe_ctx *ctx, const probe_host *h)
+{
+#if defined(TP_ECHO)
+  const char *status = "ok", *message = "", *target = "";
+  long long count = 1;
+  double delay = 0;
+  h->conf_string(ctx, "status", &status);
+  h->conf_string(ctx, "message", &message);
+  h->conf_string(ctx, "target", &target);
+  h->conf_int(ctx, "count", &count);
+  h->conf_duration(ctx, "delay", &delay);
+  if(delay > 0)
+    usleep((useconds_t)(delay * 1e6));
+  long runs = tp_count_runs(ctx, h);
+  int st = tp_status(status);
+  for(long long i = 0; i < count; i++) {
+    probe_result *r = h->result_begin(ctx, "echo.line", target);
+    h->result_status(r, st < 0 ? PROBE_UNKNOWN : (probe_status)st, "%s", message);
+    h->result_metric(r, "index", (double)i);
+    h->result_metric(r, "runs", (double)runs);
+    h->result_detail_string(r, "time_left_positive", h->time_left(ctx) > 0 ? "yes" : "no");
+    h->result_emit(r);
+  }
+  return 0;
+#elif defined(TP_SEGV)
+  (void)h;
+  (void)ctx;
+  volatile int *p = NULL;
+  *p = 1;
+  return 0;
+#elif defined(TP_ABORT)
+  (void)ctx;
+  (void)h;
+  abort();
+#elif defined(TP_HANG)
+  probe_result *r = h->result_begin(ctx, "hang.before", "hang");
+  h->result_status(r, PROBE_OK, "about to hang");
+  h->result_emit(r);
+  for(;;)
+    pause();
+#elif defined(TP_FLOOD)
+  static char filler[4096];
+  memset(filler, 'x', sizeof(filler) - 1);
+  /* 100 MB of logs, then endless results */
+  for(int i = 0; i < 100 * 256; i++)
+    fwrite(filler, 1, sizeof(filler) - 1, stdout);
+  for(;;) {
+    probe_result *r = h->result_begin(ctx, "flood.line", "flood");
+    h->result_status(r, PROBE_OK, "%s", filler);
+    h->result_emit(r);
+  }
+#else
+  (void)ctx;
+  (void)h;
+#endif
+  return 0;
+}
+
+PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
+#if defined(TP_WRONGABI)
+  PROBE_PLUGIN_ABI + 41,
+#else
+  PROBE_PLUGIN_ABI,
+#endif
+  TP_NAME, "1.0", "test plugin (" TP_NAME ")", tp_settings,
+  NULL, tp_run, NULL, tp_check
+};
