@@ -154,7 +154,7 @@ PY
 
 # --- the sidecar's configuration passes --check-config ------------------------
 # Only built plugins can be validated; their sections and variables stay.
-jq --arg built "$built" '.plugins |= with_entries(select(($built | contains(" " + .key + " "))))' \
+jq --arg built "$built" '.plugins |= with_entries(select(.key as $k | $built | contains(" " + $k + " ")))' \
   "$TEST_TMP/sidecar.json" >"$TEST_TMP/sidecar.built.json"
 envargs=()
 while IFS='=' read -r k v; do

@@ -21,7 +21,7 @@ done
 "$PROBE_AGENT" --help >"$TEST_TMP/help" || fail "probe-agent --help failed"
 # Option lines start with two spaces and a dash; the option part ends at the
 # first run of two spaces.
-grep -E '^  -' "$TEST_TMP/help" | sed -E 's/^  //; s/  .*//' \
+grep -E '^ {2,8}-' "$TEST_TMP/help" | sed -E 's/^ +//; s/  .*//' \
   | grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ ,]//' | sort -u >"$TEST_TMP/help.opts"
 [ "$(wc -l <"$TEST_TMP/help.opts")" -ge 10 ] || fail "found too few options in --help: $(cat "$TEST_TMP/help")"
 # The line after each .TP in the OPTIONS section.
@@ -78,7 +78,7 @@ diff -u "$TEST_TMP/man.agent" "$TEST_TMP/example.agent" >&2 \
   || fail "the EXAMPLE's agent section does not set exactly the documented agent settings"
 # Only the plugins that are built can be checked by the agent.
 built=" $(for la in ${PROBE_BUILT_PLUGINS:-}; do printf '%s ' "${la%.la}"; done)"
-jq --arg built "$built" '.plugins |= with_entries(select(($built | contains(" " + .key + " "))))' \
+jq --arg built "$built" '.plugins |= with_entries(select(.key as $k | $built | contains(" " + $k + " ")))' \
   "$TEST_TMP/example.json" >"$TEST_TMP/example.built.json"
 sed -i "s#/var/lib/probe-agent#$TEST_TMP/state#; s#\"output\": \"[^\"]*\"#\"output\": \"-\"#" "$TEST_TMP/example.built.json"
 set +e

@@ -42,7 +42,7 @@ if command -v systemd-analyze >/dev/null; then
   mkdir -p "$d/bad"
   sed 's/^ProtectSystem=strict$/ProtectSystem=stricter/' "$d/probe-agent.service" >"$d/bad/probe-agent.service"
   if MANPATH=$TEST_TMP/man systemd-analyze verify "$d/bad/probe-agent.service" >"$TEST_TMP/bad.log" 2>&1 \
-     && ! grep -q 'ProtectSystem' "$TEST_TMP/bad.log"; then
+     && ! grep -q . "$TEST_TMP/bad.log"; then
     fail "systemd-analyze verify does not notice a bad ProtectSystem= value"
   fi
 else
