@@ -107,7 +107,8 @@ int jsonc_parse(const char *text, size_t len, jsonc_doc *doc, char *err,
     goto err;
   }
   const char *end = NULL;
-  doc->root = cJSON_ParseWithLengthOpts(doc->text, len, &end, 1);
+  /* len + 1: cJSON wants the terminating NUL inside the length */
+  doc->root = cJSON_ParseWithLengthOpts(doc->text, len + 1, &end, 1);
   if(!doc->root) {
     size_t off = end ? (size_t)(end - doc->text) : 0;
     const char *ep = cJSON_GetErrorPtr();

@@ -72,7 +72,9 @@ static int schedule_sync(schedule *s, const agent_config *cfg)
   double now = util_mono_ms();
   for(size_t i = 0; i < cfg->nrun; i++) {
     n[i].plugin = strdup(cfg->run[i]);
-    n[i].next_ms = now + (double)rand() / RAND_MAX * 1000.0;
+    /* first runs spread over up to a second (a quarter interval at most) */
+    double spread = fmin(1000.0, config_plugin_interval(cfg, cfg->run[i]) * 250.0);
+    n[i].next_ms = now + (double)rand() / RAND_MAX * spread;
     for(size_t k = 0; k < s->n; k++)
       if(!strcmp(s->slots[k].plugin, cfg->run[i]))
         n[i].next_ms = s->slots[k].next_ms;

@@ -47,9 +47,10 @@ agent() {
     --state-dir "${TEST_STATE_DIR:-$TEST_TMP/state}" "$@"
 }
 
-# jq_assert FILE FILTER [MESSAGE]: FILTER must be true for the JSON in FILE.
+# jq_assert FILE FILTER [MESSAGE]: FILTER, applied to each JSON value in
+# FILE (e.g. each result line), must give at least one output, all true.
 jq_assert() {
-  jq -e "$2" "$1" >/dev/null || {
+  jq -e -s "[.[] | ($2)] | (length > 0 and all)" "$1" >/dev/null || {
     echo "--- $1:" >&2; cat "$1" >&2
     fail "${3:-assertion $2 does not hold}"
   }

@@ -1,0 +1,42 @@
+# contrib/lib.sh: shared by contrib/demo.sh and contrib/test.sh: Debian
+# packages (installed when root, else the apt line is printed) and the build.
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# apt_packages: every package named in contrib/apt/*.txt.
+apt_packages() {
+  sed 's/#.*//' "$top"/contrib/apt/*.txt | tr -s ' \t\n' '\n' | sed '/^$/d' | sort -u
+}
+
+# ensure_packages: installs what is missing (as root), or says what to run.
+ensure_packages() {
+  local missing=() p
+  while read -r p; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done < <(apt_packages)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ]; then
+    echo "== installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Missing Debian packages. Install them with:" >&2
+    echo "  sudo apt-get install ${missing[*]}" >&2
+    return 1
+  fi
+}
+
+# build DIR [configure flags...]: configures and builds out of tree.
+build() {
+  local dir=$1; shift
+  if [ ! -x "$top/configure" ] || [ "$top/configure.ac" -nt "$top/configure" ]; then
+    echo "== autoreconf"
+    (cd "$top" && autoreconf -fi >/dev/null 2>&1) || (cd "$top" && autoreconf -fi)
+  fi
+  mkdir -p "$dir"
+  echo "== configure $* (in $dir)"
+  (cd "$dir" && "$top/configure" -q "$@")
+  echo "== make"
+  make -C "$dir" -j"$(nproc)" >/dev/null
+}

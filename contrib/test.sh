@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# contrib/test.sh: builds probe-agent and runs every test, unit and
+# integration, against real servers it starts and stops itself: a throwaway
+# PostgreSQL cluster, a local Ethereum node (ganache, from the npm registry)
+# and TLS servers (started by the tests that need them). Then the same
+# suite again under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# `make distcheck`. With CI=true a missing server fails the run.
+#
+#   contrib/test.sh              everything
+#   SKIP_ASAN=1 contrib/test.sh  without the sanitizer pass
+#   SKIP_DISTCHECK=1 ...         without distcheck
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$top"
+started=$(date +%s)
+
+ensure_packages
+
+if [ -f tests/package-lock.json ]; then
+  if [ ! -x tests/node_modules/.bin/ganache ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
+    echo "== npm ci (tests/)"
+    npm ci --prefix tests --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+fi
+
+run_dir=$(mktemp -d /tmp/probe-agent-test.XXXXXX)
+chmod 755 "$run_dir"
+cleanup() {
+  "$top/tests/lib/servers.sh" stop "$run_dir/servers" || true
+  rm -rf "$run_dir"
+}
+trap cleanup EXIT
+echo "== starting servers"
+"$top/tests/lib/servers.sh" start "$run_dir/servers"
+. "$run_dir/servers/servers.env"
+if [ "${CI:-}" = true ]; then
+  [ -n "${PROBE_TEST_PG:-}" ] || { echo "CI: PostgreSQL did not start" >&2; exit 1; }
+  if [ -f tests/package-lock.json ]; then
+    [ -n "${PROBE_TEST_ETH_RPC:-}" ] || { echo "CI: ganache did not start" >&2; exit 1; }
+  fi
+fi
+export PROBE_TEST_PG PROBE_TEST_ETH_RPC
+
+failed=0
+# check DIR LABEL: make check in DIR, keeping going on failure.
+check() {
+  echo "== make check ($2)"
+  if ! make -C "$1" -j2 check >"$run_dir/check-$2.out" 2>&1; then
+    failed=1
+    grep -E '^(FAIL|ERROR|XPASS)' "$run_dir/check-$2.out" || true
+    for log in $(grep -lE '^:test-result: (FAIL|ERROR)' $(find "$1" -name '*.trs') 2>/dev/null); do
+      echo "--- ${log%.trs}.log"
+      tail -n 40 "${log%.trs}.log"
+    done
+  fi
+  grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$run_dir/check-$2.out" | sed "s/^/   [$2] /" || true
+}
+
+build "$top/build" --enable-werror
+check "$top/build" default
+
+if [ -z "${SKIP_ASAN:-}" ]; then
+  build "$top/build-asan" --enable-werror --enable-sanitizers CC=gcc
+  ASAN_OPTIONS=handle_segv=0:handle_abort=0:detect_leaks=1:abort_on_error=0 \
+  UBSAN_OPTIONS=print_stacktrace=1 check "$top/build-asan" sanitizers
+  if grep -rlE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \
+       --include='*.log' "$top/build-asan" >/dev/null 2>&1; then
+    echo "!! sanitizer reports in the test logs:"
+    grep -rlE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' --include='*.log' "$top/build-asan" | head
+    failed=1
+  fi
+fi
+
+if [ -z "${SKIP_DISTCHECK:-}" ]; then
+  echo "== make distcheck (unit tests)"
+  unit_tests=$(make -s -C "$top/build" print-unit-tests 2>/dev/null || true)
+  if ! make -C "$top/build" distcheck TESTS="$unit_tests" >"$run_dir/distcheck.out" 2>&1; then
+    tail -n 40 "$run_dir/distcheck.out"
+    failed=1
+  else
+    grep -E 'archives ready|tar.gz' "$run_dir/distcheck.out" | head -2
+  fi
+fi
+
+# one closing line that any CI reader understands
+pass=0 fail=0 skip=0
+for trs in $(find "$top/build" "$top/build-asan" -name '*.trs' 2>/dev/null); do
+  case "$(sed -n 's/^:test-result: //p' "$trs" | head -1)" in
+    PASS|XFAIL) pass=$((pass + 1)) ;;
+    SKIP) skip=$((skip + 1)) ;;
+    *) fail=$((fail + 1)) ;;
+  esac
+done
+echo "== done in $(( $(date +%s) - started )) s"
+[ $failed = 0 ] || [ $fail -gt 0 ] || fail=1
+echo "$pass passed, $fail failed, $skip skipped"
+exit $failed
