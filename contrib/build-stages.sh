@@ -11,8 +11,9 @@
 #   build-stages.sh install-deps build|runtime
 #                                           apt-get install them (root)
 #   build-stages.sh build SRCDIR BUILDDIR DESTDIR
-#                                           autoreconf, configure out of tree,
-#                                           make, make install DESTDIR=...
+#                                           autoreconf (when configure is
+#                                           missing or stale), configure out
+#                                           of tree, make, make install
 #   build-stages.sh user                    create the unprivileged runtime user
 #                                           and the state directory (root)
 # Environment: PREFIX (default /usr), SYSCONFDIR (default /etc),
@@ -78,7 +79,12 @@ build() {
   src=$(cd "$src" && pwd)
   mkdir -p "$bld" "$dest"
   dest=$(cd "$dest" && pwd)
-  (cd "$src" && autoreconf -fi)
+  # A git checkout has no configure yet; a release tarball has an
+  # up-to-date one and needs no autotools.
+  if [ ! -x "$src/configure" ] || [ "$src/configure.ac" -nt "$src/configure" ] \
+     || [ "$src/Makefile.am" -nt "$src/Makefile.in" ]; then
+    (cd "$src" && autoreconf -fi)
+  fi
   # shellcheck disable=SC2086  # CONFIGURE_FLAGS is a list of words
   (cd "$bld" && "$src/configure" --prefix="${PREFIX:-/usr}" \
      --sysconfdir="${SYSCONFDIR:-/etc}" --localstatedir="${LOCALSTATEDIR:-/var}" \

@@ -14,6 +14,12 @@
 . "$top_srcdir/tests/lib/env.sh"
 
 stages=$top_srcdir/contrib/build-stages.sh
+# The sanitizer pass of contrib/test.sh runs the suite again on an
+# instrumented build; this test builds its own plain one, identical in both
+# passes, so it runs once.
+if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
+  echo "SKIP: same build as in the plain pass (sanitizer build detected)" >&2; exit 77
+fi
 dockerfile=$top_srcdir/contrib/Dockerfile
 
 # --- the Dockerfile runs what this test runs ----------------------------------
@@ -121,7 +127,12 @@ state=$TEST_TMP/state
 mkdir -p "$state"
 "$bin" --version >"$TEST_TMP/version" || fail "installed probe-agent --version failed"
 grep -q '0\.' "$TEST_TMP/version" || fail "--version printed no version: $(cat "$TEST_TMP/version")"
-"$bin" --list-plugins >"$TEST_TMP/list" || fail "installed probe-agent --list-plugins failed"
+if [ -n "$built" ]; then
+  "$bin" --list-plugins >"$TEST_TMP/list" || fail "installed probe-agent --list-plugins failed"
+else
+  echo "note: no plugin is built; --list-plugins of the installed agent is not checked" >&2
+  : >"$TEST_TMP/list"
+fi
 for p in $built; do
   grep -q "^$p " "$TEST_TMP/list" || fail "--list-plugins of the installed agent lacks $p: $(cat "$TEST_TMP/list")"
 done
@@ -135,27 +146,35 @@ if echo "$built" | grep -qx ledger; then
   [ "$rc" = 0 ] || { cat "$TEST_TMP/ok.jsonl" >&2; fail "installed ledger plugin on the valid vector exited $rc"; }
   jq_assert "$TEST_TMP/ok.jsonl" 'select(.check == "ledger.chain") | .status == "ok"' \
     "the installed ledger plugin did not find the valid ledger ok"
-
-  # --- the HEALTHCHECK one-liner on a live daemon's heartbeat ---------------
-  hc=$(sed -n 's/^ *CMD \(\["\/bin\/sh", "-c", .*\]\)$/\1/p' "$dockerfile" | jq -r '.[2]')
-  [ -n "$hc" ] || fail "no HEALTHCHECK CMD found in the Dockerfile"
-  hb=$state/heartbeat
-  PROBE_AGENT_HEARTBEAT_FILE=$hb PROBE_AGENT_INTERVAL=1 PROBE_LEDGER_INTERVAL=1 \
-    "$bin" --daemon --state-dir "$state" -o "$TEST_TMP/daemon.jsonl" \
-    -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-valid.jsonl" \
-    2>"$TEST_TMP/daemon.err" &
-  dpid=$!
-  for _ in $(seq 50); do [ -f "$hb" ] && break; sleep 0.1; done
-  [ -f "$hb" ] || { kill "$dpid"; cat "$TEST_TMP/daemon.err" >&2; fail "the daemon never touched its heartbeat file"; }
-  PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc" || { kill "$dpid"; fail "HEALTHCHECK fails on a live daemon"; }
-  kill -TERM "$dpid"
-  set +e; wait "$dpid"; rc=$?; set -e
-  [ "$rc" = 0 ] || fail "the daemon exited $rc on SIGTERM, expected 0"
-  touch -d '-10 minutes' "$hb"
-  if PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc"; then fail "HEALTHCHECK passes on a 10-minute-old heartbeat"; fi
-  rm -f "$hb"
-  if PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc" 2>/dev/null; then fail "HEALTHCHECK passes without a heartbeat file"; fi
+  daemon_args=(-p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-valid.jsonl")
 else
-  echo "note: ledger plugin not built; the --once and HEALTHCHECK parts are not run" >&2
+  echo "note: the ledger plugin is not built; the HEALTHCHECK runs on the test plugin echo" >&2
+  [ -d "${PROBE_TEST_PLUGIN_DIR:-}" ] || fail "no test plugins in ${PROBE_TEST_PLUGIN_DIR:-(unset)}"
+  daemon_args=(--plugin-dir "$PROBE_TEST_PLUGIN_DIR" -p echo)
 fi
+
+# --- the HEALTHCHECK one-liner on a live daemon's heartbeat -------------------
+hc=$(sed -n 's/^ *CMD \(\["\/bin\/sh", "-c", .*\]\)$/\1/p' "$dockerfile" | jq -r '.[2]')
+[ -n "$hc" ] || fail "no HEALTHCHECK CMD found in the Dockerfile"
+hb=$state/heartbeat
+PROBE_AGENT_HEARTBEAT_FILE=$hb PROBE_AGENT_INTERVAL=1 \
+  "$bin" --daemon --state-dir "$state" -o "$TEST_TMP/daemon.jsonl" "${daemon_args[@]}" \
+  2>"$TEST_TMP/daemon.err" &
+dpid=$!
+trap 'kill "$dpid" 2>/dev/null || true; rm -rf "$TEST_TMP"' EXIT
+for _ in $(seq 50); do [ -f "$hb" ] && break; sleep 0.1; done
+[ -f "$hb" ] || { cat "$TEST_TMP/daemon.err" >&2; fail "the daemon never touched its heartbeat file"; }
+PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc" || fail "HEALTHCHECK fails on a live daemon"
+# Still fresh a few passes later: the scheduler keeps touching it.
+touch -d '-10 minutes' "$hb"
+for _ in $(seq 30); do PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc" && break; sleep 0.1; done
+PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc" || fail "the daemon stopped touching its heartbeat file"
+kill -TERM "$dpid"
+set +e; wait "$dpid"; rc=$?; set -e
+[ "$rc" = 0 ] || fail "the daemon exited $rc on SIGTERM, expected 0"
+[ -s "$TEST_TMP/daemon.jsonl" ] || fail "the daemon wrote no result line"
+touch -d '-10 minutes' "$hb"
+if PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc"; then fail "HEALTHCHECK passes on a 10-minute-old heartbeat"; fi
+rm -f "$hb"
+if PROBE_AGENT_HEARTBEAT_FILE=$hb sh -c "$hc" 2>/dev/null; then fail "HEALTHCHECK passes without a heartbeat file"; fi
 echo "ok: build stages built and installed an agent that runs its installed plugins"

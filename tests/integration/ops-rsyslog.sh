@@ -13,25 +13,31 @@ if [ ! -x "$rsyslogd" ]; then
   [ "${CI:-}" = true ] && { echo "ERROR: rsyslogd missing (contrib/apt/ops.txt lists rsyslog)" >&2; exit 99; }
   echo "SKIP: rsyslogd is not installed (apt-get install rsyslog)" >&2; exit 77
 fi
-case " ${PROBE_BUILT_PLUGINS:-} " in
-  *" ledger.la "*) ;;
-  *) echo "SKIP: the ledger plugin is not built; it gives the agent lines this test feeds rsyslog" >&2; exit 77 ;;
-esac
+[ -d "${PROBE_TEST_PLUGIN_DIR:-}" ] || fail "no test plugins in ${PROBE_TEST_PLUGIN_DIR:-(unset)}: run through make check"
 
 dir=$TEST_TMP/rs
 mkdir -p "$dir/work"
 input=$dir/results.jsonl
 output=$dir/results.fields.log
 
-# Real agent output: an intact ledger (ok) and a broken one (critical).
+# Real agent output: the test plugin "echo" reporting ok and critical (with
+# labels and a path target), and the ledger plugin on an intact and a
+# broken ledger when it is built.
 set +e
-agent -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-valid.jsonl" -o "$input"
-agent -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-broken-payload.jsonl" -o "$input"
+"$PROBE_AGENT" --plugin-dir "$PROBE_TEST_PLUGIN_DIR" --state-dir "$TEST_TMP/state" -o "$input" \
+  -p echo -s echo.count=2 -s echo.target=/var/lib/x/ledger.jsonl -s 'agent.labels={"service":"medlink"}'
+"$PROBE_AGENT" --plugin-dir "$PROBE_TEST_PLUGIN_DIR" --state-dir "$TEST_TMP/state" -o "$input" \
+  -p echo -s echo.status=critical -s 'echo.message=hash mismatch at "seq" 41'
+case " ${PROBE_BUILT_PLUGINS:-} " in
+  *" ledger.la "*)
+    agent -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-valid.jsonl" -o "$input"
+    agent -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-broken-payload.jsonl" -o "$input" ;;
+esac
 set -e
 n=$(wc -l <"$input")
-[ "$n" -ge 2 ] || fail "the agent wrote $n lines to $input, expected at least 2"
+[ "$n" -ge 3 ] || fail "the agent wrote $n lines to $input, expected at least 3"
 jq -se 'map(.status) | index("ok") != null and index("critical") != null' "$input" >/dev/null \
-  || fail "expected an ok and a critical line from the agent: $(cat "$input")"
+  || fail "expected ok and critical lines from the agent: $(cat "$input")"
 echo 'this line is not JSON' >>"$input"
 
 # The example configuration with this test's paths, and a work directory
@@ -54,7 +60,7 @@ fi
   || { cat "$dir/check.log" >&2; fail "rsyslogd -N1 rejects the example configuration"; }
 "${run[@]}" "$rsyslogd" -n -f "$dir/rsyslog.conf" -i "$dir/rsyslog.pid" >"$dir/rsyslogd.log" 2>&1 &
 rpid=$!
-trap 'kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
+trap 'kill "$rpid" 2>/dev/null || true; wait "$rpid" 2>/dev/null || true; rm -rf "$TEST_TMP"' EXIT
 for _ in $(seq 100); do
   [ -f "$output" ] && [ "$(wc -l <"$output")" -ge "$n" ] && break
   sleep 0.1
@@ -77,6 +83,13 @@ while IFS= read -r line; do
     *) fail "line $i: rsyslog gave '$have', expected it to start with '$want'" ;;
   esac
 done < <(head -n "$n" "$input")
-grep -q 'status=critical plugin=ledger check=ledger.chain level=error' "$output" \
-  || fail "the critical ledger line did not arrive parsed: $(cat "$output")"
+grep -q 'status=critical plugin=echo check=echo.line level=error' "$output" \
+  || fail "the critical line did not arrive parsed: $(cat "$output")"
+grep -qF 'summary="hash mismatch at \"seq\" 41"' "$output" \
+  || fail "the summary with quotes did not arrive escaped: $(cat "$output")"
+case " ${PROBE_BUILT_PLUGINS:-} " in
+  *" ledger.la "*)
+    grep -q 'status=critical plugin=ledger check=ledger.chain level=error' "$output" \
+      || fail "the critical ledger line did not arrive parsed: $(cat "$output")" ;;
+esac
 echo "ok: rsyslog parsed $n agent lines into status/plugin/check fields"
