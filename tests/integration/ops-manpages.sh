@@ -3,8 +3,9 @@
 #  - both pages render with groff without a warning;
 #  - the OPTIONS of probe-agent(1) are exactly the options `probe-agent
 #    --help` lists (both directions);
-#  - probe-agent.conf(5) documents exactly the settings of each plugin's
-#    settings table in plugins/<name>/*.c (both directions), and every
+#  - probe-agent.conf(5) documents exactly the settings of the agent's
+#    table (agent/conf.c) and of each plugin's settings table in
+#    plugins/<name>/*.c (both directions), and every
 #    setting it documents for the agent section is accepted by
 #    `probe-agent --check-config` while an unknown one is refused (78).
 . "$top_srcdir/tests/lib/env.sh"
@@ -63,6 +64,14 @@ for d in "$top_srcdir"/plugins/*/; do
   checked=$((checked + 1))
 done
 echo "note: compared the settings of $checked plugins" >&2
+
+# The agent section against agent_settings[] in agent/conf.c.
+man_settings agent >"$TEST_TMP/man.agent"
+sed -n '/agent_settings\[\] *= *{/,/{ *NULL/p' "$top_srcdir/agent/conf.c" | tr '\n' ' ' \
+  | grep -oE '\{ *"[a-z0-9_]+", *PROBE_SET_' | sed -E 's/^\{ *"([a-z0-9_]+)".*/\1/' | sort -u >"$TEST_TMP/code.agent"
+[ -s "$TEST_TMP/code.agent" ] || fail "found no agent_settings table in agent/conf.c"
+diff -u "$TEST_TMP/code.agent" "$TEST_TMP/man.agent" >&2 \
+  || fail "probe-agent.conf(5) agent section and agent_settings in agent/conf.c differ (- only in the code)"
 
 # Every documented agent setting is accepted (a value of its type from the
 # man page's own example), an unknown one is refused.
