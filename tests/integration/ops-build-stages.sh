@@ -76,6 +76,12 @@ plugdir=$dest/usr/lib/probe-agent
 [ -x "$bin" ] || fail "no $bin after make install DESTDIR"
 [ -f "$dest/usr/include/probe-plugin.h" ] || fail "probe-plugin.h was not installed"
 if [ -n "$(find "$dest" -name '*.la')" ]; then fail "libtool archives left in DESTDIR"; fi
+# The manual pages and the bash completion are installed where man and
+# bash-completion look.
+for f in usr/share/man/man1/probe-agent.1 usr/share/man/man5/probe-agent.conf.5 \
+         usr/share/bash-completion/completions/probe-agent; do
+  [ -f "$dest/$f" ] || fail "make install did not install /$f"
+done
 # The installed agent looks for plugins where make install put them.
 grep -aq '/usr/lib/probe-agent' "$bin" || fail "the installed agent does not have /usr/lib/probe-agent compiled in"
 grep -aq '/etc/probe-agent/probe-agent.json' "$bin" \
