@@ -88,7 +88,7 @@ build() {
   # shellcheck disable=SC2086  # CONFIGURE_FLAGS is a list of words
   (cd "$bld" && "$src/configure" --prefix="${PREFIX:-/usr}" \
      --sysconfdir="${SYSCONFDIR:-/etc}" --localstatedir="${LOCALSTATEDIR:-/var}" \
-     ${CONFIGURE_FLAGS:-})
+     --disable-dependency-tracking ${CONFIGURE_FLAGS:-})
   make -C "$bld" -j"$jobs"
   make -C "$bld" install DESTDIR="$dest"
   # libtool archives are of no use at run time (Debian drops them too).

@@ -37,17 +37,27 @@ grep -q '^USER 10001:10001$' "$dockerfile" || fail "the image does not run as th
 set +e; "$stages" deps nonsense 2>/dev/null; rc=$?; set -e
 [ "$rc" = 64 ] || fail "build-stages.sh deps nonsense exited $rc, expected 64"
 
-# pkg name of the package owning FILE (arch qualifier dropped)
-owner() { dpkg-query -S "$1" 2>/dev/null | head -n1 | cut -d: -f1; }
+# owners PATH...: "PATH<tab>PACKAGE" for each path dpkg knows (one
+# dpkg-query call; arch qualifiers dropped). owner PATH reads that map.
+owners() {
+  dpkg-query -S "$@" 2>/dev/null | sed -E 's/^([^:,]+)(:[a-z0-9]+)?(, [^:]*)?: (.*)$/\4\t\1/' >>"$TEST_TMP/owners"
+}
+owner() { awk -F'\t' -v f="$1" '$1 == f { print $2; exit }' "$TEST_TMP/owners"; }
+: >"$TEST_TMP/owners"
 
 if command -v dpkg-query >/dev/null; then
   # Every library configure.ac requires is provided by a listed -dev package.
   mods=$(sed -n 's/^PROBE_REQUIRE(\[[A-Z0-9_]*\], \[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac" \
     | tr ' ' '\n' | grep -E '^[a-z]' )
   [ -n "$mods" ] || fail "found no PROBE_REQUIRE modules in configure.ac"
+  pcs=()
   for m in $mods; do
     pc=$(pkg-config --path "$m") || fail "pkg-config does not know $m"
-    pc=$(readlink -f "$pc")
+    pcs+=("$(readlink -f "$pc")")
+  done
+  owners "${pcs[@]}"
+  for m in $mods; do
+    pc=$(readlink -f "$(pkg-config --path "$m")")
     p=$(owner "$pc")
     [ -n "$p" ] || fail "no Debian package owns $pc (module $m)"
     grep -qx "$p" "$TEST_TMP/build-deps" \
@@ -99,20 +109,28 @@ if command -v dpkg-query >/dev/null; then
     [ -f "$f" ] || continue
     ldd "$f" | awk '/=> \// {print $3}' >>"$TEST_TMP/libs"
   done
-  # The installed dependency closure of the runtime list (dpkg's view).
-  cp "$TEST_TMP/runtime-deps" "$TEST_TMP/runtime-closure"
-  todo=$(cat "$TEST_TMP/runtime-deps")
-  while [ -n "$todo" ]; do
-    next=
-    for p in $todo; do
-      for d in $(dpkg-query -W -f='${Depends}, ${Pre-Depends}\n' "$p" 2>/dev/null \
-                 | tr ',|' '\n' | sed 's/([^)]*)//; s/:any//; s/ //g' | grep -v '^$'); do
-        grep -qx "$d" "$TEST_TMP/runtime-closure" && continue
-        echo "$d" >>"$TEST_TMP/runtime-closure"; next="$next $d"
-      done
-    done
-    todo=$next
-  done
+  # The installed dependency closure of the runtime list (dpkg's view), in
+  # one dpkg-query call.
+  dpkg-query -W -f='${Package}\t${Depends}, ${Pre-Depends}\n' >"$TEST_TMP/all-deps"
+  awk -F'\t' 'NR == FNR { want[$1] = 1; next }
+    { deps[$1] = $2 }
+    END {
+      do {
+        grew = 0
+        for (p in want) {
+          n = split(deps[p], d, /[,|]/)
+          for (i = 1; i <= n; i++) {
+            x = d[i]; sub(/\(.*\)/, "", x); sub(/:any/, "", x); gsub(/ /, "", x)
+            if (x != "" && !(x in want)) { want[x] = 1; grew = 1 }
+          }
+        }
+      } while (grew)
+      for (p in want) print p
+    }' "$TEST_TMP/runtime-deps" "$TEST_TMP/all-deps" >"$TEST_TMP/runtime-closure"
+  mapfile -t libs < <(sort -u "$TEST_TMP/libs")
+  [ ${#libs[@]} -gt 0 ] || fail "ldd found no shared library of the installed agent"
+  mapfile -t reals < <(for l in "${libs[@]}"; do readlink -f "$l"; done)
+  owners "${libs[@]}" "${reals[@]}"
   while read -r lib; do
     p=$(owner "$(readlink -f "$lib")")
     [ -z "$p" ] && p=$(owner "$lib")
