@@ -7,8 +7,10 @@
 #  - every stream selector names checks and statuses that exist, every
 #    check probe-agent emits is alerted on, and `unwrap` reads metrics the
 #    plugins emit;
-#  - the ledger rule's selector matches the agent's real critical line for
-#    a broken ledger and not its ok line for an intact one.
+#  - the rules' selectors match the agent's real lines they are for, and
+#    not the others: ledger (broken and intact ledgers), certificates (20
+#    and 3 days left), secrets (a group-readable file), for the plugins
+#    that are built.
 . "$top_srcdir/tests/lib/env.sh"
 
 rules=$top_srcdir/contrib/alerts/probe-agent.rules.yaml
@@ -26,7 +28,28 @@ case " ${PROBE_BUILT_PLUGINS:-} " in
     agent -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-valid.jsonl" >>"$lines"
     agent -p ledger -s ledger.source="$top_srcdir/tests/vectors/ledger-broken-payload.jsonl" >>"$lines"
     set -e ;;
-  *) echo "note: ledger plugin not built; selectors are not matched against real lines" >&2 ;;
+  *) echo "note: ledger plugin not built; its rule is not matched against real lines" >&2 ;;
+esac
+# Certificates with 20 and 3 days left (tls: warning, critical) and a
+# group-readable secret (secrets: critical), when those plugins are built.
+case " ${PROBE_BUILT_PLUGINS:-} " in
+  *" tls.la "*)
+    for days in 20 3; do
+      openssl req -x509 -newkey rsa:2048 -nodes -days "$days" -subj "/CN=probe-$days.example" \
+        -keyout "$TEST_TMP/key$days.pem" -out "$TEST_TMP/cert$days.pem" >/dev/null 2>&1 \
+        || fail "openssl could not make a test certificate"
+    done
+    set +e
+    agent -p tls -s 'tls.endpoints=[]' -s "tls.files=[\"$TEST_TMP/cert20.pem\", \"$TEST_TMP/cert3.pem\"]" \
+      -s 'tls.verify_failure="ignore"' >>"$lines"
+    set -e ;;
+esac
+case " ${PROBE_BUILT_PLUGINS:-} " in
+  *" secrets.la "*)
+    ( umask 037; head -c 48 /dev/urandom | base64 >"$TEST_TMP/grp_secret" )
+    set +e
+    agent -p secrets -s "secrets.files=[\"$TEST_TMP/grp_secret\"]" -s 'secrets.env=[]' >>"$lines"
+    set -e ;;
 esac
 
 "$py" - "$rules" "$lines" <<'PY'
@@ -163,20 +186,32 @@ if real:
     for j in real:
         lab = {"job": "probe-agent", "status": j["status"], "plugin": j["plugin"], "check": j["check"]}
         by_status.setdefault(j["status"], []).append(lab)
-    if "critical" not in by_status or "ok" not in by_status:
-        err("expected an ok and a critical ledger line from the agent, got %s" % sorted(by_status))
-    else:
-        ledger_rules = [t for a, t in parsed if a == "ITransLedgerIntegrityFailure"]
-        if not ledger_rules:
-            err("no ITransLedgerIntegrityFailure rule")
-        for t in ledger_rules:
-            if not any(matches(t, lab) for lab in by_status["critical"]):
-                err("the ledger rule does not match the agent's critical line")
-            if any(matches(t, lab) for lab in by_status["ok"]):
-                err("the ledger rule matches the agent's ok line")
-        silent = [t for a, t in parsed if a == "ProbeAgentSilent"]
-        if silent and not all(matches(t, lab) for t in silent for l in by_status.values() for lab in l):
-            err("ProbeAgentSilent's selector does not see every agent line")
+    rules_by_name = dict((a, t) for a, t in parsed)
+    def expect(alert, check, status, want):
+        """alert's selector must (want=True) or must not match a real line."""
+        labs = [lab for lab in by_status.get(status, []) if lab["check"] == check]
+        if not labs:
+            return False
+        t = rules_by_name.get(alert)
+        if t is None:
+            err("no %s rule" % alert); return True
+        if any(matches(t, lab) for lab in labs) != want:
+            err("%s %s the agent's real %s %s line" % (alert, "does not match" if want else "matches", status, check))
+        return True
+    checked = 0
+    checked += expect("ITransLedgerIntegrityFailure", "ledger.chain", "critical", True)
+    checked += expect("ITransLedgerIntegrityFailure", "ledger.chain", "ok", False)
+    checked += expect("CertificateExpiringSoon", "tls.cert", "warning", True)
+    checked += expect("CertificateExpiringSoon", "tls.cert", "critical", False)
+    checked += expect("CertificateCritical", "tls.cert", "critical", True)
+    checked += expect("CertificateCritical", "tls.cert", "warning", False)
+    checked += expect("SecretRotationOverdue", "secrets.rotation", "critical", True)
+    if not checked:
+        err("none of the agent's real lines could be matched against a rule: %s" % sorted(by_status))
+    silent = [t for a, t in parsed if a == "ProbeAgentSilent"]
+    if silent and not all(matches(t, lab) for t in silent for l in by_status.values() for lab in l):
+        err("ProbeAgentSilent's selector does not see every agent line")
+    print("matched %d rule/line pairs against real agent lines" % checked)
 
 if errors:
     for e in errors: print("FAIL: ops-alerts: " + e, file=sys.stderr)
