@@ -413,6 +413,11 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, tar
       st = (t->rc == TLS_ERR_NOMEM || t->rc == TLS_ERR_OPENSSL ||
             strstr(t->err, "not probed")) ? PROBE_UNKNOWN : PROBE_CRITICAL;
     host->result_detail_string(r, "error", tls_strerror(t->rc));
+    if (strstr(t->err, "not probed")) {
+      host->result_status(r, st, "%s", t->err);
+      host->result_emit(r);
+      return;
+    }
     host->result_status(r, st, "%s: %s", t->is_file ? "cannot use certificate file" :
                         (t->rc == TLS_ERR_STARTTLS ? "STARTTLS failed" :
                          t->rc == TLS_ERR_HANDSHAKE ? "TLS handshake failed" :

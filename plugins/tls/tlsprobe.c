@@ -174,23 +174,85 @@ SSL_CTX *tlsprobe_ctx_new(void) {
   return ctx;
 }
 
+/* Resolves host:port before the deadline. IP literals directly; names
+ * through getaddrinfo_a so that a stalled DNS server costs at most the
+ * time left (a request glibc cannot cancel stays allocated on purpose: the
+ * plugin's process ends soon after). */
+static tls_err resolve(const char *host, const char *port, double deadline,
+                       struct addrinfo **res, char *err, size_t errlen) {
+  struct req {
+    struct gaicb cb;
+    struct addrinfo hints;
+    char host[304];
+    char port[8];
+  } *rq;
+  struct gaicb *list[1];
+  unsigned char tmp[16];
+  int e;
+  if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1) {
+    struct addrinfo hints;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+    e = getaddrinfo(host, port, &hints, res);
+    if (e != 0) {
+      seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(e));
+      return TLS_ERR_RESOLVE;
+    }
+    return TLS_OK;
+  }
+  rq = calloc(1, sizeof *rq);
+  if (!rq) return TLS_ERR_NOMEM;
+  snprintf(rq->host, sizeof rq->host, "%s", host);
+  snprintf(rq->port, sizeof rq->port, "%s", port);
+  rq->hints.ai_socktype = SOCK_STREAM;
+  rq->hints.ai_flags = AI_NUMERICSERV;
+  rq->cb.ar_name = rq->host;
+  rq->cb.ar_service = rq->port;
+  rq->cb.ar_request = &rq->hints;
+  list[0] = &rq->cb;
+  if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
+    free(rq);
+    seterr(err, errlen, "cannot resolve %s: resolver unavailable", host);
+    return TLS_ERR_RESOLVE;
+  }
+  for (;;) {
+    double left = deadline - tlsprobe_now();
+    struct timespec ts;
+    int r;
+    if (gai_error(&rq->cb) != EAI_INPROGRESS) break;
+    if (left <= 0) break;
+    ts.tv_sec = (time_t)left;
+    ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+    r = gai_suspend((const struct gaicb *const *)list, 1, &ts);
+    if (r == 0 || r == EAI_ALLDONE) break;
+  }
+  e = gai_error(&rq->cb);
+  if (e == EAI_INPROGRESS) {
+    if (gai_cancel(&rq->cb) == EAI_CANCELED) free(rq);
+    seterr(err, errlen, "resolving %s timed out", host);
+    return TLS_ERR_TIMEOUT;
+  }
+  if (e != 0) {
+    free(rq);
+    seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(e));
+    return TLS_ERR_RESOLVE;
+  }
+  *res = rq->cb.ar_result;
+  free(rq);
+  return TLS_OK;
+}
+
 /* Non-blocking connect to the first address that answers. */
 static tls_err do_connect(const char *host, const char *port, double deadline,
                           int *fdout, tlsprobe_info *info, char *err, size_t errlen) {
-  struct addrinfo hints, *res = NULL, *ai;
-  int r, fd = -1;
+  struct addrinfo *res = NULL, *ai;
+  int fd = -1;
   char last[160] = "no address";
-  tls_err rc = TLS_ERR_CONNECT;
+  tls_err rc = resolve(host, port, deadline, &res, err, errlen);
 
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  r = getaddrinfo(host, port, &hints, &res);
-  if (r != 0) {
-    seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(r));
-    return TLS_ERR_RESOLVE;
-  }
+  if (rc != TLS_OK) return rc;
+  rc = TLS_ERR_CONNECT;
   for (ai = res; ai; ai = ai->ai_next) {
     int soerr = 0, w;
     socklen_t sl = sizeof soerr;

@@ -77,5 +77,16 @@ elapsed=$(python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys
 echo "8 silent endpoints, concurrency 8, timeout 1 s: ${elapsed}s"
 python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) < 4.5 else 1)' "$elapsed" || fail "8 silent endpoints took ${elapsed}s: not probed concurrently"
 
+# the run's own timeout bounds the endpoints: with 3 s for the run and one
+# endpoint at a time, the first silent one times out within the run and the
+# second is reported as not probed, before the agent has to kill anything
+rc=0
+canary_run agent --plugin tls -s "tls.endpoints=[\"127.0.0.1:$silent\",\"127.0.0.1:$silent\"]" -s tls.timeout=3 \
+  -s tls.concurrency=1 > "$TEST_TMP/budget.jsonl" || rc=$?
+[ "$rc" = 2 ] || fail "time budget: exit $rc"
+jq -s -e '.[0].status == "critical" and (.[0].summary | test("timed out")) and
+  .[1].status == "unknown" and (.[1].summary | test("not probed"))' "$TEST_TMP/budget.jsonl" >/dev/null ||
+  { cat "$TEST_TMP/budget.jsonl" >&2; fail "the run's time left does not bound the endpoints"; }
+
 canary_check
 echo "tls-endpoints: ok"
