@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -286,6 +287,22 @@ typedef struct run {
 } run;
 
 /* Emits the line of one secret. */
+
+/* In a Kubernetes secret volume a non-root container can read a secret only
+ * through its group (fsGroup, mode 0440): group-read is then no finding,
+ * as long as nothing else may read or write it and the group is ours. */
+static int fsgroup_read_only(const sec_fileinfo *fi)
+{
+  if (!fi->k8s || (fi->mode & (S_IROTH | S_IWOTH | S_IWGRP)) || !(fi->mode & S_IRGRP))
+    return 0;
+  if (fi->gid == getegid()) return 1;
+  gid_t groups[256];
+  int n = getgroups(256, groups);
+  for (int i = 0; i < n; i++)
+    if (groups[i] == fi->gid) return 1;
+  return 0;
+}
+
 static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *s, size_t idx) {
   probe_result *r = host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
   verdict v;
@@ -336,7 +353,9 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     else host->result_detail_number(r, "owner", (double)s->fi.uid);
     if (gr) host->result_detail_string(r, "group", gr->gr_name);
     else host->result_detail_number(r, "group", (double)s->fi.gid);
-    if (s->fi.mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
+    if (fsgroup_read_only(&s->fi))
+      host->result_detail_string(r, "group_read", "allowed: Kubernetes secret volume, fsGroup is one of the agent's groups");
+    else if (s->fi.mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
       problem(&v, PROBE_CRITICAL, "file mode %s: readable or writable by %s", mode,
               (s->fi.mode & (S_IROTH | S_IWOTH)) ? "others" : "its group");
     if (R->expected_owner) {
