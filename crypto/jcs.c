@@ -33,7 +33,10 @@
 typedef struct member {
   size_t start, len;
   size_t name, name_len;
-  int esc; /* the name's canonical spelling holds a backslash escape */
+  uint64_t key; /* first 8 name bytes, big-endian, zero padded, when
+                   `quick`: a plain-ASCII, escape-free prefix */
+  int esc;      /* the name's canonical spelling holds a backslash escape */
+  int quick;
 } member;
 
 struct crypto_jcs {
@@ -561,8 +564,19 @@ static int parse_string(crypto_jcs *j, member *m)
     }
   }
   if(m) {
+    uint64_t k = 0;
+    size_t i, n;
     m->name_len = (size_t)(o - j->out) - m->name;
     m->esc = esc;
+    n = m->name_len < 8 ? m->name_len : 8;
+    m->quick = !esc;
+    for(i = 0; i < n; i++) {
+      unsigned char c = (unsigned char)j->out[m->name + i];
+      k = k << 8 | c;
+      if(c >= 0x80)
+        m->quick = 0;
+    }
+    m->key = k << (8 * (8 - n));
   }
   *o++ = '"';
   j->len = (size_t)(o - j->out);
@@ -627,6 +641,15 @@ static int cmp_names(const char *base, const member *a, const member *b)
   const unsigned char *x = (const unsigned char *)base + a->name;
   const unsigned char *y = (const unsigned char *)base + b->name;
   size_t n = a->name_len < b->name_len ? a->name_len : b->name_len, i = 0;
+  /* the common case: plain ASCII names that differ in their first 8 bytes
+   * (or are no longer than 8) compare as two integers */
+  if(a->quick && b->quick) {
+    if(a->key != b->key)
+      return a->key < b->key ? -1 : 1;
+    if(n <= 8 && (a->name_len <= 8 || b->name_len <= 8))
+      return (a->name_len > b->name_len) - (a->name_len < b->name_len);
+    i = 8;
+  }
   if(!a->esc && !b->esc) {
     unsigned cx, cy;
     while(i < n && x[i] == y[i])

@@ -71,6 +71,10 @@ static void test_parse_value(void **state)
   assert_true(cJSON_IsString(v));
   assert_string_equal(v->valuestring, "30");
   cJSON_Delete(v);
+  v = config_parse_value("60m", 0); /* a duration, not the number 60 */
+  assert_true(cJSON_IsString(v));
+  assert_string_equal(v->valuestring, "60m");
+  cJSON_Delete(v);
   v = config_parse_value("/backups/l.jsonl", 0);
   assert_string_equal(v->valuestring, "/backups/l.jsonl");
   cJSON_Delete(v);

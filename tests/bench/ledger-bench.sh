@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# ledger-bench.sh [BUILD_DIR] [EVENTS]: the ledger verifier's throughput and
+# memory against baselines measured in the same run, over the same file
+# (SPEC section 7). Not part of make check; prints figures, asserts nothing.
+#   1. generates a ledger of EVENTS (default 1,000,000) events, members in
+#      random order, plus the same ledger with 1,000 more events;
+#   2. times, over the same file: this verifier through the agent (ledger
+#      plugin, full run, every core), the engine alone (tests/bench/
+#      ledger-verify), a straightforward Python verifier (json + hashlib,
+#      sort_keys, compact separators, ensure_ascii=False), and
+#      `openssl dgst -sha256`;
+#   3. appends 1,000 events and times the incremental run against the full.
+# Peak resident memory comes from /usr/bin/time (GNU time), which reports
+# the largest of the agent and its plugin child.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:-$top/build}
+n=${2:-1000000}
+build=$(cd "$build" && pwd)
+agent=$build/probe-agent
+engine=$build/tests/bench/ledger-verify
+[ -x "$agent" ] || { echo "no agent in $build (build first)" >&2; exit 1; }
+[ -x "$engine" ] || make -C "$build" tests/bench/ledger-verify >/dev/null
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ledger-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+now() { date +%s.%N; }
+# timed OUTVAR CMD...: runs CMD, stores wall seconds in OUTVAR and peak RSS
+# (KiB) in OUTVAR_rss.
+timed() {
+  local var=$1; shift
+  local a b
+  a=$(now)
+  /usr/bin/time -f '%U %S %M' -o "$tmp/time.txt" "$@" >"$tmp/out.txt" 2>"$tmp/err.txt" || true
+  b=$(now)
+  printf -v "$var" '%s' "$(echo "$b - $a" | bc -l)"
+  printf -v "${var}_rss" '%s' "$(tail -n1 "$tmp/time.txt" | cut -d' ' -f3)"
+  printf -v "${var}_cpu" '%s' "$(tail -n1 "$tmp/time.txt" | awk '{print $1 + $2}')"
+}
+
+echo "generating $((n + 1000)) events..." >&2
+python3 "$top/tests/integration/ledger-gen.py" $((n + 1000)) >"$tmp/long.jsonl"
+head -n "$n" "$tmp/long.jsonl" >"$tmp/ledger.jsonl"
+bytes=$(stat -c %s "$tmp/ledger.jsonl")
+mb=$(echo "$bytes / 1000000" | bc -l)
+cat "$tmp/ledger.jsonl" >/dev/null # warm the page cache for everyone
+
+cat >"$tmp/pyverify.py" <<'P'
+import hashlib, json, sys
+prev_seq, prev_hash = 0, "0" * 64
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        ev = json.loads(line)
+        h = ev.pop("hash")
+        if ev["seq"] != prev_seq + 1 or ev["prev_hash"] != prev_hash:
+            sys.exit("chain broken at %s" % ev["seq"])
+        c = json.dumps(ev, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        if hashlib.sha256(c.encode("utf-8")).hexdigest() != h:
+            sys.exit("hash mismatch at %s" % ev["seq"])
+        prev_seq, prev_hash = ev["seq"], h
+print(prev_seq)
+P
+
+state=$tmp/state
+timed t_openssl openssl dgst -sha256 "$tmp/ledger.jsonl"
+timed t_engine "$engine" "$tmp/ledger.jsonl" 0
+grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine did not verify" >&2; }
+timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
+  -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
+grep -q '"status":"ok"' "$tmp/out.txt" || { cat "$tmp/out.txt" "$tmp/err.txt" >&2; echo "agent run not ok" >&2; }
+full_line=$(cat "$tmp/out.txt")
+echo "python verifier..." >&2
+timed t_py python3 "$tmp/pyverify.py" "$tmp/ledger.jsonl"
+
+# incremental: the same ledger with 1,000 more events
+cp "$tmp/long.jsonl" "$tmp/ledger.jsonl"
+timed t_incr "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
+  -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
+incr_line=$(cat "$tmp/out.txt")
+echo "$incr_line" | grep -q '"mode":"incremental"' || echo "warning: the second run was not incremental: $incr_line" >&2
+
+rate() { echo "$1 / $2" | bc -l; }
+printf 'ledger: %d events, %.1f MB, %d CPUs, load %s\n' "$n" "$mb" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-28s %9s %12s %10s %10s %9s\n' "" seconds events/s MB/s "peak RSS" "CPU s"
+row() { printf '%-28s %9.2f %12.0f %10.1f %6.1f MiB %9.2f\n' "$1" "$2" "$(rate "$n" "$2")" "$(rate "$mb" "$2")" "$(echo "$3 / 1024" | bc -l)" "$4"; }
+row "probe-agent ledger (full)" "$t_agent" "$t_agent_rss" "$t_agent_cpu"
+row "lverify engine alone" "$t_engine" "$t_engine_rss" "$t_engine_cpu"
+row "python json+hashlib" "$t_py" "$t_py_rss" "$t_py_cpu"
+row "openssl dgst -sha256" "$t_openssl" "$t_openssl_rss" "$t_openssl_cpu"
+printf 'ratio agent / python:   %.1fx  (target >= 10x)\n' "$(rate "$t_py" "$t_agent")"
+printf 'ratio agent / openssl:  %.2f   (target >= 0.33, aim 0.5)\n' "$(rate "$t_openssl" "$t_agent")"
+printf 'ratio engine / openssl: %.2f\n' "$(rate "$t_openssl" "$t_engine")"
+printf 'incremental, 1,000 appended: %.3f s = %.2f%% of the full run (target < 2%%)\n' \
+  "$t_incr" "$(echo "100 * $t_incr / $t_agent" | bc -l)"
+# the plugin's own duration (agent start-up and plugin loading excluded)
+d_full=$(echo "$full_line" | jq -r .duration_ms)
+d_incr=$(echo "$incr_line" | jq -r .duration_ms)
+printf 'plugin duration_ms: full %.1f, incremental %.1f = %.2f%%\n' "$d_full" "$d_incr" \
+  "$(echo "100 * $d_incr / $d_full" | bc -l)"
+printf 'peak RSS of the agent run: %.1f MiB (target < 16 MiB)\n' "$(echo "$t_agent_rss / 1024" | bc -l)"
