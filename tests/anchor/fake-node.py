@@ -7,12 +7,14 @@ port (written to PORTFILE):
   huge       answers an endless body (bounded only by the client)
   reset      closes the connection without an answer
   redirect   307 to an https:// URL (another scheme)
+  hops       307 to /1, /2, /3 on itself, then answers (same scheme)
+  loop       307 to itself, forever
   nobatch    proxies UPSTREAM but refuses batches (-32600, as some do)
   nofinal    proxies UPSTREAM but answers "finalized" with -39001
   forked     proxies UPSTREAM but reports other block hashes (another fork)
   chain1     proxies UPSTREAM but says eth_chainId 0x1
 """
-import json, socket, sys, threading, time, urllib.request
+import json, os, socket, sys, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 mode, portfile = sys.argv[1], sys.argv[2]
@@ -72,8 +74,24 @@ class H(BaseHTTPRequestHandler):
             except OSError:
                 return
         if mode == "reset":
+            # linger 0 then close the descriptor itself: the peer gets a RST
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
-            self.connection.close()
+            os.close(self.connection.detach())
+            self.close_connection = True
+            return
+        if mode in ("hops", "loop") and (mode == "loop" or self.path != "/3"):
+            nxt = "/" + str(int(self.path.strip("/") or 0) + 1) if mode == "hops" else "/"
+            self.send_response(307)
+            self.send_header("Location", "http://127.0.0.1:%d%s" % (srv.server_address[1], nxt))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if mode == "hops":
+            out = b'{"jsonrpc":"2.0","id":1,"result":"0x539"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
             return
         if mode == "redirect":
             self.send_response(307)
@@ -99,11 +117,16 @@ class H(BaseHTTPRequestHandler):
 
     do_GET = do_POST
 
+    def finish(self):
+        try:
+            super().finish()
+        except OSError:
+            pass
+
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 srv.daemon_threads = True
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
-import os
 os.rename(portfile + ".tmp", portfile)
 srv.serve_forever()

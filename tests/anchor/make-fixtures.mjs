@@ -7,13 +7,18 @@
 //   node make-fixtures.mjs RPC_URL OUTDIR reorg      a pending anchor made
 //        after an evm_snapshot (OUTDIR/reorg.jsonl, OUTDIR/reorg.snapshot)
 //   node make-fixtures.mjs RPC_URL OUTDIR bench N    a ledger of N anchors
+//   node make-fixtures.mjs RPC_URL VECTORS replay     sends the signed
+//        transactions of VECTORS/eth-tx.jsonl as they are (a fresh node:
+//        they are account 0's nonces 0..8), so that the independent
+//        VECTORS/ledger-valid.jsonl can be confirmed against this node
 //
 // Events are hashed as the ledger format says: SHA-256 of the JCS form of
 // the event without "hash" (our events hold only ASCII strings and safe
 // integers, for which sorted-key JSON.stringify is JCS).
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { JsonRpcProvider, HDNodeWallet, Wallet, id } from 'ethers';
+import { readFileSync } from 'node:fs';
+import { JsonRpcProvider, HDNodeWallet, Signature, Transaction, id } from 'ethers';
 
 const [url, outdir, mode = 'static', count = '500'] = process.argv.slice(2);
 if (!url || !outdir) {
@@ -181,8 +186,33 @@ async function bench(n) {
   l.write(`${outdir}/bench.jsonl`);
 }
 
+// Re-encodes a node's transaction object as the signed raw transaction.
+function rawOf(t) {
+  const type = Number(t.type);
+  const o = { type, nonce: Number(t.nonce), gasLimit: BigInt(t.gas), to: t.to, value: BigInt(t.value), data: t.input };
+  if (t.chainId) o.chainId = BigInt(t.chainId);
+  else if (type === 0 && BigInt(t.v) >= 35n) o.chainId = (BigInt(t.v) - 35n) / 2n;
+  if (type === 2) { o.maxFeePerGas = BigInt(t.maxFeePerGas); o.maxPriorityFeePerGas = BigInt(t.maxPriorityFeePerGas); } else o.gasPrice = BigInt(t.gasPrice);
+  if (type) o.accessList = t.accessList;
+  const tx = Transaction.from(o);
+  tx.signature = Signature.from({ r: '0x' + t.r.slice(2).padStart(64, '0'), s: '0x' + t.s.slice(2).padStart(64, '0'), v: type ? 27 + Number(t.v) : Number(t.v) });
+  if (tx.hash !== t.hash) throw new Error(`re-encoding ${t.hash} gives ${tx.hash}`);
+  return tx.serialized;
+}
+
+async function replay(dir) {
+  const txs = readFileSync(`${dir}/eth-tx.jsonl`, 'utf8').trim().split('\n').map((l) => JSON.parse(l).tx);
+  txs.sort((a, b) => Number(a.nonce) - Number(b.nonce));
+  for (const t of txs) {
+    const hash = await provider.send('eth_sendRawTransaction', [rawOf(t)]);
+    if (hash !== t.hash) throw new Error(`node says ${hash} for ${t.hash}`);
+  }
+  await mine(20);
+}
+
 try {
   if (mode === 'static') await staticCases();
+  else if (mode === 'replay') await replay(outdir);
   else if (mode === 'reorg') await reorgCase();
   else if (mode === 'bench') await bench(Number(count));
   else throw new Error(`unknown mode ${mode}`);
