@@ -352,6 +352,7 @@ int main(int argc, char **argv)
     goto out;
   }
   runner_init(&a.runs, &a.out, a.state_base);
+  a.runs.keep_stdin = !mode_daemon;
   if(mode_daemon)
     rc = sched_daemon(&a);
   else {

@@ -91,7 +91,8 @@ static void close_other_fds(int keep)
 static void child_main(const agent_config *cfg, const char *plugin,
                        run_mode mode, int res_fd, int log_fd,
                        const char *state_base, double start_ms,
-                       double deadline_ms, const char *plugin_dir)
+                       double deadline_ms, const char *plugin_dir,
+                       int keep_stdin)
 {
   char path[PATH_MAX], err[1024];
   const probe_plugin *p = NULL;
@@ -108,7 +109,9 @@ static void child_main(const agent_config *cfg, const char *plugin,
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  int devnull = open("/dev/null", O_RDONLY);
+  /* one-shot runs keep standard input for a "-" source (ledger.source=-);
+   * a daemon's plugins read nothing from it */
+  int devnull = keep_stdin ? -1 : open("/dev/null", O_RDONLY);
   if(devnull >= 0) {
     dup2(devnull, STDIN_FILENO);
     close(devnull);
@@ -203,8 +206,14 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     close(log_pipe[0]);
     /* the CLOEXEC pipes are inherited; child_main keeps what it needs */
     fcntl(res_pipe[1], F_SETFD, 0);
+    /* the child needs none of the parent's bookkeeping */
+    char dirbuf[PATH_MAX];
+    double start_ms = x->start_ms, deadline_ms = x->deadline_ms;
+    snprintf(dirbuf, sizeof(dirbuf), "%s", dir);
+    free(dir);
+    run_free(x);
     child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
-               x->start_ms, x->deadline_ms, dir);
+               start_ms, deadline_ms, dirbuf, r->keep_stdin);
   }
   setpgid(x->pid, x->pid); /* also here, against the race with kill() */
   close(res_pipe[1]);

@@ -25,6 +25,7 @@ typedef struct runner {
   probe_status worst;   /* over every finished run */
   int any_result;
   size_t config_errors; /* RUN_CHECK_CONFIG: problems reported */
+  int keep_stdin;       /* one-shot mode: plugins may read standard input */
   /* called when a run ends, with the run's worst status */
   void (*on_done)(void *arg, const char *plugin, probe_status worst);
   void *on_done_arg;

@@ -17,6 +17,8 @@ started=$(date +%s)
 ensure_packages
 
 if [ -f tests/package-lock.json ]; then
+  # Debian's nodejs comes without npm; a NodeSource nodejs has its own
+  command -v npm >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq npm >/dev/null; }
   if [ ! -x tests/node_modules/.bin/ganache ] || [ tests/package-lock.json -nt tests/node_modules/.package-lock.json ]; then
     echo "== npm ci (tests/)"
     npm ci --prefix tests --no-audit --no-fund --loglevel=error >/dev/null
