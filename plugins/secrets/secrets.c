@@ -41,6 +41,7 @@
 #include <openssl/rand.h>
 
 #include "probe-plugin.h"
+#include "plugins/common/pverdict.h"
 #include "crypto/eth.h"
 #include "crypto/hex.h"
 #include "plugins/common/pstate.h"
@@ -228,29 +229,6 @@ static int load_key(const char *dir, uint8_t key[32], int create, char *err, siz
   return 0;
 }
 
-/* Problems of one line, worst status kept. */
-typedef struct verdict {
-  probe_status st;
-  char text[1200];
-} verdict;
-
-static int rank(probe_status s) {
-  return s == PROBE_CRITICAL ? 3 : s == PROBE_UNKNOWN ? 2 : s == PROBE_WARNING ? 1 : 0;
-}
-
-static void problem(verdict *v, probe_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void problem(verdict *v, probe_status st, const char *fmt, ...) {
-  char buf[500];
-  va_list ap;
-  size_t l = strlen(v->text);
-  if (st == PROBE_OK) return;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (rank(st) > rank(v->st)) v->st = st;
-  snprintf(v->text + l, sizeof v->text - l, "%s%s", l ? "; " : "", buf);
-}
 
 /* Owner check: expected is a user name or a number. -1 if unknown user. */
 static int owner_uid(const char *expected, uid_t *uid) {
@@ -305,12 +283,11 @@ static int fsgroup_read_only(const sec_fileinfo *fi)
 
 static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *s, size_t idx) {
   probe_result *r = host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
-  verdict v;
+  pverdict v;
   char tbuf[40];
   size_t i, j;
   if (!r) return;
-  memset(&v, 0, sizeof v);
-  v.st = PROBE_OK;
+  pverdict_init(&v);
   if (s->config_error) {
     host->result_status(r, PROBE_UNKNOWN, "%s", s->config_error);
     host->result_emit(r);
@@ -327,7 +304,7 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     host->result_emit(r);
     return;
   }
-  if (s->v.len == 0) problem(&v, PROBE_CRITICAL, "empty secret");
+  if (s->v.len == 0) pverdict_add(&v, PROBE_CRITICAL, "empty secret");
   /* file: age, mode, owner */
   if (s->have_info) {
     double age = difftime(R->now, s->fi.rotated);
@@ -345,7 +322,7 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     host->result_detail_string(r, "age_from", s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
     host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
     if (age > R->max_age_days * 86400.0)
-      problem(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days %.0f)", floor(age / 86400.0),
+      pverdict_add(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days %.0f)", floor(age / 86400.0),
               R->max_age_days);
     snprintf(mode, sizeof mode, "%04o", (unsigned)(s->fi.mode & 07777));
     host->result_detail_string(r, "mode", mode);
@@ -356,14 +333,14 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     if (fsgroup_read_only(&s->fi))
       host->result_detail_string(r, "group_read", "allowed: Kubernetes secret volume, fsGroup is one of the agent's groups");
     else if (s->fi.mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
-      problem(&v, PROBE_CRITICAL, "file mode %s: readable or writable by %s", mode,
+      pverdict_add(&v, PROBE_CRITICAL, "file mode %s: readable or writable by %s", mode,
               (s->fi.mode & (S_IROTH | S_IWOTH)) ? "others" : "its group");
     if (R->expected_owner) {
       uid_t want;
       if (owner_uid(R->expected_owner, &want) != 0)
-        problem(&v, PROBE_UNKNOWN, "expected_owner %s is no known user", R->expected_owner);
+        pverdict_add(&v, PROBE_UNKNOWN, "expected_owner %s is no known user", R->expected_owner);
       else if (want != s->fi.uid)
-        problem(&v, PROBE_CRITICAL, "owned by %s, expected %s", pw ? pw->pw_name : "another user",
+        pverdict_add(&v, PROBE_CRITICAL, "owned by %s, expected %s", pw ? pw->pw_name : "another user",
                 R->expected_owner);
     }
   } else if (s->env) {
@@ -371,25 +348,25 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
   }
   /* kind-specific */
   if (s->kind == KIND_HMAC && s->v.len > 0 && (long long)s->v.len < R->hmac_min)
-    problem(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes", R->hmac_min);
+    pverdict_add(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes", R->hmac_min);
   if (s->kind == KIND_ETH && s->v.len > 0) {
     uint8_t priv[32], addr[20];
     char hex[41], shown[43];
     if (sec_eth_parse_key(&s->v, priv) != 0 || crypto_eth_address_from_privkey(priv, addr) != 0) {
-      problem(&v, PROBE_CRITICAL, "not a valid secp256k1 private key (64 hex digits expected)");
+      pverdict_add(&v, PROBE_CRITICAL, "not a valid secp256k1 private key (64 hex digits expected)");
     } else {
       crypto_hex_encode(addr, 20, hex);
       snprintf(shown, sizeof shown, "0x%s", hex);
       host->result_detail_string(r, "derived_address", shown);
       if (!R->expected_sender) {
-        problem(&v, PROBE_WARNING, "anchor.expected_sender is not set: derived address %s not compared", shown);
+        pverdict_add(&v, PROBE_WARNING, "anchor.expected_sender is not set: derived address %s not compared", shown);
       } else {
         const char *e = R->expected_sender;
         if (!strncasecmp(e, "0x", 2)) e += 2;
         host->result_detail_string(r, "expected_sender", R->expected_sender);
         host->result_detail_bool(r, "sender_match", !strcasecmp(e, hex));
         if (strcasecmp(e, hex) != 0)
-          problem(&v, PROBE_CRITICAL, "wallet key derives %s but anchor.expected_sender is %s", shown,
+          pverdict_add(&v, PROBE_CRITICAL, "wallet key derives %s but anchor.expected_sender is %s", shown,
                   R->expected_sender);
       }
     }
@@ -408,7 +385,7 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
         int same = CRYPTO_memcmp(old->valuestring, s->fp, 64) == 0 && strlen(old->valuestring) == 64;
         host->result_detail_bool(r, "changed_since_baseline", !same);
         if (same)
-          problem(&v, R->unchanged_status, "not rotated since the baseline of %s",
+          pverdict_add(&v, R->unchanged_status, "not rotated since the baseline of %s",
                   R->baseline_at ? R->baseline_at : "?");
       } else {
         host->result_detail_string(r, "baseline", "not in the baseline");
@@ -428,7 +405,7 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
         if (h->needle != idx) continue;
         nh++;
         if (nh == 1)
-          problem(&v, PROBE_CRITICAL, "value found in %s: %s%s%s%s", R->scan_roots[i], h->file,
+          pverdict_add(&v, PROBE_CRITICAL, "value found in %s: %s%s%s%s", R->scan_roots[i], h->file,
                   h->commit[0] ? " (commit " : " (working tree)", h->commit[0] ? h->commit : "",
                   h->commit[0] ? ")" : "");
         if (nh > MAX_HITS_SHOWN || !hits) continue;

@@ -44,6 +44,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "probe-plugin.h"
+#include "plugins/common/pverdict.h"
 #include "plugins/tls/tlscert.h"
 #include "plugins/tls/tlsprobe.h"
 
@@ -347,36 +348,6 @@ static void *worker(void *arg) {
   return NULL;
 }
 
-/* A growing summary of problems, worst status kept. */
-typedef struct verdict {
-  probe_status st;
-  char text[1024];
-} verdict;
-
-/* Order of badness: critical > unknown > warning > ok. */
-static int rank(probe_status s) {
-  switch (s) {
-  case PROBE_CRITICAL: return 3;
-  case PROBE_UNKNOWN: return 2;
-  case PROBE_WARNING: return 1;
-  default: return 0;
-  }
-}
-
-/* Adds one problem with its status. */
-static void problem(verdict *v, probe_status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void problem(verdict *v, probe_status st, const char *fmt, ...) {
-  char buf[400];
-  va_list ap;
-  size_t l = strlen(v->text);
-  if (st == PROBE_OK) return;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  if (rank(st) > rank(v->st)) v->st = st;
-  snprintf(v->text + l, sizeof v->text - l, "%s%s", l ? "; " : "", buf);
-}
 
 /* Whole days left until t (towards zero: -2 when it expired 2.5 days ago). */
 static double days_until(time_t t, time_t now) {
@@ -386,10 +357,9 @@ static double days_until(time_t t, time_t now) {
 /* Builds and emits the line of one target. */
 static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, target *t) {
   probe_result *r = host->result_begin(ctx, CHECK_NAME, t->label ? t->label : "?");
-  verdict v;
+  pverdict v;
   char a[32], b[32];
-  memset(&v, 0, sizeof v);
-  v.st = PROBE_OK;
+  pverdict_init(&v);
   if (!r) return;
   if (t->config_error) {
     host->result_status(r, PROBE_UNKNOWN, "%s", t->config_error);
@@ -437,34 +407,34 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, tar
       tlscert_cert_dates(sk_X509_value(t->chain, p->expired_idx), &nb, &na);
       tlscert_fmt_time(na, a, sizeof a);
       tlscert_fmt_time(nb, b, sizeof b);
-      problem(&v, PROBE_CRITICAL, "expired: %s certificate notAfter %s (%.0f days ago), notBefore %s",
+      pverdict_add(&v, PROBE_CRITICAL, "expired: %s certificate notAfter %s (%.0f days ago), notBefore %s",
               p->expired_idx == 0 ? "leaf" : "intermediate", a, -days_until(na, c->now), b);
     } else if (p->not_yet_valid_idx >= 0) {
       time_t nb = 0, na = 0;
       tlscert_cert_dates(sk_X509_value(t->chain, p->not_yet_valid_idx), &nb, &na);
       tlscert_fmt_time(nb, b, sizeof b);
       tlscert_fmt_time(na, a, sizeof a);
-      problem(&v, PROBE_CRITICAL, "not yet valid: %s certificate notBefore %s, notAfter %s",
+      pverdict_add(&v, PROBE_CRITICAL, "not yet valid: %s certificate notBefore %s, notAfter %s",
               p->not_yet_valid_idx == 0 ? "leaf" : "intermediate", b, a);
     } else if (days < c->crit_days) {
       tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      problem(&v, PROBE_CRITICAL, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
+      pverdict_add(&v, PROBE_CRITICAL, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
     } else if (days < c->warn_days) {
       tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      problem(&v, PROBE_WARNING, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
+      pverdict_add(&v, PROBE_WARNING, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
     }
     if (p->host_checked && !p->host_ok)
-      problem(&v, PROBE_CRITICAL, "host name %s does not match the certificate (SANs %s)",
+      pverdict_add(&v, PROBE_CRITICAL, "host name %s does not match the certificate (SANs %s)",
               t->servername ? t->servername : t->host, p->sans_json);
     if (p->verified && !p->verify_ok) {
       int timeerr = p->verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
                     p->verify_code == X509_V_ERR_CERT_NOT_YET_VALID;
       /* an expiry problem already said above is not said twice */
       if (!(timeerr && (p->expired_idx >= 0 || p->not_yet_valid_idx >= 0)))
-        problem(&v, c->verify_status, "verification failed: %s (depth %d)", p->verify_error,
+        pverdict_add(&v, c->verify_status, "verification failed: %s (depth %d)", p->verify_error,
                 p->verify_depth);
     }
-    for (i = 0; i < p->nweak; i++) problem(&v, c->weak_status, "weak %s", p->weak[i]);
+    for (i = 0; i < p->nweak; i++) pverdict_add(&v, c->weak_status, "weak %s", p->weak[i]);
     if (!v.text[0]) {
       tlscert_fmt_time(p->chain_not_after, a, sizeof a);
       snprintf(v.text, sizeof v.text, "valid for %.0f more days (until %s)%s%s", days, a,
