@@ -576,7 +576,7 @@ static int parse_string(crypto_jcs *j, member *m)
       if(c >= 0x80)
         m->quick = 0;
     }
-    m->key = k << (8 * (8 - n));
+    m->key = n ? k << (8 * (8 - n)) : 0;
   }
   *o++ = '"';
   j->len = (size_t)(o - j->out);
