@@ -2,7 +2,8 @@
  * lverify.c: the ledger verifier engine (see lverify.h for the design).
  *
  * Pipeline: the calling thread reads lines from the source into batches
- * (a fixed ring of NSLOT batches); worker threads canonicalize and hash
+ * (a fixed ring of 2 * threads + 1 batches); threads - 1 workers, and the
+ * calling thread whenever it would otherwise wait, canonicalize and hash
  * every line of a batch and extract the members the rules need into a
  * small per-event record; the calling thread then checks the batches in
  * order (truncation, per-event parse/member/type results, seq, genesis,
@@ -718,8 +719,10 @@ int lv_verify(const lv_options *o, lv_result *r)
   pthread_cond_init(&v.work, NULL);
   pthread_cond_init(&v.done, NULL);
   mu_init = 1;
+  /* nth - 1 workers; the calling thread is the last of the nth: it reads,
+   * checks in order, and processes batches itself while it would wait */
   if(nth > 1)
-    for(started = 0; started < nth; started++)
+    for(started = 0; started < nth - 1; started++)
       if(pthread_create(&th[started], NULL, worker, &wa[started]) != 0)
         break;
 
@@ -740,7 +743,7 @@ int lv_verify(const lv_options *o, lv_result *r)
         pthread_mutex_unlock(&v.mu);
       }
       else {
-        process_batch(wa[0].j, wa[0].h, b);
+        process_batch(wa[nth - 1].j, wa[nth - 1].h, b);
         b->state = SLOT_DONE;
       }
       tail++;
@@ -750,8 +753,23 @@ int lv_verify(const lv_options *o, lv_result *r)
     b = &v.slots[head % (uint64_t)v.nslot];
     if(started > 0) {
       pthread_mutex_lock(&v.mu);
-      while(b->state != SLOT_DONE)
-        pthread_cond_wait(&v.done, &v.mu);
+      while(b->state != SLOT_DONE) {
+        /* help rather than wait: take the oldest batch nobody works on */
+        batch *pick = NULL;
+        for(i = 0; i < v.nslot; i++)
+          if(v.slots[i].state == SLOT_FILLED &&
+             (!pick || v.slots[i].serial < pick->serial))
+            pick = &v.slots[i];
+        if(!pick) {
+          pthread_cond_wait(&v.done, &v.mu);
+          continue;
+        }
+        pick->state = SLOT_WORKING;
+        pthread_mutex_unlock(&v.mu);
+        process_batch(wa[nth - 1].j, wa[nth - 1].h, pick);
+        pthread_mutex_lock(&v.mu);
+        pick->state = SLOT_DONE;
+      }
       pthread_mutex_unlock(&v.mu);
     }
     if(!v.stop)
