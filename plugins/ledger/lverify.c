@@ -106,6 +106,7 @@ typedef struct vctx {
   int reread_ok; /* the source can be read a second time */
   int seen_expect;
   uint8_t expect_hash[32];
+  uint8_t head_hash[32]; /* of r->head, hex-encoded when the run ends */
 } vctx;
 
 /* Parses a canonical integer (digits, optional '-') up to 2^53. */
@@ -575,7 +576,7 @@ static void check_batch(vctx *v, batch *b)
     index_add(v, e);
     r->events++;
     r->head.seq = e->seq;
-    crypto_hex_encode(e->hash, 32, r->head.hash);
+    memcpy(v->head_hash, e->hash, 32); /* hex only once, at the end */
     r->head.offset = e->offset;
     r->head.line = e->line;
     memcpy(r->head_ts, e->ts, sizeof(r->head_ts));
@@ -785,6 +786,8 @@ int lv_verify(const lv_options *o, lv_result *r)
     for(i = 0; i < started; i++)
       pthread_join(th[i], NULL);
   }
+  if(r->head.seq > 0 && (!o->resume || r->events > 0))
+    crypto_hex_encode(v.head_hash, 32, r->head.hash);
   /* deferred anchors: they may name an event before the one that failed */
   if(!r->checkpoint_mismatch)
     resolve_pending(&v);
