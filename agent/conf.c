@@ -102,7 +102,8 @@ static void config_error(dbuf *errors, const origin_ctx *oc, int is_agent,
 
 cJSON *config_parse_value(const char *text, int want_string)
 {
-  cJSON *v = cJSON_Parse(text);
+  /* the whole text must be JSON: "60m" is a string, not 60 and garbage */
+  cJSON *v = cJSON_ParseWithOpts(text, NULL, 1);
   if(v && want_string && !cJSON_IsString(v)) {
     cJSON_Delete(v);
     v = NULL;

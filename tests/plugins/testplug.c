@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,10 +99,24 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
   h->conf_string(ctx, "target", &target);
   h->conf_int(ctx, "count", &count);
   h->conf_duration(ctx, "delay", &delay);
-  if(delay > 0)
-    usleep((useconds_t)(delay * 1e6));
-  long runs = tp_count_runs(ctx, h);
   int st = tp_status(status);
+  if(delay > 0) {
+    /* a marker held for the whole run: a second run of this plugin while
+     * it exists means the agent overlapped two runs */
+    char busy[4096];
+    snprintf(busy, sizeof(busy), "%s/busy", h->state_dir(ctx) ? h->state_dir(ctx) : "/tmp");
+    int fd = open(busy, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if(fd < 0) {
+      st = PROBE_CRITICAL;
+      message = "overlapping run";
+    }
+    usleep((useconds_t)(delay * 1e6));
+    if(fd >= 0) {
+      close(fd);
+      unlink(busy);
+    }
+  }
+  long runs = tp_count_runs(ctx, h);
   for(long long i = 0; i < count; i++) {
     probe_result *r = h->result_begin(ctx, "echo.line", target);
     h->result_status(r, st < 0 ? PROBE_UNKNOWN : (probe_status)st, "%s", message);

@@ -1,0 +1,749 @@
+/*
+ * secrets.c: the secrets plugin (check `secrets.rotation`, one line per
+ * secret): rotation hygiene of secrets given as `files` or `env` names.
+ *
+ * Per secret, each problem with its status:
+ *   critical  file missing or empty; env variable not set or empty; file
+ *             readable or writable by group or others; owner other than
+ *             `expected_owner` (when set); an `hmac` secret shorter than
+ *             `hmac_min_bytes`; an `eth_private_key` that is not one, or
+ *             whose address differs from anchor.expected_sender; the value
+ *             found in a `repo_paths` working tree or its git history.
+ *   warning   older than `max_age_days` (time since rotation: a Kubernetes
+ *             secret volume's ..data link, else the file's mtime; env
+ *             secrets have no age); unchanged since the recorded baseline
+ *             (`unchanged_status`); an eth key with no
+ *             anchor.expected_sender to compare with.
+ *   unknown   the file exists but the probe may not read it; a bad entry.
+ * Baseline: `--set secrets.baseline=record` stores HMAC-SHA-256
+ * fingerprints of every secret, keyed with 32 random bytes kept in the
+ * state directory (fingerprint.key, mode 0600), in baseline.json; later
+ * runs compare. Lines carry only a keyed fingerprint's first 16 hex digits,
+ * never a value, a piece of one, its length or a plain hash.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "probe-plugin.h"
+#include "crypto/eth.h"
+#include "crypto/hex.h"
+#include "plugins/common/pstate.h"
+#include "plugins/secrets/secutil.h"
+
+#define CHECK_NAME "secrets.rotation"
+#define MAX_SECRETS 500
+#define KEY_FILE "fingerprint.key"
+#define BASELINE_FILE "baseline.json"
+#define MAX_HITS_SHOWN 10
+
+typedef enum kind { KIND_API_KEY, KIND_HMAC, KIND_ETH } kind;
+
+/* One configured secret and what was found about it. */
+typedef struct secret {
+  char *label;   /* the target: path or env:NAME */
+  char *id;      /* baseline key: name, else the label */
+  char *name;    /* given name or NULL */
+  char *path;    /* file secrets */
+  char *env;     /* env secrets */
+  kind kind;
+  char *config_error;
+  sec_err rc;
+  char err[512];
+  sec_value v;
+  int have_info;
+  sec_fileinfo fi;
+  char fp[65]; /* keyed fingerprint, "" when none */
+} secret;
+
+static const probe_setting sec_settings[] = {
+  {"files", PROBE_SET_LIST, "[]", 0,
+   "secret files: a path, or {\"path\":..., \"kind\":\"api_key|hmac|eth_private_key\", \"name\":...}"},
+  {"env", PROBE_SET_LIST, "[]", 0,
+   "secret environment variables: a name, or {\"env\":..., \"kind\":..., \"name\":...}"},
+  {"max_age_days", PROBE_SET_NUMBER, "90", 0,
+   "warning when a secret file was not rotated for longer (Kubernetes: the ..data link's age)"},
+  {"hmac_min_bytes", PROBE_SET_INT, "32", 0, "critical when an hmac secret is shorter"},
+  {"baseline", PROBE_SET_STRING, "\"compare\"", 0,
+   "record: store keyed fingerprints now; compare: report secrets unchanged since; off"},
+  {"unchanged_status", PROBE_SET_STRING, "\"warning\"", 0,
+   "status of a secret unchanged since the baseline: critical, warning or ignore"},
+  {"expected_owner", PROBE_SET_STRING, NULL, 0,
+   "user name or uid that must own the secret files (critical otherwise)"},
+  {"repo_paths", PROBE_SET_LIST, "[]", 0,
+   "working trees to scan (with their git history when git is there) for any secret's value"},
+  {"git_history", PROBE_SET_BOOL, "true", 0, "also scan repo_paths' git history (git log -p --all)"},
+  {NULL, 0, NULL, 0, NULL}};
+
+static char *xstrdup(const char *s, int *oom) {
+  char *d;
+  if (!s) return NULL;
+  d = strdup(s);
+  if (!d) *oom = 1;
+  return d;
+}
+
+static void secret_free(secret *s) {
+  free(s->label); free(s->id); free(s->name); free(s->path); free(s->env);
+  free(s->config_error);
+  sec_value_free(&s->v);
+}
+
+static int kind_from_name(const char *k) {
+  if (!k || !strcmp(k, "api_key")) return KIND_API_KEY;
+  if (!strcmp(k, "hmac")) return KIND_HMAC;
+  if (!strcmp(k, "eth_private_key")) return KIND_ETH;
+  return -1;
+}
+
+static const char *kind_name(kind k) {
+  return k == KIND_HMAC ? "hmac" : k == KIND_ETH ? "eth_private_key" : "api_key";
+}
+
+/* Fills a secret from one `files` (is_env 0) or `env` element. */
+static void entry(const cJSON *e, int is_env, secret *s, int *oom) {
+  const char *where = NULL, *k = NULL, *name = NULL, *key = is_env ? "env" : "path";
+  char buf[300], *json = NULL;
+  int kd;
+  if (cJSON_IsString(e)) {
+    where = e->valuestring;
+  } else if (cJSON_IsObject(e)) {
+    const cJSON *m;
+    cJSON_ArrayForEach(m, e) {
+      if (!cJSON_IsString(m)) {
+        snprintf(buf, sizeof buf, "bad entry: member \"%.60s\" must be a string", m->string);
+        goto bad;
+      }
+      if (!strcmp(m->string, key)) where = m->valuestring;
+      else if (!strcmp(m->string, "kind")) k = m->valuestring;
+      else if (!strcmp(m->string, "name")) name = m->valuestring;
+      else {
+        snprintf(buf, sizeof buf, "bad entry: unknown member \"%.60s\" (%s, kind, name)", m->string, key);
+        goto bad;
+      }
+    }
+  }
+  if (!where || !*where) {
+    snprintf(buf, sizeof buf, "bad entry: %s", is_env ? "an env entry is a variable name or {\"env\": ...}"
+                                                       : "a files entry is a path or {\"path\": ...}");
+    goto bad;
+  }
+  kd = kind_from_name(k);
+  if (kd < 0) {
+    snprintf(buf, sizeof buf, "bad entry: kind must be api_key, hmac or eth_private_key");
+    goto bad;
+  }
+  s->kind = (kind)kd;
+  if (is_env) {
+    size_t l = strlen(where) + 5;
+    s->env = xstrdup(where, oom);
+    s->label = malloc(l);
+    if (s->label) snprintf(s->label, l, "env:%s", where);
+    else *oom = 1;
+  } else {
+    s->path = xstrdup(where, oom);
+    s->label = xstrdup(where, oom);
+  }
+  s->name = xstrdup(name, oom);
+  s->id = xstrdup(name ? name : s->label, oom);
+  return;
+bad:
+  json = cJSON_PrintUnformatted(e);
+  s->label = xstrdup(json ? json : "?", oom);
+  s->config_error = xstrdup(buf, oom);
+  free(json);
+}
+
+/* Appends the secrets of one list setting. */
+static int add_secrets(const char *json, int is_env, secret **ss, size_t *n, int *oom,
+                       probe_ctx *ctx, const probe_host *host) {
+  cJSON *arr = cJSON_Parse(json), *e;
+  if (!arr || !cJSON_IsArray(arr)) {
+    cJSON_Delete(arr);
+    host->log(ctx, PROBE_LOG_ERROR, "%s is not a JSON array", is_env ? "env" : "files");
+    return -1;
+  }
+  cJSON_ArrayForEach(e, arr) {
+    secret *ns;
+    if (*n >= MAX_SECRETS) break;
+    ns = realloc(*ss, (*n + 1) * sizeof **ss);
+    if (!ns) { *oom = 1; break; }
+    *ss = ns;
+    memset(&(*ss)[*n], 0, sizeof **ss);
+    entry(e, is_env, &(*ss)[*n], oom);
+    (*n)++;
+  }
+  cJSON_Delete(arr);
+  return 0;
+}
+
+/* The fingerprint key of the state directory, made on first use. */
+static int load_key(const char *dir, uint8_t key[32], int create, char *err, size_t errlen) {
+  char *buf = NULL;
+  size_t len = 0;
+  int r;
+  if (!dir) {
+    snprintf(err, errlen, "no state directory");
+    return -1;
+  }
+  r = pstate_read(dir, KEY_FILE, 64, &buf, &len);
+  if (r == 0 && len == 32) {
+    memcpy(key, buf, 32);
+    OPENSSL_cleanse(buf, len);
+    free(buf);
+    return 0;
+  }
+  if (buf) {
+    OPENSSL_cleanse(buf, len);
+    free(buf);
+  }
+  if (r == 0) {
+    snprintf(err, errlen, "%s/%s is not 32 bytes", dir, KEY_FILE);
+    return -1;
+  }
+  if (r < 0) {
+    snprintf(err, errlen, "%s/%s: %s", dir, KEY_FILE, strerror(errno));
+    return -1;
+  }
+  if (!create) return 1;
+  if (RAND_bytes(key, 32) != 1 || pstate_write(dir, KEY_FILE, key, 32) != 0) {
+    snprintf(err, errlen, "cannot create %s/%s: %s", dir, KEY_FILE, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+/* Problems of one line, worst status kept. */
+typedef struct verdict {
+  probe_status st;
+  char text[1200];
+} verdict;
+
+static int rank(probe_status s) {
+  return s == PROBE_CRITICAL ? 3 : s == PROBE_UNKNOWN ? 2 : s == PROBE_WARNING ? 1 : 0;
+}
+
+static void problem(verdict *v, probe_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(verdict *v, probe_status st, const char *fmt, ...) {
+  char buf[500];
+  va_list ap;
+  size_t l = strlen(v->text);
+  if (st == PROBE_OK) return;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (rank(st) > rank(v->st)) v->st = st;
+  snprintf(v->text + l, sizeof v->text - l, "%s%s", l ? "; " : "", buf);
+}
+
+/* Owner check: expected is a user name or a number. -1 if unknown user. */
+static int owner_uid(const char *expected, uid_t *uid) {
+  char *end;
+  long n = strtol(expected, &end, 10);
+  struct passwd *pw;
+  if (*expected && !*end && n >= 0) {
+    *uid = (uid_t)n;
+    return 0;
+  }
+  pw = getpwnam(expected);
+  if (!pw) return -1;
+  *uid = pw->pw_uid;
+  return 0;
+}
+
+/* The settings and shared state of a run. */
+typedef struct run {
+  double max_age_days;
+  long long hmac_min;
+  const char *baseline_mode;
+  probe_status unchanged_status;
+  const char *expected_owner;
+  const char *expected_sender;
+  time_t now;
+  int have_key;
+  uint8_t key[32];
+  cJSON *baseline;       /* loaded baseline, or NULL */
+  const char *baseline_at;
+  sec_scan *scans;       /* one per repo path */
+  char **scan_roots;
+  char **scan_errors;
+  size_t nscans;
+} run;
+
+/* Emits the line of one secret. */
+
+/* In a Kubernetes secret volume a non-root container can read a secret only
+ * through its group (fsGroup, mode 0440): group-read is then no finding,
+ * as long as nothing else may read or write it and the group is ours. */
+static int fsgroup_read_only(const sec_fileinfo *fi)
+{
+  if (!fi->k8s || (fi->mode & (S_IROTH | S_IWOTH | S_IWGRP)) || !(fi->mode & S_IRGRP))
+    return 0;
+  if (fi->gid == getegid()) return 1;
+  gid_t groups[256];
+  int n = getgroups(256, groups);
+  for (int i = 0; i < n; i++)
+    if (groups[i] == fi->gid) return 1;
+  return 0;
+}
+
+static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *s, size_t idx) {
+  probe_result *r = host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
+  verdict v;
+  char tbuf[40];
+  size_t i, j;
+  if (!r) return;
+  memset(&v, 0, sizeof v);
+  v.st = PROBE_OK;
+  if (s->config_error) {
+    host->result_status(r, PROBE_UNKNOWN, "%s", s->config_error);
+    host->result_emit(r);
+    return;
+  }
+  host->result_detail_string(r, "kind", kind_name(s->kind));
+  host->result_detail_string(r, "source", s->env ? "env" : "file");
+  if (s->name) host->result_detail_string(r, "name", s->name);
+  /* reading */
+  if (s->rc != SEC_OK) {
+    probe_status st = s->rc == SEC_ERR_ACCESS || s->rc == SEC_ERR_NOMEM ? PROBE_UNKNOWN : PROBE_CRITICAL;
+    host->result_detail_string(r, "error", sec_strerror(s->rc));
+    host->result_status(r, st, "%s", s->err);
+    host->result_emit(r);
+    return;
+  }
+  if (s->v.len == 0) problem(&v, PROBE_CRITICAL, "empty secret");
+  /* file: age, mode, owner */
+  if (s->have_info) {
+    double age = difftime(R->now, s->fi.rotated);
+    struct passwd *pw = getpwuid(s->fi.uid);
+    struct group *gr = getgrgid(s->fi.gid);
+    char mode[8];
+    host->result_metric(r, "age_seconds", age);
+    host->result_metric(r, "age_days", floor(age / 86400.0));
+    {
+      struct tm tm;
+      gmtime_r(&s->fi.rotated, &tm);
+      strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    }
+    host->result_detail_string(r, "rotated_at", tbuf);
+    host->result_detail_string(r, "age_from", s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
+    host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
+    if (age > R->max_age_days * 86400.0)
+      problem(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days %.0f)", floor(age / 86400.0),
+              R->max_age_days);
+    snprintf(mode, sizeof mode, "%04o", (unsigned)(s->fi.mode & 07777));
+    host->result_detail_string(r, "mode", mode);
+    if (pw) host->result_detail_string(r, "owner", pw->pw_name);
+    else host->result_detail_number(r, "owner", (double)s->fi.uid);
+    if (gr) host->result_detail_string(r, "group", gr->gr_name);
+    else host->result_detail_number(r, "group", (double)s->fi.gid);
+    if (fsgroup_read_only(&s->fi))
+      host->result_detail_string(r, "group_read", "allowed: Kubernetes secret volume, fsGroup is one of the agent's groups");
+    else if (s->fi.mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
+      problem(&v, PROBE_CRITICAL, "file mode %s: readable or writable by %s", mode,
+              (s->fi.mode & (S_IROTH | S_IWOTH)) ? "others" : "its group");
+    if (R->expected_owner) {
+      uid_t want;
+      if (owner_uid(R->expected_owner, &want) != 0)
+        problem(&v, PROBE_UNKNOWN, "expected_owner %s is no known user", R->expected_owner);
+      else if (want != s->fi.uid)
+        problem(&v, PROBE_CRITICAL, "owned by %s, expected %s", pw ? pw->pw_name : "another user",
+                R->expected_owner);
+    }
+  } else if (s->env) {
+    host->result_detail_string(r, "age_from", "none: environment variables have no rotation time");
+  }
+  /* kind-specific */
+  if (s->kind == KIND_HMAC && s->v.len > 0 && (long long)s->v.len < R->hmac_min)
+    problem(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes", R->hmac_min);
+  if (s->kind == KIND_ETH && s->v.len > 0) {
+    uint8_t priv[32], addr[20];
+    char hex[41], shown[43];
+    if (sec_eth_parse_key(&s->v, priv) != 0 || crypto_eth_address_from_privkey(priv, addr) != 0) {
+      problem(&v, PROBE_CRITICAL, "not a valid secp256k1 private key (64 hex digits expected)");
+    } else {
+      crypto_hex_encode(addr, 20, hex);
+      snprintf(shown, sizeof shown, "0x%s", hex);
+      host->result_detail_string(r, "derived_address", shown);
+      if (!R->expected_sender) {
+        problem(&v, PROBE_WARNING, "anchor.expected_sender is not set: derived address %s not compared", shown);
+      } else {
+        const char *e = R->expected_sender;
+        if (!strncasecmp(e, "0x", 2)) e += 2;
+        host->result_detail_string(r, "expected_sender", R->expected_sender);
+        host->result_detail_bool(r, "sender_match", !strcasecmp(e, hex));
+        if (strcasecmp(e, hex) != 0)
+          problem(&v, PROBE_CRITICAL, "wallet key derives %s but anchor.expected_sender is %s", shown,
+                  R->expected_sender);
+      }
+    }
+    OPENSSL_cleanse(priv, sizeof priv);
+  }
+  /* baseline */
+  if (s->fp[0]) {
+    char shortfp[17];
+    snprintf(shortfp, sizeof shortfp, "%.16s", s->fp);
+    host->result_detail_string(r, "fingerprint", shortfp);
+    if (R->baseline && strcmp(R->baseline_mode, "record") != 0) {
+      const cJSON *fps = cJSON_GetObjectItemCaseSensitive(R->baseline, "fingerprints");
+      const cJSON *old = cJSON_GetObjectItemCaseSensitive(fps, s->id);
+      if (R->baseline_at) host->result_detail_string(r, "baseline_recorded_at", R->baseline_at);
+      if (cJSON_IsString(old)) {
+        int same = CRYPTO_memcmp(old->valuestring, s->fp, 64) == 0 && strlen(old->valuestring) == 64;
+        host->result_detail_bool(r, "changed_since_baseline", !same);
+        if (same)
+          problem(&v, R->unchanged_status, "not rotated since the baseline of %s",
+                  R->baseline_at ? R->baseline_at : "?");
+      } else {
+        host->result_detail_string(r, "baseline", "not in the baseline");
+      }
+    } else if (!strcmp(R->baseline_mode, "record")) {
+      host->result_detail_string(r, "baseline", "recorded");
+    }
+  }
+  /* repositories */
+  {
+    cJSON *hits = cJSON_CreateArray();
+    int nh = 0;
+    for (i = 0; i < R->nscans; i++)
+      for (j = 0; j < R->scans[i].n; j++) {
+        sec_hit *h = &R->scans[i].hits[j];
+        cJSON *o;
+        if (h->needle != idx) continue;
+        nh++;
+        if (nh == 1)
+          problem(&v, PROBE_CRITICAL, "value found in %s: %s%s%s%s", R->scan_roots[i], h->file,
+                  h->commit[0] ? " (commit " : " (working tree)", h->commit[0] ? h->commit : "",
+                  h->commit[0] ? ")" : "");
+        if (nh > MAX_HITS_SHOWN || !hits) continue;
+        o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "repo", R->scan_roots[i]);
+        cJSON_AddStringToObject(o, "file", h->file);
+        if (h->commit[0]) cJSON_AddStringToObject(o, "commit", h->commit);
+        else cJSON_AddNumberToObject(o, "line", (double)h->line);
+        cJSON_AddItemToArray(hits, o);
+      }
+    if (R->nscans) {
+      char *js = hits ? cJSON_PrintUnformatted(hits) : NULL;
+      host->result_metric(r, "repo_hits", nh);
+      if (js) host->result_detail_json(r, "repo_hits", js);
+      free(js);
+      if (nh > 1) {
+        size_t l = strlen(v.text);
+        snprintf(v.text + l, sizeof v.text - l, " and %d more place%s", nh - 1, nh > 2 ? "s" : "");
+      }
+    }
+    cJSON_Delete(hits);
+  }
+  if (!v.text[0]) {
+    if (s->have_info)
+      snprintf(v.text, sizeof v.text, "ok: rotated %s (%.0f days ago)", tbuf,
+               floor(difftime(R->now, s->fi.rotated) / 86400.0));
+    else
+      snprintf(v.text, sizeof v.text, "ok (environment variable; no rotation time)");
+  }
+  if (!strcmp(R->baseline_mode, "record") && R->have_key) {
+    size_t l = strlen(v.text);
+    snprintf(v.text + l, sizeof v.text - l, "; baseline recorded");
+  }
+  host->result_status(r, v.st, "%s", v.text);
+  host->result_emit(r);
+}
+
+/* Reads every secret's value and file information. */
+static void read_secret(secret *s) {
+  if (s->config_error) return;
+  if (s->path) {
+    s->rc = sec_read_file(s->path, &s->v, s->err, sizeof s->err);
+    if (s->rc == SEC_ERR_NOENT)
+      snprintf(s->err, sizeof s->err, "secret file %s is missing", s->path);
+    if (s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) s->have_info = 1;
+  } else {
+    const char *e = getenv(s->env);
+    if (!e) {
+      s->rc = SEC_ERR_NOENT;
+      snprintf(s->err, sizeof s->err, "environment variable %s is not set", s->env);
+    } else {
+      s->rc = sec_value_set(&s->v, e, strlen(e));
+      if (s->rc != SEC_OK) snprintf(s->err, sizeof s->err, "environment variable %s: %s", s->env,
+                                    sec_strerror(s->rc));
+    }
+  }
+}
+
+/* Writes the baseline of every readable secret. */
+static int write_baseline(const char *dir, secret *ss, size_t n, time_t now, char *err, size_t errlen) {
+  cJSON *root = cJSON_CreateObject(), *fps = cJSON_CreateObject();
+  char tbuf[40], *txt;
+  struct tm tm;
+  size_t i;
+  int rc;
+  gmtime_r(&now, &tm);
+  strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (!root || !fps) { cJSON_Delete(root); cJSON_Delete(fps); return -1; }
+  cJSON_AddNumberToObject(root, "version", 1);
+  cJSON_AddStringToObject(root, "recorded_at", tbuf);
+  cJSON_AddStringToObject(root, "algorithm", "HMAC-SHA-256, key in " KEY_FILE);
+  for (i = 0; i < n; i++)
+    if (ss[i].fp[0]) cJSON_AddStringToObject(fps, ss[i].id, ss[i].fp);
+  cJSON_AddItemToObject(root, "fingerprints", fps);
+  txt = cJSON_Print(root);
+  cJSON_Delete(root);
+  if (!txt) return -1;
+  rc = pstate_write(dir, BASELINE_FILE, txt, strlen(txt));
+  if (rc != 0) snprintf(err, errlen, "cannot write %s/%s: %s", dir, BASELINE_FILE, strerror(errno));
+  free(txt);
+  return rc;
+}
+
+/* Reads the common settings; -1 when one is unusable. */
+#define CONF_ERR(key, ...)                                                         \
+  do {                                                                             \
+    if (checking && host->config_error) host->config_error(ctx, key, __VA_ARGS__); \
+    else host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                             \
+  } while (0)
+
+static int read_conf(probe_ctx *ctx, const probe_host *host, run *R, int checking) {
+  const char *s;
+  int bad = 0;
+  if (host->conf_number(ctx, "max_age_days", &R->max_age_days) != 0) R->max_age_days = 90;
+  if (host->conf_int(ctx, "hmac_min_bytes", &R->hmac_min) != 0) R->hmac_min = 32;
+  if (host->conf_string(ctx, "baseline", &R->baseline_mode) != 0) R->baseline_mode = "compare";
+  if (strcmp(R->baseline_mode, "record") && strcmp(R->baseline_mode, "compare") &&
+      strcmp(R->baseline_mode, "off")) {
+    CONF_ERR("baseline", "baseline must be record, compare or off");
+    bad = 1;
+  }
+  R->unchanged_status = PROBE_WARNING;
+  if (host->conf_string(ctx, "unchanged_status", &s) == 0) {
+    if (!strcasecmp(s, "critical")) R->unchanged_status = PROBE_CRITICAL;
+    else if (!strcasecmp(s, "warning")) R->unchanged_status = PROBE_WARNING;
+    else if (!strcasecmp(s, "ignore")) R->unchanged_status = PROBE_OK;
+    else {
+      CONF_ERR("unchanged_status", "unchanged_status must be critical, warning or ignore");
+      bad = 1;
+    }
+  }
+  if (host->conf_string(ctx, "expected_owner", &R->expected_owner) != 0) R->expected_owner = NULL;
+  if (host->conf_string(ctx, "anchor.expected_sender", &R->expected_sender) != 0) R->expected_sender = NULL;
+  R->now = time(NULL);
+  return bad ? -1 : 0;
+}
+
+/* Scans repo_paths for every readable secret's value. */
+static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *ss, size_t n) {
+  const char *json = NULL;
+  cJSON *arr, *e;
+  sec_needle *nd = NULL;
+  dev_t *sd = NULL;
+  ino_t *si = NULL;
+  size_t i, ns = 0, k = 0, m;
+  int git = 1;
+  double tl = host->time_left(ctx), deadline;
+  if (host->conf_json(ctx, "repo_paths", &json) != 0) return;
+  arr = cJSON_Parse(json);
+  m = (size_t)cJSON_GetArraySize(arr);
+  if (!arr || !cJSON_IsArray(arr) || m == 0) { cJSON_Delete(arr); return; }
+  if (host->conf_bool(ctx, "git_history", &git) != 0) git = 1;
+  if (!(tl > 0)) tl = 60;
+  deadline = sec_now() + tl * 0.8;
+  nd = calloc(n, sizeof *nd);
+  sd = calloc(n, sizeof *sd);
+  si = calloc(n, sizeof *si);
+  R->scans = calloc(m, sizeof *R->scans);
+  R->scan_roots = calloc(m, sizeof *R->scan_roots);
+  R->scan_errors = calloc(m, sizeof *R->scan_errors);
+  if (!nd || !sd || !si || !R->scans || !R->scan_roots || !R->scan_errors) goto done;
+  /* needles: the values (an eth key without 0x, any case); values shorter
+   * than 8 bytes would match by chance and are not searched */
+  for (i = 0; i < n; i++) {
+    if (ss[i].rc == SEC_OK && ss[i].v.len >= 8) {
+      nd[i].p = ss[i].v.p;
+      nd[i].len = ss[i].v.len;
+      if (ss[i].kind == KIND_ETH && nd[i].len == 66 && !strncasecmp((const char *)nd[i].p, "0x", 2)) {
+        nd[i].p += 2;
+        nd[i].len -= 2;
+      }
+      nd[i].icase = ss[i].kind == KIND_ETH;
+    }
+    if (ss[i].have_info) {
+      sd[ns] = ss[i].fi.dev;
+      si[ns] = ss[i].fi.ino;
+      ns++;
+    }
+  }
+  cJSON_ArrayForEach(e, arr) {
+    char err[512] = "";
+    sec_err rc;
+    if (!cJSON_IsString(e)) continue;
+    R->scan_roots[k] = strdup(e->valuestring);
+    if (!R->scan_roots[k]) break;
+    rc = sec_scan_tree(e->valuestring, nd, n, sd, si, ns, deadline, &R->scans[k], err, sizeof err);
+    if (rc != SEC_OK) {
+      R->scan_errors[k] = strdup(err);
+    } else if (git) {
+      char gitdir[4096];
+      struct stat st;
+      snprintf(gitdir, sizeof gitdir, "%s/.git", e->valuestring);
+      if (stat(gitdir, &st) == 0) {
+        rc = sec_scan_git(e->valuestring, nd, n, deadline, &R->scans[k], err, sizeof err);
+        if (rc != SEC_OK) R->scan_errors[k] = strdup(err);
+      }
+    }
+    k++;
+  }
+  R->nscans = k;
+  /* one line per scanned tree, so a failed or partial scan is visible */
+  for (i = 0; i < k; i++) {
+    probe_result *r = host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
+    if (!r) continue;
+    host->result_metric(r, "files_scanned", (double)R->scans[i].files_scanned);
+    host->result_metric(r, "commits_scanned", (double)R->scans[i].commits_scanned);
+    host->result_metric(r, "hits", (double)R->scans[i].n);
+    if (R->scan_errors[i])
+      host->result_status(r, PROBE_UNKNOWN, "scan incomplete: %s", R->scan_errors[i]);
+    else if (R->scans[i].n)
+      host->result_status(r, PROBE_CRITICAL, "%zu place(s) hold a configured secret (see the secrets.rotation lines)",
+                          R->scans[i].n);
+    else
+      host->result_status(r, PROBE_OK, "no configured secret found in %zu files and %zu commits",
+                          R->scans[i].files_scanned, R->scans[i].commits_scanned);
+    host->result_emit(r);
+  }
+done:
+  cJSON_Delete(arr);
+  free(nd);
+  free(sd);
+  free(si);
+}
+
+static int sec_run(probe_ctx *ctx, const probe_host *host) {
+  run R;
+  secret *ss = NULL;
+  size_t n = 0, i;
+  int oom = 0, rc = -1, kr = 1;
+  const char *json = NULL, *dir;
+  char err[512] = "";
+
+  memset(&R, 0, sizeof R);
+  if (read_conf(ctx, host, &R, 0) != 0) return -1;
+  if (host->conf_json(ctx, "files", &json) == 0 && add_secrets(json, 0, &ss, &n, &oom, ctx, host) != 0)
+    goto done;
+  if (host->conf_json(ctx, "env", &json) == 0 && add_secrets(json, 1, &ss, &n, &oom, ctx, host) != 0)
+    goto done;
+  if (oom) goto done;
+  if (n == 0) {
+    probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
+    if (r) {
+      host->result_status(r, PROBE_UNKNOWN, "nothing to check: set secrets.files or secrets.env");
+      host->result_emit(r);
+    }
+    rc = 0;
+    goto done;
+  }
+  for (i = 0; i < n; i++) read_secret(&ss[i]);
+  /* fingerprints need the key; recording makes it */
+  dir = host->state_dir(ctx);
+  if (strcmp(R.baseline_mode, "off") != 0) {
+    kr = load_key(dir, R.key, !strcmp(R.baseline_mode, "record"), err, sizeof err);
+    if (kr < 0) host->log(ctx, PROBE_LOG_WARNING, "fingerprints unavailable: %s", err);
+    R.have_key = kr == 0;
+  }
+  if (R.have_key) {
+    for (i = 0; i < n; i++)
+      if (ss[i].rc == SEC_OK && sec_fingerprint(R.key, &ss[i].v, ss[i].fp) != 0) ss[i].fp[0] = 0;
+    if (!strcmp(R.baseline_mode, "record")) {
+      if (write_baseline(dir, ss, n, R.now, err, sizeof err) != 0) {
+        probe_result *r = host->result_begin(ctx, CHECK_NAME, dir ? dir : "-");
+        if (r) {
+          host->result_status(r, PROBE_UNKNOWN, "baseline not recorded: %s", err);
+          host->result_emit(r);
+        }
+        R.have_key = 0;
+      }
+    } else {
+      char *txt = NULL;
+      size_t len = 0;
+      if (pstate_read(dir, BASELINE_FILE, 4u << 20, &txt, &len) == 0) {
+        R.baseline = cJSON_Parse(txt);
+        if (R.baseline) {
+          const cJSON *at = cJSON_GetObjectItemCaseSensitive(R.baseline, "recorded_at");
+          R.baseline_at = cJSON_IsString(at) ? at->valuestring : NULL;
+        } else {
+          host->log(ctx, PROBE_LOG_WARNING, "%s/%s is not valid JSON; ignored", dir, BASELINE_FILE);
+        }
+      }
+      free(txt);
+    }
+  } else if (!strcmp(R.baseline_mode, "record")) {
+    probe_result *r = host->result_begin(ctx, CHECK_NAME, dir ? dir : "-");
+    if (r) {
+      host->result_status(r, PROBE_UNKNOWN, "baseline not recorded: %s", err[0] ? err : "no key");
+      host->result_emit(r);
+    }
+  }
+  scan_repos(ctx, host, &R, ss, n);
+  for (i = 0; i < n; i++) emit_secret(ctx, host, &R, &ss[i], i);
+  rc = 0;
+done:
+  if (oom) host->log(ctx, PROBE_LOG_ERROR, "out of memory reading the settings");
+  OPENSSL_cleanse(R.key, sizeof R.key);
+  cJSON_Delete(R.baseline);
+  for (i = 0; i < R.nscans; i++) {
+    sec_scan_free(&R.scans[i]);
+    free(R.scan_roots[i]);
+    free(R.scan_errors[i]);
+  }
+  free(R.scans);
+  free(R.scan_roots);
+  free(R.scan_errors);
+  for (i = 0; i < n; i++) secret_free(&ss[i]);
+  free(ss);
+  return rc;
+}
+
+/* --check-config: entries and enum settings, no reading of secrets. */
+static int sec_check_config(probe_ctx *ctx, const probe_host *host) {
+  run R;
+  secret *ss = NULL;
+  size_t n = 0, i;
+  int oom = 0, bad = 0, checking = 1;
+  const char *json = NULL;
+  memset(&R, 0, sizeof R);
+  if (read_conf(ctx, host, &R, 1) != 0) bad = 1;
+  if (host->conf_json(ctx, "files", &json) == 0 && add_secrets(json, 0, &ss, &n, &oom, ctx, host) != 0)
+    bad = 1;
+  if (host->conf_json(ctx, "env", &json) == 0 && add_secrets(json, 1, &ss, &n, &oom, ctx, host) != 0)
+    bad = 1;
+  for (i = 0; i < n; i++) {
+    if (ss[i].config_error) {
+      CONF_ERR(ss[i].env || (ss[i].label && strstr(ss[i].label, "\"env\"")) ? "env" : "files", "%s: %s",
+               ss[i].label ? ss[i].label : "?", ss[i].config_error);
+      bad = 1;
+    }
+    secret_free(&ss[i]);
+  }
+  free(ss);
+  return bad || oom;
+}
+
+PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
+    PROBE_PLUGIN_ABI, "secrets", PACKAGE_VERSION,
+    "secret rotation hygiene: age, baseline, file mode and owner, HMAC length, wallet address, repository leaks",
+    sec_settings, NULL, sec_run, NULL, sec_check_config};

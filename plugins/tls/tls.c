@@ -1,0 +1,658 @@
+/*
+ * tls.c: the tls plugin (check `tls.cert`, one line per target).
+ *
+ * Targets are `endpoints` (TLS servers, optionally behind a STARTTLS
+ * prelude) and `files` (PEM certificates and bundles, or a Kubernetes
+ * secret volume folder holding tls.crt). Endpoints are probed concurrently
+ * by at most `concurrency` worker threads, each bounded by its own timeout
+ * and by the run's time left; lines are emitted afterwards, in
+ * configuration order, from the main thread (the host's functions are not
+ * thread-safe).
+ *
+ * Statuses (each a setting where marked):
+ *   critical  expired or not yet valid (with dates); fewer than crit_days
+ *             days left; host name mismatch; connection, STARTTLS or
+ *             handshake failure; a file with no certificate in it;
+ *             chain verification failure (`verify_failure`, default
+ *             critical; "warning" or "ignore" to relax, e.g. for internal
+ *             CAs not given as ca_file); weak signature MD5/SHA-1 or weak
+ *             key RSA/DSA < 2048, EC < 256 (`weak_crypto`, default critical:
+ *             OpenSSL 3 and browsers reject them).
+ *   warning   fewer than warn_days days left.
+ *   unknown   a bad entry in the settings, an unreadable file, or the run's
+ *             time ran out before the endpoint's turn.
+ * Days are counted down to the earliest notAfter of the leaf and the
+ * intermediates presented; a self-signed root that is presented is
+ * reported apart (details root_subject, root_not_after), not counted.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <math.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+
+#include "probe-plugin.h"
+#include "plugins/tls/tlscert.h"
+#include "plugins/tls/tlsprobe.h"
+
+#define CHECK_NAME "tls.cert"
+#define MAX_TARGETS 1000
+#define MAX_CONCURRENCY 64
+
+/* One target of a run, filled by the workers, read by the main thread. */
+typedef struct target {
+  /* configuration */
+  char *label;      /* the target as shown in the line */
+  int is_file;
+  char *path;       /* file: the certificate file */
+  char *host, *port;
+  char *servername; /* SNI and host name to match */
+  char *ca_file;
+  tlsprobe_starttls starttls;
+  char *config_error; /* bad entry: reported as unknown */
+  /* outcome */
+  tls_err rc;
+  char err[512];
+  STACK_OF(X509) *chain;
+  tlsprobe_info info;
+  tlscert_report rep;
+  int analyzed;
+  double ms;
+} target;
+
+/* The settings of a run. */
+typedef struct tls_conf {
+  double warn_days, crit_days, timeout_s, deadline;
+  long long concurrency;
+  probe_status verify_status, weak_status;
+  const char *ca_file;
+  time_t now;
+  SSL_CTX *ctx;
+  target *t;
+  size_t n;
+  size_t next; /* next target for a worker, under lock */
+  pthread_mutex_t lock;
+} tls_conf;
+
+static const probe_setting tls_settings[] = {
+  {"endpoints", PROBE_SET_LIST, "[]", 0,
+   "TLS servers: \"host:port\", \"[v6]:port\", or {\"endpoint\":\"host:port\", "
+   "\"starttls\":\"postgres|smtp|imap|ftp\", \"servername\":\"SNI and name to match\", "
+   "\"ca_file\":\"PEM trust anchors\"}"},
+  {"files", PROBE_SET_LIST, "[]", 0,
+   "PEM certificate files or bundles (leaf first), or Kubernetes TLS secret folders "
+   "(tls.crt, with ca.crt as trust anchors when present); a path or {\"path\":..., "
+   "\"servername\":..., \"ca_file\":...}"},
+  {"warn_days", PROBE_SET_NUMBER, "30", 0, "warning when fewer days are left"},
+  {"crit_days", PROBE_SET_NUMBER, "7", 0, "critical when fewer days are left"},
+  {"ca_file", PROBE_SET_STRING, NULL, 0,
+   "PEM trust anchors for verification (default: the system store)"},
+  {"connect_timeout", PROBE_SET_DURATION, "10", 0,
+   "per endpoint: connect, STARTTLS and handshake (also capped by the run's timeout)"},
+  {"concurrency", PROBE_SET_INT, "8", 0, "endpoints probed at once (1-64)"},
+  {"verify_failure", PROBE_SET_STRING, "\"critical\"", 0,
+   "status of a chain that does not verify: critical, warning or ignore"},
+  {"weak_crypto", PROBE_SET_STRING, "\"critical\"", 0,
+   "status of an MD5/SHA-1 signature or RSA < 2048 / EC < 256 key: critical, warning or ignore"},
+  {NULL, 0, NULL, 0, NULL}};
+
+/* "critical"/"warning"/"ignore" to a status (ignore = ok); -1 if bad. */
+static int status_from_name(const char *s) {
+  if (!strcasecmp(s, "critical")) return PROBE_CRITICAL;
+  if (!strcasecmp(s, "warning")) return PROBE_WARNING;
+  if (!strcasecmp(s, "ignore") || !strcasecmp(s, "ok")) return PROBE_OK;
+  return -1;
+}
+
+/* malloc'd string or NULL; records allocation failure in *oom. */
+static char *xstrdup(const char *s, int *oom) {
+  char *d;
+  if (!s) return NULL;
+  d = strdup(s);
+  if (!d) *oom = 1;
+  return d;
+}
+
+/* Frees one target's strings and outcome. */
+static void target_free(target *t) {
+  free(t->label); free(t->path); free(t->host); free(t->port);
+  free(t->servername); free(t->ca_file); free(t->config_error);
+  tlscert_chain_free(t->chain);
+  if (t->analyzed) tlscert_report_free(&t->rep);
+}
+
+/* Records a bad entry as a target reported unknown. */
+static void bad_entry(target *t, const char *label, const char *why, int *oom) {
+  char buf[600];
+  t->label = xstrdup(label, oom);
+  snprintf(buf, sizeof buf, "bad entry: %s", why);
+  t->config_error = xstrdup(buf, oom);
+}
+
+/* Builds a target from one `endpoints` element. */
+static void endpoint_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom) {
+  const char *ep = NULL, *st = NULL, *sn = NULL, *ca = dflt_ca;
+  char err[200], *json = NULL;
+  int kind;
+  unsigned char tmp[16];
+  const char *dport;
+
+  if (cJSON_IsString(e)) {
+    ep = e->valuestring;
+  } else if (cJSON_IsObject(e)) {
+    const cJSON *m;
+    cJSON_ArrayForEach(m, e) {
+      if (!cJSON_IsString(m)) {
+        json = cJSON_PrintUnformatted(e);
+        snprintf(err, sizeof err, "member \"%s\" must be a string", m->string);
+        bad_entry(t, json ? json : "endpoint", err, oom);
+        free(json);
+        return;
+      }
+      if (!strcmp(m->string, "endpoint")) ep = m->valuestring;
+      else if (!strcmp(m->string, "starttls")) st = m->valuestring;
+      else if (!strcmp(m->string, "servername")) sn = m->valuestring;
+      else if (!strcmp(m->string, "ca_file")) ca = m->valuestring;
+      else {
+        json = cJSON_PrintUnformatted(e);
+        snprintf(err, sizeof err, "unknown member \"%.60s\" (endpoint, starttls, servername, ca_file)",
+                 m->string);
+        bad_entry(t, json ? json : "endpoint", err, oom);
+        free(json);
+        return;
+      }
+    }
+    if (!ep) {
+      json = cJSON_PrintUnformatted(e);
+      bad_entry(t, json ? json : "endpoint", "object without \"endpoint\"", oom);
+      free(json);
+      return;
+    }
+  } else {
+    json = cJSON_PrintUnformatted(e);
+    bad_entry(t, json ? json : "?", "an endpoint is a \"host:port\" string or an object", oom);
+    free(json);
+    return;
+  }
+  kind = tlsprobe_starttls_from_name(st);
+  if (kind < 0) {
+    bad_entry(t, ep, "starttls must be postgres, smtp, imap, ftp or none", oom);
+    return;
+  }
+  switch (kind) {
+  case TLSPROBE_POSTGRES: dport = "5432"; break;
+  case TLSPROBE_SMTP: dport = "25"; break;
+  case TLSPROBE_IMAP: dport = "143"; break;
+  case TLSPROBE_FTP: dport = "21"; break;
+  default: dport = "443"; break;
+  }
+  if (tlsprobe_split_hostport(ep, dport, &t->host, &t->port, err, sizeof err) != TLS_OK) {
+    bad_entry(t, ep, err, oom);
+    return;
+  }
+  t->label = xstrdup(ep, oom);
+  t->starttls = (tlsprobe_starttls)kind;
+  /* SNI and the name to match: given, else the host unless an IP literal
+   * (no SNI then, but the IP is still matched against IP SANs). */
+  if (sn) t->servername = xstrdup(sn, oom);
+  else if (inet_pton(AF_INET, t->host, tmp) == 1 || inet_pton(AF_INET6, t->host, tmp) == 1)
+    t->servername = NULL;
+  else t->servername = xstrdup(t->host, oom);
+  t->ca_file = xstrdup(ca, oom);
+}
+
+/* Builds a target from one `files` element. */
+static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom) {
+  const char *path = NULL, *sn = NULL, *ca = NULL;
+  char *json = NULL, err[200];
+  struct stat st;
+
+  t->is_file = 1;
+  if (cJSON_IsString(e)) {
+    path = e->valuestring;
+  } else if (cJSON_IsObject(e)) {
+    const cJSON *m;
+    cJSON_ArrayForEach(m, e) {
+      if (!cJSON_IsString(m)) {
+        json = cJSON_PrintUnformatted(e);
+        snprintf(err, sizeof err, "member \"%.60s\" must be a string", m->string);
+        bad_entry(t, json ? json : "file", err, oom);
+        free(json);
+        return;
+      }
+      if (!strcmp(m->string, "path")) path = m->valuestring;
+      else if (!strcmp(m->string, "servername")) sn = m->valuestring;
+      else if (!strcmp(m->string, "ca_file")) ca = m->valuestring;
+      else {
+        json = cJSON_PrintUnformatted(e);
+        snprintf(err, sizeof err, "unknown member \"%.60s\" (path, servername, ca_file)", m->string);
+        bad_entry(t, json ? json : "file", err, oom);
+        free(json);
+        return;
+      }
+    }
+  }
+  if (!path || !*path) {
+    json = cJSON_PrintUnformatted(e);
+    bad_entry(t, json ? json : "?", "a file is a path or {\"path\": ...}", oom);
+    free(json);
+    return;
+  }
+  t->label = xstrdup(path, oom);
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    /* a Kubernetes TLS secret volume: tls.crt, and ca.crt as anchors */
+    size_t l = strlen(path) + 16;
+    t->path = malloc(l);
+    if (!t->path) { *oom = 1; return; }
+    snprintf(t->path, l, "%s/tls.crt", path);
+    {
+      char cap[4096];
+      snprintf(cap, sizeof cap, "%s/ca.crt", path);
+      if (access(cap, R_OK) == 0) t->ca_file = xstrdup(cap, oom);
+    }
+  } else {
+    t->path = xstrdup(path, oom);
+  }
+  t->servername = xstrdup(sn, oom);
+  /* trust: the entry's ca_file, else a secret folder's ca.crt, else the
+   * plugin's ca_file, else the system store */
+  if (ca) {
+    free(t->ca_file);
+    t->ca_file = xstrdup(ca, oom);
+  } else if (!t->ca_file) {
+    t->ca_file = xstrdup(dflt_ca, oom);
+  }
+}
+
+/* Parses a list setting (JSON array text) into targets appended to c. */
+static int add_targets(tls_conf *c, const char *json, int files, int *oom,
+                       const probe_host *host, probe_ctx *ctx) {
+  cJSON *arr = cJSON_Parse(json), *e;
+  if (!arr || !cJSON_IsArray(arr)) {
+    cJSON_Delete(arr);
+    host->log(ctx, PROBE_LOG_ERROR, "%s is not a JSON array", files ? "files" : "endpoints");
+    return -1;
+  }
+  cJSON_ArrayForEach(e, arr) {
+    target *nt;
+    if (c->n >= MAX_TARGETS) {
+      host->log(ctx, PROBE_LOG_WARNING, "more than %d targets; the rest is ignored", MAX_TARGETS);
+      break;
+    }
+    nt = realloc(c->t, (c->n + 1) * sizeof *c->t);
+    if (!nt) { *oom = 1; break; }
+    c->t = nt;
+    memset(&c->t[c->n], 0, sizeof c->t[c->n]);
+    if (files) file_entry(e, c->ca_file, &c->t[c->n], oom);
+    else endpoint_entry(e, c->ca_file, &c->t[c->n], oom);
+    c->n++;
+  }
+  cJSON_Delete(arr);
+  return 0;
+}
+
+/* Fetches (endpoints) or loads (files) one target and judges it. */
+static void probe_target(tls_conf *c, target *t) {
+  double t0 = tlsprobe_now();
+  tlscert_opts o;
+  if (t->config_error) return;
+  if (t->is_file) {
+    t->rc = tlscert_load_file(t->path, &t->chain, t->err, sizeof t->err);
+  } else {
+    double dl = t0 + c->timeout_s;
+    if (dl > c->deadline) dl = c->deadline;
+    if (dl <= t0) {
+      t->rc = TLS_ERR_TIMEOUT;
+      snprintf(t->err, sizeof t->err, "not probed: the run's time was used up");
+      return;
+    }
+    t->rc = tlsprobe_fetch(c->ctx, t->host, t->port, t->servername, t->starttls, dl,
+                           &t->chain, &t->info, t->err, sizeof t->err);
+  }
+  if (t->rc == TLS_OK) {
+    memset(&o, 0, sizeof o);
+    o.host = t->servername ? t->servername : (t->is_file ? NULL : t->host);
+    o.ca_file = t->ca_file;
+    o.now = c->now;
+    t->rc = tlscert_analyze(t->chain, &o, &t->rep, t->err, sizeof t->err);
+    if (t->rc == TLS_OK) t->analyzed = 1;
+  }
+  t->ms = (tlsprobe_now() - t0) * 1000.0;
+}
+
+/* Worker thread: takes targets until none is left. */
+static void *worker(void *arg) {
+  tls_conf *c = arg;
+  for (;;) {
+    size_t i;
+    pthread_mutex_lock(&c->lock);
+    i = c->next++;
+    pthread_mutex_unlock(&c->lock);
+    if (i >= c->n) break;
+    probe_target(c, &c->t[i]);
+  }
+  OPENSSL_thread_stop();
+  return NULL;
+}
+
+/* A growing summary of problems, worst status kept. */
+typedef struct verdict {
+  probe_status st;
+  char text[1024];
+} verdict;
+
+/* Order of badness: critical > unknown > warning > ok. */
+static int rank(probe_status s) {
+  switch (s) {
+  case PROBE_CRITICAL: return 3;
+  case PROBE_UNKNOWN: return 2;
+  case PROBE_WARNING: return 1;
+  default: return 0;
+  }
+}
+
+/* Adds one problem with its status. */
+static void problem(verdict *v, probe_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void problem(verdict *v, probe_status st, const char *fmt, ...) {
+  char buf[400];
+  va_list ap;
+  size_t l = strlen(v->text);
+  if (st == PROBE_OK) return;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (rank(st) > rank(v->st)) v->st = st;
+  snprintf(v->text + l, sizeof v->text - l, "%s%s", l ? "; " : "", buf);
+}
+
+/* Whole days left until t (towards zero: -2 when it expired 2.5 days ago). */
+static double days_until(time_t t, time_t now) {
+  return trunc(((double)t - (double)now) / 86400.0);
+}
+
+/* Builds and emits the line of one target. */
+static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, target *t) {
+  probe_result *r = host->result_begin(ctx, CHECK_NAME, t->label ? t->label : "?");
+  verdict v;
+  char a[32], b[32];
+  memset(&v, 0, sizeof v);
+  v.st = PROBE_OK;
+  if (!r) return;
+  if (t->config_error) {
+    host->result_status(r, PROBE_UNKNOWN, "%s", t->config_error);
+    host->result_emit(r);
+    return;
+  }
+  host->result_detail_string(r, "kind", t->is_file ? "file" : "endpoint");
+  if (!t->is_file) {
+    host->result_detail_string(r, "starttls", tlsprobe_starttls_name(t->starttls));
+    if (t->info.address[0]) host->result_detail_string(r, "address", t->info.address);
+  } else if (t->path && t->label && strcmp(t->path, t->label)) {
+    host->result_detail_string(r, "path", t->path);
+  }
+  if (t->ca_file) host->result_detail_string(r, "ca_file", t->ca_file);
+  host->result_duration(r, t->ms);
+  if (!t->analyzed) {
+    probe_status st;
+    if (t->is_file)
+      st = (t->rc == TLS_ERR_IO || t->rc == TLS_ERR_NOMEM) ? PROBE_UNKNOWN : PROBE_CRITICAL;
+    else
+      st = (t->rc == TLS_ERR_NOMEM || t->rc == TLS_ERR_OPENSSL ||
+            strstr(t->err, "not probed")) ? PROBE_UNKNOWN : PROBE_CRITICAL;
+    host->result_detail_string(r, "error", tls_strerror(t->rc));
+    if (strstr(t->err, "not probed")) {
+      host->result_status(r, st, "%s", t->err);
+      host->result_emit(r);
+      return;
+    }
+    host->result_status(r, st, "%s: %s", t->is_file ? "cannot use certificate file" :
+                        (t->rc == TLS_ERR_STARTTLS ? "STARTTLS failed" :
+                         t->rc == TLS_ERR_HANDSHAKE ? "TLS handshake failed" :
+                         t->rc == TLS_ERR_TIMEOUT ? "timed out" : "connection failed"),
+                        t->err);
+    host->result_emit(r);
+    return;
+  }
+  {
+    tlscert_report *p = &t->rep;
+    double days = days_until(p->chain_not_after, c->now);
+    const char *who = p->chain_not_after_idx == 0 ? "leaf" : "intermediate";
+    int i;
+    /* validity first: expired / not yet valid are said as exactly that */
+    if (p->expired_idx >= 0) {
+      time_t nb = 0, na = 0;
+      tlscert_cert_dates(sk_X509_value(t->chain, p->expired_idx), &nb, &na);
+      tlscert_fmt_time(na, a, sizeof a);
+      tlscert_fmt_time(nb, b, sizeof b);
+      problem(&v, PROBE_CRITICAL, "expired: %s certificate notAfter %s (%.0f days ago), notBefore %s",
+              p->expired_idx == 0 ? "leaf" : "intermediate", a, -days_until(na, c->now), b);
+    } else if (p->not_yet_valid_idx >= 0) {
+      time_t nb = 0, na = 0;
+      tlscert_cert_dates(sk_X509_value(t->chain, p->not_yet_valid_idx), &nb, &na);
+      tlscert_fmt_time(nb, b, sizeof b);
+      tlscert_fmt_time(na, a, sizeof a);
+      problem(&v, PROBE_CRITICAL, "not yet valid: %s certificate notBefore %s, notAfter %s",
+              p->not_yet_valid_idx == 0 ? "leaf" : "intermediate", b, a);
+    } else if (days < c->crit_days) {
+      tlscert_fmt_time(p->chain_not_after, a, sizeof a);
+      problem(&v, PROBE_CRITICAL, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
+    } else if (days < c->warn_days) {
+      tlscert_fmt_time(p->chain_not_after, a, sizeof a);
+      problem(&v, PROBE_WARNING, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
+    }
+    if (p->host_checked && !p->host_ok)
+      problem(&v, PROBE_CRITICAL, "host name %s does not match the certificate (SANs %s)",
+              t->servername ? t->servername : t->host, p->sans_json);
+    if (p->verified && !p->verify_ok) {
+      int timeerr = p->verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
+                    p->verify_code == X509_V_ERR_CERT_NOT_YET_VALID;
+      /* an expiry problem already said above is not said twice */
+      if (!(timeerr && (p->expired_idx >= 0 || p->not_yet_valid_idx >= 0)))
+        problem(&v, c->verify_status, "verification failed: %s (depth %d)", p->verify_error,
+                p->verify_depth);
+    }
+    for (i = 0; i < p->nweak; i++) problem(&v, c->weak_status, "weak %s", p->weak[i]);
+    if (!v.text[0]) {
+      tlscert_fmt_time(p->chain_not_after, a, sizeof a);
+      snprintf(v.text, sizeof v.text, "valid for %.0f more days (until %s)%s%s", days, a,
+               p->verified ? ", chain verified" : "",
+               p->host_checked ? ", host name matches" : "");
+    }
+    host->result_status(r, v.st, "%s", v.text);
+    host->result_metric(r, "leaf_not_after_timestamp_seconds", (double)p->leaf_not_after);
+    host->result_metric(r, "chain_not_after_timestamp_seconds", (double)p->chain_not_after);
+    host->result_metric(r, "days_left", days);
+    host->result_metric(r, "chain_certificates", (double)sk_X509_num(t->chain));
+    if (!t->is_file) host->result_metric(r, "handshake_seconds", t->info.handshake_s);
+    host->result_detail_string(r, "subject", p->subject);
+    host->result_detail_string(r, "issuer", p->issuer);
+    host->result_detail_json(r, "sans", p->sans_json);
+    host->result_detail_string(r, "serial", p->serial);
+    host->result_detail_string(r, "sha256_fingerprint", p->sha256);
+    tlscert_fmt_time(p->leaf_not_before, a, sizeof a);
+    host->result_detail_string(r, "not_before", a);
+    tlscert_fmt_time(p->leaf_not_after, a, sizeof a);
+    host->result_detail_string(r, "not_after", a);
+    tlscert_fmt_time(p->chain_not_after, a, sizeof a);
+    host->result_detail_string(r, "chain_not_after", a);
+    host->result_detail_string(r, "chain_not_after_from", who);
+    host->result_detail_bool(r, "expired", p->expired_idx >= 0);
+    host->result_detail_bool(r, "not_yet_valid", p->not_yet_valid_idx >= 0);
+    if (p->verified) {
+      host->result_detail_bool(r, "verify_ok", p->verify_ok);
+      if (!p->verify_ok) host->result_detail_string(r, "verify_error", p->verify_error);
+    }
+    if (p->host_checked) {
+      host->result_detail_string(r, "hostname", t->servername ? t->servername : t->host);
+      host->result_detail_bool(r, "hostname_match", p->host_ok);
+    }
+    host->result_detail_string(r, "signature_algorithm", p->sig_alg);
+    host->result_detail_string(r, "key_type", p->key_type);
+    host->result_detail_number(r, "key_bits", p->key_bits);
+    {
+      cJSON *w = cJSON_CreateArray();
+      char *s;
+      for (i = 0; w && i < p->nweak; i++) cJSON_AddItemToArray(w, cJSON_CreateString(p->weak[i]));
+      s = w ? cJSON_PrintUnformatted(w) : NULL;
+      if (s) host->result_detail_json(r, "weak", s);
+      free(s);
+      cJSON_Delete(w);
+    }
+    if (p->has_root) {
+      host->result_detail_string(r, "root_subject", p->root_subject ? p->root_subject : "");
+      tlscert_fmt_time(p->root_not_after, a, sizeof a);
+      host->result_detail_string(r, "root_not_after", a);
+    }
+    if (!t->is_file) {
+      host->result_detail_string(r, "tls_version", t->info.version);
+      host->result_detail_string(r, "cipher", t->info.cipher);
+    }
+  }
+  host->result_emit(r);
+}
+
+/* Reports a bad setting: through config_error when checking the
+ * configuration, else to the log. */
+#define CONF_ERR(key, ...)                                               \
+  do {                                                                   \
+    if (checking && host->config_error) host->config_error(ctx, key, __VA_ARGS__); \
+    else host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                   \
+  } while (0)
+
+/* Reads the settings; -1 (after reporting) when one is unusable. */
+static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c, int checking) {
+  const char *s = NULL;
+  double tl;
+  if (host->conf_number(ctx, "warn_days", &c->warn_days) != 0) c->warn_days = 30;
+  if (host->conf_number(ctx, "crit_days", &c->crit_days) != 0) c->crit_days = 7;
+  if (host->conf_duration(ctx, "connect_timeout", &c->timeout_s) != 0 || c->timeout_s <= 0)
+    c->timeout_s = 10;
+  if (host->conf_int(ctx, "concurrency", &c->concurrency) != 0) c->concurrency = 8;
+  if (c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY) {
+    CONF_ERR("concurrency", "concurrency must be 1-%d", MAX_CONCURRENCY);
+    return -1;
+  }
+  c->verify_status = PROBE_CRITICAL;
+  if (host->conf_string(ctx, "verify_failure", &s) == 0) {
+    int v = status_from_name(s);
+    if (v < 0) {
+      CONF_ERR("verify_failure", "verify_failure must be critical, warning or ignore");
+      return -1;
+    }
+    c->verify_status = (probe_status)v;
+  }
+  c->weak_status = PROBE_CRITICAL;
+  if (host->conf_string(ctx, "weak_crypto", &s) == 0) {
+    int v = status_from_name(s);
+    if (v < 0) {
+      CONF_ERR("weak_crypto", "weak_crypto must be critical, warning or ignore");
+      return -1;
+    }
+    c->weak_status = (probe_status)v;
+  }
+  if (host->conf_string(ctx, "ca_file", &c->ca_file) != 0) c->ca_file = NULL;
+  tl = host->time_left(ctx);
+  if (!(tl > 0)) tl = 60;
+  /* keep half a second to emit the lines */
+  c->deadline = tlsprobe_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
+  c->now = time(NULL);
+  return 0;
+}
+
+/* The plugin's run: read targets, probe concurrently, emit in order. */
+static int tls_run(probe_ctx *ctx, const probe_host *host) {
+  tls_conf c;
+  const char *json = NULL;
+  int oom = 0, rc = -1;
+  size_t i, nthreads;
+  pthread_t th[MAX_CONCURRENCY];
+  size_t started = 0;
+
+  memset(&c, 0, sizeof c);
+  pthread_mutex_init(&c.lock, NULL);
+  if (read_conf(ctx, host, &c, 0) != 0) goto done;
+  if (host->conf_json(ctx, "endpoints", &json) == 0 && add_targets(&c, json, 0, &oom, host, ctx) != 0)
+    goto done;
+  if (host->conf_json(ctx, "files", &json) == 0 && add_targets(&c, json, 1, &oom, host, ctx) != 0)
+    goto done;
+  if (oom) {
+    host->log(ctx, PROBE_LOG_ERROR, "out of memory reading the settings");
+    goto done;
+  }
+  if (c.n == 0) {
+    probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
+    if (r) {
+      host->result_status(r, PROBE_UNKNOWN, "nothing to check: set tls.endpoints or tls.files");
+      host->result_emit(r);
+    }
+    rc = 0;
+    goto done;
+  }
+  c.ctx = tlsprobe_ctx_new();
+  if (!c.ctx) {
+    host->log(ctx, PROBE_LOG_ERROR, "cannot create the TLS client context");
+    goto done;
+  }
+  nthreads = (size_t)c.concurrency < c.n ? (size_t)c.concurrency : c.n;
+  for (i = 0; i < nthreads; i++) {
+    if (pthread_create(&th[i], NULL, worker, &c) != 0) break;
+    started++;
+  }
+  if (started == 0) worker(&c); /* no thread: do it here */
+  for (i = 0; i < started; i++) pthread_join(th[i], NULL);
+  for (i = 0; i < c.n; i++) emit_target(ctx, host, &c, &c.t[i]);
+  rc = 0;
+done:
+  for (i = 0; i < c.n; i++) target_free(&c.t[i]);
+  free(c.t);
+  SSL_CTX_free(c.ctx);
+  pthread_mutex_destroy(&c.lock);
+  return rc;
+}
+
+/* --check-config: the settings' meaning, every bad entry named; no I/O
+ * beyond stat() of the files. */
+static int tls_check_config(probe_ctx *ctx, const probe_host *host) {
+  tls_conf c;
+  const char *json = NULL;
+  int oom = 0, bad = 0, checking = 1;
+  size_t i;
+  memset(&c, 0, sizeof c);
+  if (read_conf(ctx, host, &c, 1) != 0) bad = 1;
+  if (host->conf_json(ctx, "endpoints", &json) == 0 && add_targets(&c, json, 0, &oom, host, ctx) != 0)
+    bad = 1;
+  for (i = 0; i < c.n; i++)
+    if (c.t[i].config_error) {
+      CONF_ERR("endpoints", "%s: %s", c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
+      bad = 1;
+    }
+  i = c.n;
+  if (host->conf_json(ctx, "files", &json) == 0 && add_targets(&c, json, 1, &oom, host, ctx) != 0)
+    bad = 1;
+  for (; i < c.n; i++)
+    if (c.t[i].config_error) {
+      CONF_ERR("files", "%s: %s", c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
+      bad = 1;
+    }
+  for (i = 0; i < c.n; i++) target_free(&c.t[i]);
+  free(c.t);
+  return bad || oom;
+}
+
+PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
+    PROBE_PLUGIN_ABI, "tls", PACKAGE_VERSION,
+    "TLS certificate expiry, chain, host name and strength of endpoints and PEM files",
+    tls_settings, NULL, tls_run, NULL, tls_check_config};
