@@ -654,6 +654,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   char err[256];
 
   pthread_once(&hexval_once, hexval_init);
+  memset(wa, 0, sizeof(wa)); /* freed on every path, also before use */
   memset(r, 0, sizeof(*r));
   memset(&v, 0, sizeof(v));
   r->bad_seq = -1;
@@ -690,6 +691,10 @@ int lv_verify(const lv_options *o, lv_result *r)
     return -1;
   }
   r->file_size = lsrc_file_size(s);
+  /* a short remainder (the usual incremental run) is not worth threads */
+  if(o->resume && r->file_size >= 0 &&
+     (uint64_t)r->file_size - o->resume->offset < (8u << 20))
+    nth = 1;
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.index_every = 1024;
   v.nslot = nth > 1 ? 2 * nth + 1 : 1;
