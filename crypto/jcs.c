@@ -444,18 +444,17 @@ static inline int utf8_len(const unsigned char *p, const unsigned char *e)
   return 0;
 }
 
-/* 8 bytes with none < 0x20, '"', '\\' or >= 0x80 (plain ASCII run). */
-static inline int plain8(uint64_t x)
+/* High bit set in each byte of x that is < 0x20, '"', '\\' or >= 0x80 (a
+ * byte that ends a plain ASCII run). x - 0x20 sets a byte's high bit when
+ * it is < 0x20 (bytes >= 0x80 are caught by | x); a byte equal to '"' or
+ * '\\' makes q or b zero there, and zero - 1 sets the high bit. A borrow
+ * only spreads upwards from a byte that is itself flagged, so the lowest
+ * flagged byte is exact (higher ones may be spurious). */
+static inline uint64_t special8(uint64_t x)
 {
   const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
   uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-  /* x - 0x20 sets a byte's high bit when it is < 0x20 (bytes >= 0x80 are
-   * caught by | x); a byte equal to '"' or '\\' makes q or b zero there,
-   * and zero - 1 sets the high bit */
-  uint64_t t = ((x - ones * 0x20) | (q - ones) | (b - ones) | x) & high;
-  /* a borrow can only spread upwards from a byte that is already bad, so
-   * t may over-report but never misses a bad byte */
-  return t == 0;
+  return ((x - ones * 0x20) | (q - ones) | (b - ones) | x) & high;
 }
 
 /* Parses a string at j->p (at the opening quote) and writes it
@@ -473,14 +472,27 @@ static int parse_string(crypto_jcs *j, member *m)
     m->name = (size_t)(o - j->out);
   for(;;) {
     unsigned c;
+    /* 8 bytes at a time: copy them all (the output has room: it never
+     * outgrows the input left), then advance to the first special byte */
     while(e - p >= 8) {
-      uint64_t x;
+      uint64_t x, t;
       memcpy(&x, p, 8);
-      if(!plain8(x))
-        break;
       memcpy(o, &x, 8);
-      o += 8;
-      p += 8;
+      t = special8(x);
+      if(!t) {
+        o += 8;
+        p += 8;
+        continue;
+      }
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      {
+        int k = __builtin_ctzll(t) >> 3;
+        o += k;
+        p += k;
+      }
+#endif
+      break;
     }
     while(p < e && (c = *p) >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
       *o++ = (char)c;
@@ -576,7 +588,7 @@ static int parse_string(crypto_jcs *j, member *m)
       if(c >= 0x80)
         m->quick = 0;
     }
-    m->key = k << (8 * (8 - n));
+    m->key = n ? k << (8 * (8 - n)) : 0;
   }
   *o++ = '"';
   j->len = (size_t)(o - j->out);
@@ -745,7 +757,43 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
         break;
       }
   }
-  if(unsorted || omit_at >= 0) {
+  if((unsorted || omit_at >= 0) && body == 1) {
+    /* the top-level object is the whole output: write the sorted text
+     * into the scratch buffer and swap the two, one copy instead of two */
+    size_t o = 1, first = 1;
+    char *sw;
+    size_t swc;
+    if(grow((void **)&j->tmp, &j->captmp, j->cap, 1) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    j->tmp[0] = '{';
+    for(i = 0; i < n; i++) {
+      const char *src = j->out + m[i].start;
+      if((int)i == omit_at) {
+        size_t vo = m[i].name_len + 3;
+        if(grow((void **)&j->omitted, &j->capomitted, m[i].len - vo, 1) != 0)
+          return fail(j, CRYPTO_JCS_ERR_NOMEM);
+        memcpy(j->omitted, src + vo, m[i].len - vo);
+        j->omitted_len = m[i].len - vo;
+        j->has_omitted = 1;
+        continue;
+      }
+      if(!first)
+        j->tmp[o++] = ',';
+      first = 0;
+      memcpy(j->tmp + o, src, m[i].len);
+      m[i].name = o + (m[i].name - m[i].start);
+      m[i].start = o;
+      o += m[i].len;
+    }
+    sw = j->out;
+    j->out = j->tmp;
+    j->tmp = sw;
+    swc = j->cap;
+    j->cap = j->captmp;
+    j->captmp = swc;
+    j->len = o;
+  }
+  else if(unsorted || omit_at >= 0) {
     size_t blen = j->len - body, o = body, first = 1;
     if(grow((void **)&j->tmp, &j->captmp, blen, 1) != 0)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);

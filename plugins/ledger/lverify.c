@@ -2,7 +2,8 @@
  * lverify.c: the ledger verifier engine (see lverify.h for the design).
  *
  * Pipeline: the calling thread reads lines from the source into batches
- * (a fixed ring of NSLOT batches); worker threads canonicalize and hash
+ * (a fixed ring of 2 * threads + 1 batches); threads - 1 workers, and the
+ * calling thread whenever it would otherwise wait, canonicalize and hash
  * every line of a batch and extract the members the rules need into a
  * small per-event record; the calling thread then checks the batches in
  * order (truncation, per-event parse/member/type results, seq, genesis,
@@ -105,6 +106,7 @@ typedef struct vctx {
   int reread_ok; /* the source can be read a second time */
   int seen_expect;
   uint8_t expect_hash[32];
+  uint8_t head_hash[32]; /* of r->head, hex-encoded when the run ends */
 } vctx;
 
 /* Parses a canonical integer (digits, optional '-') up to 2^53. */
@@ -574,7 +576,7 @@ static void check_batch(vctx *v, batch *b)
     index_add(v, e);
     r->events++;
     r->head.seq = e->seq;
-    crypto_hex_encode(e->hash, 32, r->head.hash);
+    memcpy(v->head_hash, e->hash, 32); /* hex only once, at the end */
     r->head.offset = e->offset;
     r->head.line = e->line;
     memcpy(r->head_ts, e->ts, sizeof(r->head_ts));
@@ -652,6 +654,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   char err[256];
 
   pthread_once(&hexval_once, hexval_init);
+  memset(wa, 0, sizeof(wa)); /* freed on every path, also before use */
   memset(r, 0, sizeof(*r));
   memset(&v, 0, sizeof(v));
   r->bad_seq = -1;
@@ -688,6 +691,10 @@ int lv_verify(const lv_options *o, lv_result *r)
     return -1;
   }
   r->file_size = lsrc_file_size(s);
+  /* a short remainder (the usual incremental run) is not worth threads */
+  if(o->resume && r->file_size >= 0 &&
+     (uint64_t)r->file_size - o->resume->offset < (8u << 20))
+    nth = 1;
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.index_every = 1024;
   v.nslot = nth > 1 ? 2 * nth + 1 : 1;
@@ -718,8 +725,10 @@ int lv_verify(const lv_options *o, lv_result *r)
   pthread_cond_init(&v.work, NULL);
   pthread_cond_init(&v.done, NULL);
   mu_init = 1;
+  /* nth - 1 workers; the calling thread is the last of the nth: it reads,
+   * checks in order, and processes batches itself while it would wait */
   if(nth > 1)
-    for(started = 0; started < nth; started++)
+    for(started = 0; started < nth - 1; started++)
       if(pthread_create(&th[started], NULL, worker, &wa[started]) != 0)
         break;
 
@@ -740,7 +749,7 @@ int lv_verify(const lv_options *o, lv_result *r)
         pthread_mutex_unlock(&v.mu);
       }
       else {
-        process_batch(wa[0].j, wa[0].h, b);
+        process_batch(wa[nth - 1].j, wa[nth - 1].h, b);
         b->state = SLOT_DONE;
       }
       tail++;
@@ -750,8 +759,23 @@ int lv_verify(const lv_options *o, lv_result *r)
     b = &v.slots[head % (uint64_t)v.nslot];
     if(started > 0) {
       pthread_mutex_lock(&v.mu);
-      while(b->state != SLOT_DONE)
-        pthread_cond_wait(&v.done, &v.mu);
+      while(b->state != SLOT_DONE) {
+        /* help rather than wait: take the oldest batch nobody works on */
+        batch *pick = NULL;
+        for(i = 0; i < v.nslot; i++)
+          if(v.slots[i].state == SLOT_FILLED &&
+             (!pick || v.slots[i].serial < pick->serial))
+            pick = &v.slots[i];
+        if(!pick) {
+          pthread_cond_wait(&v.done, &v.mu);
+          continue;
+        }
+        pick->state = SLOT_WORKING;
+        pthread_mutex_unlock(&v.mu);
+        process_batch(wa[nth - 1].j, wa[nth - 1].h, pick);
+        pthread_mutex_lock(&v.mu);
+        pick->state = SLOT_DONE;
+      }
       pthread_mutex_unlock(&v.mu);
     }
     if(!v.stop)
@@ -767,6 +791,8 @@ int lv_verify(const lv_options *o, lv_result *r)
     for(i = 0; i < started; i++)
       pthread_join(th[i], NULL);
   }
+  if(r->head.seq > 0 && (!o->resume || r->events > 0))
+    crypto_hex_encode(v.head_hash, 32, r->head.hash);
   /* deferred anchors: they may name an event before the one that failed */
   if(!r->checkpoint_mismatch)
     resolve_pending(&v);

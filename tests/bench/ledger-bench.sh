@@ -10,6 +10,7 @@
 #      sort_keys, compact separators, ensure_ascii=False), and
 #      `openssl dgst -sha256`;
 #   3. appends 1,000 events and times the incremental run against the full.
+# LEDGER_BENCH_CACHE=DIR reuses (or keeps) the generated ledger.
 # Peak resident memory comes from /usr/bin/time (GNU time), which reports
 # the largest of the agent and its plugin child.
 set -euo pipefail
@@ -40,8 +41,15 @@ timed() {
   printf -v "${var}_cpu" '%s' "$(tail -n1 "$tmp/time.txt" | awk '{print $1 + $2}')"
 }
 
-echo "generating $((n + 1000)) events..." >&2
-python3 "$top/tests/integration/ledger-gen.py" $((n + 1000)) >"$tmp/long.jsonl"
+# LEDGER_BENCH_CACHE=DIR keeps the generated ledger there for later runs
+cache=${LEDGER_BENCH_CACHE:-}
+if [ -n "$cache" ] && [ -s "$cache/long-$n.jsonl" ]; then
+  cp "$cache/long-$n.jsonl" "$tmp/long.jsonl"
+else
+  echo "generating $((n + 1000)) events..." >&2
+  python3 "$top/tests/integration/ledger-gen.py" $((n + 1000)) >"$tmp/long.jsonl"
+  [ -n "$cache" ] && mkdir -p "$cache" && cp "$tmp/long.jsonl" "$cache/long-$n.jsonl"
+fi
 head -n "$n" "$tmp/long.jsonl" >"$tmp/ledger.jsonl"
 bytes=$(stat -c %s "$tmp/ledger.jsonl")
 mb=$(echo "$bytes / 1000000" | bc -l)

@@ -65,8 +65,9 @@ run -s ledger.incremental=false
 jq_assert "$out" '.details.mode == "full" and .metrics.verified_events == 1600'
 
 # max_idle: the generated events are from February 2026
-run -s ledger.max_idle=1h
-jq_assert "$out" '.status == "critical" and .details.reason == "idle" and .metrics.idle_seconds > 3600'
+run -s 'ledger.max_idle="1h"'
+jq_assert "$out" '.status == "critical" and .details.reason == "idle" and .metrics.idle_seconds > 3600
+  and (.summary | contains("max_idle 3600 s"))'
 run -s ledger.max_idle=999999999
 jq_assert "$out" '.status == "ok"'
 echo ok
