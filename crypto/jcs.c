@@ -97,6 +97,20 @@ static int fail(crypto_jcs *j, crypto_jcs_code c)
   return -1;
 }
 
+/* Keeps the value of the omitted member (its text after `"name":`), which
+ * the caller compares with the recomputed hash. */
+static int keep_omitted(crypto_jcs *j, const char *member_text,
+                        const member *mb)
+{
+  size_t vo = mb->name_len + 3; /* "name": */
+  if(grow((void **)&j->omitted, &j->capomitted, mb->len - vo, 1) != 0)
+    return -1;
+  memcpy(j->omitted, member_text + vo, mb->len - vo);
+  j->omitted_len = mb->len - vo;
+  j->has_omitted = 1;
+  return 0;
+}
+
 crypto_jcs *crypto_jcs_new(void)
 {
   return calloc(1, sizeof(crypto_jcs));
@@ -769,12 +783,8 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
     for(i = 0; i < n; i++) {
       const char *src = j->out + m[i].start;
       if((int)i == omit_at) {
-        size_t vo = m[i].name_len + 3;
-        if(grow((void **)&j->omitted, &j->capomitted, m[i].len - vo, 1) != 0)
+        if(keep_omitted(j, src, &m[i]) != 0)
           return fail(j, CRYPTO_JCS_ERR_NOMEM);
-        memcpy(j->omitted, src + vo, m[i].len - vo);
-        j->omitted_len = m[i].len - vo;
-        j->has_omitted = 1;
         continue;
       }
       if(!first)
@@ -801,12 +811,8 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
     for(i = 0; i < n; i++) {
       const char *src = j->tmp + (m[i].start - body);
       if((int)i == omit_at) {
-        size_t vo = m[i].name_len + 3;
-        if(grow((void **)&j->omitted, &j->capomitted, m[i].len - vo, 1) != 0)
+        if(keep_omitted(j, src, &m[i]) != 0)
           return fail(j, CRYPTO_JCS_ERR_NOMEM);
-        memcpy(j->omitted, src + vo, m[i].len - vo);
-        j->omitted_len = m[i].len - vo;
-        j->has_omitted = 1;
         continue;
       }
       if(!first)
