@@ -56,6 +56,11 @@ jq_assert "$out" 'select(.plugin == "wrongabi") | .status == "unknown" and (.sum
 jq_assert "$out" 'select(.plugin == "nosuch") | .status == "unknown" and (.summary | test("no plugin"))'
 jq_assert "$out" 'select(.plugin == "echo") | .status == "ok"'
 
+# a plugin's process holds 0, 1, 2 and its result pipe, nothing the agent
+# was started with (close_range, or the loop where there is none)
+run_agent -p echo 7</dev/null 1000</dev/null
+jq_assert "$out" '.metrics.open_fds == 4'
+
 # a hang is cut at its timeout, within a second
 t0=$(date +%s%N)
 run_agent -p hang -p echo -s hang.timeout=1
