@@ -203,27 +203,27 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
   if(!s->conn)
     return LSRC_ERR_OPEN;
   qt = ppg_quote_qualified(s->conn, table);
-  qc = PQescapeIdentifier(s->conn, column, strlen(column));
+  qc = sym_PQescapeIdentifier(s->conn, column, strlen(column));
   if(!qt || !qc) {
     snprintf(s->err, sizeof(s->err), "invalid table or column name");
     goto err;
   }
   params[0] = qt;
-  r = PQexecParams(s->conn,
+  r = sym_PQexecParams(s->conn,
                    "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
                    "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
                    "= 'seq' AND attnum > 0 AND NOT attisdropped)",
                    1, NULL, params, NULL, NULL, 0);
-  if(PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+  if(sym_PQresultStatus(r) != PGRES_TUPLES_OK || sym_PQntuples(r) != 1) {
     ppg_error(s->conn, r, s->err, sizeof(s->err));
     goto err;
   }
-  if(strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+  if(strcmp(sym_PQgetvalue(r, 0, 0), "t") != 0) {
     snprintf(s->err, sizeof(s->err), "table %s does not exist", qt);
     goto err;
   }
-  has_seq = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-  PQclear(r);
+  has_seq = strcmp(sym_PQgetvalue(r, 0, 1), "t") == 0;
+  sym_PQclear(r);
   r = NULL;
   n = 2 * strlen(qc) + 128;
   order = malloc(n);
@@ -254,15 +254,15 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
   else
     snprintf(sql, n, "SELECT %s::text FROM %s ORDER BY %s NULLS LAST", qc,
              qt, order);
-  if(!PQsendQueryParams(s->conn, sql, np, NULL, params, NULL, NULL, 0) ||
-     !PQsetSingleRowMode(s->conn)) {
+  if(!sym_PQsendQueryParams(s->conn, sql, np, NULL, params, NULL, NULL, 0) ||
+     !sym_PQsetSingleRowMode(s->conn)) {
     ppg_error(s->conn, NULL, s->err, sizeof(s->err));
     goto err;
   }
   code = LSRC_OK;
 err:
-  PQclear(r);
-  PQfreemem(qc);
+  sym_PQclear(r);
+  sym_PQfreemem(qc);
   free(qt);
   free(order);
   free(sql);
@@ -304,37 +304,37 @@ static lsrc_code next_row(lsrc *s, lsrc_event *ev)
 {
   PGresult *r;
   if(s->res) {
-    PQclear(s->res);
+    sym_PQclear(s->res);
     s->res = NULL;
   }
   if(s->eof)
     return LSRC_EOF;
-  r = PQgetResult(s->conn);
+  r = sym_PQgetResult(s->conn);
   if(!r) {
     s->eof = 1;
     return LSRC_EOF;
   }
-  switch(PQresultStatus(r)) {
+  switch(sym_PQresultStatus(r)) {
   case PGRES_SINGLE_TUPLE:
     s->res = r;
-    ev->text = PQgetvalue(r, 0, 0);
-    ev->len = PQgetisnull(r, 0, 0) ? 0 : (size_t)PQgetlength(r, 0, 0);
+    ev->text = sym_PQgetvalue(r, 0, 0);
+    ev->len = sym_PQgetisnull(r, 0, 0) ? 0 : (size_t)sym_PQgetlength(r, 0, 0);
     ev->line = ++s->line;
     ev->offset = 0;
     ev->terminated = 1;
     s->bytes += ev->len;
     return LSRC_OK;
   case PGRES_TUPLES_OK:
-    PQclear(r);
-    while((r = PQgetResult(s->conn)) != NULL)
-      PQclear(r);
+    sym_PQclear(r);
+    while((r = sym_PQgetResult(s->conn)) != NULL)
+      sym_PQclear(r);
     s->eof = 1;
     return LSRC_EOF;
   default:
     ppg_error(s->conn, r, s->err, sizeof(s->err));
-    PQclear(r);
-    while((r = PQgetResult(s->conn)) != NULL)
-      PQclear(r);
+    sym_PQclear(r);
+    while((r = sym_PQgetResult(s->conn)) != NULL)
+      sym_PQclear(r);
     s->eof = 1;
     return LSRC_ERR_QUERY;
   }
@@ -444,9 +444,9 @@ void lsrc_close(lsrc *s)
   if(!s)
     return;
   if(s->res)
-    PQclear(s->res);
+    sym_PQclear(s->res);
   if(s->conn)
-    PQfinish(s->conn);
+    sym_PQfinish(s->conn);
   if(s->gz)
     gzclose(s->gz);
   if(s->own_fd && s->fd >= 0)

@@ -5,6 +5,8 @@
  * be checked (same scheme as the URL we were given, at most 3 hops) and the
  * total time bound holds across hops. The body goes through a write
  * callback that aborts the transfer the moment it grows past max_bytes.
+ * libcurl is not linked: the first fetch opens it (plib.h), and the code
+ * here calls it through the sym_curl_* pointers below.
  */
 #include "config.h"
 
@@ -18,6 +20,16 @@
 #include <curl/curl.h>
 
 #include "plugins/common/phttp.h"
+#include "plugins/common/plib.h"
+
+/* The libcurl functions used here, each called as sym_<name>. */
+#define PHTTP_CURL_FUNCS(X)                                                   \
+  X(curl_easy_cleanup) X(curl_easy_getinfo) X(curl_easy_init)                 \
+  X(curl_easy_perform) X(curl_easy_reset) X(curl_easy_setopt)                 \
+  X(curl_easy_strerror) X(curl_global_init) X(curl_slist_append)              \
+  X(curl_slist_free_all)
+#define PHTTP_DEFINE_SYM(f) static __typeof__(&f) sym_##f;
+PHTTP_CURL_FUNCS(PHTTP_DEFINE_SYM)
 
 #define MAX_REDIRECTS 3
 #define DEFAULT_TIMEOUT_S 30.0
@@ -137,16 +149,24 @@ static void set_curl_error(phttp_response *resp, CURLcode rc,
     snprintf(resp->error, sizeof(resp->error), "%s", errbuf);
   else
     snprintf(resp->error, sizeof(resp->error), "%s",
-             curl_easy_strerror(rc));
+             sym_curl_easy_strerror(rc));
 }
 
-/* curl_global_init once per process (plugins run in a fresh child). */
-static int global_init(void)
+/* Opens libcurl and runs curl_global_init, once per process (plugins run
+ * in a fresh child). */
+static int global_init(char *err, size_t errlen)
 {
+  static const plib_sym syms[] = {PHTTP_CURL_FUNCS(PLIB_SYM)};
+  static void *handle;
   static int done;
   if(!done) {
-    if(curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    if(plib_open(PLIB_LIBCURL_SONAME, &handle, syms,
+                 sizeof(syms) / sizeof(syms[0]), err, errlen) != 0)
       return -1;
+    if(sym_curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      snprintf(err, errlen, "curl_global_init failed");
+      return -1;
+    }
     done = 1;
   }
   return 0;
@@ -186,18 +206,16 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   }
   timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT_S;
   s.max = req->max_bytes ? req->max_bytes : PHTTP_DEFAULT_MAX_BYTES;
-  if(global_init() != 0) {
-    snprintf(resp->error, sizeof(resp->error), "curl_global_init failed");
+  if(global_init(resp->error, sizeof(resp->error)) != 0)
     goto err;
-  }
-  h = curl_easy_init();
+  h = sym_curl_easy_init();
   url = strdup(req->url);
   if(!h || !url) {
     snprintf(resp->error, sizeof(resp->error), "out of memory");
     goto err;
   }
   for(const char *const *p = req->headers; p && *p; p++) {
-    struct curl_slist *n = curl_slist_append(hdrs, *p);
+    struct curl_slist *n = sym_curl_slist_append(hdrs, *p);
     if(!n) {
       snprintf(resp->error, sizeof(resp->error), "out of memory");
       goto err;
@@ -215,7 +233,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
       code = PHTTP_ERR_TIMEOUT;
       goto err;
     }
-    curl_easy_reset(h);
+    sym_curl_easy_reset(h);
     s.len = 0;
     s.too_large = 0;
     if(s.buf)
@@ -224,30 +242,30 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     long ms = (long)(left * 1000.0);
     if(ms < 1)
       ms = 1;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
+    sym_curl_easy_setopt(h, CURLOPT_URL, url);
+    sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    sym_curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    sym_curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
+    sym_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
+    sym_curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
+    sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
+    sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
     if(hdrs)
-      curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+      sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
     if(post) {
-      curl_easy_setopt(h, CURLOPT_POST, 1L);
-      curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-      curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+      sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
+      sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+      sym_curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                        (curl_off_t)(req->body ? req->body_len : 0));
     } else {
-      curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+      sym_curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }
 
-    rc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    rc = sym_curl_easy_perform(h);
+    sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     resp->status = status;
     if(rc != CURLE_OK) {
       code = map_curl(rc, &s);
@@ -260,7 +278,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     /* A redirect: check where it goes before going there. */
     char *loc = NULL;
     int next_https = 0;
-    curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
+    sym_curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
     if(!loc) /* 3xx without Location: hand it to the caller as is */
       break;
     if(hop >= MAX_REDIRECTS) {
@@ -297,8 +315,8 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   resp->body = s.buf;
   resp->len = s.len;
   resp->elapsed_s = now_s() - start;
-  curl_slist_free_all(hdrs);
-  curl_easy_cleanup(h);
+  sym_curl_slist_free_all(hdrs);
+  sym_curl_easy_cleanup(h);
   free(url);
   return PHTTP_OK;
 
@@ -311,9 +329,11 @@ err:
   resp->elapsed_s = now_s() - start;
   if(!resp->error[0])
     snprintf(resp->error, sizeof(resp->error), "%s", phttp_strerror(code));
-  curl_slist_free_all(hdrs);
+  /* before libcurl is open, hdrs and h are NULL and so are the pointers */
+  if(hdrs)
+    sym_curl_slist_free_all(hdrs);
   if(h)
-    curl_easy_cleanup(h);
+    sym_curl_easy_cleanup(h);
   free(url);
   return code;
 }

@@ -10,7 +10,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugins/common/plib.h"
 #include "plugins/common/ppg.h"
+
+#define PPG_DEFINE_SYM(f) __typeof__(&f) sym_##f;
+PPG_LIBPQ_FUNCS(PPG_DEFINE_SYM)
+
+static void *libpq_handle;
+
+/* Fills the sym_PQ* pointers. */
+int ppg_libpq_open(char *err, size_t errlen)
+{
+  static const plib_sym syms[] = {PPG_LIBPQ_FUNCS(PLIB_SYM)};
+  return plib_open(PLIB_LIBPQ_SONAME, &libpq_handle, syms,
+                   sizeof(syms) / sizeof(syms[0]), err, errlen);
+}
 
 /* Growable string used by the redaction code. */
 typedef struct sbuf {
@@ -270,11 +284,13 @@ PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t er
 
   if(err && errlen)
     err[0] = '\0';
-  opts = PQconninfoParse(conninfo ? conninfo : "", &perr);
+  if(ppg_libpq_open(err, errlen) != 0)
+    return NULL;
+  opts = sym_PQconninfoParse(conninfo ? conninfo : "", &perr);
   if(!opts) {
     /* libpq's parse errors name keywords, not values; still scrub */
     copy_err(err, errlen, "invalid conninfo: ", perr ? perr : "out of memory", NULL);
-    PQfreemem(perr);
+    sym_PQfreemem(perr);
     return NULL;
   }
   if(!(timeout_s > 0) || timeout_s > 86400)
@@ -338,19 +354,19 @@ PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t er
   keys[k] = NULL;
   vals[k] = NULL;
 
-  conn = PQconnectdbParams(keys, vals, 0);
+  conn = sym_PQconnectdbParams(keys, vals, 0);
   if(!conn)
     goto oom;
-  if(PQstatus(conn) != CONNECTION_OK) {
-    copy_err(err, errlen, "connection failed: ", PQerrorMessage(conn), password);
-    PQfinish(conn);
+  if(sym_PQstatus(conn) != CONNECTION_OK) {
+    copy_err(err, errlen, "connection failed: ", sym_PQerrorMessage(conn), password);
+    sym_PQfinish(conn);
     conn = NULL;
     goto out;
   }
   /* belt and braces: a pooler that drops startup options must not leave us
      writable; SET fails harmlessly if it is not allowed */
-  PGresult *r = PQexec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
-  PQclear(r);
+  PGresult *r = sym_PQexec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+  sym_PQclear(r);
   goto out;
 oom:
   copy_err(err, errlen, "out of memory", NULL, NULL);
@@ -358,7 +374,7 @@ out:
   free(options);
   free(keys);
   free(vals);
-  PQconninfoFree(opts);
+  sym_PQconninfoFree(opts);
   return conn;
 }
 
@@ -368,11 +384,11 @@ char *ppg_quote_qualified(PGconn *conn, const char *name)
     return NULL;
   const char *dot = strchr(name, '.');
   if(!dot)
-    return PQescapeIdentifier(conn, name, strlen(name));
+    return sym_PQescapeIdentifier(conn, name, strlen(name));
   if(dot == name || !dot[1])
     return NULL;
-  char *a = PQescapeIdentifier(conn, name, (size_t)(dot - name));
-  char *b = PQescapeIdentifier(conn, dot + 1, strlen(dot + 1));
+  char *a = sym_PQescapeIdentifier(conn, name, (size_t)(dot - name));
+  char *b = sym_PQescapeIdentifier(conn, dot + 1, strlen(dot + 1));
   char *out = NULL;
   if(a && b) {
     size_t n = strlen(a) + strlen(b) + 2;
@@ -380,15 +396,15 @@ char *ppg_quote_qualified(PGconn *conn, const char *name)
     if(out)
       snprintf(out, n, "%s.%s", a, b);
   }
-  PQfreemem(a);
-  PQfreemem(b);
+  sym_PQfreemem(a);
+  sym_PQfreemem(b);
   return out;
 }
 
 void ppg_error(PGconn *conn, const PGresult *res, char *err, size_t errlen)
 {
-  const char *m = res ? PQresultErrorMessage(res) : NULL;
+  const char *m = res ? sym_PQresultErrorMessage(res) : NULL;
   if(!m || !*m)
-    m = conn ? PQerrorMessage(conn) : "no connection";
+    m = conn ? sym_PQerrorMessage(conn) : "no connection";
   copy_err(err, errlen, NULL, m, NULL);
 }

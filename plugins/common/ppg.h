@@ -7,6 +7,9 @@
  * with connect_timeout and application_name=probe-agent. Conninfo strings
  * shown to users (a result's target, an error) pass through
  * ppg_redact_conninfo so that no password is ever printed.
+ *
+ * libpq is not linked: ppg_connect opens it on first use (plib.h), and all
+ * plugin code calls it through the sym_PQ* pointers declared here.
  */
 #ifndef PLUGINS_COMMON_PPG_H
 #define PLUGINS_COMMON_PPG_H
@@ -14,6 +17,21 @@
 #include <stddef.h>
 
 #include <libpq-fe.h>
+
+/* The libpq functions plugins use, each called as sym_<name>. */
+#define PPG_LIBPQ_FUNCS(X)                                                    \
+  X(PQclear) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse)        \
+  X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)           \
+  X(PQfinish) X(PQfreemem) X(PQgetResult) X(PQgetisnull) X(PQgetlength)      \
+  X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQresultErrorMessage)            \
+  X(PQresultStatus) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQstatus)
+#define PPG_DECLARE_SYM(f) extern __typeof__(&f) sym_##f;
+PPG_LIBPQ_FUNCS(PPG_DECLARE_SYM)
+#undef PPG_DECLARE_SYM
+
+/* Opens libpq for this process if it is not open yet (ppg_connect does it
+   first thing). 0, or -1 with the reason in err. */
+int ppg_libpq_open(char *err, size_t errlen);
 
 /* Connects for a probe: read-only and harmless on a production database:
    default_transaction_read_only=on, statement_timeout and lock_timeout (ms from

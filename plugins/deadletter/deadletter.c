@@ -257,7 +257,7 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
   if(!c)
     return -1;
   t = ppg_quote_qualified(c, table);
-  cc = PQescapeIdentifier(c, created, strlen(created));
+  cc = sym_PQescapeIdentifier(c, created, strlen(created));
   if(!t || !cc) {
     snprintf(why, n, "cannot quote table '%s' or column '%s'", table, created);
     goto out;
@@ -272,22 +272,22 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
   char wb[32];
   snprintf(wb, sizeof(wb), "%.3f", window);
   const char *params[1] = {wb};
-  r = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
-  if(PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+  r = sym_PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
+  if(sym_PQresultStatus(r) != PGRES_TUPLES_OK || sym_PQntuples(r) != 1) {
     char e[400];
     ppg_error(c, r, e, sizeof(e));
     snprintf(why, n, "query on %s failed: %s", table, e);
     goto out;
   }
-  *count = strtod(PQgetvalue(r, 0, 0), NULL);
-  *recent = strtod(PQgetvalue(r, 0, 1), NULL);
+  *count = strtod(sym_PQgetvalue(r, 0, 0), NULL);
+  *recent = strtod(sym_PQgetvalue(r, 0, 1), NULL);
   rc = 0;
 out:
-  PQclear(r);
+  sym_PQclear(r);
   free(sql);
   free(t);
-  PQfreemem(cc);
-  PQfinish(c);
+  sym_PQfreemem(cc);
+  sym_PQfinish(c);
   return rc;
 }
 

@@ -265,14 +265,14 @@ static int read_secret_file(const char *path, char *buf, size_t n)
 /* A value of the result row as a number; *isnull set when NULL. */
 static double col(const PGresult *r, int c, int *isnull)
 {
-  if(PQgetisnull(r, 0, c)) {
+  if(sym_PQgetisnull(r, 0, c)) {
     if(isnull)
       *isnull = 1;
     return 0;
   }
   if(isnull)
     *isnull = 0;
-  return strtod(PQgetvalue(r, 0, c), NULL);
+  return strtod(sym_PQgetvalue(r, 0, c), NULL);
 }
 
 /* Reports an unknown line and returns 0 (the run did report). */
@@ -430,20 +430,20 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
   if(strcmp(preset, "generic") == 0)
     types[2] = types[3] = types[4] = types[5] = 1009; /* text[] */
   /* first pass learns the DB time; the window start is then decided */
-  res = PQexecParams(conn, "SELECT extract(epoch from now())::float8", 0, NULL, NULL, NULL,
+  res = sym_PQexecParams(conn, "SELECT extract(epoch from now())::float8", 0, NULL, NULL, NULL,
                      NULL, 0);
-  if(PQresultStatus(res) != PGRES_TUPLES_OK) {
+  if(sym_PQresultStatus(res) != PGRES_TUPLES_OK) {
     ppg_error(conn, res, err, sizeof(err));
     rc = unknown(ctx, host, target, err);
     goto out;
   }
-  double dbnow = strtod(PQgetvalue(res, 0, 0), NULL);
-  PQclear(res);
+  double dbnow = strtod(sym_PQgetvalue(res, 0, 0), NULL);
+  sym_PQclear(res);
   if(st.have && st.t <= dbnow && st.t > dbnow - window)
     q.params[1] = prevbuf;
-  res = PQexecParams(conn, q.sql, q.nparams, types, q.params, NULL, NULL, 0);
-  if(PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1 ||
-     PQnfields(res) != PGQ_NCOLS) {
+  res = sym_PQexecParams(conn, q.sql, q.nparams, types, q.params, NULL, NULL, 0);
+  if(sym_PQresultStatus(res) != PGRES_TUPLES_OK || sym_PQntuples(res) != 1 ||
+     sym_PQnfields(res) != PGQ_NCOLS) {
     char qerr[400];
     ppg_error(conn, res, qerr, sizeof(qerr));
     snprintf(err, sizeof(err), "query on %s failed: %s", q.relation ? q.relation : "?", qerr);
@@ -597,9 +597,10 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
   rc = host->result_emit(r) == 0 ? 0 : -1;
 
 out:
-  PQclear(res);
+  if(res) /* NULL, and so is sym_PQclear, when libpq could not be opened */
+    sym_PQclear(res);
   if(conn)
-    PQfinish(conn);
+    sym_PQfinish(conn);
   pgq_query_free(&q);
   free(st.hist);
   free(redacted);

@@ -58,16 +58,16 @@ static char *fmt(const char *f, ...)
 /* Quoted "schema"."name" (schema may be NULL: name alone). */
 static char *qname(PGconn *conn, const char *schema, const char *name)
 {
-  char *n = PQescapeIdentifier(conn, name, strlen(name));
+  char *n = sym_PQescapeIdentifier(conn, name, strlen(name));
   if(!n || !schema) {
     char *r = n ? strdup(n) : NULL;
-    PQfreemem(n);
+    sym_PQfreemem(n);
     return r;
   }
-  char *s = PQescapeIdentifier(conn, schema, strlen(schema));
+  char *s = sym_PQescapeIdentifier(conn, schema, strlen(schema));
   char *r = s ? fmt("%s.%s", s, n) : NULL;
-  PQfreemem(s);
-  PQfreemem(n);
+  sym_PQfreemem(s);
+  sym_PQfreemem(n);
   return r;
 }
 
@@ -76,11 +76,11 @@ static char *qname(PGconn *conn, const char *schema, const char *name)
 static char *catalog_value(PGconn *conn, const char *sql, const char *p1, const char *p2)
 {
   const char *params[2] = {p1, p2};
-  PGresult *r = PQexecParams(conn, sql, p2 ? 2 : 1, NULL, params, NULL, NULL, 0);
+  PGresult *r = sym_PQexecParams(conn, sql, p2 ? 2 : 1, NULL, params, NULL, NULL, 0);
   char *v = NULL;
-  if(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-    v = strdup(PQgetvalue(r, 0, 0));
-  PQclear(r);
+  if(sym_PQresultStatus(r) == PGRES_TUPLES_OK && sym_PQntuples(r) == 1 && !sym_PQgetisnull(r, 0, 0))
+    v = strdup(sym_PQgetvalue(r, 0, 0));
+  sym_PQclear(r);
   return v;
 }
 
