@@ -9,7 +9,8 @@
 #      ledger-verify), a straightforward Python verifier (json + hashlib,
 #      sort_keys, compact separators, ensure_ascii=False), and
 #      `openssl dgst -sha256`;
-#   3. appends 1,000 events and times the incremental run against the full.
+#   3. appends 1,000 events and times the incremental run against the full,
+#      both per run (the plugin's duration_ms) and as one-shot invocations.
 # LEDGER_BENCH_CACHE=DIR reuses (or keeps) the generated ledger.
 # Peak resident memory comes from /usr/bin/time (GNU time), which reports
 # the largest of the agent and its plugin child.
@@ -72,39 +73,63 @@ print(prev_seq)
 P
 
 state=$tmp/state
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 timed t_openssl openssl dgst -sha256 "$tmp/ledger.jsonl"
 timed t_engine "$engine" "$tmp/ledger.jsonl" 0
 grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine did not verify" >&2; }
-timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
-  -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
-grep -q '"status":"ok"' "$tmp/out.txt" || { cat "$tmp/out.txt" "$tmp/err.txt" >&2; echo "agent run not ok" >&2; }
-full_line=$(cat "$tmp/out.txt")
+# three full runs (each from an empty state directory); the median counts
+full_walls=() full_durs=()
+for i in 1 2 3; do
+  rm -rf "$state"
+  timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
+    -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
+  grep -q '"status":"ok"' "$tmp/out.txt" || { cat "$tmp/out.txt" "$tmp/err.txt" >&2; echo "agent run not ok" >&2; }
+  grep -q '"mode":"full"' "$tmp/out.txt" || echo "warning: full run $i was not full" >&2
+  full_walls+=("$t_agent")
+  full_durs+=("$(jq -r .duration_ms "$tmp/out.txt")")
+done
 echo "python verifier..." >&2
 timed t_py python3 "$tmp/pyverify.py" "$tmp/ledger.jsonl"
 
-# incremental: the same ledger with 1,000 more events
-cp "$tmp/long.jsonl" "$tmp/ledger.jsonl"
-timed t_incr "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
-  -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
-incr_line=$(cat "$tmp/out.txt")
-echo "$incr_line" | grep -q '"mode":"incremental"' || echo "warning: the second run was not incremental: $incr_line" >&2
+# incremental: 1,000 more events appended, as a service appends them; the
+# run is repeated from the full run's checkpoint, and the median is taken
+tail -n +$((n + 1)) "$tmp/long.jsonl" >>"$tmp/ledger.jsonl"
+cp "$state/ledger/checkpoint.json" "$tmp/checkpoint.full"
+incr_walls=() incr_durs=()
+for i in 1 2 3 4 5 6 7; do
+  cp "$tmp/checkpoint.full" "$state/ledger/checkpoint.json"
+  timed t_incr "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
+    -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
+  incr_line=$(cat "$tmp/out.txt")
+  echo "$incr_line" | grep -q '"mode":"incremental"' || echo "warning: run $i was not incremental: $incr_line" >&2
+  echo "$incr_line" | grep -q '"verified_events":1000,' || echo "warning: run $i did not verify 1,000 events: $incr_line" >&2
+  incr_walls+=("$t_incr")
+  incr_durs+=("$(echo "$incr_line" | jq -r .duration_ms)")
+done
+t_agent=$(median "${full_walls[@]}")
+d_full=$(median "${full_durs[@]}")
+t_incr=$(median "${incr_walls[@]}")
+d_incr=$(median "${incr_durs[@]}")
 
 rate() { echo "$1 / $2" | bc -l; }
 printf 'ledger: %d events, %.1f MB, %d CPUs, load %s\n' "$n" "$mb" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-28s %9s %12s %10s %10s %9s\n' "" seconds events/s MB/s "peak RSS" "CPU s"
 row() { printf '%-28s %9.2f %12.0f %10.1f %6.1f MiB %9.2f\n' "$1" "$2" "$(rate "$n" "$2")" "$(rate "$mb" "$2")" "$(echo "$3 / 1024" | bc -l)" "$4"; }
-row "probe-agent ledger (full)" "$t_agent" "$t_agent_rss" "$t_agent_cpu"
+row "probe-agent ledger (full)*" "$t_agent" "$t_agent_rss" "$t_agent_cpu"
 row "lverify engine alone" "$t_engine" "$t_engine_rss" "$t_engine_cpu"
 row "python json+hashlib" "$t_py" "$t_py_rss" "$t_py_cpu"
 row "openssl dgst -sha256" "$t_openssl" "$t_openssl_rss" "$t_openssl_cpu"
+echo "* median of 3 full runs, each from an empty state directory"
 printf 'ratio agent / python:   %.1fx  (target >= 10x)\n' "$(rate "$t_py" "$t_agent")"
-printf 'ratio agent / openssl:  %.2f   (target >= 0.33, aim 0.5)\n' "$(rate "$t_openssl" "$t_agent")"
+printf 'ratio agent / openssl:  %.2f   (issue 3: >= 0.33; SPEC: >= 0.5)\n' "$(rate "$t_openssl" "$t_agent")"
 printf 'ratio engine / openssl: %.2f\n' "$(rate "$t_openssl" "$t_engine")"
-printf 'incremental, 1,000 appended: %.3f s = %.2f%% of the full run (target < 2%%)\n' \
-  "$t_incr" "$(echo "100 * $t_incr / $t_agent" | bc -l)"
-# the plugin's own duration (agent start-up and plugin loading excluded)
-d_full=$(echo "$full_line" | jq -r .duration_ms)
-d_incr=$(echo "$incr_line" | jq -r .duration_ms)
-printf 'plugin duration_ms: full %.1f, incremental %.1f = %.2f%%\n' "$d_full" "$d_incr" \
-  "$(echo "100 * $d_incr / $d_full" | bc -l)"
+# The plugin's own duration_ms runs from the fork of its process to its
+# result: what each scheduled run costs a daemon, which describes its
+# plugins once at start-up. A one-shot invocation adds the agent's start and
+# a describe child (the settings check) to both sides.
+printf 'incremental, 1,000 appended (median of 7):\n'
+printf '  per run (plugin duration_ms): %.1f ms of %.1f ms = %.2f%%  (target < 2%%)\n' \
+  "$d_incr" "$d_full" "$(echo "100 * $d_incr / $d_full" | bc -l)"
+printf '  one-shot agent wall time:     %.3f s of %.3f s = %.2f%%\n' \
+  "$t_incr" "$t_agent" "$(echo "100 * $t_incr / $t_agent" | bc -l)"
 printf 'peak RSS of the agent run: %.1f MiB (target < 16 MiB)\n' "$(echo "$t_agent_rss / 1024" | bc -l)"
