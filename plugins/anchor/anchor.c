@@ -13,7 +13,9 @@
  *   7 ledger_hash  anchored_hash = the ledger's hash at anchored_seq
  * A failure names the tx hash and the rule. Not final yet is pending until
  * pending_grace after the anchor event, then failed. Several rpc_urls must
- * agree. Final anchors are cached (cache.h) and not asked again.
+ * agree. Final anchors are cached (cache.h) and not asked again; each run
+ * still asks every node for its chain id and blocks (one request), so that
+ * an unreachable node or one on another chain is a warning right away.
  */
 #include "config.h"
 
@@ -119,6 +121,7 @@ typedef struct run {
   /* nodes */
   rpc_node *nodes;
   node_facts *facts;
+  char node_problem[600]; /* a node unusable or disagreeing, for a warning */
   cache cache;
 } run;
 
@@ -1139,6 +1142,12 @@ static int emit(run *r, const char *target, int ledger_ok, const char *ledger_er
     h->result_detail_string(res, "tx_hash", first_unk->tx_hex);
     h->result_status(res, PROBE_UNKNOWN, "cannot confirm anchor %s: %s",
                      first_unk->tx_hex, first_unk->reason);
+  } else if(r->node_problem[0]) {
+    /* every anchor confirmed (from the cache), but the next one could not be */
+    h->result_detail_string(res, "node_error", r->node_problem);
+    h->result_status(res, PROBE_WARNING,
+                     "%zu anchors: %zu confirmed, %zu pending, %zu superseded; but %s",
+                     r->na, ncon, npen, nsup, r->node_problem);
   } else if(r->na == 0) {
     h->result_status(res, r->events ? PROBE_WARNING : PROBE_OK,
                      "no anchors in the ledger (%" PRIu64 " events)", r->events);
@@ -1281,27 +1290,33 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
     if(!o[k])
       goto out;
   }
-  if(nask) {
-    for(size_t k = 0; k < r->nurls; k++)
-      ask_node_facts(r, k);
-    /* every node must agree on the chain */
-    for(size_t k = 1; k < r->nurls; k++) {
-      if(r->facts[k].usable && r->facts[0].usable &&
-         r->facts[k].chain_id != r->facts[0].chain_id) {
-        for(size_t j = 0; j < nask; j++) {
-          anchor *a = &r->a[ask[j]];
-          a->status = A_FAILED;
-          a->rule = 0;
-          snprintf(a->reason, sizeof(a->reason),
-                   "nodes disagree on eth_chainId: %s says %" PRIu64 ", %s says %" PRIu64,
-                   r->nodes[0].target, r->facts[0].chain_id, r->nodes[k].target,
-                   r->facts[k].chain_id);
-        }
-        nask = 0;
-        break;
+  /* the chain facts are asked on every run, also when every anchor is
+   * cached: one request a node, so that a dead node or one on another
+   * chain shows now, not when the next anchor needs it */
+  for(size_t k = 0; k < r->nurls; k++)
+    ask_node_facts(r, k);
+  /* every node must agree on the chain */
+  for(size_t k = 1; k < r->nurls; k++) {
+    if(r->facts[k].usable && r->facts[0].usable &&
+       r->facts[k].chain_id != r->facts[0].chain_id) {
+      snprintf(r->node_problem, sizeof(r->node_problem),
+               "nodes disagree on eth_chainId: %s says %" PRIu64 ", %s says %" PRIu64,
+               r->nodes[0].target, r->facts[0].chain_id, r->nodes[k].target,
+               r->facts[k].chain_id);
+      for(size_t j = 0; j < nask; j++) {
+        anchor *a = &r->a[ask[j]];
+        a->status = A_FAILED;
+        a->rule = 0;
+        snprintf(a->reason, sizeof(a->reason), "%s", r->node_problem);
       }
+      nask = 0;
+      break;
     }
   }
+  for(size_t k = 0; k < r->nurls && !r->node_problem[0]; k++)
+    if(!r->facts[k].usable)
+      snprintf(r->node_problem, sizeof(r->node_problem), "node %s is not usable: %s",
+               r->nodes[k].target, r->facts[k].why);
   for(size_t off = 0; off < nask; off += CHUNK) {
     size_t n = nask - off < CHUNK ? nask - off : CHUNK;
     for(size_t k = 0; k < r->nurls; k++) {

@@ -85,12 +85,20 @@ run_case() {
 
 for c in $(jq -r '.[].name' "$fx/cases.json"); do run_case "$c"; done
 
-# the good ledger again: now from the cache, without asking the node
+# the good ledger again: now from the cache, without asking the node about
+# any anchor; one request (chain id, blocks) shows the node is still there
 sender=$(jq -r '.[0].settings.expected_sender' "$fx/cases.json")
 out="$TEST_TMP/out.good.json"
 TEST_STATE_DIR="$TEST_TMP/state.good" agent --plugin anchor -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$RPC" \
   -s "anchor.expected_sender=$sender" >"$out" || true
-jq_assert "$out" '.status == "ok" and .metrics.anchors_cached == 6 and .metrics.rpc_requests == 0' "warm run asked the node again"
+jq_assert "$out" '.status == "ok" and .metrics.anchors_cached == 6 and .metrics.rpc_requests == 1 and .metrics.rpc_calls == 3' \
+  "warm run asked the node about anchors again"
+# a warm run whose node is gone: the anchors stay confirmed, with a warning
+TEST_STATE_DIR="$TEST_TMP/state.good" agent --plugin anchor -s "anchor.source=$fx/good.jsonl" \
+  -s "anchor.rpc_url=http://127.0.0.1:1" -s "anchor.expected_sender=$sender" >"$out" || true
+jq_assert "$out" '.status == "warning" and .metrics.anchors_confirmed == 6 and .metrics.anchors_cached == 6
+  and (.summary | test("node http://127.0.0.1:1 is not usable")) and (.details.node_error | test("eth_chainId"))' \
+  "a dead node behind a warm cache went unnoticed"
 # another expected_sender makes the cache void: asked again, and all fail rule 4
 TEST_STATE_DIR="$TEST_TMP/state.good" agent --plugin anchor -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$RPC" \
   -s "anchor.expected_sender=0x000000000000000000000000000000000000dead" >"$out" || true
