@@ -16,10 +16,14 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$wo
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# probe-agent: echo test plugin every 10 ms
+# probe-agent: four test plugins as often as the scheduler allows (its
+# 100 ms floor), so that 10,000 runs take minutes, not half an hour: echo
+# reports, segv and abort crash, silent reports nothing. Each run is one
+# line, and the crashes walk the agent's failure paths as well.
 cat >"$work/agent.json" <<J
 { "agent": { "output": "$work/lines.jsonl" },
-  "plugins": { "echo": { "interval": 0.01 } } }
+  "plugins": { "echo": { "interval": 0.01 }, "segv": { "interval": 0.01 },
+               "abort": { "interval": 0.01 }, "silent": { "interval": 0.01 } } }
 J
 "$build/probe-agent" --plugin-dir "$build/tests/plugins/.libs" --state-dir "$work/state" \
   -c "$work/agent.json" --daemon 2>"$work/agent.err" &
@@ -63,7 +67,7 @@ while :; do
   sleep 0.2
 done
 last=$(rss_kib "$apid")
-echo "runs: $n in $(( $(date +%s) - start )) s; ok lines: $(grep -c '"status":"ok"' "$work/lines.jsonl")"
+echo "runs: $n in $(( $(date +%s) - start )) s; ok lines (echo): $(grep -c '"status":"ok"' "$work/lines.jsonl"); unknown lines (crashes, silence): $(grep -c '"status":"unknown"' "$work/lines.jsonl")"
 echo "agent RSS: first sample $first KiB, after $n runs $last KiB (growth $((last - first)) KiB)"
 if [ -n "$cpid" ]; then
   c=$(rss_kib "$cpid")
