@@ -21,6 +21,7 @@
 
 #include "plugins/common/phttp.h"
 #include "plugins/common/plib.h"
+#include "plugins/common/putil.h"
 
 /* The libcurl functions used here, each called as sym_<name>. */
 #define PHTTP_CURL_FUNCS(X)                                                   \
@@ -40,14 +41,6 @@ struct sink {
   size_t len, cap, max;
   int too_large;
 };
-
-/* Seconds of a monotonic clock. */
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* libcurl write callback: appends to the sink, aborting past max. */
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -181,7 +174,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   char errbuf[CURL_ERROR_SIZE];
   struct sink s = {0};
   int https = 0, post;
-  double start = now_s(), timeout;
+  double start = putil_now(), timeout;
 
   memset(resp, 0, sizeof(*resp));
   if(!req || !req->url || !req->method) {
@@ -224,7 +217,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   }
 
   for(int hop = 0;; hop++) {
-    double left = timeout - (now_s() - start);
+    double left = timeout - (putil_now() - start);
     long status = 0;
     CURLcode rc;
     if(left <= 0) {
@@ -314,7 +307,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   }
   resp->body = s.buf;
   resp->len = s.len;
-  resp->elapsed_s = now_s() - start;
+  resp->elapsed_s = putil_now() - start;
   sym_curl_slist_free_all(hdrs);
   sym_curl_easy_cleanup(h);
   free(url);
@@ -326,7 +319,7 @@ err:
   if(resp->body)
     resp->body[0] = '\0';
   resp->len = 0;
-  resp->elapsed_s = now_s() - start;
+  resp->elapsed_s = putil_now() - start;
   if(!resp->error[0])
     snprintf(resp->error, sizeof(resp->error), "%s", phttp_strerror(code));
   /* before libcurl is open, hdrs and h are NULL and so are the pointers */

@@ -45,6 +45,7 @@
 #include "crypto/eth.h"
 #include "crypto/hex.h"
 #include "plugins/common/pstate.h"
+#include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
 
 #define CHECK_NAME "secrets.rotation"
@@ -90,14 +91,6 @@ static const probe_setting sec_settings[] = {
    "working trees to scan (with their git history when git is there) for any secret's value"},
   {"git_history", PROBE_SET_BOOL, "true", 0, "also scan repo_paths' git history (git log -p --all)"},
   {NULL, 0, NULL, 0, NULL}};
-
-static char *xstrdup(const char *s, int *oom) {
-  char *d;
-  if (!s) return NULL;
-  d = strdup(s);
-  if (!d) *oom = 1;
-  return d;
-}
 
 static void secret_free(secret *s) {
   free(s->label); free(s->id); free(s->name); free(s->path); free(s->env);
@@ -152,21 +145,21 @@ static void entry(const cJSON *e, int is_env, secret *s, int *oom) {
   s->kind = (kind)kd;
   if (is_env) {
     size_t l = strlen(where) + 5;
-    s->env = xstrdup(where, oom);
+    s->env = putil_strdup(where, oom);
     s->label = malloc(l);
     if (s->label) snprintf(s->label, l, "env:%s", where);
     else *oom = 1;
   } else {
-    s->path = xstrdup(where, oom);
-    s->label = xstrdup(where, oom);
+    s->path = putil_strdup(where, oom);
+    s->label = putil_strdup(where, oom);
   }
-  s->name = xstrdup(name, oom);
-  s->id = xstrdup(name ? name : s->label, oom);
+  s->name = putil_strdup(name, oom);
+  s->id = putil_strdup(name ? name : s->label, oom);
   return;
 bad:
   json = cJSON_PrintUnformatted(e);
-  s->label = xstrdup(json ? json : "?", oom);
-  s->config_error = xstrdup(buf, oom);
+  s->label = putil_strdup(json ? json : "?", oom);
+  s->config_error = putil_strdup(buf, oom);
   free(json);
 }
 
@@ -539,7 +532,7 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
   if (!arr || !cJSON_IsArray(arr) || m == 0) { cJSON_Delete(arr); return; }
   if (host->conf_bool(ctx, "git_history", &git) != 0) git = 1;
   if (!(tl > 0)) tl = 60;
-  deadline = sec_now() + tl * 0.8;
+  deadline = putil_now() + tl * 0.8;
   nd = calloc(n, sizeof *nd);
   sd = calloc(n, sizeof *sd);
   si = calloc(n, sizeof *si);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
 
 #include <ctype.h>
@@ -48,22 +49,6 @@ const char *sec_strerror(sec_err e) {
   case SEC_ERR_TIMEOUT: return "timed out";
   }
   return "unknown error";
-}
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || !errlen) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
-double sec_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* errno of an open/read failure to our codes. */
@@ -112,12 +97,12 @@ sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     int e = errno;
-    seterr(err, errlen, "%s: %s", path, strerror(e));
+    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     return from_errno(e);
   }
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    seterr(err, errlen, "%s: not a regular file", path);
+    putil_seterr(err, errlen, "%s: not a regular file", path);
     return SEC_ERR_NOTFILE;
   }
   out->p = malloc(cap + 1);
@@ -129,7 +114,7 @@ sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen
       int e = errno;
       close(fd);
       sec_value_free(out);
-      seterr(err, errlen, "%s: %s", path, strerror(e));
+      putil_seterr(err, errlen, "%s: %s", path, strerror(e));
       return from_errno(e);
     }
     if (n == 0) break;
@@ -137,7 +122,7 @@ sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen
     if (out->len >= cap) {
       close(fd);
       sec_value_free(out);
-      seterr(err, errlen, "%s: larger than %u bytes", path, SEC_MAX_VALUE);
+      putil_seterr(err, errlen, "%s: larger than %u bytes", path, SEC_MAX_VALUE);
       return SEC_ERR_TOO_LARGE;
     }
   }
@@ -155,7 +140,7 @@ sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err, size_t errl
   memset(fi, 0, sizeof *fi);
   if (lstat(path, &lst) != 0 || stat(path, &st) != 0) {
     int e = errno;
-    seterr(err, errlen, "%s: %s", path, strerror(e));
+    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     return from_errno(e);
   }
   fi->mode = st.st_mode;
@@ -320,7 +305,7 @@ static sec_err walk(int dfd, const char *rel, int depth, const sec_needle *nd, s
     size_t i;
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
       continue;
-    if (sec_now() > deadline) { rc = SEC_ERR_TIMEOUT; break; }
+    if (putil_now() > deadline) { rc = SEC_ERR_TIMEOUT; break; }
     if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     snprintf(path, sizeof path, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
     if (S_ISDIR(st.st_mode)) {
@@ -358,11 +343,11 @@ sec_err sec_scan_tree(const char *root, const sec_needle *nd, size_t nn,
   sec_err rc;
   if (fd < 0) {
     int e = errno;
-    seterr(err, errlen, "%s: %s", root, strerror(e));
+    putil_seterr(err, errlen, "%s: %s", root, strerror(e));
     return from_errno(e);
   }
   rc = walk(fd, "", 0, nd, nn, skip_dev, skip_ino, nskip, deadline, res);
-  if (rc == SEC_ERR_TIMEOUT) seterr(err, errlen, "%s: scan timed out", root);
+  if (rc == SEC_ERR_TIMEOUT) putil_seterr(err, errlen, "%s: scan timed out", root);
   return rc;
 }
 
@@ -422,13 +407,13 @@ sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
   for (i = 0; i < nn; i++)
     if (nd[i].len > maxn) maxn = nd[i].len;
   if (pipe2(pfd, O_CLOEXEC) != 0) {
-    seterr(err, errlen, "pipe: %s", strerror(errno));
+    putil_seterr(err, errlen, "pipe: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
   pid = fork();
   if (pid < 0) {
     close(pfd[0]); close(pfd[1]);
-    seterr(err, errlen, "fork: %s", strerror(errno));
+    putil_seterr(err, errlen, "fork: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
   if (pid == 0) {
@@ -449,7 +434,7 @@ sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
     size_t start = 0;
     if (!eof) {
       struct pollfd p = {pfd[0], POLLIN, 0};
-      double left = deadline - sec_now();
+      double left = deadline - putil_now();
       ssize_t n;
       int pr;
       if (left <= 0) { rc = SEC_ERR_TIMEOUT; break; }
@@ -494,12 +479,12 @@ out:
     free(buf);
   }
   if (rc == SEC_ERR_TIMEOUT) {
-    seterr(err, errlen, "git history of %s: scan timed out", root);
+    putil_seterr(err, errlen, "git history of %s: scan timed out", root);
   } else if (rc == SEC_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
     if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-      seterr(err, errlen, "git is not installed");
+      putil_seterr(err, errlen, "git is not installed");
     else
-      seterr(err, errlen, "git log in %s failed (not a git repository?)", root);
+      putil_seterr(err, errlen, "git log in %s failed (not a git repository?)", root);
     rc = SEC_ERR_GIT;
   }
   return rc;

@@ -115,7 +115,4 @@ sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
 
 void sec_scan_free(sec_scan *res);
 
-/* CLOCK_MONOTONIC seconds. */
-double sec_now(void);
-
 #endif

@@ -45,6 +45,7 @@
 
 #include "probe-plugin.h"
 #include "plugins/common/pverdict.h"
+#include "plugins/common/putil.h"
 #include "plugins/tls/tlscert.h"
 #include "plugins/tls/tlsprobe.h"
 
@@ -117,15 +118,6 @@ static int status_from_name(const char *s) {
   return -1;
 }
 
-/* malloc'd string or NULL; records allocation failure in *oom. */
-static char *xstrdup(const char *s, int *oom) {
-  char *d;
-  if (!s) return NULL;
-  d = strdup(s);
-  if (!d) *oom = 1;
-  return d;
-}
-
 /* Frees one target's strings and outcome. */
 static void target_free(target *t) {
   free(t->label); free(t->path); free(t->host); free(t->port);
@@ -137,9 +129,9 @@ static void target_free(target *t) {
 /* Records a bad entry as a target reported unknown. */
 static void bad_entry(target *t, const char *label, const char *why, int *oom) {
   char buf[600];
-  t->label = xstrdup(label, oom);
+  t->label = putil_strdup(label, oom);
   snprintf(buf, sizeof buf, "bad entry: %s", why);
-  t->config_error = xstrdup(buf, oom);
+  t->config_error = putil_strdup(buf, oom);
 }
 
 /* Builds a target from one `endpoints` element. */
@@ -203,15 +195,15 @@ static void endpoint_entry(const cJSON *e, const char *dflt_ca, target *t, int *
     bad_entry(t, ep, err, oom);
     return;
   }
-  t->label = xstrdup(ep, oom);
+  t->label = putil_strdup(ep, oom);
   t->starttls = (tlsprobe_starttls)kind;
   /* SNI and the name to match: given, else the host unless an IP literal
    * (no SNI then, but the IP is still matched against IP SANs). */
-  if (sn) t->servername = xstrdup(sn, oom);
+  if (sn) t->servername = putil_strdup(sn, oom);
   else if (inet_pton(AF_INET, t->host, tmp) == 1 || inet_pton(AF_INET6, t->host, tmp) == 1)
     t->servername = NULL;
-  else t->servername = xstrdup(t->host, oom);
-  t->ca_file = xstrdup(ca, oom);
+  else t->servername = putil_strdup(t->host, oom);
+  t->ca_file = putil_strdup(ca, oom);
 }
 
 /* Builds a target from one `files` element. */
@@ -251,7 +243,7 @@ static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom)
     free(json);
     return;
   }
-  t->label = xstrdup(path, oom);
+  t->label = putil_strdup(path, oom);
   if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
     /* a Kubernetes TLS secret volume: tls.crt, and ca.crt as anchors */
     size_t l = strlen(path) + 16;
@@ -261,19 +253,19 @@ static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom)
     {
       char cap[4096];
       snprintf(cap, sizeof cap, "%s/ca.crt", path);
-      if (access(cap, R_OK) == 0) t->ca_file = xstrdup(cap, oom);
+      if (access(cap, R_OK) == 0) t->ca_file = putil_strdup(cap, oom);
     }
   } else {
-    t->path = xstrdup(path, oom);
+    t->path = putil_strdup(path, oom);
   }
-  t->servername = xstrdup(sn, oom);
+  t->servername = putil_strdup(sn, oom);
   /* trust: the entry's ca_file, else a secret folder's ca.crt, else the
    * plugin's ca_file, else the system store */
   if (ca) {
     free(t->ca_file);
-    t->ca_file = xstrdup(ca, oom);
+    t->ca_file = putil_strdup(ca, oom);
   } else if (!t->ca_file) {
-    t->ca_file = xstrdup(dflt_ca, oom);
+    t->ca_file = putil_strdup(dflt_ca, oom);
   }
 }
 
@@ -306,7 +298,7 @@ static int add_targets(tls_conf *c, const char *json, int files, int *oom,
 
 /* Fetches (endpoints) or loads (files) one target and judges it. */
 static void probe_target(tls_conf *c, target *t) {
-  double t0 = tlsprobe_now();
+  double t0 = putil_now();
   tlscert_opts o;
   if (t->config_error) return;
   if (t->is_file) {
@@ -330,7 +322,7 @@ static void probe_target(tls_conf *c, target *t) {
     t->rc = tlscert_analyze(t->chain, &o, &t->rep, t->err, sizeof t->err);
     if (t->rc == TLS_OK) t->analyzed = 1;
   }
-  t->ms = (tlsprobe_now() - t0) * 1000.0;
+  t->ms = (putil_now() - t0) * 1000.0;
 }
 
 /* Worker thread: takes targets until none is left. */
@@ -537,7 +529,7 @@ static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c, int ch
   tl = host->time_left(ctx);
   if (!(tl > 0)) tl = 60;
   /* keep half a second to emit the lines */
-  c->deadline = tlsprobe_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
+  c->deadline = putil_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
   c->now = time(NULL);
   return 0;
 }

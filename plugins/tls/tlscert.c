@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "plugins/common/putil.h"
 #include "plugins/tls/tlscert.h"
 
 #include <arpa/inet.h>
@@ -47,17 +48,6 @@ const char *tls_strerror(tls_err e) {
   return "unknown error";
 }
 
-/* snprintf into err when err is not NULL. */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || !errlen) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* OpenSSL's reason for the newest queued error, or a fallback. */
 static const char *ossl_reason(void) {
   unsigned long e = ERR_peek_last_error();
@@ -86,11 +76,11 @@ tls_err tlscert_parse(const unsigned char *buf, size_t len,
 
   *out = NULL;
   if (len > TLSCERT_MAX_INPUT) {
-    seterr(err, errlen, "input of %zu bytes exceeds %u", len, TLSCERT_MAX_INPUT);
+    putil_seterr(err, errlen, "input of %zu bytes exceeds %u", len, TLSCERT_MAX_INPUT);
     return TLS_ERR_TOO_LARGE;
   }
   if (len == 0) {
-    seterr(err, errlen, "empty input");
+    putil_seterr(err, errlen, "empty input");
     return TLS_ERR_EMPTY;
   }
   chain = sk_X509_new_null();
@@ -106,14 +96,14 @@ tls_err tlscert_parse(const unsigned char *buf, size_t len,
         ERR_clear_error();
         break;
       }
-      seterr(err, errlen, "certificate block %d: %s", block + 1, ossl_reason());
+      putil_seterr(err, errlen, "certificate block %d: %s", block + 1, ossl_reason());
       rc = TLS_ERR_PARSE;
       goto err;
     }
     block++;
     if (sk_X509_num(chain) >= TLSCERT_MAX_CHAIN) {
       X509_free(x);
-      seterr(err, errlen, "more than %d certificates", TLSCERT_MAX_CHAIN);
+      putil_seterr(err, errlen, "more than %d certificates", TLSCERT_MAX_CHAIN);
       rc = TLS_ERR_TOO_LARGE;
       goto err;
     }
@@ -129,7 +119,7 @@ tls_err tlscert_parse(const unsigned char *buf, size_t len,
     } else {
       X509_free(x);
       ERR_clear_error();
-      seterr(err, errlen, "no PEM certificate block and not a DER certificate");
+      putil_seterr(err, errlen, "no PEM certificate block and not a DER certificate");
       rc = TLS_ERR_EMPTY;
       goto err;
     }
@@ -155,12 +145,12 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
 
   *out = NULL;
   if (fd < 0) {
-    seterr(err, errlen, "%s: %s", path, strerror(errno));
+    putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
     return TLS_ERR_IO;
   }
   if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
     close(fd);
-    seterr(err, errlen, "%s: not a regular file", path);
+    putil_seterr(err, errlen, "%s: not a regular file", path);
     return TLS_ERR_IO;
   }
   buf = malloc(cap);
@@ -171,7 +161,7 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
       unsigned char *nb;
       if (cap > TLSCERT_MAX_INPUT) {
         free(buf); close(fd);
-        seterr(err, errlen, "%s: larger than %u bytes", path, TLSCERT_MAX_INPUT);
+        putil_seterr(err, errlen, "%s: larger than %u bytes", path, TLSCERT_MAX_INPUT);
         return TLS_ERR_TOO_LARGE;
       }
       nb = realloc(buf, cap * 2);
@@ -182,7 +172,7 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
     n = read(fd, buf + len, cap - len);
     if (n < 0) {
       if (errno == EINTR) continue;
-      seterr(err, errlen, "%s: %s", path, strerror(errno));
+      putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
       free(buf); close(fd);
       return TLS_ERR_IO;
     }
@@ -192,7 +182,7 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
   close(fd);
   if (len > TLSCERT_MAX_INPUT) {
     free(buf);
-    seterr(err, errlen, "%s: larger than %u bytes", path, TLSCERT_MAX_INPUT);
+    putil_seterr(err, errlen, "%s: larger than %u bytes", path, TLSCERT_MAX_INPUT);
     return TLS_ERR_TOO_LARGE;
   }
   rc = tlscert_parse(buf, len, out, err, errlen);
@@ -200,7 +190,7 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
     /* prefix the path to the parser's message */
     char tmp[512];
     snprintf(tmp, sizeof tmp, "%s", err);
-    seterr(err, errlen, "%s: %s", path, tmp);
+    putil_seterr(err, errlen, "%s: %s", path, tmp);
   }
   free(buf);
   return rc;
@@ -380,7 +370,7 @@ static tls_err verify_chain(STACK_OF(X509) *chain, const tlscert_opts *opts,
       goto done;
     }
   } else if (X509_STORE_set_default_paths(st) != 1) {
-    seterr(err, errlen, "system trust store: %s", ossl_reason());
+    putil_seterr(err, errlen, "system trust store: %s", ossl_reason());
     rc = TLS_ERR_OPENSSL;
     goto done;
   }
@@ -432,7 +422,7 @@ tls_err tlscert_analyze(STACK_OF(X509) *chain, const tlscert_opts *opts,
   rep->expired_idx = rep->not_yet_valid_idx = -1;
   n = chain ? sk_X509_num(chain) : 0;
   if (n <= 0) {
-    seterr(err, errlen, "no certificate");
+    putil_seterr(err, errlen, "no certificate");
     return TLS_ERR_EMPTY;
   }
   leaf = sk_X509_value(chain, 0);
@@ -475,7 +465,7 @@ tls_err tlscert_analyze(STACK_OF(X509) *chain, const tlscert_opts *opts,
     }
     if (asn1_to_time(X509_get0_notBefore(x), &nb) != 0 ||
         asn1_to_time(X509_get0_notAfter(x), &na) != 0) {
-      seterr(err, errlen, "certificate %d: unreadable validity dates", i);
+      putil_seterr(err, errlen, "certificate %d: unreadable validity dates", i);
       rc = TLS_ERR_PARSE;
       goto err;
     }

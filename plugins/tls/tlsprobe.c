@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "plugins/common/putil.h"
 #include "plugins/tls/tlsprobe.h"
 
 #include <arpa/inet.h>
@@ -28,27 +29,9 @@
 #define LINE_MAX_BYTES 1024
 #define MAX_LINES 64
 
-/* snprintf into err. */
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  if (!err || !errlen) return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
-/* CLOCK_MONOTONIC now, in seconds. */
-double tlsprobe_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Milliseconds left before deadline for poll(), at least 0. */
 static int ms_left(double deadline) {
-  double left = deadline - tlsprobe_now();
+  double left = deadline - putil_now();
   if (left <= 0) return 0;
   if (left > 86400) left = 86400;
   return (int)(left * 1000) + 1;
@@ -95,43 +78,43 @@ tls_err tlsprobe_split_hostport(const char *s, const char *dflt, char **host,
   size_t i, plen;
   *host = *port = NULL;
   if (!s || !*s) {
-    seterr(err, errlen, "empty endpoint");
+    putil_seterr(err, errlen, "empty endpoint");
     return TLS_ERR_CONFIG;
   }
   if (strlen(s) > 300) {
-    seterr(err, errlen, "endpoint longer than 300 characters");
+    putil_seterr(err, errlen, "endpoint longer than 300 characters");
     return TLS_ERR_CONFIG;
   }
   if (s[0] == '[') {
     h = s + 1;
     hend = strchr(h, ']');
     if (!hend || hend == h) {
-      seterr(err, errlen, "unterminated [IPv6] address");
+      putil_seterr(err, errlen, "unterminated [IPv6] address");
       return TLS_ERR_CONFIG;
     }
     if (hend[1] == ':') p = hend + 2;
     else if (hend[1] != 0) {
-      seterr(err, errlen, "junk after ]");
+      putil_seterr(err, errlen, "junk after ]");
       return TLS_ERR_CONFIG;
     }
   } else {
     const char *c = strchr(s, ':');
     h = s;
     if (c && strchr(c + 1, ':')) {
-      seterr(err, errlen, "IPv6 address must be written [addr]:port");
+      putil_seterr(err, errlen, "IPv6 address must be written [addr]:port");
       return TLS_ERR_CONFIG;
     }
     hend = c ? c : s + strlen(s);
     if (c) p = c + 1;
     if (hend == h) {
-      seterr(err, errlen, "no host name");
+      putil_seterr(err, errlen, "no host name");
       return TLS_ERR_CONFIG;
     }
   }
   for (i = 0; h + i < hend; i++) {
     unsigned char ch = (unsigned char)h[i];
     if (ch <= ' ' || ch >= 0x7f || ch == '/' || ch == '@') {
-      seterr(err, errlen, "bad character in host name");
+      putil_seterr(err, errlen, "bad character in host name");
       return TLS_ERR_CONFIG;
     }
   }
@@ -141,13 +124,13 @@ tls_err tlsprobe_split_hostport(const char *s, const char *dflt, char **host,
     plen = strlen(p);
     v = strtol(p, &end, 10);
     if (plen == 0 || plen > 5 || *end || v < 1 || v > 65535) {
-      seterr(err, errlen, "bad port");
+      putil_seterr(err, errlen, "bad port");
       return TLS_ERR_CONFIG;
     }
   } else {
     p = dflt;
     if (!p) {
-      seterr(err, errlen, "no port");
+      putil_seterr(err, errlen, "no port");
       return TLS_ERR_CONFIG;
     }
   }
@@ -196,7 +179,7 @@ static tls_err resolve(const char *host, const char *port, double deadline,
     hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
     e = getaddrinfo(host, port, &hints, res);
     if (e != 0) {
-      seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(e));
+      putil_seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(e));
       return TLS_ERR_RESOLVE;
     }
     return TLS_OK;
@@ -213,11 +196,11 @@ static tls_err resolve(const char *host, const char *port, double deadline,
   list[0] = &rq->cb;
   if (getaddrinfo_a(GAI_NOWAIT, list, 1, NULL) != 0) {
     free(rq);
-    seterr(err, errlen, "cannot resolve %s: resolver unavailable", host);
+    putil_seterr(err, errlen, "cannot resolve %s: resolver unavailable", host);
     return TLS_ERR_RESOLVE;
   }
   for (;;) {
-    double left = deadline - tlsprobe_now();
+    double left = deadline - putil_now();
     struct timespec ts;
     int r;
     if (gai_error(&rq->cb) != EAI_INPROGRESS) break;
@@ -230,12 +213,12 @@ static tls_err resolve(const char *host, const char *port, double deadline,
   e = gai_error(&rq->cb);
   if (e == EAI_INPROGRESS) {
     if (gai_cancel(&rq->cb) == EAI_CANCELED) free(rq);
-    seterr(err, errlen, "resolving %s timed out", host);
+    putil_seterr(err, errlen, "resolving %s timed out", host);
     return TLS_ERR_TIMEOUT;
   }
   if (e != 0) {
     free(rq);
-    seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(e));
+    putil_seterr(err, errlen, "cannot resolve %s: %s", host, gai_strerror(e));
     return TLS_ERR_RESOLVE;
   }
   *res = rq->cb.ar_result;
@@ -292,7 +275,7 @@ static tls_err do_connect(const char *host, const char *port, double deadline,
     return TLS_OK;
   }
   freeaddrinfo(res);
-  seterr(err, errlen, "%s", last);
+  putil_seterr(err, errlen, "%s", last);
   return rc;
 }
 
@@ -305,11 +288,11 @@ static tls_err send_all(int fd, const char *buf, size_t len, double deadline,
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       int w = wait_fd(fd, POLLOUT, deadline);
-      if (w == 0) { seterr(err, errlen, "timed out sending"); return TLS_ERR_TIMEOUT; }
-      if (w < 0) { seterr(err, errlen, "poll: %s", strerror(errno)); return TLS_ERR_CONNECT; }
+      if (w == 0) { putil_seterr(err, errlen, "timed out sending"); return TLS_ERR_TIMEOUT; }
+      if (w < 0) { putil_seterr(err, errlen, "poll: %s", strerror(errno)); return TLS_ERR_CONNECT; }
       continue;
     }
-    seterr(err, errlen, "send: %s", strerror(errno));
+    putil_seterr(err, errlen, "send: %s", strerror(errno));
     return TLS_ERR_CONNECT;
   }
   return TLS_OK;
@@ -320,15 +303,15 @@ static tls_err recv_byte(int fd, char *c, double deadline, char *err, size_t err
   for (;;) {
     ssize_t n = recv(fd, c, 1, 0);
     if (n == 1) return TLS_OK;
-    if (n == 0) { seterr(err, errlen, "server closed the connection"); return TLS_ERR_STARTTLS; }
+    if (n == 0) { putil_seterr(err, errlen, "server closed the connection"); return TLS_ERR_STARTTLS; }
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       int w = wait_fd(fd, POLLIN, deadline);
-      if (w == 0) { seterr(err, errlen, "timed out waiting for the server"); return TLS_ERR_TIMEOUT; }
-      if (w < 0) { seterr(err, errlen, "poll: %s", strerror(errno)); return TLS_ERR_CONNECT; }
+      if (w == 0) { putil_seterr(err, errlen, "timed out waiting for the server"); return TLS_ERR_TIMEOUT; }
+      if (w < 0) { putil_seterr(err, errlen, "poll: %s", strerror(errno)); return TLS_ERR_CONNECT; }
       continue;
     }
-    seterr(err, errlen, "recv: %s", strerror(errno));
+    putil_seterr(err, errlen, "recv: %s", strerror(errno));
     return TLS_ERR_CONNECT;
   }
 }
@@ -343,7 +326,7 @@ static tls_err recv_line(int fd, char *line, size_t cap, double deadline,
     tls_err rc = recv_byte(fd, &c, deadline, err, errlen);
     if (rc != TLS_OK) return rc;
     if (c == '\n') break;
-    if (n + 1 >= cap) { seterr(err, errlen, "reply line too long"); return TLS_ERR_STARTTLS; }
+    if (n + 1 >= cap) { putil_seterr(err, errlen, "reply line too long"); return TLS_ERR_STARTTLS; }
     line[n++] = c;
   }
   if (n > 0 && line[n - 1] == '\r') n--;
@@ -375,7 +358,7 @@ static tls_err read_reply(int fd, int *code, char *last, size_t lastcap,
       return TLS_OK;
     }
   }
-  seterr(err, errlen, "reply longer than %d lines", MAX_LINES);
+  putil_seterr(err, errlen, "reply longer than %d lines", MAX_LINES);
   return TLS_ERR_STARTTLS;
 }
 
@@ -395,8 +378,8 @@ static tls_err starttls(int fd, tlsprobe_starttls kind, double deadline, char *e
     if ((rc = send_all(fd, req, sizeof req, deadline, err, errlen)) != TLS_OK) return rc;
     if ((rc = recv_byte(fd, &c, deadline, err, errlen)) != TLS_OK) return rc;
     if (c == 'S') return TLS_OK;
-    if (c == 'N') seterr(err, errlen, "PostgreSQL server does not accept SSL (ssl=off)");
-    else seterr(err, errlen, "PostgreSQL server answered the SSLRequest with 0x%02x",
+    if (c == 'N') putil_seterr(err, errlen, "PostgreSQL server does not accept SSL (ssl=off)");
+    else putil_seterr(err, errlen, "PostgreSQL server answered the SSLRequest with 0x%02x",
                 (unsigned char)c);
     return TLS_ERR_STARTTLS;
   }
@@ -429,12 +412,12 @@ static tls_err starttls(int fd, tlsprobe_starttls kind, double deadline, char *e
         goto refused;
       }
     }
-    seterr(err, errlen, "no tagged reply to STARTTLS");
+    putil_seterr(err, errlen, "no tagged reply to STARTTLS");
     return TLS_ERR_STARTTLS;
   }
   return TLS_ERR_CONFIG;
 refused:
-  seterr(err, errlen, "%s STARTTLS refused: \"%s\"", tlsprobe_starttls_name(kind), last);
+  putil_seterr(err, errlen, "%s STARTTLS refused: \"%s\"", tlsprobe_starttls_name(kind), last);
   return TLS_ERR_STARTTLS;
 }
 
@@ -454,7 +437,7 @@ tls_err tlsprobe_fetch(SSL_CTX *ctx, const char *host, const char *port,
   SSL *ssl = NULL;
   STACK_OF(X509) *peer, *out = NULL;
   tls_err rc;
-  double t0 = tlsprobe_now();
+  double t0 = putil_now();
   char msg[200];
 
   *chain = NULL;
@@ -464,7 +447,7 @@ tls_err tlsprobe_fetch(SSL_CTX *ctx, const char *host, const char *port,
   if (rc != TLS_OK) return rc;
   rc = starttls(fd, kind, deadline, msg, sizeof msg);
   if (rc != TLS_OK) {
-    seterr(err, errlen, "%s", msg);
+    putil_seterr(err, errlen, "%s", msg);
     goto err;
   }
   ssl = SSL_new(ctx);
@@ -477,7 +460,7 @@ tls_err tlsprobe_fetch(SSL_CTX *ctx, const char *host, const char *port,
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
       w = wait_fd(fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline);
       if (w == 0) {
-        seterr(err, errlen, "TLS handshake timed out");
+        putil_seterr(err, errlen, "TLS handshake timed out");
         rc = TLS_ERR_TIMEOUT;
         goto err;
       }
@@ -487,18 +470,18 @@ tls_err tlsprobe_fetch(SSL_CTX *ctx, const char *host, const char *port,
       snprintf(msg, sizeof msg, "%s", errno ? strerror(errno) : "connection closed by the server");
     else
       ssl_errtext(msg, sizeof msg, "handshake failed");
-    seterr(err, errlen, "TLS handshake failed: %s", msg);
+    putil_seterr(err, errlen, "TLS handshake failed: %s", msg);
     rc = TLS_ERR_HANDSHAKE;
     goto err;
   }
-  info->handshake_s = tlsprobe_now() - t0;
+  info->handshake_s = putil_now() - t0;
   snprintf(info->version, sizeof info->version, "%s", SSL_get_version(ssl));
   snprintf(info->cipher, sizeof info->cipher, "%s",
            SSL_get_cipher_name(ssl) ? SSL_get_cipher_name(ssl) : "");
   peer = SSL_get_peer_cert_chain(ssl);
   n = peer ? sk_X509_num(peer) : 0;
   if (n == 0) {
-    seterr(err, errlen, "the server presented no certificate");
+    putil_seterr(err, errlen, "the server presented no certificate");
     rc = TLS_ERR_HANDSHAKE;
     goto err;
   }

@@ -56,7 +56,4 @@ tls_err tlsprobe_fetch(SSL_CTX *ctx, const char *host, const char *port,
                        double deadline, STACK_OF(X509) **chain,
                        tlsprobe_info *info, char *err, size_t errlen);
 
-/* CLOCK_MONOTONIC now, in seconds. */
-double tlsprobe_now(void);
-
 #endif

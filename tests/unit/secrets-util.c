@@ -22,6 +22,7 @@
 
 #include "crypto/eth.h"
 #include "crypto/hex.h"
+#include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
 
 static char tmpdir[64];
@@ -161,7 +162,7 @@ static void test_scan_tree_and_git(void **state) {
   mkdir(strcat(strcpy(cmd, p), "/sub"), 0700);
   put("repo/sub/k.txt", "key: ABCDEFABCDEF\n");
   memset(&res, 0, sizeof res);
-  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, sec_now() + 30, &res, err, sizeof err), SEC_OK);
+  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, putil_now() + 30, &res, err, sizeof err), SEC_OK);
   assert_int_equal(res.n, 2);
   for (i = 0; i < res.n; i++) {
     if (res.hits[i].needle == 0) {
@@ -183,16 +184,16 @@ static void test_scan_tree_and_git(void **state) {
            "git -c user.name=t -c user.email=t@t commit -qam two", p);
   assert_int_equal(system(cmd), 0);
   memset(&res, 0, sizeof res);
-  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, sec_now() + 30, &res, err, sizeof err), SEC_OK);
+  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, putil_now() + 30, &res, err, sizeof err), SEC_OK);
   assert_int_equal(res.n, 0);
-  assert_int_equal(sec_scan_git(p, nd, 2, sec_now() + 30, &res, err, sizeof err), SEC_OK);
+  assert_int_equal(sec_scan_git(p, nd, 2, putil_now() + 30, &res, err, sizeof err), SEC_OK);
   assert_int_equal(res.commits_scanned, 2);
   assert_int_equal(res.n, 2);
   assert_int_equal(strlen(res.hits[0].commit), 40);
   sec_scan_free(&res);
   /* not a repository */
   memset(&res, 0, sizeof res);
-  assert_int_equal(sec_scan_git(tmpdir, nd, 2, sec_now() + 30, &res, err, sizeof err), SEC_ERR_GIT);
+  assert_int_equal(sec_scan_git(tmpdir, nd, 2, putil_now() + 30, &res, err, sizeof err), SEC_ERR_GIT);
   sec_scan_free(&res);
 }
 

@@ -1,0 +1,41 @@
+/*
+ * putil.c: error strings, a monotonic clock and checked copies for plugins
+ * (see putil.h).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plugins/common/putil.h"
+
+void putil_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+  if(!err || !errlen)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+double putil_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *putil_strdup(const char *s, int *oom)
+{
+  char *d;
+  if(!s)
+    return NULL;
+  d = strdup(s);
+  if(!d)
+    *oom = 1;
+  return d;
+}

@@ -1,0 +1,21 @@
+/*
+ * putil.h: three small things every plugin with error strings, timeouts
+ * and copied settings wrote for itself.
+ */
+#ifndef PLUGINS_COMMON_PUTIL_H
+#define PLUGINS_COMMON_PUTIL_H
+
+#include <stddef.h>
+
+/* snprintf into err, when err is not NULL and errlen not 0. */
+void putil_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Seconds of CLOCK_MONOTONIC, for deadlines and durations. */
+double putil_now(void);
+
+/* strdup that records a failure in *oom (and passes NULL through), so that
+ * a run can copy many strings and check once. */
+char *putil_strdup(const char *s, int *oom);
+
+#endif
