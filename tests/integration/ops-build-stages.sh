@@ -109,6 +109,15 @@ if command -v dpkg-query >/dev/null; then
     [ -f "$f" ] || continue
     ldd "$f" | awk '/=> \// {print $3}' >>"$TEST_TMP/libs"
   done
+  # libpq and libcurl are opened by soname at run time (plugins/common/plib.h),
+  # so ldd does not list them: configure's sonames, resolved by ldconfig
+  for so in $(sed -n 's/^#define PLIB_LIB[A-Z]*_SONAME "\(.*\)"$/\1/p' "$top_builddir/config.h"); do
+    path=$(/sbin/ldconfig -p | awk -v s="$so" '$1 == s && /x86-64|x86_64|64bit/ { print $NF; exit }')
+    [ -n "$path" ] || path=$(/sbin/ldconfig -p | awk -v s="$so" '$1 == s { print $NF; exit }')
+    [ -n "$path" ] || fail "plugins open $so at run time, and ldconfig does not know it"
+    echo "$path" >>"$TEST_TMP/libs"
+  done
+  grep -q 'libpq\.so' "$TEST_TMP/libs" || fail "libpq is not among the libraries checked"
   # The installed dependency closure of the runtime list (dpkg's view), in
   # one dpkg-query call.
   dpkg-query -W -f='${Package}\t${Depends}, ${Pre-Depends}\n' >"$TEST_TMP/all-deps"
