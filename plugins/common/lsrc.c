@@ -210,10 +210,10 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
   }
   params[0] = qt;
   r = sym_PQexecParams(s->conn,
-                   "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
-                   "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
-                   "= 'seq' AND attnum > 0 AND NOT attisdropped)",
-                   1, NULL, params, NULL, NULL, 0);
+                       "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
+                       "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
+                       "= 'seq' AND attnum > 0 AND NOT attisdropped)",
+                       1, NULL, params, NULL, NULL, 0);
   if(sym_PQresultStatus(r) != PGRES_TUPLES_OK || sym_PQntuples(r) != 1) {
     ppg_error(s->conn, r, s->err, sizeof(s->err));
     goto err;

@@ -252,7 +252,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
       sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
       sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
       sym_curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                       (curl_off_t)(req->body ? req->body_len : 0));
+                           (curl_off_t)(req->body ? req->body_len : 0));
     } else {
       sym_curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     }

@@ -430,8 +430,8 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
   if(strcmp(preset, "generic") == 0)
     types[2] = types[3] = types[4] = types[5] = 1009; /* text[] */
   /* first pass learns the DB time; the window start is then decided */
-  res = sym_PQexecParams(conn, "SELECT extract(epoch from now())::float8", 0, NULL, NULL, NULL,
-                     NULL, 0);
+  res = sym_PQexecParams(conn, "SELECT extract(epoch from now())::float8", 0, NULL, NULL,
+                         NULL, NULL, 0);
   if(sym_PQresultStatus(res) != PGRES_TUPLES_OK) {
     ppg_error(conn, res, err, sizeof(err));
     rc = unknown(ctx, host, target, err);
