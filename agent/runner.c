@@ -80,9 +80,10 @@ int runner_busy(const runner *r, const char *plugin)
 static void close_other_fds(int keep)
 {
 #ifdef HAVE_CLOSE_RANGE
-  if(keep < 3 ? close_range(3, ~0U, 0) == 0
-              : (keep == 3 || close_range(3, (unsigned)keep - 1, 0) == 0) &&
-                    close_range((unsigned)keep + 1, ~0U, 0) == 0)
+  /* the range below keep (when there is one), then all above it */
+  int below_closed = keep <= 3 || close_range(3, (unsigned)keep - 1, 0) == 0;
+  unsigned from = keep < 3 ? 3 : (unsigned)keep + 1;
+  if(below_closed && close_range(from, ~0U, 0) == 0)
     return;
 #endif
   struct rlimit rl;
