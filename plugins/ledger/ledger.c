@@ -32,7 +32,9 @@
 #include "plugins/common/lsrc.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pstate.h"
+#include "plugins/common/ppg.h"
 #include "plugins/ledger/lverify.h"
+#include "plugins/ledger/lxmin.h"
 #include "probe-plugin.h"
 
 #define STATE_FILE "checkpoint.json"
@@ -74,6 +76,7 @@ typedef struct lstate {
   double full_seconds; /* how long the last full pass took */
   int64_t prev_head;   /* the ledger's real head seq at the last run */
   int stale;           /* a stored time lies in the future */
+  uint64_t pg_xmin8;   /* table: snapshot xmin (xid8) when the last run began */
 } lstate;
 
 /* Loads the state; valid=0 when absent or unusable. Returns -1 with why
@@ -131,6 +134,9 @@ static int state_load(const probe_host *h, probe_ctx *ctx, lstate *st,
   x = cJSON_GetObjectItem(j, "head_seq");
   if(cJSON_IsNumber(x))
     st->prev_head = (int64_t)x->valuedouble;
+  x = cJSON_GetObjectItem(j, "pg_xmin");
+  if(cJSON_IsString(x))
+    st->pg_xmin8 = strtoull(x->valuestring, NULL, 10);
   x = cJSON_GetObjectItem(j, "full_seconds");
   if(cJSON_IsNumber(x) && x->valuedouble >= 0)
     st->full_seconds = x->valuedouble;
@@ -165,6 +171,11 @@ static int state_save(const probe_host *h, probe_ctx *ctx, const lstate *st,
   cJSON_AddNumberToObject(j, "last_full", st->last_full);
   cJSON_AddNumberToObject(j, "last_run", st->last_run);
   cJSON_AddNumberToObject(j, "full_seconds", st->full_seconds);
+  if(st->pg_xmin8) {
+    char xb[24];
+    snprintf(xb, sizeof(xb), "%" PRIu64, st->pg_xmin8);
+    cJSON_AddStringToObject(j, "pg_xmin", xb);
+  }
   text = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
   if(!text) {
@@ -359,6 +370,44 @@ static int want_full(const lstate *st, double now, double interval,
   return 0;
 }
 
+/* Re-verifies the rows of a table that changed in place since the last
+ * run (their seqs ascending, all at or before the checkpoint): each run of
+ * consecutive changed seqs with one neighbour on either side, so that both
+ * a row's own hash and its links hold. Returns 1 with *r the first bad
+ * finding, else 0; *verified counts the events read. */
+static int verify_changed(const lv_options *base, const lstate *st,
+                          const int64_t *seqs, size_t n, lv_result *r,
+                          int64_t *verified)
+{
+  size_t i = 0;
+  *verified = 0;
+  while(i < n) {
+    lv_options o = *base;
+    size_t k = i;
+    while(k + 1 < n && seqs[k + 1] == seqs[k] + 1)
+      k++;
+    o.resume = NULL;
+    o.expect = NULL;
+    o.segment = 1;
+    o.src.from_seq = seqs[i] > 1 ? seqs[i] - 1 : 1;
+    o.src.to_seq = seqs[k] < st->cp.seq ? seqs[k] + 1 : st->cp.seq;
+    if(lv_verify(&o, r) != 0)
+      return 0; /* the full read that follows says what is wrong */
+    *verified += (int64_t)r->events;
+    if(r->reason == LV_OK && r->head.seq != o.src.to_seq) {
+      r->reason = LV_SEQ_GAP;
+      r->bad_seq = r->head.seq + 1;
+      snprintf(r->detail, sizeof(r->detail),
+               "seq %" PRId64 " is missing (rows changed since the last run)",
+               r->head.seq + 1);
+    }
+    if(r->reason != LV_OK)
+      return 1;
+    i = k + 1;
+  }
+  return 0;
+}
+
 /* One run: verify, compare, report, remember. */
 static int ledger_run(probe_ctx *ctx, const probe_host *h)
 {
@@ -372,6 +421,10 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   double full_every = 86400, max_idle = 0, now = wall_now();
   double interval, budget = -1, t0, full_took = -1;
   int64_t real_head = 0, real_events = 0;
+  int64_t changed_rows = 0, changed_verified = 0;
+  int is_table, have_now8 = 0, changed_bad = 0;
+  uint64_t now8 = 0;
+  char xerr[256];
   const char *mode = "full";
   probe_result *res;
   probe_status status = PROBE_OK;
@@ -395,6 +448,7 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   o.src.max_line = maxline > 0 ? (size_t)maxline : 0;
   o.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;
   target = lsrc_target(&o.src);
+  is_table = o.src.source && ppg_looks_like_conninfo(o.src.source);
   res = h->result_begin(ctx, "ledger.chain", target ? target : "ledger");
   if(!o.src.source) {
     h->result_status(res, PROBE_UNKNOWN, "no ledger source configured");
@@ -422,24 +476,63 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   }
   if(st.valid && !st.stale && incremental && strcmp(o.src.source, "-") != 0 &&
      !want_full(&st, now, interval, budget, full_every, &full_why)) {
-    o.resume = &st.cp;
-    full = 0;
-    mode = "incremental";
-    ran = lv_verify(&o, &r);
-    if(ran == 0 && r.checkpoint_mismatch) {
-      h->log(ctx, PROBE_LOG_INFO,
-             "checkpoint (seq %" PRId64 ") no longer matches: full run",
-             st.cp.seq);
-      o.resume = NULL;
-      full = 1;
-      full_why = "checkpoint mismatch";
-      mode = "full (checkpoint mismatch)";
+    int go = 1;
+    if(is_table) {
+      /* rows changed in place since the last run, found by their xmin */
+      int64_t *cs = NULL;
+      size_t cn = 0;
+      int xr = st.pg_xmin8 ? lx_changes(&o.src, st.pg_xmin8, st.cp.seq, &now8,
+                                        &cs, &cn, xerr, sizeof(xerr))
+                           : 1;
+      if(xr == 0)
+        have_now8 = 1;
+      if(xr != 0) {
+        go = 0;
+        full_why = xr < 0 ? "cannot read the rows' xmin"
+                   : st.pg_xmin8 ? "cannot tell changed rows by xmin"
+                                 : "no xmin recorded by the last run";
+        if(xr < 0)
+          h->log(ctx, PROBE_LOG_WARNING, "xmin: %s", xerr);
+      }
+      else if(cn > 0) {
+        changed_rows = (int64_t)cn;
+        if(verify_changed(&o, &st, cs, cn, &r, &changed_verified)) {
+          go = 0;
+          full = 0;
+          mode = "incremental";
+          changed_bad = 1;
+        }
+      }
+      free(cs);
+    }
+    if(go) {
+      o.resume = &st.cp;
+      full = 0;
+      mode = "incremental";
+      ran = lv_verify(&o, &r);
+      if(ran == 0 && r.checkpoint_mismatch) {
+        h->log(ctx, PROBE_LOG_INFO,
+               "checkpoint (seq %" PRId64 ") no longer matches: full run",
+               st.cp.seq);
+        o.resume = NULL;
+        full = 1;
+        full_why = "checkpoint mismatch";
+        mode = "full (checkpoint mismatch)";
+      }
     }
   }
   else if(!incremental)
     full_why = "incremental=false";
   else if(!strcmp(o.src.source, "-"))
     full_why = "standard input";
+  if(full && is_table && !have_now8) {
+    /* taken before the read: rows written during it are caught next run */
+    int64_t *cs = NULL;
+    size_t cn = 0;
+    if(lx_changes(&o.src, 0, 0, &now8, &cs, &cn, xerr, sizeof(xerr)) == 0)
+      have_now8 = 1;
+    free(cs);
+  }
   if(full) {
     if(st.stale)
       mode = "full (stale checkpoint)";
@@ -512,7 +605,13 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     }
     if(r.reason != LV_OK)
       h->result_metric(res, "verified_head_seq", (double)r.head.seq);
-    h->result_metric(res, "verified_events", (double)r.events);
+    h->result_metric(res, "verified_events",
+                     (double)(r.events + (uint64_t)changed_verified));
+    if(is_table && !full) {
+      h->result_metric(res, "changed_rows", (double)changed_rows);
+      if(changed_bad)
+        h->result_detail_string(res, "found_by", "xmin (row changed in place)");
+    }
     h->result_metric(res, "bytes", (double)r.bytes);
     h->result_metric(res, "anchors_checked", (double)r.anchors);
     if(appended >= 0) {
@@ -632,6 +731,8 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     }
     if(full && full_took >= 0)
       nst.full_seconds = full_took;
+    if(have_now8 && (r.reason == LV_OK || !st.pg_xmin8))
+      nst.pg_xmin8 = now8; /* a bad row stays found until it is repaired */
     if(r.reason == LV_OK && r.head.seq > 0) {
       nst.cp = r.head;
       if(full)

@@ -483,7 +483,8 @@ static void check_batch(vctx *v, batch *b)
       return;
     }
     {
-      int64_t expected = v->have_prev ? v->prev_seq + 1 : 1;
+      int64_t expected = v->have_prev ? v->prev_seq + 1
+                         : v->o->segment ? v->o->src.from_seq : 1;
       if(e->seq > expected) {
         set_bad(v, e, LV_SEQ_GAP, "seq %" PRId64 " where %" PRId64
                 " was expected", e->seq, expected);
@@ -503,7 +504,7 @@ static void check_batch(vctx *v, batch *b)
       set_bad(v, e, LV_BAD_GENESIS, "prev_hash of seq 1 is not 64 zeros");
       return;
     }
-    if(e->seq > 1 && memcmp(e->prev, v->prev_hash, 32) != 0) {
+    if(e->seq > 1 && v->have_prev && memcmp(e->prev, v->prev_hash, 32) != 0) {
       crypto_hex_encode(e->prev, 32, hx);
       crypto_hex_encode(v->prev_hash, 32, hy);
       set_bad(v, e, LV_PREV_HASH_MISMATCH,

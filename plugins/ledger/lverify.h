@@ -67,6 +67,10 @@ typedef struct lv_options {
   /* Full run: the event at expect->seq must exist and have expect->hash,
    * else LV_ROLLBACK. */
   const lv_checkpoint *expect;
+  /* Segment (table): verify only src.from_seq..src.to_seq; the first event
+   * must be from_seq and is checked on its own (its hash), not linked to
+   * the one before it. Re-verifies rows changed in place (lxmin.h). */
+  int segment;
 } lv_options;
 
 typedef struct lv_result {
