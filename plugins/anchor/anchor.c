@@ -35,9 +35,11 @@
 #include "plugins/anchor/ledgerscan.h"
 #include "plugins/anchor/rpc.h"
 #include "plugins/anchor/txjson.h"
+#include "plugins/common/pstate.h"
 #include "probe-plugin.h"
 
 #define RING 4096        /* recent (seq, hash) kept while reading */
+#define RECHECK_FILE "recheck.last"
 #define CHUNK 200        /* anchors asked per round of requests */
 #define MAX_LISTED 50    /* failures / pending listed in details */
 
@@ -63,6 +65,7 @@ typedef struct anchor {
                               -2 no such event, -3 seq not smaller */
   int cached;
   const cache_entry *seen; /* block where it was last seen, not final */
+  const cache_entry *recheck; /* a cached final anchor asked again */
   /* verdict */
   int status, rule;
   char reason[800];
@@ -107,6 +110,9 @@ typedef struct run {
   double grace, max_age, rpc_timeout, now;
   size_t max_bytes, batch_max;
   int use_cache;
+  double recheck_every;   /* re-ask cached final anchors this often (0 never) */
+  double last_run;        /* when the previous run began (recheck.json) */
+  size_t nrechecked;
   /* ledger */
   anchor *a;
   size_t na, cap;
@@ -152,6 +158,9 @@ static const probe_setting settings[] = {
      "largest JSON-RPC answer accepted"},
     {"batch_size", PROBE_SET_INT, "100", 0,
      "JSON-RPC calls per batched request (1 = no batches)"},
+    {"recheck_every", PROBE_SET_DURATION, "\"24h\"", 0,
+     "ask again about each cached final anchor this often, spread over the "
+     "runs (0: never); a chain that no longer holds one is critical"},
     {"cache", PROBE_SET_BOOL, "true", 0,
      "remember final anchors in the state directory and not ask again"},
     {NULL, 0, NULL, 0, NULL}};
@@ -990,8 +999,69 @@ static int read_settings(run *r, char *why, size_t n)
   r->use_cache = 1;
   if(h->conf_bool(r->ctx, "cache", &b) == 0)
     r->use_cache = b;
+  r->recheck_every = 86400;
+  if(h->conf_duration(r->ctx, "recheck_every", &r->recheck_every) != 0)
+    r->recheck_every = 86400;
   r->src.timeout_s = r->rpc_timeout;
   return 0;
+}
+
+/* Confirms an anchor from its cached final entry, without asking. */
+static void use_cached_final(anchor *a, const cache_entry *ce)
+{
+  a->cached = 1;
+  a->status = A_CONFIRMED;
+  a->have_block = 1;
+  a->block_number = ce->block_number;
+  memcpy(a->block_hash, ce->block_hash, 32);
+  a->block_ts = ce->block_ts;
+  snprintf(a->reason, sizeof(a->reason), "confirmed (cached)");
+}
+
+/* Whether a cached final anchor is asked again on this run. Each anchor
+ * has a phase in the recheck_every cycle from its tx hash; it is due when
+ * a time of that phase falls between the previous run and this one, so
+ * each is asked once a cycle and the asks spread evenly over the runs (a
+ * warm run stays one request plus a few). A gap longer than the cycle
+ * makes all due; without a previous run none is (the cache is new). */
+static int recheck_due(const run *r, const anchor *a)
+{
+  double cyc = floor(r->recheck_every), phase, k, t;
+  uint64_t h = 0;
+  if(cyc < 1 || r->last_run <= 0 || r->last_run > r->now)
+    return 0;
+  if(r->now - r->last_run >= cyc)
+    return 1;
+  for(int i = 0; i < 8; i++)
+    h = h << 8 | a->tx_hash[i];
+  phase = (double)(h % (uint64_t)cyc);
+  k = floor((r->now - phase) / cyc);
+  t = phase + k * cyc; /* the latest time of this phase, at most now */
+  return t > r->last_run;
+}
+
+/* Reads when the previous run began, for recheck_due. */
+static void recheck_load(run *r, const char *state)
+{
+  char *text = NULL;
+  size_t len = 0;
+  r->last_run = 0;
+  if(!state || pstate_read(state, RECHECK_FILE, 256, &text, &len) != 0)
+    return;
+  r->last_run = strtod(text, NULL);
+  if(!(r->last_run > 0))
+    r->last_run = 0;
+  free(text);
+}
+
+/* Records when this run began. */
+static void recheck_save(const run *r, const char *state)
+{
+  char buf[64];
+  int n = snprintf(buf, sizeof(buf), "%.3f\n", r->now);
+  if(state && pstate_write(state, RECHECK_FILE, buf, (size_t)n) != 0)
+    r->host->log(r->ctx, PROBE_LOG_WARNING, "cannot write %s in %s",
+                 RECHECK_FILE, state);
 }
 
 /* Frees everything r holds. */
@@ -1094,12 +1164,24 @@ static int emit(run *r, const char *target, int ledger_ok, const char *ledger_er
   h->result_metric(res, "anchors_superseded", (double)nsup);
   if(age >= 0)
     h->result_metric(res, "last_anchor_age_seconds", age);
-  h->result_metric(res, "unanchored_events",
-                   (double)(r->head_seq > max_covered ? r->head_seq - max_covered : 0));
+  /* an anchor whose fate is unknown (node down, say) may cover events
+   * past the confirmed ones: the count is then unknown, not the worst case
+   * (before any anchor is known that would be the whole ledger) */
+  int64_t max_unknown = 0;
+  for(size_t i = 0; i < r->na; i++)
+    if(r->a[i].status == A_UNKNOWN && r->a[i].anchored_seq > max_unknown)
+      max_unknown = r->a[i].anchored_seq;
+  if(max_unknown > max_covered)
+    h->result_detail_string(res, "unanchored_events_unknown",
+                            "anchors past the confirmed ones could not be checked");
+  else
+    h->result_metric(res, "unanchored_events",
+                     (double)(r->head_seq > max_covered ? r->head_seq - max_covered : 0));
   if(newest_conf && newest_conf->have_block && !isnan(newest_conf->ts))
     h->result_metric(res, "confirmation_latency_seconds",
                      (double)newest_conf->block_ts - newest_conf->ts);
   h->result_metric(res, "anchors_cached", (double)ncached);
+  h->result_metric(res, "anchors_rechecked", (double)r->nrechecked);
   h->result_metric(res, "rpc_requests", (double)reqs);
   h->result_metric(res, "rpc_calls", (double)calls);
   if(max_latency >= 0)
@@ -1221,6 +1303,8 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
   const char *state = host->state_dir(ctx);
   cache_load(&r->cache, r->use_cache ? state : NULL,
              r->have_sender ? r->sender_hex : "-");
+  if(r->use_cache)
+    recheck_load(r, state);
   ask = calloc(r->na ? r->na : 1, sizeof(*ask));
   if(!ask)
     goto out;
@@ -1253,13 +1337,15 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
                  a->anchored_seq);
         continue;
       }
-      a->cached = 1;
-      a->status = A_CONFIRMED;
-      a->have_block = 1;
-      a->block_number = ce->block_number;
-      memcpy(a->block_hash, ce->block_hash, 32);
-      a->block_ts = ce->block_ts;
-      snprintf(a->reason, sizeof(a->reason), "confirmed (cached)");
+      if(recheck_due(r, a)) {
+        /* asked again like a new one; a node that cannot answer leaves it
+         * confirmed from the cache (the node's error is on the line) */
+        a->recheck = ce;
+        r->nrechecked++;
+        ask[nask++] = i;
+        continue;
+      }
+      use_cached_final(a, ce);
       continue;
     }
     if(ce && !ce->final)
@@ -1334,8 +1420,25 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
       combine(r, &r->a[ask[off + i]], o, i);
   }
 
+  /* a cached final anchor asked again that the nodes could not answer
+   * stays confirmed from the cache; any other answer stands */
+  int recheck_missed = 0;
+  for(size_t i = 0; i < r->na; i++)
+    if(r->a[i].recheck && r->a[i].status == A_UNKNOWN) {
+      use_cached_final(&r->a[i], r->a[i].recheck);
+      recheck_missed = 1;
+    }
+    else if(r->a[i].recheck && r->a[i].status == A_FAILED) {
+      char was[sizeof(r->a[i].reason)];
+      snprintf(was, sizeof(was), "%s", r->a[i].reason);
+      snprintf(r->a[i].reason, sizeof(r->a[i].reason),
+               "a cached final anchor is no longer on the chain: %.700s", was);
+    }
+
   /* remember final anchors, and where pending ones were seen */
   if(r->use_cache && state) {
+    if(!recheck_missed) /* else the next run asks them again */
+      recheck_save(r, state);
     cache next = {0};
     snprintf(next.sender, sizeof(next.sender), "%s", r->cache.sender);
     for(size_t i = 0; i < r->na; i++) {

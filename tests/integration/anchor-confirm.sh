@@ -131,6 +131,27 @@ jq_assert "$out" '.status == "critical" and (.summary | contains("eth_chainId"))
 agent --plugin anchor -s anchor.cache=false -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$forked" >"$out" || true
 jq_assert "$out" '.status == "critical" and .details.rule == 5' "non-canonical block not caught"
 
+# cached final anchors are asked again on a slow cycle (recheck_every): a
+# warm run with the default 24h stays cached, one on a node whose chain no
+# longer holds them is critical once they are due
+rs="$TEST_TMP/state.recheck"
+TEST_STATE_DIR=$rs agent --plugin anchor -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$RPC" >"$out" || true
+jq_assert "$out" '.status == "ok" and .metrics.anchors_confirmed == 6 and .metrics.anchors_cached == 0'
+TEST_STATE_DIR=$rs agent --plugin anchor -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$forked" >"$out" || true
+jq_assert "$out" '.metrics.anchors_cached == 6 and .metrics.anchors_rechecked == 0 and .metrics.rpc_requests == 1' \
+  "a warm run with the default recheck_every asked again"
+sleep 1.1
+TEST_STATE_DIR=$rs agent --plugin anchor -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$forked" \
+  -s anchor.recheck_every=1 >"$out" || true
+jq_assert "$out" '.status == "critical" and .metrics.anchors_rechecked == 6 and .metrics.anchors_failed == 6
+  and (.summary | contains("no longer on the chain"))' "a chain that lost a cached final anchor was not critical"
+# an outage before any anchor is known: unanchored_events unknown, not the
+# ledger's length
+TEST_STATE_DIR="$TEST_TMP/state.cold" agent --plugin anchor -s "anchor.source=$fx/good.jsonl" \
+  -s "anchor.rpc_url=http://127.0.0.1:1" >"$out" || true
+jq_assert "$out" '.status == "unknown" and (.metrics | has("unanchored_events") | not)
+  and (.details.unanchored_events_unknown | length) > 0' "unanchored_events reported during an outage with no anchor known"
+
 # a node without batches, and one without the finalized tag (-39001)
 fake nobatch
 agent --plugin anchor -s anchor.cache=false -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$FAKE_URL" >"$out" || true
