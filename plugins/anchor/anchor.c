@@ -1022,16 +1022,17 @@ static void use_cached_final(anchor *a, const cache_entry *ce)
  * has a phase in the recheck_every cycle from its tx hash; it is due when
  * a time of that phase falls between the previous run and this one, so
  * each is asked once a cycle and the asks spread evenly over the runs (a
- * warm run stays one request plus a few). A gap longer than the cycle
- * makes all due; without a previous run none is (the cache is new). */
+ * warm run stays one request plus a few). A gap longer than the cycle, or
+ * a previous run in the future (a clock that jumped), makes all due;
+ * without a previous run none is (the cache is new). */
 static int recheck_due(const run *r, const anchor *a)
 {
   double cyc = floor(r->recheck_every), phase, k, t;
   uint64_t h = 0;
-  if(cyc < 1 || r->last_run <= 0 || r->last_run > r->now)
+  if(cyc < 1 || r->last_run <= 0)
     return 0;
-  if(r->now - r->last_run >= cyc)
-    return 1;
+  if(r->last_run > r->now || r->now - r->last_run >= cyc)
+    return 1; /* a record from the future is stale: all are due */
   for(int i = 0; i < 8; i++)
     h = h << 8 | a->tx_hash[i];
   phase = (double)(h % (uint64_t)cyc);

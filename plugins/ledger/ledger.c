@@ -374,7 +374,8 @@ static int want_full(const lstate *st, double now, double interval,
  * run (their seqs ascending, all at or before the checkpoint): each run of
  * consecutive changed seqs with one neighbour on either side, so that both
  * a row's own hash and its links hold. Returns 1 with *r the first bad
- * finding, else 0; *verified counts the events read. */
+ * finding, 0 when all hold, -1 when they could not be read; *verified
+ * counts the events read. */
 static int verify_changed(const lv_options *base, const lstate *st,
                           const int64_t *seqs, size_t n, lv_result *r,
                           int64_t *verified)
@@ -392,7 +393,7 @@ static int verify_changed(const lv_options *base, const lstate *st,
     o.src.from_seq = seqs[i] > 1 ? seqs[i] - 1 : 1;
     o.src.to_seq = seqs[k] < st->cp.seq ? seqs[k] + 1 : st->cp.seq;
     if(lv_verify(&o, r) != 0)
-      return 0; /* the full read that follows says what is wrong */
+      return -1; /* a full pass follows and says what is wrong */
     *verified += (int64_t)r->events;
     if(r->reason == LV_OK && r->head.seq != o.src.to_seq) {
       r->reason = LV_SEQ_GAP;
@@ -495,12 +496,18 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
           h->log(ctx, PROBE_LOG_WARNING, "xmin: %s", xerr);
       }
       else if(cn > 0) {
+        int vr = verify_changed(&o, &st, cs, cn, &r, &changed_verified);
         changed_rows = (int64_t)cn;
-        if(verify_changed(&o, &st, cs, cn, &r, &changed_verified)) {
+        if(vr > 0) {
           go = 0;
           full = 0;
           mode = "incremental";
           changed_bad = 1;
+        }
+        else if(vr < 0) {
+          go = 0;
+          full_why = "cannot read the changed rows";
+          changed_verified = 0;
         }
       }
       free(cs);
@@ -656,7 +663,7 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
       h->result_metric(res, "last_full_age_seconds", full ? 0 : now - lf);
     }
     h->result_metric(res, "full_pass_seconds",
-                     full ? full_took : st.full_seconds);
+                     round((full ? full_took : st.full_seconds) * 1000) / 1000);
     h->result_detail_number(res, "full_budget_seconds", budget);
     if(full)
       h->result_detail_string(res, "full_reason", full_why);
