@@ -194,7 +194,7 @@ int sched_daemon(agent *a)
     }
   }
   fprintf(stderr, "probe-agent: stopping\n");
-  runner_stop_all(&a->runs, "shutdown");
+  runner_stop_all(&a->runs, "the agent is shutting down", 2);
   schedule_free(&s);
   close(sig_pipe[0]);
   close(sig_pipe[1]);
