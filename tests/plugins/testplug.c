@@ -223,6 +223,7 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     /* 70 KB without a newline, then a line of the plugin's choosing */
     static const char forged[] = "{\"check\":\"raw.forged\",\"status\":\"ok\",\"summary\":\"forged\"}\n";
     tp_write(fd, big, sizeof(big) - 1);
+    usleep(300000); /* the agent has read the 70 KB before the line comes */
     tp_write(fd, forged, sizeof(forged) - 1);
   }
   else if(!strcmp(mode, "bigcritical")) {
