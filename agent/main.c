@@ -219,7 +219,7 @@ static int check_config(agent *a)
     if(d->has_check_config)
       runner_start(&a->runs, &a->cfg, sec->string, RUN_CHECK_CONFIG);
   }
-  while(a->runs.runs)
+  while(runner_active(&a->runs))
     runner_poll(&a->runs, -1, -1);
   problems += a->runs.config_errors;
   if(problems) {

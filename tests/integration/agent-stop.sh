@@ -106,4 +106,14 @@ sleep 3
 [ "$(grep -c 'cannot write result lines' "$TEST_TMP/err")" = 1 ] || fail "more than one message for one failing streak"
 stop_daemon
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+# a reader of standard output that goes away (| head -1): one message,
+# then the daemon stops with 74 instead of writing into the void forever
+printf '{ "plugins": { "echo": { "interval": 0.2, "count": 50 } } }\n' >"$cfg"
+set +e
+timeout 60 "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" --state-dir "$TEST_TMP/state" \
+  -c "$cfg" --daemon 2>"$TEST_TMP/err" | head -n 1 >/dev/null
+rc=${PIPESTATUS[0]}
+set -e
+[ "$rc" = 74 ] || { cat "$TEST_TMP/err"; fail "EPIPE in daemon mode: exit $rc, expected 74"; }
+[ "$(grep -c 'Broken pipe' "$TEST_TMP/err")" = 1 ] || { cat "$TEST_TMP/err"; fail "not one message for a broken pipe"; }
 echo "agent-stop: all assertions hold"
