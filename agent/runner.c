@@ -781,8 +781,8 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
     /* how long until this run needs a look; never 0 twice in a row: each
      * expiry is acted on before the next poll */
     double t;
-    if(x->killed || (x->res_fd < 0 && x->log_fd < 0))
-      t = SWEEP_AGAIN_MS; /* about to be reaped */
+    if(x->killed && !x->reaped)
+      t = SWEEP_AGAIN_MS; /* killed: about to be reaped */
     else if(x->reaped)
       t = fmin(x->reaped_ms + EXIT_GRACE_MS, x->deadline_ms) - now;
     else
