@@ -247,11 +247,13 @@ static int exit_status(probe_status worst)
 static int once_pipe[2] = {-1, -1};
 static volatile sig_atomic_t once_signal;
 
-/* One-shot mode's SIGTERM/SIGINT/SIGHUP: noted, and the poll woken. */
+/* One-shot mode's SIGTERM/SIGINT/SIGHUP: noted, and the poll woken; and
+ * SIGCHLD: the poll woken, for an exit that comes after the pipes' EOF. */
 static void on_once_signal(int sig)
 {
   int saved = errno;
-  once_signal = sig;
+  if(sig != SIGCHLD)
+    once_signal = sig;
   if(once_pipe[1] >= 0) {
     char c = 0;
     ssize_t w = write(once_pipe[1], &c, 1);
@@ -276,6 +278,7 @@ static int run_once(agent *a)
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
   for(size_t i = 0; i < a->cfg.nrun && !once_signal && !a->out.broken; i++)
     runner_start(&a->runs, &a->cfg, a->cfg.run[i], RUN_RESULTS);
   while(runner_active(&a->runs)) {
