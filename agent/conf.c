@@ -30,6 +30,7 @@ static const probe_setting agent_settings[] = {
   {"labels", PROBE_SET_OBJECT, "{}", 0, "string labels copied into every line"},
   {"heartbeat_file", PROBE_SET_STRING, NULL, 0, "file touched at each scheduler pass (liveness probes)"},
   {"max_output_bytes", PROBE_SET_INT, "1048576", 0, "result bytes one run may send before it is killed"},
+  {"stop_timeout", PROBE_SET_DURATION, "2", 0, "on SIGTERM (daemon), time the runs in flight get to finish"},
   {NULL, 0, NULL, 0, NULL}
 };
 

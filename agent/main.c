@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -218,7 +219,7 @@ static int check_config(agent *a)
     if(d->has_check_config)
       runner_start(&a->runs, &a->cfg, sec->string, RUN_CHECK_CONFIG);
   }
-  while(a->runs.runs)
+  while(runner_active(&a->runs))
     runner_poll(&a->runs, -1, -1);
   problems += a->runs.config_errors;
   if(problems) {
@@ -241,6 +242,63 @@ static int check_config(agent *a)
 static int exit_status(probe_status worst)
 {
   return (int)worst; /* ok 0, warning 1, critical 2, unknown 3 */
+}
+
+static int once_pipe[2] = {-1, -1};
+static volatile sig_atomic_t once_signal;
+
+/* One-shot mode's SIGTERM/SIGINT/SIGHUP: noted, and the poll woken; and
+ * SIGCHLD: the poll woken, for an exit that comes after the pipes' EOF. */
+static void on_once_signal(int sig)
+{
+  int saved = errno;
+  if(sig != SIGCHLD)
+    once_signal = sig;
+  if(once_pipe[1] >= 0) {
+    char c = 0;
+    ssize_t w = write(once_pipe[1], &c, 1);
+    (void)w;
+  }
+  errno = saved;
+}
+
+/* Runs every selected plugin once. A termination signal, or an output
+ * whose reader is gone (EPIPE), ends the runs at once: each running plugin
+ * gets its unknown line and its process group is killed. The exit status
+ * is the worst of what was written, unknown when a line was lost. */
+static int run_once(agent *a)
+{
+  static char why[80];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_once_signal;
+  sigemptyset(&sa.sa_mask);
+  if(pipe2(once_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    once_pipe[0] = once_pipe[1] = -1;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
+  for(size_t i = 0; i < a->cfg.nrun && !once_signal && !a->out.broken; i++)
+    runner_start(&a->runs, &a->cfg, a->cfg.run[i], RUN_RESULTS);
+  while(runner_active(&a->runs)) {
+    if(once_signal || a->out.broken) {
+      if(once_signal)
+        snprintf(why, sizeof(why), "the agent received %s",
+                 once_signal == SIGTERM ? "SIGTERM" : once_signal == SIGINT ? "SIGINT" : "SIGHUP");
+      runner_stop_all(&a->runs, once_signal ? why : "the output cannot be written", 0);
+      break;
+    }
+    if(runner_poll(&a->runs, -1, once_pipe[0])) {
+      char drain[64];
+      while(read(once_pipe[0], drain, sizeof(drain)) > 0)
+        ;
+    }
+  }
+  probe_status worst = a->runs.worst;
+  if(a->out.lost_total)
+    worst = output_worse(worst, PROBE_UNKNOWN);
+  return exit_status(worst);
 }
 
 int main(int argc, char **argv)
@@ -356,11 +414,7 @@ int main(int argc, char **argv)
   if(mode_daemon)
     rc = sched_daemon(&a);
   else {
-    for(size_t i = 0; i < a.cfg.nrun; i++)
-      runner_start(&a.runs, &a.cfg, a.cfg.run[i], RUN_RESULTS);
-    while(a.runs.runs)
-      runner_poll(&a.runs, -1, -1);
-    rc = exit_status(a.runs.worst);
+    rc = run_once(&a);
   }
   output_close(&a.out);
 out:

@@ -2,22 +2,34 @@
  * testplug.c: plugins for the agent's own tests, one per behaviour,
  * selected at build time with -DTP_<BEHAVIOUR>: a well-behaved "echo"
  * plugin with settings, and misbehaving ones (crash, abort, hang, flood,
- * silence, wrong ABI) whose runs must each end in exactly one unknown line.
+ * silence, wrong ABI) whose runs must each end in exactly one unknown line;
+ * "leak" leaves processes behind (mode fork, setsid, system, hang-setsid)
+ * that must not outlive the run, "raw" writes to the result pipe itself
+ * (mode badutf8, overlong, bigcritical, logs), and "echo2" is a second echo.
  */
 #include "config.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probe-plugin.h"
 
 #if defined(TP_ECHO)
 #define TP_NAME "echo"
+#elif defined(TP_ECHO2)
+#define TP_NAME "echo2"
+#define TP_ECHO 1
+#elif defined(TP_LEAK)
+#define TP_NAME "leak"
+#elif defined(TP_RAW)
+#define TP_NAME "raw"
 #elif defined(TP_SEGV)
 #define TP_NAME "segv"
 #elif defined(TP_ABORT)
@@ -40,6 +52,8 @@ static const probe_setting tp_settings[] = {
   {"delay", PROBE_SET_DURATION, "0", 0, "time to sleep before reporting"},
   {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE | PROBE_SETTING_SECRET, "a file that must be readable"},
   {"must", PROBE_SET_STRING, NULL, 0, "any string (tests)"},
+  {"mode", PROBE_SET_STRING, "\"\"", 0, "leak and raw: what to do"},
+  {"marker", PROBE_SET_STRING, "\"0\"", 0, "leak: a number in the leftovers' command lines"},
   {NULL, 0, NULL, 0, NULL}
 };
 
@@ -95,6 +109,32 @@ static long tp_open_fds(void)
   return n - 1;
 }
 
+/* The result pipe as the agent hands it: the one descriptor above 2. */
+__attribute__((unused))
+static int tp_result_fd(void)
+{
+  struct stat st;
+  for(int fd = 3; fd < 1024; fd++)
+    if(fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+      return fd;
+  return -1;
+}
+
+/* Writes all of buf to fd. */
+__attribute__((unused))
+static void tp_write(int fd, const char *buf, size_t len)
+{
+  while(len) {
+    ssize_t n = write(fd, buf, len);
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n <= 0)
+      return;
+    buf += n;
+    len -= (size_t)n;
+  }
+}
+
 static int tp_check(probe_ctx *ctx, const probe_host *h)
 {
   const char *status = "ok";
@@ -144,6 +184,60 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     h->result_detail_string(r, "time_left_positive", h->time_left(ctx) > 0 ? "yes" : "no");
     h->result_emit(r);
   }
+  return 0;
+#elif defined(TP_LEAK)
+  const char *mode = "", *marker = "0";
+  h->conf_string(ctx, "mode", &mode);
+  h->conf_string(ctx, "marker", &marker);
+  probe_result *r = h->result_begin(ctx, "leak.line", mode);
+  h->result_status(r, PROBE_OK, "leaving something behind (%s)", mode);
+  h->result_emit(r);
+  char cmd[256];
+  /* the leftovers hold the result pipe; "sleep 20.MARKER" names them */
+  snprintf(cmd, sizeof(cmd), "sleep 20.%s &", marker);
+  if(!strcmp(mode, "system"))
+    return system(cmd) == 0 ? 0 : 1;
+  pid_t pid = fork();
+  if(pid == 0) {
+    if(!strcmp(mode, "setsid") || !strcmp(mode, "hang-setsid"))
+      setsid();
+    snprintf(cmd, sizeof(cmd), "20.%s", marker);
+    execlp("sleep", "sleep", cmd, (char *)NULL);
+    _exit(127);
+  }
+  if(!strcmp(mode, "hang-setsid"))
+    for(;;)
+      pause();
+  return 0;
+#elif defined(TP_RAW)
+  const char *mode = "";
+  h->conf_string(ctx, "mode", &mode);
+  int fd = tp_result_fd();
+  static char big[70 * 1024 + 1];
+  memset(big, 'x', sizeof(big) - 1);
+  if(!strcmp(mode, "badutf8")) {
+    static const char bad[] = "{\"check\":\"raw.bad\",\"status\":\"ok\",\"summary\":\"\xff\xfe\"}\n";
+    tp_write(fd, bad, sizeof(bad) - 1);
+  }
+  else if(!strcmp(mode, "overlong")) {
+    /* 70 KB without a newline, then a line of the plugin's choosing */
+    static const char forged[] = "{\"check\":\"raw.forged\",\"status\":\"ok\",\"summary\":\"forged\"}\n";
+    tp_write(fd, big, sizeof(big) - 1);
+    usleep(300000); /* the agent has read the 70 KB before the line comes */
+    tp_write(fd, forged, sizeof(forged) - 1);
+  }
+  else if(!strcmp(mode, "bigcritical")) {
+    probe_result *r = h->result_begin(ctx, "raw.big", "raw");
+    h->result_status(r, PROBE_CRITICAL, "bad news with a long detail");
+    h->result_detail_string(r, "detail", big);
+    h->result_emit(r);
+    return 0;
+  }
+  else if(!strcmp(mode, "logs"))
+    fprintf(stderr, "log \033[31mred\033[0m bell\a cr\rX bad\xff c1\xc2\x9b end\n");
+  probe_result *r = h->result_begin(ctx, "raw.ok", "raw");
+  h->result_status(r, PROBE_OK, "fine");
+  h->result_emit(r);
   return 0;
 #elif defined(TP_SEGV)
   (void)h;
