@@ -392,6 +392,85 @@ static sec_err git_line(gitp *g, const unsigned char *l, size_t len, int start,
   return SEC_OK;
 }
 
+/*
+ * git runs as root on a repository that someone else may control, so
+ * nothing the repository (or a home directory) configures may make it run
+ * a program. Config cannot be switched off for $GIT_DIR/config itself, so:
+ * - system and global config are not read (GIT_CONFIG_NOSYSTEM,
+ *   GIT_CONFIG_GLOBAL=/dev/null, a clean environment with HOME=/nonexistent);
+ * - every key that runs a program during `git log -p` is overridden with -c,
+ *   which wins over the repository's config and anything it includes
+ *   (include.path / includeIf cannot be disabled, only outvoted):
+ *   log.showSignature and gpg.*program (signature checks), core.fsmonitor,
+ *   core.hooksPath, core.pager / pager.log, diff.external, core.sshCommand,
+ *   core.gitProxy, core.askPass, credential.helper, protocol.allow=never and
+ *   GIT_NO_LAZY_FETCH (a partial clone would fetch missing blobs through a
+ *   transport), core.alternateRefsCommand, uploadpack.packObjectsHook;
+ * - the options --no-show-signature, --no-ext-diff (diff.<driver>.command
+ *   from .gitattributes) and --no-textconv (diff.<driver>.textconv);
+ * - replace refs ignored (GIT_NO_REPLACE_OBJECTS) so history cannot be
+ *   swapped, optional locks off (GIT_OPTIONAL_LOCKS=0: the scan writes
+ *   nothing), no terminal prompt;
+ * - safe.directory names only the repository configured, so that git
+ *   scans it whoever owns it (it reads, with the overrides above);
+ * - standard input /dev/null, standard error /dev/null, every other
+ *   descriptor closed (the plugin's result descriptor too), signals reset.
+ * Never returns.
+ */
+static void git_child(const char *root, int outfd) {
+  static const char *const envp[] = {
+    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "LC_ALL=C",
+    "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_ATTR_NOSYSTEM=1",
+    "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_NO_LAZY_FETCH=1",
+    "GIT_NO_REPLACE_OBJECTS=1", "GIT_PAGER=cat", "PAGER=cat", "GIT_ASKPASS=/bin/false",
+    "SSH_ASKPASS=/bin/false", "GIT_SSH_COMMAND=/bin/false", NULL
+  };
+  char safe[PATH_MAX + 32];
+  const char *argv[64];
+  int n = 0, devnull = open("/dev/null", O_RDWR);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  if (outfd != 1) { if (dup2(outfd, 1) < 0) _exit(126); }
+  else if (fcntl(1, F_SETFD, 0) < 0) _exit(126);
+  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 2) < 0) _exit(126);
+#ifdef HAVE_CLOSE_RANGE
+  if (close_range(3, ~0U, 0) != 0)
+#endif
+  {
+    for (int fd = 3; fd < 65536; fd++) close(fd);
+  }
+  snprintf(safe, sizeof safe, "safe.directory=%s", root);
+  argv[n++] = "git";
+  argv[n++] = "--no-pager";
+  argv[n++] = "-c"; argv[n++] = safe;
+  argv[n++] = "-c"; argv[n++] = "log.showSignature=false";
+  argv[n++] = "-c"; argv[n++] = "gpg.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "gpg.openpgp.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "gpg.x509.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "gpg.ssh.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "core.fsmonitor=false";
+  argv[n++] = "-c"; argv[n++] = "core.hooksPath=/dev/null";
+  argv[n++] = "-c"; argv[n++] = "core.pager=cat";
+  argv[n++] = "-c"; argv[n++] = "pager.log=false";
+  argv[n++] = "-c"; argv[n++] = "diff.external=";
+  argv[n++] = "-c"; argv[n++] = "core.sshCommand=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "core.gitProxy=";
+  argv[n++] = "-c"; argv[n++] = "core.askPass=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "credential.helper=";
+  argv[n++] = "-c"; argv[n++] = "protocol.allow=never";
+  argv[n++] = "-c"; argv[n++] = "core.alternateRefsCommand=";
+  argv[n++] = "-c"; argv[n++] = "uploadpack.packObjectsHook=";
+  argv[n++] = "-C"; argv[n++] = root;
+  argv[n++] = "log"; argv[n++] = "-p"; argv[n++] = "--all"; argv[n++] = "--no-color";
+  argv[n++] = "--no-show-signature"; argv[n++] = "--no-ext-diff"; argv[n++] = "--no-textconv";
+  argv[n++] = "--format=commit %H";
+  argv[n] = NULL;
+  execvpe("git", (char *const *)argv, (char *const *)envp);
+  _exit(127);
+}
+
 sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
                      double deadline, sec_scan *res, char *err, size_t errlen) {
   int pfd[2], status = 0;
@@ -416,16 +495,7 @@ sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
     putil_seterr(err, errlen, "fork: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(pfd[1], 1);
-    if (devnull >= 0) { dup2(devnull, 0); dup2(devnull, 2); }
-    setenv("GIT_PAGER", "cat", 1);
-    setenv("GIT_TERMINAL_PROMPT", "0", 1);
-    execlp("git", "git", "--no-pager", "-C", root, "log", "-p", "--all", "--no-color",
-           "--no-ext-diff", "--no-textconv", "--format=commit %H", (char *)NULL);
-    _exit(127);
-  }
+  if (pid == 0) git_child(root, pfd[1]);
   close(pfd[1]);
   buf = malloc(cap);
   if (!buf) { rc = SEC_ERR_NOMEM; goto out; }
