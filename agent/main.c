@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,10 @@
 #include "util.h"
 
 extern char **environ;
+
+/* Exit statuses of the agent's own failures (sysexits). */
+#define AGENT_EX_OSERR 71     /* no process, pipe or plugin directory */
+#define AGENT_EX_CANTCREAT 73 /* the output cannot be opened */
 
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/probe-agent"
@@ -55,7 +60,8 @@ static const char usage_text[] =
   "as PROBE_<PLUGIN>_<KEY>; --set wins over the environment, which wins over the file.\n"
   "\n"
   "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
-  "64 usage error, 78 invalid configuration.\n";
+  "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
+  "opened (standard output closed), 78 invalid configuration.\n";
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
@@ -176,13 +182,13 @@ static int list_plugins(const char *dir)
   plugin_set set = {NULL, 0};
   if(loader_list_dir(dir, &names, &n) < 0) {
     fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir, strerror(errno));
-    return 71;
+    return AGENT_EX_OSERR;
   }
   if(n == 0)
     fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
   if(loader_describe(dir, names, n, &set) < 0) {
     loader_free_names(names, n);
-    return 71;
+    return AGENT_EX_OSERR;
   }
   int rc = 0;
   for(size_t i = 0; i < set.n; i++) {
@@ -237,6 +243,25 @@ static int check_config(agent *a)
   return 0;
 }
 
+/* Opens /dev/null on whichever of descriptors 0-2 is closed, so that no
+ * file opened later (a configuration, a pipe to a plugin) becomes standard
+ * output by accident and receives the result lines. Returns a bit mask of
+ * the descriptors that were closed (bit 1: standard output). */
+static unsigned reserve_std_fds(void)
+{
+  unsigned closed = 0;
+  for(int fd = 0; fd <= 2; fd++) {
+    if(fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    closed |= 1u << fd;
+    /* the lowest free descriptor is fd itself */
+    int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if(got >= 0 && got != fd)
+      close(got);
+  }
+  return closed;
+}
+
 /* Maps the worst status to the Nagios exit status. */
 static int exit_status(probe_status worst)
 {
@@ -257,6 +282,7 @@ int main(int argc, char **argv)
   dbuf errors;
   dbuf_init(&errors, 0);
 
+  unsigned closed_fds = reserve_std_fds();
   signal(SIGPIPE, SIG_IGN);
   opterr = 0;
   while((opt = getopt_long(argc, argv, ":c:p:s:o:hV", long_options, NULL)) != -1) {
@@ -345,10 +371,20 @@ int main(int argc, char **argv)
     rc = usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
     goto out;
   }
-  char err[512];
+  char err[512] = "";
+  const char *out_path = a.output_override ? a.output_override : a.cfg.output;
+  if((closed_fds & 2) && (!out_path || !strcmp(out_path, "-"))) {
+    fprintf(stderr, "probe-agent: standard output is closed: nowhere to write "
+            "the result lines (give -o FILE or agent.output)\n");
+    rc = AGENT_EX_CANTCREAT;
+    goto out;
+  }
   if(agent_apply_output(&a, 1, err, sizeof(err)) < 0) {
-    fprintf(stderr, "probe-agent: %s\n", err);
-    rc = 73;
+    int e = errno;
+    fprintf(stderr, "probe-agent: %s\n", *err ? err : "cannot open the output");
+    if(!*err)
+      fprintf(stderr, "probe-agent: standard output: %s\n", strerror(e));
+    rc = AGENT_EX_CANTCREAT;
     goto out;
   }
   runner_init(&a.runs, &a.out, a.state_base);
