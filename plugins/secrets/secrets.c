@@ -440,10 +440,20 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
 static void read_secret(secret *s) {
   if (s->config_error) return;
   if (s->path) {
-    s->rc = sec_read_file(s->path, &s->v, s->err, sizeof s->err);
+    struct stat st;
+    s->rc = sec_read_file_st(s->path, &s->v, &st, s->err, sizeof s->err);
     if (s->rc == SEC_ERR_NOENT)
       snprintf(s->err, sizeof s->err, "secret file %s is missing", s->path);
-    if (s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) s->have_info = 1;
+    if (s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) {
+      /* mode and owner of the file read, from its descriptor: the path
+       * could have been swapped since */
+      s->fi.mode = st.st_mode;
+      s->fi.uid = st.st_uid;
+      s->fi.gid = st.st_gid;
+      s->fi.dev = st.st_dev;
+      s->fi.ino = st.st_ino;
+      s->have_info = 1;
+    }
   } else {
     const char *e = getenv(s->env);
     if (!e) {

@@ -22,8 +22,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -47,6 +52,7 @@ const char *sec_strerror(sec_err e) {
   case SEC_ERR_STATE: return "state directory problem";
   case SEC_ERR_GIT: return "git failed";
   case SEC_ERR_TIMEOUT: return "timed out";
+  case SEC_ERR_LINK: return "a link out of its directory (not followed)";
   }
   return "unknown error";
 }
@@ -88,23 +94,124 @@ sec_err sec_value_set(sec_value *out, const char *s, size_t len) {
   return SEC_OK;
 }
 
+/* Opens base inside the directory dfd for reading, following links only
+ * beneath dfd (openat2 RESOLVE_BENEATH: no absolute link, no "..", no
+ * /proc magic link). On a kernel without openat2 the path is resolved and
+ * must lie inside the directory, and the file opened is checked to be
+ * the one resolved. Returns the descriptor or -1 with errno (EXDEV: a
+ * link leads out). */
+static int open_beneath(int dfd, const char *dir, const char *base) {
+  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+#ifdef SYS_openat2
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)flags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, dfd, base, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return (int)fd;
+#endif
+  {
+    char full[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
+    struct stat a, b;
+    size_t dl;
+    int fd2;
+    if (snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    if (!realpath(full, real) || !realpath(dir, realdir)) return -1;
+    dl = strlen(realdir);
+    if (strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
+      errno = EXDEV;
+      return -1;
+    }
+    fd2 = open(real, flags | O_NOFOLLOW);
+    if (fd2 < 0) return -1;
+    if (fstat(fd2, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino) {
+      close(fd2);
+      errno = EXDEV;
+      return -1;
+    }
+    return fd2;
+  }
+}
+
+/* Opens a secret file the way sec_read_file_st describes; -1 with err. */
+static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen) {
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  struct stat lst, dst;
+  int dfd, fd;
+  if (slash == path) snprintf(dir, sizeof dir, "/");
+  else if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else snprintf(dir, sizeof dir, ".");
+  if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+    putil_seterr(err, errlen, "%s: not a regular file", path);
+    *rc = SEC_ERR_NOTFILE;
+    return -1;
+  }
+  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) {
+    int e = errno;
+    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
+    *rc = from_errno(e);
+    return -1;
+  }
+  if (fstatat(dfd, base, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+    int e = errno;
+    close(dfd);
+    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
+    *rc = from_errno(e);
+    return -1;
+  }
+  if (!S_ISLNK(lst.st_mode)) {
+    fd = openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  } else if (fstat(dfd, &dst) != 0 || (lst.st_uid != 0 && lst.st_uid != dst.st_uid)) {
+    close(dfd);
+    putil_seterr(err, errlen, "%s: a link owned by uid %u, neither root nor the owner of its "
+                 "directory: not followed", path, (unsigned)lst.st_uid);
+    *rc = SEC_ERR_LINK;
+    return -1;
+  } else {
+    fd = open_beneath(dfd, dir, base);
+  }
+  if (fd < 0) {
+    int e = errno;
+    close(dfd);
+    if (e == EXDEV || e == ELOOP) {
+      putil_seterr(err, errlen, "%s: a link that leads out of its directory: not followed", path);
+      *rc = SEC_ERR_LINK;
+    } else {
+      putil_seterr(err, errlen, "%s: %s", path, strerror(e));
+      *rc = from_errno(e);
+    }
+    return -1;
+  }
+  close(dfd);
+  return fd;
+}
+
 sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen) {
+  return sec_read_file_st(path, out, NULL, err, errlen);
+}
+
+sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *stout, char *err,
+                         size_t errlen) {
   int fd;
   struct stat st;
   size_t cap = SEC_MAX_VALUE + 1;
+  sec_err orc = SEC_ERR_IO;
   out->p = NULL;
   out->len = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    int e = errno;
-    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
-    return from_errno(e);
-  }
+  fd = open_secret(path, &orc, err, errlen);
+  if (fd < 0) return orc;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     putil_seterr(err, errlen, "%s: not a regular file", path);
     return SEC_ERR_NOTFILE;
   }
+  if (stout) *stout = st;
   out->p = malloc(cap + 1);
   if (!out->p) { close(fd); return SEC_ERR_NOMEM; }
   for (;;) {
