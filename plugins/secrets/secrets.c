@@ -315,7 +315,7 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     host->result_detail_string(r, "age_from", s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
     host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
     if (age > R->max_age_days * 86400.0)
-      pverdict_add(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days %.0f)", floor(age / 86400.0),
+      pverdict_add(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days=%.0f)", floor(age / 86400.0),
               R->max_age_days);
     snprintf(mode, sizeof mode, "%04o", (unsigned)(s->fi.mode & 07777));
     host->result_detail_string(r, "mode", mode);
@@ -341,7 +341,8 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
   }
   /* kind-specific */
   if (s->kind == KIND_HMAC && s->v.len > 0 && (long long)s->v.len < R->hmac_min)
-    pverdict_add(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes", R->hmac_min);
+    pverdict_add(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes (hmac_min_bytes=%lld)",
+                 R->hmac_min, R->hmac_min);
   if (s->kind == KIND_ETH && s->v.len > 0) {
     uint8_t priv[32], addr[20];
     char hex[41], shown[43];
