@@ -158,20 +158,30 @@ int agent_apply_output(agent *a, int first, char *err, size_t errlen)
 {
   char hostbuf[256];
   const char *host = a->cfg.host;
+  dbuf safe;
+  dbuf_init(&safe, 0);
   if(!host) {
     if(gethostname(hostbuf, sizeof(hostbuf)) < 0)
       snprintf(hostbuf, sizeof(hostbuf), "unknown");
     hostbuf[sizeof(hostbuf) - 1] = '\0';
-    host = hostbuf;
+    /* the kernel takes any bytes as a host name; every line must be valid
+     * UTF-8 without control characters, so such bytes are escaped */
+    config_escape_text(&safe, hostbuf, strlen(hostbuf));
+    host = safe.data ? safe.data : "unknown";
   }
   output_format fmt = a->format_override >= 0 ? (output_format)a->format_override : a->cfg.format;
   const char *path = a->output_override ? a->output_override : a->cfg.output;
   const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "labels");
+  int rc;
   if(first)
-    return output_open(&a->out, path, fmt, host, labels, err, errlen);
-  output_configure(&a->out, fmt, host, labels);
-  return output_reopen(&a->out, err, errlen);
+    rc = output_open(&a->out, path, fmt, host, labels, err, errlen);
+  else {
+    output_configure(&a->out, fmt, host, labels);
+    rc = output_reopen(&a->out, err, errlen);
+  }
+  dbuf_free(&safe);
+  return rc;
 }
 
 /* --list-plugins */

@@ -3,8 +3,10 @@
 # item 13, issue 19 items 4 and 5): a FIFO given as -c is refused at once,
 # never waited on; an interval below the 1 s floor is refused by
 # --check-config; errors are one line each, at the character that is wrong;
-# a host name in invalid UTF-8 never reaches a line; with standard output
-# closed the agent exits 73 with a message and prints nothing else.
+# a host name in invalid UTF-8 is refused, the system's escaped, never
+# raw in a line; a SIGHUP reload that meets a FIFO is refused and the
+# daemon goes on; with standard output closed the agent exits 73 with a
+# message and prints nothing else.
 . "$top_srcdir/tests/lib/env.sh"
 PROBE_AGENT_PLUGIN_DIR=$PROBE_TEST_PLUGIN_DIR
 out=$TEST_TMP/out
@@ -51,6 +53,41 @@ run_agent -p echo -s "agent.host=$(printf 'h\377')"
 expect_rc 78 "invalid UTF-8 host"
 [ ! -s "$out" ] || fail "a line was written with an invalid host"
 grep -q 'setting "host": must be a non-empty name in valid UTF-8' "$err" || fail "host not refused"
+
+# the system's host name may be any bytes: escaped, the line stays valid UTF-8
+if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null && unshare -u true 2>/dev/null; then
+  unshare -u python3 - "$PROBE_AGENT" "$PROBE_AGENT_PLUGIN_DIR" "$TEST_TMP/state" >"$out" <<'PY' || fail "sethostname in a UTS namespace"
+import ctypes, subprocess, sys
+name = b"bad\xff\x1bname"
+if ctypes.CDLL(None).sethostname(name, len(name)) != 0:
+    sys.exit(1)
+sys.stdout.buffer.write(subprocess.run([sys.argv[1], "--plugin-dir", sys.argv[2], "--state-dir", sys.argv[3],
+                                        "-p", "echo"], capture_output=True).stdout)
+PY
+  python3 -c 'import sys; sys.stdin.buffer.read().decode("utf-8")' <"$out" || fail "a line is not valid UTF-8"
+  jq_assert "$out" '.host == "bad\\xff\\x1bname"' "the host name's bytes are not escaped"
+fi
+
+# a SIGHUP reload that meets a FIFO: refused at once, the old configuration kept
+echo '{ "agent": { "output": "'"$TEST_TMP/daemon.jsonl"'" }, "plugins": { "echo": { "interval": 1 } } }' >"$TEST_TMP/d.json"
+"$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" --state-dir "$TEST_TMP/state" -c "$TEST_TMP/d.json" \
+  --daemon 2>"$TEST_TMP/daemon.err" &
+dpid=$!
+trap 'kill $dpid 2>/dev/null || true; rm -rf "$TEST_TMP"' EXIT
+for _ in $(seq 100); do [ -s "$TEST_TMP/daemon.jsonl" ] && break; sleep 0.1; done
+[ -s "$TEST_TMP/daemon.jsonl" ] || fail "the daemon wrote no line"
+rm "$TEST_TMP/d.json"
+mkfifo "$TEST_TMP/d.json"
+kill -HUP $dpid
+for _ in $(seq 100); do grep -q 'not a regular file' "$TEST_TMP/daemon.err" && break; sleep 0.1; done
+grep -q 'd.json: cannot read the configuration: not a regular file' "$TEST_TMP/daemon.err" ||
+  { cat "$TEST_TMP/daemon.err" >&2; fail "the reload of a FIFO was not refused"; }
+n=$(wc -l <"$TEST_TMP/daemon.jsonl")
+for _ in $(seq 100); do [ "$(wc -l <"$TEST_TMP/daemon.jsonl")" -gt "$n" ] && break; sleep 0.1; done
+[ "$(wc -l <"$TEST_TMP/daemon.jsonl")" -gt "$n" ] || fail "the daemon stopped running plugins after the FIFO reload"
+kill -TERM $dpid
+rc=0; wait $dpid || rc=$?
+expect_rc 0 "SIGTERM after a refused reload"
 
 # standard output closed: a documented 73 and a clean message
 rc=0
