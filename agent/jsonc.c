@@ -470,8 +470,8 @@ int jsonc_parse(const char *text, size_t len, jsonc_doc *doc, char *err,
   /* len + 1: cJSON wants the terminating NUL inside the length */
   doc->root = cJSON_ParseWithLengthOpts(doc->text, len + 1, &end, 1);
   if(!doc->root) {
-    /* the check above passed: memory, most likely */
-    snprintf(err, errlen, "cannot parse: out of memory?");
+    /* the check above passed: cJSON's own nesting limit, or memory */
+    snprintf(err, errlen, "line 1, column 1: cannot parse (nested too deeply, or out of memory)");
     goto err;
   }
   const cJSON *dup = find_duplicate(doc->root, &oom);
