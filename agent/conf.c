@@ -52,7 +52,73 @@ typedef struct origin_ctx {
   const jsonc_doc *doc;
   const char *file;
   cJSON *origins; /* "section.key" -> "environment X" / "--set X" */
+  size_t *nerrors; /* problems found so far, also those not written */
 } origin_ctx;
+
+/* Problems written out in full; past this they are only counted, so that a
+ * file of 150,000 unknown keys is refused at once, not after minutes of
+ * looking up lines for messages nobody reads. */
+#define CONFIG_MAX_ERRORS 20
+
+/* 1 when one more problem should be written in full (counts it). */
+static int want_error(const origin_ctx *oc)
+{
+  return (*oc->nerrors)++ < CONFIG_MAX_ERRORS;
+}
+
+void config_escape_text(dbuf *out, const char *s, size_t len)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t i = 0;
+  while(i < len) {
+    unsigned char c = (unsigned char)s[i];
+    if(c >= 0x20 && c < 0x7f) {
+      dbuf_add(out, s + i, 1);
+      i++;
+      continue;
+    }
+    if(c == '\n' || c == '\r' || c == '\t') {
+      dbuf_addstr(out, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
+      i++;
+      continue;
+    }
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    /* valid UTF-8 stays, except the C1 controls U+0080..U+009F */
+    if(n && i + n <= len && util_utf8_valid(s + i, n) &&
+       !(c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+      dbuf_add(out, s + i, n);
+      i += n;
+      continue;
+    }
+    char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+    dbuf_add(out, esc, 4);
+    i++;
+  }
+}
+
+/* Appends the text of line to errors as one line: whatever it quotes
+ * (names, paths, values from the file) has its control characters and
+ * invalid UTF-8 escaped, so a key holding a newline cannot split the
+ * message into two log records or forge one. */
+static void add_line(dbuf *errors, const dbuf *line)
+{
+  config_escape_text(errors, line->data ? line->data : "", line->len);
+  dbuf_addstr(errors, "\n");
+}
+
+/* Adds one error line from a format. */
+__attribute__((format(printf, 2, 3)))
+static void errline(dbuf *errors, const char *fmt, ...)
+{
+  dbuf line;
+  dbuf_init(&line, 0);
+  va_list ap;
+  va_start(ap, fmt);
+  dbuf_vprintf(&line, fmt, ap);
+  va_end(ap);
+  add_line(errors, &line);
+  dbuf_free(&line);
+}
 
 /* Appends "<where>: " for section/key to errors. */
 static void add_where(dbuf *errors, const origin_ctx *oc, int is_agent,
@@ -87,18 +153,23 @@ static void config_error(dbuf *errors, const origin_ctx *oc, int is_agent,
                          const char *section, const char *key,
                          const char *fmt, ...)
 {
-  add_where(errors, oc, is_agent, section, key);
+  if(!want_error(oc))
+    return;
+  dbuf line;
+  dbuf_init(&line, 0);
+  add_where(&line, oc, is_agent, section, key);
   if(is_agent)
-    dbuf_printf(errors, "agent: ");
+    dbuf_printf(&line, "agent: ");
   else
-    dbuf_printf(errors, "plugin \"%s\": ", section);
+    dbuf_printf(&line, "plugin \"%s\": ", section);
   if(key)
-    dbuf_printf(errors, "setting \"%s\": ", key);
+    dbuf_printf(&line, "setting \"%s\": ", key);
   va_list ap;
   va_start(ap, fmt);
-  dbuf_vprintf(errors, fmt, ap);
+  dbuf_vprintf(&line, fmt, ap);
   va_end(ap);
-  dbuf_addstr(errors, "\n");
+  add_line(errors, &line);
+  dbuf_free(&line);
 }
 
 cJSON *config_parse_value(const char *text, int want_string)
@@ -279,6 +350,8 @@ static int agent_own_env(const char *name)
          !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23);
 }
 
+static double section_duration(const cJSON *sec, const char *key, double dflt);
+
 /* Validates one section against its table and applies defaults. */
 static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
                              const char *name, const origin_ctx *oc,
@@ -311,6 +384,13 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
     }
     if(check_value(errors, oc, is_agent, name, item->string, item, type, flags) < 0)
       (*bad)++;
+    else if(!strcmp(item->string, "interval") &&
+            section_duration(sec, "interval", CONFIG_MIN_INTERVAL) < CONFIG_MIN_INTERVAL) {
+      config_error(errors, oc, is_agent, name, item->string,
+                   "must be at least %g s (got %g s)", CONFIG_MIN_INTERVAL,
+                   section_duration(sec, "interval", 0));
+      (*bad)++;
+    }
   }
   /* defaults and required settings */
   const cJSON *en = cJSON_GetObjectItemCaseSensitive(sec, "enabled");
@@ -339,6 +419,22 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
     cJSON_AddBoolToObject(sec, "enabled", 1);
 }
 
+/* 1 when s may go into every line as it is: valid UTF-8 without control
+ * characters (the host name and labels are copied into each line, and a
+ * log pipeline would get invalid JSON text or a split record otherwise). */
+static int line_safe(const char *s)
+{
+  size_t len = strlen(s);
+  if(!util_utf8_valid(s, len))
+    return 0;
+  for(size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if(c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0))
+      return 0;
+  }
+  return 1;
+}
+
 /* Reads a duration setting in seconds (validated before). */
 static double section_duration(const cJSON *sec, const char *key, double dflt)
 {
@@ -360,7 +456,8 @@ static char *section_string(const cJSON *sec, const char *key)
 int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
 {
   jsonc_doc doc = {NULL, NULL};
-  origin_ctx oc = {&doc, NULL, cJSON_CreateObject()};
+  size_t nerrors = 0;
+  origin_ctx oc = {&doc, NULL, cJSON_CreateObject(), &nerrors};
   char **names = NULL, **dirnames = NULL;
   size_t nnames = 0, ndirnames = 0;
   int rc = CONFIG_EX_CONFIG, bad = 0;
@@ -374,18 +471,21 @@ int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
     if(util_read_file(req->file, CONFIG_MAX_BYTES, &text, &len) < 0) {
       if(errno == ENOENT && !req->file_explicit)
         goto no_file;
-      dbuf_printf(errors, "%s: cannot read the configuration: %s\n", req->file,
-                  errno == EFBIG ? "larger than 8 MiB" : strerror(errno));
+      errline(errors, "%s: cannot read the configuration: %s", req->file,
+                  errno == EFBIG ? "larger than 8 MiB"
+                  : errno == EISDIR ? "a directory, not a file"
+                  : errno == EINVAL ? "not a regular file (a FIFO, socket or device?)"
+                  : strerror(errno));
       goto out;
     }
     int prc = jsonc_parse(text, len, &doc, err, sizeof(err));
     free(text);
     if(prc < 0) {
-      dbuf_printf(errors, "%s: %s\n", req->file, err);
+      errline(errors, "%s: %s", req->file, err);
       goto out;
     }
     if(!cJSON_IsObject(doc.root)) {
-      dbuf_printf(errors, "%s:1: the configuration must be a JSON object\n", req->file);
+      errline(errors, "%s:1: the configuration must be a JSON object", req->file);
       goto out;
     }
     cfg->file = strdup(req->file);
@@ -402,15 +502,18 @@ no_file:
   const cJSON *top;
   cJSON_ArrayForEach(top, cfg->root) {
     if(strcmp(top->string, "agent") && strcmp(top->string, "plugins")) {
-      int line = jsonc_line(&doc, (const char *[]){top->string}, 1);
-      dbuf_printf(errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)\n",
-                  cfg->file ? cfg->file : "configuration", line, top->string);
       bad++;
+      if(!want_error(&oc))
+        continue;
+      int line = jsonc_line(&doc, (const char *[]){top->string}, 1);
+      errline(errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)",
+                  cfg->file ? cfg->file : "configuration", line, top->string);
     }
   }
   cJSON *plugins = cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins");
   if(!cJSON_IsObject(plugins)) {
-    dbuf_printf(errors, "%s:%d: \"plugins\" must be an object\n", cfg->file,
+    errline(errors, "%s:%d: \"plugins\" must be an object",
+                cfg->file ? cfg->file : "configuration",
                 jsonc_line(&doc, (const char *[]){"plugins"}, 1));
     goto out;
   }
@@ -428,7 +531,7 @@ no_file:
     const char *eq = strchr(req->sets[i], '=');
     if(!eq || split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
                             sizeof(section), key, sizeof(key)) < 0) {
-      dbuf_printf(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl\n",
+      errline(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
                   req->sets[i]);
       rc = CONFIG_EX_USAGE;
       goto out;
@@ -456,7 +559,7 @@ no_file:
         goto oom;
   }
   if(loader_describe(req->plugin_dir, names, nnames, &cfg->descs) < 0) {
-    dbuf_printf(errors, "cannot start a process to load plugins: %s\n", strerror(errno));
+    errline(errors, "cannot start a process to load plugins: %s", strerror(errno));
     goto out;
   }
 
@@ -519,6 +622,17 @@ no_file:
         config_error(errors, &oc, 1, "agent", "labels", "label \"%s\" must be a string", l->string);
         bad++;
       }
+      else if(!line_safe(l->string) || !line_safe(l->valuestring)) {
+        config_error(errors, &oc, 1, "agent", "labels", "label \"%s\": names and values "
+                     "must be valid UTF-8 without control characters", l->string);
+        bad++;
+      }
+    }
+    const char *host = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "host"));
+    if(host && (!*host || !line_safe(host))) {
+      config_error(errors, &oc, 1, "agent", "host", "must be a non-empty name in valid "
+                   "UTF-8 without control characters");
+      bad++;
     }
     const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
     if(fmt && strcmp(fmt, "json") && strcmp(fmt, "text")) {
@@ -555,11 +669,15 @@ no_file:
   rc = 0;
   goto out;
 oom:
-  dbuf_printf(errors, "out of memory while loading the configuration\n");
+  errline(errors, "out of memory while loading the configuration");
   rc = CONFIG_EX_CONFIG;
 out:
+  if(nerrors > CONFIG_MAX_ERRORS)
+    errline(errors, "%s: %zu more problem%s not shown",
+                cfg->file ? cfg->file : req->file ? req->file : "configuration",
+                nerrors - CONFIG_MAX_ERRORS, nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
   if(rc == CONFIG_EX_CONFIG && !bad && !errors->len)
-    dbuf_printf(errors, "invalid configuration\n");
+    errline(errors, "invalid configuration");
   jsonc_free(&doc);
   cJSON_Delete(oc.origins);
   loader_free_names(names, nnames);

@@ -17,6 +17,10 @@
 #define CONFIG_EX_USAGE 64
 #define CONFIG_EX_CONFIG 78
 
+/* The shortest interval accepted (agent.interval and each plugin's): a
+ * plugin run every 0.1 s is a busy loop, not monitoring. */
+#define CONFIG_MIN_INTERVAL 1.0
+
 typedef enum output_format { FORMAT_JSON, FORMAT_TEXT } output_format;
 
 /* What the command line asks for. */
@@ -65,5 +69,10 @@ const probe_setting *config_agent_settings(void);
 /* Parses a --set/environment value: JSON when it parses, else the text as
  * a string; a string-typed setting always keeps the text. */
 cJSON *config_parse_value(const char *text, int want_string);
+
+/* Appends s[0..len) to out with control characters (C0, DEL, C1) and
+ * invalid UTF-8 escaped (\n, \t, \xNN), so that outside text quoted in
+ * a message stays on one line and is valid UTF-8. */
+void config_escape_text(dbuf *out, const char *s, size_t len);
 
 #endif

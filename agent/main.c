@@ -23,6 +23,10 @@
 
 extern char **environ;
 
+/* Exit statuses of the agent's own failures (sysexits). */
+#define AGENT_EX_OSERR 71     /* no process, pipe or plugin directory */
+#define AGENT_EX_CANTCREAT 73 /* the output cannot be opened */
+
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/probe-agent"
 #endif
@@ -56,7 +60,8 @@ static const char usage_text[] =
   "as PROBE_<PLUGIN>_<KEY>; --set wins over the environment, which wins over the file.\n"
   "\n"
   "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
-  "64 usage error, 78 invalid configuration.\n";
+  "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
+  "opened (standard output closed), 78 invalid configuration.\n";
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
@@ -153,20 +158,30 @@ int agent_apply_output(agent *a, int first, char *err, size_t errlen)
 {
   char hostbuf[256];
   const char *host = a->cfg.host;
+  dbuf safe;
+  dbuf_init(&safe, 0);
   if(!host) {
     if(gethostname(hostbuf, sizeof(hostbuf)) < 0)
       snprintf(hostbuf, sizeof(hostbuf), "unknown");
     hostbuf[sizeof(hostbuf) - 1] = '\0';
-    host = hostbuf;
+    /* the kernel takes any bytes as a host name; every line must be valid
+     * UTF-8 without control characters, so such bytes are escaped */
+    config_escape_text(&safe, hostbuf, strlen(hostbuf));
+    host = safe.data ? safe.data : "unknown";
   }
   output_format fmt = a->format_override >= 0 ? (output_format)a->format_override : a->cfg.format;
   const char *path = a->output_override ? a->output_override : a->cfg.output;
   const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "labels");
+  int rc;
   if(first)
-    return output_open(&a->out, path, fmt, host, labels, err, errlen);
-  output_configure(&a->out, fmt, host, labels);
-  return output_reopen(&a->out, err, errlen);
+    rc = output_open(&a->out, path, fmt, host, labels, err, errlen);
+  else {
+    output_configure(&a->out, fmt, host, labels);
+    rc = output_reopen(&a->out, err, errlen);
+  }
+  dbuf_free(&safe);
+  return rc;
 }
 
 /* --list-plugins */
@@ -177,13 +192,13 @@ static int list_plugins(const char *dir)
   plugin_set set = {NULL, 0};
   if(loader_list_dir(dir, &names, &n) < 0) {
     fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir, strerror(errno));
-    return 71;
+    return AGENT_EX_OSERR;
   }
   if(n == 0)
     fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
   if(loader_describe(dir, names, n, &set) < 0) {
     loader_free_names(names, n);
-    return 71;
+    return AGENT_EX_OSERR;
   }
   int rc = 0;
   for(size_t i = 0; i < set.n; i++) {
@@ -236,6 +251,25 @@ static int check_config(agent *a)
   }
   printf("%s\n", any ? "" : " none");
   return 0;
+}
+
+/* Opens /dev/null on whichever of descriptors 0-2 is closed, so that no
+ * file opened later (a configuration, a pipe to a plugin) becomes standard
+ * output by accident and receives the result lines. Returns a bit mask of
+ * the descriptors that were closed (bit 1: standard output). */
+static unsigned reserve_std_fds(void)
+{
+  unsigned closed = 0;
+  for(int fd = 0; fd <= 2; fd++) {
+    if(fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    closed |= 1u << fd;
+    /* the lowest free descriptor is fd itself */
+    int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if(got >= 0 && got != fd)
+      close(got);
+  }
+  return closed;
 }
 
 /* Maps the worst status to the Nagios exit status. */
@@ -315,6 +349,7 @@ int main(int argc, char **argv)
   dbuf errors;
   dbuf_init(&errors, 0);
 
+  unsigned closed_fds = reserve_std_fds();
   signal(SIGPIPE, SIG_IGN);
   opterr = 0;
   while((opt = getopt_long(argc, argv, ":c:p:s:o:hV", long_options, NULL)) != -1) {
@@ -403,10 +438,20 @@ int main(int argc, char **argv)
     rc = usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
     goto out;
   }
-  char err[512];
+  char err[512] = "";
+  const char *out_path = a.output_override ? a.output_override : a.cfg.output;
+  if((closed_fds & 2) && (!out_path || !strcmp(out_path, "-"))) {
+    fprintf(stderr, "probe-agent: standard output is closed: nowhere to write "
+            "the result lines (give -o FILE or agent.output)\n");
+    rc = AGENT_EX_CANTCREAT;
+    goto out;
+  }
   if(agent_apply_output(&a, 1, err, sizeof(err)) < 0) {
-    fprintf(stderr, "probe-agent: %s\n", err);
-    rc = 73;
+    int e = errno;
+    fprintf(stderr, "probe-agent: %s\n", *err ? err : "cannot open the output");
+    if(!*err)
+      fprintf(stderr, "probe-agent: standard output: %s\n", strerror(e));
+    rc = AGENT_EX_CANTCREAT;
     goto out;
   }
   runner_init(&a.runs, &a.out, a.state_base);

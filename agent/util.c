@@ -334,11 +334,25 @@ char *util_redact_target(const char *target)
 
 int util_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (a FIFO given
+   * as -c hung --check-config and SIGHUP reloads forever); what was opened
+   * is checked on the descriptor, and only a regular file is read */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if(fd < 0)
     return -1;
   dbuf b;
   dbuf_init(&b, max);
+  struct stat st;
+  if(fstat(fd, &st) < 0)
+    goto err;
+  if(!S_ISREG(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    goto err;
+  }
+  if(max && (unsigned long long)st.st_size > max) {
+    errno = EFBIG;
+    goto err;
+  }
   char chunk[8192];
   for(;;) {
     ssize_t n = read(fd, chunk, sizeof(chunk));

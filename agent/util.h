@@ -45,8 +45,10 @@ int util_parse_duration(const char *s, double *seconds);
  * of password= in a libpq conninfo. */
 char *util_redact_target(const char *target);
 
-/* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated
- * buffer. Returns 0, or -1 with errno set. */
+/* Reads a whole regular file (at most max bytes) into a malloc'd
+ * NUL-terminated buffer. Returns 0, or -1 with errno set: EFBIG when
+ * larger than max, EISDIR for a directory, EINVAL for anything else that
+ * is not a regular file (a FIFO or a device: never waits on one). */
 int util_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* mkdir -p with the given mode for each created directory. */

@@ -203,11 +203,31 @@ static double wall(void)
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* "2026-11-28T12:00:05Z" for a wall-clock time. */
+static void fmt_utc(double t, char *out, size_t n)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if(!gmtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    snprintf(out, n, "?");
+}
+
+/* When the dead letters counted in the window arrived (wall seconds;
+   first < 0: not known). From the store these are the rows' own times;
+   from the API, the runs that first saw each increase. */
+typedef struct arrivals {
+  double first, last;
+  int exact; /* 1: the rows' times; 0: when this plugin saw them */
+} arrivals;
+
 /* Reports count and rate lines from a count (and a windowed count when
-   known: new_in_window >= 0). */
+   known: new_in_window >= 0). Every warning and critical summary names
+   the setting and value it crossed, and the rate's says when the dead
+   letters it counts arrived, so that a rate still critical after the
+   relay recovered reads as what it is. */
 static int report(dl *d, const char *target, double count, double new_in_window,
-                  const char *rate_note, long long cw, long long cc, long long rc,
-                  double window, const char *source)
+                  const arrivals *arr, const char *rate_note, long long cw, long long cc,
+                  long long rc, double window, const char *source)
 {
   char wb[32];
   if(window >= 120)
@@ -218,9 +238,9 @@ static int report(dl *d, const char *target, double count, double new_in_window,
   if(!r)
     return -1;
   if(count >= (double)cc)
-    d->host->result_status(r, PROBE_CRITICAL, "%.0f dead letters (critical at %lld)", count, cc);
+    d->host->result_status(r, PROBE_CRITICAL, "%.0f dead letters (count_critical=%lld)", count, cc);
   else if(count >= (double)cw)
-    d->host->result_status(r, PROBE_WARNING, "%.0f dead letters (warning at %lld)", count, cw);
+    d->host->result_status(r, PROBE_WARNING, "%.0f dead letters (count_warning=%lld)", count, cw);
   else
     d->host->result_status(r, PROBE_OK, "%.0f dead letters", count);
   d->host->result_metric(r, "dead_letters", count);
@@ -231,24 +251,48 @@ static int report(dl *d, const char *target, double count, double new_in_window,
   r = d->host->result_begin(d->ctx, "deadletter.rate", target);
   if(!r)
     return -1;
+  char when[120] = "";
+  int known = new_in_window > 0 && arr && arr->first >= 0 && arr->last >= arr->first;
+  if(known) {
+    char a[32], b[32];
+    fmt_utc(arr->first, a, sizeof(a));
+    fmt_utc(arr->last, b, sizeof(b));
+    if(!strcmp(a, b))
+      snprintf(when, sizeof(when), ", %s %s", arr->exact ? "arrived" : "seen", a);
+    else
+      snprintf(when, sizeof(when), ", %s %s to %s", arr->exact ? "arrived" : "seen", a, b);
+  }
   if(new_in_window < 0)
     d->host->result_status(r, PROBE_OK, "no earlier count to compare with yet (first run)");
   else if(new_in_window > (double)rc)
     d->host->result_status(r, PROBE_CRITICAL,
-                           "%.0f new dead letters in the last %s (critical above %lld)",
-                           new_in_window, wb, rc);
+                           "%.0f new dead letters in the last %s (rate_critical=%lld)%s",
+                           new_in_window, wb, rc, when);
   else
-    d->host->result_status(r, PROBE_OK, "%.0f new dead letters in the last %s", new_in_window, wb);
+    d->host->result_status(r, PROBE_OK, "%.0f new dead letters in the last %s%s", new_in_window,
+                           wb, when);
   if(new_in_window >= 0)
     d->host->result_metric(r, "new_in_window", new_in_window);
   d->host->result_metric(r, "window_seconds", window);
+  if(known) {
+    char a[32], b[32];
+    fmt_utc(arr->first, a, sizeof(a));
+    fmt_utc(arr->last, b, sizeof(b));
+    d->host->result_detail_string(r, "first_arrival", a);
+    d->host->result_detail_string(r, "last_arrival", b);
+    d->host->result_detail_string(r, "arrival_times", arr->exact ? "the rows' own"
+                                  : "the runs that first saw them");
+    d->host->result_metric(r, "first_arrival_timestamp_seconds", floor(arr->first));
+    d->host->result_metric(r, "last_arrival_timestamp_seconds", floor(arr->last));
+  }
   d->host->result_detail_string(r, "counting", rate_note);
   return d->host->result_emit(r);
 }
 
 /* Dead letters from the store: count and arrivals in the window. */
 static int from_store(dl *d, const char *conninfo, const char *table, const char *created,
-                      double window, double *count, double *recent, char *why, size_t n)
+                      double window, double *count, double *recent, arrivals *arr, char *why,
+                      size_t n)
 {
   PGconn *c = ppg_connect(conninfo, d->timeout, why, n);
   PGresult *r = NULL;
@@ -263,9 +307,11 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
     goto out;
   }
   if(asprintf(&sql,
-              "SELECT count(*), count(*) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8))"
+              "SELECT count(*), count(*) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)),"
+              " extract(epoch FROM min(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8))),"
+              " extract(epoch FROM max(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)))"
               " FROM %s",
-              cc, t) < 0) {
+              cc, cc, cc, cc, cc, t) < 0) {
     sql = NULL;
     goto out;
   }
@@ -281,6 +327,12 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
   }
   *count = strtod(sym_PQgetvalue(r, 0, 0), NULL);
   *recent = strtod(sym_PQgetvalue(r, 0, 1), NULL);
+  arr->exact = 1;
+  arr->first = arr->last = -1;
+  if(!sym_PQgetisnull(r, 0, 2) && !sym_PQgetisnull(r, 0, 3)) {
+    arr->first = strtod(sym_PQgetvalue(r, 0, 2), NULL);
+    arr->last = strtod(sym_PQgetvalue(r, 0, 3), NULL);
+  }
   rc = 0;
 out:
   sym_PQclear(r);
@@ -430,17 +482,18 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
     snprintf(target, sizeof(target), "%s (%s)", red ? red : "?", table ? table : "?");
     store_shown = red;
     double count = 0, recent = 0;
+    arrivals arr = {-1, -1, 1};
     if(!table) {
       line(&d, "deadletter.count", target, PROBE_UNKNOWN,
            "misconfigured: 'conninfo' needs 'table' (the dead-letter table)");
-    } else if(from_store(&d, conninfo, table, created, window, &count, &recent, why,
+    } else if(from_store(&d, conninfo, table, created, window, &count, &recent, &arr, why,
                          sizeof(why)) < 0) {
       line(&d, "deadletter.count", target, PROBE_UNKNOWN, why);
       line(&d, "deadletter.rate", target, PROBE_UNKNOWN, why);
     } else {
       char note[200];
       snprintf(note, sizeof(note), "rows of %s whose %s is inside the window", table, created);
-      if(report(&d, target, count, recent, note, cw, cc, rcrit, window, "store") != 0)
+      if(report(&d, target, count, recent, &arr, note, cw, cc, rcrit, window, "store") != 0)
         rc = -1;
     }
   } else {
@@ -481,16 +534,25 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
           ;
         /* the last sample before the window is the baseline */
         size_t base = first > 0 ? first - 1 : 0;
+        arrivals arr = {-1, -1, 0};
         if(h.n > 0) {
           have_base = 1;
           double prev = h.s[base][1];
           for(size_t i = base + 1; i < h.n; i++) {
-            if(h.s[i][1] > prev)
+            if(h.s[i][1] > prev) {
               fresh += h.s[i][1] - prev;
+              if(arr.first < 0)
+                arr.first = h.s[i][0];
+              arr.last = h.s[i][0];
+            }
             prev = h.s[i][1];
           }
-          if(count > prev)
+          if(count > prev) {
             fresh += count - prev;
+            if(arr.first < 0)
+              arr.first = now;
+            arr.last = now;
+          }
         }
         double(*ns)[2] = realloc(h.s, (h.n + 1) * sizeof(*h.s));
         if(ns) {
@@ -504,7 +566,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
           h.n++;
         }
         hist_save(&d, sdir, name, &h);
-        if(report(&d, target, count, have_base ? fresh : -1,
+        if(report(&d, target, count, have_base ? fresh : -1, &arr,
                   "the API gives only a count: arrivals are the increases between the counts "
                   "this plugin saw in earlier runs (state directory)",
                   cw, cc, rcrit, window, "api") != 0)
