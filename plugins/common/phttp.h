@@ -5,7 +5,9 @@
  * relay's API), so every request is bounded: a total time that includes a
  * body that stalls half way, a maximum body size enforced while receiving
  * (never buffered first), http and https only, at most 3 redirects and only
- * to the same scheme (an https URL never silently goes plain http). Error
+ * to the same scheme (an https URL never silently goes plain http), and a
+ * redirect that leaves the origin (scheme, host, port) takes neither the
+ * caller's headers (but Content-Type and Accept*) nor userinfo. Error
  * texts never hold credentials; phttp_redact_url makes a URL fit to print.
  */
 #ifndef PLUGINS_COMMON_PHTTP_H
@@ -45,7 +47,8 @@ typedef struct phttp_response {
 /* Default of phttp_request.max_bytes. */
 #define PHTTP_DEFAULT_MAX_BYTES ((size_t)16 * 1024 * 1024)
 
-/* Performs one request (following same-scheme redirects, at most 3).
+/* Performs one request (following same-scheme redirects, at most 3; from
+ * the first hop that leaves the origin on, without credentials).
  * resp is always initialised; free it with phttp_response_free. An HTTP
  * error status (4xx, 5xx) is PHTTP_OK with that status: the caller judges. */
 phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp);
