@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/redact.h"
 #include "output.h"
 #include "util.h"
 
@@ -146,7 +147,7 @@ static int write_line(output *o, const char *plugin, const char *check,
 {
   char ts[40];
   util_timestamp(ts, sizeof(ts));
-  char *target = util_redact_target(target_raw ? target_raw : "");
+  char *target = redact_target(target_raw ? target_raw : "");
   int rc = -1;
   if(!target)
     return -1;

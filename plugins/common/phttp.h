@@ -8,7 +8,8 @@
  * to the same scheme (an https URL never silently goes plain http), and a
  * redirect that leaves the origin (scheme, host, port) takes neither the
  * caller's headers (but Content-Type and Accept*) nor userinfo. Error
- * texts never hold credentials; phttp_redact_url makes a URL fit to print.
+ * texts never hold credentials; redact_target (lib/redact.h) makes a URL
+ * fit to print.
  */
 #ifndef PLUGINS_COMMON_PHTTP_H
 #define PLUGINS_COMMON_PHTTP_H
@@ -58,13 +59,5 @@ void phttp_response_free(phttp_response *resp);
 
 /* A short English name of a code ("timeout", "too large", ...). */
 const char *phttp_strerror(phttp_code c);
-
-/* malloc'd copy with the userinfo password and the values of query
- * parameters that look like credentials (names containing token, key,
- * secret, pass, pwd, auth, sig, credential) replaced by "REDACTED". Path
- * segments that look like API keys (24 or more letters, digits, '-' or
- * '_', mixing letters and digits, as in .../v3/<key>) are replaced too.
- * NULL only when out of memory (or url is NULL). */
-char *phttp_redact_url(const char *url);
 
 #endif

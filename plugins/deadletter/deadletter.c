@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/ppg.h"
@@ -126,7 +127,7 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   while(bl > 0 && d->url[bl - 1] == '/')
     bl--;
   snprintf(url, sizeof(url), "%.*s%s", (int)bl, d->url, path);
-  char *shown = phttp_redact_url(url);
+  char *shown = redact_target(url);
   const char *headers[2] = {d->auth, NULL};
   phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes};
   phttp_code c = phttp_fetch(&req, resp);
@@ -381,7 +382,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
     return 0;
   }
   if(d.url) {
-    d.url_shown = phttp_redact_url(d.url);
+    d.url_shown = redact_target(d.url);
     if(!d.url_shown)
       return -1;
   }
@@ -426,7 +427,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
 
   if(conninfo) {
     /* the store: exact count and arrivals from its timestamps */
-    char *red = ppg_redact_conninfo(conninfo);
+    char *red = redact_target(conninfo);
     snprintf(target, sizeof(target), "%s (%s)", red ? red : "?", table ? table : "?");
     store_shown = red;
     double count = 0, recent = 0;
