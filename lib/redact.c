@@ -387,7 +387,9 @@ static void put_allowed(out *o, const char *raw, size_t rawn, const char *u,
 /* Reads the value of a pair at [p, end) as libpq does (quoted with '...'
  * and backslash escapes, to the end when not closed; or unquoted up to
  * white space, backslash escaping the next byte); its unescaped bytes go
- * to u. Returns where the value ends. */
+ * to u. Returns where the value ends. What libpq would refuse, text right
+ * after the closing quote, is taken as more of the value, up to white
+ * space, so that it is redacted with it. */
 static const char *read_value(const char *p, const char *end, out *u)
 {
   if(p < end && *p == '\'') {
@@ -398,7 +400,9 @@ static const char *read_value(const char *p, const char *end, out *u)
       put(u, p, 1);
       p++;
     }
-    return p < end ? p + 1 : p;
+    if(p == end)
+      return p;
+    p++;
   }
   while(p < end && !is_space((unsigned char)*p)) {
     if(*p == '\\' && p + 1 < end)
