@@ -159,6 +159,9 @@ static void test_conninfo(void **state)
   /* an unterminated quote runs to the end */
   check("host=db password='unterminated s3cret", "host=db password=REDACTED");
   check("garbage s3cret", "garbage s3cret");
+  /* text right after a closing quote (libpq refuses it) goes with the value */
+  check("password=''pw\'' user=x", "password=REDACTED user=x");
+  check("host='a'b user=x", "host='a'b user=x");
   /* a dbname that is itself a conninfo or a URI (libpq expands it) */
   check("dbname='postgresql://u:pw@h/d' host=x", "dbname='postgresql://REDACTED@h/d' host=x");
   check("dbname=postgresql://u:pw@h/d host=x", "dbname='postgresql://REDACTED@h/d' host=x");
