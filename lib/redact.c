@@ -5,8 +5,8 @@
  * One pass over the text: white space separates words; a word that starts
  * with scheme:// (or just ://) is a URL up to the next white space; a key
  * followed by '=' is a key=value pair read as libpq reads conninfo;
- * everything else is copied. Every copy goes through put_clean, which keeps the output valid
- * UTF-8 without control characters.
+ * everything else is copied. Every copy goes through put_clean, which
+ * keeps the output valid UTF-8 without control characters.
  */
 #include "config.h"
 
@@ -307,8 +307,9 @@ static void put_url(out *o, const char *s, size_t n)
     puts_(o, REDACT_WORD "@");
     a = at + 1;
     alen = span_to(a, end, "/?#");
+    numeric = ports_numeric(a, alen, &colon, &first_colon);
   }
-  else if(colon && !numeric) {
+  if(colon && !numeric) {
     /* "host:word": no port is a word; it could be a password */
     put_clean(o, a, (size_t)(first_colon - a));
     puts_(o, ":" REDACT_WORD);
@@ -467,7 +468,9 @@ static void put_text(out *o, const char *s, size_t n, int depth)
       continue;
     }
     /* one character, or one UTF-8 sequence */
-    size_t l = c >= 0x80 ? utf8_len((const unsigned char *)p, (size_t)(end - p)) : 1;
+    size_t l = 1;
+    if(c >= 0x80)
+      l = utf8_len((const unsigned char *)p, (size_t)(end - p));
     put_clean(o, p, l ? l : 1);
     p += l ? l : 1;
   }

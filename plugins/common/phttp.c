@@ -115,7 +115,8 @@ static int origin_of(const char *url, origin *o)
   if(sym_curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
      sym_curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
      sym_curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
-     sym_curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+     sym_curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) ==
+         CURLUE_OK)
     rc = 0;
   sym_curl_url_cleanup(u);
   if(rc != 0)

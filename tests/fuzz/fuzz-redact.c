@@ -208,7 +208,8 @@ static void gen_encoded(src *s, txt *t)
   unsigned n = 1 + take(s) % 24;
   for(unsigned i = 0; i < n; i++) {
     unsigned c = take(s);
-    if((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
+    if((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+       (c >= '0' && c <= '9')) {
       char ch = (char)c;
       add(t, &ch, 1);
     }

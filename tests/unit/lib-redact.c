@@ -90,6 +90,7 @@ static void test_urls(void **state)
   check("http://h/a@b", "http://h/a@b");
   /* a port that is a word may be a password */
   check("http://h:s3cret/x", "http://h:REDACTED/x");
+  check("http://u:p@h:s3cret/x", "http://REDACTED@h:REDACTED/x");
   /* any scheme, and none */
   check("redis://:pw@cache:6379/0", "redis://REDACTED@cache:6379/0");
   check("x ://u:pw@h/", "x ://REDACTED@h/");
