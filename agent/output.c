@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/redact.h"
 #include "output.h"
 #include "util.h"
 
@@ -197,7 +198,7 @@ static int build_line(output *o, const char *plugin, const char *check,
 {
   char ts[40];
   util_timestamp(ts, sizeof(ts));
-  char *target = util_redact_target(target_raw ? target_raw : "");
+  char *target = redact_target(target_raw ? target_raw : "");
   int rc = -1;
   if(!target)
     return -1;

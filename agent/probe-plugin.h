@@ -123,7 +123,8 @@ typedef struct probe_host {
       PROBE_PRINTF(3, 4);
 
   /* Results. begin() starts a line for `check` (e.g. "ledger.chain") on
-   * `target` (a path, host:port or URL; URLs are redacted by the agent).
+   * `target` (a path, host:port or URL; the agent redacts URLs and
+   * conninfo, deny by default: lib/redact.h).
    * The status defaults to unknown until set. emit() hands the line to the
    * agent and frees it; discard() frees it unsent. */
   probe_result *(*result_begin)(probe_ctx *ctx, const char *check,

@@ -18,6 +18,7 @@
 
 #include <libpq-fe.h>
 
+#include "lib/redact.h"
 #include "plugins/common/lsrc.h"
 #include "plugins/common/ppg.h"
 
@@ -468,7 +469,7 @@ char *lsrc_target(const lsrc_options *opt)
 {
   const char *src = opt->source ? opt->source : "";
   if(ppg_looks_like_conninfo(src)) {
-    char *r = ppg_redact_conninfo(src), *t;
+    char *r = redact_target(src), *t;
     const char *table =
         opt->table && *opt->table ? opt->table : "ledger_events";
     const char *column = opt->column && *opt->column ? opt->column : "event";

@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/ppg.h"
@@ -49,7 +50,8 @@ static const probe_setting settings[] = {
      "RFC 6901 pointer to the status's connected flag"},
     {"backlog_pointer", PROBE_SET_STRING, "\"/backlog\"", 0,
      "RFC 6901 pointer to the status's backlog"},
-    {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE, "file holding the API token"},
+    {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
+     "file holding the API token (never sent on a redirect to another origin)"},
     {"auth_header", PROBE_SET_STRING, "\"Authorization\"", 0, "header that carries the token"},
     {"auth_scheme", PROBE_SET_STRING, "\"Bearer\"", 0,
      "word before the token in that header (\"\" for the bare token)"},
@@ -126,7 +128,7 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   while(bl > 0 && d->url[bl - 1] == '/')
     bl--;
   snprintf(url, sizeof(url), "%.*s%s", (int)bl, d->url, path);
-  char *shown = phttp_redact_url(url);
+  char *shown = redact_target(url);
   const char *headers[2] = {d->auth, NULL};
   phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes};
   phttp_code c = phttp_fetch(&req, resp);
@@ -433,7 +435,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
     return 0;
   }
   if(d.url) {
-    d.url_shown = phttp_redact_url(d.url);
+    d.url_shown = redact_target(d.url);
     if(!d.url_shown)
       return -1;
   }
@@ -478,7 +480,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
 
   if(conninfo) {
     /* the store: exact count and arrivals from its timestamps */
-    char *red = ppg_redact_conninfo(conninfo);
+    char *red = redact_target(conninfo);
     snprintf(target, sizeof(target), "%s (%s)", red ? red : "?", table ? table : "?");
     store_shown = red;
     double count = 0, recent = 0;

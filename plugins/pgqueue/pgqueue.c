@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/redact.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
 #include "plugins/pgqueue/presets.h"
@@ -308,7 +309,7 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
 
   if(!preset)
     preset = "generic";
-  redacted = ppg_redact_conninfo(conninfo ? conninfo : "");
+  redacted = redact_target(conninfo ? conninfo : "");
   pgq_conf c = {0};
   c.schema = opt(ctx, host, "schema");
   c.table = opt(ctx, host, "table");
