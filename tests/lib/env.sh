@@ -15,6 +15,9 @@ set -eu
 
 TEST_NAME=$(basename "$0" .sh)
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/probe-test-$TEST_NAME.XXXXXX")
+# Started as root, the agent runs plugins as an unprivileged user
+# (agent.user, e.g. nobody): they must be able to read the test's files.
+chmod 755 "$TEST_TMP"
 trap 'rm -rf "$TEST_TMP"' EXIT
 
 # fail MESSAGE: ends the test as failed.
