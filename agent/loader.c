@@ -227,7 +227,7 @@ void *loader_open_fd(int fd, const char *path, const char *name,
     goto err;
   }
   if(needs) {
-    const probe_plugin_sandbox *sb = dlsym(h, PROBE_SANDBOX_SYMBOL);
+    const probe_sandbox *sb = dlsym(h, PROBE_SANDBOX_SYMBOL);
     *needs = SANDBOX_DEFAULT_NEEDS;
     if(sb && sb->version >= 1)
       *needs = sb->needs & (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT);

@@ -180,7 +180,7 @@ typedef struct probe_plugin {
  * (when the agent runs as root) an unprivileged user. A plugin declares
  * its needs by exporting a second symbol, PROBE_SANDBOX_SYMBOL:
  *
- *   PROBE_PLUGIN_EXPORT const probe_plugin_sandbox probe_plugin_sandbox = {
+ *   PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
  *     PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
  *   };
  *
@@ -195,10 +195,10 @@ typedef struct probe_plugin {
 #define PROBE_NEEDS_PROGRAMS 0x2u /* fork() and execve(): starting programs */
 #define PROBE_NEEDS_ROOT 0x4u     /* run as root when the agent does */
 
-typedef struct probe_plugin_sandbox {
+typedef struct probe_sandbox {
   unsigned version; /* PROBE_SANDBOX_VERSION */
   unsigned needs;   /* PROBE_NEEDS_* */
-} probe_plugin_sandbox;
+} probe_sandbox;
 
 /* Use as: PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {..}; */
 #if defined(__GNUC__)

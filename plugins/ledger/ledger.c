@@ -461,6 +461,12 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
   return bad;
 }
 
+/* Sockets for a PostgreSQL source and service_verify_url; a file source
+ * opens none. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,
     "ledger",
