@@ -404,10 +404,13 @@ typedef struct describer {
   int status;
 } describer;
 
-/* Starts the child describing name; pid -1 when none could be made. */
-static void describe_start(describer *w, const char *dir, const char *name,
-                           const sandbox_policy *sb)
+/* Starts the child describing the i-th name; pid -1 when none could be
+ * made. The child holds no other child's pipe (the rest of the agent's
+ * descriptors are close-on-exec, and become so in the sandbox). */
+static void describe_start(describer *all, size_t i, const char *dir,
+                           const char *name, const sandbox_policy *sb)
 {
+  describer *w = &all[i];
   int fds[2];
   w->pid = -1;
   w->fd = -1;
@@ -422,6 +425,9 @@ static void describe_start(describer *w, const char *dir, const char *name,
   }
   if(w->pid == 0) {
     close(fds[0]);
+    for(size_t k = 0; k < i; k++)
+      if(all[k].fd >= 0)
+        close(all[k].fd);
     setpgid(0, 0);
     describe_child(fds[1], dir, name, sb);
     _exit(0);
@@ -470,7 +476,7 @@ int loader_describe(const char *dir, char *const *names, size_t n,
    * its own plugin, and each has the whole timeout */
   for(size_t i = 0; i < n; i++) {
     dbuf_init(&w[i].buf, DESCRIBE_MAX_BYTES);
-    describe_start(&w[i], dir, names[i], &sb);
+    describe_start(w, i, dir, names[i], &sb);
     if(w[i].pid > 0)
       started++;
   }
