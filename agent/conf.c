@@ -282,7 +282,8 @@ static int split_set_key(const char *k, size_t klen, char *section,
 static int agent_own_env(const char *name)
 {
   return !strncmp(name, "PROBE_AGENT_CONFIG=", 19) ||
-         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23);
+         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23) ||
+         !strncmp(name, "PROBE_AGENT_SANDBOX_DEBUG=", 26);
 }
 
 /* Validates one section against its table and applies defaults. */

@@ -239,6 +239,31 @@ static int load_filter(unsigned needs, char *err, size_t errlen)
   return 0;
 }
 
+/* PROBE_AGENT_SANDBOX_DEBUG=1: one line on standard error (the agent's,
+ * prefixed with the plugin) of how the sandbox looks from inside. */
+static void debug_report(void)
+{
+  char line[256], msg[512] = "";
+  size_t len = 0;
+  FILE *f = fopen("/proc/self/status", "r");
+  if(!f)
+    return;
+  while(fgets(line, sizeof(line), f)) {
+    static const char *const keys[] = {"Uid:", "Gid:", "NoNewPrivs:", "Seccomp:", NULL};
+    for(const char *const *k = keys; *k; k++)
+      if(!strncmp(line, *k, strlen(*k)) && len < sizeof(msg)) {
+        line[strcspn(line, "\n")] = '\0';
+        for(char *t = line; *t; t++)
+          if(*t == '\t')
+            *t = ' ';
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", len ? "; " : "", line);
+      }
+  }
+  fclose(f);
+  fprintf(stderr, "sandbox: %s; Dumpable: %d\n", msg, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+  fflush(stderr);
+}
+
 int sandbox_enter(const sandbox_policy *p, char *err, size_t errlen)
 {
   if(!p->enabled)
@@ -282,5 +307,10 @@ int sandbox_enter(const sandbox_policy *p, char *err, size_t errlen)
     return -1;
   }
   cloexec_all();
-  return load_filter(p->needs, err, errlen);
+  if(load_filter(p->needs, err, errlen) < 0)
+    return -1;
+  const char *dbg = getenv("PROBE_AGENT_SANDBOX_DEBUG");
+  if(dbg && *dbg && strcmp(dbg, "0"))
+    debug_report();
+  return 0;
 }
