@@ -462,8 +462,11 @@ int loader_describe(const char *dir, char *const *names, size_t n,
     policy = &dflt;
   }
   sandbox_policy sb = *policy;
+  char cerr[256];
   sb.needs = 0;
   sb.parent = getpid();
+  if(sandbox_compile(&sb, cerr, sizeof(cerr)) < 0)
+    sb.filter = NULL; /* each child builds its own, and says why it cannot */
   w = calloc(n, sizeof(*w));
   struct pollfd *pfd = calloc(n, sizeof(*pfd));
   if(!w || !pfd) {

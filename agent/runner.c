@@ -207,6 +207,7 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   sandbox_policy sb;
   char sberr[1024];
   if(config_plugin_sandbox(cfg, plugin, &sb, sberr, sizeof(sberr)) < 0 ||
+     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0 ||
      sandbox_prepare_state(&sb, r->state_base, plugin, sberr, sizeof(sberr)) < 0) {
     snprintf(why, sizeof(why), "cannot start plugin %s: %s", plugin, sberr);
     goto fail;

@@ -13,12 +13,15 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -180,7 +183,8 @@ static int deny(scmp_filter_ctx f, const char *name, int eno, unsigned n,
 
 /* Default allow, deny what was not declared (robust under the sanitizers,
  * which need calls an allow-list would have to guess). */
-static int load_filter(unsigned needs, char *err, size_t errlen)
+static int build_filter(unsigned needs, scmp_filter_ctx *out, char *err,
+                        size_t errlen)
 {
   scmp_filter_ctx f = seccomp_init(SCMP_ACT_ALLOW);
   int rc = 0;
@@ -227,13 +231,75 @@ static int load_filter(unsigned needs, char *err, size_t errlen)
       rc = deny(f, "clone3", ENOSYS, 0, NULL);
     }
   }
-  if(rc == 0) {
-    what = "seccomp_load";
-    rc = seccomp_load(f);
+  if(rc < 0) {
+    seccomp_release(f);
+    snprintf(err, errlen, "cannot build the seccomp filter (%s): %s", what, strerror(-rc));
+    return -1;
   }
+  *out = f;
+  return 0;
+}
+
+/* The compiled filters, one per set of needs: built once in the agent
+ * (libseccomp's compiler costs a child about 2 ms, copy-on-write faults
+ * included), then only installed by each child. */
+static struct {
+  struct sock_filter *insns;
+  unsigned short len;
+} compiled[8];
+
+int sandbox_compile(sandbox_policy *p, char *err, size_t errlen)
+{
+  unsigned k = p->needs & 7u;
+  scmp_filter_ctx f = NULL;
+  int fd = -1;
+  char *buf = NULL;
+  if(!p->enabled || compiled[k].insns)
+    goto done;
+  if(build_filter(p->needs, &f, err, errlen) < 0)
+    return -1;
+  fd = memfd_create("probe-seccomp", MFD_CLOEXEC);
+  int rc = fd < 0 ? -errno : seccomp_export_bpf(f, fd);
+  off_t len = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
+  if(rc < 0 || len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
+     len / (off_t)sizeof(struct sock_filter) > 65535 || !(buf = malloc((size_t)len)) ||
+     pread(fd, buf, (size_t)len, 0) != len) {
+    snprintf(err, errlen, "cannot compile the seccomp filter: %s",
+             rc < 0 ? strerror(-rc) : "bad export");
+    free(buf);
+    if(fd >= 0)
+      close(fd);
+    seccomp_release(f);
+    return -1;
+  }
+  close(fd);
+  seccomp_release(f);
+  compiled[k].insns = (struct sock_filter *)(void *)buf;
+  compiled[k].len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
+done:
+  p->filter = compiled[k].insns;
+  p->filter_len = compiled[k].len;
+  return 0;
+}
+
+/* Installs p's filter (compiled by the parent, or here when it was not). */
+static int load_filter(const sandbox_policy *p, char *err, size_t errlen)
+{
+  if(p->filter) {
+    struct sock_fprog prog = {p->filter_len, (struct sock_filter *)p->filter};
+    if(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
+      snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(errno));
+      return -1;
+    }
+    return 0;
+  }
+  scmp_filter_ctx f;
+  if(build_filter(p->needs, &f, err, errlen) < 0)
+    return -1;
+  int rc = seccomp_load(f);
   seccomp_release(f);
   if(rc < 0) {
-    snprintf(err, errlen, "cannot install the seccomp filter (%s): %s", what, strerror(-rc));
+    snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(-rc));
     return -1;
   }
   return 0;
@@ -307,7 +373,7 @@ int sandbox_enter(const sandbox_policy *p, char *err, size_t errlen)
     return -1;
   }
   cloexec_all();
-  if(load_filter(p->needs, err, errlen) < 0)
+  if(load_filter(p, err, errlen) < 0)
     return -1;
   const char *dbg = getenv("PROBE_AGENT_SANDBOX_DEBUG");
   if(dbg && *dbg && strcmp(dbg, "0"))

@@ -41,6 +41,8 @@ typedef struct sandbox_policy {
   unsigned long long cpu_s;        /* CPU seconds; 0: no limit */
   unsigned long long processes;    /* processes of the user; 0: no limit */
   pid_t parent;             /* the agent: the child ends when it does */
+  const void *filter;       /* compiled seccomp filter (sandbox_compile) */
+  unsigned short filter_len;
 } sandbox_policy;
 
 /* The user plugin children run as when agent.user is not set: a
@@ -59,6 +61,11 @@ int sandbox_set_user(sandbox_policy *p, const char *user, char *err,
  * directory owned by anyone else. Returns 0, or -1 with err. */
 int sandbox_prepare_state(const sandbox_policy *p, const char *base,
                           const char *plugin, char *err, size_t errlen);
+
+/* Parent side: compiles the seccomp filter for p's needs (once per set of
+ * needs; kept for the agent's life) so that a child only installs it.
+ * Returns 0, or -1 with err. */
+int sandbox_compile(sandbox_policy *p, char *err, size_t errlen);
 
 /* Child side, right before the plugin is loaded: applies p. Descriptors
  * 0-2 stay as they are; every other one becomes close-on-exec. Returns 0,
