@@ -70,7 +70,11 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
 {
   struct stat st;
   int bfd = -1, dfd = -1;
-  if(!p->enabled || !p->change_user || !base)
+  /* root plugins too: a directory that an unprivileged user made (all
+   * plugins but root ones share that user) is never handed to root */
+  uid_t uid = p->change_user ? p->uid : 0;
+  gid_t gid = p->change_user ? p->gid : 0;
+  if(!p->enabled || geteuid() != 0 || !base)
     return 0;
   bfd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if(bfd < 0 || fstat(bfd, &st) < 0) {
@@ -78,7 +82,7 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
     goto fail;
   }
   /* the plugin's user must be able to reach its own directory */
-  if(st.st_uid == geteuid() && (st.st_mode & 0011) != 0011 &&
+  if(p->change_user && st.st_uid == geteuid() && (st.st_mode & 0011) != 0011 &&
      fchmod(bfd, (st.st_mode & 07777) | 0011) < 0) {
     snprintf(err, errlen, "state directory %s: chmod: %s", base, strerror(errno));
     goto fail;
@@ -93,12 +97,12 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
              errno == ELOOP || errno == ENOTDIR ? "not a directory (a link?)" : strerror(errno));
     goto fail;
   }
-  if(st.st_uid != geteuid() && st.st_uid != p->uid) {
+  if(st.st_uid != geteuid() && st.st_uid != uid) {
     snprintf(err, errlen, "state directory %s/%s: owned by uid %u, neither the agent "
              "nor the plugin's user", base, plugin, (unsigned)st.st_uid);
     goto fail;
   }
-  if((st.st_uid != p->uid || st.st_gid != p->gid) && fchown(dfd, p->uid, p->gid) < 0) {
+  if((st.st_uid != uid || st.st_gid != gid) && fchown(dfd, uid, gid) < 0) {
     snprintf(err, errlen, "state directory %s/%s: chown: %s", base, plugin, strerror(errno));
     goto fail;
   }

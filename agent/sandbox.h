@@ -55,10 +55,11 @@ const char *sandbox_default_user(void);
 int sandbox_set_user(sandbox_policy *p, const char *user, char *err,
                      size_t errlen);
 
-/* Parent side, before a run: makes <base>/<plugin> (mode 0700) belong to
- * the uid the child will run as, so that the child, and only it, may keep
- * state there; and lets that user traverse base. Refuses a link or a
- * directory owned by anyone else. Returns 0, or -1 with err. */
+/* Parent side, before a run, when the agent is root: makes <base>/<plugin>
+ * (mode 0700) belong to the uid the child will run as (root included), so
+ * that the child, and only it, may keep state there; and lets that user
+ * traverse base. Refuses a link, or a directory owned by anyone but root
+ * and that user. Returns 0, or -1 with err. */
 int sandbox_prepare_state(const sandbox_policy *p, const char *base,
                           const char *plugin, char *err, size_t errlen);
 

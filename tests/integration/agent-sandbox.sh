@@ -110,6 +110,20 @@ if [ "$as_root" = 1 ]; then
     fail "state dir not owned by the plugin's user, mode 0700: $(stat -c %u:%a "$TEST_TMP/state/sbprobe")"
 fi
 
+# the parent makes the state directory for the plugin's user, never
+# through a link or into someone else's directory
+if [ "$as_root" = 1 ]; then
+  sd=$TEST_TMP/hijack
+  mkdir -p "$sd" "$TEST_TMP/theirs"; chmod 1777 "$sd"
+  ln -s "$TEST_TMP/theirs" "$sd/echo"
+  TEST_STATE_DIR=$sd run_agent -p echo
+  expect_rc 3 "a state directory that is a link"
+  jq_assert "$out" '.status == "unknown" and (.summary | test("state directory .*/echo: not a directory"))'
+  mkdir "$sd/sbroot"; chown nobody "$sd/sbroot"
+  TEST_STATE_DIR=$sd run_agent -p sbroot
+  jq_assert "$out" '.status == "unknown" and (.summary | test("owned by uid [0-9]+, neither the agent nor"))'
+fi
+
 # limits are per plugin settings
 run_agent -p sbprobe -s sbprobe.memory_limit=512 -s sbprobe.cpu_limit=20s -s sbprobe.max_processes=50
 jq_assert "$out" '.details.cpu_limit == 20 and .details.nproc_limit == 50'
@@ -129,7 +143,8 @@ if [ "$as_root" = 1 ]; then
   jq_assert "$out" '.details.Uid == "0" and .details.run_as == "root" and .details.NoNewPrivs == "1"'
   run_agent -p sbroot -s sbroot.user=nobody
   jq_assert "$out" ".details.Uid == \"$(id -u nobody)\" and (.details | has(\"run_as\") | not)"
-  run_agent -p sbprobe -s sbprobe.user=root
+  # (a state dir of its own: the one an unprivileged run made is not handed to root)
+  TEST_STATE_DIR=$TEST_TMP/state-root run_agent -p sbprobe -s sbprobe.user=root
   jq_assert "$out" '.details.Uid == "0" and .details.run_as == "root"'
   run_agent -p sbprobe -s agent.user=no-such-user-xyz
   expect_rc 3 "an unknown agent.user"
