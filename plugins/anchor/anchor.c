@@ -1500,6 +1500,11 @@ static int anchor_check_config(probe_ctx *ctx, const probe_host *host)
   return rc != 0;
 }
 
+/* The JSON-RPC node and the ledger's PostgreSQL. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "anchor", PACKAGE_VERSION,
     "confirms the ledger's anchors on an Ethereum chain (JSON-RPC)",

@@ -624,6 +624,11 @@ static int dl_check_config(probe_ctx *ctx, const probe_host *host)
   return bad;
 }
 
+/* The relay's HTTP API and its PostgreSQL store. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "deadletter", PACKAGE_VERSION,
     "the relay's dead letters (API or store), their arrival rate and the relay's connection",

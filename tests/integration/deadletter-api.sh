@@ -67,6 +67,7 @@ line deadletter.count '.status == "warning" and .metrics.dead_letters == 3'
 # the token from token_file goes in the header and nowhere else
 printf 's3cret-token\n' >"$TEST_TMP/token"
 chmod 600 "$TEST_TMP/token"
+give_to_plugins "$TEST_TMP/token"
 echo 2 >"$relay/count"
 run -s "deadletter.url=$base/auth" -s "deadletter.token_file=$TEST_TMP/token"
 line deadletter.count '.metrics.dead_letters == 2'
