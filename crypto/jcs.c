@@ -28,6 +28,11 @@
 
 #include "crypto/jcs.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#define JCS_X86 1
+#include <immintrin.h>
+#endif
+
 /* One object member written to the output: its whole "name":value span and
  * the name's bytes (canonical, escaped spelling) inside the quotes. */
 typedef struct member {
@@ -62,6 +67,12 @@ struct crypto_jcs {
   const unsigned char *p, *end, *in;
   int depth;
   crypto_jcs_code err;
+  /* fast path: the scanner (NULL: full parser only), which one, the input
+   * byte out[0] copies, whether the last call took it */
+  const unsigned char *(*scan)(const unsigned char *, const unsigned char *);
+  crypto_jcs_path path;
+  const unsigned char *fb;
+  int last_fast;
 };
 
 /* Grows a buffer to hold at least need elements of size sz. */
@@ -113,7 +124,22 @@ static int keep_omitted(crypto_jcs *j, const char *member_text,
 
 crypto_jcs *crypto_jcs_new(void)
 {
-  return calloc(1, sizeof(crypto_jcs));
+  crypto_jcs *j = calloc(1, sizeof(crypto_jcs));
+  const char *env = getenv("PROBE_JCS_PATH");
+  crypto_jcs_path p = CRYPTO_JCS_PATH_AUTO;
+  if(!j)
+    return NULL;
+  if(env && strcmp(env, "full") == 0)
+    p = CRYPTO_JCS_PATH_FULL;
+  else if(env && strcmp(env, "swar") == 0)
+    p = CRYPTO_JCS_PATH_SWAR;
+  else if(env && strcmp(env, "sse2") == 0)
+    p = CRYPTO_JCS_PATH_SSE2;
+  else if(env && strcmp(env, "avx2") == 0)
+    p = CRYPTO_JCS_PATH_AVX2;
+  if(crypto_jcs_set_path(j, p) != 0)
+    crypto_jcs_set_path(j, CRYPTO_JCS_PATH_AUTO);
+  return j;
 }
 
 void crypto_jcs_free(crypto_jcs *j)
@@ -471,6 +497,22 @@ static inline uint64_t special8(uint64_t x)
   return ((x - ones * 0x20) | (q - ones) | (b - ones) | x) & high;
 }
 
+/* Fills a member's sort key from its canonical name in j->out (both
+ * paths use it, so their member records compare alike). */
+static inline void name_key(const crypto_jcs *j, member *m)
+{
+  uint64_t k = 0;
+  size_t i, n = m->name_len < 8 ? m->name_len : 8;
+  m->quick = !m->esc;
+  for(i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)j->out[m->name + i];
+    k = k << 8 | c;
+    if(c >= 0x80)
+      m->quick = 0;
+  }
+  m->key = n ? k << (8 * (8 - n)) : 0;
+}
+
 /* Parses a string at j->p (at the opening quote) and writes it
  * canonically. m, when given, receives the name's span and escape flag. */
 static int parse_string(crypto_jcs *j, member *m)
@@ -590,19 +632,9 @@ static int parse_string(crypto_jcs *j, member *m)
     }
   }
   if(m) {
-    uint64_t k = 0;
-    size_t i, n;
     m->name_len = (size_t)(o - j->out) - m->name;
     m->esc = esc;
-    n = m->name_len < 8 ? m->name_len : 8;
-    m->quick = !esc;
-    for(i = 0; i < n; i++) {
-      unsigned char c = (unsigned char)j->out[m->name + i];
-      k = k << 8 | c;
-      if(c >= 0x80)
-        m->quick = 0;
-    }
-    m->key = n ? k << (8 * (8 - n)) : 0;
+    name_key(j, m);
   }
   *o++ = '"';
   j->len = (size_t)(o - j->out);
@@ -704,6 +736,16 @@ static int cmp_names(const char *base, const member *a, const member *b)
   }
 }
 
+/* cmp_names with its commonest case (plain names that differ in their
+ * first 8 bytes) inline. */
+static inline int cmp_quick(const char *base, const member *a,
+                            const member *b)
+{
+  if(a->quick && b->quick && a->key != b->key)
+    return a->key < b->key ? -1 : 1;
+  return cmp_names(base, a, b);
+}
+
 /* Stable merge sort of m[0..n) by name, using scratch t. */
 static void sort_members(const char *base, member *m, member *t, size_t n)
 {
@@ -748,14 +790,40 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
   member *m = j->mem + base;
   size_t n = j->nmem - base, i;
   int unsorted = 0, omit_at = -1;
-  for(i = 1; i < n; i++) {
-    int c = cmp_names(j->out, &m[i - 1], &m[i]);
-    if(c == 0)
-      return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-    if(c > 0)
+  if(n <= 16) {
+    /* insertion sort that finds duplicates on the way: in the sorted,
+     * duplicate-free prefix, a name equal to the one being inserted is
+     * the one where its insertion stops. Sorted input costs n-1 compares. */
+    for(i = 1; i < n; i++) {
+      member v;
+      size_t k = i - 1;
+      int c = cmp_quick(j->out, &m[k], &m[i]);
+      if(c < 0)
+        continue;
+      if(c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
       unsorted = 1;
+      v = m[i];
+      m[i] = m[k];
+      while(k > 0 && (c = cmp_quick(j->out, &m[k - 1], &v)) > 0) {
+        m[k] = m[k - 1];
+        k--;
+      }
+      if(k > 0 && c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      m[k] = v;
+    }
   }
-  if(unsorted) {
+  else {
+    for(i = 1; i < n; i++) {
+      int c = cmp_names(j->out, &m[i - 1], &m[i]);
+      if(c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      if(c > 0)
+        unsorted = 1;
+    }
+  }
+  if(unsorted && n > 16) {
     if(grow((void **)&j->msort, &j->capmsort, n, sizeof(member)) != 0)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     sort_members(j->out, m, j->msort, n);
@@ -981,6 +1049,342 @@ static int parse_value(crypto_jcs *j)
   }
 }
 
+/* --- fast path ------------------------------------------------------------ */
+
+/* The fast path accepts only text that is already canonical token by token
+ * (no white space between tokens, strings with raw UTF-8 and canonical
+ * escapes only, numbers already in their ECMAScript spelling). For such
+ * text the canonical output is the input with members reordered (and the
+ * omitted member dropped), so the line is copied to j->out once, scanned
+ * for its structure, and each object is sorted in place by finish_object,
+ * the same code the full parser uses. Whatever else it meets, it gives up
+ * (returns NULL) and the caller reruns the full parser over the line, which
+ * then decides the output or the error. Output offsets are input offsets
+ * minus j->fb. */
+
+/* A scanner returns the first byte in [p, e) that is '"', '\\', < 0x20 or
+ * >= 0x80 (e when none is). */
+typedef const unsigned char *(*scan_fn)(const unsigned char *p,
+                                        const unsigned char *e);
+
+/* Is c one of the bytes a scanner stops at. */
+static inline int special1(unsigned c)
+{
+  return c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+}
+
+/* Portable scanner: 8 bytes at a time with special8. */
+static const unsigned char *scan_swar(const unsigned char *p,
+                                      const unsigned char *e)
+{
+  while(e - p >= 8) {
+    uint64_t x, t;
+    memcpy(&x, p, 8);
+    t = special8(x);
+    if(t) {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      return p + (__builtin_ctzll(t) >> 3);
+#else
+      break;
+#endif
+    }
+    p += 8;
+  }
+  while(p < e && !special1(*p))
+    p++;
+  return p;
+}
+
+#ifdef JCS_X86
+/* SSE2 scanner (x86-64 baseline): 16 bytes per step. A signed compare
+ * with 0x20 flags the controls and every byte >= 0x80 at once. */
+static const unsigned char *scan_sse2(const unsigned char *p,
+                                      const unsigned char *e)
+{
+  const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'),
+                sp = _mm_set1_epi8(0x20);
+  while(e - p >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q),
+                                          _mm_cmpeq_epi8(x, b)),
+                             _mm_cmplt_epi8(x, sp));
+    unsigned k = (unsigned)_mm_movemask_epi8(m);
+    if(k)
+      return p + __builtin_ctz(k);
+    p += 16;
+  }
+  return scan_swar(p, e);
+}
+
+/* AVX2 scanner: 32 bytes per step, the rest by SSE2. */
+__attribute__((target("avx2"))) static const unsigned char *
+scan_avx2(const unsigned char *p, const unsigned char *e)
+{
+  const __m256i q = _mm256_set1_epi8('"'), b = _mm256_set1_epi8('\\'),
+                sp = _mm256_set1_epi8(0x20);
+  while(e - p >= 32) {
+    __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)p);
+    __m256i m = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(x, q),
+                                                _mm256_cmpeq_epi8(x, b)),
+                                _mm256_cmpgt_epi8(sp, x));
+    unsigned k = (unsigned)_mm256_movemask_epi8(m);
+    if(k)
+      return p + __builtin_ctz(k);
+    p += 32;
+  }
+  return scan_sse2(p, e);
+}
+#endif
+
+/* Scans a canonical string at p (the opening quote); returns the byte after
+ * the closing quote, or NULL when the string is not canonical as written.
+ * m, when given, receives the name's span and sort key. */
+static const unsigned char *fast_string(crypto_jcs *j, const unsigned char *p,
+                                        member *m)
+{
+  const unsigned char *s = p + 1, *e = j->end;
+  int esc = 0;
+  for(;;) {
+    unsigned c;
+    s = j->scan(s, e);
+    if(s >= e)
+      return NULL;
+    c = *s;
+    if(c == '"')
+      break;
+    if(c == '\\') {
+      unsigned h, l, v;
+      if(e - s < 2)
+        return NULL;
+      esc = 1;
+      switch(s[1]) {
+      case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
+        s += 2;
+        continue;
+      case 'u':
+        /* canonical only as \u00xx, lower-case hex, for a control
+         * without a short escape */
+        if(e - s < 6 || s[2] != '0' || s[3] != '0')
+          return NULL;
+        h = s[4];
+        l = s[5];
+        if(h != '0' && h != '1')
+          return NULL;
+        if(l >= '0' && l <= '9')
+          v = l - '0';
+        else if(l >= 'a' && l <= 'f')
+          v = l - 'a' + 10;
+        else
+          return NULL;
+        v |= (h - '0') << 4;
+        if(v == '\b' || v == '\t' || v == '\n' || v == '\f' || v == '\r')
+          return NULL;
+        s += 6;
+        continue;
+      default:
+        return NULL;
+      }
+    }
+    if(c < 0x20)
+      return NULL;
+    {
+      int n = utf8_len(s, e);
+      if(!n)
+        return NULL;
+      s += n;
+    }
+  }
+  if(m) {
+    m->name = (size_t)(p + 1 - j->fb);
+    m->name_len = (size_t)(s - (p + 1));
+    m->esc = esc;
+    name_key(j, m);
+  }
+  return s + 1;
+}
+
+/* Scans a number at p that is already in its ECMAScript spelling (the form
+ * parse_number prints from its own digits: at most 15 significant digits,
+ * no exponent, no trailing fraction zeros, no -0, not below 1e-6); returns
+ * the byte after it, or NULL for any other number. */
+static const unsigned char *fast_number(const crypto_jcs *j,
+                                        const unsigned char *p)
+{
+  const unsigned char *e = j->end, *d;
+  int neg = 0;
+  if(*p == '-') {
+    neg = 1;
+    p++;
+  }
+  if(p >= e)
+    return NULL;
+  if(*p == '0') {
+    const unsigned char *z;
+    p++;
+    if(p >= e || *p != '.')
+      return neg || (p < e && (*p == 'e' || *p == 'E')) ? NULL : p;
+    z = ++p;
+    while(p < e && *p == '0')
+      p++;
+    if(p - z > 5) /* below 1e-6: an exponent form */
+      return NULL;
+    d = p;
+    while(p < e && *p >= '0' && *p <= '9')
+      p++;
+    if(p == d || p[-1] == '0' || p - d > 15)
+      return NULL;
+  }
+  else if(*p >= '1' && *p <= '9') {
+    size_t nd;
+    d = p;
+    while(p < e && *p >= '0' && *p <= '9')
+      p++;
+    nd = (size_t)(p - d);
+    if(p < e && *p == '.') {
+      const unsigned char *f = ++p;
+      while(p < e && *p >= '0' && *p <= '9')
+        p++;
+      if(p == f || p[-1] == '0')
+        return NULL;
+      nd += (size_t)(p - f);
+    }
+    if(nd > 15)
+      return NULL;
+  }
+  else
+    return NULL;
+  if(p < e && (*p == 'e' || *p == 'E'))
+    return NULL;
+  return p;
+}
+
+static const unsigned char *fast_value(crypto_jcs *j, const unsigned char *p);
+
+/* Scans an object at p ('{') and sorts it in place. */
+static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
+{
+  const unsigned char *e = j->end;
+  size_t base = j->nmem, body = (size_t)(p + 1 - j->fb);
+  int top = j->depth == 1;
+  p++;
+  if(p < e && *p == '}') {
+    if(top) {
+      j->ntop = 0;
+      j->top_is_object = 1;
+      j->len = 2;
+    }
+    return p + 1;
+  }
+  for(;;) {
+    member m;
+    if(p >= e || *p != '"')
+      return NULL;
+    m.start = (size_t)(p - j->fb);
+    p = fast_string(j, p, &m);
+    if(!p || p >= e || *p != ':')
+      return NULL;
+    p = fast_value(j, p + 1);
+    if(!p)
+      return NULL;
+    m.len = (size_t)(p - j->fb) - m.start;
+    if(j->nmem == j->capmem &&
+       grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
+      return NULL;
+    j->mem[j->nmem++] = m;
+    if(p >= e)
+      return NULL;
+    if(*p == ',') {
+      p++;
+      continue;
+    }
+    if(*p != '}')
+      return NULL;
+    break;
+  }
+  j->len = (size_t)(p - j->fb);
+  if(finish_object(j, base, body, top) != 0)
+    return NULL;
+  j->nmem = base;
+  if(top) { /* the body may have shrunk (omitted member) or moved */
+    if(reserve(j, 1) != 0)
+      return NULL;
+    j->out[j->len++] = '}';
+  }
+  return p + 1;
+}
+
+/* Scans an array at p ('['). */
+static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
+{
+  const unsigned char *e = j->end;
+  p++;
+  if(p < e && *p == ']')
+    return p + 1;
+  for(;;) {
+    p = fast_value(j, p);
+    if(!p || p >= e)
+      return NULL;
+    if(*p == ',') {
+      p++;
+      continue;
+    }
+    return *p == ']' ? p + 1 : NULL;
+  }
+}
+
+/* Scans any value at p. */
+static const unsigned char *fast_value(crypto_jcs *j, const unsigned char *p)
+{
+  const unsigned char *e = j->end, *r;
+  if(p >= e)
+    return NULL;
+  switch(*p) {
+  case '{':
+  case '[':
+    if(++j->depth > CRYPTO_JCS_MAX_DEPTH)
+      return NULL;
+    r = *p == '{' ? fast_object(j, p) : fast_array(j, p);
+    j->depth--;
+    return r;
+  case '"':
+    return fast_string(j, p, NULL);
+  case 't':
+    return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+  case 'f':
+    return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+  case 'n':
+    return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+  default:
+    return fast_number(j, p);
+  }
+}
+
+/* Runs the fast path over in[0..len) (state already reset by the caller);
+ * 0 when it produced the canonical text, -1 when the full parser must. */
+static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
+{
+  const unsigned char *p = in, *e = in + len, *r;
+  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  while(e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' ||
+                  e[-1] == '\t'))
+    e--;
+  if(p == e || reserve(j, (size_t)(e - p) + 1) != 0)
+    return -1;
+  memcpy(j->out, p, (size_t)(e - p));
+  j->fb = p;
+  j->end = e;
+  r = fast_value(j, p);
+  j->end = in + len;
+  if(r != e)
+    return -1;
+  if(*p != '{')
+    j->len = (size_t)(e - p);
+  j->p = in + len;
+  return 0;
+}
+
 crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
                                              size_t len, const char *omit)
 {
@@ -996,6 +1400,22 @@ crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
   j->err = CRYPTO_JCS_OK;
   j->omit = omit;
   j->omit_len = omit ? strlen(omit) : 0;
+  j->last_fast = 0;
+  if(j->scan) {
+    if(fast_run(j, j->p, len) == 0) {
+      j->last_fast = 1;
+      return CRYPTO_JCS_OK;
+    }
+    j->p = j->in;
+    j->len = 0;
+    j->nmem = 0;
+    j->ntop = 0;
+    j->top_is_object = 0;
+    j->has_omitted = 0;
+    j->omitted_len = 0;
+    j->depth = 0;
+    j->err = CRYPTO_JCS_OK;
+  }
   skip_ws(j);
   if(parse_value(j) != 0)
     goto err;
@@ -1045,6 +1465,50 @@ int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
     }
   }
   return -1;
+}
+
+int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)
+{
+  scan_fn f;
+  if(p == CRYPTO_JCS_PATH_AUTO) {
+#ifdef JCS_X86
+    p = __builtin_cpu_supports("avx2") ? CRYPTO_JCS_PATH_AVX2
+                                       : CRYPTO_JCS_PATH_SSE2;
+#else
+    p = CRYPTO_JCS_PATH_SWAR;
+#endif
+  }
+  switch(p) {
+  case CRYPTO_JCS_PATH_FULL: f = NULL; break;
+  case CRYPTO_JCS_PATH_SWAR: f = scan_swar; break;
+#ifdef JCS_X86
+  case CRYPTO_JCS_PATH_SSE2: f = scan_sse2; break;
+  case CRYPTO_JCS_PATH_AVX2:
+    if(!__builtin_cpu_supports("avx2"))
+      return -1;
+    f = scan_avx2;
+    break;
+#endif
+  default: return -1;
+  }
+  j->scan = f;
+  j->path = p;
+  return 0;
+}
+
+const char *crypto_jcs_path_name(const crypto_jcs *j)
+{
+  switch(j->path) {
+  case CRYPTO_JCS_PATH_SWAR: return "swar";
+  case CRYPTO_JCS_PATH_SSE2: return "sse2";
+  case CRYPTO_JCS_PATH_AVX2: return "avx2";
+  default: return "full";
+  }
+}
+
+int crypto_jcs_last_fast(const crypto_jcs *j)
+{
+  return j->last_fast;
 }
 
 size_t crypto_jcs_error_offset(const crypto_jcs *j)
