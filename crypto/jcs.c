@@ -67,9 +67,8 @@ struct crypto_jcs {
   const unsigned char *p, *end, *in;
   int depth;
   crypto_jcs_code err;
-  /* fast path: the scanner (NULL: full parser only), which one, the input
-   * byte out[0] copies, whether the last call took it */
-  const unsigned char *(*scan)(const unsigned char *, const unsigned char *);
+  /* fast path: which scanner (FULL: none), the input byte out[0]
+   * copies, whether the last call took it */
   crypto_jcs_path path;
   const unsigned char *fb;
   int last_fast;
@@ -1062,11 +1061,8 @@ static int parse_value(crypto_jcs *j)
  * then decides the output or the error. Output offsets are input offsets
  * minus j->fb. */
 
-/* A scanner returns the first byte in [p, e) that is '"', '\\', < 0x20 or
- * >= 0x80 (e when none is). */
-typedef const unsigned char *(*scan_fn)(const unsigned char *p,
-                                        const unsigned char *e);
-
+/* Each scanner returns the first byte in [p, e) that is '"', '\\', < 0x20
+ * or >= 0x80 (e when none is). */
 /* Is c one of the bytes a scanner stops at. */
 static inline int special1(unsigned c)
 {
@@ -1074,7 +1070,7 @@ static inline int special1(unsigned c)
 }
 
 /* Portable scanner: 8 bytes at a time with special8. */
-static const unsigned char *scan_swar(const unsigned char *p,
+static inline const unsigned char *scan_swar(const unsigned char *p,
                                       const unsigned char *e)
 {
   while(e - p >= 8) {
@@ -1099,7 +1095,7 @@ static const unsigned char *scan_swar(const unsigned char *p,
 #ifdef JCS_X86
 /* SSE2 scanner (x86-64 baseline): 16 bytes per step. A signed compare
  * with 0x20 flags the controls and every byte >= 0x80 at once. */
-static const unsigned char *scan_sse2(const unsigned char *p,
+static inline const unsigned char *scan_sse2(const unsigned char *p,
                                       const unsigned char *e)
 {
   const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'),
@@ -1135,19 +1131,28 @@ scan_avx2(const unsigned char *p, const unsigned char *e)
   }
   return scan_sse2(p, e);
 }
+
 #endif
 
 /* Scans a canonical string at p (the opening quote); returns the byte after
  * the closing quote, or NULL when the string is not canonical as written.
  * m, when given, receives the name's span and sort key. */
-static const unsigned char *fast_string(crypto_jcs *j, const unsigned char *p,
-                                        member *m)
+static inline const unsigned char *fast_string(crypto_jcs *j,
+                                               const unsigned char *p,
+                                               member *m)
 {
   const unsigned char *s = p + 1, *e = j->end;
   int esc = 0;
   for(;;) {
     unsigned c;
-    s = j->scan(s, e);
+#ifdef JCS_X86
+    if(j->path == CRYPTO_JCS_PATH_SSE2)
+      s = scan_sse2(s, e);
+    else if(j->path == CRYPTO_JCS_PATH_AVX2)
+      s = scan_avx2(s, e);
+    else
+#endif
+      s = scan_swar(s, e);
     if(s >= e)
       return NULL;
     c = *s;
@@ -1199,7 +1204,24 @@ static const unsigned char *fast_string(crypto_jcs *j, const unsigned char *p,
     m->name = (size_t)(p + 1 - j->fb);
     m->name_len = (size_t)(s - (p + 1));
     m->esc = esc;
-    name_key(j, m);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || \
+     __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+    if(e - (p + 1) >= 8) { /* the key in one load */
+      uint64_t k;
+      size_t n = m->name_len;
+      memcpy(&k, p + 1, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      k = __builtin_bswap64(k);
+#endif
+      if(n < 8)
+        k = n ? k >> (8 * (8 - n)) << (8 * (8 - n)) : 0;
+      m->key = k;
+      m->quick = !esc && !(k & 0x8080808080808080ULL);
+    }
+    else
+#endif
+      name_key(j, m);
   }
   return s + 1;
 }
@@ -1401,7 +1423,7 @@ crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
   j->omit = omit;
   j->omit_len = omit ? strlen(omit) : 0;
   j->last_fast = 0;
-  if(j->scan) {
+  if(j->path != CRYPTO_JCS_PATH_FULL) {
     if(fast_run(j, j->p, len) == 0) {
       j->last_fast = 1;
       return CRYPTO_JCS_OK;
@@ -1469,7 +1491,6 @@ int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
 
 int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)
 {
-  scan_fn f;
   if(p == CRYPTO_JCS_PATH_AUTO) {
 #ifdef JCS_X86
     p = __builtin_cpu_supports("avx2") ? CRYPTO_JCS_PATH_AVX2
@@ -1479,19 +1500,20 @@ int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)
 #endif
   }
   switch(p) {
-  case CRYPTO_JCS_PATH_FULL: f = NULL; break;
-  case CRYPTO_JCS_PATH_SWAR: f = scan_swar; break;
+  case CRYPTO_JCS_PATH_FULL:
+  case CRYPTO_JCS_PATH_SWAR:
+    break;
 #ifdef JCS_X86
-  case CRYPTO_JCS_PATH_SSE2: f = scan_sse2; break;
+  case CRYPTO_JCS_PATH_SSE2:
+    break;
   case CRYPTO_JCS_PATH_AVX2:
     if(!__builtin_cpu_supports("avx2"))
       return -1;
-    f = scan_avx2;
     break;
 #endif
-  default: return -1;
+  default:
+    return -1;
   }
-  j->scan = f;
   j->path = p;
   return 0;
 }
