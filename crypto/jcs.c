@@ -28,6 +28,12 @@
 
 #include "crypto/jcs.h"
 
+#ifdef __GNUC__
+#define JCS_INLINE inline __attribute__((always_inline))
+#else
+#define JCS_INLINE inline
+#endif
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define JCS_X86 1
 #include <immintrin.h>
@@ -1134,15 +1140,13 @@ scan_avx2(const unsigned char *p, const unsigned char *e)
 
 #endif
 
-/* Scans a canonical string at p (the opening quote); returns the byte after
- * the closing quote, or NULL when the string is not canonical as written.
- * m, when given, receives the name's span and sort key. */
-static inline const unsigned char *fast_string(crypto_jcs *j,
-                                               const unsigned char *p,
-                                               member *m)
+/* The closing quote of a canonical string, scanning from s inside it;
+ * NULL when the string is not canonical as written. Sets *esc when it
+ * holds an escape. */
+static const unsigned char *string_end(const crypto_jcs *j,
+                                       const unsigned char *s, int *esc)
 {
-  const unsigned char *s = p + 1, *e = j->end;
-  int esc = 0;
+  const unsigned char *e = j->end;
   for(;;) {
     unsigned c;
 #ifdef JCS_X86
@@ -1157,12 +1161,12 @@ static inline const unsigned char *fast_string(crypto_jcs *j,
       return NULL;
     c = *s;
     if(c == '"')
-      break;
+      return s;
     if(c == '\\') {
       unsigned h, l, v;
       if(e - s < 2)
         return NULL;
-      esc = 1;
+      *esc = 1;
       switch(s[1]) {
       case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
         s += 2;
@@ -1200,6 +1204,52 @@ static inline const unsigned char *fast_string(crypto_jcs *j,
       s += n;
     }
   }
+}
+
+/* Scans a canonical string at p (the opening quote); returns the byte after
+ * the closing quote, or NULL when the string is not canonical as written.
+ * m, when given, receives the name's span and sort key. Most strings are
+ * short and plain: one 16-byte probe here finds their end. */
+static JCS_INLINE const unsigned char *fast_string(crypto_jcs *j,
+                                                   const unsigned char *p,
+                                                   member *m)
+{
+  const unsigned char *s = p + 1, *e = j->end;
+  int esc = 0;
+#ifdef JCS_X86
+  if(j->path != CRYPTO_JCS_PATH_SWAR && e - s >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+    unsigned k = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+    if(!k)
+      s = string_end(j, s + 16, &esc);
+    else if(s[__builtin_ctz(k)] == '"')
+      s += __builtin_ctz(k);
+    else
+      s = string_end(j, s + __builtin_ctz(k), &esc);
+  }
+  else
+#endif
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if(e - s >= 8) {
+    uint64_t x, t;
+    memcpy(&x, s, 8);
+    t = special8(x);
+    if(!t)
+      s = string_end(j, s + 8, &esc);
+    else if(s[__builtin_ctzll(t) >> 3] == '"')
+      s += __builtin_ctzll(t) >> 3;
+    else
+      s = string_end(j, s + (__builtin_ctzll(t) >> 3), &esc);
+  }
+  else
+#endif
+    s = string_end(j, s, &esc);
+  if(!s)
+    return NULL;
   if(m) {
     m->name = (size_t)(p + 1 - j->fb);
     m->name_len = (size_t)(s - (p + 1));
