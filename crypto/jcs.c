@@ -844,7 +844,25 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
         break;
       }
   }
-  if((unsorted || omit_at >= 0) && body == 1) {
+  if(!unsorted && omit_at >= 0) {
+    /* in order already: cut the omitted member (and one comma) out */
+    size_t at = m[omit_at].start, cut = m[omit_at].len;
+    if(keep_omitted(j, j->out + at, &m[omit_at]) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    if((size_t)omit_at + 1 < n)
+      cut++; /* the comma after it */
+    else if(omit_at > 0) {
+      at--; /* the comma before it */
+      cut++;
+    }
+    memmove(j->out + at, j->out + at + cut, j->len - at - cut);
+    j->len -= cut;
+    for(i = (size_t)omit_at + 1; i < n; i++) {
+      m[i].start -= cut;
+      m[i].name -= cut;
+    }
+  }
+  else if((unsorted || omit_at >= 0) && body == 1) {
     /* the top-level object is the whole output: write the sorted text
      * into the scratch buffer and swap the two, one copy instead of two */
     size_t o = 1, first = 1;
@@ -1206,6 +1224,12 @@ static const unsigned char *string_end(const crypto_jcs *j,
   }
 }
 
+/* The top n bytes of a 64-bit key: the sort key of an n-byte name. */
+static const uint64_t keymask[9] = {
+  0, 0xFF00000000000000ULL, 0xFFFF000000000000ULL, 0xFFFFFF0000000000ULL,
+  0xFFFFFFFF00000000ULL, 0xFFFFFFFFFF000000ULL, 0xFFFFFFFFFFFF0000ULL,
+  0xFFFFFFFFFFFFFF00ULL, 0xFFFFFFFFFFFFFFFFULL};
+
 /* Scans a canonical string at p (the opening quote); returns the byte after
  * the closing quote, or NULL when the string is not canonical as written.
  * m, when given, receives the name's span and sort key. Most strings are
@@ -1264,8 +1288,7 @@ static JCS_INLINE const unsigned char *fast_string(crypto_jcs *j,
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
       k = __builtin_bswap64(k);
 #endif
-      if(n < 8)
-        k = n ? k >> (8 * (8 - n)) << (8 * (8 - n)) : 0;
+      k &= keymask[n < 8 ? n : 8];
       m->key = k;
       m->quick = !esc && !(k & 0x8080808080808080ULL);
     }
@@ -1349,21 +1372,26 @@ static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
     return p + 1;
   }
   for(;;) {
-    member m;
+    member *m;
+    size_t mi = j->nmem;
     if(p >= e || *p != '"')
       return NULL;
-    m.start = (size_t)(p - j->fb);
-    p = fast_string(j, p, &m);
-    if(!p || p >= e || *p != ':')
-      return NULL;
-    p = fast_value(j, p + 1);
-    if(!p)
-      return NULL;
-    m.len = (size_t)(p - j->fb) - m.start;
     if(j->nmem == j->capmem &&
        grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
       return NULL;
-    j->mem[j->nmem++] = m;
+    /* the record is taken before the value, whose own members (if it is
+     * an object) come after it on the stack */
+    m = &j->mem[j->nmem++];
+    m->start = (size_t)(p - j->fb);
+    p = fast_string(j, p, m);
+    if(!p || p >= e - 1 || *p != ':')
+      return NULL;
+    /* string values (the commonest) without the call */
+    p = p[1] == '"' ? fast_string(j, p + 1, NULL) : fast_value(j, p + 1);
+    if(!p)
+      return NULL;
+    m = &j->mem[mi]; /* fast_value may have moved j->mem */
+    m->len = (size_t)(p - j->fb) - m->start;
     if(p >= e)
       return NULL;
     if(*p == ',') {
@@ -1394,7 +1422,7 @@ static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
   if(p < e && *p == ']')
     return p + 1;
   for(;;) {
-    p = fast_value(j, p);
+    p = *p == '"' ? fast_string(j, p, NULL) : fast_value(j, p);
     if(!p || p >= e)
       return NULL;
     if(*p == ',') {
