@@ -1422,7 +1422,7 @@ static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
   if(p < e && *p == ']')
     return p + 1;
   for(;;) {
-    p = *p == '"' ? fast_string(j, p, NULL) : fast_value(j, p);
+    p = p < e && *p == '"' ? fast_string(j, p, NULL) : fast_value(j, p);
     if(!p || p >= e)
       return NULL;
     if(*p == ',') {
