@@ -83,9 +83,10 @@ const char *crypto_jcs_strerror(crypto_jcs_code c);
  * inside, canonical escapes and numbers, any member order) with wide loads
  * and copies it in one piece, sorting members in place; anything else
  * (other spellings, every error) is redone by the full parser, so output,
- * codes and error offsets are the full parser's. AUTO, the default, takes
- * the widest scanner the CPU has; the environment variable PROBE_JCS_PATH
- * (full, swar, sse2, avx2) overrides it for benchmarks. */
+ * codes and error offsets are the full parser's. AUTO, the default, is
+ * SSE2 on x86-64 (AVX2 gains nothing on strings of ledger size) and SWAR
+ * elsewhere; the environment variable PROBE_JCS_PATH (full, swar, sse2,
+ * avx2) overrides it for benchmarks. */
 typedef enum crypto_jcs_path {
   CRYPTO_JCS_PATH_AUTO = 0,
   CRYPTO_JCS_PATH_FULL, /* the full parser only */
