@@ -549,7 +549,7 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title, con
 static void timeline(out_t *o, const agg *a)
 {
   static const char *const cls[] = { "", "ok", "warning", "unknown", "critical" };
-  double lx = 300, rh = 18;
+  double lx = 300, rh = 20;
   double h = rh * (double)a->nkeys + 28;
   char t1[40], t2[40];
   outf(o, "<section><h3>Status of every check</h3>\n<svg id=\"timeline\" viewBox=\"0 0 %.0f %.0f\" "
@@ -557,9 +557,10 @@ static void timeline(out_t *o, const agg *a)
   for(size_t k = 0; k < a->nkeys; k++) {
     const agg_key *key = &a->keys[k];
     double y = rh * (double)k;
-    outf(o, "<text x=\"0\" y=\"%.0f\">", y + 13);
+    outf(o, "<text x=\"0\" y=\"%.0f\">", y + 15);
     char label[96];
-    snprintf(label, sizeof(label), "%s%s%.60s", key->check, key->target[0] ? " " : "", key->target);
+    snprintf(label, sizeof(label), "%.34s%s%.*s", key->check, key->target[0] ? " " : "",
+             (int)(strlen(key->check) < 34 ? 34 - strlen(key->check) : 0), key->target);
     outs(o, label, 0);
     outf(o, "</text>\n");
     size_t i = 0;
@@ -606,8 +607,8 @@ static const char css[] =
   "body{font-family:system-ui,sans-serif;max-width:62em;margin:0 auto;padding:0.5em;color:#111}"
   "h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.2em}h3{font-size:1em;margin:0.8em 0 0.2em}"
   ".wrap{overflow-x:auto}table{border-collapse:collapse;width:100%}"
-  "th,td{border:1px solid #999;padding:0.2em 0.4em;text-align:left;vertical-align:top}"
-  "svg{width:100%;height:auto;display:block;font-size:11px}"
+  "th,td{border:1px solid #999;padding:0.2em 0.4em;text-align:left;vertical-align:top}@media (max-width:40em){th,td{overflow-wrap:anywhere}}"
+  "svg{width:100%;height:auto;display:block;font-size:14px}"
   "text{fill:#333}.ax{stroke:#555;stroke-width:1}polyline{fill:none;stroke-width:1.5}"
   ".s0{stroke:#1565c0}.s1{stroke:#c62828}.k0{color:#1565c0}.k1{color:#c62828}"
   "rect.ok{fill:#2e7d32}rect.warning{fill:#f9a825}rect.unknown{fill:#6a1b9a}rect.critical{fill:#c62828}"
