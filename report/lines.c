@@ -61,10 +61,11 @@ static size_t fill(rl_reader *r)
     r->end -= r->start;
     r->start = 0;
   }
-  int n = gzread(r->gz, r->buf + r->end, CHUNK);
-  if(n < 0) {
-    int code;
-    const char *m = gzerror(r->gz, &code);
+  int n = gzread(r->gz, r->buf + r->end, CHUNK), code = Z_OK;
+  const char *m = n <= 0 ? gzerror(r->gz, &code) : NULL;
+  /* zlib reports a truncated stream as Z_BUF_ERROR, with n == 0 once the
+   * data before the cut has been returned */
+  if(n < 0 || (n == 0 && code != Z_OK)) {
     snprintf(r->msg, sizeof(r->msg), "%s",
              code == Z_BUF_ERROR ? "the compressed file ends early (truncated gzip)" :
              code == Z_ERRNO ? strerror(errno) : m);
