@@ -31,9 +31,19 @@ rl_reader *rl_open(const char *path)
   int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
   if(fd < 0)
     return NULL;
+  rl_reader *r = rl_open_fd(fd);
+  if(!r) {
+    close(fd);
+    errno = ENOMEM;
+  }
+  return r;
+}
+
+rl_reader *rl_open_fd(int fd)
+{
   rl_reader *r = calloc(1, sizeof(*r));
   if(!r)
-    goto fail;
+    return NULL;
   r->buf = malloc(RL_MAX_LINE + CHUNK + 1);
   if(!r->buf)
     goto fail;
@@ -43,11 +53,8 @@ rl_reader *rl_open(const char *path)
   gzbuffer(r->gz, CHUNK);
   return r;
 fail:
-  if(r)
-    free(r->buf);
+  free(r->buf);
   free(r);
-  close(fd);
-  errno = ENOMEM;
   return NULL;
 }
 

@@ -20,6 +20,8 @@ typedef struct rl_reader rl_reader;
 
 /* Opens PATH ("-" is standard input); NULL with errno set. */
 rl_reader *rl_open(const char *path);
+/* Reads FD (taken over: rl_close closes it); NULL on ENOMEM, FD left open. */
+rl_reader *rl_open_fd(int fd);
 /* Next line (without its newline) in line and len, valid until the next
  * call. RL_LINE, RL_LONG (a line over RL_MAX_LINE was skipped), RL_EOF,
  * or RL_ERR (rl_error says why; the lines before it were returned). */

@@ -57,4 +57,16 @@ grep -qx '| Total claims processed |  | 8640 |  |' "$TEST_TMP/rel.txt" || fail "
 rc=0; "$report" review --until 100000d "$lines" >/dev/null 2>"$TEST_TMP/rel.err" || rc=$?
 [ "$rc" = 65 ] || fail "relative --until: exit $rc"
 grep -q 'no agent line in the range' "$TEST_TMP/rel.err" || fail "relative --until: message"
+
+# the manual page renders cleanly, and its OPTIONS are those of --help
+man1="$top_srcdir/report/probe-report.1"
+if command -v groff >/dev/null; then
+  groff -man -Tutf8 -ww -z "$man1" >"$TEST_TMP/groff.log" 2>&1 || fail "groff fails on $man1"
+  [ ! -s "$TEST_TMP/groff.log" ] || { cat "$TEST_TMP/groff.log" >&2; fail "groff warns about $man1"; }
+fi
+"$report" --help | grep -E '^ {2,8}-' | sed -E 's/^ +//; s/  .*//' |
+  grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ ,]//' | sort -u >"$TEST_TMP/help.opts"
+sed -n '/^\.SH OPTIONS/,/^\.SH /p' "$man1" | sed -n '/^\.TP/{n;p}' | sed -E 's/\\-/-/g; s/\\f[BIRP]//g' |
+  grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z-]*' | sed 's/^[ ,]//' | sort -u >"$TEST_TMP/man.opts"
+diff -u "$TEST_TMP/help.opts" "$TEST_TMP/man.opts" >&2 || fail "probe-report(1) OPTIONS and --help differ"
 exit 0
