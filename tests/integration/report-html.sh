@@ -4,8 +4,8 @@
 # network (every host name unresolvable), holds the six SVGs with the
 # expected number of points (72 hours in 480 buckets of 9 minutes, every
 # bucket with data), references nothing outside itself, and is kept as
-# screenshots (desktop and phone width) in the test log folder
-# (tests/integration/report-html-*.png beside report-html.log).
+# screenshots (desktop and phone width) and a print to PDF in the test log
+# folder (tests/integration/report-html-* beside report-html.log).
 # Without chromium the test skips, and fails under CI=true.
 . "$top_srcdir/tests/lib/env.sh"
 report="$top_builddir/probe-report"
@@ -88,5 +88,8 @@ for s in desktop:1280 phone:390; do
   w=$(python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(24); print(struct.unpack(">I", d[16:20])[0] if d[:8]==b"\x89PNG\r\n\x1a\n" else 0)' "$f")
   [ "$w" = "${s#*:}" ] || fail "screenshot $f is $w wide"
 done
-echo "screenshots: $art/report-html-desktop.png $art/report-html-phone.png"
+# printed: chromium's print to PDF, kept too
+chrome --no-pdf-header-footer --print-to-pdf="$art/report-html-print.pdf" "file://$page" 2>/dev/null
+head -c 5 "$art/report-html-print.pdf" 2>/dev/null | grep -q '^%PDF-' || fail "printing the page gave no PDF"
+echo "kept: $art/report-html-desktop.png $art/report-html-phone.png $art/report-html-print.pdf"
 exit 0
