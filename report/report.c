@@ -795,7 +795,10 @@ int main(int argc, char **argv)
   const char **labels = cl.labels;
   size_t nlabels = cl.nlabels;
   int html = cl.html;
-  double now = (double)time(NULL), since = NAN, until = NAN;
+  /* now with its fraction: lines written this second are before it */
+  struct timespec tsnow;
+  clock_gettime(CLOCK_REALTIME, &tsnow);
+  double now = (double)tsnow.tv_sec + tsnow.tv_nsec / 1e9, since = NAN, until = NAN;
   if(since_s && parse_when(since_s, now, &since)) {
     fprintf(stderr, "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n", since_s);
     ret = EX_USAGE_;

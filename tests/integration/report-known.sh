@@ -57,6 +57,11 @@ grep -qx '| Total claims processed |  | 8640 |  |' "$TEST_TMP/rel.txt" || fail "
 rc=0; "$report" review --until 100000d "$lines" >/dev/null 2>"$TEST_TMP/rel.err" || rc=$?
 [ "$rc" = 65 ] || fail "relative --until: exit $rc"
 grep -q 'no agent line in the range' "$TEST_TMP/rel.err" || fail "relative --until: message"
+# a line written just now is in the default daily range (up to now, with
+# the fraction of the current second)
+echo "{\"ts\":\"$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)\",\"check\":\"tls.cert\",\"status\":\"warning\",\"summary\":\"soon\"}" >"$TEST_TMP/now.jsonl"
+"$report" daily "$TEST_TMP/now.jsonl" >"$TEST_TMP/now.txt" || fail "daily just now: exit $?"
+grep -qx 'Read 1 lines: 1 agent lines in the range.' "$TEST_TMP/now.txt" || { cat "$TEST_TMP/now.txt" >&2; fail "a line of this second left out"; }
 
 # the manual page renders cleanly, and its OPTIONS are those of --help
 man1="$top_srcdir/report/probe-report.1"
