@@ -110,6 +110,7 @@ static void keep_summary(char *dst, const char *src)
   dst[n] = '\0';
 }
 
+/* FNV-1a over host, check and target, for the key table. */
 static uint32_t hash3(const char *a, const char *b, const char *c)
 {
   uint32_t h = 2166136261u;
@@ -224,6 +225,7 @@ static long bucket_of(agg *a, double ts)
   return (long)i;
 }
 
+/* Adds V to bucket B of series S (nothing for NAN or outside). */
 static void put(agg *a, int s, long b, double v)
 {
   if(b < 0 || isnan(v))
@@ -235,6 +237,7 @@ static void put(agg *a, int s, long b, double v)
   k->sum += v;
 }
 
+/* Whether the line has every --label asked for. */
 static int labels_match(const agg *a, const rl_record *r)
 {
   for(size_t i = 0; i < a->nlabels; i++) {
@@ -276,6 +279,8 @@ static void close_incident(agg *a, size_t idx, double end, int ongoing)
   k->crit_since = NAN;
 }
 
+/* claims.lifecycle: the p95 and callback series from every line, the
+ * counts only from lines whose windows do not overlap (see the top). */
 static void fold_claims(agg *a, agg_key *k, const rl_record *r, long b)
 {
   a->claims_lines++;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -31,6 +32,12 @@ rl_reader *rl_open(const char *path)
   int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
   if(fd < 0)
     return NULL;
+  struct stat st;
+  if(fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    errno = EISDIR;
+    return NULL;
+  }
   rl_reader *r = rl_open_fd(fd);
   if(!r) {
     close(fd);
@@ -245,6 +252,7 @@ int rl_parse_time(const char *s, double *out)
   return 0;
 }
 
+/* A string member, or "" so that callers need no NULL checks. */
 static const char *str_or_empty(const cJSON *o, const char *name)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "report/agg.h"
 #include "report/lines.h"
@@ -35,6 +37,7 @@ enum {
 
 static const char *const status_name[] = { "ok", "warning", "unknown", "critical" };
 
+/* --help, and the hint after a usage error. */
 static void usage(FILE *f)
 {
   fputs("Usage: probe-report daily|review [options] [FILE...]\n"
@@ -129,6 +132,7 @@ typedef struct {
 } out_t;
 
 static void outf(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* printf to the report (errors are seen once, at the flush). */
 static void outf(out_t *o, const char *fmt, ...)
 {
   va_list ap;
@@ -163,11 +167,13 @@ static void outs(out_t *o, const char *s, int cell)
 
 /* ---- the numbers ---------------------------------------------------------- */
 
+/* Whether any claims.lifecycle window was counted. */
 static int have_claims(const agg *a)
 {
   return a->claims_windows > 0;
 }
 
+/* Claims that reached an end: completed or failed. */
 static double claims_processed(const agg *a)
 {
   return a->claims_completed + a->claims_failed;
@@ -180,6 +186,7 @@ static const char *fmt_pct(double ratio, char *buf, size_t n)
   return buf;
 }
 
+/* A count, without decimals. */
 static const char *fmt_num(double v, char *buf, size_t n)
 {
   snprintf(buf, n, "%.0f", v);
@@ -235,6 +242,7 @@ static void row(out_t *o, int header, size_t n, const char *const *cells)
   }
 }
 
+/* A section title. */
 static void heading(out_t *o, const char *title)
 {
   if(o->html)
@@ -243,18 +251,21 @@ static void heading(out_t *o, const char *title)
     outf(o, "\n%s\n", title);
 }
 
+/* HTML tables scroll sideways on a phone rather than overflow. */
 static void open_table(out_t *o)
 {
   if(o->html)
     outf(o, "<div class=\"wrap\"><table>\n");
 }
 
+/* The end of open_table. */
 static void close_table(out_t *o)
 {
   if(o->html)
     outf(o, "</table></div>\n");
 }
 
+/* The range the report covers (as asked, else as read) and its labels. */
 static void range_line(out_t *o, const agg *a)
 {
   char t1[40], t2[40], d[40];
@@ -285,6 +296,7 @@ static size_t count_open(const agg *a)
   return n;
 }
 
+/* The "Open issues" row with one item per check not ok at the end. */
 static void open_issues(out_t *o, const agg *a)
 {
   char t[40], d[40], buf[64];
@@ -326,6 +338,7 @@ static void open_issues(out_t *o, const agg *a)
     outf(o, "%s</td></tr>\n", n ? "</ul>" : "");
 }
 
+/* The checklist's 4.4 template, filled in. */
 static void daily(out_t *o, const agg *a)
 {
   char b1[128], b2[128], b3[400];
@@ -389,6 +402,7 @@ static void review_row(out_t *o, const char *metric, const char *target,
   row(o, 0, 4, c);
 }
 
+/* The checklist's 7.1 table, then the incidents for 7.2. */
 static void review(out_t *o, const agg *a)
 {
   char b1[128], b2[400], t1[40], t2[40], d[40];
@@ -484,6 +498,7 @@ static void review(out_t *o, const agg *a)
 #define PY0 12.0
 #define PY1 176.0
 
+/* The value a chart shows for a bucket: its largest, or its mean. */
 static double bval(const agg *a, int s, size_t i, int mean)
 {
   const agg_bucket *b = &a->ser[s][i];
@@ -587,6 +602,7 @@ static void timeline(out_t *o, const agg *a)
        "<span class=\"ccritical\">&#9632;</span> critical</p></section>\n");
 }
 
+/* Every chart of the page (SPEC section 8), then the timeline. */
 static void charts(out_t *o, const agg *a)
 {
   static const int dead[] = { SER_DEAD }, queue[] = { SER_QDEPTH, SER_QFAIL }, p95[] = { SER_P95 },
@@ -617,6 +633,7 @@ static const char css[] =
   "@media print{body{max-width:none}section{break-inside:avoid}"
   "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
 
+/* What was read and what was skipped, so nothing is left out silently. */
 static void counts(out_t *o, const agg *a)
 {
   outf(o, o->html ? "<footer>" : "\n");
@@ -637,6 +654,7 @@ static void counts(out_t *o, const agg *a)
   outf(o, o->html ? "</footer>\n" : "\n");
 }
 
+/* The whole report, text or page. */
 static void render(out_t *o, const agg *a, int is_daily)
 {
   if(o->html) {
@@ -688,6 +706,7 @@ static double first_time(const char *path)
   return t;
 }
 
+/* Oldest first; inputs without an agent line last, in the order given. */
 static int input_cmp(const void *x, const void *y)
 {
   const input *p = x, *q = y;
@@ -697,6 +716,19 @@ static int input_cmp(const void *x, const void *y)
   if(!pn && p->first != q->first)
     return p->first < q->first ? -1 : 1;
   return p->order < q->order ? -1 : p->order > q->order;
+}
+
+/* The -o file, opened without following a link (a report written as root
+ * into a shared directory must not clobber what a planted link names). */
+static FILE *open_output(const char *path)
+{
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if(fd < 0)
+    return NULL;
+  FILE *f = fdopen(fd, "w");
+  if(!f)
+    close(fd);
+  return f;
 }
 
 /* Reads one input into A; 0, EX_PARTIAL, or EX_NOINPUT_. */
@@ -870,7 +902,7 @@ int main(int argc, char **argv)
     ret = EX_EMPTY;
     goto out;
   }
-  f = outpath ? fopen(outpath, "w") : stdout;
+  f = outpath ? open_output(outpath) : stdout;
   if(!f) {
     fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath, strerror(errno));
     ret = EX_IOERR_;

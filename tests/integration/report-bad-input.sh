@@ -85,6 +85,12 @@ run weekly "$good"; expect 64 "unknown command"
 run review --bogus "$good"; expect 64 "unknown option"
 run review "$TEST_TMP/does-not-exist"; expect 66 "missing file"
 grep -q 'cannot open .*does-not-exist: No such file or directory' "$TEST_TMP/err" || fail "missing file: message"
+run review "$TEST_TMP"; expect 66 "a directory"
+grep -q 'Is a directory' "$TEST_TMP/err" || fail "a directory: message"
+# -o does not follow a planted link
+ln -s "$TEST_TMP/victim" "$TEST_TMP/link.html"
+run review --html -o "$TEST_TMP/link.html" "$good"; expect 74 "-o onto a link"
+[ ! -e "$TEST_TMP/victim" ] || fail "-o followed a link"
 
 # outside text never becomes a line of its own nor markup
 evil=$TEST_TMP/evil.jsonl
