@@ -19,6 +19,9 @@ python3 "$top_srcdir/tests/report/gen-lines.py" >"$lines"
   --label env=prod -o "$page" "$lines" || fail "review --html: exit $?"
 "$report" daily --html --until 2026-11-29T06:20:00Z --label env=prod "$lines" >"$TEST_TMP/daily.html" ||
   fail "daily --html: exit $?"
+# an open range: the buckets widen as lines come (60 s doubled to 960 s for
+# 72 hours, 270 buckets with data)
+"$report" review --html --label env=prod "$lines" >"$TEST_TMP/open.html" || fail "open range --html: exit $?"
 
 # self-contained: no script, stylesheet link, image or url() to fetch
 for f in "$page" "$TEST_TMP/daily.html"; do
@@ -41,7 +44,7 @@ for f in "$page" "$TEST_TMP/daily.html"; do
 done
 
 # the SVGs in the rendered DOM, and their points
-python3 - "$page.dom" "$TEST_TMP/daily.html.dom" <<'PY' || fail "SVG content"
+python3 - "$page.dom" "$TEST_TMP/daily.html.dom" "$TEST_TMP/open.html" <<'PY' || fail "SVG content"
 import sys, xml.dom.minidom, re
 from html.parser import HTMLParser
 
@@ -77,6 +80,9 @@ daily = parse(sys.argv[2])
 # daily: 24 h in 480 buckets of 3 minutes, one line a minute: 480 points
 if daily.get("chart-dead", {}).get("polylines") != [480]:
     sys.exit("daily chart-dead: %s" % daily.get("chart-dead"))
+opened = parse(sys.argv[3])
+if opened.get("chart-queue", {}).get("polylines") != [270, 270]:
+    sys.exit("open range chart-queue: %s" % opened.get("chart-queue"))
 PY
 
 # screenshots, kept beside the test's log
