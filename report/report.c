@@ -493,12 +493,47 @@ static void review(out_t *o, const agg *a)
 
 #define CW 800.0
 #define CH 200.0
-#define PX0 56.0
+#define PX0 72.0
 #define PX1 792.0
 #define PY0 12.0
 #define PY1 176.0
 
 /* The value a chart shows for a bucket: its largest, or its mean. */
+/* The buckets the charts span: all of a range asked for, else from the
+ * first to the last bucket with data (an open range's axis is wider). */
+static size_t v_lo, v_hi;
+
+static void set_view(const agg *a)
+{
+  v_lo = 0;
+  v_hi = AGG_BUCKETS;
+  if(a->axis_fixed)
+    return;
+  size_t lo = AGG_BUCKETS, hi = 0;
+  for(size_t i = 0; i < AGG_BUCKETS; i++) {
+    int used = 0;
+    for(int s = 0; s < SER_N && !used; s++)
+      used = a->ser[s][i].n > 0;
+    for(size_t k = 0; k < a->nkeys && !used; k++)
+      used = a->keys[k].tl[i] > 0;
+    if(used) {
+      if(i < lo)
+        lo = i;
+      hi = i + 1;
+    }
+  }
+  if(hi > lo) {
+    v_lo = lo;
+    v_hi = hi;
+  }
+}
+
+/* X of bucket position POS (fractional) between X0 and X1. */
+static double xpos(double pos, double x0, double x1)
+{
+  return x0 + (x1 - x0) * (pos - (double)v_lo) / (double)(v_hi - v_lo);
+}
+
 static double bval(const agg *a, int s, size_t i, int mean)
 {
   const agg_bucket *b = &a->ser[s][i];
@@ -532,8 +567,8 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title, con
        "text-anchor=\"end\">%s</text>\n",
        PX0 - 4, PY0 + 8, ymax, PX0 - 4, PY1, PX0 - 4, (PY0 + PY1) / 2, unit);
   outf(o, "<text x=\"%.0f\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
-       PX0, CH - 6, fmt_time(agg_bucket_time(a, 0), t1, sizeof(t1)), PX1, CH - 6,
-       fmt_time(agg_bucket_time(a, AGG_BUCKETS), t2, sizeof(t2)));
+       PX0, CH - 6, fmt_time(agg_bucket_time(a, v_lo), t1, sizeof(t1)), PX1, CH - 6,
+       fmt_time(agg_bucket_time(a, v_hi), t2, sizeof(t2)));
   if(!pts)
     outf(o, "<text class=\"none\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no lines in the range</text>\n",
          (PX0 + PX1) / 2, (PY0 + PY1) / 2);
@@ -543,7 +578,7 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title, con
     for(size_t i = 0; i < AGG_BUCKETS; i++) {
       if(!a->ser[ser[s]][i].n)
         continue;
-      double x = PX0 + (PX1 - PX0) * ((double)i + 0.5) / AGG_BUCKETS;
+      double x = xpos((double)i + 0.5, PX0, PX1);
       double y = PY1 - (PY1 - PY0) * bval(a, ser[s], i, mean) * scale / ymax;
       outf(o, "%s%.1f,%.1f", first ? "" : " ", x, y);
       first = 0;
@@ -585,8 +620,8 @@ static void timeline(out_t *o, const agg *a)
       while(j < AGG_BUCKETS && key->tl[j] == v)
         j++;
       if(v) {
-        double x0 = lx + (PX1 - lx) * (double)i / AGG_BUCKETS;
-        double x1 = lx + (PX1 - lx) * (double)j / AGG_BUCKETS;
+        double x0 = xpos((double)i, lx, PX1);
+        double x1 = xpos((double)j, lx, PX1);
         outf(o, "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\">"
              "<title>%s from %s</title></rect>\n", cls[v], x0, y + 2, x1 - x0, rh - 4, cls[v],
              fmt_time(agg_bucket_time(a, i), t1, sizeof(t1)));
@@ -595,8 +630,8 @@ static void timeline(out_t *o, const agg *a)
     }
   }
   outf(o, "<text x=\"%.0f\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
-       lx, h - 8, fmt_time(agg_bucket_time(a, 0), t1, sizeof(t1)), PX1, h - 8,
-       fmt_time(agg_bucket_time(a, AGG_BUCKETS), t2, sizeof(t2)));
+       lx, h - 8, fmt_time(agg_bucket_time(a, v_lo), t1, sizeof(t1)), PX1, h - 8,
+       fmt_time(agg_bucket_time(a, v_hi), t2, sizeof(t2)));
   outf(o, "</svg>\n<p class=\"legend\"><span class=\"cok\">&#9632;</span> ok "
        "<span class=\"cwarning\">&#9632;</span> warning <span class=\"cunknown\">&#9632;</span> unknown "
        "<span class=\"ccritical\">&#9632;</span> critical</p></section>\n");
@@ -610,6 +645,7 @@ static void charts(out_t *o, const agg *a)
   static const char *const ndead[] = { "dead letters" }, *const nqueue[] = { "depth", "failed in window" },
     *const np95[] = { "p95 lifecycle" }, *const nanchor[] = { "confirmation latency" },
     *const nledger[] = { "events per minute" };
+  set_view(a);
   outf(o, "<h2>Over the range</h2>\n");
   chart(o, a, "chart-dead", "Dead letters (deadletter.count)", "count", dead, ndead, 1, 0, 1);
   chart(o, a, "chart-queue", "Queue depth and failures (pgqueue.health)", "jobs", queue, nqueue, 2, 0, 1);
@@ -623,7 +659,8 @@ static const char css[] =
   "body{font-family:system-ui,sans-serif;max-width:62em;margin:0 auto;padding:0.5em;color:#111}"
   "h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.2em}h3{font-size:1em;margin:0.8em 0 0.2em}"
   ".wrap{overflow-x:auto}table{border-collapse:collapse;width:100%}"
-  "th,td{border:1px solid #999;padding:0.2em 0.4em;text-align:left;vertical-align:top}@media (max-width:40em){th,td{overflow-wrap:anywhere}}"
+  "th,td{border:1px solid #999;padding:0.2em 0.4em;text-align:left;vertical-align:top}"
+  ""
   "svg{width:100%;height:auto;display:block;font-size:14px}"
   "text{fill:#333}.ax{stroke:#555;stroke-width:1}polyline{fill:none;stroke-width:1.5}"
   ".s0{stroke:#1565c0}.s1{stroke:#c62828}.k0{color:#1565c0}.k1{color:#c62828}"
@@ -631,7 +668,9 @@ static const char css[] =
   ".cok{color:#2e7d32}.cwarning{color:#f9a825}.cunknown{color:#6a1b9a}.ccritical{color:#c62828}"
   ".legend{margin:0.2em 0;font-size:0.9em}footer{margin-top:1.5em;font-size:0.85em;color:#444}"
   "@media print{body{max-width:none}section{break-inside:avoid}"
-  "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}";
+  "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
+  "@media (max-width:40em){body{font-size:14px}th,td{overflow-wrap:anywhere;padding:0.1em 0.2em}"
+  "svg{font-size:24px}#timeline{font-size:16px}}";
 
 /* What was read and what was skipped, so nothing is left out silently. */
 static void counts(out_t *o, const agg *a)
