@@ -106,7 +106,7 @@ async function staticCases() {
   }
   good.claims(2, now - 20000);
   good.write(`${outdir}/good.jsonl`);
-  cases.push({ name: 'good', ledger: 'good.jsonl', status: 'ok', confirmed: 6, settings: { expected_sender: sender } });
+  cases.push({ name: 'good', ledger: 'good.jsonl', status: 'ok', confirmed: 6, settings: { expected_sender: sender, wallet_check: false } });
 
   // a single-anchor ledger per failure; `make` returns the anchor payload
   async function one(name, make, expect, opts = {}) {
@@ -124,7 +124,7 @@ async function staticCases() {
     } else {
       l.write(`${outdir}/${name}.jsonl`);
     }
-    cases.push({ name, ledger: `${name}.jsonl`, tx_hash: p.tx_hash, seq: ev.seq, ...expect, settings: { expected_sender: sender, ...(opts.settings || {}) } });
+    cases.push({ name, ledger: `${name}.jsonl`, tx_hash: p.tx_hash, seq: ev.seq, ...expect, settings: { expected_sender: sender, wallet_check: false, ...(opts.settings || {}) } });
   }
   const payload = (target, hash, chain = CHAIN) => ({ anchored_seq: target.seq, anchored_hash: target.hash, chain_id: chain, tx_hash: hash });
 
