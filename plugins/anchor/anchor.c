@@ -1449,7 +1449,7 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
      crypto_hex_decode_var(in->valuestring, strlen(in->valuestring), b, sizeof(b), &n) != 0 ||
      !(n == 32 || (n == 68 && memcmp(b, selector, 4) == 0))) {
     u->kind = "other";
-    snprintf(u->what, sizeof(u->what), "not an anchor (the wallet key signed something else)");
+    snprintf(u->what, sizeof(u->what), "no anchor: the wallet key signed something else");
     return;
   }
   const uint8_t *h = n == 32 ? b : b + 4;
@@ -1463,8 +1463,11 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
   int held = ledger_holds(r, h, seq);
   if(held == 0) {
     u->kind = "anchor_not_in_ledger";
-    snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s..%s the ledger does not hold", hh,
-             seq >= 0 ? " (at its seq)" : "");
+    if(seq >= 0)
+      snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. at seq %" PRId64
+               " that the ledger does not hold", hh, seq);
+    else
+      snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. that the ledger does not hold", hh);
   } else {
     u->kind = "anchor_unrecorded";
     snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. %s, not recorded as anchored", hh,
@@ -1474,14 +1477,15 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
 
 /* Searches the blocks that bound the unrecorded nonces u[0..nu) (batched
  * eth_getBlockByNumber with full transactions on node k), at most
- * max_scan_blocks blocks in all. */
-static void wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
+ * max_scan_blocks blocks in all. Returns how many blocks could not be read. */
+static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
                           uint64_t final_block, unrec *u, size_t nu)
 {
   uint64_t *blocks = NULL;
   size_t nblocks = 0, cap = 0;
   rpc_call *c = NULL;
   char (*params)[48] = NULL;
+  size_t nbad = 0;
   for(size_t i = 0; i < nu; i++) {
     /* neighbours: the recorded nonces just below and above */
     size_t lo = 0, hi = nnb;
@@ -1529,8 +1533,10 @@ static void wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
   rpc_run(&r->nodes[k], c, nblocks);
   for(size_t i = 0; i < nblocks; i++) {
     const cJSON *txs, *t;
-    if(c[i].status != RPC_OK || !cJSON_IsObject(c[i].result))
+    if(c[i].status != RPC_OK || !cJSON_IsObject(c[i].result)) {
+      nbad++;
       continue;
+    }
     txs = cJSON_GetObjectItemCaseSensitive(c[i].result, "transactions");
     cJSON_ArrayForEach(t, txs) {
       uint8_t from[20], h[32];
@@ -1557,6 +1563,7 @@ out:
   free(c);
   free(params);
   free(blocks);
+  return nbad;
 }
 
 static int status_rank(int st)
@@ -1717,7 +1724,7 @@ static void wallet_nonces(run *r, size_t k, const char *collect_err)
   }
   if(!nu)
     goto out;
-  wallet_search(r, k, nb, nnb, r->facts[k].count_block, u, nu);
+  size_t nbad = wallet_search(r, k, nb, nnb, r->facts[k].count_block, u, nu);
   r->w_unrec = cJSON_CreateArray();
   char list[700] = "";
   size_t len = 0;
@@ -1730,7 +1737,8 @@ static void wallet_nonces(run *r, size_t k, const char *collect_err)
                " are more than max_scan_blocks %lld apart", u[i].lo, u[i].hi, r->max_scan);
     } else if(!u[i].found) {
       u[i].kind = "not_found";
-      snprintf(u[i].what, sizeof(u[i].what), "not found in blocks %" PRIu64 "..%" PRIu64, u[i].lo, u[i].hi);
+      snprintf(u[i].what, sizeof(u[i].what), "not found in blocks %" PRIu64 "..%" PRIu64 "%s",
+               u[i].lo, u[i].hi, nbad ? " (some blocks could not be read)" : "");
     } else {
       cJSON_AddStringToObject(o, "tx_hash", u[i].tx);
       cJSON_AddNumberToObject(o, "block_number", (double)u[i].block);
@@ -1748,19 +1756,18 @@ static void wallet_nonces(run *r, size_t k, const char *collect_err)
                               u[i].found ? u[i].tx : "", u[i].found ? " (" : "",
                               u[i].found ? u[i].what : "", u[i].found ? ")" : "");
   }
+  static const char rollback[] =
+      "an anchor the ledger does not hold means the ledger was rolled back past anchors "
+      "already on chain: apply the correction policy (an AnchorSuperseded event for each)";
+  static const char leaked[] =
+      "any other transaction means the wallet key signs for someone else (a leaked key): "
+      "rotate the key";
   wallet_add(r, PROBE_CRITICAL,
-             "the anchoring wallet %s sent %.0f transaction%s the ledger does not record: %s%s; %s%s%s",
+             "the anchoring wallet %s sent %.0f transaction%s the ledger does not record: %s%s; %s; %s",
              r->sender_hex, r->w_nunrec, r->w_nunrec == 1 ? "" : "s", list,
              r->w_nunrec > 3 ? " (and more, see details.unrecorded)" : "",
-             any_anchor || !any_other
-                 ? "an anchor the ledger does not hold means the ledger was rolled back past anchors "
-                   "already on chain: apply the correction policy (an AnchorSuperseded event for each)"
-                 : "",
-             (any_anchor || !any_other) && (any_other || !any_anchor) ? "; " : "",
-             any_other || !any_anchor
-                 ? "any other transaction means the wallet key signs for someone else (a leaked key): "
-                   "rotate the key"
-                 : "");
+             any_other && !any_anchor ? leaked : rollback,
+             any_other && !any_anchor ? rollback : leaked);
 out:
   free(known);
   free(nb);
