@@ -2143,14 +2143,16 @@ static int emit(run *r, const char *target, int ledger_ok, const char *ledger_er
   /* the wallet: the worse part first, the other after it */
   if(r->wallet_on && r->w_sum[0]) {
     char both[sizeof(sum)];
+    int m; /* cut short where long: details.wallet holds it whole */
     if(status_rank(r->w_status) > status_rank(st)) {
-      snprintf(both, sizeof(both), "%s%s%.1500s", r->w_sum, st != PROBE_OK ? "; " : "",
-               st != PROBE_OK ? sum : "");
+      m = snprintf(both, sizeof(both), "%s%s%.1500s", r->w_sum, st != PROBE_OK ? "; " : "",
+                   st != PROBE_OK ? sum : "");
       st = r->w_status;
     } else {
-      snprintf(both, sizeof(both), "%s; %.1500s", sum, r->w_sum);
+      m = snprintf(both, sizeof(both), "%.1500s; %.1400s", sum, r->w_sum);
     }
-    snprintf(sum, sizeof(sum), "%s", both);
+    if(m >= 0)
+      memcpy(sum, both, sizeof(sum));
   }
   h->result_status(res, (probe_status)st, "%s", sum);
   return h->result_emit(res);
