@@ -1596,7 +1596,7 @@ static void wallet_add(run *r, int st, const char *fmt, ...)
 
 /* Funds: balance over the recent anchors' average fee, and the runway at
  * the anchor rate over window. */
-static void wallet_funds(run *r, size_t k)
+static void wallet_funds(run *r)
 {
   size_t nfee = 0, nrate = 0;
   double sum = 0;
@@ -1613,7 +1613,6 @@ static void wallet_funds(run *r, size_t k)
       r->balance = f->balance_wei; /* the least any node says */
     r->have_balance = 1;
   }
-  (void)k;
   for(size_t i = r->na; i-- > 0 && nfee < FEE_ANCHORS;)
     if(r->a[i].status == A_CONFIRMED && r->a[i].fee_wei > 0) {
       sum += r->a[i].fee_wei;
@@ -1789,7 +1788,7 @@ static void wallet_check(run *r)
   if(wallet_collect(r, k, err, sizeof(err)) != 0)
     collect_err = err;
   wallet_nonces(r, k, collect_err);
-  wallet_funds(r, k);
+  wallet_funds(r);
 }
 
 /* Seconds since the epoch as RFC 3339 UTC (milliseconds when ms). */
@@ -2369,6 +2368,9 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
       if(w && w->has_nonce) {
         e.has_nonce = 1;
         e.nonce = w->nonce;
+      } else if(a->has_nonce) { /* wallet_check off: kept for when it is on */
+        e.has_nonce = 1;
+        e.nonce = a->nonce;
       }
       e.fee_wei = a->fee_wei;
       if(!a->have_block || (a->status != A_CONFIRMED && a->status != A_PENDING))
