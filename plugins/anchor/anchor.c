@@ -577,14 +577,16 @@ static void ask_node_facts(run *r, size_t k)
     snprintf(f->balance_why, sizeof(f->balance_why), "eth_getBalance: not a hex quantity");
   else
     f->balance_ok = 1;
-  if(f->fin_known) {
+  if(f->fin_known && c[3].status != RPC_ERR_NODE) {
     f->count_block = f->fin_bn;
     take_count(f, &c[3], "finalized");
-  } else if(f->latest_bn + 1 < (uint64_t)r->min_conf) {
+  } else if(!f->fin_known && f->latest_bn + 1 < (uint64_t)r->min_conf) {
     f->count_ok = 1; /* no block is final yet: nothing sent is final */
   } else {
+    /* by number: no finalized tag, or a node that takes it for blocks
+     * but not for eth_getTransactionCount */
     char p[96], at[32];
-    f->count_block = f->latest_bn + 1 - (uint64_t)r->min_conf;
+    f->count_block = f->fin_known ? f->fin_bn : f->latest_bn + 1 - (uint64_t)r->min_conf;
     snprintf(at, sizeof(at), "0x%" PRIx64, f->count_block);
     snprintf(p, sizeof(p), "[\"%s\",\"%s\"]", r->sender_hex, at);
     rpc_call one = {.method = "eth_getTransactionCount", .params = p};

@@ -34,7 +34,7 @@ mkdir -p "$fx"
 # 500 anchors of account 0 (nonces 0..499, all recorded), then the cases
 (cd "$top_srcdir/tests/anchor" && node make-fixtures.mjs "$RPC" "$fx" bench 500) || fail "bench fixture failed"
 (cd "$top_srcdir/tests/anchor" && node make-fixtures.mjs "$RPC" "$fx" wallet) || fail "wallet fixture failed"
-for m in countoff countgarbage countneg counthuge countbig; do
+for m in countoff countgarbage countneg counthuge countbig nofinal; do
   python3 "$top_srcdir/tests/anchor/fake-node.py" "$m" "$TEST_TMP/port.$m" "$RPC" &
   pids+=($!)
 done
@@ -64,6 +64,12 @@ jq_assert "$out" ".status == \"critical\" and .metrics.unrecorded_transactions =
 # ... allowed in wallet_other_nonces: ok
 anchor "$(w .unrecorded.ledger)" "$s" -s anchor.cache=false -s "anchor.rpc_url=$RPC" -s "anchor.wallet_other_nonces=[$nonce]"
 jq_assert "$out" '.status == "ok" and .metrics.unrecorded_transactions == 0' "wallet_other_nonces not honoured"
+# ... the same from a node without the finalized tag: counted at head
+# minus min_confirmations (a second request), still found
+fake nofinal
+anchor "$(w .unrecorded.ledger)" "$s" -s anchor.cache=false -s "anchor.rpc_url=$FAKE_URL" -s anchor.min_confirmations=3
+jq_assert "$out" ".status == \"critical\" and .metrics.unrecorded_transactions == 1 and .details.unrecorded[0].tx_hash == \"$tx\"" \
+  "no finalized tag: the unrecorded transaction went unnoticed"
 # ... and not searched when the blocks are too far apart, still critical
 anchor "$(w .unrecorded.ledger)" "$s" -s anchor.cache=false -s "anchor.rpc_url=$RPC" -s anchor.max_scan_blocks=0
 jq_assert "$out" ".status == \"critical\" and .details.unrecorded[0].nonce == $nonce and .details.unrecorded[0].kind == \"not_searched\"" \
