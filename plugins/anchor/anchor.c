@@ -126,7 +126,7 @@ typedef struct node_facts {
 /* A recorded transaction of the wallet, for the nonce accounting. */
 typedef struct wtx {
   uint8_t h[32];
-  int has_nonce, not_ours, asked, lookup;
+  int has_nonce, not_ours, lookup;
   uint64_t nonce, block;
   int have_block;
 } wtx;
