@@ -1784,7 +1784,8 @@ static void wallet_check(run *r)
   while(k < r->nurls && !r->facts[k].usable)
     k++;
   if(k == r->nurls) {
-    wallet_add(r, PROBE_UNKNOWN, "the wallet is not checked: no node is usable");
+    /* the node problem is the finding (a warning, as for the anchors) */
+    wallet_add(r, PROBE_WARNING, "the wallet is not checked: no node is usable");
     return;
   }
   if(wallet_collect(r, k, err, sizeof(err)) != 0)
