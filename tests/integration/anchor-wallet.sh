@@ -90,6 +90,10 @@ jq_assert "$out" '.status == "ok" and .metrics.unrecorded_transactions == 0' "su
 TEST_STATE_DIR=$st anchor "$(w .rollback.superseded)" "$s" -s "anchor.rpc_url=$RPC"
 jq_assert "$out" '.status == "ok" and .metrics.unrecorded_transactions == 0 and .metrics.rpc_requests == 1' \
   "superseded anchors' nonces not cached"
+# ... a node gone: the wallet is unchecked, a warning like the anchors'
+TEST_STATE_DIR=$st anchor "$(w .rollback.superseded)" "$s" -s "anchor.rpc_url=http://127.0.0.1:1"
+jq_assert "$out" '.status == "warning" and .metrics.anchors_confirmed == 3 and (.metrics | has("unrecorded_transactions") | not)
+  and (.summary | contains("wallet is not checked"))' "a dead node: the wallet reported as checked"
 # the confirmations file for the claims plugin: the highest seq of a
 # confirmed anchor not superseded (anchor 3), atomically written, 0644
 cf="$st/anchor/confirmed.json"
