@@ -235,11 +235,16 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   sandbox_policy sb;
   char sberr[1024];
   if(config_plugin_sandbox(cfg, plugin, &sb, sberr, sizeof(sberr)) < 0 ||
-     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0 ||
-     sandbox_prepare_state(&sb, r->state_base, plugin, sberr, sizeof(sberr)) < 0) {
+     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0) {
     snprintf(why, sizeof(why), "cannot start plugin %s: %s", plugin, sberr);
     goto fail;
   }
+  /* a state directory that cannot be handed over (a link, another user's)
+   * must not stop the check itself, or anyone who can write the state base
+   * could silence it: the run goes on, its own check refuses the directory,
+   * and its lines and an unknown agent.state line say so */
+  if(sandbox_prepare_state(&sb, r->state_base, plugin, sberr, sizeof(sberr)) < 0)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, sberr);
   sb.parent = getpid();
   x->run_as_root = geteuid() == 0 && (!sb.enabled || !sb.change_user);
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {

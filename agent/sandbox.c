@@ -97,6 +97,13 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
              errno == ELOOP || errno == ENOTDIR ? "not a directory (a link?)" : strerror(errno));
     goto fail;
   }
+  /* one that others could write to may hold what they planted: never
+   * repaired into trust; the run's own check refuses it and says so */
+  if(st.st_mode & (S_IWGRP | S_IWOTH)) {
+    snprintf(err, errlen, "state directory %s/%s: writable by group or others (mode %03o)",
+             base, plugin, (unsigned)(st.st_mode & 0777));
+    goto fail;
+  }
   if(st.st_uid != geteuid() && st.st_uid != uid) {
     snprintf(err, errlen, "state directory %s/%s: owned by uid %u, neither the agent "
              "nor the plugin's user", base, plugin, (unsigned)st.st_uid);

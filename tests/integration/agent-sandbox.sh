@@ -118,10 +118,18 @@ if [ "$as_root" = 1 ]; then
   ln -s "$TEST_TMP/theirs" "$sd/echo"
   TEST_STATE_DIR=$sd run_agent -p echo
   expect_rc 3 "a state directory that is a link"
-  jq_assert "$out" '.status == "unknown" and (.summary | test("state directory .*/echo: not a directory"))'
+  # the check still runs (a planted link must not silence it), without state
+  jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown" and (.summary | test("state directory refused: .*/echo is a link"))'
+  jq_assert "$out" 'select(.plugin == "echo" and .check != "agent.state") | .status == "ok"'
+  [ -z "$(ls -A "$TEST_TMP/theirs")" ] || fail "wrote through a linked state directory"
   mkdir "$sd/sbroot"; chown nobody "$sd/sbroot"
   TEST_STATE_DIR=$sd run_agent -p sbroot
-  jq_assert "$out" '.status == "unknown" and (.summary | test("owned by uid [0-9]+, neither the agent nor"))'
+  # (sbroot asks for no state, so its run says nothing of it: ledger-state.sh
+  # shows the refusal of a plugin that does)
+  jq_assert "$out" 'select(.check == "sandbox.status") | .details.run_as == "root"'
+  grep -q "sbroot: state directory .*owned by uid" "$err" ||
+    fail "the refused state directory was not reported: $(cat "$err")"
+  [ "$(stat -c %U "$sd/sbroot")" = nobody ] || fail "another user's state directory was taken over"
 fi
 
 # limits are per plugin settings
