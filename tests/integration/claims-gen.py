@@ -19,6 +19,12 @@ claims part, not by the plugin's code).
       the first ten organic claims after since (now - 9 min; one organic
       claim before it and a synthetic one among them are not counted), K of
       them failed, the others complete long enough ago.
+  claims-gen.py anchored --rpc URL [--now T] [--answers FILE] > ledger.jsonl
+      the mix, with one real anchor written at now - 2250 s: a transaction
+      sent to the node at URL (eth_sendTransaction from its first unlocked
+      account, input the raw 32 bytes of the anchored hash) and its
+      AnchorSubmitted event, covering every event before it; then 20 blocks
+      mined so that it is final. The answers add "anchor_seq", "anchor_tx".
   claims-gen.py bench N [--now T] > ledger.jsonl
       N events of realistic claims (5 events each: submitted, validated,
       adjudicated, callback delivered, paid), about 1,000 claims in flight.
@@ -63,11 +69,18 @@ class Ledger:
         t = round(t, 3)
         self.evs.append([t, len(self.evs), typ, agg, payload or {}])
 
-    def write(self, out):
+    def write(self, out, rpc=None):
         prev = ZERO
         seqs = []
         self.evs.sort(key=lambda e: (e[0], e[1]))
         for seq, (t, _, typ, agg, payload) in enumerate(self.evs, 1):
+            if typ == "AnchorSubmitted":
+                # anchors the event before: a real transaction on the node
+                h = prev
+                frm = rpc_call(rpc, "eth_accounts")[0]
+                tx = rpc_call(rpc, "eth_sendTransaction", [{"from": frm, "to": frm, "data": "0x" + h}])
+                payload = {"anchored_seq": seq - 1, "anchored_hash": h, "chain_id": 1337, "tx_hash": tx}
+                self.anchor = (seq, tx)
             ev = {"seq": seq, "ts": iso(t), "type": typ, "aggregate_id": agg,
                   "payload": payload, "prev_hash": prev}
             ev["hash"] = hashlib.sha256(jcs(ev).encode("utf-8")).hexdigest()
@@ -75,6 +88,17 @@ class Ledger:
             out.write(json.dumps(ev, separators=(",", ":"), ensure_ascii=False) + "\n")
             seqs.append((seq, t, typ, agg, payload))
         return seqs
+
+
+def rpc_call(url, method, params=None):
+    import urllib.request
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}).encode()
+    req = urllib.request.Request(url, body, {"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        ans = json.load(r)
+    if "error" in ans:
+        sys.exit("%s: %s" % (method, ans["error"]))
+    return ans["result"]
 
 
 def answers(seqs, now):
@@ -265,13 +289,15 @@ def main():
     if not args:
         sys.exit(__doc__)
     mode, rest = args[0], args[1:]
-    now, ans, fails, n = time.time(), None, 0, 0
+    now, ans, fails, n, rpc = time.time(), None, 0, 0, None
     i = 0
     while i < len(rest):
         if rest[i] == "--now":
             now = float(rest[i + 1]); i += 2
         elif rest[i] == "--answers":
             ans = rest[i + 1]; i += 2
+        elif rest[i] == "--rpc":
+            rpc = rest[i + 1]; i += 2
         elif rest[i] == "--fails":
             fails = int(rest[i + 1]); i += 2
         else:
@@ -282,12 +308,19 @@ def main():
     elif mode == "first":
         L, since = first(now, fails)
         extra["since"] = since
+    elif mode == "anchored":
+        L = mix(now)
+        L.add(now - 2250, "AnchorSubmitted", "ledger")
     elif mode == "bench":
         bench(n, now)
         return
     else:
         sys.exit(__doc__)
-    seqs = L.write(sys.stdout)
+    seqs = L.write(sys.stdout, rpc)
+    if rpc:
+        for _ in range(20):
+            rpc_call(rpc, "evm_mine")
+        extra["anchor_seq"], extra["anchor_tx"] = L.anchor
     if ans:
         a = answers(seqs, now)
         a.update(extra)
