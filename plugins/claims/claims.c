@@ -1051,6 +1051,7 @@ reopen:
   }
   lsrc_close(src);
   src = NULL;
+  cstore_sweep(&st);
 
 report:
   w0 = now - cf.window;

@@ -82,6 +82,29 @@ static int finished(const claim *c)
   return claim_complete(c) || claim_failed(c);
 }
 
+/* Finished, not pinned, and finished more than retain before the newest
+ * event: forgotten. Depends only on the events read, so that a sweep at any
+ * point leaves the same table. */
+static int forgotten(const cstore *s, const claim *c)
+{
+  double fin = claim_failed(c) ? c->fail : c->del;
+  return finished(c) && !(c->flags & CL_PINNED) &&
+         fin < s->maxts - s->conf->retain;
+}
+
+/* Removes a claim from the table and frees it. */
+static void unlink_claim(cstore *s, claim *c)
+{
+  claim **pp = &s->b[hash_id(c->id) & (s->nb - 1)];
+  while(*pp && *pp != c)
+    pp = &(*pp)->next;
+  if(*pp) {
+    *pp = c->next;
+    claim_free(c);
+    s->n--;
+  }
+}
+
 /* Doubles the bucket array when the table is full (load factor 1). */
 static int grow(cstore *s)
 {
@@ -211,53 +234,306 @@ static const char *str_member(const cJSON *o, const char *name)
   return cJSON_IsString(x) ? x->valuestring : NULL;
 }
 
+/* Copies s into a fields buffer; 0, or -1 when it does not fit. */
+static int put(char *dst, size_t cap, const char *s, size_t n)
+{
+  if(n >= cap)
+    return -1;
+  memcpy(dst, s, n);
+  dst[n] = 0;
+  return 0;
+}
+
+/* The members through cJSON: the reference reading. */
+static int fields_cjson(const cstore_conf *cf, const char *text, size_t len,
+                        cst_fields *f)
+{
+  cJSON *j = cJSON_ParseWithLength(text, len), *x, *pl;
+  const char *v;
+  memset(f, 0, sizeof(*f));
+  if(!cJSON_IsObject(j)) {
+    cJSON_Delete(j);
+    return -1;
+  }
+  x = cJSON_GetObjectItemCaseSensitive(j, "seq");
+  if(cJSON_IsNumber(x) && x->valuedouble >= 1 && x->valuedouble <= 9e15 &&
+     x->valuedouble == (double)(int64_t)x->valuedouble)
+    f->seq = (int64_t)x->valuedouble;
+  if((v = str_member(j, "hash")) && strlen(v) == 64)
+    memcpy(f->hash, v, 65);
+  if((v = str_member(j, "ts")))
+    f->has_ts = put(f->ts, sizeof(f->ts), v, strlen(v)) == 0;
+  if((v = str_member(j, "type"))) {
+    f->has_type = 1;
+    put(f->type, sizeof(f->type), v, strlen(v)); /* too long: "" */
+  }
+  if((v = str_member(j, "aggregate_id"))) {
+    f->has_id = 1;
+    if(put(f->id, sizeof(f->id), v, strlen(v)) != 0)
+      f->id_long = 1;
+  }
+  pl = cJSON_GetObjectItemCaseSensitive(j, "payload");
+  f->synth = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pl, cf->m_synth));
+  f->final = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(pl, cf->m_final));
+  if((v = str_member(pl, cf->m_decision))) {
+    f->has_decision = 1;
+    snprintf(f->decision, sizeof(f->decision), "%s", v);
+  }
+  cJSON_Delete(j);
+  return 0;
+}
+
+/* Skips white space. */
+static const char *ws(const char *p, const char *e)
+{
+  while(p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+    p++;
+  return p;
+}
+
+/* A string at p without escapes: its body in *s, *n; returns the end, or
+ * NULL (an escape, a control character or no end: the slow path reads it). */
+static const char *plain_string(const char *p, const char *e, const char **s,
+                                size_t *n)
+{
+  const char *q;
+  if(p >= e || *p != '"')
+    return NULL;
+  for(q = ++p; q < e && *q != '"'; q++)
+    if(*q == '\\' || (unsigned char)*q < 0x20)
+      return NULL;
+  if(q >= e)
+    return NULL;
+  *s = p;
+  *n = (size_t)(q - p);
+  return q + 1;
+}
+
+/* Skips one value of any kind (not validated: the ledger plugin judges the
+ * JSON); NULL when it cannot tell where it ends. */
+static const char *skip_value(const char *p, const char *e)
+{
+  int depth = 0;
+  if(p >= e)
+    return NULL;
+  if(*p != '{' && *p != '[' && *p != '"') {
+    const char *q = p;
+    while(q < e && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'z') ||
+                    *q == '-' || *q == '+' || *q == '.' || *q == 'E'))
+      q++;
+    return q > p ? q : NULL;
+  }
+  do {
+    if(p >= e)
+      return NULL;
+    if(*p == '"') {
+      for(p++; p < e && *p != '"'; p++)
+        if(*p == '\\')
+          p++;
+      if(p >= e)
+        return NULL;
+    }
+    else if(*p == '{' || *p == '[')
+      depth++;
+    else if(*p == '}' || *p == ']')
+      depth--;
+    p++;
+  } while(depth > 0);
+  return p;
+}
+
+/* The members by a scan of the top level (and the payload's), for events
+ * spelled plainly; 0 when read, -1 when anything is unusual (an escape in
+ * a member read, a member twice, a seq not in plain digits, not one
+ * object): then cJSON reads it. */
+static int fields_fast(const cstore_conf *cf, const char *text, size_t len,
+                       cst_fields *f)
+{
+  const char *p = text, *e = text + len, *k, *v;
+  size_t kn, vn;
+  unsigned seen = 0;
+  memset(f, 0, sizeof(*f));
+  p = ws(p, e);
+  if(p >= e || *p++ != '{')
+    return -1;
+  p = ws(p, e);
+  if(p < e && *p == '}')
+    return -1;
+  for(;;) {
+    unsigned bit = 0;
+    p = ws(p, e);
+    if(!(p = plain_string(p, e, &k, &kn)))
+      return -1;
+    p = ws(p, e);
+    if(p >= e || *p++ != ':')
+      return -1;
+    p = ws(p, e);
+#define KEY(lit) (kn == sizeof(lit) - 1 && !memcmp(k, lit, kn))
+    if(KEY("seq"))
+      bit = 1;
+    else if(KEY("ts"))
+      bit = 2;
+    else if(KEY("type"))
+      bit = 4;
+    else if(KEY("aggregate_id"))
+      bit = 8;
+    else if(KEY("hash"))
+      bit = 16;
+    else if(KEY("payload"))
+      bit = 32;
+#undef KEY
+    if(bit & seen)
+      return -1;
+    seen |= bit;
+    if(bit == 1) {
+      int64_t n = 0;
+      const char *q = p;
+      if(p >= e || *p < '1' || *p > '9')
+        return -1;
+      while(q < e && *q >= '0' && *q <= '9' && q - p < 16)
+        n = n * 10 + (*q++ - '0');
+      if(q < e && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' ||
+                   *q == 'E'))
+        return -1;
+      if(n <= 9000000000000000ll)
+        f->seq = n;
+      p = q;
+    }
+    else if(bit && bit != 32 && p < e && *p == '"') {
+      if(!(p = plain_string(p, e, &v, &vn)))
+        return -1;
+      if(bit == 2)
+        f->has_ts = put(f->ts, sizeof(f->ts), v, vn) == 0;
+      else if(bit == 4) {
+        f->has_type = 1;
+        if(put(f->type, sizeof(f->type), v, vn) != 0)
+          f->type[0] = 0;
+      }
+      else if(bit == 8) {
+        f->has_id = 1;
+        if(put(f->id, sizeof(f->id), v, vn) != 0)
+          f->id_long = 1;
+      }
+      else if(vn == 64)
+        put(f->hash, sizeof(f->hash), v, vn);
+    }
+    else if(bit == 32 && p < e && *p == '{') {
+      unsigned pseen = 0;
+      p = ws(p + 1, e);
+      if(p < e && *p == '}')
+        p++;
+      else
+        for(;;) {
+          unsigned pb = 0;
+          p = ws(p, e);
+          if(!(p = plain_string(p, e, &k, &kn)))
+            return -1;
+          p = ws(p, e);
+          if(p >= e || *p++ != ':')
+            return -1;
+          p = ws(p, e);
+          if(kn == strlen(cf->m_synth) && !memcmp(k, cf->m_synth, kn))
+            pb |= 1;
+          if(kn == strlen(cf->m_final) && !memcmp(k, cf->m_final, kn))
+            pb |= 2;
+          if(kn == strlen(cf->m_decision) && !memcmp(k, cf->m_decision, kn))
+            pb |= 4;
+          if(pb & pseen)
+            return -1;
+          pseen |= pb;
+          if((pb & 4) && p < e && *p == '"') {
+            if(!(p = plain_string(p, e, &v, &vn)))
+              return -1;
+            f->has_decision = 1;
+            snprintf(f->decision, sizeof(f->decision), "%.*s", (int)vn, v);
+          }
+          else {
+            const char *q = skip_value(p, e);
+            if(!q)
+              return -1;
+            if((pb & 3) && q - p == 4 && !memcmp(p, "true", 4)) {
+              if(pb & 1)
+                f->synth = 1;
+              if(pb & 2)
+                f->final = 1;
+            }
+            p = q;
+          }
+          p = ws(p, e);
+          if(p < e && *p == ',') {
+            p++;
+            continue;
+          }
+          if(p < e && *p == '}') {
+            p++;
+            break;
+          }
+          return -1;
+        }
+    }
+    else if(!(p = skip_value(p, e)))
+      return -1;
+    p = ws(p, e);
+    if(p < e && *p == ',') {
+      p++;
+      continue;
+    }
+    if(p < e && *p == '}')
+      break;
+    return -1;
+  }
+  return 0;
+}
+
+int cst_fields_read(const cstore_conf *cf, const char *text, size_t len,
+                    cst_fields *f, int fast)
+{
+  if(fast)
+    return fields_fast(cf, text, len, f);
+  return fields_cjson(cf, text, len, f);
+}
+
 cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
 {
   const cstore_conf *cf = s->conf;
-  cJSON *j = cJSON_ParseWithLength(text, len), *x, *pl;
-  const char *type, *id, *tss, *h;
-  cst_code rc = CST_OK;
+  cst_fields fl;
+  const char *type, *id;
   claim *c;
   double t;
   memset(ev, 0, sizeof(*ev));
-  if(!cJSON_IsObject(j)) {
+  if(fields_fast(cf, text, len, &fl) != 0 &&
+     fields_cjson(cf, text, len, &fl) != 0) {
     snprintf(ev->why, sizeof(ev->why), "not one JSON object");
-    rc = CST_PARSE;
-    goto out;
+    return CST_PARSE;
   }
-  x = cJSON_GetObjectItemCaseSensitive(j, "seq");
-  if(!cJSON_IsNumber(x) || x->valuedouble < 1 || x->valuedouble > 9e15 ||
-     x->valuedouble != (double)(int64_t)x->valuedouble) {
+  if(fl.seq < 1) {
     snprintf(ev->why, sizeof(ev->why), "seq missing or not a positive integer");
-    rc = CST_PARSE;
-    goto out;
+    return CST_PARSE;
   }
-  ev->seq = (int64_t)x->valuedouble;
-  h = str_member(j, "hash");
-  if(h && strlen(h) == 64)
-    memcpy(ev->hash, h, 65);
-  tss = str_member(j, "ts");
-  type = str_member(j, "type");
-  id = str_member(j, "aggregate_id");
-  t = tss ? cst_parse_ts(tss) : -1;
-  if(t < 0 || !type || !id) {
+  ev->seq = fl.seq;
+  memcpy(ev->hash, fl.hash, sizeof(ev->hash));
+  t = fl.has_ts ? cst_parse_ts(fl.ts) : -1;
+  if(t < 0 || !fl.has_type || !fl.has_id) {
     snprintf(ev->why, sizeof(ev->why), "%s",
              t < 0 ? "ts missing or not an RFC 3339 UTC time"
-                   : !type ? "type missing or not a string"
-                           : "aggregate_id missing or not a string");
-    rc = CST_PARSE;
-    goto out;
+                   : !fl.has_type ? "type missing or not a string"
+                                  : "aggregate_id missing or not a string");
+    return CST_PARSE;
   }
   ev->ts = t;
   if(t > s->maxts)
     s->maxts = t;
-  if(strncmp(id, cf->id_prefix, strlen(cf->id_prefix)) != 0 || !*id ||
-     strlen(id) > 256) {
-    rc = CST_SKIP;
-    goto out;
-  }
-  pl = cJSON_GetObjectItemCaseSensitive(j, "payload");
+  type = fl.type;
+  id = fl.id;
+  if(fl.id_long || !*id || strncmp(id, cf->id_prefix, strlen(cf->id_prefix)) != 0 ||
+     strlen(id) > 256)
+    return CST_SKIP;
   c = cstore_get(s, id);
+  if(c && forgotten(s, c)) {
+    /* past its retention: gone, whether a sweep has run yet or not */
+    unlink_claim(s, c);
+    c = NULL;
+  }
   if(!strcmp(type, cf->t_sub)) {
     if(c && c->sub > 0) {
       c->dups++;
@@ -265,11 +541,10 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
     }
     else {
       if(!c && !(c = add(s, id)))
-        goto nomem;
+        return CST_NOMEM;
       c->sub = t;
       c->sub_seq = ev->seq;
-      x = cJSON_GetObjectItemCaseSensitive(pl, cf->m_synth);
-      if(cJSON_IsTrue(x))
+      if(fl.synth)
         c->flags |= CL_SYNTH;
       if(cf->first && !(c->flags & CL_SYNTH) && t >= cf->since &&
          s->first_count < cf->first) {
@@ -283,18 +558,17 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
           !strcmp(type, cf->t_cb_ok) || !strcmp(type, cf->t_cb_fail)) {
     int was_fin;
     if(!c && !(c = add(s, id)))
-      goto nomem;
+      return CST_NOMEM;
     was_fin = finished(c);
     if(c->sub <= 0)
       c->flags |= CL_OOO_DEC;
     if(!strcmp(type, cf->t_val))
       c->val = c->val > 0 ? c->val : t;
     else if(!strcmp(type, cf->t_adj) || !strcmp(type, cf->t_rej)) {
-      const char *d = str_member(pl, cf->m_decision);
       if(c->dec <= 0) {
         c->dec = t;
         snprintf(c->decision, sizeof(c->decision), "%s",
-                 !strcmp(type, cf->t_rej) ? "rejected" : d ? d : "");
+                 !strcmp(type, cf->t_rej) ? "rejected" : fl.decision);
       }
     }
     else if(!strcmp(type, cf->t_fail)) {
@@ -314,8 +588,7 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
     }
     else {
       c->cb_fails++;
-      x = cJSON_GetObjectItemCaseSensitive(pl, cf->m_final);
-      if(cJSON_IsTrue(x)) {
+      if(fl.final) {
         c->flags |= CL_FAIL_CB;
         if(c->fail <= 0 && !was_fin) {
           c->fail = t;
@@ -329,28 +602,20 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
   else {
     /* another type: part of the trace, changes nothing else */
     if(c && add_extra(c, type, t, ev->seq) != 0)
-      goto nomem;
+      return CST_NOMEM;
   }
   if(c)
     c->last_seq = ev->seq;
-  goto out;
-nomem:
-  rc = CST_NOMEM;
-out:
-  cJSON_Delete(j);
-  return rc;
+  return CST_OK;
 }
 
 void cstore_sweep(cstore *s)
 {
   size_t i;
   claim **pp, *c;
-  double fin;
   for(i = 0; i < s->nb; i++)
     for(pp = &s->b[i]; (c = *pp);) {
-      fin = claim_failed(c) ? c->fail : c->del;
-      if(finished(c) && !(c->flags & CL_PINNED) &&
-         fin < s->maxts - s->conf->retain) {
+      if(forgotten(s, c)) {
         *pp = c->next;
         claim_free(c);
         s->n--;

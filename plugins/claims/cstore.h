@@ -5,10 +5,11 @@
  * (cstore_apply), holding the claims in flight and the finished ones for
  * as long as a run may still count them (`retain` seconds after they
  * finished, measured against the newest event time seen), never the whole
- * ledger. Finished claims are forgotten only at fixed seqs (every
- * CSTORE_SWEEP_EVERY), so that the table after a given event is the same
- * whether the ledger was read in one pass or in several runs: incremental
- * runs give the numbers of a full pass. The table is saved and loaded as
+ * ledger. A finished claim is forgotten once `retain` has passed by the
+ * events' own times (the newest ts read), whether a sweep has removed it
+ * yet or not (an event for it then starts afresh), so that the table after
+ * a given event is the same whether the ledger was read in one pass or in
+ * several runs: incremental runs give the numbers of a full pass. The table is saved and loaded as
  * a small line-oriented text (cstore_save / cstore_load), which the fuzz
  * target also feeds.
  */
@@ -84,6 +85,20 @@ typedef struct cst_event {
   char why[128]; /* CST_PARSE: what is wrong */
 } cst_event;
 
+/* The members of one event the table needs, as read from its text. */
+typedef struct cst_fields {
+  int64_t seq; /* 0 when missing or not a positive integer */
+  int has_ts, has_type, has_id, id_long, has_decision, synth, final;
+  char ts[64], type[128], id[260], hash[65], decision[16];
+} cst_fields;
+
+/* Reads the members: fast = 1 by a scan that handles plainly spelled
+ * events (-1 for anything else), fast = 0 through cJSON (-1 when the text
+ * is not one JSON object). cstore_apply tries the scan first; the fuzz
+ * target holds the two to the same answers. */
+int cst_fields_read(const cstore_conf *cf, const char *text, size_t len,
+                    cst_fields *f, int fast);
+
 int cstore_init(cstore *s, const cstore_conf *conf);
 void cstore_free(cstore *s);
 
@@ -93,9 +108,9 @@ claim *cstore_get(const cstore *s, const char *id);
 /* Parses one event's JSON text and applies it. ev gets seq, ts, hash. */
 cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev);
 
-/* Forgets finished, unpinned claims that finished more than retain before
- * the newest event (called at seqs that are multiples of
- * CSTORE_SWEEP_EVERY, see above). */
+/* Frees the claims forgotten by now (finished, unpinned, finished more
+ * than retain before the newest event): every CSTORE_SWEEP_EVERY seqs and
+ * at the end of a read. */
 void cstore_sweep(cstore *s);
 
 /* 1 when a claim is complete / failed / in flight. */

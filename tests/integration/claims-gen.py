@@ -27,7 +27,8 @@ claims part, not by the plugin's code).
       mined so that it is final. The answers add "anchor_seq", "anchor_tx".
   claims-gen.py bench N [--now T] > ledger.jsonl
       N events of realistic claims (5 events each: submitted, validated,
-      adjudicated, callback delivered, paid), about 1,000 claims in flight.
+      adjudicated, callback delivered, paid), one claim every 3 s (a week
+      for 200,000 claims), about 600 claims in flight at a time.
 
 --answers FILE writes a JSON object: the expected metrics of
 claims.lifecycle with the default settings (window 15m, stuck_after 15m,
@@ -244,13 +245,14 @@ def first(now, fails):
 
 
 def bench(n, now):
-    """n events of claims of 5 events each, ~1000 in flight at any time."""
+    """n events of claims of 5 events each, one claim every 3 s, ~600 in flight."""
     out = sys.stdout
     prev = ZERO
     per = 5
     nclaims = n // per
     steps = ("ClaimSubmitted", "ClaimValidated", "ClaimAdjudicated", "CallbackDelivered", "ClaimPaid")
-    t_start = now - nclaims * 0.01 - 60
+    gap = 3.0
+    t_start = now - nclaims * gap - 60
     seq = 0
     # claim k's step j is written at position k*per + j + j*lag*per: claims interleave
     lag = 200
@@ -263,7 +265,7 @@ def bench(n, now):
     buf = []
     for _, k, j in order:
         seq += 1
-        t = t_start + seq * (nclaims * 0.01 / total)
+        t = t_start + seq * (nclaims * gap / total)
         cid = "claim-%07d" % k
         p = {}
         if j == 0:
