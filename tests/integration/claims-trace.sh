@@ -104,4 +104,14 @@ for fails in 3 2 0; do
   0) jq_assert "$out" 'select(.check == "claims.first") | .status == "ok" and .summary == "10/10 complete"' ;;
   esac
 done
+
+# the cutover profile (steps 8, 9, 11) is a valid configuration
+grep -v '^[[:space:]]*//' "$top_srcdir/contrib/profiles/cutover-claims.json" >"$TEST_TMP/profile.json"
+jq_assert "$TEST_TMP/profile.json" '.plugins.claims.claim_ids == ["claim-synth-001"] and .plugins.claims.first_failed_critical == 2'
+echo secret >"$TEST_TMP/pw"
+sed "s#/run/secrets/medlink_probe_password#$TEST_TMP/pw#" "$top_srcdir/contrib/profiles/cutover-claims.json" >"$TEST_TMP/p.json"
+agent -c "$TEST_TMP/p.json" --check-config >/dev/null 2>"$TEST_TMP/cc.err" || { cat "$TEST_TMP/cc.err" >&2; fail "cutover-claims.json refused"; }
+# and first without since is refused, naming why
+rc=0; agent -c "$TEST_TMP/p.json" -s claims.first=10 --check-config >/dev/null 2>"$TEST_TMP/cc.err" || rc=$?
+[ "$rc" = 78 ] && grep -q "first needs since" "$TEST_TMP/cc.err" || { cat "$TEST_TMP/cc.err" >&2; fail "first without since accepted (rc $rc)"; }
 exit 0
