@@ -1107,6 +1107,7 @@ report:
     cJSON *l_stuck = cJSON_CreateArray(), *l_failed = cJSON_CreateArray();
     cJSON *l_ooo = cJSON_CreateArray(), *l_over = cJSON_CreateArray();
     cJSON *l_unanch = cJSON_CreateArray(), *l_lag = cJSON_CreateArray();
+    cJSON *l_dup = cJSON_CreateArray();
     claim *c;
     size_t mi = 0;
     for(b2 = 0; b2 < st.nb; b2++)
@@ -1127,8 +1128,10 @@ report:
         }
         if(c->sub >= w0 && c->sub <= now)
           submitted++;
-        if(c->dups && c->dup_ts >= w0)
+        if(c->dups && c->dup_ts >= w0) {
           dups += c->dups;
+          list_add(l_dup, c->id);
+        }
         if(c->flags & (CL_OOO_CB | CL_OOO_DEC)) {
           ooo++;
           list_add(l_ooo, c->id);
@@ -1246,6 +1249,7 @@ report:
     detail_json(h, res, "callbacks_overdue", cb_overdue ? l_over : (cJSON_Delete(l_over), NULL));
     detail_json(h, res, "unanchored", unanch ? l_unanch : (cJSON_Delete(l_unanch), NULL));
     detail_json(h, res, "not_arrived", cb_lag ? l_lag : (cJSON_Delete(l_lag), NULL));
+    detail_json(h, res, "duplicate_submissions", dups ? l_dup : (cJSON_Delete(l_dup), NULL));
     free(lat);
     (void)anch_due;
     if(v.st == PROBE_OK)

@@ -41,13 +41,23 @@ jq_assert "$TEST_TMP/l1.json" '.metrics.lifecycle_p50_seconds == 2 and .metrics.
   and (.summary | test("p95 lifecycle 3.800 s > 3 s")) and (.summary | test("2 claims stuck"))
   and (.summary | test("3 claims failed")) and (.summary | test("callback success 0.98"))
   and (.details.out_of_order | sort) == ["claim-000501", "claim-000502"]
-  and .details.callbacks_overdue == ["claim-000401"]
+  and .details.callbacks_overdue == ["claim-000401"] and .details.duplicate_submissions == ["claim-000050"]
   and (.details.anchored_unknown | test("no anchor confirmations"))
   and .details.mode == "full"'
 [ "$rc" = 1 ] || fail "exit status $rc, expected 1 (warning)"
 # critical thresholds: p95 over 3.5 s is critical with p95_critical 3.5
 run "$TEST_TMP/s1b" -s claims.p95_critical=3.5
 jq_assert "$out" 'select(.check == "claims.lifecycle") | .status == "critical"'
+
+# the same from a .gz copy and from standard input
+gzip -c "$L" >"$TEST_TMP/l.jsonl.gz"
+TEST_STATE_DIR=$TEST_TMP/gz agent -p claims -s claims.source="$TEST_TMP/l.jsonl.gz" >"$TEST_TMP/gz.out" || true
+jq -c 'select(.check == "claims.lifecycle")' "$TEST_TMP/gz.out" >"$TEST_TMP/gz.json"
+same_metrics "$TEST_TMP/l1.json" "$TEST_TMP/gz.json"
+TEST_STATE_DIR=$TEST_TMP/stdin agent -p claims -s claims.source=- <"$L" >"$TEST_TMP/in.out" || true
+jq -c 'select(.check == "claims.lifecycle")' "$TEST_TMP/in.out" >"$TEST_TMP/in.json"
+same_metrics "$TEST_TMP/l1.json" "$TEST_TMP/in.json"
+jq_assert "$TEST_TMP/in.json" '.details.full_reason == "standard input"'
 
 # --- incremental runs give the numbers of one full pass
 n=$(wc -l <"$L")
