@@ -67,6 +67,28 @@ agent -p claims -s claims.source="$L" -s claims.callback_grace=420 >"$out" || tr
 jq_assert "$out" 'select(.check == "claims.lifecycle") | .metrics.callbacks_due == 103
   and (.metrics | has("callbacks_not_arrived") | not)'
 
+# the ledger itself in PostgreSQL (jsonb), read incrementally: the same
+# numbers as the file gives in one pass
+rm -rf "$TEST_STATE_DIR"
+agent -p claims -s claims.source="$L" >"$TEST_TMP/file.out" || true
+psql "$DB" -qAtX -v ON_ERROR_STOP=1 -c 'CREATE TABLE ledger_events (event jsonb NOT NULL)' >/dev/null
+load() { # load FROM TO: lines FROM..TO of the ledger as rows
+  sed -n "$1,$2p" "$L" | python3 -c '
+import sys
+for l in sys.stdin:
+    print(l.rstrip("\n").replace("\\", "\\\\"))' |
+    psql "$DB" -qAtX -v ON_ERROR_STOP=1 -c 'COPY ledger_events (event) FROM STDIN' >/dev/null
+}
+n=$(wc -l <"$L")
+load 1 300
+agent -p claims -s claims.source="$DB" >"$out" || true
+jq_assert "$out" 'select(.check == "claims.lifecycle") | .details.head_seq == 300 and .details.mode == "full"'
+load 301 "$n"
+agent -p claims -s claims.source="$DB" >"$out" || true
+jq_assert "$out" "select(.check == \"claims.lifecycle\") | .details.mode == \"incremental\" and .metrics.events_read == $((n - 300))"
+jq -e -s '[.[] | select(.check == "claims.lifecycle") | .metrics | del(.events_read)] | .[0] == .[1]' \
+  "$TEST_TMP/file.out" "$out" >/dev/null || { cat "$TEST_TMP/file.out" "$out" >&2; fail "the table gives other numbers than the file"; }
+
 # read-only, bounded, named
 run -s claims.medlink_table=writing_view
 jq_assert "$out" 'select(.check == "claims.lifecycle") | .status == "unknown"
