@@ -18,14 +18,22 @@ L=$TEST_TMP/ledger.jsonl
 A=$TEST_TMP/answers.json
 out=$TEST_TMP/out.jsonl
 export TEST_STATE_DIR=$TEST_TMP/state
-mkdir -m 700 -p "$TEST_STATE_DIR/anchor"
 run() { rc=0; agent -p claims -s claims.source="$L" "$@" >"$out" || rc=$?; }
+# the anchor plugin's directory as the agent would make it: owned by the
+# user the plugins run as (the claims plugin's own state directory shows it)
+python3 "$top_srcdir/tests/integration/claims-gen.py" mix >"$L"
+run
+[ -d "$TEST_STATE_DIR/claims" ] || fail "no state directory after a run"
+owner=$(stat -c %u:%g "$TEST_STATE_DIR/claims")
+mkdir -m 700 -p "$TEST_STATE_DIR/anchor"
+chown "$owner" "$TEST_STATE_DIR/anchor"
 # confirmed COVERED [UPDATED_AT] [VERSION] [ANCHORS_JSON]
 confirmed() {
   local up=${2:-$(date -u +%Y-%m-%dT%H:%M:%S.000Z)}
   printf '{"version":%s,"covered_seq":%s,"tx_hash":"0x%064d","block_number":7,"block_time":"%s","updated_at":"%s"%s}\n' \
     "${3:-1}" "$1" 1 "$up" "$up" "${4:+,\"anchors\":$4}" >"$TEST_STATE_DIR/anchor/confirmed.json"
   chmod 644 "$TEST_STATE_DIR/anchor/confirmed.json"
+  chown "$owner" "$TEST_STATE_DIR/anchor/confirmed.json"
 }
 trace() { jq -c "select(.check == \"claims.trace\" and .target == \"$1\")" "$out"; }
 
