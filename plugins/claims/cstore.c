@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,21 +293,38 @@ static const char *ws(const char *p, const char *e)
 }
 
 /* A string at p without escapes: its body in *s, *n; returns the end, or
- * NULL (an escape, a control character or no end: the slow path reads it). */
+ * NULL (an escape, a NUL byte or no end: the slow path reads it). */
 static const char *plain_string(const char *p, const char *e, const char **s,
                                 size_t *n)
 {
   const char *q;
   if(p >= e || *p != '"')
     return NULL;
-  for(q = ++p; q < e && *q != '"'; q++)
-    if(*q == '\\' || (unsigned char)*q < 0x20)
-      return NULL;
-  if(q >= e)
+  p++;
+  q = memchr(p, '"', (size_t)(e - p));
+  if(!q || memchr(p, '\\', (size_t)(q - p)) || memchr(p, 0, (size_t)(q - p)))
     return NULL;
   *s = p;
   *n = (size_t)(q - p);
   return q + 1;
+}
+
+/* Skips a string at p (its opening quote), escapes and all; NULL when it
+ * does not end. */
+static const char *skip_string(const char *p, const char *e)
+{
+  const char *s = ++p, *q;
+  for(;;) {
+    size_t k = 0;
+    q = memchr(p, '"', (size_t)(e - p));
+    if(!q)
+      return NULL;
+    while(q - k > s && q[-1 - (ptrdiff_t)k] == '\\')
+      k++;
+    if(!(k & 1))
+      return q + 1;
+    p = q + 1;
+  }
 }
 
 /* Skips one value of any kind (not validated: the ledger plugin judges the
@@ -316,7 +334,9 @@ static const char *skip_value(const char *p, const char *e)
   int depth = 0;
   if(p >= e)
     return NULL;
-  if(*p != '{' && *p != '[' && *p != '"') {
+  if(*p == '"')
+    return skip_string(p, e);
+  if(*p != '{' && *p != '[') {
     const char *q = p;
     while(q < e && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'z') ||
                     *q == '-' || *q == '+' || *q == '.' || *q == 'E'))
@@ -327,13 +347,11 @@ static const char *skip_value(const char *p, const char *e)
     if(p >= e)
       return NULL;
     if(*p == '"') {
-      for(p++; p < e && *p != '"'; p++)
-        if(*p == '\\')
-          p++;
-      if(p >= e)
+      if(!(p = skip_string(p, e)))
         return NULL;
+      continue;
     }
-    else if(*p == '{' || *p == '[')
+    if(*p == '{' || *p == '[')
       depth++;
     else if(*p == '}' || *p == ']')
       depth--;
