@@ -33,13 +33,7 @@
 #include "plugins/common/putil.h"
 #include "plugins/common/pverdict.h"
 #include "probe-plugin.h"
-/* the sandbox kit (a plugin narrowing its own sandbox), where the tree has it */
-#if defined(__has_include)
-#if __has_include("plugins/common/psandbox.h")
 #include "plugins/common/psandbox.h"
-#define HAVE_PSANDBOX 1
-#endif
-#endif
 
 #define STATE_FILE "claims.state"
 #define STATE_MAX ((size_t)1 << 30)
@@ -931,12 +925,10 @@ static int claims_run(probe_ctx *ctx, const probe_host *h)
     goto done;
   }
   stdin_src = !strcmp(cf.src.source, "-");
-#ifdef HAVE_PSANDBOX
   /* a file ledger without MedLink needs no socket: none can be opened */
   if(!cf.ml_conninfo && !ppg_looks_like_conninfo(cf.src.source) &&
      psandbox_no_network() != 0)
     h->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
-#endif
   memset(&pos, 0, sizeof(pos));
   if(!stdin_src && cf.incremental) {
     int lr = state_load(h, ctx, &cf, target, &st, &pos, load_why,
@@ -1385,13 +1377,11 @@ static int claims_check_config(probe_ctx *ctx, const probe_host *h)
   return bad;
 }
 
-#ifdef PROBE_SANDBOX_SYMBOL
 /* Sockets for a PostgreSQL ledger and MedLink's table; a run on a file
  * without MedLink drops them itself. */
 PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
   PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
 };
-#endif
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,
