@@ -69,6 +69,39 @@ case "$built" in
   *) echo "note: secrets plugin not built; the rotation row is not exercised" >&2 ;;
 esac
 
+# --- a subset with --plugin (issue 15): the sections of plugins that do not
+# run are type-checked, but their required settings are not demanded -------
+case "$built" in
+  *" secrets "*" anchor "* | *" anchor "*" secrets "*)
+    printf '0000000000000000000000000000000000000000000000000000000000000001\n' >"$TEST_TMP/wallet"
+    chmod 600 "$TEST_TMP/wallet"
+    set +e
+    agent --plugin secrets -s "secrets.files=[{\"path\": \"$TEST_TMP/wallet\", \"kind\": \"eth_private_key\", \"name\": \"anchor-wallet\"}]" \
+      -s anchor.expected_sender=0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf >"$TEST_TMP/subset.jsonl" 2>"$TEST_TMP/subset.err"
+    rc=$?
+    set -e
+    grep -q 'required but not set' "$TEST_TMP/subset.err" && { cat "$TEST_TMP/subset.err" >&2; fail "--plugin secrets demands the anchor plugin's required settings"; }
+    [ "$rc" = 0 ] || { cat "$TEST_TMP/subset.err" "$TEST_TMP/subset.jsonl" >&2; fail "--plugin secrets with anchor.expected_sender exits $rc"; }
+    jq_assert "$TEST_TMP/subset.jsonl" '.plugin == "secrets"' "a plugin that was not asked for ran"
+    # the section of a plugin that does not run is still type-checked
+    printf '{"plugins": {"anchor": {"source": [1]}, "secrets": {"files": []}}}\n' >"$TEST_TMP/subset.json"
+    set +e
+    agent -c "$TEST_TMP/subset.json" --plugin secrets >/dev/null 2>"$TEST_TMP/subset.err"
+    rc=$?
+    set -e
+    [ "$rc" = 78 ] && grep -q 'plugin "anchor": setting "source": must be a string' "$TEST_TMP/subset.err" \
+      || { cat "$TEST_TMP/subset.err" >&2; fail "a bad anchor section passed with --plugin secrets (exit $rc)"; }
+    # and with every plugin running, a missing required setting is still an error
+    printf '{"plugins": {"anchor": {"rpc_url": "http://127.0.0.1:1"}}}\n' >"$TEST_TMP/subset.json"
+    set +e
+    agent -c "$TEST_TMP/subset.json" --check-config >/dev/null 2>"$TEST_TMP/subset.err"
+    rc=$?
+    set -e
+    [ "$rc" != 0 ] && grep -q 'required but not set' "$TEST_TMP/subset.err" \
+      || { cat "$TEST_TMP/subset.err" >&2; fail "a missing required setting of a plugin that runs passed (exit $rc)"; }
+    ;;
+esac
+
 # --- the 90-day row on a real certificate -----------------------------------
 case "$built" in
   *" tls "*) ;;
