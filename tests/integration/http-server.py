@@ -13,6 +13,9 @@ line {"path", "headers"} to LOG. Paths:
   /reset         closes the connection with a TCP reset, no answer
   /flip          status read from the file LOG.flip (200 when absent)
   /away          302 to http://127.0.0.1:<port in LOG.other>/landed
+and the services of the cutover profiles, healthy: /ledger/verify,
+/relay/workflow/status, /relay/workflow/dead-letters, /api/health; each
+answers 503 while the file LOG.down exists.
 """
 import json, os, socket, ssl, struct, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +43,12 @@ class H(BaseHTTPRequestHandler):
         with open(log, "a") as f:
             f.write(json.dumps({"path": self.path, "headers": dict(self.headers.items())}) + "\n")
         p = self.path
+        svc = {"/ledger/verify": b'{"status":"intact","intact":true,"events":42}',
+               "/relay/workflow/status": b'{"connected":true,"backlog":0,"state":"idle"}',
+               "/relay/workflow/dead-letters": b'{"count":0}',
+               "/api/health": b'{"status":"ok","database":"ok","itrans":"ok"}'}
+        if p in svc:
+            return self.answer(503 if os.path.exists(log + ".down") else 200, svc[p])
         if p.startswith("/status/"):
             return self.answer(int(p.split("/")[2]))
         if p == "/verify" or p == "/landed":
