@@ -30,6 +30,7 @@
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pjsonptr.h"
+#include "plugins/common/psandbox.h"
 #include "plugins/common/putil.h"
 #include "plugins/config/envfile.h"
 
@@ -631,7 +632,10 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
   }
   double now = wall();
   const cJSON *e;
-  int i = 0;
+  int i = 0, urls = 0;
+  cJSON_ArrayForEach(e, root) urls += cJSON_GetObjectItemCaseSensitive(e, "url") != NULL;
+  if(!urls && psandbox_no_network() != 0)
+    host->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
   cJSON_ArrayForEach(e, root)
   {
     expect x;
@@ -674,6 +678,12 @@ static int config_check_config(probe_ctx *ctx, const probe_host *host)
   cJSON_Delete(root);
   return bad;
 }
+
+/* Sockets only for expectations with a url: a run without one drops them
+ * itself (psandbox_no_network) before any file is read. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
   PROBE_PLUGIN_ABI, "config", PACKAGE_VERSION,

@@ -85,7 +85,8 @@ typedef struct target {
   phttp_code code;
   phttp_response resp;
   pverdict v;
-  int failed; /* a failure that unhealthy_for may soften */
+  int failed;  /* a failure that unhealthy_for may soften */
+  int fetched; /* a request was made (else no metrics) */
 } target;
 
 /* A run. */
@@ -441,6 +442,7 @@ static void probe_target(http_run *c, target *t)
   rq.max_bytes = (size_t)c->max_bytes;
   rq.ca_file = t->ca_file;
   t->code = phttp_fetch(&rq, &t->resp);
+  t->fetched = 1;
   if(t->code != PHTTP_OK) {
     pverdict_add(&t->v, PROBE_CRITICAL, "%s: %s", phttp_strerror(t->code), t->resp.error);
     t->failed = 1;
@@ -552,6 +554,10 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON
                         t->resp.elapsed_s * 1000);
   else
     host->result_status(r, t->v.st, "%s", t->v.text);
+  if(!t->fetched) {
+    host->result_emit(r);
+    return;
+  }
   if(t->resp.status)
     host->result_metric(r, "status_code", (double)t->resp.status);
   if(t->code == PHTTP_OK || t->resp.status) {
@@ -752,6 +758,11 @@ static int http_check_config(probe_ctx *ctx, const probe_host *host)
   run_free(&c);
   return badc;
 }
+
+/* Sockets for the endpoints; nothing else. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
   PROBE_PLUGIN_ABI, "http", PACKAGE_VERSION,

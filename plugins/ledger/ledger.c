@@ -31,6 +31,8 @@
 
 #include "plugins/common/lsrc.h"
 #include "plugins/common/phttp.h"
+#include "plugins/common/ppg.h"
+#include "plugins/common/psandbox.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/ppg.h"
 #include "plugins/ledger/lverify.h"
@@ -456,6 +458,9 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     free(target);
     return h->result_emit(res);
   }
+  /* a file (or stdin) and no service to ask: this run needs no socket */
+  if(!url && !ppg_looks_like_conninfo(o.src.source) && psandbox_no_network() != 0)
+    h->log(ctx, PROBE_LOG_WARNING, "cannot drop the network for this run");
   if(use_password_file(ctx, h) != 0) {
     h->result_status(res, PROBE_UNKNOWN, "cannot read password_file");
     free(target);
@@ -798,6 +803,12 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
   }
   return bad;
 }
+
+/* Sockets for a PostgreSQL source and service_verify_url; a run on a file
+ * without service_verify_url drops them itself (psandbox_no_network). */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,
