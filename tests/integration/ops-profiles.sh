@@ -121,7 +121,7 @@ for p in pre-cutover cutover post-enable; do
   set -e
   [ "$rc" = 0 ] || { cat "$TEST_TMP/cc.err" >&2; fail "--check-config rejects the $p profile (exit $rc)"; }
 done
-jq_assert "$TEST_TMP/pre-cutover.all.json" '.plugins.config.expect | any(.key == "ITRANS_AUTO_SUBMIT_ENABLED" and .equals == false)' \
+jq_assert "$TEST_TMP/pre-cutover.all.json" '(.plugins.config.expect | any(.key == "ITRANS_AUTO_SUBMIT_ENABLED" and .equals == false)) and (.plugins.ledger | has("compare_with"))' \
   "pre-cutover does not check that auto-submit is off (T-24h)"
 jq_assert "$TEST_TMP/cutover.all.json" '(.plugins.http.targets | map(.name) | index("itrans-ledger-verify") and index("relay-status") and index("medlink-health"))
   and (.plugins.http.targets[0].max_latency == "500ms") and .plugins.deadletter.count_critical == 1
