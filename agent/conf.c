@@ -360,10 +360,12 @@ static int agent_own_env(const char *name)
 
 static double section_duration(const cJSON *sec, const char *key, double dflt);
 
-/* Validates one section against its table and applies defaults. */
+/* Validates one section against its table and applies defaults; its
+ * required settings only when `runs` (a plugin left out by --plugin is
+ * still type-checked, but need not be set up). */
 static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
                              const char *name, const origin_ctx *oc,
-                             dbuf *errors, int *bad)
+                             dbuf *errors, int *bad, int runs)
 {
   if(!cJSON_IsObject(sec)) {
     config_error(errors, oc, is_agent, name, NULL, "must be an object");
@@ -402,7 +404,7 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
   }
   /* defaults and required settings */
   const cJSON *en = cJSON_GetObjectItemCaseSensitive(sec, "enabled");
-  int enabled = !cJSON_IsFalse(en);
+  int enabled = !cJSON_IsFalse(en) && runs;
   if(is_agent) {
     for(const probe_setting *s = agent_settings; s->key; s++)
       if(s->default_json && !cJSON_GetObjectItemCaseSensitive(sec, s->key))
@@ -682,7 +684,7 @@ no_file:
 
   /* 4. validation */
   cJSON *agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
-  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad);
+  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad, 1);
   cJSON *s;
   cJSON_ArrayForEach(s, plugins) {
     const plugin_desc *d = plugin_set_find(&cfg->descs, s->string);
@@ -690,7 +692,10 @@ no_file:
       /* reported when it runs; --check-config reports it too */
       continue;
     }
-    validate_section(s, d, 0, s->string, &oc, errors, &bad);
+    int runs = req->nplugins == 0;
+    for(size_t i = 0; i < req->nplugins && !runs; i++)
+      runs = !strcmp(req->plugins[i], s->string);
+    validate_section(s, d, 0, s->string, &oc, errors, &bad, runs);
   }
   if(cJSON_IsObject(agent)) {
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;

@@ -130,7 +130,7 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   snprintf(url, sizeof(url), "%.*s%s", (int)bl, d->url, path);
   char *shown = redact_target(url);
   const char *headers[2] = {d->auth, NULL};
-  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes};
+  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes, NULL};
   phttp_code c = phttp_fetch(&req, resp);
   *unreachable = 0;
   int rc = 0;
