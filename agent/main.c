@@ -61,7 +61,8 @@ static const char usage_text[] =
   "\n"
   "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
   "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
-  "opened (standard output closed), 78 invalid configuration.\n";
+  "opened (standard output closed), 74 daemon: standard output's reader went away,\n"
+  "78 invalid configuration.\n";
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,

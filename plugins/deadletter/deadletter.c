@@ -468,12 +468,12 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
     if(strpbrk(tok, "\r\n") || asprintf(&d.auth, "%s: %s%s%s", hname, scheme, *scheme ? " " : "",
                                         tok) < 0) {
       d.auth = NULL;
-      memset(tok, 0, sizeof(tok));
+      explicit_bzero(tok, sizeof(tok));
       line(&d, "deadletter.count", d.url_shown, PROBE_UNKNOWN,
            "token_file must hold one line");
       goto out;
     }
-    memset(tok, 0, sizeof(tok));
+    explicit_bzero(tok, sizeof(tok));
   }
   const char *pwf = opt(ctx, host, "password_file");
   if(pwf && conninfo) {
@@ -484,7 +484,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
       goto out;
     }
     setenv("PGPASSWORD", pw, 1); /* this process is the plugin's own */
-    memset(pw, 0, sizeof(pw));
+    explicit_bzero(pw, sizeof(pw));
   }
 
   if(conninfo) {
@@ -598,7 +598,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
       rc = -1;
 out:
   if(d.auth) {
-    memset(d.auth, 0, strlen(d.auth));
+    explicit_bzero(d.auth, strlen(d.auth));
     free(d.auth);
   }
   free(h.s);

@@ -363,7 +363,7 @@ static int load_token(target *t, char *why, size_t n)
     t->nheaders++;
     rc = 0;
   }
-  memset(tok, 0, sizeof(tok));
+  explicit_bzero(tok, sizeof(tok));
   return rc;
 }
 

@@ -287,7 +287,7 @@ static int use_password_file(probe_ctx *ctx, const probe_host *h)
   buf[n] = 0;
   buf[strcspn(buf, "\r\n")] = 0;
   setenv("PGPASSWORD", buf, 1);
-  memset(buf, 0, sizeof(buf));
+  explicit_bzero(buf, sizeof(buf));
   return 0;
 }
 

@@ -382,7 +382,7 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
     }
     /* this child process is the plugin's own: libpq picks it up */
     setenv("PGPASSWORD", pw, 1);
-    memset(pw, 0, sizeof(pw));
+    explicit_bzero(pw, sizeof(pw));
   }
 
   double tl = host->time_left ? host->time_left(ctx) : 10;
