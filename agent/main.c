@@ -91,11 +91,16 @@ __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
 {
   va_list ap;
-  fprintf(stderr, "probe-agent: ");
+  char msg[2048];
+  dbuf esc;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  fprintf(stderr, "\nTry 'probe-agent --help'.\n");
+  /* the words come from the command line: one line, whatever they hold */
+  dbuf_init(&esc, 0);
+  int ok = output_escape(&esc, msg, strlen(msg)) == 0 && esc.data;
+  fprintf(stderr, "probe-agent: %s\nTry 'probe-agent --help'.\n", ok ? esc.data : msg);
+  dbuf_free(&esc);
   return CONFIG_EX_USAGE;
 }
 

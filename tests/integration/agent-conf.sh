@@ -102,4 +102,13 @@ timeout 30 "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" --state-dir "$T
   -p echo -o "$TEST_TMP/lines" >&- 2>"$err" || rc=$?
 expect_rc 0 "standard output closed, -o FILE"
 jq_assert "$TEST_TMP/lines" '.plugin == "echo"'
+# usage errors quote the command line on one line, whatever it holds
+nl=$'\n'
+for bad in "-p|ec${nl}ho" "--format|x${nl}y"; do
+  rc=0
+  "$PROBE_AGENT" "${bad%%|*}" "${bad#*|}" >/dev/null 2>"$err" || rc=$?
+  expect_rc 64 "usage error (${bad%%|*})"
+  [ "$(wc -l <"$err")" = 2 ] || fail "a usage error printed a raw newline: $(cat "$err")"
+  grep -q 'x\\ny\|ec\\nho' "$err" || fail "the word is not shown escaped: $(cat "$err")"
+done
 echo "agent-conf: all assertions hold"
