@@ -224,6 +224,13 @@ static int build_filter(unsigned needs, scmp_filter_ctx *out, char *err,
     what = "personality";
     rc = deny(f, "personality", EPERM, 1, &q);
   }
+  if(rc == 0) {
+    /* not dumpable stays so: a core or ptrace would show its secrets */
+    struct scmp_arg_cmp cmp[2] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE),
+                                  SCMP_A1(SCMP_CMP_NE, 0)};
+    what = "prctl";
+    rc = deny(f, "prctl", EPERM, 2, cmp);
+  }
   if(rc == 0 && !(needs & PROBE_NEEDS_NETWORK)) {
     what = "socket";
     rc = deny(f, "socket", EPERM, 0, NULL);

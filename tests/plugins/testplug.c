@@ -215,6 +215,10 @@ static void tp_sandbox_report(probe_ctx *ctx, const probe_host *h)
   tp_status_field("Uid", v, sizeof(v));
   h->result_detail_string(r, "Uid", v);
   h->result_detail_number(r, "dumpable", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+  /* and it cannot make itself dumpable again */
+  int dr = prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  tp_errno_detail(h, r, "set_dumpable", dr != 0, errno);
+  h->result_detail_number(r, "dumpable_after", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
   struct rlimit rl;
   getrlimit(RLIMIT_CORE, &rl);
   h->result_detail_number(r, "core_limit", (double)rl.rlim_cur);
