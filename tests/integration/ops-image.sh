@@ -28,11 +28,18 @@ command -v runc >/dev/null || missing_tool "runc missing"
 started=$(date +%s)
 
 cache=${PROBE_TEST_CACHE:-/var/cache/probe-agent-tests}
-# podman's run root must stay the same for its storage: a fixed one in /run
-run=/run/probe-agent-tests/podman
+# podman's run root must stay what its storage database recorded: it lives
+# beside the storage; a storage podman refuses (moved, other version) is
+# dropped and rebuilt.
+run=$cache/podman/run
 mkdir -p "$cache/podman" "$run"
 pm() { podman --root "$cache/podman/root" --runroot "$run" --runtime "$(command -v runc)" \
          --cgroup-manager cgroupfs --events-backend file "$@"; }
+if ! pm info >/dev/null 2>"$TEST_TMP/info.err"; then
+  echo "note: podman refuses the cached storage, rebuilding it: $(head -1 "$TEST_TMP/info.err")" >&2
+  rm -rf "$cache/podman"; mkdir -p "$run"
+  pm info >/dev/null || fail "podman info fails on a fresh storage"
+fi
 ctr=probe-agent-test-$$
 vol=probe-agent-test-state-$$
 cleanup() {
