@@ -11,7 +11,8 @@
 # stop exits 0. The tree is built from as it is, configure included: the
 # .dockerignore that dropped build-aux/ fails here.
 # Podman's storage is kept in $PROBE_TEST_CACHE/podman, so a second run
-# reuses the base and the package layers. Runs once (not in the sanitizer
+# reuses the base and the package layers (tagged probe-agent-test-cache;
+# the rest of each build is pruned). Runs once (not in the sanitizer
 # pass); with CI=true a missing tool or a failed build is a failure.
 . "$top_srcdir/tests/lib/env.sh"
 
@@ -65,7 +66,14 @@ pm build --pull=never --format docker "${limits[@]}" -f "$top_srcdir/contrib/Doc
   -t "$img" "$top_srcdir" >"$TEST_TMP/build.log" 2>&1 \
   || { tail -n 30 "$TEST_TMP/build.log" >&2; fail "podman build of contrib/Dockerfile failed"; }
 build_s=$(( $(date +%s) - t0 ))
-trap 'cleanup; pm rmi -f "$img" >/dev/null 2>&1 || true' EXIT
+# Keep the two package-install layers (tagged, so the next run reuses them);
+# everything else this build made goes at the end (no growth per run).
+awk '/STEP [0-9\/]+: RUN build-stages.sh install-deps build$/ { w = "build"; next }
+     /STEP [0-9\/]+: RUN build-stages.sh install-deps runtime/ { w = "runtime"; next }
+     /STEP / { w = "" }
+     w != "" && /^--> [0-9a-f]+$/ { print w, $2 }' "$TEST_TMP/build.log" >"$TEST_TMP/layers"
+while read -r w id; do pm tag "$id" "localhost/probe-agent-test-cache:$w" || true; done <"$TEST_TMP/layers"
+trap 'cleanup; pm rmi -f "$img" >/dev/null 2>&1 || true; pm image prune -f >/dev/null 2>&1 || true' EXIT
 pm image inspect "$img" >"$TEST_TMP/inspect.json"
 jq -e '.[0].Config.User == "10001:10001"' "$TEST_TMP/inspect.json" >/dev/null \
   || fail "the image does not run as 10001:10001"
