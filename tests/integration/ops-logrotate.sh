@@ -50,7 +50,7 @@ kill -0 "$pid" 2>/dev/null || fail "the daemon died on the rotation's SIGHUP"
 [ "$(cat "$out" 2>/dev/null | wc -l)" -ge 3 ] || fail "after the rotation the daemon did not write to a new $out"
 kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 # Every run's line is in one file or the other, in order, none twice.
-cat "$out.1" "$out" | jq -r '.metrics.runs' >"$TEST_TMP/runs"
+cat "$out.1" "$out" | jq -r 'select(.check == "echo.line") | .metrics.runs' >"$TEST_TMP/runs"
 first=$(head -1 "$TEST_TMP/runs"); last=$(tail -1 "$TEST_TMP/runs")
 seq "$first" "$last" | diff - "$TEST_TMP/runs" >&2 || fail "lines were lost or repeated across the rotation"
 echo "ok: logrotate -d clean; forced rotation of a running daemon: $before + $(wc -l <"$out") lines, runs $first..$last contiguous"
