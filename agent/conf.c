@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "jsonc.h"
 #include "loader.h"
+#include "sandbox.h"
 
 #define CONFIG_MAX_BYTES (8u << 20)
 
@@ -30,6 +31,9 @@ static const probe_setting agent_settings[] = {
   {"labels", PROBE_SET_OBJECT, "{}", 0, "string labels copied into every line"},
   {"heartbeat_file", PROBE_SET_STRING, NULL, 0, "file touched at each scheduler pass (liveness probes)"},
   {"max_output_bytes", PROBE_SET_INT, "1048576", 0, "result bytes one run may send before it is killed"},
+  {"stop_timeout", PROBE_SET_DURATION, "2", 0, "on SIGTERM (daemon), time the runs in flight get to finish"},
+  {"user", PROBE_SET_STRING, NULL, 0, "user plugins run as when the agent runs as root (default: probe-agent, else nobody)"},
+  {"sandbox", PROBE_SET_BOOL, "true", 0, "false runs plugins without their sandbox: for debugging and benchmarks only"},
   {NULL, 0, NULL, 0, NULL}
 };
 
@@ -38,6 +42,10 @@ static const probe_setting common_settings[] = {
   {"enabled", PROBE_SET_BOOL, "true", 0, "false keeps the plugin from running"},
   {"interval", PROBE_SET_DURATION, NULL, 0, "time between runs (default: agent.interval)"},
   {"timeout", PROBE_SET_DURATION, NULL, 0, "time a run may take (default: agent.timeout)"},
+  {"user", PROBE_SET_STRING, NULL, 0, "user a run has when the agent runs as root; \"root\" keeps root (default: root if the plugin needs it, else agent.user)"},
+  {"memory_limit", PROBE_SET_INT, NULL, 0, "address space of a run in MiB (default: 4096; 0: no limit)"},
+  {"cpu_limit", PROBE_SET_DURATION, NULL, 0, "CPU time of a run (default: 300 s; 0: no limit)"},
+  {"max_processes", PROBE_SET_INT, NULL, 0, "processes and threads of the run's user (default: 256; 0: no limit)"},
   {NULL, 0, NULL, 0, NULL}
 };
 
@@ -51,7 +59,73 @@ typedef struct origin_ctx {
   const jsonc_doc *doc;
   const char *file;
   cJSON *origins; /* "section.key" -> "environment X" / "--set X" */
+  size_t *nerrors; /* problems found so far, also those not written */
 } origin_ctx;
+
+/* Problems written out in full; past this they are only counted, so that a
+ * file of 150,000 unknown keys is refused at once, not after minutes of
+ * looking up lines for messages nobody reads. */
+#define CONFIG_MAX_ERRORS 20
+
+/* 1 when one more problem should be written in full (counts it). */
+static int want_error(const origin_ctx *oc)
+{
+  return (*oc->nerrors)++ < CONFIG_MAX_ERRORS;
+}
+
+void config_escape_text(dbuf *out, const char *s, size_t len)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t i = 0;
+  while(i < len) {
+    unsigned char c = (unsigned char)s[i];
+    if(c >= 0x20 && c < 0x7f) {
+      dbuf_add(out, s + i, 1);
+      i++;
+      continue;
+    }
+    if(c == '\n' || c == '\r' || c == '\t') {
+      dbuf_addstr(out, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
+      i++;
+      continue;
+    }
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    /* valid UTF-8 stays, except the C1 controls U+0080..U+009F */
+    if(n && i + n <= len && util_utf8_valid(s + i, n) &&
+       !(c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+      dbuf_add(out, s + i, n);
+      i += n;
+      continue;
+    }
+    char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+    dbuf_add(out, esc, 4);
+    i++;
+  }
+}
+
+/* Appends the text of line to errors as one line: whatever it quotes
+ * (names, paths, values from the file) has its control characters and
+ * invalid UTF-8 escaped, so a key holding a newline cannot split the
+ * message into two log records or forge one. */
+static void add_line(dbuf *errors, const dbuf *line)
+{
+  config_escape_text(errors, line->data ? line->data : "", line->len);
+  dbuf_addstr(errors, "\n");
+}
+
+/* Adds one error line from a format. */
+__attribute__((format(printf, 2, 3)))
+static void errline(dbuf *errors, const char *fmt, ...)
+{
+  dbuf line;
+  dbuf_init(&line, 0);
+  va_list ap;
+  va_start(ap, fmt);
+  dbuf_vprintf(&line, fmt, ap);
+  va_end(ap);
+  add_line(errors, &line);
+  dbuf_free(&line);
+}
 
 /* Appends "<where>: " for section/key to errors. */
 static void add_where(dbuf *errors, const origin_ctx *oc, int is_agent,
@@ -86,18 +160,23 @@ static void config_error(dbuf *errors, const origin_ctx *oc, int is_agent,
                          const char *section, const char *key,
                          const char *fmt, ...)
 {
-  add_where(errors, oc, is_agent, section, key);
+  if(!want_error(oc))
+    return;
+  dbuf line;
+  dbuf_init(&line, 0);
+  add_where(&line, oc, is_agent, section, key);
   if(is_agent)
-    dbuf_printf(errors, "agent: ");
+    dbuf_printf(&line, "agent: ");
   else
-    dbuf_printf(errors, "plugin \"%s\": ", section);
+    dbuf_printf(&line, "plugin \"%s\": ", section);
   if(key)
-    dbuf_printf(errors, "setting \"%s\": ", key);
+    dbuf_printf(&line, "setting \"%s\": ", key);
   va_list ap;
   va_start(ap, fmt);
-  dbuf_vprintf(errors, fmt, ap);
+  dbuf_vprintf(&line, fmt, ap);
   va_end(ap);
-  dbuf_addstr(errors, "\n");
+  add_line(errors, &line);
+  dbuf_free(&line);
 }
 
 cJSON *config_parse_value(const char *text, int want_string)
@@ -275,13 +354,18 @@ static int split_set_key(const char *k, size_t klen, char *section,
 static int agent_own_env(const char *name)
 {
   return !strncmp(name, "PROBE_AGENT_CONFIG=", 19) ||
-         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23);
+         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23) ||
+         !strncmp(name, "PROBE_AGENT_SANDBOX_DEBUG=", 26);
 }
 
-/* Validates one section against its table and applies defaults. */
+static double section_duration(const cJSON *sec, const char *key, double dflt);
+
+/* Validates one section against its table and applies defaults; its
+ * required settings only when `runs` (a plugin left out by --plugin is
+ * still type-checked, but need not be set up). */
 static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
                              const char *name, const origin_ctx *oc,
-                             dbuf *errors, int *bad)
+                             dbuf *errors, int *bad, int runs)
 {
   if(!cJSON_IsObject(sec)) {
     config_error(errors, oc, is_agent, name, NULL, "must be an object");
@@ -310,10 +394,17 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
     }
     if(check_value(errors, oc, is_agent, name, item->string, item, type, flags) < 0)
       (*bad)++;
+    else if(!strcmp(item->string, "interval") &&
+            section_duration(sec, "interval", CONFIG_MIN_INTERVAL) < CONFIG_MIN_INTERVAL) {
+      config_error(errors, oc, is_agent, name, item->string,
+                   "must be at least %g s (got %g s)", CONFIG_MIN_INTERVAL,
+                   section_duration(sec, "interval", 0));
+      (*bad)++;
+    }
   }
   /* defaults and required settings */
   const cJSON *en = cJSON_GetObjectItemCaseSensitive(sec, "enabled");
-  int enabled = !cJSON_IsFalse(en);
+  int enabled = !cJSON_IsFalse(en) && runs;
   if(is_agent) {
     for(const probe_setting *s = agent_settings; s->key; s++)
       if(s->default_json && !cJSON_GetObjectItemCaseSensitive(sec, s->key))
@@ -338,6 +429,22 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
     cJSON_AddBoolToObject(sec, "enabled", 1);
 }
 
+/* 1 when s may go into every line as it is: valid UTF-8 without control
+ * characters (the host name and labels are copied into each line, and a
+ * log pipeline would get invalid JSON text or a split record otherwise). */
+static int line_safe(const char *s)
+{
+  size_t len = strlen(s);
+  if(!util_utf8_valid(s, len))
+    return 0;
+  for(size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if(c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0))
+      return 0;
+  }
+  return 1;
+}
+
 /* Reads a duration setting in seconds (validated before). */
 static double section_duration(const cJSON *sec, const char *key, double dflt)
 {
@@ -356,10 +463,78 @@ static char *section_string(const cJSON *sec, const char *key)
   return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
 }
 
+/* An agent setting as --set, the environment or the file give it, before
+ * the configuration is merged: plugins are described in the sandbox, and
+ * agent.user and agent.sandbox decide which. A malloc'd text, or NULL. */
+static char *early_agent_setting(const config_request *req, const cJSON *root,
+                                 const char *key)
+{
+  char want[64], env[64];
+  snprintf(want, sizeof(want), "agent.%s=", key);
+  snprintf(env, sizeof(env), "PROBE_AGENT_%s=", key);
+  for(char *u = env + 12; *u && *u != '='; u++)
+    *u = (char)toupper((unsigned char)*u);
+  for(size_t i = req->nsets; i-- > 0;)
+    if(!strncmp(req->sets[i], want, strlen(want)))
+      return strdup(req->sets[i] + strlen(want));
+  for(char **e = req->environ; e && *e; e++)
+    if(!strncmp(*e, env, strlen(env)))
+      return strdup(*e + strlen(env));
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(root, "agent"), key);
+  if(cJSON_IsString(v))
+    return strdup(v->valuestring);
+  if(cJSON_IsBool(v))
+    return strdup(cJSON_IsTrue(v) ? "true" : "false");
+  return NULL;
+}
+
+/* The sandbox plugins are described in (nothing declared yet). */
+static void describe_policy(const config_request *req, const cJSON *root,
+                            sandbox_policy *p)
+{
+  char err[256];
+  char *user = early_agent_setting(req, root, "user");
+  char *sb = early_agent_setting(req, root, "sandbox");
+  memset(p, 0, sizeof(*p));
+  p->enabled = !(sb && !strcmp(sb, "false"));
+  p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
+  p->cpu_s = SANDBOX_DEFAULT_CPU_S;
+  p->processes = SANDBOX_DEFAULT_PROCESSES;
+  if(sandbox_set_user(p, user ? user : sandbox_default_user(), err, sizeof(err)) < 0)
+    sandbox_set_user(p, sandbox_default_user(), err, sizeof(err));
+  free(user);
+  free(sb);
+}
+
+int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
+                          sandbox_policy *p, char *err, size_t errlen)
+{
+  const cJSON *sec = config_section(cfg, plugin);
+  const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
+  const cJSON *v;
+  memset(p, 0, sizeof(*p));
+  p->enabled = cfg->sandbox;
+  p->needs = d ? d->needs : SANDBOX_DEFAULT_NEEDS;
+  p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
+  if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "memory_limit")))
+    p->memory_bytes = v->valuedouble > 0 ? (unsigned long long)v->valuedouble << 20 : 0;
+  p->cpu_s = (unsigned long long)section_duration(sec, "cpu_limit", SANDBOX_DEFAULT_CPU_S);
+  p->processes = SANDBOX_DEFAULT_PROCESSES;
+  if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "max_processes")))
+    p->processes = v->valuedouble > 0 ? (unsigned long long)v->valuedouble : 0;
+  const char *user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sec, "user"));
+  if(!user)
+    user = (p->needs & PROBE_NEEDS_ROOT) ? "root"
+           : cfg->user ? cfg->user : sandbox_default_user();
+  return sandbox_set_user(p, user, err, errlen);
+}
+
 int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
 {
   jsonc_doc doc = {NULL, NULL};
-  origin_ctx oc = {&doc, NULL, cJSON_CreateObject()};
+  size_t nerrors = 0;
+  origin_ctx oc = {&doc, NULL, cJSON_CreateObject(), &nerrors};
   char **names = NULL, **dirnames = NULL;
   size_t nnames = 0, ndirnames = 0;
   int rc = CONFIG_EX_CONFIG, bad = 0;
@@ -373,18 +548,21 @@ int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
     if(util_read_file(req->file, CONFIG_MAX_BYTES, &text, &len) < 0) {
       if(errno == ENOENT && !req->file_explicit)
         goto no_file;
-      dbuf_printf(errors, "%s: cannot read the configuration: %s\n", req->file,
-                  errno == EFBIG ? "larger than 8 MiB" : strerror(errno));
+      errline(errors, "%s: cannot read the configuration: %s", req->file,
+                  errno == EFBIG ? "larger than 8 MiB"
+                  : errno == EISDIR ? "a directory, not a file"
+                  : errno == EINVAL ? "not a regular file (a FIFO, socket or device?)"
+                  : strerror(errno));
       goto out;
     }
     int prc = jsonc_parse(text, len, &doc, err, sizeof(err));
     free(text);
     if(prc < 0) {
-      dbuf_printf(errors, "%s: %s\n", req->file, err);
+      errline(errors, "%s: %s", req->file, err);
       goto out;
     }
     if(!cJSON_IsObject(doc.root)) {
-      dbuf_printf(errors, "%s:1: the configuration must be a JSON object\n", req->file);
+      errline(errors, "%s:1: the configuration must be a JSON object", req->file);
       goto out;
     }
     cfg->file = strdup(req->file);
@@ -401,15 +579,18 @@ no_file:
   const cJSON *top;
   cJSON_ArrayForEach(top, cfg->root) {
     if(strcmp(top->string, "agent") && strcmp(top->string, "plugins")) {
-      int line = jsonc_line(&doc, (const char *[]){top->string}, 1);
-      dbuf_printf(errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)\n",
-                  cfg->file ? cfg->file : "configuration", line, top->string);
       bad++;
+      if(!want_error(&oc))
+        continue;
+      int line = jsonc_line(&doc, (const char *[]){top->string}, 1);
+      errline(errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)",
+                  cfg->file ? cfg->file : "configuration", line, top->string);
     }
   }
   cJSON *plugins = cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins");
   if(!cJSON_IsObject(plugins)) {
-    dbuf_printf(errors, "%s:%d: \"plugins\" must be an object\n", cfg->file,
+    errline(errors, "%s:%d: \"plugins\" must be an object",
+                cfg->file ? cfg->file : "configuration",
                 jsonc_line(&doc, (const char *[]){"plugins"}, 1));
     goto out;
   }
@@ -427,7 +608,7 @@ no_file:
     const char *eq = strchr(req->sets[i], '=');
     if(!eq || split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
                             sizeof(section), key, sizeof(key)) < 0) {
-      dbuf_printf(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl\n",
+      errline(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
                   req->sets[i]);
       rc = CONFIG_EX_USAGE;
       goto out;
@@ -454,8 +635,10 @@ no_file:
       if(!strcmp(dirnames[k], plugin) && add_name(&names, &nnames, plugin) < 0)
         goto oom;
   }
-  if(loader_describe(req->plugin_dir, names, nnames, &cfg->descs) < 0) {
-    dbuf_printf(errors, "cannot start a process to load plugins: %s\n", strerror(errno));
+  sandbox_policy dpol;
+  describe_policy(req, cfg->root, &dpol);
+  if(loader_describe(req->plugin_dir, names, nnames, &dpol, &cfg->descs) < 0) {
+    errline(errors, "cannot start a process to load plugins: %s", strerror(errno));
     goto out;
   }
 
@@ -501,7 +684,7 @@ no_file:
 
   /* 4. validation */
   cJSON *agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
-  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad);
+  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad, 1);
   cJSON *s;
   cJSON_ArrayForEach(s, plugins) {
     const plugin_desc *d = plugin_set_find(&cfg->descs, s->string);
@@ -509,7 +692,10 @@ no_file:
       /* reported when it runs; --check-config reports it too */
       continue;
     }
-    validate_section(s, d, 0, s->string, &oc, errors, &bad);
+    int runs = req->nplugins == 0;
+    for(size_t i = 0; i < req->nplugins && !runs; i++)
+      runs = !strcmp(req->plugins[i], s->string);
+    validate_section(s, d, 0, s->string, &oc, errors, &bad, runs);
   }
   if(cJSON_IsObject(agent)) {
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;
@@ -518,6 +704,17 @@ no_file:
         config_error(errors, &oc, 1, "agent", "labels", "label \"%s\" must be a string", l->string);
         bad++;
       }
+      else if(!line_safe(l->string) || !line_safe(l->valuestring)) {
+        config_error(errors, &oc, 1, "agent", "labels", "label \"%s\": names and values "
+                     "must be valid UTF-8 without control characters", l->string);
+        bad++;
+      }
+    }
+    const char *host = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "host"));
+    if(host && (!*host || !line_safe(host))) {
+      config_error(errors, &oc, 1, "agent", "host", "must be a non-empty name in valid "
+                   "UTF-8 without control characters");
+      bad++;
     }
     const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
     if(fmt && strcmp(fmt, "json") && strcmp(fmt, "text")) {
@@ -535,6 +732,8 @@ no_file:
   cfg->state_dir = section_string(agent, "state_dir");
   cfg->host = section_string(agent, "host");
   cfg->heartbeat_file = section_string(agent, "heartbeat_file");
+  cfg->user = section_string(agent, "user");
+  cfg->sandbox = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(agent, "sandbox"));
   const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
   cfg->format = fmt && !strcmp(fmt, "text") ? FORMAT_TEXT : FORMAT_JSON;
   const cJSON *mob = cJSON_GetObjectItemCaseSensitive(agent, "max_output_bytes");
@@ -554,11 +753,15 @@ no_file:
   rc = 0;
   goto out;
 oom:
-  dbuf_printf(errors, "out of memory while loading the configuration\n");
+  errline(errors, "out of memory while loading the configuration");
   rc = CONFIG_EX_CONFIG;
 out:
+  if(nerrors > CONFIG_MAX_ERRORS)
+    errline(errors, "%s: %zu more problem%s not shown",
+                cfg->file ? cfg->file : req->file ? req->file : "configuration",
+                nerrors - CONFIG_MAX_ERRORS, nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
   if(rc == CONFIG_EX_CONFIG && !bad && !errors->len)
-    dbuf_printf(errors, "invalid configuration\n");
+    errline(errors, "invalid configuration");
   jsonc_free(&doc);
   cJSON_Delete(oc.origins);
   loader_free_names(names, nnames);
@@ -578,6 +781,7 @@ void config_free(agent_config *cfg)
   free(cfg->state_dir);
   free(cfg->host);
   free(cfg->heartbeat_file);
+  free(cfg->user);
   memset(cfg, 0, sizeof(*cfg));
 }
 

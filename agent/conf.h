@@ -17,6 +17,10 @@
 #define CONFIG_EX_USAGE 64
 #define CONFIG_EX_CONFIG 78
 
+/* The shortest interval accepted (agent.interval and each plugin's): a
+ * plugin run every 0.1 s is a busy loop, not monitoring. */
+#define CONFIG_MIN_INTERVAL 1.0
+
 typedef enum output_format { FORMAT_JSON, FORMAT_TEXT } output_format;
 
 /* What the command line asks for. */
@@ -46,6 +50,8 @@ typedef struct agent_config {
   char *host;
   char *heartbeat_file; /* or NULL */
   size_t max_output_bytes;
+  char *user;           /* agent.user, or NULL for the default */
+  int sandbox;          /* agent.sandbox (false: debugging only) */
 } agent_config;
 
 /* Loads and validates. Returns 0, CONFIG_EX_USAGE or CONFIG_EX_CONFIG;
@@ -59,11 +65,24 @@ const cJSON *config_section(const agent_config *cfg, const char *plugin);
 double config_plugin_interval(const agent_config *cfg, const char *plugin);
 double config_plugin_timeout(const agent_config *cfg, const char *plugin);
 
+/* The sandbox of a run of plugin: what it declared it needs, its limits
+ * (memory_limit, cpu_limit, max_processes) and its user (its `user`,
+ * else root when it needs root, else agent.user). Returns 0, or -1 with
+ * err when that user cannot be used. */
+struct sandbox_policy;
+int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
+                          struct sandbox_policy *p, char *err, size_t errlen);
+
 /* The agent section's own settings table (for --help and the man page). */
 const probe_setting *config_agent_settings(void);
 
 /* Parses a --set/environment value: JSON when it parses, else the text as
  * a string; a string-typed setting always keeps the text. */
 cJSON *config_parse_value(const char *text, int want_string);
+
+/* Appends s[0..len) to out with control characters (C0, DEL, C1) and
+ * invalid UTF-8 escaped (\n, \t, \xNN), so that outside text quoted in
+ * a message stays on one line and is valid UTF-8. */
+void config_escape_text(dbuf *out, const char *s, size_t len);
 
 #endif

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@ struct probe_ctx {
   const cJSON *section;
   char *state_dir;
   int state_tried;
+  char state_refused[512]; /* why the state directory was refused, or "" */
   int emitted;
   int config_errors;
   char **scratch; /* strings handed to the plugin, freed after the run */
@@ -65,14 +67,16 @@ static int write_line(int fd, const char *text)
   return 0;
 }
 
-/* Sends a cJSON object as one line and deletes it. */
+/* Sends a cJSON object as one line and deletes it. A line longer than
+ * HOST_MAX_LINE goes too: the agent drops it there and reports it, with its
+ * status, as a line of its own (dropped here, it was silence). */
 static int send_json(int fd, cJSON *o)
 {
   char *text = cJSON_PrintUnformatted(o);
   cJSON_Delete(o);
   if(!text)
     return -1;
-  int rc = strlen(text) + 1 > HOST_MAX_LINE ? -2 : write_line(fd, text);
+  int rc = write_line(fd, text);
   free(text);
   return rc;
 }
@@ -212,6 +216,43 @@ static int h_conf_json(probe_ctx *ctx, const char *key, const char **out)
   return 0;
 }
 
+/* Checks a state directory on its own descriptor (opened without
+ * following a link): ours (the effective user) and not writable by group or
+ * others, so that another user cannot plant a checkpoint. Returns 0, or -1
+ * with why filled. */
+static int state_dir_ok(const char *path, char *why, size_t whylen)
+{
+  struct stat st;
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if(fd < 0) {
+    if(errno == ELOOP || errno == ENOTDIR)
+      snprintf(why, whylen, "%.400s is a link or not a directory", path);
+    else
+      snprintf(why, whylen, "%.400s: %s", path, strerror(errno));
+    return -1;
+  }
+  int rc = fstat(fd, &st);
+  close(fd);
+  if(rc < 0 || !S_ISDIR(st.st_mode)) {
+    snprintf(why, whylen, "%.400s is not a directory", path);
+    return -1;
+  }
+  if(st.st_uid != geteuid()) {
+    snprintf(why, whylen, "%.400s is owned by uid %ld, not by this run's uid %ld",
+             path, (long)st.st_uid, (long)geteuid());
+    return -1;
+  }
+  if(st.st_mode & (S_IWGRP | S_IWOTH)) {
+    snprintf(why, whylen, "%.400s is writable by group or others (mode %03o)",
+             path, (unsigned)(st.st_mode & 0777));
+    return -1;
+  }
+  return 0;
+}
+
+/* The plugin's state directory, made on first use; NULL when there is none
+ * or it cannot be trusted (then the run goes on without state, its lines
+ * say so and the host adds an unknown agent.state line). */
 static const char *h_state_dir(probe_ctx *ctx)
 {
   if(ctx->state_tried)
@@ -223,8 +264,16 @@ static const char *h_state_dir(probe_ctx *ctx)
   if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base, ctx->hr->plugin) >= (int)sizeof(path))
     return NULL;
   if(util_mkdir_p(path, 0700) < 0) {
-    fprintf(stderr, "%s: cannot create state directory %s: %s\n",
-            ctx->hr->plugin, path, strerror(errno));
+    snprintf(ctx->state_refused, sizeof(ctx->state_refused),
+             "cannot create state directory %.400s: %s", path, strerror(errno));
+    fprintf(stderr, "%s: %s\n", ctx->hr->plugin, ctx->state_refused);
+    return NULL;
+  }
+  char why[480];
+  if(state_dir_ok(path, why, sizeof(why)) < 0) {
+    snprintf(ctx->state_refused, sizeof(ctx->state_refused),
+             "state directory refused: %s", why);
+    fprintf(stderr, "%s: %s\n", ctx->hr->plugin, ctx->state_refused);
     return NULL;
   }
   ctx->state_dir = strdup(path);
@@ -358,6 +407,8 @@ static int h_result_emit(probe_result *r)
     h_result_discard(r);
     return -1;
   }
+  if(ctx->state_refused[0])
+    add_clean_string(r->details, "state_error", ctx->state_refused);
   double ms = r->has_duration ? r->duration_ms : util_mono_ms() - ctx->hr->start_ms;
   cJSON_AddNumberToObject(r->obj, "duration_ms", round(ms * 1000.0) / 1000.0);
   cJSON_AddItemToObject(r->obj, "metrics", r->metrics);
@@ -365,9 +416,6 @@ static int h_result_emit(probe_result *r)
   cJSON *o = r->obj;
   free(r);
   int rc = send_json(ctx->hr->result_fd, o);
-  if(rc == -2)
-    fprintf(stderr, "%s: a result line was longer than %u bytes and was dropped\n",
-            ctx->hr->plugin, HOST_MAX_LINE);
   if(rc == 0)
     ctx->emitted++;
   return rc == 0 ? 0 : -1;
@@ -397,6 +445,18 @@ static const probe_host host_vtable = {
   h_result_detail_number, h_result_detail_bool, h_result_detail_json,
   h_result_duration, h_result_emit, h_result_discard, h_config_error
 };
+
+/* A state that could not be kept counts as unknown in the stream (SPEC 6):
+ * one line of the host's own, naming the directory and why. */
+static void state_refused_line(probe_ctx *ctx)
+{
+  char msg[sizeof(ctx->state_refused)];
+  snprintf(msg, sizeof(msg), "%s", ctx->state_refused);
+  ctx->state_refused[0] = 0; /* not repeated as a detail of its own line */
+  probe_result *r = h_result_begin(ctx, "agent.state", ctx->hr->plugin);
+  h_result_status(r, PROBE_UNKNOWN, "%s; this run kept no state", msg);
+  h_result_emit(r);
+}
 
 int host_run_plugin(const host_run *hr, const probe_plugin *p)
 {
@@ -431,6 +491,8 @@ int host_run_plugin(const host_run *hr, const probe_plugin *p)
       snprintf(why, sizeof(why), "plugin %s ended without reporting a result", hr->plugin);
     host_send_failure(hr->result_fd, why);
   }
+  if(ctx.state_refused[0])
+    state_refused_line(&ctx);
 out:
   for(size_t i = 0; i < ctx.nscratch; i++)
     free(ctx.scratch[i]);

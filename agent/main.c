@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +22,10 @@
 #include "util.h"
 
 extern char **environ;
+
+/* Exit statuses of the agent's own failures (sysexits). */
+#define AGENT_EX_OSERR 71     /* no process, pipe or plugin directory */
+#define AGENT_EX_CANTCREAT 73 /* the output cannot be opened */
 
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/probe-agent"
@@ -55,7 +60,8 @@ static const char usage_text[] =
   "as PROBE_<PLUGIN>_<KEY>; --set wins over the environment, which wins over the file.\n"
   "\n"
   "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
-  "64 usage error, 78 invalid configuration.\n";
+  "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
+  "opened (standard output closed), 78 invalid configuration.\n";
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
@@ -152,20 +158,30 @@ int agent_apply_output(agent *a, int first, char *err, size_t errlen)
 {
   char hostbuf[256];
   const char *host = a->cfg.host;
+  dbuf safe;
+  dbuf_init(&safe, 0);
   if(!host) {
     if(gethostname(hostbuf, sizeof(hostbuf)) < 0)
       snprintf(hostbuf, sizeof(hostbuf), "unknown");
     hostbuf[sizeof(hostbuf) - 1] = '\0';
-    host = hostbuf;
+    /* the kernel takes any bytes as a host name; every line must be valid
+     * UTF-8 without control characters, so such bytes are escaped */
+    config_escape_text(&safe, hostbuf, strlen(hostbuf));
+    host = safe.data ? safe.data : "unknown";
   }
   output_format fmt = a->format_override >= 0 ? (output_format)a->format_override : a->cfg.format;
   const char *path = a->output_override ? a->output_override : a->cfg.output;
   const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "labels");
+  int rc;
   if(first)
-    return output_open(&a->out, path, fmt, host, labels, err, errlen);
-  output_configure(&a->out, fmt, host, labels);
-  return output_reopen(&a->out, err, errlen);
+    rc = output_open(&a->out, path, fmt, host, labels, err, errlen);
+  else {
+    output_configure(&a->out, fmt, host, labels);
+    rc = output_reopen(&a->out, err, errlen);
+  }
+  dbuf_free(&safe);
+  return rc;
 }
 
 /* --list-plugins */
@@ -176,13 +192,13 @@ static int list_plugins(const char *dir)
   plugin_set set = {NULL, 0};
   if(loader_list_dir(dir, &names, &n) < 0) {
     fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir, strerror(errno));
-    return 71;
+    return AGENT_EX_OSERR;
   }
   if(n == 0)
     fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
-  if(loader_describe(dir, names, n, &set) < 0) {
+  if(loader_describe(dir, names, n, NULL, &set) < 0) {
     loader_free_names(names, n);
-    return 71;
+    return AGENT_EX_OSERR;
   }
   int rc = 0;
   for(size_t i = 0; i < set.n; i++) {
@@ -218,7 +234,7 @@ static int check_config(agent *a)
     if(d->has_check_config)
       runner_start(&a->runs, &a->cfg, sec->string, RUN_CHECK_CONFIG);
   }
-  while(a->runs.runs)
+  while(runner_active(&a->runs))
     runner_poll(&a->runs, -1, -1);
   problems += a->runs.config_errors;
   if(problems) {
@@ -237,10 +253,86 @@ static int check_config(agent *a)
   return 0;
 }
 
+/* Opens /dev/null on whichever of descriptors 0-2 is closed, so that no
+ * file opened later (a configuration, a pipe to a plugin) becomes standard
+ * output by accident and receives the result lines. Returns a bit mask of
+ * the descriptors that were closed (bit 1: standard output). */
+static unsigned reserve_std_fds(void)
+{
+  unsigned closed = 0;
+  for(int fd = 0; fd <= 2; fd++) {
+    if(fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+      continue;
+    closed |= 1u << fd;
+    /* the lowest free descriptor is fd itself */
+    int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if(got >= 0 && got != fd)
+      close(got);
+  }
+  return closed;
+}
+
 /* Maps the worst status to the Nagios exit status. */
 static int exit_status(probe_status worst)
 {
   return (int)worst; /* ok 0, warning 1, critical 2, unknown 3 */
+}
+
+static int once_pipe[2] = {-1, -1};
+static volatile sig_atomic_t once_signal;
+
+/* One-shot mode's SIGTERM/SIGINT/SIGHUP: noted, and the poll woken; and
+ * SIGCHLD: the poll woken, for an exit that comes after the pipes' EOF. */
+static void on_once_signal(int sig)
+{
+  int saved = errno;
+  if(sig != SIGCHLD)
+    once_signal = sig;
+  if(once_pipe[1] >= 0) {
+    char c = 0;
+    ssize_t w = write(once_pipe[1], &c, 1);
+    (void)w;
+  }
+  errno = saved;
+}
+
+/* Runs every selected plugin once. A termination signal, or an output
+ * whose reader is gone (EPIPE), ends the runs at once: each running plugin
+ * gets its unknown line and its process group is killed. The exit status
+ * is the worst of what was written, unknown when a line was lost. */
+static int run_once(agent *a)
+{
+  static char why[80];
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_once_signal;
+  sigemptyset(&sa.sa_mask);
+  if(pipe2(once_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+    once_pipe[0] = once_pipe[1] = -1;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  sigaction(SIGCHLD, &sa, NULL);
+  for(size_t i = 0; i < a->cfg.nrun && !once_signal && !a->out.broken; i++)
+    runner_start(&a->runs, &a->cfg, a->cfg.run[i], RUN_RESULTS);
+  while(runner_active(&a->runs)) {
+    if(once_signal || a->out.broken) {
+      if(once_signal)
+        snprintf(why, sizeof(why), "the agent received %s",
+                 once_signal == SIGTERM ? "SIGTERM" : once_signal == SIGINT ? "SIGINT" : "SIGHUP");
+      runner_stop_all(&a->runs, once_signal ? why : "the output cannot be written", 0);
+      break;
+    }
+    if(runner_poll(&a->runs, -1, once_pipe[0])) {
+      char drain[64];
+      while(read(once_pipe[0], drain, sizeof(drain)) > 0)
+        ;
+    }
+  }
+  probe_status worst = a->runs.worst;
+  if(a->out.lost_total)
+    worst = output_worse(worst, PROBE_UNKNOWN);
+  return exit_status(worst);
 }
 
 int main(int argc, char **argv)
@@ -257,6 +349,7 @@ int main(int argc, char **argv)
   dbuf errors;
   dbuf_init(&errors, 0);
 
+  unsigned closed_fds = reserve_std_fds();
   signal(SIGPIPE, SIG_IGN);
   opterr = 0;
   while((opt = getopt_long(argc, argv, ":c:p:s:o:hV", long_options, NULL)) != -1) {
@@ -345,10 +438,20 @@ int main(int argc, char **argv)
     rc = usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
     goto out;
   }
-  char err[512];
+  char err[512] = "";
+  const char *out_path = a.output_override ? a.output_override : a.cfg.output;
+  if((closed_fds & 2) && (!out_path || !strcmp(out_path, "-"))) {
+    fprintf(stderr, "probe-agent: standard output is closed: nowhere to write "
+            "the result lines (give -o FILE or agent.output)\n");
+    rc = AGENT_EX_CANTCREAT;
+    goto out;
+  }
   if(agent_apply_output(&a, 1, err, sizeof(err)) < 0) {
-    fprintf(stderr, "probe-agent: %s\n", err);
-    rc = 73;
+    int e = errno;
+    fprintf(stderr, "probe-agent: %s\n", *err ? err : "cannot open the output");
+    if(!*err)
+      fprintf(stderr, "probe-agent: standard output: %s\n", strerror(e));
+    rc = AGENT_EX_CANTCREAT;
     goto out;
   }
   runner_init(&a.runs, &a.out, a.state_base);
@@ -356,11 +459,7 @@ int main(int argc, char **argv)
   if(mode_daemon)
     rc = sched_daemon(&a);
   else {
-    for(size_t i = 0; i < a.cfg.nrun; i++)
-      runner_start(&a.runs, &a.cfg, a.cfg.run[i], RUN_RESULTS);
-    while(a.runs.runs)
-      runner_poll(&a.runs, -1, -1);
-    rc = exit_status(a.runs.worst);
+    rc = run_once(&a);
   }
   output_close(&a.out);
 out:

@@ -1,5 +1,8 @@
 /*
- * output.c: writing result lines (see output.h).
+ * output.c: writing result lines (see output.h). A line that cannot be
+ * written is counted, said once on standard error per failing streak, and
+ * reported as an unknown line once writing works again, so a lost line is
+ * never silence; the text format escapes what a terminal would obey.
  */
 #include "config.h"
 
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/redact.h"
 #include "output.h"
 #include "util.h"
 
@@ -121,6 +125,47 @@ static int write_whole(int fd, const char *buf, size_t len)
   return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+  size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+             : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+  if(len == 0 || len > n || !util_utf8_valid((const char *)s, len))
+    return 0;
+  return len;
+}
+
+/* Escapes so that the text is one inert line on a terminal: C0 controls,
+ * DEL, C1 controls (U+0080..U+009F) and bytes that are not UTF-8 become
+ * \n, \r, \t, \\ or \xHH / \u00HH; everything else is copied. */
+int output_escape(dbuf *b, const char *s, size_t n)
+{
+  const unsigned char *u = (const unsigned char *)s;
+  for(size_t i = 0; i < n;) {
+    unsigned char c = u[i];
+    size_t len = utf8_seq(u + i, n - i);
+    int rc;
+    if(c == '\n')
+      rc = dbuf_addstr(b, "\\n");
+    else if(c == '\r')
+      rc = dbuf_addstr(b, "\\r");
+    else if(c == '\t')
+      rc = dbuf_addstr(b, "\\t");
+    else if(c == '\\')
+      rc = dbuf_addstr(b, "\\\\");
+    else if(c < 0x20 || c == 0x7f || len == 0)
+      rc = dbuf_printf(b, "\\x%02x", c);
+    else if(len == 2 && c == 0xc2 && u[i + 1] < 0xa0)
+      rc = dbuf_printf(b, "\\u%04x", u[i + 1]);
+    else
+      rc = dbuf_add(b, s + i, len);
+    if(rc < 0)
+      return -1;
+    i += len ? len : 1;
+  }
+  return 0;
+}
+
 /* One human line: time, status, check, target, summary, duration. */
 static int write_text(output *o, const char *ts, const char *check,
                       const char *target, int status, const char *summary,
@@ -130,23 +175,30 @@ static int write_text(output *o, const char *ts, const char *check,
   static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   dbuf b;
   dbuf_init(&b, 0);
-  dbuf_printf(&b, "%s %s%-8s%s %-18s %s%s%s (%.1f ms)\n", ts,
-              o->color ? colors[status] : "", upper[status],
-              o->color ? "\033[0m" : "", check, target,
-              *target ? ": " : "", summary, ms);
-  int rc = b.data ? write_whole(o->fd, b.data, b.len) : -1;
+  dbuf_printf(&b, "%s %s%-8s%s ", ts, o->color ? colors[status] : "", upper[status],
+              o->color ? "\033[0m" : "");
+  size_t at = b.len;
+  output_escape(&b, check, strlen(check));
+  while(b.len < at + 18) /* the check's column, as %-18s did */
+    dbuf_addstr(&b, " ");
+  dbuf_addstr(&b, " ");
+  output_escape(&b, target, strlen(target));
+  dbuf_addstr(&b, *target ? ": " : "");
+  output_escape(&b, summary, strlen(summary));
+  int rc = dbuf_printf(&b, " (%.1f ms)\n", ms);
+  rc = rc == 0 && b.data ? write_whole(o->fd, b.data, b.len) : -1;
   dbuf_free(&b);
   return rc;
 }
 
 /* Builds and writes the final line. */
-static int write_line(output *o, const char *plugin, const char *check,
+static int build_line(output *o, const char *plugin, const char *check,
                       const char *target_raw, int status, const char *summary,
                       double ms, const cJSON *metrics, const cJSON *details)
 {
   char ts[40];
   util_timestamp(ts, sizeof(ts));
-  char *target = util_redact_target(target_raw ? target_raw : "");
+  char *target = redact_target(target_raw ? target_raw : "");
   int rc = -1;
   if(!target)
     return -1;
@@ -185,6 +237,43 @@ static int write_line(output *o, const char *plugin, const char *check,
   rc = write_whole(o->fd, withnl, len + 1);
   free(withnl);
   return rc;
+}
+
+/* Writes one line and keeps the books on lines lost: the first failure of
+ * a streak is said on standard error, and the first line written after it
+ * is followed by an unknown line that counts what was lost. */
+static int write_line(output *o, const char *plugin, const char *check,
+                      const char *target_raw, int status, const char *summary,
+                      double ms, const cJSON *metrics, const cJSON *details)
+{
+  errno = 0;
+  int rc = build_line(o, plugin, check, target_raw, status, summary, ms, metrics, details);
+  if(rc < 0) {
+    int e = errno ? errno : ENOMEM;
+    o->lost++;
+    o->lost_total++;
+    if(e == EPIPE)
+      o->broken = 1;
+    if(!o->failing)
+      fprintf(stderr, "probe-agent: cannot write result lines to %s: %s; "
+              "lines are lost until writing works again\n",
+              o->path ? o->path : "standard output", strerror(e));
+    o->failing = 1;
+    return -1;
+  }
+  if(o->lost) {
+    char msg[200];
+    snprintf(msg, sizeof(msg), "%lu result line%s could not be written to %s",
+             o->lost, o->lost == 1 ? "" : "s", o->path ? o->path : "standard output");
+    o->failing = 0;
+    if(build_line(o, "agent", "agent.output", o->path ? o->path : "-", PROBE_UNKNOWN, msg,
+                  0, NULL, NULL) == 0) {
+      fprintf(stderr, "probe-agent: writing result lines works again; %s\n", msg);
+      o->lost = 0;
+    }
+  }
+  o->failing = 0;
+  return 0;
 }
 
 int output_result(output *o, const char *plugin, const cJSON *res)

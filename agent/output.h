@@ -19,6 +19,10 @@ typedef struct output {
   int color;
   char *host;
   cJSON *labels;
+  int failing;           /* the last write failed */
+  int broken;            /* a write failed with EPIPE: the reader is gone */
+  unsigned long lost;    /* lines lost since the last one written */
+  unsigned long lost_total; /* lines lost over the process's life */
 } output;
 
 /* Opens path ("-" or NULL: standard output) for appending. 0 or -1. */
@@ -39,6 +43,10 @@ int output_result(output *o, const char *plugin, const cJSON *res);
 int output_agent_line(output *o, const char *plugin, const char *check,
                       const char *target, probe_status status,
                       double duration_ms, const char *summary);
+
+/* Appends s[0..n) to b with control characters, C1 controls and invalid
+ * UTF-8 escaped (\n, \r, \t, \\, \xHH, \u00HH). 0 or -1. */
+int output_escape(dbuf *b, const char *s, size_t n);
 
 /* Status from its name; -1 when unknown. */
 int output_status_from_name(const char *name);

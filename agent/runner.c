@@ -6,7 +6,16 @@
  * most HOST_MAX_LINE bytes, valid UTF-8, with a known status, a check
  * name, numeric metrics and object details; anything else is reported,
  * never written. Logs (the child's stdout and stderr) are forwarded to the
- * agent's standard error with the plugin's name, capped per run.
+ * agent's standard error with the plugin's name, escaped, capped per run.
+ *
+ * A run's deadline holds for everything it started. Each child is the
+ * leader of a session of its own, and the agent is a child subreaper, so
+ * whatever a run leaves behind (a background child, a setsid() daemon)
+ * comes back to the agent as its child when its parent dies. A run ends at
+ * EOF and exit, or a short grace after the exit when something else holds
+ * its pipes, or at its deadline; then its process group is killed and a
+ * sweep kills and reaps every child of the agent that is not a run still
+ * going (see sweep()).
  */
 #include "config.h"
 
@@ -19,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,9 +37,18 @@
 #include "host.h"
 #include "loader.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define LOG_FORWARD_MAX (64u * 1024u)
+/* After the plugin's process exited, how long others may hold its pipes. */
+#define EXIT_GRACE_MS 500.0
+/* How often a poll wakes up while runs are going: notices an exit whose
+ * pipes something else holds open (no SIGCHLD in one-shot mode). */
+#define POLL_CAP_MS 200
+/* A sweep again this soon after one that killed something, else this late. */
+#define SWEEP_AGAIN_MS 20.0
+#define SWEEP_IDLE_MS 5000.0
 
 struct run {
   char *plugin;
@@ -49,7 +69,11 @@ struct run {
   int flooded;
   int timed_out;
   int stopped;
+  int killed;      /* SIGKILL sent to the process group */
+  int run_as_root; /* every line says details.run_as "root" */
   int reaped;
+  double reaped_ms;
+  int discarding;  /* inside an overlong line: drop up to its newline */
   int wstatus;
   probe_status worst;
   char *fail_summary;
@@ -64,6 +88,10 @@ void runner_init(runner *r, output *out, const char *state_base)
   r->out = out;
   r->state_base = state_base;
   r->worst = PROBE_OK;
+  /* orphans of the runs come back to us, to be reaped and killed */
+  if(prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+    fprintf(stderr, "probe-agent: cannot become a child subreaper: %s; "
+            "a plugin's orphans may outlive their run\n", strerror(errno));
 }
 
 int runner_busy(const runner *r, const char *plugin)
@@ -101,11 +129,13 @@ static void child_main(const agent_config *cfg, const char *plugin,
                        run_mode mode, int res_fd, int log_fd,
                        const char *state_base, double start_ms,
                        double deadline_ms, const char *plugin_dir,
-                       int keep_stdin)
+                       int keep_stdin, const sandbox_policy *sb)
 {
   char path[PATH_MAX], err[1024];
   const probe_plugin *p = NULL;
-  setpgid(0, 0);
+  /* a session (and group) of its own: killed as one, and a terminal's
+   * Ctrl-C, sent to the agent's foreground group, does not reach it */
+  setsid();
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = SIG_DFL;
@@ -132,11 +162,15 @@ static void child_main(const agent_config *cfg, const char *plugin,
   close_other_fds(res_fd);
   setvbuf(stdout, NULL, _IOLBF, 0);
 
-  if(loader_plugin_path(plugin_dir, plugin, path, sizeof(path), err, sizeof(err)) < 0 ||
-     !loader_open(path, plugin, &p, err, sizeof(err))) {
+  /* the file is opened (and checked) with the agent's rights, then the
+   * sandbox closes in, then the plugin's own code first runs */
+  int pfd = loader_plugin_fd(plugin_dir, plugin, path, sizeof(path), err, sizeof(err));
+  if(pfd < 0 || sandbox_enter(sb, err, sizeof(err)) < 0 ||
+     !loader_open_fd(pfd, path, plugin, &p, NULL, err, sizeof(err))) {
     host_send_failure(res_fd, err);
     exit(0);
   }
+  close(pfd); /* mapped now; the plugin holds only 0-2 and its pipe */
   host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
                  mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN};
   int rc = host_run_plugin(&hr, p);
@@ -198,6 +232,21 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   dir = plugin_dir_of(cfg, plugin);
   if(!dir || !x->plugin)
     goto fail_nomem;
+  sandbox_policy sb;
+  char sberr[1024];
+  if(config_plugin_sandbox(cfg, plugin, &sb, sberr, sizeof(sberr)) < 0 ||
+     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0) {
+    snprintf(why, sizeof(why), "cannot start plugin %s: %s", plugin, sberr);
+    goto fail;
+  }
+  /* a state directory that cannot be handed over (a link, another user's)
+   * must not stop the check itself, or anyone who can write the state base
+   * could silence it: the run goes on, its own check refuses the directory,
+   * and its lines and an unknown agent.state line say so */
+  if(sandbox_prepare_state(&sb, r->state_base, plugin, sberr, sizeof(sberr)) < 0)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, sberr);
+  sb.parent = getpid();
+  x->run_as_root = geteuid() == 0 && (!sb.enabled || !sb.change_user);
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
     snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin, strerror(errno));
     goto fail;
@@ -222,9 +271,10 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     free(dir);
     run_free(x);
     child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
-               start_ms, deadline_ms, dirbuf, r->keep_stdin);
+               start_ms, deadline_ms, dirbuf, r->keep_stdin, &sb);
   }
-  setpgid(x->pid, x->pid); /* also here, against the race with kill() */
+  /* no setpgid() here: it would make the child a group leader before its
+   * setsid(), which then fails; run_kill() also kills the pid itself */
   close(res_pipe[1]);
   close(log_pipe[1]);
   x->res_fd = res_pipe[0];
@@ -265,28 +315,72 @@ fail:
   return -1;
 }
 
-/* Kills a run's whole process group. */
+/* Kills a run's whole process group (its session, unless a descendant
+ * left it: those are the sweep's). */
 static void run_kill(run *x)
 {
-  if(x->pid > 0 && !x->reaped) {
+  if(x->pid > 0) {
     kill(-x->pid, SIGKILL);
-    kill(x->pid, SIGKILL);
+    if(!x->reaped)
+      kill(x->pid, SIGKILL);
   }
+  x->killed = 1;
 }
 
-/* Writes the agent's own unknown line for a run. */
-static void run_report(runner *r, run *x, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void run_report(runner *r, run *x, const char *fmt, ...)
+/* Writes the agent's own line for a run (unknown, or worse when what it
+ * stands for was worse) and counts it in the run's status. */
+static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, ...)
 {
   char msg[1400];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  output_agent_line(r->out, x->plugin, "agent.run", x->plugin, PROBE_UNKNOWN,
-                    util_mono_ms() - x->start_ms, msg);
-  x->worst = output_worse(x->worst, PROBE_UNKNOWN);
+  if(output_agent_line(r->out, x->plugin, "agent.run", x->plugin, st,
+                       util_mono_ms() - x->start_ms, msg) < 0)
+    st = output_worse(st, PROBE_UNKNOWN);
+  x->worst = output_worse(x->worst, st);
+}
+#define run_report(r, x, ...) run_report_st(r, x, PROBE_UNKNOWN, __VA_ARGS__)
+
+/* The worst status a dropped line could be read to carry: every
+ * "status":"NAME" in it counts (a plugin can only make its own loss look
+ * worse), and unknown at the least. */
+static probe_status dropped_status(const char *line, size_t len)
+{
+  static const char key[] = "\"status\"";
+  probe_status st = PROBE_UNKNOWN;
+  const char *p = line, *end = line + len;
+  while(p < end && (p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
+    p += sizeof(key) - 1;
+    const char *q = p;
+    while(q < end && (*q == ' ' || *q == '\t' || *q == ':'))
+      q++;
+    if(q < end && *q == '"') {
+      const char *e = memchr(q + 1, '"', (size_t)(end - q - 1));
+      char name[16];
+      if(e && (size_t)(e - q - 1) < sizeof(name)) {
+        memcpy(name, q + 1, (size_t)(e - q - 1));
+        name[e - q - 1] = '\0';
+        int v = output_status_from_name(name);
+        if(v >= 0)
+          st = output_worse(st, (probe_status)v);
+      }
+    }
+  }
+  return st;
+}
+
+/* Reports a line longer than HOST_MAX_LINE (prefix holds its start). */
+static void report_overlong(runner *r, run *x, const char *prefix, size_t len)
+{
+  probe_status st = dropped_status(prefix, len);
+  x->invalid++;
+  run_report_st(r, x, st, "plugin %s sent a result line longer than %u bytes; dropped%s",
+                x->plugin, HOST_MAX_LINE,
+                st == PROBE_CRITICAL ? " (its status read critical)" : "");
 }
 
 /* 1 when s is a plausible check name. */
@@ -339,14 +433,22 @@ static const char *validate_result(const cJSON *o)
   return NULL;
 }
 
-/* Handles one complete line from a child. */
+/* Handles one complete line from a child. A line that is dropped still
+ * counts, at least as unknown and as badly as its status field reads. */
 static void handle_line(runner *r, run *x, const char *line, size_t len)
 {
   if(len == 0)
     return;
+  if(len > HOST_MAX_LINE) {
+    report_overlong(r, x, line, len);
+    return;
+  }
   if(!util_utf8_valid(line, len)) {
+    probe_status st = dropped_status(line, len);
     if(!x->invalid++)
-      run_report(r, x, "plugin %s sent a result that is not valid UTF-8; dropped", x->plugin);
+      run_report_st(r, x, st, "plugin %s sent a result that is not valid UTF-8; dropped",
+                    x->plugin);
+    x->worst = output_worse(x->worst, st);
     return;
   }
   cJSON *o = cJSON_ParseWithLength(line, len);
@@ -370,21 +472,37 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
   }
   const char *bad = validate_result(o);
   if(bad || x->mode != RUN_RESULTS) {
-    if(bad && !x->invalid++)
-      run_report(r, x, "plugin %s sent an invalid result line (%s); dropped", x->plugin, bad);
+    if(bad) {
+      probe_status st = dropped_status(line, len);
+      if(!x->invalid++)
+        run_report_st(r, x, st, "plugin %s sent an invalid result line (%s); dropped",
+                      x->plugin, bad);
+      x->worst = output_worse(x->worst, st);
+    }
     cJSON_Delete(o);
     return;
   }
-  if(output_result(r->out, x->plugin, o) < 0)
-    fprintf(stderr, "probe-agent: cannot write a result line: %s\n", strerror(errno));
+  if(x->run_as_root) {
+    /* said by the agent, so the plugin can neither forge nor hide it */
+    cJSON *det = cJSON_GetObjectItemCaseSensitive(o, "details");
+    if(!det)
+      det = cJSON_AddObjectToObject(o, "details");
+    cJSON_DeleteItemFromObjectCaseSensitive(det, "run_as");
+    cJSON_AddStringToObject(det, "run_as", "root");
+  }
   int st = output_status_from_name(
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status")));
-  x->worst = x->lines ? output_worse(x->worst, (probe_status)st) : (probe_status)st;
+  /* a line that could not be written counts as unknown (output.c says so) */
+  if(output_result(r->out, x->plugin, o) < 0)
+    x->worst = output_worse(x->worst, PROBE_UNKNOWN);
+  x->worst = output_worse(x->worst, (probe_status)st);
   x->lines++;
   cJSON_Delete(o);
 }
 
-/* Reads what the result pipe has; splits lines. */
+/* Reads what the result pipe has; splits lines. An overlong line is
+ * reported once and dropped up to and including its newline, so that what
+ * follows it in the same line is never taken for a line of its own. */
 static void read_results(runner *r, run *x)
 {
   char chunk[16384];
@@ -395,7 +513,7 @@ static void read_results(runner *r, run *x)
     if(n < 0 && errno == EAGAIN)
       return;
     if(n <= 0) {
-      if(x->res.len)
+      if(x->res.len && !x->discarding)
         handle_line(r, x, x->res.data, x->res.len); /* last line without \n */
       dbuf_reset(&x->res);
       close(x->res_fd);
@@ -410,7 +528,17 @@ static void read_results(runner *r, run *x)
       x->res_fd = -1;
       return;
     }
-    if(dbuf_add(&x->res, chunk, (size_t)n) < 0) {
+    const char *p = chunk;
+    size_t left = (size_t)n;
+    if(x->discarding) {
+      const char *nl = memchr(p, '\n', left);
+      if(!nl)
+        continue;
+      x->discarding = 0;
+      left -= (size_t)(nl + 1 - p);
+      p = nl + 1;
+    }
+    if(dbuf_add(&x->res, p, left) < 0) {
       x->flooded = 1;
       run_kill(x);
       return;
@@ -423,12 +551,22 @@ static void read_results(runner *r, run *x)
     }
     dbuf_consume(&x->res, (size_t)(start - x->res.data));
     if(x->res.len > HOST_MAX_LINE) {
-      if(!x->invalid++)
-        run_report(r, x, "plugin %s sent a result line longer than %u bytes; dropped",
-                   x->plugin, HOST_MAX_LINE);
+      report_overlong(r, x, x->res.data, x->res.len);
       dbuf_reset(&x->res);
+      x->discarding = 1;
     }
   }
+}
+
+/* Forwards one line of a plugin's log, escaped: a plugin's bytes never
+ * drive the terminal or split a journal record. */
+static void log_line(const run *x, const char *s, size_t n)
+{
+  dbuf b;
+  dbuf_init(&b, 0);
+  if(output_escape(&b, s, n) == 0)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, b.data ? b.data : "");
+  dbuf_free(&b);
 }
 
 /* Forwards the child's own output to our standard error, capped. */
@@ -443,7 +581,7 @@ static void read_logs(run *x)
       return;
     if(n <= 0) {
       if(x->log.len && x->log_bytes <= LOG_FORWARD_MAX)
-        fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, x->log.data);
+        log_line(x, x->log.data, x->log.len);
       dbuf_reset(&x->log);
       close(x->log_fd);
       x->log_fd = -1;
@@ -456,7 +594,7 @@ static void read_logs(run *x)
     dbuf_add(&x->log, chunk, (size_t)n);
     char *start = x->log.data, *nl;
     while((nl = memchr(start, '\n', x->log.len - (size_t)(start - x->log.data)))) {
-      fprintf(stderr, "probe-agent: plugin %s: %.*s\n", x->plugin, (int)(nl - start), start);
+      log_line(x, start, (size_t)(nl - start));
       start = nl + 1;
     }
     dbuf_consume(&x->log, (size_t)(start - x->log.data));
@@ -468,7 +606,7 @@ static void read_logs(run *x)
   }
 }
 
-/* Decides the run's end line(s), then frees it. */
+/* Decides the run's end line(s). */
 static void run_finish(runner *r, run *x)
 {
   double secs = (util_mono_ms() - x->start_ms) / 1000.0;
@@ -479,7 +617,7 @@ static void run_finish(runner *r, run *x)
               x->plugin, x->fail_summary);
       r->config_errors++;
     }
-    else if(x->timed_out || WIFSIGNALED(x->wstatus)) {
+    else if(x->timed_out || (x->reaped && WIFSIGNALED(x->wstatus))) {
       fprintf(stderr, "probe-agent: plugin \"%s\": configuration check %s\n", x->plugin,
               x->timed_out ? "timed out" : "crashed");
       r->config_errors++;
@@ -487,8 +625,8 @@ static void run_finish(runner *r, run *x)
     return;
   }
   if(x->stopped)
-    run_report(r, x, "plugin %s was stopped after %.1f s: the agent is shutting down",
-               x->plugin, secs);
+    run_report(r, x, "plugin %s was stopped after %.1f s: %s", x->plugin, secs,
+               r->stop_why ? r->stop_why : "the agent is shutting down");
   else if(x->timed_out)
     run_report(r, x, "plugin %s timed out after %.1f s (timeout %g s) and was killed%s",
                x->plugin, secs, x->timeout_s, x->lines ? "; its earlier results stand" : "");
@@ -501,10 +639,10 @@ static void run_finish(runner *r, run *x)
                x->lines ? " after reporting" : "");
   else if(!x->lines && x->fail_summary)
     run_report(r, x, "%s", x->fail_summary);
-  else if(!x->lines && WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
+  else if(!x->lines && !x->invalid && WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
     run_report(r, x, "plugin %s exited with status %d without reporting a result",
                x->plugin, WEXITSTATUS(x->wstatus));
-  else if(!x->lines)
+  else if(!x->lines && !x->invalid)
     run_report(r, x, "plugin %s ended without reporting a result", x->plugin);
   else if(WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
     fprintf(stderr, "probe-agent: plugin %s exited with status %d after reporting\n",
@@ -515,40 +653,140 @@ static void run_finish(runner *r, run *x)
     r->on_done(r->on_done_arg, x->plugin, x->worst);
 }
 
-/* Removes finished runs: pipes closed and child reaped. */
+/* ppid, process group and session of pid from /proc; 0 or -1. */
+static int proc_ids(pid_t pid, long *ppid, long *pgrp, long *sid)
+{
+  char path[64], buf[1024];
+  snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if(fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if(n <= 0)
+    return -1;
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')'); /* the name may hold anything */
+  char state;
+  if(!p || sscanf(p + 1, " %c %ld %ld %ld", &state, ppid, pgrp, sid) != 4)
+    return -1;
+  return 0;
+}
+
+/* Kills and reaps one child of the agent unless it is a run's process or
+ * in the session of a run still going. 1 when it was one to kill. */
+static int sweep_one(runner *r, pid_t pid)
+{
+  long ppid, pgrp, sid;
+  for(const run *x = r->runs; x; x = x->next)
+    if(!x->reaped && x->pid == pid)
+      return 0;
+  if(proc_ids(pid, &ppid, &pgrp, &sid) < 0 || ppid != (long)getpid())
+    return 0;
+  for(const run *x = r->runs; x; x = x->next)
+    if((long)x->pid == sid)
+      return 0;
+  kill(pid, SIGKILL);
+  if(pgrp == (long)pid)
+    kill(-pid, SIGKILL);
+  waitpid(pid, NULL, WNOHANG);
+  return 1;
+}
+
+/* Kills and reaps the agent's children that belong to no run still going:
+ * what runs left behind, reparented to us (a child subreaper), at every
+ * depth, since each one's death hands its own children to us for the next
+ * sweep. Reads our children list where the kernel has one, else scans
+ * /proc. Returns how many it found. */
+static int sweep(runner *r)
+{
+  char path[80];
+  int found = 0;
+  pid_t self = getpid();
+  snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)self, (long)self);
+  FILE *f = fopen(path, "re");
+  if(f) {
+    long pid;
+    while(fscanf(f, "%ld", &pid) == 1)
+      found += sweep_one(r, (pid_t)pid);
+    fclose(f);
+    return found;
+  }
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  if(!d)
+    return 0;
+  while((e = readdir(d))) {
+    char *end;
+    long pid = strtol(e->d_name, &end, 10);
+    if(pid > 0 && !*end)
+      found += sweep_one(r, (pid_t)pid);
+  }
+  closedir(d);
+  return found;
+}
+
+/* Notices that a run's process exited and reaps it. */
+static void check_exit(runner *r, run *x)
+{
+  (void)r;
+  if(x->reaped)
+    return;
+  pid_t w = waitpid(x->pid, &x->wstatus, WNOHANG);
+  if(w == x->pid || (w < 0 && errno == ECHILD)) {
+    if(w < 0)
+      x->wstatus = 0;
+    x->reaped = 1;
+    x->reaped_ms = util_mono_ms();
+  }
+}
+
+/* Ends the runs that are over: exited with both pipes at EOF, or exited
+ * and their grace (or deadline) passed, or killed and reaped. What the
+ * pipes still hold is read, then they are closed whoever holds them. */
 static void reap(runner *r)
 {
   run **pp = &r->runs;
   while(*pp) {
     run *x = *pp;
-    if(!x->reaped) {
-      pid_t w = waitpid(x->pid, &x->wstatus, WNOHANG);
-      if(w == x->pid)
-        x->reaped = 1;
+    check_exit(r, x);
+    double now = util_mono_ms();
+    int done = x->reaped &&
+               ((x->res_fd < 0 && x->log_fd < 0) || x->killed ||
+                now >= x->reaped_ms + EXIT_GRACE_MS || now >= x->deadline_ms);
+    if(!done) {
+      pp = &x->next;
+      continue;
     }
-    if(x->reaped && (x->timed_out || x->flooded || x->stopped) && x->res_fd >= 0) {
+    if(x->res_fd >= 0) {
       read_results(r, x);
       if(x->res_fd >= 0) {
+        if(x->res.len && !x->discarding)
+          handle_line(r, x, x->res.data, x->res.len);
         close(x->res_fd);
         x->res_fd = -1;
       }
     }
-    if(x->reaped && x->res_fd < 0) {
+    if(x->log_fd >= 0) {
+      read_logs(x);
       if(x->log_fd >= 0) {
-        read_logs(x);
-        if(x->log_fd >= 0) {
-          close(x->log_fd);
-          x->log_fd = -1;
-        }
+        close(x->log_fd);
+        x->log_fd = -1;
       }
-      *pp = x->next;
-      r->nrunning--;
-      run_finish(r, x);
-      run_free(x);
-      continue;
     }
-    pp = &x->next;
+    run_kill(x); /* what is left of its process group */
+    *pp = x->next;
+    r->nrunning--;
+    run_finish(r, x);
+    run_free(x);
+    r->sweep_pending = 1;
+    r->next_sweep_ms = 0;
   }
+}
+
+int runner_active(const runner *r)
+{
+  return r->runs != NULL || r->sweep_pending;
 }
 
 int runner_poll(runner *r, int timeout_ms, int extra_fd)
@@ -564,13 +802,21 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
   }
   double now = util_mono_ms();
   for(run *x = r->runs; x; x = x->next) {
-    double left = x->deadline_ms - now;
-    if(!x->reaped && !x->timed_out && left <= 0) {
-      x->timed_out = 1;
+    if(!x->killed && now >= x->deadline_ms) {
+      if(!x->reaped)
+        x->timed_out = 1;
       run_kill(x);
     }
-    int ms = x->timed_out || x->flooded || x->stopped || x->res_fd < 0
-                 ? 20 : (int)ceil(left > 0 ? left : 0);
+    /* how long until this run needs a look; never 0 twice in a row: each
+     * expiry is acted on before the next poll */
+    double t;
+    if(x->killed && !x->reaped)
+      t = SWEEP_AGAIN_MS; /* killed: about to be reaped */
+    else if(x->reaped)
+      t = fmin(x->reaped_ms + EXIT_GRACE_MS, x->deadline_ms) - now;
+    else
+      t = fmin(x->deadline_ms - now, POLL_CAP_MS);
+    int ms = t < 1 ? 1 : (int)ceil(t);
     if(timeout_ms < 0 || ms < timeout_ms)
       timeout_ms = ms;
     if(x->res_fd >= 0) {
@@ -581,6 +827,12 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
       pfd[n] = (struct pollfd){x->log_fd, POLLIN, 0};
       who[n++] = x;
     }
+  }
+  if(r->sweep_pending) {
+    double t = r->next_sweep_ms - now;
+    int ms = t < 1 ? 1 : (int)ceil(t);
+    if(timeout_ms < 0 || ms < timeout_ms)
+      timeout_ms = ms;
   }
   if(extra_fd >= 0) {
     pfd[n] = (struct pollfd){extra_fd, POLLIN, 0};
@@ -604,23 +856,38 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
   free(pfd);
   free(who);
   reap(r);
+  now = util_mono_ms();
+  if(now >= r->next_sweep_ms) {
+    int found = sweep(r);
+    r->sweep_rounds = found ? r->sweep_rounds + 1 : 0;
+    if(r->sweep_rounds > 250) { /* 5 s of killing: something will not die */
+      fprintf(stderr, "probe-agent: a plugin's leftover processes do not die of SIGKILL; "
+              "giving up on them for now\n");
+      found = 0;
+      r->sweep_rounds = 0;
+    }
+    r->sweep_pending = found > 0;
+    r->next_sweep_ms = now + (found ? SWEEP_AGAIN_MS : SWEEP_IDLE_MS);
+  }
   return extra_ready;
 }
 
-void runner_stop_all(runner *r, const char *why)
+void runner_stop_all(runner *r, const char *why, double grace_s)
 {
-  (void)why;
-  for(run *x = r->runs; x; x = x->next) {
-    if(x->reaped)
-      continue;
-    x->stopped = 1;
-    kill(-x->pid, SIGTERM);
+  double until = util_mono_ms() + grace_s * 1000.0;
+  while(r->runs) {
+    double left = until - util_mono_ms();
+    if(left <= 0)
+      break;
+    runner_poll(r, (int)ceil(left), -1);
   }
-  double until = util_mono_ms() + 2000;
-  while(r->runs && util_mono_ms() < until)
-    runner_poll(r, 50, -1);
-  for(run *x = r->runs; x; x = x->next)
+  r->stop_why = why;
+  for(run *x = r->runs; x; x = x->next) {
+    if(!x->reaped && !x->timed_out && !x->flooded)
+      x->stopped = 1;
     run_kill(x);
-  while(r->runs)
+  }
+  while(runner_active(r))
     runner_poll(r, 50, -1);
+  r->stop_why = NULL;
 }

@@ -26,6 +26,10 @@ typedef struct runner {
   int any_result;
   size_t config_errors; /* RUN_CHECK_CONFIG: problems reported */
   int keep_stdin;       /* one-shot mode: plugins may read standard input */
+  int sweep_pending;    /* leftovers of finished runs may remain: sweep again */
+  int sweep_rounds;     /* sweeps in a row that found something */
+  double next_sweep_ms;
+  const char *stop_why; /* during runner_stop_all: why runs are stopped */
   /* called when a run ends, with the run's worst status */
   void (*on_done)(void *arg, const char *plugin, probe_status worst);
   void *on_done_arg;
@@ -47,7 +51,12 @@ int runner_busy(const runner *r, const char *plugin);
  * 1 when extra_fd became readable, else 0. */
 int runner_poll(runner *r, int timeout_ms, int extra_fd);
 
-/* Stops every run (shutdown): each gets its unknown line. */
-void runner_stop_all(runner *r, const char *why);
+/* 1 while runs go on or leftovers of finished runs are being killed. */
+int runner_active(const runner *r);
+
+/* Stops every run (shutdown): waits up to grace_s for the runs to end by
+ * themselves, then kills them (process group and leftovers); each killed
+ * run gets its unknown line, "plugin P was stopped after N s: WHY". */
+void runner_stop_all(runner *r, const char *why, double grace_s);
 
 #endif

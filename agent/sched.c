@@ -2,9 +2,12 @@
  * sched.c: the daemon. Each enabled plugin runs on its own interval (with
  * a little jitter so that sidecars started together do not hit a database
  * in step), never twice at once. Signals arrive through a self-pipe:
- * SIGTERM/SIGINT stop after the lines in flight, SIGHUP reloads the
- * configuration (a bad one is reported and the old one kept) and reopens
- * the output file. Each pass touches agent.heartbeat_file.
+ * SIGTERM/SIGINT stop scheduling and let the runs in flight finish until
+ * agent.stop_timeout, then kill them; SIGHUP reloads the configuration (a
+ * bad one is reported and the old one kept) and reopens the output file.
+ * Start, stop and reloads are lines of the stream (agent.lifecycle,
+ * agent.config). Each pass touches agent.heartbeat_file, unless result
+ * lines cannot be written: a liveness probe then sees the agent stuck.
  */
 #include "config.h"
 
@@ -12,6 +15,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +36,7 @@ static void on_signal(int sig)
 {
   int saved = errno;
   if(sig == SIGTERM || sig == SIGINT)
-    got_term = 1;
+    got_term = sig;
   else if(sig == SIGHUP)
     got_hup = 1;
   if(sig_pipe[1] >= 0) {
@@ -112,6 +116,50 @@ static void heartbeat(const char *path)
   close(fd);
 }
 
+/* agent.stop_timeout in seconds (default 2). */
+static double stop_timeout(const agent_config *cfg)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(cfg->root, "agent"), "stop_timeout");
+  double d;
+  if(cJSON_IsNumber(v) && v->valuedouble >= 0)
+    return v->valuedouble;
+  if(cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0)
+    return d;
+  return 2;
+}
+
+/* One of the agent's own lines about itself (plugin "agent"). */
+static void agent_event(agent *a, const char *check, probe_status st, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void agent_event(agent *a, const char *check, probe_status st, const char *fmt, ...)
+{
+  char msg[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  output_agent_line(&a->out, "agent", check, a->cfg.file ? a->cfg.file : "", st, 0, msg);
+}
+
+/* The errors of a rejected configuration as one line: "; " between them. */
+static void one_line(const dbuf *errors, char *out, size_t outlen)
+{
+  const char *p = errors->data ? errors->data : "";
+  size_t n = 0;
+  out[0] = '\0';
+  while(*p && n + 1 < outlen) {
+    size_t len = strcspn(p, "\n");
+    int w = snprintf(out + n, outlen - n, "%s%.*s", n ? "; " : "", (int)len, p);
+    if(w < 0)
+      break;
+    n += (size_t)w < outlen - n ? (size_t)w : outlen - n - 1;
+    p += len;
+    if(*p)
+      p++;
+  }
+}
+
 /* SIGHUP: a new configuration, or the old one kept. */
 static void reload(agent *a, schedule *s)
 {
@@ -120,9 +168,13 @@ static void reload(agent *a, schedule *s)
   dbuf_init(&errors, 0);
   int rc = config_load(&a->req, &fresh, &errors);
   if(rc) {
+    char msg[1500];
     agent_print_errors(&errors);
     fprintf(stderr, "probe-agent: SIGHUP: the new configuration is invalid; "
             "keeping the previous one\n");
+    one_line(&errors, msg, sizeof(msg));
+    agent_event(a, "agent.config", PROBE_WARNING,
+                "the new configuration was rejected, the previous one is kept: %s", msg);
     dbuf_free(&errors);
     char err[512];
     if(output_reopen(&a->out, err, sizeof(err)) < 0)
@@ -139,6 +191,9 @@ static void reload(agent *a, schedule *s)
     fprintf(stderr, "probe-agent: out of memory while rescheduling\n");
   fprintf(stderr, "probe-agent: configuration reloaded (%zu plugin%s)\n", a->cfg.nrun,
           a->cfg.nrun == 1 ? "" : "s");
+  agent_event(a, "agent.config", PROBE_OK, "configuration reloaded from %s (%zu plugin%s)",
+              a->cfg.file ? a->cfg.file : "the command line", a->cfg.nrun,
+              a->cfg.nrun == 1 ? "" : "s");
 }
 
 int sched_daemon(agent *a)
@@ -161,8 +216,11 @@ int sched_daemon(agent *a)
     return 71;
   fprintf(stderr, "probe-agent: daemon started (%zu plugin%s)\n", a->cfg.nrun,
           a->cfg.nrun == 1 ? "" : "s");
+  agent_event(a, "agent.lifecycle", PROBE_OK, "agent %s started (%zu plugin%s)",
+              PACKAGE_VERSION, a->cfg.nrun, a->cfg.nrun == 1 ? "" : "s");
   double last_beat = -1e12;
-  while(!got_term) {
+  /* a reader of standard output that went away never comes back: stop */
+  while(!got_term && !a->out.broken) {
     double now = util_mono_ms();
     double wake = now + PASS_MAX_MS;
     for(size_t i = 0; i < s.n; i++) {
@@ -176,7 +234,7 @@ int sched_daemon(agent *a)
       if(sl->next_ms < wake && !(busy && now >= sl->next_ms))
         wake = sl->next_ms;
     }
-    if(now - last_beat >= 1000) {
+    if(now - last_beat >= 1000 && !a->out.failing) {
       heartbeat(a->cfg.heartbeat_file);
       last_beat = now;
     }
@@ -193,11 +251,27 @@ int sched_daemon(agent *a)
       reload(a, &s);
     }
   }
-  fprintf(stderr, "probe-agent: stopping\n");
-  runner_stop_all(&a->runs, "shutdown");
+  int rc = 0;
+  double grace = stop_timeout(&a->cfg);
+  char why[128];
+  if(a->out.broken) {
+    fprintf(stderr, "probe-agent: the output's reader is gone; stopping\n");
+    snprintf(why, sizeof(why), "the agent's output cannot be written");
+    grace = 0;
+    rc = 74;
+  }
+  else {
+    fprintf(stderr, "probe-agent: stopping (%s)\n", got_term == SIGINT ? "SIGINT" : "SIGTERM");
+    snprintf(why, sizeof(why), "the agent is shutting down (agent.stop_timeout %g s)", grace);
+  }
+  /* the runs in flight finish their lines; their groups are signalled only
+   * at the deadline, so the children never see our SIGTERM */
+  runner_stop_all(&a->runs, why, grace);
+  agent_event(a, "agent.lifecycle", PROBE_OK, "agent stopped (%s)",
+              rc ? "output lost" : got_term == SIGINT ? "SIGINT" : "SIGTERM");
   schedule_free(&s);
   close(sig_pipe[0]);
   close(sig_pipe[1]);
   sig_pipe[0] = sig_pipe[1] = -1;
-  return 0;
+  return rc;
 }

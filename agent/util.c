@@ -205,140 +205,27 @@ int util_parse_duration(const char *s, double *seconds)
   return 0;
 }
 
-/* 1 when a query parameter name looks like it carries a credential. */
-static int credential_name(const char *name, size_t len)
-{
-  static const char *const words[] = {"token", "key", "secret", "password",
-                                      "passwd", "pass", "auth", "sig",
-                                      "signature", "credential", NULL};
-  char low[64];
-  if(len >= sizeof(low))
-    len = sizeof(low) - 1;
-  for(size_t i = 0; i < len; i++)
-    low[i] = (char)tolower((unsigned char)name[i]);
-  low[len] = '\0';
-  for(int i = 0; words[i]; i++)
-    if(strstr(low, words[i]))
-      return 1;
-  return 0;
-}
-
-/* Redacts a URL: userinfo password and credential-like query values. */
-static int redact_url(const char *t, dbuf *out)
-{
-  const char *scheme_end = strstr(t, "://");
-  const char *auth = scheme_end + 3;
-  const char *path = auth + strcspn(auth, "/?#");
-  const char *at = NULL;
-  for(const char *q = auth; q < path; q++)
-    if(*q == '@')
-      at = q;
-  if(dbuf_add(out, t, (size_t)(auth - t)) < 0)
-    return -1;
-  if(at) {
-    const char *colon = memchr(auth, ':', (size_t)(at - auth));
-    if(colon) {
-      if(dbuf_add(out, auth, (size_t)(colon - auth)) < 0 ||
-         dbuf_addstr(out, ":REDACTED") < 0)
-        return -1;
-    }
-    else if(dbuf_add(out, auth, (size_t)(at - auth)) < 0)
-      return -1;
-    auth = at;
-  }
-  const char *query = strchr(path, '?');
-  if(!query)
-    return dbuf_addstr(out, auth);
-  if(dbuf_add(out, auth, (size_t)(query + 1 - auth)) < 0)
-    return -1;
-  const char *p = query + 1;
-  while(*p && *p != '#') {
-    size_t plen = strcspn(p, "&#");
-    const char *eq = memchr(p, '=', plen);
-    if(eq && credential_name(p, (size_t)(eq - p))) {
-      if(dbuf_add(out, p, (size_t)(eq + 1 - p)) < 0 ||
-         dbuf_addstr(out, "REDACTED") < 0)
-        return -1;
-    }
-    else if(dbuf_add(out, p, plen) < 0)
-      return -1;
-    p += plen;
-    if(*p == '&') {
-      if(dbuf_add(out, "&", 1) < 0)
-        return -1;
-      p++;
-    }
-  }
-  return dbuf_addstr(out, p);
-}
-
-/* Redacts password=... (quoted or not) in a libpq key=value conninfo. */
-static int redact_conninfo(const char *t, dbuf *out)
-{
-  const char *p = t;
-  while(*p) {
-    const char *kw = strstr(p, "password");
-    if(!kw)
-      return dbuf_addstr(out, p);
-    const char *q = kw + 8;
-    while(*q == ' ')
-      q++;
-    int is_kw = (kw == t || kw[-1] == ' ') && *q == '=';
-    if(!is_kw) {
-      if(dbuf_add(out, p, (size_t)(kw + 8 - p)) < 0)
-        return -1;
-      p = kw + 8;
-      continue;
-    }
-    q++;
-    while(*q == ' ')
-      q++;
-    if(dbuf_add(out, p, (size_t)(kw - p)) < 0 ||
-       dbuf_addstr(out, "password=REDACTED") < 0)
-      return -1;
-    if(*q == '\'') {
-      q++;
-      while(*q && *q != '\'') {
-        if(*q == '\\' && q[1])
-          q++;
-        q++;
-      }
-      if(*q)
-        q++;
-    }
-    else
-      while(*q && *q != ' ')
-        q++;
-    p = q;
-  }
-  return 0;
-}
-
-char *util_redact_target(const char *target)
-{
-  dbuf out;
-  dbuf_init(&out, 0);
-  int rc;
-  if(strstr(target, "://"))
-    rc = redact_url(target, &out);
-  else if(strstr(target, "password"))
-    rc = redact_conninfo(target, &out);
-  else
-    rc = dbuf_addstr(&out, target);
-  if(rc < 0 || !out.data) {
-    dbuf_free(&out);
-    return strdup("");
-  }
-  return out.data;
-}
-
 int util_read_file(const char *path, size_t max, char **out, size_t *len)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer (a FIFO given
+   * as -c hung --check-config and SIGHUP reloads forever); what was opened
+   * is checked on the descriptor, and only a regular file is read */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if(fd < 0)
     return -1;
   dbuf b;
   dbuf_init(&b, max);
+  struct stat st;
+  if(fstat(fd, &st) < 0)
+    goto err;
+  if(!S_ISREG(st.st_mode)) {
+    errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+    goto err;
+  }
+  if(max && (unsigned long long)st.st_size > max) {
+    errno = EFBIG;
+    goto err;
+  }
   char chunk[8192];
   for(;;) {
     ssize_t n = read(fd, chunk, sizeof(chunk));

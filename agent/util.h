@@ -1,7 +1,7 @@
 /*
  * util.h: small helpers of the agent: a growable byte buffer, clocks and
- * timestamps, UTF-8 validation, durations and redaction of credentials in
- * targets. Nothing here knows about plugins.
+ * timestamps, UTF-8 validation, durations. Nothing here knows about
+ * plugins. (Targets are redacted by lib/redact.h, shared with plugins.)
  */
 #ifndef AGENT_UTIL_H
 #define AGENT_UTIL_H
@@ -40,13 +40,10 @@ int util_utf8_valid(const char *s, size_t len);
  * "90", "90s", "30m", "24h", "7d", "1h30m". Returns 0 or -1. */
 int util_parse_duration(const char *s, double *seconds);
 
-/* A malloc'd copy of a target with credentials removed: the password of a
- * URL's userinfo, query values of credential-like parameters, and the value
- * of password= in a libpq conninfo. */
-char *util_redact_target(const char *target);
-
-/* Reads a whole file (at most max bytes) into a malloc'd NUL-terminated
- * buffer. Returns 0, or -1 with errno set. */
+/* Reads a whole regular file (at most max bytes) into a malloc'd
+ * NUL-terminated buffer. Returns 0, or -1 with errno set: EFBIG when
+ * larger than max, EISDIR for a directory, EINVAL for anything else that
+ * is not a regular file (a FIFO or a device: never waits on one). */
 int util_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* mkdir -p with the given mode for each created directory. */

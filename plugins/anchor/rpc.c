@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/redact.h"
 #include "plugins/anchor/rpc.h"
 #include "plugins/common/phttp.h"
 
@@ -22,7 +23,7 @@ int rpc_node_init(rpc_node *n, const char *url, double timeout_s,
 {
   memset(n, 0, sizeof(*n));
   n->url = url;
-  n->target = phttp_redact_url(url);
+  n->target = redact_target(url);
   if(!n->target)
     return -1;
   n->timeout_s = timeout_s > 0 ? timeout_s : 10;

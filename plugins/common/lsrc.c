@@ -18,6 +18,7 @@
 
 #include <libpq-fe.h>
 
+#include "lib/redact.h"
 #include "plugins/common/lsrc.h"
 #include "plugins/common/ppg.h"
 
@@ -191,7 +192,7 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
   char *qt = NULL, *qc = NULL, *sql = NULL, *order = NULL;
   PGresult *r = NULL;
   const char *params[2];
-  char seqbuf[32];
+  char seqbuf[32], tobuf[32];
   int has_seq = 0, np = 0;
   size_t n;
   lsrc_code code = LSRC_ERR_QUERY;
@@ -238,13 +239,22 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
              "(CASE WHEN (%s->>'seq') ~ '^-?[0-9]{1,18}$' THEN (%s->>'seq')"
              "::bigint END)",
              qc, qc);
-  n = strlen(qc) + strlen(qt) + 2 * strlen(order) + 128;
+  n = strlen(qc) + strlen(qt) + 3 * strlen(order) + 160;
   sql = malloc(n);
   if(!sql) {
     code = LSRC_ERR_NOMEM;
     goto err;
   }
-  if(opt->from_seq > 0) {
+  if(opt->from_seq > 0 && opt->to_seq > 0) {
+    snprintf(seqbuf, sizeof(seqbuf), "%" PRId64, opt->from_seq);
+    snprintf(tobuf, sizeof(tobuf), "%" PRId64, opt->to_seq);
+    params[0] = seqbuf;
+    params[1] = tobuf;
+    np = 2;
+    snprintf(sql, n, "SELECT %s::text FROM %s WHERE %s >= $1::bigint AND %s <= "
+             "$2::bigint ORDER BY %s NULLS LAST", qc, qt, order, order, order);
+  }
+  else if(opt->from_seq > 0) {
     snprintf(seqbuf, sizeof(seqbuf), "%" PRId64, opt->from_seq);
     params[0] = seqbuf;
     np = 1;
@@ -459,7 +469,7 @@ char *lsrc_target(const lsrc_options *opt)
 {
   const char *src = opt->source ? opt->source : "";
   if(ppg_looks_like_conninfo(src)) {
-    char *r = ppg_redact_conninfo(src), *t;
+    char *r = redact_target(src), *t;
     const char *table =
         opt->table && *opt->table ? opt->table : "ledger_events";
     const char *column = opt->column && *opt->column ? opt->column : "event";

@@ -3,7 +3,11 @@
  *
  * Redirects are followed here rather than by libcurl, so that each hop can
  * be checked (same scheme as the URL we were given, at most 3 hops) and the
- * total time bound holds across hops. The body goes through a write
+ * total time bound holds across hops. A hop that leaves the origin (scheme,
+ * host, port, compared as libcurl's own URL parser sees them) goes without
+ * the caller's credentials: only the harmless headers in safe_header() and
+ * no userinfo, for that hop and every later one, as libcurl does itself with
+ * CURLOPT_UNRESTRICTED_AUTH off. The body goes through a write
  * callback that aborts the transfer the moment it grows past max_bytes.
  * libcurl is not linked: the first fetch opens it (plib.h), and the code
  * here calls it through the sym_curl_* pointers below.
@@ -27,8 +31,9 @@
 #define PHTTP_CURL_FUNCS(X)                                                   \
   X(curl_easy_cleanup) X(curl_easy_getinfo) X(curl_easy_init)                 \
   X(curl_easy_perform) X(curl_easy_reset) X(curl_easy_setopt)                 \
-  X(curl_easy_strerror) X(curl_global_init) X(curl_slist_append)              \
-  X(curl_slist_free_all)
+  X(curl_easy_strerror) X(curl_free) X(curl_global_init)                     \
+  X(curl_slist_append) X(curl_slist_free_all) X(curl_url) X(curl_url_cleanup) \
+  X(curl_url_get) X(curl_url_set)
 #define PHTTP_DEFINE_SYM(f) static __typeof__(&f) sym_##f;
 PHTTP_CURL_FUNCS(PHTTP_DEFINE_SYM)
 
@@ -80,6 +85,88 @@ static int scheme_of(const char *url, int *https)
     *https = 1;
     return 1;
   }
+  return 0;
+}
+
+/* The origin of a URL (RFC 6454: scheme, host, port), as libcurl parses it
+ * (so that what is compared is what libcurl connects to). */
+typedef struct origin {
+  char *scheme, *host, *port;
+} origin;
+
+/* Frees the parts of o. */
+static void origin_free(origin *o)
+{
+  sym_curl_free(o->scheme);
+  sym_curl_free(o->host);
+  sym_curl_free(o->port);
+  memset(o, 0, sizeof(*o));
+}
+
+/* Fills o from url (default port filled in). 0, or -1 when libcurl cannot
+ * parse it. */
+static int origin_of(const char *url, origin *o)
+{
+  CURLU *u = sym_curl_url();
+  int rc = -1;
+  memset(o, 0, sizeof(*o));
+  if(!u)
+    return -1;
+  if(sym_curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+     sym_curl_url_get(u, CURLUPART_SCHEME, &o->scheme, 0) == CURLUE_OK &&
+     sym_curl_url_get(u, CURLUPART_HOST, &o->host, 0) == CURLUE_OK &&
+     sym_curl_url_get(u, CURLUPART_PORT, &o->port, CURLU_DEFAULT_PORT) ==
+         CURLUE_OK)
+    rc = 0;
+  sym_curl_url_cleanup(u);
+  if(rc != 0)
+    origin_free(o);
+  return rc;
+}
+
+/* 1 when a and b are the same origin (scheme and host compared without
+ * case, as hosts are). */
+static int same_origin(const origin *a, const origin *b)
+{
+  return strcasecmp(a->scheme, b->scheme) == 0 &&
+         strcasecmp(a->host, b->host) == 0 && strcmp(a->port, b->port) == 0;
+}
+
+/* malloc'd copy of url without its userinfo (user, password, login
+ * options), so that no Basic credential goes to another origin; NULL when
+ * libcurl cannot parse it or out of memory. */
+static char *strip_userinfo(const char *url)
+{
+  CURLU *u = sym_curl_url();
+  char *s = NULL, *out = NULL;
+  if(!u)
+    return NULL;
+  if(sym_curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+     sym_curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+     sym_curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+     sym_curl_url_set(u, CURLUPART_OPTIONS, NULL, 0) == CURLUE_OK &&
+     sym_curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK)
+    out = strdup(s);
+  sym_curl_free(s);
+  sym_curl_url_cleanup(u);
+  return out;
+}
+
+/* 1 when the request header "Name: value" may go to another origin: the
+ * few that describe the body or what is accepted. Every other header
+ * (Authorization, a custom token header, Cookie...) is a credential until
+ * proven otherwise. */
+static int safe_header(const char *h)
+{
+  static const char *const names[] = {"Content-Type", "Accept",
+                                      "Accept-Encoding", "Accept-Language",
+                                      NULL};
+  size_t n = strcspn(h, ":");
+  if(!h[n])
+    return 0;
+  for(const char *const *p = names; *p; p++)
+    if(strlen(*p) == n && strncasecmp(h, *p, n) == 0)
+      return 1;
   return 0;
 }
 
@@ -165,18 +252,43 @@ static int global_init(char *err, size_t errlen)
   return 0;
 }
 
+int phttp_init(char *err, size_t errlen)
+{
+  return global_init(err, errlen);
+}
+
+/* Fills the phase times of resp from the hop just done: libcurl gives
+ * times since the hop's start, cumulative, in microseconds. */
+static void fill_times(CURL *h, phttp_response *resp)
+{
+  curl_off_t dns = 0, conn = 0, app = 0, first = 0, total = 0;
+  sym_curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+  sym_curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
+  sym_curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app);
+  sym_curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &first);
+  sym_curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
+  resp->dns_s = dns / 1e6;
+  resp->connect_s = conn > 0 ? (conn - dns) / 1e6 : -1;
+  resp->tls_s = app > 0 ? (app - conn) / 1e6 : (conn > 0 ? 0 : -1);
+  resp->first_byte_s = first > 0 ? first / 1e6 : -1;
+  resp->total_s = total / 1e6;
+}
+
 phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
 {
   phttp_code code = PHTTP_ERR_OTHER;
   CURL *h = NULL;
-  struct curl_slist *hdrs = NULL;
+  struct curl_slist *hdrs = NULL, *safe_hdrs = NULL;
   char *url = NULL;
+  origin first = {0};
+  int crossed = 0; /* a hop left the origin: credentials stay behind */
   char errbuf[CURL_ERROR_SIZE];
   struct sink s = {0};
   int https = 0, post;
   double start = putil_now(), timeout;
 
   memset(resp, 0, sizeof(*resp));
+  resp->dns_s = resp->connect_s = resp->tls_s = resp->first_byte_s = -1;
   if(!req || !req->url || !req->method) {
     snprintf(resp->error, sizeof(resp->error), "no URL or method");
     code = PHTTP_ERR_URL;
@@ -207,6 +319,11 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     snprintf(resp->error, sizeof(resp->error), "out of memory");
     goto err;
   }
+  if(origin_of(url, &first) != 0) {
+    snprintf(resp->error, sizeof(resp->error), "malformed URL");
+    code = PHTTP_ERR_URL;
+    goto err;
+  }
   for(const char *const *p = req->headers; p && *p; p++) {
     struct curl_slist *n = sym_curl_slist_append(hdrs, *p);
     if(!n) {
@@ -214,6 +331,14 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
       goto err;
     }
     hdrs = n;
+    if(safe_header(*p)) {
+      n = sym_curl_slist_append(safe_hdrs, *p);
+      if(!n) {
+        snprintf(resp->error, sizeof(resp->error), "out of memory");
+        goto err;
+      }
+      safe_hdrs = n;
+    }
   }
 
   for(int hop = 0;; hop++) {
@@ -246,8 +371,10 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
     sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
-    if(hdrs)
-      sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    if(req->ca_file)
+      sym_curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
+    if(crossed ? safe_hdrs != NULL : hdrs != NULL)
+      sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, crossed ? safe_hdrs : hdrs);
     if(post) {
       sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
       sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
@@ -259,6 +386,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
 
     rc = sym_curl_easy_perform(h);
     sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    fill_times(h, resp);
     resp->status = status;
     if(rc != CURLE_OK) {
       code = map_curl(rc, &s);
@@ -286,7 +414,17 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
       code = PHTTP_ERR_REDIRECT;
       goto err;
     }
-    char *next = strdup(loc);
+    origin there;
+    if(origin_of(loc, &there) != 0) {
+      snprintf(resp->error, sizeof(resp->error),
+               "redirect (HTTP %ld) to a malformed URL refused", status);
+      code = PHTTP_ERR_REDIRECT;
+      goto err;
+    }
+    if(!same_origin(&first, &there))
+      crossed = 1;
+    origin_free(&there);
+    char *next = crossed ? strip_userinfo(loc) : strdup(loc);
     if(!next) {
       snprintf(resp->error, sizeof(resp->error), "out of memory");
       goto err;
@@ -309,6 +447,8 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   resp->len = s.len;
   resp->elapsed_s = putil_now() - start;
   sym_curl_slist_free_all(hdrs);
+  sym_curl_slist_free_all(safe_hdrs);
+  origin_free(&first);
   sym_curl_easy_cleanup(h);
   free(url);
   return PHTTP_OK;
@@ -325,6 +465,10 @@ err:
   /* before libcurl is open, hdrs and h are NULL and so are the pointers */
   if(hdrs)
     sym_curl_slist_free_all(hdrs);
+  if(safe_hdrs)
+    sym_curl_slist_free_all(safe_hdrs);
+  if(first.scheme || first.host || first.port)
+    origin_free(&first);
   if(h)
     sym_curl_easy_cleanup(h);
   free(url);
@@ -360,132 +504,4 @@ const char *phttp_strerror(phttp_code c)
     break;
   }
   return "HTTP error";
-}
-
-/* --- redaction ------------------------------------------------------------ */
-
-static const char redacted[] = "REDACTED";
-
-/* 1 when the parameter name [p, p+n) looks like it names a credential. */
-static int credential_name(const char *p, size_t n)
-{
-  static const char *const words[] = {"token", "key", "secret", "pass",
-                                      "pwd", "auth", "sig", "credential",
-                                      "session", NULL};
-  char low[128];
-  if(n >= sizeof(low))
-    n = sizeof(low) - 1;
-  for(size_t i = 0; i < n; i++)
-    low[i] = (char)tolower((unsigned char)p[i]);
-  low[n] = '\0';
-  for(const char *const *w = words; *w; w++)
-    if(strstr(low, *w))
-      return 1;
-  return 0;
-}
-
-/* 1 when the path segment [p, p+n) looks like an API key. */
-static int keylike_segment(const char *p, size_t n)
-{
-  int alpha = 0, digit = 0;
-  if(n < 24)
-    return 0;
-  for(size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if(isdigit(c))
-      digit = 1;
-    else if(isalpha(c))
-      alpha = 1;
-    else if(c != '-' && c != '_')
-      return 0;
-  }
-  return alpha && digit;
-}
-
-/* Appends [p, p+n) to out at *o. */
-static void put(char *out, size_t *o, const char *p, size_t n)
-{
-  memcpy(out + *o, p, n);
-  *o += n;
-}
-
-/* Copies the parameter list [p, end) (name=value pairs split by & or ;),
- * redacting credential values. */
-static void put_params(char *out, size_t *o, const char *p, const char *end)
-{
-  while(p < end) {
-    const char *amp = p;
-    while(amp < end && *amp != '&' && *amp != ';')
-      amp++;
-    const char *eq = memchr(p, '=', (size_t)(amp - p));
-    if(eq && credential_name(p, (size_t)(eq - p))) {
-      put(out, o, p, (size_t)(eq - p) + 1);
-      put(out, o, redacted, sizeof(redacted) - 1);
-    } else {
-      put(out, o, p, (size_t)(amp - p));
-    }
-    if(amp < end)
-      put(out, o, amp, 1);
-    p = amp + 1;
-  }
-}
-
-char *phttp_redact_url(const char *url)
-{
-  if(!url)
-    return NULL;
-  size_t len = strlen(url);
-  /* each replacement adds at most 8 bytes per input byte */
-  char *out = malloc(len * 9 + 16);
-  size_t o = 0;
-  if(!out)
-    return NULL;
-  const char *p = url, *end = url + len;
-  const char *sep = strstr(url, "://");
-  const char *qmark = strpbrk(url, "?#");
-  if(sep && (!qmark || sep < qmark)) {
-    const char *auth = sep + 3;
-    const char *aend = auth + strcspn(auth, "/?#");
-    put(out, &o, url, (size_t)(auth - url));
-    const char *at = NULL;
-    for(const char *q = auth; q < aend; q++)
-      if(*q == '@')
-        at = q;
-    if(at) {
-      const char *colon = memchr(auth, ':', (size_t)(at - auth));
-      if(colon) {
-        put(out, &o, auth, (size_t)(colon - auth) + 1);
-        put(out, &o, redacted, sizeof(redacted) - 1);
-        put(out, &o, at, (size_t)(aend - at));
-      } else {
-        put(out, &o, auth, (size_t)(aend - auth));
-      }
-    } else {
-      put(out, &o, auth, (size_t)(aend - auth));
-    }
-    p = aend;
-  }
-  /* the path, segment by segment */
-  const char *pend = p + strcspn(p, "?#");
-  while(p < pend) {
-    const char *slash = memchr(p, '/', (size_t)(pend - p));
-    const char *send = slash ? slash : pend;
-    if(keylike_segment(p, (size_t)(send - p)))
-      put(out, &o, redacted, sizeof(redacted) - 1);
-    else
-      put(out, &o, p, (size_t)(send - p));
-    if(slash)
-      put(out, &o, slash, 1);
-    p = slash ? slash + 1 : pend;
-  }
-  /* query, then fragment (OAuth puts tokens there) */
-  while(p < end) {
-    put(out, &o, p, 1); /* '?' or '#' */
-    p++;
-    const char *next = (p[-1] == '?') ? p + strcspn(p, "#") : end;
-    put_params(out, &o, p, next);
-    p = next;
-  }
-  out[o] = '\0';
-  return out;
 }

@@ -5,8 +5,11 @@
  * relay's API), so every request is bounded: a total time that includes a
  * body that stalls half way, a maximum body size enforced while receiving
  * (never buffered first), http and https only, at most 3 redirects and only
- * to the same scheme (an https URL never silently goes plain http). Error
- * texts never hold credentials; phttp_redact_url makes a URL fit to print.
+ * to the same scheme (an https URL never silently goes plain http), and a
+ * redirect that leaves the origin (scheme, host, port) takes neither the
+ * caller's headers (but Content-Type and Accept*) nor userinfo. Error
+ * texts never hold credentials; redact_target (lib/redact.h) makes a URL
+ * fit to print.
  */
 #ifndef PLUGINS_COMMON_PHTTP_H
 #define PLUGINS_COMMON_PHTTP_H
@@ -32,6 +35,7 @@ typedef struct phttp_request {
   const char *const *headers;       /* NULL-terminated "Name: value", or NULL */
   double timeout_s;                 /* whole request, incl. a stalled body */
   size_t max_bytes;                 /* 0 = 16 MiB */
+  const char *ca_file;              /* PEM CA bundle for https, or NULL */
 } phttp_request;
 
 typedef struct phttp_response {
@@ -40,28 +44,30 @@ typedef struct phttp_response {
   size_t len;
   double elapsed_s;
   char error[256];  /* human text, never credentials; "" on success */
+  /* Phases of the last hop, from libcurl's CURLINFO_*_TIME_T (seconds;
+   * -1 when that phase was not reached): name lookup, TCP connect, TLS
+   * handshake (0 for http), first byte after the request, whole hop. */
+  double dns_s, connect_s, tls_s, first_byte_s, total_s;
 } phttp_response;
 
 /* Default of phttp_request.max_bytes. */
 #define PHTTP_DEFAULT_MAX_BYTES ((size_t)16 * 1024 * 1024)
 
-/* Performs one request (following same-scheme redirects, at most 3).
+/* Performs one request (following same-scheme redirects, at most 3; from
+ * the first hop that leaves the origin on, without credentials).
  * resp is always initialised; free it with phttp_response_free. An HTTP
  * error status (4xx, 5xx) is PHTTP_OK with that status: the caller judges. */
 phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp);
+
+/* Opens libcurl and initialises it, once per process. phttp_fetch calls
+ * it itself; a plugin that fetches from several threads calls it first,
+ * from one thread. 0, or -1 with the reason in err. */
+int phttp_init(char *err, size_t errlen);
 
 /* Frees the body of resp and zeroes it. */
 void phttp_response_free(phttp_response *resp);
 
 /* A short English name of a code ("timeout", "too large", ...). */
 const char *phttp_strerror(phttp_code c);
-
-/* malloc'd copy with the userinfo password and the values of query
- * parameters that look like credentials (names containing token, key,
- * secret, pass, pwd, auth, sig, credential) replaced by "REDACTED". Path
- * segments that look like API keys (24 or more letters, digits, '-' or
- * '_', mixing letters and digits, as in .../v3/<key>) are replaced too.
- * NULL only when out of memory (or url is NULL). */
-char *phttp_redact_url(const char *url);
 
 #endif

@@ -5,8 +5,8 @@
  * read-only and bounded from the first statement: default_transaction_read_only,
  * statement_timeout and lock_timeout go in the startup packet ("options"),
  * with connect_timeout and application_name=probe-agent. Conninfo strings
- * shown to users (a result's target, an error) pass through
- * ppg_redact_conninfo so that no password is ever printed.
+ * shown to users (a result's target, an error) pass through redact_target
+ * (lib/redact.h) so that no password is ever printed.
  *
  * libpq is not linked: ppg_connect opens it on first use (plib.h), and all
  * plugin code calls it through the sym_PQ* pointers declared here.
@@ -39,9 +39,6 @@ int ppg_libpq_open(char *err, size_t errlen);
    the conninfo's "options"/keywords, so they hold from the first statement). On
    failure returns NULL and writes libpq's message (with any password removed) to err. */
 PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t errlen);
-
-/* malloc'd conninfo/URI with the password removed, for a result's target */
-char *ppg_redact_conninfo(const char *conninfo);
 
 /* 1 when `s` is a PostgreSQL conninfo or URI rather than a file path */
 int ppg_looks_like_conninfo(const char *s);

@@ -1,5 +1,5 @@
 /*
- * pstate.c: atomic state files for plugins (see pstate.h).
+ * pstate.c: atomic, checked state files for plugins (see pstate.h).
  */
 #include "config.h"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plugins/common/pstate.h"
@@ -29,19 +30,100 @@ static int write_all(int fd, const char *buf, size_t len)
   return 0;
 }
 
+/* Fills why (when given) and sets errno; returns -1 for the caller. */
+static int refuse(char *why, size_t whylen, int err, const char *path,
+                  const char *what)
+{
+  if(why && whylen)
+    snprintf(why, whylen, "%s %s", path, what);
+  errno = err;
+  return -1;
+}
+
+/* The ownership and mode rule, on a descriptor's stat: ours and not
+ * writable by group or others. Returns 0 or -1 with errno EPERM. */
+static int check_owner_mode(const struct stat *st, const char *path,
+                            char *why, size_t whylen)
+{
+  if(st->st_uid != geteuid())
+    return refuse(why, whylen, EPERM, path, "is owned by another user");
+  if(st->st_mode & (S_IWGRP | S_IWOTH))
+    return refuse(why, whylen, EPERM, path,
+                  "is writable by group or others");
+  return 0;
+}
+
+int pstate_open_dir(const char *dir, char *why, size_t whylen)
+{
+  struct stat st;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if(fd < 0) {
+    int e = errno;
+    if(e == ELOOP || e == ENOTDIR) {
+      /* O_NOFOLLOW on a link gives ELOOP, O_DIRECTORY on one ENOTDIR */
+      struct stat lst;
+      if(lstat(dir, &lst) == 0 && S_ISLNK(lst.st_mode))
+        return refuse(why, whylen, ELOOP, dir, "is a symbolic link");
+      return refuse(why, whylen, ENOTDIR, dir, "is not a directory");
+    }
+    if(why && whylen)
+      snprintf(why, whylen, "%s: %s", dir, strerror(e));
+    errno = e;
+    return -1;
+  }
+  if(fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) ||
+     check_owner_mode(&st, dir, why, whylen) < 0) {
+    int e = errno == EPERM ? EPERM : ENOTDIR;
+    if(e == ENOTDIR && why && whylen)
+      snprintf(why, whylen, "%s is not a directory", dir);
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+int pstate_check_dir(const char *dir, char *why, size_t whylen)
+{
+  int fd = pstate_open_dir(dir, why, whylen);
+  if(fd < 0)
+    return -1;
+  close(fd);
+  return 0;
+}
+
+/* A fresh temporary name for name in its directory. */
+static void temp_name(char *buf, size_t len, const char *name, unsigned n)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  snprintf(buf, len, ".%s.%ld.%lx.%u", name, (long)getpid(),
+           (unsigned long)ts.tv_nsec ^ (unsigned long)rand(), n);
+}
+
 int pstate_write(const char *dir, const char *name, const void *data,
                  size_t len)
 {
-  char path[4096], tmp[4096];
-  int fd = -1;
-  if(snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-     snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp)) {
+  char tmp[512];
+  int dfd, fd = -1, made = 0;
+  unsigned i;
+  if(strlen(name) > 200 || strchr(name, '/')) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  fd = mkstemp(tmp);
-  if(fd < 0)
+  dfd = pstate_open_dir(dir, NULL, 0);
+  if(dfd < 0)
     return -1;
+  for(i = 0; i < 100 && fd < 0; i++) {
+    temp_name(tmp, sizeof(tmp), name, i);
+    fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                0600);
+    if(fd < 0 && errno != EEXIST)
+      goto err;
+  }
+  if(fd < 0)
+    goto err;
+  made = 1;
   if(fchmod(fd, 0600) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
     goto err;
   if(close(fd) < 0) {
@@ -49,14 +131,19 @@ int pstate_write(const char *dir, const char *name, const void *data,
     goto err;
   }
   fd = -1;
-  if(rename(tmp, path) < 0)
+  if(renameat(dfd, tmp, dfd, name) < 0)
     goto err;
+  made = 0;
+  (void)fsync(dfd); /* the rename itself durable; best effort */
+  close(dfd);
   return 0;
 err:;
   int saved = errno;
   if(fd >= 0)
     close(fd);
-  unlink(tmp);
+  if(made)
+    unlinkat(dfd, tmp, 0);
+  close(dfd);
   errno = saved;
   return -1;
 }
@@ -64,16 +151,29 @@ err:;
 int pstate_read(const char *dir, const char *name, size_t max, char **out,
                 size_t *len)
 {
-  char path[4096];
   char *buf = NULL;
   size_t used = 0, cap = 0;
-  if(snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-    errno = ENAMETOOLONG;
+  struct stat st;
+  int dfd, fd;
+  if(strchr(name, '/')) {
+    errno = EINVAL;
     return -1;
   }
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  dfd = pstate_open_dir(dir, NULL, 0);
+  if(dfd < 0)
+    return errno == ENOENT ? 1 : -1;
+  fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  close(dfd);
   if(fd < 0)
     return errno == ENOENT ? 1 : -1;
+  if(fstat(fd, &st) < 0)
+    goto err;
+  if(!S_ISREG(st.st_mode)) {
+    errno = EPERM;
+    goto err;
+  }
+  if(check_owner_mode(&st, name, NULL, 0) < 0)
+    goto err;
   for(;;) {
     if(used + 4096 + 1 > cap) {
       size_t ncap = cap ? cap * 2 : 8192;

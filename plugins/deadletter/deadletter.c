@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/ppg.h"
@@ -49,7 +50,8 @@ static const probe_setting settings[] = {
      "RFC 6901 pointer to the status's connected flag"},
     {"backlog_pointer", PROBE_SET_STRING, "\"/backlog\"", 0,
      "RFC 6901 pointer to the status's backlog"},
-    {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE, "file holding the API token"},
+    {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
+     "file holding the API token (never sent on a redirect to another origin)"},
     {"auth_header", PROBE_SET_STRING, "\"Authorization\"", 0, "header that carries the token"},
     {"auth_scheme", PROBE_SET_STRING, "\"Bearer\"", 0,
      "word before the token in that header (\"\" for the bare token)"},
@@ -126,9 +128,9 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   while(bl > 0 && d->url[bl - 1] == '/')
     bl--;
   snprintf(url, sizeof(url), "%.*s%s", (int)bl, d->url, path);
-  char *shown = phttp_redact_url(url);
+  char *shown = redact_target(url);
   const char *headers[2] = {d->auth, NULL};
-  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes};
+  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes, NULL};
   phttp_code c = phttp_fetch(&req, resp);
   *unreachable = 0;
   int rc = 0;
@@ -180,19 +182,28 @@ static void hist_load(const char *dir, const char *name, hist *h)
   cJSON_Delete(j);
 }
 
-static void hist_save(dl *d, const char *dir, const char *name, const hist *h)
+/* Keeps the count history. Returns 0, or -1 with why filled: the next
+ * run would judge the rate without this sample, so the caller says so in
+ * the stream (a state that cannot be kept is never silence). A missing
+ * directory is the host's to report (its agent.state line). */
+static int hist_save(const char *dir, const char *name, const hist *h, char *why,
+                     size_t whylen)
 {
   if(!dir)
-    return;
+    return 0;
   cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "samples");
   for(size_t i = 0; a && i < h->n; i++)
     cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(h->s[i], 2));
   char *txt = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
-  if(!txt || pstate_write(dir, name, txt, strlen(txt)) < 0)
-    d->host->log(d->ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", dir, name,
-                 strerror(errno));
+  int rc = 0;
+  if(!txt || pstate_write(dir, name, txt, strlen(txt)) < 0) {
+    snprintf(why, whylen, "cannot keep the dead-letter counts in %.300s/%.64s: %.200s", dir, name,
+             txt ? strerror(errno) : "out of memory");
+    rc = -1;
+  }
   free(txt);
+  return rc;
 }
 
 /* Wall-clock seconds (the API gives no time of its own). */
@@ -203,11 +214,31 @@ static double wall(void)
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* "2026-11-28T12:00:05Z" for a wall-clock time. */
+static void fmt_utc(double t, char *out, size_t n)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if(!gmtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    snprintf(out, n, "?");
+}
+
+/* When the dead letters counted in the window arrived (wall seconds;
+   first < 0: not known). From the store these are the rows' own times;
+   from the API, the runs that first saw each increase. */
+typedef struct arrivals {
+  double first, last;
+  int exact; /* 1: the rows' times; 0: when this plugin saw them */
+} arrivals;
+
 /* Reports count and rate lines from a count (and a windowed count when
-   known: new_in_window >= 0). */
+   known: new_in_window >= 0). Every warning and critical summary names
+   the setting and value it crossed, and the rate's says when the dead
+   letters it counts arrived, so that a rate still critical after the
+   relay recovered reads as what it is. */
 static int report(dl *d, const char *target, double count, double new_in_window,
-                  const char *rate_note, long long cw, long long cc, long long rc,
-                  double window, const char *source)
+                  const arrivals *arr, const char *rate_note, long long cw, long long cc,
+                  long long rc, double window, const char *source)
 {
   char wb[32];
   if(window >= 120)
@@ -218,9 +249,9 @@ static int report(dl *d, const char *target, double count, double new_in_window,
   if(!r)
     return -1;
   if(count >= (double)cc)
-    d->host->result_status(r, PROBE_CRITICAL, "%.0f dead letters (critical at %lld)", count, cc);
+    d->host->result_status(r, PROBE_CRITICAL, "%.0f dead letters (count_critical=%lld)", count, cc);
   else if(count >= (double)cw)
-    d->host->result_status(r, PROBE_WARNING, "%.0f dead letters (warning at %lld)", count, cw);
+    d->host->result_status(r, PROBE_WARNING, "%.0f dead letters (count_warning=%lld)", count, cw);
   else
     d->host->result_status(r, PROBE_OK, "%.0f dead letters", count);
   d->host->result_metric(r, "dead_letters", count);
@@ -231,24 +262,48 @@ static int report(dl *d, const char *target, double count, double new_in_window,
   r = d->host->result_begin(d->ctx, "deadletter.rate", target);
   if(!r)
     return -1;
+  char when[120] = "";
+  int known = new_in_window > 0 && arr && arr->first >= 0 && arr->last >= arr->first;
+  if(known) {
+    char a[32], b[32];
+    fmt_utc(arr->first, a, sizeof(a));
+    fmt_utc(arr->last, b, sizeof(b));
+    if(!strcmp(a, b))
+      snprintf(when, sizeof(when), ", %s %s", arr->exact ? "arrived" : "seen", a);
+    else
+      snprintf(when, sizeof(when), ", %s %s to %s", arr->exact ? "arrived" : "seen", a, b);
+  }
   if(new_in_window < 0)
     d->host->result_status(r, PROBE_OK, "no earlier count to compare with yet (first run)");
   else if(new_in_window > (double)rc)
     d->host->result_status(r, PROBE_CRITICAL,
-                           "%.0f new dead letters in the last %s (critical above %lld)",
-                           new_in_window, wb, rc);
+                           "%.0f new dead letters in the last %s (rate_critical=%lld)%s",
+                           new_in_window, wb, rc, when);
   else
-    d->host->result_status(r, PROBE_OK, "%.0f new dead letters in the last %s", new_in_window, wb);
+    d->host->result_status(r, PROBE_OK, "%.0f new dead letters in the last %s%s", new_in_window,
+                           wb, when);
   if(new_in_window >= 0)
     d->host->result_metric(r, "new_in_window", new_in_window);
   d->host->result_metric(r, "window_seconds", window);
+  if(known) {
+    char a[32], b[32];
+    fmt_utc(arr->first, a, sizeof(a));
+    fmt_utc(arr->last, b, sizeof(b));
+    d->host->result_detail_string(r, "first_arrival", a);
+    d->host->result_detail_string(r, "last_arrival", b);
+    d->host->result_detail_string(r, "arrival_times", arr->exact ? "the rows' own"
+                                  : "the runs that first saw them");
+    d->host->result_metric(r, "first_arrival_timestamp_seconds", floor(arr->first));
+    d->host->result_metric(r, "last_arrival_timestamp_seconds", floor(arr->last));
+  }
   d->host->result_detail_string(r, "counting", rate_note);
   return d->host->result_emit(r);
 }
 
 /* Dead letters from the store: count and arrivals in the window. */
 static int from_store(dl *d, const char *conninfo, const char *table, const char *created,
-                      double window, double *count, double *recent, char *why, size_t n)
+                      double window, double *count, double *recent, arrivals *arr, char *why,
+                      size_t n)
 {
   PGconn *c = ppg_connect(conninfo, d->timeout, why, n);
   PGresult *r = NULL;
@@ -263,9 +318,11 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
     goto out;
   }
   if(asprintf(&sql,
-              "SELECT count(*), count(*) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8))"
+              "SELECT count(*), count(*) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)),"
+              " extract(epoch FROM min(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8))),"
+              " extract(epoch FROM max(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)))"
               " FROM %s",
-              cc, t) < 0) {
+              cc, cc, cc, cc, cc, t) < 0) {
     sql = NULL;
     goto out;
   }
@@ -281,6 +338,12 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
   }
   *count = strtod(sym_PQgetvalue(r, 0, 0), NULL);
   *recent = strtod(sym_PQgetvalue(r, 0, 1), NULL);
+  arr->exact = 1;
+  arr->first = arr->last = -1;
+  if(!sym_PQgetisnull(r, 0, 2) && !sym_PQgetisnull(r, 0, 3)) {
+    arr->first = strtod(sym_PQgetvalue(r, 0, 2), NULL);
+    arr->last = strtod(sym_PQgetvalue(r, 0, 3), NULL);
+  }
   rc = 0;
 out:
   sym_PQclear(r);
@@ -381,7 +444,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
     return 0;
   }
   if(d.url) {
-    d.url_shown = phttp_redact_url(d.url);
+    d.url_shown = redact_target(d.url);
     if(!d.url_shown)
       return -1;
   }
@@ -426,21 +489,22 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
 
   if(conninfo) {
     /* the store: exact count and arrivals from its timestamps */
-    char *red = ppg_redact_conninfo(conninfo);
+    char *red = redact_target(conninfo);
     snprintf(target, sizeof(target), "%s (%s)", red ? red : "?", table ? table : "?");
     store_shown = red;
     double count = 0, recent = 0;
+    arrivals arr = {-1, -1, 1};
     if(!table) {
       line(&d, "deadletter.count", target, PROBE_UNKNOWN,
            "misconfigured: 'conninfo' needs 'table' (the dead-letter table)");
-    } else if(from_store(&d, conninfo, table, created, window, &count, &recent, why,
+    } else if(from_store(&d, conninfo, table, created, window, &count, &recent, &arr, why,
                          sizeof(why)) < 0) {
       line(&d, "deadletter.count", target, PROBE_UNKNOWN, why);
       line(&d, "deadletter.rate", target, PROBE_UNKNOWN, why);
     } else {
       char note[200];
       snprintf(note, sizeof(note), "rows of %s whose %s is inside the window", table, created);
-      if(report(&d, target, count, recent, note, cw, cc, rcrit, window, "store") != 0)
+      if(report(&d, target, count, recent, &arr, note, cw, cc, rcrit, window, "store") != 0)
         rc = -1;
     }
   } else {
@@ -481,16 +545,25 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
           ;
         /* the last sample before the window is the baseline */
         size_t base = first > 0 ? first - 1 : 0;
+        arrivals arr = {-1, -1, 0};
         if(h.n > 0) {
           have_base = 1;
           double prev = h.s[base][1];
           for(size_t i = base + 1; i < h.n; i++) {
-            if(h.s[i][1] > prev)
+            if(h.s[i][1] > prev) {
               fresh += h.s[i][1] - prev;
+              if(arr.first < 0)
+                arr.first = h.s[i][0];
+              arr.last = h.s[i][0];
+            }
             prev = h.s[i][1];
           }
-          if(count > prev)
+          if(count > prev) {
             fresh += count - prev;
+            if(arr.first < 0)
+              arr.first = now;
+            arr.last = now;
+          }
         }
         double(*ns)[2] = realloc(h.s, (h.n + 1) * sizeof(*h.s));
         if(ns) {
@@ -503,12 +576,18 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
           h.s[h.n][1] = count;
           h.n++;
         }
-        hist_save(&d, sdir, name, &h);
-        if(report(&d, target, count, have_base ? fresh : -1,
+        char serr[640];
+        int kept = hist_save(sdir, name, &h, serr, sizeof(serr));
+        if(report(&d, target, count, have_base ? fresh : -1, &arr,
                   "the API gives only a count: arrivals are the increases between the counts "
                   "this plugin saw in earlier runs (state directory)",
                   cw, cc, rcrit, window, "api") != 0)
           rc = -1;
+        if(kept < 0) {
+          char msg[720];
+          snprintf(msg, sizeof(msg), "%s; the next runs cannot judge the rate", serr);
+          line(&d, "deadletter.state", target, PROBE_UNKNOWN, msg);
+        }
       }
     }
     phttp_response_free(&resp);
@@ -559,6 +638,11 @@ static int dl_check_config(probe_ctx *ctx, const probe_host *host)
   }
   return bad;
 }
+
+/* The relay's HTTP API and its PostgreSQL store. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "deadletter", PACKAGE_VERSION,

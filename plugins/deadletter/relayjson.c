@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -14,16 +15,74 @@
 #include "plugins/common/pjsonptr.h"
 #include "plugins/deadletter/relayjson.h"
 
-/* Parses body; NULL with why when it is not JSON. */
+/* Orders member pointers by name, for the duplicate check. */
+static int name_cmp(const void *a, const void *b)
+{
+  const cJSON *x = *(const cJSON *const *)a, *y = *(const cJSON *const *)b;
+  return strcmp(x->string, y->string);
+}
+
+/* 1 when some object in the tree has a member name twice, -1 when memory
+ * ran out. cJSON keeps both and a lookup finds the first, while another
+ * reader may take the last: the relay and the probe could read different
+ * counts from one body, so such a body is refused. Sorting the names of
+ * each object keeps this O(n log n). */
+static int has_duplicate(const cJSON *node)
+{
+  if(cJSON_IsObject(node) && node->child && node->child->next) {
+    size_t n = 0, i = 0;
+    for(const cJSON *c = node->child; c; c = c->next)
+      n++;
+    const cJSON **v = malloc(n * sizeof(*v));
+    if(!v)
+      return -1;
+    for(const cJSON *c = node->child; c; c = c->next)
+      v[i++] = c;
+    qsort(v, n, sizeof(*v), name_cmp);
+    int dup = 0;
+    for(i = 1; i < n && !dup; i++)
+      dup = !strcmp(v[i - 1]->string, v[i]->string);
+    free(v);
+    if(dup)
+      return 1;
+  }
+  for(const cJSON *c = node->child; c; c = c->next) {
+    int r = has_duplicate(c);
+    if(r)
+      return r;
+  }
+  return 0;
+}
+
+/* Parses body; NULL with why when it is not one JSON value (text after
+ * the value is refused: "{...} garbage" is not a response) or an object
+ * in it names a member twice. */
 static cJSON *parse(const char *body, size_t len, char *why, size_t whylen)
 {
   if(!body || len == 0) {
     snprintf(why, whylen, "empty body");
     return NULL;
   }
-  cJSON *j = cJSON_ParseWithLength(body, len);
-  if(!j)
+  const char *end = NULL;
+  cJSON *j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+  if(!j) {
     snprintf(why, whylen, "not valid JSON");
+    return NULL;
+  }
+  size_t at = end ? (size_t)(end - body) : len;
+  while(at < len && (body[at] == ' ' || body[at] == '\t' || body[at] == '\r' ||
+                     body[at] == '\n'))
+    at++;
+  int dup = 0;
+  if(at < len)
+    snprintf(why, whylen, "not valid JSON (text after the value)");
+  else if((dup = has_duplicate(j)) != 0)
+    snprintf(why, whylen, dup < 0 ? "out of memory" : "not valid JSON for a count: "
+             "an object names a member twice");
+  if(at < len || dup) {
+    cJSON_Delete(j);
+    return NULL;
+  }
   return j;
 }
 

@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,8 +31,13 @@
 
 #include "plugins/common/lsrc.h"
 #include "plugins/common/phttp.h"
+#include "plugins/common/ppg.h"
+#include "plugins/common/psandbox.h"
 #include "plugins/common/pstate.h"
+#include "plugins/common/ppg.h"
+#include "plugins/ledger/lcompare.h"
 #include "plugins/ledger/lverify.h"
+#include "plugins/ledger/lxmin.h"
 #include "probe-plugin.h"
 
 #define STATE_FILE "checkpoint.json"
@@ -50,6 +56,10 @@ static const probe_setting ledger_settings[] = {
    "verify only what was appended since the last run's checkpoint"},
   {"full_every", PROBE_SET_DURATION, "86400", 0,
    "re-verify the whole ledger at least this often"},
+  {"full_budget", PROBE_SET_DURATION, NULL, 0,
+   "time a full pass may take on every run (default: 10% of the interval); "
+   "a ledger whose last full pass took longer runs incrementally between "
+   "full passes spaced to stay within it on average (0: only full_every)"},
   {"max_idle", PROBE_SET_DURATION, "0", 0,
    "critical when the newest event is older than this (0: off)"},
   {"service_verify_url", PROBE_SET_STRING, NULL, 0,
@@ -58,6 +68,15 @@ static const probe_setting ledger_settings[] = {
    "worker threads for hashing (0: one per CPU)"},
   {"max_line_bytes", PROBE_SET_INT, "16777216", 0,
    "longest event accepted, in bytes"},
+  {"compare_with", PROBE_SET_STRING, NULL, 0,
+   "a second copy (backup snapshot, restored instance's conninfo): verified, "
+   "and a prefix of source or source of it (check ledger.compare)"},
+  {"compare_table", PROBE_SET_STRING, "\"ledger_events\"", 0,
+   "compare_with on PostgreSQL: its table"},
+  {"compare_column", PROBE_SET_STRING, "\"event\"", 0,
+   "compare_with on PostgreSQL: its json/jsonb column"},
+  {"max_lag_events", PROBE_SET_INT, "100", 0,
+   "ledger.compare: warning when one copy is more than this many events behind"},
   {NULL, 0, NULL, 0, NULL}};
 
 /* The state kept between runs. */
@@ -66,23 +85,43 @@ typedef struct lstate {
   char source[512];
   lv_checkpoint cp;
   double last_full, last_run;
-  int64_t prev_head; /* head seq at the last run */
+  double full_seconds; /* how long the last full pass took */
+  int64_t prev_head;   /* the ledger's real head seq at the last run */
+  int stale;           /* a stored time lies in the future */
+  uint64_t pg_xmin8;   /* table: snapshot xmin (xid8) when the last run began */
 } lstate;
 
-/* Loads the state; valid=0 when absent or unreadable. */
-static void state_load(const probe_host *h, probe_ctx *ctx, lstate *st)
+/* Loads the state; valid=0 when absent or unusable. Returns -1 with why
+ * filled when a checkpoint is there but was refused or unreadable (a link,
+ * another user's file, one writable by others, not JSON). */
+static int state_load(const probe_host *h, probe_ctx *ctx, lstate *st,
+                      char *why, size_t whylen)
 {
   const char *dir = h->state_dir(ctx);
   char *text = NULL;
   size_t len = 0;
   cJSON *j, *x;
+  int rc;
   memset(st, 0, sizeof(*st));
-  if(!dir || pstate_read(dir, STATE_FILE, 65536, &text, &len) != 0)
-    return;
+  if(!dir)
+    return 0;
+  rc = pstate_read(dir, STATE_FILE, 65536, &text, &len);
+  if(rc < 0) {
+    snprintf(why, whylen, "%s/%s refused: %s", dir, STATE_FILE,
+             errno == ELOOP ? "a symbolic link"
+             : errno == EPERM ? "not a regular file of this user, or "
+                                "writable by others"
+                              : strerror(errno));
+    return -1;
+  }
+  if(rc > 0)
+    return 0;
   j = cJSON_ParseWithLength(text, len);
   free(text);
-  if(!j)
-    return;
+  if(!j) {
+    snprintf(why, whylen, "%s/%s is not JSON", dir, STATE_FILE);
+    return -1;
+  }
   x = cJSON_GetObjectItem(j, "source");
   if(cJSON_IsString(x))
     snprintf(st->source, sizeof(st->source), "%s", x->valuestring);
@@ -107,21 +146,33 @@ static void state_load(const probe_host *h, probe_ctx *ctx, lstate *st)
   x = cJSON_GetObjectItem(j, "head_seq");
   if(cJSON_IsNumber(x))
     st->prev_head = (int64_t)x->valuedouble;
+  x = cJSON_GetObjectItem(j, "pg_xmin");
+  if(cJSON_IsString(x))
+    st->pg_xmin8 = strtoull(x->valuestring, NULL, 10);
+  x = cJSON_GetObjectItem(j, "full_seconds");
+  if(cJSON_IsNumber(x) && x->valuedouble >= 0)
+    st->full_seconds = x->valuedouble;
   st->valid = st->cp.seq > 0 && st->cp.hash[0] && st->source[0];
   cJSON_Delete(j);
+  return 0;
 }
 
-/* Writes the state atomically. */
-static void state_save(const probe_host *h, probe_ctx *ctx, const lstate *st)
+/* Writes the state atomically. Returns 0, 1 when there is no state
+ * directory (the host has said why), or -1 with why filled. */
+static int state_save(const probe_host *h, probe_ctx *ctx, const lstate *st,
+                      char *why, size_t whylen)
 {
   const char *dir = h->state_dir(ctx);
   cJSON *j;
   char *text;
+  int rc;
   if(!dir)
-    return;
+    return 1;
   j = cJSON_CreateObject();
-  if(!j)
-    return;
+  if(!j) {
+    snprintf(why, whylen, "out of memory");
+    return -1;
+  }
   cJSON_AddNumberToObject(j, "version", 1);
   cJSON_AddStringToObject(j, "source", st->source);
   cJSON_AddNumberToObject(j, "seq", (double)st->cp.seq);
@@ -131,13 +182,24 @@ static void state_save(const probe_host *h, probe_ctx *ctx, const lstate *st)
   cJSON_AddNumberToObject(j, "head_seq", (double)st->prev_head);
   cJSON_AddNumberToObject(j, "last_full", st->last_full);
   cJSON_AddNumberToObject(j, "last_run", st->last_run);
+  cJSON_AddNumberToObject(j, "full_seconds", st->full_seconds);
+  if(st->pg_xmin8) {
+    char xb[24];
+    snprintf(xb, sizeof(xb), "%" PRIu64, st->pg_xmin8);
+    cJSON_AddStringToObject(j, "pg_xmin", xb);
+  }
   text = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
-  if(!text)
-    return;
-  if(pstate_write(dir, STATE_FILE, text, strlen(text)) != 0)
-    h->log(ctx, PROBE_LOG_WARNING, "cannot write the checkpoint in %s", dir);
+  if(!text) {
+    snprintf(why, whylen, "out of memory");
+    return -1;
+  }
+  rc = pstate_write(dir, STATE_FILE, text, strlen(text));
+  if(rc != 0)
+    snprintf(why, whylen, "cannot write %s/%s: %s", dir, STATE_FILE,
+             strerror(errno));
   free(text);
+  return rc;
 }
 
 /* Seconds since the epoch of an RFC 3339 UTC time, or -1. */
@@ -229,21 +291,223 @@ static int use_password_file(probe_ctx *ctx, const probe_host *h)
   return 0;
 }
 
+/* Wall-clock seconds with sub-second precision: two runs in the same
+ * second still have a measurable time between them. */
+static double wall_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Monotonic seconds, for how long a full pass took. */
+static double mono_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* An RFC 3339 UTC time of t (seconds since the epoch). */
+static void iso_time(double t, char *buf, size_t len)
+{
+  struct tm tm;
+  time_t s = (time_t)t;
+  gmtime_r(&s, &tm);
+  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* An age for people: "40 s", "12 min", "3 h", "2 d". */
+static void human_age(double sec, char *buf, size_t len)
+{
+  if(sec < 0)
+    sec = 0;
+  if(sec < 120)
+    snprintf(buf, len, "%.0f s", sec);
+  else if(sec < 7200)
+    snprintf(buf, len, "%.0f min", sec / 60);
+  else if(sec < 2 * 86400)
+    snprintf(buf, len, "%.0f h", sec / 3600);
+  else
+    snprintf(buf, len, "%.0f d", sec / 86400);
+}
+
+/* A count with thousands separators: 1,000. */
+static void human_count(uint64_t n, char *buf, size_t len)
+{
+  char raw[32], out[48];
+  size_t rl, i, o = 0;
+  snprintf(raw, sizeof(raw), "%" PRIu64, n);
+  rl = strlen(raw);
+  for(i = 0; i < rl; i++) {
+    if(i > 0 && (rl - i) % 3 == 0)
+      out[o++] = ',';
+    out[o++] = raw[i];
+  }
+  out[o] = 0;
+  snprintf(buf, len, "%s", out);
+}
+
+/* The plugin's run interval (its own, else the agent's, else 60 s). */
+static double run_interval(probe_ctx *ctx, const probe_host *h)
+{
+  double iv = 0;
+  if(h->conf_duration(ctx, "interval", &iv) != 0 || iv <= 0)
+    if(h->conf_duration(ctx, "agent.interval", &iv) != 0 || iv <= 0)
+      iv = 60;
+  return iv;
+}
+
+/* Whether this run verifies the whole ledger: always when the last full
+ * pass fit the budget; otherwise when the full passes, spaced to cost the
+ * budget per interval on average, are due; and at least every full_every.
+ * *why names the reason for the line's details. */
+static int want_full(const lstate *st, double now, double interval,
+                     double budget, double full_every, const char **why)
+{
+  double since = now - st->last_full;
+  if(full_every > 0 && since >= full_every) {
+    *why = "full_every";
+    return 1;
+  }
+  if(budget > 0 && st->full_seconds <= budget) {
+    *why = "within full_budget";
+    return 1;
+  }
+  if(budget > 0 && since >= interval * st->full_seconds / budget) {
+    *why = "spaced to keep within full_budget";
+    return 1;
+  }
+  *why = NULL;
+  return 0;
+}
+
+/* Re-verifies the rows of a table that changed in place since the last
+ * run (their seqs ascending, all at or before the checkpoint): each run of
+ * consecutive changed seqs with one neighbour on either side, so that both
+ * a row's own hash and its links hold. Returns 1 with *r the first bad
+ * finding, 0 when all hold, -1 when they could not be read; *verified
+ * counts the events read. */
+static int verify_changed(const lv_options *base, const lstate *st,
+                          const int64_t *seqs, size_t n, lv_result *r,
+                          int64_t *verified)
+{
+  size_t i = 0;
+  *verified = 0;
+  while(i < n) {
+    lv_options o = *base;
+    size_t k = i;
+    while(k + 1 < n && seqs[k + 1] == seqs[k] + 1)
+      k++;
+    o.resume = NULL;
+    o.expect = NULL;
+    o.segment = 1;
+    o.src.from_seq = seqs[i] > 1 ? seqs[i] - 1 : 1;
+    o.src.to_seq = seqs[k] < st->cp.seq ? seqs[k] + 1 : st->cp.seq;
+    if(lv_verify(&o, r) != 0)
+      return -1; /* a full pass follows and says what is wrong */
+    *verified += (int64_t)r->events;
+    if(r->reason == LV_OK && r->head.seq != o.src.to_seq) {
+      r->reason = LV_SEQ_GAP;
+      r->bad_seq = r->head.seq + 1;
+      snprintf(r->detail, sizeof(r->detail),
+               "seq %" PRId64 " is missing (rows changed since the last run)",
+               r->head.seq + 1);
+    }
+    if(r->reason != LV_OK)
+      return 1;
+    i = k + 1;
+  }
+  return 0;
+}
+
+/* compare_with: the line ledger.compare (lcompare.h). a_head and a_hash
+ * are the live ledger's from this run's ledger.chain; a_bad when that
+ * found it broken (the comparison still says where the copies part). */
+static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *a,
+                         const char *cmp, int64_t a_head, const char *a_hash, int a_bad)
+{
+  lsrc_options b = *a;
+  lc_result cr;
+  long long max_lag = 100;
+  b.source = cmp;
+  b.start_offset = b.start_line = 0;
+  b.from_seq = b.to_seq = 0;
+  b.table = NULL;
+  b.column = NULL;
+  h->conf_string(ctx, "compare_table", &b.table);
+  h->conf_string(ctx, "compare_column", &b.column);
+  h->conf_int(ctx, "max_lag_events", &max_lag);
+  lsrc_options a0 = *a;
+  a0.start_offset = a0.start_line = 0;
+  a0.from_seq = a0.to_seq = 0;
+  char *bt = lsrc_target(&b);
+  probe_result *res = h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
+  free(bt);
+  if(!res)
+    return;
+  if(lc_compare(&a0, &b, &cr) != 0) {
+    h->result_status(res, PROBE_UNKNOWN, "cannot compare: %s", cr.error);
+    h->result_emit(res);
+    return;
+  }
+  long long lag = (long long)a_head - (long long)cr.b_head;
+  char heads[300];
+  snprintf(heads, sizeof(heads), "live head seq %lld (%.12s), copy head seq %lld (%.12s)",
+           (long long)a_head, a_hash && *a_hash ? a_hash : "-", (long long)cr.b_head,
+           cr.b_hash[0] ? cr.b_hash : "-");
+  if(cr.fork_seq)
+    h->result_status(res, PROBE_CRITICAL, "fork: the copies differ from seq %lld on; %s",
+                     (long long)cr.fork_seq, heads);
+  else if(cr.b_bad_seq)
+    h->result_status(res, PROBE_CRITICAL, "the copy is broken at seq %lld (%s); %s",
+                     (long long)cr.b_bad_seq, cr.b_detail, heads);
+  else if(a_bad)
+    h->result_status(res, PROBE_CRITICAL,
+                     "the live ledger is not intact (see ledger.chain); the copy is, "
+                     "and agrees with it up to seq %lld; %s", (long long)cr.a_seen, heads);
+  else if(lag > max_lag || -lag > max_lag)
+    h->result_status(res, PROBE_WARNING, "the %s lags by %lld events (max_lag_events=%lld); %s",
+                     lag > 0 ? "copy" : "live ledger", lag > 0 ? lag : -lag, max_lag, heads);
+  else
+    h->result_status(res, PROBE_OK, "the copy is a prefix of the live ledger, %lld behind; %s",
+                     lag > 0 ? lag : 0, heads);
+  h->result_metric(res, "head_seq", (double)a_head);
+  h->result_metric(res, "compare_head_seq", (double)cr.b_head);
+  h->result_metric(res, "lag_events", (double)lag);
+  h->result_metric(res, "compared_events", (double)cr.compared);
+  if(cr.fork_seq)
+    h->result_detail_number(res, "fork_seq", (double)cr.fork_seq);
+  if(cr.b_bad_seq)
+    h->result_detail_number(res, "compare_bad_seq", (double)cr.b_bad_seq);
+  if(a_hash && *a_hash)
+    h->result_detail_string(res, "head_hash", a_hash);
+  if(cr.b_hash[0])
+    h->result_detail_string(res, "compare_head_hash", cr.b_hash);
+  h->result_emit(res);
+}
+
 /* One run: verify, compare, report, remember. */
 static int ledger_run(probe_ctx *ctx, const probe_host *h)
 {
   lv_options o;
   lv_result r;
   lstate st, nst;
-  const char *url = NULL;
+  const char *url = NULL, *full_why = "no usable checkpoint";
   char *target = NULL;
   long long threads = 0, maxline = 0;
-  int incremental = 1, full = 1, ran;
-  double full_every = 86400, max_idle = 0, now = (double)time(NULL);
+  int incremental = 1, full = 1, ran, have_real = 0;
+  double full_every = 86400, max_idle = 0, now = wall_now();
+  double interval, budget = -1, t0, full_took = -1;
+  int64_t real_head = 0, real_events = 0;
+  int64_t changed_rows = 0, changed_verified = 0;
+  int is_table, have_now8 = 0, changed_bad = 0;
+  uint64_t now8 = 0;
+  char xerr[256];
   const char *mode = "full";
   probe_result *res;
   probe_status status = PROBE_OK;
-  char summary[512];
+  char summary[512], state_err[512] = "", load_err[512] = "";
 
   memset(&o, 0, sizeof(o));
   h->conf_string(ctx, "source", &o.src.source);
@@ -256,45 +520,130 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   h->conf_int(ctx, "max_line_bytes", &maxline);
   if(h->conf_string(ctx, "service_verify_url", &url) != 0)
     url = NULL;
+  interval = run_interval(ctx, h);
+  if(h->conf_duration(ctx, "full_budget", &budget) != 0 || budget < 0)
+    budget = interval * 0.1;
   o.threads = (int)(threads > 0 && threads < 64 ? threads : 0);
   o.src.max_line = maxline > 0 ? (size_t)maxline : 0;
   o.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;
   target = lsrc_target(&o.src);
+  is_table = o.src.source && ppg_looks_like_conninfo(o.src.source);
   res = h->result_begin(ctx, "ledger.chain", target ? target : "ledger");
   if(!o.src.source) {
     h->result_status(res, PROBE_UNKNOWN, "no ledger source configured");
     free(target);
     return h->result_emit(res);
   }
+  /* a file (or stdin) and no service to ask: this run needs no socket */
+  const char *cmp = NULL;
+  if(h->conf_string(ctx, "compare_with", &cmp) != 0 || !*cmp)
+    cmp = NULL;
+  if(!url && !ppg_looks_like_conninfo(o.src.source) && !(cmp && ppg_looks_like_conninfo(cmp)) &&
+     psandbox_no_network() != 0)
+    h->log(ctx, PROBE_LOG_WARNING, "cannot drop the network for this run");
   if(use_password_file(ctx, h) != 0) {
     h->result_status(res, PROBE_UNKNOWN, "cannot read password_file");
     free(target);
     return h->result_emit(res);
   }
 
-  state_load(h, ctx, &st);
+  if(state_load(h, ctx, &st, load_err, sizeof(load_err)) < 0)
+    h->log(ctx, PROBE_LOG_WARNING, "%s", load_err);
   if(st.valid && strcmp(st.source, target ? target : "") != 0)
     st.valid = 0; /* another ledger: start over */
-  if(st.valid && incremental && strcmp(o.src.source, "-") != 0 &&
-     (full_every <= 0 || now - st.last_full < full_every)) {
-    o.resume = &st.cp;
-    full = 0;
-    mode = "incremental";
-    ran = lv_verify(&o, &r);
-    if(ran == 0 && r.checkpoint_mismatch) {
-      h->log(ctx, PROBE_LOG_INFO,
-             "checkpoint (seq %" PRId64 ") no longer matches: full run",
-             st.cp.seq);
-      o.resume = NULL;
-      full = 1;
-      mode = "full (checkpoint mismatch)";
+  if(st.valid && (st.last_full > now || st.last_run > now)) {
+    /* written during a clock excursion: its times mean nothing, so it
+     * decides nothing (its hash still holds the ledger to its seq) */
+    st.stale = 1;
+    full_why = "the checkpoint's times lie in the future";
+    h->log(ctx, PROBE_LOG_WARNING,
+           "checkpoint written in the future (last_full %.0f, now %.0f): "
+           "ignored, full pass", st.last_full, now);
+  }
+  if(st.valid && !st.stale && incremental && strcmp(o.src.source, "-") != 0 &&
+     !want_full(&st, now, interval, budget, full_every, &full_why)) {
+    int go = 1;
+    if(is_table) {
+      /* rows changed in place since the last run, found by their xmin */
+      int64_t *cs = NULL;
+      size_t cn = 0;
+      int xr = st.pg_xmin8 ? lx_changes(&o.src, st.pg_xmin8, st.cp.seq, &now8,
+                                        &cs, &cn, xerr, sizeof(xerr))
+                           : 1;
+      if(xr == 0)
+        have_now8 = 1;
+      if(xr != 0) {
+        go = 0;
+        full_why = xr < 0 ? "cannot read the rows' xmin"
+                   : st.pg_xmin8 ? "cannot tell changed rows by xmin"
+                                 : "no xmin recorded by the last run";
+        if(xr < 0)
+          h->log(ctx, PROBE_LOG_WARNING, "xmin: %s", xerr);
+      }
+      else if(cn > 0) {
+        int vr = verify_changed(&o, &st, cs, cn, &r, &changed_verified);
+        changed_rows = (int64_t)cn;
+        if(vr > 0) {
+          go = 0;
+          full = 0;
+          mode = "incremental";
+          changed_bad = 1;
+        }
+        else if(vr < 0) {
+          go = 0;
+          full_why = "cannot read the changed rows";
+          changed_verified = 0;
+        }
+      }
+      free(cs);
+    }
+    if(go) {
+      o.resume = &st.cp;
+      full = 0;
+      mode = "incremental";
+      ran = lv_verify(&o, &r);
+      if(ran == 0 && r.checkpoint_mismatch) {
+        h->log(ctx, PROBE_LOG_INFO,
+               "checkpoint (seq %" PRId64 ") no longer matches: full run",
+               st.cp.seq);
+        o.resume = NULL;
+        full = 1;
+        full_why = "checkpoint mismatch";
+        mode = "full (checkpoint mismatch)";
+      }
     }
   }
+  else if(!incremental)
+    full_why = "incremental=false";
+  else if(!strcmp(o.src.source, "-"))
+    full_why = "standard input";
+  if(full && is_table && !have_now8) {
+    /* taken before the read: rows written during it are caught next run */
+    int64_t *cs = NULL;
+    size_t cn = 0;
+    if(lx_changes(&o.src, 0, 0, &now8, &cs, &cn, xerr, sizeof(xerr)) == 0)
+      have_now8 = 1;
+    free(cs);
+  }
   if(full) {
+    if(st.stale)
+      mode = "full (stale checkpoint)";
     o.expect = st.valid ? &st.cp : NULL;
+    t0 = mono_now();
     ran = lv_verify(&o, &r);
+    full_took = mono_now() - t0;
   }
   (void)ran;
+
+  /* the ledger's real extent, also past a bad event */
+  if(!r.source_error) {
+    if(r.reason == LV_OK) {
+      real_head = r.head.seq;
+      have_real = 1;
+    }
+    else if(lv_scan_head(&o.src, &real_events, &real_head) == 0)
+      have_real = 1;
+  }
 
   if(r.source_error) {
     status = PROBE_UNKNOWN;
@@ -317,28 +666,59 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     status = PROBE_UNKNOWN;
     snprintf(summary, sizeof(summary), "the ledger has no events");
   }
-  else
+  else if(full)
     snprintf(summary, sizeof(summary),
-             "ledger intact: %" PRId64 " events, head seq %" PRId64 " (%s)",
-             r.head.seq, r.head.seq, mode);
+             "ledger intact: whole ledger verified, %" PRId64
+             " events, head seq %" PRId64 "%s",
+             r.head.seq, r.head.seq,
+             st.stale ? " (stale checkpoint from the future ignored)" : "");
+  else {
+    char n[48], age[32];
+    human_count(r.events, n, sizeof(n));
+    human_age(now - st.last_full, age, sizeof(age));
+    snprintf(summary, sizeof(summary),
+             "%s appended event%s verified, head seq %" PRId64
+             "; whole ledger verified %s ago",
+             n, r.events == 1 ? "" : "s", r.head.seq, age);
+  }
 
-  /* throughput and idleness */
+  /* throughput and idleness, from the real head and the last run's */
   if(!r.source_error) {
-    int64_t appended = st.valid && r.head.seq >= st.prev_head
-                           ? r.head.seq - st.prev_head
+    int64_t head = have_real ? real_head : r.head.seq;
+    int64_t appended = have_real && st.valid && !st.stale &&
+                               head >= st.prev_head
+                           ? head - st.prev_head
                            : -1;
-    h->result_metric(res, "events", (double)r.head.seq);
-    h->result_metric(res, "head_seq", (double)r.head.seq);
-    h->result_metric(res, "verified_events", (double)r.events);
+    if(r.reason == LV_OK || have_real) {
+      h->result_metric(res, "events",
+                       (double)(r.reason == LV_OK || !real_events
+                                    ? head : real_events));
+      h->result_metric(res, "head_seq", (double)head);
+    }
+    if(r.reason != LV_OK)
+      h->result_metric(res, "verified_head_seq", (double)r.head.seq);
+    h->result_metric(res, "verified_events",
+                     (double)(r.events + (uint64_t)changed_verified));
+    if(is_table && !full) {
+      h->result_metric(res, "changed_rows", (double)changed_rows);
+      if(changed_bad)
+        h->result_detail_string(res, "found_by", "xmin (row changed in place)");
+    }
     h->result_metric(res, "bytes", (double)r.bytes);
     h->result_metric(res, "anchors_checked", (double)r.anchors);
     if(appended >= 0) {
+      double el = now - st.last_run;
       h->result_metric(res, "appended_events", (double)appended);
-      if(st.last_run > 0 && now > st.last_run)
+      if(st.last_run > 0 && el >= 0.001)
         h->result_metric(res, "append_rate_per_minute",
-                         (double)appended * 60.0 / (now - st.last_run));
+                         (double)appended * 60.0 / el);
+      else
+        h->result_detail_string(res, "append_rate_unavailable",
+                                st.last_run > 0
+                                    ? "less than 1 ms since the previous run"
+                                    : "no previous run time");
     }
-    if(r.head.seq > 0) {
+    if(r.reason == LV_OK && r.head.seq > 0) {
       h->result_detail_string(res, "head_hash", r.head.hash);
       if(r.head_ts[0])
         h->result_detail_string(res, "head_ts", r.head_ts);
@@ -359,6 +739,19 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
         }
       }
     }
+    /* what was verified, and when the whole ledger last was */
+    if(r.reason == LV_OK) {
+      double lf = full ? now : st.last_full;
+      char at[40];
+      iso_time(lf, at, sizeof(at));
+      h->result_detail_string(res, "last_full_at", at);
+      h->result_metric(res, "last_full_age_seconds", full ? 0 : now - lf);
+    }
+    h->result_metric(res, "full_pass_seconds",
+                     round((full ? full_took : st.full_seconds) * 1000) / 1000);
+    h->result_detail_number(res, "full_budget_seconds", budget);
+    if(full)
+      h->result_detail_string(res, "full_reason", full_why);
   }
   h->result_detail_string(res, "mode", mode);
   if(r.reason != LV_OK) {
@@ -411,26 +804,59 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     }
     phttp_response_free(&rs);
   }
-  h->result_status(res, status, "%s", summary);
-  h->result_emit(res);
 
-  /* remember: the head when intact; otherwise keep the old checkpoint so
-   * that the failure stays visible */
-  if(!r.source_error) {
+  /* remember, before the line goes out so that it can say when this
+   * failed: the head when intact; otherwise keep the old checkpoint (the
+   * failure stays visible) but the real head and time, so that the append
+   * rate after an incident stays true */
+  if(!r.source_error && strcmp(o.src.source, "-") != 0) {
+    int sr = 0, save = 0;
     nst = st;
+    nst.stale = 0;
     snprintf(nst.source, sizeof(nst.source), "%s", target ? target : "");
     nst.last_run = now;
-    if(r.reason == LV_OK && r.head.seq > 0 && strcmp(o.src.source, "-") != 0) {
+    if(have_real)
+      nst.prev_head = real_head;
+    if(st.stale) {
+      nst.last_full = 0; /* never carry a time from the future */
+      nst.full_seconds = 0;
+    }
+    if(full && full_took >= 0)
+      nst.full_seconds = full_took;
+    if(have_now8 && (r.reason == LV_OK || !st.pg_xmin8))
+      nst.pg_xmin8 = now8; /* a bad row stays found until it is repaired */
+    if(r.reason == LV_OK && r.head.seq > 0) {
       nst.cp = r.head;
-      nst.prev_head = r.head.seq;
       if(full)
         nst.last_full = now;
       nst.valid = 1;
-      state_save(h, ctx, &nst);
+      save = 1;
     }
     else if(st.valid)
-      state_save(h, ctx, &nst);
+      save = 1;
+    if(save)
+      sr = state_save(h, ctx, &nst, state_err, sizeof(state_err));
+    if(sr < 0)
+      h->result_detail_string(res, "state_error", state_err);
+    else
+      state_err[0] = 0;
   }
+  if(load_err[0] && !state_err[0]) {
+    snprintf(state_err, sizeof(state_err), "%s", load_err);
+    h->result_detail_string(res, "state_error", state_err);
+  }
+  h->result_status(res, status, "%s", summary);
+  h->result_emit(res);
+  if(state_err[0]) {
+    /* a state that could not be kept counts as unknown (SPEC 6) */
+    res = h->result_begin(ctx, "ledger.state", target ? target : "ledger");
+    h->result_status(res, PROBE_UNKNOWN,
+                     "checkpoint not used or not kept: %s", state_err);
+    h->result_emit(res);
+  }
+  if(cmp)
+    compare_line(ctx, h, &o.src, cmp, have_real ? real_head : r.head.seq, r.head.hash,
+                 r.source_error || r.reason != LV_OK);
   free(target);
   return 0;
 }
@@ -460,6 +886,12 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
   }
   return bad;
 }
+
+/* Sockets for a PostgreSQL source and service_verify_url; a run on a file
+ * without service_verify_url drops them itself (psandbox_no_network). */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,

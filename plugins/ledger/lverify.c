@@ -483,7 +483,8 @@ static void check_batch(vctx *v, batch *b)
       return;
     }
     {
-      int64_t expected = v->have_prev ? v->prev_seq + 1 : 1;
+      int64_t expected = v->have_prev ? v->prev_seq + 1
+                         : v->o->segment ? v->o->src.from_seq : 1;
       if(e->seq > expected) {
         set_bad(v, e, LV_SEQ_GAP, "seq %" PRId64 " where %" PRId64
                 " was expected", e->seq, expected);
@@ -503,7 +504,7 @@ static void check_batch(vctx *v, batch *b)
       set_bad(v, e, LV_BAD_GENESIS, "prev_hash of seq 1 is not 64 zeros");
       return;
     }
-    if(e->seq > 1 && memcmp(e->prev, v->prev_hash, 32) != 0) {
+    if(e->seq > 1 && v->have_prev && memcmp(e->prev, v->prev_hash, 32) != 0) {
       crypto_hex_encode(e->prev, 32, hx);
       crypto_hex_encode(v->prev_hash, 32, hy);
       set_bad(v, e, LV_PREV_HASH_MISMATCH,
@@ -845,6 +846,63 @@ out:
   free(v.ring_seq);
   free(v.index);
   free(v.pend);
+  lsrc_close(s);
+  return rc;
+}
+
+int lv_scan_head(const lsrc_options *src, int64_t *events, int64_t *head_seq)
+{
+  lsrc_options so = *src;
+  lsrc *s = NULL;
+  lsrc_event ev;
+  lsrc_code c;
+  crypto_jcs *j = NULL;
+  char err[256], *last = NULL;
+  size_t lastlen = 0, lastcap = 0;
+  int64_t n = 0, seq = 0;
+  int rc = -1;
+  const char *sv;
+  size_t sl;
+
+  so.start_offset = 0;
+  so.start_line = 0;
+  so.from_seq = 0;
+  if(!strcmp(so.source, "-"))
+    return -1; /* read once already */
+  if(lsrc_open(&so, &s, err, sizeof(err)) != LSRC_OK)
+    return -1;
+  while((c = lsrc_next(s, &ev)) == LSRC_OK) {
+    n++;
+    if(ev.len + 1 > lastcap) {
+      size_t nc = lastcap ? lastcap : 4096;
+      char *nb;
+      while(nc < ev.len + 1)
+        nc *= 2;
+      if(!(nb = realloc(last, nc)))
+        goto out;
+      last = nb;
+      lastcap = nc;
+    }
+    memcpy(last, ev.text, ev.len);
+    lastlen = ev.len;
+  }
+  if(c != LSRC_EOF && c != LSRC_ERR_TOO_LONG)
+    goto out;
+  /* the last event's own seq when it has one, else the count */
+  seq = n;
+  if(last && (j = crypto_jcs_new()) &&
+     crypto_jcs_canonicalize_omit(j, last, lastlen, "hash") == CRYPTO_JCS_OK &&
+     crypto_jcs_top_member(j, "seq", &sv, &sl) == 0) {
+    int64_t got;
+    if(parse_int(sv, sl, &got) == 0 && got > 0)
+      seq = got;
+  }
+  *events = n;
+  *head_seq = seq;
+  rc = 0;
+out:
+  crypto_jcs_free(j);
+  free(last);
   lsrc_close(s);
   return rc;
 }

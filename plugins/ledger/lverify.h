@@ -67,6 +67,10 @@ typedef struct lv_options {
   /* Full run: the event at expect->seq must exist and have expect->hash,
    * else LV_ROLLBACK. */
   const lv_checkpoint *expect;
+  /* Segment (table): verify only src.from_seq..src.to_seq; the first event
+   * must be from_seq and is checked on its own (its hash), not linked to
+   * the one before it. Re-verifies rows changed in place (lxmin.h). */
+  int segment;
 } lv_options;
 
 typedef struct lv_result {
@@ -92,6 +96,12 @@ typedef struct lv_result {
  * found), -1 when it could not (r->source_error and r->error say why, or
  * out of memory). */
 int lv_verify(const lv_options *o, lv_result *r);
+
+/* The ledger's real extent, past any bad event: counts the events of src
+ * from its start and reads the last one's seq (the count when it has none).
+ * Used on a critical run, so that events and head_seq stay the ledger's
+ * real ones. Returns 0, or -1 when the source cannot be read again. */
+int lv_scan_head(const lsrc_options *src, int64_t *events, int64_t *head_seq);
 
 /* The format's name of a reason ("hash_mismatch"), "ok" for LV_OK. */
 const char *lv_reason_name(lv_reason r);

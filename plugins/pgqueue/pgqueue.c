@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/redact.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
 #include "plugins/pgqueue/presets.h"
@@ -308,7 +309,7 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
 
   if(!preset)
     preset = "generic";
-  redacted = ppg_redact_conninfo(conninfo ? conninfo : "");
+  redacted = redact_target(conninfo ? conninfo : "");
   pgq_conf c = {0};
   c.schema = opt(ctx, host, "schema");
   c.table = opt(ctx, host, "table");
@@ -556,17 +557,18 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
   }
   if(stalled)
     host->result_status(r, PROBE_CRITICAL,
-                        "queue stalled: %.0f jobs waiting, oldest for %s, nothing completed in %s",
-                        depth, ob, sb);
+                        "queue stalled: %.0f jobs waiting, oldest for %s, nothing completed in %s "
+                        "(stall_after=%s)",
+                        depth, ob, sb, sb);
   else if(failed >= (double)fcrit)
-    host->result_status(r, PROBE_CRITICAL, "%.0f jobs failed in the last %s (critical at %lld)",
+    host->result_status(r, PROBE_CRITICAL, "%.0f jobs failed in the last %s (failed_critical=%lld)",
                         failed, wb, fcrit);
   else if(failed >= (double)fwarn)
-    host->result_status(r, PROBE_WARNING, "%.0f jobs failed in the last %s (warning at %lld)",
+    host->result_status(r, PROBE_WARNING, "%.0f jobs failed in the last %s (failed_warning=%lld)",
                         failed, wb, fwarn);
   else if(depth_warn)
-    host->result_status(r, PROBE_WARNING, "depth %.0f above %lld for %s or more", depth, dwarn,
-                        db);
+    host->result_status(r, PROBE_WARNING, "depth %.0f above %lld for %s or more (depth_warning=%lld, "
+                        "depth_for=%s)", depth, dwarn, db, dwarn, db);
   else
     host->result_status(r, PROBE_OK,
                         "%.0f waiting, %.0f in flight, %.0f completed and %.0f failed in the last %s",
@@ -648,6 +650,11 @@ static int pgq_check_config(probe_ctx *ctx, const probe_host *host)
   }
   return bad;
 }
+
+/* PostgreSQL, over TCP or its unix socket. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "pgqueue", PACKAGE_VERSION,

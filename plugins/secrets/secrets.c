@@ -315,7 +315,7 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     host->result_detail_string(r, "age_from", s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
     host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
     if (age > R->max_age_days * 86400.0)
-      pverdict_add(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days %.0f)", floor(age / 86400.0),
+      pverdict_add(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days=%.0f)", floor(age / 86400.0),
               R->max_age_days);
     snprintf(mode, sizeof mode, "%04o", (unsigned)(s->fi.mode & 07777));
     host->result_detail_string(r, "mode", mode);
@@ -341,7 +341,8 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
   }
   /* kind-specific */
   if (s->kind == KIND_HMAC && s->v.len > 0 && (long long)s->v.len < R->hmac_min)
-    pverdict_add(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes", R->hmac_min);
+    pverdict_add(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes (hmac_min_bytes=%lld)",
+                 R->hmac_min, R->hmac_min);
   if (s->kind == KIND_ETH && s->v.len > 0) {
     uint8_t priv[32], addr[20];
     char hex[41], shown[43];
@@ -440,10 +441,20 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
 static void read_secret(secret *s) {
   if (s->config_error) return;
   if (s->path) {
-    s->rc = sec_read_file(s->path, &s->v, s->err, sizeof s->err);
+    struct stat st;
+    s->rc = sec_read_file_st(s->path, &s->v, &st, s->err, sizeof s->err);
     if (s->rc == SEC_ERR_NOENT)
       snprintf(s->err, sizeof s->err, "secret file %s is missing", s->path);
-    if (s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) s->have_info = 1;
+    if (s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) {
+      /* mode and owner of the file read, from its descriptor: the path
+       * could have been swapped since */
+      s->fi.mode = st.st_mode;
+      s->fi.uid = st.st_uid;
+      s->fi.gid = st.st_gid;
+      s->fi.dev = st.st_dev;
+      s->fi.ino = st.st_ino;
+      s->have_info = 1;
+    }
   } else {
     const char *e = getenv(s->env);
     if (!e) {
@@ -712,6 +723,12 @@ static int sec_check_config(probe_ctx *ctx, const probe_host *host) {
   free(ss);
   return bad || oom;
 }
+
+/* git for repository history; root for the root-only secret files it
+ * guards (secrets.user names another user to run it as). No network. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "secrets", PACKAGE_VERSION,

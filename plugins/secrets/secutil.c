@@ -22,8 +22,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -47,6 +52,7 @@ const char *sec_strerror(sec_err e) {
   case SEC_ERR_STATE: return "state directory problem";
   case SEC_ERR_GIT: return "git failed";
   case SEC_ERR_TIMEOUT: return "timed out";
+  case SEC_ERR_LINK: return "a link out of its directory (not followed)";
   }
   return "unknown error";
 }
@@ -88,23 +94,124 @@ sec_err sec_value_set(sec_value *out, const char *s, size_t len) {
   return SEC_OK;
 }
 
+/* Opens base inside the directory dfd for reading, following links only
+ * beneath dfd (openat2 RESOLVE_BENEATH: no absolute link, no "..", no
+ * /proc magic link). On a kernel without openat2 the path is resolved and
+ * must lie inside the directory, and the file opened is checked to be
+ * the one resolved. Returns the descriptor or -1 with errno (EXDEV: a
+ * link leads out). */
+static int open_beneath(int dfd, const char *dir, const char *base) {
+  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+#ifdef SYS_openat2
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)flags;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, dfd, base, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return (int)fd;
+#endif
+  {
+    char full[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
+    struct stat a, b;
+    size_t dl;
+    int fd2;
+    if (snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    if (!realpath(full, real) || !realpath(dir, realdir)) return -1;
+    dl = strlen(realdir);
+    if (strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
+      errno = EXDEV;
+      return -1;
+    }
+    fd2 = open(real, flags | O_NOFOLLOW);
+    if (fd2 < 0) return -1;
+    if (fstat(fd2, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino) {
+      close(fd2);
+      errno = EXDEV;
+      return -1;
+    }
+    return fd2;
+  }
+}
+
+/* Opens a secret file the way sec_read_file_st describes; -1 with err. */
+static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen) {
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  struct stat lst, dst;
+  int dfd, fd;
+  if (slash == path) snprintf(dir, sizeof dir, "/");
+  else if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else snprintf(dir, sizeof dir, ".");
+  if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+    putil_seterr(err, errlen, "%s: not a regular file", path);
+    *rc = SEC_ERR_NOTFILE;
+    return -1;
+  }
+  dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) {
+    int e = errno;
+    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
+    *rc = from_errno(e);
+    return -1;
+  }
+  if (fstatat(dfd, base, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+    int e = errno;
+    close(dfd);
+    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
+    *rc = from_errno(e);
+    return -1;
+  }
+  if (!S_ISLNK(lst.st_mode)) {
+    fd = openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  } else if (fstat(dfd, &dst) != 0 || (lst.st_uid != 0 && lst.st_uid != dst.st_uid)) {
+    close(dfd);
+    putil_seterr(err, errlen, "%s: a link owned by uid %u, neither root nor the owner of its "
+                 "directory: not followed", path, (unsigned)lst.st_uid);
+    *rc = SEC_ERR_LINK;
+    return -1;
+  } else {
+    fd = open_beneath(dfd, dir, base);
+  }
+  if (fd < 0) {
+    int e = errno;
+    close(dfd);
+    if (e == EXDEV || e == ELOOP) {
+      putil_seterr(err, errlen, "%s: a link that leads out of its directory: not followed", path);
+      *rc = SEC_ERR_LINK;
+    } else {
+      putil_seterr(err, errlen, "%s: %s", path, strerror(e));
+      *rc = from_errno(e);
+    }
+    return -1;
+  }
+  close(dfd);
+  return fd;
+}
+
 sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen) {
+  return sec_read_file_st(path, out, NULL, err, errlen);
+}
+
+sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *stout, char *err,
+                         size_t errlen) {
   int fd;
   struct stat st;
   size_t cap = SEC_MAX_VALUE + 1;
+  sec_err orc = SEC_ERR_IO;
   out->p = NULL;
   out->len = 0;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    int e = errno;
-    putil_seterr(err, errlen, "%s: %s", path, strerror(e));
-    return from_errno(e);
-  }
+  fd = open_secret(path, &orc, err, errlen);
+  if (fd < 0) return orc;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     putil_seterr(err, errlen, "%s: not a regular file", path);
     return SEC_ERR_NOTFILE;
   }
+  if (stout) *stout = st;
   out->p = malloc(cap + 1);
   if (!out->p) { close(fd); return SEC_ERR_NOMEM; }
   for (;;) {
@@ -392,6 +499,85 @@ static sec_err git_line(gitp *g, const unsigned char *l, size_t len, int start,
   return SEC_OK;
 }
 
+/*
+ * git runs as root on a repository that someone else may control, so
+ * nothing the repository (or a home directory) configures may make it run
+ * a program. Config cannot be switched off for $GIT_DIR/config itself, so:
+ * - system and global config are not read (GIT_CONFIG_NOSYSTEM,
+ *   GIT_CONFIG_GLOBAL=/dev/null, a clean environment with HOME=/nonexistent);
+ * - every key that runs a program during `git log -p` is overridden with -c,
+ *   which wins over the repository's config and anything it includes
+ *   (include.path / includeIf cannot be disabled, only outvoted):
+ *   log.showSignature and gpg.*program (signature checks), core.fsmonitor,
+ *   core.hooksPath, core.pager / pager.log, diff.external, core.sshCommand,
+ *   core.gitProxy, core.askPass, credential.helper, protocol.allow=never and
+ *   GIT_NO_LAZY_FETCH (a partial clone would fetch missing blobs through a
+ *   transport), core.alternateRefsCommand, uploadpack.packObjectsHook;
+ * - the options --no-show-signature, --no-ext-diff (diff.<driver>.command
+ *   from .gitattributes) and --no-textconv (diff.<driver>.textconv);
+ * - replace refs ignored (GIT_NO_REPLACE_OBJECTS) so history cannot be
+ *   swapped, optional locks off (GIT_OPTIONAL_LOCKS=0: the scan writes
+ *   nothing), no terminal prompt;
+ * - safe.directory names only the repository configured, so that git
+ *   scans it whoever owns it (it reads, with the overrides above);
+ * - standard input /dev/null, standard error /dev/null, every other
+ *   descriptor closed (the plugin's result descriptor too), signals reset.
+ * Never returns.
+ */
+static void git_child(const char *root, int outfd) {
+  static const char *const envp[] = {
+    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "LC_ALL=C",
+    "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_ATTR_NOSYSTEM=1",
+    "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_NO_LAZY_FETCH=1",
+    "GIT_NO_REPLACE_OBJECTS=1", "GIT_PAGER=cat", "PAGER=cat", "GIT_ASKPASS=/bin/false",
+    "SSH_ASKPASS=/bin/false", "GIT_SSH_COMMAND=/bin/false", NULL
+  };
+  char safe[PATH_MAX + 32];
+  const char *argv[64];
+  int n = 0, devnull = open("/dev/null", O_RDWR);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  if (outfd != 1) { if (dup2(outfd, 1) < 0) _exit(126); }
+  else if (fcntl(1, F_SETFD, 0) < 0) _exit(126);
+  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 2) < 0) _exit(126);
+#ifdef HAVE_CLOSE_RANGE
+  if (close_range(3, ~0U, 0) != 0)
+#endif
+  {
+    for (int fd = 3; fd < 65536; fd++) close(fd);
+  }
+  snprintf(safe, sizeof safe, "safe.directory=%s", root);
+  argv[n++] = "git";
+  argv[n++] = "--no-pager";
+  argv[n++] = "-c"; argv[n++] = safe;
+  argv[n++] = "-c"; argv[n++] = "log.showSignature=false";
+  argv[n++] = "-c"; argv[n++] = "gpg.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "gpg.openpgp.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "gpg.x509.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "gpg.ssh.program=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "core.fsmonitor=false";
+  argv[n++] = "-c"; argv[n++] = "core.hooksPath=/dev/null";
+  argv[n++] = "-c"; argv[n++] = "core.pager=cat";
+  argv[n++] = "-c"; argv[n++] = "pager.log=false";
+  argv[n++] = "-c"; argv[n++] = "diff.external=";
+  argv[n++] = "-c"; argv[n++] = "core.sshCommand=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "core.gitProxy=";
+  argv[n++] = "-c"; argv[n++] = "core.askPass=/bin/false";
+  argv[n++] = "-c"; argv[n++] = "credential.helper=";
+  argv[n++] = "-c"; argv[n++] = "protocol.allow=never";
+  argv[n++] = "-c"; argv[n++] = "core.alternateRefsCommand=";
+  argv[n++] = "-c"; argv[n++] = "uploadpack.packObjectsHook=";
+  argv[n++] = "-C"; argv[n++] = root;
+  argv[n++] = "log"; argv[n++] = "-p"; argv[n++] = "--all"; argv[n++] = "--no-color";
+  argv[n++] = "--no-show-signature"; argv[n++] = "--no-ext-diff"; argv[n++] = "--no-textconv";
+  argv[n++] = "--format=commit %H";
+  argv[n] = NULL;
+  execvpe("git", (char *const *)argv, (char *const *)envp);
+  _exit(127);
+}
+
 sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
                      double deadline, sec_scan *res, char *err, size_t errlen) {
   int pfd[2], status = 0;
@@ -416,16 +602,7 @@ sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
     putil_seterr(err, errlen, "fork: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(pfd[1], 1);
-    if (devnull >= 0) { dup2(devnull, 0); dup2(devnull, 2); }
-    setenv("GIT_PAGER", "cat", 1);
-    setenv("GIT_TERMINAL_PROMPT", "0", 1);
-    execlp("git", "git", "--no-pager", "-C", root, "log", "-p", "--all", "--no-color",
-           "--no-ext-diff", "--no-textconv", "--format=commit %H", (char *)NULL);
-    _exit(127);
-  }
+  if (pid == 0) git_child(root, pfd[1]);
   close(pfd[1]);
   buf = malloc(cap);
   if (!buf) { rc = SEC_ERR_NOMEM; goto out; }

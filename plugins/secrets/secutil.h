@@ -13,6 +13,7 @@
 #define PLUGINS_SECRETS_SECUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
@@ -28,7 +29,8 @@ typedef enum sec_err {
   SEC_ERR_NOTFILE,   /* not a regular file */
   SEC_ERR_STATE,     /* state directory problem */
   SEC_ERR_GIT,       /* git could not be run or failed */
-  SEC_ERR_TIMEOUT
+  SEC_ERR_TIMEOUT,
+  SEC_ERR_LINK       /* a link that leaves its directory, or not trusted */
 } sec_err;
 
 const char *sec_strerror(sec_err e);
@@ -43,7 +45,14 @@ typedef struct sec_value {
 } sec_value;
 
 /* Reads a secret file (at most SEC_MAX_VALUE bytes), trailing CR/LF
- * removed. err never holds any of the content. */
+ * removed. err never holds any of the content. The probe runs as root, so
+ * a link is followed only while it stays inside the file's directory (a
+ * Kubernetes secret volume: key -> ..data/key, ..data -> ..<timestamp>)
+ * and only when the link is owned by root or by the directory's owner;
+ * anything else is SEC_ERR_LINK, never read. When st is not NULL it gets
+ * fstat() of the file read (mode, owner: checked on the descriptor). */
+sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *st, char *err,
+                         size_t errlen);
 sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen);
 
 /* Copies a value (an environment variable's), trailing CR/LF removed. */

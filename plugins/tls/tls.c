@@ -410,10 +410,12 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, tar
               p->not_yet_valid_idx == 0 ? "leaf" : "intermediate", b, a);
     } else if (days < c->crit_days) {
       tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      pverdict_add(&v, PROBE_CRITICAL, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
+      pverdict_add(&v, PROBE_CRITICAL, "expires in %.0f days (crit_days=%g; %s certificate notAfter %s)",
+                   days, c->crit_days, who, a);
     } else if (days < c->warn_days) {
       tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      pverdict_add(&v, PROBE_WARNING, "expires in %.0f days (%s certificate notAfter %s)", days, who, a);
+      pverdict_add(&v, PROBE_WARNING, "expires in %.0f days (warn_days=%g; %s certificate notAfter %s)",
+                   days, c->warn_days, who, a);
     }
     if (p->host_checked && !p->host_ok)
       pverdict_add(&v, PROBE_CRITICAL, "host name %s does not match the certificate (SANs %s)",
@@ -613,6 +615,11 @@ static int tls_check_config(probe_ctx *ctx, const probe_host *host) {
   free(c.t);
   return bad || oom;
 }
+
+/* The endpoints it checks. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "tls", PACKAGE_VERSION,

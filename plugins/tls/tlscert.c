@@ -338,16 +338,16 @@ static void check_weak(tlscert_report *rep, X509 *x, int idx) {
   if (idx > 0) snprintf(num, sizeof num, " %d", idx);
   if (X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags) == 1) {
     if (mdnid == NID_md5 || mdnid == NID_sha1 || mdnid == NID_md4 || mdnid == NID_md2)
-      add_weak(rep, "%s%s signature %s", who, num,
+      add_weak(rep, "%s%s signature %s (MD5 and SHA-1 are refused)", who, num,
                OBJ_nid2ln(X509_get_signature_nid(x)));
   }
   pk = X509_get0_pubkey(x);
   if (pk) {
     int id = EVP_PKEY_get_base_id(pk), bits = EVP_PKEY_get_bits(pk);
     if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA) && bits < 2048)
-      add_weak(rep, "%s%s key %s %d bits", who, num, EVP_PKEY_get0_type_name(pk), bits);
+      add_weak(rep, "%s%s key %s %d bits (minimum 2048)", who, num, EVP_PKEY_get0_type_name(pk), bits);
     else if (id == EVP_PKEY_EC && bits < 256)
-      add_weak(rep, "%s%s key EC %d bits", who, num, bits);
+      add_weak(rep, "%s%s key EC %d bits (minimum 256)", who, num, bits);
   }
 }
 

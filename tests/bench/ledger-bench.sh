@@ -9,8 +9,11 @@
 #      ledger-verify), a straightforward Python verifier (json + hashlib,
 #      sort_keys, compact separators, ensure_ascii=False), and
 #      `openssl dgst -sha256`;
-#   3. appends 1,000 events and times the incremental run against the full,
+#   3. appends 1,000 events and times the incremental run (full_budget=0)
+#      against the full,
 #      both per run (the plugin's duration_ms) and as one-shot invocations.
+#   4. reports what the default full_budget (10% of a 5-minute interval)
+#      decides for this ledger: a full pass on every run, or how often.
 # LEDGER_BENCH_CACHE=DIR reuses (or keeps) the generated ledger.
 # Peak resident memory comes from /usr/bin/time (GNU time), which reports
 # the largest of the agent and its plugin child.
@@ -99,13 +102,23 @@ incr_walls=() incr_durs=()
 for i in 1 2 3 4 5 6 7; do
   cp "$tmp/checkpoint.full" "$state/ledger/checkpoint.json"
   timed t_incr "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
-    -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
+    -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600 \
+    -s ledger.full_budget=0
   incr_line=$(cat "$tmp/out.txt")
   echo "$incr_line" | grep -q '"mode":"incremental"' || echo "warning: run $i was not incremental: $incr_line" >&2
   echo "$incr_line" | grep -q '"verified_events":1000,' || echo "warning: run $i did not verify 1,000 events: $incr_line" >&2
   incr_walls+=("$t_incr")
   incr_durs+=("$(echo "$incr_line" | jq -r .duration_ms)")
 done
+# the default full_budget (10% of the interval) at a 5-minute interval:
+# what the plugin decides for this ledger, from its last full pass
+cp "$tmp/checkpoint.full" "$state/ledger/checkpoint.json"
+"$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
+  -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600 \
+  -s ledger.interval=300 >"$tmp/budget.txt" 2>/dev/null || true
+budget_mode=$(jq -r .details.mode "$tmp/budget.txt")
+budget_full=$(jq -r '.metrics.full_pass_seconds' "$tmp/budget.txt")
+budget_every=$(echo "$budget_full / 30" | bc -l)
 t_agent=$(median "${full_walls[@]}")
 d_full=$(median "${full_durs[@]}")
 t_incr=$(median "${incr_walls[@]}")
@@ -132,4 +145,11 @@ printf '  per run (plugin duration_ms): %.1f ms of %.1f ms = %.2f%%  (target < 2
   "$d_incr" "$d_full" "$(echo "100 * $d_incr / $d_full" | bc -l)"
 printf '  one-shot agent wall time:     %.3f s of %.3f s = %.2f%%\n' \
   "$t_incr" "$t_agent" "$(echo "100 * $t_incr / $t_agent" | bc -l)"
+printf 'full_budget default at a 5 min interval (30 s): full pass %.2f s, next run %s;\n' \
+  "$budget_full" "$budget_mode"
+if [ "$(echo "$budget_every <= 1" | bc -l)" = 1 ]; then
+  printf '  a full pass on every run (every 5 min)\n'
+else
+  printf '  a full pass every %.1f runs\n' "$budget_every"
+fi
 printf 'peak RSS of the agent run: %.1f MiB (target < 16 MiB)\n' "$(echo "$t_agent_rss / 1024" | bc -l)"

@@ -1,7 +1,7 @@
 /*
  * phttp-get.c: a command-line driver of phttp_fetch for the integration
  * test tests/integration/phttp-fetch.sh (and for poking at servers by hand).
- *   phttp-get [-X POST] [-d BODY] [-t TIMEOUT_S] [-m MAX_BYTES] URL
+ *   phttp-get [-X POST] [-d BODY] [-t TIMEOUT_S] [-m MAX_BYTES] [-H HDR]... URL
  * Prints "code=<phttp_strerror> status=<n> len=<n> elapsed=<s>" on one line,
  * then "error=<text>" and, with -b, the body. Exits with the phttp_code.
  */
@@ -17,10 +17,15 @@
 int main(int argc, char **argv)
 {
   phttp_request q = {.method = "GET", .timeout_s = 10};
-  const char *headers[] = {"Content-Type: application/json", NULL};
-  int opt, show_body = 0;
-  while((opt = getopt(argc, argv, "X:d:t:m:b")) != -1) {
+  const char *headers[9] = {"Content-Type: application/json", NULL};
+  int opt, show_body = 0, nh = 1;
+  while((opt = getopt(argc, argv, "X:d:t:m:bH:")) != -1) {
     switch(opt) {
+    case 'H':
+      if(nh == 8)
+        return 64;
+      headers[nh++] = optarg;
+      break;
     case 'X': q.method = optarg; break;
     case 'd': q.body = optarg; q.body_len = strlen(optarg); break;
     case 't': q.timeout_s = atof(optarg); break;
@@ -30,7 +35,7 @@ int main(int argc, char **argv)
     }
   }
   if(optind != argc - 1) {
-    fprintf(stderr, "usage: phttp-get [-X POST] [-d BODY] [-t S] [-m BYTES] [-b] URL\n");
+    fprintf(stderr, "usage: phttp-get [-X POST] [-d BODY] [-t S] [-m BYTES] [-b] [-H HDR]... URL\n");
     return 64;
   }
   q.url = argv[optind];

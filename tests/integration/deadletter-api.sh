@@ -33,7 +33,7 @@ line relay.status '.status == "ok" and .metrics.backlog == 3 and .details.connec
 echo 1 >"$relay/count"
 run -s "deadletter.url=$base/ok"
 [ "$rc" = 1 ] || fail "one dead letter: exit $rc"
-line deadletter.count '.status == "warning" and (.summary | test("1 dead letters"))'
+line deadletter.count '.status == "warning" and (.summary | test("1 dead letters \\(count_warning=1\\)"))'
 line deadletter.rate '.status == "ok" and .metrics.new_in_window == 1'
 # rate: 6 more arrive (7 in the window, more than 5): critical
 echo 7 >"$relay/count"
@@ -41,6 +41,12 @@ run -s "deadletter.url=$base/ok"
 [ "$rc" = 2 ] || fail "seven dead letters: exit $rc"
 line deadletter.count '.status == "critical" and .metrics.dead_letters == 7'
 line deadletter.rate '.status == "critical" and .metrics.new_in_window == 7 and (.summary | test("7 new dead letters in the last 15m"))'
+# the summary names its threshold and when the counted letters were seen
+# (issue 19 item 7): the first increase by the second run, the last by this one
+line deadletter.rate '(.summary | test("\\(rate_critical=5\\), seen [0-9-]{10}T[0-9:]{8}Z( to [0-9-]{10}T[0-9:]{8}Z)?$"))
+  and .details.first_arrival <= .details.last_arrival and .details.arrival_times == "the runs that first saw them"
+  and .metrics.first_arrival_timestamp_seconds <= .metrics.last_arrival_timestamp_seconds'
+line deadletter.count '.status == "critical" and (.summary | test("7 dead letters \\(count_critical=5\\)"))'
 # replayed (count falls): nothing new arrived since; the earlier 7 stay in the window
 echo 4 >"$relay/count"
 run -s "deadletter.url=$base/ok"
@@ -49,6 +55,21 @@ line deadletter.rate '.metrics.new_in_window == 7'
 sleep 1.2
 run -s "deadletter.url=$base/ok" -s 'deadletter.rate_window="1s"'
 line deadletter.rate '.status == "ok" and .metrics.new_in_window == 0'
+
+# a history that cannot be written is said, as unknown, not left to a
+# rate that stays "first run" and ok forever (issue 11 item 9)
+echo 0 >"$relay/count"
+ro_state=$TEST_TMP/ro-state
+run -s "deadletter.url=$base/ok" --state-dir "$ro_state"
+[ -d "$ro_state/deadletter" ] || fail "no state directory made in $ro_state"
+# the history file replaced by a directory: the rename over it fails (the
+# agent re-asserts the directory's owner and mode, so a chmod would not do)
+hist_file=$(ls "$ro_state"/deadletter/counts-*.json)
+rm -f "$hist_file" && mkdir "$hist_file"
+run -s "deadletter.url=$base/ok" --state-dir "$ro_state"
+[ "$rc" = 3 ] || fail "state not kept: exit $rc, expected 3 (unknown)"
+line deadletter.state '.status == "unknown" and (.summary | test("cannot keep the dead-letter counts in .*the next runs cannot judge the rate"))'
+line deadletter.count '.status == "ok"'
 
 # relay not connected: critical
 run -s "deadletter.url=$base/down"
@@ -61,6 +82,7 @@ line deadletter.count '.status == "warning" and .metrics.dead_letters == 3'
 # the token from token_file goes in the header and nowhere else
 printf 's3cret-token\n' >"$TEST_TMP/token"
 chmod 600 "$TEST_TMP/token"
+give_to_plugins "$TEST_TMP/token"
 echo 2 >"$relay/count"
 run -s "deadletter.url=$base/auth" -s "deadletter.token_file=$TEST_TMP/token"
 line deadletter.count '.metrics.dead_letters == 2'

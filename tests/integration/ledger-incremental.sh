@@ -4,13 +4,16 @@
 # with appended_events and append_rate_per_minute; a re-spelled file whose
 # offsets moved makes a full run that is still ok; a shorter ledger and a
 # ledger whose event at the checkpoint changed are critical `rollback`, and
-# stay so; incremental=false always verifies fully; max_idle.
+# stay so; incremental=false always verifies fully; max_idle. full_budget=0
+# keeps the old behaviour (incremental between full_every passes) so that
+# the incremental path is exercised on a small ledger; the default budget
+# (a full pass on every run that fits it) is in ledger-budget.sh.
 . "$top_srcdir/tests/lib/env.sh"
 gen() { python3 "$top_srcdir/tests/integration/ledger-gen.py" "$@"; }
 out=$TEST_TMP/out.jsonl
 L=$TEST_TMP/ledger.jsonl
 export TEST_STATE_DIR=$TEST_TMP/state
-run() { rc=0; agent -p ledger -s ledger.source="$L" "$@" >"$out" || rc=$?; }
+run() { rc=0; agent -p ledger -s ledger.source="$L" -s ledger.full_budget=0 "$@" >"$out" || rc=$?; }
 
 gen 1000 >"$L"
 run
@@ -18,11 +21,17 @@ jq_assert "$out" '.status == "ok" and .details.mode == "full" and .metrics.verif
 [ -f "$TEST_STATE_DIR/ledger/checkpoint.json" ] || fail "no checkpoint written"
 jq_assert "$TEST_STATE_DIR/ledger/checkpoint.json" '.seq == 1000 and (.hash | length) == 64 and .offset > 0'
 
-# append 500 (the generator's first 1000 events are the same)
+# append 500 (the generator's first 1000 events are the same); a second
+# later, so that the append rate (per whole second of time()) exists
+sleep 1
 gen 1500 >"$L.new" && mv "$L.new" "$L"
 run
 jq_assert "$out" '.status == "ok" and .details.mode == "incremental" and .metrics.verified_events == 500
   and .metrics.events == 1500 and .metrics.appended_events == 500 and .metrics.append_rate_per_minute > 0'
+# an incremental line says what it verified and how old the full pass is
+jq_assert "$out" '(.summary | startswith("500 appended events verified, head seq 1500; whole ledger verified "))
+  and (.summary | test("intact") | not) and .metrics.last_full_age_seconds >= 0
+  and (.details.last_full_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T"))'
 want=$(tail -n1 "$L" | jq -r .hash)
 jq_assert "$out" ".details.head_hash == \"$want\""
 

@@ -49,17 +49,17 @@ sql -c "UPDATE itrans.\"Ledger\" SET seq = 1000 WHERE seq = 150"
 run -s ledger.incremental=false -s ledger.table=itrans.Ledger -s ledger.column=doc
 jq_assert "$out" '.status == "critical" and .details.first_bad_seq == 151 and .details.reason == "seq_gap"'
 
-# incremental on a table
+# incremental on a table (full_budget=0: incremental between full_every)
 load ledger_events 500
-run
+run -s ledger.full_budget=0
 jq_assert "$out" '.status == "ok" and .details.mode == "full" and .metrics.verified_events == 500'
 gen 650 | tail -n 150 >"$TEST_TMP/more.jsonl"
 sql -c "\\copy ledger_events (event) FROM '$TEST_TMP/more.jsonl' WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
-run
+run -s ledger.full_budget=0
 jq_assert "$out" '.status == "ok" and .details.mode == "incremental" and .metrics.verified_events == 150
   and .metrics.events == 650 and .metrics.appended_events == 150'
 sql -c "UPDATE ledger_events SET event = jsonb_set(event, '{ts}', '\"2020-01-01T00:00:00.000Z\"') WHERE (event->>'seq')::int = 650"
-run
+run -s ledger.full_budget=0
 jq_assert "$out" '.status == "critical" and (.details.reason == "rollback" or .details.reason == "hash_mismatch") and .details.first_bad_seq == 650'
 
 # a missing table, a wrong password: unknown, no password shown

@@ -15,7 +15,8 @@ run() { rc=0; agent --plugin pgqueue "$@" >"$out" 2>"$TEST_TMP/err" || rc=$?; [ 
 state_set() {
   local f; f=$(ls "$TEST_STATE_DIR"/pgqueue/queue-*.json)
   [ "$(echo "$f" | wc -l)" = 1 ] || fail "expected one state file: $f"
-  jq -c "$1" "$f" >"$f.new" && mv "$f.new" "$f"
+  # as the plugin wrote it: its owner (the sandbox user) and mode, or it is refused
+  jq -c "$1" "$f" >"$f.new" && chown --reference="$f" "$f.new" && chmod --reference="$f" "$f.new" && mv "$f.new" "$f"
 }
 
 db=$(pg_newdb)
@@ -28,11 +29,11 @@ jq_assert "$out" '.status == "ok" and .metrics.failed_window == 2'
 psql "$db" -qAtX -c "INSERT INTO submit_queue (status, updated_at) VALUES ('failed', now() - interval '1 min')" >/dev/null
 run "${g[@]}"
 [ "$rc" = 1 ] || fail "3 failures: exit $rc, expected 1"
-jq_assert "$out" '.status == "warning" and .metrics.failed_window == 3 and (.summary | test("3 jobs failed in the last 15m"))'
+jq_assert "$out" '.status == "warning" and .metrics.failed_window == 3 and (.summary | test("3 jobs failed in the last 15m \\(failed_warning=3\\)"))'
 psql "$db" -qAtX -c "INSERT INTO submit_queue (status, updated_at) SELECT 'dead', now() - interval '1 min' FROM generate_series(1, 7)" >/dev/null
 run "${g[@]}"
 [ "$rc" = 2 ] || fail "10 failures: exit $rc, expected 2"
-jq_assert "$out" '.status == "critical" and .metrics.failed_window == 10'
+jq_assert "$out" '.status == "critical" and .metrics.failed_window == 10 and (.summary | test("10 jobs failed in the last 15m \\(failed_critical=10\\)"))'
 # a shorter window leaves them out (setting honoured)
 run "${g[@]}" -s 'pgqueue.window="30s"'
 jq_assert "$out" '.metrics.failed_window == 0 and .metrics.window_seconds == 30'
@@ -48,7 +49,7 @@ run "${g2[@]}"
 jq_assert "$out" '.status == "ok" and .metrics.depth == 154 and .details.depth_high_seconds < 5'
 state_set '.depth_high_since = .t - 700'
 run "${g2[@]}"
-jq_assert "$out" '.status == "warning" and (.summary | test("depth 154 above 100 for 10m"))
+jq_assert "$out" '.status == "warning" and (.summary | test("depth 154 above 100 for 10m or more \\(depth_warning=100, depth_for=10m\\)"))
   and .details.depth_high_seconds >= 700'
 psql "$db2" -qAtX -c "DELETE FROM submit_queue WHERE status = 'queued'" >/dev/null
 run "${g2[@]}"
@@ -67,7 +68,7 @@ g3=(-s "pgqueue.conninfo=$db3" -s pgqueue.table=public.jobs -s pgqueue.status_co
 run "${g3[@]}"
 [ "$rc" = 2 ] || fail "stalled queue: exit $rc, expected 2"
 jq_assert "$out" '.status == "critical" and .details.stalled == true
-  and (.summary | test("queue stalled: 2 jobs waiting, oldest for 20m, nothing completed in 10m"))'
+  and (.summary | test("queue stalled: 2 jobs waiting, oldest for 20m, nothing completed in 10m \\(stall_after=10m\\)"))'
 # a longer stall_after is no stall; a completion a minute ago is none either
 run "${g3[@]}" -s 'pgqueue.stall_after="1h"'
 jq_assert "$out" '.status == "ok" and .details.stalled == false'

@@ -70,8 +70,8 @@ expect() {
 }
 expect 0 ok '.details.mode == "0600" and .metrics.age_days == 0 and .details.age_from == "file mtime" and (.details.fingerprint | length) == 16 and .details.baseline == "recorded"'
 expect 1 ok '.details.kind == "hmac" and .details.name == "itrans-hmac"'
-expect 2 critical '.summary | test("HMAC secret shorter than 32 bytes")'
-expect 3 warning '(.summary | test("not rotated for 200 days")) and .metrics.age_days == 200'
+expect 2 critical '.summary | test("HMAC secret shorter than 32 bytes \\(hmac_min_bytes=32\\)")'
+expect 3 warning '(.summary | test("not rotated for 200 days \\(max_age_days=90\\)")) and .metrics.age_days == 200'
 expect 4 critical '.summary | test("mode 0644: readable or writable by others")'
 expect 5 critical '.summary | test("mode 0640: readable or writable by its group")'
 expect 6 critical '.summary | test("empty")'

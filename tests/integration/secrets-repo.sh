@@ -59,5 +59,37 @@ rc=0
 canary_run agent --plugin secrets -s "secrets.files=$files" -s "secrets.repo_paths=[\"$R\"]" -s secrets.git_history=false > "$out" || rc=$?
 line "$S/history" secrets.rotation | jq -e '.status == "ok"' >/dev/null || fail "git_history=false still scanned history"
 
+# A repository whose own config runs programs (issue 11 item 8): with
+# log.showSignature and gpg.program, git log verifies the signed commit by
+# running the repository's script, as root, with the plugin's descriptors;
+# core.fsmonitor, pagers, diff.external and a textconv driver likewise.
+# None of them may run, and the history scan must still work.
+E=$TEST_TMP/evil
+mkdir -p "$E"
+marker=$TEST_TMP/ran-repository-program
+printf '#!/bin/sh\necho "$0 $*" >> %s\nexit 1\n' "$marker" > "$TEST_TMP/evil.sh"
+chmod 755 "$TEST_TMP/evil.sh"
+ge() { git -C "$E" -c user.name=probe-test -c user.email=probe@test.invalid "$@"; }
+ge init -q
+printf 'HMAC_SECRET=%s\n' "$(cat "$S/history")" > "$E/app.env"
+printf '*.env diff=evil\n' > "$E/.gitattributes"
+ge add -A
+ge commit -qm "initial"
+# a commit that carries a (fake) signature, so that log.showSignature calls gpg
+tree=$(ge rev-parse 'HEAD^{tree}')
+printf 'tree %s\nparent %s\nauthor t <t@t.invalid> 1700000000 +0000\ncommitter t <t@t.invalid> 1700000000 +0000\ngpgsig -----BEGIN PGP SIGNATURE-----\n \n iQEzBAABCAAdFiEE\n -----END PGP SIGNATURE-----\n\nsigned\n' \
+  "$tree" "$(ge rev-parse HEAD)" > "$TEST_TMP/signed.txt"
+ge update-ref HEAD "$(ge hash-object -t commit -w "$TEST_TMP/signed.txt")"
+for k in gpg.program gpg.openpgp.program core.fsmonitor core.pager pager.log \
+         diff.external diff.evil.textconv diff.evil.command core.hooksPath; do
+  ge config "$k" "$TEST_TMP/evil.sh"
+done
+ge config log.showSignature true
+rc=0
+canary_run agent --plugin secrets -s "secrets.files=[\"$S/history\"]" -s "secrets.repo_paths=[\"$E\"]" > "$out" || rc=$?
+[ ! -e "$marker" ] || { cat "$marker" >&2; fail "git ran a program from the scanned repository's config"; }
+line "$S/history" secrets.rotation | jq -e '.status == "critical" and any(.details.repo_hits[]; .commit != null)' >/dev/null ||
+  { cat "$out" >&2; fail "the history scan of a repository with hostile config found nothing"; }
+
 canary_check
 echo "secrets-repo: ok"

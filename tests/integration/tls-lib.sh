@@ -6,7 +6,8 @@
 #
 #   tls_make_pki DIR     CA (root), intermediate, and leaves (each DIR/NAME.crt,
 #                        DIR/NAME.key; DIR/NAME.chain = leaf + intermediate):
-#     valid      200 days, SAN localhost + 127.0.0.1
+#     valid      200 days less 12 hours (days_left 199 however long the
+#                tests take, up to 12 h), SAN localhost + 127.0.0.1
 #     exp5       expires in 5 days (and an hour)
 #     exp25      expires in 25 days (and an hour)
 #     expired    notAfter 2 days ago
@@ -105,15 +106,15 @@ EOF
   tls_ca_sign "$TLS_PKI/inter.csr" "$TLS_PKI/inter.crt" "$TLS_PKI/ca.crt" "$TLS_PKI/ca.key" inter \
     "$now_m1" "$(tls_date '+1800 days')"
   local san='DNS:localhost,IP:127.0.0.1'
-  tls_leaf valid "$san" "$now_m1" "$(tls_date '+200 days')"
+  tls_leaf valid "$san" "$now_m1" "$(tls_date '+200 days -12 hours')"
   tls_leaf exp5 "$san" "$now_m1" "$(tls_date '+5 days +1 hour')"
   tls_leaf exp25 "$san" "$now_m1" "$(tls_date '+25 days +1 hour')"
   tls_leaf expired "$san" "$(tls_date '-30 days')" "$(tls_date '-2 days')"
   tls_leaf future "$san" "$(tls_date '+3 days')" "$(tls_date '+300 days')"
-  tls_leaf wronghost 'DNS:wrong.example' "$now_m1" "$(tls_date '+200 days')"
-  tls_leaf sha1 "$san" "$now_m1" "$(tls_date '+200 days')" sha1
-  tls_leaf rsa1024 "$san" "$now_m1" "$(tls_date '+200 days')" sha256 1024
-  tls_leaf wildcard 'DNS:*.example.test' "$now_m1" "$(tls_date '+200 days')"
+  tls_leaf wronghost 'DNS:wrong.example' "$now_m1" "$(tls_date '+200 days -12 hours')"
+  tls_leaf sha1 "$san" "$now_m1" "$(tls_date '+200 days -12 hours')" sha1
+  tls_leaf rsa1024 "$san" "$now_m1" "$(tls_date '+200 days -12 hours')" sha256 1024
+  tls_leaf wildcard 'DNS:*.example.test' "$now_m1" "$(tls_date '+200 days -12 hours')"
   # self-signed leaf, not from the CA
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$TLS_PKI/selfsigned.key" \
     -out "$TLS_PKI/selfsigned.crt" -subj "/CN=selfsigned.probe.test" -days 200 \
