@@ -161,7 +161,12 @@ for g in doc["groups"]:
             for lbl in d:
                 if lbl not in ("job", "check", "status", "plugin"):
                     err(a + ": selector uses label %r that the pipelines do not set" % lbl)
-            for metric in re.findall(r"unwrap\s+metrics_([a-z0-9_]+)", expr):
+            # unwrap X, X extracted by `| json X="metrics.NAME"`
+            jsonmap = dict(re.findall(r'([a-z_][a-z0-9_]*)\s*=\s*"metrics\.([a-z0-9_]+)"', expr))
+            for u in re.findall(r"unwrap\s+([a-z_][a-z0-9_]*)", expr):
+                if u not in jsonmap:
+                    err(a + ": unwrap %s is not a metric extracted by | json %s=\"metrics.NAME\"" % (u, u)); continue
+                metric = jsonmap[u]
                 if not checks:
                     err(a + ": unwrap without a check in the selector")
                 for ch in checks:

@@ -6,6 +6,8 @@
 #    image's HEALTHCHECK one-liner, every mount names a declared volume, the
 #    ConfigMap it mounts exists and lands at /etc/probe-agent/probe-agent.json,
 #    and every file the configuration names lies under one of its mounts;
+#    pgqueue verifies the server with a mounted CA (sslrootcert) and reads
+#    its password from password_file, not PGPASSWORD;
 #  - the ConfigMap's JSON, with the sidecar's PROBE_* environment, passes
 #    `probe-agent --check-config`;
 #  - the nightly CronJob's own arguments, run on a gzipped copy of the test
@@ -112,11 +114,26 @@ else:
             if isinstance(x, str) and x.startswith("/"): yield x
             elif isinstance(x, dict):
                 for k, v in x.items():
-                    if k in ("path", "files", "source", "ca_file") or isinstance(v, (list, dict)):
+                    if k in ("path", "files", "source", "ca_file", "password_file") or isinstance(v, (list, dict)):
                         yield from paths(v)
             elif isinstance(x, list):
                 for v in x: yield from paths(v)
-        for p in paths(conf.get("plugins", {})):
+        # pgqueue: a verifying sslmode needs the server's CA (sslrootcert,
+        # a mounted file), and the password comes from password_file.
+        pq = conf.get("plugins", {}).get("pgqueue")
+        extra = []
+        if pq:
+            ci = pq.get("conninfo", "")
+            mode = re.search(r"sslmode=([a-z-]+)", ci)
+            root = re.search(r"sslrootcert=([^&\s]+)", ci)
+            if mode and mode.group(1) in ("verify-ca", "verify-full"):
+                if not root: err("pgqueue: sslmode=%s without sslrootcert can never connect" % mode.group(1))
+                else: extra.append(root.group(1))
+            if not pq.get("password_file"):
+                err("pgqueue: no password_file (credentials go in files)")
+        if any(e.get("name") == "PGPASSWORD" for e in c.get("env") or []):
+            err("the sidecar passes PGPASSWORD in its environment; use pgqueue's password_file")
+        for p in list(paths(conf.get("plugins", {}))) + extra:
             if not any(p == m or p.startswith(m.rstrip("/") + "/") for m in mounts):
                 err("the configuration reads %s, which no volume of the sidecar provides" % p)
     with open(os.path.join(out, "sidecar.env"), "w") as f:
@@ -154,8 +171,15 @@ PY
 
 # --- the sidecar's configuration passes --check-config ------------------------
 # Only built plugins can be validated; their sections and variables stay.
-jq --arg built "$built" '.plugins |= with_entries(select(.key as $k | $built | contains(" " + $k + " ")))' \
+# Files the pod mounts under /run/secrets are made under $TEST_TMP/secrets
+# (--check-config opens password_file).
+jq --arg built "$built" --arg sec "$TEST_TMP/secrets/" \
+  '.plugins |= with_entries(select(.key as $k | $built | contains(" " + $k + " ")))
+   | walk(if type == "string" then gsub("/run/secrets/"; $sec) else . end)' \
   "$TEST_TMP/sidecar.json" >"$TEST_TMP/sidecar.built.json"
+mkdir -p "$TEST_TMP/secrets/medlink-db-probe" "$TEST_TMP/secrets/medlink-db-ca"
+( umask 077; echo 'probe-password' >"$TEST_TMP/secrets/medlink-db-probe/password" )
+cp "$top_srcdir/contrib/demo/itrans-demo.pem" "$TEST_TMP/secrets/medlink-db-ca/ca.crt" 2>/dev/null || : >"$TEST_TMP/secrets/medlink-db-ca/ca.crt"
 envargs=()
 while IFS='=' read -r k v; do
   sect=$(echo "${k#PROBE_}" | cut -d_ -f1 | tr 'A-Z' 'a-z')

@@ -49,6 +49,11 @@ if not re.search(r"^\s*Format\s+json\s*$", fbp, re.M) or not re.search(r"^\s*Tim
 if not re.search(r"^\s*Time_Format\s+%Y-%m-%dT%H:%M:%S\.%LZ\s*$", fbp, re.M):
     err("the Fluent Bit Time_Format does not match the agent's ts")
 if "Parsers_File fluent-bit-parsers.conf" not in fb: err("fluent-bit.conf does not load its parsers file")
+# Lines already in the file when Fluent Bit first starts are shipped too.
+if not re.search(r"^\s*Read_from_Head\s+On\s*$", fb, re.M | re.I):
+    err("fluent-bit.conf lacks Read_from_Head On: lines written before its first start are never shipped")
+if "structure only" not in fb:
+    err("fluent-bit.conf does not say it is checked for structure only")
 
 # Vector.
 v = yaml.safe_load(text("vector.yaml"))

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # tests/integration/ops-manpages.sh: keeps the manual pages true to the code.
 #  - both pages render with groff without a warning;
+#  - the pages make builds (man/) name the configured configuration file and
+#    plugin directory, the ones the agent has compiled in (its --help),
+#    and both pages refer to probe-agent-ledger(7);
 #  - the OPTIONS of probe-agent(1) are exactly the options `probe-agent
 #    --help` lists (both directions);
 #  - probe-agent.conf(5) documents exactly the settings of the agent's
@@ -20,6 +23,32 @@ done
 
 # --- options: --help against probe-agent(1) ----------------------------------
 "$PROBE_AGENT" --help >"$TEST_TMP/help" || fail "probe-agent --help failed"
+
+# --- the built pages name the configured paths ----------------------------------
+# make builds man/ from doc/ with $(sysconfdir) and $(pkglibdir); they must
+# say what this agent has compiled in (its --help), not the defaults.
+cfgdir=$(sed -n 's/^Without -c, \(.*\)\/probe-agent\.json is read.*/\1/p' "$TEST_TMP/help")
+plugdir=$(sed -n 's/.*where plugins are found (default \([^;]*\);.*/\1/p' "$TEST_TMP/help")
+[ -n "$cfgdir" ] && [ -n "$plugdir" ] || fail "cannot read the configuration and plugin paths from --help"
+for m in probe-agent.1 probe-agent.conf.5 probe-agent-ledger.7; do
+  [ -f "$top_builddir/man/$m" ] || fail "make did not build man/$m"
+  groff -man -Tutf8 -ww -z "$top_builddir/man/$m" 2>&1 | grep . && fail "groff warns about the built man/$m"
+done
+sed 's/\\-/-/g' "$top_builddir/man/probe-agent.1" >"$TEST_TMP/built.1"
+sed 's/\\-/-/g' "$top_builddir/man/probe-agent.conf.5" >"$TEST_TMP/built.5"
+grep -qF "$cfgdir/probe-agent.json" "$TEST_TMP/built.1" || fail "the built probe-agent(1) does not name $cfgdir/probe-agent.json"
+grep -qF "$cfgdir/probe-agent.json" "$TEST_TMP/built.5" || fail "the built probe-agent.conf(5) does not name $cfgdir/probe-agent.json"
+grep -qF "$plugdir" "$TEST_TMP/built.1" || fail "the built probe-agent(1) does not name the plugin directory $plugdir"
+if [ "$cfgdir" != /etc/probe-agent ] && grep -qE '(^|[^[:alnum:]_./-])/etc/probe-agent' "$TEST_TMP/built.1" "$TEST_TMP/built.5"; then
+  fail "a built page still says /etc/probe-agent although the agent reads $cfgdir"
+fi
+if [ "$plugdir" != /usr/lib/probe-agent ] && grep -qE '(^|[^[:alnum:]_./-])/usr/lib/probe-agent' "$TEST_TMP/built.1"; then
+  fail "the built probe-agent(1) still says /usr/lib/probe-agent although plugins load from $plugdir"
+fi
+for m in "$man1" "$man5"; do
+  sed -n '/^\.SH SEE ALSO/,/^\.SH /p' "$m" | grep -q '^\.BR probe-agent-ledger (7)' \
+    || fail "$(basename "$m") does not refer to probe-agent-ledger(7)"
+done
 # Option lines start with two spaces and a dash; the option part ends at the
 # first run of two spaces.
 grep -E '^ {2,8}-' "$TEST_TMP/help" | sed -E 's/^ +//; s/  .*//' \

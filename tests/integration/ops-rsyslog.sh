@@ -27,6 +27,8 @@ set +e
 "$PROBE_AGENT" --plugin-dir "$PROBE_TEST_PLUGIN_DIR" --state-dir "$TEST_TMP/state" -o "$input" \
   -p echo -s echo.count=2 -s echo.target=/var/lib/x/ledger.jsonl -s 'agent.labels={"service":"medlink"}'
 "$PROBE_AGENT" --plugin-dir "$PROBE_TEST_PLUGIN_DIR" --state-dir "$TEST_TMP/state" -o "$input" \
+  -p echo -s 'echo.target=/srv/a "quoted" \back\slash.jsonl'
+"$PROBE_AGENT" --plugin-dir "$PROBE_TEST_PLUGIN_DIR" --state-dir "$TEST_TMP/state" -o "$input" \
   -p echo -s echo.status=critical -s 'echo.message=hash mismatch at "seq" 41'
 case " ${PROBE_BUILT_PLUGINS:-} " in
   *" ledger.la "*)
@@ -40,13 +42,12 @@ jq -se 'map(.status) | index("ok") != null and index("critical") != null' "$inpu
   || fail "expected ok and critical lines from the agent: $(cat "$input")"
 echo 'this line is not JSON' >>"$input"
 
-# The example configuration with this test's paths, and a work directory
-# for imfile's state (a system rsyslog.conf sets that globally).
-{
-  echo "global(workDirectory=\"$dir/work\")"
-  sed -e "s#/var/log/probe-agent/results.jsonl#$input#" \
-      -e "s#/var/log/probe-agent/results.fields.log#$output#" "$conf"
-} >"$dir/rsyslog.conf"
+# The example configuration with this test's paths only: it must run on its
+# own (no global workDirectory added; imfile's state directory is its own).
+sed -e "s#/var/log/probe-agent/results.jsonl#$input#" \
+    -e "s#/var/log/probe-agent/results.fields.log#$output#" \
+    -e "s#/var/spool/rsyslog#$dir/work#" "$conf" >"$dir/rsyslog.conf"
+grep -q "$dir/work" "$dir/rsyslog.conf" || fail "the example no longer keeps imfile state in /var/spool/rsyslog"
 grep -q "$input" "$dir/rsyslog.conf" || fail "the example no longer reads /var/log/probe-agent/results.jsonl"
 grep -q "$output" "$dir/rsyslog.conf" || fail "the example no longer writes /var/log/probe-agent/results.fields.log"
 
@@ -76,7 +77,9 @@ grep -q 'this line is not JSON' "$output" && fail "a non-JSON line was forwarded
 i=0
 while IFS= read -r line; do
   i=$((i + 1))
-  want=$(jq -r '"\(.ts) status=\(.status) plugin=\(.plugin) check=\(.check) level=\(.level) target=\"\(.target)\""' <<<"$line")
+  # every field JSON-escaped: tojson without its quotes, and rsyslog's
+  # format="json" also writes / as \/ (valid JSON)
+  want=$(jq -r 'def e: tojson | .[1:-1] | gsub("/"; "\\/"); "\(.ts|e) status=\(.status|e) plugin=\(.plugin|e) check=\(.check|e) level=\(.level|e) target=\"\(.target|e)\""' <<<"$line")
   have=$(sed -n "${i}p" "$output")
   case "$have" in
     "$want"*) ;;
@@ -85,6 +88,8 @@ while IFS= read -r line; do
 done < <(head -n "$n" "$input")
 grep -q 'status=critical plugin=echo check=echo.line level=error' "$output" \
   || fail "the critical line did not arrive parsed: $(cat "$output")"
+grep -qF 'target="\/srv\/a \"quoted\" \\back\\slash.jsonl"' "$output" \
+  || fail "the target with quotes and backslashes did not arrive escaped: $(cat "$output")"
 grep -qF 'summary="hash mismatch at \"seq\" 41"' "$output" \
   || fail "the summary with quotes did not arrive escaped: $(cat "$output")"
 case " ${PROBE_BUILT_PLUGINS:-} " in
