@@ -434,6 +434,27 @@ static void put_text(out *o, const char *s, size_t n, int depth)
         continue;
       }
     }
+    if(p == s || is_space((unsigned char)p[-1])) {
+      /* user:password@host:port without a scheme (a tls endpoint, a
+       * third-party target): a word with no '=' whose part before its
+       * last '@' holds a ':' */
+      const char *w = p, *at = NULL, *colon = NULL;
+      while(w < end && !is_space((unsigned char)*w) && *w != '=')
+        w++;
+      if(w == end || is_space((unsigned char)*w)) {
+        for(const char *x = p; x < w; x++)
+          if(*x == '@')
+            at = x;
+        for(const char *x = p; at && x < at; x++)
+          if(*x == ':')
+            colon = x;
+      }
+      if(at && colon) {
+        puts_(o, REDACT_WORD);
+        p = at;
+        continue;
+      }
+    }
     if(start && is_key(c)) {
       const char *k = p, *q = p;
       while(q < end && is_key((unsigned char)*q))

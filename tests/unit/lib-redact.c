@@ -64,6 +64,11 @@ static void test_issue_cases(void **state)
   check("postgresql://u:pa/ss@h/db", "postgresql://REDACTED@h/db");
   check("postgresql://u:1234/ss@h/db", "postgresql://REDACTED@h/db");
   check("postgresql://u:pa?ss@h/db", "postgresql://REDACTED@h/db");
+  /* userinfo without a scheme (a tls endpoint, a plugin's own target) */
+  check("u:PWSECRET@h:1", "REDACTED@h:1");
+  check("tls to u:pw@host:443 failed", "tls to REDACTED@host:443 failed");
+  check("ops@example.org", "ops@example.org");
+  check("medlink.example:443", "medlink.example:443");
 }
 
 /* URLs: userinfo, query, fragment, path keys. */
