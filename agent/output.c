@@ -624,7 +624,10 @@ static void om_family(dbuf *b, const output *o, const char *family, const char *
   if(help) {
     dbuf_addstr(b, "# HELP ");
     om_name(b, family);
-    dbuf_printf(b, " %s\n", help);
+    dbuf_addstr(b, " ");
+    for(const char *h = help; *h; h++) /* metric names come from plugins */
+      dbuf_add(b, (unsigned char)*h < 0x20 || *h == '\\' || *h == '"' ? "_" : h, 1);
+    dbuf_addstr(b, "\n");
   }
   cJSON_ArrayForEach(r, o->collected) {
     double v;
@@ -661,8 +664,10 @@ int output_openmetrics(const output *o, dbuf *b)
       dbuf_init(&fam, 0);
       dbuf_printf(&fam, "probe_%s_%s", plugin, m->string);
       if(fam.data && !cJSON_GetObjectItemCaseSensitive(seen, fam.data)) {
+        char help[200];
+        snprintf(help, sizeof(help), "metric %s of the %s plugin's checks", m->string, plugin);
         cJSON_AddTrueToObject(seen, fam.data);
-        om_family(b, o, fam.data, NULL, m->string, plugin);
+        om_family(b, o, fam.data, help, m->string, plugin);
       }
       dbuf_free(&fam);
     }
