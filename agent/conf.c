@@ -31,6 +31,8 @@ static const probe_setting agent_settings[] = {
   {"heartbeat_file", PROBE_SET_STRING, NULL, 0, "file touched at each scheduler pass (liveness probes)"},
   {"max_output_bytes", PROBE_SET_INT, "1048576", 0, "result bytes one run may send before it is killed"},
   {"stop_timeout", PROBE_SET_DURATION, "2", 0, "on SIGTERM (daemon), time the runs in flight get to finish"},
+  {"metrics_listen", PROBE_SET_STRING, NULL, 0,
+   "HOST:PORT where the daemon serves GET /metrics (OpenMetrics) and /healthz; off when unset"},
   {NULL, 0, NULL, 0, NULL}
 };
 

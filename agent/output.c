@@ -125,6 +125,8 @@ void output_close(output *o)
   free(o->host);
   cJSON_Delete(o->labels);
   cJSON_Delete(o->collected);
+  cJSON_Delete(o->latest);
+  o->latest = NULL;
   o->fd = -1;
   o->path = NULL;
   o->host = NULL;
@@ -220,17 +222,27 @@ static int write_text(output *o, const char *ts, const char *check,
   return rc;
 }
 
-/* nagios/openmetrics: keeps one result (target already redacted) for
- * output_finish. */
-static int collect(output *o, const char *plugin, const char *check,
-                   const char *target, int status, const char *summary,
-                   double ms, const cJSON *metrics, const cJSON *thresholds)
+/* The most distinct results agent.metrics_listen keeps (memory bound). */
+#define LATEST_MAX 10000
+
+void output_keep_latest(output *o, int on)
 {
-  if(!o->collected && !(o->collected = cJSON_CreateArray()))
-    return -1;
+  if(on && !o->latest)
+    o->latest = cJSON_CreateObject();
+  else if(!on) {
+    cJSON_Delete(o->latest);
+    o->latest = NULL;
+  }
+}
+
+/* One result as collect() and the /metrics store keep it. */
+static cJSON *result_obj(const char *plugin, const char *check,
+                         const char *target, int status, const char *summary,
+                         double ms, const cJSON *metrics, const cJSON *thresholds)
+{
   cJSON *r = cJSON_CreateObject();
   if(!r)
-    return -1;
+    return NULL;
   cJSON_AddStringToObject(r, "plugin", plugin);
   cJSON_AddStringToObject(r, "check", check);
   cJSON_AddStringToObject(r, "target", target);
@@ -241,6 +253,42 @@ static int collect(output *o, const char *plugin, const char *check,
   cJSON_AddItemToObject(r, "metrics", metrics ? cJSON_Duplicate(metrics, 1) : cJSON_CreateObject());
   if(cJSON_IsObject(thresholds))
     cJSON_AddItemToObject(r, "thresholds", cJSON_Duplicate(thresholds, 1));
+  return r;
+}
+
+/* agent.metrics_listen: replaces the latest result of the same plugin,
+ * check and target (a new key past LATEST_MAX is dropped). */
+static void keep_latest(output *o, const char *plugin, const char *check,
+                        const char *target, int status, const char *summary,
+                        double ms, const cJSON *metrics)
+{
+  dbuf key;
+  dbuf_init(&key, 0);
+  dbuf_printf(&key, "%s\x1f%s\x1f%s", plugin, check, target);
+  if(!key.data)
+    return;
+  int have = cJSON_GetObjectItemCaseSensitive(o->latest, key.data) != NULL;
+  if(have || cJSON_GetArraySize(o->latest) < LATEST_MAX) {
+    cJSON *r = result_obj(plugin, check, target, status, summary, ms, metrics, NULL);
+    if(r && have)
+      cJSON_ReplaceItemInObjectCaseSensitive(o->latest, key.data, r);
+    else if(r)
+      cJSON_AddItemToObject(o->latest, key.data, r);
+  }
+  dbuf_free(&key);
+}
+
+/* nagios/openmetrics: keeps one result (target already redacted) for
+ * output_finish. */
+static int collect(output *o, const char *plugin, const char *check,
+                   const char *target, int status, const char *summary,
+                   double ms, const cJSON *metrics, const cJSON *thresholds)
+{
+  if(!o->collected && !(o->collected = cJSON_CreateArray()))
+    return -1;
+  cJSON *r = result_obj(plugin, check, target, status, summary, ms, metrics, thresholds);
+  if(!r)
+    return -1;
   cJSON_AddItemToArray(o->collected, r);
   return 0;
 }
@@ -257,6 +305,8 @@ static int build_line(output *o, const char *plugin, const char *check,
   int rc = -1;
   if(!target)
     return -1;
+  if(o->latest)
+    keep_latest(o, plugin, check, target, status, summary, ms, metrics);
   if(o->format == FORMAT_TEXT) {
     rc = write_text(o, ts, check, target, status, summary, ms);
     free(target);
@@ -614,8 +664,8 @@ static void om_labels(dbuf *b, const output *o, const cJSON *r)
 }
 
 /* One gauge family: # TYPE, then a sample per result that has it. */
-static void om_family(dbuf *b, const output *o, const char *family, const char *help,
-                      const char *key, const char *plugin)
+static void om_family(dbuf *b, const output *o, const cJSON *results, const char *family,
+                      const char *help, const char *key, const char *plugin)
 {
   const cJSON *r;
   dbuf_addstr(b, "# TYPE ");
@@ -629,7 +679,7 @@ static void om_family(dbuf *b, const output *o, const char *family, const char *
       dbuf_add(b, (unsigned char)*h < 0x20 || *h == '\\' || *h == '"' ? "_" : h, 1);
     dbuf_addstr(b, "\n");
   }
-  cJSON_ArrayForEach(r, o->collected) {
+  cJSON_ArrayForEach(r, results) {
     double v;
     if(plugin) {
       const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "metrics"), key);
@@ -648,16 +698,16 @@ static void om_family(dbuf *b, const output *o, const char *family, const char *
 }
 
 /* The OpenMetrics text of what was collected, families kept together. */
-int output_openmetrics(const output *o, dbuf *b)
+int output_openmetrics(const output *o, const cJSON *results, dbuf *b)
 {
   const cJSON *r, *m;
   cJSON *seen = cJSON_CreateObject();
   if(!seen)
     return -1;
-  om_family(b, o, "probe_status", "0 ok, 1 warning, 2 critical, 3 unknown", "status", NULL);
-  om_family(b, o, "probe_last_run_timestamp_seconds", "when the result was made", "ts", NULL);
-  om_family(b, o, "probe_run_duration_seconds", "how long the check took", "duration_ms", NULL);
-  cJSON_ArrayForEach(r, o->collected) {
+  om_family(b, o, results, "probe_status", "0 ok, 1 warning, 2 critical, 3 unknown", "status", NULL);
+  om_family(b, o, results, "probe_last_run_timestamp_seconds", "when the result was made", "ts", NULL);
+  om_family(b, o, results, "probe_run_duration_seconds", "how long the check took", "duration_ms", NULL);
+  cJSON_ArrayForEach(r, results) {
     const char *plugin = str_of(r, "plugin");
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "metrics")) {
       dbuf fam;
@@ -667,7 +717,7 @@ int output_openmetrics(const output *o, dbuf *b)
         char help[200];
         snprintf(help, sizeof(help), "metric %s of the %s plugin's checks", m->string, plugin);
         cJSON_AddTrueToObject(seen, fam.data);
-        om_family(b, o, fam.data, help, m->string, plugin);
+        om_family(b, o, results, fam.data, help, m->string, plugin);
       }
       dbuf_free(&fam);
     }
@@ -717,7 +767,7 @@ int output_finish(output *o)
     return 0;
   dbuf b;
   dbuf_init(&b, 0);
-  int rc = output_openmetrics(o, &b);
+  int rc = output_openmetrics(o, o->collected, &b);
   if(rc == 0 && b.data)
     rc = o->fd >= 0 ? write_whole(o->fd, b.data, b.len) : write_replace(o->path, b.data, b.len);
   dbuf_free(&b);

@@ -28,6 +28,7 @@ typedef struct output {
   unsigned long lost_total; /* lines lost over the process's life */
   int journal;           /* standard output is the journal: <N> prefixes */
   cJSON *collected;      /* nagios/openmetrics: the run's results so far */
+  cJSON *latest;         /* agent.metrics_listen: {key: the latest result} */
 } output;
 
 /* Opens path ("-" or NULL: standard output) for appending. 0 or -1. */
@@ -45,8 +46,13 @@ void output_close(output *o);
  * Nothing for the other formats. Returns 0 or -1. */
 int output_finish(output *o);
 
-/* Appends the OpenMetrics text of o->collected to b ("# EOF" last). */
-int output_openmetrics(const output *o, dbuf *b);
+/* Appends the OpenMetrics text of results (an array of what collect()
+ * keeps) to b, "# EOF" last. */
+int output_openmetrics(const output *o, const cJSON *results, dbuf *b);
+
+/* Daemon with agent.metrics_listen: keep the latest result of every
+ * (plugin, check, target) in o->latest, beside writing the lines. */
+void output_keep_latest(output *o, int on);
 
 /* Writes one validated result of a plugin: res holds check, target,
  * status, summary, duration_ms, metrics, details. Returns 0 or -1. */
