@@ -50,7 +50,7 @@ for la in ${PROBE_BUILT_PLUGINS:-}; do
     || fail "--plugin does not complete the built plugin ${la%.la}"
 done
 [ "$(complete_words "$PROBE_AGENT" -s ag)" = "agent." ] || fail "-s ag does not complete to agent."
-[ "$(complete_words "$PROBE_AGENT" --format "" | tr '\n' ' ')" = "json text nagios openmetrics " ] \
+[ "$(complete_words "$PROBE_AGENT" --format "" | tr '\n' ' ')" = "json nagios openmetrics text " ] \
   || fail "--format does not complete to json, text, nagios and openmetrics"
 mkdir -p "$TEST_TMP/cfgdir"; touch "$TEST_TMP/cfgdir/probe.json"
 complete_words "$PROBE_AGENT" -c "$TEST_TMP/cfgdir/pr" | grep -qx "$TEST_TMP/cfgdir/probe.json" \
