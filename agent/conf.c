@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "jsonc.h"
 #include "loader.h"
+#include "sandbox.h"
 
 #define CONFIG_MAX_BYTES (8u << 20)
 
@@ -31,6 +32,8 @@ static const probe_setting agent_settings[] = {
   {"heartbeat_file", PROBE_SET_STRING, NULL, 0, "file touched at each scheduler pass (liveness probes)"},
   {"max_output_bytes", PROBE_SET_INT, "1048576", 0, "result bytes one run may send before it is killed"},
   {"stop_timeout", PROBE_SET_DURATION, "2", 0, "on SIGTERM (daemon), time the runs in flight get to finish"},
+  {"user", PROBE_SET_STRING, NULL, 0, "user plugins run as when the agent runs as root (default: probe-agent, else nobody)"},
+  {"sandbox", PROBE_SET_BOOL, "true", 0, "false runs plugins without their sandbox: for debugging and benchmarks only"},
   {"metrics_listen", PROBE_SET_STRING, NULL, 0,
    "HOST:PORT where the daemon serves GET /metrics (OpenMetrics) and /healthz; off when unset"},
   {NULL, 0, NULL, 0, NULL}
@@ -41,6 +44,10 @@ static const probe_setting common_settings[] = {
   {"enabled", PROBE_SET_BOOL, "true", 0, "false keeps the plugin from running"},
   {"interval", PROBE_SET_DURATION, NULL, 0, "time between runs (default: agent.interval)"},
   {"timeout", PROBE_SET_DURATION, NULL, 0, "time a run may take (default: agent.timeout)"},
+  {"user", PROBE_SET_STRING, NULL, 0, "user a run has when the agent runs as root; \"root\" keeps root (default: root if the plugin needs it, else agent.user)"},
+  {"memory_limit", PROBE_SET_INT, NULL, 0, "address space of a run in MiB (default: 4096; 0: no limit)"},
+  {"cpu_limit", PROBE_SET_DURATION, NULL, 0, "CPU time of a run (default: 300 s; 0: no limit)"},
+  {"max_processes", PROBE_SET_INT, NULL, 0, "processes and threads of the run's user (default: 256; 0: no limit)"},
   {NULL, 0, NULL, 0, NULL}
 };
 
@@ -349,15 +356,18 @@ static int split_set_key(const char *k, size_t klen, char *section,
 static int agent_own_env(const char *name)
 {
   return !strncmp(name, "PROBE_AGENT_CONFIG=", 19) ||
-         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23);
+         !strncmp(name, "PROBE_AGENT_PLUGIN_DIR=", 23) ||
+         !strncmp(name, "PROBE_AGENT_SANDBOX_DEBUG=", 26);
 }
 
 static double section_duration(const cJSON *sec, const char *key, double dflt);
 
-/* Validates one section against its table and applies defaults. */
+/* Validates one section against its table and applies defaults; its
+ * required settings only when `runs` (a plugin left out by --plugin is
+ * still type-checked, but need not be set up). */
 static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
                              const char *name, const origin_ctx *oc,
-                             dbuf *errors, int *bad)
+                             dbuf *errors, int *bad, int runs)
 {
   if(!cJSON_IsObject(sec)) {
     config_error(errors, oc, is_agent, name, NULL, "must be an object");
@@ -396,7 +406,7 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
   }
   /* defaults and required settings */
   const cJSON *en = cJSON_GetObjectItemCaseSensitive(sec, "enabled");
-  int enabled = !cJSON_IsFalse(en);
+  int enabled = !cJSON_IsFalse(en) && runs;
   if(is_agent) {
     for(const probe_setting *s = agent_settings; s->key; s++)
       if(s->default_json && !cJSON_GetObjectItemCaseSensitive(sec, s->key))
@@ -453,6 +463,73 @@ static char *section_string(const cJSON *sec, const char *key)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(sec, key);
   return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+}
+
+/* An agent setting as --set, the environment or the file give it, before
+ * the configuration is merged: plugins are described in the sandbox, and
+ * agent.user and agent.sandbox decide which. A malloc'd text, or NULL. */
+static char *early_agent_setting(const config_request *req, const cJSON *root,
+                                 const char *key)
+{
+  char want[64], env[64];
+  snprintf(want, sizeof(want), "agent.%s=", key);
+  snprintf(env, sizeof(env), "PROBE_AGENT_%s=", key);
+  for(char *u = env + 12; *u && *u != '='; u++)
+    *u = (char)toupper((unsigned char)*u);
+  for(size_t i = req->nsets; i-- > 0;)
+    if(!strncmp(req->sets[i], want, strlen(want)))
+      return strdup(req->sets[i] + strlen(want));
+  for(char **e = req->environ; e && *e; e++)
+    if(!strncmp(*e, env, strlen(env)))
+      return strdup(*e + strlen(env));
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(root, "agent"), key);
+  if(cJSON_IsString(v))
+    return strdup(v->valuestring);
+  if(cJSON_IsBool(v))
+    return strdup(cJSON_IsTrue(v) ? "true" : "false");
+  return NULL;
+}
+
+/* The sandbox plugins are described in (nothing declared yet). */
+static void describe_policy(const config_request *req, const cJSON *root,
+                            sandbox_policy *p)
+{
+  char err[256];
+  char *user = early_agent_setting(req, root, "user");
+  char *sb = early_agent_setting(req, root, "sandbox");
+  memset(p, 0, sizeof(*p));
+  p->enabled = !(sb && !strcmp(sb, "false"));
+  p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
+  p->cpu_s = SANDBOX_DEFAULT_CPU_S;
+  p->processes = SANDBOX_DEFAULT_PROCESSES;
+  if(sandbox_set_user(p, user ? user : sandbox_default_user(), err, sizeof(err)) < 0)
+    sandbox_set_user(p, sandbox_default_user(), err, sizeof(err));
+  free(user);
+  free(sb);
+}
+
+int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
+                          sandbox_policy *p, char *err, size_t errlen)
+{
+  const cJSON *sec = config_section(cfg, plugin);
+  const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
+  const cJSON *v;
+  memset(p, 0, sizeof(*p));
+  p->enabled = cfg->sandbox;
+  p->needs = d ? d->needs : SANDBOX_DEFAULT_NEEDS;
+  p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
+  if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "memory_limit")))
+    p->memory_bytes = v->valuedouble > 0 ? (unsigned long long)v->valuedouble << 20 : 0;
+  p->cpu_s = (unsigned long long)section_duration(sec, "cpu_limit", SANDBOX_DEFAULT_CPU_S);
+  p->processes = SANDBOX_DEFAULT_PROCESSES;
+  if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "max_processes")))
+    p->processes = v->valuedouble > 0 ? (unsigned long long)v->valuedouble : 0;
+  const char *user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sec, "user"));
+  if(!user)
+    user = (p->needs & PROBE_NEEDS_ROOT) ? "root"
+           : cfg->user ? cfg->user : sandbox_default_user();
+  return sandbox_set_user(p, user, err, errlen);
 }
 
 int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
@@ -560,7 +637,9 @@ no_file:
       if(!strcmp(dirnames[k], plugin) && add_name(&names, &nnames, plugin) < 0)
         goto oom;
   }
-  if(loader_describe(req->plugin_dir, names, nnames, &cfg->descs) < 0) {
+  sandbox_policy dpol;
+  describe_policy(req, cfg->root, &dpol);
+  if(loader_describe(req->plugin_dir, names, nnames, &dpol, &cfg->descs) < 0) {
     errline(errors, "cannot start a process to load plugins: %s", strerror(errno));
     goto out;
   }
@@ -607,7 +686,7 @@ no_file:
 
   /* 4. validation */
   cJSON *agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
-  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad);
+  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad, 1);
   cJSON *s;
   cJSON_ArrayForEach(s, plugins) {
     const plugin_desc *d = plugin_set_find(&cfg->descs, s->string);
@@ -615,7 +694,10 @@ no_file:
       /* reported when it runs; --check-config reports it too */
       continue;
     }
-    validate_section(s, d, 0, s->string, &oc, errors, &bad);
+    int runs = req->nplugins == 0;
+    for(size_t i = 0; i < req->nplugins && !runs; i++)
+      runs = !strcmp(req->plugins[i], s->string);
+    validate_section(s, d, 0, s->string, &oc, errors, &bad, runs);
   }
   if(cJSON_IsObject(agent)) {
     const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;
@@ -652,6 +734,8 @@ no_file:
   cfg->state_dir = section_string(agent, "state_dir");
   cfg->host = section_string(agent, "host");
   cfg->heartbeat_file = section_string(agent, "heartbeat_file");
+  cfg->user = section_string(agent, "user");
+  cfg->sandbox = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(agent, "sandbox"));
   const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
   cfg->format = fmt && !strcmp(fmt, "text") ? FORMAT_TEXT : FORMAT_JSON;
   const cJSON *mob = cJSON_GetObjectItemCaseSensitive(agent, "max_output_bytes");
@@ -699,6 +783,7 @@ void config_free(agent_config *cfg)
   free(cfg->state_dir);
   free(cfg->host);
   free(cfg->heartbeat_file);
+  free(cfg->user);
   memset(cfg, 0, sizeof(*cfg));
 }
 

@@ -55,6 +55,8 @@ typedef struct agent_config {
   char *host;
   char *heartbeat_file; /* or NULL */
   size_t max_output_bytes;
+  char *user;           /* agent.user, or NULL for the default */
+  int sandbox;          /* agent.sandbox (false: debugging only) */
 } agent_config;
 
 /* Loads and validates. Returns 0, CONFIG_EX_USAGE or CONFIG_EX_CONFIG;
@@ -67,6 +69,14 @@ const cJSON *config_section(const agent_config *cfg, const char *plugin);
 /* interval and timeout of a plugin in seconds. */
 double config_plugin_interval(const agent_config *cfg, const char *plugin);
 double config_plugin_timeout(const agent_config *cfg, const char *plugin);
+
+/* The sandbox of a run of plugin: what it declared it needs, its limits
+ * (memory_limit, cpu_limit, max_processes) and its user (its `user`,
+ * else root when it needs root, else agent.user). Returns 0, or -1 with
+ * err when that user cannot be used. */
+struct sandbox_policy;
+int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
+                          struct sandbox_policy *p, char *err, size_t errlen);
 
 /* The agent section's own settings table (for --help and the man page). */
 const probe_setting *config_agent_settings(void);

@@ -1,6 +1,8 @@
 /*
  * loader.c: plugin discovery, permission checks, dlopen and description
- * (see loader.h for why descriptions come from a child process).
+ * (see loader.h for why descriptions come from a child process). A plugin
+ * file is opened once, without following links, checked on that
+ * descriptor (and every directory above it), and loaded from it.
  */
 #include "config.h"
 
@@ -8,6 +10,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,6 +23,7 @@
 #include <unistd.h>
 
 #include "loader.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define DESCRIBE_TIMEOUT_MS 15000
@@ -50,11 +54,16 @@ int loader_valid_name(const char *name)
 }
 
 /* Refuses what another user could have replaced: group/world writable, or
- * owned by someone other than root and us. */
+ * owned by someone other than root and us. A root-owned sticky directory
+ * (/tmp) is accepted above the plugin's own directory: nobody else can
+ * rename or remove what root or we own in it, and each step below it is
+ * checked again. */
 static int vet_owner_mode(const char *path, const struct stat *st,
-                          const char *what, char *err, size_t errlen)
+                          const char *what, int sticky_ok, char *err,
+                          size_t errlen)
 {
-  if(st->st_mode & (S_IWGRP | S_IWOTH)) {
+  int sticky = sticky_ok && st->st_uid == 0 && (st->st_mode & S_ISVTX);
+  if((st->st_mode & (S_IWGRP | S_IWOTH)) && !sticky) {
     snprintf(err, errlen, "refusing %s %s: writable by %s (mode %04o); "
              "chmod go-w it", what, path,
              (st->st_mode & S_IWOTH) ? "others" : "group",
@@ -69,10 +78,79 @@ static int vet_owner_mode(const char *path, const struct stat *st,
   return 0;
 }
 
-int loader_plugin_path(const char *dir, const char *name, char *out,
-                       size_t outlen, char *err, size_t errlen)
+/* Opens the directory abs (absolute, links already resolved) one step at
+ * a time from /, without following links, vetting each step on its
+ * descriptor. Returns an O_PATH descriptor of abs, or -1 with err. */
+static int open_vetted_dir(const char *abs, const char *shown, char *err,
+                           size_t errlen)
+{
+  char walked[PATH_MAX] = "";
+  size_t wlen = 0;
+  struct stat st;
+  int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if(fd < 0 || fstat(fd, &st) < 0) {
+    snprintf(err, errlen, "plugin directory %s: /: %s", shown, strerror(errno));
+    goto fail;
+  }
+  const char *p = abs;
+  for(;;) {
+    while(*p == '/')
+      p++;
+    size_t len = strcspn(p, "/");
+    int last = p[len] == '\0' || p[len + strspn(p + len, "/")] == '\0';
+    if(vet_owner_mode(wlen ? walked : "/", &st, last && !len ? "plugin directory"
+                      : "parent directory of plugins", 1, err, errlen) < 0)
+      goto fail;
+    if(!len)
+      break;
+    char comp[NAME_MAX + 1];
+    if(len > NAME_MAX || (len == 2 && !strncmp(p, "..", 2))) {
+      snprintf(err, errlen, "plugin directory %s: bad path component", shown);
+      goto fail;
+    }
+    memcpy(comp, p, len);
+    comp[len] = '\0';
+    if(wlen + len + 2 >= sizeof(walked)) {
+      snprintf(err, errlen, "plugin directory %s: path too long", shown);
+      goto fail;
+    }
+    walked[wlen++] = '/';
+    memcpy(walked + wlen, comp, len + 1);
+    wlen += len;
+    int nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if(nfd < 0) {
+      snprintf(err, errlen, "plugin directory %s: %s: %s", shown, walked,
+               errno == ELOOP || errno == ENOTDIR ? "not a directory (a link that changed?)"
+                                                  : strerror(errno));
+      goto fail;
+    }
+    close(fd);
+    fd = nfd;
+    if(fstat(fd, &st) < 0) {
+      snprintf(err, errlen, "plugin directory %s: %s", walked, strerror(errno));
+      goto fail;
+    }
+    p += len;
+    if(last) {
+      /* the plugin's own directory: no sticky exception */
+      if(vet_owner_mode(shown, &st, "plugin directory", 0, err, errlen) < 0)
+        goto fail;
+      break;
+    }
+  }
+  return fd;
+fail:
+  if(fd >= 0)
+    close(fd);
+  return -1;
+}
+
+int loader_plugin_fd(const char *dir, const char *name, char *out,
+                     size_t outlen, char *err, size_t errlen)
 {
   struct stat st;
+  char real[PATH_MAX];
+  int dfd = -1, fd = -1;
   if(!loader_valid_name(name)) {
     snprintf(err, errlen, "invalid plugin name \"%s\" (letters a-z, digits, _ and - only)", name);
     return -1;
@@ -81,27 +159,52 @@ int loader_plugin_path(const char *dir, const char *name, char *out,
     snprintf(err, errlen, "plugin path too long");
     return -1;
   }
-  if(stat(dir, &st) < 0) {
+  /* the directory's links are resolved once, then every step of where
+   * they lead is checked; a link swapped meanwhile fails the walk */
+  if(!realpath(dir, real)) {
     snprintf(err, errlen, "plugin directory %s: %s", dir, strerror(errno));
     return -1;
   }
-  if(vet_owner_mode(dir, &st, "plugin directory", err, errlen) < 0)
+  if((dfd = open_vetted_dir(real, dir, err, errlen)) < 0)
     return -1;
-  if(stat(out, &st) < 0) {
-    snprintf(err, errlen, "no plugin \"%s\": %s: %s", name, out, strerror(errno));
-    return -1;
+  char file[NAME_MAX + 1];
+  snprintf(file, sizeof(file), "%s.so", name);
+  fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+  if(fd < 0) {
+    if(errno == ELOOP)
+      snprintf(err, errlen, "refusing plugin file %s: a symbolic link", out);
+    else
+      snprintf(err, errlen, "no plugin \"%s\": %s: %s", name, out, strerror(errno));
+    goto fail;
+  }
+  if(fstat(fd, &st) < 0) {
+    snprintf(err, errlen, "plugin %s: %s", out, strerror(errno));
+    goto fail;
   }
   if(!S_ISREG(st.st_mode)) {
     snprintf(err, errlen, "plugin %s is not a regular file", out);
-    return -1;
+    goto fail;
   }
-  return vet_owner_mode(out, &st, "plugin file", err, errlen);
+  if(vet_owner_mode(out, &st, "plugin file", 0, err, errlen) < 0)
+    goto fail;
+  fcntl(fd, F_SETFL, 0);
+  close(dfd);
+  return fd;
+fail:
+  if(fd >= 0)
+    close(fd);
+  close(dfd);
+  return -1;
 }
 
-void *loader_open(const char *path, const char *name,
-                  const probe_plugin **plugin, char *err, size_t errlen)
+void *loader_open_fd(int fd, const char *path, const char *name,
+                     const probe_plugin **plugin, unsigned *needs,
+                     char *err, size_t errlen)
 {
-  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  char self[64];
+  /* the very file that was checked, not whatever the path names now */
+  snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+  void *h = dlopen(self, RTLD_NOW | RTLD_LOCAL);
   if(!h) {
     snprintf(err, errlen, "cannot load plugin %s: %s", path, dlerror());
     return NULL;
@@ -122,6 +225,12 @@ void *loader_open(const char *path, const char *name,
     snprintf(err, errlen, "plugin %s calls itself \"%s\"%s", path,
              p->name ? p->name : "(null)", p->run ? "" : " and has no run()");
     goto err;
+  }
+  if(needs) {
+    const probe_sandbox *sb = dlsym(h, PROBE_SANDBOX_SYMBOL);
+    *needs = SANDBOX_DEFAULT_NEEDS;
+    if(sb && sb->version >= 1)
+      *needs = sb->needs & (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT);
   }
   *plugin = p;
   return h;
@@ -181,43 +290,57 @@ void loader_free_names(char **names, size_t n)
   free(names);
 }
 
-/* Child side of loader_describe: one JSON array on fd. */
-static void describe_child(int fd, const char *dir, char *const *names, size_t n)
+/* Child side of loader_describe: one plugin, loaded in the sandbox with
+ * nothing declared (a constructor gets no network and no programs), its
+ * description as one JSON object on fd. Standard output goes to
+ * /dev/null: what a constructor prints never reaches the result stream. */
+static void describe_child(int fd, const char *dir, const char *name,
+                           const sandbox_policy *sb)
 {
-  cJSON *arr = cJSON_CreateArray();
-  for(size_t i = 0; i < n; i++) {
-    char path[PATH_MAX], err[1024];
-    const probe_plugin *p = NULL;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddItemToArray(arr, o);
-    cJSON_AddStringToObject(o, "name", names[i]);
-    if(loader_plugin_path(dir, names[i], path, sizeof(path), err, sizeof(err)) < 0) {
-      cJSON_AddStringToObject(o, "error", err);
-      continue;
-    }
-    cJSON_AddStringToObject(o, "path", path);
-    void *h = loader_open(path, names[i], &p, err, sizeof(err));
-    if(!h) {
-      cJSON_AddStringToObject(o, "error", err);
-      continue;
-    }
-    cJSON_AddStringToObject(o, "version", p->version ? p->version : "");
-    cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
-    cJSON_AddBoolToObject(o, "check_config", p->check_config != NULL);
-    cJSON *sets = cJSON_AddArrayToObject(o, "settings");
-    for(const probe_setting *s = p->settings; s && s->key; s++) {
-      cJSON *so = cJSON_CreateObject();
-      cJSON_AddItemToArray(sets, so);
-      cJSON_AddStringToObject(so, "key", s->key);
-      cJSON_AddNumberToObject(so, "type", s->type);
-      if(s->default_json)
-        cJSON_AddStringToObject(so, "default", s->default_json);
-      cJSON_AddNumberToObject(so, "flags", s->flags);
-      cJSON_AddStringToObject(so, "help", s->help ? s->help : "");
-    }
-    /* handles stay open: the child exits right after */
+  char path[PATH_MAX], err[1024];
+  const probe_plugin *p = NULL;
+  unsigned needs = 0;
+  int devnull = open("/dev/null", O_RDWR);
+  if(devnull >= 0) {
+    dup2(devnull, STDIN_FILENO);
+    dup2(devnull, STDOUT_FILENO);
+    close(devnull);
   }
-  char *text = cJSON_PrintUnformatted(arr);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "name", name);
+  int pfd = loader_plugin_fd(dir, name, path, sizeof(path), err, sizeof(err));
+  if(pfd < 0) {
+    cJSON_AddStringToObject(o, "error", err);
+    goto send;
+  }
+  cJSON_AddStringToObject(o, "path", path);
+  if(sandbox_enter(sb, err, sizeof(err)) < 0) {
+    cJSON_AddStringToObject(o, "error", err);
+    goto send;
+  }
+  void *h = loader_open_fd(pfd, path, name, &p, &needs, err, sizeof(err));
+  if(!h) {
+    cJSON_AddStringToObject(o, "error", err);
+    goto send;
+  }
+  cJSON_AddStringToObject(o, "version", p->version ? p->version : "");
+  cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
+  cJSON_AddBoolToObject(o, "check_config", p->check_config != NULL);
+  cJSON_AddNumberToObject(o, "needs", needs);
+  cJSON *sets = cJSON_AddArrayToObject(o, "settings");
+  for(const probe_setting *s = p->settings; s && s->key; s++) {
+    cJSON *so = cJSON_CreateObject();
+    cJSON_AddItemToArray(sets, so);
+    cJSON_AddStringToObject(so, "key", s->key);
+    cJSON_AddNumberToObject(so, "type", s->type);
+    if(s->default_json)
+      cJSON_AddStringToObject(so, "default", s->default_json);
+    cJSON_AddNumberToObject(so, "flags", s->flags);
+    cJSON_AddStringToObject(so, "help", s->help ? s->help : "");
+  }
+  /* the handle stays open: the child exits right after */
+send:;
+  char *text = cJSON_PrintUnformatted(o);
   size_t len = text ? strlen(text) : 0;
   size_t off = 0;
   while(off < len) {
@@ -230,7 +353,7 @@ static void describe_child(int fd, const char *dir, char *const *names, size_t n
     off += (size_t)w;
   }
   free(text);
-  cJSON_Delete(arr);
+  cJSON_Delete(o);
 }
 
 static char *dup_json_string(const cJSON *o, const char *key)
@@ -247,6 +370,8 @@ static int desc_from_json(plugin_desc *d, const cJSON *o)
   d->description = dup_json_string(o, "description");
   d->error = dup_json_string(o, "error");
   d->has_check_config = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "check_config"));
+  const cJSON *needs = cJSON_GetObjectItemCaseSensitive(o, "needs");
+  d->needs = cJSON_IsNumber(needs) ? (unsigned)needs->valueint : SANDBOX_DEFAULT_NEEDS;
   const cJSON *sets = cJSON_GetObjectItemCaseSensitive(o, "settings");
   int n = cJSON_GetArraySize(sets);
   if(n > 0) {
@@ -270,12 +395,53 @@ static int desc_from_json(plugin_desc *d, const cJSON *o)
   return 0;
 }
 
-int loader_describe(const char *dir, char *const *names, size_t n,
-                    plugin_set *out)
-{
-  int fds[2];
+/* One describing child, parent side. */
+typedef struct describer {
+  pid_t pid;
+  int fd;
   dbuf buf;
-  dbuf_init(&buf, DESCRIBE_MAX_BYTES);
+  int timed_out;
+  int status;
+} describer;
+
+/* Starts the child describing the i-th name; pid -1 when none could be
+ * made. The child holds no other child's pipe (the rest of the agent's
+ * descriptors are close-on-exec, and become so in the sandbox). */
+static void describe_start(describer *all, size_t i, const char *dir,
+                           const char *name, const sandbox_policy *sb)
+{
+  describer *w = &all[i];
+  int fds[2];
+  w->pid = -1;
+  w->fd = -1;
+  if(pipe2(fds, O_CLOEXEC) < 0)
+    return;
+  fflush(NULL);
+  w->pid = fork();
+  if(w->pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return;
+  }
+  if(w->pid == 0) {
+    close(fds[0]);
+    for(size_t k = 0; k < i; k++)
+      if(all[k].fd >= 0)
+        close(all[k].fd);
+    setpgid(0, 0);
+    describe_child(fds[1], dir, name, sb);
+    _exit(0);
+  }
+  setpgid(w->pid, w->pid);
+  close(fds[1]);
+  w->fd = fds[0];
+}
+
+int loader_describe(const char *dir, char *const *names, size_t n,
+                    const sandbox_policy *policy, plugin_set *out)
+{
+  describer *w = NULL;
+  sandbox_policy dflt;
   out->items = calloc(n ? n : 1, sizeof(*out->items));
   out->n = n;
   if(!out->items)
@@ -284,72 +450,121 @@ int loader_describe(const char *dir, char *const *names, size_t n,
     out->items[i].name = strdup(names[i]);
   if(n == 0)
     return 0;
-  if(pipe(fds) < 0)
-    return -1;
-  fflush(NULL);
-  pid_t pid = fork();
-  if(pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
+  if(!policy) {
+    char err[256];
+    memset(&dflt, 0, sizeof(dflt));
+    dflt.enabled = 1;
+    dflt.memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
+    dflt.cpu_s = SANDBOX_DEFAULT_CPU_S;
+    dflt.processes = SANDBOX_DEFAULT_PROCESSES;
+    if(sandbox_set_user(&dflt, sandbox_default_user(), err, sizeof(err)) < 0)
+      dflt.change_user = 0;
+    policy = &dflt;
+  }
+  sandbox_policy sb = *policy;
+  char cerr[256];
+  sb.needs = 0;
+  sb.parent = getpid();
+  if(sandbox_compile(&sb, cerr, sizeof(cerr)) < 0)
+    sb.filter = NULL; /* each child builds its own, and says why it cannot */
+  w = calloc(n, sizeof(*w));
+  struct pollfd *pfd = calloc(n, sizeof(*pfd));
+  if(!w || !pfd) {
+    free(w);
+    free(pfd);
     return -1;
   }
-  if(pid == 0) {
-    close(fds[0]);
-    describe_child(fds[1], dir, names, n);
-    _exit(0);
+  size_t started = 0;
+  /* one child each, all at once: a hanging or noisy constructor costs only
+   * its own plugin, and each has the whole timeout */
+  for(size_t i = 0; i < n; i++) {
+    dbuf_init(&w[i].buf, DESCRIBE_MAX_BYTES);
+    describe_start(w, i, dir, names[i], &sb);
+    if(w[i].pid > 0)
+      started++;
   }
-  close(fds[1]);
+  if(!started) {
+    for(size_t i = 0; i < n; i++)
+      dbuf_free(&w[i].buf);
+    free(w);
+    free(pfd);
+    return -1;
+  }
   double deadline = util_mono_ms() + DESCRIBE_TIMEOUT_MS;
-  int timed_out = 0;
   for(;;) {
-    struct pollfd pfd = {fds[0], POLLIN, 0};
-    int wait_ms = (int)(deadline - util_mono_ms());
-    if(wait_ms <= 0) {
-      timed_out = 1;
+    nfds_t np = 0;
+    size_t idx[n ? n : 1];
+    for(size_t i = 0; i < n; i++)
+      if(w[i].fd >= 0) {
+        pfd[np] = (struct pollfd){w[i].fd, POLLIN, 0};
+        idx[np++] = i;
+      }
+    if(!np)
       break;
-    }
-    int pr = poll(&pfd, 1, wait_ms);
+    int wait_ms = (int)(deadline - util_mono_ms());
+    int pr = wait_ms > 0 ? poll(pfd, np, wait_ms) : 0;
     if(pr < 0 && errno == EINTR)
       continue;
     if(pr <= 0) {
-      timed_out = 1;
+      for(nfds_t k = 0; k < np; k++) {
+        describer *d = &w[idx[k]];
+        d->timed_out = 1;
+        kill(-d->pid, SIGKILL);
+        kill(d->pid, SIGKILL);
+        close(d->fd);
+        d->fd = -1;
+      }
       break;
     }
-    char chunk[8192];
-    ssize_t r = read(fds[0], chunk, sizeof(chunk));
-    if(r < 0 && errno == EINTR)
-      continue;
-    if(r <= 0)
-      break;
-    if(dbuf_add(&buf, chunk, (size_t)r) < 0)
-      break;
+    for(nfds_t k = 0; k < np; k++) {
+      if(!pfd[k].revents)
+        continue;
+      describer *d = &w[idx[k]];
+      char chunk[8192];
+      ssize_t r = read(d->fd, chunk, sizeof(chunk));
+      if(r < 0 && errno == EINTR)
+        continue;
+      if(r <= 0 || dbuf_add(&d->buf, chunk, (size_t)r) < 0) {
+        close(d->fd);
+        d->fd = -1;
+      }
+    }
   }
-  close(fds[0]);
-  if(timed_out)
-    kill(pid, SIGKILL);
-  int status = 0;
-  while(waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  cJSON *arr = buf.data ? cJSON_Parse(buf.data) : NULL;
-  dbuf_free(&buf);
+  free(pfd);
   for(size_t i = 0; i < n; i++) {
     plugin_desc *d = &out->items[i];
-    const cJSON *o = cJSON_GetArrayItem(arr, (int)i);
-    if(o && desc_from_json(d, o) == 0)
+    describer *c = &w[i];
+    if(c->pid > 0) {
+      /* the child may linger after closing its pipe (a destructor) */
+      if(!c->timed_out) {
+        kill(-c->pid, SIGKILL);
+      }
+      while(waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+        ;
+    }
+    cJSON *o = c->buf.data ? cJSON_Parse(c->buf.data) : NULL;
+    dbuf_free(&c->buf);
+    if(o && cJSON_IsObject(o) && desc_from_json(d, o) == 0) {
+      cJSON_Delete(o);
       continue;
+    }
+    cJSON_Delete(o);
     char why[256];
-    if(timed_out)
+    if(c->pid < 0)
+      snprintf(why, sizeof(why), "plugin %s: no process could be started to load it",
+               names[i]);
+    else if(c->timed_out)
       snprintf(why, sizeof(why), "plugin %s hung while loading (killed after %d s)",
                names[i], DESCRIBE_TIMEOUT_MS / 1000);
-    else if(WIFSIGNALED(status))
+    else if(WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGKILL)
       snprintf(why, sizeof(why), "plugin %s crashed while loading (%s)",
-               names[i], strsignal(WTERMSIG(status)));
+               names[i], strsignal(WTERMSIG(c->status)));
     else
       snprintf(why, sizeof(why), "plugin %s could not be described", names[i]);
     free(d->error);
     d->error = strdup(why);
   }
-  cJSON_Delete(arr);
+  free(w);
   return 0;
 }
 

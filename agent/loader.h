@@ -5,7 +5,7 @@
  * libcurl, libpq and OpenSSL, and a long-running daemon should neither
  * carry them nor trust them. Descriptions (name, version, settings table)
  * are read in a short-lived child and sent back as JSON; runs happen in a
- * child of their own (runner.c), which calls loader_open().
+ * child of their own (runner.c), which calls loader_open_fd().
  */
 #ifndef AGENT_LOADER_H
 #define AGENT_LOADER_H
@@ -13,6 +13,8 @@
 #include <stddef.h>
 
 #include "probe-plugin.h"
+
+struct sandbox_policy;
 
 typedef struct plugin_setting_desc {
   char *key;
@@ -30,6 +32,7 @@ typedef struct plugin_desc {
   plugin_setting_desc *settings;
   size_t nsettings;
   int has_check_config;
+  unsigned needs;  /* PROBE_NEEDS_* it declared (or the default) */
   char *error; /* why it cannot be used, or NULL */
 } plugin_desc;
 
@@ -44,25 +47,33 @@ const char *loader_type_name(probe_setting_type t);
 /* 1 when name is a valid plugin name ([a-z0-9_-], 1..64 characters). */
 int loader_valid_name(const char *name);
 
-/* Builds dir/name.so and vets it (exists, regular, neither it nor its
- * directory writable by group or others, owned by root or by us).
- * Returns 0, or -1 with the reason in err. */
-int loader_plugin_path(const char *dir, const char *name, char *out,
-                       size_t outlen, char *err, size_t errlen);
+/* Builds dir/name.so (into out) and opens it once: O_NOFOLLOW (a link is
+ * refused), checked on the descriptor (a regular file, owned by root or
+ * by us, not writable by group or others), and every directory from / to
+ * it likewise (a root-owned sticky one like /tmp is accepted above the
+ * plugin's own directory). Returns the descriptor (close-on-exec), or -1
+ * with the reason in err. */
+int loader_plugin_fd(const char *dir, const char *name, char *out,
+                     size_t outlen, char *err, size_t errlen);
 
-/* dlopen()s a vetted plugin in the calling process and checks its ABI.
+/* dlopen()s the file open on fd (from loader_plugin_fd) in the calling
+ * process and checks its ABI; path is for messages. *needs (when not
+ * NULL) gets its PROBE_NEEDS_* declaration, or the documented default.
  * Returns the handle, or NULL with the reason (dlerror's text) in err. */
-void *loader_open(const char *path, const char *name,
-                  const probe_plugin **plugin, char *err, size_t errlen);
+void *loader_open_fd(int fd, const char *path, const char *name,
+                     const probe_plugin **plugin, unsigned *needs,
+                     char *err, size_t errlen);
 
 /* The names of the plugins (*.so) in dir, sorted; malloc'd array. */
 int loader_list_dir(const char *dir, char ***names, size_t *n);
 
-/* Describes the named plugins in a child process. Always fills out with
+/* Describes the named plugins, each in a child process of its own (in
+ * the sandbox of policy with nothing declared; NULL: the default user and
+ * limits), concurrently, each with its own timeout. Always fills out with
  * one entry per name (with `error` set for those that cannot be used);
  * returns -1 only when no child could be started. */
 int loader_describe(const char *dir, char *const *names, size_t n,
-                    plugin_set *out);
+                    const struct sandbox_policy *policy, plugin_set *out);
 
 const plugin_desc *plugin_set_find(const plugin_set *set, const char *name);
 const plugin_setting_desc *plugin_desc_setting(const plugin_desc *d,

@@ -217,7 +217,7 @@ static int list_plugins(const char *dir)
   }
   if(n == 0)
     fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
-  if(loader_describe(dir, names, n, &set) < 0) {
+  if(loader_describe(dir, names, n, NULL, &set) < 0) {
     loader_free_names(names, n);
     return AGENT_EX_OSERR;
   }

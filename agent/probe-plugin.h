@@ -195,6 +195,32 @@ typedef struct probe_plugin {
   int (*check_config)(probe_ctx *ctx, const probe_host *host);
 } probe_plugin;
 
+/*
+ * Optional: what a plugin needs from its sandbox. Each run is a child
+ * with a seccomp filter that denies what the plugin did not declare, and
+ * (when the agent runs as root) an unprivileged user. A plugin declares
+ * its needs by exporting a second symbol, PROBE_SANDBOX_SYMBOL:
+ *
+ *   PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+ *     PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+ *   };
+ *
+ * A plugin without it (every plugin built before it existed) gets
+ * PROBE_NEEDS_NETWORK only: sockets yes, starting programs no, not root.
+ * This is not part of struct probe_plugin, so PROBE_PLUGIN_ABI stays 1.
+ */
+#define PROBE_SANDBOX_SYMBOL "probe_plugin_sandbox"
+#define PROBE_SANDBOX_VERSION 1u
+
+#define PROBE_NEEDS_NETWORK 0x1u  /* socket(): TCP, UDP, unix sockets (libpq) */
+#define PROBE_NEEDS_PROGRAMS 0x2u /* fork() and execve(): starting programs */
+#define PROBE_NEEDS_ROOT 0x4u     /* run as root when the agent does */
+
+typedef struct probe_sandbox {
+  unsigned version; /* PROBE_SANDBOX_VERSION */
+  unsigned needs;   /* PROBE_NEEDS_* */
+} probe_sandbox;
+
 /* Use as: PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {..}; */
 #if defined(__GNUC__)
 #define PROBE_PLUGIN_EXPORT __attribute__((visibility("default")))

@@ -37,6 +37,7 @@
 #include "host.h"
 #include "loader.h"
 #include "runner.h"
+#include "sandbox.h"
 #include "util.h"
 
 #define LOG_FORWARD_MAX (64u * 1024u)
@@ -69,6 +70,7 @@ struct run {
   int timed_out;
   int stopped;
   int killed;      /* SIGKILL sent to the process group */
+  int run_as_root; /* every line says details.run_as "root" */
   int reaped;
   double reaped_ms;
   int discarding;  /* inside an overlong line: drop up to its newline */
@@ -127,7 +129,7 @@ static void child_main(const agent_config *cfg, const char *plugin,
                        run_mode mode, int res_fd, int log_fd,
                        const char *state_base, double start_ms,
                        double deadline_ms, const char *plugin_dir,
-                       int keep_stdin)
+                       int keep_stdin, const sandbox_policy *sb)
 {
   char path[PATH_MAX], err[1024];
   const probe_plugin *p = NULL;
@@ -160,11 +162,15 @@ static void child_main(const agent_config *cfg, const char *plugin,
   close_other_fds(res_fd);
   setvbuf(stdout, NULL, _IOLBF, 0);
 
-  if(loader_plugin_path(plugin_dir, plugin, path, sizeof(path), err, sizeof(err)) < 0 ||
-     !loader_open(path, plugin, &p, err, sizeof(err))) {
+  /* the file is opened (and checked) with the agent's rights, then the
+   * sandbox closes in, then the plugin's own code first runs */
+  int pfd = loader_plugin_fd(plugin_dir, plugin, path, sizeof(path), err, sizeof(err));
+  if(pfd < 0 || sandbox_enter(sb, err, sizeof(err)) < 0 ||
+     !loader_open_fd(pfd, path, plugin, &p, NULL, err, sizeof(err))) {
     host_send_failure(res_fd, err);
     exit(0);
   }
+  close(pfd); /* mapped now; the plugin holds only 0-2 and its pipe */
   host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
                  mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN};
   int rc = host_run_plugin(&hr, p);
@@ -226,6 +232,21 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   dir = plugin_dir_of(cfg, plugin);
   if(!dir || !x->plugin)
     goto fail_nomem;
+  sandbox_policy sb;
+  char sberr[1024];
+  if(config_plugin_sandbox(cfg, plugin, &sb, sberr, sizeof(sberr)) < 0 ||
+     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0) {
+    snprintf(why, sizeof(why), "cannot start plugin %s: %s", plugin, sberr);
+    goto fail;
+  }
+  /* a state directory that cannot be handed over (a link, another user's)
+   * must not stop the check itself, or anyone who can write the state base
+   * could silence it: the run goes on, its own check refuses the directory,
+   * and its lines and an unknown agent.state line say so */
+  if(sandbox_prepare_state(&sb, r->state_base, plugin, sberr, sizeof(sberr)) < 0)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, sberr);
+  sb.parent = getpid();
+  x->run_as_root = geteuid() == 0 && (!sb.enabled || !sb.change_user);
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
     snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin, strerror(errno));
     goto fail;
@@ -250,7 +271,7 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     free(dir);
     run_free(x);
     child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
-               start_ms, deadline_ms, dirbuf, r->keep_stdin);
+               start_ms, deadline_ms, dirbuf, r->keep_stdin, &sb);
   }
   /* no setpgid() here: it would make the child a group leader before its
    * setsid(), which then fails; run_kill() also kills the pid itself */
@@ -460,6 +481,14 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     }
     cJSON_Delete(o);
     return;
+  }
+  if(x->run_as_root) {
+    /* said by the agent, so the plugin can neither forge nor hide it */
+    cJSON *det = cJSON_GetObjectItemCaseSensitive(o, "details");
+    if(!det)
+      det = cJSON_AddObjectToObject(o, "details");
+    cJSON_DeleteItemFromObjectCaseSensitive(det, "run_as");
+    cJSON_AddStringToObject(det, "run_as", "root");
   }
   int st = output_status_from_name(
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status")));

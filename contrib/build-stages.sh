@@ -35,6 +35,7 @@ libcurl4-openssl-dev
 libpq-dev
 libsecp256k1-dev
 zlib1g-dev
+libseccomp-dev
 EOF
 }
 
@@ -50,6 +51,7 @@ libcurl4
 libpq5
 libsecp256k1-1
 zlib1g
+libseccomp2
 ca-certificates
 EOF
 }

@@ -6,7 +6,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$top"
-ensure_packages
+# only what the build and the demo need: not the test suite's servers and browser
+APT_LISTS="core tlssec" ensure_packages
 build "$top/build" >/dev/null
 agent="$top/build/probe-agent"
 plugins="$top/build/.libs"

@@ -3,9 +3,17 @@
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# apt_packages: every package named in contrib/apt/*.txt.
+# apt_packages: every package named in contrib/apt/*.txt, or only in the
+# lists named by APT_LISTS (words such as "core tlssec": the demo needs no
+# browser, no monitoring servers).
 apt_packages() {
-  sed 's/#.*//' "$top"/contrib/apt/*.txt | tr -s ' \t\n' '\n' | sed '/^$/d' | sort -u
+  local lists=() l
+  if [ -n "${APT_LISTS:-}" ]; then
+    for l in $APT_LISTS; do lists+=("$top/contrib/apt/$l.txt"); done
+  else
+    lists=("$top"/contrib/apt/*.txt)
+  fi
+  sed 's/#.*//' "${lists[@]}" | tr -s ' \t\n' '\n' | sed '/^$/d' | sort -u
 }
 
 # ensure_packages: installs what is missing (as root), or says what to run.

@@ -78,6 +78,33 @@ size_t crypto_jcs_error_offset(const crypto_jcs *j);
 /* A short English text for a code. */
 const char *crypto_jcs_strerror(crypto_jcs_code c);
 
+/* Which implementation canonicalizes. The fast path scans a text that is
+ * already canonical (the common case for ledger lines: no white space
+ * inside, canonical escapes and numbers, any member order) with wide loads
+ * and copies it in one piece, sorting members in place; anything else
+ * (other spellings, every error) is redone by the full parser, so output,
+ * codes and error offsets are the full parser's. AUTO, the default, is
+ * SSE2 on x86-64 (AVX2 gains nothing on strings of ledger size) and SWAR
+ * elsewhere; the environment variable PROBE_JCS_PATH (full, swar, sse2,
+ * avx2) overrides it for benchmarks. */
+typedef enum crypto_jcs_path {
+  CRYPTO_JCS_PATH_AUTO = 0,
+  CRYPTO_JCS_PATH_FULL, /* the full parser only */
+  CRYPTO_JCS_PATH_SWAR, /* portable 8-byte scanner */
+  CRYPTO_JCS_PATH_SSE2, /* x86-64 */
+  CRYPTO_JCS_PATH_AVX2  /* x86-64 with AVX2 (runtime check) */
+} crypto_jcs_path;
+
+/* Selects the implementation; -1 (nothing changed) when this build or CPU
+ * lacks it. */
+int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p);
+
+/* The implementation in use: "full", "swar", "sse2" or "avx2". */
+const char *crypto_jcs_path_name(const crypto_jcs *j);
+
+/* 1 when the last call was completed by the fast path, else 0. */
+int crypto_jcs_last_fast(const crypto_jcs *j);
+
 /* Looks up member `name` (plain ASCII) in obj[0..len), which must be
  * canonical JCS object text (e.g. a value from crypto_jcs_top_member).
  * Returns 0 with the value's span, or -1 when absent or obj is no object. */

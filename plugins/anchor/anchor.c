@@ -16,15 +16,28 @@
  * agree. Final anchors are cached (cache.h) and not asked again; each run
  * still asks every node for its chain id and blocks (one request), so that
  * an unreachable node or one on another chain is a warning right away.
+ *
+ * With expected_sender the wallet is watched too (wallet_check): its
+ * transaction count at the final block, asked in that same request, must
+ * be covered by the nonces of the recorded transactions (kept in the
+ * cache) and wallet_other_nonces; a nonce that is not is critical, and the
+ * blocks between its recorded neighbours are searched for it. Its balance
+ * over the recent anchors' fee gives anchors_left and the runway. After
+ * each run confirmed.json tells the claims plugin what is anchored.
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -42,6 +55,11 @@
 #define RECHECK_FILE "recheck.last"
 #define CHUNK 200        /* anchors asked per round of requests */
 #define MAX_LISTED 50    /* failures / pending listed in details */
+#define MAX_UNRECORDED 20 /* unrecorded nonces listed (and searched) */
+#define FEE_ANCHORS 20   /* recent confirmed anchors averaged for the fee */
+#define CONFIRMED_FILE "confirmed.json"
+#define CONFIRMED_MAX 1000 /* anchors listed in confirmed.json */
+#define MAX_PLAUSIBLE_COUNT ((uint64_t)1 << 40) /* a larger nonce count is a lie */
 
 enum { A_UNKNOWN, A_CONFIRMED, A_PENDING, A_FAILED, A_SUPERSEDED };
 
@@ -73,6 +91,9 @@ typedef struct anchor {
   uint64_t block_number;
   uint8_t block_hash[32];
   int64_t block_ts;
+  int has_nonce;           /* the wallet's nonce of the transaction */
+  uint64_t nonce;
+  double fee_wei;          /* gasUsed x effectiveGasPrice, 0 unknown */
 } anchor;
 
 /* What one node says about one anchor. */
@@ -83,6 +104,9 @@ typedef struct obs {
   uint64_t block_number;
   uint8_t block_hash[32];
   int64_t block_ts;
+  int has_nonce;
+  uint64_t nonce;
+  double fee_wei;
 } obs;
 
 /* What one node says about the chain. */
@@ -92,7 +116,20 @@ typedef struct node_facts {
   uint64_t chain_id;
   int fin_known;
   uint64_t fin_bn, latest_bn;
+  /* the wallet (wallet_check): count at the final block, balance */
+  int count_ok, balance_ok;
+  uint64_t count, count_block;
+  double balance_wei;
+  char count_why[400], balance_why[400];
 } node_facts;
+
+/* A recorded transaction of the wallet, for the nonce accounting. */
+typedef struct wtx {
+  uint8_t h[32];
+  int has_nonce, not_ours, lookup;
+  uint64_t nonce, block;
+  int have_block;
+} wtx;
 
 /* Everything of one run. */
 typedef struct run {
@@ -129,6 +166,22 @@ typedef struct run {
   node_facts *facts;
   char node_problem[600]; /* a node unusable or disagreeing, for a warning */
   cache cache;
+  /* the wallet */
+  int wallet_on;          /* expected_sender and wallet_check */
+  uint64_t *other_nonces;
+  size_t nother;
+  long long max_scan;
+  double min_runway, window;
+  wtx *w;
+  size_t nw;
+  int w_status;           /* PROBE_OK.. of the wallet part */
+  char w_sum[1400];
+  cJSON *w_unrec;         /* details.unrecorded */
+  double w_nunrec;
+  int have_count, have_balance, have_fee;
+  uint64_t count;
+  double balance, avg_fee, anchors_left, runway;
+  int have_runway;
 } run;
 
 static const probe_setting settings[] = {
@@ -163,6 +216,17 @@ static const probe_setting settings[] = {
      "runs (0: never); a chain that no longer holds one is critical"},
     {"cache", PROBE_SET_BOOL, "true", 0,
      "remember final anchors in the state directory and not ask again"},
+    {"wallet_check", PROBE_SET_BOOL, "true", 0,
+     "with expected_sender: every transaction of the wallet must be recorded, "
+     "and its funds must last"},
+    {"wallet_other_nonces", PROBE_SET_LIST, "[]", 0,
+     "nonces of the wallet's transactions that are not anchors (known, allowed)"},
+    {"max_scan_blocks", PROBE_SET_INT, "10000", 0,
+     "largest block range searched for an unrecorded transaction"},
+    {"min_runway", PROBE_SET_DURATION, "\"7d\"", 0,
+     "warning when the wallet's funds last less (critical under 1d)"},
+    {"window", PROBE_SET_DURATION, "\"24h\"", 0,
+     "period of the anchor rate, the runway and the latency percentiles"},
     {NULL, 0, NULL, 0, NULL}};
 
 /* --- small helpers ------------------------------------------------------ */
@@ -409,15 +473,72 @@ static int block_fields(const cJSON *blk, uint64_t *number, uint8_t hash[32],
   return 0;
 }
 
-/* The chain facts of node k. */
+/* A hex quantity of up to 256 bits (a balance in wei) as a double. */
+static int quantity_double(const cJSON *item, double *out)
+{
+  const char *s;
+  size_t len;
+  double v = 0;
+  if(!cJSON_IsString(item))
+    return -1;
+  s = item->valuestring;
+  len = strlen(s);
+  if(len < 3 || len > 66 || s[0] != '0' || s[1] != 'x')
+    return -1;
+  for(size_t i = 2; i < len; i++) {
+    int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0'
+            : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
+            : s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+    if(d < 0)
+      return -1;
+    v = v * 16 + d;
+  }
+  *out = v;
+  return 0;
+}
+
+/* The wallet's nonce count from an answer: a hex quantity, and a
+ * plausible one (no wallet sends 2^40 transactions: a node saying so is
+ * broken, and believing it would list nonces that are not there). */
+static void take_count(node_facts *f, const rpc_call *c, const char *at)
+{
+  uint64_t v;
+  char *txt = NULL;
+  if(c->status != RPC_OK) {
+    snprintf(f->count_why, sizeof(f->count_why), "eth_getTransactionCount(%s): %s", at, c->err);
+    return;
+  }
+  if(txjson_quantity_u64(c->result, &v) != 0 || v >= MAX_PLAUSIBLE_COUNT) {
+    txt = cJSON_PrintUnformatted(c->result);
+    snprintf(f->count_why, sizeof(f->count_why),
+             "eth_getTransactionCount(%s) answered %.60s, %s", at, txt ? txt : "?",
+             txjson_quantity_u64(c->result, &v) != 0
+                 ? "not a hex quantity of at most 64 bits"
+                 : "an implausible nonce count");
+    free(txt);
+    return;
+  }
+  f->count = v;
+  f->count_ok = 1;
+}
+
+/* The chain facts of node k (and the wallet's count and balance, in the
+ * same request: the count at "finalized", asked again at head minus
+ * min_confirmations only when the node has no such tag). */
 static void ask_node_facts(run *r, size_t k)
 {
   node_facts *f = &r->facts[k];
-  rpc_call c[3] = {{.method = "eth_chainId", .params = "[]"},
+  char wparams[2][80];
+  snprintf(wparams[0], sizeof(wparams[0]), "[\"%s\",\"finalized\"]", r->sender_hex);
+  snprintf(wparams[1], sizeof(wparams[1]), "[\"%s\",\"latest\"]", r->sender_hex);
+  rpc_call c[5] = {{.method = "eth_chainId", .params = "[]"},
                    {.method = "eth_getBlockByNumber", .params = "[\"finalized\",false]"},
-                   {.method = "eth_getBlockByNumber", .params = "[\"latest\",false]"}};
+                   {.method = "eth_getBlockByNumber", .params = "[\"latest\",false]"},
+                   {.method = "eth_getTransactionCount", .params = wparams[0]},
+                   {.method = "eth_getBalance", .params = wparams[1]}};
+  size_t nc = r->wallet_on ? 5 : 3;
   memset(f, 0, sizeof(*f));
-  rpc_run(&r->nodes[k], c, 3);
+  rpc_run(&r->nodes[k], c, nc);
   if(c[0].status != RPC_OK ||
      txjson_quantity_u64(c[0].result, &f->chain_id) != 0) {
     snprintf(f->why, sizeof(f->why), "eth_chainId: %s",
@@ -448,8 +569,33 @@ static void ask_node_facts(run *r, size_t k)
   if(r->finality_confirmations)
     f->fin_known = 0;
   f->usable = 1;
+  if(!r->wallet_on)
+    goto out;
+  if(c[4].status != RPC_OK)
+    snprintf(f->balance_why, sizeof(f->balance_why), "eth_getBalance: %s", c[4].err);
+  else if(quantity_double(c[4].result, &f->balance_wei) != 0)
+    snprintf(f->balance_why, sizeof(f->balance_why), "eth_getBalance: not a hex quantity");
+  else
+    f->balance_ok = 1;
+  if(f->fin_known && c[3].status != RPC_ERR_NODE) {
+    f->count_block = f->fin_bn;
+    take_count(f, &c[3], "finalized");
+  } else if(!f->fin_known && f->latest_bn + 1 < (uint64_t)r->min_conf) {
+    f->count_ok = 1; /* no block is final yet: nothing sent is final */
+  } else {
+    /* by number: no finalized tag, or a node that takes it for blocks
+     * but not for eth_getTransactionCount */
+    char p[96], at[32];
+    f->count_block = f->fin_known ? f->fin_bn : f->latest_bn + 1 - (uint64_t)r->min_conf;
+    snprintf(at, sizeof(at), "0x%" PRIx64, f->count_block);
+    snprintf(p, sizeof(p), "[\"%s\",\"%s\"]", r->sender_hex, at);
+    rpc_call one = {.method = "eth_getTransactionCount", .params = p};
+    rpc_run(&r->nodes[k], &one, 1);
+    take_count(f, &one, at);
+    rpc_calls_free(&one, 1);
+  }
 out:
-  rpc_calls_free(c, 3);
+  rpc_calls_free(c, nc);
 }
 
 /* A fetched block: number, hash, time. */
@@ -587,6 +733,11 @@ static void judge(run *r, size_t k, const anchor *a, const cJSON *txo,
              ce ? crypto_eth_strerror(ce) : "fields differ");
     goto out;
   }
+  /* the wallet's nonce (nonce accounting): only of the wallet's own */
+  if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(txo, "nonce"),
+                         &o->nonce) == 0 &&
+     (!r->have_sender || memcmp(t.from, r->sender, 20) == 0))
+    o->has_nonce = 1;
   uint64_t tx_chain;
   int has_chain;
   if(crypto_eth_tx_chain_id(&t.tx, &tx_chain, &has_chain) == CRYPTO_ETH_OK &&
@@ -629,6 +780,12 @@ static void judge(run *r, size_t k, const anchor *a, const cJSON *txo,
   o->have_block = 1;
   o->block_number = rbn;
   memcpy(o->block_hash, rbh, 32);
+  /* the fee it paid, for the wallet's runway */
+  uint64_t gas_used, price;
+  if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(rcpt, "gasUsed"), &gas_used) == 0 &&
+     (txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(rcpt, "effectiveGasPrice"), &price) == 0 ||
+      txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(txo, "gasPrice"), &price) == 0))
+    o->fee_wei = (double)gas_used * (double)price;
   /* rule 3: what was written */
   if(!input_matches(a, &t.tx.input)) {
     char got[160], want[65];
@@ -888,6 +1045,9 @@ static void combine(run *r, anchor *a, obs *const *o, size_t i)
   a->block_number = pick->block_number;
   memcpy(a->block_hash, pick->block_hash, 32);
   a->block_ts = pick->block_ts;
+  a->has_nonce = pick->has_nonce;
+  a->nonce = pick->nonce;
+  a->fee_wei = pick->fee_wei;
 }
 
 /* --- the run -------------------------------------------------------------- */
@@ -1003,6 +1163,47 @@ static int read_settings(run *r, char *why, size_t n)
   if(h->conf_duration(r->ctx, "recheck_every", &r->recheck_every) != 0)
     r->recheck_every = 86400;
   r->src.timeout_s = r->rpc_timeout;
+  r->wallet_on = r->have_sender;
+  if(h->conf_bool(r->ctx, "wallet_check", &b) == 0 && !b)
+    r->wallet_on = 0;
+  r->max_scan = 10000;
+  if(h->conf_int(r->ctx, "max_scan_blocks", &v) == 0)
+    r->max_scan = v < 0 ? 0 : v;
+  r->min_runway = 7 * 86400;
+  h->conf_duration(r->ctx, "min_runway", &r->min_runway);
+  r->window = 86400;
+  h->conf_duration(r->ctx, "window", &r->window);
+  if(!(r->window > 0)) {
+    snprintf(why, n, "window must be longer than 0 s");
+    return -1;
+  }
+  const char *on = NULL;
+  if(h->conf_json(r->ctx, "wallet_other_nonces", &on) == 0 && on) {
+    cJSON *arr = cJSON_Parse(on);
+    const cJSON *e;
+    int k = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+    if(k < 0) {
+      cJSON_Delete(arr);
+      snprintf(why, n, "wallet_other_nonces must be a list of nonces");
+      return -1;
+    }
+    r->other_nonces = calloc((size_t)k + 1, sizeof(*r->other_nonces));
+    if(!r->other_nonces) {
+      cJSON_Delete(arr);
+      snprintf(why, n, "out of memory");
+      return -1;
+    }
+    cJSON_ArrayForEach(e, arr) {
+      if(!cJSON_IsNumber(e) || e->valuedouble < 0 ||
+         e->valuedouble != floor(e->valuedouble) || e->valuedouble > 9007199254740992.0) {
+        cJSON_Delete(arr);
+        snprintf(why, n, "wallet_other_nonces must hold non-negative integers");
+        return -1;
+      }
+      r->other_nonces[r->nother++] = (uint64_t)e->valuedouble;
+    }
+    cJSON_Delete(arr);
+  }
   return 0;
 }
 
@@ -1016,6 +1217,9 @@ static void use_cached_final(anchor *a, const cache_entry *ce)
   memcpy(a->block_hash, ce->block_hash, 32);
   a->block_ts = ce->block_ts;
   snprintf(a->reason, sizeof(a->reason), "confirmed (cached)");
+  a->has_nonce = ce->has_nonce;
+  a->nonce = ce->nonce;
+  a->fee_wei = ce->fee_wei;
 }
 
 /* Whether a cached final anchor is asked again on this run. Each anchor
@@ -1065,6 +1269,624 @@ static void recheck_save(const run *r, const char *state)
                  RECHECK_FILE, state);
 }
 
+/* --- the wallet ------------------------------------------------------------ */
+
+static int cmp_wtx(const void *a, const void *b)
+{
+  return memcmp(((const wtx *)a)->h, ((const wtx *)b)->h, 32);
+}
+
+/* The recorded transaction of a tx hash, or NULL (r->w sorted by hash). */
+static wtx *find_wtx(const run *r, const uint8_t h[32])
+{
+  wtx key;
+  memcpy(key.h, h, 32);
+  return r->nw ? bsearch(&key, r->w, r->nw, sizeof(*r->w), cmp_wtx) : NULL;
+}
+
+/* Every transaction the ledger records (anchors, supersessions), with the
+ * wallet's nonce where this run's answers or the cache know it; those
+ * still unknown are asked of node k in one batch. 0, or -1 with err. */
+static int wallet_collect(run *r, size_t k, char *err, size_t errlen)
+{
+  size_t n = 0, nlook = 0;
+  r->w = calloc(r->na + r->nsup + 1, sizeof(*r->w));
+  if(!r->w) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for(size_t i = 0; i < r->na; i++) {
+    const anchor *a = &r->a[i];
+    if(a->tx_hex[0] != '0')
+      continue; /* no tx hash at all */
+    wtx *w = &r->w[n++];
+    memcpy(w->h, a->tx_hash, 32);
+    w->has_nonce = a->has_nonce;
+    w->nonce = a->nonce;
+    w->have_block = a->have_block;
+    w->block = a->block_number;
+  }
+  for(size_t i = 0; i < r->nsup; i++)
+    memcpy(r->w[n++].h, r->superseded[i], 32);
+  qsort(r->w, n, sizeof(*r->w), cmp_wtx);
+  r->nw = 0;
+  for(size_t i = 0; i < n; i++) {
+    if(r->nw && memcmp(r->w[r->nw - 1].h, r->w[i].h, 32) == 0) {
+      wtx *p = &r->w[r->nw - 1];
+      if(!p->has_nonce && r->w[i].has_nonce)
+        *p = r->w[i];
+      continue;
+    }
+    r->w[r->nw++] = r->w[i];
+  }
+  for(size_t i = 0; i < r->nw; i++) {
+    wtx *w = &r->w[i];
+    const cache_entry *ce = w->has_nonce ? NULL : cache_get(&r->cache, w->h);
+    if(w->has_nonce)
+      continue;
+    if(ce && ce->has_nonce) {
+      w->has_nonce = 1;
+      w->nonce = ce->nonce;
+      w->have_block = 1;
+      w->block = ce->block_number;
+    } else if(ce && ce->nonce_only) {
+      w->not_ours = 1;
+    } else {
+      w->lookup = 1;
+      nlook++;
+    }
+  }
+  if(!nlook)
+    return 0;
+  rpc_call *c = calloc(nlook, sizeof(*c));
+  char (*params)[80] = calloc(nlook, sizeof(*params));
+  size_t *which = calloc(nlook, sizeof(*which));
+  int rc = 0;
+  if(!c || !params || !which) {
+    snprintf(err, errlen, "out of memory");
+    rc = -1;
+    goto out;
+  }
+  for(size_t i = 0, j = 0; i < r->nw; i++) {
+    if(!r->w[i].lookup)
+      continue;
+    char hx[67];
+    hex32(r->w[i].h, hx);
+    snprintf(params[j], sizeof(params[j]), "[\"%s\"]", hx);
+    c[j].method = "eth_getTransactionByHash";
+    c[j].params = params[j];
+    which[j++] = i;
+  }
+  rpc_run(&r->nodes[k], c, nlook);
+  for(size_t j = 0; j < nlook; j++) {
+    wtx *w = &r->w[which[j]];
+    uint8_t h[32], from[20];
+    uint64_t nonce, bn;
+    if(c[j].status != RPC_OK) {
+      snprintf(err, errlen, "eth_getTransactionByHash: %s", c[j].err);
+      rc = -1;
+      goto out;
+    }
+    if(cJSON_IsNull(c[j].result))
+      continue; /* not on chain: it covers no nonce */
+    if(txjson_fixed(cJSON_GetObjectItemCaseSensitive(c[j].result, "hash"), h, 32) != 0 ||
+       memcmp(h, w->h, 32) != 0 ||
+       txjson_fixed(cJSON_GetObjectItemCaseSensitive(c[j].result, "from"), from, 20) != 0 ||
+       txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(c[j].result, "nonce"), &nonce) != 0) {
+      snprintf(err, errlen, "eth_getTransactionByHash answered a malformed transaction");
+      rc = -1;
+      goto out;
+    }
+    if(memcmp(from, r->sender, 20) != 0) {
+      w->not_ours = 1;
+      continue;
+    }
+    if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(c[j].result, "blockNumber"), &bn) == 0) {
+      w->have_block = 1;
+      w->block = bn;
+    }
+    w->has_nonce = 1;
+    w->nonce = nonce;
+  }
+out:
+  if(c)
+    rpc_calls_free(c, nlook);
+  free(c);
+  free(params);
+  free(which);
+  return rc;
+}
+
+/* A nonce and where it was mined, for the search bounds. */
+typedef struct nblock {
+  uint64_t nonce, block;
+} nblock;
+
+static int cmp_nblock(const void *a, const void *b)
+{
+  return cmp_u64(&((const nblock *)a)->nonce, &((const nblock *)b)->nonce);
+}
+
+/* One nonce the ledger does not record, and what the search found. */
+typedef struct unrec {
+  uint64_t nonce;
+  int searched, found;
+  uint64_t lo, hi, block;
+  char tx[67];
+  const char *kind;
+  char what[200];
+} unrec;
+
+/* Whether the ledger holds hash h (at seq when seq >= 0): 1 yes, 0 no,
+ * -1 cannot tell (older than the hashes kept while reading). */
+static int ledger_holds(const run *r, const uint8_t h[32], int64_t seq)
+{
+  if(seq >= 0) {
+    size_t k = (size_t)((uint64_t)seq % RING);
+    if(seq > r->head_seq || seq == 0)
+      return 0;
+    if(r->ring_seq[k] != seq)
+      return -1;
+    return memcmp(r->ring_hash[k], h, 32) == 0;
+  }
+  for(size_t k = 0; k < RING; k++)
+    if(r->ring_seq[k] >= 0 && memcmp(r->ring_hash[k], h, 32) == 0)
+      return 1;
+  return 0;
+}
+
+/* What an unrecorded transaction's input says: an anchor of a hash the
+ * ledger does not hold (a rollback), of one it holds, or something else. */
+static void classify_input(const run *r, const cJSON *txo, unrec *u)
+{
+  static const uint8_t selector[4] = {0xdb, 0x2c, 0x4a, 0xca};
+  const cJSON *in = cJSON_GetObjectItemCaseSensitive(txo, "input");
+  uint8_t b[68];
+  size_t n = 0;
+  char hh[65];
+  int64_t seq = -1;
+  if(!in)
+    in = cJSON_GetObjectItemCaseSensitive(txo, "data");
+  if(!cJSON_IsString(in) || strlen(in->valuestring) < 2 ||
+     crypto_hex_decode_var(in->valuestring, strlen(in->valuestring), b, sizeof(b), &n) != 0 ||
+     !(n == 32 || (n == 68 && memcmp(b, selector, 4) == 0))) {
+    u->kind = "other";
+    snprintf(u->what, sizeof(u->what), "no anchor: the wallet key signed something else");
+    return;
+  }
+  const uint8_t *h = n == 32 ? b : b + 4;
+  if(n == 68) {
+    uint64_t s = 0;
+    for(int i = 0; i < 8; i++)
+      s = s << 8 | b[60 + i];
+    seq = s > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)s;
+  }
+  crypto_hex_encode(h, 32, hh);
+  int held = ledger_holds(r, h, seq);
+  if(held == 0) {
+    u->kind = "anchor_not_in_ledger";
+    if(seq >= 0)
+      snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. at seq %" PRId64
+               " that the ledger does not hold", hh, seq);
+    else
+      snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. that the ledger does not hold", hh);
+  } else {
+    u->kind = "anchor_unrecorded";
+    snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. %s, not recorded as anchored", hh,
+             held == 1 ? "that the ledger holds" : "too far back to compare");
+  }
+}
+
+/* Searches the blocks that bound the unrecorded nonces u[0..nu) (batched
+ * eth_getBlockByNumber with full transactions on node k), at most
+ * max_scan_blocks blocks in all. Returns how many blocks could not be read. */
+static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
+                          uint64_t final_block, unrec *u, size_t nu)
+{
+  uint64_t *blocks = NULL;
+  size_t nblocks = 0, cap = 0;
+  rpc_call *c = NULL;
+  char (*params)[48] = NULL;
+  size_t nbad = 0;
+  for(size_t i = 0; i < nu; i++) {
+    /* neighbours: the recorded nonces just below and above */
+    size_t lo = 0, hi = nnb;
+    while(lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      if(nb[mid].nonce < u[i].nonce)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    u[i].lo = lo > 0 ? nb[lo - 1].block : 0;
+    u[i].hi = lo < nnb ? nb[lo].block : final_block;
+    if(u[i].hi < u[i].lo || u[i].hi - u[i].lo + 1 > (uint64_t)r->max_scan ||
+       nblocks + (size_t)(u[i].hi - u[i].lo + 1) > (size_t)r->max_scan)
+      continue;
+    if(nblocks + (size_t)(u[i].hi - u[i].lo + 1) > cap) {
+      size_t ncap = nblocks + (size_t)(u[i].hi - u[i].lo + 1) + 64;
+      uint64_t *nbk = realloc(blocks, ncap * sizeof(*nbk));
+      if(!nbk)
+        goto out;
+      blocks = nbk;
+      cap = ncap;
+    }
+    for(uint64_t b = u[i].lo; b <= u[i].hi; b++)
+      blocks[nblocks++] = b;
+    u[i].searched = 1;
+  }
+  if(!nblocks)
+    goto out;
+  qsort(blocks, nblocks, sizeof(*blocks), cmp_u64);
+  size_t nd = 0;
+  for(size_t i = 0; i < nblocks; i++)
+    if(nd == 0 || blocks[nd - 1] != blocks[i])
+      blocks[nd++] = blocks[i];
+  nblocks = nd;
+  c = calloc(nblocks, sizeof(*c));
+  params = calloc(nblocks, sizeof(*params));
+  if(!c || !params)
+    goto out;
+  for(size_t i = 0; i < nblocks; i++) {
+    snprintf(params[i], sizeof(params[i]), "[\"0x%" PRIx64 "\",true]", blocks[i]);
+    c[i].method = "eth_getBlockByNumber";
+    c[i].params = params[i];
+  }
+  rpc_run(&r->nodes[k], c, nblocks);
+  for(size_t i = 0; i < nblocks; i++) {
+    const cJSON *txs, *t;
+    if(c[i].status != RPC_OK || !cJSON_IsObject(c[i].result)) {
+      nbad++;
+      continue;
+    }
+    txs = cJSON_GetObjectItemCaseSensitive(c[i].result, "transactions");
+    cJSON_ArrayForEach(t, txs) {
+      uint8_t from[20], h[32];
+      uint64_t nonce;
+      if(!cJSON_IsObject(t) ||
+         txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "from"), from, 20) != 0 ||
+         memcmp(from, r->sender, 20) != 0 ||
+         txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(t, "nonce"), &nonce) != 0 ||
+         txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "hash"), h, 32) != 0)
+        continue;
+      for(size_t j = 0; j < nu; j++) {
+        if(!u[j].searched || u[j].found || u[j].nonce != nonce)
+          continue;
+        u[j].found = 1;
+        u[j].block = blocks[i];
+        hex32(h, u[j].tx);
+        classify_input(r, t, &u[j]);
+      }
+    }
+  }
+out:
+  if(c)
+    rpc_calls_free(c, nblocks);
+  free(c);
+  free(params);
+  free(blocks);
+  return nbad;
+}
+
+static int status_rank(int st)
+{
+  return st == PROBE_CRITICAL ? 3 : st == PROBE_UNKNOWN ? 2 : st == PROBE_WARNING ? 1 : 0;
+}
+
+/* Adds one finding to the wallet part: the worst status, the summaries
+ * joined. */
+static void wallet_add(run *r, int st, const char *fmt, ...)
+  __attribute__((format(printf, 3, 4)));
+static void wallet_add(run *r, int st, const char *fmt, ...)
+{
+  char buf[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof(buf), fmt, ap);
+  va_end(ap);
+  size_t len = strlen(r->w_sum);
+  if(status_rank(st) > status_rank(r->w_status)) {
+    char old[sizeof(r->w_sum)];
+    snprintf(old, sizeof(old), "%s", r->w_sum);
+    if(snprintf(r->w_sum, sizeof(r->w_sum), "%s%s%s", buf, old[0] ? "; " : "", old) < 0)
+      r->w_sum[0] = '\0'; /* cut short where long: the details hold all */
+    r->w_status = st;
+  } else {
+    snprintf(r->w_sum + len, sizeof(r->w_sum) - len, "%s%s", len ? "; " : "", buf);
+  }
+}
+
+/* Funds: balance over the recent anchors' average fee, and the runway at
+ * the anchor rate over window. */
+static void wallet_funds(run *r)
+{
+  size_t nfee = 0, nrate = 0;
+  double sum = 0;
+  for(size_t i = 0; i < r->nurls; i++) {
+    const node_facts *f = &r->facts[i];
+    if(!f->usable)
+      continue;
+    if(!f->balance_ok) {
+      wallet_add(r, PROBE_UNKNOWN, "cannot read the wallet's balance from %s: %s",
+                 r->nodes[i].target, f->balance_why);
+      return;
+    }
+    if(!r->have_balance || f->balance_wei < r->balance)
+      r->balance = f->balance_wei; /* the least any node says */
+    r->have_balance = 1;
+  }
+  for(size_t i = r->na; i-- > 0 && nfee < FEE_ANCHORS;)
+    if(r->a[i].status == A_CONFIRMED && r->a[i].fee_wei > 0) {
+      sum += r->a[i].fee_wei;
+      nfee++;
+    }
+  for(size_t i = 0; i < r->na; i++)
+    if(!isnan(r->a[i].ts) && r->a[i].ts > r->now - r->window && r->a[i].ts <= r->now + 300)
+      nrate++;
+  if(!r->have_balance)
+    return;
+  if(nfee) {
+    r->have_fee = 1;
+    r->avg_fee = sum / (double)nfee;
+    r->anchors_left = floor(r->balance / r->avg_fee);
+    if(nrate) {
+      r->have_runway = 1;
+      r->runway = r->anchors_left * r->window / (double)nrate;
+    }
+  }
+  if(r->balance <= 0) {
+    wallet_add(r, PROBE_CRITICAL, "the anchoring wallet %s has no funds: anchoring stops; fund it",
+               r->sender_hex);
+    return;
+  }
+  if(!r->have_runway)
+    return;
+  if(r->runway < 86400 || r->runway < r->min_runway)
+    wallet_add(r, r->runway < 86400 ? PROBE_CRITICAL : PROBE_WARNING,
+               "the anchoring wallet %s has funds for about %.0f anchors (%.6g ETH at %.6g ETH each): "
+               "at %.3g anchors an hour that lasts %.1f h, less than %s; fund it before anchoring stops",
+               r->sender_hex, r->anchors_left, r->balance / 1e18, r->avg_fee / 1e18,
+               (double)nrate * 3600 / r->window, r->runway / 3600,
+               r->runway < 86400 ? "1 day" : "min_runway");
+}
+
+/* Nonce accounting: every nonce below the count at the final block must
+ * be a recorded transaction or one of wallet_other_nonces. */
+static void wallet_nonces(run *r, size_t k, const char *collect_err)
+{
+  uint64_t *known = NULL;
+  nblock *nb = NULL;
+  size_t nk = 0, nnb = 0, nu = 0;
+  unrec u[MAX_UNRECORDED];
+  /* every usable node's count, and all the same */
+  for(size_t i = 0; i < r->nurls; i++) {
+    const node_facts *f = &r->facts[i];
+    if(!f->usable)
+      continue;
+    if(!f->count_ok) {
+      wallet_add(r, PROBE_UNKNOWN, "cannot check the wallet's transactions: node %s: %s",
+                 r->nodes[i].target, f->count_why);
+      return;
+    }
+    if(!r->have_count) {
+      r->count = f->count;
+      r->have_count = 1;
+      k = i;
+    } else if(f->count != r->count) {
+      wallet_add(r, PROBE_CRITICAL,
+                 "nodes disagree on the wallet's transaction count: %s says %" PRIu64
+                 " (block %" PRIu64 "), %s says %" PRIu64 " (block %" PRIu64 ")",
+                 r->nodes[k].target, r->count, r->facts[k].count_block,
+                 r->nodes[i].target, f->count, f->count_block);
+      r->have_count = 0;
+      return;
+    }
+  }
+  if(!r->have_count)
+    return;
+  if(collect_err) {
+    wallet_add(r, PROBE_UNKNOWN, "cannot learn the nonces of the recorded transactions: %s",
+               collect_err);
+    r->have_count = 0;
+    return;
+  }
+  known = calloc(r->nw + r->nother + 1, sizeof(*known));
+  nb = calloc(r->nw + 1, sizeof(*nb));
+  if(!known || !nb) {
+    wallet_add(r, PROBE_UNKNOWN, "out of memory");
+    goto out;
+  }
+  for(size_t i = 0; i < r->nw; i++)
+    if(r->w[i].has_nonce) {
+      known[nk++] = r->w[i].nonce;
+      if(r->w[i].have_block) {
+        nb[nnb].nonce = r->w[i].nonce;
+        nb[nnb++].block = r->w[i].block;
+      }
+    }
+  for(size_t i = 0; i < r->nother; i++)
+    known[nk++] = r->other_nonces[i];
+  qsort(known, nk, sizeof(*known), cmp_u64);
+  qsort(nb, nnb, sizeof(*nb), cmp_nblock);
+  size_t below = 0;
+  for(size_t i = 0; i < nk; i++)
+    if(known[i] < r->count && (i == 0 || known[i] != known[i - 1]))
+      below++;
+  r->w_nunrec = (double)(r->count - below);
+  for(uint64_t n = 0, j = 0; n < r->count && nu < MAX_UNRECORDED; n++) {
+    while(j < nk && known[j] < n)
+      j++;
+    if(j < nk && known[j] == n)
+      continue;
+    memset(&u[nu], 0, sizeof(u[nu]));
+    u[nu].nonce = n;
+    u[nu].kind = "not_searched";
+    nu++;
+  }
+  if(!nu)
+    goto out;
+  size_t nbad = wallet_search(r, k, nb, nnb, r->facts[k].count_block, u, nu);
+  r->w_unrec = cJSON_CreateArray();
+  char list[700] = "";
+  size_t len = 0;
+  int any_anchor = 0, any_other = 0;
+  for(size_t i = 0; i < nu; i++) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "nonce", (double)u[i].nonce);
+    if(!u[i].searched) {
+      snprintf(u[i].what, sizeof(u[i].what), "not searched: its neighbours' blocks %" PRIu64 "..%" PRIu64
+               " are more than max_scan_blocks %lld apart", u[i].lo, u[i].hi, r->max_scan);
+    } else if(!u[i].found) {
+      u[i].kind = "not_found";
+      snprintf(u[i].what, sizeof(u[i].what), "not found in blocks %" PRIu64 "..%" PRIu64 "%s",
+               u[i].lo, u[i].hi, nbad ? " (some blocks could not be read)" : "");
+    } else {
+      cJSON_AddStringToObject(o, "tx_hash", u[i].tx);
+      cJSON_AddNumberToObject(o, "block_number", (double)u[i].block);
+      if(strcmp(u[i].kind, "other") == 0)
+        any_other = 1;
+      else
+        any_anchor = 1;
+    }
+    cJSON_AddStringToObject(o, "kind", u[i].kind);
+    cJSON_AddStringToObject(o, "what", u[i].what);
+    cJSON_AddItemToArray(r->w_unrec, o);
+    if(i < 3 && len < sizeof(list))
+      len += (size_t)snprintf(list + len, sizeof(list) - len, "%snonce %" PRIu64 "%s%s%s%s%s",
+                              i ? ", " : "", u[i].nonce, u[i].found ? " tx " : "",
+                              u[i].found ? u[i].tx : "", u[i].found ? " (" : "",
+                              u[i].found ? u[i].what : "", u[i].found ? ")" : "");
+  }
+  static const char rollback[] =
+      "an anchor the ledger does not hold means the ledger was rolled back past anchors "
+      "already on chain: apply the correction policy (an AnchorSuperseded event for each)";
+  static const char leaked[] =
+      "any other transaction means the wallet key signs for someone else (a leaked key): "
+      "rotate the key";
+  wallet_add(r, PROBE_CRITICAL,
+             "the anchoring wallet %s sent %.0f transaction%s the ledger does not record: %s%s; %s; %s",
+             r->sender_hex, r->w_nunrec, r->w_nunrec == 1 ? "" : "s", list,
+             r->w_nunrec > 3 ? " (and more, see details.unrecorded)" : "",
+             any_other && !any_anchor ? leaked : rollback,
+             any_other && !any_anchor ? rollback : leaked);
+out:
+  free(known);
+  free(nb);
+}
+
+/* The wallet part of the run (wallet_on): nonces and funds. */
+static void wallet_check(run *r)
+{
+  char err[400];
+  const char *collect_err = NULL;
+  size_t k = 0;
+  r->w_status = PROBE_OK;
+  while(k < r->nurls && !r->facts[k].usable)
+    k++;
+  if(k == r->nurls) {
+    /* the node problem is the finding (a warning, as for the anchors) */
+    wallet_add(r, PROBE_WARNING, "the wallet is not checked: no node is usable");
+    return;
+  }
+  if(wallet_collect(r, k, err, sizeof(err)) != 0)
+    collect_err = err;
+  wallet_nonces(r, k, collect_err);
+  wallet_funds(r);
+}
+
+/* Seconds since the epoch as RFC 3339 UTC (milliseconds when ms). */
+static void rfc3339(double t, int ms, char out[32])
+{
+  time_t s = (time_t)floor(t);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+  if(ms)
+    snprintf(out + n, 32 - n, ".%03dZ", (int)((t - floor(t)) * 1000) % 1000);
+  else
+    snprintf(out + n, 32 - n, "Z");
+}
+
+/* Leaves confirmed.json for the claims plugin (format in probe-agent.conf(5)):
+ * the highest seq covered by a confirmed, not superseded anchor. Atomic
+ * (pstate), then made readable by others (0644) on the descriptor. */
+static void write_confirmed(run *r, const char *state)
+{
+  const anchor *best = NULL;
+  size_t ncon = 0, skip = 0;
+  char t[32];
+  struct timespec now;
+  for(size_t i = 0; i < r->na; i++)
+    if(r->a[i].status == A_CONFIRMED) {
+      ncon++;
+      if(!best || r->a[i].anchored_seq > best->anchored_seq)
+        best = &r->a[i];
+    }
+  cJSON *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+  if(!o || !arr) {
+    cJSON_Delete(o);
+    cJSON_Delete(arr);
+    return;
+  }
+  cJSON_AddNumberToObject(o, "version", 1);
+  cJSON_AddNumberToObject(o, "covered_seq", best ? (double)best->anchored_seq : 0);
+  if(best) {
+    cJSON_AddStringToObject(o, "tx_hash", best->tx_hex);
+    cJSON_AddNumberToObject(o, "block_number", (double)best->block_number);
+    rfc3339((double)best->block_ts, 0, t);
+    cJSON_AddStringToObject(o, "block_time", t);
+  }
+  clock_gettime(CLOCK_REALTIME, &now);
+  rfc3339((double)now.tv_sec + now.tv_nsec / 1e9, 1, t);
+  cJSON_AddStringToObject(o, "updated_at", t);
+  skip = ncon > CONFIRMED_MAX ? ncon - CONFIRMED_MAX : 0;
+  int64_t prev = 0; /* an anchor covers the events after the one before */
+  for(size_t i = 0; i < r->na; i++) {
+    const anchor *a = &r->a[i];
+    int64_t from = prev + 1;
+    if(a->status != A_CONFIRMED)
+      continue;
+    if(a->anchored_seq > prev)
+      prev = a->anchored_seq;
+    if(skip && skip--)
+      continue;
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddNumberToObject(e, "from_seq", (double)(from <= a->anchored_seq ? from : a->anchored_seq));
+    cJSON_AddNumberToObject(e, "to_seq", (double)a->anchored_seq);
+    cJSON_AddStringToObject(e, "tx_hash", a->tx_hex);
+    rfc3339((double)a->block_ts, 0, t);
+    cJSON_AddStringToObject(e, "block_time", t);
+    cJSON_AddItemToArray(arr, e);
+  }
+  cJSON_AddItemToObject(o, "anchors", arr);
+  char *txt = cJSON_PrintUnformatted(o);
+  cJSON_Delete(o);
+  if(!txt)
+    return;
+  size_t len = strlen(txt);
+  char *buf = realloc(txt, len + 2);
+  if(buf) {
+    txt = buf;
+    txt[len++] = '\n';
+    txt[len] = '\0';
+  }
+  if(pstate_write(state, CONFIRMED_FILE, txt, len) != 0) {
+    r->host->log(r->ctx, PROBE_LOG_WARNING, "cannot write %s in %s: %s", CONFIRMED_FILE,
+                 state, strerror(errno));
+  } else {
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/%s", state, CONFIRMED_FILE);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if(fd >= 0) {
+      if(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid())
+        fchmod(fd, 0644); /* the claims plugin reads it */
+      close(fd);
+    }
+  }
+  free(txt);
+}
+
 /* Frees everything r holds. */
 static void run_free(run *r)
 {
@@ -1079,6 +1901,9 @@ static void run_free(run *r)
   free(r->a);
   free(r->superseded);
   free(r->idx);
+  free(r->other_nonces);
+  free(r->w);
+  cJSON_Delete(r->w_unrec);
   cache_free(&r->cache);
 }
 
@@ -1087,9 +1912,82 @@ static int cmp_hash(const void *a, const void *b)
   return memcmp(a, b, 32);
 }
 
+/* Formats the anchors' status and summary. */
+static void say(int *st, char *buf, size_t n, int status, const char *fmt, ...)
+  __attribute__((format(printf, 5, 6)));
+static void say(int *st, char *buf, size_t n, int status, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, n, fmt, ap);
+  va_end(ap);
+  *st = status;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile p (0..100) of sorted v[0..n), n > 0. */
+static double percentile(const double *v, size_t n, double p)
+{
+  size_t k = (size_t)ceil(p / 100.0 * (double)n);
+  return v[k ? k - 1 : 0];
+}
+
+/* The dashboard's figures over window: submission rate, latency p50/p95;
+ * and the wallet's. */
+static void emit_window(run *r, probe_result *res)
+{
+  const probe_host *h = r->host;
+  size_t nsub = 0, nl = 0;
+  double *lat = calloc(r->na + 1, sizeof(*lat));
+  for(size_t i = 0; i < r->na; i++) {
+    const anchor *a = &r->a[i];
+    if(isnan(a->ts) || a->ts <= r->now - r->window || a->ts > r->now + 300)
+      continue;
+    nsub++;
+    if(lat && a->status == A_CONFIRMED && a->have_block)
+      lat[nl++] = (double)a->block_ts - a->ts;
+  }
+  h->result_metric(res, "anchor_submission_rate_per_hour", (double)nsub * 3600 / r->window);
+  if(nl) {
+    qsort(lat, nl, sizeof(*lat), cmp_double);
+    h->result_metric(res, "confirmation_latency_p50_seconds", percentile(lat, nl, 50));
+    h->result_metric(res, "confirmation_latency_p95_seconds", percentile(lat, nl, 95));
+  }
+  free(lat);
+  if(!r->wallet_on)
+    return;
+  if(r->have_count) {
+    h->result_metric(res, "wallet_nonce_count", (double)r->count);
+    h->result_metric(res, "unrecorded_transactions", r->w_nunrec);
+  }
+  if(r->w_unrec) {
+    char *txt = cJSON_PrintUnformatted(r->w_unrec);
+    if(txt)
+      h->result_detail_json(res, "unrecorded", txt);
+    free(txt);
+  }
+  if(r->have_balance)
+    h->result_metric(res, "wallet_balance_wei", r->balance);
+  if(r->have_fee) {
+    h->result_metric(res, "anchor_fee_wei", r->avg_fee);
+    h->result_metric(res, "anchors_left", r->anchors_left);
+  }
+  if(r->have_runway)
+    h->result_metric(res, "wallet_runway_seconds", r->runway);
+  if(r->w_status != PROBE_OK)
+    h->result_detail_string(res, "wallet", r->w_sum);
+}
+
 /* Emits the one result line. */
 static int emit(run *r, const char *target, int ledger_ok, const char *ledger_err)
 {
+  int st = PROBE_OK;
+  char sum[3000] = "";
   const probe_host *h = r->host;
   probe_result *res = h->result_begin(r->ctx, "anchor.confirm", target);
   size_t ncon = 0, npen = 0, nfail = 0, nsup = 0, nunk = 0, ncached = 0;
@@ -1189,6 +2087,7 @@ static int emit(run *r, const char *target, int ledger_ok, const char *ledger_er
   h->result_metric(res, "rpc_calls", (double)calls);
   if(max_latency >= 0)
     h->result_detail_number(res, "max_confirmation_latency_seconds", max_latency);
+  emit_window(r, res);
   h->result_detail_number(res, "events", (double)r->events);
   h->result_detail_number(res, "head_seq", (double)r->head_seq);
   cJSON *urls = cJSON_CreateArray();
@@ -1218,33 +2117,48 @@ static int emit(run *r, const char *target, int ledger_ok, const char *ledger_er
     h->result_detail_string(res, "reason", rule_names[first_fail->rule]);
     h->result_detail_string(res, "tx_hash", first_fail->tx_hex);
     h->result_detail_number(res, "rule", first_fail->rule);
-    h->result_status(res, PROBE_CRITICAL,
+    say(&st, sum, sizeof(sum), PROBE_CRITICAL,
                      "anchor %s (seq %" PRId64 ") failed rule %d %s: %s%s",
                      first_fail->tx_hex, first_fail->seq, first_fail->rule,
                      rule_names[first_fail->rule], first_fail->reason,
                      nfail > 1 ? " (and more, see details.failures)" : "");
   } else if(first_unk) {
     h->result_detail_string(res, "tx_hash", first_unk->tx_hex);
-    h->result_status(res, PROBE_UNKNOWN, "cannot confirm anchor %s: %s",
+    say(&st, sum, sizeof(sum), PROBE_UNKNOWN, "cannot confirm anchor %s: %s",
                      first_unk->tx_hex, first_unk->reason);
   } else if(r->node_problem[0]) {
     /* every anchor confirmed (from the cache), but the next one could not be */
     h->result_detail_string(res, "node_error", r->node_problem);
-    h->result_status(res, PROBE_WARNING,
+    say(&st, sum, sizeof(sum), PROBE_WARNING,
                      "%zu anchors: %zu confirmed, %zu pending, %zu superseded; but %s",
                      r->na, ncon, npen, nsup, r->node_problem);
   } else if(r->na == 0) {
-    h->result_status(res, r->events ? PROBE_WARNING : PROBE_OK,
+    say(&st, sum, sizeof(sum), r->events ? PROBE_WARNING : PROBE_OK,
                      "no anchors in the ledger (%" PRIu64 " events)", r->events);
   } else if(age > r->max_age) {
-    h->result_status(res, PROBE_WARNING,
+    say(&st, sum, sizeof(sum), PROBE_WARNING,
                      "newest anchor (seq %" PRId64 ") is %.0f s old, more than max_anchor_age %.0f s",
                      newest->seq, age, r->max_age);
   } else {
-    h->result_status(res, PROBE_OK,
+    say(&st, sum, sizeof(sum), PROBE_OK,
                      "%zu anchors: %zu confirmed, %zu pending, %zu superseded",
                      r->na, ncon, npen, nsup);
   }
+  /* the wallet: the worse part first, the other after it */
+  if(r->wallet_on && r->w_sum[0]) {
+    char both[sizeof(sum)];
+    int m; /* cut short where long: details.wallet holds it whole */
+    if(status_rank(r->w_status) > status_rank(st)) {
+      m = snprintf(both, sizeof(both), "%s%s%.1500s", r->w_sum, st != PROBE_OK ? "; " : "",
+                   st != PROBE_OK ? sum : "");
+      st = r->w_status;
+    } else {
+      m = snprintf(both, sizeof(both), "%.1500s; %.1400s", sum, r->w_sum);
+    }
+    if(m >= 0)
+      memcpy(sum, both, sizeof(sum));
+  }
+  h->result_status(res, (probe_status)st, "%s", sum);
   return h->result_emit(res);
 }
 
@@ -1438,6 +2352,9 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
                "a cached final anchor is no longer on the chain: %.700s", was);
     }
 
+  if(r->wallet_on)
+    wallet_check(r);
+
   /* remember final anchors, and where pending ones were seen */
   if(r->use_cache && state) {
     if(!recheck_missed) /* else the next run asks them again */
@@ -1447,11 +2364,20 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
     for(size_t i = 0; i < r->na; i++) {
       const anchor *a = &r->a[i];
       cache_entry e = {0};
+      const wtx *w = find_wtx(r, a->tx_hash);
       if(a->status == A_PENDING && !a->have_block && a->seen) {
         if(cache_put(&next, a->seen) != 0) /* keep where it was seen */
           break;
         continue;
       }
+      if(w && w->has_nonce) {
+        e.has_nonce = 1;
+        e.nonce = w->nonce;
+      } else if(a->has_nonce) { /* wallet_check off: kept for when it is on */
+        e.has_nonce = 1;
+        e.nonce = a->nonce;
+      }
+      e.fee_wei = a->fee_wei;
       if(!a->have_block || (a->status != A_CONFIRMED && a->status != A_PENDING))
         continue;
       memcpy(e.tx_hash, a->tx_hash, 32);
@@ -1465,10 +2391,31 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
       if(cache_put(&next, &e) != 0)
         break;
     }
+    /* the nonces of recorded transactions that are no F or S entry */
+    cache_sort(&next);
+    size_t nfs = next.n;
+    for(size_t i = 0; i < r->nw; i++) {
+      const wtx *w = &r->w[i];
+      cache_entry e = {0};
+      if(!(w->has_nonce || w->not_ours) || !(w->have_block || w->not_ours))
+        continue;
+      if(nfs && bsearch(w, next.e, nfs, sizeof(*next.e), cmp_hash))
+        continue;
+      memcpy(e.tx_hash, w->h, 32);
+      e.nonce_only = 1;
+      e.has_nonce = w->has_nonce;
+      e.nonce = w->nonce;
+      e.block_number = w->block;
+      if(cache_put(&next, &e) != 0)
+        break;
+    }
     if(cache_save(&next, state) != 0)
       host->log(ctx, PROBE_LOG_WARNING, "cannot write the anchor cache in %s", state);
     cache_free(&next);
   }
+
+  if(state)
+    write_confirmed(r, state);
 
 report:
   rc = emit(r, target ? target : r->src.source, ledger_ok, why);
@@ -1501,6 +2448,11 @@ static int anchor_check_config(probe_ctx *ctx, const probe_host *host)
   free(r);
   return rc != 0;
 }
+
+/* The JSON-RPC node and the ledger's PostgreSQL. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "anchor", PACKAGE_VERSION,

@@ -4,6 +4,9 @@
  *   probe-agent anchor cache v1 <sender>
  *   F <tx_hash> <anchored_seq> <anchored_hash> <chain_id> <block_number> <block_hash> <block_ts>
  *   S <tx_hash> <block_number> <block_hash>
+ *   N <tx_hash> <nonce> <block_number>   (nonce -: not the wallet's)
+ * F and S lines may end with " <nonce> <fee_wei>" (nonce - when unknown);
+ * files written before that parse without them.
  */
 #include "config.h"
 
@@ -54,16 +57,41 @@ int cache_put(cache *c, const cache_entry *e)
   return 0;
 }
 
+/* The optional nonce and fee of an F or S line ("-" = no nonce). */
+static void set_nonce(cache_entry *e, const char *nonce, double fee)
+{
+  char *end;
+  unsigned long long v;
+  if(strcmp(nonce, "-") != 0 && nonce[0] >= '0' && nonce[0] <= '9') {
+    v = strtoull(nonce, &end, 10);
+    if(*end == '\0') {
+      e->has_nonce = 1;
+      e->nonce = v;
+    }
+  }
+  e->fee_wei = fee > 0 && fee < 1e30 ? fee : 0;
+}
+
 /* Parses one record line into e. 0 or -1. */
 static int parse_line(const char *line, cache_entry *e)
 {
-  char tx[65], ah[65], bh[65];
+  char tx[65], ah[65], bh[65], nonce[24] = "-";
   long long seq, ts;
   unsigned long long chain, bn;
+  double fee = 0;
+  int k;
   memset(e, 0, sizeof(*e));
+  if(line[0] == 'N' && sscanf(line, "N %64s %23s %llu", tx, nonce, &bn) == 3 &&
+     crypto_hex_decode(tx, strlen(tx), e->tx_hash, 32) == 0) {
+    e->nonce_only = 1; /* nonce "-": a recorded transaction not the wallet's */
+    e->block_number = bn;
+    set_nonce(e, nonce, 0);
+    return 0;
+  }
   if(line[0] == 'F' &&
-     sscanf(line, "F %64s %lld %64s %llu %llu %64s %lld", tx, &seq, ah, &chain,
-            &bn, bh, &ts) == 7 &&
+     ((k = sscanf(line, "F %64s %lld %64s %llu %llu %64s %lld %23s %lf", tx,
+                  &seq, ah, &chain, &bn, bh, &ts, nonce, &fee)) == 7 ||
+      k == 9) &&
      crypto_hex_decode(tx, strlen(tx), e->tx_hash, 32) == 0 &&
      crypto_hex_decode(ah, strlen(ah), e->anchored_hash, 32) == 0 &&
      crypto_hex_decode(bh, strlen(bh), e->block_hash, 32) == 0) {
@@ -72,12 +100,16 @@ static int parse_line(const char *line, cache_entry *e)
     e->chain_id = chain;
     e->block_number = bn;
     e->block_ts = ts;
+    set_nonce(e, nonce, fee);
     return 0;
   }
-  if(line[0] == 'S' && sscanf(line, "S %64s %llu %64s", tx, &bn, bh) == 3 &&
+  if(line[0] == 'S' &&
+     ((k = sscanf(line, "S %64s %llu %64s %23s %lf", tx, &bn, bh, nonce,
+                  &fee)) == 3 || k == 5) &&
      crypto_hex_decode(tx, strlen(tx), e->tx_hash, 32) == 0 &&
      crypto_hex_decode(bh, strlen(bh), e->block_hash, 32) == 0) {
     e->block_number = bn;
+    set_nonce(e, nonce, fee);
     return 0;
   }
   return -1;
@@ -112,9 +144,9 @@ void cache_load(cache *c, const char *dir, const char *sender)
 
 int cache_save(const cache *c, const char *dir)
 {
-  size_t cap = 128 + c->n * 320, len = 0;
+  size_t cap = 128 + c->n * 420, len = 0;
   char *buf = malloc(cap);
-  char tx[65], ah[65], bh[65];
+  char tx[65], ah[65], bh[65], tail[64];
   if(!buf)
     return -1;
   len += (size_t)snprintf(buf, cap, "probe-agent anchor cache v1 %s\n",
@@ -123,16 +155,26 @@ int cache_save(const cache *c, const char *dir)
     const cache_entry *e = &c->e[i];
     crypto_hex_encode(e->tx_hash, 32, tx);
     crypto_hex_encode(e->block_hash, 32, bh);
-    if(e->final) {
+    if(e->has_nonce)
+      snprintf(tail, sizeof(tail), " %" PRIu64 " %.17g", e->nonce, e->fee_wei);
+    else
+      snprintf(tail, sizeof(tail), " - %.17g", e->fee_wei);
+    if(e->nonce_only) {
+      char nn[24] = "-";
+      if(e->has_nonce)
+        snprintf(nn, sizeof(nn), "%" PRIu64, e->nonce);
+      len += (size_t)snprintf(buf + len, cap - len, "N %s %s %" PRIu64 "\n",
+                              tx, nn, e->block_number);
+    } else if(e->final) {
       crypto_hex_encode(e->anchored_hash, 32, ah);
       len += (size_t)snprintf(buf + len, cap - len,
                               "F %s %" PRId64 " %s %" PRIu64 " %" PRIu64
-                              " %s %" PRId64 "\n",
+                              " %s %" PRId64 "%s\n",
                               tx, e->anchored_seq, ah, e->chain_id,
-                              e->block_number, bh, e->block_ts);
+                              e->block_number, bh, e->block_ts, tail);
     } else {
-      len += (size_t)snprintf(buf + len, cap - len, "S %s %" PRIu64 " %s\n",
-                              tx, e->block_number, bh);
+      len += (size_t)snprintf(buf + len, cap - len, "S %s %" PRIu64 " %s%s\n",
+                              tx, e->block_number, bh, tail);
     }
   }
   int rc = pstate_write(dir, CACHE_FILE, buf, len);

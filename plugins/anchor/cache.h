@@ -5,7 +5,11 @@
  *    keyed by tx hash plus what the ledger claims (seq, hash, chain id), so
  *    a rewritten anchor event is asked afresh;
  *  - the block where a not yet final anchor was last seen, so that a reorg
- *    that later drops or moves it is noticed.
+ *    that later drops or moves it is noticed;
+ *  - the nonce (and block) of every recorded transaction of the wallet,
+ *    and the fee a final anchor paid, so that the wallet's nonce accounting
+ *    and its runway make no per-anchor request on a warm run (N lines hold
+ *    the nonce of a recorded transaction that is neither F nor S).
  * The file names the expected_sender it was made under; another one
  * discards it (an anchor confirmed for one wallet says nothing of another).
  */
@@ -24,6 +28,10 @@ typedef struct cache_entry {
   uint64_t block_number;
   uint8_t block_hash[32];
   int64_t block_ts;      /* F only */
+  int nonce_only;        /* N line: only the nonce and block are known */
+  int has_nonce;         /* nonce is the wallet's nonce of this transaction */
+  uint64_t nonce;
+  double fee_wei;        /* F: gasUsed x effectiveGasPrice; 0 unknown */
 } cache_entry;
 
 typedef struct cache {

@@ -252,6 +252,28 @@ static int global_init(char *err, size_t errlen)
   return 0;
 }
 
+int phttp_init(char *err, size_t errlen)
+{
+  return global_init(err, errlen);
+}
+
+/* Fills the phase times of resp from the hop just done: libcurl gives
+ * times since the hop's start, cumulative, in microseconds. */
+static void fill_times(CURL *h, phttp_response *resp)
+{
+  curl_off_t dns = 0, conn = 0, app = 0, first = 0, total = 0;
+  sym_curl_easy_getinfo(h, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+  sym_curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &conn);
+  sym_curl_easy_getinfo(h, CURLINFO_APPCONNECT_TIME_T, &app);
+  sym_curl_easy_getinfo(h, CURLINFO_STARTTRANSFER_TIME_T, &first);
+  sym_curl_easy_getinfo(h, CURLINFO_TOTAL_TIME_T, &total);
+  resp->dns_s = dns / 1e6;
+  resp->connect_s = conn > 0 ? (conn - dns) / 1e6 : -1;
+  resp->tls_s = app > 0 ? (app - conn) / 1e6 : (conn > 0 ? 0 : -1);
+  resp->first_byte_s = first > 0 ? first / 1e6 : -1;
+  resp->total_s = total / 1e6;
+}
+
 phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
 {
   phttp_code code = PHTTP_ERR_OTHER;
@@ -266,6 +288,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   double start = putil_now(), timeout;
 
   memset(resp, 0, sizeof(*resp));
+  resp->dns_s = resp->connect_s = resp->tls_s = resp->first_byte_s = -1;
   if(!req || !req->url || !req->method) {
     snprintf(resp->error, sizeof(resp->error), "no URL or method");
     code = PHTTP_ERR_URL;
@@ -348,6 +371,8 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
     sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
+    if(req->ca_file)
+      sym_curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
     if(crossed ? safe_hdrs != NULL : hdrs != NULL)
       sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, crossed ? safe_hdrs : hdrs);
     if(post) {
@@ -361,6 +386,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
 
     rc = sym_curl_easy_perform(h);
     sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    fill_times(h, resp);
     resp->status = status;
     if(rc != CURLE_OK) {
       code = map_curl(rc, &s);

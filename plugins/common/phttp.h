@@ -35,6 +35,7 @@ typedef struct phttp_request {
   const char *const *headers;       /* NULL-terminated "Name: value", or NULL */
   double timeout_s;                 /* whole request, incl. a stalled body */
   size_t max_bytes;                 /* 0 = 16 MiB */
+  const char *ca_file;              /* PEM CA bundle for https, or NULL */
 } phttp_request;
 
 typedef struct phttp_response {
@@ -43,6 +44,10 @@ typedef struct phttp_response {
   size_t len;
   double elapsed_s;
   char error[256];  /* human text, never credentials; "" on success */
+  /* Phases of the last hop, from libcurl's CURLINFO_*_TIME_T (seconds;
+   * -1 when that phase was not reached): name lookup, TCP connect, TLS
+   * handshake (0 for http), first byte after the request, whole hop. */
+  double dns_s, connect_s, tls_s, first_byte_s, total_s;
 } phttp_response;
 
 /* Default of phttp_request.max_bytes. */
@@ -53,6 +58,11 @@ typedef struct phttp_response {
  * resp is always initialised; free it with phttp_response_free. An HTTP
  * error status (4xx, 5xx) is PHTTP_OK with that status: the caller judges. */
 phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp);
+
+/* Opens libcurl and initialises it, once per process. phttp_fetch calls
+ * it itself; a plugin that fetches from several threads calls it first,
+ * from one thread. 0, or -1 with the reason in err. */
+int phttp_init(char *err, size_t errlen);
 
 /* Frees the body of resp and zeroes it. */
 void phttp_response_free(phttp_response *resp);

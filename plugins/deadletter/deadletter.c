@@ -130,7 +130,7 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   snprintf(url, sizeof(url), "%.*s%s", (int)bl, d->url, path);
   char *shown = redact_target(url);
   const char *headers[2] = {d->auth, NULL};
-  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes};
+  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes, NULL};
   phttp_code c = phttp_fetch(&req, resp);
   *unreachable = 0;
   int rc = 0;
@@ -182,19 +182,28 @@ static void hist_load(const char *dir, const char *name, hist *h)
   cJSON_Delete(j);
 }
 
-static void hist_save(dl *d, const char *dir, const char *name, const hist *h)
+/* Keeps the count history. Returns 0, or -1 with why filled: the next
+ * run would judge the rate without this sample, so the caller says so in
+ * the stream (a state that cannot be kept is never silence). A missing
+ * directory is the host's to report (its agent.state line). */
+static int hist_save(const char *dir, const char *name, const hist *h, char *why,
+                     size_t whylen)
 {
   if(!dir)
-    return;
+    return 0;
   cJSON *j = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(j, "samples");
   for(size_t i = 0; a && i < h->n; i++)
     cJSON_AddItemToArray(a, cJSON_CreateDoubleArray(h->s[i], 2));
   char *txt = cJSON_PrintUnformatted(j);
   cJSON_Delete(j);
-  if(!txt || pstate_write(dir, name, txt, strlen(txt)) < 0)
-    d->host->log(d->ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", dir, name,
-                 strerror(errno));
+  int rc = 0;
+  if(!txt || pstate_write(dir, name, txt, strlen(txt)) < 0) {
+    snprintf(why, whylen, "cannot keep the dead-letter counts in %.300s/%.64s: %.200s", dir, name,
+             txt ? strerror(errno) : "out of memory");
+    rc = -1;
+  }
   free(txt);
+  return rc;
 }
 
 /* Wall-clock seconds (the API gives no time of its own). */
@@ -569,12 +578,18 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
           h.s[h.n][1] = count;
           h.n++;
         }
-        hist_save(&d, sdir, name, &h);
+        char serr[640];
+        int kept = hist_save(sdir, name, &h, serr, sizeof(serr));
         if(report(&d, target, count, have_base ? fresh : -1, &arr,
                   "the API gives only a count: arrivals are the increases between the counts "
                   "this plugin saw in earlier runs (state directory)",
                   cw, cc, rcrit, window, "api") != 0)
           rc = -1;
+        if(kept < 0) {
+          char msg[720];
+          snprintf(msg, sizeof(msg), "%s; the next runs cannot judge the rate", serr);
+          line(&d, "deadletter.state", target, PROBE_UNKNOWN, msg);
+        }
       }
     }
     phttp_response_free(&resp);
@@ -625,6 +640,11 @@ static int dl_check_config(probe_ctx *ctx, const probe_host *host)
   }
   return bad;
 }
+
+/* The relay's HTTP API and its PostgreSQL store. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "deadletter", PACKAGE_VERSION,

@@ -31,8 +31,11 @@
 
 #include "plugins/common/lsrc.h"
 #include "plugins/common/phttp.h"
+#include "plugins/common/ppg.h"
+#include "plugins/common/psandbox.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/ppg.h"
+#include "plugins/ledger/lcompare.h"
 #include "plugins/ledger/lverify.h"
 #include "plugins/ledger/lxmin.h"
 #include "probe-plugin.h"
@@ -65,6 +68,15 @@ static const probe_setting ledger_settings[] = {
    "worker threads for hashing (0: one per CPU)"},
   {"max_line_bytes", PROBE_SET_INT, "16777216", 0,
    "longest event accepted, in bytes"},
+  {"compare_with", PROBE_SET_STRING, NULL, 0,
+   "a second copy (backup snapshot, restored instance's conninfo): verified, "
+   "and a prefix of source or source of it (check ledger.compare)"},
+  {"compare_table", PROBE_SET_STRING, "\"ledger_events\"", 0,
+   "compare_with on PostgreSQL: its table"},
+  {"compare_column", PROBE_SET_STRING, "\"event\"", 0,
+   "compare_with on PostgreSQL: its json/jsonb column"},
+  {"max_lag_events", PROBE_SET_INT, "100", 0,
+   "ledger.compare: warning when one copy is more than this many events behind"},
   {NULL, 0, NULL, 0, NULL}};
 
 /* The state kept between runs. */
@@ -409,6 +421,72 @@ static int verify_changed(const lv_options *base, const lstate *st,
   return 0;
 }
 
+/* compare_with: the line ledger.compare (lcompare.h). a_head and a_hash
+ * are the live ledger's from this run's ledger.chain; a_bad when that
+ * found it broken (the comparison still says where the copies part). */
+static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *a,
+                         const char *cmp, int64_t a_head, const char *a_hash, int a_bad)
+{
+  lsrc_options b = *a;
+  lc_result cr;
+  long long max_lag = 100;
+  b.source = cmp;
+  b.start_offset = b.start_line = 0;
+  b.from_seq = b.to_seq = 0;
+  b.table = NULL;
+  b.column = NULL;
+  h->conf_string(ctx, "compare_table", &b.table);
+  h->conf_string(ctx, "compare_column", &b.column);
+  h->conf_int(ctx, "max_lag_events", &max_lag);
+  lsrc_options a0 = *a;
+  a0.start_offset = a0.start_line = 0;
+  a0.from_seq = a0.to_seq = 0;
+  char *bt = lsrc_target(&b);
+  probe_result *res = h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
+  free(bt);
+  if(!res)
+    return;
+  if(lc_compare(&a0, &b, &cr) != 0) {
+    h->result_status(res, PROBE_UNKNOWN, "cannot compare: %s", cr.error);
+    h->result_emit(res);
+    return;
+  }
+  long long lag = (long long)a_head - (long long)cr.b_head;
+  char heads[300];
+  snprintf(heads, sizeof(heads), "live head seq %lld (%.12s), copy head seq %lld (%.12s)",
+           (long long)a_head, a_hash && *a_hash ? a_hash : "-", (long long)cr.b_head,
+           cr.b_hash[0] ? cr.b_hash : "-");
+  if(cr.fork_seq)
+    h->result_status(res, PROBE_CRITICAL, "fork: the copies differ from seq %lld on; %s",
+                     (long long)cr.fork_seq, heads);
+  else if(cr.b_bad_seq)
+    h->result_status(res, PROBE_CRITICAL, "the copy is broken at seq %lld (%s); %s",
+                     (long long)cr.b_bad_seq, cr.b_detail, heads);
+  else if(a_bad)
+    h->result_status(res, PROBE_CRITICAL,
+                     "the live ledger is not intact (see ledger.chain); the copy is, "
+                     "and agrees with it up to seq %lld; %s", (long long)cr.a_seen, heads);
+  else if(lag > max_lag || -lag > max_lag)
+    h->result_status(res, PROBE_WARNING, "the %s lags by %lld events (max_lag_events=%lld); %s",
+                     lag > 0 ? "copy" : "live ledger", lag > 0 ? lag : -lag, max_lag, heads);
+  else
+    h->result_status(res, PROBE_OK, "the copy is a prefix of the live ledger, %lld behind; %s",
+                     lag > 0 ? lag : 0, heads);
+  h->result_metric(res, "head_seq", (double)a_head);
+  h->result_metric(res, "compare_head_seq", (double)cr.b_head);
+  h->result_metric(res, "lag_events", (double)lag);
+  h->result_metric(res, "compared_events", (double)cr.compared);
+  if(cr.fork_seq)
+    h->result_detail_number(res, "fork_seq", (double)cr.fork_seq);
+  if(cr.b_bad_seq)
+    h->result_detail_number(res, "compare_bad_seq", (double)cr.b_bad_seq);
+  if(a_hash && *a_hash)
+    h->result_detail_string(res, "head_hash", a_hash);
+  if(cr.b_hash[0])
+    h->result_detail_string(res, "compare_head_hash", cr.b_hash);
+  h->result_emit(res);
+}
+
 /* One run: verify, compare, report, remember. */
 static int ledger_run(probe_ctx *ctx, const probe_host *h)
 {
@@ -456,6 +534,13 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     free(target);
     return h->result_emit(res);
   }
+  /* a file (or stdin) and no service to ask: this run needs no socket */
+  const char *cmp = NULL;
+  if(h->conf_string(ctx, "compare_with", &cmp) != 0 || !*cmp)
+    cmp = NULL;
+  if(!url && !ppg_looks_like_conninfo(o.src.source) && !(cmp && ppg_looks_like_conninfo(cmp)) &&
+     psandbox_no_network() != 0)
+    h->log(ctx, PROBE_LOG_WARNING, "cannot drop the network for this run");
   if(use_password_file(ctx, h) != 0) {
     h->result_status(res, PROBE_UNKNOWN, "cannot read password_file");
     free(target);
@@ -771,6 +856,9 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
                      "checkpoint not used or not kept: %s", state_err);
     h->result_emit(res);
   }
+  if(cmp)
+    compare_line(ctx, h, &o.src, cmp, have_real ? real_head : r.head.seq, r.head.hash,
+                 r.source_error || r.reason != LV_OK);
   free(target);
   return 0;
 }
@@ -800,6 +888,12 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
   }
   return bad;
 }
+
+/* Sockets for a PostgreSQL source and service_verify_url; a run on a file
+ * without service_verify_url drops them itself (psandbox_no_network). */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,

@@ -656,6 +656,11 @@ static int pgq_check_config(probe_ctx *ctx, const probe_host *host)
   return bad;
 }
 
+/* PostgreSQL, over TCP or its unix socket. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "pgqueue", PACKAGE_VERSION,
     "job queues in PostgreSQL: depth, failures, stalls (generic and 8 queue libraries)",

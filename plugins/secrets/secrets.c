@@ -726,6 +726,12 @@ static int sec_check_config(probe_ctx *ctx, const probe_host *host) {
   return bad || oom;
 }
 
+/* git for repository history; root for the root-only secret files it
+ * guards (secrets.user names another user to run it as). No network. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT
+};
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "secrets", PACKAGE_VERSION,
     "secret rotation hygiene: age, baseline, file mode and owner, HMAC length, wallet address, repository leaks",

@@ -618,6 +618,11 @@ static int tls_check_config(probe_ctx *ctx, const probe_host *host) {
   return bad || oom;
 }
 
+/* The endpoints it checks. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
+
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI, "tls", PACKAGE_VERSION,
     "TLS certificate expiry, chain, host name and strength of endpoints and PEM files",

@@ -13,12 +13,20 @@ port (written to PORTFILE):
   nofinal    proxies UPSTREAM but answers "finalized" with -39001
   forked     proxies UPSTREAM but reports other block hashes (another fork)
   chain1     proxies UPSTREAM but says eth_chainId 0x1
+  countoff   proxies UPSTREAM but says one more eth_getTransactionCount
+  countgarbage, countneg, counthuge, countbig
+             proxy UPSTREAM but answer eth_getTransactionCount with "0xzz",
+             "-0x5", 0x and 40 f (over 64 bits), 0xffffffffffffffff
 """
 import json, os, socket, sys, time, urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 mode, portfile = sys.argv[1], sys.argv[2]
 upstream = sys.argv[3] if len(sys.argv) > 3 else None
+
+
+COUNTS = {"countoff": None, "countgarbage": "0xzz", "countneg": "-0x5",
+          "counthuge": "0x" + "f" * 40, "countbig": "0xffffffffffffffff"}
 
 
 def forward(body):
@@ -32,6 +40,8 @@ def tweak(req, ans):
     m = req.get("method")
     if mode == "nofinal" and m == "eth_getBlockByNumber" and req["params"][0] == "finalized":
         return {"jsonrpc": "2.0", "id": req["id"], "error": {"code": -39001, "message": "Unknown block"}}
+    if m == "eth_getTransactionCount" and mode in COUNTS and "result" in ans:
+        ans["result"] = COUNTS[mode] if mode != "countoff" else hex(int(ans["result"], 16) + 1)
     if mode == "chain1" and m == "eth_chainId":
         ans["result"] = "0x1"
     if mode == "forked" and m == "eth_getBlockByNumber" and isinstance(ans.get("result"), dict) \

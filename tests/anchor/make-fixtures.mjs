@@ -7,6 +7,8 @@
 //   node make-fixtures.mjs RPC_URL OUTDIR reorg      a pending anchor made
 //        after an evm_snapshot (OUTDIR/reorg.jsonl, OUTDIR/reorg.snapshot)
 //   node make-fixtures.mjs RPC_URL OUTDIR bench N    a ledger of N anchors
+//   node make-fixtures.mjs RPC_URL OUTDIR wallet     the wallet cases, each
+//        with a wallet of its own (accounts 2, 3, 4), and OUTDIR/wallet.json
 //   node make-fixtures.mjs RPC_URL VECTORS replay     sends the signed
 //        transactions of VECTORS/eth-tx.jsonl as they are (a fresh node:
 //        they are account 0's nonces 0..8), so that the independent
@@ -106,7 +108,7 @@ async function staticCases() {
   }
   good.claims(2, now - 20000);
   good.write(`${outdir}/good.jsonl`);
-  cases.push({ name: 'good', ledger: 'good.jsonl', status: 'ok', confirmed: 6, settings: { expected_sender: sender } });
+  cases.push({ name: 'good', ledger: 'good.jsonl', status: 'ok', confirmed: 6, settings: { expected_sender: sender, wallet_check: false } });
 
   // a single-anchor ledger per failure; `make` returns the anchor payload
   async function one(name, make, expect, opts = {}) {
@@ -124,7 +126,7 @@ async function staticCases() {
     } else {
       l.write(`${outdir}/${name}.jsonl`);
     }
-    cases.push({ name, ledger: `${name}.jsonl`, tx_hash: p.tx_hash, seq: ev.seq, ...expect, settings: { expected_sender: sender, ...(opts.settings || {}) } });
+    cases.push({ name, ledger: `${name}.jsonl`, tx_hash: p.tx_hash, seq: ev.seq, ...expect, settings: { expected_sender: sender, wallet_check: false, ...(opts.settings || {}) } });
   }
   const payload = (target, hash, chain = CHAIN) => ({ anchored_seq: target.seq, anchored_hash: target.hash, chain_id: chain, tx_hash: hash });
 
@@ -149,6 +151,62 @@ async function staticCases() {
   await mine(20); // deep enough for min_confirmations 12
   await one('tx-of-another-anchor', async (t) => payload(t, txs[1]), { status: 'critical', rule: 3 }); // txs[1] anchors another event
   writeFileSync(`${outdir}/cases.json`, JSON.stringify(cases, null, 1) + '\n');
+}
+
+// The anchoring wallet watched (anchor-wallet.sh): five anchors of a
+// wallet and one more transaction it sent; a ledger cut back before two
+// anchors already on chain (and the same with AnchorSuperseded for them);
+// a wallet whose fee figures give its runway.
+async function walletCases() {
+  const now = Date.now();
+  const out = {};
+  // anchors of wallet w for a fresh ledger; `extraAfter` sends one other
+  // transaction after that many anchors. Returns the ledger and what was sent.
+  async function anchors(w, n, extraAfter = -1) {
+    const l = new Ledger();
+    const sent = [];
+    let extra = null;
+    for (let i = 0; i < n; i++) {
+      if (i === extraAfter) {
+        const nonce = await nextNonce(w);
+        const t = await w.sendTransaction({ to: TO, data: '0xdeadbeef', value: 1n, gasLimit: 100000n, nonce });
+        await t.wait();
+        extra = { nonce, tx_hash: t.hash };
+      }
+      l.claims(2, now - 600000 + i * 1000);
+      const target = l.head();
+      const data = i % 2 ? rawInput(target.hash) : abiInput(target.hash, target.seq);
+      const s = await send(w, 2, data);
+      const rcpt = await provider.getTransactionReceipt(s.hash);
+      sent.push({ hash: s.hash, cut: l.events.length - 2, fee: rcpt.gasUsed * rcpt.gasPrice });
+      l.add('AnchorSubmitted', { anchored_seq: target.seq, anchored_hash: target.hash, chain_id: 1337, tx_hash: s.hash }, now - 60000 + i * 1000);
+    }
+    l.claims(1, now - 10000);
+    return { l, sent, extra };
+  }
+  const acct = (i) => wallet(i).address.toLowerCase();
+
+  const u = await anchors(wallet(2), 5, 3);
+  u.l.write(`${outdir}/wallet-unrecorded.jsonl`);
+  out.unrecorded = { sender: acct(2), ledger: 'wallet-unrecorded.jsonl', ...u.extra };
+
+  const rb = await anchors(wallet(3), 5);
+  // cut back before the events that anchors 4 and 5 anchored
+  const cut = new Ledger();
+  cut.events = rb.l.events.slice(0, rb.sent[3].cut);
+  cut.write(`${outdir}/wallet-rollback.jsonl`);
+  cut.add('AnchorSuperseded', { tx_hash: rb.sent[3].hash, reason: 'ledger restored from backup; anchor of a lost event' }, now - 5000);
+  cut.add('AnchorSuperseded', { tx_hash: rb.sent[4].hash, reason: 'ledger restored from backup; anchor of a lost event' }, now - 5000);
+  cut.write(`${outdir}/wallet-superseded.jsonl`);
+  out.rollback = { sender: acct(3), ledger: 'wallet-rollback.jsonl', superseded: 'wallet-superseded.jsonl', tx_hashes: [rb.sent[3].hash, rb.sent[4].hash] };
+
+  const f = await anchors(wallet(4), 5);
+  f.l.write(`${outdir}/wallet-funds.jsonl`);
+  const fee = f.sent.reduce((a, s) => a + s.fee, 0n) / 5n;
+  // about ten more anchors at the recent fee (ten and a half)
+  out.funds = { sender: acct(4), ledger: 'wallet-funds.jsonl', fee_wei: fee.toString(), low_balance: '0x' + (fee * 21n / 2n).toString(16) };
+  await mine(20);
+  writeFileSync(`${outdir}/wallet.json`, JSON.stringify(out, null, 1) + '\n');
 }
 
 async function reorgCase() {
@@ -214,6 +272,7 @@ try {
   if (mode === 'static') await staticCases();
   else if (mode === 'replay') await replay(outdir);
   else if (mode === 'reorg') await reorgCase();
+  else if (mode === 'wallet') await walletCases();
   else if (mode === 'bench') await bench(Number(count));
   else throw new Error(`unknown mode ${mode}`);
 } finally {

@@ -114,7 +114,7 @@ cat >"$TEST_TMP/bad.json" <<'J'
 J
 run_agent -c "$TEST_TMP/bad.json" --check-config
 expect_rc 78 "unknown key"
-grep -q "bad.json:5: plugin \"echo\": setting \"sourse\": unknown setting (known: enabled, interval, timeout, status" "$err" ||
+grep -q "bad.json:5: plugin \"echo\": setting \"sourse\": unknown setting (known: enabled, interval, timeout, user, memory_limit, cpu_limit, max_processes, status" "$err" ||
   { cat "$err"; fail "unknown key not named with its line"; }
 grep -q "bad.json:6: plugin \"echo\": setting \"count\": must be an integer" "$err" || fail "wrong type not named"
 run_agent -c "$TEST_TMP/bad.json" --once

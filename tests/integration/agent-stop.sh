@@ -93,7 +93,7 @@ sleep 0.2
 # lines that cannot be written: the heartbeat stops
 cat >"$cfg" <<J
 { "agent": { "output": "/dev/full", "heartbeat_file": "$beat" },
-  "plugins": { "echo": { "interval": 0.5 } } }
+  "plugins": { "echo": { "interval": 1 } } }
 J
 rm -f "$beat"
 : >"$TEST_TMP/err"
@@ -108,7 +108,7 @@ stop_daemon
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
 # a reader of standard output that goes away (| head -1): one message,
 # then the daemon stops with 74 instead of writing into the void forever
-printf '{ "plugins": { "echo": { "interval": 0.2, "count": 50 } } }\n' >"$cfg"
+printf '{ "plugins": { "echo": { "interval": 1, "count": 50 } } }\n' >"$cfg"
 set +e
 timeout 60 "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" --state-dir "$TEST_TMP/state" \
   -c "$cfg" --daemon 2>"$TEST_TMP/err" | head -n 1 >/dev/null

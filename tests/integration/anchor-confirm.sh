@@ -5,7 +5,9 @@
 # writes ledgers with real anchors (tests/anchor/make-fixtures.mjs) and
 # checks that every case gives its status and names its rule and tx hash;
 # then a reorg, the cache, several nodes, and nodes that misbehave
-# (tests/anchor/fake-node.py).
+# (tests/anchor/fake-node.py). These ledgers share one wallet, so the
+# wallet check is off here (anchor.wallet_check=false); anchor-wallet.sh
+# checks the wallet, each case with a wallet of its own.
 . "$top_srcdir/tests/lib/env.sh"
 need_eth
 ganache="$top_srcdir/tests/node_modules/.bin/ganache"
@@ -35,7 +37,7 @@ t0=$(date +%s)
 (cd "$top_srcdir/tests/anchor" && node make-fixtures.mjs "$RPC" "$top_srcdir/tests/vectors" replay) || fail "replay of eth-tx.jsonl failed"
 out="$TEST_TMP/out.vectors.json"
 agent --plugin anchor -s anchor.cache=false -s "anchor.source=$top_srcdir/tests/vectors/ledger-valid.jsonl" -s "anchor.rpc_url=$RPC" \
-  -s anchor.expected_sender=0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1 -s 'anchor.max_anchor_age="3650d"' >"$out" || true
+  -s anchor.expected_sender=0x90f8bf6a479f320ead074411a4b0e7944ea8c9c1 -s anchor.wallet_check=false -s 'anchor.max_anchor_age="3650d"' >"$out" || true
 jq_assert "$out" '.status == "ok" and .metrics.anchors_confirmed == 6' "the vectors' ledger does not confirm"
 agent --plugin anchor -s anchor.cache=false -s "anchor.source=$top_srcdir/tests/vectors/ledger-broken-rechained.jsonl" -s "anchor.rpc_url=$RPC" >"$out" || true
 jq_assert "$out" '.status == "critical" and .details.rule == 7 and .details.tx_hash == "0x043382eb8853257a4647878ff85b2e30d182be6aa480e39371337f170fba1928"' "re-chained vectors ledger not caught by rule 7"
@@ -90,12 +92,12 @@ for c in $(jq -r '.[].name' "$fx/cases.json"); do run_case "$c"; done
 sender=$(jq -r '.[0].settings.expected_sender' "$fx/cases.json")
 out="$TEST_TMP/out.good.json"
 TEST_STATE_DIR="$TEST_TMP/state.good" agent --plugin anchor -s "anchor.source=$fx/good.jsonl" -s "anchor.rpc_url=$RPC" \
-  -s "anchor.expected_sender=$sender" >"$out" || true
+  -s "anchor.expected_sender=$sender" -s anchor.wallet_check=false >"$out" || true
 jq_assert "$out" '.status == "ok" and .metrics.anchors_cached == 6 and .metrics.rpc_requests == 1 and .metrics.rpc_calls == 3' \
   "warm run asked the node about anchors again"
 # a warm run whose node is gone: the anchors stay confirmed, with a warning
 TEST_STATE_DIR="$TEST_TMP/state.good" agent --plugin anchor -s "anchor.source=$fx/good.jsonl" \
-  -s "anchor.rpc_url=http://127.0.0.1:1" -s "anchor.expected_sender=$sender" >"$out" || true
+  -s "anchor.rpc_url=http://127.0.0.1:1" -s "anchor.expected_sender=$sender" -s anchor.wallet_check=false >"$out" || true
 jq_assert "$out" '.status == "warning" and .metrics.anchors_confirmed == 6 and .metrics.anchors_cached == 6
   and (.summary | test("node http://127.0.0.1:1 is not usable")) and (.details.node_error | test("eth_chainId"))' \
   "a dead node behind a warm cache went unnoticed"
@@ -114,7 +116,7 @@ tgt["hash"] = "ab" * 32  # what a rewrite leaves at that seq
 open(sys.argv[2], "w").write("".join(json.dumps(e) + "\n" for e in ev))
 PY
 TEST_STATE_DIR="$TEST_TMP/state.good" agent --plugin anchor -s "anchor.source=$TEST_TMP/good-tampered.jsonl" -s "anchor.rpc_url=$RPC" \
-  -s "anchor.expected_sender=$sender" >"$out" || true
+  -s "anchor.expected_sender=$sender" -s anchor.wallet_check=false >"$out" || true
 jq_assert "$out" '.status == "critical" and .details.rule == 7' "rewritten ledger under a cached anchor not caught"
 
 # several nodes: the same node twice agrees; a node on another fork does not

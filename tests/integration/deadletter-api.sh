@@ -56,6 +56,21 @@ sleep 1.2
 run -s "deadletter.url=$base/ok" -s 'deadletter.rate_window="1s"'
 line deadletter.rate '.status == "ok" and .metrics.new_in_window == 0'
 
+# a history that cannot be written is said, as unknown, not left to a
+# rate that stays "first run" and ok forever (issue 11 item 9)
+echo 0 >"$relay/count"
+ro_state=$TEST_TMP/ro-state
+run -s "deadletter.url=$base/ok" --state-dir "$ro_state"
+[ -d "$ro_state/deadletter" ] || fail "no state directory made in $ro_state"
+# the history file replaced by a directory: the rename over it fails (the
+# agent re-asserts the directory's owner and mode, so a chmod would not do)
+hist_file=$(ls "$ro_state"/deadletter/counts-*.json)
+rm -f "$hist_file" && mkdir "$hist_file"
+run -s "deadletter.url=$base/ok" --state-dir "$ro_state"
+[ "$rc" = 3 ] || fail "state not kept: exit $rc, expected 3 (unknown)"
+line deadletter.state '.status == "unknown" and (.summary | test("cannot keep the dead-letter counts in .*the next runs cannot judge the rate"))'
+line deadletter.count '.status == "ok"'
+
 # relay not connected: critical
 run -s "deadletter.url=$base/down"
 line relay.status '.status == "critical" and .details.connected == false and .metrics.backlog == 250'
@@ -67,6 +82,7 @@ line deadletter.count '.status == "warning" and .metrics.dead_letters == 3'
 # the token from token_file goes in the header and nowhere else
 printf 's3cret-token\n' >"$TEST_TMP/token"
 chmod 600 "$TEST_TMP/token"
+give_to_plugins "$TEST_TMP/token"
 echo 2 >"$relay/count"
 run -s "deadletter.url=$base/auth" -s "deadletter.token_file=$TEST_TMP/token"
 line deadletter.count '.metrics.dead_letters == 2'

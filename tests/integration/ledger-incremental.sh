@@ -21,7 +21,9 @@ jq_assert "$out" '.status == "ok" and .details.mode == "full" and .metrics.verif
 [ -f "$TEST_STATE_DIR/ledger/checkpoint.json" ] || fail "no checkpoint written"
 jq_assert "$TEST_STATE_DIR/ledger/checkpoint.json" '.seq == 1000 and (.hash | length) == 64 and .offset > 0'
 
-# append 500 (the generator's first 1000 events are the same)
+# append 500 (the generator's first 1000 events are the same); a second
+# later, so that the append rate (per whole second of time()) exists
+sleep 1
 gen 1500 >"$L.new" && mv "$L.new" "$L"
 run
 jq_assert "$out" '.status == "ok" and .details.mode == "incremental" and .metrics.verified_events == 500

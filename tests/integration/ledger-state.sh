@@ -24,7 +24,9 @@ trap 'rm -rf "$base"' EXIT
 chmod 0755 "$base"
 L=$base/ledger.jsonl
 export TEST_STATE_DIR=$base/state
-run() { rc=0; agent -p ledger -s ledger.source="$L" "$@" >"$out" || rc=$?; }
+# the ledger keeps root (ledger.user): the attack is on root's runs, and
+# the attacker here, nobody, may be the sandbox's own user for plugins
+run() { rc=0; agent -p ledger -s ledger.user=root -s ledger.source="$L" "$@" >"$out" || rc=$?; }
 # tamper seq 2 in place, same length, so that offsets do not move
 tamper2() { python3 - "$L" <<'PY'
 import sys

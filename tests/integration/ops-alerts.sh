@@ -64,7 +64,8 @@ def err(msg): errors.append(msg)
 # The checks probe-agent emits (SPEC section 5) and the metrics per check
 # that rules may unwrap.
 CHECKS = {"ledger.chain", "relay.status", "deadletter.count", "deadletter.rate",
-          "pgqueue.health", "tls.cert", "secrets.rotation", "anchor.confirm"}
+          "pgqueue.health", "tls.cert", "secrets.rotation", "anchor.confirm",
+          "claims.lifecycle", "claims.trace", "claims.first"}
 METRICS = {
     "pgqueue.health": {"depth", "in_flight", "failed_window", "completed_window",
                        "oldest_pending_age_seconds"},
@@ -74,6 +75,10 @@ METRICS = {
     "tls.cert": {"leaf_not_after_timestamp_seconds", "chain_not_after_timestamp_seconds",
                  "days_left"},
     "ledger.chain": {"events", "head_seq", "appended_events", "append_rate_per_minute"},
+    "claims.lifecycle": {"claims_submitted", "claims_completed", "claims_failed",
+                         "claims_in_flight", "claims_stuck", "lifecycle_p50_seconds",
+                         "lifecycle_p95_seconds", "lifecycle_p99_seconds",
+                         "callback_success_ratio", "claims_unanchored", "duplicate_submissions"},
 }
 STATUSES = {"ok", "warning", "critical", "unknown"}
 # Go-live checklist 5.2 rows probe-agent answers; each must be named in a

@@ -38,6 +38,7 @@ reset_logs() { : >"$TEST_TMP/A.log"; : >"$TEST_TMP/B.log"; }
 # the reproduction: deadletter, token_file, 302 to another port
 echo "$token" >"$TEST_TMP/token"
 chmod 600 "$TEST_TMP/token"
+give_to_plugins "$TEST_TMP/token" # plugins run as the sandbox user when we are root
 rc=0
 agent --plugin deadletter -s "deadletter.url=$A/away" -s deadletter.status_path='""' \
   -s "deadletter.token_file=$TEST_TMP/token" >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?

@@ -15,7 +15,16 @@ set -eu
 
 TEST_NAME=$(basename "$0" .sh)
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/probe-test-$TEST_NAME.XXXXXX")
+# Started as root, the agent runs plugins as an unprivileged user
+# (agent.user, e.g. nobody): they must be able to read the test's files.
+chmod 755 "$TEST_TMP"
 trap 'rm -rf "$TEST_TMP"' EXIT
+
+# plugin_user: the user plugins run as when the agent runs as root
+# (agent.user's default); give_to_plugins FILE...: makes a private (0600)
+# file readable by them, as an administrator would for a token file.
+plugin_user() { if id probe-agent >/dev/null 2>&1; then echo probe-agent; else echo nobody; fi; }
+give_to_plugins() { [ "$(id -u)" != 0 ] || chown "$(plugin_user)" "$@"; }
 
 # fail MESSAGE: ends the test as failed.
 fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }

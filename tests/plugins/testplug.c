@@ -6,6 +6,10 @@
  * "leak" leaves processes behind (mode fork, setsid, system, hang-setsid)
  * that must not outlive the run, "raw" writes to the result pipe itself
  * (mode badutf8, overlong, bigcritical, logs), and "echo2" is a second echo.
+ * The sandbox ones (sbprobe, sbnonet, sbprog, sbroot: the same code with
+ * different declarations) report what the sandbox looks like from inside;
+ * ctorhang and ctorprint misbehave in their constructor, while loading;
+ * evil calls itself "echo" (a file swapped in for echo.so must never load).
  */
 #include "config.h"
 
@@ -18,6 +22,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <pthread.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "probe-plugin.h"
 
@@ -42,6 +52,31 @@
 #define TP_NAME "silent"
 #elif defined(TP_WRONGABI)
 #define TP_NAME "wrongabi"
+#elif defined(TP_SBPROBE)
+#define TP_NAME "sbprobe"
+#define TP_SANDBOX
+#elif defined(TP_SBNONET)
+#define TP_NAME "sbnonet"
+#define TP_SANDBOX
+#elif defined(TP_SBPROG)
+#define TP_NAME "sbprog"
+#define TP_SANDBOX
+#elif defined(TP_SBROOT)
+#define TP_NAME "sbroot"
+#define TP_SANDBOX
+#elif defined(TP_CTORHANG)
+#define TP_NAME "ctorhang"
+#define TP_ECHO_LIKE
+#elif defined(TP_CTORPRINT)
+#define TP_NAME "ctorprint"
+#define TP_ECHO_LIKE
+#elif defined(TP_EVIL)
+#define TP_NAME "echo"
+#define TP_ECHO_LIKE
+#endif
+
+#if defined(TP_ECHO)
+#define TP_ECHO_LIKE
 #endif
 
 static const probe_setting tp_settings[] = {
@@ -135,6 +170,125 @@ static void tp_write(int fd, const char *buf, size_t len)
   }
 }
 
+#if defined(TP_SANDBOX)
+/* One "Name:\tvalue" field of /proc/self/status (the first word), or "?". */
+static void tp_status_field(const char *name, char *out, size_t outlen)
+{
+  char line[512];
+  size_t nl = strlen(name);
+  FILE *f = fopen("/proc/self/status", "r");
+  snprintf(out, outlen, "?");
+  if(!f)
+    return;
+  while(fgets(line, sizeof(line), f))
+    if(!strncmp(line, name, nl) && line[nl] == ':') {
+      const char *v = line + nl + 1;
+      v += strspn(v, " \t");
+      snprintf(out, outlen, "%.*s", (int)strcspn(v, " \t\n"), v);
+      break;
+    }
+  fclose(f);
+}
+
+static void *tp_thread(void *arg)
+{
+  return arg;
+}
+
+/* "ok" or the error of a call, as a detail. */
+static void tp_errno_detail(const probe_host *h, probe_result *r, const char *key,
+                            int failed, int err)
+{
+  h->result_detail_string(r, key, failed ? strerror(err) : "ok");
+}
+
+/* What the sandbox looks like from inside, one line. */
+static void tp_sandbox_report(probe_ctx *ctx, const probe_host *h)
+{
+  char v[64];
+  probe_result *r = h->result_begin(ctx, "sandbox.status", TP_NAME);
+  h->result_status(r, PROBE_OK, "sandbox as seen from inside");
+  tp_status_field("NoNewPrivs", v, sizeof(v));
+  h->result_detail_string(r, "NoNewPrivs", v);
+  tp_status_field("Seccomp", v, sizeof(v));
+  h->result_detail_string(r, "Seccomp", v);
+  tp_status_field("Uid", v, sizeof(v));
+  h->result_detail_string(r, "Uid", v);
+  h->result_detail_number(r, "dumpable", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+  struct rlimit rl;
+  getrlimit(RLIMIT_CORE, &rl);
+  h->result_detail_number(r, "core_limit", (double)rl.rlim_cur);
+  getrlimit(RLIMIT_AS, &rl);
+  h->result_detail_number(r, "as_limit", rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur);
+  getrlimit(RLIMIT_CPU, &rl);
+  h->result_detail_number(r, "cpu_limit", rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur);
+  getrlimit(RLIMIT_NPROC, &rl);
+  h->result_detail_number(r, "nproc_limit", rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur);
+  h->result_detail_bool(r, "setuid0", setuid(0) == 0);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  tp_errno_detail(h, r, "socket_inet", fd < 0, errno);
+  if(fd >= 0)
+    close(fd);
+  fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  tp_errno_detail(h, r, "socket_unix", fd < 0, errno);
+  if(fd >= 0)
+    close(fd);
+  /* a path that does not exist: ENOENT when allowed, EPERM when not */
+  char *const argv[] = {"/nonexistent/probe-test-program", NULL};
+  execve(argv[0], argv, argv + 1);
+  tp_errno_detail(h, r, "execve", 1, errno);
+  pid_t pid = fork();
+  if(pid == 0)
+    _exit(0);
+  if(pid > 0)
+    waitpid(pid, NULL, 0);
+  tp_errno_detail(h, r, "fork", pid < 0, errno);
+  pthread_t t;
+  int terr = pthread_create(&t, NULL, tp_thread, NULL);
+  if(!terr)
+    pthread_join(t, NULL);
+  tp_errno_detail(h, r, "thread", terr != 0, terr);
+  h->result_emit(r);
+}
+
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+#if defined(TP_SBNONET)
+  PROBE_SANDBOX_VERSION, 0
+#elif defined(TP_SBPROG)
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS
+#elif defined(TP_SBROOT)
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_ROOT
+#else
+  /* sbprobe: version 0, which the agent must treat as no declaration */
+  0, 0
+#endif
+};
+#endif
+
+#if defined(TP_LEAK)
+/* leak starts programs (its leftovers): without this its fork would fail
+ * under the sandbox and the tests of the deadline would prove nothing */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS
+};
+#endif
+
+#if defined(TP_CTORHANG)
+/* Hangs while being loaded: only this plugin may pay for it. */
+__attribute__((constructor)) static void tp_ctor(void)
+{
+  sleep(20);
+}
+#elif defined(TP_CTORPRINT)
+/* Prints while being loaded: never a line of the result stream. */
+__attribute__((constructor)) static void tp_ctor(void)
+{
+  static const char junk[] = "NOT JSON from a constructor\n";
+  if(write(STDOUT_FILENO, junk, sizeof(junk) - 1) < 0)
+    return;
+}
+#endif
+
 static int tp_check(probe_ctx *ctx, const probe_host *h)
 {
   const char *status = "ok";
@@ -148,7 +302,9 @@ static int tp_check(probe_ctx *ctx, const probe_host *h)
 
 static int tp_run(probe_ctx *ctx, const probe_host *h)
 {
-#if defined(TP_ECHO)
+#if defined(TP_SANDBOX)
+  tp_sandbox_report(ctx, h);
+#elif defined(TP_ECHO_LIKE)
   const char *status = "ok", *message = "", *target = "";
   long long count = 1;
   double delay = 0;
@@ -177,7 +333,13 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
   long runs = tp_count_runs(ctx, h);
   for(long long i = 0; i < count; i++) {
     probe_result *r = h->result_begin(ctx, "echo.line", target);
+#if defined(TP_EVIL)
+    (void)message;
+    (void)st;
+    h->result_status(r, PROBE_CRITICAL, "EVIL: a swapped file was loaded");
+#else
     h->result_status(r, st < 0 ? PROBE_UNKNOWN : (probe_status)st, "%s", message);
+#endif
     h->result_metric(r, "index", (double)i);
     h->result_metric(r, "runs", (double)runs);
     h->result_metric(r, "open_fds", (double)tp_open_fds());

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -142,12 +143,69 @@ static void test_cache_round_trip(void **state)
   rmdir(dir);
 }
 
+/* The wallet's nonces and fees survive a round trip (F with nonce and fee,
+ * N lines of ours and not ours), and a v1 file from before them still
+ * loads, without nonces. */
+static void test_cache_nonces(void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/anchor-cache-test.XXXXXX", path[128];
+  assert_non_null(mkdtemp(dir));
+  cache c;
+  cache_load(&c, dir, "0xabc");
+  cache_entry f = {0}, n = {0}, x = {0};
+  memset(f.tx_hash, 0x11, 32);
+  f.final = 1;
+  f.has_nonce = 1;
+  f.nonce = 41;
+  f.fee_wei = 21634400151440.0;
+  memset(n.tx_hash, 0x22, 32);
+  n.nonce_only = 1;
+  n.has_nonce = 1;
+  n.nonce = 42;
+  n.block_number = 99;
+  memset(x.tx_hash, 0x33, 32);
+  x.nonce_only = 1; /* a recorded transaction of another sender */
+  assert_int_equal(cache_put(&c, &f), 0);
+  assert_int_equal(cache_put(&c, &n), 0);
+  assert_int_equal(cache_put(&c, &x), 0);
+  assert_int_equal(cache_save(&c, dir), 0);
+  cache_free(&c);
+  cache_load(&c, dir, "0xabc");
+  assert_int_equal(c.n, 3);
+  const cache_entry *g = cache_get(&c, f.tx_hash);
+  assert_true(g && g->final && g->has_nonce && g->nonce == 41);
+  assert_true(g->fee_wei == 21634400151440.0);
+  g = cache_get(&c, n.tx_hash);
+  assert_true(g && g->nonce_only && g->has_nonce && g->nonce == 42 && g->block_number == 99);
+  g = cache_get(&c, x.tx_hash);
+  assert_true(g && g->nonce_only && !g->has_nonce);
+  cache_free(&c);
+  /* written before nonces were kept */
+  snprintf(path, sizeof(path), "%s/anchors.cache", dir);
+  FILE *fp = fopen(path, "w");
+  assert_non_null(fp);
+  fprintf(fp, "probe-agent anchor cache v1 0xabc\nF %s 5 %s 1337 7 %s 1771495334\n",
+          "1111111111111111111111111111111111111111111111111111111111111111",
+          "2222222222222222222222222222222222222222222222222222222222222222",
+          "3333333333333333333333333333333333333333333333333333333333333333");
+  fclose(fp);
+  chmod(path, 0600);
+  cache_load(&c, dir, "0xabc");
+  assert_int_equal(c.n, 1);
+  assert_true(c.e[0].final && !c.e[0].has_nonce && c.e[0].fee_wei == 0);
+  cache_free(&c);
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_single),
       cmocka_unit_test(test_batch),
       cmocka_unit_test(test_cache_round_trip),
+      cmocka_unit_test(test_cache_nonces),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,10 @@
  * crypto-jcs.c: unit tests of crypto/jcs and crypto/sha256 against the
  * independent vectors in tests/vectors/ (jcs.jsonl: input, canonical text
  * and its SHA-256; es6-numbers.csv: a double's bits and the exact text
- * ECMAScript prints for it), plus what must be rejected.
+ * ECMAScript prints for it), plus what must be rejected. Every test runs
+ * once per implementation (the full parser alone, and the fast path with
+ * each scanner this CPU has), and the fast path's results are compared
+ * with the full parser's on the vectors, ledger lines and their mutations.
  */
 #include "config.h"
 
@@ -20,6 +23,18 @@
 #include "crypto/hex.h"
 #include "crypto/jcs.h"
 #include "crypto/sha256.h"
+
+/* The implementation the tests of the current group use. */
+static crypto_jcs_path g_path = CRYPTO_JCS_PATH_FULL;
+
+/* A canonicalizer on g_path. */
+static crypto_jcs *new_jcs(void)
+{
+  crypto_jcs *j = crypto_jcs_new();
+  assert_non_null(j);
+  assert_int_equal(crypto_jcs_set_path(j, g_path), 0);
+  return j;
+}
 
 /* Opens tests/vectors/name under $top_srcdir (or the current directory). */
 static FILE *open_vector(const char *name)
@@ -54,7 +69,7 @@ static void test_jcs_vectors(void **state)
   size_t cap = 0;
   ssize_t n;
   int count = 0;
-  crypto_jcs *j = crypto_jcs_new();
+  crypto_jcs *j = new_jcs();
   (void)state;
   assert_non_null(f);
   assert_non_null(j);
@@ -91,7 +106,7 @@ static void test_es6_numbers(void **state)
   FILE *f = open_vector("es6-numbers.csv");
   char line[256], buf[64];
   int count = 0;
-  crypto_jcs *j = crypto_jcs_new();
+  crypto_jcs *j = new_jcs();
   (void)state;
   assert_non_null(f);
   while(fgets(line, sizeof(line), f)) {
@@ -126,7 +141,7 @@ static void test_es6_numbers(void **state)
 /* Re-spellings that must give the same canonical text. */
 static void test_respellings(void **state)
 {
-  crypto_jcs *j = crypto_jcs_new();
+  crypto_jcs *j = new_jcs();
   (void)state;
   expect_canon(j, S("{\"b\":1.0,\"a\":\"\\u00e9\"}"),
                "{\"a\":\"\xc3\xa9\",\"b\":1}");
@@ -147,7 +162,7 @@ static void test_respellings(void **state)
 /* Many members (merge sort path) and deep nesting. */
 static void test_large(void **state)
 {
-  crypto_jcs *j = crypto_jcs_new();
+  crypto_jcs *j = new_jcs();
   char *in = malloc(200000), *want = malloc(200000);
   size_t il = 0, wl = 0;
   int i;
@@ -235,7 +250,7 @@ static void test_rejects(void **state)
     {"1e400", CRYPTO_JCS_ERR_NUMBER},
     {"-1e99999999999999", CRYPTO_JCS_ERR_NUMBER},
   };
-  crypto_jcs *j = crypto_jcs_new();
+  crypto_jcs *j = new_jcs();
   size_t i;
   (void)state;
   for(i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -254,7 +269,7 @@ static void test_rejects(void **state)
 /* Omitting the top-level "hash" member and reading members back. */
 static void test_omit_and_members(void **state)
 {
-  crypto_jcs *j = crypto_jcs_new();
+  crypto_jcs *j = new_jcs();
   const char *in = "{\"seq\":7,\"hash\":\"ab\",\"payload\":{\"z\":[1,{\"q\":\"}\"}],"
                    "\"anchored_seq\":6,\"a\\\"b\":\"x,y\"},\"type\":\"T\"}";
   const char *v, *t;
@@ -306,6 +321,212 @@ static void test_omit_and_members(void **state)
   crypto_jcs_free(j);
 }
 
+/* Runs in[0..len) through the full parser (full) and the path under test
+ * (fast) and fails unless code, error offset, text, omitted value and the
+ * top-level members agree. Returns whether the fast path completed it. */
+static int agree(crypto_jcs *full, crypto_jcs *fast, const char *text,
+                 size_t len, const char *omit)
+{
+  static const char *const names[] = {"seq", "type", "payload", "prev_hash",
+                                      "a", "b", ""};
+  /* an exact-size copy, so that ASan sees any read past the end */
+  char *in = malloc(len ? len : 1);
+  crypto_jcs_code a, b;
+  const char *ta, *tb;
+  size_t la, lb, i;
+  int r;
+  assert_non_null(in);
+  memcpy(in, text, len);
+  a = crypto_jcs_canonicalize_omit(full, in, len, omit);
+  b = crypto_jcs_canonicalize_omit(fast, in, len, omit);
+  if(a != b)
+    fail_msg("%.*s: full %s, fast %s", (int)len, in, crypto_jcs_strerror(a),
+             crypto_jcs_strerror(b));
+  if(a != CRYPTO_JCS_OK) {
+    if(crypto_jcs_error_offset(full) != crypto_jcs_error_offset(fast))
+      fail_msg("%.*s: offsets %zu, %zu", (int)len, in,
+               crypto_jcs_error_offset(full), crypto_jcs_error_offset(fast));
+    free(in);
+    return crypto_jcs_last_fast(fast);
+  }
+  ta = crypto_jcs_text(full, &la);
+  tb = crypto_jcs_text(fast, &lb);
+  if(la != lb || memcmp(ta, tb, la) != 0)
+    fail_msg("%.*s: full %.*s, fast %.*s", (int)len, in, (int)la, ta,
+             (int)lb, tb);
+  ta = crypto_jcs_omitted(full, &la);
+  tb = crypto_jcs_omitted(fast, &lb);
+  assert_true((ta == NULL) == (tb == NULL));
+  if(ta)
+    assert_true(la == lb && memcmp(ta, tb, la) == 0);
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    int ra = crypto_jcs_top_member(full, names[i], &ta, &la);
+    int rb = crypto_jcs_top_member(fast, names[i], &tb, &lb);
+    assert_int_equal(ra, rb);
+    if(ra == 0)
+      assert_true(la == lb && memcmp(ta, tb, la) == 0);
+  }
+  r = crypto_jcs_last_fast(fast);
+  free(in);
+  return r;
+}
+
+/* Every single-byte deletion, substitution (by bytes that matter to the
+ * grammar) and truncation of in: both paths must agree on each. */
+static void agree_mutations(crypto_jcs *full, crypto_jcs *fast,
+                            const char *in, size_t len)
+{
+  static const char subst[] = "\"\\ 0.e-}],:{[u1\x7f\x80\xc3\x1f\t/E+9n";
+  char *b = malloc(len + 1);
+  size_t i, k;
+  assert_non_null(b);
+  for(i = 0; i < len; i++) {
+    memcpy(b, in, i);
+    memcpy(b + i, in + i + 1, len - i - 1);
+    agree(full, fast, b, len - 1, "hash");
+    agree(full, fast, in, i, "hash");
+    memcpy(b, in, len);
+    for(k = 0; k < sizeof(subst) - 1; k++) {
+      b[i] = subst[k];
+      agree(full, fast, b, len, "hash");
+      agree(full, fast, b, len, NULL);
+    }
+  }
+  free(b);
+}
+
+/* The fast path against the full parser on the vectors, ledger lines,
+ * numbers, strings and mutations of them. */
+static void test_paths_agree(void **state)
+{
+  static const char *const files[] = {
+    "ledger-valid.jsonl", "ledger-broken-deleted.jsonl",
+    "ledger-broken-payload.jsonl", "ledger-broken-rechained.jsonl"};
+  static const char *const extra[] = {
+    "0", "-0", "-0.0", "0.0", "0.5", "-0.5", "0.000001", "0.0000001",
+    "0.0000012", "0.000001234567890123", "0.00000123456789012345",
+    "123456789012345", "1234567890123456", "12345678901234567",
+    "100000000000000000000", "1000000000000000000000", "1e21", "1E2",
+    "12345678.9012345", "1234567.89012345", "1.10", "10", "1.5e3", "01",
+    "1.", "-", "-a", "0.", "00", "-01", "9007199254740993", "[1.0]",
+    "\"\\u001f\"", "\"\\u001F\"", "\"\\u000a\"", "\"\\u0008\"", "\"\\u0020\"",
+    "\"\\u00e9\"", "\"\\/\"", "\"\\b\\f\\n\\r\\t\\\"\\\\\"", "\"\\u0000\"",
+    "\"\\u001\"", "\"\\u00\"", "\"\\", "\"\\u", "\"\xc3\"", "\"\xc3\xa9\"",
+    "\"\xf0\x9f\x98\x80\"", "\"\xed\xa0\x80\"", "\"\x7f\"",
+    "{\"a\":1,\"a\":2}", "{\"b\":1,\"a\":2,\"b\":3}", "{\"a\\n\":1,\"a\\t\":2}",
+    "{\"hash\":1}", "{\"hash\":1,\"a\":2}", "{\"a\":{\"hash\":1},\"hash\":[]}",
+    "{\"\\u0068ash\":1}", "{}", "[]", "[{}]", "{\"a\":{}}", " {\"a\":1} ",
+    "\t[1]\r\n", "{\"a\" :1}", "{\"a\": 1}", "[1 ]", "true", "false", "null",
+    "tru", "nulll", "[true,false,null]", "\"abcdefghijklmnopqrstuvwxyz0123\"",
+    "{\"abcdefgh1\":1,\"abcdefgh0\":2,\"abcdefg\":3,\"\":4}",
+    "{\"\xef\xac\x81\":1,\"\xf0\x9f\x98\x80\":2}",
+    "[", "[1,", "{\"a\":", "{\"a\"", "{\"a\":[", /* end mid-value */
+  };
+  crypto_jcs *full, *fast;
+  char *line = NULL, buf[96];
+  size_t cap = 0, i;
+  ssize_t n;
+  int fastn = 0, lines = 0;
+  FILE *f;
+  (void)state;
+  full = crypto_jcs_new();
+  assert_non_null(full);
+  assert_int_equal(crypto_jcs_set_path(full, CRYPTO_JCS_PATH_FULL), 0);
+  fast = new_jcs();
+  for(i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+    agree(full, fast, extra[i], strlen(extra[i]), NULL);
+    agree(full, fast, extra[i], strlen(extra[i]), "hash");
+    agree_mutations(full, fast, extra[i], strlen(extra[i]));
+  }
+  for(i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+    f = open_vector(files[i]);
+    assert_non_null(f);
+    while((n = getline(&line, &cap, f)) > 0) {
+      fastn += agree(full, fast, line, (size_t)n, "hash");
+      agree(full, fast, line, (size_t)n, NULL);
+      if(lines++ < 3)
+        agree_mutations(full, fast, line, (size_t)n);
+    }
+    fclose(f);
+  }
+  f = open_vector("jcs.jsonl");
+  assert_non_null(f);
+  while((n = getline(&line, &cap, f)) > 0) {
+    cJSON *v = cJSON_Parse(line);
+    const char *in = cJSON_GetStringValue(cJSON_GetObjectItem(v, "input"));
+    const char *c = cJSON_GetStringValue(cJSON_GetObjectItem(v, "canonical"));
+    assert_non_null(in);
+    assert_non_null(c);
+    agree(full, fast, in, strlen(in), NULL);
+    agree(full, fast, c, strlen(c), "hash");
+    agree_mutations(full, fast, in, strlen(in));
+    cJSON_Delete(v);
+  }
+  fclose(f);
+  /* every ES6 number, as written by ECMAScript and as %.17g, in context */
+  f = open_vector("es6-numbers.csv");
+  assert_non_null(f);
+  while(fgets(buf, sizeof(buf), f)) {
+    char *comma = strchr(buf, ','), doc[160];
+    uint64_t bits;
+    double d;
+    int dl;
+    assert_non_null(comma);
+    *comma = 0;
+    comma[1 + strcspn(comma + 1, "\r\n")] = 0;
+    bits = strtoull(buf, NULL, 16);
+    memcpy(&d, &bits, sizeof(d));
+    dl = snprintf(doc, sizeof(doc), "{\"b\":%s,\"a\":[%.17g]}", comma + 1, d);
+    agree(full, fast, doc, (size_t)dl, NULL);
+    agree(full, fast, comma + 1, strlen(comma + 1), NULL);
+  }
+  fclose(f);
+  free(line);
+  /* canonical ledger lines are the fast path's to finish */
+  if(g_path != CRYPTO_JCS_PATH_FULL)
+    assert_true(fastn > 0);
+  else
+    assert_int_equal(fastn, 0);
+  crypto_jcs_free(full);
+  crypto_jcs_free(fast);
+}
+
+/* Which texts the fast path finishes itself: canonical tokens in any member
+ * order; anything to respell goes to the full parser (with the same text
+ * as the result). */
+static void test_fast_taken(void **state)
+{
+  static const char *const taken[] = {
+    "{\"b\":[1,2.5,-0.125,0.000001,123456789012345],\"a\":\"\xc3\xa9\\n\"}",
+    "{\"z\":{\"y\":true,\"x\":null},\"hash\":\"ab\",\"seq\":1}",
+    "[\"\\u001f\\\"\\\\\",false,{}]", "0", "-7", " [] ",
+  };
+  static const char *const respelled[] = {
+    "{\"a\": 1}", "[1.0]", "[1e2]", "[-0]", "[0.0000001]",
+    "[1234567890123456]", "\"\\u0041\"", "\"\\/\"", "\"\\u001F\"",
+    "\"\\u000a\"", "[1,\n2]",
+  };
+  crypto_jcs *j = new_jcs();
+  size_t i;
+  (void)state;
+  for(i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+    assert_int_equal(crypto_jcs_canonicalize_omit(j, taken[i],
+                                                  strlen(taken[i]), "hash"),
+                     CRYPTO_JCS_OK);
+    if(crypto_jcs_last_fast(j) != (g_path != CRYPTO_JCS_PATH_FULL))
+      fail_msg("%s: fast %d on %s", taken[i], crypto_jcs_last_fast(j),
+               crypto_jcs_path_name(j));
+  }
+  for(i = 0; i < sizeof(respelled) / sizeof(respelled[0]); i++) {
+    assert_int_equal(crypto_jcs_canonicalize(j, respelled[i],
+                                             strlen(respelled[i])),
+                     CRYPTO_JCS_OK);
+    if(crypto_jcs_last_fast(j))
+      fail_msg("%s: taken by the fast path", respelled[i]);
+  }
+  crypto_jcs_free(j);
+}
+
 /* SHA-256: one-shot, streaming in pieces, and reuse of a context. */
 static void test_sha256(void **state)
 {
@@ -329,8 +550,16 @@ static void test_sha256(void **state)
   crypto_sha256_free(c);
 }
 
+/* Runs every test once per implementation this CPU has. */
 int main(void)
 {
+  static const struct {
+    crypto_jcs_path p;
+    const char *name;
+  } paths[] = {{CRYPTO_JCS_PATH_FULL, "full"},
+               {CRYPTO_JCS_PATH_SWAR, "fast-swar"},
+               {CRYPTO_JCS_PATH_SSE2, "fast-sse2"},
+               {CRYPTO_JCS_PATH_AVX2, "fast-avx2"}};
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sha256),
     cmocka_unit_test(test_jcs_vectors),
@@ -339,6 +568,23 @@ int main(void)
     cmocka_unit_test(test_large),
     cmocka_unit_test(test_rejects),
     cmocka_unit_test(test_omit_and_members),
+    cmocka_unit_test(test_paths_agree),
+    cmocka_unit_test(test_fast_taken),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  size_t i;
+  int failed = 0;
+  for(i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+    crypto_jcs *j = crypto_jcs_new();
+    int ok = j && crypto_jcs_set_path(j, paths[i].p) == 0;
+    crypto_jcs_free(j);
+    if(!ok) {
+      printf("# %s: not on this CPU, skipped\n", paths[i].name);
+      continue;
+    }
+    g_path = paths[i].p;
+    failed += _cmocka_run_group_tests(paths[i].name, tests,
+                                      sizeof(tests) / sizeof(tests[0]),
+                                      NULL, NULL);
+  }
+  return failed;
 }

@@ -1,0 +1,295 @@
+/*
+ * envfile.c: the environment-file parser of the config plugin (see
+ * envfile.h). Where shells and systemd disagree, the line is read as
+ * systemd does for whitespace inside an unquoted value (kept, trailing
+ * whitespace trimmed) and as shells do for a `#` after whitespace (the
+ * rest of the line is a comment); both read the flag files the cutover
+ * turns the same way.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugins/config/envfile.h"
+
+/* A growing string. */
+typedef struct sbuf {
+  char *s;
+  size_t n, cap;
+  int oom;
+} sbuf;
+
+/* Appends c to b. */
+static void sb_put(sbuf *b, char c)
+{
+  if(b->oom)
+    return;
+  if(b->n + 2 > b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    char *ns = realloc(b->s, cap);
+    if(!ns) {
+      b->oom = 1;
+      return;
+    }
+    b->s = ns;
+    b->cap = cap;
+  }
+  b->s[b->n++] = c;
+  b->s[b->n] = '\0';
+}
+
+int envfile_utf8_valid(const char *buf, size_t len, size_t *bad_at)
+{
+  const unsigned char *p = (const unsigned char *)buf;
+  size_t i = 0;
+  while(i < len) {
+    unsigned c = p[i];
+    size_t need;
+    unsigned min;
+    if(c < 0x80) {
+      i++;
+      continue;
+    } else if(c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if(c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if(c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else
+      goto bad;
+    if(len - i <= need)
+      goto bad;
+    unsigned cp = c & (0x3f >> need);
+    for(size_t k = 1; k <= need; k++) {
+      if((p[i + k] & 0xc0) != 0x80)
+        goto bad;
+      cp = (cp << 6) | (p[i + k] & 0x3f);
+    }
+    if(cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+      goto bad;
+    i += need + 1;
+  }
+  return 1;
+bad:
+  if(bad_at)
+    *bad_at = i;
+  return 0;
+}
+
+/* Line number (1-based) of offset off in buf. */
+static unsigned line_of(const char *buf, size_t off)
+{
+  unsigned l = 1;
+  for(size_t i = 0; i < off; i++)
+    l += buf[i] == '\n';
+  return l;
+}
+
+/* Stores key=value (taking both) as the last assignment of key. */
+static int store(envfile *f, char *key, char *value, unsigned line)
+{
+  for(size_t i = 0; i < f->n; i++)
+    if(!strcmp(f->e[i].key, key)) {
+      memset(f->e[i].value, 0, strlen(f->e[i].value));
+      free(f->e[i].value);
+      free(key);
+      f->e[i].value = value;
+      f->e[i].line = line;
+      f->e[i].dups++;
+      return 0;
+    }
+  if(f->n == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 16;
+    envfile_entry *ne = realloc(f->e, cap * sizeof(*ne));
+    if(!ne)
+      return -1;
+    f->e = ne;
+    f->cap = cap;
+  }
+  f->e[f->n].key = key;
+  f->e[f->n].value = value;
+  f->e[f->n].line = line;
+  f->e[f->n].first_line = line;
+  f->e[f->n].dups = 0;
+  f->n++;
+  return 0;
+}
+
+/* 1 for a blank that separates words on a line. */
+static int blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t errlen)
+{
+  size_t i = 0, bad = 0;
+  sbuf k = {0}, v = {0};
+  memset(out, 0, sizeof(*out));
+  if(memchr(buf, '\0', len)) {
+    snprintf(err, errlen, "line %u holds a NUL byte: not a text file",
+             line_of(buf, (size_t)((const char *)memchr(buf, '\0', len) - buf)));
+    return -1;
+  }
+  if(!envfile_utf8_valid(buf, len, &bad)) {
+    snprintf(err, errlen, "line %u is not valid UTF-8", line_of(buf, bad));
+    return -1;
+  }
+  unsigned line = 1;
+  while(i < len) {
+    while(i < len && blank(buf[i]))
+      i++;
+    if(i >= len)
+      break;
+    if(buf[i] == '\n') {
+      line++;
+      i++;
+      continue;
+    }
+    if(buf[i] == '#' || buf[i] == ';') {
+      while(i < len && buf[i] != '\n')
+        i++;
+      continue;
+    }
+    unsigned kline = line;
+    if(len - i > 7 && !memcmp(buf + i, "export", 6) && blank(buf[i + 6])) {
+      i += 6;
+      while(i < len && blank(buf[i]))
+        i++;
+    }
+    k.n = 0;
+    if(i < len && (buf[i] == '_' || ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
+      while(i < len && (buf[i] == '_' || (buf[i] >= '0' && buf[i] <= '9') ||
+                        ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
+        sb_put(&k, buf[i++]);
+    while(i < len && blank(buf[i]))
+      i++;
+    if(k.n == 0 || i >= len || buf[i] != '=') {
+      snprintf(err, errlen, "line %u is not KEY=VALUE, a comment or blank", kline);
+      goto fail;
+    }
+    i++;
+    int skipped = 0;
+    while(i < len && blank(buf[i])) {
+      i++;
+      skipped = 1;
+    }
+    v.n = 0;
+    sb_put(&v, 'x'); /* make v.s exist for an empty value */
+    v.n = 0;
+    v.s[0] = '\0';
+    size_t keep = 0; /* length without trailing unquoted blanks */
+    int after_blank = skipped;
+    while(i < len && buf[i] != '\n') {
+      char c = buf[i];
+      if(c == '\'') {
+        size_t end = i + 1;
+        while(end < len && buf[end] != '\'')
+          end++;
+        if(end >= len) {
+          snprintf(err, errlen, "line %u: a single quote is not closed", line);
+          goto fail;
+        }
+        for(size_t j = i + 1; j < end; j++) {
+          line += buf[j] == '\n';
+          sb_put(&v, buf[j]);
+        }
+        i = end + 1;
+        keep = v.n;
+      } else if(c == '"') {
+        unsigned qline = line;
+        i++;
+        while(i < len && buf[i] != '"') {
+          if(buf[i] == '\\' && i + 1 < len) {
+            char n = buf[i + 1];
+            if(n == '\n') {
+              line++;
+            } else if(n == '"' || n == '\\' || n == '$' || n == '`') {
+              sb_put(&v, n);
+            } else {
+              sb_put(&v, '\\');
+              sb_put(&v, n);
+            }
+            i += 2;
+            continue;
+          }
+          line += buf[i] == '\n';
+          sb_put(&v, buf[i++]);
+        }
+        if(i >= len) {
+          snprintf(err, errlen, "line %u: a double quote is not closed", qline);
+          goto fail;
+        }
+        i++;
+        keep = v.n;
+      } else if(c == '\\') {
+        if(i + 1 < len && buf[i + 1] == '\n') {
+          line++;
+        } else if(i + 1 < len) {
+          sb_put(&v, buf[i + 1]);
+          keep = v.n;
+        }
+        i += i + 1 < len ? 2 : 1;
+      } else if(c == '#' && after_blank) {
+        while(i < len && buf[i] != '\n')
+          i++;
+        break;
+      } else {
+        sb_put(&v, c);
+        if(!blank(c))
+          keep = v.n;
+        i++;
+      }
+      after_blank = blank(buf[i - 1]);
+    }
+    if(k.oom || v.oom) {
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
+    v.s[keep] = '\0';
+    if(strlen(v.s) != keep) {
+      snprintf(err, errlen, "line %u: the value holds a NUL byte", kline);
+      goto fail;
+    }
+    if(store(out, k.s, v.s, kline) != 0) {
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
+    k = (sbuf){0};
+    v = (sbuf){0};
+  }
+  free(k.s);
+  return 0;
+fail:
+  free(k.s);
+  if(v.s) {
+    memset(v.s, 0, v.cap);
+    free(v.s);
+  }
+  envfile_free(out);
+  return -1;
+}
+
+const envfile_entry *envfile_get(const envfile *f, const char *key)
+{
+  for(size_t i = 0; i < f->n; i++)
+    if(!strcmp(f->e[i].key, key))
+      return &f->e[i];
+  return NULL;
+}
+
+void envfile_free(envfile *f)
+{
+  for(size_t i = 0; i < f->n; i++) {
+    free(f->e[i].key);
+    memset(f->e[i].value, 0, strlen(f->e[i].value));
+    free(f->e[i].value);
+  }
+  free(f->e);
+  memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,770 @@
+/*
+ * http.c: the http plugin. Checks the services' own health endpoints the
+ * way the cutover steps and the alert rules read them (GET /ledger/verify
+ * answers 200, says intact, under 500 ms; /relay/workflow/status connected;
+ * MedLink's /api/health with its database reached).
+ *
+ * Check http.endpoint, one line per target: the status code, libcurl's
+ * timing phases and the body size as metrics; critical on an unexpected
+ * status, a failed JSON pointer assertion, a connection failure or a body
+ * over max_response_bytes; warning over max_latency. With unhealthy_for, a
+ * failure is a warning until it has lasted that long; when it began is kept
+ * in the state directory (failing_since).
+ *
+ * Every request goes through phttp (bounded size and time, same-scheme
+ * redirects, credentials dropped when a redirect leaves the origin). Targets
+ * run on at most `concurrency` threads, each request bounded by what is left
+ * of the run's timeout; lines are emitted from the main thread, in order
+ * (the host's functions are not thread-safe). URLs are shown redacted.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "probe-plugin.h"
+#include "lib/redact.h"
+#include "plugins/common/phttp.h"
+#include "plugins/common/pjsonptr.h"
+#include "plugins/common/pstate.h"
+#include "plugins/common/putil.h"
+#include "plugins/common/pverdict.h"
+
+#define CHECK_NAME "http.endpoint"
+#define MAX_TARGETS 200
+#define MAX_CONCURRENCY 32
+#define MAX_STATUSES 16
+#define MAX_HEADERS 16
+#define STATE_FILE "failing.json"
+#define STATE_MAX (256 * 1024)
+
+static const probe_setting http_settings[] = {
+  {"targets", PROBE_SET_LIST, "[]", 0,
+   "URLs, or {\"url\", \"name\", \"method\" (GET|POST), \"expect_status\" ([200]), "
+   "\"max_latency\" (\"500ms\"), \"json\": [{\"pointer\", \"equals\"|\"one_of\"|\"min\"|\"max\"}], "
+   "\"headers\" ({name: value}), \"token_file\", \"ca_file\", \"unhealthy_for\" (\"1m\")}"},
+  {"max_response_bytes", PROBE_SET_INT, "1048576", 0,
+   "largest body accepted; a larger one is critical"},
+  {"max_latency", PROBE_SET_DURATION, NULL, 0,
+   "default of each target's max_latency (warning above it; off when unset)"},
+  {"concurrency", PROBE_SET_INT, "8", 0, "targets fetched at once (1-32)"},
+  {"request_timeout", PROBE_SET_DURATION, "10", 0,
+   "per request, redirects included (also capped by the run's timeout)"},
+  {NULL, 0, NULL, 0, NULL}};
+
+/* One JSON pointer assertion. */
+typedef enum { AS_EQUALS, AS_ONE_OF, AS_MIN, AS_MAX } as_kind;
+typedef struct assertion {
+  char *pointer;
+  as_kind kind;
+  cJSON *want; /* equals: the value; one_of: an array; min/max: a number */
+} assertion;
+
+/* One target: its settings, then the outcome filled by a worker. */
+typedef struct target {
+  char *url, *name, *method, *token_file, *ca_file;
+  char *shown; /* redacted URL */
+  long status[MAX_STATUSES];
+  size_t nstatus;
+  char *headers[MAX_HEADERS + 2]; /* NULL-terminated, the token's last */
+  size_t nheaders;
+  double max_latency, unhealthy_for; /* seconds, < 0: off */
+  assertion *as;
+  size_t nas;
+  char *config_error;
+  /* outcome */
+  phttp_code code;
+  phttp_response resp;
+  pverdict v;
+  int failed;  /* a failure that unhealthy_for may soften */
+  int fetched; /* a request was made (else no metrics) */
+} target;
+
+/* A run. */
+typedef struct http_run {
+  target *t;
+  size_t n, next;
+  long long max_bytes, concurrency;
+  double request_timeout, deadline;
+  pthread_mutex_t lock;
+} http_run;
+
+/* Seconds from a JSON number or a string "250ms", "1.5s", "2m", "1h",
+ * "1d". -1 when not a duration. */
+static double parse_duration(const cJSON *v)
+{
+  if(cJSON_IsNumber(v))
+    return v->valuedouble >= 0 ? v->valuedouble : -1;
+  if(!cJSON_IsString(v))
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  double d = strtod(v->valuestring, &end);
+  if(errno || end == v->valuestring || !(d >= 0) || isinf(d))
+    return -1;
+  if(!strcmp(end, "") || !strcmp(end, "s"))
+    return d;
+  if(!strcmp(end, "ms"))
+    return d / 1000;
+  if(!strcmp(end, "m"))
+    return d * 60;
+  if(!strcmp(end, "h"))
+    return d * 3600;
+  if(!strcmp(end, "d"))
+    return d * 86400;
+  return -1;
+}
+
+/* Frees what a target holds; wipes the token header. */
+static void target_free(target *t)
+{
+  free(t->url);
+  free(t->name);
+  free(t->method);
+  free(t->token_file);
+  free(t->ca_file);
+  free(t->shown);
+  for(size_t i = 0; i < t->nheaders; i++) {
+    if(t->headers[i]) {
+      memset(t->headers[i], 0, strlen(t->headers[i]));
+      free(t->headers[i]);
+    }
+  }
+  for(size_t i = 0; i < t->nas; i++) {
+    free(t->as[i].pointer);
+    cJSON_Delete(t->as[i].want);
+  }
+  free(t->as);
+  free(t->config_error);
+  phttp_response_free(&t->resp);
+}
+
+/* Records the first configuration problem of a target. */
+static void bad(target *t, const char *msg)
+{
+  if(!t->config_error)
+    t->config_error = strdup(msg);
+}
+
+/* 1 when s holds no CR, LF or NUL-unsafe byte for a header line. */
+static int header_safe(const char *s)
+{
+  return strpbrk(s, "\r\n") == NULL;
+}
+
+/* Reads the JSON assertions of a target. */
+static void parse_assertions(target *t, const cJSON *arr)
+{
+  if(!cJSON_IsArray(arr)) {
+    bad(t, "json must be a list of {\"pointer\", \"equals\"|\"one_of\"|\"min\"|\"max\"}");
+    return;
+  }
+  int n = cJSON_GetArraySize(arr);
+  if(n == 0)
+    return;
+  t->as = calloc((size_t)n, sizeof(*t->as));
+  if(!t->as) {
+    bad(t, "out of memory");
+    return;
+  }
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr)
+  {
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "pointer");
+    if(!cJSON_IsString(p) || !pjsonptr_valid(p->valuestring)) {
+      bad(t, "each json assertion needs \"pointer\", an RFC 6901 JSON pointer");
+      return;
+    }
+    static const char *const kinds[] = {"equals", "one_of", "min", "max"};
+    const cJSON *w = NULL;
+    int k = -1;
+    for(int i = 0; i < 4; i++) {
+      const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, kinds[i]);
+      if(x) {
+        if(k >= 0) {
+          bad(t, "a json assertion takes one of equals, one_of, min, max");
+          return;
+        }
+        k = i;
+        w = x;
+      }
+    }
+    if(k < 0) {
+      bad(t, "a json assertion needs equals, one_of, min or max");
+      return;
+    }
+    if(k == AS_ONE_OF && !cJSON_IsArray(w)) {
+      bad(t, "one_of must be a list");
+      return;
+    }
+    if((k == AS_MIN || k == AS_MAX) && !cJSON_IsNumber(w)) {
+      bad(t, "min and max must be numbers");
+      return;
+    }
+    assertion *a = &t->as[t->nas];
+    a->pointer = strdup(p->valuestring);
+    a->want = cJSON_Duplicate(w, 1);
+    a->kind = (as_kind)k;
+    t->nas++;
+    if(!a->pointer || !a->want) {
+      bad(t, "out of memory");
+      return;
+    }
+  }
+}
+
+/* Reads one entry of `targets` into t (config errors kept in t). */
+static void parse_target(target *t, const cJSON *e, double dflt_latency)
+{
+  int oom = 0;
+  const cJSON *u = cJSON_IsString(e) ? e : cJSON_GetObjectItemCaseSensitive(e, "url");
+  t->max_latency = dflt_latency;
+  t->unhealthy_for = -1;
+  t->status[0] = 200;
+  t->nstatus = 1;
+  if(!cJSON_IsString(u) || !*u->valuestring) {
+    bad(t, "a target is a URL or an object with \"url\"");
+    return;
+  }
+  t->url = putil_strdup(u->valuestring, &oom);
+  t->shown = redact_target(u->valuestring);
+  if(oom || !t->shown) {
+    bad(t, "out of memory");
+    return;
+  }
+  if(strncasecmp(t->url, "http://", 7) != 0 && strncasecmp(t->url, "https://", 8) != 0) {
+    bad(t, "url must be http:// or https://");
+    return;
+  }
+  if(cJSON_IsString(e))
+    return;
+  if(!cJSON_IsObject(e)) {
+    bad(t, "a target is a URL or an object with \"url\"");
+    return;
+  }
+  const cJSON *x;
+  static const char *const known[] = {"url", "name", "method", "expect_status", "max_latency",
+                                      "json", "headers", "token_file", "ca_file",
+                                      "unhealthy_for", NULL};
+  cJSON_ArrayForEach(x, e)
+  {
+    int ok = 0;
+    for(const char *const *k = known; *k; k++)
+      ok |= !strcmp(x->string, *k);
+    if(!ok) {
+      char m[200];
+      snprintf(m, sizeof(m), "unknown key \"%.64s\" in a target", x->string);
+      bad(t, m);
+      return;
+    }
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "name"))) {
+    if(!cJSON_IsString(x))
+      { bad(t, "name must be a string"); return; }
+    t->name = putil_strdup(x->valuestring, &oom);
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "method"))) {
+    if(!cJSON_IsString(x) || (strcmp(x->valuestring, "GET") && strcmp(x->valuestring, "POST")))
+      { bad(t, "method must be GET or POST"); return; }
+    t->method = putil_strdup(x->valuestring, &oom);
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "expect_status"))) {
+    t->nstatus = 0;
+    if(cJSON_IsNumber(x))
+      t->status[t->nstatus++] = (long)x->valuedouble;
+    else if(cJSON_IsArray(x) && cJSON_GetArraySize(x) > 0 &&
+            cJSON_GetArraySize(x) <= MAX_STATUSES) {
+      const cJSON *s;
+      cJSON_ArrayForEach(s, x)
+      {
+        if(!cJSON_IsNumber(s))
+          { bad(t, "expect_status must be a status code or a list of them"); return; }
+        t->status[t->nstatus++] = (long)s->valuedouble;
+      }
+    } else
+      { bad(t, "expect_status must be a status code or a list of up to 16"); return; }
+    for(size_t i = 0; i < t->nstatus; i++)
+      if(t->status[i] < 100 || t->status[i] > 599)
+        { bad(t, "expect_status codes are 100-599"); return; }
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "max_latency"))) {
+    t->max_latency = parse_duration(x);
+    if(t->max_latency < 0)
+      { bad(t, "max_latency must be a duration (\"500ms\", \"2s\")"); return; }
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "unhealthy_for"))) {
+    t->unhealthy_for = parse_duration(x);
+    if(t->unhealthy_for < 0)
+      { bad(t, "unhealthy_for must be a duration (\"1m\", \"2m\")"); return; }
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "json")))
+    parse_assertions(t, x);
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "headers"))) {
+    const cJSON *h;
+    if(!cJSON_IsObject(x) || cJSON_GetArraySize(x) > MAX_HEADERS)
+      { bad(t, "headers must be an object {\"Name\": \"value\"} of up to 16"); return; }
+    cJSON_ArrayForEach(h, x)
+    {
+      if(!cJSON_IsString(h) || !*h->string || strpbrk(h->string, ": \t\r\n") ||
+         !header_safe(h->valuestring))
+        { bad(t, "each header is \"Name\": \"value\" on one line"); return; }
+      char *line = NULL;
+      if(asprintf(&line, "%s: %s", h->string, h->valuestring) < 0)
+        { bad(t, "out of memory"); return; }
+      t->headers[t->nheaders++] = line;
+    }
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "token_file"))) {
+    if(!cJSON_IsString(x) || !*x->valuestring)
+      { bad(t, "token_file must be a path"); return; }
+    t->token_file = putil_strdup(x->valuestring, &oom);
+  }
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "ca_file"))) {
+    if(!cJSON_IsString(x) || !*x->valuestring)
+      { bad(t, "ca_file must be a path"); return; }
+    t->ca_file = putil_strdup(x->valuestring, &oom);
+  }
+  if(oom)
+    bad(t, "out of memory");
+}
+
+/* Reads a one-line token file into "Authorization: Bearer <token>" as the
+ * last header of t. 0, or -1 with why. The buffer is wiped. */
+static int load_token(target *t, char *why, size_t n)
+{
+  char tok[4096];
+  FILE *f = fopen(t->token_file, "re");
+  if(!f) {
+    snprintf(why, n, "cannot read token_file %s: %s", t->token_file, strerror(errno));
+    return -1;
+  }
+  size_t r = fread(tok, 1, sizeof(tok) - 1, f);
+  int big = r == sizeof(tok) - 1 && fgetc(f) != EOF;
+  fclose(f);
+  tok[r] = '\0';
+  while(r > 0 && (tok[r - 1] == '\n' || tok[r - 1] == '\r' || tok[r - 1] == ' '))
+    tok[--r] = '\0';
+  int rc = -1;
+  if(big || r == 0 || strpbrk(tok, "\r\n"))
+    snprintf(why, n, "token_file %s must hold one line (the token)", t->token_file);
+  else if(asprintf(&t->headers[t->nheaders], "Authorization: Bearer %s", tok) < 0) {
+    t->headers[t->nheaders] = NULL;
+    snprintf(why, n, "out of memory");
+  } else {
+    t->nheaders++;
+    rc = 0;
+  }
+  memset(tok, 0, sizeof(tok));
+  return rc;
+}
+
+/* Short JSON text of a value for a summary (at most n-1 bytes). */
+static void show_json(const cJSON *v, char *out, size_t n)
+{
+  char *s = v ? cJSON_PrintUnformatted(v) : NULL;
+  snprintf(out, n, "%s", s ? s : "missing");
+  if(s && strlen(s) >= n && n > 4)
+    memcpy(out + n - 4, "...", 4);
+  free(s);
+}
+
+/* Judges the body against the assertions, adding findings to t->v. */
+static void judge_json(target *t)
+{
+  cJSON *doc = cJSON_ParseWithLength(t->resp.body, t->resp.len);
+  if(!doc) {
+    pverdict_add(&t->v, PROBE_CRITICAL, "body is not valid JSON");
+    t->failed = 1;
+    return;
+  }
+  for(size_t i = 0; i < t->nas; i++) {
+    const assertion *a = &t->as[i];
+    const cJSON *got = pjsonptr_get(doc, a->pointer);
+    char g[80], w[80];
+    show_json(got, g, sizeof(g));
+    show_json(a->want, w, sizeof(w));
+    int ok = 0;
+    switch(a->kind) {
+    case AS_EQUALS:
+      ok = got && cJSON_Compare(got, a->want, 1);
+      break;
+    case AS_ONE_OF: {
+      const cJSON *c;
+      cJSON_ArrayForEach(c, a->want) ok |= got && cJSON_Compare(got, c, 1);
+      break;
+    }
+    case AS_MIN:
+      ok = cJSON_IsNumber(got) && got->valuedouble >= a->want->valuedouble;
+      break;
+    case AS_MAX:
+      ok = cJSON_IsNumber(got) && got->valuedouble <= a->want->valuedouble;
+      break;
+    }
+    if(!ok) {
+      static const char *const names[] = {"equals", "one_of", "min", "max"};
+      pverdict_add(&t->v, PROBE_CRITICAL, "%s is %s, want %s %s", a->pointer, g,
+                   names[a->kind], w);
+      t->failed = 1;
+    }
+  }
+  cJSON_Delete(doc);
+}
+
+/* Fetches and judges one target (worker thread; no host calls). */
+static void probe_target(http_run *c, target *t)
+{
+  char why[600];
+  pverdict_init(&t->v);
+  if(t->token_file && load_token(t, why, sizeof(why)) != 0) {
+    pverdict_add(&t->v, PROBE_UNKNOWN, "%s", why);
+    return;
+  }
+  double left = c->deadline - putil_now();
+  double to = c->request_timeout < left ? c->request_timeout : left;
+  if(to < 0.2) {
+    pverdict_add(&t->v, PROBE_UNKNOWN, "not fetched: the run's timeout was spent");
+    return;
+  }
+  phttp_request rq = {0};
+  rq.method = t->method ? t->method : "GET";
+  rq.url = t->url;
+  rq.headers = t->nheaders ? (const char *const *)t->headers : NULL;
+  rq.timeout_s = to;
+  rq.max_bytes = (size_t)c->max_bytes;
+  rq.ca_file = t->ca_file;
+  t->code = phttp_fetch(&rq, &t->resp);
+  t->fetched = 1;
+  if(t->code != PHTTP_OK) {
+    pverdict_add(&t->v, PROBE_CRITICAL, "%s: %s", phttp_strerror(t->code), t->resp.error);
+    t->failed = 1;
+    return;
+  }
+  int ok = 0;
+  for(size_t i = 0; i < t->nstatus; i++)
+    ok |= t->resp.status == t->status[i];
+  if(!ok) {
+    char want[120] = "";
+    size_t o = 0;
+    for(size_t i = 0; i < t->nstatus && o < sizeof(want) - 8; i++)
+      o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%ld", i ? "," : "", t->status[i]);
+    pverdict_add(&t->v, PROBE_CRITICAL, "HTTP %ld, expected %s", t->resp.status, want);
+    t->failed = 1;
+  } else if(t->nas) {
+    judge_json(t);
+  }
+  if(t->max_latency >= 0 && t->resp.elapsed_s > t->max_latency)
+    pverdict_add(&t->v, PROBE_WARNING, "took %.0f ms (max_latency=%.0f ms)",
+                 t->resp.elapsed_s * 1000, t->max_latency * 1000);
+}
+
+/* Worker thread: takes targets until none is left. */
+static void *worker(void *arg)
+{
+  http_run *c = arg;
+  for(;;) {
+    pthread_mutex_lock(&c->lock);
+    size_t i = c->next < c->n ? c->next++ : c->n;
+    pthread_mutex_unlock(&c->lock);
+    if(i >= c->n)
+      break;
+    if(!c->t[i].config_error)
+      probe_target(c, &c->t[i]);
+  }
+  return NULL;
+}
+
+/* State key of a target: FNV-1a of its name and redacted URL, in hex. */
+static void state_key(const target *t, char *out, size_t n)
+{
+  uint64_t h = 1469598103934665603ull;
+  for(const char *p = t->name ? t->name : ""; *p; p++)
+    h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  h = (h ^ 0xff) * 1099511628211ull;
+  for(const char *p = t->shown; *p; p++)
+    h = (h ^ (unsigned char)*p) * 1099511628211ull;
+  snprintf(out, n, "%016llx", (unsigned long long)h);
+}
+
+/* "2026-11-28T12:00:05Z" of a wall-clock time. */
+static void fmt_utc(double t, char *out, size_t n)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if(!gmtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    snprintf(out, n, "?");
+}
+
+/* Emits the line of one target; applies unhealthy_for against the state
+ * object st (key -> epoch of the first failing run), updating it. */
+static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON *st,
+                        int have_state, double now)
+{
+  probe_result *r = host->result_begin(ctx, CHECK_NAME, t->shown ? t->shown : "(url)");
+  if(!r)
+    return;
+  if(t->name)
+    host->result_detail_string(r, "name", t->name);
+  if(t->config_error) {
+    host->result_status(r, PROBE_UNKNOWN, "misconfigured: %s", t->config_error);
+    host->result_emit(r);
+    return;
+  }
+  char key[32];
+  state_key(t, key, sizeof(key));
+  if(t->failed && t->unhealthy_for >= 0) {
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, key);
+    double since = cJSON_IsNumber(s) && s->valuedouble <= now ? s->valuedouble : now;
+    if(!cJSON_IsNumber(s) || s->valuedouble > now) {
+      cJSON_DeleteItemFromObjectCaseSensitive(st, key);
+      cJSON_AddNumberToObject(st, key, floor(now));
+      since = floor(now);
+    }
+    char when[32];
+    fmt_utc(since, when, sizeof(when));
+    host->result_detail_string(r, "failing_since", when);
+    host->result_metric(r, "failing_seconds", now - since);
+    if(!have_state) {
+      pverdict_add(&t->v, PROBE_UNKNOWN, "unhealthy_for needs a state directory");
+    } else if(now - since < t->unhealthy_for && t->v.st == PROBE_CRITICAL) {
+      char text[sizeof(t->v.text)];
+      snprintf(text, sizeof(text), "%s", t->v.text);
+      t->v.st = PROBE_WARNING;
+      snprintf(t->v.text, sizeof(t->v.text), "%.900s; failing since %s, for %.0f s (unhealthy_for=%.0f s)",
+               text, when, now - since, t->unhealthy_for);
+    } else {
+      char text[sizeof(t->v.text)];
+      snprintf(text, sizeof(text), "%s", t->v.text);
+      snprintf(t->v.text, sizeof(t->v.text), "%.900s; failing since %s, for %.0f s", text, when,
+               now - since);
+    }
+  } else if(!t->failed) {
+    cJSON_DeleteItemFromObjectCaseSensitive(st, key);
+  }
+  if(t->v.st == PROBE_OK)
+    host->result_status(r, PROBE_OK, "HTTP %ld in %.0f ms", t->resp.status,
+                        t->resp.elapsed_s * 1000);
+  else
+    host->result_status(r, t->v.st, "%s", t->v.text);
+  if(!t->fetched) {
+    host->result_emit(r);
+    return;
+  }
+  if(t->resp.status)
+    host->result_metric(r, "status_code", (double)t->resp.status);
+  if(t->code == PHTTP_OK || t->resp.status) {
+    if(t->resp.dns_s >= 0)
+      host->result_metric(r, "dns_seconds", t->resp.dns_s);
+    if(t->resp.connect_s >= 0)
+      host->result_metric(r, "connect_seconds", t->resp.connect_s);
+    if(t->resp.tls_s >= 0)
+      host->result_metric(r, "tls_seconds", t->resp.tls_s);
+    if(t->resp.first_byte_s >= 0)
+      host->result_metric(r, "first_byte_seconds", t->resp.first_byte_s);
+    host->result_metric(r, "body_bytes", (double)t->resp.len);
+  }
+  host->result_metric(r, "total_seconds", t->resp.elapsed_s);
+  if(t->code != PHTTP_OK)
+    host->result_detail_string(r, "error", phttp_strerror(t->code));
+  host->result_emit(r);
+}
+
+/* Wall-clock seconds. */
+static double wall(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads the targets list into c (config errors per target). -1 on a
+ * list that is not one, or out of memory. */
+static int read_targets(probe_ctx *ctx, const probe_host *host, http_run *c, char *why, size_t n)
+{
+  const char *json = NULL;
+  double dflt_latency = -1;
+  if(host->conf_duration(ctx, "max_latency", &dflt_latency) != 0)
+    dflt_latency = -1;
+  if(host->conf_json(ctx, "targets", &json) != 0 || !json)
+    return 0;
+  cJSON *arr = cJSON_Parse(json);
+  if(!cJSON_IsArray(arr)) {
+    cJSON_Delete(arr);
+    snprintf(why, n, "targets must be a list");
+    return -1;
+  }
+  int cnt = cJSON_GetArraySize(arr);
+  if(cnt > MAX_TARGETS) {
+    cJSON_Delete(arr);
+    snprintf(why, n, "more than %d targets", MAX_TARGETS);
+    return -1;
+  }
+  if(cnt > 0 && !(c->t = calloc((size_t)cnt, sizeof(*c->t)))) {
+    cJSON_Delete(arr);
+    snprintf(why, n, "out of memory");
+    return -1;
+  }
+  const cJSON *e;
+  cJSON_ArrayForEach(e, arr) parse_target(&c->t[c->n++], e, dflt_latency);
+  cJSON_Delete(arr);
+  return 0;
+}
+
+/* Frees the targets of c. */
+static void run_free(http_run *c)
+{
+  for(size_t i = 0; i < c->n; i++)
+    target_free(&c->t[i]);
+  free(c->t);
+  c->t = NULL;
+  c->n = 0;
+}
+
+/* Emits one unknown line for the plugin as a whole. */
+static void whole_unknown(probe_ctx *ctx, const probe_host *host, const char *msg)
+{
+  probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
+  if(r) {
+    host->result_status(r, PROBE_UNKNOWN, "%s", msg);
+    host->result_emit(r);
+  }
+}
+
+/* The run: read targets, fetch concurrently, emit in order, keep state. */
+static int http_run_fn(probe_ctx *ctx, const probe_host *host)
+{
+  http_run c;
+  pthread_t th[MAX_CONCURRENCY];
+  size_t started = 0;
+  char why[300];
+  cJSON *st = NULL;
+  int have_state = 0, changed_possible = 0;
+
+  memset(&c, 0, sizeof(c));
+  pthread_mutex_init(&c.lock, NULL);
+  c.max_bytes = 1048576;
+  c.concurrency = 8;
+  c.request_timeout = 10;
+  host->conf_int(ctx, "max_response_bytes", &c.max_bytes);
+  host->conf_int(ctx, "concurrency", &c.concurrency);
+  host->conf_duration(ctx, "request_timeout", &c.request_timeout);
+  if(c.max_bytes <= 0)
+    c.max_bytes = 1048576;
+  if(c.concurrency < 1)
+    c.concurrency = 1;
+  if(c.concurrency > MAX_CONCURRENCY)
+    c.concurrency = MAX_CONCURRENCY;
+  if(!(c.request_timeout > 0))
+    c.request_timeout = 10;
+  double tl = host->time_left ? host->time_left(ctx) : 30;
+  if(!(tl > 0))
+    tl = 30;
+  c.deadline = putil_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
+
+  if(read_targets(ctx, host, &c, why, sizeof(why)) != 0) {
+    whole_unknown(ctx, host, why);
+    goto done;
+  }
+  if(c.n == 0) {
+    whole_unknown(ctx, host, "nothing to check: set http.targets");
+    goto done;
+  }
+  if(phttp_init(why, sizeof(why)) != 0) {
+    whole_unknown(ctx, host, why);
+    goto done;
+  }
+  size_t nthreads = (size_t)c.concurrency < c.n ? (size_t)c.concurrency : c.n;
+  for(size_t i = 0; i < nthreads; i++) {
+    if(pthread_create(&th[i], NULL, worker, &c) != 0)
+      break;
+    started++;
+  }
+  if(started == 0)
+    worker(&c);
+  for(size_t i = 0; i < started; i++)
+    pthread_join(th[i], NULL);
+
+  /* failing_since of the targets with unhealthy_for */
+  const char *sdir = host->state_dir ? host->state_dir(ctx) : NULL;
+  for(size_t i = 0; i < c.n; i++)
+    changed_possible |= c.t[i].unhealthy_for >= 0;
+  if(changed_possible && sdir) {
+    char *buf = NULL;
+    size_t len = 0;
+    int rr = pstate_read(sdir, STATE_FILE, STATE_MAX, &buf, &len);
+    if(rr == 0)
+      st = cJSON_Parse(buf);
+    free(buf);
+    if(rr == 0 && !cJSON_IsObject(st))
+      host->log(ctx, PROBE_LOG_WARNING, "state %s/%s unreadable, starting afresh", sdir,
+                STATE_FILE);
+    if(rr >= 0)
+      have_state = 1;
+    else
+      host->log(ctx, PROBE_LOG_WARNING, "cannot read state %s/%s: %s", sdir, STATE_FILE,
+                strerror(errno));
+  }
+  if(!cJSON_IsObject(st)) {
+    cJSON_Delete(st);
+    st = cJSON_CreateObject();
+  }
+  double now = wall();
+  for(size_t i = 0; i < c.n; i++)
+    emit_target(ctx, host, &c.t[i], st, have_state, now);
+  if(changed_possible && have_state && st) {
+    char *txt = cJSON_PrintUnformatted(st);
+    if(!txt || pstate_write(sdir, STATE_FILE, txt, strlen(txt)) != 0)
+      host->log(ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", sdir, STATE_FILE,
+                strerror(errno));
+    free(txt);
+  }
+done:
+  cJSON_Delete(st);
+  run_free(&c);
+  pthread_mutex_destroy(&c.lock);
+  return 0;
+}
+
+/* --check-config: every bad target named, no network. */
+static int http_check_config(probe_ctx *ctx, const probe_host *host)
+{
+  http_run c;
+  char why[300];
+  int badc = 0;
+  memset(&c, 0, sizeof(c));
+  if(read_targets(ctx, host, &c, why, sizeof(why)) != 0) {
+    host->config_error(ctx, "targets", "%s", why);
+    return 1;
+  }
+  for(size_t i = 0; i < c.n; i++)
+    if(c.t[i].config_error) {
+      host->config_error(ctx, "targets", "target %zu (%s): %s", i + 1,
+                         c.t[i].shown ? c.t[i].shown : "?", c.t[i].config_error);
+      badc = 1;
+    }
+  long long cc = 8;
+  if(host->conf_int(ctx, "concurrency", &cc) == 0 && (cc < 1 || cc > MAX_CONCURRENCY)) {
+    host->config_error(ctx, "concurrency", "must be 1-%d", MAX_CONCURRENCY);
+    badc = 1;
+  }
+  run_free(&c);
+  return badc;
+}
+
+/* Sockets for the endpoints; nothing else. */
+PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
+  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
+};
+
+PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
+  PROBE_PLUGIN_ABI, "http", PACKAGE_VERSION,
+  "the services' own endpoints: status, latency phases, JSON assertions, unhealthy_for",
+  http_settings, NULL, http_run_fn, NULL, http_check_config};

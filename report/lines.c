@@ -1,0 +1,313 @@
+/*
+ * lines.c: the bounded line reader (zlib's gzread reads plain files and
+ * gzip alike) and the parse of one agent line (see lines.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#include "report/lines.h"
+
+#define CHUNK (64 * 1024)
+
+struct rl_reader {
+  gzFile gz;
+  char *buf;        /* RL_MAX_LINE + CHUNK + 1 bytes */
+  size_t start, end;
+  int eof, err, skipping;
+  char msg[256];
+};
+
+rl_reader *rl_open(const char *path)
+{
+  int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+  if(fd < 0)
+    return NULL;
+  struct stat st;
+  if(fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    close(fd);
+    errno = EISDIR;
+    return NULL;
+  }
+  rl_reader *r = rl_open_fd(fd);
+  if(!r) {
+    close(fd);
+    errno = ENOMEM;
+  }
+  return r;
+}
+
+rl_reader *rl_open_fd(int fd)
+{
+  rl_reader *r = calloc(1, sizeof(*r));
+  if(!r)
+    return NULL;
+  r->buf = malloc(RL_MAX_LINE + CHUNK + 1);
+  if(!r->buf)
+    goto fail;
+  r->gz = gzdopen(fd, "rb");
+  if(!r->gz)
+    goto fail;
+  gzbuffer(r->gz, CHUNK);
+  return r;
+fail:
+  free(r->buf);
+  free(r);
+  return NULL;
+}
+
+/* Reads more input behind r->end; 0 at end of input or error. */
+static size_t fill(rl_reader *r)
+{
+  if(r->eof || r->err)
+    return 0;
+  if(r->start > 0) {
+    memmove(r->buf, r->buf + r->start, r->end - r->start);
+    r->end -= r->start;
+    r->start = 0;
+  }
+  int n = gzread(r->gz, r->buf + r->end, CHUNK), code = Z_OK;
+  const char *m = n <= 0 ? gzerror(r->gz, &code) : NULL;
+  /* zlib reports a truncated stream as Z_BUF_ERROR, with n == 0 once the
+   * data before the cut has been returned */
+  if(n < 0 || (n == 0 && code != Z_OK)) {
+    snprintf(r->msg, sizeof(r->msg), "%s",
+             code == Z_BUF_ERROR ? "the compressed file ends early (truncated gzip)" :
+             code == Z_ERRNO ? strerror(errno) : m);
+    r->err = 1;
+    return 0;
+  }
+  if(n == 0) {
+    r->eof = 1;
+    return 0;
+  }
+  r->end += (size_t)n;
+  return (size_t)n;
+}
+
+int rl_next(rl_reader *r, const char **line, size_t *len)
+{
+  for(;;) {
+    char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+    if(nl) {
+      size_t s = r->start;
+      r->start = (size_t)(nl - r->buf) + 1;
+      if(r->skipping) {
+        r->skipping = 0;
+        return RL_LONG;
+      }
+      *line = r->buf + s;
+      *len = (size_t)(nl - r->buf) - s;
+      return RL_LINE;
+    }
+    if(r->skipping) {
+      r->start = r->end = 0;
+    } else if(r->end - r->start > RL_MAX_LINE) {
+      r->skipping = 1;
+      r->start = r->end = 0;
+    }
+    if(!fill(r)) {
+      if(r->end > r->start) {
+        /* a last line without its newline (truncated): hand it over */
+        size_t s = r->start;
+        r->start = r->end;
+        if(r->skipping) {
+          r->skipping = 0;
+          return RL_LONG;
+        }
+        *line = r->buf + s;
+        *len = r->end - s;
+        return RL_LINE;
+      }
+      if(r->skipping) {
+        r->skipping = 0;
+        return RL_LONG;
+      }
+      return r->err ? RL_ERR : RL_EOF;
+    }
+  }
+}
+
+const char *rl_error(const rl_reader *r)
+{
+  return r->msg;
+}
+
+void rl_close(rl_reader *r)
+{
+  if(!r)
+    return;
+  gzclose(r->gz);
+  free(r->buf);
+  free(r);
+}
+
+int rl_utf8_valid(const char *str, size_t len)
+{
+  const unsigned char *s = (const unsigned char *)str;
+  size_t i = 0;
+  while(i < len) {
+    unsigned c = s[i];
+    size_t n;
+    unsigned min;
+    if(c < 0x80) {
+      i++;
+      continue;
+    } else if((c & 0xe0) == 0xc0) {
+      n = 1; min = 0x80; c &= 0x1f;
+    } else if((c & 0xf0) == 0xe0) {
+      n = 2; min = 0x800; c &= 0x0f;
+    } else if((c & 0xf8) == 0xf0) {
+      n = 3; min = 0x10000; c &= 0x07;
+    } else {
+      return 0;
+    }
+    if(len - i <= n)
+      return 0;
+    for(size_t k = 1; k <= n; k++) {
+      if((s[i + k] & 0xc0) != 0x80)
+        return 0;
+      c = (c << 6) | (s[i + k] & 0x3f);
+    }
+    if(c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+      return 0;
+    i += n + 1;
+  }
+  return 1;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static long days_from_civil(long y, unsigned m, unsigned d)
+{
+  y -= m <= 2;
+  long era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (long)doe - 719468;
+}
+
+/* Reads exactly N digits at *p. */
+static int digits(const char **p, int n, int *out)
+{
+  int v = 0;
+  for(int i = 0; i < n; i++) {
+    if((*p)[i] < '0' || (*p)[i] > '9')
+      return -1;
+    v = v * 10 + ((*p)[i] - '0');
+  }
+  *p += n;
+  *out = v;
+  return 0;
+}
+
+int rl_parse_time(const char *s, double *out)
+{
+  int Y, M, D, h, m, sec;
+  const char *p = s;
+  if(digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
+     digits(&p, 2, &D) || (*p != 'T' && *p != 't' && *p != ' '))
+    return -1;
+  p++;
+  if(digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' ||
+     digits(&p, 2, &sec))
+    return -1;
+  if(M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+    return -1;
+  double frac = 0, scale = 0.1;
+  if(*p == '.') {
+    p++;
+    if(*p < '0' || *p > '9')
+      return -1;
+    while(*p >= '0' && *p <= '9') {
+      frac += (*p - '0') * scale;
+      scale /= 10;
+      p++;
+    }
+  }
+  long off = 0;
+  if(*p == 'Z' || *p == 'z') {
+    p++;
+  } else if(*p == '+' || *p == '-') {
+    int sign = *p++ == '-' ? -1 : 1, oh, om;
+    if(digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
+      return -1;
+    off = sign * (oh * 3600L + om * 60L);
+  } else {
+    return -1;
+  }
+  if(*p)
+    return -1;
+  long days = days_from_civil(Y, (unsigned)M, (unsigned)D);
+  *out = (double)(days * 86400L + h * 3600L + m * 60L + sec - off) + frac;
+  return 0;
+}
+
+/* A string member, or "" so that callers need no NULL checks. */
+static const char *str_or_empty(const cJSON *o, const char *name)
+{
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+  return cJSON_IsString(v) && v->valuestring ? v->valuestring : "";
+}
+
+int rl_parse(const char *line, size_t len, rl_record *rec)
+{
+  memset(rec, 0, sizeof(*rec));
+  if(!rl_utf8_valid(line, len))
+    return RP_BAD_UTF8;
+  cJSON *root = cJSON_ParseWithLength(line, len);
+  if(!root)
+    return RP_NOT_JSON;
+  if(!cJSON_IsObject(root))
+    goto not_agent;
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "ts");
+  const cJSON *st = cJSON_GetObjectItemCaseSensitive(root, "status");
+  const cJSON *ck = cJSON_GetObjectItemCaseSensitive(root, "check");
+  if(!cJSON_IsString(ts) || !cJSON_IsString(st) || !cJSON_IsString(ck) ||
+     !ck->valuestring[0] || rl_parse_time(ts->valuestring, &rec->ts))
+    goto not_agent;
+  static const char *const names[] = { "ok", "warning", "unknown", "critical" };
+  rec->status = -1;
+  for(int i = 0; i < 4; i++)
+    if(!strcmp(st->valuestring, names[i]))
+      rec->status = i;
+  if(rec->status < 0)
+    goto not_agent;
+  rec->root = root;
+  rec->check = ck->valuestring;
+  rec->host = str_or_empty(root, "host");
+  rec->target = str_or_empty(root, "target");
+  rec->summary = str_or_empty(root, "summary");
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "metrics");
+  rec->metrics = cJSON_IsObject(o) ? o : NULL;
+  o = cJSON_GetObjectItemCaseSensitive(root, "details");
+  rec->details = cJSON_IsObject(o) ? o : NULL;
+  o = cJSON_GetObjectItemCaseSensitive(root, "labels");
+  rec->labels = cJSON_IsObject(o) ? o : NULL;
+  return RP_OK;
+not_agent:
+  cJSON_Delete(root);
+  memset(rec, 0, sizeof(*rec));
+  return RP_NOT_AGENT;
+}
+
+void rl_record_free(rl_record *rec)
+{
+  cJSON_Delete(rec->root);
+  memset(rec, 0, sizeof(*rec));
+}
+
+double rl_metric(const rl_record *rec, const char *name)
+{
+  const cJSON *v = rec->metrics ? cJSON_GetObjectItemCaseSensitive(rec->metrics, name) : NULL;
+  return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
+}

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# claims-bench.sh [BUILD_DIR] [EVENTS]: the claims plugin's full and
+# incremental passes against the ledger plugin's full pass, in one run, over
+# the same file (SPEC section 7: claims full at most 1.5x the ledger
+# plugin's, incremental under 2% of the claims full). Not part of make
+# check; prints figures, asserts nothing.
+#   1. generates EVENTS (default 1,000,000) events of realistic claims
+#      (claims-gen.py bench: 5 events each, a claim every 3 s, ~600 in flight),
+#      and the same with 1,000 more events appended;
+#   2. times the ledger plugin's full pass, the claims plugin's full pass
+#      (no state), then the claims plugin's incremental run over the 1,000
+#      appended events; each both as the plugin's own duration_ms and as a
+#      one-shot command, start to exit; peak RSS of each (GNU time).
+# CLAIMS_BENCH_CACHE=DIR reuses (or keeps) the generated ledgers.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+build=${1:-$top/build}
+n=${2:-1000000}
+build=$(cd "$build" && pwd)
+agent=$build/probe-agent
+[ -x "$agent" ] || { echo "no agent in $build (build first)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/claims-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+cache=${CLAIMS_BENCH_CACHE:-$tmp}
+mkdir -p "$cache"
+long=$cache/claims-$((n + 1000)).jsonl
+L=$tmp/ledger.jsonl
+if [ ! -s "$long" ]; then
+  echo "generating $((n + 1000)) events ..." >&2
+  python3 "$top/tests/integration/claims-gen.py" bench $((n + 1000)) >"$long.tmp"
+  mv "$long.tmp" "$long"
+fi
+head -n "$n" "$long" >"$L"
+
+now() { date +%s.%N; }
+# timed VAR CMD...: wall seconds in VAR, peak RSS (KiB) in VAR_rss, the
+# line's duration_ms in VAR_ms
+timed() {
+  local var=$1; shift
+  local a b
+  a=$(now)
+  /usr/bin/time -f '%M' -o "$tmp/time.txt" "$@" >"$tmp/out.txt" 2>"$tmp/err.txt" || true
+  b=$(now)
+  printf -v "$var" '%s' "$(echo "$b - $a" | bc -l)"
+  printf -v "${var}_rss" '%s' "$(tail -n1 "$tmp/time.txt")"
+  printf -v "${var}_ms" '%s' "$(jq -s 'map(select(.check | endswith(".chain") or endswith(".lifecycle"))) | .[0].duration_ms' "$tmp/out.txt")"
+}
+A=(--plugin-dir "$build/.libs")
+timed led "$agent" "${A[@]}" --state-dir "$tmp/s-led" -p ledger -s ledger.source="$L" -s ledger.incremental=false
+cp "$tmp/out.txt" "$tmp/ledger.out"
+timed full "$agent" "${A[@]}" --state-dir "$tmp/s-cl" -p claims -s claims.source="$L"
+cp "$tmp/out.txt" "$tmp/full.out"
+cp "$long" "$L"
+timed inc "$agent" "${A[@]}" --state-dir "$tmp/s-cl" -p claims -s claims.source="$L"
+cp "$tmp/out.txt" "$tmp/inc.out"
+mode=$(jq -r 'select(.check == "claims.lifecycle") | .details.mode' "$tmp/inc.out")
+read_n=$(jq -r 'select(.check == "claims.lifecycle") | .metrics.events_read' "$tmp/inc.out")
+kept=$(jq -r 'select(.check == "claims.lifecycle") | .metrics.claims_kept' "$tmp/inc.out")
+state=$(stat -c %s "$tmp/s-cl/claims/claims.state")
+printf '%-34s %10s %12s %10s\n' "run ($n events)" "wall s" "duration ms" "peak RSS KiB"
+printf '%-34s %10.3f %12s %10s\n' "ledger plugin, full" "$led" "$led_ms" "$led_rss"
+printf '%-34s %10.3f %12s %10s\n' "claims plugin, full" "$full" "$full_ms" "$full_rss"
+printf '%-34s %10.3f %12s %10s\n' "claims plugin, +1000 ($mode, $read_n read)" "$inc" "$inc_ms" "$inc_rss"
+echo "claims full / ledger full: $(echo "$full / $led" | bc -l | cut -c1-5) (target <= 1.5)"
+echo "claims incremental / full: $(echo "100 * $inc / $full" | bc -l | cut -c1-5) % one-shot, $(echo "100 * $inc_ms / $full_ms" | bc -l | cut -c1-5) % in-plugin (target < 2 %)"
+echo "claims kept in state: $kept; state file $state bytes"

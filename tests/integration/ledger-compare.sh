@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# ledger-compare.sh: the ledger plugin's compare_with (issue 15, checklist
+# T-12h "backup verified", rollback 3.3 "verify restored ledger"): a true
+# snapshot (a prefix of the live ledger) is ok and says both heads; a stale
+# one is a warning past max_lag_events; one whose tail was re-chained after
+# seq N (every hash valid on its own) is critical, naming seq N+1; a copy
+# that is itself broken is critical; a missing copy is unknown.
+. "$top_srcdir/tests/lib/env.sh"
+case " ${PROBE_BUILT_PLUGINS:-} " in *" ledger.la "*) ;; *) echo "SKIP: ledger plugin not built" >&2; exit 77 ;; esac
+gen() { python3 "$top_srcdir/tests/integration/ledger-gen.py" "$@"; }
+live=$TEST_TMP/live.jsonl
+gen 300 >"$live"
+head -n 250 "$live" >"$TEST_TMP/true.jsonl"
+head -n 100 "$live" >"$TEST_TMP/stale.jsonl"
+# re-chain after seq 180: a changed payload, every later hash recomputed
+python3 - "$live" 180 >"$TEST_TMP/forked.jsonl" <<'PY'
+import hashlib, json, sys
+n = int(sys.argv[2]); prev = None
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    if ev["seq"] > n:
+        if ev["seq"] == n + 1:
+            ev["payload"]["forged"] = True
+        ev["prev_hash"] = prev
+        body = {k: v for k, v in ev.items() if k != "hash"}
+        ev["hash"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
+                                               ensure_ascii=False).encode()).hexdigest()
+    prev = ev["hash"]
+    print(json.dumps(ev, separators=(",", ":"), ensure_ascii=False))
+PY
+gen --break hash_mismatch:40 200 >"$TEST_TMP/broken.jsonl"
+out=$TEST_TMP/out.jsonl
+run() { rc=0; agent --plugin ledger -s "ledger.source=$live" -s "ledger.compare_with=$1" "${@:2}" >"$out" 2>"$TEST_TMP/err" || rc=$?; }
+cmp_line() {
+  jq -c 'select(.check == "ledger.compare")' "$out" >"$TEST_TMP/line.json"
+  [ -s "$TEST_TMP/line.json" ] || { cat "$out" "$TEST_TMP/err" >&2; fail "no ledger.compare line"; }
+  jq_assert "$TEST_TMP/line.json" "$1" "${2:-ledger.compare: $1}"
+}
+live_head=$(tail -n 1 "$live" | jq -r .hash)
+
+run "$TEST_TMP/true.jsonl"
+[ "$rc" = 0 ] || { cat "$out" >&2; fail "a true snapshot: exit $rc"; }
+cmp_line ".status == \"ok\" and .metrics.head_seq == 300 and .metrics.compare_head_seq == 250 and .metrics.lag_events == 50
+  and .metrics.compared_events == 250 and .details.head_hash == \"$live_head\"
+  and (.summary | test(\"live head seq 300 .*copy head seq 250\"))"
+jq_assert "$out" 'select(.check == "ledger.chain") | .status == "ok"' "the live ledger's own line"
+# the copy equal to the live ledger
+run "$live"
+cmp_line '.status == "ok" and .metrics.lag_events == 0'
+
+run "$TEST_TMP/stale.jsonl"
+[ "$rc" = 1 ] || fail "a stale snapshot: exit $rc"
+cmp_line '.status == "warning" and .metrics.lag_events == 200 and (.summary | test("lags by 200 events \\(max_lag_events=100\\)"))'
+run "$TEST_TMP/stale.jsonl" -s ledger.max_lag_events=500
+cmp_line '.status == "ok"'
+
+run "$TEST_TMP/forked.jsonl"
+[ "$rc" = 2 ] || fail "a re-chained tail: exit $rc"
+cmp_line '.status == "critical" and .details.fork_seq == 181 and (.summary | test("fork: the copies differ from seq 181 on"))
+  and .metrics.compare_head_seq == 300'
+
+run "$TEST_TMP/broken.jsonl"
+[ "$rc" = 2 ] || fail "a broken copy: exit $rc"
+cmp_line '.status == "critical" and .details.compare_bad_seq == 40 and (.summary | test("hash_mismatch"))'
+
+run "$TEST_TMP/missing.jsonl"
+cmp_line '.status == "unknown" and (.summary | test("cannot compare"))'
+
+# without compare_with there is no such line
+agent --plugin ledger -s "ledger.source=$live" >"$out" 2>/dev/null || true
+jq -e -s 'map(select(.check == "ledger.compare")) | length == 0' "$out" >/dev/null || fail "a compare line without compare_with"
+exit 0
