@@ -230,6 +230,26 @@ static void serve(int fd, output *o, const agent_config *cfg)
   cJSON_Delete(fresh);
 }
 
+/* Reads what the client still sends (at most 64 KiB, 100 ms), so that
+ * closing with unread bytes does not reset the connection before the
+ * client has read the answer (a request over the size cap). */
+static void drain(int fd)
+{
+  char buf[4096];
+  size_t total = 0;
+  double end = util_mono_ms() + 100;
+  while(total < 65536) {
+    int left = (int)(end - util_mono_ms());
+    struct pollfd p = {fd, POLLIN, 0};
+    if(left <= 0 || poll(&p, 1, left) <= 0)
+      return;
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if(n <= 0)
+      return;
+    total += (size_t)n;
+  }
+}
+
 void metrics_accept(metrics_server *m, output *o, const agent_config *cfg)
 {
   for(int i = 0; m->fd >= 0 && i < METRICS_MAX_PER_WAKE; i++) {
@@ -238,6 +258,7 @@ void metrics_accept(metrics_server *m, output *o, const agent_config *cfg)
       return; /* EAGAIN: none left */
     serve(c, o, cfg);
     shutdown(c, SHUT_WR);
+    drain(c);
     close(c);
   }
 }
