@@ -418,6 +418,16 @@ int main(int argc, char **argv)
     if(!strcmp(argv[i], "--format=nagios") ||
        (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "nagios")))
       nagios_mode = 1;
+  /* Icinga 2 merges a check's standard error into its output, ahead of
+   * the status line: in this format the agent's own messages (and the
+   * plugins' logs) go to standard error only when that is a terminal */
+  if(nagios_mode && !isatty(STDERR_FILENO)) {
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if(null >= 0) {
+      dup2(null, STDERR_FILENO);
+      close(null);
+    }
+  }
   while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1) {
     switch(opt) {
     case 'c': config_file = optarg; break;

@@ -56,6 +56,8 @@ first | grep -q "^ECHO OK: echo.line t'=/: a / 'x'=1\\\\nFORGED | " || fail "esc
 run_agent --bogus
 expect_rc 3 "usage error"
 grep -qx "PROBE-AGENT UNKNOWN: unknown option '--bogus' (exit status 64)" "$out" || fail "usage error line: $(cat "$out")"
+# Icinga 2 puts standard error ahead of the status line: it stays silent
+[ ! -s "$err" ] || fail "standard error is not silent in --format nagios: $(cat "$err")"
 rc=0; agent --bogus --format=nagios >"$out" 2>"$err" || rc=$?
 expect_rc 3 "usage error before --format=nagios"
 run_agent -c "$TEST_TMP/none.json" -p echo
