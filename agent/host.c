@@ -261,6 +261,11 @@ static const char *h_state_dir(probe_ctx *ctx)
   ctx->state_tried = 1;
   if(!ctx->hr->state_base)
     return NULL;
+  if(ctx->hr->state_refused) {
+    snprintf(ctx->state_refused, sizeof(ctx->state_refused), "state directory refused: %s",
+             ctx->hr->state_refused);
+    return NULL;
+  }
   char path[4096];
   if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base, ctx->hr->plugin) >= (int)sizeof(path))
     return NULL;

@@ -24,6 +24,9 @@ typedef struct host_run {
   double deadline_ms;     /* monotonic */
   int result_fd;
   host_mode mode;
+  /* why the agent refused the state directory before the run (a shared
+   * base, another user's directory), or NULL: then the run has none */
+  const char *state_refused;
 } host_run;
 
 /* Runs init/run/fini (or check_config) of a loaded plugin in this child

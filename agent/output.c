@@ -59,9 +59,17 @@ static int open_path(const char *path, output_format format, char *err, size_t e
     return dup(STDOUT_FILENO);
   if(format == FORMAT_OPENMETRICS)
     return -2; /* written whole at the end: a temporary file, renamed */
-  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-  if(fd < 0)
-    snprintf(err, errlen, "cannot open output file %s: %s", path, strerror(errno));
+  /* O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of
+   * blocking the agent before its first run; writes block again after */
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+  if(fd < 0) {
+    snprintf(err, errlen, "cannot open output file %s: %s", path,
+             errno == ENXIO ? "a FIFO that nobody reads" : strerror(errno));
+    return -1;
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if(fl >= 0)
+    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   return fd;
 }
 

@@ -129,7 +129,8 @@ static void child_main(const agent_config *cfg, const char *plugin,
                        run_mode mode, int res_fd, int log_fd,
                        const char *state_base, double start_ms,
                        double deadline_ms, const char *plugin_dir,
-                       int keep_stdin, const sandbox_policy *sb)
+                       int keep_stdin, const sandbox_policy *sb,
+                       const char *state_refused)
 {
   char path[PATH_MAX], err[1024];
   const probe_plugin *p = NULL;
@@ -172,7 +173,7 @@ static void child_main(const agent_config *cfg, const char *plugin,
   }
   close(pfd); /* mapped now; the plugin holds only 0-2 and its pipe */
   host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
-                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN};
+                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused};
   int rc = host_run_plugin(&hr, p);
   fflush(NULL);
   exit(rc);
@@ -243,8 +244,11 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
    * must not stop the check itself, or anyone who can write the state base
    * could silence it: the run goes on, its own check refuses the directory,
    * and its lines and an unknown agent.state line say so */
-  if(sandbox_prepare_state(&sb, r->state_base, plugin, sberr, sizeof(sberr)) < 0)
-    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, sberr);
+  char state_why[1024];
+  int state_ok = sandbox_prepare_state(&sb, r->state_base, plugin, state_why,
+                                       sizeof(state_why)) == 0;
+  if(!state_ok)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, state_why);
   sb.parent = getpid();
   x->run_as_root = geteuid() == 0 && (!sb.enabled || !sb.change_user);
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
@@ -271,7 +275,8 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     free(dir);
     run_free(x);
     child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
-               start_ms, deadline_ms, dirbuf, r->keep_stdin, &sb);
+               start_ms, deadline_ms, dirbuf, r->keep_stdin, &sb,
+               state_ok ? NULL : state_why);
   }
   /* no setpgid() here: it would make the child a group leader before its
    * setsid(), which then fails; run_kill() also kills the pid itself */

@@ -78,7 +78,17 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
     return 0;
   bfd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if(bfd < 0 || fstat(bfd, &st) < 0) {
-    snprintf(err, errlen, "state directory %s: %s", base, strerror(errno));
+    snprintf(err, errlen, "state directory %s: %s", base,
+             errno == ELOOP || errno == ENOTDIR ? "a link or not a directory" : strerror(errno));
+    goto fail;
+  }
+  /* a base others can write to (a shared 1777 directory) lets them plant
+   * the plugin's directory before its first run, even as the very user
+   * the plugins run as: nothing in it is trusted */
+  if((st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_uid != 0 && st.st_uid != geteuid())) {
+    snprintf(err, errlen, "state directory %s is writable by group or others or not "
+             "the agent's (mode %04o, uid %u): shared, so never trusted", base,
+             (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
     goto fail;
   }
   /* the plugin's user must be able to reach its own directory */

@@ -110,11 +110,17 @@ static void heartbeat(const char *path)
 {
   if(!path)
     return;
-  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if(fd < 0) {
-    static int warned;
+  /* O_NONBLOCK, and only a regular file is touched: a FIFO or device
+   * planted there must not freeze the scheduler */
+  static int warned;
+  struct stat st;
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if(fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
     if(!warned++)
-      fprintf(stderr, "probe-agent: cannot touch heartbeat file %s: %s\n", path, strerror(errno));
+      fprintf(stderr, "probe-agent: cannot touch heartbeat file %s: %s\n", path,
+              fd < 0 ? strerror(errno) : "not a regular file");
+    if(fd >= 0)
+      close(fd);
     return;
   }
   futimens(fd, NULL);

@@ -4,8 +4,9 @@
  *   deadletter.count  dead_letters (a gauge: its rises are new dead letters)
  *   pgqueue.health    depth, failed_window
  *   claims.lifecycle  claims_submitted/_completed/_failed, lifecycle_p95_seconds,
- *                     callback_success_ratio (counts over the plugin's window,
- *                     details.window_seconds, default 900 s)
+ *                     callback_success_ratio weighted by callbacks_due (counts
+ *                     over the plugin's window, details.window_seconds,
+ *                     default 900 s; lines without counts are not windows)
  *   anchor.confirm    confirmation_latency_p95_seconds, else _seconds
  *   ledger.chain      append_rate_per_minute
  *   every check       status stretches, incidents, the timeline
@@ -298,7 +299,14 @@ static void fold_claims(agg *a, agg_key *k, const rl_record *r, long b)
   double ratio = rl_metric(r, "callback_success_ratio");
   if(!isnan(ratio) && (isnan(a->cb_min) || ratio < a->cb_min))
     a->cb_min = ratio;
-  /* counts: only from lines whose windows do not overlap */
+  /* counts: only from lines whose windows do not overlap, and only from
+   * lines that have them (an unknown line counts nothing, and must not
+   * take the place of the next line that does) */
+  double sub = rl_metric(r, "claims_submitted");
+  double com = rl_metric(r, "claims_completed");
+  double fai = rl_metric(r, "claims_failed");
+  if(isnan(com) && isnan(fai))
+    return;
   double w = DEFAULT_WINDOW;
   const cJSON *wv = r->details ? cJSON_GetObjectItemCaseSensitive(r->details, "window_seconds") : NULL;
   if(cJSON_IsNumber(wv) && wv->valuedouble > 0)
@@ -307,22 +315,23 @@ static void fold_claims(agg *a, agg_key *k, const rl_record *r, long b)
     return;
   k->claims_next = r->ts;
   a->claims_windows++;
-  double sub = rl_metric(r, "claims_submitted");
-  double com = rl_metric(r, "claims_completed");
-  double fai = rl_metric(r, "claims_failed");
   if(!isnan(sub))
     a->claims_submitted += sub;
   if(!isnan(com))
     a->claims_completed += com;
   if(!isnan(fai))
     a->claims_failed += fai;
+  /* the rate over the range: delivered over due, added up over the
+   * windows (the plugin's own denominator, callbacks_due); lines without
+   * it are weighted by their claims */
+  double due = rl_metric(r, "callbacks_due");
   if(!isnan(ratio)) {
-    double wt = isnan(com) ? 1 : com + (isnan(fai) ? 0 : fai);
-    if(wt <= 0)
+    double wt = !isnan(due) ? due : isnan(com) ? 1 : com + (isnan(fai) ? 0 : fai);
+    if(isnan(due) && wt <= 0)
       wt = 1;
     a->cb_weighted += ratio * wt;
     a->cb_weight += wt;
-    a->have_cb = 1;
+    a->have_cb = a->cb_weight > 0;
   }
 }
 

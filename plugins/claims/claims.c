@@ -1254,6 +1254,9 @@ report:
   if(bad && pos.line)
     h->result_detail_number(res, "line", (double)pos.line);
   h->result_detail_string(res, "mode", mode);
+  /* the window the counts are over: probe-report adds up only lines whose
+   * windows do not overlap, and needs it to tell which */
+  h->result_detail_number(res, "window_seconds", cf.window);
   if(!resumed)
     h->result_detail_string(res, "full_reason", full_why);
   if(partial)

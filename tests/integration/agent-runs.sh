@@ -96,4 +96,22 @@ jq_assert "$out" 'select(.plugin == "leak" and .check == "agent.run") | .summary
 sleep 0.2
 [ -z "$(pgrep -f "echo.must=$marker" || true)" ] || fail "the SIGTERM'd run's process remains"
 [ -z "$(leftovers)" ] || fail "a SIGTERM'd run's leftovers remain"
+# 6. a FIFO nobody reads, as output or heartbeat, never blocks the agent
+mkfifo "$TEST_TMP/fifo"
+t0=$(date +%s%N)
+rc=0; timeout 20 "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" --state-dir "$TEST_TMP/state" \
+  -p echo -o "$TEST_TMP/fifo" >"$out" 2>"$err" || rc=$?
+[ "$rc" != 124 ] || fail "-o FIFO: the agent blocked"
+expect_rc 73 "-o FIFO nobody reads"
+grep -q "a FIFO that nobody reads" "$err" || fail "-o FIFO: no clear message: $(cat "$err")"
+printf '{ "agent": { "heartbeat_file": "%s" }, "plugins": { "echo": { "interval": 1 } } }\n' \
+  "$TEST_TMP/fifo" >"$TEST_TMP/hb.json"
+"$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" --state-dir "$TEST_TMP/state" \
+  -c "$TEST_TMP/hb.json" --daemon >"$out" 2>"$err" &
+hb=$!
+for _ in $(seq 150); do [ "$(grep -c '"check":"echo' "$out" 2>/dev/null)" -ge 2 ] && break; sleep 0.1; done
+kill $hb; wait $hb || true
+[ "$(grep -c '"check":"echo' "$out")" -ge 2 ] || fail "a FIFO heartbeat froze the scheduler: $(cat "$out" "$err")"
+grep -q "cannot touch heartbeat file" "$err" || fail "FIFO heartbeat: no message: $(cat "$err")"
+
 echo "agent-runs: all assertions hold"

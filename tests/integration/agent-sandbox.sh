@@ -119,7 +119,7 @@ if [ "$as_root" = 1 ]; then
   TEST_STATE_DIR=$sd run_agent -p echo
   expect_rc 3 "a state directory that is a link"
   # the check still runs (a planted link must not silence it), without state
-  jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown" and (.summary | test("state directory refused: .*/echo is a link"))'
+  jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown" and (.summary | test("state directory refused: .*/hijack is writable by group or others"))'
   jq_assert "$out" 'select(.plugin == "echo" and .check != "agent.state") | .status == "ok"'
   [ -z "$(ls -A "$TEST_TMP/theirs")" ] || fail "wrote through a linked state directory"
   mkdir "$sd/sbroot"; chown nobody "$sd/sbroot"
@@ -127,7 +127,7 @@ if [ "$as_root" = 1 ]; then
   # (sbroot asks for no state, so its run says nothing of it: ledger-state.sh
   # shows the refusal of a plugin that does)
   jq_assert "$out" 'select(.check == "sandbox.status") | .details.run_as == "root"'
-  grep -q "sbroot: state directory .*owned by uid" "$err" ||
+  grep -q "sbroot: state directory .*shared, so never trusted" "$err" ||
     fail "the refused state directory was not reported: $(cat "$err")"
   [ "$(stat -c %U "$sd/sbroot")" = nobody ] || fail "another user's state directory was taken over"
 fi

@@ -25,6 +25,14 @@ claims part, not by the plugin's code).
       account, input the raw 32 bytes of the anchored hash) and its
       AnchorSubmitted event, covering every event before it; then 20 blocks
       mined so that it is final. The answers add "anchor_seq", "anchor_tx".
+  claims-gen.py append FILE --segment K [--now T] [--answers FILE]
+      appends to the ledger FILE (continuing its chain; a new one when
+      empty) segment K (0-3) of a live ledger: claims that all reach their
+      end 0.3-0.9 s before --now (one in segment 3 stays in flight), with
+      latencies, ClaimFailed and final CallbackFailed chosen so that each
+      segment has its own p95 and callback ratio (for probe-report's sums
+      over several runs with a short window). The answers are those of
+      the segment alone.
   claims-gen.py bench N [--now T] > ledger.jsonl
       N events of realistic claims (5 events each: submitted, validated,
       adjudicated, callback delivered, paid), one claim every 3 s (a week
@@ -70,11 +78,10 @@ class Ledger:
         t = round(t, 3)
         self.evs.append([t, len(self.evs), typ, agg, payload or {}])
 
-    def write(self, out, rpc=None):
-        prev = ZERO
+    def write(self, out, rpc=None, prev=ZERO, seq0=1):
         seqs = []
         self.evs.sort(key=lambda e: (e[0], e[1]))
-        for seq, (t, _, typ, agg, payload) in enumerate(self.evs, 1):
+        for seq, (t, _, typ, agg, payload) in enumerate(self.evs, seq0):
             if typ == "AnchorSubmitted":
                 # anchors the event before: a real transaction on the node
                 h = prev
@@ -102,7 +109,7 @@ def rpc_call(url, method, params=None):
     return ans["result"]
 
 
-def answers(seqs, now):
+def answers(seqs, now, window=WINDOW):
     """The expected metrics, from the events (section 4's definitions)."""
     cl = {}
     for seq, t, typ, agg, p in seqs:
@@ -135,7 +142,7 @@ def answers(seqs, now):
             c["final_cb"] = True
             if not fin:
                 c["fail"], c["done_seq"] = t, seq
-    w0 = now - WINDOW
+    w0 = now - window
     lat, a = [], {"claims_submitted": 0, "claims_completed": 0, "claims_failed": 0,
                   "claims_in_flight": 0, "claims_stuck": 0, "duplicate_submissions": 0,
                   "out_of_order": 0, "callbacks_overdue": 0, "callbacks_final_failed": 0}
@@ -244,6 +251,55 @@ def first(now, fails):
     return L, iso(since)
 
 
+# append: per segment the latencies of the claims that complete, how many
+# end in ClaimFailed, how many in a final CallbackFailed, how many stay in
+# flight (submitted, validated, no more)
+SEGMENTS = [
+    ([0.1 * i for i in range(1, 11)], 1, 0, 0),   # p95 1.0, callbacks 10/10
+    ([0.2, 0.4, 0.6, 0.8, 1.4], 0, 1, 0),         # p95 1.4, callbacks 5/6
+    ([0.05 * i for i in range(1, 41)], 2, 0, 0),  # p50 1.0 p95 1.9 p99 2.0, 40/40
+    ([0.3, 0.6, 0.9], 0, 1, 1),                   # p95 0.9, callbacks 3/4
+]
+
+
+def segment(now, k):
+    """Segment k of append: every claim ends in [now - 0.9, now - 0.3]."""
+    L = Ledger()
+    oks, fails, cbfails, open_ = SEGMENTS[k]
+    for j, lat in enumerate(oks):
+        end = now - 0.9 + 0.6 * j / len(oks)
+        claim(L, "claim-s%d-%03d" % (k, j), end - lat, lat)
+    for j in range(fails):
+        cid = "claim-s%d-f%d" % (k, j)
+        L.add(now - 0.8, "ClaimSubmitted", cid)
+        L.add(now - 0.5, "ClaimFailed", cid, {"error": "adjudication engine"})
+    for j in range(cbfails):
+        cid = "claim-s%d-cb%d" % (k, j)
+        L.add(now - 0.9, "ClaimSubmitted", cid)
+        L.add(now - 0.8, "ClaimAdjudicated", cid, {"decision": "approved"})
+        L.add(now - 0.4, "CallbackFailed", cid, {"http_status": 503, "attempt": 1, "final": True})
+    for j in range(open_):
+        cid = "claim-s%d-open%d" % (k, j)
+        L.add(now - 0.7, "ClaimSubmitted", cid)
+        L.add(now - 0.6, "ClaimValidated", cid)
+    return L
+
+
+def append(path, now, k):
+    """Appends segment k to the ledger at path, continuing its chain."""
+    prev, seq0 = ZERO, 1
+    with open(path, "a+", encoding="utf-8") as f:
+        f.seek(0)
+        last = None
+        for ln in f:
+            if ln.strip():
+                last = ln
+        if last:
+            ev = json.loads(last)
+            prev, seq0 = ev["hash"], ev["seq"] + 1
+        return segment(now, k).write(f, prev=prev, seq0=seq0)
+
+
 def bench(n, now):
     """n events of claims of 5 events each, one claim every 3 s, ~600 in flight."""
     out = sys.stdout
@@ -291,10 +347,12 @@ def main():
     if not args:
         sys.exit(__doc__)
     mode, rest = args[0], args[1:]
-    now, ans, fails, n, rpc = time.time(), None, 0, 0, None
+    now, ans, fails, n, rpc, seg, path = time.time(), None, 0, 0, None, 0, None
     i = 0
     while i < len(rest):
-        if rest[i] == "--now":
+        if rest[i] == "--segment":
+            seg = int(rest[i + 1]); i += 2
+        elif rest[i] == "--now":
             now = float(rest[i + 1]); i += 2
         elif rest[i] == "--answers":
             ans = rest[i + 1]; i += 2
@@ -302,6 +360,8 @@ def main():
             rpc = rest[i + 1]; i += 2
         elif rest[i] == "--fails":
             fails = int(rest[i + 1]); i += 2
+        elif mode == "append" and path is None:
+            path = rest[i]; i += 1
         else:
             n = int(rest[i]); i += 1
     extra = {}
@@ -316,9 +376,12 @@ def main():
     elif mode == "bench":
         bench(n, now)
         return
-    else:
+    elif mode != "append" or path is None or not 0 <= seg < len(SEGMENTS):
         sys.exit(__doc__)
-    seqs = L.write(sys.stdout, rpc)
+    if mode == "append":
+        seqs = append(path, now, seg)
+    else:
+        seqs = L.write(sys.stdout, rpc)
     if rpc:
         for _ in range(20):
             rpc_call(rpc, "evm_mine")

@@ -66,14 +66,29 @@ as_nobody sh -c "printf '%s' '$good' > '$evil/checkpoint.json'; chmod 600 '$evil
 [ -L "$TEST_STATE_DIR/ledger" ] || fail "setup: no link"
 run -s ledger.full_budget=0
 jq_assert "$out" 'select(.check == "ledger.chain") | .status == "critical" and .details.first_bad_seq == 2
-  and (.details.state_error | contains("link"))' "a hijacked state directory was trusted"
+  and (.details.state_error | contains("writable by group or others"))' "a hijacked state directory was trusted"
 jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown" and (.summary | contains("refused"))'
 [ "$rc" = 2 ] || fail "exit status $rc, expected 2"
 [ "$(stat -c %U "$evil/checkpoint.json")" = nobody ] || fail "root wrote into the other user's directory"
 
-# a real directory of another user's
+# the same attack by the very user the plugins run as (nobody, where no
+# probe-agent user exists): its own directory, made before the first run,
+# in the shared base, with the checkpoint of the untampered ledger
 rm -f "$TEST_STATE_DIR/ledger"
 as_nobody sh -c "mkdir -m 700 '$TEST_STATE_DIR/ledger' && printf '%s' '$good' > '$TEST_STATE_DIR/ledger/checkpoint.json'"
+rc=0; agent -p ledger -s ledger.source="$L" -s ledger.full_budget=0 -s agent.user=nobody >"$out" || rc=$?
+jq_assert "$out" 'select(.check == "ledger.chain") | .status == "critical" and .details.first_bad_seq == 2' \
+  "a state directory planted by the plugins' own user in a shared base was trusted"
+jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown" and (.summary | contains("shared, so never trusted"))'
+rm -rf "$TEST_STATE_DIR/ledger"
+# the rest in a base of the agent's own (0755): what is planted there was
+# planted by root's hand here, as by an earlier compromise
+chmod 0755 "$TEST_STATE_DIR"
+
+# a real directory of another user's
+rm -f "$TEST_STATE_DIR/ledger"
+mkdir -m 700 "$TEST_STATE_DIR/ledger"; chown nobody "$TEST_STATE_DIR/ledger"
+as_nobody sh -c "printf '%s' '$good' > '$TEST_STATE_DIR/ledger/checkpoint.json'"
 run -s ledger.full_budget=0
 jq_assert "$out" 'select(.check == "ledger.chain") | .status == "critical" and .details.first_bad_seq == 2'
 jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown" and (.summary | contains("owned by uid"))'
@@ -108,7 +123,7 @@ agent -p secrets -s "secrets.files=[\"$base/key\"]" -s secrets.baseline=record >
 [ -z "$(ls -A "$evil2")" ] || fail "the secrets plugin wrote into a linked state directory: $(ls "$evil2")"
 jq_assert "$out" 'select(.check == "agent.state") | .status == "unknown"'
 rm -f "$TEST_STATE_DIR/secrets"
-as_nobody mkdir -m 0777 "$TEST_STATE_DIR/secrets"
+mkdir -m 0777 "$TEST_STATE_DIR/secrets"; chown nobody "$TEST_STATE_DIR/secrets"; chmod 0777 "$TEST_STATE_DIR/secrets"
 rc=0
 agent -p secrets -s "secrets.files=[\"$base/key\"]" -s secrets.baseline=record >"$out" || rc=$?
 [ -z "$(ls -A "$TEST_STATE_DIR/secrets")" ] || fail "the secrets plugin wrote into another user's state directory"

@@ -77,7 +77,8 @@ def minute(m, host, out):
            {"claims_submitted": 30, "claims_completed": com, "claims_failed": fai,
             "claims_in_flight": 4, "claims_stuck": 0, "lifecycle_p50_seconds": 0.6,
             "lifecycle_p95_seconds": p95, "lifecycle_p99_seconds": p95 + 0.5,
-            "callback_success_ratio": ratio}, {"window_seconds": 900}) + "\n")
+            "callbacks_due": com + fai, "callback_success_ratio": ratio},
+           {"window_seconds": 900}) + "\n")
     w(line(m, host, "tls", "tls.cert", "medlink.example:443", "warning",
            "certificate expires in 20 days", {"days_left": 20}) + "\n")
 
