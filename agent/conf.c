@@ -34,6 +34,8 @@ static const probe_setting agent_settings[] = {
   {"stop_timeout", PROBE_SET_DURATION, "2", 0, "on SIGTERM (daemon), time the runs in flight get to finish"},
   {"user", PROBE_SET_STRING, NULL, 0, "user plugins run as when the agent runs as root (default: probe-agent, else nobody)"},
   {"sandbox", PROBE_SET_BOOL, "true", 0, "false runs plugins without their sandbox: for debugging and benchmarks only"},
+  {"metrics_listen", PROBE_SET_STRING, NULL, 0,
+   "HOST:PORT where the daemon serves GET /metrics (OpenMetrics) and /healthz; off when unset"},
   {NULL, 0, NULL, 0, NULL}
 };
 

@@ -21,7 +21,12 @@
  * plugin run every 0.1 s is a busy loop, not monitoring. */
 #define CONFIG_MIN_INTERVAL 1.0
 
-typedef enum output_format { FORMAT_JSON, FORMAT_TEXT } output_format;
+/* json and text write each line at once; nagios and openmetrics (one run
+ * only, from the command line) collect the results and write them at the
+ * end of the run (output_finish). */
+typedef enum output_format {
+  FORMAT_JSON, FORMAT_TEXT, FORMAT_NAGIOS, FORMAT_OPENMETRICS
+} output_format;
 
 /* What the command line asks for. */
 typedef struct config_request {

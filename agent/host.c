@@ -37,6 +37,7 @@ struct probe_result {
   cJSON *obj;
   cJSON *metrics;
   cJSON *details;
+  cJSON *thresholds; /* or NULL: {"metric":[warn,crit]} */
   double duration_ms;
   int has_duration;
 };
@@ -400,6 +401,7 @@ static void h_result_discard(probe_result *r)
   cJSON_Delete(r->obj);
   cJSON_Delete(r->metrics);
   cJSON_Delete(r->details);
+  cJSON_Delete(r->thresholds);
   free(r);
 }
 
@@ -418,6 +420,8 @@ static int h_result_emit(probe_result *r)
   cJSON_AddNumberToObject(r->obj, "duration_ms", round(ms * 1000.0) / 1000.0);
   cJSON_AddItemToObject(r->obj, "metrics", r->metrics);
   cJSON_AddItemToObject(r->obj, "details", r->details);
+  if(r->thresholds)
+    cJSON_AddItemToObject(r->obj, "thresholds", r->thresholds);
   cJSON *o = r->obj;
   free(r);
   int rc = send_json(ctx->hr->result_fd, o);
@@ -442,13 +446,31 @@ static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt, ...
   send_json(ctx->hr->result_fd, o);
 }
 
+/* Keeps the thresholds a plugin used for a metric, so that the Nagios
+ * perfdata shows them rather than a guess: {"name":[warn,crit]} with null
+ * for a threshold it does not have. */
+static void h_result_threshold(probe_result *r, const char *name, double warn,
+                               double crit)
+{
+  if(!r || !name || (!isfinite(warn) && !isfinite(crit)))
+    return;
+  if(!r->thresholds && !(r->thresholds = cJSON_CreateObject()))
+    return;
+  cJSON *pair = cJSON_CreateArray();
+  cJSON_AddItemToArray(pair, isfinite(warn) ? cJSON_CreateNumber(warn) : cJSON_CreateNull());
+  cJSON_AddItemToArray(pair, isfinite(crit) ? cJSON_CreateNumber(crit) : cJSON_CreateNull());
+  cJSON_DeleteItemFromObjectCaseSensitive(r->thresholds, name);
+  cJSON_AddItemToObject(r->thresholds, name, pair);
+}
+
 static const probe_host host_vtable = {
   PROBE_PLUGIN_ABI,
   h_conf_string, h_conf_int, h_conf_number, h_conf_bool, h_conf_duration,
   h_conf_json, h_state_dir, h_time_left, h_log,
   h_result_begin, h_result_status, h_result_metric, h_result_detail_string,
   h_result_detail_number, h_result_detail_bool, h_result_detail_json,
-  h_result_duration, h_result_emit, h_result_discard, h_config_error
+  h_result_duration, h_result_emit, h_result_discard, h_config_error,
+  PROBE_HOST_MINOR, h_result_threshold
 };
 
 /* A state that could not be kept counts as unknown in the stream (SPEC 6):

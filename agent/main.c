@@ -46,7 +46,11 @@ static const char usage_text[] =
   "  -s, --set KEY=VALUE    override one setting, e.g. ledger.source=/x.jsonl\n"
   "                         (repeatable; VALUE is JSON, or else a string)\n"
   "  -o, --output FILE      append result lines to FILE instead of standard output\n"
-  "      --format FORMAT    json (default) or text (one readable line per result)\n"
+  "      --format FORMAT    json (default), text (one readable line per result),\n"
+  "                         nagios (the monitoring-plugins output; exit 0-3 only)\n"
+  "                         or openmetrics (Prometheus text of one run)\n"
+  "  -t, --timeout SECONDS  end the whole run after SECONDS (unknown lines for\n"
+  "                         what was still running)\n"
   "      --plugin-dir DIR   where plugins are found (default " PLUGINDIR ";\n"
   "                         PROBE_AGENT_PLUGIN_DIR also sets it)\n"
   "      --state-dir DIR    where plugins keep state between runs\n"
@@ -62,7 +66,8 @@ static const char usage_text[] =
   "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
   "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
   "opened (standard output closed), 74 daemon: standard output's reader went away,\n"
-  "78 invalid configuration.\n";
+  "78 invalid configuration; with --format nagios these are 3 UNKNOWN with the\n"
+  "message on standard output.\n";
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
@@ -77,6 +82,7 @@ static const struct option long_options[] = {
   {"set", required_argument, NULL, 's'},
   {"output", required_argument, NULL, 'o'},
   {"format", required_argument, NULL, OPT_FORMAT},
+  {"timeout", required_argument, NULL, 't'},
   {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
   {"state-dir", required_argument, NULL, OPT_STATE_DIR},
   {"list-plugins", no_argument, NULL, OPT_LIST},
@@ -85,6 +91,18 @@ static const struct option long_options[] = {
   {"version", no_argument, NULL, 'V'},
   {NULL, 0, NULL, 0}
 };
+
+/* --format nagios: the first failure of the agent itself, said on standard
+ * output as 3 UNKNOWN when the run ends with a status above 3. */
+static int nagios_mode;
+static char nagios_failure[1024];
+
+/* Notes why the agent fails, for --format nagios. */
+static void note_failure(const char *msg, size_t len)
+{
+  if(!nagios_failure[0])
+    snprintf(nagios_failure, sizeof(nagios_failure), "%.*s", (int)len, msg);
+}
 
 /* A usage error: message, hint, exit 64. */
 __attribute__((format(printf, 1, 2)))
@@ -99,6 +117,7 @@ static int usage_error(const char *fmt, ...)
   /* the words come from the command line: one line, whatever they hold */
   dbuf_init(&esc, 0);
   int ok = output_escape(&esc, msg, strlen(msg)) == 0 && esc.data;
+  note_failure(ok ? esc.data : msg, strlen(ok ? esc.data : msg));
   fprintf(stderr, "probe-agent: %s\nTry 'probe-agent --help'.\n", ok ? esc.data : msg);
   dbuf_free(&esc);
   return CONFIG_EX_USAGE;
@@ -109,6 +128,7 @@ void agent_print_errors(const dbuf *errors)
   const char *p = errors->data ? errors->data : "";
   while(*p) {
     size_t n = strcspn(p, "\n");
+    note_failure(p, n);
     fprintf(stderr, "probe-agent: %.*s\n", (int)n, p);
     p += n;
     if(*p)
@@ -278,6 +298,30 @@ static unsigned reserve_std_fds(void)
   return closed;
 }
 
+/* --format nagios: a failure of the agent itself (usage, configuration,
+ * output) as the one line and exit status 3 that a monitoring system
+ * understands; the message was already said on standard error too. */
+static int nagios_failure_exit(int rc)
+{
+  if(!nagios_mode || rc <= 3)
+    return rc;
+  dbuf b;
+  dbuf_init(&b, 0);
+  dbuf_addstr(&b, "PROBE-AGENT UNKNOWN: ");
+  size_t at = b.len;
+  output_escape(&b, nagios_failure[0] ? nagios_failure : "the agent failed",
+                strlen(nagios_failure[0] ? nagios_failure : "the agent failed"));
+  for(size_t i = at; b.data && i < b.len; i++)
+    if(b.data[i] == '|')
+      b.data[i] = '/';
+  dbuf_printf(&b, " (exit status %d)\n", rc);
+  if(b.data)
+    fputs(b.data, stdout);
+  fflush(stdout);
+  dbuf_free(&b);
+  return 3;
+}
+
 /* Maps the worst status to the Nagios exit status. */
 static int exit_status(probe_status worst)
 {
@@ -306,9 +350,10 @@ static void on_once_signal(int sig)
  * whose reader is gone (EPIPE), ends the runs at once: each running plugin
  * gets its unknown line and its process group is killed. The exit status
  * is the worst of what was written, unknown when a line was lost. */
-static int run_once(agent *a)
+static int run_once(agent *a, double deadline_s)
 {
   static char why[80];
+  double end_ms = deadline_s > 0 ? util_mono_ms() + deadline_s * 1000.0 : 0;
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_once_signal;
@@ -329,13 +374,25 @@ static int run_once(agent *a)
       runner_stop_all(&a->runs, once_signal ? why : "the output cannot be written", 0);
       break;
     }
-    if(runner_poll(&a->runs, -1, once_pipe[0])) {
+    int wait_ms = -1;
+    if(end_ms > 0) {
+      double left = end_ms - util_mono_ms();
+      if(left <= 0) {
+        snprintf(why, sizeof(why), "the run's timeout (-t %g) passed", deadline_s);
+        runner_stop_all(&a->runs, why, 0);
+        break;
+      }
+      wait_ms = (int)left + 1;
+    }
+    if(runner_poll(&a->runs, wait_ms, once_pipe[0])) {
       char drain[64];
       while(read(once_pipe[0], drain, sizeof(drain)) > 0)
         ;
     }
   }
   probe_status worst = a->runs.worst;
+  if(output_finish(&a->out) < 0)
+    worst = output_worse(worst, PROBE_UNKNOWN);
   if(a->out.lost_total)
     worst = output_worse(worst, PROBE_UNKNOWN);
   return exit_status(worst);
@@ -352,13 +409,31 @@ int main(int argc, char **argv)
   const char *plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
   int mode_once = 0, mode_daemon = 0, mode_list = 0, mode_check = 0;
   int rc = 0, opt;
+  double run_timeout = 0;
+  char timeout_set[64];
   dbuf errors;
   dbuf_init(&errors, 0);
 
   unsigned closed_fds = reserve_std_fds();
   signal(SIGPIPE, SIG_IGN);
   opterr = 0;
-  while((opt = getopt_long(argc, argv, ":c:p:s:o:hV", long_options, NULL)) != -1) {
+  /* known before any usage error, so that such an error is said the
+   * monitoring-plugins way too */
+  for(int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+    if(!strcmp(argv[i], "--format=nagios") ||
+       (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "nagios")))
+      nagios_mode = 1;
+  /* Icinga 2 merges a check's standard error into its output, ahead of
+   * the status line: in this format the agent's own messages (and the
+   * plugins' logs) go to standard error only when that is a terminal */
+  if(nagios_mode && !isatty(STDERR_FILENO)) {
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if(null >= 0) {
+      dup2(null, STDERR_FILENO);
+      close(null);
+    }
+  }
+  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1) {
     switch(opt) {
     case 'c': config_file = optarg; break;
     case 'p':
@@ -383,11 +458,28 @@ int main(int argc, char **argv)
         a.format_override = FORMAT_JSON;
       else if(!strcmp(optarg, "text"))
         a.format_override = FORMAT_TEXT;
+      else if(!strcmp(optarg, "nagios"))
+        a.format_override = FORMAT_NAGIOS;
+      else if(!strcmp(optarg, "openmetrics"))
+        a.format_override = FORMAT_OPENMETRICS;
       else {
-        rc = usage_error("--format is json or text, not '%s'", optarg);
+        rc = usage_error("--format is json, text, nagios or openmetrics, not '%s'", optarg);
         goto out;
       }
       break;
+    case 't': {
+      char *end;
+      errno = 0;
+      run_timeout = strtod(optarg, &end);
+      if(errno || end == optarg || *end || !(run_timeout > 0 && run_timeout <= 86400)) {
+        rc = usage_error("-t needs seconds between 0 and 86400, got '%s'", optarg);
+        goto out;
+      }
+      /* plugins size their own network timeouts by it */
+      snprintf(timeout_set, sizeof(timeout_set), "agent.timeout=%g", run_timeout);
+      push(&sets, &nsets, timeout_set);
+      break;
+    }
     case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
     case OPT_STATE_DIR: a.state_override = optarg; break;
     case OPT_LIST: mode_list = 1; break;
@@ -408,6 +500,15 @@ int main(int argc, char **argv)
   }
   if(mode_once + mode_daemon + mode_list + mode_check > 1) {
     rc = usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
+    goto out;
+  }
+  if(mode_daemon && a.format_override >= FORMAT_NAGIOS) {
+    rc = usage_error("--format %s is for one run, not --daemon (use agent.metrics_listen)",
+                     a.format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
+    goto out;
+  }
+  if(mode_daemon && run_timeout > 0) {
+    rc = usage_error("%s", "-t is the timeout of one run, not of --daemon");
     goto out;
   }
   if(!plugin_dir || !*plugin_dir)
@@ -449,12 +550,14 @@ int main(int argc, char **argv)
   if((closed_fds & 2) && (!out_path || !strcmp(out_path, "-"))) {
     fprintf(stderr, "probe-agent: standard output is closed: nowhere to write "
             "the result lines (give -o FILE or agent.output)\n");
+    nagios_mode = 0; /* nowhere to say it either */
     rc = AGENT_EX_CANTCREAT;
     goto out;
   }
   if(agent_apply_output(&a, 1, err, sizeof(err)) < 0) {
     int e = errno;
     fprintf(stderr, "probe-agent: %s\n", *err ? err : "cannot open the output");
+    note_failure(*err ? err : "cannot open the output", strlen(*err ? err : "cannot open the output"));
     if(!*err)
       fprintf(stderr, "probe-agent: standard output: %s\n", strerror(e));
     rc = AGENT_EX_CANTCREAT;
@@ -465,7 +568,7 @@ int main(int argc, char **argv)
   if(mode_daemon)
     rc = sched_daemon(&a);
   else {
-    rc = run_once(&a);
+    rc = run_once(&a, run_timeout);
   }
   output_close(&a.out);
 out:
@@ -474,5 +577,5 @@ out:
   free(sets);
   free(plugins);
   dbuf_free(&errors);
-  return rc;
+  return nagios_failure_exit(rc);
 }

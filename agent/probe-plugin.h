@@ -151,7 +151,27 @@ typedef struct probe_host {
    * the section as a whole). The agent adds file, line and plugin. */
   void (*config_error)(probe_ctx *ctx, const char *key, const char *fmt, ...)
       PROBE_PRINTF(3, 4);
+
+  /* --- ABI 1, minor 1: added at the end, so that plugins built for ABI 1
+   * keep working. An agent whose host_minor is 0 or absent (agents before
+   * 0.2 end the struct above) has none of what follows: a plugin that may
+   * run on such an agent reads host_minor only when the agent's version
+   * says so; the plugins shipped with an agent always may. */
+  unsigned host_minor; /* PROBE_HOST_MINOR of the agent */
+
+  /* The warning and critical thresholds the plugin applied to metric
+   * `name` of r, for the monitoring formats (Nagios perfdata). warn <=
+   * crit: the metric alerts above them; warn > crit: below them (e.g.
+   * days left). NAN for a threshold the plugin does not have. */
+  void (*result_threshold)(probe_result *r, const char *name, double warn,
+                           double crit);
 } probe_host;
+
+/* The minor revision of probe_host this header describes. */
+#define PROBE_HOST_MINOR 1
+
+/* 1 when host offers result_threshold (use before calling it). */
+#define PROBE_HOST_HAS_THRESHOLD(h) ((h)->host_minor >= 1 && (h)->result_threshold)
 
 /*
  * The plugin's description and entry points. init and fini are optional

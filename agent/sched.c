@@ -8,6 +8,9 @@
  * Start, stop and reloads are lines of the stream (agent.lifecycle,
  * agent.config). Each pass touches agent.heartbeat_file, unless result
  * lines cannot be written: a liveness probe then sees the agent stuck.
+ * With agent.metrics_listen, the signal pipe and the listening socket
+ * share one epoll descriptor, the one extra descriptor runner_poll waits
+ * on, and /metrics is answered between passes (metrics.c).
  */
 #include "config.h"
 
@@ -19,11 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
+#include "metrics.h"
 #include "util.h"
 
 /* Longest sleep between passes, so the heartbeat stays fresh. */
@@ -202,11 +207,59 @@ static void reload(agent *a, schedule *s)
               a->cfg.nrun == 1 ? "" : "s");
 }
 
+/* agent.metrics_listen: the listening socket and the epoll descriptor
+ * that waits on it and on the signal pipe (*wake_fd: what runner_poll
+ * watches). 0, or -1 when it cannot listen (said on standard error). */
+static int metrics_start(agent *a, metrics_server *m, int *ep, int *wake_fd)
+{
+  const char *spec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "metrics_listen"));
+  char err[512];
+  m->fd = -1;
+  *ep = -1;
+  *wake_fd = sig_pipe[0];
+  if(!spec || !*spec)
+    return 0;
+  if(metrics_open(m, spec, err, sizeof(err)) < 0) {
+    fprintf(stderr, "probe-agent: %s\n", err);
+    return -1;
+  }
+  struct epoll_event ev;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = EPOLLIN;
+  *ep = epoll_create1(EPOLL_CLOEXEC);
+  ev.data.fd = sig_pipe[0];
+  int rc = *ep < 0 ? -1 : epoll_ctl(*ep, EPOLL_CTL_ADD, sig_pipe[0], &ev);
+  ev.data.fd = m->fd;
+  if(rc == 0)
+    rc = epoll_ctl(*ep, EPOLL_CTL_ADD, m->fd, &ev);
+  if(rc < 0) {
+    fprintf(stderr, "probe-agent: epoll: %s\n", strerror(errno));
+    if(*ep >= 0)
+      close(*ep);
+    *ep = -1;
+    metrics_close(m);
+    return -1;
+  }
+  output_keep_latest(&a->out, 1);
+  *wake_fd = *ep;
+  fprintf(stderr, "probe-agent: serving /metrics on %s\n", spec);
+  return 0;
+}
+
 int sched_daemon(agent *a)
 {
   schedule s = {NULL, 0};
+  metrics_server ms;
+  int ep = -1, wake_fd;
   if(pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
     fprintf(stderr, "probe-agent: pipe: %s\n", strerror(errno));
+    return 71;
+  }
+  if(metrics_start(a, &ms, &ep, &wake_fd) < 0) {
+    close(sig_pipe[0]);
+    close(sig_pipe[1]);
+    sig_pipe[0] = sig_pipe[1] = -1;
     return 71;
   }
   struct sigaction sa;
@@ -218,8 +271,12 @@ int sched_daemon(agent *a)
   sigaction(SIGHUP, &sa, NULL);
   sigaction(SIGCHLD, &sa, NULL);
   srand((unsigned)(time(NULL) ^ getpid()));
-  if(schedule_sync(&s, &a->cfg) < 0)
+  if(schedule_sync(&s, &a->cfg) < 0) {
+    metrics_close(&ms);
+    if(ep >= 0)
+      close(ep);
     return 71;
+  }
   fprintf(stderr, "probe-agent: daemon started (%zu plugin%s)\n", a->cfg.nrun,
           a->cfg.nrun == 1 ? "" : "s");
   agent_event(a, "agent.lifecycle", PROBE_OK, "agent %s started (%zu plugin%s)",
@@ -247,10 +304,11 @@ int sched_daemon(agent *a)
     int wait_ms = (int)ceil(wake - util_mono_ms());
     if(wait_ms < 0)
       wait_ms = 0;
-    if(runner_poll(&a->runs, wait_ms, sig_pipe[0])) {
+    if(runner_poll(&a->runs, wait_ms, wake_fd)) {
       char drain[64];
       while(read(sig_pipe[0], drain, sizeof(drain)) > 0)
         ;
+      metrics_accept(&ms, &a->out, &a->cfg);
     }
     if(got_hup) {
       got_hup = 0;
@@ -276,6 +334,10 @@ int sched_daemon(agent *a)
   agent_event(a, "agent.lifecycle", PROBE_OK, "agent stopped (%s)",
               rc ? "output lost" : got_term == SIGINT ? "SIGINT" : "SIGTERM");
   schedule_free(&s);
+  metrics_close(&ms);
+  if(ep >= 0)
+    close(ep);
+  output_keep_latest(&a->out, 0);
   close(sig_pipe[0]);
   close(sig_pipe[1]);
   sig_pipe[0] = sig_pipe[1] = -1;

@@ -2063,6 +2063,8 @@ static int emit(run *r, const char *target, int ledger_ok, const char *ledger_er
   h->result_metric(res, "anchors_superseded", (double)nsup);
   if(age >= 0)
     h->result_metric(res, "last_anchor_age_seconds", age);
+  if(age >= 0 && PROBE_HOST_HAS_THRESHOLD(h))
+    h->result_threshold(res, "last_anchor_age_seconds", r->max_age, NAN);
   /* an anchor whose fate is unknown (node down, say) may cover events
    * past the confirmed ones: the count is then unknown, not the worst case
    * (before any anchor is known that would be the whole ledger) */

@@ -255,6 +255,8 @@ static int report(dl *d, const char *target, double count, double new_in_window,
   else
     d->host->result_status(r, PROBE_OK, "%.0f dead letters", count);
   d->host->result_metric(r, "dead_letters", count);
+  if(PROBE_HOST_HAS_THRESHOLD(d->host)) /* ">= N" is "above N - 1" */
+    d->host->result_threshold(r, "dead_letters", (double)cw - 1, (double)cc - 1);
   d->host->result_detail_string(r, "source", source);
   if(d->host->result_emit(r) != 0)
     return -1;

@@ -730,6 +730,8 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
       double t = parse_ts(r.head_ts);
       if(t >= 0) {
         h->result_metric(res, "idle_seconds", now - t > 0 ? now - t : 0);
+        if(PROBE_HOST_HAS_THRESHOLD(h)) /* critical from max_idle on */
+          h->result_threshold(res, "idle_seconds", NAN, max_idle);
         if(now - t >= max_idle) {
           status = PROBE_CRITICAL;
           snprintf(summary, sizeof(summary),

@@ -576,6 +576,11 @@ static int pgq_run(probe_ctx *ctx, const probe_host *host)
   host->result_metric(r, "depth", depth);
   host->result_metric(r, "in_flight", inflight);
   host->result_metric(r, "failed_window", failed);
+  if(PROBE_HOST_HAS_THRESHOLD(host)) {
+    /* counts: ">= N" is "above N - 1" */
+    host->result_threshold(r, "depth", (double)dwarn, NAN);
+    host->result_threshold(r, "failed_window", (double)fwarn - 1, (double)fcrit - 1);
+  }
   host->result_metric(r, "completed_window", completed);
   host->result_metric(r, "oldest_pending_age_seconds", oldest);
   host->result_metric(r, "scheduled", sched);

@@ -306,6 +306,8 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     char mode[8];
     host->result_metric(r, "age_seconds", age);
     host->result_metric(r, "age_days", floor(age / 86400.0));
+    if (PROBE_HOST_HAS_THRESHOLD(host))
+      host->result_threshold(r, "age_seconds", R->max_age_days * 86400.0, NAN);
     {
       struct tm tm;
       gmtime_r(&s->fi.rotated, &tm);

@@ -439,6 +439,8 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, tar
     host->result_metric(r, "leaf_not_after_timestamp_seconds", (double)p->leaf_not_after);
     host->result_metric(r, "chain_not_after_timestamp_seconds", (double)p->chain_not_after);
     host->result_metric(r, "days_left", days);
+    /* warn_days > crit_days: the range alerts below them */
+    if (PROBE_HOST_HAS_THRESHOLD(host)) host->result_threshold(r, "days_left", c->warn_days, c->crit_days);
     host->result_metric(r, "chain_certificates", (double)sk_X509_num(t->chain));
     if (!t->is_file) host->result_metric(r, "handshake_seconds", t->info.handshake_s);
     host->result_detail_string(r, "subject", p->subject);

@@ -3,7 +3,7 @@
 # into bash and asks it what the shell would: its option list must be
 # exactly the options of `probe-agent --help`; after --plugin it offers the
 # plugin names `probe-agent --list-plugins` prints (and only those); after
-# --format json and text; after --set the sections, with no space.
+# --format json, text, nagios and openmetrics; after --set the sections, with no space.
 . "$top_srcdir/tests/lib/env.sh"
 
 comp=$top_srcdir/contrib/bash-completion/probe-agent
@@ -50,8 +50,8 @@ for la in ${PROBE_BUILT_PLUGINS:-}; do
     || fail "--plugin does not complete the built plugin ${la%.la}"
 done
 [ "$(complete_words "$PROBE_AGENT" -s ag)" = "agent." ] || fail "-s ag does not complete to agent."
-[ "$(complete_words "$PROBE_AGENT" --format "" | tr '\n' ' ')" = "json text " ] \
-  || fail "--format does not complete to json and text"
+[ "$(complete_words "$PROBE_AGENT" --format "" | tr '\n' ' ')" = "json nagios openmetrics text " ] \
+  || fail "--format does not complete to json, text, nagios and openmetrics"
 mkdir -p "$TEST_TMP/cfgdir"; touch "$TEST_TMP/cfgdir/probe.json"
 complete_words "$PROBE_AGENT" -c "$TEST_TMP/cfgdir/pr" | grep -qx "$TEST_TMP/cfgdir/probe.json" \
   || fail "-c does not complete file names"

@@ -347,6 +347,11 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     h->result_metric(r, "index", (double)i);
     h->result_metric(r, "runs", (double)runs);
     h->result_metric(r, "open_fds", (double)tp_open_fds());
+    h->result_metric(r, "wait_seconds", delay);
+    if(PROBE_HOST_HAS_THRESHOLD(h)) { /* one range above, one below */
+      h->result_threshold(r, "index", 10, 20);
+      h->result_threshold(r, "wait_seconds", 30, 5);
+    }
     h->result_detail_string(r, "time_left_positive", h->time_left(ctx) > 0 ? "yes" : "no");
     h->result_emit(r);
   }
