@@ -471,6 +471,8 @@ static void check_batch(vctx *v, batch *b)
       r->head = *v->o->resume;
       snprintf(r->head_ts, sizeof(r->head_ts), "%s", e->ts);
       r->bytes = e->offset + e->len + 1;
+      if(v->o->on_event)
+        v->o->on_event(v->o->on_event_arg, e->seq, e->hash);
       continue;
     }
     if(!e->terminated) {
@@ -582,6 +584,8 @@ static void check_batch(vctx *v, batch *b)
     r->head.line = e->line;
     memcpy(r->head_ts, e->ts, sizeof(r->head_ts));
     r->bytes = e->offset + e->len + 1;
+    if(v->o->on_event)
+      v->o->on_event(v->o->on_event_arg, e->seq, e->hash);
   }
 }
 
