@@ -70,7 +70,8 @@ static const probe_setting ledger_settings[] = {
    "longest event accepted, in bytes"},
   {"compare_with", PROBE_SET_STRING, NULL, 0,
    "a second copy (backup snapshot, restored instance's conninfo): verified, "
-   "and a prefix of source or source of it (check ledger.compare)"},
+   "and a prefix of source or source of it (check ledger.compare); read in "
+   "step with a full pass over source"},
   {"compare_table", PROBE_SET_STRING, "\"ledger_events\"", 0,
    "compare_with on PostgreSQL: its table"},
   {"compare_column", PROBE_SET_STRING, "\"event\"", 0,
