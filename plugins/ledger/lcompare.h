@@ -5,14 +5,14 @@
  * "verify restored ledger" (rollback 3.3) come from the data itself.
  *
  * One pass over each source, in step, memory flat: the live ledger is not
- * read a second time; its verification pass (lv_verify) hands each verified
- * event's seq and hash to lc_feed (lv_options.on_event), which reads the
- * copy just as far, verifying it as it goes (seq contiguous from 1,
- * prev_hash linking, each hash recomputed: SHA-256 of the JCS text without
- * "hash"), and compares the two hashes at that seq. lc_finish then reads
- * and verifies what is left of the copy. At every seq both hold, the
- * hashes must be equal: the shorter must be a prefix of the longer. Only
- * one event of the copy is held at a time.
+ * read a second time. The copy is verified by a pass of its own (lv_verify,
+ * every rule of the format) on a thread of its own, started by lc_open;
+ * the live ledger's verification pass hands each verified event's seq and
+ * hash to lc_feed (lv_options.on_event), and the copy's pass compares its
+ * hash at that seq against it, each pass waiting for the other when it
+ * gets too far ahead (a ring of the live ledger's last hashes). At every
+ * seq both hold, the hashes must be equal: the shorter must be a prefix of
+ * the longer.
  */
 #ifndef PLUGINS_LEDGER_LCOMPARE_H
 #define PLUGINS_LEDGER_LCOMPARE_H
@@ -36,19 +36,22 @@ typedef struct lc_result {
 
 typedef struct lc_stream lc_stream;
 
-/* Opens the copy b. 0, or -1 with why in err (*out stays NULL). */
-int lc_open(const lsrc_options *b, lc_stream **out, char *err, size_t errlen);
+/* Starts the copy b's pass (threads: its lv_options.threads). 0, or -1 with
+ * why in err (*out stays NULL); the copy's own errors (a missing file)
+ * come from lc_finish. */
+int lc_open(const lsrc_options *b, int threads, lc_stream **out, char *err,
+            size_t errlen);
 
-/* One verified live event, in seq order (an lv_options.on_event): reads
- * the copy up to seq and compares the hashes there. arg is the lc_stream. */
+/* One verified live event, in seq order from 1 (an lv_options.on_event);
+ * arg is the lc_stream. Waits while the copy is far behind. */
 void lc_feed(void *arg, int64_t seq, const uint8_t hash[32]);
 
-/* Reads and verifies the rest of the copy and fills *r; a_head caps what
- * counts as seen of the live ledger (its verified head: a deferred anchor
- * check may have cut it). 0, or -1 with r->source_error set. */
+/* Ends the live side, waits for the copy's pass and fills *r; a_head caps
+ * what counts as seen of the live ledger (its verified head: a deferred
+ * anchor check may have cut it). 0, or -1 with r->source_error set. */
 int lc_finish(lc_stream *s, int64_t a_head, lc_result *r);
 
-/* Closes the copy (NULL is fine). */
+/* Ends the copy's pass if still running and frees s (NULL is fine). */
 void lc_close(lc_stream *s);
 
 #endif

@@ -567,7 +567,7 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   if(cmp) {
     char e[256];
     compare_options(ctx, h, &o.src, cmp, &bopt);
-    if(lc_open(&bopt, &cmp_s, e, sizeof(e)) != 0)
+    if(lc_open(&bopt, o.threads, &cmp_s, e, sizeof(e)) != 0)
       snprintf(cmp_err, sizeof(cmp_err), "compare_with: %s", e);
   }
 

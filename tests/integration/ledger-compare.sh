@@ -16,22 +16,28 @@ live=$TEST_TMP/live.jsonl
 gen 300 >"$live"
 head -n 250 "$live" >"$TEST_TMP/true.jsonl"
 head -n 100 "$live" >"$TEST_TMP/stale.jsonl"
-# re-chain after seq 180: a changed payload, every later hash recomputed
+# re-chain after seq 180: a changed payload, every later hash recomputed,
+# the anchors into the re-chained part made to agree (a valid ledger)
 python3 - "$live" 180 >"$TEST_TMP/forked.jsonl" <<'PY'
 import hashlib, json, sys
-n = int(sys.argv[2]); prev = None
+n = int(sys.argv[2]); prev = None; new = {}
 for line in open(sys.argv[1]):
     ev = json.loads(line)
     if ev["seq"] > n:
         if ev["seq"] == n + 1:
             ev["payload"]["forged"] = True
+        if ev["type"] == "AnchorSubmitted" and ev["payload"]["anchored_seq"] > n:
+            ev["payload"]["anchored_hash"] = new[ev["payload"]["anchored_seq"]]
         ev["prev_hash"] = prev
         body = {k: v for k, v in ev.items() if k != "hash"}
         ev["hash"] = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"),
                                                ensure_ascii=False).encode()).hexdigest()
-    prev = ev["hash"]
+    prev = new[ev["seq"]] = ev["hash"]
     print(json.dumps(ev, separators=(",", ":"), ensure_ascii=False))
 PY
+# a valid ledger on its own (the copy's pass checks every rule)
+TEST_STATE_DIR=$TEST_TMP/st0 agent --plugin ledger -s "ledger.source=$TEST_TMP/forked.jsonl" >"$TEST_TMP/out.jsonl" 2>/dev/null ||
+  { cat "$TEST_TMP/out.jsonl" >&2; fail "the re-chained ledger is not valid on its own"; }
 gen --break hash_mismatch:40 200 >"$TEST_TMP/broken.jsonl"
 out=$TEST_TMP/out.jsonl
 run() { rc=0; agent --plugin ledger -s "ledger.source=$live" -s "ledger.compare_with=$1" "${@:2}" >"$out" 2>"$TEST_TMP/err" || rc=$?; }
@@ -66,6 +72,15 @@ cmp_line '.status == "critical" and .details.fork_seq == 181 and (.summary | tes
 run "$TEST_TMP/broken.jsonl"
 [ "$rc" = 2 ] || fail "a broken copy: exit $rc"
 cmp_line '.status == "critical" and .details.compare_bad_seq == 40 and (.summary | test("hash_mismatch"))'
+
+# broken by a rule beyond the chain's links: an anchor whose anchored_hash
+# is not its event's, a missing member (the copy's pass checks them all)
+gen --break anchor_mismatch:150 200 >"$TEST_TMP/badanchor.jsonl"
+run "$TEST_TMP/badanchor.jsonl"
+cmp_line '.status == "critical" and .details.compare_bad_seq == 150 and (.summary | test("anchor_mismatch"))'
+gen --break missing_member:120 200 >"$TEST_TMP/nomember.jsonl"
+run "$TEST_TMP/nomember.jsonl"
+cmp_line '.status == "critical" and .details.compare_bad_seq == 120 and (.summary | test("missing_member"))'
 
 run "$TEST_TMP/missing.jsonl"
 cmp_line '.status == "unknown" and (.summary | test("cannot compare"))'
