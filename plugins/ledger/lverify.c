@@ -785,7 +785,14 @@ int lv_verify(const lv_options *o, lv_result *r)
     }
     if(!v.stop)
       check_batch(&v, b);
-    b->state = SLOT_FREE;
+    if(started > 0) {
+      /* workers scan the states under the mutex */
+      pthread_mutex_lock(&v.mu);
+      b->state = SLOT_FREE;
+      pthread_mutex_unlock(&v.mu);
+    }
+    else
+      b->state = SLOT_FREE;
     head++;
   }
   if(started > 0) {
