@@ -567,7 +567,9 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   if(cmp) {
     char e[256];
     compare_options(ctx, h, &o.src, cmp, &bopt);
-    if(lc_open(&bopt, o.threads, &cmp_s, e, sizeof(e)) != 0)
+    if(!strcmp(cmp, "-") && !strcmp(o.src.source, "-"))
+      snprintf(cmp_err, sizeof(cmp_err), "compare_with: source already reads standard input");
+    else if(lc_open(&bopt, o.threads, &cmp_s, e, sizeof(e)) != 0)
       snprintf(cmp_err, sizeof(cmp_err), "compare_with: %s", e);
   }
 
@@ -910,6 +912,14 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
   if(h->conf_int(ctx, "max_line_bytes", &n) == 0 && n < 256) {
     h->config_error(ctx, "max_line_bytes", "must be at least 256");
     bad = 1;
+  }
+  if(h->conf_string(ctx, "compare_with", &s) == 0 && !strcmp(s, "-")) {
+    const char *src;
+    /* both passes run at once: one of them only may read standard input */
+    if(h->conf_string(ctx, "source", &src) == 0 && !strcmp(src, "-")) {
+      h->config_error(ctx, "compare_with", "source already reads standard input");
+      bad = 1;
+    }
   }
   if(h->conf_string(ctx, "service_verify_url", &s) == 0 &&
      strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {

@@ -95,6 +95,12 @@ runin "$TEST_TMP/forked.jsonl"
 [ "$rc" = 2 ] || fail "a re-chained tail, live on stdin: exit $rc"
 cmp_line '.status == "critical" and .details.fork_seq == 181'
 
+# both on standard input: refused (one of the two passes only can read it)
+runin -
+cmp_line '.status == "unknown" and (.summary | test("already reads standard input"))'
+rc=0; agent --check-config -s ledger.source=- -s ledger.compare_with=- 2>"$TEST_TMP/err" || rc=$?
+[ "$rc" = 78 ] && grep -q 'compare_with.*already reads standard input' "$TEST_TMP/err" || fail "--check-config: both on stdin: exit $rc"
+
 # with a checkpoint kept, a run with compare_with is still a full pass
 # (every seq both hold is compared), and says why
 export TEST_STATE_DIR=$TEST_TMP/st1
