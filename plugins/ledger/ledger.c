@@ -559,8 +559,8 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     free(target);
     return h->result_emit(res);
   }
-  /* compare_with: the copy is opened now and read in step with this run's
-   * pass over the live ledger, which is then a full one (lcompare.h) */
+  /* compare_with: the copy's own pass starts now and runs in step with
+   * this run's pass over the live ledger, then a full one (lcompare.h) */
   lsrc_options bopt;
   lc_stream *cmp_s = NULL;
   char cmp_err[300] = "";
