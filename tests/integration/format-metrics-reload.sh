@@ -81,4 +81,8 @@ listen "127.0.0.1:$p1"
 kill -HUP "$pid"; reloads 5
 serves "$p1" || { show; fail "agent.metrics_listen added by SIGHUP is not served"; }
 kill -0 "$pid" || fail "the daemon died"
+# SIGTERM: exit 0 (under the sanitizers, also no leak of the old sockets'
+# state: LeakSanitizer would change the status)
+kill "$pid"; st=0; wait "$pid" || st=$?
+[ "$st" = 0 ] || { show; fail "the daemon exited $st after SIGTERM"; }
 echo ok
