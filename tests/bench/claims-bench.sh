@@ -23,6 +23,8 @@ agent=$build/probe-agent
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/claims-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+# run as root, the plugins run as nobody (the sandbox): they must get in
+chmod 755 "$tmp"
 cache=${CLAIMS_BENCH_CACHE:-$tmp}
 mkdir -p "$cache"
 long=$cache/claims-$((n + 1000)).jsonl
