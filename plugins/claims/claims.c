@@ -436,7 +436,9 @@ static int state_save(const probe_host *h, probe_ctx *ctx, const cconf *cf,
   memcpy(all, head, hl);
   memcpy(all + hl, body, blen);
   free(body);
-  rc = pstate_write(dir, STATE_FILE, all, hl + blen);
+  /* one fsync: a rename lost in a crash leaves the previous state, an
+   * earlier position with the table of that position, as good to resume */
+  rc = pstate_write_flags(dir, STATE_FILE, all, hl + blen, PSTATE_NO_DIR_SYNC);
   if(rc != 0)
     snprintf(why, whylen, "cannot write %s/%s: %s", dir, STATE_FILE,
              strerror(errno));
