@@ -3,7 +3,8 @@
  * host.h). Results become JSON lines on the result pipe:
  *   {"check":..,"target":..,"status":..,"summary":..,"duration_ms":..,
  *    "metrics":{..},"details":{..}}
- * and control lines {"_ctl":"fail"|"config_error",...} for the agent.
+ * and control lines {"_ctl":"fail"|"config_error"|"config_invalid",...}
+ * for the agent.
  */
 #include "config.h"
 
@@ -87,6 +88,16 @@ void host_send_failure(int fd, const char *summary)
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "_ctl", "fail");
   cJSON_AddStringToObject(o, "summary", summary);
+  send_json(fd, o);
+}
+
+void host_send_config_invalid(int fd, const char *msg, size_t len)
+{
+  char *m = strndup(msg, len);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "_ctl", "config_invalid");
+  cJSON_AddStringToObject(o, "message", m ? m : "invalid configuration");
+  free(m);
   send_json(fd, o);
 }
 

@@ -36,4 +36,8 @@ int host_run_plugin(const host_run *hr, const probe_plugin *p);
 /* Tells the agent, over the result pipe, why the run produced nothing. */
 void host_send_failure(int fd, const char *summary);
 
+/* Tells the agent one problem a one-shot's run child found in its own
+ * settings (msg[0..len), one line as config_load writes it). */
+void host_send_config_invalid(int fd, const char *msg, size_t len);
+
 #endif

@@ -390,6 +390,12 @@ static int run_once(agent *a, double deadline_s)
         ;
     }
   }
+  if(a->runs.config_errors) {
+    /* a lazy one-shot's run child refused its settings: as config_load
+     * would have, before anything was written */
+    note_failure(a->runs.first_config_error, strlen(a->runs.first_config_error));
+    return CONFIG_EX_CONFIG;
+  }
   probe_status worst = a->runs.worst;
   if(output_finish(&a->out) < 0)
     worst = output_worse(worst, PROBE_UNKNOWN);
@@ -529,6 +535,10 @@ int main(int argc, char **argv)
   a.req.nplugins = nplugins;
   a.req.plugin_dir = plugin_dir;
   a.req.environ = environ;
+  /* one plugin run once (the Nagios way): one process, one dlopen(); its
+   * run child checks its settings. --check-config, --list-plugins and the
+   * daemon describe every plugin first. */
+  a.req.lazy = nplugins == 1 && !mode_daemon && !mode_check;
   rc = config_load(&a.req, &a.cfg, &errors);
   if(rc) {
     agent_print_errors(&errors);

@@ -124,6 +124,46 @@ static void close_other_fds(int keep)
       close(fd);
 }
 
+/* A one-shot's run child, the plugin just loaded: the settings checks
+ * config_load makes for a described plugin (types, required, defaults),
+ * made here so that a one-shot is one process and one dlopen(). Each
+ * problem goes to the agent as a {"_ctl":"config_invalid"} line, said as
+ * config_load would say it (exit 78). -1 when the run must not go on. */
+static int check_own_settings(const agent_config *cfg, const char *plugin,
+                              const probe_plugin *p, unsigned needs,
+                              const plugin_desc *stub, const char *path,
+                              int res_fd)
+{
+  char why[1200];
+  plugin_desc loaded;
+  dbuf errors;
+  if(needs != stub->needs) {
+    /* the sandbox was chosen by what the file said; refuse to guess */
+    snprintf(why, sizeof(why), "plugin %s declares sandbox needs 0x%x when loaded, "
+             "0x%x in its file: not run", plugin, needs, stub->needs);
+    host_send_failure(res_fd, why);
+    return -1;
+  }
+  if(loader_desc_loaded(p, needs, path, &loaded) < 0) {
+    host_send_failure(res_fd, "out of memory while checking the settings");
+    return -1;
+  }
+  dbuf_init(&errors, 0);
+  /* cfg is this child's own copy, after the fork */
+  int bad = config_check_loaded((agent_config *)cfg, plugin, &loaded, &errors);
+  plugin_desc_free(&loaded);
+  const char *line = errors.data ? errors.data : "";
+  while(*line) {
+    size_t n = strcspn(line, "\n");
+    host_send_config_invalid(res_fd, line, n);
+    line += n;
+    if(*line)
+      line++;
+  }
+  dbuf_free(&errors);
+  return bad ? -1 : 0;
+}
+
 /* The child: never returns. */
 static void child_main(const agent_config *cfg, const char *plugin,
                        run_mode mode, int res_fd, int log_fd,
@@ -165,13 +205,17 @@ static void child_main(const agent_config *cfg, const char *plugin,
 
   /* the file is opened (and checked) with the agent's rights, then the
    * sandbox closes in, then the plugin's own code first runs */
+  unsigned needs = 0;
   int pfd = loader_plugin_fd(plugin_dir, plugin, path, sizeof(path), err, sizeof(err));
   if(pfd < 0 || sandbox_enter(sb, err, sizeof(err)) < 0 ||
-     !loader_open_fd(pfd, path, plugin, &p, NULL, err, sizeof(err))) {
+     !loader_open_fd(pfd, path, plugin, &p, &needs, err, sizeof(err))) {
     host_send_failure(res_fd, err);
     exit(0);
   }
   close(pfd); /* mapped now; the plugin holds only 0-2 and its pipe */
+  const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
+  if(mode == RUN_RESULTS && d && d->lazy && check_own_settings(cfg, plugin, p, needs, d, path, res_fd) < 0)
+    exit(0);
   host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
                  mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused};
   int rc = host_run_plugin(&hr, p);
@@ -469,6 +513,20 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
               x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
               x->plugin, key ? "setting \"" : "", key ? key : "", key ? "\": " : "",
               m ? m : "invalid");
+      r->config_errors++;
+      x->lines++;
+    }
+    else if(!strcmp(ctl->valuestring, "config_invalid")) {
+      /* a one-shot's own settings check (check_own_settings): said as
+       * config_load says it, escaped again since a plugin sent it */
+      const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
+      dbuf b;
+      dbuf_init(&b, 0);
+      config_escape_text(&b, m ? m : "invalid configuration", strlen(m ? m : "invalid configuration"));
+      fprintf(stderr, "probe-agent: %s\n", b.data ? b.data : "");
+      if(!r->first_config_error[0])
+        snprintf(r->first_config_error, sizeof(r->first_config_error), "%s", b.data ? b.data : "");
+      dbuf_free(&b);
       r->config_errors++;
       x->lines++;
     }

@@ -284,10 +284,21 @@ __attribute__((constructor)) static void tp_ctor(void)
   sleep(20);
 }
 #elif defined(TP_CTORPRINT)
-/* Prints while being loaded: never a line of the result stream. */
+/* Prints while being loaded: never a line of the result stream. With
+ * TP_LOAD_LOG set, also appends a line there for each load, so that a test
+ * counts the processes that loaded it (agent-oneshot.sh). */
 __attribute__((constructor)) static void tp_ctor(void)
 {
   static const char junk[] = "NOT JSON from a constructor\n";
+  const char *log = getenv("TP_LOAD_LOG");
+  if(log) {
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if(fd >= 0) {
+      ssize_t w = write(fd, "loaded\n", 7);
+      (void)w; /* a lost line shows in the test's count */
+      close(fd);
+    }
+  }
   if(write(STDOUT_FILENO, junk, sizeof(junk) - 1) < 0)
     return;
 }

@@ -111,7 +111,7 @@ static void test_precedence(void **state)
   char *path = temp_file("{\"agent\": {\"timeout\": 10, \"interval\": 20, \"host\": \"file\"}}");
   char *env[] = {"PROBE_AGENT_TIMEOUT=11", "PROBE_AGENT_HOST=env", "PROBE_TEST_X=ignored", NULL};
   char *sets[] = {"agent.timeout=12"};
-  config_request req = {path, 1, sets, 1, NULL, 0, "/nonexistent-plugin-dir", env};
+  config_request req = {path, 1, sets, 1, NULL, 0, "/nonexistent-plugin-dir", env, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -130,7 +130,7 @@ static void test_agent_validation(void **state)
 {
   (void)state;
   char *path = temp_file("{\n\"agent\": {\n\"timeout\": \"soon\",\n\"colour\": 1\n},\n\"extra\": 1\n}\n");
-  config_request req = {path, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {path, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -182,7 +182,7 @@ static void test_jsonc_positions(void **state)
 static int load_text(const char *text, dbuf *errors, char **sets, size_t nsets)
 {
   char *path = temp_file(text);
-  config_request req = {path, 1, sets, nsets, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {path, 1, sets, nsets, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf_init(errors, 0);
   int rc = config_load(&req, &cfg, errors);
@@ -319,7 +319,7 @@ static void test_fifo(void **state)
   errno = 0;
   assert_int_equal(util_read_file(fifo, 1024, &text, &len), -1);
   assert_int_equal(errno, EINVAL);
-  config_request req = {fifo, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {fifo, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -335,7 +335,7 @@ static void test_bad_set(void **state)
 {
   (void)state;
   char *sets[] = {"timeout=3"};
-  config_request req = {NULL, 0, sets, 1, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {NULL, 0, sets, 1, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
