@@ -27,6 +27,7 @@ typedef struct host_run {
   /* why the agent refused the state directory before the run (a shared
    * base, another user's directory), or NULL: then the run has none */
   const char *state_refused;
+  int progress;           /* the agent shows progress: send it */
 } host_run;
 
 /* Runs init/run/fini (or check_config) of a loaded plugin in this child

@@ -56,6 +56,8 @@ static const char usage_text[] =
   "      --state-dir DIR    where plugins keep state between runs\n"
   "      --list-plugins     name, version and description of each plugin\n"
   "      --check-config     load and validate the configuration, run nothing\n"
+  "      --progress         show long runs' progress on standard error (the default\n"
+  "                         when it is a terminal); --no-progress: never\n"
   "  -h, --help             this text\n"
   "  -V, --version          the version\n"
   "\n"
@@ -71,7 +73,7 @@ static const char usage_text[] =
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
-  OPT_LIST, OPT_CHECK
+  OPT_LIST, OPT_CHECK, OPT_PROGRESS, OPT_NO_PROGRESS
 };
 
 static const struct option long_options[] = {
@@ -87,6 +89,8 @@ static const struct option long_options[] = {
   {"state-dir", required_argument, NULL, OPT_STATE_DIR},
   {"list-plugins", no_argument, NULL, OPT_LIST},
   {"check-config", no_argument, NULL, OPT_CHECK},
+  {"progress", no_argument, NULL, OPT_PROGRESS},
+  {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
   {"help", no_argument, NULL, 'h'},
   {"version", no_argument, NULL, 'V'},
   {NULL, 0, NULL, 0}
@@ -414,7 +418,7 @@ int main(int argc, char **argv)
   const char *config_file = NULL;
   const char *plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
   int mode_once = 0, mode_daemon = 0, mode_list = 0, mode_check = 0;
-  int rc = 0, opt;
+  int rc = 0, opt, progress = -1;
   double run_timeout = 0;
   char timeout_set[64];
   dbuf errors;
@@ -490,6 +494,8 @@ int main(int argc, char **argv)
     case OPT_STATE_DIR: a.state_override = optarg; break;
     case OPT_LIST: mode_list = 1; break;
     case OPT_CHECK: mode_check = 1; break;
+    case OPT_PROGRESS: progress = 1; break;
+    case OPT_NO_PROGRESS: progress = 0; break;
     case 'h': fputs(usage_text, stdout); goto out;
     case 'V': printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI); goto out;
     case ':':
@@ -575,6 +581,8 @@ int main(int argc, char **argv)
   }
   runner_init(&a.runs, &a.out, a.state_base);
   a.runs.keep_stdin = !mode_daemon;
+  /* one updating line on a terminal; a daemon's standard error is a log */
+  a.runs.progress = !mode_daemon && (progress >= 0 ? progress : isatty(STDERR_FILENO));
   if(mode_daemon)
     rc = sched_daemon(&a);
   else {

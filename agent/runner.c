@@ -82,6 +82,8 @@ struct run {
   run *next;
 };
 
+static void progress_clear(void);
+
 void runner_init(runner *r, output *out, const char *state_base)
 {
   memset(r, 0, sizeof(*r));
@@ -170,7 +172,7 @@ static void child_main(const agent_config *cfg, const char *plugin,
                        const char *state_base, double start_ms,
                        double deadline_ms, const char *plugin_dir,
                        int keep_stdin, const sandbox_policy *sb,
-                       const char *state_refused)
+                       const char *state_refused, int progress)
 {
   char path[PATH_MAX], err[1024];
   const probe_plugin *p = NULL;
@@ -217,7 +219,8 @@ static void child_main(const agent_config *cfg, const char *plugin,
   if(mode == RUN_RESULTS && d && d->lazy && check_own_settings(cfg, plugin, p, needs, d, path, res_fd) < 0)
     exit(0);
   host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
-                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused};
+                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused,
+                 progress};
   int rc = host_run_plugin(&hr, p);
   fflush(NULL);
   exit(rc);
@@ -320,7 +323,7 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     run_free(x);
     child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
                start_ms, deadline_ms, dirbuf, r->keep_stdin, &sb,
-               state_ok ? NULL : state_why);
+               state_ok ? NULL : state_why, r->progress);
   }
   /* no setpgid() here: it would make the child a group leader before its
    * setsid(), which then fails; run_kill() also kills the pid itself */
@@ -387,6 +390,7 @@ static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, .
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
+  progress_clear();
   if(output_agent_line(r->out, x->plugin, "agent.run", x->plugin, st,
                        util_mono_ms() - x->start_ms, msg) < 0)
     st = output_worse(st, PROBE_UNKNOWN);
@@ -482,6 +486,45 @@ static const char *validate_result(const cJSON *o)
   return NULL;
 }
 
+/* 1 while the progress line is on standard error (without its newline). */
+static int progress_shown;
+
+/* Takes the progress line away, before anything else is written to the
+ * terminal it shares with the logs (and often the results). */
+static void progress_clear(void)
+{
+  if(progress_shown) {
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    progress_shown = 0;
+  }
+}
+
+/* Shows a run's progress as one updating line: events and bytes done,
+ * percent of the total, rate and time left when the total is known. */
+static void progress_show(const run *x, const cJSON *o)
+{
+  double events = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "events"));
+  double bytes = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "bytes"));
+  double total = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "total"));
+  if(!isfinite(events) || !isfinite(bytes) || events < 0 || bytes < 0)
+    return;
+  double secs = (util_mono_ms() - x->start_ms) / 1000.0;
+  double rate = secs > 0 ? bytes / 1e6 / secs : 0;
+  char tail[160] = "";
+  if(isfinite(total) && total > 0 && bytes <= total) {
+    double left = rate > 0 ? (total - bytes) / 1e6 / rate : 0;
+    snprintf(tail, sizeof(tail), " of %.1f MB (%.0f%%), %.1f MB/s, %d:%02d left",
+             total / 1e6, 100.0 * bytes / total, rate, (int)(left / 60), (int)left % 60);
+  }
+  else
+    snprintf(tail, sizeof(tail), ", %.1f MB/s", rate);
+  fprintf(stderr, "\rprobe-agent: %s: %.0f events, %.1f MB%s\033[K", x->plugin, events,
+          bytes / 1e6, tail);
+  fflush(stderr);
+  progress_shown = 1;
+}
+
 /* Handles one complete line from a child. A line that is dropped still
  * counts, at least as unknown and as badly as its status field reads. */
 static void handle_line(runner *r, run *x, const char *line, size_t len)
@@ -506,9 +549,14 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "summary"));
     if(!strcmp(ctl->valuestring, "fail") && msg && !x->fail_summary)
       x->fail_summary = strdup(msg);
+    else if(!strcmp(ctl->valuestring, "progress")) {
+      if(r->progress && x->mode == RUN_RESULTS)
+        progress_show(x, o);
+    }
     else if(!strcmp(ctl->valuestring, "config_error")) {
       const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "key"));
       const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
+      progress_clear();
       fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s%s%s%s\n",
               x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
               x->plugin, key ? "setting \"" : "", key ? key : "", key ? "\": " : "",
@@ -523,6 +571,7 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
       dbuf b;
       dbuf_init(&b, 0);
       config_escape_text(&b, m ? m : "invalid configuration", strlen(m ? m : "invalid configuration"));
+      progress_clear();
       fprintf(stderr, "probe-agent: %s\n", b.data ? b.data : "");
       if(!r->first_config_error[0])
         snprintf(r->first_config_error, sizeof(r->first_config_error), "%s", b.data ? b.data : "");
@@ -556,6 +605,7 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
   int st = output_status_from_name(
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status")));
   /* a line that could not be written counts as unknown (output.c says so) */
+  progress_clear();
   if(output_result(r->out, x->plugin, o) < 0)
     x->worst = output_worse(x->worst, PROBE_UNKNOWN);
   x->worst = output_worse(x->worst, (probe_status)st);
@@ -627,6 +677,7 @@ static void log_line(const run *x, const char *s, size_t n)
 {
   dbuf b;
   dbuf_init(&b, 0);
+  progress_clear();
   if(output_escape(&b, s, n) == 0)
     fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, b.data ? b.data : "");
   dbuf_free(&b);
@@ -673,6 +724,7 @@ static void read_logs(run *x)
 static void run_finish(runner *r, run *x)
 {
   double secs = (util_mono_ms() - x->start_ms) / 1000.0;
+  progress_clear();
   if(x->mode == RUN_CHECK_CONFIG) {
     if(x->fail_summary) {
       fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n",

@@ -783,6 +783,8 @@ int lv_verify(const lv_options *o, lv_result *r)
       check_batch(&v, b);
     b->state = SLOT_FREE;
     head++;
+    if(o->progress)
+      o->progress(o->progress_arg, r->events, r->bytes, r->file_size);
   }
   if(started > 0) {
     pthread_mutex_lock(&v.mu);

@@ -71,6 +71,11 @@ typedef struct lv_options {
    * must be from_seq and is checked on its own (its hash), not linked to
    * the one before it. Re-verifies rows changed in place (lxmin.h). */
   int segment;
+  /* Called from the calling thread after each batch is checked, with the
+   * events and bytes verified so far and the file's size (-1: a table);
+   * NULL: none. For the agent's progress line on long runs. */
+  void (*progress)(void *arg, uint64_t events, uint64_t bytes, int64_t total);
+  void *progress_arg;
 } lv_options;
 
 typedef struct lv_result {

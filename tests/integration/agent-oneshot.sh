@@ -93,3 +93,32 @@ jq_assert "$out" '.plugin == "nosuch" and .status == "unknown" and (.summary | t
 run_agent --plugin-dir "$ld" -p ctorprint -p echo --set echo.nosuch=1
 expect_rc 78 "two plugins, one misconfigured"
 [ ! -s "$out" ] || fail "two plugins: a result line despite the bad setting"
+
+# --- progress of a long run: one updating line on a terminal only --------
+# (echo's mode "progress" reports 5 steps of 1 MB over a second)
+prog=(-p echo --set echo.mode=progress)
+run_agent "${prog[@]}"
+expect_rc 0 "progress: not a terminal"
+! grep -q 'events' "$err" || fail "progress on a standard error that is not a terminal: $(cat -v "$err")"
+run_agent "${prog[@]}" --progress
+expect_rc 0 "--progress"
+grep -q $'\rprobe-agent: echo: [0-9]* events, [0-9.]* MB of 5.0 MB ([0-9]*%), [0-9.]* MB/s, 0:[0-9][0-9] left' "$err" ||
+  fail "--progress: no progress line: $(cat -v "$err")"
+[ "$(jq -s length "$out")" = 1 ] || fail "--progress: the result stream changed"
+if command -v script >/dev/null 2>&1; then
+  # script(1) gives the agent a terminal; results and progress share it
+  script -qec "$(printf '%q ' "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" \
+    --state-dir "$TEST_TMP/state" "${prog[@]}")" /dev/null >"$TEST_TMP/tty.txt" </dev/null
+  grep -q 'probe-agent: echo: [0-9]* events' "$TEST_TMP/tty.txt" ||
+    fail "a terminal got no progress line: $(cat -v "$TEST_TMP/tty.txt")"
+  # the line is taken away before the result is written
+  grep -q $'\r\033\\[K{"ts"' "$TEST_TMP/tty.txt" ||
+    fail "the progress line was not cleared before the result: $(cat -v "$TEST_TMP/tty.txt")"
+  script -qec "$(printf '%q ' "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" \
+    --state-dir "$TEST_TMP/state" "${prog[@]}" --no-progress)" /dev/null >"$TEST_TMP/tty.txt" </dev/null
+  ! grep -q 'events' "$TEST_TMP/tty.txt" || fail "--no-progress on a terminal: $(cat -v "$TEST_TMP/tty.txt")"
+elif [ "${CI:-}" = true ]; then
+  fail "script (util-linux) is missing, and CI=true forbids skipping the terminal case"
+else
+  echo "note: no script(1); the terminal case is not tested" >&2
+fi

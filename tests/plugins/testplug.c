@@ -102,6 +102,15 @@ static int tp_status(const char *s)
   return -1;
 }
 
+/* The "mode" setting, "" when unset. */
+__attribute__((unused))
+static const char *tp_mode(probe_ctx *ctx, const probe_host *h)
+{
+  const char *mode = "";
+  h->conf_string(ctx, "mode", &mode);
+  return mode;
+}
+
 /* The echo plugin counts its runs in its state directory. */
 __attribute__((unused))
 static long tp_count_runs(probe_ctx *ctx, const probe_host *h)
@@ -345,6 +354,11 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
       unlink(busy);
     }
   }
+  if(!strcmp(tp_mode(ctx, h), "progress") && PROBE_HOST_HAS_PROGRESS(h))
+    for(int i = 1; i <= 5; i++) { /* a long run, for the progress line */
+      usleep(200000);
+      h->progress(ctx, i * 1000.0, i * 1e6, 5e6);
+    }
   long runs = tp_count_runs(ctx, h);
   for(long long i = 0; i < count; i++) {
     probe_result *r = h->result_begin(ctx, "echo.line", target);
