@@ -560,8 +560,10 @@ static int describe_all(const config_request *req, agent_config *cfg,
   }
   if(nrest) {
     describe_policy(req, cfg->root, &dpol);
-    if(loader_describe(req->plugin_dir, rest, nrest, &dpol, &more) < 0)
+    if(loader_describe(req->plugin_dir, rest, nrest, &dpol, &more) < 0) {
+      plugin_set_free(&more);
       goto out;
+    }
     for(size_t i = 0; i < more.n; i++)
       cfg->descs.items[cfg->descs.n++] = more.items[i];
     free(more.items);
