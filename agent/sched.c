@@ -10,7 +10,8 @@
  * lines cannot be written: a liveness probe then sees the agent stuck.
  * With agent.metrics_listen, the signal pipe and the listening socket
  * share one epoll descriptor, the one extra descriptor runner_poll waits
- * on, and /metrics is answered between passes (metrics.c).
+ * on, and /metrics is answered between passes (metrics.c); SIGHUP re-reads
+ * its address too.
  */
 #include "config.h"
 
@@ -207,56 +208,156 @@ static void reload(agent *a, schedule *s)
               a->cfg.nrun == 1 ? "" : "s");
 }
 
-/* agent.metrics_listen: the listening socket and the epoll descriptor
- * that waits on it and on the signal pipe (*wake_fd: what runner_poll
- * watches). 0, or -1 when it cannot listen (said on standard error). */
-static int metrics_start(agent *a, metrics_server *m, int *ep, int *wake_fd)
+/* agent.metrics_listen as served: the listening socket, the epoll
+ * descriptor that waits on it and on the signal pipe (made with the first
+ * socket, then kept), and the address, to see a change on SIGHUP. */
+typedef struct listener {
+  metrics_server ms;
+  int ep;
+  char *spec;
+} listener;
+
+/* The address the configuration asks for, or NULL (off). */
+static const char *listen_spec(const agent_config *cfg)
 {
   const char *spec = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "metrics_listen"));
+      cJSON_GetObjectItemCaseSensitive(cfg->root, "agent"), "metrics_listen"));
+  return spec && *spec ? spec : NULL;
+}
+
+/* What runner_poll watches: the epoll descriptor once there is one. */
+static int listener_wake_fd(const listener *l)
+{
+  return l->ep >= 0 ? l->ep : sig_pipe[0];
+}
+
+/* Listens on spec and adds the socket to the epoll descriptor (made, with
+ * the signal pipe in it, the first time). 0, or -1 with err set and
+ * nothing listening. */
+static int listener_open(listener *l, const char *spec, char *err, size_t errlen)
+{
+  struct epoll_event ev;
+  char *copy = strdup(spec);
+  if(!copy) {
+    snprintf(err, errlen, "agent.metrics_listen %s: out of memory", spec);
+    return -1;
+  }
+  if(metrics_open(&l->ms, spec, err, errlen) < 0)
+    goto fail;
+  memset(&ev, 0, sizeof(ev));
+  ev.events = EPOLLIN;
+  if(l->ep < 0) {
+    l->ep = epoll_create1(EPOLL_CLOEXEC);
+    ev.data.fd = sig_pipe[0];
+    if(l->ep < 0 || epoll_ctl(l->ep, EPOLL_CTL_ADD, sig_pipe[0], &ev) < 0)
+      goto fail_epoll;
+  }
+  ev.data.fd = l->ms.fd;
+  if(epoll_ctl(l->ep, EPOLL_CTL_ADD, l->ms.fd, &ev) < 0)
+    goto fail_epoll;
+  free(l->spec);
+  l->spec = copy;
+  return 0;
+fail_epoll:
+  snprintf(err, errlen, "epoll: %s", strerror(errno));
+  if(l->ep >= 0)
+    close(l->ep);
+  l->ep = -1;
+fail:
+  metrics_close(&l->ms);
+  free(copy);
+  return -1;
+}
+
+/* Stops listening (the epoll descriptor stays, with the signal pipe). */
+static void listener_close(listener *l)
+{
+  if(l->ms.fd >= 0 && l->ep >= 0)
+    epoll_ctl(l->ep, EPOLL_CTL_DEL, l->ms.fd, NULL);
+  metrics_close(&l->ms);
+  free(l->spec);
+  l->spec = NULL;
+}
+
+/* At the daemon's end: the socket and the epoll descriptor. */
+static void listener_free(listener *l)
+{
+  listener_close(l);
+  if(l->ep >= 0)
+    close(l->ep);
+  l->ep = -1;
+}
+
+/* At the daemon's start: listens when agent.metrics_listen asks. 0, or -1
+ * when it cannot (said on standard error). */
+static int metrics_start(agent *a, listener *l)
+{
+  const char *spec = listen_spec(&a->cfg);
   char err[512];
-  m->fd = -1;
-  *ep = -1;
-  *wake_fd = sig_pipe[0];
-  if(!spec || !*spec)
+  l->ms.fd = -1;
+  l->ep = -1;
+  l->spec = NULL;
+  if(!spec)
     return 0;
-  if(metrics_open(m, spec, err, sizeof(err)) < 0) {
+  if(listener_open(l, spec, err, sizeof(err)) < 0) {
     fprintf(stderr, "probe-agent: %s\n", err);
     return -1;
   }
-  struct epoll_event ev;
-  memset(&ev, 0, sizeof(ev));
-  ev.events = EPOLLIN;
-  *ep = epoll_create1(EPOLL_CLOEXEC);
-  ev.data.fd = sig_pipe[0];
-  int rc = *ep < 0 ? -1 : epoll_ctl(*ep, EPOLL_CTL_ADD, sig_pipe[0], &ev);
-  ev.data.fd = m->fd;
-  if(rc == 0)
-    rc = epoll_ctl(*ep, EPOLL_CTL_ADD, m->fd, &ev);
-  if(rc < 0) {
-    fprintf(stderr, "probe-agent: epoll: %s\n", strerror(errno));
-    if(*ep >= 0)
-      close(*ep);
-    *ep = -1;
-    metrics_close(m);
-    return -1;
-  }
   output_keep_latest(&a->out, 1);
-  *wake_fd = *ep;
   fprintf(stderr, "probe-agent: serving /metrics on %s\n", spec);
   return 0;
+}
+
+/* SIGHUP: agent.metrics_listen re-read. A new address replaces the old
+ * one (closed first, so that the same port on another host can be bound),
+ * a removed one stops serving; one that cannot be listened on is an
+ * agent.config warning, and the old address is served again. The latest
+ * results are kept across a change of address. */
+static void metrics_reload(agent *a, listener *l)
+{
+  const char *want = listen_spec(&a->cfg);
+  char err[512], again[512];
+  if(!want && !l->spec)
+    return;
+  if(want && l->spec && !strcmp(want, l->spec))
+    return;
+  char *old = l->spec; /* ours now, not listener_close's to free */
+  l->spec = NULL;
+  listener_close(l);
+  if(!want) {
+    output_keep_latest(&a->out, 0);
+    fprintf(stderr, "probe-agent: no longer serving /metrics (was %s)\n", old);
+    free(old);
+    return;
+  }
+  if(listener_open(l, want, err, sizeof(err)) == 0) {
+    output_keep_latest(&a->out, 1);
+    fprintf(stderr, "probe-agent: serving /metrics on %s\n", want);
+    free(old);
+    return;
+  }
+  fprintf(stderr, "probe-agent: %s\n", err);
+  if(old && listener_open(l, old, again, sizeof(again)) < 0)
+    fprintf(stderr, "probe-agent: %s\n", again);
+  if(l->spec) {
+    agent_event(a, "agent.config", PROBE_WARNING, "%s; still serving /metrics on %s", err, old);
+    free(old);
+    return;
+  }
+  free(old);
+  output_keep_latest(&a->out, 0);
+  agent_event(a, "agent.config", PROBE_WARNING, "%s; /metrics is not served", err);
 }
 
 int sched_daemon(agent *a)
 {
   schedule s = {NULL, 0};
-  metrics_server ms;
-  int ep = -1, wake_fd;
+  listener lis;
   if(pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
     fprintf(stderr, "probe-agent: pipe: %s\n", strerror(errno));
     return 71;
   }
-  if(metrics_start(a, &ms, &ep, &wake_fd) < 0) {
+  if(metrics_start(a, &lis) < 0) {
     close(sig_pipe[0]);
     close(sig_pipe[1]);
     sig_pipe[0] = sig_pipe[1] = -1;
@@ -272,9 +373,7 @@ int sched_daemon(agent *a)
   sigaction(SIGCHLD, &sa, NULL);
   srand((unsigned)(time(NULL) ^ getpid()));
   if(schedule_sync(&s, &a->cfg) < 0) {
-    metrics_close(&ms);
-    if(ep >= 0)
-      close(ep);
+    listener_free(&lis);
     return 71;
   }
   fprintf(stderr, "probe-agent: daemon started (%zu plugin%s)\n", a->cfg.nrun,
@@ -304,15 +403,16 @@ int sched_daemon(agent *a)
     int wait_ms = (int)ceil(wake - util_mono_ms());
     if(wait_ms < 0)
       wait_ms = 0;
-    if(runner_poll(&a->runs, wait_ms, wake_fd)) {
+    if(runner_poll(&a->runs, wait_ms, listener_wake_fd(&lis))) {
       char drain[64];
       while(read(sig_pipe[0], drain, sizeof(drain)) > 0)
         ;
-      metrics_accept(&ms, &a->out, &a->cfg);
+      metrics_accept(&lis.ms, &a->out, &a->cfg);
     }
     if(got_hup) {
       got_hup = 0;
       reload(a, &s);
+      metrics_reload(a, &lis);
     }
   }
   int rc = 0;
@@ -334,9 +434,7 @@ int sched_daemon(agent *a)
   agent_event(a, "agent.lifecycle", PROBE_OK, "agent stopped (%s)",
               rc ? "output lost" : got_term == SIGINT ? "SIGINT" : "SIGTERM");
   schedule_free(&s);
-  metrics_close(&ms);
-  if(ep >= 0)
-    close(ep);
+  listener_free(&lis);
   output_keep_latest(&a->out, 0);
   close(sig_pipe[0]);
   close(sig_pipe[1]);

@@ -4,8 +4,8 @@
 # sd-daemon priority, <6> ok, <4> warning, <3> critical and unknown, and the
 # JSON after it is unchanged; with another standard output (a child that
 # inherited the variable) no prefix. journald itself is not started here:
-# the prefix is what it parses (sd-daemon(3)); a real journal is left to
-# an nspawn'd system (not done).
+# the prefix is what it parses (sd-daemon(3)); a real journal is read back
+# in an nspawn'd system by format-journal-real.sh.
 . "$top_srcdir/tests/lib/env.sh"
 PROBE_AGENT_PLUGIN_DIR=$PROBE_TEST_PLUGIN_DIR
 out=$TEST_TMP/out.txt

@@ -80,7 +80,8 @@
 #endif
 
 static const probe_setting tp_settings[] = {
-  {"status", PROBE_SET_STRING, "\"ok\"", 0, "status to report: ok, warning, critical, unknown"},
+  {"status", PROBE_SET_STRING, "\"ok\"", 0,
+   "status to report: ok, warning, critical, unknown; a list (\"ok,warning\") gives the lines each in turn"},
   {"count", PROBE_SET_INT, "1", 0, "how many lines to report"},
   {"message", PROBE_SET_STRING, "\"hello\"", 0, "summary text"},
   {"target", PROBE_SET_STRING, "\"echo-target\"", 0, "target of each line"},
@@ -109,6 +110,32 @@ static const char *tp_mode(probe_ctx *ctx, const probe_host *h)
   const char *mode = "";
   h->conf_string(ctx, "mode", &mode);
   return mode;
+}
+
+/* How many statuses the status setting lists ("ok,warning": 2). */
+static long long tp_status_n(const char *list)
+{
+  long long n = 1;
+  for(const char *p = list; *p; p++)
+    n += *p == ',';
+  return n;
+}
+
+/* The status of line i: the i-th of the list, in turn (one run gives every
+ * status, for the real journal test). -1 when that entry is not a status. */
+static int tp_status_at(const char *list, long long i)
+{
+  long long k = i % tp_status_n(list);
+  const char *p = list;
+  char one[16];
+  while(k-- > 0)
+    p = strchr(p, ',') + 1;
+  size_t len = strcspn(p, ",");
+  if(len >= sizeof(one))
+    return -1;
+  memcpy(one, p, len);
+  one[len] = '\0';
+  return tp_status(one);
 }
 
 /* The echo plugin counts its runs in its state directory. */
@@ -317,10 +344,11 @@ static int tp_check(probe_ctx *ctx, const probe_host *h)
 {
   const char *status = "ok";
   h->conf_string(ctx, "status", &status);
-  if(tp_status(status) < 0) {
-    h->config_error(ctx, "status", "must be ok, warning, critical or unknown, not \"%s\"", status);
-    return 1;
-  }
+  for(long long i = 0; i < tp_status_n(status); i++)
+    if(tp_status_at(status, i) < 0) {
+      h->config_error(ctx, "status", "must be ok, warning, critical or unknown, not \"%s\"", status);
+      return 1;
+    }
   return 0;
 }
 
@@ -337,7 +365,7 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
   h->conf_string(ctx, "target", &target);
   h->conf_int(ctx, "count", &count);
   h->conf_duration(ctx, "delay", &delay);
-  int st = tp_status(status);
+  int overlap = 0;
   if(delay > 0) {
     /* a marker held for the whole run: a second run of this plugin while
      * it exists means the agent overlapped two runs */
@@ -345,7 +373,7 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     snprintf(busy, sizeof(busy), "%s/busy", h->state_dir(ctx) ? h->state_dir(ctx) : "/tmp");
     int fd = open(busy, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if(fd < 0) {
-      st = PROBE_CRITICAL;
+      overlap = 1;
       message = "overlapping run";
     }
     usleep((useconds_t)(delay * 1e6));
@@ -361,6 +389,7 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     }
   long runs = tp_count_runs(ctx, h);
   for(long long i = 0; i < count; i++) {
+    int st = overlap ? PROBE_CRITICAL : tp_status_at(status, i);
     probe_result *r = h->result_begin(ctx, "echo.line", target);
 #if defined(TP_EVIL)
     (void)message;
