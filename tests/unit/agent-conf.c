@@ -4,7 +4,8 @@
  * over environment over file for the agent section, and its validation:
  * error positions at the wrong character, one line per error whatever the
  * file holds, big objects in linear time, the interval floor, host and
- * labels fit for every line, FIFOs refused without blocking.
+ * labels fit for every line, FIFOs refused without blocking; a one-shot's
+ * plugin stubs (sandbox needs read from the ELF file).
  */
 #include "config.h"
 
@@ -344,6 +345,58 @@ static void test_bad_set(void **state)
   dbuf_free(&errors);
 }
 
+/* A one-shot's stub reads the sandbox needs from the plugin's ELF file,
+ * without loading it (loader_stub): what each test plugin declares, the
+ * default without (or with a version-0) declaration, the error of a
+ * missing plugin, and -1 for a file that is not a shared object (the
+ * agent then describes it in a child). */
+static void test_stub_needs(void **state)
+{
+  (void)state;
+  const char *dir = getenv("PROBE_TEST_PLUGIN_DIR");
+  if(!dir)
+    skip();
+  static const struct {
+    const char *name;
+    unsigned needs;
+  } want[] = {
+    {"sbnonet", 0},
+    {"sbprog", PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS},
+    {"sbroot", PROBE_NEEDS_ROOT},
+    {"sbprobe", PROBE_NEEDS_NETWORK},
+    {"echo", PROBE_NEEDS_NETWORK},
+    {"leak", PROBE_NEEDS_PROGRAMS},
+  };
+  plugin_desc d;
+  for(size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    assert_int_equal(loader_stub(dir, want[i].name, &d), 0);
+    assert_null(d.error);
+    assert_true(d.lazy);
+    assert_string_equal(d.name, want[i].name);
+    assert_non_null(strstr(d.path, "/.libs/"));
+    if(d.needs != want[i].needs)
+      fail_msg("%s: needs 0x%x, expected 0x%x", want[i].name, d.needs, want[i].needs);
+    plugin_desc_free(&d);
+  }
+  assert_int_equal(loader_stub(dir, "nosuch", &d), 0);
+  assert_non_null(d.error);
+  assert_non_null(strstr(d.error, "no plugin \"nosuch\""));
+  assert_false(d.lazy);
+  plugin_desc_free(&d);
+
+  char tmp[] = "/tmp/agent-conf-stub.XXXXXX";
+  char file[sizeof(tmp) + 16];
+  assert_non_null(mkdtemp(tmp));
+  snprintf(file, sizeof(file), "%s/text.so", tmp);
+  FILE *f = fopen(file, "w");
+  assert_non_null(f);
+  fputs("not an ELF file at all, but long enough to be read as a header\n", f);
+  fclose(f);
+  assert_int_equal(loader_stub(tmp, "text", &d), -1);
+  unlink(file);
+  rmdir(tmp);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -359,6 +412,7 @@ int main(void)
     cmocka_unit_test(test_interval_floor),
     cmocka_unit_test(test_host_labels),
     cmocka_unit_test(test_fifo),
+    cmocka_unit_test(test_stub_needs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
