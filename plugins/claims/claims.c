@@ -36,6 +36,7 @@
 #include "plugins/common/psandbox.h"
 
 #define STATE_FILE "claims.state"
+#define STATE_VERSION "2" /* 2: binary body (cstore_save) */
 #define STATE_MAX ((size_t)1 << 30)
 #define ANCHOR_FILE "confirmed.json"
 #define LIST_MAX 10
@@ -354,8 +355,14 @@ static int state_load(const probe_host *h, probe_ctx *ctx, const cconf *cf,
   if(rc > 0)
     return 0;
   memset(pos, 0, sizeof(*pos));
+  if(!strncmp(text, "claims-state 1 ", 15)) {
+    /* the text body of earlier versions: read once more from the top */
+    snprintf(why, whylen, "the state is of an earlier format");
+    free(text);
+    return 0;
+  }
   body = strstr(text, "\n--\n");
-  if(!body || sscanf(text, "%31s 1 %1023s %31s %" SCNu64 " %" SCNu64
+  if(!body || sscanf(text, "%31s " STATE_VERSION " %1023s %31s %" SCNu64 " %" SCNu64
                            " %" SCNd64 " %64s%n",
                      ver, src, fp, &pos->offset, &pos->line, &pos->seq,
                      pos->hash, &n) != 7 ||
@@ -417,7 +424,7 @@ static int state_save(const probe_host *h, probe_ctx *ctx, const cconf *cf,
   tw[o] = 0;
   fp_hex(cf->fp, fph);
   hl = (size_t)snprintf(head, sizeof(head),
-                        "claims-state 1 %s %s %" PRIu64 " %" PRIu64
+                        "claims-state " STATE_VERSION " %s %s %" PRIu64 " %" PRIu64
                         " %" PRId64 " %s\n--\n",
                         tw[0] ? tw : "-", fph, pos->offset, pos->line,
                         pos->seq, pos->hash);
@@ -429,7 +436,9 @@ static int state_save(const probe_host *h, probe_ctx *ctx, const cconf *cf,
   memcpy(all, head, hl);
   memcpy(all + hl, body, blen);
   free(body);
-  rc = pstate_write(dir, STATE_FILE, all, hl + blen);
+  /* one fsync: a rename lost in a crash leaves the previous state, an
+   * earlier position with the table of that position, as good to resume */
+  rc = pstate_write_flags(dir, STATE_FILE, all, hl + blen, PSTATE_NO_DIR_SYNC);
   if(rc != 0)
     snprintf(why, whylen, "cannot write %s/%s: %s", dir, STATE_FILE,
              strerror(errno));
@@ -1265,8 +1274,11 @@ report:
   h->result_detail_number(res, "head_seq", (double)(bad ? start.seq : pos.seq));
   (void)overflow;
 
-  /* remember, before the lines go out, unless the read went wrong */
-  if(!bad && !stdin_src && cf.incremental && pos.seq > 0) {
+  /* remember, before the lines go out, unless the read went wrong; a
+   * resumed run that read nothing leaves the state as it is (the same
+   * position, and a table that changes only with events) */
+  if(!bad && !stdin_src && cf.incremental && pos.seq > 0 &&
+     !(resumed && events == 0)) {
     if(state_save(h, ctx, &cf, target, &st, &pos, state_err,
                   sizeof(state_err)) < 0)
       h->result_detail_string(res, "state_error", state_err);

@@ -10,8 +10,9 @@
  * yet or not (an event for it then starts afresh), so that the table after
  * a given event is the same whether the ledger was read in one pass or in
  * several runs: incremental runs give the numbers of a full pass. The table is saved and loaded as
- * a small line-oriented text (cstore_save / cstore_load), which the fuzz
- * target also feeds.
+ * a compact binary of fixed-width fields (cstore_save / cstore_load; no
+ * decimal printing or scanning, the fixed cost of an incremental run),
+ * which the fuzz target and tests/unit/claims-cstore.c also feed.
  */
 #ifndef PLUGINS_CLAIMS_CSTORE_H
 #define PLUGINS_CLAIMS_CSTORE_H
@@ -121,11 +122,13 @@ int claim_failed(const claim *c);
  * -1 when it is not one. */
 double cst_parse_ts(const char *s);
 
-/* Appends the table to a malloc'd text (*out, *len). 0 or -1 (no memory). */
+/* The table as a malloc'd binary body (*out, *len; native byte order,
+ * which cstore_load checks). 0 or -1 (no memory). */
 int cstore_save(const cstore *s, char **out, size_t *len);
 
-/* Loads claims saved by cstore_save into an empty table. 0, or -1 with
- * why filled (bad text: the caller starts over). */
+/* Loads claims saved by cstore_save into an empty table, every length and
+ * value checked. 0, or -1 with why filled (bad body: the caller frees the
+ * table and starts over). */
 int cstore_load(cstore *s, const char *text, size_t len, char *why,
                 size_t whylen);
 

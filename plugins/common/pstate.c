@@ -104,6 +104,12 @@ static void temp_name(char *buf, size_t len, const char *name, unsigned n)
 int pstate_write(const char *dir, const char *name, const void *data,
                  size_t len)
 {
+  return pstate_write_flags(dir, name, data, len, 0);
+}
+
+int pstate_write_flags(const char *dir, const char *name, const void *data,
+                       size_t len, unsigned flags)
+{
   char tmp[512];
   int dfd, fd = -1, made = 0;
   unsigned i;
@@ -134,7 +140,8 @@ int pstate_write(const char *dir, const char *name, const void *data,
   if(renameat(dfd, tmp, dfd, name) < 0)
     goto err;
   made = 0;
-  (void)fsync(dfd); /* the rename itself durable; best effort */
+  if(!(flags & PSTATE_NO_DIR_SYNC))
+    (void)fsync(dfd); /* the rename itself durable; best effort */
   close(dfd);
   return 0;
 err:;

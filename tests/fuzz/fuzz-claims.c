@@ -1,11 +1,11 @@
 /*
  * fuzz-claims.c: libFuzzer target for what the claims plugin parses
- * (plugins/claims/cstore.c): ledger event lines and its own state text.
+ * (plugins/claims/cstore.c): ledger event lines and its own state body.
  * First byte even: the rest is event lines, each read both by the fast
  * scan and by cJSON (when the scan reads a line that cJSON parses, both
  * must give the same members) and applied to a table; odd: the rest is a
- * state text, loaded, saved and loaded again (every claim must come back
- * the same).
+ * binary state body, loaded, saved and loaded again (every claim must come
+ * back the same).
  *   ./fuzz-claims tests/fuzz/corpus/claims
  */
 #include "config.h"
@@ -74,7 +74,7 @@ static int same(const claim *a, const claim *b)
   return 1;
 }
 
-/* One state text, round-tripped. */
+/* One state body, round-tripped. */
 static void state(const char *p, size_t n)
 {
   cstore s1, s2;

@@ -3,7 +3,9 @@
 # (tests/integration/claims-gen.py computes them independently):
 #   - claims.lifecycle: every metric, percentiles exact, default thresholds;
 #   - incremental: appended events move the metrics exactly as a full pass
-#     over the same file gives them (three runs against one);
+#     over the same file gives them (three runs against one); a run that
+#     read nothing leaves the state file alone; an earlier-format or
+#     damaged state makes one full pass;
 #   - a rewritten ledger (the last event read has another hash) and a
 #     shorter one start over from the top and say so;
 #   - bad input: an unparsable line is unknown with line and reason; a
@@ -73,11 +75,44 @@ for cut in $((n / 3)) $((2 * n / 3)) "$n"; do
   same_metrics "$TEST_TMP/inc.json" "$TEST_TMP/full.json"
 done
 jq_assert "$TEST_TMP/inc.json" ".details.mode == \"incremental\" and .metrics.events_read == $((n - 2 * n / 3))"
-# nothing appended: nothing read, same numbers
+# nothing appended: nothing read, same numbers, and the state file is left
+# as it was (not rewritten: same inode, same mtime)
+S=$TEST_TMP/inc/claims/claims.state
+before=$(stat -c '%i %y' "$S")
 run "$TEST_TMP/inc"
 lifecycle >"$TEST_TMP/inc2.json"
 jq_assert "$TEST_TMP/inc2.json" '.details.mode == "incremental" and .metrics.events_read == 0'
 same_metrics "$TEST_TMP/inc2.json" "$TEST_TMP/full.json"
+[ "$(stat -c '%i %y' "$S")" = "$before" ] || fail "a run that read nothing rewrote the state"
+# a run that saves its state syncs it once: the file, not its directory
+# too (a rename lost in a crash leaves the previous state, as good to
+# resume from); counted with strace where there is one
+if command -v strace >/dev/null; then
+  cp -a "$TEST_TMP/inc" "$TEST_TMP/fs"
+  sed -n 1,5p "$TEST_TMP/whole.jsonl" >"$TEST_TMP/fs-ledger.jsonl"
+  TEST_STATE_DIR=$TEST_TMP/fs strace -f -qq -e trace=fsync,fdatasync,sync_file_range \
+    -o "$TEST_TMP/fs.strace" "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" \
+    --state-dir "$TEST_TMP/fs" -p claims -s claims.source="$TEST_TMP/fs-ledger.jsonl" >"$out" || true
+  jq_assert "$out" 'select(.check == "claims.lifecycle") | .details.mode == "full"'
+  [ -s "$TEST_TMP/fs/claims/claims.state" ] || fail "no state kept"
+  syncs=$(grep -c 'sync' "$TEST_TMP/fs.strace" || true)
+  [ "$syncs" = 1 ] || { cat "$TEST_TMP/fs.strace" >&2; fail "$syncs syncs for one state write, expected 1"; }
+fi
+# a state of the earlier text format (version 1) makes one full pass, no
+# warning; a damaged one (cut short) too, saying why
+cp -a "$TEST_TMP/inc" "$TEST_TMP/v1"
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(13); f.write(b"1")' "$TEST_TMP/v1/claims/claims.state"
+run "$TEST_TMP/v1"
+lifecycle >"$TEST_TMP/v1.json"
+jq_assert "$TEST_TMP/v1.json" '.details.mode == "full" and .details.full_reason == "the state is of an earlier format"'
+same_metrics "$TEST_TMP/v1.json" "$TEST_TMP/full.json"
+run "$TEST_TMP/v1"
+jq_assert "$out" 'select(.check == "claims.lifecycle") | .details.mode == "incremental"'
+truncate -s -7 "$TEST_TMP/v1/claims/claims.state"
+run "$TEST_TMP/v1"
+lifecycle >"$TEST_TMP/cut.json"
+jq_assert "$TEST_TMP/cut.json" '.details.mode == "full" and (.details.full_reason | test("malformed"))'
+same_metrics "$TEST_TMP/cut.json" "$TEST_TMP/full.json"
 
 # --- a rewritten ledger (same length, other hashes) starts over, says so
 gen mix --now "$(jq .now "$A" | awk '{print $1 + 0.5}')" >"$L"
