@@ -70,7 +70,8 @@ static const probe_setting ledger_settings[] = {
    "longest event accepted, in bytes"},
   {"compare_with", PROBE_SET_STRING, NULL, 0,
    "a second copy (backup snapshot, restored instance's conninfo): verified, "
-   "and a prefix of source or source of it (check ledger.compare)"},
+   "and a prefix of source or source of it (check ledger.compare); read in "
+   "step with a full pass over source"},
   {"compare_table", PROBE_SET_STRING, "\"ledger_events\"", 0,
    "compare_with on PostgreSQL: its table"},
   {"compare_column", PROBE_SET_STRING, "\"event\"", 0,
@@ -401,6 +402,7 @@ static int verify_changed(const lv_options *base, const lstate *st,
       k++;
     o.resume = NULL;
     o.expect = NULL;
+    o.on_event = NULL; /* segments out of order: nothing to compare */
     o.segment = 1;
     o.src.from_seq = seqs[i] > 1 ? seqs[i] - 1 : 1;
     o.src.to_seq = seqs[k] < st->cp.seq ? seqs[k] + 1 : st->cp.seq;
@@ -421,33 +423,44 @@ static int verify_changed(const lv_options *base, const lstate *st,
   return 0;
 }
 
-/* compare_with: the line ledger.compare (lcompare.h). a_head and a_hash
- * are the live ledger's from this run's ledger.chain; a_bad when that
- * found it broken (the comparison still says where the copies part). */
-static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *a,
-                         const char *cmp, int64_t a_head, const char *a_hash, int a_bad)
+/* compare_with: the copy's source options, from the live ledger's (its
+ * timeout and line limit) and the compare_* settings. */
+static void compare_options(probe_ctx *ctx, const probe_host *h, const lsrc_options *a,
+                            const char *cmp, lsrc_options *b)
 {
-  lsrc_options b = *a;
+  *b = *a;
+  b->source = cmp;
+  b->start_offset = b->start_line = 0;
+  b->from_seq = b->to_seq = 0;
+  b->table = NULL;
+  b->column = NULL;
+  h->conf_string(ctx, "compare_table", &b->table);
+  h->conf_string(ctx, "compare_column", &b->column);
+}
+
+/* compare_with: the line ledger.compare (lcompare.h), once the live pass
+ * has fed the comparer cs. open_err: the copy could not be opened (cs is
+ * NULL); r: this run's ledger.chain result; a_head: the live ledger's real
+ * head (also past a bad event). A broken live ledger is still compared up
+ * to its last intact event: the line says where the copies part. */
+static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *b,
+                         lc_stream *cs, const char *open_err, const lv_result *r,
+                         int64_t a_head)
+{
   lc_result cr;
   long long max_lag = 100;
-  b.source = cmp;
-  b.start_offset = b.start_line = 0;
-  b.from_seq = b.to_seq = 0;
-  b.table = NULL;
-  b.column = NULL;
-  h->conf_string(ctx, "compare_table", &b.table);
-  h->conf_string(ctx, "compare_column", &b.column);
+  int a_bad = r->reason != LV_OK;
+  const char *a_hash = r->head.seq > 0 ? r->head.hash : NULL;
   h->conf_int(ctx, "max_lag_events", &max_lag);
-  lsrc_options a0 = *a;
-  a0.start_offset = a0.start_line = 0;
-  a0.from_seq = a0.to_seq = 0;
-  char *bt = lsrc_target(&b);
+  char *bt = lsrc_target(b);
   probe_result *res = h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
   free(bt);
   if(!res)
     return;
-  if(lc_compare(&a0, &b, &cr) != 0) {
-    h->result_status(res, PROBE_UNKNOWN, "cannot compare: %s", cr.error);
+  if(!cs || r->source_error || lc_finish(cs, r->head.seq, &cr) != 0) {
+    h->result_status(res, PROBE_UNKNOWN, "cannot compare: %s",
+                     !cs ? open_err : r->source_error ? "the live ledger cannot be read"
+                                                      : cr.error);
     h->result_emit(res);
     return;
   }
@@ -565,6 +578,19 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     free(target);
     return h->result_emit(res);
   }
+  /* compare_with: the copy's own pass starts now and runs in step with
+   * this run's pass over the live ledger, then a full one (lcompare.h) */
+  lsrc_options bopt;
+  lc_stream *cmp_s = NULL;
+  char cmp_err[300] = "";
+  if(cmp) {
+    char e[256];
+    compare_options(ctx, h, &o.src, cmp, &bopt);
+    if(!strcmp(cmp, "-") && !strcmp(o.src.source, "-"))
+      snprintf(cmp_err, sizeof(cmp_err), "compare_with: source already reads standard input");
+    else if(lc_open(&bopt, o.threads, &cmp_s, e, sizeof(e)) != 0)
+      snprintf(cmp_err, sizeof(cmp_err), "compare_with: %s", e);
+  }
 
   if(state_load(h, ctx, &st, load_err, sizeof(load_err)) < 0)
     h->log(ctx, PROBE_LOG_WARNING, "%s", load_err);
@@ -579,7 +605,7 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
            "checkpoint written in the future (last_full %.0f, now %.0f): "
            "ignored, full pass", st.last_full, now);
   }
-  if(st.valid && !st.stale && incremental && strcmp(o.src.source, "-") != 0 &&
+  if(st.valid && !st.stale && incremental && strcmp(o.src.source, "-") != 0 && !cmp_s &&
      !want_full(&st, now, interval, budget, full_every, &full_why)) {
     int go = 1;
     if(is_table) {
@@ -636,6 +662,8 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     full_why = "incremental=false";
   else if(!strcmp(o.src.source, "-"))
     full_why = "standard input";
+  else if(cmp_s && st.valid && !st.stale)
+    full_why = "compare_with (the copy is compared in step with a full pass)";
   if(full && is_table && !have_now8) {
     /* taken before the read: rows written during it are caught next run */
     int64_t *cs = NULL;
@@ -648,6 +676,10 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     if(st.stale)
       mode = "full (stale checkpoint)";
     o.expect = st.valid ? &st.cp : NULL;
+    if(cmp_s) {
+      o.on_event = lc_feed;
+      o.on_event_arg = cmp_s;
+    }
     t0 = mono_now();
     ran = lv_verify(&o, &r);
     full_took = mono_now() - t0;
@@ -876,8 +908,8 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     h->result_emit(res);
   }
   if(cmp)
-    compare_line(ctx, h, &o.src, cmp, have_real ? real_head : r.head.seq, r.head.hash,
-                 r.source_error || r.reason != LV_OK);
+    compare_line(ctx, h, &bopt, cmp_s, cmp_err, &r, have_real ? real_head : r.head.seq);
+  lc_close(cmp_s);
   free(target);
   return 0;
 }
@@ -899,6 +931,14 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
   if(h->conf_int(ctx, "max_line_bytes", &n) == 0 && n < 256) {
     h->config_error(ctx, "max_line_bytes", "must be at least 256");
     bad = 1;
+  }
+  if(h->conf_string(ctx, "compare_with", &s) == 0 && !strcmp(s, "-")) {
+    const char *src;
+    /* both passes run at once: one of them only may read standard input */
+    if(h->conf_string(ctx, "source", &src) == 0 && !strcmp(src, "-")) {
+      h->config_error(ctx, "compare_with", "source already reads standard input");
+      bad = 1;
+    }
   }
   if(h->conf_string(ctx, "service_verify_url", &s) == 0 &&
      strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0) {

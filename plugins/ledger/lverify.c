@@ -471,6 +471,8 @@ static void check_batch(vctx *v, batch *b)
       r->head = *v->o->resume;
       snprintf(r->head_ts, sizeof(r->head_ts), "%s", e->ts);
       r->bytes = e->offset + e->len + 1;
+      if(v->o->on_event)
+        v->o->on_event(v->o->on_event_arg, e->seq, e->hash);
       continue;
     }
     if(!e->terminated) {
@@ -582,6 +584,8 @@ static void check_batch(vctx *v, batch *b)
     r->head.line = e->line;
     memcpy(r->head_ts, e->ts, sizeof(r->head_ts));
     r->bytes = e->offset + e->len + 1;
+    if(v->o->on_event)
+      v->o->on_event(v->o->on_event_arg, e->seq, e->hash);
   }
 }
 
@@ -781,7 +785,14 @@ int lv_verify(const lv_options *o, lv_result *r)
     }
     if(!v.stop)
       check_batch(&v, b);
-    b->state = SLOT_FREE;
+    if(started > 0) {
+      /* workers scan the states under the mutex */
+      pthread_mutex_lock(&v.mu);
+      b->state = SLOT_FREE;
+      pthread_mutex_unlock(&v.mu);
+    }
+    else
+      b->state = SLOT_FREE;
     head++;
     if(o->progress)
       o->progress(o->progress_arg, r->events, r->bytes, r->file_size);

@@ -71,6 +71,14 @@ typedef struct lv_options {
    * must be from_seq and is checked on its own (its hash), not linked to
    * the one before it. Re-verifies rows changed in place (lxmin.h). */
   int segment;
+  /* Called on the calling thread, in seq order, for each event once it
+   * has passed every check (on an incremental run first for the resume
+   * event): its seq and stored (= recomputed) hash. A deferred anchor
+   * check may still find an earlier event bad at the end of the run, so a
+   * consumer caps what it saw at r->head.seq. NULL: none. compare_with
+   * uses it to read the copy in step with this pass (lcompare.h). */
+  void (*on_event)(void *arg, int64_t seq, const uint8_t hash[32]);
+  void *on_event_arg;
   /* Called from the calling thread after each batch is checked, with the
    * events and bytes verified so far and the file's size (-1: a table);
    * NULL: none. For the agent's progress line on long runs. */
