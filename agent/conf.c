@@ -532,6 +532,124 @@ int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
   return sandbox_set_user(p, user, err, errlen);
 }
 
+/* Describes the named plugins into cfg->descs: each in a child of its
+ * own, or, for a one-shot (req->lazy), as a stub read from its file whose
+ * run child describes it (loader_stub); a file that cannot be read that
+ * way is described the usual way. -1 when no child could be started. */
+static int describe_all(const config_request *req, agent_config *cfg,
+                        char *const *names, size_t nnames)
+{
+  sandbox_policy dpol;
+  char **rest = NULL;
+  size_t nrest = 0;
+  plugin_set more = {NULL, 0};
+  int rc = -1;
+  if(!req->lazy) {
+    describe_policy(req, cfg->root, &dpol);
+    return loader_describe(req->plugin_dir, names, nnames, &dpol, &cfg->descs);
+  }
+  cfg->descs.items = calloc(nnames ? nnames : 1, sizeof(*cfg->descs.items));
+  rest = calloc(nnames ? nnames : 1, sizeof(*rest));
+  if(!cfg->descs.items || !rest)
+    goto out;
+  for(size_t i = 0; i < nnames; i++) {
+    if(loader_stub(req->plugin_dir, names[i], &cfg->descs.items[cfg->descs.n]) == 0)
+      cfg->descs.n++;
+    else
+      rest[nrest++] = names[i];
+  }
+  if(nrest) {
+    describe_policy(req, cfg->root, &dpol);
+    if(loader_describe(req->plugin_dir, rest, nrest, &dpol, &more) < 0) {
+      plugin_set_free(&more);
+      goto out;
+    }
+    for(size_t i = 0; i < more.n; i++)
+      cfg->descs.items[cfg->descs.n++] = more.items[i];
+    free(more.items);
+  }
+  rc = 0;
+out:
+  free(rest);
+  return rc;
+}
+
+/* Applies the PROBE_<PLUGIN>_<KEY> environment, then --set, over the
+ * file's values; only those of section `only` when it is not NULL (a run
+ * child applies its own again, now that it knows which are strings). */
+static int apply_overrides(const config_request *req, agent_config *cfg,
+                           const origin_ctx *oc, const char *only)
+{
+  for(char **e = req->environ; e && *e; e++) {
+    if(strncmp(*e, "PROBE_", 6) || agent_own_env(*e))
+      continue;
+    const char *eq = strchr(*e, '=');
+    const char *p = *e + 6;
+    size_t pl = strcspn(p, "_=");
+    if(!eq || p[pl] != '_' || pl >= 64)
+      continue;
+    char section[64], key[128], origin[192];
+    for(size_t k = 0; k < pl; k++)
+      section[k] = (char)tolower((unsigned char)p[k]);
+    section[pl] = '\0';
+    size_t kl = (size_t)(eq - (p + pl + 1));
+    if(kl == 0 || kl >= sizeof(key))
+      continue;
+    for(size_t k = 0; k < kl; k++)
+      key[k] = (char)tolower((unsigned char)p[pl + 1 + k]);
+    key[kl] = '\0';
+    if(strcmp(section, "agent") && !plugin_set_find(&cfg->descs, section))
+      continue; /* PROBE_* for something that is not a plugin here */
+    if(only && strcmp(section, only))
+      continue;
+    snprintf(origin, sizeof(origin), "environment %.*s", (int)(eq - *e), *e);
+    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc->origins) < 0)
+      return -1;
+  }
+  for(size_t i = 0; i < req->nsets; i++) {
+    char section[128], key[128], origin[300];
+    const char *eq = strchr(req->sets[i], '=');
+    split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
+                  sizeof(section), key, sizeof(key));
+    if(only && strcmp(section, only))
+      continue;
+    snprintf(origin, sizeof(origin), "--set %s.%s", section, key);
+    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc->origins) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int config_check_loaded(agent_config *cfg, const char *plugin,
+                        const plugin_desc *loaded, dbuf *errors)
+{
+  size_t nerrors = 0;
+  int bad = 0;
+  origin_ctx oc = {cfg->doc, cfg->file, cfg->origins, &nerrors};
+  if(!cfg->req || !cfg->doc || !cfg->origins)
+    return 0; /* described before the run: checked by config_load */
+  plugin_desc *d = (plugin_desc *)plugin_set_find(&cfg->descs, plugin);
+  if(!d)
+    return 0;
+  /* the stub becomes the description, for the overrides' types */
+  plugin_desc stub = *d;
+  *d = *loaded;
+  if(apply_overrides(cfg->req, cfg, &oc, plugin) < 0) {
+    errline(errors, "out of memory while loading the configuration");
+    bad++;
+  }
+  else {
+    cJSON *sec = (cJSON *)config_section(cfg, plugin);
+    validate_section(sec, d, 0, plugin, &oc, errors, &bad, 1);
+  }
+  *d = stub;
+  if(nerrors > CONFIG_MAX_ERRORS)
+    errline(errors, "%s: %zu more problem%s not shown",
+            cfg->file ? cfg->file : "configuration",
+            nerrors - CONFIG_MAX_ERRORS, nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
+  return bad;
+}
+
 int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
 {
   jsonc_doc doc = {NULL, NULL};
@@ -637,47 +755,14 @@ no_file:
       if(!strcmp(dirnames[k], plugin) && add_name(&names, &nnames, plugin) < 0)
         goto oom;
   }
-  sandbox_policy dpol;
-  describe_policy(req, cfg->root, &dpol);
-  if(loader_describe(req->plugin_dir, names, nnames, &dpol, &cfg->descs) < 0) {
+  if(describe_all(req, cfg, names, nnames) < 0) {
     errline(errors, "cannot start a process to load plugins: %s", strerror(errno));
     goto out;
   }
 
   /* 3. environment, then --set, over the file */
-  for(char **e = req->environ; e && *e; e++) {
-    if(strncmp(*e, "PROBE_", 6) || agent_own_env(*e))
-      continue;
-    const char *eq = strchr(*e, '=');
-    const char *p = *e + 6;
-    size_t pl = strcspn(p, "_=");
-    if(!eq || p[pl] != '_' || pl >= 64)
-      continue;
-    char section[64], key[128], origin[192];
-    for(size_t k = 0; k < pl; k++)
-      section[k] = (char)tolower((unsigned char)p[k]);
-    section[pl] = '\0';
-    size_t kl = (size_t)(eq - (p + pl + 1));
-    if(kl == 0 || kl >= sizeof(key))
-      continue;
-    for(size_t k = 0; k < kl; k++)
-      key[k] = (char)tolower((unsigned char)p[pl + 1 + k]);
-    key[kl] = '\0';
-    if(strcmp(section, "agent") && !plugin_set_find(&cfg->descs, section))
-      continue; /* PROBE_* for something that is not a plugin here */
-    snprintf(origin, sizeof(origin), "environment %.*s", (int)(eq - *e), *e);
-    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc.origins) < 0)
-      goto oom;
-  }
-  for(size_t i = 0; i < req->nsets; i++) {
-    char section[128], key[128], origin[300];
-    const char *eq = strchr(req->sets[i], '=');
-    split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
-                  sizeof(section), key, sizeof(key));
-    snprintf(origin, sizeof(origin), "--set %s.%s", section, key);
-    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc.origins) < 0)
-      goto oom;
-  }
+  if(apply_overrides(req, cfg, &oc, NULL) < 0)
+    goto oom;
 
   /* sections for plugins named only with --plugin, so defaults apply */
   for(size_t i = 0; i < req->nplugins; i++)
@@ -690,8 +775,9 @@ no_file:
   cJSON *s;
   cJSON_ArrayForEach(s, plugins) {
     const plugin_desc *d = plugin_set_find(&cfg->descs, s->string);
-    if(!d || d->error) {
-      /* reported when it runs; --check-config reports it too */
+    if(!d || d->error || d->lazy) {
+      /* reported when it runs; --check-config reports it too (a lazy
+       * one is checked by its run child: config_check_loaded) */
       continue;
     }
     int runs = req->nplugins == 0;
@@ -752,6 +838,18 @@ no_file:
          add_name(&cfg->run, &cfg->nrun, s->string) < 0)
         goto oom;
   }
+  if(req->lazy) {
+    /* kept for the run child's config_check_loaded */
+    cfg->req = req;
+    cfg->doc = malloc(sizeof(*cfg->doc));
+    if(!cfg->doc)
+      goto oom;
+    *cfg->doc = doc;
+    doc.root = NULL;
+    doc.text = NULL;
+    cfg->origins = oc.origins;
+    oc.origins = NULL;
+  }
   rc = 0;
   goto out;
 oom:
@@ -775,6 +873,11 @@ out:
 
 void config_free(agent_config *cfg)
 {
+  if(cfg->doc) {
+    jsonc_free(cfg->doc);
+    free(cfg->doc);
+  }
+  cJSON_Delete(cfg->origins);
   cJSON_Delete(cfg->root);
   plugin_set_free(&cfg->descs);
   free(cfg->file);

@@ -38,7 +38,12 @@ typedef struct config_request {
   size_t nplugins;
   const char *plugin_dir;
   char **environ;       /* the environment to read PROBE_* from */
+  int lazy;             /* a one-shot: each run child checks its own plugin's
+                         * settings (config_check_loaded), none is described
+                         * beforehand; the request must outlive the config */
 } config_request;
+
+struct jsonc_doc;
 
 typedef struct agent_config {
   cJSON *root;          /* {"agent":{..},"plugins":{name:{..}}}, defaults applied */
@@ -57,12 +62,25 @@ typedef struct agent_config {
   size_t max_output_bytes;
   char *user;           /* agent.user, or NULL for the default */
   int sandbox;          /* agent.sandbox (false: debugging only) */
+  /* a lazy load (config_request.lazy): what config_check_loaded needs */
+  const config_request *req;
+  struct jsonc_doc *doc; /* the file, for line numbers */
+  cJSON *origins;        /* where overrides came from */
 } agent_config;
 
 /* Loads and validates. Returns 0, CONFIG_EX_USAGE or CONFIG_EX_CONFIG;
  * every problem is appended to errors as one line. */
 int config_load(const config_request *req, agent_config *cfg, dbuf *errors);
 void config_free(agent_config *cfg);
+
+/* In a one-shot's run child, with the plugin loaded (`loaded`, from
+ * loader_desc_loaded): applies the overrides of its section again with
+ * their types known, then checks its settings and applies the defaults as
+ * config_load does for a described plugin, into cfg->root. Appends each
+ * problem to errors as config_load would and returns how many there were
+ * (0 when cfg was not loaded lazily). */
+int config_check_loaded(agent_config *cfg, const char *plugin,
+                        const plugin_desc *loaded, dbuf *errors);
 
 /* The merged section of a plugin (never NULL for a plugin in cfg->run). */
 const cJSON *config_section(const agent_config *cfg, const char *plugin);

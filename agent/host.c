@@ -3,7 +3,8 @@
  * host.h). Results become JSON lines on the result pipe:
  *   {"check":..,"target":..,"status":..,"summary":..,"duration_ms":..,
  *    "metrics":{..},"details":{..}}
- * and control lines {"_ctl":"fail"|"config_error",...} for the agent.
+ * and control lines {"_ctl":"fail"|"config_error"|"config_invalid",...}
+ * for the agent.
  */
 #include "config.h"
 
@@ -28,6 +29,7 @@ struct probe_ctx {
   char state_refused[512]; /* why the state directory was refused, or "" */
   int emitted;
   int config_errors;
+  double progress_ms; /* when progress was last sent (monotonic) */
   char **scratch; /* strings handed to the plugin, freed after the run */
   size_t nscratch;
 };
@@ -87,6 +89,16 @@ void host_send_failure(int fd, const char *summary)
   cJSON *o = cJSON_CreateObject();
   cJSON_AddStringToObject(o, "_ctl", "fail");
   cJSON_AddStringToObject(o, "summary", summary);
+  send_json(fd, o);
+}
+
+void host_send_config_invalid(int fd, const char *msg, size_t len)
+{
+  char *m = strndup(msg, len);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "_ctl", "config_invalid");
+  cJSON_AddStringToObject(o, "message", m ? m : "invalid configuration");
+  free(m);
   send_json(fd, o);
 }
 
@@ -463,6 +475,24 @@ static void h_result_threshold(probe_result *r, const char *name, double warn,
   cJSON_AddItemToObject(r->thresholds, name, pair);
 }
 
+/* Progress of a long run, for the agent's one updating line: at most four
+ * a second reach the pipe, and none when the agent shows none. */
+static void h_progress(probe_ctx *ctx, double events, double bytes, double total)
+{
+  if(!ctx || !ctx->hr->progress || !isfinite(events) || !isfinite(bytes))
+    return;
+  double now = util_mono_ms();
+  if(now - ctx->progress_ms < 250.0)
+    return;
+  ctx->progress_ms = now;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "_ctl", "progress");
+  cJSON_AddNumberToObject(o, "events", events);
+  cJSON_AddNumberToObject(o, "bytes", bytes);
+  cJSON_AddNumberToObject(o, "total", isfinite(total) ? total : -1);
+  send_json(ctx->hr->result_fd, o);
+}
+
 static const probe_host host_vtable = {
   PROBE_PLUGIN_ABI,
   h_conf_string, h_conf_int, h_conf_number, h_conf_bool, h_conf_duration,
@@ -470,7 +500,7 @@ static const probe_host host_vtable = {
   h_result_begin, h_result_status, h_result_metric, h_result_detail_string,
   h_result_detail_number, h_result_detail_bool, h_result_detail_json,
   h_result_duration, h_result_emit, h_result_discard, h_config_error,
-  PROBE_HOST_MINOR, h_result_threshold
+  PROBE_HOST_MINOR, h_result_threshold, h_progress
 };
 
 /* A state that could not be kept counts as unknown in the stream (SPEC 6):
@@ -490,6 +520,7 @@ int host_run_plugin(const host_run *hr, const probe_plugin *p)
   probe_ctx ctx;
   memset(&ctx, 0, sizeof(ctx));
   ctx.hr = hr;
+  ctx.progress_ms = hr->start_ms; /* the first after a quarter second */
   ctx.section = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(hr->root, "plugins"), hr->plugin);
   int rc = 0;

@@ -27,6 +27,7 @@ typedef struct host_run {
   /* why the agent refused the state directory before the run (a shared
    * base, another user's directory), or NULL: then the run has none */
   const char *state_refused;
+  int progress;           /* the agent shows progress: send it */
 } host_run;
 
 /* Runs init/run/fini (or check_config) of a loaded plugin in this child
@@ -35,5 +36,9 @@ int host_run_plugin(const host_run *hr, const probe_plugin *p);
 
 /* Tells the agent, over the result pipe, why the run produced nothing. */
 void host_send_failure(int fd, const char *summary);
+
+/* Tells the agent one problem a one-shot's run child found in its own
+ * settings (msg[0..len), one line as config_load writes it). */
+void host_send_config_invalid(int fd, const char *msg, size_t len);
 
 #endif

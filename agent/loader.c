@@ -9,6 +9,10 @@
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+
+#define ELFW_CLASS (__ELF_NATIVE_CLASS == 64 ? ELFCLASS64 : ELFCLASS32)
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -290,6 +294,28 @@ void loader_free_names(char **names, size_t n)
   free(names);
 }
 
+/* Adds what describes a loaded plugin (version, description, needs,
+ * settings table) to o: the describing child sends it, and a one-shot's
+ * run child reads its own description from it (loader_desc_loaded). */
+static void describe_into(cJSON *o, const probe_plugin *p, unsigned needs)
+{
+  cJSON_AddStringToObject(o, "version", p->version ? p->version : "");
+  cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
+  cJSON_AddBoolToObject(o, "check_config", p->check_config != NULL);
+  cJSON_AddNumberToObject(o, "needs", needs);
+  cJSON *sets = cJSON_AddArrayToObject(o, "settings");
+  for(const probe_setting *s = p->settings; s && s->key; s++) {
+    cJSON *so = cJSON_CreateObject();
+    cJSON_AddItemToArray(sets, so);
+    cJSON_AddStringToObject(so, "key", s->key);
+    cJSON_AddNumberToObject(so, "type", s->type);
+    if(s->default_json)
+      cJSON_AddStringToObject(so, "default", s->default_json);
+    cJSON_AddNumberToObject(so, "flags", s->flags);
+    cJSON_AddStringToObject(so, "help", s->help ? s->help : "");
+  }
+}
+
 /* Child side of loader_describe: one plugin, loaded in the sandbox with
  * nothing declared (a constructor gets no network and no programs), its
  * description as one JSON object on fd. Standard output goes to
@@ -323,21 +349,7 @@ static void describe_child(int fd, const char *dir, const char *name,
     cJSON_AddStringToObject(o, "error", err);
     goto send;
   }
-  cJSON_AddStringToObject(o, "version", p->version ? p->version : "");
-  cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
-  cJSON_AddBoolToObject(o, "check_config", p->check_config != NULL);
-  cJSON_AddNumberToObject(o, "needs", needs);
-  cJSON *sets = cJSON_AddArrayToObject(o, "settings");
-  for(const probe_setting *s = p->settings; s && s->key; s++) {
-    cJSON *so = cJSON_CreateObject();
-    cJSON_AddItemToArray(sets, so);
-    cJSON_AddStringToObject(so, "key", s->key);
-    cJSON_AddNumberToObject(so, "type", s->type);
-    if(s->default_json)
-      cJSON_AddStringToObject(so, "default", s->default_json);
-    cJSON_AddNumberToObject(so, "flags", s->flags);
-    cJSON_AddStringToObject(so, "help", s->help ? s->help : "");
-  }
+  describe_into(o, p, needs);
   /* the handle stays open: the child exits right after */
 send:;
   char *text = cJSON_PrintUnformatted(o);
@@ -585,7 +597,8 @@ const plugin_setting_desc *plugin_desc_setting(const plugin_desc *d,
   return NULL;
 }
 
-void plugin_set_free(plugin_set *set)
+/* Frees what the entries of set own, not the array itself. */
+static void plugin_set_free_items(plugin_set *set)
 {
   for(size_t i = 0; i < set->n; i++) {
     plugin_desc *d = &set->items[i];
@@ -601,7 +614,155 @@ void plugin_set_free(plugin_set *set)
     }
     free(d->settings);
   }
+}
+
+void plugin_desc_free(plugin_desc *d)
+{
+  plugin_set one = {d, 1};
+  plugin_set_free_items(&one);
+  memset(d, 0, sizeof(*d));
+}
+
+void plugin_set_free(plugin_set *set)
+{
+  plugin_set_free_items(set);
   free(set->items);
   set->items = NULL;
   set->n = 0;
+}
+
+/* pread of exactly len bytes at off; 0 or -1. */
+static int pread_full(int fd, void *buf, size_t len, off_t off)
+{
+  size_t got = 0;
+  while(got < len) {
+    ssize_t n = pread(fd, (char *)buf + got, len - got, off + (off_t)got);
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n <= 0)
+      return -1;
+    got += (size_t)n;
+  }
+  return 0;
+}
+
+/* The sandbox needs a plugin file declares (its PROBE_SANDBOX_SYMBOL), read
+ * from the ELF file on fd without running any of its code: a one-shot run
+ * must know them before its sandbox closes in, and that is before the
+ * plugin is loaded. Only a native, section-headed shared object is read;
+ * anything else returns -1 (the caller describes the plugin instead), and
+ * the run child checks the value against what dlsym() finds. */
+static int elf_needs(int fd, unsigned *needs)
+{
+  ElfW(Ehdr) eh;
+  struct stat st;
+  if(fstat(fd, &st) < 0 || pread_full(fd, &eh, sizeof(eh), 0) < 0)
+    return -1;
+  if(memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFW_CLASS ||
+     eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shnum == 0 || eh.e_shnum > 4096 ||
+     eh.e_shoff == 0 || eh.e_shoff > (ElfW(Off))st.st_size ||
+     (ElfW(Off))st.st_size - eh.e_shoff < (ElfW(Off))eh.e_shnum * sizeof(ElfW(Shdr)))
+    return -1;
+  ElfW(Shdr) *sh = malloc(eh.e_shnum * sizeof(*sh));
+  char *names = NULL;
+  ElfW(Sym) *syms = NULL;
+  int rc = -1;
+  if(!sh || pread_full(fd, sh, eh.e_shnum * sizeof(*sh), (off_t)eh.e_shoff) < 0)
+    goto out;
+  for(size_t i = 0; i < eh.e_shnum; i++) {
+    if(sh[i].sh_type != SHT_DYNSYM)
+      continue;
+    const ElfW(Shdr) *sy = &sh[i];
+    if(sy->sh_link >= eh.e_shnum || sy->sh_entsize != sizeof(ElfW(Sym)))
+      goto out;
+    const ElfW(Shdr) *str = &sh[sy->sh_link];
+    if(sy->sh_size > (1u << 24) || str->sh_size == 0 || str->sh_size > (1u << 24) ||
+       sy->sh_offset > (ElfW(Off))st.st_size || sy->sh_size > (ElfW(Off))st.st_size - sy->sh_offset ||
+       str->sh_offset > (ElfW(Off))st.st_size || str->sh_size > (ElfW(Off))st.st_size - str->sh_offset)
+      goto out;
+    syms = malloc(sy->sh_size);
+    names = malloc(str->sh_size + 1);
+    if(!syms || !names || pread_full(fd, syms, sy->sh_size, (off_t)sy->sh_offset) < 0 ||
+       pread_full(fd, names, str->sh_size, (off_t)str->sh_offset) < 0)
+      goto out;
+    names[str->sh_size] = '\0';
+    *needs = SANDBOX_DEFAULT_NEEDS; /* no declaration: the documented default */
+    rc = 0;
+    for(size_t k = 0; k < sy->sh_size / sizeof(ElfW(Sym)); k++) {
+      const ElfW(Sym) *s = &syms[k];
+      if(s->st_name >= str->sh_size || strcmp(names + s->st_name, PROBE_SANDBOX_SYMBOL) ||
+         s->st_shndx == SHN_UNDEF)
+        continue;
+      probe_sandbox sb;
+      const ElfW(Shdr) *in = s->st_shndx < eh.e_shnum ? &sh[s->st_shndx] : NULL;
+      if(!in || s->st_size < sizeof(sb) || s->st_value < in->sh_addr ||
+         s->st_value - in->sh_addr > in->sh_size ||
+         in->sh_size - (s->st_value - in->sh_addr) < sizeof(sb)) {
+        rc = -1;
+        break;
+      }
+      if(in->sh_type == SHT_NOBITS)
+        memset(&sb, 0, sizeof(sb));
+      else if(pread_full(fd, &sb, sizeof(sb),
+                         (off_t)(in->sh_offset + (s->st_value - in->sh_addr))) < 0) {
+        rc = -1;
+        break;
+      }
+      if(sb.version >= 1)
+        *needs = sb.needs & (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT);
+      break;
+    }
+    break;
+  }
+out:
+  free(sh);
+  free(syms);
+  free(names);
+  return rc;
+}
+
+int loader_stub(const char *dir, const char *name, plugin_desc *d)
+{
+  char path[PATH_MAX], err[1024];
+  memset(d, 0, sizeof(*d));
+  int fd = loader_plugin_fd(dir, name, path, sizeof(path), err, sizeof(err));
+  if(fd < 0) {
+    if(!(d->name = strdup(name)) || !(d->error = strdup(err)))
+      goto nomem;
+    return 0;
+  }
+  unsigned needs;
+  int rc = elf_needs(fd, &needs);
+  close(fd);
+  if(rc < 0)
+    return -1;
+  if(!(d->name = strdup(name)) || !(d->path = strdup(path)))
+    goto nomem;
+  d->needs = needs;
+  d->lazy = 1;
+  return 0;
+nomem:
+  free(d->name);
+  free(d->error);
+  memset(d, 0, sizeof(*d));
+  return -1;
+}
+
+int loader_desc_loaded(const probe_plugin *p, unsigned needs, const char *path,
+                       plugin_desc *d)
+{
+  memset(d, 0, sizeof(*d));
+  cJSON *o = cJSON_CreateObject();
+  if(!o)
+    return -1;
+  cJSON_AddStringToObject(o, "path", path);
+  describe_into(o, p, needs);
+  int rc = (d->name = strdup(p->name)) ? desc_from_json(d, o) : -1;
+  cJSON_Delete(o);
+  if(rc < 0) {
+    plugin_set set = {d, 1};
+    plugin_set_free_items(&set);
+    memset(d, 0, sizeof(*d));
+  }
+  return rc;
 }

@@ -34,6 +34,7 @@ typedef struct plugin_desc {
   int has_check_config;
   unsigned needs;  /* PROBE_NEEDS_* it declared (or the default) */
   char *error; /* why it cannot be used, or NULL */
+  int lazy;    /* a stub (loader_stub): the run child describes itself */
 } plugin_desc;
 
 typedef struct plugin_set {
@@ -75,10 +76,25 @@ int loader_list_dir(const char *dir, char ***names, size_t *n);
 int loader_describe(const char *dir, char *const *names, size_t n,
                     const struct sandbox_policy *policy, plugin_set *out);
 
+/* A one-shot run's description of plugin name, made without a child: its
+ * path and the sandbox needs read from its ELF file (no code of it runs),
+ * `lazy` set and no settings table: the run child loads the plugin and
+ * checks its own settings (conf.c config_check_loaded). A plugin that
+ * cannot be opened gets `error` as loader_describe gives it. Returns -1
+ * when the file could not be read that way (then describe it). */
+int loader_stub(const char *dir, const char *name, plugin_desc *d);
+
+/* Fills d (all fields malloc'd) from a plugin loaded in this process.
+ * 0 or -1 (out of memory). */
+int loader_desc_loaded(const probe_plugin *p, unsigned needs, const char *path,
+                       plugin_desc *d);
+
 const plugin_desc *plugin_set_find(const plugin_set *set, const char *name);
 const plugin_setting_desc *plugin_desc_setting(const plugin_desc *d,
                                                const char *key);
 void plugin_set_free(plugin_set *set);
+/* Frees what one description owns (e.g. from loader_desc_loaded). */
+void plugin_desc_free(plugin_desc *d);
 void loader_free_names(char **names, size_t n);
 
 #endif

@@ -56,6 +56,9 @@ static const char usage_text[] =
   "      --state-dir DIR    where plugins keep state between runs\n"
   "      --list-plugins     name, version and description of each plugin\n"
   "      --check-config     load and validate the configuration, run nothing\n"
+  "      --progress         one updating line of a long run's progress on standard\n"
+  "                         error (the default when that is a terminal)\n"
+  "      --no-progress      never that line\n"
   "  -h, --help             this text\n"
   "  -V, --version          the version\n"
   "\n"
@@ -71,7 +74,7 @@ static const char usage_text[] =
 
 enum {
   OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
-  OPT_LIST, OPT_CHECK
+  OPT_LIST, OPT_CHECK, OPT_PROGRESS, OPT_NO_PROGRESS
 };
 
 static const struct option long_options[] = {
@@ -87,6 +90,8 @@ static const struct option long_options[] = {
   {"state-dir", required_argument, NULL, OPT_STATE_DIR},
   {"list-plugins", no_argument, NULL, OPT_LIST},
   {"check-config", no_argument, NULL, OPT_CHECK},
+  {"progress", no_argument, NULL, OPT_PROGRESS},
+  {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
   {"help", no_argument, NULL, 'h'},
   {"version", no_argument, NULL, 'V'},
   {NULL, 0, NULL, 0}
@@ -390,6 +395,12 @@ static int run_once(agent *a, double deadline_s)
         ;
     }
   }
+  if(a->runs.config_errors) {
+    /* a lazy one-shot's run child refused its settings: as config_load
+     * would have, before anything was written */
+    note_failure(a->runs.first_config_error, strlen(a->runs.first_config_error));
+    return CONFIG_EX_CONFIG;
+  }
   probe_status worst = a->runs.worst;
   if(output_finish(&a->out) < 0)
     worst = output_worse(worst, PROBE_UNKNOWN);
@@ -408,7 +419,7 @@ int main(int argc, char **argv)
   const char *config_file = NULL;
   const char *plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
   int mode_once = 0, mode_daemon = 0, mode_list = 0, mode_check = 0;
-  int rc = 0, opt;
+  int rc = 0, opt, progress = -1;
   double run_timeout = 0;
   char timeout_set[64];
   dbuf errors;
@@ -484,6 +495,8 @@ int main(int argc, char **argv)
     case OPT_STATE_DIR: a.state_override = optarg; break;
     case OPT_LIST: mode_list = 1; break;
     case OPT_CHECK: mode_check = 1; break;
+    case OPT_PROGRESS: progress = 1; break;
+    case OPT_NO_PROGRESS: progress = 0; break;
     case 'h': fputs(usage_text, stdout); goto out;
     case 'V': printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI); goto out;
     case ':':
@@ -529,6 +542,10 @@ int main(int argc, char **argv)
   a.req.nplugins = nplugins;
   a.req.plugin_dir = plugin_dir;
   a.req.environ = environ;
+  /* one plugin run once (the Nagios way): one process, one dlopen(); its
+   * run child checks its settings. --check-config, --list-plugins and the
+   * daemon describe every plugin first. */
+  a.req.lazy = nplugins == 1 && !mode_daemon && !mode_check;
   rc = config_load(&a.req, &a.cfg, &errors);
   if(rc) {
     agent_print_errors(&errors);
@@ -565,6 +582,8 @@ int main(int argc, char **argv)
   }
   runner_init(&a.runs, &a.out, a.state_base);
   a.runs.keep_stdin = !mode_daemon;
+  /* one updating line on a terminal; a daemon's standard error is a log */
+  a.runs.progress = !mode_daemon && (progress >= 0 ? progress : isatty(STDERR_FILENO));
   if(mode_daemon)
     rc = sched_daemon(&a);
   else {

@@ -165,13 +165,23 @@ typedef struct probe_host {
    * days left). NAN for a threshold the plugin does not have. */
   void (*result_threshold)(probe_result *r, const char *name, double warn,
                            double crit);
+
+  /* --- minor 2 --- Progress of a long run (a full pass over a large
+   * ledger): `events` and `bytes` done so far, of `total` bytes (negative
+   * when unknown, e.g. a table). Call it as often as convenient from the
+   * thread that runs the plugin: the agent keeps at most a few a second
+   * and shows them only on a terminal (or with --progress), never in the
+   * result stream. */
+  void (*progress)(probe_ctx *ctx, double events, double bytes, double total);
 } probe_host;
 
 /* The minor revision of probe_host this header describes. */
-#define PROBE_HOST_MINOR 1
+#define PROBE_HOST_MINOR 2
 
 /* 1 when host offers result_threshold (use before calling it). */
 #define PROBE_HOST_HAS_THRESHOLD(h) ((h)->host_minor >= 1 && (h)->result_threshold)
+/* 1 when host offers progress. */
+#define PROBE_HOST_HAS_PROGRESS(h) ((h)->host_minor >= 2 && (h)->progress)
 
 /*
  * The plugin's description and entry points. init and fini are optional

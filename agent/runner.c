@@ -82,6 +82,8 @@ struct run {
   run *next;
 };
 
+static void progress_clear(void);
+
 void runner_init(runner *r, output *out, const char *state_base)
 {
   memset(r, 0, sizeof(*r));
@@ -124,13 +126,53 @@ static void close_other_fds(int keep)
       close(fd);
 }
 
+/* A one-shot's run child, the plugin just loaded: the settings checks
+ * config_load makes for a described plugin (types, required, defaults),
+ * made here so that a one-shot is one process and one dlopen(). Each
+ * problem goes to the agent as a {"_ctl":"config_invalid"} line, said as
+ * config_load would say it (exit 78). -1 when the run must not go on. */
+static int check_own_settings(const agent_config *cfg, const char *plugin,
+                              const probe_plugin *p, unsigned needs,
+                              const plugin_desc *stub, const char *path,
+                              int res_fd)
+{
+  char why[1200];
+  plugin_desc loaded;
+  dbuf errors;
+  if(needs != stub->needs) {
+    /* the sandbox was chosen by what the file said; refuse to guess */
+    snprintf(why, sizeof(why), "plugin %s declares sandbox needs 0x%x when loaded, "
+             "0x%x in its file: not run", plugin, needs, stub->needs);
+    host_send_failure(res_fd, why);
+    return -1;
+  }
+  if(loader_desc_loaded(p, needs, path, &loaded) < 0) {
+    host_send_failure(res_fd, "out of memory while checking the settings");
+    return -1;
+  }
+  dbuf_init(&errors, 0);
+  /* cfg is this child's own copy, after the fork */
+  int bad = config_check_loaded((agent_config *)cfg, plugin, &loaded, &errors);
+  plugin_desc_free(&loaded);
+  const char *line = errors.data ? errors.data : "";
+  while(*line) {
+    size_t n = strcspn(line, "\n");
+    host_send_config_invalid(res_fd, line, n);
+    line += n;
+    if(*line)
+      line++;
+  }
+  dbuf_free(&errors);
+  return bad ? -1 : 0;
+}
+
 /* The child: never returns. */
 static void child_main(const agent_config *cfg, const char *plugin,
                        run_mode mode, int res_fd, int log_fd,
                        const char *state_base, double start_ms,
                        double deadline_ms, const char *plugin_dir,
                        int keep_stdin, const sandbox_policy *sb,
-                       const char *state_refused)
+                       const char *state_refused, int progress)
 {
   char path[PATH_MAX], err[1024];
   const probe_plugin *p = NULL;
@@ -165,15 +207,20 @@ static void child_main(const agent_config *cfg, const char *plugin,
 
   /* the file is opened (and checked) with the agent's rights, then the
    * sandbox closes in, then the plugin's own code first runs */
+  unsigned needs = 0;
   int pfd = loader_plugin_fd(plugin_dir, plugin, path, sizeof(path), err, sizeof(err));
   if(pfd < 0 || sandbox_enter(sb, err, sizeof(err)) < 0 ||
-     !loader_open_fd(pfd, path, plugin, &p, NULL, err, sizeof(err))) {
+     !loader_open_fd(pfd, path, plugin, &p, &needs, err, sizeof(err))) {
     host_send_failure(res_fd, err);
     exit(0);
   }
   close(pfd); /* mapped now; the plugin holds only 0-2 and its pipe */
+  const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
+  if(mode == RUN_RESULTS && d && d->lazy && check_own_settings(cfg, plugin, p, needs, d, path, res_fd) < 0)
+    exit(0);
   host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
-                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused};
+                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused,
+                 progress};
   int rc = host_run_plugin(&hr, p);
   fflush(NULL);
   exit(rc);
@@ -276,7 +323,7 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     run_free(x);
     child_main(cfg, plugin, mode, res_pipe[1], log_pipe[1], r->state_base,
                start_ms, deadline_ms, dirbuf, r->keep_stdin, &sb,
-               state_ok ? NULL : state_why);
+               state_ok ? NULL : state_why, r->progress);
   }
   /* no setpgid() here: it would make the child a group leader before its
    * setsid(), which then fails; run_kill() also kills the pid itself */
@@ -343,6 +390,7 @@ static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, .
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
+  progress_clear();
   if(output_agent_line(r->out, x->plugin, "agent.run", x->plugin, st,
                        util_mono_ms() - x->start_ms, msg) < 0)
     st = output_worse(st, PROBE_UNKNOWN);
@@ -438,6 +486,45 @@ static const char *validate_result(const cJSON *o)
   return NULL;
 }
 
+/* 1 while the progress line is on standard error (without its newline). */
+static int progress_shown;
+
+/* Takes the progress line away, before anything else is written to the
+ * terminal it shares with the logs (and often the results). */
+static void progress_clear(void)
+{
+  if(progress_shown) {
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    progress_shown = 0;
+  }
+}
+
+/* Shows a run's progress as one updating line: events and bytes done,
+ * percent of the total, rate and time left when the total is known. */
+static void progress_show(const run *x, const cJSON *o)
+{
+  double events = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "events"));
+  double bytes = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "bytes"));
+  double total = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "total"));
+  if(!isfinite(events) || !isfinite(bytes) || events < 0 || bytes < 0)
+    return;
+  double secs = (util_mono_ms() - x->start_ms) / 1000.0;
+  double rate = secs > 0 ? bytes / 1e6 / secs : 0;
+  char tail[160] = "";
+  if(isfinite(total) && total > 0 && bytes <= total) {
+    double left = rate > 0 ? (total - bytes) / 1e6 / rate : 0;
+    snprintf(tail, sizeof(tail), " of %.1f MB (%.0f%%), %.1f MB/s, %d:%02d left",
+             total / 1e6, 100.0 * bytes / total, rate, (int)(left / 60), (int)left % 60);
+  }
+  else
+    snprintf(tail, sizeof(tail), ", %.1f MB/s", rate);
+  fprintf(stderr, "\rprobe-agent: %s: %.0f events, %.1f MB%s\033[K", x->plugin, events,
+          bytes / 1e6, tail);
+  fflush(stderr);
+  progress_shown = 1;
+}
+
 /* Handles one complete line from a child. A line that is dropped still
  * counts, at least as unknown and as badly as its status field reads. */
 static void handle_line(runner *r, run *x, const char *line, size_t len)
@@ -462,13 +549,33 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "summary"));
     if(!strcmp(ctl->valuestring, "fail") && msg && !x->fail_summary)
       x->fail_summary = strdup(msg);
+    else if(!strcmp(ctl->valuestring, "progress")) {
+      if(r->progress && x->mode == RUN_RESULTS)
+        progress_show(x, o);
+    }
     else if(!strcmp(ctl->valuestring, "config_error")) {
       const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "key"));
       const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
+      progress_clear();
       fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s%s%s%s\n",
               x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
               x->plugin, key ? "setting \"" : "", key ? key : "", key ? "\": " : "",
               m ? m : "invalid");
+      r->config_errors++;
+      x->lines++;
+    }
+    else if(!strcmp(ctl->valuestring, "config_invalid")) {
+      /* a one-shot's own settings check (check_own_settings): said as
+       * config_load says it, escaped again since a plugin sent it */
+      const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
+      dbuf b;
+      dbuf_init(&b, 0);
+      config_escape_text(&b, m ? m : "invalid configuration", strlen(m ? m : "invalid configuration"));
+      progress_clear();
+      fprintf(stderr, "probe-agent: %s\n", b.data ? b.data : "");
+      if(!r->first_config_error[0])
+        snprintf(r->first_config_error, sizeof(r->first_config_error), "%s", b.data ? b.data : "");
+      dbuf_free(&b);
       r->config_errors++;
       x->lines++;
     }
@@ -498,6 +605,7 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
   int st = output_status_from_name(
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status")));
   /* a line that could not be written counts as unknown (output.c says so) */
+  progress_clear();
   if(output_result(r->out, x->plugin, o) < 0)
     x->worst = output_worse(x->worst, PROBE_UNKNOWN);
   x->worst = output_worse(x->worst, (probe_status)st);
@@ -569,6 +677,7 @@ static void log_line(const run *x, const char *s, size_t n)
 {
   dbuf b;
   dbuf_init(&b, 0);
+  progress_clear();
   if(output_escape(&b, s, n) == 0)
     fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, b.data ? b.data : "");
   dbuf_free(&b);
@@ -615,6 +724,7 @@ static void read_logs(run *x)
 static void run_finish(runner *r, run *x)
 {
   double secs = (util_mono_ms() - x->start_ms) / 1000.0;
+  progress_clear();
   if(x->mode == RUN_CHECK_CONFIG) {
     if(x->fail_summary) {
       fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n",

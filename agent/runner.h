@@ -24,8 +24,11 @@ typedef struct runner {
   const char *state_base;
   probe_status worst;   /* over every finished run */
   int any_result;
-  size_t config_errors; /* RUN_CHECK_CONFIG: problems reported */
+  size_t config_errors; /* RUN_CHECK_CONFIG, or a one-shot's own settings
+                         * check: problems reported */
+  char first_config_error[1024]; /* the first of a one-shot's, or "" */
   int keep_stdin;       /* one-shot mode: plugins may read standard input */
+  int progress;         /* one-shot mode: show the runs' progress on stderr */
   int sweep_pending;    /* leftovers of finished runs may remain: sweep again */
   int sweep_rounds;     /* sweeps in a row that found something */
   double next_sweep_ms;

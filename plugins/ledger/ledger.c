@@ -500,9 +500,24 @@ static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options
   h->result_emit(res);
 }
 
+/* The host and run a verification's progress goes to. */
+typedef struct progress_to {
+  probe_ctx *ctx;
+  const probe_host *h;
+} progress_to;
+
+/* lv_options.progress: hands the verifier's progress to the agent, which
+ * shows it on a terminal (and rate-limits it). */
+static void report_progress(void *arg, uint64_t events, uint64_t bytes, int64_t total)
+{
+  progress_to *p = arg;
+  p->h->progress(p->ctx, (double)events, (double)bytes, (double)total);
+}
+
 /* One run: verify, compare, report, remember. */
 static int ledger_run(probe_ctx *ctx, const probe_host *h)
 {
+  progress_to prog = {ctx, h};
   lv_options o;
   lv_result r;
   lstate st, nst;
@@ -536,6 +551,10 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   interval = run_interval(ctx, h);
   if(h->conf_duration(ctx, "full_budget", &budget) != 0 || budget < 0)
     budget = interval * 0.1;
+  if(PROBE_HOST_HAS_PROGRESS(h)) {
+    o.progress = report_progress;
+    o.progress_arg = &prog;
+  }
   o.threads = (int)(threads > 0 && threads < 64 ? threads : 0);
   o.src.max_line = maxline > 0 ? (size_t)maxline : 0;
   o.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;

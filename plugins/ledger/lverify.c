@@ -794,6 +794,8 @@ int lv_verify(const lv_options *o, lv_result *r)
     else
       b->state = SLOT_FREE;
     head++;
+    if(o->progress)
+      o->progress(o->progress_arg, r->events, r->bytes, r->file_size);
   }
   if(started > 0) {
     pthread_mutex_lock(&v.mu);

@@ -79,6 +79,11 @@ typedef struct lv_options {
    * uses it to read the copy in step with this pass (lcompare.h). */
   void (*on_event)(void *arg, int64_t seq, const uint8_t hash[32]);
   void *on_event_arg;
+  /* Called from the calling thread after each batch is checked, with the
+   * events and bytes verified so far and the file's size (-1: a table);
+   * NULL: none. For the agent's progress line on long runs. */
+  void (*progress)(void *arg, uint64_t events, uint64_t bytes, int64_t total);
+  void *progress_arg;
 } lv_options;
 
 typedef struct lv_result {

@@ -5,6 +5,7 @@
  * when intact, 2 when not, 3 when the source failed.
  *   ledger-verify SOURCE [THREADS] [TABLE COLUMN]
  *   ledger-verify --resume SEQ HASH OFFSET LINE SOURCE [THREADS]
+ *   ledger-verify --cpu   (which canonicalizer path this CPU gets)
  */
 #include "config.h"
 
@@ -14,7 +15,29 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/jcs.h"
 #include "plugins/ledger/lverify.h"
+
+/* --cpu: the canonicalizer's implementation chosen for this CPU (the
+ * benchmark prints it beside its figures) and the CPU features it and
+ * SHA-256 can use. */
+static int print_cpu(void)
+{
+  crypto_jcs *j = crypto_jcs_new();
+  if(!j)
+    return 1;
+  printf("canonicalizer path %s; CPU:", crypto_jcs_path_name(j));
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if(__builtin_cpu_supports("sse2"))
+    printf(" sse2");
+  if(__builtin_cpu_supports("avx2"))
+    printf(" avx2");
+#endif
+  printf("\n");
+  crypto_jcs_free(j);
+  return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -25,6 +48,8 @@ int main(int argc, char **argv)
   int i = 1;
   memset(&o, 0, sizeof(o));
   memset(&cp, 0, sizeof(cp));
+  if(argc == 2 && strcmp(argv[1], "--cpu") == 0)
+    return print_cpu();
   if(argc > 6 && strcmp(argv[1], "--resume") == 0) {
     cp.seq = strtoll(argv[2], NULL, 10);
     snprintf(cp.hash, sizeof(cp.hash), "%s", argv[3]);

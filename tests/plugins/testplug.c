@@ -103,6 +103,15 @@ static int tp_status(const char *s)
   return -1;
 }
 
+/* The "mode" setting, "" when unset. */
+__attribute__((unused))
+static const char *tp_mode(probe_ctx *ctx, const probe_host *h)
+{
+  const char *mode = "";
+  h->conf_string(ctx, "mode", &mode);
+  return mode;
+}
+
 /* How many statuses the status setting lists ("ok,warning": 2). */
 static long long tp_status_n(const char *list)
 {
@@ -311,10 +320,21 @@ __attribute__((constructor)) static void tp_ctor(void)
   sleep(20);
 }
 #elif defined(TP_CTORPRINT)
-/* Prints while being loaded: never a line of the result stream. */
+/* Prints while being loaded: never a line of the result stream. With
+ * TP_LOAD_LOG set, also appends a line there for each load, so that a test
+ * counts the processes that loaded it (agent-oneshot.sh). */
 __attribute__((constructor)) static void tp_ctor(void)
 {
   static const char junk[] = "NOT JSON from a constructor\n";
+  const char *log = getenv("TP_LOAD_LOG");
+  if(log) {
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    if(fd >= 0) {
+      ssize_t w = write(fd, "loaded\n", 7);
+      (void)w; /* a lost line shows in the test's count */
+      close(fd);
+    }
+  }
   if(write(STDOUT_FILENO, junk, sizeof(junk) - 1) < 0)
     return;
 }
@@ -362,6 +382,11 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
       unlink(busy);
     }
   }
+  if(!strcmp(tp_mode(ctx, h), "progress") && PROBE_HOST_HAS_PROGRESS(h))
+    for(int i = 1; i <= 5; i++) { /* a long run, for the progress line */
+      usleep(200000);
+      h->progress(ctx, i * 1000.0, i * 1e6, 5e6);
+    }
   long runs = tp_count_runs(ctx, h);
   for(long long i = 0; i < count; i++) {
     int st = overlap ? PROBE_CRITICAL : tp_status_at(status, i);

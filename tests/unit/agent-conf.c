@@ -4,7 +4,8 @@
  * over environment over file for the agent section, and its validation:
  * error positions at the wrong character, one line per error whatever the
  * file holds, big objects in linear time, the interval floor, host and
- * labels fit for every line, FIFOs refused without blocking.
+ * labels fit for every line, FIFOs refused without blocking; a one-shot's
+ * plugin stubs (sandbox needs read from the ELF file).
  */
 #include "config.h"
 
@@ -111,7 +112,7 @@ static void test_precedence(void **state)
   char *path = temp_file("{\"agent\": {\"timeout\": 10, \"interval\": 20, \"host\": \"file\"}}");
   char *env[] = {"PROBE_AGENT_TIMEOUT=11", "PROBE_AGENT_HOST=env", "PROBE_TEST_X=ignored", NULL};
   char *sets[] = {"agent.timeout=12"};
-  config_request req = {path, 1, sets, 1, NULL, 0, "/nonexistent-plugin-dir", env};
+  config_request req = {path, 1, sets, 1, NULL, 0, "/nonexistent-plugin-dir", env, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -130,7 +131,7 @@ static void test_agent_validation(void **state)
 {
   (void)state;
   char *path = temp_file("{\n\"agent\": {\n\"timeout\": \"soon\",\n\"colour\": 1\n},\n\"extra\": 1\n}\n");
-  config_request req = {path, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {path, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -182,7 +183,7 @@ static void test_jsonc_positions(void **state)
 static int load_text(const char *text, dbuf *errors, char **sets, size_t nsets)
 {
   char *path = temp_file(text);
-  config_request req = {path, 1, sets, nsets, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {path, 1, sets, nsets, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf_init(errors, 0);
   int rc = config_load(&req, &cfg, errors);
@@ -319,7 +320,7 @@ static void test_fifo(void **state)
   errno = 0;
   assert_int_equal(util_read_file(fifo, 1024, &text, &len), -1);
   assert_int_equal(errno, EINVAL);
-  config_request req = {fifo, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {fifo, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -335,13 +336,65 @@ static void test_bad_set(void **state)
 {
   (void)state;
   char *sets[] = {"timeout=3"};
-  config_request req = {NULL, 0, sets, 1, NULL, 0, "/nonexistent-plugin-dir", NULL};
+  config_request req = {NULL, 0, sets, 1, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
   assert_int_equal(config_load(&req, &cfg, &errors), CONFIG_EX_USAGE);
   assert_non_null(strstr(errors.data, "expected SECTION.KEY=VALUE"));
   dbuf_free(&errors);
+}
+
+/* A one-shot's stub reads the sandbox needs from the plugin's ELF file,
+ * without loading it (loader_stub): what each test plugin declares, the
+ * default without (or with a version-0) declaration, the error of a
+ * missing plugin, and -1 for a file that is not a shared object (the
+ * agent then describes it in a child). */
+static void test_stub_needs(void **state)
+{
+  (void)state;
+  const char *dir = getenv("PROBE_TEST_PLUGIN_DIR");
+  if(!dir)
+    skip();
+  static const struct {
+    const char *name;
+    unsigned needs;
+  } want[] = {
+    {"sbnonet", 0},
+    {"sbprog", PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS},
+    {"sbroot", PROBE_NEEDS_ROOT},
+    {"sbprobe", PROBE_NEEDS_NETWORK},
+    {"echo", PROBE_NEEDS_NETWORK},
+    {"leak", PROBE_NEEDS_PROGRAMS},
+  };
+  plugin_desc d;
+  for(size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+    assert_int_equal(loader_stub(dir, want[i].name, &d), 0);
+    assert_null(d.error);
+    assert_true(d.lazy);
+    assert_string_equal(d.name, want[i].name);
+    assert_non_null(strstr(d.path, "/.libs/"));
+    if(d.needs != want[i].needs)
+      fail_msg("%s: needs 0x%x, expected 0x%x", want[i].name, d.needs, want[i].needs);
+    plugin_desc_free(&d);
+  }
+  assert_int_equal(loader_stub(dir, "nosuch", &d), 0);
+  assert_non_null(d.error);
+  assert_non_null(strstr(d.error, "no plugin \"nosuch\""));
+  assert_false(d.lazy);
+  plugin_desc_free(&d);
+
+  char tmp[] = "/tmp/agent-conf-stub.XXXXXX";
+  char file[sizeof(tmp) + 16];
+  assert_non_null(mkdtemp(tmp));
+  snprintf(file, sizeof(file), "%s/text.so", tmp);
+  FILE *f = fopen(file, "w");
+  assert_non_null(f);
+  fputs("not an ELF file at all, but long enough to be read as a header\n", f);
+  fclose(f);
+  assert_int_equal(loader_stub(tmp, "text", &d), -1);
+  unlink(file);
+  rmdir(tmp);
 }
 
 int main(void)
@@ -359,6 +412,7 @@ int main(void)
     cmocka_unit_test(test_interval_floor),
     cmocka_unit_test(test_host_labels),
     cmocka_unit_test(test_fifo),
+    cmocka_unit_test(test_stub_needs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

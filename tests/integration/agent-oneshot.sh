@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# agent-oneshot.sh: a one-shot run of one plugin (`probe-agent -p NAME`, the
+# way Nagios runs it) loads the plugin once, in its run child, which checks
+# its own settings (issue 20); the messages and exit 78 of a bad setting
+# are those of the full check; --check-config, --list-plugins and runs of
+# several plugins still describe each plugin first.
+. "$top_srcdir/tests/lib/env.sh"
+PROBE_AGENT_PLUGIN_DIR=$PROBE_TEST_PLUGIN_DIR
+LOAD_DIR=$PROBE_TEST_PLUGIN_DIR/../load/.libs
+out=$TEST_TMP/out.jsonl
+err=$TEST_TMP/err.txt
+run_agent() { rc=0; agent "$@" >"$out" 2>"$err" || rc=$?; }
+expect_rc() { [ "$rc" = "$1" ] || { cat "$out" "$err" >&2; fail "$2: exit $rc, expected $1"; }; }
+expect_err() { grep -qF -- "$1" "$err" || { cat "$err" >&2; fail "$2: stderr lacks: $1"; }; }
+
+# the plugins' user (nobody when we are root) appends to the load log
+ld=$TEST_TMP/ld
+mkdir -m 755 "$ld"
+cp "$LOAD_DIR/ctorprint.so" "$PROBE_TEST_PLUGIN_DIR/echo.so" "$ld/"
+mkdir -m 1777 "$TEST_TMP/log"
+export TP_LOAD_LOG=$TEST_TMP/log/loads
+loads() { if [ -f "$TP_LOAD_LOG" ]; then wc -l <"$TP_LOAD_LOG" | tr -d ' '; else echo 0; fi; }
+
+# --- one plugin once: one process loads it, once ------------------------
+run_agent --plugin-dir "$ld" -p ctorprint
+expect_rc 0 "a one-shot of ctorprint"
+jq_assert "$out" '.plugin == "ctorprint" and .status == "ok"'
+[ "$(loads)" = 1 ] || fail "a one-shot loaded the plugin $(loads) times, expected once (no describing child)"
+
+# the daemon's start, --check-config and --list-plugins still describe it
+rm -f "$TP_LOAD_LOG"
+printf '{"plugins":{"ctorprint":{}}}\n' >"$TEST_TMP/c.json"
+run_agent --plugin-dir "$ld" -c "$TEST_TMP/c.json" --check-config
+expect_rc 0 "--check-config"
+[ "$(loads)" -ge 1 ] || fail "--check-config did not load the plugin"
+rm -f "$TP_LOAD_LOG"
+run_agent --plugin-dir "$ld" --list-plugins
+[ "$(loads)" -ge 1 ] || fail "--list-plugins did not load the plugin"
+unset TP_LOAD_LOG
+
+# --- the run child's settings check: same messages, exit 78 --------------
+run_agent -p echo --set echo.nosuch=1
+expect_rc 78 "an unknown setting"
+expect_err 'probe-agent: --set echo.nosuch: plugin "echo": setting "nosuch": unknown setting (known: enabled,' "an unknown setting"
+[ ! -s "$out" ] || fail "a refused one-shot wrote result lines: $(cat "$out")"
+
+cat >"$TEST_TMP/bad.json" <<'EOF'
+{
+  "plugins": {
+    "echo": {
+      "count": "three"
+    }
+  }
+}
+EOF
+run_agent -c "$TEST_TMP/bad.json" -p echo
+expect_rc 78 "a setting of the wrong type"
+expect_err "probe-agent: $TEST_TMP/bad.json:4: plugin \"echo\": setting \"count\": must be an integer" "a setting of the wrong type"
+[ ! -s "$out" ] || fail "a refused one-shot wrote result lines"
+
+# the environment is checked too, and a string setting keeps digits as text
+rc=0; PROBE_ECHO_DELAY=soon agent -p echo >"$out" 2>"$err" || rc=$?
+expect_rc 78 "a bad duration from the environment"
+expect_err 'probe-agent: environment PROBE_ECHO_DELAY: plugin "echo": setting "delay": must be a duration' "a bad duration from the environment"
+run_agent -p echo --set echo.message=123 --set echo.count=2
+expect_rc 0 "digits for a string setting"
+jq_assert "$out" '.summary == "123"'
+[ "$(wc -l <"$out")" = 2 ] || fail "echo.count=2 gave $(wc -l <"$out") lines"
+
+# defaults still apply (echo's status defaults to "ok", target to echo-target)
+run_agent -p echo
+expect_rc 0 "defaults"
+jq_assert "$out" '.status == "ok" and .target == "echo-target"'
+
+# a file setting that cannot be read
+run_agent -p echo --set echo.token_file=/nonexistent/token
+expect_rc 78 "an unreadable file setting"
+expect_err 'plugin "echo": setting "token_file": cannot read the file: No such file or directory' "an unreadable file setting"
+
+# the monitoring-plugins form of the same refusal
+rc=0; agent -p echo --set echo.nosuch=1 --format nagios >"$out" 2>/dev/null || rc=$?
+expect_rc 3 "nagios: an unknown setting"
+grep -q '^PROBE-AGENT UNKNOWN: --set echo.nosuch: plugin "echo": setting "nosuch": unknown setting.*(exit status 78)$' "$out" ||
+  { cat "$out" >&2; fail "nagios: the refusal is not one UNKNOWN line"; }
+[ "$(wc -l <"$out")" = 1 ] || fail "nagios: more than the one line"
+
+# a plugin that is not there: the same unknown line as before
+run_agent -p nosuch
+expect_rc 3 "a missing plugin"
+jq_assert "$out" '.plugin == "nosuch" and .status == "unknown" and (.summary | test("no plugin \"nosuch\""))'
+
+# two plugins: both described first, as before; nothing runs
+run_agent --plugin-dir "$ld" -p ctorprint -p echo --set echo.nosuch=1
+expect_rc 78 "two plugins, one misconfigured"
+[ ! -s "$out" ] || fail "two plugins: a result line despite the bad setting"
+
+# --- progress of a long run: one updating line on a terminal only --------
+# (echo's mode "progress" reports 5 steps of 1 MB over a second)
+prog=(-p echo --set echo.mode=progress)
+run_agent "${prog[@]}"
+expect_rc 0 "progress: not a terminal"
+! grep -q 'events' "$err" || fail "progress on a standard error that is not a terminal: $(cat -v "$err")"
+run_agent "${prog[@]}" --progress
+expect_rc 0 "--progress"
+grep -q $'\rprobe-agent: echo: [0-9]* events, [0-9.]* MB of 5.0 MB ([0-9]*%), [0-9.]* MB/s, 0:[0-9][0-9] left' "$err" ||
+  fail "--progress: no progress line: $(cat -v "$err")"
+[ "$(jq -s length "$out")" = 1 ] || fail "--progress: the result stream changed"
+if command -v script >/dev/null 2>&1; then
+  # script(1) gives the agent a terminal; results and progress share it
+  script -qec "$(printf '%q ' "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" \
+    --state-dir "$TEST_TMP/state" "${prog[@]}")" /dev/null >"$TEST_TMP/tty.txt" </dev/null
+  grep -q 'probe-agent: echo: [0-9]* events' "$TEST_TMP/tty.txt" ||
+    fail "a terminal got no progress line: $(cat -v "$TEST_TMP/tty.txt")"
+  # the line is taken away before the result is written
+  grep -q $'\r\033\\[K{"ts"' "$TEST_TMP/tty.txt" ||
+    fail "the progress line was not cleared before the result: $(cat -v "$TEST_TMP/tty.txt")"
+  script -qec "$(printf '%q ' "$PROBE_AGENT" --plugin-dir "$PROBE_AGENT_PLUGIN_DIR" \
+    --state-dir "$TEST_TMP/state" "${prog[@]}" --no-progress)" /dev/null >"$TEST_TMP/tty.txt" </dev/null
+  ! grep -q 'events' "$TEST_TMP/tty.txt" || fail "--no-progress on a terminal: $(cat -v "$TEST_TMP/tty.txt")"
+elif [ "${CI:-}" = true ]; then
+  fail "script (util-linux) is missing, and CI=true forbids skipping the terminal case"
+else
+  echo "note: no script(1); the terminal case is not tested" >&2
+fi
