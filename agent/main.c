@@ -155,7 +155,9 @@ static int push(char ***v, size_t *n, char *s)
 /* 1 when dir exists (or can be made) and we may write there. */
 static int usable_dir(const char *dir)
 {
-  if(util_mkdir_p(dir, 0700) < 0)
+  /* started as root, plugins run as another user, who must be able to
+   * reach their own 0700 directories below it */
+  if(util_mkdir_p(dir, geteuid() == 0 ? 0755 : 0700) < 0)
     return 0;
   return access(dir, W_OK | X_OK) == 0;
 }

@@ -13,6 +13,8 @@ agent="$top/build/probe-agent"
 plugins="$top/build/.libs"
 work=$(mktemp -d /tmp/probe-agent-demo.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+# run as root, the plugins run as an unprivileged user: let it read the data
+chmod 0755 "$work"
 cp -r "$top/contrib/demo/." "$work/"
 chmod 600 "$work/secrets/itrans_api_key"
 chmod 644 "$work/secrets/itrans_hmac"   # readable by others: a finding

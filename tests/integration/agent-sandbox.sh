@@ -114,6 +114,15 @@ if [ "$as_root" = 1 ]; then
     fail "state dir not owned by the plugin's user, mode 0700: $(stat -c %u:%a "$TEST_TMP/state/sbprobe")"
 fi
 
+# a state directory that does not exist yet is made by the agent (root),
+# not left to the plugin's user, who could not make it
+if [ "$as_root" = 1 ]; then
+  TEST_STATE_DIR=$TEST_TMP/fresh/state run_agent -p echo
+  expect_rc 0 "a state directory that did not exist"
+  ! grep -q '"check":"agent.state"' "$out" || fail "a fresh state directory was refused: $(cat "$out")"
+  [ "$(stat -c %U "$TEST_TMP/fresh/state")" = root ] || fail "the state base is not root's"
+fi
+
 # the parent makes the state directory for the plugin's user, never
 # through a link or into someone else's directory
 if [ "$as_root" = 1 ]; then
