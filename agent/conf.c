@@ -552,8 +552,12 @@ static int describe_all(const config_request *req, agent_config *cfg,
   rest = calloc(nnames ? nnames : 1, sizeof(*rest));
   if(!cfg->descs.items || !rest)
     goto out;
+  /* only the plugin that runs is a stub: every other section is still
+   * type-checked (issue 15), so those plugins are described as usual,
+   * which costs a describe child only when such sections are there */
   for(size_t i = 0; i < nnames; i++) {
-    if(loader_stub(req->plugin_dir, names[i], &cfg->descs.items[cfg->descs.n]) == 0)
+    int runs = req->nplugins == 1 && !strcmp(names[i], req->plugins[0]);
+    if(runs && loader_stub(req->plugin_dir, names[i], &cfg->descs.items[cfg->descs.n]) == 0)
       cfg->descs.n++;
     else
       rest[nrest++] = names[i];
