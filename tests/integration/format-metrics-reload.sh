@@ -81,6 +81,28 @@ listen "127.0.0.1:$p1"
 kill -HUP "$pid"; reloads 5
 serves "$p1" || { show; fail "agent.metrics_listen added by SIGHUP is not served"; }
 kill -0 "$pid" || fail "the daemon died"
+# clients that connect and say nothing do not hold the checks: 60 of them,
+# each sending half a request line and keeping it open for 8 s; echo (1 s
+# interval) still runs, and /healthz still answers
+n0=$(grep -c '"check":"echo.line"' "$out")
+python3 - "$p1" <<'PY' &
+import socket, sys, time
+socks = []
+for _ in range(60):
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+        s.sendall(b"GET /metr")
+        socks.append(s)
+    except OSError:
+        pass
+time.sleep(8)
+PY
+idle=$!
+sleep 6
+n1=$(grep -c '"check":"echo.line"' "$out")
+[ $((n1 - n0)) -ge 2 ] || { show; fail "idle /metrics clients stalled the checks: $((n1 - n0)) echo runs in 6 s"; }
+curl -s -m 5 -o /dev/null "http://127.0.0.1:$p1/healthz" || { show; fail "/healthz did not answer beside idle clients"; }
+wait "$idle" || true
 # SIGTERM: exit 0 (under the sanitizers, also no leak of the old sockets'
 # state: LeakSanitizer would change the status)
 kill "$pid"; st=0; wait "$pid" || st=$?
