@@ -616,15 +616,17 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
   char why[300];
   long long max = 1048576;
   host->conf_int(ctx, "max_file_bytes", &max);
-  if(max <= 0 || max > 64LL * 1024 * 1024)
+  if(max <= 0)
     max = 1048576;
-  if(each_expect(ctx, host, &root, why, sizeof(why)) != 0 || cJSON_GetArraySize(root) == 0) {
+  if(max > 64LL * 1024 * 1024)
+    max = 64LL * 1024 * 1024; /* the cap, not the default, for a value above it */
+  int bad = each_expect(ctx, host, &root, why, sizeof(why)) != 0;
+  if(bad || cJSON_GetArraySize(root) == 0) {
     probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
     if(r) {
+      /* the reason each_expect gave (too many, not a list), else none set */
       host->result_status(r, PROBE_UNKNOWN, "%s",
-                          root && cJSON_IsArray(root) ? "nothing to check: set config.expect"
-                          : root                      ? why
-                                                      : "nothing to check: set config.expect");
+                          bad && root ? why : "nothing to check: set config.expect");
       host->result_emit(r);
     }
     cJSON_Delete(root);

@@ -140,4 +140,8 @@ set -e
 [ "$rc" != 0 ] || fail "--check-config accepted bad expectations"
 grep -q 'expectation 1: give exactly one of equals, one_of, absent' "$TEST_TMP/cc.err" || { cat "$TEST_TMP/cc.err" >&2; fail "expectation 1 not named"; }
 grep -q 'expectation 2: .*JSON pointer' "$TEST_TMP/cc.err" || { cat "$TEST_TMP/cc.err" >&2; fail "expectation 2 not named"; }
+# too many expectations: the run says so (not "nothing to check")
+many=$(python3 -c 'import json; print(json.dumps([{"name": "x%d" % i, "file": "/etc/hostname", "key": "A", "absent": True} for i in range(201)]))')
+run "$many"
+jq_assert "$out" '.status == "unknown" and .summary == "more than 200 expectations"'
 exit 0
