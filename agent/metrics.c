@@ -5,9 +5,10 @@
  * library, no thread beside fork() and no new dependency in the image,
  * and every bound is ours to state: one request per connection, at most
  * METRICS_MAX_REQUEST bytes of it, read within METRICS_READ_MS, at most
- * METRICS_MAX_PER_WAKE connections and METRICS_WAKE_MS per wake-up (so
- * that clients which connect and say nothing cannot hold the scheduler:
- * the checks go on, the rest wait in the backlog), written with a send
+ * METRICS_MAX_PER_WAKE connections per wake-up and none accepted once
+ * METRICS_WAKE_MS have passed (so that clients which connect and say
+ * nothing cannot hold the scheduler: the checks go on, the rest wait in
+ * the backlog), written with a send
  * timeout; anything but GET /metrics or GET /healthz is 404/405.
  */
 #include "config.h"
@@ -29,7 +30,7 @@
 #include "util.h"
 
 #define METRICS_MAX_REQUEST 4096
-#define METRICS_READ_MS 250
+#define METRICS_READ_MS 500
 #define METRICS_WAKE_MS 300.0
 #define METRICS_MAX_PER_WAKE 8
 
@@ -107,12 +108,10 @@ void metrics_close(metrics_server *m)
 
 /* Reads the request head (up to the blank line) within the deadline and
  * the size cap. Returns its length, or -1. */
-static ssize_t read_request(int fd, char *buf, size_t cap, double wake_end)
+static ssize_t read_request(int fd, char *buf, size_t cap)
 {
   size_t len = 0;
   double end = util_mono_ms() + METRICS_READ_MS;
-  if(end > wake_end)
-    end = wake_end;
   while(len < cap - 1) {
     int left = (int)(end - util_mono_ms());
     struct pollfd p = {fd, POLLIN, 0};
@@ -191,12 +190,12 @@ static cJSON *fresh_results(const output *o, const agent_config *cfg)
 }
 
 /* Answers one connection. */
-static void serve(int fd, output *o, const agent_config *cfg, double wake_end)
+static void serve(int fd, output *o, const agent_config *cfg)
 {
   char req[METRICS_MAX_REQUEST];
   struct timeval tv = {2, 0};
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  ssize_t n = read_request(fd, req, sizeof(req), wake_end);
+  ssize_t n = read_request(fd, req, sizeof(req));
   if(n < 0) {
     static const char msg[] = "request too large or too slow\n";
     respond(fd, "400 Bad Request", "text/plain", msg, sizeof(msg) - 1);
@@ -238,13 +237,11 @@ static void serve(int fd, output *o, const agent_config *cfg, double wake_end)
 /* Reads what the client still sends (at most 64 KiB, 100 ms), so that
  * closing with unread bytes does not reset the connection before the
  * client has read the answer (a request over the size cap). */
-static void drain(int fd, double wake_end)
+static void drain(int fd)
 {
   char buf[4096];
   size_t total = 0;
   double end = util_mono_ms() + 100;
-  if(end > wake_end)
-    end = wake_end;
   while(total < 65536) {
     int left = (int)(end - util_mono_ms());
     struct pollfd p = {fd, POLLIN, 0};
@@ -264,9 +261,9 @@ void metrics_accept(metrics_server *m, output *o, const agent_config *cfg)
     int c = accept4(m->fd, NULL, NULL, SOCK_CLOEXEC);
     if(c < 0)
       return; /* EAGAIN: none left */
-    serve(c, o, cfg, wake_end);
+    serve(c, o, cfg);
     shutdown(c, SHUT_WR);
-    drain(c, wake_end);
+    drain(c);
     close(c);
   }
 }
