@@ -30,7 +30,7 @@
 #include "util.h"
 
 #define METRICS_MAX_REQUEST 4096
-#define METRICS_READ_MS 500
+#define METRICS_READ_MS 100
 #define METRICS_WAKE_MS 300.0
 #define METRICS_MAX_PER_WAKE 8
 

@@ -101,7 +101,7 @@ idle=$!
 sleep 6
 n1=$(grep -c '"check":"echo.line"' "$out")
 [ $((n1 - n0)) -ge 2 ] || { show; fail "idle /metrics clients stalled the checks: $((n1 - n0)) echo runs in 6 s"; }
-curl -s -m 5 -o /dev/null "http://127.0.0.1:$p1/healthz" || { show; fail "/healthz did not answer beside idle clients"; }
+curl -s -m 10 -o /dev/null "http://127.0.0.1:$p1/healthz" || { show; fail "/healthz did not answer beside idle clients"; }
 wait "$idle" || true
 # SIGTERM: exit 0 (under the sanitizers, also no leak of the old sockets'
 # state: LeakSanitizer would change the status)
