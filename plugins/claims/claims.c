@@ -151,13 +151,6 @@ typedef struct mlrow {
   char status[40], updated[40];
 } mlrow;
 
-/* Wall-clock seconds. */
-static double wall_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* RFC 3339 UTC with milliseconds. */
 static void iso_ms(double t, char *buf, size_t len)
@@ -911,7 +904,7 @@ static int claims_run(probe_ctx *ctx, const probe_host *h)
   int have_state = 0, resumed = 0, bad = 0, partial = 0, overflow = 0;
   int stdin_src, i_ml = 0, ml_ok = 0;
   uint64_t events = 0;
-  double now = wall_now(), w0;
+  double now = putil_wall(), w0;
   claim **mlc = NULL;
   mlrow *mlr = NULL;
   size_t nml = 0, i;

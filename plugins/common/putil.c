@@ -1,5 +1,5 @@
 /*
- * putil.c: error strings, a monotonic clock and checked copies for plugins
+ * putil.c: error strings, the monotonic and wall clocks and checked copies for plugins
  * (see putil.h).
  */
 #include "config.h"
@@ -26,6 +26,13 @@ double putil_now(void)
 {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double putil_wall(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 

@@ -1,5 +1,5 @@
 /*
- * putil.h: three small things every plugin with error strings, timeouts
+ * putil.h: four small things every plugin with error strings, timeouts
  * and copied settings wrote for itself.
  */
 #ifndef PLUGINS_COMMON_PUTIL_H
@@ -13,6 +13,10 @@ void putil_seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* Seconds of CLOCK_MONOTONIC, for deadlines and durations. */
 double putil_now(void);
+
+/* Seconds of CLOCK_REALTIME, with sub-second precision (two runs in the
+ * same second still have a measurable time between them). */
+double putil_wall(void);
 
 /* strdup that records a failure in *oom (and passes NULL through), so that
  * a run can copy many strings and check once. */

@@ -601,13 +601,6 @@ static int each_expect(probe_ctx *ctx, const probe_host *host, cJSON **root, cha
   return 0;
 }
 
-/* Wall-clock seconds. */
-static double wall(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The run: one line per expectation. */
 static int config_run(probe_ctx *ctx, const probe_host *host)
@@ -632,7 +625,7 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
     cJSON_Delete(root);
     return 0;
   }
-  double now = wall();
+  double now = putil_wall();
   const cJSON *e;
   int i = 0, urls = 0;
   cJSON_ArrayForEach(e, root) urls += cJSON_GetObjectItemCaseSensitive(e, "url") != NULL;

@@ -33,6 +33,7 @@
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
+#include "plugins/common/putil.h"
 #include "plugins/deadletter/relayjson.h"
 
 #define STATE_MAX (256 * 1024)
@@ -206,13 +207,6 @@ static int hist_save(const char *dir, const char *name, const hist *h, char *why
   return rc;
 }
 
-/* Wall-clock seconds (the API gives no time of its own). */
-static double wall(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* "2026-11-28T12:00:05Z" for a wall-clock time. */
 static void fmt_utc(double t, char *out, size_t n)
@@ -534,7 +528,7 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
         snprintf(name, sizeof(name), "counts-%016llx.json", (unsigned long long)hh);
         const char *sdir = host->state_dir ? host->state_dir(ctx) : NULL;
         hist_load(sdir, name, &h);
-        double now = wall(), fresh = 0;
+        double now = putil_wall(), fresh = 0;
         int have_base = 0;
         /* arrivals: the increases between consecutive samples in the window
            (a replay that lowers the count is no arrival) */

@@ -577,13 +577,6 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON
   host->result_emit(r);
 }
 
-/* Wall-clock seconds. */
-static double wall(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Reads the targets list into c (config errors per target). -1 on a
  * list that is not one, or out of memory. */
@@ -716,7 +709,7 @@ static int http_run_fn(probe_ctx *ctx, const probe_host *host)
     cJSON_Delete(st);
     st = cJSON_CreateObject();
   }
-  double now = wall();
+  double now = putil_wall();
   for(size_t i = 0; i < c.n; i++)
     emit_target(ctx, host, &c.t[i], st, have_state, now);
   if(changed_possible && have_state && st) {

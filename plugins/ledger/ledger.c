@@ -34,6 +34,7 @@
 #include "plugins/common/ppg.h"
 #include "plugins/common/psandbox.h"
 #include "plugins/common/pstate.h"
+#include "plugins/common/putil.h"
 #include "plugins/common/ppg.h"
 #include "plugins/ledger/lcompare.h"
 #include "plugins/ledger/lverify.h"
@@ -292,22 +293,7 @@ static int use_password_file(probe_ctx *ctx, const probe_host *h)
   return 0;
 }
 
-/* Wall-clock seconds with sub-second precision: two runs in the same
- * second still have a measurable time between them. */
-static double wall_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
-/* Monotonic seconds, for how long a full pass took. */
-static double mono_now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* An RFC 3339 UTC time of t (seconds since the epoch). */
 static void iso_time(double t, char *buf, size_t len)
@@ -525,7 +511,7 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   char *target = NULL;
   long long threads = 0, maxline = 0;
   int incremental = 1, full = 1, ran, have_real = 0;
-  double full_every = 86400, max_idle = 0, now = wall_now();
+  double full_every = 86400, max_idle = 0, now = putil_wall();
   double interval, budget = -1, t0, full_took = -1;
   int64_t real_head = 0, real_events = 0;
   int64_t changed_rows = 0, changed_verified = 0;
@@ -680,9 +666,9 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
       o.on_event = lc_feed;
       o.on_event_arg = cmp_s;
     }
-    t0 = mono_now();
+    t0 = putil_now();
     ran = lv_verify(&o, &r);
-    full_took = mono_now() - t0;
+    full_took = putil_now() - t0;
   }
   (void)ran;
 
