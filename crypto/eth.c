@@ -2,7 +2,8 @@
  * eth.c: RLP, transaction hashes and sender recovery (see eth.h).
  *
  * Encodings (Yellow Paper appendix B for RLP; EIP-155, EIP-2718, EIP-2930,
- * EIP-1559 for the transaction payloads):
+ * EIP-1559 for the transaction payloads). The encoding grows in a
+ * lib/dbuf.h buffer (memory only: crypto/ still does no I/O):
  *   legacy signing:   rlp([nonce, gasPrice, gas, to, value, data])
  *   EIP-155 signing:  rlp([nonce, gasPrice, gas, to, value, data, chainId, 0, 0])
  *   legacy signed:    rlp([nonce, gasPrice, gas, to, value, data, v, r, s])
@@ -24,41 +25,23 @@
 
 #include "crypto/eth.h"
 #include "crypto/keccak.h"
+#include "lib/dbuf.h"
 
 /* --- RLP encoding into a growing buffer ----------------------------------- */
 
+/* The encoding so far (lib/dbuf.h, memory only) and whether memory ran
+ * out on the way: the encoders below check once, at the end. */
 typedef struct rlpbuf {
-  uint8_t *p;
-  size_t len, cap;
+  dbuf d;
   int oom;
 } rlpbuf;
 
-/* Makes room for n more bytes. 0 or -1 (and oom set). */
-static int reserve(rlpbuf *b, size_t n)
-{
-  if(b->oom)
-    return -1;
-  if(b->len + n <= b->cap)
-    return 0;
-  size_t cap = b->cap ? b->cap : 256;
-  while(cap < b->len + n)
-    cap *= 2;
-  uint8_t *np = realloc(b->p, cap);
-  if(!np) {
-    b->oom = 1;
-    return -1;
-  }
-  b->p = np;
-  b->cap = cap;
-  return 0;
-}
-
 static void put_raw(rlpbuf *b, const void *p, size_t n)
 {
-  if(n == 0 || reserve(b, n) != 0)
+  if(n == 0 || b->oom)
     return;
-  memcpy(b->p + b->len, p, n);
-  b->len += n;
+  if(dbuf_add(&b->d, p, n) < 0)
+    b->oom = 1;
 }
 
 /* Writes a length header: base is 0x80 (string) or 0xc0 (list). */
@@ -118,7 +101,7 @@ static void put_u64(rlpbuf *b, uint64_t v)
 /* Starts a list; returns where its payload starts. */
 static size_t list_begin(rlpbuf *b)
 {
-  return b->len;
+  return b->d.len;
 }
 
 /* Ends the list whose payload started at `start`: inserts its header. */
@@ -126,12 +109,11 @@ static void list_end(rlpbuf *b, size_t start)
 {
   uint8_t hdr[9];
   size_t hlen;
-  length_header(hdr, &hlen, 0xc0, b->len - start);
-  if(reserve(b, hlen) != 0)
+  if(b->oom)
     return;
-  memmove(b->p + start + hlen, b->p + start, b->len - start);
-  memcpy(b->p + start, hdr, hlen);
-  b->len += hlen;
+  length_header(hdr, &hlen, 0xc0, b->d.len - start);
+  if(dbuf_insert(&b->d, start, hdr, hlen) < 0)
+    b->oom = 1;
 }
 
 static void put_access_list(rlpbuf *b, const crypto_eth_tx *tx)
@@ -301,26 +283,27 @@ static crypto_eth_err encode(const crypto_eth_tx *tx, int with_sig,
 crypto_eth_err crypto_eth_signing_hash(const crypto_eth_tx *tx,
                                        uint8_t out[32])
 {
-  rlpbuf b = {0};
+  rlpbuf b = {.oom = 0};
+  dbuf_init(&b.d, 0);
   crypto_eth_err e = encode(tx, 0, &b);
   if(e == CRYPTO_ETH_OK)
-    crypto_keccak256(b.p, b.len, out);
-  free(b.p);
+    crypto_keccak256((const uint8_t *)b.d.data, b.d.len, out);
+  dbuf_free(&b.d);
   return e;
 }
 
 crypto_eth_err crypto_eth_tx_encode(const crypto_eth_tx *tx, uint8_t **out,
                                     size_t *outlen)
 {
-  rlpbuf b = {0};
+  rlpbuf b = {.oom = 0};
+  dbuf_init(&b.d, 0);
   crypto_eth_err e = encode(tx, 1, &b);
   if(e != CRYPTO_ETH_OK) {
-    free(b.p);
+    dbuf_free(&b.d);
     return e;
   }
-  *out = b.p;
-  *outlen = b.len;
-  return CRYPTO_ETH_OK;
+  *out = (uint8_t *)dbuf_take(&b.d, outlen);
+  return *out ? CRYPTO_ETH_OK : CRYPTO_ETH_ERR_NOMEM;
 }
 
 crypto_eth_err crypto_eth_tx_hash(const crypto_eth_tx *tx, uint8_t out[32])

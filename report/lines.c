@@ -15,6 +15,8 @@
 
 #include <zlib.h>
 
+#include "lib/rfc3339.h"
+#include "lib/status.h"
 #include "report/lines.h"
 
 #define CHUNK (64 * 1024)
@@ -185,71 +187,18 @@ int rl_utf8_valid(const char *str, size_t len)
   return 1;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static long days_from_civil(long y, unsigned m, unsigned d)
-{
-  y -= m <= 2;
-  long era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (long)doe - 719468;
-}
-
-/* Reads exactly N digits at *p. */
-static int digits(const char **p, int n, int *out)
-{
-  int v = 0;
-  for(int i = 0; i < n; i++) {
-    if((*p)[i] < '0' || (*p)[i] > '9')
-      return -1;
-    v = v * 10 + ((*p)[i] - '0');
-  }
-  *p += n;
-  *out = v;
-  return 0;
-}
-
+/* lib/rfc3339.c's parser, with the one leniency probe-report always had:
+ * a space instead of the "T" (RFC 3339 section 5.6, NOTE). */
 int rl_parse_time(const char *s, double *out)
 {
-  int Y, M, D, h, m, sec;
-  const char *p = s;
-  if(digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) || *p++ != '-' ||
-     digits(&p, 2, &D) || (*p != 'T' && *p != 't' && *p != ' '))
-    return -1;
-  p++;
-  if(digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m) || *p++ != ':' ||
-     digits(&p, 2, &sec))
-    return -1;
-  if(M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-    return -1;
-  double frac = 0, scale = 0.1;
-  if(*p == '.') {
-    p++;
-    if(*p < '0' || *p > '9')
-      return -1;
-    while(*p >= '0' && *p <= '9') {
-      frac += (*p - '0') * scale;
-      scale /= 10;
-      p++;
-    }
+  char buf[64];
+  size_t n = strlen(s);
+  if(n >= 11 && n < sizeof(buf) && s[10] == ' ') {
+    memcpy(buf, s, n + 1);
+    buf[10] = 'T';
+    s = buf;
   }
-  long off = 0;
-  if(*p == 'Z' || *p == 'z') {
-    p++;
-  } else if(*p == '+' || *p == '-') {
-    int sign = *p++ == '-' ? -1 : 1, oh, om;
-    if(digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om) || oh > 23 || om > 59)
-      return -1;
-    off = sign * (oh * 3600L + om * 60L);
-  } else {
-    return -1;
-  }
-  if(*p)
-    return -1;
-  long days = days_from_civil(Y, (unsigned)M, (unsigned)D);
-  *out = (double)(days * 86400L + h * 3600L + m * 60L + sec - off) + frac;
-  return 0;
+  return rfc3339_parse(s, out);
 }
 
 /* A string member, or "" so that callers need no NULL checks. */
@@ -275,13 +224,11 @@ int rl_parse(const char *line, size_t len, rl_record *rec)
   if(!cJSON_IsString(ts) || !cJSON_IsString(st) || !cJSON_IsString(ck) ||
      !ck->valuestring[0] || rl_parse_time(ts->valuestring, &rec->ts))
     goto not_agent;
-  static const char *const names[] = { "ok", "warning", "unknown", "critical" };
-  rec->status = -1;
-  for(int i = 0; i < 4; i++)
-    if(!strcmp(st->valuestring, names[i]))
-      rec->status = i;
-  if(rec->status < 0)
+  /* the report keeps a status as its rank (lib/status.h) */
+  int sv = status_from_name(st->valuestring);
+  if(sv < 0)
     goto not_agent;
+  rec->status = status_rank(sv);
   rec->root = root;
   rec->check = ck->valuestring;
   rec->host = str_or_empty(root, "host");

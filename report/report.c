@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/status.h"
 #include "report/agg.h"
 #include "report/lines.h"
 
@@ -35,7 +36,6 @@ enum {
 
 #define NOT_5XX "not measured by probe-agent (load balancer / APM)"
 
-static const char *const status_name[] = { "ok", "warning", "unknown", "critical" };
 
 /* --help, and the hint after a usage error. */
 static void usage(FILE *f)
@@ -328,7 +328,7 @@ static void open_issues(out_t *o, const agg *a)
         outf(o, " on ");
         outs(o, k->host, 0);
       }
-      outf(o, ": %s since %s (%s): ", status_name[st], fmt_time(k->notok_since, t, sizeof(t)),
+      outf(o, ": %s since %s (%s): ", status_rank_name(st), fmt_time(k->notok_since, t, sizeof(t)),
            fmt_dur(k->last_ts - k->notok_since, d, sizeof(d)));
       outs(o, k->summary, 0);
       outf(o, o->html ? "</li>\n" : "\n");

@@ -23,6 +23,7 @@
 
 #include <curl/curl.h>
 
+#include "lib/dbuf.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/plib.h"
 #include "plugins/common/putil.h"
@@ -40,10 +41,10 @@ PHTTP_CURL_FUNCS(PHTTP_DEFINE_SYM)
 #define MAX_REDIRECTS 3
 #define DEFAULT_TIMEOUT_S 30.0
 
-/* Received body, bounded by max. */
+/* Received body, bounded by max (the buffer's limit). */
 struct sink {
-  char *buf;
-  size_t len, cap, max;
+  dbuf d;
+  size_t max;
   int too_large;
 };
 
@@ -52,25 +53,12 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
   struct sink *s = userdata;
   size_t add = size * nmemb;
-  if(add > s->max - s->len) {
+  if(add > s->max - s->d.len) {
     s->too_large = 1;
     return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
   }
-  if(s->len + add + 1 > s->cap) {
-    size_t cap = s->cap ? s->cap : 4096;
-    while(cap < s->len + add + 1)
-      cap *= 2;
-    if(cap > s->max + 1)
-      cap = s->max + 1;
-    char *nb = realloc(s->buf, cap);
-    if(!nb)
-      return 0;
-    s->buf = nb;
-    s->cap = cap;
-  }
-  memcpy(s->buf + s->len, ptr, add);
-  s->len += add;
-  s->buf[s->len] = '\0';
+  if(dbuf_add(&s->d, ptr, add) < 0)
+    return 0;
   return add;
 }
 
@@ -311,6 +299,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   }
   timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT_S;
   s.max = req->max_bytes ? req->max_bytes : PHTTP_DEFAULT_MAX_BYTES;
+  dbuf_init(&s.d, s.max);
   if(global_init(resp->error, sizeof(resp->error)) != 0)
     goto err;
   h = sym_curl_easy_init();
@@ -352,10 +341,8 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
       goto err;
     }
     sym_curl_easy_reset(h);
-    s.len = 0;
+    dbuf_reset(&s.d);
     s.too_large = 0;
-    if(s.buf)
-      s.buf[0] = '\0';
     errbuf[0] = '\0';
     long ms = (long)(left * 1000.0);
     if(ms < 1)
@@ -435,16 +422,11 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
       post = 0; /* what browsers and libcurl do; 307/308 keep the method */
   }
 
-  if(!s.buf) {
-    s.buf = malloc(1);
-    if(!s.buf) {
-      snprintf(resp->error, sizeof(resp->error), "out of memory");
-      goto err;
-    }
-    s.buf[0] = '\0';
+  resp->body = dbuf_take(&s.d, &resp->len);
+  if(!resp->body) {
+    snprintf(resp->error, sizeof(resp->error), "out of memory");
+    goto err;
   }
-  resp->body = s.buf;
-  resp->len = s.len;
   resp->elapsed_s = putil_now() - start;
   sym_curl_slist_free_all(hdrs);
   sym_curl_slist_free_all(safe_hdrs);
@@ -454,7 +436,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   return PHTTP_OK;
 
 err:
-  free(s.buf);
+  dbuf_free(&s.d);
   resp->body = malloc(1);
   if(resp->body)
     resp->body[0] = '\0';

@@ -9,26 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "lib/dbuf.h"
+#include "lib/fileio.h"
+#include "lib/statefile.h"
 #include "plugins/common/pstate.h"
-
-/* Writes all of buf to fd, retrying short writes and EINTR. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-  while(len > 0) {
-    ssize_t n = write(fd, buf, len);
-    if(n < 0) {
-      if(errno == EINTR)
-        continue;
-      return -1;
-    }
-    buf += n;
-    len -= (size_t)n;
-  }
-  return 0;
-}
 
 /* Fills why (when given) and sets errno; returns -1 for the caller. */
 static int refuse(char *why, size_t whylen, int err, const char *path,
@@ -92,15 +78,6 @@ int pstate_check_dir(const char *dir, char *why, size_t whylen)
   return 0;
 }
 
-/* A fresh temporary name for name in its directory. */
-static void temp_name(char *buf, size_t len, const char *name, unsigned n)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  snprintf(buf, len, ".%s.%ld.%lx.%u", name, (long)getpid(),
-           (unsigned long)ts.tv_nsec ^ (unsigned long)rand(), n);
-}
-
 int pstate_write(const char *dir, const char *name, const void *data,
                  size_t len)
 {
@@ -113,7 +90,7 @@ int pstate_write_flags(const char *dir, const char *name, const void *data,
   char tmp[512];
   int dfd, fd = -1, made = 0;
   unsigned i;
-  if(strlen(name) > 200 || strchr(name, '/')) {
+  if(!statefile_name_ok(name)) {
     errno = ENAMETOOLONG;
     return -1;
   }
@@ -121,7 +98,7 @@ int pstate_write_flags(const char *dir, const char *name, const void *data,
   if(dfd < 0)
     return -1;
   for(i = 0; i < 100 && fd < 0; i++) {
-    temp_name(tmp, sizeof(tmp), name, i);
+    statefile_temp_name(name, i, tmp, sizeof(tmp));
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                 0600);
     if(fd < 0 && errno != EEXIST)
@@ -130,7 +107,7 @@ int pstate_write_flags(const char *dir, const char *name, const void *data,
   if(fd < 0)
     goto err;
   made = 1;
-  if(fchmod(fd, 0600) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0)
+  if(fchmod(fd, 0600) < 0 || fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0)
     goto err;
   if(close(fd) < 0) {
     fd = -1;
@@ -158,8 +135,7 @@ err:;
 int pstate_read(const char *dir, const char *name, size_t max, char **out,
                 size_t *len)
 {
-  char *buf = NULL;
-  size_t used = 0, cap = 0;
+  dbuf b;
   struct stat st;
   int dfd, fd;
   if(strchr(name, '/')) {
@@ -173,6 +149,7 @@ int pstate_read(const char *dir, const char *name, size_t max, char **out,
   close(dfd);
   if(fd < 0)
     return errno == ENOENT ? 1 : -1;
+  dbuf_init(&b, max);
   if(fstat(fd, &st) < 0)
     goto err;
   if(!S_ISREG(st.st_mode)) {
@@ -182,15 +159,8 @@ int pstate_read(const char *dir, const char *name, size_t max, char **out,
   if(check_owner_mode(&st, name, NULL, 0) < 0)
     goto err;
   for(;;) {
-    if(used + 4096 + 1 > cap) {
-      size_t ncap = cap ? cap * 2 : 8192;
-      char *nbuf = realloc(buf, ncap);
-      if(!nbuf)
-        goto err;
-      buf = nbuf;
-      cap = ncap;
-    }
-    ssize_t n = read(fd, buf + used, cap - used - 1);
+    char chunk[8192];
+    ssize_t n = read(fd, chunk, sizeof(chunk));
     if(n < 0) {
       if(errno == EINTR)
         continue;
@@ -198,23 +168,19 @@ int pstate_read(const char *dir, const char *name, size_t max, char **out,
     }
     if(n == 0)
       break;
-    used += (size_t)n;
-    if(used > max) {
-      errno = EFBIG;
+    if(max == 0 || dbuf_add(&b, chunk, (size_t)n) < 0) {
+      errno = max == 0 || b.len + (size_t)n > max ? EFBIG : ENOMEM;
       goto err;
     }
   }
   close(fd);
-  if(!buf && !(buf = malloc(1)))
+  if(!(*out = dbuf_take(&b, len)))
     return -1;
-  buf[used] = '\0';
-  *out = buf;
-  *len = used;
   return 0;
 err:;
   int saved = errno;
   close(fd);
-  free(buf);
+  dbuf_free(&b);
   errno = saved;
   return -1;
 }

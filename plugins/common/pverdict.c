@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/status.h"
 #include "plugins/common/pverdict.h"
 
 void pverdict_init(pverdict *v)
@@ -15,14 +16,17 @@ void pverdict_init(pverdict *v)
   v->text[0] = '\0';
 }
 
+/* lib/status.h repeats probe_status's values, since lib/ includes no
+ * agent header: they must not drift. */
+_Static_assert(STATUS_OK == (int)PROBE_OK &&
+               STATUS_WARNING == (int)PROBE_WARNING &&
+               STATUS_CRITICAL == (int)PROBE_CRITICAL &&
+               STATUS_UNKNOWN == (int)PROBE_UNKNOWN,
+               "lib/status.h and probe-plugin.h disagree");
+
 int pverdict_rank(probe_status s)
 {
-  switch(s) {
-  case PROBE_CRITICAL: return 3;
-  case PROBE_UNKNOWN: return 2;
-  case PROBE_WARNING: return 1;
-  default: return 0;
-  }
+  return status_rank((int)s);
 }
 
 void pverdict_add(pverdict *v, probe_status st, const char *fmt, ...)
@@ -35,7 +39,7 @@ void pverdict_add(pverdict *v, probe_status st, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
-  if(pverdict_rank(st) > pverdict_rank(v->st))
+  if(status_rank((int)st) > status_rank((int)v->st))
     v->st = st;
   snprintf(v->text + l, sizeof(v->text) - l, "%s%s", l ? "; " : "", buf);
 }

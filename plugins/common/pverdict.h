@@ -16,7 +16,8 @@ typedef struct pverdict {
 /* An ok verdict with no text. */
 void pverdict_init(pverdict *v);
 
-/* Badness of a status: ok 0, warning 1, unknown 2, critical 3. */
+/* Badness of a status: ok 0, warning 1, unknown 2, critical 3
+ * (lib/status.h's status_rank, kept for the plugins that call it). */
 int pverdict_rank(probe_status s);
 
 /* Adds one finding; an ok finding adds nothing. */

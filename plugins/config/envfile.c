@@ -12,32 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/dbuf.h"
 #include "plugins/config/envfile.h"
 
-/* A growing string. */
-typedef struct sbuf {
-  char *s;
-  size_t n, cap;
-  int oom;
-} sbuf;
-
-/* Appends c to b. */
-static void sb_put(sbuf *b, char c)
+/* Appends c to b; a failure is remembered in *oom (checked once a line
+ * is read, so that the parser itself needs no error path per byte). */
+static void sb_put(dbuf *b, char c, int *oom)
 {
-  if(b->oom)
-    return;
-  if(b->n + 2 > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    char *ns = realloc(b->s, cap);
-    if(!ns) {
-      b->oom = 1;
-      return;
-    }
-    b->s = ns;
-    b->cap = cap;
-  }
-  b->s[b->n++] = c;
-  b->s[b->n] = '\0';
+  if(!*oom && dbuf_addc(b, c) < 0)
+    *oom = 1;
 }
 
 int envfile_utf8_valid(const char *buf, size_t len, size_t *bad_at)
@@ -129,7 +112,10 @@ static int blank(char c)
 int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t errlen)
 {
   size_t i = 0, bad = 0;
-  sbuf k = {0}, v = {0};
+  dbuf k, v;
+  int oom = 0;
+  dbuf_init(&k, 0);
+  dbuf_init(&v, 0);
   memset(out, 0, sizeof(*out));
   if(memchr(buf, '\0', len)) {
     snprintf(err, errlen, "line %u holds a NUL byte: not a text file",
@@ -162,14 +148,14 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
       while(i < len && blank(buf[i]))
         i++;
     }
-    k.n = 0;
+    dbuf_reset(&k);
     if(i < len && (buf[i] == '_' || ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
       while(i < len && (buf[i] == '_' || (buf[i] >= '0' && buf[i] <= '9') ||
                         ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
-        sb_put(&k, buf[i++]);
+        sb_put(&k, buf[i++], &oom);
     while(i < len && blank(buf[i]))
       i++;
-    if(k.n == 0 || i >= len || buf[i] != '=') {
+    if(k.len == 0 || i >= len || buf[i] != '=') {
       snprintf(err, errlen, "line %u is not KEY=VALUE, a comment or blank", kline);
       goto fail;
     }
@@ -179,10 +165,11 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
       i++;
       skipped = 1;
     }
-    v.n = 0;
-    sb_put(&v, 'x'); /* make v.s exist for an empty value */
-    v.n = 0;
-    v.s[0] = '\0';
+    dbuf_reset(&v);
+    if(dbuf_add(&v, "", 0) < 0) { /* v.data exists for an empty value */
+      snprintf(err, errlen, "out of memory");
+      goto fail;
+    }
     size_t keep = 0; /* length without trailing unquoted blanks */
     int after_blank = skipped;
     while(i < len && buf[i] != '\n') {
@@ -197,10 +184,10 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
         }
         for(size_t j = i + 1; j < end; j++) {
           line += buf[j] == '\n';
-          sb_put(&v, buf[j]);
+          sb_put(&v, buf[j], &oom);
         }
         i = end + 1;
-        keep = v.n;
+        keep = v.len;
       } else if(c == '"') {
         unsigned qline = line;
         i++;
@@ -210,29 +197,29 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
             if(n == '\n') {
               line++;
             } else if(n == '"' || n == '\\' || n == '$' || n == '`') {
-              sb_put(&v, n);
+              sb_put(&v, n, &oom);
             } else {
-              sb_put(&v, '\\');
-              sb_put(&v, n);
+              sb_put(&v, '\\', &oom);
+              sb_put(&v, n, &oom);
             }
             i += 2;
             continue;
           }
           line += buf[i] == '\n';
-          sb_put(&v, buf[i++]);
+          sb_put(&v, buf[i++], &oom);
         }
         if(i >= len) {
           snprintf(err, errlen, "line %u: a double quote is not closed", qline);
           goto fail;
         }
         i++;
-        keep = v.n;
+        keep = v.len;
       } else if(c == '\\') {
         if(i + 1 < len && buf[i + 1] == '\n') {
           line++;
         } else if(i + 1 < len) {
-          sb_put(&v, buf[i + 1]);
-          keep = v.n;
+          sb_put(&v, buf[i + 1], &oom);
+          keep = v.len;
         }
         i += i + 1 < len ? 2 : 1;
       } else if(c == '#' && after_blank) {
@@ -240,37 +227,34 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
           i++;
         break;
       } else {
-        sb_put(&v, c);
+        sb_put(&v, c, &oom);
         if(!blank(c))
-          keep = v.n;
+          keep = v.len;
         i++;
       }
       after_blank = blank(buf[i - 1]);
     }
-    if(k.oom || v.oom) {
+    if(oom) {
       snprintf(err, errlen, "out of memory");
       goto fail;
     }
-    v.s[keep] = '\0';
-    if(strlen(v.s) != keep) {
+    v.data[keep] = '\0';
+    if(strlen(v.data) != keep) {
       snprintf(err, errlen, "line %u: the value holds a NUL byte", kline);
       goto fail;
     }
-    if(store(out, k.s, v.s, kline) != 0) {
+    if(store(out, k.data, v.data, kline) != 0) {
       snprintf(err, errlen, "out of memory");
       goto fail;
     }
-    k = (sbuf){0};
-    v = (sbuf){0};
+    dbuf_init(&k, 0); /* store took both */
+    dbuf_init(&v, 0);
   }
-  free(k.s);
+  dbuf_free(&k);
   return 0;
 fail:
-  free(k.s);
-  if(v.s) {
-    memset(v.s, 0, v.cap);
-    free(v.s);
-  }
+  dbuf_free(&k);
+  dbuf_free_wipe(&v);
   envfile_free(out);
   return -1;
 }
