@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/fileio.h"
 #include "plugins/common/plib.h"
 #include "plugins/common/ppg.h"
 
@@ -83,7 +84,10 @@ static void copy_err(char *err, size_t errlen, const char *prefix, const char *m
   err[o] = '\0';
 }
 
-PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t errlen)
+/* ppg_connect with an optional password (from a password_file) used when
+ * the conninfo has none, as libpq would use PGPASSWORD. */
+static PGconn *connect_pw(const char *conninfo, const char *pw,
+                          double timeout_s, char *err, size_t errlen)
 {
   PQconninfoOption *opts = NULL;
   PGconn *conn = NULL;
@@ -121,8 +125,8 @@ PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t er
   size_t n = 0;
   for(PQconninfoOption *o = opts; o->keyword; o++)
     n++;
-  keys = calloc(n + 4, sizeof(*keys));
-  vals = calloc(n + 4, sizeof(*vals));
+  keys = calloc(n + 5, sizeof(*keys));
+  vals = calloc(n + 5, sizeof(*vals));
   if(!keys || !vals)
     goto oom;
   size_t k = 0;
@@ -148,6 +152,11 @@ PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t er
     keys[k] = o->keyword;
     vals[k] = o->val;
     k++;
+  }
+  if(!password && pw && *pw) {
+    keys[k] = "password";
+    vals[k++] = pw;
+    password = pw;
   }
   /* ours come after the user's options, so that they win */
   size_t olen = (user_options ? strlen(user_options) : 0) + strlen(pgopts) + 2;
@@ -187,6 +196,45 @@ out:
   free(vals);
   sym_PQconninfoFree(opts);
   return conn;
+}
+
+PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err,
+                    size_t errlen)
+{
+  return connect_pw(conninfo, NULL, timeout_s, err, errlen);
+}
+
+/* The one reader of password_file for every PostgreSQL plugin. */
+PGconn *ppg_connect_pwfile(const char *conninfo, const char *password_file,
+                           double timeout_s, char *err, size_t errlen)
+{
+  char *pw = NULL;
+  size_t pwlen = 0;
+  if(err && errlen)
+    err[0] = '\0';
+  if(password_file &&
+     fileio_read_secret(password_file, PPG_PASSWORD_MAX, "cannot read "
+                        "password_file", &pw, &pwlen, err, errlen) < 0)
+    return NULL;
+  PGconn *conn = connect_pw(conninfo, pw, timeout_s, err, errlen);
+  fileio_secret_free(pw, pwlen);
+  return conn;
+}
+
+const char *ppg_password_file(probe_ctx *ctx, const probe_host *h)
+{
+  const char *pf = NULL;
+  if(!h || !h->conf_string || h->conf_string(ctx, "password_file", &pf) != 0)
+    return NULL;
+  return pf && *pf ? pf : NULL;
+}
+
+PGconn *ppg_connect_settings(probe_ctx *ctx, const probe_host *h,
+                             const char *conninfo, double timeout_s,
+                             char *err, size_t errlen)
+{
+  return ppg_connect_pwfile(conninfo, ppg_password_file(ctx, h), timeout_s,
+                            err, errlen);
 }
 
 char *ppg_quote_qualified(PGconn *conn, const char *name)

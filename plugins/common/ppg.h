@@ -18,6 +18,8 @@
 
 #include <libpq-fe.h>
 
+#include "probe-plugin.h"
+
 /* The libpq functions plugins use, each called as sym_<name>. */
 #define PPG_LIBPQ_FUNCS(X)                                                    \
   X(PQclear) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse)        \
@@ -39,6 +41,28 @@ int ppg_libpq_open(char *err, size_t errlen);
    the conninfo's "options"/keywords, so they hold from the first statement). On
    failure returns NULL and writes libpq's message (with any password removed) to err. */
 PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t errlen);
+
+/* The largest password_file accepted (larger is an error, never cut). */
+#define PPG_PASSWORD_MAX 65536
+
+/* ppg_connect, with the password read from password_file (NULL: none)
+ * used when the conninfo names none (as libpq uses PGPASSWORD): read by
+ * fileio_read_secret (lib/fileio.h: no link, a regular file, at most
+ * PPG_PASSWORD_MAX bytes, trailing newlines removed, wiped after use),
+ * passed to libpq directly (no PGPASSWORD in the environment) and
+ * redacted from libpq's messages. When the file cannot be read, returns
+ * NULL with err "cannot read password_file <path>: <reason>". */
+PGconn *ppg_connect_pwfile(const char *conninfo, const char *password_file,
+                           double timeout_s, char *err, size_t errlen);
+
+/* The run's password_file setting, or NULL when it is not set. */
+const char *ppg_password_file(probe_ctx *ctx, const probe_host *h);
+
+/* ppg_connect_pwfile with the run's own password_file setting: what a
+ * plugin whose settings table has "password_file" calls. */
+PGconn *ppg_connect_settings(probe_ctx *ctx, const probe_host *h,
+                             const char *conninfo, double timeout_s,
+                             char *err, size_t errlen);
 
 /* 1 when `s` is a PostgreSQL conninfo or URI rather than a file path */
 int ppg_looks_like_conninfo(const char *s);

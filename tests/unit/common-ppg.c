@@ -1,7 +1,8 @@
 /*
  * common-ppg.c: unit tests of plugins/common/ppg that need no server:
  * conninfo detection (redaction: tests/unit/lib-redact.c),
- * and ppg_connect's error path (no password in the message). The
+ * ppg_connect's error path (no password in the message), and
+ * password_file read once by ppg_connect_pwfile (libpq's connect faked). The
  * read-only session itself is tested against a real PostgreSQL in
  * tests/integration/pgqueue-safety.sh.
  */
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "plugins/common/ppg.h"
 
@@ -53,11 +56,76 @@ static void test_connect_errors(void **state)
   assert_true(strlen(small) < sizeof(small));
 }
 
+/* What the fake libpq below was asked for. */
+static char seen_password[4096];
+static int seen_calls;
+
+/* Stands in for PQconnectdbParams: records the password keyword and
+ * fails (ppg then reports "out of memory"), so that no server is needed. */
+static PGconn *fake_connectdb(const char *const *keys,
+                              const char *const *vals, int expand)
+{
+  (void)expand;
+  seen_calls++;
+  seen_password[0] = '\0';
+  for(size_t i = 0; keys[i]; i++)
+    if(!strcmp(keys[i], "password"))
+      snprintf(seen_password, sizeof(seen_password), "%s", vals[i]);
+  return NULL;
+}
+
+/* password_file is read once, by ppg: whole (ledger.c cut it at 1023
+ * bytes), trailing newline removed, handed to libpq as the password
+ * unless the conninfo has one, and a file that cannot be read is an
+ * error that names it. */
+static void test_password_file(void **state)
+{
+  (void)state;
+  char err[512], dir[] = "/tmp/common-ppg.XXXXXX", path[64];
+  if(ppg_libpq_open(err, sizeof(err)) != 0)
+    skip();
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/pw", dir);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  for(int i = 0; i < 2000; i++)
+    fputc('a' + i % 26, f);
+  fputs("\n", f);
+  fclose(f);
+  __typeof__(sym_PQconnectdbParams) real = sym_PQconnectdbParams;
+  sym_PQconnectdbParams = fake_connectdb;
+  assert_null(ppg_connect_pwfile("host=/nonexistent dbname=x", path, 5, err,
+                                 sizeof(err)));
+  assert_int_equal(seen_calls, 1);
+  assert_int_equal(strlen(seen_password), 2000);
+  assert_int_equal(seen_password[1999], 'a' + 1999 % 26);
+  /* the conninfo's own password wins, as it did over PGPASSWORD */
+  assert_null(ppg_connect_pwfile("host=/nonexistent password=own", path, 5,
+                                 err, sizeof(err)));
+  assert_string_equal(seen_password, "own");
+  /* no file: no password keyword at all */
+  assert_null(ppg_connect_pwfile("host=/nonexistent", NULL, 5, err,
+                                 sizeof(err)));
+  assert_string_equal(seen_password, "");
+  /* a file that is not there: libpq is not even asked */
+  char missing[80];
+  snprintf(missing, sizeof(missing), "%s/none", dir);
+  assert_null(ppg_connect_pwfile("host=/nonexistent", missing, 5, err,
+                                 sizeof(err)));
+  assert_int_equal(seen_calls, 3);
+  assert_non_null(strstr(err, "cannot read password_file "));
+  assert_non_null(strstr(err, "/none"));
+  sym_PQconnectdbParams = real;
+  unlink(path);
+  rmdir(dir);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_looks_like),
       cmocka_unit_test(test_connect_errors),
+      cmocka_unit_test(test_password_file),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
