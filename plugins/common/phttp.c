@@ -245,6 +245,134 @@ int phttp_init(char *err, size_t errlen)
   return global_init(err, errlen);
 }
 
+/* What the request asks for, checked before libcurl is opened: a URL,
+ * http or https (*https), GET or POST (*post). PHTTP_OK, or the error
+ * with resp->error. */
+static phttp_code check_request(const phttp_request *req, int *https,
+                                int *post, phttp_response *resp)
+{
+  if(!req || !req->url || !req->method) {
+    snprintf(resp->error, sizeof(resp->error), "no URL or method");
+    return PHTTP_ERR_URL;
+  }
+  if(!scheme_of(req->url, https)) {
+    snprintf(resp->error, sizeof(resp->error),
+             "not an http:// or https:// URL");
+    return PHTTP_ERR_URL;
+  }
+  if(strcmp(req->method, "POST") == 0)
+    *post = 1;
+  else if(strcmp(req->method, "GET") == 0)
+    *post = 0;
+  else {
+    snprintf(resp->error, sizeof(resp->error), "unsupported method");
+    return PHTTP_ERR_OTHER;
+  }
+  return PHTTP_OK;
+}
+
+/* A redirect (status) after hop: checks where it goes before going
+ * there (same scheme, at most MAX_REDIRECTS, a URL libcurl can parse) and
+ * sets *url to it, without userinfo once a hop has left the first origin
+ * (*crossed). 0 to go on, 1 when there is no Location (the answer is the
+ * caller's as is), -1 with *code and resp->error. */
+static int next_hop(CURL *h, long status, int hop, int https,
+                    const origin *first, int *crossed, char **url,
+                    phttp_code *code, phttp_response *resp)
+{
+  char *loc = NULL;
+  int next_https = 0;
+  sym_curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
+  if(!loc) /* 3xx without Location: hand it to the caller as is */
+    return 1;
+  if(hop >= MAX_REDIRECTS) {
+    snprintf(resp->error, sizeof(resp->error),
+             "more than %d redirects", MAX_REDIRECTS);
+    *code = PHTTP_ERR_REDIRECT;
+    return -1;
+  }
+  if(!scheme_of(loc, &next_https) || next_https != https) {
+    snprintf(resp->error, sizeof(resp->error),
+             "redirect (HTTP %ld) to another scheme refused", status);
+    *code = PHTTP_ERR_REDIRECT;
+    return -1;
+  }
+  origin there;
+  if(origin_of(loc, &there) != 0) {
+    snprintf(resp->error, sizeof(resp->error),
+             "redirect (HTTP %ld) to a malformed URL refused", status);
+    *code = PHTTP_ERR_REDIRECT;
+    return -1;
+  }
+  if(!same_origin(first, &there))
+    *crossed = 1;
+  origin_free(&there);
+  char *next = *crossed ? strip_userinfo(loc) : strdup(loc);
+  if(!next) {
+    snprintf(resp->error, sizeof(resp->error), "out of memory");
+    return -1;
+  }
+  free(*url);
+  *url = next;
+  return 0;
+}
+
+/* The request's headers as libcurl lists: all of them, and the harmless
+ * ones (safe_header) for hops that left the origin. 0, or -1 when memory
+ * ran out (the caller frees what was built). */
+static int header_lists(const phttp_request *req, struct curl_slist **all,
+                        struct curl_slist **safe)
+{
+  for(const char *const *p = req->headers; p && *p; p++) {
+    struct curl_slist *n = sym_curl_slist_append(*all, *p);
+    if(!n)
+      return -1;
+    *all = n;
+    if(safe_header(*p)) {
+      n = sym_curl_slist_append(*safe, *p);
+      if(!n)
+        return -1;
+      *safe = n;
+    }
+  }
+  return 0;
+}
+
+/* Sets up h for one hop to url within left seconds: no redirects of its
+ * own, the body into s, the given headers, GET or POST. */
+static void set_hop(CURL *h, const phttp_request *req, const char *url,
+                    double left, struct sink *s, char *errbuf,
+                    struct curl_slist *hdrs, int post)
+{
+  long ms = (long)(left * 1000.0);
+  if(ms < 1)
+    ms = 1;
+  sym_curl_easy_setopt(h, CURLOPT_URL, url);
+  sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+  sym_curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+  sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+  sym_curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
+  sym_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
+  sym_curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max);
+  sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+  sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+  sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+  sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
+  if(req->ca_file)
+    sym_curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
+  if(hdrs)
+    sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+  if(post) {
+    sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
+    sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
+    sym_curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(req->body ? req->body_len : 0));
+  }
+  else {
+    sym_curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+  }
+}
+
 /* Fills the phase times of resp from the hop just done: libcurl gives
  * times since the hop's start, cumulative, in microseconds. */
 static void fill_times(CURL *h, phttp_response *resp)
@@ -272,31 +400,14 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
   int crossed = 0; /* a hop left the origin: credentials stay behind */
   char errbuf[CURL_ERROR_SIZE];
   struct sink s = {0};
-  int https = 0, post;
+  int https = 0, post = 0;
   double start = putil_now(), timeout;
 
   memset(resp, 0, sizeof(*resp));
   resp->dns_s = resp->connect_s = resp->tls_s = resp->first_byte_s = -1;
-  if(!req || !req->url || !req->method) {
-    snprintf(resp->error, sizeof(resp->error), "no URL or method");
-    code = PHTTP_ERR_URL;
+  if((code = check_request(req, &https, &post, resp)) != PHTTP_OK)
     goto err;
-  }
-  if(!scheme_of(req->url, &https)) {
-    snprintf(resp->error, sizeof(resp->error),
-             "not an http:// or https:// URL");
-    code = PHTTP_ERR_URL;
-    goto err;
-  }
-  if(strcmp(req->method, "POST") == 0)
-    post = 1;
-  else if(strcmp(req->method, "GET") == 0)
-    post = 0;
-  else {
-    snprintf(resp->error, sizeof(resp->error), "unsupported method");
-    code = PHTTP_ERR_OTHER;
-    goto err;
-  }
+  code = PHTTP_ERR_OTHER;
   timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT_S;
   s.max = req->max_bytes ? req->max_bytes : PHTTP_DEFAULT_MAX_BYTES;
   dbuf_init(&s.d, s.max);
@@ -313,21 +424,9 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     code = PHTTP_ERR_URL;
     goto err;
   }
-  for(const char *const *p = req->headers; p && *p; p++) {
-    struct curl_slist *n = sym_curl_slist_append(hdrs, *p);
-    if(!n) {
-      snprintf(resp->error, sizeof(resp->error), "out of memory");
-      goto err;
-    }
-    hdrs = n;
-    if(safe_header(*p)) {
-      n = sym_curl_slist_append(safe_hdrs, *p);
-      if(!n) {
-        snprintf(resp->error, sizeof(resp->error), "out of memory");
-        goto err;
-      }
-      safe_hdrs = n;
-    }
+  if(header_lists(req, &hdrs, &safe_hdrs) != 0) {
+    snprintf(resp->error, sizeof(resp->error), "out of memory");
+    goto err;
   }
 
   for(int hop = 0;; hop++) {
@@ -344,32 +443,7 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     dbuf_reset(&s.d);
     s.too_large = 0;
     errbuf[0] = '\0';
-    long ms = (long)(left * 1000.0);
-    if(ms < 1)
-      ms = 1;
-    sym_curl_easy_setopt(h, CURLOPT_URL, url);
-    sym_curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    sym_curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    sym_curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    sym_curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, ms);
-    sym_curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, ms);
-    sym_curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s.max);
-    sym_curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    sym_curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
-    sym_curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    sym_curl_easy_setopt(h, CURLOPT_USERAGENT, "probe-agent/" PACKAGE_VERSION);
-    if(req->ca_file)
-      sym_curl_easy_setopt(h, CURLOPT_CAINFO, req->ca_file);
-    if(crossed ? safe_hdrs != NULL : hdrs != NULL)
-      sym_curl_easy_setopt(h, CURLOPT_HTTPHEADER, crossed ? safe_hdrs : hdrs);
-    if(post) {
-      sym_curl_easy_setopt(h, CURLOPT_POST, 1L);
-      sym_curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body ? req->body : "");
-      sym_curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-                           (curl_off_t)(req->body ? req->body_len : 0));
-    } else {
-      sym_curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-    }
+    set_hop(h, req, url, left, &s, errbuf, crossed ? safe_hdrs : hdrs, post);
 
     rc = sym_curl_easy_perform(h);
     sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -383,41 +457,12 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     if(status < 300 || status > 399 || status == 304)
       break;
 
-    /* A redirect: check where it goes before going there. */
-    char *loc = NULL;
-    int next_https = 0;
-    sym_curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &loc);
-    if(!loc) /* 3xx without Location: hand it to the caller as is */
+    int f = next_hop(h, status, hop, https, &first, &crossed, &url, &code,
+                     resp);
+    if(f > 0)
       break;
-    if(hop >= MAX_REDIRECTS) {
-      snprintf(resp->error, sizeof(resp->error),
-               "more than %d redirects", MAX_REDIRECTS);
-      code = PHTTP_ERR_REDIRECT;
+    if(f < 0)
       goto err;
-    }
-    if(!scheme_of(loc, &next_https) || next_https != https) {
-      snprintf(resp->error, sizeof(resp->error),
-               "redirect (HTTP %ld) to another scheme refused", status);
-      code = PHTTP_ERR_REDIRECT;
-      goto err;
-    }
-    origin there;
-    if(origin_of(loc, &there) != 0) {
-      snprintf(resp->error, sizeof(resp->error),
-               "redirect (HTTP %ld) to a malformed URL refused", status);
-      code = PHTTP_ERR_REDIRECT;
-      goto err;
-    }
-    if(!same_origin(&first, &there))
-      crossed = 1;
-    origin_free(&there);
-    char *next = crossed ? strip_userinfo(loc) : strdup(loc);
-    if(!next) {
-      snprintf(resp->error, sizeof(resp->error), "out of memory");
-      goto err;
-    }
-    free(url);
-    url = next;
     if(status == 301 || status == 302 || status == 303)
       post = 0; /* what browsers and libcurl do; 307/308 keep the method */
   }

@@ -84,6 +84,64 @@ static void copy_err(char *err, size_t errlen, const char *prefix, const char *m
   err[o] = '\0';
 }
 
+/* The session's bounds for timeout_s: connect_timeout (s, as text) and
+ * the startup "options" that make it read-only and time-limited. */
+typedef struct bounds {
+  char ctimeout[32], pgopts[160];
+  long conn_s;
+} bounds;
+
+static void session_bounds(double timeout_s, bounds *bd)
+{
+  if(!(timeout_s > 0) || timeout_s > 86400)
+    timeout_s = 10;
+  long stmt_ms = (long)ceil(timeout_s * 1000.0);
+  /* a probe never queues behind a worker's lock for long */
+  long lock_ms = stmt_ms < 1000 ? stmt_ms : 1000;
+  bd->conn_s = (long)ceil(timeout_s);
+  if(bd->conn_s < 2)
+    bd->conn_s = 2; /* libpq's minimum */
+  snprintf(bd->ctimeout, sizeof(bd->ctimeout), "%ld", bd->conn_s);
+  snprintf(bd->pgopts, sizeof(bd->pgopts),
+           "-c default_transaction_read_only=on -c statement_timeout=%ld"
+           " -c lock_timeout=%ld -c idle_in_transaction_session_timeout=%ld",
+           stmt_ms, lock_ms, stmt_ms);
+}
+
+/* Copies the user's conninfo keywords into keys/vals, except those that
+ * ppg sets itself; returns how many, and the user's options and password
+ * (NULL when absent). A user's shorter connect_timeout is kept in bd. */
+static size_t user_keywords(PQconninfoOption *opts, bounds *bd,
+                            const char **keys, const char **vals,
+                            const char **user_options, const char **password)
+{
+  size_t k = 0;
+  *user_options = *password = NULL;
+  for(PQconninfoOption *o = opts; o->keyword; o++) {
+    if(!o->val)
+      continue;
+    if(strcmp(o->keyword, "password") == 0)
+      *password = o->val;
+    if(strcmp(o->keyword, "options") == 0) {
+      *user_options = o->val;
+      continue;
+    }
+    if(strcmp(o->keyword, "application_name") == 0 ||
+       strcmp(o->keyword, "fallback_application_name") == 0)
+      continue;
+    if(strcmp(o->keyword, "connect_timeout") == 0) {
+      long u = atol(o->val);
+      if(u >= 2 && u < bd->conn_s) /* keep a user's shorter timeout */
+        snprintf(bd->ctimeout, sizeof(bd->ctimeout), "%ld", u);
+      continue;
+    }
+    keys[k] = o->keyword;
+    vals[k] = o->val;
+    k++;
+  }
+  return k;
+}
+
 /* ppg_connect with an optional password (from a password_file) used when
  * the conninfo has none, as libpq would use PGPASSWORD. */
 static PGconn *connect_pw(const char *conninfo, const char *pw,
@@ -94,8 +152,8 @@ static PGconn *connect_pw(const char *conninfo, const char *pw,
   char *perr = NULL;
   const char **keys = NULL, **vals = NULL;
   char *options = NULL;
-  const char *password = NULL;
-  char ctimeout[32], pgopts[160];
+  const char *password = NULL, *user_options = NULL;
+  bounds bd;
 
   if(err && errlen)
     err[0] = '\0';
@@ -108,20 +166,7 @@ static PGconn *connect_pw(const char *conninfo, const char *pw,
     sym_PQfreemem(perr);
     return NULL;
   }
-  if(!(timeout_s > 0) || timeout_s > 86400)
-    timeout_s = 10;
-  long stmt_ms = (long)ceil(timeout_s * 1000.0);
-  /* a probe never queues behind a worker's lock for long */
-  long lock_ms = stmt_ms < 1000 ? stmt_ms : 1000;
-  long conn_s = (long)ceil(timeout_s);
-  if(conn_s < 2)
-    conn_s = 2; /* libpq's minimum */
-  snprintf(ctimeout, sizeof(ctimeout), "%ld", conn_s);
-  snprintf(pgopts, sizeof(pgopts),
-           "-c default_transaction_read_only=on -c statement_timeout=%ld"
-           " -c lock_timeout=%ld -c idle_in_transaction_session_timeout=%ld",
-           stmt_ms, lock_ms, stmt_ms);
-
+  session_bounds(timeout_s, &bd);
   size_t n = 0;
   for(PQconninfoOption *o = opts; o->keyword; o++)
     n++;
@@ -129,46 +174,23 @@ static PGconn *connect_pw(const char *conninfo, const char *pw,
   vals = calloc(n + 5, sizeof(*vals));
   if(!keys || !vals)
     goto oom;
-  size_t k = 0;
-  const char *user_options = NULL;
-  for(PQconninfoOption *o = opts; o->keyword; o++) {
-    if(!o->val)
-      continue;
-    if(strcmp(o->keyword, "password") == 0)
-      password = o->val;
-    if(strcmp(o->keyword, "options") == 0) {
-      user_options = o->val;
-      continue;
-    }
-    if(strcmp(o->keyword, "application_name") == 0 ||
-       strcmp(o->keyword, "fallback_application_name") == 0)
-      continue;
-    if(strcmp(o->keyword, "connect_timeout") == 0) {
-      long u = atol(o->val);
-      if(u >= 2 && u < conn_s) /* keep a user's shorter timeout */
-        snprintf(ctimeout, sizeof(ctimeout), "%ld", u);
-      continue;
-    }
-    keys[k] = o->keyword;
-    vals[k] = o->val;
-    k++;
-  }
+  size_t k = user_keywords(opts, &bd, keys, vals, &user_options, &password);
   if(!password && pw && *pw) {
     keys[k] = "password";
     vals[k++] = pw;
     password = pw;
   }
   /* ours come after the user's options, so that they win */
-  size_t olen = (user_options ? strlen(user_options) : 0) + strlen(pgopts) + 2;
+  size_t olen = (user_options ? strlen(user_options) : 0) + strlen(bd.pgopts) + 2;
   options = malloc(olen);
   if(!options)
     goto oom;
   snprintf(options, olen, "%s%s%s", user_options ? user_options : "",
-           user_options ? " " : "", pgopts);
+           user_options ? " " : "", bd.pgopts);
   keys[k] = "options";
   vals[k++] = options;
   keys[k] = "connect_timeout";
-  vals[k++] = ctimeout;
+  vals[k++] = bd.ctimeout;
   keys[k] = "application_name";
   vals[k++] = "probe-agent";
   keys[k] = NULL;

@@ -109,6 +109,85 @@ static int blank(char c)
   return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Reads the value that starts at buf[*ip] (after the '=' and the blanks,
+ * skipped tells whether there were any) into v, up to the end of its
+ * line; *ip and *linep move on. *keep gets the value's length without
+ * its trailing unquoted blanks. 0, or -1 with err (a quote not closed). */
+static int read_value(const char *buf, size_t len, size_t *ip,
+                      unsigned *linep, int skipped, dbuf *v, int *oom,
+                      size_t *keep, char *err, size_t errlen)
+{
+  size_t i = *ip;
+  unsigned line = *linep;
+  int after_blank = skipped;
+  *keep = 0;
+  while(i < len && buf[i] != '\n') {
+    char c = buf[i];
+    if(c == '\'') {
+      size_t end = i + 1;
+      while(end < len && buf[end] != '\'')
+        end++;
+      if(end >= len) {
+        snprintf(err, errlen, "line %u: a single quote is not closed", line);
+        return -1;
+      }
+      for(size_t j = i + 1; j < end; j++) {
+        line += buf[j] == '\n';
+        sb_put(v, buf[j], oom);
+      }
+      i = end + 1;
+      *keep = v->len;
+    } else if(c == '"') {
+      unsigned qline = line;
+      i++;
+      while(i < len && buf[i] != '"') {
+        if(buf[i] == '\\' && i + 1 < len) {
+          char n = buf[i + 1];
+          if(n == '\n') {
+            line++;
+          } else if(n == '"' || n == '\\' || n == '$' || n == '`') {
+            sb_put(v, n, oom);
+          } else {
+            sb_put(v, '\\', oom);
+            sb_put(v, n, oom);
+          }
+          i += 2;
+          continue;
+        }
+        line += buf[i] == '\n';
+        sb_put(v, buf[i++], oom);
+      }
+      if(i >= len) {
+        snprintf(err, errlen, "line %u: a double quote is not closed", qline);
+        return -1;
+      }
+      i++;
+      *keep = v->len;
+    } else if(c == '\\') {
+      if(i + 1 < len && buf[i + 1] == '\n') {
+        line++;
+      } else if(i + 1 < len) {
+        sb_put(v, buf[i + 1], oom);
+        *keep = v->len;
+      }
+      i += i + 1 < len ? 2 : 1;
+    } else if(c == '#' && after_blank) {
+      while(i < len && buf[i] != '\n')
+        i++;
+      break;
+    } else {
+      sb_put(v, c, oom);
+      if(!blank(c))
+        *keep = v->len;
+      i++;
+    }
+    after_blank = blank(buf[i - 1]);
+  }
+  *ip = i;
+  *linep = line;
+  return 0;
+}
+
 int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t errlen)
 {
   size_t i = 0, bad = 0;
@@ -170,70 +249,10 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
       snprintf(err, errlen, "out of memory");
       goto fail;
     }
-    size_t keep = 0; /* length without trailing unquoted blanks */
-    int after_blank = skipped;
-    while(i < len && buf[i] != '\n') {
-      char c = buf[i];
-      if(c == '\'') {
-        size_t end = i + 1;
-        while(end < len && buf[end] != '\'')
-          end++;
-        if(end >= len) {
-          snprintf(err, errlen, "line %u: a single quote is not closed", line);
-          goto fail;
-        }
-        for(size_t j = i + 1; j < end; j++) {
-          line += buf[j] == '\n';
-          sb_put(&v, buf[j], &oom);
-        }
-        i = end + 1;
-        keep = v.len;
-      } else if(c == '"') {
-        unsigned qline = line;
-        i++;
-        while(i < len && buf[i] != '"') {
-          if(buf[i] == '\\' && i + 1 < len) {
-            char n = buf[i + 1];
-            if(n == '\n') {
-              line++;
-            } else if(n == '"' || n == '\\' || n == '$' || n == '`') {
-              sb_put(&v, n, &oom);
-            } else {
-              sb_put(&v, '\\', &oom);
-              sb_put(&v, n, &oom);
-            }
-            i += 2;
-            continue;
-          }
-          line += buf[i] == '\n';
-          sb_put(&v, buf[i++], &oom);
-        }
-        if(i >= len) {
-          snprintf(err, errlen, "line %u: a double quote is not closed", qline);
-          goto fail;
-        }
-        i++;
-        keep = v.len;
-      } else if(c == '\\') {
-        if(i + 1 < len && buf[i + 1] == '\n') {
-          line++;
-        } else if(i + 1 < len) {
-          sb_put(&v, buf[i + 1], &oom);
-          keep = v.len;
-        }
-        i += i + 1 < len ? 2 : 1;
-      } else if(c == '#' && after_blank) {
-        while(i < len && buf[i] != '\n')
-          i++;
-        break;
-      } else {
-        sb_put(&v, c, &oom);
-        if(!blank(c))
-          keep = v.len;
-        i++;
-      }
-      after_blank = blank(buf[i - 1]);
-    }
+    size_t keep; /* length without trailing unquoted blanks */
+    if(read_value(buf, len, &i, &line, skipped, &v, &oom, &keep, err,
+                  errlen) < 0)
+      goto fail;
     if(oom) {
       snprintf(err, errlen, "out of memory");
       goto fail;
