@@ -838,12 +838,77 @@ static int parse_opts(int argc, char **argv, const char *optstring, cmdline *cl)
   return 0;
 }
 
+/* Reads the n input files (none: stdin), the one whose first line is
+ * oldest first. 0 or the last failing reader's code; *stop set when the
+ * report must not be written (a file could not be opened, no memory). */
+static int read_inputs(agg *a, char **paths, size_t n, int *stop)
+{
+  int ret = 0;
+  *stop = 0;
+  if(n == 0)
+    return read_input(a, "-");
+  input *in = calloc(n, sizeof(*in));
+  if(!in) {
+    *stop = 1;
+    return EX_SOFTWARE_;
+  }
+  for(size_t i = 0; i < n; i++) {
+    in[i].path = paths[i];
+    in[i].order = i;
+    in[i].first = strcmp(in[i].path, "-") ? first_time(in[i].path) : NAN;
+  }
+  if(n > 1)
+    qsort(in, n, sizeof(*in), input_cmp);
+  for(size_t i = 0; i < n; i++) {
+    int r = read_input(a, in[i].path);
+    if(r == EX_NOINPUT_) {
+      ret = r;
+      *stop = 1;
+      break;
+    }
+    if(r)
+      ret = r;
+  }
+  free(in);
+  return ret;
+}
+
+/* The report's range from --since and --until (NAN: open; daily: the
+ * last 24 hours by default). 0, or EX_USAGE_ after saying why. */
+static int time_range(const char *since_s, const char *until_s, int is_daily,
+                      double *since, double *until)
+{
+  /* now with its fraction: lines written this second are before it */
+  struct timespec tsnow;
+  clock_gettime(CLOCK_REALTIME, &tsnow);
+  double now = (double)tsnow.tv_sec + tsnow.tv_nsec / 1e9;
+  *since = *until = NAN;
+  if(since_s && parse_when(since_s, now, since)) {
+    fprintf(stderr, "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n", since_s);
+    return EX_USAGE_;
+  }
+  if(until_s && parse_when(until_s, now, until)) {
+    fprintf(stderr, "probe-report: --until %s: not a time (RFC 3339) or a duration (24h)\n", until_s);
+    return EX_USAGE_;
+  }
+  if(is_daily) {
+    if(isnan(*until))
+      *until = now;
+    if(isnan(*since))
+      *since = *until - 86400;
+  }
+  if(!isnan(*since) && !isnan(*until) && *until <= *since) {
+    fprintf(stderr, "probe-report: the range is empty (--until is not after --since)\n");
+    return EX_USAGE_;
+  }
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   cmdline cl = { 0 };
   int ret = EX_REPORT;
   agg *a = NULL;
-  input *in = NULL;
   FILE *f = NULL;
   /* first the command (options may come before it), then every option
    * wherever it is, the operands being the files */
@@ -866,31 +931,9 @@ int main(int argc, char **argv)
   const char **labels = cl.labels;
   size_t nlabels = cl.nlabels;
   int html = cl.html;
-  /* now with its fraction: lines written this second are before it */
-  struct timespec tsnow;
-  clock_gettime(CLOCK_REALTIME, &tsnow);
-  double now = (double)tsnow.tv_sec + tsnow.tv_nsec / 1e9, since = NAN, until = NAN;
-  if(since_s && parse_when(since_s, now, &since)) {
-    fprintf(stderr, "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n", since_s);
-    ret = EX_USAGE_;
+  double since, until;
+  if((ret = time_range(since_s, until_s, is_daily, &since, &until)))
     goto out;
-  }
-  if(until_s && parse_when(until_s, now, &until)) {
-    fprintf(stderr, "probe-report: --until %s: not a time (RFC 3339) or a duration (24h)\n", until_s);
-    ret = EX_USAGE_;
-    goto out;
-  }
-  if(is_daily) {
-    if(isnan(until))
-      until = now;
-    if(isnan(since))
-      since = until - 86400;
-  }
-  if(!isnan(since) && !isnan(until) && until <= since) {
-    fprintf(stderr, "probe-report: the range is empty (--until is not after --since)\n");
-    ret = EX_USAGE_;
-    goto out;
-  }
   a = agg_new(since, until);
   if(!a) {
     ret = EX_SOFTWARE_;
@@ -903,32 +946,10 @@ int main(int argc, char **argv)
       goto out;
     }
   }
-  size_t nin = (size_t)(argc - optind);
-  if(nin == 0) {
-    ret = read_input(a, "-");
-  } else {
-    in = calloc(nin, sizeof(*in));
-    if(!in) {
-      ret = EX_SOFTWARE_;
-      goto out;
-    }
-    for(size_t i = 0; i < nin; i++) {
-      in[i].path = argv[optind + (int)i];
-      in[i].order = i;
-      in[i].first = strcmp(in[i].path, "-") ? first_time(in[i].path) : NAN;
-    }
-    if(nin > 1)
-      qsort(in, nin, sizeof(*in), input_cmp);
-    for(size_t i = 0; i < nin; i++) {
-      int r = read_input(a, in[i].path);
-      if(r == EX_NOINPUT_) {
-        ret = r;
-        goto out;
-      }
-      if(r)
-        ret = r;
-    }
-  }
+  int stop;
+  ret = read_inputs(a, argv + optind, (size_t)(argc - optind), &stop);
+  if(stop)
+    goto out;
   agg_finish(a);
   if(!a->in_range) {
     char t1[40], t2[40];
@@ -958,7 +979,6 @@ out:
     fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath, strerror(errno));
     ret = EX_IOERR_;
   }
-  free(in);
   free(cl.labels);
   agg_free(a);
   return ret;
