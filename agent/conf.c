@@ -661,7 +661,7 @@ int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
   origin_ctx oc = {&doc, NULL, cJSON_CreateObject(), &nerrors};
   char **names = NULL, **dirnames = NULL;
   size_t nnames = 0, ndirnames = 0;
-  int rc = CONFIG_EX_CONFIG, bad = 0;
+  int rc = AGENT_EXIT_CONFIG, bad = 0;
   memset(cfg, 0, sizeof(*cfg));
 
   /* 1. the file */
@@ -734,7 +734,7 @@ no_file:
                             sizeof(section), key, sizeof(key)) < 0) {
       errline(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
                   req->sets[i]);
-      rc = CONFIG_EX_USAGE;
+      rc = AGENT_EXIT_USAGE;
       goto out;
     }
     if(strcmp(section, "agent") && add_name(&names, &nnames, section) < 0)
@@ -858,13 +858,13 @@ no_file:
   goto out;
 oom:
   errline(errors, "out of memory while loading the configuration");
-  rc = CONFIG_EX_CONFIG;
+  rc = AGENT_EXIT_CONFIG;
 out:
   if(nerrors > CONFIG_MAX_ERRORS)
     errline(errors, "%s: %zu more problem%s not shown",
                 cfg->file ? cfg->file : req->file ? req->file : "configuration",
                 nerrors - CONFIG_MAX_ERRORS, nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
-  if(rc == CONFIG_EX_CONFIG && !bad && !errors->len)
+  if(rc == AGENT_EXIT_CONFIG && !bad && !errors->len)
     errline(errors, "invalid configuration");
   jsonc_free(&doc);
   cJSON_Delete(oc.origins);
