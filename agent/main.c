@@ -212,34 +212,30 @@ static unsigned reserve_std_fds(void)
   return closed;
 }
 
-int main(int argc, char **argv)
-{
-  agent a;
-  memset(&a, 0, sizeof(a));
-  a.format_override = -1;
-  char **sets = NULL, **plugins = NULL;
-  size_t nsets = 0, nplugins = 0;
-  const char *config_file = NULL;
-  const char *plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
-  int mode_once = 0, mode_daemon = 0, mode_list = 0, mode_check = 0;
-  int rc = 0, opt, progress = -1;
-  double run_timeout = 0;
-  char timeout_set[64];
-  dbuf errors;
-  dbuf_init(&errors, 0);
+/* What the command line asks for, beside what goes into the agent. */
+typedef struct cmdline {
+  char **sets, **plugins;
+  size_t nsets, nplugins;
+  const char *config_file;
+  const char *plugin_dir;
+  int mode_once, mode_daemon, mode_list, mode_check;
+  int progress;         /* -1: on a terminal */
+  double run_timeout;   /* -t, 0: none */
+  char timeout_set[64]; /* -t as the agent.timeout --set */
+  int done;             /* -h or -V: said, nothing more to do */
+} cmdline;
 
-  unsigned closed_fds = reserve_std_fds();
-  signal(SIGPIPE, SIG_IGN);
-  opterr = 0;
-  /* known before any usage error, so that such an error is said the
-   * monitoring-plugins way too */
+/* --format nagios is known before any usage error, so that such an error
+ * is said the monitoring-plugins way too. Icinga 2 merges a check's
+ * standard error into its output, ahead of the status line: in this format
+ * the agent's own messages (and the plugins' logs) go to standard error
+ * only when that is a terminal. */
+static void nagios_early(int argc, char **argv)
+{
   for(int i = 1; i < argc && strcmp(argv[i], "--"); i++)
     if(!strcmp(argv[i], "--format=nagios") ||
        (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "nagios")))
       diag_nagios(1);
-  /* Icinga 2 merges a check's standard error into its output, ahead of
-   * the status line: in this format the agent's own messages (and the
-   * plugins' logs) go to standard error only when that is a terminal */
   if(diag_nagios(-1) && !isatty(STDERR_FILENO)) {
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if(null >= 0) {
@@ -247,141 +243,170 @@ int main(int argc, char **argv)
       close(null);
     }
   }
-  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1) {
-    switch(opt) {
-    case 'c': config_file = optarg; break;
-    case 'p':
-      if(!loader_valid_name(optarg)) {
-        rc = usage_error("invalid plugin name '%s'", optarg);
-        goto out;
-      }
-      push(&plugins, &nplugins, optarg);
-      break;
-    case 's':
-      if(!strchr(optarg, '=')) {
-        rc = usage_error("--set needs KEY=VALUE, got '%s'", optarg);
-        goto out;
-      }
-      push(&sets, &nsets, optarg);
-      break;
-    case 'o': a.output_override = optarg; break;
-    case OPT_ONCE: mode_once = 1; break;
-    case OPT_DAEMON: mode_daemon = 1; break;
-    case OPT_FORMAT:
-      if(!strcmp(optarg, "json"))
-        a.format_override = FORMAT_JSON;
-      else if(!strcmp(optarg, "text"))
-        a.format_override = FORMAT_TEXT;
-      else if(!strcmp(optarg, "nagios"))
-        a.format_override = FORMAT_NAGIOS;
-      else if(!strcmp(optarg, "openmetrics"))
-        a.format_override = FORMAT_OPENMETRICS;
-      else {
-        rc = usage_error("--format is json, text, nagios or openmetrics, not '%s'", optarg);
-        goto out;
-      }
-      break;
-    case 't': {
-      char *end;
-      errno = 0;
-      run_timeout = strtod(optarg, &end);
-      if(errno || end == optarg || *end || !(run_timeout > 0 && run_timeout <= 86400)) {
-        rc = usage_error("-t needs seconds between 0 and 86400, got '%s'", optarg);
-        goto out;
-      }
-      /* plugins size their own network timeouts by it */
-      snprintf(timeout_set, sizeof(timeout_set), "agent.timeout=%g", run_timeout);
-      push(&sets, &nsets, timeout_set);
-      break;
-    }
-    case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
-    case OPT_STATE_DIR: a.state_override = optarg; break;
-    case OPT_LIST: mode_list = 1; break;
-    case OPT_CHECK: mode_check = 1; break;
-    case OPT_PROGRESS: progress = 1; break;
-    case OPT_NO_PROGRESS: progress = 0; break;
-    case 'h': fputs(usage_text, stdout); goto out;
-    case 'V': printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI); goto out;
-    case ':':
-      rc = usage_error("option '%s' needs an argument", argv[optind - 1]);
-      goto out;
-    default:
-      rc = usage_error("unknown option '%s'", argv[optind - 1]);
-      goto out;
-    }
-  }
-  if(optind < argc) {
-    rc = usage_error("unexpected argument '%s'", argv[optind]);
-    goto out;
-  }
-  if(mode_once + mode_daemon + mode_list + mode_check > 1) {
-    rc = usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
-    goto out;
-  }
-  if(mode_daemon && a.format_override >= FORMAT_NAGIOS) {
-    rc = usage_error("--format %s is for one run, not --daemon (use agent.metrics_listen)",
-                     a.format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
-    goto out;
-  }
-  if(mode_daemon && run_timeout > 0) {
-    rc = usage_error("%s", "-t is the timeout of one run, not of --daemon");
-    goto out;
-  }
-  if(!plugin_dir || !*plugin_dir)
-    plugin_dir = PLUGINDIR;
-  if(mode_list) {
-    rc = list_plugins(plugin_dir);
-    goto out;
-  }
+}
 
+/* --format NAME into a->format_override; 0 or the usage error's status. */
+static int parse_format(agent *a, const char *name)
+{
+  static const char *const names[] = {"json", "text", "nagios", "openmetrics"};
+  static const output_format formats[] = {FORMAT_JSON, FORMAT_TEXT, FORMAT_NAGIOS,
+                                          FORMAT_OPENMETRICS};
+  for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if(!strcmp(name, names[i])) {
+      a->format_override = formats[i];
+      return 0;
+    }
+  return usage_error("--format is json, text, nagios or openmetrics, not '%s'", name);
+}
+
+/* -t SECONDS, also handed to the plugins as agent.timeout (they size their
+ * own network timeouts by it); 0 or the usage error's status. */
+static int parse_timeout(cmdline *c, const char *arg)
+{
+  char *end;
+  errno = 0;
+  c->run_timeout = strtod(arg, &end);
+  if(errno || end == arg || *end || !(c->run_timeout > 0 && c->run_timeout <= 86400))
+    return usage_error("-t needs seconds between 0 and 86400, got '%s'", arg);
+  snprintf(c->timeout_set, sizeof(c->timeout_set), "agent.timeout=%g", c->run_timeout);
+  push(&c->sets, &c->nsets, c->timeout_set);
+  return 0;
+}
+
+/* One option of getopt_long's; 0 or an exit status. */
+static int take_option(agent *a, cmdline *c, int opt, char **argv)
+{
+  switch(opt) {
+  case 'c': c->config_file = optarg; return 0;
+  case 'p':
+    if(!loader_valid_name(optarg))
+      return usage_error("invalid plugin name '%s'", optarg);
+    push(&c->plugins, &c->nplugins, optarg);
+    return 0;
+  case 's':
+    if(!strchr(optarg, '='))
+      return usage_error("--set needs KEY=VALUE, got '%s'", optarg);
+    push(&c->sets, &c->nsets, optarg);
+    return 0;
+  case 'o': a->output_override = optarg; return 0;
+  case OPT_ONCE: c->mode_once = 1; return 0;
+  case OPT_DAEMON: c->mode_daemon = 1; return 0;
+  case OPT_FORMAT: return parse_format(a, optarg);
+  case 't': return parse_timeout(c, optarg);
+  case OPT_PLUGIN_DIR: c->plugin_dir = optarg; return 0;
+  case OPT_STATE_DIR: a->state_override = optarg; return 0;
+  case OPT_LIST: c->mode_list = 1; return 0;
+  case OPT_CHECK: c->mode_check = 1; return 0;
+  case OPT_PROGRESS: c->progress = 1; return 0;
+  case OPT_NO_PROGRESS: c->progress = 0; return 0;
+  case 'h': fputs(usage_text, stdout); c->done = 1; return 0;
+  case 'V':
+    printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI);
+    c->done = 1;
+    return 0;
+  case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
+  default: return usage_error("unknown option '%s'", argv[optind - 1]);
+  }
+}
+
+/* The options, and the combinations that make no sense; 0 or an exit
+ * status (c->done after -h and -V). */
+static int parse_options(agent *a, cmdline *c, int argc, char **argv)
+{
+  int opt, rc;
+  opterr = 0;
+  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1)
+    if((rc = take_option(a, c, opt, argv)) != 0 || c->done)
+      return rc;
+  if(optind < argc)
+    return usage_error("unexpected argument '%s'", argv[optind]);
+  if(c->mode_once + c->mode_daemon + c->mode_list + c->mode_check > 1)
+    return usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
+  if(c->mode_daemon && a->format_override >= FORMAT_NAGIOS)
+    return usage_error("--format %s is for one run, not --daemon (use agent.metrics_listen)",
+                       a->format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
+  if(c->mode_daemon && c->run_timeout > 0)
+    return usage_error("%s", "-t is the timeout of one run, not of --daemon");
+  if(!c->plugin_dir || !*c->plugin_dir)
+    c->plugin_dir = PLUGINDIR;
+  return 0;
+}
+
+/* The configuration the command line names, loaded; 0 or an exit status
+ * (the errors said). */
+static int load_config(agent *a, const cmdline *c)
+{
   const char *env_file = getenv("PROBE_AGENT_CONFIG");
-  a.req.file = config_file ? config_file
-             : env_file && *env_file ? env_file
-             : SYSCONFDIR "/probe-agent/probe-agent.json";
-  a.req.file_explicit = config_file || (env_file && *env_file);
-  a.req.sets = sets;
-  a.req.nsets = nsets;
-  a.req.plugins = plugins;
-  a.req.nplugins = nplugins;
-  a.req.plugin_dir = plugin_dir;
-  a.req.environ = environ;
+  dbuf errors;
+  a->req.file = c->config_file ? c->config_file
+              : env_file && *env_file ? env_file
+              : SYSCONFDIR "/probe-agent/probe-agent.json";
+  a->req.file_explicit = c->config_file || (env_file && *env_file);
+  a->req.sets = c->sets;
+  a->req.nsets = c->nsets;
+  a->req.plugins = c->plugins;
+  a->req.nplugins = c->nplugins;
+  a->req.plugin_dir = c->plugin_dir;
+  a->req.environ = environ;
   /* one plugin run once (the Nagios way): one process, one dlopen(); its
    * run child checks its settings. --check-config, --list-plugins and the
    * daemon describe every plugin first. */
-  a.req.lazy = nplugins == 1 && !mode_daemon && !mode_check;
-  rc = config_load(&a.req, &a.cfg, &errors);
-  if(rc) {
+  a->req.lazy = c->nplugins == 1 && !c->mode_daemon && !c->mode_check;
+  dbuf_init(&errors, 0);
+  int rc = config_load(&a->req, &a->cfg, &errors);
+  if(rc)
     diag_print_errors(&errors);
-    goto out;
-  }
-  a.state_base = agent_resolve_state_dir(&a);
-  if(!a.state_base && !mode_check)
+  dbuf_free(&errors);
+  return rc;
+}
+
+/* Runs what the command line asks for once the configuration is loaded:
+ * the check, the one-shot run or the daemon. Returns the exit status. */
+static int run_command(agent *a, const cmdline *c, unsigned closed_fds)
+{
+  int rc;
+  a->state_base = agent_resolve_state_dir(a);
+  if(!a->state_base && !c->mode_check)
     fprintf(stderr, "probe-agent: no writable state directory; plugins run without state\n");
-  if(mode_check) {
-    rc = check_config(&a);
-    goto out;
-  }
-  if(a.cfg.nrun == 0) {
-    rc = usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
-    goto out;
-  }
-  if((rc = agent_open_output(&a, closed_fds & 2)) != 0)
-    goto out;
-  runner_init(&a.runs, &a.out, a.state_base);
-  a.runs.keep_stdin = !mode_daemon;
+  if(c->mode_check)
+    return check_config(a);
+  if(a->cfg.nrun == 0)
+    return usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
+  if((rc = agent_open_output(a, closed_fds & 2)) != 0)
+    return rc;
+  runner_init(&a->runs, &a->out, a->state_base);
+  a->runs.keep_stdin = !c->mode_daemon;
   /* one updating line on a terminal; a daemon's standard error is a log */
-  a.runs.progress = !mode_daemon && (progress >= 0 ? progress : isatty(STDERR_FILENO));
-  if(mode_daemon)
-    rc = sched_daemon(&a);
-  else {
-    rc = agent_run_once(&a, run_timeout);
-  }
-  output_close(&a.out);
-out:
+  a->runs.progress = !c->mode_daemon &&
+                     (c->progress >= 0 ? c->progress : isatty(STDERR_FILENO));
+  if(c->mode_daemon)
+    rc = sched_daemon(a);
+  else
+    rc = agent_run_once(a, c->run_timeout);
+  output_close(&a->out);
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  agent a;
+  cmdline c;
+  memset(&a, 0, sizeof(a));
+  memset(&c, 0, sizeof(c));
+  a.format_override = -1;
+  c.plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
+  c.progress = -1;
+  unsigned closed_fds = reserve_std_fds();
+  signal(SIGPIPE, SIG_IGN);
+  nagios_early(argc, argv);
+  int rc = parse_options(&a, &c, argc, argv);
+  if(rc == 0 && !c.done && c.mode_list)
+    rc = list_plugins(c.plugin_dir);
+  else if(rc == 0 && !c.done && (rc = load_config(&a, &c)) == 0)
+    rc = run_command(&a, &c, closed_fds);
   config_free(&a.cfg);
   free(a.state_base);
-  free(sets);
-  free(plugins);
-  dbuf_free(&errors);
+  free(c.sets);
+  free(c.plugins);
   return diag_nagios_exit(rc);
 }
