@@ -256,15 +256,30 @@ static void run_free(run *x)
   free(x);
 }
 
-int runner_start(runner *r, const agent_config *cfg, const char *plugin,
-                 run_mode mode)
+/* A run that could not start: --check-config counts a problem, a run
+ * writes its unknown line at once. */
+static void start_failed(runner *r, const agent_config *cfg, const char *plugin,
+                         run_mode mode, const char *why)
 {
-  int res_pipe[2] = {-1, -1}, log_pipe[2] = {-1, -1};
-  char why[1200];
+  if(mode == RUN_CHECK_CONFIG) {
+    diag_plugin_error(cfg->file, plugin, "%s", why);
+    r->config_errors++;
+    return;
+  }
+  output_agent_line(r->out, plugin, "agent.run", plugin, PROBE_UNKNOWN, 0, why);
+  r->worst = output_worse(r->worst, PROBE_UNKNOWN);
+  r->any_result = 1;
+  if(r->on_done)
+    r->on_done(r->on_done_arg, plugin, PROBE_UNKNOWN);
+}
+
+/* A new run's bookkeeping, before its child exists; NULL when out of
+ * memory. */
+static run *run_new(const agent_config *cfg, const char *plugin, run_mode mode)
+{
   run *x = calloc(1, sizeof(*x));
-  char *dir = NULL;
   if(!x)
-    goto fail_nomem;
+    return NULL;
   x->res_fd = x->log_fd = -1;
   x->plugin = strdup(plugin);
   x->mode = mode;
@@ -274,32 +289,59 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   x->cfg_file_copy = cfg->file ? strdup(cfg->file) : NULL;
   dbuf_init(&x->res, 0);
   dbuf_init(&x->log, 0);
+  if(!x->plugin) {
+    run_free(x);
+    return NULL;
+  }
+  return x;
+}
+
+/* The sandbox of a run: compiled, its state directory prepared (a state
+ * directory that cannot be handed over must not stop the check itself, or
+ * anyone who can write the state base could silence it: the run goes on,
+ * its own check refuses the directory, and its lines and an unknown
+ * agent.state line say so; *state_ok is 0 then, with state_why). 0, or
+ * -1 with why. */
+static int run_sandbox(runner *r, const agent_config *cfg, run *x, sandbox_policy *sb,
+                       int *state_ok, char *state_why, size_t state_whylen,
+                       char *why, size_t whylen)
+{
+  char sberr[1024];
+  if(config_plugin_sandbox(cfg, x->plugin, sb, sberr, sizeof(sberr)) < 0 ||
+     sandbox_compile(sb, sberr, sizeof(sberr)) < 0) {
+    snprintf(why, whylen, "cannot start plugin %s: %s", x->plugin, sberr);
+    return -1;
+  }
+  *state_ok = sandbox_prepare_state(sb, r->state_base, x->plugin, state_why,
+                                    state_whylen) == 0;
+  if(!*state_ok)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, state_why);
+  sb->parent = getpid();
+  x->run_as_root = geteuid() == 0 && (!sb->enabled || !sb->change_user);
+  return 0;
+}
+
+int runner_start(runner *r, const agent_config *cfg, const char *plugin,
+                 run_mode mode)
+{
+  int res_pipe[2] = {-1, -1}, log_pipe[2] = {-1, -1};
+  char why[1200], state_why[1024];
+  char *dir = NULL;
+  int state_ok = 0;
+  sandbox_policy sb;
+  run *x = run_new(cfg, plugin, mode);
+  if(!x)
+    goto fail_nomem;
   const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
   if(!d || d->error) {
     snprintf(why, sizeof(why), "%s", d && d->error ? d->error : "plugin not found");
     goto fail;
   }
-  dir = plugin_dir_of(cfg, plugin);
-  if(!dir || !x->plugin)
+  if(!(dir = plugin_dir_of(cfg, plugin)))
     goto fail_nomem;
-  sandbox_policy sb;
-  char sberr[1024];
-  if(config_plugin_sandbox(cfg, plugin, &sb, sberr, sizeof(sberr)) < 0 ||
-     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0) {
-    snprintf(why, sizeof(why), "cannot start plugin %s: %s", plugin, sberr);
+  if(run_sandbox(r, cfg, x, &sb, &state_ok, state_why, sizeof(state_why), why,
+                 sizeof(why)) < 0)
     goto fail;
-  }
-  /* a state directory that cannot be handed over (a link, another user's)
-   * must not stop the check itself, or anyone who can write the state base
-   * could silence it: the run goes on, its own check refuses the directory,
-   * and its lines and an unknown agent.state line say so */
-  char state_why[1024];
-  int state_ok = sandbox_prepare_state(&sb, r->state_base, plugin, state_why,
-                                       sizeof(state_why)) == 0;
-  if(!state_ok)
-    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, state_why);
-  sb.parent = getpid();
-  x->run_as_root = geteuid() == 0 && (!sb.enabled || !sb.change_user);
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
     snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin, strerror(errno));
     goto fail;
@@ -350,21 +392,9 @@ fail:
       close(log_pipe[i]);
   }
   free(dir);
-  if(mode == RUN_CHECK_CONFIG) {
-    diag_plugin_error(cfg->file, plugin, "%s", why);
-    r->config_errors++;
-  }
-  else {
-    output_agent_line(r->out, plugin, "agent.run", plugin, PROBE_UNKNOWN, 0, why);
-    r->worst = output_worse(r->worst, PROBE_UNKNOWN);
-    r->any_result = 1;
-    if(r->on_done)
-      r->on_done(r->on_done_arg, plugin, PROBE_UNKNOWN);
-  }
-  if(x) {
-    x->res_fd = x->log_fd = -1;
+  start_failed(r, cfg, plugin, mode, why);
+  if(x)
     run_free(x);
-  }
   return -1;
 }
 
