@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "exitcode.h"
 #include "util.h"
+#include "wire.h"
 
 /* 1 when dir exists (or can be made) and we may write there. */
 static int usable_dir(const char *dir)
@@ -110,9 +111,9 @@ int agent_open_output(agent *a, int stdout_closed)
 /* Maps the worst status to the Nagios exit status. */
 static agent_exit exit_status(probe_status worst)
 {
-  static const agent_exit map[] = {AGENT_EXIT_OK, AGENT_EXIT_WARNING,
+  static const agent_exit map[WIRE_NSTATUS] = {AGENT_EXIT_OK, AGENT_EXIT_WARNING,
                                    AGENT_EXIT_CRITICAL, AGENT_EXIT_UNKNOWN};
-  return (unsigned)worst < 4 ? map[worst] : AGENT_EXIT_UNKNOWN;
+  return (unsigned)worst < WIRE_NSTATUS ? map[worst] : AGENT_EXIT_UNKNOWN;
 }
 
 static int once_pipe[2] = {-1, -1};

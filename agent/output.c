@@ -405,7 +405,7 @@ int output_agent_line(output *o, const char *plugin, const char *check,
 static probe_status status_of(const cJSON *r)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "status");
-  return cJSON_IsNumber(v) && (unsigned)v->valueint < 4 ? (probe_status)v->valueint : PROBE_UNKNOWN;
+  return cJSON_IsNumber(v) && (unsigned)v->valueint < WIRE_NSTATUS ? (probe_status)v->valueint : PROBE_UNKNOWN;
 }
 
 /* The results of a run, worst first (stable: equal ones keep their order):
@@ -537,7 +537,7 @@ static int write_nagios(output *o)
   static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   const cJSON *all = o->collected;
   int n = cJSON_GetArraySize(all);
-  int counts[4] = {0, 0, 0, 0};
+  int counts[WIRE_NSTATUS] = {0, 0, 0, 0};
   dbuf b;
   dbuf_init(&b, 0);
   if(n == 0) {

@@ -13,19 +13,19 @@
 
 #include "wire.h"
 
-static const char *const status_names[] = {"ok", "warning", "critical", "unknown"};
+static const char *const status_names[WIRE_NSTATUS] = {"ok", "warning", "critical", "unknown"};
 static const char *const ctl_names[] = {
   "fail", "progress", "config_error", "config_invalid"
 };
 
 const char *wire_status_name(probe_status s)
 {
-  return (unsigned)s < 4 ? status_names[s] : "unknown";
+  return (unsigned)s < WIRE_NSTATUS ? status_names[s] : "unknown";
 }
 
 int wire_status_from_name(const char *name)
 {
-  for(int i = 0; i < 4; i++)
+  for(int i = 0; i < WIRE_NSTATUS; i++)
     if(name && !strcmp(name, status_names[i]))
       return i;
   return -1;

@@ -20,6 +20,8 @@
 
 /* Longest line a run child may send (the agent drops longer ones). */
 #define WIRE_MAX_LINE (64u * 1024u)
+/* How many statuses there are (ok .. unknown, numbered 0..3). */
+#define WIRE_NSTATUS (PROBE_UNKNOWN + 1)
 /* Longest check name: [a-z0-9._-]{1,64}. */
 #define WIRE_MAX_CHECK 64
 
