@@ -83,17 +83,23 @@ static double duration_text(const char *s)
   return v * secs[u - units];
 }
 
-const char *pkit_str(pkit *k, const char *key)
+/* The table default of a string setting, kept until pkit_free. */
+static const char *default_str(pkit *k, const char *key)
 {
-  const char *v = NULL;
-  if(k->host->conf_string(k->ctx, key, &v) == 0 && v)
-    return v;
   cJSON *d = dflt(k, key);
   const char *out = NULL;
   if(cJSON_IsString(d))
     out = keep(k, strdup(d->valuestring));
   cJSON_Delete(d);
   return out;
+}
+
+const char *pkit_str(pkit *k, const char *key)
+{
+  const char *v = NULL;
+  if(k->host->conf_string(k->ctx, key, &v) == 0 && v)
+    return v;
+  return default_str(k, key);
 }
 
 const char *pkit_opt(pkit *k, const char *key)
@@ -107,12 +113,7 @@ const char *pkit_nonempty(pkit *k, const char *key)
   const char *v = pkit_opt(k, key);
   if(v)
     return v;
-  cJSON *d = dflt(k, key);
-  const char *out = NULL;
-  if(cJSON_IsString(d))
-    out = keep(k, strdup(d->valuestring));
-  cJSON_Delete(d);
-  return out;
+  return default_str(k, key);
 }
 
 double pkit_default(const pkit *k, const char *key)
@@ -132,10 +133,7 @@ long long pkit_int(pkit *k, const char *key)
   long long v = 0;
   if(k->host->conf_int(k->ctx, key, &v) == 0)
     return v;
-  cJSON *d = dflt(k, key);
-  v = cJSON_IsNumber(d) ? (long long)d->valuedouble : 0;
-  cJSON_Delete(d);
-  return v;
+  return (long long)pkit_default(k, key);
 }
 
 double pkit_number(pkit *k, const char *key)
@@ -143,10 +141,7 @@ double pkit_number(pkit *k, const char *key)
   double v = 0;
   if(k->host->conf_number(k->ctx, key, &v) == 0)
     return v;
-  cJSON *d = dflt(k, key);
-  v = cJSON_IsNumber(d) ? d->valuedouble : 0;
-  cJSON_Delete(d);
-  return v;
+  return pkit_default(k, key);
 }
 
 double pkit_duration(pkit *k, const char *key)
