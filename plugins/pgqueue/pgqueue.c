@@ -330,6 +330,10 @@ static void read_settings(pkit *k, pgq_settings *s)
   if(!pgq_preset_known(preset))
     problem(s, "preset", FOR_RUN | FOR_CHECK, "unknown preset '%s' (%s)",
             preset, PRESETS);
+  if(strcmp(preset, "generic") == 0 && !c->table)
+    problem(s, "table", FOR_CHECK, "preset generic needs the queue table");
+  if(strcmp(preset, "pgmq") == 0 && !c->queue)
+    problem(s, "queue", FOR_CHECK, "preset pgmq needs the pgmq queue name");
   for(size_t i = 0; i < 4; i++) {
     const char *js = pkit_json(k, list_keys[i]);
     if(!js || !(s->lists[i] = list_to_pgarray(js)))
@@ -340,10 +344,6 @@ static void read_settings(pkit *k, pgq_settings *s)
   c->running_values = s->lists[1];
   c->failed_values = s->lists[2];
   c->done_values = s->lists[3];
-  if(strcmp(preset, "generic") == 0 && !c->table)
-    problem(s, "table", FOR_CHECK, "preset generic needs the queue table");
-  if(strcmp(preset, "pgmq") == 0 && !c->queue)
-    problem(s, "queue", FOR_CHECK, "preset pgmq needs the pgmq queue name");
   if(s->conninfo && !ppg_looks_like_conninfo(s->conninfo))
     problem(s, "conninfo", FOR_CHECK,
             "is not a libpq conninfo or postgresql:// URI");
