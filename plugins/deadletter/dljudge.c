@@ -157,8 +157,9 @@ static int emit_rate(probe_ctx *ctx, const probe_host *host,
   if(v->known) {
     host->result_detail_string(r, "first_arrival", v->first);
     host->result_detail_string(r, "last_arrival", v->last);
-    host->result_detail_string(r, "arrival_times", c->arr.exact
-                               ? "the rows' own" : "the runs that first saw them");
+    host->result_detail_string(r, "arrival_times",
+                               c->arr.exact ? "the rows' own"
+                                            : "the runs that first saw them");
     host->result_metric(r, "first_arrival_timestamp_seconds",
                         floor(c->arr.first));
     host->result_metric(r, "last_arrival_timestamp_seconds",

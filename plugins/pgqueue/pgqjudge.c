@@ -155,7 +155,8 @@ void pgq_judge(const pgq_limits *lim, const pgq_obs *o, qstate *st,
     st->depth_high = st->have && st->depth_high > 0 ? st->depth_high : o->now;
   else
     st->depth_high = 0;
-  v->depth_warn = st->depth_high > 0 && o->now - st->depth_high >= lim->depth_for;
+  v->depth_warn =
+      st->depth_high > 0 && o->now - st->depth_high >= lim->depth_for;
   summary(lim, o, v);
   st->t = o->now;
   st->live = o->live;

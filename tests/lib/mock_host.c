@@ -405,3 +405,15 @@ const char *mock_config_error_at(size_t i)
 {
   return i < M.ncerrs ? M.cerrs[i] : NULL;
 }
+
+int mock_run(const probe_plugin *p, const char *settings_json)
+{
+  mock_host_setup(settings_json, p->settings);
+  return p->run(mock_ctx(), mock_host());
+}
+
+int mock_check_config(const probe_plugin *p, const char *settings_json)
+{
+  mock_host_setup(settings_json, p->settings);
+  return p->check_config(mock_ctx(), mock_host());
+}

@@ -35,6 +35,11 @@ typedef struct mock_line {
 void mock_host_setup(const char *settings_json, const probe_setting *table);
 void mock_host_teardown(void);
 
+/* mock_host_setup with the plugin's own table, then its run or its
+ * check_config; returns what the entry point returned. */
+int mock_run(const probe_plugin *p, const char *settings_json);
+int mock_check_config(const probe_plugin *p, const char *settings_json);
+
 /* The host and the run's context to pass to a plugin's entry points. */
 const probe_host *mock_host(void);
 probe_ctx *mock_ctx(void);

@@ -19,17 +19,15 @@
 
 extern const probe_plugin probe_plugin_entry;
 
-/* Runs the plugin on settings (with the table's defaults applied). */
+/* The plugin on settings, with the table's defaults applied. */
 static int run(const char *json)
 {
-  mock_host_setup(json, probe_plugin_entry.settings);
-  return probe_plugin_entry.run(mock_ctx(), mock_host());
+  return mock_run(&probe_plugin_entry, json);
 }
 
 static int check(const char *json)
 {
-  mock_host_setup(json, probe_plugin_entry.settings);
-  return probe_plugin_entry.check_config(mock_ctx(), mock_host());
+  return mock_check_config(&probe_plugin_entry, json);
 }
 
 static void test_run_problems(void **state)
