@@ -589,6 +589,30 @@ static void check_batch(vctx *v, batch *b)
   }
 }
 
+/* Hands the progress on: a file's bytes of its size; a table's bytes read
+ * of an estimate of its bytes (its row estimate, less the rows before
+ * from_seq, at the mean row size so far), so that the percent is the
+ * share of rows read. A stale estimate the rows outrun gives no total. */
+static void report_progress(const lv_options *o, const lsrc_options *so,
+                            const lsrc *s, const lv_result *r, uint64_t rows)
+{
+  int64_t est = lsrc_row_estimate(s), total = -1;
+  uint64_t bytes = r->bytes;
+  if(lsrc_is_table(s)) {
+    bytes = lsrc_bytes(s);
+    if(est > 0 && so->from_seq > 1)
+      est -= so->from_seq - 1;
+    if(est > 0 && so->from_seq > 0 && so->to_seq >= so->from_seq &&
+       est > so->to_seq - so->from_seq + 1)
+      est = so->to_seq - so->from_seq + 1;
+    if(est > 0 && rows > 0 && rows <= (uint64_t)est)
+      total = (int64_t)((double)bytes / (double)rows * (double)est);
+  }
+  else
+    total = r->file_size;
+  o->progress(o->progress_arg, r->events, bytes, total);
+}
+
 /* Fills batch b from the source, copying each line. Returns the lsrc code
  * that ended the filling (LSRC_OK when the batch is full; *errline is the
  * line an error names). A line that does not fit the batch's bytes is
@@ -655,7 +679,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   lsrc_code end = LSRC_OK;
   lsrc_event carry;
   int have_carry = 0, reading = 1;
-  uint64_t errline = 0;
+  uint64_t errline = 0, tail_rows = 0;
   char err[256];
 
   pthread_once(&hexval_once, hexval_init);
@@ -747,6 +771,7 @@ int lv_verify(const lv_options *o, lv_result *r)
       if(b->n == 0)
         break;
       b->serial = v.next_serial++;
+      tail_rows = b->ev[b->n - 1].line;
       if(started > 0) {
         pthread_mutex_lock(&v.mu);
         b->state = SLOT_FILLED;
@@ -795,7 +820,7 @@ int lv_verify(const lv_options *o, lv_result *r)
       b->state = SLOT_FREE;
     head++;
     if(o->progress)
-      o->progress(o->progress_arg, r->events, r->bytes, r->file_size);
+      report_progress(o, &so, s, r, tail_rows);
   }
   if(started > 0) {
     pthread_mutex_lock(&v.mu);
