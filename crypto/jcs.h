@@ -72,6 +72,12 @@ const char *crypto_jcs_omitted(const crypto_jcs *j, size_t *len);
 int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
                           const char **val, size_t *vlen);
 
+/* crypto_jcs_top_member for n names at once, in one pass over the
+ * members: val[k] (NULL when absent) and vlen[k] for names[k]. Returns
+ * how many were found. */
+size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
+                              size_t n, const char **val, size_t *vlen);
+
 /* Byte offset in the input where the last call failed. */
 size_t crypto_jcs_error_offset(const crypto_jcs *j);
 
