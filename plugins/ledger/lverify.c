@@ -699,6 +699,153 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
   return c;
 }
 
+/* The pipeline: fills batches while slots are free, hands them to the
+ * workers (or processes them itself when there are none), checks them in
+ * order, helping with the oldest unclaimed batch rather than waiting.
+ * *end is the lsrc code that ended the reading. */
+static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
+                 int started, lsrc_code *end, uint64_t *errline)
+{
+  uint64_t head = 0, tail = 0, tail_rows = 0;
+  lsrc_event carry;
+  int have_carry = 0, reading = 1, i;
+
+  for(;;) {
+    batch *b;
+    while(reading && tail - head < (uint64_t)v->nslot && !v->stop) {
+      b = &v->slots[tail % (uint64_t)v->nslot];
+      *end = fill_batch(s, b, &carry, &have_carry, errline);
+      if(*end != LSRC_OK)
+        reading = 0;
+      if(b->n == 0)
+        break;
+      b->serial = v->next_serial++;
+      tail_rows = b->ev[b->n - 1].line;
+      if(started > 0) {
+        pthread_mutex_lock(&v->mu);
+        b->state = SLOT_FILLED;
+        pthread_cond_signal(&v->work);
+        pthread_mutex_unlock(&v->mu);
+      }
+      else {
+        process_batch(self->j, self->h, b);
+        b->state = SLOT_DONE;
+      }
+      tail++;
+    }
+    if(head == tail)
+      break;
+    b = &v->slots[head % (uint64_t)v->nslot];
+    if(started > 0) {
+      pthread_mutex_lock(&v->mu);
+      while(b->state != SLOT_DONE) {
+        /* help rather than wait: take the oldest batch nobody works on */
+        batch *pick = NULL;
+        for(i = 0; i < v->nslot; i++)
+          if(v->slots[i].state == SLOT_FILLED &&
+             (!pick || v->slots[i].serial < pick->serial))
+            pick = &v->slots[i];
+        if(!pick) {
+          pthread_cond_wait(&v->done, &v->mu);
+          continue;
+        }
+        pick->state = SLOT_WORKING;
+        pthread_mutex_unlock(&v->mu);
+        process_batch(self->j, self->h, pick);
+        pthread_mutex_lock(&v->mu);
+        pick->state = SLOT_DONE;
+      }
+      pthread_mutex_unlock(&v->mu);
+    }
+    if(!v->stop)
+      check_batch(v, b);
+    if(started > 0) {
+      /* workers scan the states under the mutex */
+      pthread_mutex_lock(&v->mu);
+      b->state = SLOT_FREE;
+      pthread_mutex_unlock(&v->mu);
+    }
+    else
+      b->state = SLOT_FREE;
+    head++;
+    if(v->o->progress)
+      report_progress(v->o, so, s, v->r, tail_rows);
+  }
+}
+
+/* After the last batch: the head's hash in hex, the deferred anchors,
+ * what ended the reading (a line too long is a parse error, a read error
+ * makes the result unknown: -1), a checkpoint that was never reached. */
+static int finish_run(vctx *v, lsrc *s, lsrc_code end, uint64_t errline)
+{
+  lv_result *r = v->r;
+  if(r->head.seq > 0 && (!v->o->resume || r->events > 0))
+    crypto_hex_encode(v->head_hash, 32, r->head.hash);
+  /* deferred anchors: they may name an event before the one that failed */
+  if(!r->checkpoint_mismatch)
+    resolve_pending(v);
+  if(v->o->resume && !v->resumed && !r->checkpoint_mismatch && end == LSRC_EOF)
+    r->checkpoint_mismatch = 1; /* nothing at the checkpoint's offset */
+  if(r->reason == LV_OK && !r->checkpoint_mismatch && end != LSRC_EOF) {
+    if(end == LSRC_ERR_TOO_LONG) {
+      ev_rec e;
+      memset(&e, 0, sizeof(e));
+      e.line = errline;
+      set_bad(v, &e, LV_PARSE_ERROR, "%s", lsrc_error(s));
+    }
+    else {
+      snprintf(r->error, sizeof(r->error), "%s", lsrc_error(s));
+      r->source_error = 1;
+      return -1;
+    }
+  }
+  if(r->reason == LV_OK && !r->checkpoint_mismatch && v->o->expect &&
+     v->o->expect->seq > 0 && !v->seen_expect) {
+    set_bad(v, NULL, LV_ROLLBACK,
+            "the ledger ends at seq %" PRId64 ", before the checkpoint's seq %" PRId64,
+            r->head.seq, v->o->expect->seq);
+    r->bad_seq = r->head.seq + 1;
+  }
+  if(r->reason == LV_OK || lsrc_is_table(s))
+    r->bytes = lsrc_bytes(s);
+  return 0;
+}
+
+/* Allocates the batches, the ring, the index, the pending anchors and
+ * each worker's canonicalizer and hash; 0, or -1 when out of memory (the
+ * caller frees what was taken; *nth becomes the count of complete worker
+ * states). */
+static int alloc_state(vctx *v, worker_arg *wa, int *nth)
+{
+  int i;
+  v->slots = calloc((size_t)v->nslot, sizeof(batch));
+  v->ring = malloc(sizeof(*v->ring) * LV_WINDOW);
+  v->ring_seq = calloc(LV_WINDOW, sizeof(int64_t));
+  v->index = malloc(sizeof(index_ent) * LV_INDEX_MAX);
+  v->pend = malloc(sizeof(pending) * LV_PENDING_MAX);
+  if(!v->slots || !v->ring || !v->ring_seq || !v->index || !v->pend)
+    return -1;
+  for(i = 0; i < v->nslot; i++) {
+    v->slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
+    if(!v->slots[i].ev)
+      return -1;
+  }
+  for(i = 0; i < *nth; i++) {
+    wa[i].v = v;
+    wa[i].j = crypto_jcs_new();
+    wa[i].h = crypto_sha256_new();
+    if(!wa[i].j || !wa[i].h) {
+      crypto_jcs_free(wa[i].j);
+      crypto_sha256_free(wa[i].h);
+      wa[i].j = NULL;
+      wa[i].h = NULL;
+      *nth = i;
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int lv_verify(const lv_options *o, lv_result *r)
 {
   vctx v;
@@ -707,11 +854,8 @@ int lv_verify(const lv_options *o, lv_result *r)
   pthread_t th[MAX_THREADS];
   worker_arg wa[MAX_THREADS + 1];
   int nth = o->threads, started = 0, i, rc = -1, mu_init = 0;
-  uint64_t head = 0, tail = 0;
   lsrc_code end = LSRC_OK;
-  lsrc_event carry;
-  int have_carry = 0, reading = 1;
-  uint64_t errline = 0, tail_rows = 0;
+  uint64_t errline = 0;
   char err[256];
 
   pthread_once(&hexval_once, hexval_init);
@@ -759,29 +903,8 @@ int lv_verify(const lv_options *o, lv_result *r)
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.index_every = 1024;
   v.nslot = nth > 1 ? 2 * nth + 1 : 1;
-  v.slots = calloc((size_t)v.nslot, sizeof(batch));
-  v.ring = malloc(sizeof(*v.ring) * LV_WINDOW);
-  v.ring_seq = calloc(LV_WINDOW, sizeof(int64_t));
-  v.index = malloc(sizeof(index_ent) * LV_INDEX_MAX);
-  v.pend = malloc(sizeof(pending) * LV_PENDING_MAX);
-  if(!v.slots || !v.ring || !v.ring_seq || !v.index || !v.pend)
+  if(alloc_state(&v, wa, &nth) != 0)
     goto nomem;
-  for(i = 0; i < v.nslot; i++) {
-    v.slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
-    if(!v.slots[i].ev)
-      goto nomem;
-  }
-  for(i = 0; i < nth; i++) {
-    wa[i].v = &v;
-    wa[i].j = crypto_jcs_new();
-    wa[i].h = crypto_sha256_new();
-    if(!wa[i].j || !wa[i].h) {
-      crypto_jcs_free(wa[i].j);
-      crypto_sha256_free(wa[i].h);
-      nth = i;
-      goto nomem;
-    }
-  }
   pthread_mutex_init(&v.mu, NULL);
   pthread_cond_init(&v.work, NULL);
   pthread_cond_init(&v.done, NULL);
@@ -793,67 +916,7 @@ int lv_verify(const lv_options *o, lv_result *r)
       if(pthread_create(&th[started], NULL, worker, &wa[started]) != 0)
         break;
 
-  for(;;) {
-    batch *b;
-    while(reading && tail - head < (uint64_t)v.nslot && !v.stop) {
-      b = &v.slots[tail % (uint64_t)v.nslot];
-      end = fill_batch(s, b, &carry, &have_carry, &errline);
-      if(end != LSRC_OK)
-        reading = 0;
-      if(b->n == 0)
-        break;
-      b->serial = v.next_serial++;
-      tail_rows = b->ev[b->n - 1].line;
-      if(started > 0) {
-        pthread_mutex_lock(&v.mu);
-        b->state = SLOT_FILLED;
-        pthread_cond_signal(&v.work);
-        pthread_mutex_unlock(&v.mu);
-      }
-      else {
-        process_batch(wa[nth - 1].j, wa[nth - 1].h, b);
-        b->state = SLOT_DONE;
-      }
-      tail++;
-    }
-    if(head == tail)
-      break;
-    b = &v.slots[head % (uint64_t)v.nslot];
-    if(started > 0) {
-      pthread_mutex_lock(&v.mu);
-      while(b->state != SLOT_DONE) {
-        /* help rather than wait: take the oldest batch nobody works on */
-        batch *pick = NULL;
-        for(i = 0; i < v.nslot; i++)
-          if(v.slots[i].state == SLOT_FILLED &&
-             (!pick || v.slots[i].serial < pick->serial))
-            pick = &v.slots[i];
-        if(!pick) {
-          pthread_cond_wait(&v.done, &v.mu);
-          continue;
-        }
-        pick->state = SLOT_WORKING;
-        pthread_mutex_unlock(&v.mu);
-        process_batch(wa[nth - 1].j, wa[nth - 1].h, pick);
-        pthread_mutex_lock(&v.mu);
-        pick->state = SLOT_DONE;
-      }
-      pthread_mutex_unlock(&v.mu);
-    }
-    if(!v.stop)
-      check_batch(&v, b);
-    if(started > 0) {
-      /* workers scan the states under the mutex */
-      pthread_mutex_lock(&v.mu);
-      b->state = SLOT_FREE;
-      pthread_mutex_unlock(&v.mu);
-    }
-    else
-      b->state = SLOT_FREE;
-    head++;
-    if(o->progress)
-      report_progress(o, &so, s, r, tail_rows);
-  }
+  pump(&v, s, &so, &wa[nth - 1], started, &end, &errline);
   if(started > 0) {
     pthread_mutex_lock(&v.mu);
     v.quit = 1;
@@ -862,35 +925,8 @@ int lv_verify(const lv_options *o, lv_result *r)
     for(i = 0; i < started; i++)
       pthread_join(th[i], NULL);
   }
-  if(r->head.seq > 0 && (!o->resume || r->events > 0))
-    crypto_hex_encode(v.head_hash, 32, r->head.hash);
-  /* deferred anchors: they may name an event before the one that failed */
-  if(!r->checkpoint_mismatch)
-    resolve_pending(&v);
-  if(o->resume && !v.resumed && !r->checkpoint_mismatch && end == LSRC_EOF)
-    r->checkpoint_mismatch = 1; /* nothing at the checkpoint's offset */
-  if(r->reason == LV_OK && !r->checkpoint_mismatch && end != LSRC_EOF) {
-    if(end == LSRC_ERR_TOO_LONG) {
-      ev_rec e;
-      memset(&e, 0, sizeof(e));
-      e.line = errline;
-      set_bad(&v, &e, LV_PARSE_ERROR, "%s", lsrc_error(s));
-    }
-    else {
-      snprintf(r->error, sizeof(r->error), "%s", lsrc_error(s));
-      r->source_error = 1;
-      goto out;
-    }
-  }
-  if(r->reason == LV_OK && !r->checkpoint_mismatch && o->expect &&
-     o->expect->seq > 0 && !v.seen_expect) {
-    set_bad(&v, NULL, LV_ROLLBACK,
-            "the ledger ends at seq %" PRId64 ", before the checkpoint's seq %" PRId64,
-            r->head.seq, o->expect->seq);
-    r->bad_seq = r->head.seq + 1;
-  }
-  if(r->reason == LV_OK || lsrc_is_table(s))
-    r->bytes = lsrc_bytes(s);
+  if(finish_run(&v, s, end, errline) != 0)
+    goto out;
   rc = 0;
   goto out;
 nomem:
