@@ -1592,7 +1592,8 @@ int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
 }
 
 size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
-                              size_t n, const char **val, size_t *vlen)
+                              const size_t *lens, size_t n, const char **val,
+                              size_t *vlen)
 {
   size_t i, k, found = 0;
   for(k = 0; k < n; k++)
@@ -1601,9 +1602,9 @@ size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
     const member *m = &j->top[i];
     const char *name = j->out + m->name;
     for(k = 0; k < n; k++)
-      if(!val[k] && names[k][0] == (m->name_len ? name[0] : 0) &&
-         strncmp(names[k], name, m->name_len) == 0 &&
-         names[k][m->name_len] == 0) {
+      /* the lengths rule out most pairs without touching the bytes */
+      if(lens[k] == m->name_len && !val[k] &&
+         memcmp(names[k], name, m->name_len) == 0) {
         val[k] = name + m->name_len + 2;
         vlen[k] = m->len - m->name_len - 3;
         found++;

@@ -204,6 +204,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
 {
   static const char *const need[] = {"seq",     "ts",        "type",
                                      "aggregate_id", "payload", "prev_hash"};
+  static const size_t need_len[] = {3, 2, 4, 12, 7, 9};
   const char *val[6], *hv, *text;
   size_t vlen[6], hl, tl, i;
   crypto_jcs_code c;
@@ -227,7 +228,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
     snprintf(e->msg, sizeof(e->msg), "not a JSON object");
     return;
   }
-  crypto_jcs_top_members(j, need, 6, val, vlen);
+  crypto_jcs_top_members(j, need, need_len, 6, val, vlen);
   if(val[0] && parse_int(val[0], vlen[0], &e->seq) == 0)
     e->seq_ok = 1;
   for(i = 0; i < 6; i++)
