@@ -166,8 +166,9 @@ static int hex32_sse2(const unsigned char *p, uint8_t *out)
                              _mm_and_si128(alp, _mm_set1_epi8('a' - '0' - 10)));
     bad |= _mm_movemask_epi8(_mm_or_si128(dig, alp)) != 0xFFFF;
     /* each 16-bit lane holds hi | lo << 8: make it hi << 4 | lo */
-    r[i] = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4),
-                        _mm_srli_epi16(v, 8));
+    r[i] = _mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4),
+        _mm_srli_epi16(v, 8));
   }
   _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(r[0], r[1]));
   return bad ? -1 : 0;
