@@ -43,6 +43,9 @@ static void test_cutover_flag_env(void **state)
   assert_int_equal(v.st, PROBE_OK);
   assert_int_equal(v.matched, 1);
   assert_string_equal(v.text, FLAG " is \"false\" (/etc/itrans.env:3)");
+  f = env_text("false # until step 10"); /* text compares whole */
+  cjudge_value(&x, &f, &v);
+  assert_int_equal(v.st, PROBE_CRITICAL);
   f = env_text("true"); /* turned on too early */
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_CRITICAL);
@@ -124,6 +127,9 @@ static void test_secret_never_shown(void **state)
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_OK);
   assert_null(strstr(v.text, "s3cr3t"));
+  f = env_text(NULL);
+  cjudge_value(&x, &f, &v);
+  assert_string_equal(v.text, "API_TOKEN is not set (/etc/itrans.env), want the expected value");
   cJSON_Delete(want);
 }
 
