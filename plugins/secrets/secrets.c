@@ -241,12 +241,15 @@ static int owner_uid(const char *expected, uid_t *uid) {
   return 0;
 }
 
+/* What `baseline` asks for. */
+typedef enum baseline_mode { BASELINE_OFF, BASELINE_COMPARE, BASELINE_RECORD } baseline_mode;
+
 /* The settings and shared state of a run. */
 typedef struct run {
   double max_age_days;
   long long hmac_min;
   int git_history;
-  const char *baseline_mode;
+  baseline_mode baseline_mode;
   probe_status unchanged_status;
   const char *expected_owner;
   const char *expected_sender;
@@ -344,12 +347,12 @@ static void baseline_facts(const probe_host *host, probe_result *r, const run *R
                            const secret *s, sjudge_facts *f)
 {
   char shortfp[17];
-  f->recorded = !strcmp(R->baseline_mode, "record") && R->have_key;
+  f->recorded = R->baseline_mode == BASELINE_RECORD && R->have_key;
   if(!s->fp[0])
     return;
   snprintf(shortfp, sizeof(shortfp), "%.16s", s->fp);
   host->result_detail_string(r, "fingerprint", shortfp);
-  if(!strcmp(R->baseline_mode, "record")) {
+  if(R->baseline_mode == BASELINE_RECORD) {
     host->result_detail_string(r, "baseline", "recorded");
     return;
   }
@@ -522,6 +525,20 @@ static int write_baseline(const char *dir, secret *ss, size_t n, time_t now, cha
       host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                                \
   } while(0)
 
+/* `baseline` as a mode; -1 when it is none of the three. */
+static int baseline_mode_of(const char *s, baseline_mode *out)
+{
+  if(!strcmp(s, "record"))
+    *out = BASELINE_RECORD;
+  else if(!strcmp(s, "compare"))
+    *out = BASELINE_COMPARE;
+  else if(!strcmp(s, "off"))
+    *out = BASELINE_OFF;
+  else
+    return -1;
+  return 0;
+}
+
 /* unchanged_status as a status; -1 when it is none of the three. */
 static int unchanged_status_of(const char *s, probe_status *out)
 {
@@ -552,11 +569,8 @@ static int read_conf(probe_ctx *ctx, const probe_host *host, run *R, int checkin
     CONF_ERR("hmac_min_bytes", "hmac_min_bytes must be an integer");
     bad = 1;
   }
-  if(host->conf_string(ctx, "baseline", &R->baseline_mode) != 0 ||
-     (strcmp(R->baseline_mode, "record") && strcmp(R->baseline_mode, "compare") &&
-      strcmp(R->baseline_mode, "off"))) {
+  if(host->conf_string(ctx, "baseline", &s) != 0 || baseline_mode_of(s, &R->baseline_mode) != 0) {
     CONF_ERR("baseline", "baseline must be record, compare or off");
-    R->baseline_mode = "off";
     bad = 1;
   }
   if(host->conf_string(ctx, "unchanged_status", &s) != 0 ||
@@ -664,28 +678,32 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     k++;
   }
   R->nscans = k;
-  /* one line per scanned tree, so a failed or partial scan is visible */
-  for (i = 0; i < k; i++) {
-    probe_result *r = host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
-    if (!r) continue;
-    host->result_metric(r, "files_scanned", (double)R->scans[i].files_scanned);
-    host->result_metric(r, "commits_scanned", (double)R->scans[i].commits_scanned);
-    host->result_metric(r, "hits", (double)R->scans[i].n);
-    if (R->scan_errors[i])
-      host->result_status(r, PROBE_UNKNOWN, "scan incomplete: %s", R->scan_errors[i]);
-    else if (R->scans[i].n)
-      host->result_status(r, PROBE_CRITICAL, "%zu place(s) hold a configured secret (see the secrets.rotation lines)",
-                          R->scans[i].n);
-    else
-      host->result_status(r, PROBE_OK, "no configured secret found in %zu files and %zu commits",
-                          R->scans[i].files_scanned, R->scans[i].commits_scanned);
-    host->result_emit(r);
-  }
 done:
   cJSON_Delete(arr);
   free(nd);
   free(sd);
   free(si);
+}
+
+/* One line per scanned tree, so that a failed or partial scan is
+ * visible. */
+static void emit_scans(probe_ctx *ctx, const probe_host *host, const run *R)
+{
+  for(size_t i = 0; i < R->nscans; i++) {
+    const sec_scan *sc = &R->scans[i];
+    probe_result *r = host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
+    pverdict v;
+    if(!r)
+      continue;
+    host->result_metric(r, "files_scanned", (double)sc->files_scanned);
+    host->result_metric(r, "commits_scanned", (double)sc->commits_scanned);
+    host->result_metric(r, "hits", (double)sc->n);
+    if(PROBE_HOST_HAS_THRESHOLD(host))
+      host->result_threshold(r, "hits", NAN, 0);
+    sjudge_scan(R->scan_errors[i], sc->n, sc->files_scanned, sc->commits_scanned, &v);
+    host->result_status(r, v.st, "%s", v.text);
+    host->result_emit(r);
+  }
 }
 
 /* Emits one unknown line about the baseline (or the plugin as a whole). */
@@ -724,8 +742,8 @@ static void gather_fingerprints(probe_ctx *ctx, const probe_host *host, run *R, 
 {
   const char *dir = host->state_dir(ctx);
   char err[512] = "", why[600];
-  int record = !strcmp(R->baseline_mode, "record"), kr;
-  if(!strcmp(R->baseline_mode, "off"))
+  int record = R->baseline_mode == BASELINE_RECORD, kr;
+  if(R->baseline_mode == BASELINE_OFF)
     return;
   kr = load_key(dir, R->key, record, err, sizeof(err));
   if(kr < 0)
@@ -791,6 +809,7 @@ static int sec_run(probe_ctx *ctx, const probe_host *host)
     read_secret(&ss[i]);
   gather_fingerprints(ctx, host, &R, ss, n);
   scan_repos(ctx, host, &R, ss, n);
+  emit_scans(ctx, host, &R);
   for(size_t i = 0; i < n; i++)
     emit_secret(ctx, host, &R, &ss[i], i);
 done:

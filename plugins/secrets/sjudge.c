@@ -111,3 +111,17 @@ void sjudge_secret(const sjudge_limits *lim, const sjudge_facts *f,
     snprintf(v->text + l, sizeof(v->text) - l, "; baseline recorded");
   }
 }
+
+void sjudge_scan(const char *error, size_t hits, size_t files, size_t commits,
+                 pverdict *out)
+{
+  pverdict_init(out);
+  if(error)
+    pverdict_add(out, PROBE_UNKNOWN, "scan incomplete: %s", error);
+  else if(hits)
+    pverdict_add(out, PROBE_CRITICAL,
+                 "%zu place(s) hold a configured secret (see the secrets.rotation lines)", hits);
+  else
+    snprintf(out->text, sizeof(out->text),
+             "no configured secret found in %zu files and %zu commits", files, commits);
+}

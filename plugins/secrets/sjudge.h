@@ -67,4 +67,9 @@ typedef struct sjudge_verdict {
 void sjudge_secret(const sjudge_limits *lim, const sjudge_facts *f,
                    sjudge_verdict *out);
 
+/* Judges the scan of one repository: unknown when it did not finish
+ * (error not NULL), critical when it found any configured secret. */
+void sjudge_scan(const char *error, size_t hits, size_t files, size_t commits,
+                 pverdict *out);
+
 #endif

@@ -229,6 +229,22 @@ static void test_env_secret(void **state)
   assert_string_equal(v.v.text, "ok (environment variable; no rotation time)");
 }
 
+static void test_repository_scan(void **state)
+{
+  (void)state;
+  pverdict v;
+  sjudge_scan(NULL, 0, 12, 3, &v);
+  assert_int_equal(v.st, PROBE_OK);
+  assert_string_equal(v.text, "no configured secret found in 12 files and 3 commits");
+  sjudge_scan(NULL, 2, 12, 3, &v);
+  assert_int_equal(v.st, PROBE_CRITICAL);
+  assert_string_equal(v.text,
+                      "2 place(s) hold a configured secret (see the secrets.rotation lines)");
+  sjudge_scan("git timed out", 2, 12, 3, &v);
+  assert_int_equal(v.st, PROBE_UNKNOWN);
+  assert_string_equal(v.text, "scan incomplete: git timed out");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -240,6 +256,7 @@ int main(void)
       cmocka_unit_test(test_rotation_overdue_baseline),
       cmocka_unit_test(test_repository_hits),
       cmocka_unit_test(test_env_secret),
+      cmocka_unit_test(test_repository_scan),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
