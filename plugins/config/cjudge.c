@@ -105,13 +105,13 @@ void cjudge_value(const cjudge_expect *x, const cjudge_found *f, cjudge_verdict 
     snprintf(dup, sizeof(dup), "; set %u times, first at line %u, the last one wins",
              f->dups + 1, f->first_line);
   if(!f->present)
-    snprintf(out->text, sizeof(out->text), "%s is not set%s, want %s", x->label, loc, wanted);
+    snprintf(out->text, sizeof(out->text), "%.200s is not set%s, want %s", x->label, loc, wanted);
   else if(x->secret)
-    snprintf(out->text, sizeof(out->text), "%s %s%s%s", x->label,
+    snprintf(out->text, sizeof(out->text), "%.200s %s%s%s", x->label,
              ok ? "matches the expected value" : "does not match the expected value", loc, dup);
   else {
     cjudge_show(f->text ? f->text : "", shown, sizeof(shown));
-    snprintf(out->text, sizeof(out->text), "%s is \"%s\"%s%s%s%s", x->label, shown, loc,
+    snprintf(out->text, sizeof(out->text), "%.200s is \"%s\"%s%s%s%s", x->label, shown, loc,
              ok ? "" : ", want ", ok ? "" : wanted, dup);
   }
 }

@@ -40,7 +40,7 @@ typedef struct cjudge_found {
 typedef struct cjudge_verdict {
   probe_status st; /* ok or critical */
   int matched;
-  char text[1200];
+  char text[2048]; /* room for every part at its bound */
 } cjudge_verdict;
 
 /* Judges one expectation against what was found: no I/O, no host call. */
