@@ -30,6 +30,7 @@
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pjsonptr.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/psandbox.h"
 #include "plugins/common/putil.h"
 #include "plugins/config/cjudge.h"
@@ -510,11 +511,11 @@ static void check_one(probe_ctx *ctx, const probe_host *host, const expect *x, s
 
 /* Parses `expect` into *root. -1 when the setting is not a list or too
  * long (why says which). */
-static int each_expect(probe_ctx *ctx, const probe_host *host, cJSON **root, char *why, size_t n)
+static int each_expect(pkit *k, cJSON **root, char *why, size_t n)
 {
-  const char *json = NULL;
+  const char *json = pkit_json(k, "expect");
   *root = NULL;
-  if(host->conf_json(ctx, "expect", &json) != 0 || !json)
+  if(!json)
     return 0;
   *root = cJSON_Parse(json);
   if(!cJSON_IsArray(*root)) {
@@ -528,31 +529,24 @@ static int each_expect(probe_ctx *ctx, const probe_host *host, cJSON **root, cha
   return 0;
 }
 
-/* The settings, for both run and check_config: max_file_bytes (its
- * default is the settings table's; a value above 64 MiB is capped, one
- * below 1 refused) and the `expect` list. When checking, each bad
- * expectation is reported; a run reports them on their lines. -1 when a
- * setting is unusable (why says which). */
-static int read_settings(probe_ctx *ctx, const probe_host *host, int checking, size_t *max,
-                         cJSON **root, char *why, size_t n)
+/* The settings, for both run and check_config, through the kit:
+ * max_file_bytes (below 1: the table's default; above 64 MiB: capped)
+ * and the `expect` list. When checking, each bad expectation is
+ * reported; a run reports them on their lines. -1 when the list is
+ * unusable (why says why) or, when checking, after any problem. */
+static int read_settings(pkit *k, int checking, size_t *max, cJSON **root, char *why,
+                         size_t n)
 {
-  long long m = 0;
+  long long m = pkit_int(k, "max_file_bytes");
   int bad = 0;
-  *root = NULL;
-  if(host->conf_int(ctx, "max_file_bytes", &m) != 0 || m <= 0) {
-    snprintf(why, n, "misconfigured: max_file_bytes must be a positive number of bytes");
-    if(checking)
-      host->config_error(ctx, "max_file_bytes", "must be a positive number of bytes");
-    bad = 1;
-  }
+  if(m <= 0)
+    m = (long long)pkit_default(k, "max_file_bytes");
   if(m > 64LL * 1024 * 1024)
-    m = 64LL * 1024 * 1024;
-  *max = m > 0 ? (size_t)m : 0;
-  char ewhy[300];
-  if(each_expect(ctx, host, root, ewhy, sizeof(ewhy)) != 0) {
-    snprintf(why, n, "%s", ewhy);
+    m = 64LL * 1024 * 1024; /* the cap, not the default, for a value above it */
+  *max = (size_t)m;
+  if(each_expect(k, root, why, n) != 0) {
     if(checking)
-      host->config_error(ctx, "expect", "%s", ewhy);
+      k->host->config_error(k->ctx, "expect", "%s", why);
     return -1;
   }
   const cJSON *e, *list = checking ? *root : NULL;
@@ -560,9 +554,10 @@ static int read_settings(probe_ctx *ctx, const probe_host *host, int checking, s
   cJSON_ArrayForEach(e, list)
   {
     expect x;
+    char ewhy[300];
     i++;
     if(parse_expect(e, &x, ewhy, sizeof(ewhy)) != 0) {
-      host->config_error(ctx, "expect", "expectation %d: %s", i, ewhy);
+      k->host->config_error(k->ctx, "expect", "expectation %d: %s", i, ewhy);
       bad = 1;
     }
   }
@@ -575,17 +570,15 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
   cJSON *root = NULL;
   char why[300];
   size_t max = 0;
-  int bad = read_settings(ctx, host, 0, &max, &root, why, sizeof(why)) != 0;
+  pkit k;
+  pkit_init(&k, ctx, host, config_settings);
+  int bad = read_settings(&k, 0, &max, &root, why, sizeof(why)) != 0;
   if(bad || cJSON_GetArraySize(root) == 0) {
-    probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
-    if(r) {
-      /* the reason read_settings gave, else none set */
-      host->result_status(r, PROBE_UNKNOWN, "%s",
-                          bad && (root || max == 0) ? why
-                                                    : "nothing to check: set config.expect");
-      host->result_emit(r);
-    }
+    /* the reason read_settings gave (too many, not a list), else none set */
+    pkit_line(ctx, host, CHECK_NAME, "-", PROBE_UNKNOWN, "%s",
+              bad && root ? why : "nothing to check: set config.expect");
     cJSON_Delete(root);
+    pkit_free(&k);
     return 0;
   }
   double now = putil_wall();
@@ -598,28 +591,27 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
   {
     expect x;
     i++;
-    if(parse_expect(e, &x, why, sizeof(why)) != 0) {
-      probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
-      if(r) {
-        host->result_status(r, PROBE_UNKNOWN, "misconfigured: expectation %d: %s", i, why);
-        host->result_emit(r);
-      }
-      continue;
-    }
-    check_one(ctx, host, &x, max, now);
+    if(parse_expect(e, &x, why, sizeof(why)) != 0)
+      pkit_misconfigured(ctx, host, CHECK_NAME, "-", "expectation %d: %s", i, why);
+    else
+      check_one(ctx, host, &x, max, now);
   }
   cJSON_Delete(root);
+  pkit_free(&k);
   return 0;
 }
 
-/* --check-config: every bad setting and expectation named, no file read. */
+/* --check-config: every bad expectation named, no file read. */
 static int config_check_config(probe_ctx *ctx, const probe_host *host)
 {
   cJSON *root = NULL;
   char why[300];
   size_t max;
-  int bad = read_settings(ctx, host, 1, &max, &root, why, sizeof(why)) != 0;
+  pkit k;
+  pkit_init(&k, ctx, host, config_settings);
+  int bad = read_settings(&k, 1, &max, &root, why, sizeof(why)) != 0;
   cJSON_Delete(root);
+  pkit_free(&k);
   return bad;
 }
 

@@ -34,6 +34,7 @@
 #include "probe-plugin.h"
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
@@ -566,13 +567,13 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON
 
 /* Reads the targets list into c (config errors per target). -1 on a
  * list that is not one, or out of memory. */
-static int read_targets(probe_ctx *ctx, const probe_host *host, http_run *c, char *why, size_t n)
+static int read_targets(pkit *k, http_run *c, char *why, size_t n)
 {
-  const char *json = NULL;
-  double dflt_latency = -1;
-  if(host->conf_duration(ctx, "max_latency", &dflt_latency) != 0)
+  const char *json = pkit_json(k, "targets");
+  double dflt_latency = -1; /* max_latency has no default: unset is off */
+  if(k->host->conf_duration(k->ctx, "max_latency", &dflt_latency) != 0)
     dflt_latency = -1;
-  if(host->conf_json(ctx, "targets", &json) != 0 || !json)
+  if(!json)
     return 0;
   cJSON *arr = cJSON_Parse(json);
   if(!cJSON_IsArray(arr)) {
@@ -597,54 +598,41 @@ static int read_targets(probe_ctx *ctx, const probe_host *host, http_run *c, cha
   return 0;
 }
 
-/* Reports one bad setting: to --check-config, or to the log of a run. */
-#define SETTING_ERR(key, ...)                                                  \
-  do {                                                                         \
-    if(checking)                                                               \
-      host->config_error(ctx, key, __VA_ARGS__);                               \
-    else                                                                       \
-      host->log(ctx, PROBE_LOG_ERROR, "misconfigured: " key ": " __VA_ARGS__); \
-  } while(0)
-
-/* The settings of the plugin, for both run and check_config: the values
- * come from the settings table (the agent supplies its defaults), a value
- * out of range is reported, and every target's problem is kept in it.
- * -1 when a setting is unusable (why says which, for the run's line). */
-static int read_settings(probe_ctx *ctx, const probe_host *host, http_run *c, int checking,
-                         char *why, size_t n)
+/* The settings of the plugin, for both run and check_config, through the
+ * kit (the defaults are the table's alone). A run uses the table's
+ * default for a size or timeout below 1 and keeps concurrency within
+ * 1-MAX_CONCURRENCY; check_config refuses such a concurrency and every
+ * bad target. -1 when the targets list is unusable (why says why) or,
+ * when checking, after any problem. */
+static int read_settings(pkit *k, http_run *c, int checking, char *why, size_t n)
 {
   int badc = 0;
-  snprintf(why, n, "misconfigured");
-  if(host->conf_int(ctx, "max_response_bytes", &c->max_bytes) != 0 || c->max_bytes <= 0) {
-    SETTING_ERR("max_response_bytes", "must be a positive number of bytes");
-    snprintf(why, n, "misconfigured: max_response_bytes must be positive");
+  c->max_bytes = pkit_int(k, "max_response_bytes");
+  if(c->max_bytes <= 0)
+    c->max_bytes = (long long)pkit_default(k, "max_response_bytes");
+  c->request_timeout = pkit_duration(k, "request_timeout");
+  if(!(c->request_timeout > 0))
+    c->request_timeout = pkit_default(k, "request_timeout");
+  c->concurrency = pkit_int(k, "concurrency");
+  if(checking && (c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY)) {
+    k->host->config_error(k->ctx, "concurrency", "must be 1-%d", MAX_CONCURRENCY);
     badc = 1;
   }
-  if(host->conf_int(ctx, "concurrency", &c->concurrency) != 0 || c->concurrency < 1 ||
-     c->concurrency > MAX_CONCURRENCY) {
-    SETTING_ERR("concurrency", "must be 1-%d", MAX_CONCURRENCY);
-    snprintf(why, n, "misconfigured: concurrency must be 1-%d", MAX_CONCURRENCY);
-    badc = 1;
-  }
-  if(host->conf_duration(ctx, "request_timeout", &c->request_timeout) != 0 ||
-     !(c->request_timeout > 0)) {
-    SETTING_ERR("request_timeout", "must be a positive duration");
-    snprintf(why, n, "misconfigured: request_timeout must be a positive duration");
-    badc = 1;
-  }
-  char twhy[300];
-  if(read_targets(ctx, host, c, twhy, sizeof(twhy)) != 0) {
-    SETTING_ERR("targets", "%s", twhy);
-    snprintf(why, n, "%s", twhy);
+  if(c->concurrency < 1)
+    c->concurrency = 1;
+  if(c->concurrency > MAX_CONCURRENCY)
+    c->concurrency = MAX_CONCURRENCY;
+  if(read_targets(k, c, why, n) != 0) {
+    if(checking)
+      k->host->config_error(k->ctx, "targets", "%s", why);
     return -1;
   }
-  if(checking)
-    for(size_t i = 0; i < c->n; i++)
-      if(c->t[i].config_error) {
-        host->config_error(ctx, "targets", "target %zu (%s): %s", i + 1,
-                           c->t[i].shown ? c->t[i].shown : "?", c->t[i].config_error);
-        badc = 1;
-      }
+  for(size_t i = 0; checking && i < c->n; i++)
+    if(c->t[i].config_error) {
+      k->host->config_error(k->ctx, "targets", "target %zu (%s): %s", i + 1,
+                            c->t[i].shown ? c->t[i].shown : "?", c->t[i].config_error);
+      badc = 1;
+    }
   return badc ? -1 : 0;
 }
 
@@ -741,14 +729,16 @@ static int http_run_fn(probe_ctx *ctx, const probe_host *host)
 {
   http_run c;
   char why[300];
+  pkit k;
 
   memset(&c, 0, sizeof(c));
   pthread_mutex_init(&c.lock, NULL);
+  pkit_init(&k, ctx, host, http_settings);
   double tl = host->time_left ? host->time_left(ctx) : 30;
   if(!(tl > 0))
     tl = 30;
   c.deadline = putil_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
-  if(read_settings(ctx, host, &c, 0, why, sizeof(why)) != 0)
+  if(read_settings(&k, &c, 0, why, sizeof(why)) != 0)
     whole_unknown(ctx, host, why);
   else if(c.n == 0)
     whole_unknown(ctx, host, "nothing to check: set http.targets");
@@ -760,6 +750,7 @@ static int http_run_fn(probe_ctx *ctx, const probe_host *host)
   }
   run_free(&c);
   pthread_mutex_destroy(&c.lock);
+  pkit_free(&k);
   return 0;
 }
 
@@ -768,9 +759,12 @@ static int http_check_config(probe_ctx *ctx, const probe_host *host)
 {
   http_run c;
   char why[300];
+  pkit k;
   memset(&c, 0, sizeof(c));
-  int badc = read_settings(ctx, host, &c, 1, why, sizeof(why)) != 0;
+  pkit_init(&k, ctx, host, http_settings);
+  int badc = read_settings(&k, &c, 1, why, sizeof(why)) != 0;
   run_free(&c);
+  pkit_free(&k);
   return badc;
 }
 

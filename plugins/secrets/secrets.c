@@ -44,6 +44,7 @@
 #include "plugins/common/pverdict.h"
 #include "crypto/eth.h"
 #include "crypto/hex.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
@@ -263,6 +264,7 @@ typedef struct run {
   char **scan_errors;
   size_t nscans;
   sjudge_limits lim;     /* the above, as the judge applies them */
+  pkit *kit;             /* the settings */
 } run;
 
 /* In a Kubernetes secret volume a non-root container can read a secret only
@@ -553,38 +555,30 @@ static int unchanged_status_of(const char *s, probe_status *out)
   return 0;
 }
 
-/* The scalar settings, for both run and check_config. Every default is
- * the settings table's (the agent fills it in): a value that is missing
- * or of another type here is a bad setting, not a second default. -1 when
- * one is unusable. */
-static int read_conf(probe_ctx *ctx, const probe_host *host, run *R, int checking)
+/* The scalar settings, for both run and check_config, through the kit:
+ * every default is the settings table's. -1 after reporting one that is
+ * unusable. */
+static int read_conf(pkit *k, run *R, int checking)
 {
-  const char *s = NULL;
+  probe_ctx *ctx = k->ctx;
+  const probe_host *host = k->host;
+  const char *s;
   int bad = 0;
-  if(host->conf_number(ctx, "max_age_days", &R->max_age_days) != 0) {
-    CONF_ERR("max_age_days", "max_age_days must be a number");
-    bad = 1;
-  }
-  if(host->conf_int(ctx, "hmac_min_bytes", &R->hmac_min) != 0) {
-    CONF_ERR("hmac_min_bytes", "hmac_min_bytes must be an integer");
-    bad = 1;
-  }
-  if(host->conf_string(ctx, "baseline", &s) != 0 || baseline_mode_of(s, &R->baseline_mode) != 0) {
+  R->max_age_days = pkit_number(k, "max_age_days");
+  R->hmac_min = pkit_int(k, "hmac_min_bytes");
+  R->git_history = pkit_bool(k, "git_history");
+  s = pkit_str(k, "baseline");
+  if(!s || baseline_mode_of(s, &R->baseline_mode) != 0) {
     CONF_ERR("baseline", "baseline must be record, compare or off");
     bad = 1;
   }
-  if(host->conf_string(ctx, "unchanged_status", &s) != 0 ||
-     unchanged_status_of(s, &R->unchanged_status) != 0) {
+  s = pkit_str(k, "unchanged_status");
+  if(!s || unchanged_status_of(s, &R->unchanged_status) != 0) {
     CONF_ERR("unchanged_status", "unchanged_status must be critical, warning or ignore");
     bad = 1;
   }
-  if(host->conf_bool(ctx, "git_history", &R->git_history) != 0) {
-    CONF_ERR("git_history", "git_history must be true or false");
-    bad = 1;
-  }
-  /* no default: unset means unchecked */
-  if(host->conf_string(ctx, "expected_owner", &R->expected_owner) != 0)
-    R->expected_owner = NULL;
+  R->expected_owner = pkit_str(k, "expected_owner"); /* no default: unchecked */
+  /* another plugin's setting, outside this table: read as is */
   if(host->conf_string(ctx, "anchor.expected_sender", &R->expected_sender) != 0)
     R->expected_sender = NULL;
   R->now = time(NULL);
@@ -599,14 +593,15 @@ static int read_conf(probe_ctx *ctx, const probe_host *host, run *R, int checkin
 /* The settings and the configured secrets (files, then env), for both
  * run and check_config; a bad entry is kept in its secret (and reported
  * when checking). -1 when a setting is unusable. */
-static int read_settings(probe_ctx *ctx, const probe_host *host, run *R, int checking,
-                         secret **ss, size_t *n, int *oom)
+static int read_settings(pkit *k, run *R, int checking, secret **ss, size_t *n, int *oom)
 {
-  const char *json = NULL;
-  int bad = read_conf(ctx, host, R, checking) != 0;
-  if(host->conf_json(ctx, "files", &json) == 0 && add_secrets(json, 0, ss, n, oom, ctx, host) != 0)
+  probe_ctx *ctx = k->ctx;
+  const probe_host *host = k->host;
+  const char *json;
+  int bad = read_conf(k, R, checking) != 0;
+  if((json = pkit_json(k, "files")) && add_secrets(json, 0, ss, n, oom, ctx, host) != 0)
     bad = 1;
-  if(host->conf_json(ctx, "env", &json) == 0 && add_secrets(json, 1, ss, n, oom, ctx, host) != 0)
+  if((json = pkit_json(k, "env")) && add_secrets(json, 1, ss, n, oom, ctx, host) != 0)
     bad = 1;
   for(size_t i = 0; checking && i < *n; i++)
     if((*ss)[i].config_error) {
@@ -626,7 +621,7 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
   ino_t *si = NULL;
   size_t i, ns = 0, k = 0, m;
   double tl = host->time_left(ctx), deadline;
-  if (host->conf_json(ctx, "repo_paths", &json) != 0) return;
+  if (!(json = pkit_json(R->kit, "repo_paths"))) return;
   arr = cJSON_Parse(json);
   m = (size_t)cJSON_GetArraySize(arr);
   if (!arr || !cJSON_IsArray(arr) || m == 0) { cJSON_Delete(arr); return; }
@@ -797,8 +792,12 @@ static int sec_run(probe_ctx *ctx, const probe_host *host)
   size_t n = 0;
   int oom = 0, rc = -1;
 
+  pkit k;
+
   memset(&R, 0, sizeof(R));
-  if(read_settings(ctx, host, &R, 0, &ss, &n, &oom) != 0)
+  pkit_init(&k, ctx, host, sec_settings);
+  R.kit = &k;
+  if(read_settings(&k, &R, 0, &ss, &n, &oom) != 0)
     goto done;
   rc = 0;
   if(n == 0) {
@@ -816,6 +815,7 @@ done:
   if(oom)
     host->log(ctx, PROBE_LOG_ERROR, "out of memory reading the settings");
   run_free(&R, ss, n);
+  pkit_free(&k);
   return rc;
 }
 
@@ -826,9 +826,13 @@ static int sec_check_config(probe_ctx *ctx, const probe_host *host)
   secret *ss = NULL;
   size_t n = 0;
   int oom = 0;
+  pkit k;
   memset(&R, 0, sizeof(R));
-  int bad = read_settings(ctx, host, &R, 1, &ss, &n, &oom) != 0;
+  pkit_init(&k, ctx, host, sec_settings);
+  R.kit = &k;
+  int bad = read_settings(&k, &R, 1, &ss, &n, &oom) != 0;
   run_free(&R, ss, n);
+  pkit_free(&k);
   return bad;
 }
 
