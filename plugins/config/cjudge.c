@@ -61,7 +61,8 @@ void cjudge_show(const char *s, char *out, size_t n)
 }
 
 /* Whether f matches x, and what x wants as shown in a summary. */
-static int judge_match(const cjudge_expect *x, const cjudge_found *f, char *wanted, size_t n)
+static int judge_match(const cjudge_expect *x, const cjudge_found *f,
+                       char *wanted, size_t n)
 {
   char shown[CJUDGE_SHOW_MAX + 8], wt[200];
   const cJSON *w;
@@ -77,7 +78,8 @@ static int judge_match(const cjudge_expect *x, const cjudge_found *f, char *want
     snprintf(wanted, n, "%s", x->secret ? "the expected value" : shown);
     return f->present && matches_one(f, x->equals);
   }
-  cJSON_ArrayForEach(w, x->one_of) ok |= f->present && matches_one(f, w);
+  cJSON_ArrayForEach(w, x->one_of)
+    ok |= f->present && matches_one(f, w);
   if(x->secret) {
     snprintf(wanted, n, "one of the expected values");
   }
@@ -90,7 +92,8 @@ static int judge_match(const cjudge_expect *x, const cjudge_found *f, char *want
   return ok;
 }
 
-void cjudge_value(const cjudge_expect *x, const cjudge_found *f, cjudge_verdict *out)
+void cjudge_value(const cjudge_expect *x, const cjudge_found *f,
+                  cjudge_verdict *out)
 {
   char wanted[300], loc[700], dup[120] = "", shown[CJUDGE_SHOW_MAX + 8];
   const char *where = f->where ? f->where : "";
@@ -102,16 +105,20 @@ void cjudge_value(const cjudge_expect *x, const cjudge_found *f, cjudge_verdict 
   else
     snprintf(loc, sizeof(loc), " (%.600s)", where);
   if(f->dups)
-    snprintf(dup, sizeof(dup), "; set %u times, first at line %u, the last one wins",
-             f->dups + 1, f->first_line);
+    snprintf(dup, sizeof(dup),
+             "; set %u times, first at line %u, the last one wins", f->dups + 1,
+             f->first_line);
   if(!f->present)
-    snprintf(out->text, sizeof(out->text), "%.200s is not set%s, want %s", x->label, loc, wanted);
+    snprintf(out->text, sizeof(out->text), "%.200s is not set%s, want %s",
+             x->label, loc, wanted);
   else if(x->secret)
     snprintf(out->text, sizeof(out->text), "%.200s %s%s%s", x->label,
-             ok ? "matches the expected value" : "does not match the expected value", loc, dup);
+             ok ? "matches the expected value"
+                : "does not match the expected value",
+             loc, dup);
   else {
     cjudge_show(f->text ? f->text : "", shown, sizeof(shown));
-    snprintf(out->text, sizeof(out->text), "%.200s is \"%s\"%s%s%s%s", x->label, shown, loc,
-             ok ? "" : ", want ", ok ? "" : wanted, dup);
+    snprintf(out->text, sizeof(out->text), "%.200s is \"%s\"%s%s%s%s", x->label,
+             shown, loc, ok ? "" : ", want ", ok ? "" : wanted, dup);
   }
 }

@@ -19,7 +19,7 @@
 typedef enum { CJ_EQUALS, CJ_ONE_OF, CJ_ABSENT } cjudge_want;
 
 typedef struct cjudge_expect {
-  const char *label;   /* its name, else its key */
+  const char *label; /* its name, else its key */
   cjudge_want kind;
   const cJSON *equals; /* CJ_EQUALS: a string, number or boolean */
   const cJSON *one_of; /* CJ_ONE_OF: a non-empty array of them */
@@ -29,11 +29,11 @@ typedef struct cjudge_expect {
 /* What was found for it. */
 typedef struct cjudge_found {
   int present;
-  const char *text;   /* the value as text (strings bare, other JSON as JSON) */
-  const cJSON *json;  /* the JSON value (JSON sources), else NULL */
-  const char *where;  /* file or redacted URL */
-  unsigned line;      /* 0 when not known */
-  unsigned dups;      /* earlier assignments (env files) */
+  const char *text;  /* the value as text (strings bare, other JSON as JSON) */
+  const cJSON *json; /* the JSON value (JSON sources), else NULL */
+  const char *where; /* file or redacted URL */
+  unsigned line;     /* 0 when not known */
+  unsigned dups;     /* earlier assignments (env files) */
   unsigned first_line;
 } cjudge_found;
 
@@ -44,7 +44,8 @@ typedef struct cjudge_verdict {
 } cjudge_verdict;
 
 /* Judges one expectation against what was found: no I/O, no host call. */
-void cjudge_value(const cjudge_expect *x, const cjudge_found *f, cjudge_verdict *out);
+void cjudge_value(const cjudge_expect *x, const cjudge_found *f,
+                  cjudge_verdict *out);
 
 /* A printable, bounded copy of s (control characters as '?', "..." when
  * cut, never inside a UTF-8 sequence). */

@@ -33,7 +33,8 @@ static int assertion_holds(const hjudge_assertion *a, const cJSON *got)
   case HJ_EQUALS:
     return got && cJSON_Compare(got, a->want, 1);
   case HJ_ONE_OF:
-    cJSON_ArrayForEach(c, a->want) ok |= got && cJSON_Compare(got, c, 1);
+    cJSON_ArrayForEach(c, a->want)
+      ok |= got && cJSON_Compare(got, c, 1);
     return ok;
   case HJ_MIN:
     return cJSON_IsNumber(got) && got->valuedouble >= a->want->valuedouble;
@@ -61,8 +62,8 @@ static void judge_json(const hjudge_expect *x, const hjudge_reply *rp,
       continue;
     show_json(got, g, sizeof(g));
     show_json(a->want, w, sizeof(w));
-    pverdict_add(&out->v, PROBE_CRITICAL, "%s is %s, want %s %s", a->pointer,
-                 g, kind_names[a->kind], w);
+    pverdict_add(&out->v, PROBE_CRITICAL, "%s is %s, want %s %s", a->pointer, g,
+                 kind_names[a->kind], w);
     out->failed = 1;
   }
   cJSON_Delete(doc);

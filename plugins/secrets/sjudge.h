@@ -19,8 +19,8 @@ typedef enum sjudge_kind { SJ_API_KEY, SJ_HMAC, SJ_ETH } sjudge_kind;
 typedef enum sjudge_owner {
   SJ_OWNER_UNCHECKED = 0, /* no expected_owner */
   SJ_OWNER_MATCH,
-  SJ_OWNER_OTHER,         /* owned by someone else */
-  SJ_OWNER_UNKNOWN_USER   /* expected_owner names no user */
+  SJ_OWNER_OTHER,       /* owned by someone else */
+  SJ_OWNER_UNKNOWN_USER /* expected_owner names no user */
 } sjudge_owner;
 
 /* The settings the judge applies. */
@@ -38,8 +38,8 @@ typedef struct sjudge_facts {
   const char *err; /* why, when rc is not SEC_OK */
   size_t len;      /* bytes of the value */
   sjudge_kind kind;
-  int have_info;   /* a file: the fields below are set */
-  double age_s;    /* since the last rotation */
+  int have_info;          /* a file: the fields below are set */
+  double age_s;           /* since the last rotation */
   const char *rotated_at; /* RFC 3339 of the rotation */
   mode_t mode;
   int group_read_allowed; /* Kubernetes fsGroup read: no finding */
@@ -50,11 +50,11 @@ typedef struct sjudge_facts {
   int in_baseline;        /* compared with a baseline that has it */
   int unchanged;          /* ... and its fingerprint is the same */
   const char *baseline_at;
-  int scanned;            /* repositories were scanned */
-  int nhits;              /* places holding the value */
+  int scanned;                                  /* repositories were scanned */
+  int nhits;                                    /* places holding the value */
   const char *hit_repo, *hit_file, *hit_commit; /* the first ("" commit:
                                                  * working tree) */
-  int recorded;           /* its fingerprint went into the baseline */
+  int recorded; /* its fingerprint went into the baseline */
 } sjudge_facts;
 
 /* The judgement; sender_match is set when an eth key was compared. */

@@ -28,7 +28,8 @@ static cjudge_expect equals(cJSON *want)
 /* FLAG found as env-file text at line 3 of /etc/itrans.env. */
 static cjudge_found env_text(const char *text)
 {
-  cjudge_found f = {text != NULL, text, NULL, "/etc/itrans.env", text ? 3 : 0, 0, 0};
+  cjudge_found f = {text != NULL, text, NULL, "/etc/itrans.env",
+                    text ? 3 : 0, 0,    0};
   return f;
 }
 
@@ -50,7 +51,8 @@ static void test_cutover_flag_env(void **state)
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_CRITICAL);
   assert_int_equal(v.matched, 0);
-  assert_string_equal(v.text, FLAG " is \"true\" (/etc/itrans.env:3), want false");
+  assert_string_equal(v.text,
+                      FLAG " is \"true\" (/etc/itrans.env:3), want false");
   x = equals(yes); /* after step 10 */
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_OK);
@@ -100,8 +102,9 @@ static void test_one_of_and_absent(void **state)
   f = env_text("off");
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_CRITICAL);
-  assert_string_equal(v.text,
-                      "MODE is \"off\" (/etc/itrans.env:3), want one of [\"shadow\",\"live\"]");
+  assert_string_equal(
+      v.text,
+      "MODE is \"off\" (/etc/itrans.env:3), want one of [\"shadow\",\"live\"]");
   x.kind = CJ_ABSENT;
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_CRITICAL);
@@ -121,7 +124,9 @@ static void test_secret_never_shown(void **state)
   cjudge_verdict v;
   cjudge_value(&x, &f, &v);
   assert_int_equal(v.st, PROBE_CRITICAL);
-  assert_string_equal(v.text, "API_TOKEN does not match the expected value (/etc/itrans.env:3)");
+  assert_string_equal(
+      v.text,
+      "API_TOKEN does not match the expected value (/etc/itrans.env:3)");
   assert_null(strstr(v.text, "token\""));
   f = env_text("s3cr3t-token");
   cjudge_value(&x, &f, &v);
@@ -129,7 +134,9 @@ static void test_secret_never_shown(void **state)
   assert_null(strstr(v.text, "s3cr3t"));
   f = env_text(NULL);
   cjudge_value(&x, &f, &v);
-  assert_string_equal(v.text, "API_TOKEN is not set (/etc/itrans.env), want the expected value");
+  assert_string_equal(
+      v.text,
+      "API_TOKEN is not set (/etc/itrans.env), want the expected value");
   cJSON_Delete(want);
 }
 
@@ -144,8 +151,9 @@ static void test_duplicates_and_show(void **state)
   f.dups = 1;
   f.first_line = 1;
   cjudge_value(&x, &f, &v);
-  assert_string_equal(v.text, FLAG " is \"false\" (/etc/itrans.env:3); set 2 times, "
-                              "first at line 1, the last one wins");
+  assert_string_equal(v.text,
+                      FLAG " is \"false\" (/etc/itrans.env:3); set 2 times, "
+                           "first at line 1, the last one wins");
   cjudge_show("a\nb\x7f", out, sizeof(out));
   assert_string_equal(out, "a?b?");
   cjudge_show("0123456789abcdefghij", out, sizeof(out));

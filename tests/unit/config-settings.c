@@ -38,11 +38,15 @@ static int check(const char *json)
 static void test_check_config(void **state)
 {
   (void)state;
-  assert_int_equal(check("{\"expect\": [{\"file\": \"/etc/x.env\", \"key\": \"A\", "
-                         "\"equals\": false}]}"), 0);
+  assert_int_equal(
+      check("{\"expect\": [{\"file\": \"/etc/x.env\", \"key\": \"A\", "
+            "\"equals\": false}]}"),
+      0);
   assert_int_equal(mock_nconfig_errors(), 0);
-  assert_int_not_equal(check("{\"expect\": [{\"key\": \"A\", \"equals\": 1}]}"), 0);
-  assert_string_equal(mock_config_error_at(0), "expect: expectation 1: give exactly one "
+  assert_int_not_equal(check("{\"expect\": [{\"key\": \"A\", \"equals\": 1}]}"),
+                       0);
+  assert_string_equal(mock_config_error_at(0),
+                      "expect: expectation 1: give exactly one "
                       "of file, configmap, url");
   assert_int_not_equal(check("{\"expect\": {\"file\": \"/x\"}}"), 0);
   assert_string_equal(mock_config_error_at(0), "expect: expect must be a list");
@@ -54,8 +58,10 @@ static void test_nothing_and_misconfigured(void **state)
   (void)state;
   assert_int_equal(run("{}"), 0);
   assert_int_equal(mock_nlines(), 1);
-  assert_string_equal(mock_line_at(0)->summary, "nothing to check: set config.expect");
-  assert_int_equal(run("{\"expect\": [{\"file\": \"/etc/x.env\", \"equals\": 1}]}"), 0);
+  assert_string_equal(mock_line_at(0)->summary,
+                      "nothing to check: set config.expect");
+  assert_int_equal(
+      run("{\"expect\": [{\"file\": \"/etc/x.env\", \"equals\": 1}]}"), 0);
   assert_int_equal(mock_nlines(), 1);
   assert_int_equal(mock_line_at(0)->status, PROBE_UNKNOWN);
   assert_string_equal(mock_line_at(0)->summary,
@@ -73,16 +79,18 @@ static void test_flag_turned_early(void **state)
   assert_true(fd >= 0);
   assert_int_equal(write(fd, env, sizeof(env) - 1), (ssize_t)sizeof(env) - 1);
   close(fd);
-  snprintf(json, sizeof(json), "{\"expect\": [{\"file\": \"%s\", \"key\": "
-           "\"ITRANS_AUTO_SUBMIT_ENABLED\", \"equals\": false}]}", path);
+  snprintf(json, sizeof(json),
+           "{\"expect\": [{\"file\": \"%s\", \"key\": "
+           "\"ITRANS_AUTO_SUBMIT_ENABLED\", \"equals\": false}]}",
+           path);
   assert_int_equal(run(json), 0);
   assert_int_equal(mock_nlines(), 1);
   const mock_line *l = mock_line_at(0);
   assert_string_equal(l->check, "config.value");
   assert_int_equal(l->status, PROBE_CRITICAL);
   char want[400];
-  snprintf(want, sizeof(want), "ITRANS_AUTO_SUBMIT_ENABLED is \"true\" (%s:2), want false",
-           path);
+  snprintf(want, sizeof(want),
+           "ITRANS_AUTO_SUBMIT_ENABLED is \"true\" (%s:2), want false", path);
   assert_string_equal(l->summary, want);
   assert_true(mock_metric(l, "matched") == 0);
   assert_int_equal(mock_threshold(l, "matched", &w, &c), 0);

@@ -80,8 +80,8 @@ static void test_fetch_failure(void **state)
 }
 
 /* An expectation with one assertion of this kind at pointer p. */
-static void with_assertion(hjudge_expect *x, hjudge_assertion *a,
-                           const char *p, hjudge_kind k, const char *want)
+static void with_assertion(hjudge_expect *x, hjudge_assertion *a, const char *p,
+                           hjudge_kind k, const char *want)
 {
   a->pointer = (char *)p;
   a->kind = k;

@@ -44,13 +44,16 @@ static void test_nothing_and_misconfigured(void **state)
   assert_int_equal(run("{}"), 0);
   assert_int_equal(mock_nlines(), 1);
   assert_int_equal(mock_line_at(0)->status, PROBE_UNKNOWN);
-  assert_string_equal(mock_line_at(0)->summary, "nothing to check: set http.targets");
+  assert_string_equal(mock_line_at(0)->summary,
+                      "nothing to check: set http.targets");
   assert_int_equal(run("{\"targets\": [\"ftp://h/x\", {\"url\": \"http://h/\", "
-                       "\"name\": \"f\", \"method\": \"PUT\"}]}"), 0);
+                       "\"name\": \"f\", \"method\": \"PUT\"}]}"),
+                   0);
   assert_int_equal(mock_nlines(), 2);
   assert_string_equal(mock_line_at(0)->summary,
                       "misconfigured: url must be http:// or https://");
-  assert_string_equal(mock_line_at(1)->summary, "misconfigured: method must be GET or POST");
+  assert_string_equal(mock_line_at(1)->summary,
+                      "misconfigured: method must be GET or POST");
   assert_string_equal(mock_detail(mock_line_at(1), "name"), "\"f\"");
   mock_host_teardown();
 }
@@ -63,8 +66,10 @@ static void test_check_config(void **state)
   assert_int_not_equal(check("{\"concurrency\": 0}"), 0);
   assert_string_equal(mock_config_error_at(0), "concurrency: must be 1-32");
   assert_int_not_equal(check("{\"targets\": [{\"url\": \"http://h/\", "
-                             "\"expect_status\": 99}]}"), 0);
-  assert_string_equal(mock_config_error_at(0), "targets: target 1 (http://h/): "
+                             "\"expect_status\": 99}]}"),
+                       0);
+  assert_string_equal(mock_config_error_at(0),
+                      "targets: target 1 (http://h/): "
                       "expect_status codes are 100-599");
   mock_host_teardown();
 }
@@ -101,7 +106,8 @@ static void run_against(const char *reply, const char *target_extra)
   assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
   assert_int_equal(listen(ls, 1), 0);
   assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &sl), 0);
-  snprintf(json, sizeof(json), "{\"targets\": [{\"url\": \"http://127.0.0.1:%u/\"%s}]}",
+  snprintf(json, sizeof(json),
+           "{\"targets\": [{\"url\": \"http://127.0.0.1:%u/\"%s}]}",
            ntohs(sa.sin_port), target_extra);
   assert_int_equal(pthread_create(&th, NULL, serve_once, arg), 0);
   assert_int_equal(run(json), 0);
@@ -113,7 +119,8 @@ static void test_emit_and_thresholds(void **state)
 {
   (void)state;
   double w, c;
-  run_against("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", ", \"max_latency\": \"30s\"");
+  run_against("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+              ", \"max_latency\": \"30s\"");
   assert_int_equal(mock_nlines(), 1);
   const mock_line *l = mock_line_at(0);
   if(l->status == PROBE_UNKNOWN && strstr(l->summary, "libcurl")) {
@@ -129,7 +136,8 @@ static void test_emit_and_thresholds(void **state)
   assert_true(isnan(c));
   /* without max_latency: no threshold */
   run_against("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", "");
-  assert_int_equal(mock_threshold(mock_line_at(0), "total_seconds", &w, &c), -1);
+  assert_int_equal(mock_threshold(mock_line_at(0), "total_seconds", &w, &c),
+                   -1);
   mock_host_teardown();
 }
 
@@ -142,7 +150,8 @@ static void test_http09_line(void **state)
   assert_int_equal(l->status, PROBE_CRITICAL);
   assert_null(strstr(l->summary, "bad URL"));
   assert_non_null(strstr(l->summary, "not an HTTP/1.x reply"));
-  assert_string_equal(mock_detail(l, "error"), "\"not an HTTP/1.x reply (HTTP/0.9 or garbled)\"");
+  assert_string_equal(mock_detail(l, "error"),
+                      "\"not an HTTP/1.x reply (HTTP/0.9 or garbled)\"");
   mock_host_teardown();
 }
 

@@ -53,7 +53,8 @@ static void test_age_vs_max_age(void **state)
   sjudge_verdict v;
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_OK);
-  assert_string_equal(v.v.text, "ok: rotated 2026-09-01T00:00:00Z (10 days ago)");
+  assert_string_equal(v.v.text,
+                      "ok: rotated 2026-09-01T00:00:00Z (10 days ago)");
   f = file_of_age(90); /* at the limit: still ok */
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_OK);
@@ -98,10 +99,12 @@ static void test_mode_and_owner(void **state)
   f.mode = 0100640;
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
-  assert_string_equal(v.v.text, "file mode 0640: readable or writable by its group");
+  assert_string_equal(v.v.text,
+                      "file mode 0640: readable or writable by its group");
   f.mode = 0100604;
   sjudge_secret(&l, &f, &v);
-  assert_string_equal(v.v.text, "file mode 0604: readable or writable by others");
+  assert_string_equal(v.v.text,
+                      "file mode 0604: readable or writable by others");
   f.mode = 0100440;
   f.group_read_allowed = 1; /* Kubernetes fsGroup */
   sjudge_secret(&l, &f, &v);
@@ -131,7 +134,8 @@ static void test_hmac_length(void **state)
   f.len = 31;
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
-  assert_string_equal(v.v.text, "HMAC secret shorter than 32 bytes (hmac_min_bytes=32)");
+  assert_string_equal(v.v.text,
+                      "HMAC secret shorter than 32 bytes (hmac_min_bytes=32)");
   f.len = 32;
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_OK);
@@ -179,7 +183,8 @@ static void test_rotation_overdue_baseline(void **state)
   f.unchanged = 1;
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_WARNING);
-  assert_string_equal(v.v.text, "not rotated since the baseline of 2026-06-01T00:00:00Z");
+  assert_string_equal(v.v.text,
+                      "not rotated since the baseline of 2026-06-01T00:00:00Z");
   l.unchanged_status = PROBE_CRITICAL;
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
@@ -189,7 +194,9 @@ static void test_rotation_overdue_baseline(void **state)
   f = file_of_age(1);
   f.recorded = 1;
   sjudge_secret(&l, &f, &v);
-  assert_string_equal(v.v.text, "ok: rotated 2026-09-01T00:00:00Z (1 days ago); baseline recorded");
+  assert_string_equal(
+      v.v.text,
+      "ok: rotated 2026-09-01T00:00:00Z (1 days ago); baseline recorded");
 }
 
 static void test_repository_hits(void **state)
@@ -207,12 +214,14 @@ static void test_repository_hits(void **state)
   f.hit_commit = "";
   sjudge_secret(&l, &f, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
-  assert_string_equal(v.v.text,
-                      "value found in /srv/repo: config/.env (working tree) and 2 more places");
+  assert_string_equal(
+      v.v.text,
+      "value found in /srv/repo: config/.env (working tree) and 2 more places");
   f.nhits = 1;
   f.hit_commit = "0123abcd";
   sjudge_secret(&l, &f, &v);
-  assert_string_equal(v.v.text, "value found in /srv/repo: config/.env (commit 0123abcd)");
+  assert_string_equal(
+      v.v.text, "value found in /srv/repo: config/.env (commit 0123abcd)");
 }
 
 static void test_env_secret(void **state)
@@ -235,11 +244,13 @@ static void test_repository_scan(void **state)
   pverdict v;
   sjudge_scan(NULL, 0, 12, 3, &v);
   assert_int_equal(v.st, PROBE_OK);
-  assert_string_equal(v.text, "no configured secret found in 12 files and 3 commits");
+  assert_string_equal(v.text,
+                      "no configured secret found in 12 files and 3 commits");
   sjudge_scan(NULL, 2, 12, 3, &v);
   assert_int_equal(v.st, PROBE_CRITICAL);
-  assert_string_equal(v.text,
-                      "2 place(s) hold a configured secret (see the secrets.rotation lines)");
+  assert_string_equal(
+      v.text,
+      "2 place(s) hold a configured secret (see the secrets.rotation lines)");
   sjudge_scan("git timed out", 2, 12, 3, &v);
   assert_int_equal(v.st, PROBE_UNKNOWN);
   assert_string_equal(v.text, "scan incomplete: git timed out");

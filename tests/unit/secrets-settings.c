@@ -46,12 +46,16 @@ static void test_check_config(void **state)
   assert_int_not_equal(check("{\"baseline\": \"sometimes\"}"), 0);
   assert_string_equal(mock_config_error_at(0),
                       "baseline: baseline must be record, compare or off");
-  assert_int_not_equal(check("{\"files\": [{\"path\": \"/x\", \"kind\": \"rsa\"}]}"), 0);
-  assert_string_equal(mock_config_error_at(0), "files: {\"path\":\"/x\",\"kind\":\"rsa\"}: "
-                      "bad entry: kind must be api_key, hmac or eth_private_key");
+  assert_int_not_equal(
+      check("{\"files\": [{\"path\": \"/x\", \"kind\": \"rsa\"}]}"), 0);
+  assert_string_equal(
+      mock_config_error_at(0),
+      "files: {\"path\":\"/x\",\"kind\":\"rsa\"}: "
+      "bad entry: kind must be api_key, hmac or eth_private_key");
   /* a bad env entry is the env setting's, whatever its text says */
   assert_int_not_equal(check("{\"env\": [{\"name\": \"token\"}]}"), 0);
-  assert_string_equal(mock_config_error_at(0), "env: {\"name\":\"token\"}: bad entry: "
+  assert_string_equal(mock_config_error_at(0),
+                      "env: {\"name\":\"token\"}: bad entry: "
                       "an env entry is a variable name or {\"env\": ...}");
   mock_host_teardown();
 }
@@ -64,7 +68,8 @@ static void test_nothing_to_check(void **state)
   assert_string_equal(mock_line_at(0)->summary,
                       "nothing to check: set secrets.files or secrets.env");
   /* a bad setting stops the run before any line */
-  assert_int_not_equal(run("{\"unchanged_status\": \"loud\", \"env\": [\"X\"]}"), 0);
+  assert_int_not_equal(
+      run("{\"unchanged_status\": \"loud\", \"env\": [\"X\"]}"), 0);
   assert_int_equal(mock_nlines(), 0);
   mock_host_teardown();
 }
@@ -85,8 +90,9 @@ static void test_old_and_missing_files(void **state)
   tv[0].tv_sec -= 200 * 86400;
   tv[1] = tv[0];
   assert_int_equal(utimes(path, tv), 0);
-  snprintf(json, sizeof(json), "{\"baseline\": \"off\", \"files\": [\"%s\", \"%s/gone\"]}",
-           path, dir);
+  snprintf(json, sizeof(json),
+           "{\"baseline\": \"off\", \"files\": [\"%s\", \"%s/gone\"]}", path,
+           dir);
   assert_int_equal(run(json), 0);
   assert_int_equal(mock_nlines(), 2);
   const mock_line *l = mock_line_at(0);
