@@ -441,11 +441,12 @@ static int lookup(const probe_host *host, probe_ctx *ctx, const expect *x, size_
 
 /* Emits the unknown line of an expectation whose source could not be
  * read. */
-static void emit_unreadable(probe_ctx *ctx, const probe_host *host, const expect *x,
-                            const found *f, const char *why)
+static void emit_unreadable(probe_ctx *ctx, const probe_host *host,
+                            const expect *x, const found *f, const char *why)
 {
   const char *label = x->name ? x->name : x->key;
-  probe_result *r = host->result_begin(ctx, CHECK_NAME, f->where[0] ? f->where : "-");
+  probe_result *r =
+      host->result_begin(ctx, CHECK_NAME, f->where[0] ? f->where : "-");
   if(!r)
     return;
   host->result_detail_string(r, "name", label);
@@ -456,8 +457,8 @@ static void emit_unreadable(probe_ctx *ctx, const probe_host *host, const expect
 
 /* Emits the line of a judged expectation: status, value (never a secret
  * one), where, when it changed; `matched` with its critical threshold. */
-static void emit_value(probe_ctx *ctx, const probe_host *host, const expect *x, const found *f,
-                       const cjudge_verdict *v, double now)
+static void emit_value(probe_ctx *ctx, const probe_host *host, const expect *x,
+                       const found *f, const cjudge_verdict *v, double now)
 {
   char shown[SHOW_MAX + 8];
   probe_result *r = host->result_begin(ctx, CHECK_NAME, f->where);
@@ -480,7 +481,8 @@ static void emit_value(probe_ctx *ctx, const probe_host *host, const expect *x, 
     char when[32];
     fmt_utc(f->changed, when, sizeof(when));
     host->result_detail_string(r, "changed_at", when);
-    host->result_metric(r, "age_seconds", now - f->changed > 0 ? floor(now - f->changed) : 0);
+    host->result_metric(r, "age_seconds",
+                        now - f->changed > 0 ? floor(now - f->changed) : 0);
   }
   host->result_metric(r, "matched", v->matched);
   /* critical below 1 (warn 1 > crit 0.5 reads "below" in perfdata) */
@@ -490,8 +492,8 @@ static void emit_value(probe_ctx *ctx, const probe_host *host, const expect *x, 
 }
 
 /* Checks one expectation: gather its source, judge, emit. */
-static void check_one(probe_ctx *ctx, const probe_host *host, const expect *x, size_t max,
-                      double now)
+static void check_one(probe_ctx *ctx, const probe_host *host, const expect *x,
+                      size_t max, double now)
 {
   found f;
   char why[900];
@@ -501,8 +503,10 @@ static void check_one(probe_ctx *ctx, const probe_host *host, const expect *x, s
     found_free(&f);
     return;
   }
-  cjudge_expect je = {x->name ? x->name : x->key, x->kind, x->equals, x->one_of, x->secret};
-  cjudge_found jf = {f.present, f.text, f.json, f.where, f.line, f.dups, f.first_line};
+  cjudge_expect je = {x->name ? x->name : x->key, x->kind, x->equals, x->one_of,
+                      x->secret};
+  cjudge_found jf = {f.present, f.text, f.json,      f.where,
+                     f.line,    f.dups, f.first_line};
   cjudge_verdict v;
   cjudge_value(&je, &jf, &v);
   emit_value(ctx, host, x, &f, &v, now);
@@ -534,8 +538,8 @@ static int each_expect(pkit *k, cJSON **root, char *why, size_t n)
  * and the `expect` list. When checking, each bad expectation is
  * reported; a run reports them on their lines. -1 when the list is
  * unusable (why says why) or, when checking, after any problem. */
-static int read_settings(pkit *k, int checking, size_t *max, cJSON **root, char *why,
-                         size_t n)
+static int read_settings(pkit *k, int checking, size_t *max, cJSON **root,
+                         char *why, size_t n)
 {
   long long m = pkit_int(k, "max_file_bytes");
   int bad = 0;
@@ -551,8 +555,7 @@ static int read_settings(pkit *k, int checking, size_t *max, cJSON **root, char 
   }
   const cJSON *e, *list = checking ? *root : NULL;
   int i = 0;
-  cJSON_ArrayForEach(e, list)
-  {
+  cJSON_ArrayForEach(e, list) {
     expect x;
     char ewhy[300];
     i++;
@@ -592,7 +595,8 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
     expect x;
     i++;
     if(parse_expect(e, &x, why, sizeof(why)) != 0)
-      pkit_misconfigured(ctx, host, CHECK_NAME, "-", "expectation %d: %s", i, why);
+      pkit_misconfigured(ctx, host, CHECK_NAME, "-", "expectation %d: %s", i,
+                         why);
     else
       check_one(ctx, host, &x, max, now);
   }

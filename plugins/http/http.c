@@ -216,7 +216,8 @@ static void parse_assertions(target *t, const cJSON *arr)
 static int parse_url(target *t, const cJSON *e)
 {
   int oom = 0;
-  const cJSON *u = cJSON_IsString(e) ? e : cJSON_GetObjectItemCaseSensitive(e, "url");
+  const cJSON *u =
+      cJSON_IsString(e) ? e : cJSON_GetObjectItemCaseSensitive(e, "url");
   if(!cJSON_IsString(u) || !*u->valuestring) {
     bad(t, "a target is a URL or an object with \"url\"");
     return -1;
@@ -266,8 +267,7 @@ static int parse_statuses(target *t, const cJSON *x)
   else if(cJSON_IsArray(x) && cJSON_GetArraySize(x) > 0 &&
           cJSON_GetArraySize(x) <= MAX_STATUSES) {
     const cJSON *s;
-    cJSON_ArrayForEach(s, x)
-    {
+    cJSON_ArrayForEach(s, x) {
       if(!cJSON_IsNumber(s)) {
         bad(t, "expect_status must be a status code or a list of them");
         return -1;
@@ -295,8 +295,7 @@ static int parse_headers(target *t, const cJSON *x)
     bad(t, "headers must be an object {\"Name\": \"value\"} of up to 16");
     return -1;
   }
-  cJSON_ArrayForEach(h, x)
-  {
+  cJSON_ArrayForEach(h, x) {
     if(!cJSON_IsString(h) || !*h->string || strpbrk(h->string, ": \t\r\n") ||
        !header_safe(h->valuestring)) {
       bad(t, "each header is \"Name\": \"value\" on one line");
@@ -314,8 +313,8 @@ static int parse_headers(target *t, const cJSON *x)
 
 /* A string member of e into *out (non-empty unless may_be_empty); -1
  * after bad(t, msg) when it is not one. */
-static int opt_string(target *t, const cJSON *e, const char *key, int may_be_empty,
-                      const char *msg, char **out)
+static int opt_string(target *t, const cJSON *e, const char *key,
+                      int may_be_empty, const char *msg, char **out)
 {
   int oom = 0;
   const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, key);
@@ -334,8 +333,8 @@ static int opt_string(target *t, const cJSON *e, const char *key, int may_be_emp
 }
 
 /* A duration member of e into *out; -1 after bad(t, msg). */
-static int opt_duration(target *t, const cJSON *e, const char *key, const char *msg,
-                        double *out)
+static int opt_duration(target *t, const cJSON *e, const char *key,
+                        const char *msg, double *out)
 {
   const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, key);
   if(!x)
@@ -366,24 +365,31 @@ static void parse_target(target *t, const cJSON *e, double dflt_latency)
      opt_string(t, e, "name", 1, "name must be a string", &t->name) != 0)
     return;
   if((x = cJSON_GetObjectItemCaseSensitive(e, "method")) &&
-     (!cJSON_IsString(x) || (strcmp(x->valuestring, "GET") && strcmp(x->valuestring, "POST")))) {
+     (!cJSON_IsString(x) ||
+      (strcmp(x->valuestring, "GET") && strcmp(x->valuestring, "POST")))) {
     bad(t, "method must be GET or POST");
     return;
   }
-  if(opt_string(t, e, "method", 1, "method must be GET or POST", &t->method) != 0)
+  if(opt_string(t, e, "method", 1, "method must be GET or POST", &t->method) !=
+     0)
     return;
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "expect_status")) && parse_statuses(t, x) != 0)
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "expect_status")) &&
+     parse_statuses(t, x) != 0)
     return;
-  if(opt_duration(t, e, "max_latency", "max_latency must be a duration (\"500ms\", \"2s\")",
+  if(opt_duration(t, e, "max_latency",
+                  "max_latency must be a duration (\"500ms\", \"2s\")",
                   &t->x.max_latency) != 0 ||
-     opt_duration(t, e, "unhealthy_for", "unhealthy_for must be a duration (\"1m\", \"2m\")",
+     opt_duration(t, e, "unhealthy_for",
+                  "unhealthy_for must be a duration (\"1m\", \"2m\")",
                   &t->unhealthy_for) != 0)
     return;
   if((x = cJSON_GetObjectItemCaseSensitive(e, "json")))
     parse_assertions(t, x);
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "headers")) && parse_headers(t, x) != 0)
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "headers")) &&
+     parse_headers(t, x) != 0)
     return;
-  if(opt_string(t, e, "token_file", 0, "token_file must be a path", &t->token_file) != 0)
+  if(opt_string(t, e, "token_file", 0, "token_file must be a path",
+                &t->token_file) != 0)
     return;
   opt_string(t, e, "ca_file", 0, "ca_file must be a path", &t->ca_file);
 }
@@ -431,7 +437,8 @@ static void probe_target(http_run *c, target *t)
   double left = c->deadline - putil_now();
   double to = c->request_timeout < left ? c->request_timeout : left;
   if(to < 0.2) {
-    pverdict_add(&t->jv.v, PROBE_UNKNOWN, "not fetched: the run's timeout was spent");
+    pverdict_add(&t->jv.v, PROBE_UNKNOWN,
+                 "not fetched: the run's timeout was spent");
     return;
   }
   phttp_request rq = {0};
@@ -443,8 +450,8 @@ static void probe_target(http_run *c, target *t)
   rq.ca_file = t->ca_file;
   t->code = phttp_fetch(&rq, &t->resp);
   t->fetched = 1;
-  hjudge_reply rp = {t->code, t->resp.error, t->resp.status, t->resp.body, t->resp.len,
-                     t->resp.elapsed_s};
+  hjudge_reply rp = {t->code,      t->resp.error, t->resp.status,
+                     t->resp.body, t->resp.len,   t->resp.elapsed_s};
   hjudge_reply_judge(&t->x, &rp, &t->jv);
 }
 
@@ -488,8 +495,8 @@ static void fmt_utc(double t, char *out, size_t n)
 /* unhealthy_for: keeps when the failure of t began in the state object st
  * (key -> epoch of the first failing run) and softens the verdict while
  * it is young; a target that no longer fails leaves st. */
-static void apply_unhealthy(const probe_host *host, probe_result *r, target *t, cJSON *st,
-                            int have_state, double now)
+static void apply_unhealthy(const probe_host *host, probe_result *r, target *t,
+                            cJSON *st, int have_state, double now)
 {
   char key[32];
   state_key(t, key, sizeof(key));
@@ -500,7 +507,8 @@ static void apply_unhealthy(const probe_host *host, probe_result *r, target *t, 
   if(t->unhealthy_for < 0)
     return;
   const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, key);
-  double since = cJSON_IsNumber(s) && s->valuedouble <= now ? s->valuedouble : now;
+  double since =
+      cJSON_IsNumber(s) && s->valuedouble <= now ? s->valuedouble : now;
   if(!cJSON_IsNumber(s) || s->valuedouble > now) {
     cJSON_DeleteItemFromObjectCaseSensitive(st, key);
     cJSON_AddNumberToObject(st, key, floor(now));
@@ -517,7 +525,8 @@ static void apply_unhealthy(const probe_host *host, probe_result *r, target *t, 
 
 /* The metrics of a fetched target: status, libcurl's phases, body size
  * and total time (with max_latency as its warning threshold). */
-static void emit_metrics(const probe_host *host, probe_result *r, const target *t)
+static void emit_metrics(const probe_host *host, probe_result *r,
+                         const target *t)
 {
   const phttp_response *rs = &t->resp;
   if(rs->status)
@@ -604,7 +613,8 @@ static int read_targets(pkit *k, http_run *c, char *why, size_t n)
  * 1-MAX_CONCURRENCY; check_config refuses such a concurrency and every
  * bad target. -1 when the targets list is unusable (why says why) or,
  * when checking, after any problem. */
-static int read_settings(pkit *k, http_run *c, int checking, char *why, size_t n)
+static int read_settings(pkit *k, http_run *c, int checking, char *why,
+                         size_t n)
 {
   int badc = 0;
   c->max_bytes = pkit_int(k, "max_response_bytes");
@@ -615,7 +625,8 @@ static int read_settings(pkit *k, http_run *c, int checking, char *why, size_t n
     c->request_timeout = pkit_default(k, "request_timeout");
   c->concurrency = pkit_int(k, "concurrency");
   if(checking && (c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY)) {
-    k->host->config_error(k->ctx, "concurrency", "must be 1-%d", MAX_CONCURRENCY);
+    k->host->config_error(k->ctx, "concurrency", "must be 1-%d",
+                          MAX_CONCURRENCY);
     badc = 1;
   }
   if(c->concurrency < 1)
@@ -630,7 +641,8 @@ static int read_settings(pkit *k, http_run *c, int checking, char *why, size_t n
   for(size_t i = 0; checking && i < c->n; i++)
     if(c->t[i].config_error) {
       k->host->config_error(k->ctx, "targets", "target %zu (%s): %s", i + 1,
-                            c->t[i].shown ? c->t[i].shown : "?", c->t[i].config_error);
+                            c->t[i].shown ? c->t[i].shown : "?",
+                            c->t[i].config_error);
       badc = 1;
     }
   return badc ? -1 : 0;
@@ -662,7 +674,8 @@ static void fetch_all(http_run *c)
 {
   pthread_t th[MAX_CONCURRENCY];
   size_t started = 0;
-  size_t nthreads = (size_t)c->concurrency < c->n ? (size_t)c->concurrency : c->n;
+  size_t nthreads =
+      (size_t)c->concurrency < c->n ? (size_t)c->concurrency : c->n;
   for(size_t i = 0; i < nthreads; i++) {
     if(pthread_create(&th[i], NULL, worker, c) != 0)
       break;
@@ -677,8 +690,8 @@ static void fetch_all(http_run *c)
 /* The failing_since state of the targets with unhealthy_for: read into
  * *st (an object, empty when there is none); *have_state 1 when it may be
  * written back. */
-static void load_state(probe_ctx *ctx, const probe_host *host, const char *sdir, cJSON **st,
-                       int *have_state)
+static void load_state(probe_ctx *ctx, const probe_host *host, const char *sdir,
+                       cJSON **st, int *have_state)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -688,13 +701,13 @@ static void load_state(probe_ctx *ctx, const probe_host *host, const char *sdir,
     *st = cJSON_Parse(buf);
   free(buf);
   if(rr == 0 && !cJSON_IsObject(*st))
-    host->log(ctx, PROBE_LOG_WARNING, "state %s/%s unreadable, starting afresh", sdir,
-              STATE_FILE);
+    host->log(ctx, PROBE_LOG_WARNING, "state %s/%s unreadable, starting afresh",
+              sdir, STATE_FILE);
   if(rr >= 0)
     *have_state = 1;
   else
-    host->log(ctx, PROBE_LOG_WARNING, "cannot read state %s/%s: %s", sdir, STATE_FILE,
-              strerror(errno));
+    host->log(ctx, PROBE_LOG_WARNING, "cannot read state %s/%s: %s", sdir,
+              STATE_FILE, strerror(errno));
 }
 
 /* Emits every target in order, then writes the state back. */

@@ -66,7 +66,7 @@ typedef struct secret {
   char *path;    /* file secrets */
   char *env;     /* env secrets */
   kind kind;
-  int is_env;    /* from the env list (else files) */
+  int is_env; /* from the env list (else files) */
   char *config_error;
   sec_err rc;
   char err[512];
@@ -102,9 +102,12 @@ static void secret_free(secret *s) {
 }
 
 static int kind_from_name(const char *k) {
-  if (!k || !strcmp(k, "api_key")) return SJ_API_KEY;
-  if (!strcmp(k, "hmac")) return SJ_HMAC;
-  if (!strcmp(k, "eth_private_key")) return SJ_ETH;
+  if(!k || !strcmp(k, "api_key"))
+    return SJ_API_KEY;
+  if(!strcmp(k, "hmac"))
+    return SJ_HMAC;
+  if(!strcmp(k, "eth_private_key"))
+    return SJ_ETH;
   return -1;
 }
 
@@ -243,7 +246,11 @@ static int owner_uid(const char *expected, uid_t *uid) {
 }
 
 /* What `baseline` asks for. */
-typedef enum baseline_mode { BASELINE_OFF, BASELINE_COMPARE, BASELINE_RECORD } baseline_mode;
+typedef enum baseline_mode {
+  BASELINE_OFF,
+  BASELINE_COMPARE,
+  BASELINE_RECORD
+} baseline_mode;
 
 /* The settings and shared state of a run. */
 typedef struct run {
@@ -263,8 +270,8 @@ typedef struct run {
   char **scan_roots;
   char **scan_errors;
   size_t nscans;
-  sjudge_limits lim;     /* the above, as the judge applies them */
-  pkit *kit;             /* the settings */
+  sjudge_limits lim; /* the above, as the judge applies them */
+  pkit *kit;         /* the settings */
 } run;
 
 /* In a Kubernetes secret volume a non-root container can read a secret only
@@ -284,8 +291,9 @@ static int fsgroup_read_only(const sec_fileinfo *fi)
 
 /* The details of a secret file: rotation time, age, mode, owner; fills
  * the facts the judge needs about them. */
-static void file_facts(const probe_host *host, probe_result *r, const run *R, const secret *s,
-                       sjudge_facts *f, char *tbuf, size_t tlen, char *mode, size_t mlen)
+static void file_facts(const probe_host *host, probe_result *r, const run *R,
+                       const secret *s, sjudge_facts *f, char *tbuf,
+                       size_t tlen, char *mode, size_t mlen)
 {
   struct passwd *pw = getpwuid(s->fi.uid);
   struct group *gr = getgrgid(s->fi.gid);
@@ -298,8 +306,8 @@ static void file_facts(const probe_host *host, probe_result *r, const run *R, co
   if(R->expected_owner) {
     uid_t want;
     f->owner = owner_uid(R->expected_owner, &want) != 0 ? SJ_OWNER_UNKNOWN_USER
-               : want != s->fi.uid                     ? SJ_OWNER_OTHER
-                                                       : SJ_OWNER_MATCH;
+               : want != s->fi.uid                      ? SJ_OWNER_OTHER
+                                                        : SJ_OWNER_MATCH;
   }
   host->result_metric(r, "age_seconds", f->age_s);
   host->result_metric(r, "age_days", floor(f->age_s / 86400.0));
@@ -309,8 +317,9 @@ static void file_facts(const probe_host *host, probe_result *r, const run *R, co
   strftime(tbuf, tlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
   f->rotated_at = tbuf;
   host->result_detail_string(r, "rotated_at", tbuf);
-  host->result_detail_string(r, "age_from", s->fi.k8s ? "..data link (Kubernetes secret volume)"
-                                                      : "file mtime");
+  host->result_detail_string(
+      r, "age_from",
+      s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
   host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
   snprintf(mode, mlen, "%04o", (unsigned)(s->fi.mode & 07777));
   host->result_detail_string(r, "mode", mode);
@@ -324,7 +333,8 @@ static void file_facts(const probe_host *host, probe_result *r, const run *R, co
     host->result_detail_number(r, "group", (double)s->fi.gid);
   if(f->group_read_allowed)
     host->result_detail_string(r, "group_read",
-                               "allowed: Kubernetes secret volume, fsGroup is one of the agent's groups");
+                               "allowed: Kubernetes secret volume, fsGroup is "
+                               "one of the agent's groups");
 }
 
 /* A wallet key: derives its address (shown, never the key). */
@@ -345,8 +355,8 @@ static void eth_facts(const probe_host *host, probe_result *r, const secret *s,
 }
 
 /* The keyed fingerprint against the baseline. */
-static void baseline_facts(const probe_host *host, probe_result *r, const run *R,
-                           const secret *s, sjudge_facts *f)
+static void baseline_facts(const probe_host *host, probe_result *r,
+                           const run *R, const secret *s, sjudge_facts *f)
 {
   char shortfp[17];
   f->recorded = R->baseline_mode == BASELINE_RECORD && R->have_key;
@@ -360,7 +370,8 @@ static void baseline_facts(const probe_host *host, probe_result *r, const run *R
   }
   if(!R->baseline)
     return;
-  const cJSON *fps = cJSON_GetObjectItemCaseSensitive(R->baseline, "fingerprints");
+  const cJSON *fps =
+      cJSON_GetObjectItemCaseSensitive(R->baseline, "fingerprints");
   const cJSON *old = cJSON_GetObjectItemCaseSensitive(fps, s->id);
   if(R->baseline_at)
     host->result_detail_string(r, "baseline_recorded_at", R->baseline_at);
@@ -377,8 +388,8 @@ static void baseline_facts(const probe_host *host, probe_result *r, const run *R
 
 /* The repository places holding secret idx: counted, the first kept for
  * the summary, up to MAX_HITS_SHOWN listed. */
-static void hit_facts(const probe_host *host, probe_result *r, const run *R, size_t idx,
-                      sjudge_facts *f)
+static void hit_facts(const probe_host *host, probe_result *r, const run *R,
+                      size_t idx, sjudge_facts *f)
 {
   cJSON *hits;
   if(!R->nscans)
@@ -417,7 +428,8 @@ static void hit_facts(const probe_host *host, probe_result *r, const run *R, siz
 
 /* Emits the line of one secret: gathers its facts (and details), judges
  * them, sets the status. */
-static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *s, size_t idx)
+static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R,
+                        secret *s, size_t idx)
 {
   probe_result *r = host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
   sjudge_facts f;
@@ -446,8 +458,8 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *
     if(s->have_info)
       file_facts(host, r, R, s, &f, tbuf, sizeof(tbuf), mode, sizeof(mode));
     else if(s->env)
-      host->result_detail_string(r, "age_from",
-                                 "none: environment variables have no rotation time");
+      host->result_detail_string(
+          r, "age_from", "none: environment variables have no rotation time");
     if(s->kind == SJ_ETH && s->v.len > 0)
       eth_facts(host, r, s, &f, derived, sizeof(derived));
     baseline_facts(host, r, R, s, &f);
@@ -519,12 +531,12 @@ static int write_baseline(const char *dir, secret *ss, size_t n, time_t now, cha
 }
 
 /* Reports one bad setting: to --check-config, or to the log of a run. */
-#define CONF_ERR(key, ...)                                                         \
-  do {                                                                             \
-    if(checking && host->config_error)                                             \
-      host->config_error(ctx, key, __VA_ARGS__);                                   \
-    else                                                                           \
-      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                                \
+#define CONF_ERR(key, ...)                                                     \
+  do {                                                                         \
+    if(checking && host->config_error)                                         \
+      host->config_error(ctx, key, __VA_ARGS__);                               \
+    else                                                                       \
+      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                            \
   } while(0)
 
 /* `baseline` as a mode; -1 when it is none of the three. */
@@ -574,7 +586,8 @@ static int read_conf(pkit *k, run *R, int checking)
   }
   s = pkit_str(k, "unchanged_status");
   if(!s || unchanged_status_of(s, &R->unchanged_status) != 0) {
-    CONF_ERR("unchanged_status", "unchanged_status must be critical, warning or ignore");
+    CONF_ERR("unchanged_status",
+             "unchanged_status must be critical, warning or ignore");
     bad = 1;
   }
   R->expected_owner = pkit_str(k, "expected_owner"); /* no default: unchecked */
@@ -593,15 +606,18 @@ static int read_conf(pkit *k, run *R, int checking)
 /* The settings and the configured secrets (files, then env), for both
  * run and check_config; a bad entry is kept in its secret (and reported
  * when checking). -1 when a setting is unusable. */
-static int read_settings(pkit *k, run *R, int checking, secret **ss, size_t *n, int *oom)
+static int read_settings(pkit *k, run *R, int checking, secret **ss, size_t *n,
+                         int *oom)
 {
   probe_ctx *ctx = k->ctx;
   const probe_host *host = k->host;
   const char *json;
   int bad = read_conf(k, R, checking) != 0;
-  if((json = pkit_json(k, "files")) && add_secrets(json, 0, ss, n, oom, ctx, host) != 0)
+  if((json = pkit_json(k, "files")) &&
+     add_secrets(json, 0, ss, n, oom, ctx, host) != 0)
     bad = 1;
-  if((json = pkit_json(k, "env")) && add_secrets(json, 1, ss, n, oom, ctx, host) != 0)
+  if((json = pkit_json(k, "env")) &&
+     add_secrets(json, 1, ss, n, oom, ctx, host) != 0)
     bad = 1;
   for(size_t i = 0; checking && i < *n; i++)
     if((*ss)[i].config_error) {
@@ -621,10 +637,14 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
   ino_t *si = NULL;
   size_t i, ns = 0, k = 0, m;
   double tl = host->time_left(ctx), deadline;
-  if (!(json = pkit_json(R->kit, "repo_paths"))) return;
+  if(!(json = pkit_json(R->kit, "repo_paths")))
+    return;
   arr = cJSON_Parse(json);
   m = (size_t)cJSON_GetArraySize(arr);
-  if (!arr || !cJSON_IsArray(arr) || m == 0) { cJSON_Delete(arr); return; }
+  if(!arr || !cJSON_IsArray(arr) || m == 0) {
+    cJSON_Delete(arr);
+    return;
+  }
   if (!(tl > 0)) tl = 60;
   deadline = putil_now() + tl * 0.8;
   nd = calloc(n, sizeof *nd);
@@ -640,7 +660,8 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     if (ss[i].rc == SEC_OK && ss[i].v.len >= 8) {
       nd[i].p = ss[i].v.p;
       nd[i].len = ss[i].v.len;
-      if (ss[i].kind == SJ_ETH && nd[i].len == 66 && !strncasecmp((const char *)nd[i].p, "0x", 2)) {
+      if(ss[i].kind == SJ_ETH && nd[i].len == 66 &&
+         !strncasecmp((const char *)nd[i].p, "0x", 2)) {
         nd[i].p += 2;
         nd[i].len -= 2;
       }
@@ -661,7 +682,8 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     rc = sec_scan_tree(e->valuestring, nd, n, sd, si, ns, deadline, &R->scans[k], err, sizeof err);
     if (rc != SEC_OK) {
       R->scan_errors[k] = strdup(err);
-    } else if (R->git_history) {
+    }
+    else if(R->git_history) {
       char gitdir[4096];
       struct stat st;
       snprintf(gitdir, sizeof gitdir, "%s/.git", e->valuestring);
@@ -686,7 +708,8 @@ static void emit_scans(probe_ctx *ctx, const probe_host *host, const run *R)
 {
   for(size_t i = 0; i < R->nscans; i++) {
     const sec_scan *sc = &R->scans[i];
-    probe_result *r = host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
+    probe_result *r =
+        host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
     pverdict v;
     if(!r)
       continue;
@@ -695,15 +718,16 @@ static void emit_scans(probe_ctx *ctx, const probe_host *host, const run *R)
     host->result_metric(r, "hits", (double)sc->n);
     if(PROBE_HOST_HAS_THRESHOLD(host))
       host->result_threshold(r, "hits", NAN, 0);
-    sjudge_scan(R->scan_errors[i], sc->n, sc->files_scanned, sc->commits_scanned, &v);
+    sjudge_scan(R->scan_errors[i], sc->n, sc->files_scanned,
+                sc->commits_scanned, &v);
     host->result_status(r, v.st, "%s", v.text);
     host->result_emit(r);
   }
 }
 
 /* Emits one unknown line about the baseline (or the plugin as a whole). */
-static void unknown_line(probe_ctx *ctx, const probe_host *host, const char *target,
-                         const char *why)
+static void unknown_line(probe_ctx *ctx, const probe_host *host,
+                         const char *target, const char *why)
 {
   probe_result *r = host->result_begin(ctx, CHECK_NAME, target ? target : "-");
   if(r) {
@@ -713,18 +737,21 @@ static void unknown_line(probe_ctx *ctx, const probe_host *host, const char *tar
 }
 
 /* Loads the baseline to compare with, when there is one. */
-static void load_baseline(probe_ctx *ctx, const probe_host *host, run *R, const char *dir)
+static void load_baseline(probe_ctx *ctx, const probe_host *host, run *R,
+                          const char *dir)
 {
   char *txt = NULL;
   size_t len = 0;
   if(pstate_read(dir, BASELINE_FILE, 4u << 20, &txt, &len) == 0) {
     R->baseline = cJSON_Parse(txt);
     if(R->baseline) {
-      const cJSON *at = cJSON_GetObjectItemCaseSensitive(R->baseline, "recorded_at");
+      const cJSON *at =
+          cJSON_GetObjectItemCaseSensitive(R->baseline, "recorded_at");
       R->baseline_at = cJSON_IsString(at) ? at->valuestring : NULL;
     }
     else {
-      host->log(ctx, PROBE_LOG_WARNING, "%s/%s is not valid JSON; ignored", dir, BASELINE_FILE);
+      host->log(ctx, PROBE_LOG_WARNING, "%s/%s is not valid JSON; ignored", dir,
+                BASELINE_FILE);
     }
   }
   free(txt);
@@ -732,8 +759,8 @@ static void load_baseline(probe_ctx *ctx, const probe_host *host, run *R, const 
 
 /* Gathers the fingerprints: the key (made when recording), each readable
  * secret's keyed fingerprint, then records the baseline or loads it. */
-static void gather_fingerprints(probe_ctx *ctx, const probe_host *host, run *R, secret *ss,
-                                size_t n)
+static void gather_fingerprints(probe_ctx *ctx, const probe_host *host, run *R,
+                                secret *ss, size_t n)
 {
   const char *dir = host->state_dir(ctx);
   char err[512] = "", why[600];
@@ -746,7 +773,8 @@ static void gather_fingerprints(probe_ctx *ctx, const probe_host *host, run *R, 
   R->have_key = kr == 0;
   if(!R->have_key) {
     if(record) {
-      snprintf(why, sizeof(why), "baseline not recorded: %s", err[0] ? err : "no key");
+      snprintf(why, sizeof(why), "baseline not recorded: %s",
+               err[0] ? err : "no key");
       unknown_line(ctx, host, dir, why);
     }
     return;
@@ -801,7 +829,8 @@ static int sec_run(probe_ctx *ctx, const probe_host *host)
     goto done;
   rc = 0;
   if(n == 0) {
-    unknown_line(ctx, host, "-", "nothing to check: set secrets.files or secrets.env");
+    unknown_line(ctx, host, "-",
+                 "nothing to check: set secrets.files or secrets.env");
     goto done;
   }
   for(size_t i = 0; i < n; i++)
