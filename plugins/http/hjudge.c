@@ -30,8 +30,7 @@ static int assertion_holds(const hjudge_assertion *a, const cJSON *got)
   int ok = 0;
   const cJSON *c;
   switch(a->kind) {
-  case HJ_EQUALS:
-    return got && cJSON_Compare(got, a->want, 1);
+  case HJ_EQUALS: return got && cJSON_Compare(got, a->want, 1);
   case HJ_ONE_OF:
     cJSON_ArrayForEach(c, a->want)
       ok |= got && cJSON_Compare(got, c, 1);
