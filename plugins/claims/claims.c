@@ -885,6 +885,18 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
   h->result_emit(r);
 }
 
+/* Progress of a long scan for the agent's updating line (issue 20): every
+ * 64th event, so that the clock is read seldom; the host keeps it to a few
+ * a second and shows it only on a terminal or with --progress. */
+static void scan_progress(probe_ctx *ctx, const probe_host *h, const lsrc *src,
+                          uint64_t events)
+{
+  if(events % 64 != 0 || !PROBE_HOST_HAS_PROGRESS(h))
+    return;
+  h->progress(ctx, (double)events, (double)lsrc_bytes(src),
+              (double)lsrc_file_size(src));
+}
+
 /* One run: read what was appended, judge, report, remember. */
 static int claims_run(probe_ctx *ctx, const probe_host *h)
 {
@@ -1041,6 +1053,7 @@ reopen:
     if(cc == CST_NOMEM)
       goto oom;
     events++;
+    scan_progress(ctx, h, src, events);
     pos.offset = e.offset;
     pos.line = e.line;
     pos.seq = ev.seq;
