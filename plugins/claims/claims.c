@@ -28,6 +28,7 @@
 
 #include "plugins/claims/cstore.h"
 #include "plugins/common/lsrc.h"
+#include "plugins/common/pledger_settings.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
@@ -42,12 +43,7 @@
 #define LIST_MAX 10
 
 static const probe_setting claims_settings[] = {
-  {"source", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED,
-   "ledger snapshot (JSON Lines, .gz, - for stdin) or PostgreSQL conninfo/URI"},
-  {"table", PROBE_SET_STRING, "\"ledger_events\"", 0,
-   "PostgreSQL ledger: table holding one event per row"},
-  {"column", PROBE_SET_STRING, "\"event\"", 0,
-   "PostgreSQL ledger: json/jsonb column holding the whole event"},
+  PLEDGER_SOURCE_SETTINGS,
   {"incremental", PROBE_SET_BOOL, "true", 0,
    "read only what was appended since the last run"},
   {"window", PROBE_SET_DURATION, "\"15m\"", 0,
@@ -104,7 +100,7 @@ static const probe_setting claims_settings[] = {
   {"member_synthetic", PROBE_SET_STRING, "\"synthetic\"", 0, "payload member"},
   {"member_decision", PROBE_SET_STRING, "\"decision\"", 0, "payload member"},
   {"member_final", PROBE_SET_STRING, "\"final\"", 0, "payload member"},
-  {"max_line_bytes", PROBE_SET_INT, "16777216", 0, "longest event accepted, in bytes"},
+  PLEDGER_MAX_LINE_SETTING,
   {NULL, 0, NULL, 0, NULL}};
 
 /* The run's settings. */
@@ -222,15 +218,11 @@ static void free_list(char **l, size_t n)
 static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c,
                      char *why, size_t whylen)
 {
-  long long first = 0, maxline = 0;
+  long long first = 0;
   const char *s;
   size_t i, l;
   memset(c, 0, sizeof(*c));
-  h->conf_string(ctx, "source", &c->src.source);
-  h->conf_string(ctx, "table", &c->src.table);
-  h->conf_string(ctx, "column", &c->src.column);
-  h->conf_int(ctx, "max_line_bytes", &maxline);
-  c->src.max_line = maxline > 0 ? (size_t)maxline : 0;
+  pledger_settings_read(ctx, h, &c->src);
   c->incremental = 1;
   h->conf_bool(ctx, "incremental", &c->incremental);
   h->conf_duration(ctx, "window", &c->window);
@@ -581,21 +573,8 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
   char *arr = NULL;
   size_t i = 0, k, alen, acap = 0;
   int rc = -1;
-  if(cf->ml_pwfile) {
-    FILE *f = fopen(cf->ml_pwfile, "r");
-    char buf[1024];
-    size_t m;
-    if(!f) {
-      putil_seterr(err, errlen, "cannot read password_file");
-      return -1;
-    }
-    m = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[m] = 0;
-    buf[strcspn(buf, "\r\n")] = 0;
-    setenv("PGPASSWORD", buf, 1);
-    memset(buf, 0, sizeof(buf));
-  }
+  if(cf->ml_pwfile && pledger_password_env(cf->ml_pwfile, err, errlen) != 0)
+    return -1;
   conn = ppg_connect(cf->ml_conninfo, timeout, err, errlen);
   if(cf->ml_pwfile)
     unsetenv("PGPASSWORD");
@@ -930,7 +909,6 @@ static int claims_run(probe_ctx *ctx, const probe_host *h)
     h->result_emit(res);
     goto done;
   }
-  cf.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;
   target = lsrc_target(&cf.src);
   if(!target || cstore_init(&st, &cf.sc) != 0) {
     res = h->result_begin(ctx, "claims.lifecycle", "claims");
@@ -1384,13 +1362,9 @@ static int claims_check_config(probe_ctx *ctx, const probe_host *h)
 {
   cconf cf;
   char why[300];
-  int bad = 0;
+  int bad = pledger_settings_check(ctx, h);
   if(conf_read(ctx, h, &cf, why, sizeof(why)) != 0) {
     h->config_error(ctx, NULL, "%s", why);
-    bad = 1;
-  }
-  else if(cf.src.source && !*cf.src.source) {
-    h->config_error(ctx, "source", "must not be empty");
     bad = 1;
   }
   free_list(cf.pins, cf.npin);

@@ -30,12 +30,12 @@
 #include <time.h>
 
 #include "plugins/common/lsrc.h"
+#include "plugins/common/pledger_settings.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/psandbox.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
-#include "plugins/common/ppg.h"
 #include "plugins/ledger/lcompare.h"
 #include "plugins/ledger/lverify.h"
 #include "plugins/ledger/lxmin.h"
@@ -44,12 +44,7 @@
 #define STATE_FILE "checkpoint.json"
 
 static const probe_setting ledger_settings[] = {
-  {"source", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED,
-   "ledger snapshot (JSON Lines, .gz, - for stdin) or PostgreSQL conninfo/URI"},
-  {"table", PROBE_SET_STRING, "\"ledger_events\"", 0,
-   "PostgreSQL: table holding one event per row (schema.table allowed)"},
-  {"column", PROBE_SET_STRING, "\"event\"", 0,
-   "PostgreSQL: json/jsonb column holding the whole event"},
+  PLEDGER_SOURCE_SETTINGS,
   {"password_file", PROBE_SET_STRING, NULL,
    PROBE_SETTING_FILE | PROBE_SETTING_SECRET,
    "PostgreSQL: file holding the password (instead of one in source)"},
@@ -67,8 +62,7 @@ static const probe_setting ledger_settings[] = {
    "the service's own GET /ledger/verify, compared with the probe's verdict"},
   {"threads", PROBE_SET_INT, "0", 0,
    "worker threads for hashing (0: one per CPU)"},
-  {"max_line_bytes", PROBE_SET_INT, "16777216", 0,
-   "longest event accepted, in bytes"},
+  PLEDGER_MAX_LINE_SETTING,
   {"compare_with", PROBE_SET_STRING, NULL, 0,
    "a second copy (backup snapshot, restored instance's conninfo): verified, "
    "and a prefix of source or source of it (check ledger.compare); read in "
@@ -272,28 +266,18 @@ static const char *reason_words(lv_reason r)
   }
 }
 
-/* Sets PGPASSWORD from password_file (this run's own process). */
+/* Sets PGPASSWORD from password_file (this run's own process), whole. */
 static int use_password_file(probe_ctx *ctx, const probe_host *h)
 {
   const char *pf;
-  FILE *f;
-  char buf[1024];
-  size_t n;
+  char err[256];
   if(h->conf_string(ctx, "password_file", &pf) != 0)
     return 0;
-  f = fopen(pf, "r");
-  if(!f)
-    return -1;
-  n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  buf[strcspn(buf, "\r\n")] = 0;
-  setenv("PGPASSWORD", buf, 1);
-  explicit_bzero(buf, sizeof(buf));
-  return 0;
+  if(pledger_password_env(pf, err, sizeof(err)) == 0)
+    return 0;
+  h->log(ctx, PROBE_LOG_WARNING, "%s", err);
+  return -1;
 }
-
-
 
 /* An RFC 3339 UTC time of t (seconds since the epoch). */
 static void iso_time(double t, char *buf, size_t len)
@@ -509,7 +493,7 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   lstate st, nst;
   const char *url = NULL, *full_why = "no usable checkpoint";
   char *target = NULL;
-  long long threads = 0, maxline = 0;
+  long long threads = 0;
   int incremental = 1, full = 1, ran, have_real = 0;
   double full_every = 86400, max_idle = 0, now = putil_wall();
   double interval, budget = -1, t0, full_took = -1;
@@ -524,14 +508,11 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   char summary[512], state_err[512] = "", load_err[512] = "";
 
   memset(&o, 0, sizeof(o));
-  h->conf_string(ctx, "source", &o.src.source);
-  h->conf_string(ctx, "table", &o.src.table);
-  h->conf_string(ctx, "column", &o.src.column);
+  pledger_settings_read(ctx, h, &o.src);
   h->conf_bool(ctx, "incremental", &incremental);
   h->conf_duration(ctx, "full_every", &full_every);
   h->conf_duration(ctx, "max_idle", &max_idle);
   h->conf_int(ctx, "threads", &threads);
-  h->conf_int(ctx, "max_line_bytes", &maxline);
   if(h->conf_string(ctx, "service_verify_url", &url) != 0)
     url = NULL;
   interval = run_interval(ctx, h);
@@ -542,8 +523,6 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
     o.progress_arg = &prog;
   }
   o.threads = (int)(threads > 0 && threads < 64 ? threads : 0);
-  o.src.max_line = maxline > 0 ? (size_t)maxline : 0;
-  o.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;
   target = lsrc_target(&o.src);
   is_table = o.src.source && ppg_looks_like_conninfo(o.src.source);
   res = h->result_begin(ctx, "ledger.chain", target ? target : "ledger");
@@ -905,17 +884,9 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
 {
   const char *s;
   long long n;
-  int bad = 0;
-  if(h->conf_string(ctx, "source", &s) == 0 && !*s) {
-    h->config_error(ctx, "source", "must not be empty");
-    bad = 1;
-  }
+  int bad = pledger_settings_check(ctx, h);
   if(h->conf_int(ctx, "threads", &n) == 0 && (n < 0 || n > 64)) {
     h->config_error(ctx, "threads", "must be 0..64");
-    bad = 1;
-  }
-  if(h->conf_int(ctx, "max_line_bytes", &n) == 0 && n < 256) {
-    h->config_error(ctx, "max_line_bytes", "must be at least 256");
     bad = 1;
   }
   if(h->conf_string(ctx, "compare_with", &s) == 0 && !strcmp(s, "-")) {
