@@ -37,6 +37,7 @@
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
 #include "plugins/ledger/lcompare.h"
+#include "plugins/ledger/lplan.h"
 #include "plugins/ledger/lverify.h"
 #include "plugins/ledger/lxmin.h"
 #include "probe-plugin.h"
@@ -329,30 +330,6 @@ static double run_interval(probe_ctx *ctx, const probe_host *h)
   return iv;
 }
 
-/* Whether this run verifies the whole ledger: always when the last full
- * pass fit the budget; otherwise when the full passes, spaced to cost the
- * budget per interval on average, are due; and at least every full_every.
- * *why names the reason for the line's details. */
-static int want_full(const lstate *st, double now, double interval,
-                     double budget, double full_every, const char **why)
-{
-  double since = now - st->last_full;
-  if(full_every > 0 && since >= full_every) {
-    *why = "full_every";
-    return 1;
-  }
-  if(budget > 0 && st->full_seconds <= budget) {
-    *why = "within full_budget";
-    return 1;
-  }
-  if(budget > 0 && since >= interval * st->full_seconds / budget) {
-    *why = "spaced to keep within full_budget";
-    return 1;
-  }
-  *why = NULL;
-  return 0;
-}
-
 /* Re-verifies the rows of a table that changed in place since the last
  * run (their seqs ascending, all at or before the checkpoint): each run of
  * consecutive changed seqs with one neighbour on either side, so that both
@@ -559,19 +536,24 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
 
   if(state_load(h, ctx, &st, load_err, sizeof(load_err)) < 0)
     h->log(ctx, PROBE_LOG_WARNING, "%s", load_err);
-  if(st.valid && strcmp(st.source, target ? target : "") != 0)
-    st.valid = 0; /* another ledger: start over */
-  if(st.valid && (st.last_full > now || st.last_run > now)) {
-    /* written during a clock excursion: its times mean nothing, so it
-     * decides nothing (its hash still holds the ledger to its seq) */
-    st.stale = 1;
-    full_why = "the checkpoint's times lie in the future";
+  {
+    lp_input pin = {st.valid, !strcmp(st.source, target ? target : ""),
+                    st.last_full, st.last_run, st.full_seconds, now,
+                    interval, budget, full_every, incremental,
+                    !strcmp(o.src.source, "-"), cmp_s != NULL};
+    lp_plan plan;
+    lp_choose(&pin, &plan);
+    st.valid = plan.valid; /* another ledger's: start over */
+    st.stale = plan.stale;
+    full_why = plan.why;
+    full = plan.full;
+  }
+  if(st.stale)
     h->log(ctx, PROBE_LOG_WARNING,
            "checkpoint written in the future (last_full %.0f, now %.0f): "
            "ignored, full pass", st.last_full, now);
-  }
-  if(st.valid && !st.stale && incremental && strcmp(o.src.source, "-") != 0 && !cmp_s &&
-     !want_full(&st, now, interval, budget, full_every, &full_why)) {
+  if(!full) {
+    full = 1; /* until the incremental pass has run */
     int go = 1;
     if(is_table) {
       /* rows changed in place since the last run, found by their xmin */
@@ -623,12 +605,6 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
       }
     }
   }
-  else if(!incremental)
-    full_why = "incremental=false";
-  else if(!strcmp(o.src.source, "-"))
-    full_why = "standard input";
-  else if(cmp_s && st.valid && !st.stale)
-    full_why = "compare_with (the copy is compared in step with a full pass)";
   if(full && is_table && !have_now8) {
     /* taken before the read: rows written during it are caught next run */
     int64_t *cs = NULL;
