@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "plugins/claims/cjudge.h"
 #include "plugins/claims/cstore.h"
 #include "plugins/common/lsrc.h"
 #include "plugins/common/pledger_settings.h"
@@ -40,7 +41,6 @@
 #define STATE_VERSION "2" /* 2: binary body (cstore_save) */
 #define STATE_MAX ((size_t)1 << 30)
 #define ANCHOR_FILE "confirmed.json"
-#define LIST_MAX 10
 
 static const probe_setting claims_settings[] = {
   PLEDGER_SOURCE_SETTINGS,
@@ -127,26 +127,6 @@ typedef struct cpos {
   int64_t seq;
   char hash[65];
 } cpos;
-
-/* The anchor plugin's confirmations. */
-typedef struct anchors {
-  int known;
-  char why[1400];
-  int64_t covered;
-  char tx[80], block_time[40];
-  struct {
-    int64_t from, to;
-    char tx[80];
-  } *list;
-  size_t n;
-} anchors;
-
-/* MedLink's row for one claim. */
-typedef struct mlrow {
-  int asked, found, done;
-  char status[40], updated[40];
-} mlrow;
-
 
 /* RFC 3339 UTC with milliseconds. */
 static void iso_ms(double t, char *buf, size_t len)
@@ -518,24 +498,6 @@ out:
   cJSON_Delete(j);
 }
 
-/* Whether the event seq is covered; *tx and *to name the anchor. */
-static int anchored_by(const anchors *a, int64_t seq, const char **tx,
-                       int64_t *to)
-{
-  size_t i;
-  if(!a->known || seq <= 0 || seq > a->covered)
-    return 0;
-  *tx = a->tx;
-  *to = a->covered;
-  for(i = 0; i < a->n; i++)
-    if(seq >= a->list[i].from && seq <= a->list[i].to) {
-      *tx = a->list[i].tx;
-      *to = a->list[i].to;
-      break;
-    }
-  return 1;
-}
-
 /* Appends s to a PostgreSQL text[] literal being built in b. */
 static int arr_add(char **b, size_t *len, size_t *cap, const char *s)
 {
@@ -672,38 +634,6 @@ out:
   return rc;
 }
 
-/* A complete claim's lifecycle latency, to the microsecond (the times
- * are milliseconds; the difference of two doubles near 1.8e9 is not). */
-static double latency(const claim *c)
-{
-  return round((c->del - c->sub) * 1e6) / 1e6;
-}
-
-/* qsort order of doubles. */
-static int cmp_double(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v[0..n-1]: v[ceil(p n) - 1]. */
-static double pct(const double *v, size_t n, double p)
-{
-  size_t k = (size_t)ceil(p * (double)n);
-  if(k < 1)
-    k = 1;
-  if(k > n)
-    k = n;
-  return v[k - 1];
-}
-
-/* A JSON list of up to LIST_MAX ids, built into a cJSON array. */
-static void list_add(cJSON *arr, const char *id)
-{
-  if(arr && cJSON_GetArraySize(arr) < LIST_MAX)
-    cJSON_AddItemToArray(arr, cJSON_CreateString(id));
-}
-
 /* Emits a cJSON value as a detail and frees it. */
 static void detail_json(const probe_host *h, probe_result *r, const char *key,
                         cJSON *v)
@@ -795,13 +725,13 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
         h->result_detail_string(r, "arrived_at", ml->updated);
     }
   }
-  anch = claim_complete(c) && anchored_by(an, c->done_seq, &tx, &to);
+  anch = claim_complete(c) && cj_anchored_by(an, c->done_seq, &tx, &to);
   if(anch) {
     h->result_detail_string(r, "anchored_tx", tx);
     h->result_detail_number(r, "anchored_seq", (double)to);
   }
   if(claim_complete(c) && c->sub > 0)
-    h->result_metric(r, "latency_seconds", latency(c));
+    h->result_metric(r, "latency_seconds", cj_latency(c));
   /* the first missing stage */
   if(claim_failed(c)) {
     t->st = PROBE_CRITICAL;
@@ -830,7 +760,7 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
     if(!m) {
       t->st = PROBE_OK;
       snprintf(t->why, sizeof(t->why),
-               "claim %s complete in %.3f s%s, anchored", id, latency(c),
+               "claim %s complete in %.3f s%s, anchored", id, cj_latency(c),
                ml && ml->asked ? ", arrived in MedLink" : "");
     }
     else {
@@ -864,6 +794,140 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
   h->result_emit(r);
 }
 
+/* One run's settings, reading position, findings and verdict, handed from
+ * phase to phase: read settings, load the position, scan the ledger,
+ * gather MedLink's rows, judge, emit, remember. */
+typedef struct crun {
+  probe_ctx *ctx;
+  const probe_host *h;
+  cconf cf;
+  cstore st;
+  cpos pos, start;
+  anchors an;
+  pverdict v;
+  const char *mode, *full_why;
+  char *target;
+  int have_state, resumed, bad, partial, stdin_src;
+  uint64_t events;
+  double now;
+  claim **mlc; /* MedLink: the claims asked about, in the store's order */
+  mlrow *mlr;
+  size_t nml;
+  cj_medlink ml;
+  char why[600], load_why[600], state_err[600], mlerr[512];
+} crun;
+
+/* Starts over from the top: an empty store and no position. 0, or -1 out
+ * of memory. */
+static int start_over(crun *x)
+{
+  cstore_free(&x->st);
+  memset(&x->pos, 0, sizeof(x->pos));
+  return cstore_init(&x->st, &x->cf.sc);
+}
+
+/* The kept store and position, when the state is usable. 0, or -1 out of
+ * memory. */
+static int load_position(crun *x)
+{
+  int lr;
+  if(x->stdin_src || !x->cf.incremental) {
+    x->full_why = x->stdin_src ? "standard input" : "incremental=false";
+    return 0;
+  }
+  lr = state_load(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos,
+                  x->load_why, sizeof(x->load_why));
+  if(lr > 0) {
+    x->have_state = 1;
+    return 0;
+  }
+  if(lr < 0)
+    x->h->log(x->ctx, PROBE_LOG_WARNING, "%s", x->load_why);
+  if(x->load_why[0])
+    x->full_why = x->load_why;
+  return start_over(x);
+}
+
+/* Opens the ledger at the kept position (or the top). 1 opened, 0 it
+ * cannot be read (x->v says why), -1 out of memory. */
+static int open_at(crun *x, lsrc **src)
+{
+  lsrc_options o = x->cf.src;
+  char err[512];
+  lsrc_code lc;
+  for(;;) {
+    if(x->have_state) {
+      if(ppg_looks_like_conninfo(x->cf.src.source))
+        o.from_seq = x->pos.seq;
+      else {
+        o.start_offset = x->pos.offset;
+        o.start_line = x->pos.line;
+      }
+    }
+    lc = lsrc_open(&o, src, err, sizeof(err));
+    if(lc == LSRC_OK)
+      return 1;
+    if(!x->have_state || lc != LSRC_ERR_SEEK) {
+      pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read the ledger: %s", err);
+      x->bad = 1;
+      return 0;
+    }
+    x->have_state = 0;
+    x->full_why = "the ledger is shorter than the last position "
+                  "(rolled back or rewritten): started over";
+    x->mode = "full (checkpoint mismatch)";
+    if(start_over(x) != 0)
+      return -1;
+    o = x->cf.src;
+  }
+}
+
+/* Whether the last event read is still there, unchanged (the source is at
+ * the kept position). */
+static int position_holds(crun *x, lsrc *src)
+{
+  lsrc_event e;
+  cst_event ce;
+  cstore scratch;
+  int ok = 0;
+  if(lsrc_next(src, &e) == LSRC_OK && e.terminated &&
+     cstore_init(&scratch, &x->cf.sc) == 0) {
+    if(cstore_apply(&scratch, e.text, e.len, &ce) != CST_PARSE &&
+       ce.seq == x->pos.seq && !strcmp(ce.hash, x->pos.hash))
+      ok = 1;
+    cstore_free(&scratch);
+  }
+  return ok;
+}
+
+/* Opens the ledger where this run starts: at the kept position when its
+ * event still holds, else from the top. As open_at. */
+static int open_ledger(crun *x, lsrc **src)
+{
+  for(;;) {
+    int rc = open_at(x, src);
+    if(rc <= 0)
+      return rc;
+    x->start = x->pos;
+    if(!x->have_state)
+      return 1;
+    if(position_holds(x, *src)) {
+      x->resumed = 1;
+      x->mode = "incremental";
+      return 1;
+    }
+    lsrc_close(*src);
+    *src = NULL;
+    x->have_state = 0;
+    x->full_why = "the last event read is no longer there unchanged "
+                  "(ledger rolled back or rewritten): started over";
+    x->mode = "full (checkpoint mismatch)";
+    x->h->log(x->ctx, PROBE_LOG_INFO, "%s", x->full_why);
+    if(start_over(x) != 0)
+      return -1;
+  }
+}
+
 /* Progress of a long scan for the agent's updating line (issue 20): every
  * 64th event, so that the clock is read seldom; the host keeps it to a few
  * a second and shows it only on a terminal or with --progress. */
@@ -876,484 +940,411 @@ static void scan_progress(probe_ctx *ctx, const probe_host *h, const lsrc *src,
               (double)lsrc_file_size(src));
 }
 
-/* One run: read what was appended, judge, report, remember. */
-static int claims_run(probe_ctx *ctx, const probe_host *h)
+/* Applies every event from the source's position on to the store. 0, or
+ * -1 out of memory; a bad line or too many claims set x->bad. */
+static int scan(crun *x, lsrc *src)
 {
-  cconf cf;
-  cstore st;
-  cpos pos, start;
-  anchors an;
-  lsrc *src = NULL;
   lsrc_event e;
   lsrc_code lc;
   cst_event ev;
-  char why[600] = "", load_why[600] = "", state_err[600] = "", *target = NULL;
-  char mlerr[512] = "";
-  const char *mode = "full", *full_why = "no state";
-  probe_result *res;
-  pverdict v;
-  int have_state = 0, resumed = 0, bad = 0, partial = 0, overflow = 0;
-  int stdin_src, i_ml = 0, ml_ok = 0;
-  uint64_t events = 0;
-  double now = putil_wall(), w0;
-  claim **mlc = NULL;
-  mlrow *mlr = NULL;
-  size_t nml = 0, i;
-
-  memset(&st, 0, sizeof(st));
-  memset(&an, 0, sizeof(an));
-  pverdict_init(&v);
-  if(conf_read(ctx, h, &cf, why, sizeof(why)) != 0) {
-    res = h->result_begin(ctx, "claims.lifecycle", "claims");
-    h->result_status(res, PROBE_UNKNOWN, "misconfigured: %s", why);
-    h->result_emit(res);
-    goto done;
-  }
-  target = lsrc_target(&cf.src);
-  if(!target || cstore_init(&st, &cf.sc) != 0) {
-    res = h->result_begin(ctx, "claims.lifecycle", "claims");
-    h->result_status(res, PROBE_UNKNOWN, "out of memory");
-    h->result_emit(res);
-    goto done;
-  }
-  stdin_src = !strcmp(cf.src.source, "-");
-  /* a file ledger without MedLink needs no socket: none can be opened */
-  if(!cf.ml_conninfo && !ppg_looks_like_conninfo(cf.src.source) &&
-     psandbox_no_network() != 0)
-    h->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
-  memset(&pos, 0, sizeof(pos));
-  if(!stdin_src && cf.incremental) {
-    int lr = state_load(h, ctx, &cf, target, &st, &pos, load_why,
-                        sizeof(load_why));
-    if(lr > 0)
-      have_state = 1;
-    else {
-      if(lr < 0)
-        h->log(ctx, PROBE_LOG_WARNING, "%s", load_why);
-      if(load_why[0])
-        full_why = load_why;
-      cstore_free(&st);
-      if(cstore_init(&st, &cf.sc) != 0)
-        goto oom;
-      memset(&pos, 0, sizeof(pos));
-    }
-  }
-  else
-    full_why = stdin_src ? "standard input" : "incremental=false";
-
-reopen:
-  {
-    lsrc_options o = cf.src;
-    char err[512];
-    if(have_state) {
-      if(ppg_looks_like_conninfo(cf.src.source))
-        o.from_seq = pos.seq;
-      else {
-        o.start_offset = pos.offset;
-        o.start_line = pos.line;
-      }
-    }
-    lc = lsrc_open(&o, &src, err, sizeof(err));
-    if(lc != LSRC_OK) {
-      if(have_state && lc == LSRC_ERR_SEEK) {
-        have_state = 0;
-        full_why = "the ledger is shorter than the last position "
-                   "(rolled back or rewritten): started over";
-        mode = "full (checkpoint mismatch)";
-        cstore_free(&st);
-        if(cstore_init(&st, &cf.sc) != 0)
-          goto oom;
-        memset(&pos, 0, sizeof(pos));
-        goto reopen;
-      }
-      pverdict_add(&v, PROBE_UNKNOWN, "cannot read the ledger: %s", err);
-      bad = 1;
-      goto report;
-    }
-  }
-  start = pos;
-  if(have_state) {
-    /* the last event read must still be there, unchanged */
-    cst_event ce;
-    cstore scratch_store;
-    int ok = 0;
-    lc = lsrc_next(src, &e);
-    if(lc == LSRC_OK && e.terminated && cstore_init(&scratch_store, &cf.sc) == 0) {
-      if(cstore_apply(&scratch_store, e.text, e.len, &ce) != CST_PARSE &&
-         ce.seq == pos.seq && !strcmp(ce.hash, pos.hash))
-        ok = 1;
-      cstore_free(&scratch_store);
-    }
-    if(!ok) {
-      lsrc_close(src);
-      src = NULL;
-      have_state = 0;
-      full_why = "the last event read is no longer there unchanged "
-                 "(ledger rolled back or rewritten): started over";
-      mode = "full (checkpoint mismatch)";
-      h->log(ctx, PROBE_LOG_INFO, "%s", full_why);
-      cstore_free(&st);
-      if(cstore_init(&st, &cf.sc) != 0)
-        goto oom;
-      memset(&pos, 0, sizeof(pos));
-      goto reopen;
-    }
-    resumed = 1;
-    mode = "incremental";
-  }
   for(;;) {
     cst_code cc;
     lc = lsrc_next(src, &e);
     if(lc == LSRC_EOF)
       break;
     if(lc != LSRC_OK) {
-      pverdict_add(&v, PROBE_UNKNOWN, "cannot read the ledger at line %" PRIu64
-                   ": %s", e.line, lsrc_error(src));
-      bad = 1;
+      pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read the ledger at line %"
+                   PRIu64 ": %s", e.line, lsrc_error(src));
+      x->bad = 1;
       break;
     }
     if(!e.terminated) {
-      partial = 1; /* being written: read it next run */
+      x->partial = 1; /* being written: read it next run */
       break;
     }
-    cc = cstore_apply(&st, e.text, e.len, &ev);
+    cc = cstore_apply(&x->st, e.text, e.len, &ev);
     if(cc == CST_PARSE) {
-      pverdict_add(&v, PROBE_UNKNOWN,
+      pverdict_add(&x->v, PROBE_UNKNOWN,
                    "ledger line %" PRIu64 " unreadable (%s); the ledger "
                    "plugin judges its integrity", e.line, ev.why);
-      res = NULL;
-      bad = 1;
-      why[0] = 0;
-      snprintf(why, sizeof(why), "%s", ev.why);
-      pos.line = e.line; /* for the details */
+      x->bad = 1;
+      snprintf(x->why, sizeof(x->why), "%s", ev.why);
+      x->pos.line = e.line; /* for the details */
       break;
     }
     if(cc == CST_NOMEM)
-      goto oom;
-    events++;
-    scan_progress(ctx, h, src, events);
-    pos.offset = e.offset;
-    pos.line = e.line;
-    pos.seq = ev.seq;
-    memcpy(pos.hash, ev.hash, sizeof(pos.hash));
+      return -1;
+    x->events++;
+    scan_progress(x->ctx, x->h, src, x->events);
+    x->pos.offset = e.offset;
+    x->pos.line = e.line;
+    x->pos.seq = ev.seq;
+    memcpy(x->pos.hash, ev.hash, sizeof(x->pos.hash));
     if(ev.seq % CSTORE_SWEEP_EVERY == 0)
-      cstore_sweep(&st);
-    if((long long)st.in_flight > cf.max_in_flight) {
-      overflow = 1;
-      pverdict_add(&v, PROBE_UNKNOWN,
+      cstore_sweep(&x->st);
+    if((long long)x->st.in_flight > x->cf.max_in_flight) {
+      pverdict_add(&x->v, PROBE_UNKNOWN,
                    "more than max_in_flight (%lld) claims in flight at seq "
-                   "%" PRId64 ": not counted", cf.max_in_flight, ev.seq);
-      bad = 1;
+                   "%" PRId64 ": not counted", x->cf.max_in_flight, ev.seq);
+      x->bad = 1;
       break;
     }
   }
-  lsrc_close(src);
-  src = NULL;
-  cstore_sweep(&st);
+  cstore_sweep(&x->st);
+  return 0;
+}
 
-report:
-  w0 = now - cf.window;
-  anchors_load(h, ctx, &cf, now, &an);
-  /* MedLink: the rows of the window's delivered claims and the traced ones */
-  if(!bad && cf.ml_conninfo) {
-    size_t cap = 0, b2;
-    claim *c;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next)
-        if(claim_complete(c) && (c->del >= w0 || (c->flags & CL_PINNED)))
-          cap++;
-    mlc = calloc(cap + 1, sizeof(*mlc));
-    mlr = calloc(cap + 1, sizeof(*mlr));
-    if(!mlc || !mlr)
-      goto oom;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next)
-        if(claim_complete(c) && (c->del >= w0 || (c->flags & CL_PINNED)))
-          mlc[nml++] = c;
-    i_ml = 1;
-    if(nml == 0)
-      ml_ok = 1;
-    else if(medlink_read(&cf, h->time_left(ctx) > 2 ? (h->time_left(ctx) - 1) / 2 : 1,
-                         mlc, nml, mlr, mlerr, sizeof(mlerr)) == 0)
-      ml_ok = 1;
-    else {
-      pverdict_add(&v, PROBE_UNKNOWN, "cannot read MedLink's table: %s", mlerr);
-      memset(mlr, 0, (nml + 1) * sizeof(*mlr));
-    }
+/* Whether MedLink is asked about c: delivered in the window, or traced. */
+static int ml_wanted(const claim *c, double w0)
+{
+  return claim_complete(c) && (c->del >= w0 || (c->flags & CL_PINNED));
+}
+
+/* MedLink: the rows of the window's delivered claims and the traced ones.
+ * 0, or -1 out of memory; a failed read is a finding in x->v. */
+static int gather_medlink(crun *x)
+{
+  double w0 = x->now - x->cf.window, left = x->h->time_left(x->ctx);
+  size_t cap = 0, b;
+  claim *c;
+  if(x->bad || !x->cf.ml_conninfo)
+    return 0;
+  for(b = 0; b < x->st.nb; b++)
+    for(c = x->st.b[b]; c; c = c->next)
+      cap += ml_wanted(c, w0);
+  x->mlc = calloc(cap + 1, sizeof(*x->mlc));
+  x->mlr = calloc(cap + 1, sizeof(*x->mlr));
+  if(!x->mlc || !x->mlr)
+    return -1;
+  for(b = 0; b < x->st.nb; b++)
+    for(c = x->st.b[b]; c; c = c->next)
+      if(ml_wanted(c, w0))
+        x->mlc[x->nml++] = c;
+  x->ml.used = 1;
+  if(x->nml == 0)
+    x->ml.ok = 1;
+  else if(medlink_read(&x->cf, left > 2 ? (left - 1) / 2 : 1, x->mlc, x->nml,
+                       x->mlr, x->mlerr, sizeof(x->mlerr)) == 0)
+    x->ml.ok = 1;
+  else {
+    pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read MedLink's table: %s",
+                 x->mlerr);
+    memset(x->mlr, 0, (x->nml + 1) * sizeof(*x->mlr));
   }
+  x->ml.c = x->mlc;
+  x->ml.rows = x->mlr;
+  x->ml.n = x->nml;
+  return 0;
+}
 
-  res = h->result_begin(ctx, "claims.lifecycle", target);
-  if(!bad) {
-    size_t b2, nlat = 0, cap_lat = 0;
-    double *lat = NULL;
-    uint64_t submitted = 0, completed = 0, failed = 0, stuck = 0, dups = 0;
-    uint64_t cb_ok = 0, cb_final = 0, cb_overdue = 0, cb_lag = 0, ooo = 0;
-    uint64_t unanch = 0, anch_due = 0;
-    cJSON *l_stuck = cJSON_CreateArray(), *l_failed = cJSON_CreateArray();
-    cJSON *l_ooo = cJSON_CreateArray(), *l_over = cJSON_CreateArray();
-    cJSON *l_unanch = cJSON_CreateArray(), *l_lag = cJSON_CreateArray();
-    cJSON *l_dup = cJSON_CreateArray();
-    claim *c;
-    size_t mi = 0;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next)
-        if(claim_complete(c) && c->del >= w0)
-          cap_lat++;
-    lat = malloc((cap_lat + 1) * sizeof(*lat));
-    if(!lat)
-      goto oom;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next) {
-        int comp = claim_complete(c), fl = claim_failed(c);
-        const mlrow *m = NULL;
-        if(i_ml && comp && (c->del >= w0 || (c->flags & CL_PINNED))) {
-          for(; mi < nml && mlc[mi] != c; mi++)
-            ;
-          m = mi < nml ? &mlr[mi] : NULL;
-        }
-        if(c->sub >= w0 && c->sub <= now)
-          submitted++;
-        if(c->dups && c->dup_ts >= w0) {
-          dups += c->dups;
-          list_add(l_dup, c->id);
-        }
-        if(c->flags & (CL_OOO_CB | CL_OOO_DEC)) {
-          ooo++;
-          list_add(l_ooo, c->id);
-        }
-        if(comp && c->del >= w0) {
-          completed++;
-          if(c->sub > 0)
-            lat[nlat++] = latency(c);
-          if(!i_ml || (m && m->done))
-            cb_ok++;
-          else if(ml_ok && now - c->del > cf.cb_grace) {
-            cb_lag++;
-            list_add(l_lag, c->id);
-          }
-        }
-        if(fl && c->fail >= w0) {
-          failed++;
-          list_add(l_failed, c->id);
-          if(c->flags & CL_FAIL_CB)
-            cb_final++;
-        }
-        if(!comp && !fl) {
-          if(c->sub > 0 && now - c->sub > cf.stuck_after) {
-            stuck++;
-            list_add(l_stuck, c->id);
-          }
-          if(c->dec > 0 && now - c->dec > cf.cb_grace &&
-             c->dec >= w0 - cf.cb_grace) {
-            cb_overdue++;
-            list_add(l_over, c->id);
-          }
-        }
-        if(comp && now - c->del > cf.anchor_grace) {
-          const char *tx;
-          int64_t to;
-          anch_due++;
-          if(an.known && !anchored_by(&an, c->done_seq, &tx, &to)) {
-            unanch++;
-            list_add(l_unanch, c->id);
-          }
-        }
-      }
-    /* mi walks mlc in table order: both were filled in the same order */
-    qsort(lat, nlat, sizeof(*lat), cmp_double);
-    h->result_metric(res, "claims_submitted", (double)submitted);
-    h->result_metric(res, "claims_completed", (double)completed);
-    h->result_metric(res, "claims_failed", (double)failed);
-    h->result_metric(res, "claims_in_flight", (double)st.in_flight);
-    h->result_metric(res, "claims_stuck", (double)stuck);
-    h->result_metric(res, "duplicate_submissions", (double)dups);
-    h->result_metric(res, "out_of_order", (double)ooo);
-    h->result_metric(res, "events_read", (double)events);
-    h->result_metric(res, "claims_kept", (double)st.n);
-    if(nlat) {
-      double p95 = pct(lat, nlat, 0.95);
-      h->result_metric(res, "lifecycle_p50_seconds", pct(lat, nlat, 0.50));
-      h->result_metric(res, "lifecycle_p95_seconds", p95);
-      h->result_metric(res, "lifecycle_p99_seconds", pct(lat, nlat, 0.99));
-      if(p95 > cf.p95_crit)
-        pverdict_add(&v, PROBE_CRITICAL, "p95 lifecycle %.3f s > %.3g s", p95,
-                     cf.p95_crit);
-      else if(p95 > cf.p95_warn)
-        pverdict_add(&v, PROBE_WARNING, "p95 lifecycle %.3f s > %.3g s", p95,
-                     cf.p95_warn);
-    }
-    if(!i_ml || ml_ok) {
-      uint64_t den = cb_ok + cb_final + cb_overdue + cb_lag;
-      h->result_metric(res, "callbacks_due", (double)den);
-      if(den > 0) {
-        double ratio = (double)cb_ok / (double)den;
-        h->result_metric(res, "callback_success_ratio", ratio);
-        if(ratio < cf.cb_crit)
-          pverdict_add(&v, PROBE_CRITICAL, "callback success %.4f < %.3g",
-                       ratio, cf.cb_crit);
-        else if(ratio < cf.cb_warn)
-          pverdict_add(&v, PROBE_WARNING, "callback success %.4f < %.3g",
-                       ratio, cf.cb_warn);
-      }
-      else
-        h->result_detail_string(res, "callback_success_ratio_unavailable",
-                                "no callback due in the window");
-      h->result_metric(res, "callbacks_overdue", (double)cb_overdue);
-      h->result_metric(res, "callbacks_final_failed", (double)cb_final);
-      if(i_ml)
-        h->result_metric(res, "callbacks_not_arrived", (double)cb_lag);
-    }
-    if(an.known) {
-      h->result_metric(res, "claims_unanchored", (double)unanch);
-      h->result_metric(res, "anchor_covered_seq", (double)an.covered);
-      if(unanch > 0)
-        pverdict_add(&v, PROBE_WARNING,
-                     "%" PRIu64 " complete claim%s older than %.0f s not anchored",
-                     unanch, unanch == 1 ? "" : "s", cf.anchor_grace);
-    }
+/* The judgement's settings out of the run's. */
+static void judge_conf(const cconf *c, cj_conf *j)
+{
+  j->window = c->window;
+  j->stuck_after = c->stuck_after;
+  j->cb_grace = c->cb_grace;
+  j->anchor_grace = c->anchor_grace;
+  j->p95_warn = c->p95_warn;
+  j->p95_crit = c->p95_crit;
+  j->cb_warn = c->cb_warn;
+  j->cb_crit = c->cb_crit;
+  j->failed_warn = c->failed_warn;
+  j->failed_crit = c->failed_crit;
+}
+
+/* The tally's metrics, in the order the line has always had them. */
+static void emit_tally(const crun *x, const cj_tally *t, probe_result *res)
+{
+  const probe_host *h = x->h;
+  h->result_metric(res, "claims_submitted", (double)t->submitted);
+  h->result_metric(res, "claims_completed", (double)t->completed);
+  h->result_metric(res, "claims_failed", (double)t->failed);
+  h->result_metric(res, "claims_in_flight", (double)x->st.in_flight);
+  h->result_metric(res, "claims_stuck", (double)t->stuck);
+  h->result_metric(res, "duplicate_submissions", (double)t->dups);
+  h->result_metric(res, "out_of_order", (double)t->ooo);
+  h->result_metric(res, "events_read", (double)x->events);
+  h->result_metric(res, "claims_kept", (double)x->st.n);
+  if(t->nlat) {
+    h->result_metric(res, "lifecycle_p50_seconds", t->p50);
+    h->result_metric(res, "lifecycle_p95_seconds", t->p95);
+    h->result_metric(res, "lifecycle_p99_seconds", t->p99);
+  }
+  if(!x->ml.used || x->ml.ok) {
+    h->result_metric(res, "callbacks_due", (double)cj_callbacks_due(t));
+    if(cj_callbacks_due(t) > 0)
+      h->result_metric(res, "callback_success_ratio", cj_callback_ratio(t));
     else
-      h->result_detail_string(res, "anchored_unknown", an.why);
-    if((long long)failed >= cf.failed_crit)
-      pverdict_add(&v, PROBE_CRITICAL, "%" PRIu64 " claims failed in the window",
-                   failed);
-    else if((long long)failed >= cf.failed_warn)
-      pverdict_add(&v, PROBE_WARNING, "%" PRIu64 " claims failed in the window",
-                   failed);
-    if(stuck > 0)
-      pverdict_add(&v, PROBE_WARNING, "%" PRIu64 " claim%s stuck (not complete "
-                   "%.0f s after submission)", stuck, stuck == 1 ? "" : "s",
-                   cf.stuck_after);
-    if(ooo > 0)
-      h->result_detail_string(res, "out_of_order_meaning",
-                              "events of a claim in an impossible order "
-                              "(callback before decision, decision before "
-                              "submission)");
-    detail_json(h, res, "stuck", stuck ? l_stuck : (cJSON_Delete(l_stuck), NULL));
-    detail_json(h, res, "failed", failed ? l_failed : (cJSON_Delete(l_failed), NULL));
-    detail_json(h, res, "out_of_order", ooo ? l_ooo : (cJSON_Delete(l_ooo), NULL));
-    detail_json(h, res, "callbacks_overdue", cb_overdue ? l_over : (cJSON_Delete(l_over), NULL));
-    detail_json(h, res, "unanchored", unanch ? l_unanch : (cJSON_Delete(l_unanch), NULL));
-    detail_json(h, res, "not_arrived", cb_lag ? l_lag : (cJSON_Delete(l_lag), NULL));
-    detail_json(h, res, "duplicate_submissions", dups ? l_dup : (cJSON_Delete(l_dup), NULL));
-    free(lat);
-    (void)anch_due;
-    if(v.st == PROBE_OK)
-      snprintf(v.text, sizeof(v.text),
-               "%" PRIu64 " claims completed in the window, %zu in flight",
-               completed, st.in_flight);
+      h->result_detail_string(res, "callback_success_ratio_unavailable",
+                              "no callback due in the window");
+    h->result_metric(res, "callbacks_overdue", (double)t->cb_overdue);
+    h->result_metric(res, "callbacks_final_failed", (double)t->cb_final);
+    if(x->ml.used)
+      h->result_metric(res, "callbacks_not_arrived", (double)t->cb_lag);
   }
-  else if(why[0])
-    h->result_detail_string(res, "reason", why);
-  if(bad && pos.line)
-    h->result_detail_number(res, "line", (double)pos.line);
-  h->result_detail_string(res, "mode", mode);
+  if(x->an.known) {
+    h->result_metric(res, "claims_unanchored", (double)t->unanch);
+    h->result_metric(res, "anchor_covered_seq", (double)x->an.covered);
+  }
+  else
+    h->result_detail_string(res, "anchored_unknown", x->an.why);
+}
+
+/* The tally's lists of claim ids, each when it is not empty. */
+static void emit_lists(const crun *x, cj_tally *t, probe_result *res)
+{
+  static const struct {
+    int list;
+    const char *key;
+  } keys[] = {{CJ_STUCK, "stuck"}, {CJ_FAILED, "failed"},
+              {CJ_OOO, "out_of_order"}, {CJ_OVERDUE, "callbacks_overdue"},
+              {CJ_UNANCHORED, "unanchored"}, {CJ_NOT_ARRIVED, "not_arrived"},
+              {CJ_DUPS, "duplicate_submissions"}};
+  size_t k;
+  if(t->ooo > 0)
+    x->h->result_detail_string(res, "out_of_order_meaning",
+                               "events of a claim in an impossible order "
+                               "(callback before decision, decision before "
+                               "submission)");
+  for(k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+    cJSON *l = t->list[keys[k].list];
+    t->list[keys[k].list] = NULL;
+    if(cJSON_GetArraySize(l) > 0)
+      detail_json(x->h, res, keys[k].key, l);
+    else
+      cJSON_Delete(l);
+  }
+}
+
+/* claims.lifecycle's counts and verdict. 0, or -1 out of memory. */
+static int judge_lifecycle(crun *x, probe_result *res)
+{
+  cj_conf jc;
+  cj_tally t;
+  judge_conf(&x->cf, &jc);
+  if(cj_tally_claims(&x->st, &jc, &x->an, &x->ml, x->now, &t) != 0)
+    return -1;
+  emit_tally(x, &t, res);
+  cj_judge(&t, &jc, &x->an, &x->ml, &x->v);
+  emit_lists(x, &t, res);
+  cj_tally_free(&t);
+  if(x->v.st == PROBE_OK)
+    snprintf(x->v.text, sizeof(x->v.text),
+             "%" PRIu64 " claims completed in the window, %zu in flight",
+             t.completed, x->st.in_flight);
+  return 0;
+}
+
+/* Remembers, before the lines go out, unless the read went wrong; a
+ * resumed run that read nothing leaves the state as it is (the same
+ * position, and a table that changes only with events). */
+static void remember(crun *x, probe_result *res)
+{
+  if(x->bad || x->stdin_src || !x->cf.incremental || x->pos.seq <= 0 ||
+     (x->resumed && x->events == 0))
+    return;
+  if(state_save(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos,
+                x->state_err, sizeof(x->state_err)) < 0)
+    x->h->result_detail_string(res, "state_error", x->state_err);
+  else
+    x->state_err[0] = 0;
+}
+
+/* The claims.lifecycle line. 0, or -1 out of memory (nothing emitted). */
+static int emit_lifecycle(crun *x)
+{
+  const probe_host *h = x->h;
+  probe_result *res = h->result_begin(x->ctx, "claims.lifecycle", x->target);
+  if(!x->bad && judge_lifecycle(x, res) != 0) {
+    h->result_discard(res);
+    return -1;
+  }
+  if(x->bad && x->why[0])
+    h->result_detail_string(res, "reason", x->why);
+  if(x->bad && x->pos.line)
+    h->result_detail_number(res, "line", (double)x->pos.line);
+  h->result_detail_string(res, "mode", x->mode);
   /* the window the counts are over: probe-report adds up only lines whose
    * windows do not overlap, and needs it to tell which */
-  h->result_detail_number(res, "window_seconds", cf.window);
-  if(!resumed)
-    h->result_detail_string(res, "full_reason", full_why);
-  if(partial)
+  h->result_detail_number(res, "window_seconds", x->cf.window);
+  if(!x->resumed)
+    h->result_detail_string(res, "full_reason", x->full_why);
+  if(x->partial)
     h->result_detail_string(res, "partial_last_line",
                             "the last line has no newline yet; read next run");
-  h->result_detail_number(res, "head_seq", (double)(bad ? start.seq : pos.seq));
-  (void)overflow;
-
-  /* remember, before the lines go out, unless the read went wrong; a
-   * resumed run that read nothing leaves the state as it is (the same
-   * position, and a table that changes only with events) */
-  if(!bad && !stdin_src && cf.incremental && pos.seq > 0 &&
-     !(resumed && events == 0)) {
-    if(state_save(h, ctx, &cf, target, &st, &pos, state_err,
-                  sizeof(state_err)) < 0)
-      h->result_detail_string(res, "state_error", state_err);
-    else
-      state_err[0] = 0;
-  }
-  h->result_status(res, v.st, "%s", v.text);
+  h->result_detail_number(res, "head_seq",
+                          (double)(x->bad ? x->start.seq : x->pos.seq));
+  remember(x, res);
+  h->result_status(res, x->v.st, "%s", x->v.text);
   h->result_emit(res);
+  return 0;
+}
 
-  if(!bad && (cf.npin || cf.sc.first)) {
-    trace t;
-    size_t k, nf = 0, nok = 0, nfail = 0;
-    for(k = 0; k < cf.npin; k++) {
-      claim *c = cstore_get(&st, cf.pins[k]);
-      const mlrow *m = NULL;
-      for(i = 0; c && i < nml; i++)
-        if(mlc[i] == c)
-          m = &mlr[i];
-      trace_claim(ctx, h, &cf, c, cf.pins[k], m, &an, now, &t);
-    }
-    if(cf.sc.first) {
-      /* the first N in submission order, 1..N */
-      claim **f = calloc(cf.sc.first + 1, sizeof(*f));
-      size_t b2;
-      claim *c;
-      cJSON *lf = cJSON_CreateArray();
-      if(!f)
-        goto oom;
-      for(b2 = 0; b2 < st.nb; b2++)
-        for(c = st.b[b2]; c; c = c->next)
-          if(c->first_idx >= 1 && c->first_idx <= cf.sc.first)
-            f[c->first_idx - 1] = c;
-      for(k = 0; k < cf.sc.first; k++) {
-        const mlrow *m = NULL;
-        if(!f[k])
-          continue;
-        nf++;
-        for(i = 0; i < nml; i++)
-          if(mlc[i] == f[k])
-            m = &mlr[i];
-        trace_claim(ctx, h, &cf, f[k], f[k]->id, m, &an, now, &t);
-        if(t.st == PROBE_OK)
-          nok++;
-        else if(t.st == PROBE_CRITICAL) {
-          nfail++;
-          list_add(lf, f[k]->id);
-        }
-      }
-      res = h->result_begin(ctx, "claims.first", target);
-      h->result_metric(res, "claims_found", (double)nf);
-      h->result_metric(res, "claims_complete", (double)nok);
-      h->result_metric(res, "claims_failed", (double)nfail);
-      h->result_detail_number(res, "first", cf.sc.first);
-      h->result_detail_string(res, "since", cf.since_text);
-      detail_json(h, res, "failed", lf);
-      if((long long)nfail > cf.first_failed_crit)
-        h->result_status(res, PROBE_CRITICAL,
-                         "%zu/%u complete, %zu failed: more than %lld failed, "
-                         "rollback trigger (checklist 3.1)",
-                         nok, cf.sc.first, nfail, cf.first_failed_crit);
-      else if(nfail > 0 || nok < cf.sc.first)
-        h->result_status(res, PROBE_WARNING, "%zu/%u complete, %zu failed%s",
-                         nok, cf.sc.first, nfail,
-                         nf < cf.sc.first ? ", not all submitted yet" : "");
-      else
-        h->result_status(res, PROBE_OK, "%zu/%u complete", nok, cf.sc.first);
-      h->result_emit(res);
-      free(f);
+/* MedLink's row of claim c, or NULL. */
+static const mlrow *ml_row_of(const crun *x, const claim *c)
+{
+  const mlrow *m = NULL;
+  size_t i;
+  for(i = 0; c && i < x->nml; i++)
+    if(x->mlc[i] == c)
+      m = &x->mlr[i];
+  return m;
+}
+
+/* claims.first: the first N claims in submission order, each traced, and
+ * the line that counts them. 0, or -1 out of memory. */
+static int emit_first(crun *x)
+{
+  const probe_host *h = x->h;
+  const cconf *cf = &x->cf;
+  claim **f = calloc(cf->sc.first + 1, sizeof(*f)), *c;
+  size_t k, b, nf = 0, nok = 0, nfail = 0;
+  cJSON *lf;
+  probe_result *res;
+  trace t;
+  if(!f)
+    return -1;
+  lf = cJSON_CreateArray();
+  for(b = 0; b < x->st.nb; b++)
+    for(c = x->st.b[b]; c; c = c->next)
+      if(c->first_idx >= 1 && c->first_idx <= cf->sc.first)
+        f[c->first_idx - 1] = c;
+  for(k = 0; k < cf->sc.first; k++) {
+    if(!f[k])
+      continue;
+    nf++;
+    trace_claim(x->ctx, h, cf, f[k], f[k]->id, ml_row_of(x, f[k]), &x->an,
+                x->now, &t);
+    if(t.st == PROBE_OK)
+      nok++;
+    else if(t.st == PROBE_CRITICAL) {
+      nfail++;
+      cj_list_add(lf, f[k]->id);
     }
   }
-  if(state_err[0] || (load_why[0] && !have_state && !resumed &&
-                      strstr(load_why, "refused"))) {
-    res = h->result_begin(ctx, "claims.state", target);
-    h->result_status(res, PROBE_UNKNOWN, "state not used or not kept: %s",
-                     state_err[0] ? state_err : load_why);
-    h->result_emit(res);
+  res = h->result_begin(x->ctx, "claims.first", x->target);
+  h->result_metric(res, "claims_found", (double)nf);
+  h->result_metric(res, "claims_complete", (double)nok);
+  h->result_metric(res, "claims_failed", (double)nfail);
+  h->result_detail_number(res, "first", cf->sc.first);
+  h->result_detail_string(res, "since", cf->since_text);
+  detail_json(h, res, "failed", lf);
+  if((long long)nfail > cf->first_failed_crit)
+    h->result_status(res, PROBE_CRITICAL,
+                     "%zu/%u complete, %zu failed: more than %lld failed, "
+                     "rollback trigger (checklist 3.1)",
+                     nok, cf->sc.first, nfail, cf->first_failed_crit);
+  else if(nfail > 0 || nok < cf->sc.first)
+    h->result_status(res, PROBE_WARNING, "%zu/%u complete, %zu failed%s",
+                     nok, cf->sc.first, nfail,
+                     nf < cf->sc.first ? ", not all submitted yet" : "");
+  else
+    h->result_status(res, PROBE_OK, "%zu/%u complete", nok, cf->sc.first);
+  h->result_emit(res);
+  free(f);
+  return 0;
+}
+
+/* claims.trace of each pinned claim, then claims.first. As emit_first. */
+static int emit_traces(crun *x)
+{
+  size_t k;
+  trace t;
+  if(x->bad)
+    return 0;
+  for(k = 0; k < x->cf.npin; k++) {
+    claim *c = cstore_get(&x->st, x->cf.pins[k]);
+    trace_claim(x->ctx, x->h, &x->cf, c, x->cf.pins[k], ml_row_of(x, c),
+                &x->an, x->now, &t);
   }
+  return x->cf.sc.first ? emit_first(x) : 0;
+}
+
+/* claims.state, unknown, when the state was not kept or was refused. */
+static void emit_state_line(const crun *x)
+{
+  probe_result *res;
+  if(!x->state_err[0] && !(x->load_why[0] && !x->have_state && !x->resumed &&
+                           strstr(x->load_why, "refused")))
+    return;
+  res = x->h->result_begin(x->ctx, "claims.state", x->target);
+  x->h->result_status(res, PROBE_UNKNOWN, "state not used or not kept: %s",
+                      x->state_err[0] ? x->state_err : x->load_why);
+  x->h->result_emit(res);
+}
+
+/* A lifecycle line that says only why (misconfigured, out of memory). */
+static void emit_unknown(crun *x, const char *prefix, const char *why)
+{
+  probe_result *res = x->h->result_begin(x->ctx, "claims.lifecycle",
+                                         x->target ? x->target : "claims");
+  x->h->result_status(res, PROBE_UNKNOWN, "%s%s", prefix, why);
+  x->h->result_emit(res);
+}
+
+/* Reads the settings and opens the store. 0, or -1 when the run ends
+ * here (its line emitted). */
+static int run_start(crun *x, probe_ctx *ctx, const probe_host *h)
+{
+  x->ctx = ctx;
+  x->h = h;
+  x->now = putil_wall();
+  x->mode = "full";
+  x->full_why = "no state";
+  pverdict_init(&x->v);
+  if(conf_read(ctx, h, &x->cf, x->why, sizeof(x->why)) != 0) {
+    emit_unknown(x, "misconfigured: ", x->why);
+    return -1;
+  }
+  x->target = lsrc_target(&x->cf.src);
+  if(!x->target || cstore_init(&x->st, &x->cf.sc) != 0) {
+    free(x->target);
+    x->target = NULL;
+    emit_unknown(x, "", "out of memory");
+    return -1;
+  }
+  x->stdin_src = !strcmp(x->cf.src.source, "-");
+  /* a file ledger without MedLink needs no socket: none can be opened */
+  if(!x->cf.ml_conninfo && !ppg_looks_like_conninfo(x->cf.src.source) &&
+     psandbox_no_network() != 0)
+    h->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
+  return 0;
+}
+
+/* One run: read what was appended, judge, report, remember. */
+static int claims_run(probe_ctx *ctx, const probe_host *h)
+{
+  crun *x = calloc(1, sizeof(*x));
+  lsrc *src = NULL;
+  int rc;
+  if(!x)
+    return -1;
+  if(run_start(x, ctx, h) != 0)
+    goto done;
+  if(load_position(x) != 0)
+    goto oom;
+  rc = open_ledger(x, &src);
+  if(rc < 0 || (rc > 0 && scan(x, src) != 0))
+    goto oom;
+  lsrc_close(src);
+  src = NULL;
+  anchors_load(h, ctx, &x->cf, x->now, &x->an);
+  if(gather_medlink(x) != 0 || emit_lifecycle(x) != 0 || emit_traces(x) != 0)
+    goto oom;
+  emit_state_line(x);
   goto done;
 oom:
-  res = h->result_begin(ctx, "claims.lifecycle", target ? target : "claims");
-  h->result_status(res, PROBE_UNKNOWN, "out of memory");
-  h->result_emit(res);
+  emit_unknown(x, "", "out of memory");
 done:
   lsrc_close(src);
-  free(an.list);
-  free(mlc);
-  free(mlr);
-  cstore_free(&st);
-  free_list(cf.pins, cf.npin);
-  free_list(cf.done_values, cf.ndone);
-  free(target);
+  free(x->an.list);
+  free(x->mlc);
+  free(x->mlr);
+  cstore_free(&x->st);
+  free_list(x->cf.pins, x->cf.npin);
+  free_list(x->cf.done_values, x->cf.ndone);
+  free(x->target);
+  free(x);
   return 0;
 }
 
