@@ -525,6 +525,60 @@ static int arr_add(char **b, size_t *len, size_t *cap, const char *s)
   return 0;
 }
 
+/* The text[] literal of ids[i..end-1] in *arr (grown as needed), marking
+ * their rows asked. 0, or -1 out of memory. */
+static int batch_literal(claim **ids, size_t i, size_t end, mlrow *rows,
+                         char **arr, size_t *acap)
+{
+  size_t k, alen = 1;
+  if(!*arr) {
+    *acap = 4096;
+    if(!(*arr = malloc(*acap)))
+      return -1;
+  }
+  (*arr)[0] = '{';
+  for(k = i; k < end; k++) {
+    if(arr_add(arr, &alen, acap, ids[k]->id) != 0)
+      return -1;
+    rows[k].asked = 1;
+  }
+  if(alen + 2 > *acap) {
+    char *p = realloc(*arr, alen + 2);
+    if(!p)
+      return -1;
+    *arr = p;
+    *acap = alen + 2;
+  }
+  (*arr)[alen++] = '}';
+  (*arr)[alen] = 0;
+  return 0;
+}
+
+/* Fills rows[i..end-1] from one batch's result (id, status, updated). */
+static void batch_rows(const cconf *cf, const PGresult *res, claim **ids,
+                       size_t i, size_t end, mlrow *rows)
+{
+  int r, nt = sym_PQntuples(res);
+  for(r = 0; r < nt; r++) {
+    const char *id = sym_PQgetvalue(res, r, 0);
+    const char *stv = sym_PQgetvalue(res, r, 1);
+    size_t d, k;
+    for(k = i; k < end; k++)
+      if(!strcmp(ids[k]->id, id))
+        break;
+    if(k == end)
+      continue;
+    rows[k].found = 1;
+    snprintf(rows[k].status, sizeof(rows[k].status), "%s",
+             sym_PQgetisnull(res, r, 1) ? "" : stv);
+    snprintf(rows[k].updated, sizeof(rows[k].updated), "%s",
+             sym_PQgetisnull(res, r, 2) ? "" : sym_PQgetvalue(res, r, 2));
+    for(d = 0; d < cf->ndone; d++)
+      if(!sym_PQgetisnull(res, r, 1) && !strcmp(stv, cf->done_values[d]))
+        rows[k].done = 1;
+  }
+}
+
 /* Asks MedLink for the rows of the claims in ids (batches of ml_batch,
  * `id = ANY($1)`), filling rows[i]. 0, or -1 with err. */
 static int medlink_read(const cconf *cf, double timeout, claim **ids,
@@ -533,7 +587,7 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
   PGconn *conn;
   char *qt = NULL, *qi = NULL, *qs = NULL, *qu = NULL, *sql = NULL;
   char *arr = NULL;
-  size_t i = 0, k, alen, acap = 0;
+  size_t i = 0, acap = 0;
   int rc = -1;
   if(cf->ml_pwfile && pledger_password_env(cf->ml_pwfile, err, errlen) != 0)
     return -1;
@@ -561,35 +615,11 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
   while(i < n) {
     const char *pv[1];
     PGresult *res;
-    int r, nt;
     size_t end = i + (size_t)cf->ml_batch < n ? i + (size_t)cf->ml_batch : n;
-    alen = 1;
-    if(!arr) {
-      acap = 4096;
-      if(!(arr = malloc(acap))) {
-        putil_seterr(err, errlen, "out of memory");
-        goto out;
-      }
+    if(batch_literal(ids, i, end, rows, &arr, &acap) != 0) {
+      putil_seterr(err, errlen, "out of memory");
+      goto out;
     }
-    arr[0] = '{';
-    for(k = i; k < end; k++) {
-      if(arr_add(&arr, &alen, &acap, ids[k]->id) != 0) {
-        putil_seterr(err, errlen, "out of memory");
-        goto out;
-      }
-      rows[k].asked = 1;
-    }
-    if(alen + 2 > acap) {
-      char *p = realloc(arr, alen + 2);
-      if(!p) {
-        putil_seterr(err, errlen, "out of memory");
-        goto out;
-      }
-      arr = p;
-      acap = alen + 2;
-    }
-    arr[alen++] = '}';
-    arr[alen] = 0;
     pv[0] = arr;
     res = sym_PQexecParams(conn, sql, 1, NULL, pv, NULL, NULL, 0);
     if(sym_PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -597,25 +627,7 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
       sym_PQclear(res);
       goto out;
     }
-    nt = sym_PQntuples(res);
-    for(r = 0; r < nt; r++) {
-      const char *id = sym_PQgetvalue(res, r, 0);
-      const char *stv = sym_PQgetvalue(res, r, 1);
-      size_t d;
-      for(k = i; k < end; k++)
-        if(!strcmp(ids[k]->id, id))
-          break;
-      if(k == end)
-        continue;
-      rows[k].found = 1;
-      snprintf(rows[k].status, sizeof(rows[k].status), "%s",
-               sym_PQgetisnull(res, r, 1) ? "" : stv);
-      snprintf(rows[k].updated, sizeof(rows[k].updated), "%s",
-               sym_PQgetisnull(res, r, 2) ? "" : sym_PQgetvalue(res, r, 2));
-      for(d = 0; d < cf->ndone; d++)
-        if(!sym_PQgetisnull(res, r, 1) && !strcmp(stv, cf->done_values[d]))
-          rows[k].done = 1;
-    }
+    batch_rows(cf, res, ids, i, end, rows);
     sym_PQclear(res);
     i = end;
   }
@@ -652,27 +664,11 @@ typedef struct trace {
   char why[1600];
 } trace;
 
-/* Judges one claim for claims.trace and emits its line. */
-static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
-                        const claim *c, const char *id, const mlrow *ml,
-                        const anchors *an, double now, trace *t)
+/* A traced claim's stages, times and oddities as details of r. */
+static void trace_details(const probe_host *h, probe_result *r,
+                          const claim *c, const mlrow *ml)
 {
-  probe_result *r = h->result_begin(ctx, "claims.trace", id);
   char b[40];
-  const char *tx = NULL;
-  int64_t to = 0;
-  int anch;
-  double since_t = 0, grace = 0;
-  memset(t, 0, sizeof(*t));
-  if(!c) {
-    t->st = PROBE_WARNING;
-    snprintf(t->missing, sizeof(t->missing), "submitted");
-    snprintf(t->why, sizeof(t->why), "claim %s not (yet) in the ledger", id);
-    h->result_detail_string(r, "missing_stage", t->missing);
-    h->result_status(r, t->st, "%s", t->why);
-    h->result_emit(r);
-    return;
-  }
   if(c->sub > 0) {
     iso_ms(c->sub, b, sizeof(b));
     h->result_detail_string(r, "submitted_at", b);
@@ -725,6 +721,94 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
         h->result_detail_string(r, "arrived_at", ml->updated);
     }
   }
+}
+
+/* The first stage a traced claim misses and what that makes of it (t);
+ * returns the stage, or NULL when it is complete (or failed: t says so). */
+static const char *trace_judge(const cconf *cf, const claim *c,
+                               const char *id, const mlrow *ml,
+                               const anchors *an, int anch, double now,
+                               trace *t)
+{
+  const char *m = NULL;
+  double since_t = 0, grace = 0;
+  if(claim_failed(c)) {
+    t->st = PROBE_CRITICAL;
+    snprintf(t->missing, sizeof(t->missing), "%s",
+             c->flags & CL_FAIL_CLAIM ? "decided" : "callback_delivered");
+    snprintf(t->why, sizeof(t->why), "claim %s failed (%s)", id,
+             c->flags & CL_FAIL_CLAIM ? "ClaimFailed"
+                                      : "final CallbackFailed: dead letter");
+    return NULL;
+  }
+  if(c->sub <= 0)
+    m = "submitted";
+  else if(c->dec <= 0 && c->val <= 0)
+    m = "validated", since_t = c->sub, grace = cf->stuck_after;
+  else if(c->dec <= 0)
+    m = "decided", since_t = c->sub, grace = cf->stuck_after;
+  else if(!claim_complete(c))
+    m = "callback_delivered", since_t = c->dec, grace = cf->cb_grace;
+  else if(ml && ml->asked && !ml->done)
+    m = "arrived", since_t = c->del, grace = cf->cb_grace;
+  else if(!an->known)
+    m = "anchored";
+  else if(!anch)
+    m = "anchored", since_t = c->del, grace = cf->anchor_grace;
+  if(!m) {
+    t->st = PROBE_OK;
+    snprintf(t->why, sizeof(t->why),
+             "claim %s complete in %.3f s%s, anchored", id, cj_latency(c),
+             ml && ml->asked ? ", arrived in MedLink" : "");
+  }
+  else {
+    snprintf(t->missing, sizeof(t->missing), "%s", m);
+    if(!strcmp(m, "submitted")) {
+      t->st = PROBE_CRITICAL;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s has events but no submission (out of order)", id);
+    }
+    else if(!strcmp(m, "anchored") && !an->known) {
+      t->st = PROBE_UNKNOWN;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s complete; anchored unknown: %s", id, an->why);
+    }
+    else if(now - since_t <= grace) {
+      t->st = PROBE_WARNING;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s waits for %s (%.0f s of %.0f s grace)", id, m,
+               now - since_t, grace);
+    }
+    else {
+      t->st = PROBE_CRITICAL;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s: %s missing %.0f s, past its %.0f s grace", id, m,
+               now - since_t, grace);
+    }
+  }
+  return m;
+}
+
+/* Judges one claim for claims.trace and emits its line. */
+static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
+                        const claim *c, const char *id, const mlrow *ml,
+                        const anchors *an, double now, trace *t)
+{
+  probe_result *r = h->result_begin(ctx, "claims.trace", id);
+  const char *tx = NULL, *m;
+  int64_t to = 0;
+  int anch;
+  memset(t, 0, sizeof(*t));
+  if(!c) {
+    t->st = PROBE_WARNING;
+    snprintf(t->missing, sizeof(t->missing), "submitted");
+    snprintf(t->why, sizeof(t->why), "claim %s not (yet) in the ledger", id);
+    h->result_detail_string(r, "missing_stage", t->missing);
+    h->result_status(r, t->st, "%s", t->why);
+    h->result_emit(r);
+    return;
+  }
+  trace_details(h, r, c, ml);
   anch = claim_complete(c) && cj_anchored_by(an, c->done_seq, &tx, &to);
   if(anch) {
     h->result_detail_string(r, "anchored_tx", tx);
@@ -733,63 +817,9 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
   if(claim_complete(c) && c->sub > 0)
     h->result_metric(r, "latency_seconds", cj_latency(c));
   /* the first missing stage */
-  if(claim_failed(c)) {
-    t->st = PROBE_CRITICAL;
-    snprintf(t->missing, sizeof(t->missing), "%s",
-             c->flags & CL_FAIL_CLAIM ? "decided" : "callback_delivered");
-    snprintf(t->why, sizeof(t->why), "claim %s failed (%s)", id,
-             c->flags & CL_FAIL_CLAIM ? "ClaimFailed"
-                                      : "final CallbackFailed: dead letter");
-  }
-  else {
-    const char *m = NULL;
-    if(c->sub <= 0)
-      m = "submitted";
-    else if(c->dec <= 0 && c->val <= 0)
-      m = "validated", since_t = c->sub, grace = cf->stuck_after;
-    else if(c->dec <= 0)
-      m = "decided", since_t = c->sub, grace = cf->stuck_after;
-    else if(!claim_complete(c))
-      m = "callback_delivered", since_t = c->dec, grace = cf->cb_grace;
-    else if(ml && ml->asked && !ml->done)
-      m = "arrived", since_t = c->del, grace = cf->cb_grace;
-    else if(!an->known)
-      m = "anchored";
-    else if(!anch)
-      m = "anchored", since_t = c->del, grace = cf->anchor_grace;
-    if(!m) {
-      t->st = PROBE_OK;
-      snprintf(t->why, sizeof(t->why),
-               "claim %s complete in %.3f s%s, anchored", id, cj_latency(c),
-               ml && ml->asked ? ", arrived in MedLink" : "");
-    }
-    else {
-      snprintf(t->missing, sizeof(t->missing), "%s", m);
-      if(!strcmp(m, "submitted")) {
-        t->st = PROBE_CRITICAL;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s has events but no submission (out of order)", id);
-      }
-      else if(!strcmp(m, "anchored") && !an->known) {
-        t->st = PROBE_UNKNOWN;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s complete; anchored unknown: %s", id, an->why);
-      }
-      else if(now - since_t <= grace) {
-        t->st = PROBE_WARNING;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s waits for %s (%.0f s of %.0f s grace)", id, m,
-                 now - since_t, grace);
-      }
-      else {
-        t->st = PROBE_CRITICAL;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s: %s missing %.0f s, past its %.0f s grace", id, m,
-                 now - since_t, grace);
-      }
-      h->result_detail_string(r, "missing_stage", m);
-    }
-  }
+  m = trace_judge(cf, c, id, ml, an, anch, now, t);
+  if(m)
+    h->result_detail_string(r, "missing_stage", m);
   h->result_status(r, t->st, "%s", t->why);
   h->result_emit(r);
 }
