@@ -29,6 +29,7 @@
 #include "plugins/claims/cjudge.h"
 #include "plugins/claims/cstore.h"
 #include "plugins/common/lsrc.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/pledger_settings.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
@@ -103,8 +104,9 @@ static const probe_setting claims_settings[] = {
   PLEDGER_MAX_LINE_SETTING,
   {NULL, 0, NULL, 0, NULL}};
 
-/* The run's settings. */
+/* The run's settings (strings live until pkit_free(&kit)). */
 typedef struct cconf {
+  pkit kit;
   lsrc_options src;
   cstore_conf sc;
   int incremental;
@@ -201,50 +203,46 @@ static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c,
   long long first = 0;
   const char *s;
   size_t i, l;
+  pkit *k = &c->kit;
   memset(c, 0, sizeof(*c));
-  pledger_settings_read(ctx, h, &c->src);
-  c->incremental = 1;
-  h->conf_bool(ctx, "incremental", &c->incremental);
-  h->conf_duration(ctx, "window", &c->window);
-  h->conf_duration(ctx, "stuck_after", &c->stuck_after);
-  h->conf_duration(ctx, "callback_grace", &c->cb_grace);
-  h->conf_duration(ctx, "anchor_grace", &c->anchor_grace);
-  h->conf_int(ctx, "max_in_flight", &c->max_in_flight);
-  h->conf_number(ctx, "p95_warning", &c->p95_warn);
-  h->conf_number(ctx, "p95_critical", &c->p95_crit);
-  h->conf_number(ctx, "callback_warning", &c->cb_warn);
-  h->conf_number(ctx, "callback_critical", &c->cb_crit);
-  h->conf_int(ctx, "failed_warning", &c->failed_warn);
-  h->conf_int(ctx, "failed_critical", &c->failed_crit);
-  h->conf_int(ctx, "first_failed_critical", &c->first_failed_crit);
-  h->conf_int(ctx, "first", &first);
-  if(h->conf_string(ctx, "since", &c->since_text) != 0)
-    c->since_text = NULL;
-  if(h->conf_string(ctx, "anchor_state", &c->anchor_state) != 0)
-    c->anchor_state = NULL;
-  if(h->conf_string(ctx, "medlink_conninfo", &c->ml_conninfo) != 0 ||
-     !*c->ml_conninfo)
-    c->ml_conninfo = NULL;
-  if(h->conf_string(ctx, "password_file", &c->ml_pwfile) != 0)
-    c->ml_pwfile = NULL;
-  h->conf_string(ctx, "medlink_table", &c->ml_table);
-  h->conf_string(ctx, "medlink_id_column", &c->ml_id);
-  h->conf_string(ctx, "medlink_status_column", &c->ml_status);
-  h->conf_string(ctx, "medlink_updated_column", &c->ml_updated);
-  h->conf_int(ctx, "medlink_batch", &c->ml_batch);
+  pkit_init(k, ctx, h, claims_settings);
+  pledger_settings_read(k, &c->src);
+  c->incremental = pkit_bool(k, "incremental");
+  c->window = pkit_duration(k, "window");
+  c->stuck_after = pkit_duration(k, "stuck_after");
+  c->cb_grace = pkit_duration(k, "callback_grace");
+  c->anchor_grace = pkit_duration(k, "anchor_grace");
+  c->max_in_flight = pkit_int(k, "max_in_flight");
+  c->p95_warn = pkit_number(k, "p95_warning");
+  c->p95_crit = pkit_number(k, "p95_critical");
+  c->cb_warn = pkit_number(k, "callback_warning");
+  c->cb_crit = pkit_number(k, "callback_critical");
+  c->failed_warn = pkit_int(k, "failed_warning");
+  c->failed_crit = pkit_int(k, "failed_critical");
+  c->first_failed_crit = pkit_int(k, "first_failed_critical");
+  first = pkit_int(k, "first");
+  c->since_text = pkit_opt(k, "since");
+  c->anchor_state = pkit_opt(k, "anchor_state");
+  c->ml_conninfo = pkit_opt(k, "medlink_conninfo");
+  c->ml_pwfile = pkit_opt(k, "password_file");
+  c->ml_table = pkit_str(k, "medlink_table");
+  c->ml_id = pkit_str(k, "medlink_id_column");
+  c->ml_status = pkit_str(k, "medlink_status_column");
+  c->ml_updated = pkit_str(k, "medlink_updated_column");
+  c->ml_batch = pkit_int(k, "medlink_batch");
   if(c->ml_batch < 1 || c->ml_batch > 100000)
-    c->ml_batch = 1000;
-  h->conf_string(ctx, "id_prefix", &c->sc.id_prefix);
-  h->conf_string(ctx, "type_submitted", &c->sc.t_sub);
-  h->conf_string(ctx, "type_validated", &c->sc.t_val);
-  h->conf_string(ctx, "type_adjudicated", &c->sc.t_adj);
-  h->conf_string(ctx, "type_rejected", &c->sc.t_rej);
-  h->conf_string(ctx, "type_failed", &c->sc.t_fail);
-  h->conf_string(ctx, "type_callback_delivered", &c->sc.t_cb_ok);
-  h->conf_string(ctx, "type_callback_failed", &c->sc.t_cb_fail);
-  h->conf_string(ctx, "member_synthetic", &c->sc.m_synth);
-  h->conf_string(ctx, "member_decision", &c->sc.m_decision);
-  h->conf_string(ctx, "member_final", &c->sc.m_final);
+    c->ml_batch = (long long)pkit_default(k, "medlink_batch");
+  c->sc.id_prefix = pkit_str(k, "id_prefix");
+  c->sc.t_sub = pkit_str(k, "type_submitted");
+  c->sc.t_val = pkit_str(k, "type_validated");
+  c->sc.t_adj = pkit_str(k, "type_adjudicated");
+  c->sc.t_rej = pkit_str(k, "type_rejected");
+  c->sc.t_fail = pkit_str(k, "type_failed");
+  c->sc.t_cb_ok = pkit_str(k, "type_callback_delivered");
+  c->sc.t_cb_fail = pkit_str(k, "type_callback_failed");
+  c->sc.m_synth = pkit_str(k, "member_synthetic");
+  c->sc.m_decision = pkit_str(k, "member_decision");
+  c->sc.m_final = pkit_str(k, "member_final");
   if(string_list(h, ctx, "claim_ids", &c->pins, &c->npin) != 0) {
     snprintf(why, whylen, "claim_ids must be a list of strings");
     return -1;
@@ -1373,6 +1371,7 @@ done:
   cstore_free(&x->st);
   free_list(x->cf.pins, x->cf.npin);
   free_list(x->cf.done_values, x->cf.ndone);
+  pkit_free(&x->cf.kit);
   free(x->target);
   free(x);
   return 0;
@@ -1390,6 +1389,7 @@ static int claims_check_config(probe_ctx *ctx, const probe_host *h)
   }
   free_list(cf.pins, cf.npin);
   free_list(cf.done_values, cf.ndone);
+  pkit_free(&cf.kit);
   return bad;
 }
 

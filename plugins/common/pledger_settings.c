@@ -17,19 +17,14 @@
 
 /* One place that turns the settings into source options, so that ledger
  * and claims read them alike. */
-void pledger_settings_read(probe_ctx *ctx, const probe_host *h,
-                           lsrc_options *o)
+void pledger_settings_read(pkit *k, lsrc_options *o)
 {
-  long long maxline = 0;
-  double left = h->time_left(ctx);
+  long long maxline = pkit_int(k, "max_line_bytes");
+  double left = k->host->time_left(k->ctx);
   memset(o, 0, sizeof(*o));
-  if(h->conf_string(ctx, "source", &o->source) != 0)
-    o->source = NULL;
-  if(h->conf_string(ctx, "table", &o->table) != 0)
-    o->table = NULL;
-  if(h->conf_string(ctx, "column", &o->column) != 0)
-    o->column = NULL;
-  h->conf_int(ctx, "max_line_bytes", &maxline);
+  o->source = pkit_str(k, "source");
+  o->table = pkit_nonempty(k, "table");
+  o->column = pkit_nonempty(k, "column");
   o->max_line = maxline > 0 ? (size_t)maxline : 0;
   o->timeout_s = left > 1 ? left - 0.5 : 1;
 }

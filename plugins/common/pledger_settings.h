@@ -10,9 +10,9 @@
  *     ...your own rows...
  *     PLEDGER_MAX_LINE_SETTING,     max_line_bytes
  *     {NULL, 0, NULL, 0, NULL}};
- * then pledger_settings_read in run() and pledger_settings_check in
- * check_config(). The defaults live in the rows only: lsrc fills in the
- * same ones for a NULL table or column.
+ * then pledger_settings_read (through the plugin's pkit, so that the
+ * defaults come from these rows and nowhere else) in the plugin's
+ * read_settings, and pledger_settings_check in check_config().
  */
 #ifndef PLUGINS_COMMON_PLEDGER_SETTINGS_H
 #define PLUGINS_COMMON_PLEDGER_SETTINGS_H
@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "plugins/common/lsrc.h"
+#include "plugins/common/pkit.h"
 #include "probe-plugin.h"
 
 /* The rows source, table and column of a settings table. */
@@ -41,10 +42,11 @@
 #define PLEDGER_PASSWORD_MAX 65536
 
 /* Fills o (cleared first) from the settings of PLEDGER_SOURCE_SETTINGS and
- * PLEDGER_MAX_LINE_SETTING, with a PostgreSQL timeout of the run's time
- * left less half a second. o->source stays NULL when not set. */
-void pledger_settings_read(probe_ctx *ctx, const probe_host *h,
-                           lsrc_options *o);
+ * PLEDGER_MAX_LINE_SETTING read through k (their table defaults when
+ * unset; an empty table or column is the default too), with a PostgreSQL
+ * timeout of the run's time left less half a second. o->source stays NULL
+ * when not set. The strings live until pkit_free(k). */
+void pledger_settings_read(pkit *k, lsrc_options *o);
 
 /* check_config: source not empty, max_line_bytes at least 256. Reports
  * each through config_error; returns 1 when one was bad, else 0. */

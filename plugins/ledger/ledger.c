@@ -388,17 +388,16 @@ static void compare_options(probe_ctx *ctx, const probe_host *h, const lsrc_opti
 /* compare_with: the line ledger.compare (lcompare.h), once the live pass
  * has fed the comparer cs. open_err: the copy could not be opened (cs is
  * NULL); r: this run's ledger.chain result; a_head: the live ledger's real
- * head (also past a bad event). A broken live ledger is still compared up
- * to its last intact event: the line says where the copies part. */
+ * head (also past a bad event); max_lag: max_lag_events. A broken live
+ * ledger is still compared up to its last intact event: the line says
+ * where the copies part. */
 static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *b,
                          lc_stream *cs, const char *open_err, const lv_result *r,
-                         int64_t a_head)
+                         int64_t a_head, long long max_lag)
 {
   lc_result cr;
-  long long max_lag = 100;
   int a_bad = r->reason != LV_OK;
   const char *a_hash = r->head.seq > 0 ? r->head.hash : NULL;
-  h->conf_int(ctx, "max_lag_events", &max_lag);
   char *bt = lsrc_target(b);
   probe_result *res = h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
   free(bt);
@@ -466,6 +465,7 @@ static void report_progress(void *arg, uint64_t events, uint64_t bytes, int64_t 
 typedef struct lrun {
   probe_ctx *ctx;
   const probe_host *h;
+  pkit kit; /* the settings, through the table's defaults */
   progress_to prog;
   lv_options o;
   lv_result r;
@@ -474,6 +474,7 @@ typedef struct lrun {
   char *target;
   int incremental, full, have_real, is_table, have_now8, changed_bad;
   double full_every, max_idle, now, interval, budget, full_took;
+  long long max_lag;
   int64_t real_head, real_events, changed_rows, changed_verified;
   uint64_t now8;
   lsrc_options bopt;
@@ -482,32 +483,32 @@ typedef struct lrun {
   char cmp_err[300], summary[512], state_err[512], load_err[512];
 } lrun;
 
-/* Reads the run's settings into x (cleared first), with their defaults
- * where the host has none. */
+/* Reads the run's settings into x (cleared first) through the settings
+ * table (pkit.h): no default is restated here. */
 static void run_settings(lrun *x, probe_ctx *ctx, const probe_host *h)
 {
-  long long threads = 0;
+  long long threads;
+  pkit *k = &x->kit;
   memset(x, 0, sizeof(*x));
   x->ctx = ctx;
   x->h = h;
   x->prog.ctx = ctx;
   x->prog.h = h;
-  x->incremental = x->full = 1;
-  x->full_every = 86400;
+  x->full = 1;
   x->budget = x->full_took = -1;
   x->now = putil_wall();
   x->full_why = "no usable checkpoint";
   x->mode = "full";
   x->status = PROBE_OK;
-  pledger_settings_read(ctx, h, &x->o.src);
-  h->conf_bool(ctx, "incremental", &x->incremental);
-  h->conf_duration(ctx, "full_every", &x->full_every);
-  h->conf_duration(ctx, "max_idle", &x->max_idle);
-  h->conf_int(ctx, "threads", &threads);
-  if(h->conf_string(ctx, "service_verify_url", &x->url) != 0)
-    x->url = NULL;
-  if(h->conf_string(ctx, "compare_with", &x->cmp) != 0 || !*x->cmp)
-    x->cmp = NULL;
+  pkit_init(k, ctx, h, ledger_settings);
+  pledger_settings_read(k, &x->o.src);
+  x->incremental = pkit_bool(k, "incremental");
+  x->full_every = pkit_duration(k, "full_every");
+  x->max_idle = pkit_duration(k, "max_idle");
+  x->max_lag = pkit_int(k, "max_lag_events");
+  threads = pkit_int(k, "threads");
+  x->url = pkit_opt(k, "service_verify_url");
+  x->cmp = pkit_opt(k, "compare_with");
   x->interval = run_interval(ctx, h);
   if(h->conf_duration(ctx, "full_budget", &x->budget) != 0 || x->budget < 0)
     x->budget = x->interval * 0.1;
@@ -914,7 +915,7 @@ static void emit_lines(lrun *x, probe_result *res)
   }
   if(x->cmp)
     compare_line(x->ctx, h, &x->bopt, x->cmp_s, x->cmp_err, &x->r,
-                 x->have_real ? x->real_head : x->r.head.seq);
+                 x->have_real ? x->real_head : x->r.head.seq, x->max_lag);
 }
 
 /* One run: read settings, plan, verify, judge, report, remember. */
@@ -950,13 +951,14 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   real_extent(x);
   judge(x);
   emit_chain(x, res);
-  if(x->url && *x->url)
+  if(x->url)
     judge_service(x, res);
   remember(x, res);
   emit_lines(x, res);
 out:
   lc_close(x->cmp_s);
   free(x->target);
+  pkit_free(&x->kit);
   free(x);
   return rc;
 }

@@ -85,27 +85,38 @@ static int setup(void **state)
   return 0;
 }
 
-/* Values set reach the options; unset ones stay NULL/0 (lsrc's defaults,
- * the same as the rows'). */
+/* The rows as a plugin's table. */
+static const probe_setting rows[] = {PLEDGER_SOURCE_SETTINGS,
+                                     PLEDGER_MAX_LINE_SETTING,
+                                     {NULL, 0, NULL, 0, NULL}};
+
+/* Values set reach the options; unset ones (and an empty table or column)
+ * are the rows' defaults, from the rows alone (this host applies none). */
 static void test_read(void **state)
 {
   static const char *const c[] = {"source=/x/l.jsonl", "table=s.t",
                                   "column=ev", "max_line_bytes=4096", NULL};
+  static const char *const e[] = {"table=", "column=", NULL};
   lsrc_options o;
+  pkit k;
   (void)state;
   conf = c;
-  pledger_settings_read(NULL, &host, &o);
+  pkit_init(&k, NULL, &host, rows);
+  pledger_settings_read(&k, &o);
   assert_string_equal(o.source, "/x/l.jsonl");
   assert_string_equal(o.table, "s.t");
   assert_string_equal(o.column, "ev");
   assert_int_equal(o.max_line, 4096);
   assert_true(o.timeout_s > 9 && o.timeout_s < 10);
-  conf = NULL;
-  pledger_settings_read(NULL, &host, &o);
+  pkit_free(&k);
+  conf = e;
+  pkit_init(&k, NULL, &host, rows);
+  pledger_settings_read(&k, &o);
   assert_null(o.source);
-  assert_null(o.table);
-  assert_null(o.column);
-  assert_int_equal(o.max_line, 0);
+  assert_string_equal(o.table, "ledger_events");
+  assert_string_equal(o.column, "event");
+  assert_int_equal(o.max_line, 16777216);
+  pkit_free(&k);
 }
 
 /* An empty source and a tiny line limit are misconfigured; good ones not. */
@@ -126,8 +137,6 @@ static void test_check(void **state)
 /* The rows carry the keys and defaults the plugins document. */
 static void test_rows(void **state)
 {
-  static const probe_setting rows[] = {PLEDGER_SOURCE_SETTINGS,
-                                       PLEDGER_MAX_LINE_SETTING};
   (void)state;
   assert_string_equal(rows[0].key, "source");
   assert_true(rows[0].flags & PROBE_SETTING_REQUIRED);
