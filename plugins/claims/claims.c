@@ -1301,13 +1301,11 @@ static void emit_state_line(const crun *x)
   x->h->result_emit(res);
 }
 
-/* A lifecycle line that says only why (misconfigured, out of memory). */
-static void emit_unknown(crun *x, const char *prefix, const char *why)
+/* The lifecycle line of a run that ran out of memory. */
+static void emit_oom(crun *x)
 {
-  probe_result *res = x->h->result_begin(x->ctx, "claims.lifecycle",
-                                         x->target ? x->target : "claims");
-  x->h->result_status(res, PROBE_UNKNOWN, "%s%s", prefix, why);
-  x->h->result_emit(res);
+  pkit_line(x->ctx, x->h, "claims.lifecycle", x->target ? x->target : "claims",
+            PROBE_UNKNOWN, "out of memory");
 }
 
 /* Reads the settings and opens the store. 0, or -1 when the run ends
@@ -1321,14 +1319,14 @@ static int run_start(crun *x, probe_ctx *ctx, const probe_host *h)
   x->full_why = "no state";
   pverdict_init(&x->v);
   if(conf_read(ctx, h, &x->cf, x->why, sizeof(x->why)) != 0) {
-    emit_unknown(x, "misconfigured: ", x->why);
+    pkit_misconfigured(ctx, h, "claims.lifecycle", "claims", "%s", x->why);
     return -1;
   }
   x->target = lsrc_target(&x->cf.src);
   if(!x->target || cstore_init(&x->st, &x->cf.sc) != 0) {
     free(x->target);
     x->target = NULL;
-    emit_unknown(x, "", "out of memory");
+    emit_oom(x);
     return -1;
   }
   x->stdin_src = !strcmp(x->cf.src.source, "-");
@@ -1362,7 +1360,7 @@ static int claims_run(probe_ctx *ctx, const probe_host *h)
   emit_state_line(x);
   goto done;
 oom:
-  emit_unknown(x, "", "out of memory");
+  emit_oom(x);
 done:
   lsrc_close(src);
   free(x->an.list);
