@@ -104,7 +104,8 @@ static void test_misconfigured(void **state)
                       "misconfigured: first needs since, an RFC 3339 UTC time");
 }
 
-/* check_config: the shared source checks, then the plugin's own. */
+/* check_config: the shared source check (pledger_settings_check, tested
+ * in ledger-settings), then the plugin's own. */
 static void test_check_config(void **state)
 {
   (void)state;
@@ -112,13 +113,11 @@ static void test_check_config(void **state)
                                      "{\"source\": \"l.jsonl\"}"), 0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(mock_check_config(&probe_plugin_entry,
-                                         "{\"source\": \"\", \"max_line_bytes\":"
-                                         " 10, \"first\": -1}"), 0);
-  assert_int_equal(mock_nconfig_errors(), 3);
+                                         "{\"source\": \"\", \"first\": -1}"),
+                       0);
+  assert_int_equal(mock_nconfig_errors(), 2);
   assert_string_equal(mock_config_error_at(0), "source: must not be empty");
-  assert_string_equal(mock_config_error_at(1),
-                      "max_line_bytes: must be at least 256");
-  assert_string_equal(mock_config_error_at(2), "first must be 0..100000");
+  assert_string_equal(mock_config_error_at(1), "first must be 0..100000");
 }
 
 int main(void)
