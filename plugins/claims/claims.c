@@ -956,16 +956,33 @@ static int open_ledger(crun *x, lsrc **src)
   }
 }
 
+/* The total a scan's progress is of: a file's size; for a table, its
+ * bytes at the mean row size so far times its row estimate (less the rows
+ * before from_seq), so that the percent is the share of rows read; -1 when
+ * unknown or when the rows have outrun a stale estimate. */
+static double scan_total(const lsrc *src, int64_t from_seq, uint64_t events)
+{
+  int64_t est;
+  if(!lsrc_is_table(src))
+    return (double)lsrc_file_size(src);
+  est = lsrc_row_estimate(src);
+  if(est > 0 && from_seq > 1)
+    est -= from_seq - 1;
+  if(est <= 0 || events == 0 || events > (uint64_t)est)
+    return -1;
+  return (double)lsrc_bytes(src) / (double)events * (double)est;
+}
+
 /* Progress of a long scan for the agent's updating line (issue 20): every
  * 64th event, so that the clock is read seldom; the host keeps it to a few
  * a second and shows it only on a terminal or with --progress. */
-static void scan_progress(probe_ctx *ctx, const probe_host *h, const lsrc *src,
-                          uint64_t events)
+static void scan_progress(const crun *x, const lsrc *src)
 {
-  if(events % 64 != 0 || !PROBE_HOST_HAS_PROGRESS(h))
+  int64_t from = x->resumed && lsrc_is_table(src) ? x->start.seq : 0;
+  if(x->events % 64 != 0 || !PROBE_HOST_HAS_PROGRESS(x->h))
     return;
-  h->progress(ctx, (double)events, (double)lsrc_bytes(src),
-              (double)lsrc_file_size(src));
+  x->h->progress(x->ctx, (double)x->events, (double)lsrc_bytes(src),
+                 scan_total(src, from, x->events));
 }
 
 /* Applies every event from the source's position on to the store. 0, or
@@ -1003,7 +1020,7 @@ static int scan(crun *x, lsrc *src)
     if(cc == CST_NOMEM)
       return -1;
     x->events++;
-    scan_progress(x->ctx, x->h, src, x->events);
+    scan_progress(x, src);
     x->pos.offset = e.offset;
     x->pos.line = e.line;
     x->pos.seq = ev.seq;
