@@ -23,9 +23,12 @@ static lsrc_options options_of(const ledgerscan_opts *o)
   return lo;
 }
 
-int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
-                   char *err, size_t errlen)
+int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
+                   ledgerscan_progress progress, void *ud, char *err,
+                   size_t errlen)
 {
+  uint64_t events = 0;
+  int64_t total;
   lsrc_options lo = options_of(o);
   lsrc *s = NULL;
   lsrc_event ev;
@@ -33,6 +36,7 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
   int rc = 0;
   if(c != LSRC_OK)
     return -1;
+  total = lsrc_file_size(s);
   while((c = lsrc_next(s, &ev)) == LSRC_OK) {
     int r = cb(ud, ev.text, ev.len, ev.line);
     if(r < 0) {
@@ -43,6 +47,8 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
     }
     if(r > 0)
       break;
+    if(progress)
+      progress(ud, ++events, lsrc_bytes(s), total);
   }
   if(rc == 0 && c != LSRC_OK && c != LSRC_EOF) {
     snprintf(err, errlen, "%s", lsrc_error(s));
