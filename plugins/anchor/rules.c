@@ -170,22 +170,25 @@ static void judge_missing(const anchor_rules *c, const anchor *a,
     pending_or_failed(c, a, o, RULE_TRANSACTION, "transaction not found");
 }
 
-/* Rule 2 (the transaction) and rule 1 (the chain it is signed for). */
-static int rule_transaction(const anchor *a, const anchor_evidence *e,
-                            obs *o)
+/* Rule 2 (the transaction): it hashes to tx_hash. */
+static int rule_tx_hash(const anchor_evidence *e, obs *o)
 {
-  if(!e->hash_ok) {
-    fail(o, RULE_TRANSACTION,
-         "the node's transaction does not hash to tx_hash (%s)",
-         e->hash_err ? e->hash_err : "fields differ");
-    return 1;
-  }
-  if(e->has_tx_chain && e->tx_chain != a->chain_id) {
-    fail(o, RULE_CHAIN_ID, "transaction is signed for chain %" PRIu64
-         ", the anchor says %" PRIu64, e->tx_chain, a->chain_id);
-    return 1;
-  }
-  return 0;
+  if(e->hash_ok)
+    return 0;
+  fail(o, RULE_TRANSACTION,
+       "the node's transaction does not hash to tx_hash (%s)",
+       e->hash_err ? e->hash_err : "fields differ");
+  return 1;
+}
+
+/* Rule 1 (the signature): the chain it is signed for is the anchor's. */
+static int rule_tx_chain(const anchor *a, const anchor_evidence *e, obs *o)
+{
+  if(!e->has_tx_chain || e->tx_chain == a->chain_id)
+    return 0;
+  fail(o, RULE_CHAIN_ID, "transaction is signed for chain %" PRIu64
+       ", the anchor says %" PRIu64, e->tx_chain, a->chain_id);
+  return 1;
 }
 
 /* Rule 2 (the receipt): for this transaction, and it succeeded. */
@@ -322,12 +325,10 @@ void anchor_judge(const anchor_rules *c, const node_facts *f,
              "node answered a malformed transaction: %s", e->tx_err);
     return;
   }
-  if(!e->hash_ok) {
-    rule_transaction(a, e, o);
+  if(rule_tx_hash(e, o))
     return;
-  }
   take_facts(c, e, o);
-  if(rule_transaction(a, e, o))
+  if(rule_tx_chain(a, e, o))
     return;
   /* a mined transaction has a receipt; one without is still pending */
   if(e->rcpt == ANS_NONE || !e->tx_has_block) {
