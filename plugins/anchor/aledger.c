@@ -16,6 +16,7 @@
 
 #include "crypto/hex.h"
 #include "plugins/anchor/anchor.h"
+#include "plugins/ledger/lverify.h"
 
 #define PROGRESS_EVERY 1024 /* events between looks at the clock */
 #define PROGRESS_MS 250.0   /* least time between two progress reports */
@@ -91,132 +92,96 @@ static void parse_anchor(anchor *a, const cJSON *payload)
   a->malformed = 1;
 }
 
-/* First pass: every event. */
+/* An AnchorSubmitted event at seq: its anchor, with the ledger's hash at
+ * anchored_seq when the ring still has it. 0, or -1 out of memory. */
+static int add_anchor(run *r, const cJSON *ev, int64_t seq)
+{
+  anchor *a;
+  const cJSON *ts = cJSON_GetObjectItemCaseSensitive(ev, "ts");
+  if(r->na == r->cap) {
+    size_t ncap = r->cap ? r->cap * 2 : 64;
+    anchor *na = realloc(r->a, ncap * sizeof(*na));
+    if(!na)
+      return -1;
+    r->a = na;
+    r->cap = ncap;
+  }
+  a = &r->a[r->na++];
+  memset(a, 0, sizeof(*a));
+  a->seq = seq;
+  a->ts = cJSON_IsString(ts) ? parse_ts(ts->valuestring) : NAN;
+  parse_anchor(a, cJSON_GetObjectItemCaseSensitive(ev, "payload"));
+  if(a->malformed)
+    return 0;
+  if(a->anchored_seq >= a->seq) {
+    a->lh = LH_NOT_BEFORE;
+    return 0;
+  }
+  size_t k = (size_t)((uint64_t)a->anchored_seq % RING);
+  if(a->anchored_seq > 0 && r->ring_seq[k] == a->anchored_seq)
+    a->lh = memcmp(a->anchored_hash, r->ring_hash[k], 32) == 0 ? LH_OK
+                                                               : LH_DIFFERS;
+  else
+    r->unresolved++;
+  return 0;
+}
+
+/* An AnchorSuperseded event: the tx hash it retires. 0, or -1. */
+static int add_superseded(run *r, const cJSON *ev)
+{
+  const cJSON *payload = cJSON_GetObjectItemCaseSensitive(ev, "payload");
+  const cJSON *tx = cJSON_GetObjectItemCaseSensitive(payload, "tx_hash");
+  uint8_t th[32];
+  if(!cJSON_IsString(tx) || strlen(tx->valuestring) != 66 ||
+     crypto_hex_decode(tx->valuestring, 66, th, 32) != 0)
+    return 0;
+  if(r->nsup == r->capsup) {
+    size_t ncap = r->capsup ? r->capsup * 2 : 16;
+    uint8_t(*ns)[32] = realloc(r->superseded, ncap * 32);
+    if(!ns)
+      return -1;
+    r->superseded = ns;
+    r->capsup = ncap;
+  }
+  memcpy(r->superseded[r->nsup++], th, 32);
+  return 0;
+}
+
+/* First pass: every event. Its seq and stored hash are read by the
+ * verifier's engine (lv_line_hash), so that rule 7 takes "the ledger's
+ * hash at seq" exactly as the ledger plugin does; only the anchor events
+ * are parsed further. */
 static int scan_event(void *ud, const char *text, size_t len, uint64_t line)
 {
   run *r = ud;
-  cJSON *ev = cJSON_ParseWithLength(text, len);
-  int64_t seq;
-  uint8_t hash[32];
-  const cJSON *h, *type;
+  lv_hash lh;
+  const char *type;
+  size_t tl;
+  int rc = 0, sub;
+  cJSON *ev;
   (void)line;
-  if(!ev)
+  if((rc = lv_line_hash(r->hasher, text, len, LV_HASH_STORED, &lh)) == -1)
     return 0; /* the ledger plugin reports broken events; we skip them */
   r->events++;
-  if(get_int(ev, "seq", &seq) != 0) {
-    cJSON_Delete(ev);
+  if(rc != 0)
     return 0;
+  if(lh.seq > r->head_seq)
+    r->head_seq = lh.seq;
+  if(lh.stored_ok) {
+    size_t k = (size_t)((uint64_t)lh.seq % RING);
+    r->ring_seq[k] = lh.seq;
+    memcpy(r->ring_hash[k], lh.stored, 32);
   }
-  if(seq > r->head_seq)
-    r->head_seq = seq;
-  h = cJSON_GetObjectItemCaseSensitive(ev, "hash");
-  int have_hash = cJSON_IsString(h) &&
-                  crypto_hex_is_hash64(h->valuestring, strlen(h->valuestring)) &&
-                  crypto_hex_decode(h->valuestring, 64, hash, 32) == 0;
-  if(have_hash) {
-    size_t k = (size_t)((uint64_t)seq % RING);
-    r->ring_seq[k] = seq;
-    memcpy(r->ring_hash[k], hash, 32);
-  }
-  type = cJSON_GetObjectItemCaseSensitive(ev, "type");
-  const cJSON *payload = cJSON_GetObjectItemCaseSensitive(ev, "payload");
-  if(cJSON_IsString(type) && strcmp(type->valuestring, "AnchorSubmitted") == 0) {
-    if(r->na == r->cap) {
-      size_t ncap = r->cap ? r->cap * 2 : 64;
-      anchor *na = realloc(r->a, ncap * sizeof(*na));
-      if(!na) {
-        cJSON_Delete(ev);
-        return -1;
-      }
-      r->a = na;
-      r->cap = ncap;
-    }
-    anchor *a = &r->a[r->na++];
-    memset(a, 0, sizeof(*a));
-    a->seq = seq;
-    const cJSON *ts = cJSON_GetObjectItemCaseSensitive(ev, "ts");
-    a->ts = cJSON_IsString(ts) ? parse_ts(ts->valuestring) : NAN;
-    parse_anchor(a, payload);
-    if(!a->malformed) {
-      if(a->anchored_seq >= a->seq) {
-        a->lh = LH_NOT_BEFORE;
-      } else {
-        size_t k = (size_t)((uint64_t)a->anchored_seq % RING);
-        if(a->anchored_seq >= 0 && r->ring_seq[k] == a->anchored_seq &&
-           a->anchored_seq != 0)
-          a->lh = memcmp(a->anchored_hash, r->ring_hash[k], 32) == 0
-                      ? LH_OK : LH_DIFFERS;
-        else
-          r->unresolved++;
-      }
-    }
-  } else if(cJSON_IsString(type) &&
-            strcmp(type->valuestring, "AnchorSuperseded") == 0) {
-    const cJSON *tx = cJSON_GetObjectItemCaseSensitive(payload, "tx_hash");
-    uint8_t th[32];
-    if(cJSON_IsString(tx) && strlen(tx->valuestring) == 66 &&
-       crypto_hex_decode(tx->valuestring, 66, th, 32) == 0) {
-      if(r->nsup == r->capsup) {
-        size_t ncap = r->capsup ? r->capsup * 2 : 16;
-        uint8_t(*ns)[32] = realloc(r->superseded, ncap * 32);
-        if(!ns) {
-          cJSON_Delete(ev);
-          return -1;
-        }
-        r->superseded = ns;
-        r->capsup = ncap;
-      }
-      memcpy(r->superseded[r->nsup++], th, 32);
-    }
-  }
-  cJSON_Delete(ev);
-  return 0;
-}
-
-/* Orders anchor indexes by anchored_seq (qsort_r-free: a file global). */
-static const anchor *sort_base;
-static int cmp_by_anchored(const void *x, const void *y)
-{
-  int64_t a = sort_base[*(const size_t *)x].anchored_seq;
-  int64_t b = sort_base[*(const size_t *)y].anchored_seq;
-  return a < b ? -1 : a > b;
-}
-
-/* Second pass (only when some anchored_seq was too far back): hashes. */
-static int scan_hashes(void *ud, const char *text, size_t len, uint64_t line)
-{
-  run *r = ud;
-  (void)line;
-  if(r->unresolved == 0)
-    return 1;
-  cJSON *ev = cJSON_ParseWithLength(text, len);
-  int64_t seq;
-  uint8_t hash[32];
-  if(!ev)
+  if(lv_hasher_member(r->hasher, "type", &type, &tl) != 0)
     return 0;
-  const cJSON *h = cJSON_GetObjectItemCaseSensitive(ev, "hash");
-  if(get_int(ev, "seq", &seq) == 0 && cJSON_IsString(h) &&
-     crypto_hex_is_hash64(h->valuestring, strlen(h->valuestring)) &&
-     crypto_hex_decode(h->valuestring, 64, hash, 32) == 0) {
-    /* binary search the unresolved anchors sorted by anchored_seq */
-    size_t lo = 0, hi = r->nidx;
-    while(lo < hi) {
-      size_t mid = (lo + hi) / 2;
-      if(r->a[r->idx[mid]].anchored_seq < seq)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-    for(; lo < r->nidx && r->a[r->idx[lo]].anchored_seq == seq; lo++) {
-      anchor *a = &r->a[r->idx[lo]];
-      if(a->lh == LH_UNCHECKED) {
-        a->lh = memcmp(a->anchored_hash, hash, 32) == 0 ? LH_OK : LH_DIFFERS;
-        r->unresolved--;
-      }
-    }
-  }
+  sub = tl == 17 && memcmp(type, "\"AnchorSubmitted\"", 17) == 0;
+  if(!sub && !(tl == 18 && memcmp(type, "\"AnchorSuperseded\"", 18) == 0))
+    return 0;
+  if(!(ev = cJSON_ParseWithLength(text, len)))
+    return 0;
+  rc = sub ? add_anchor(r, ev, lh.seq) : add_superseded(r, ev);
   cJSON_Delete(ev);
-  return 0;
+  return rc;
 }
 
 /* Whether the ledger holds hash h (at seq when seq >= 0): 1 yes, 0 no,
@@ -272,13 +237,32 @@ static void mark_past_head(run *r)
     }
 }
 
-/* The second pass over the unresolved anchors, sorted by anchored_seq. */
+/* Orders anchor indexes by anchored_seq (qsort_r-free: a file global). */
+static const anchor *sort_base;
+static int cmp_by_anchored(const void *x, const void *y)
+{
+  int64_t a = sort_base[*(const size_t *)x].anchored_seq;
+  int64_t b = sort_base[*(const size_t *)y].anchored_seq;
+  return a < b ? -1 : a > b;
+}
+
+/* The second pass (some anchored_seq too far back for the ring): the
+ * hashes at those seqs, by lv_hash_at. 0, or -1 with why; r->idx NULL
+ * when out of memory. */
 static int second_pass(run *r, char *why, size_t n)
 {
+  int64_t *seqs = NULL;
+  lv_hash *h = NULL;
+  size_t ns = 0;
+  int rc = -1;
   r->idx = calloc(r->unresolved, sizeof(*r->idx));
-  if(!r->idx) {
+  seqs = calloc(r->unresolved, sizeof(*seqs));
+  h = calloc(r->unresolved, sizeof(*h));
+  if(!r->idx || !seqs || !h) {
+    free(r->idx);
+    r->idx = NULL;
     snprintf(why, n, "out of memory");
-    return -1;
+    goto out;
   }
   for(size_t i = 0; i < r->na; i++)
     if(!r->a[i].malformed && r->a[i].lh == LH_UNCHECKED &&
@@ -286,7 +270,28 @@ static int second_pass(run *r, char *why, size_t n)
       r->idx[r->nidx++] = i;
   sort_base = r->a;
   qsort(r->idx, r->nidx, sizeof(*r->idx), cmp_by_anchored);
-  return ledgerscan_run(&r->src, scan_hashes, NULL, r, why, n);
+  for(size_t i = 0; i < r->nidx; i++) {
+    int64_t s = r->a[r->idx[i]].anchored_seq;
+    if(ns == 0 || seqs[ns - 1] != s)
+      seqs[ns++] = s;
+  }
+  if(ledgerscan_hash_at(&r->src, seqs, ns, h, why, n) != 0)
+    goto out;
+  for(size_t i = 0, j = 0; i < r->nidx; i++) {
+    anchor *a = &r->a[r->idx[i]];
+    while(seqs[j] != a->anchored_seq)
+      j++;
+    if(h[j].found && h[j].stored_ok) {
+      a->lh = memcmp(a->anchored_hash, h[j].stored, 32) == 0 ? LH_OK
+                                                             : LH_DIFFERS;
+      r->unresolved--;
+    }
+  }
+  rc = 0;
+out:
+  free(seqs);
+  free(h);
+  return rc;
 }
 
 /* Reads the ledger into r: anchors, supersessions (sorted), the hashes at
@@ -297,6 +302,8 @@ int anchor_read_ledger(run *r, char *why, size_t n)
   for(size_t k = 0; k < RING; k++)
     r->ring_seq[k] = -1;
   r->progress_ms = now_ms();
+  if(!(r->hasher = lv_hasher_new()))
+    return -2;
   if(ledgerscan_run(&r->src, scan_event, scan_progress, r, why, n) != 0)
     return -1;
   mark_past_head(r);

@@ -285,6 +285,7 @@ static void run_free(run *r)
   free(r->w);
   cJSON_Delete(r->w_unrec);
   cache_free(&r->cache);
+  lv_hasher_free(r->hasher);
 }
 
 /* A misconfigured run's one line. */

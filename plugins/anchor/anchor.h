@@ -2,7 +2,8 @@
  * anchor.h: what the parts of the anchor plugin share. The plugin is
  * split along its seams, each part a file:
  *   aledger.c   reading the ledger: anchors, supersessions, the hashes at
- *               the anchored seqs (over ledgerscan.h), with progress
+ *               the anchored seqs (over ledgerscan.h, each event's seq and
+ *               hash by lverify's engine), with progress
  *   anodes.c    asking the nodes (rpc.h): chain facts, each anchor's
  *               transaction, receipt and block as evidence, and merging
  *               what several nodes said
@@ -24,6 +25,7 @@
 #include "plugins/anchor/cache.h"
 #include "plugins/anchor/ledgerscan.h"
 #include "plugins/anchor/rpc.h"
+#include "plugins/ledger/lverify.h"
 #include "probe-plugin.h"
 
 #define RING 4096         /* recent (seq, hash) kept while reading */
@@ -205,6 +207,7 @@ typedef struct run {
   size_t unresolved;
   size_t *idx, nidx; /* unresolved anchors by anchored_seq (second pass) */
   double progress_ms;     /* when progress was last reported */
+  lv_hasher *hasher;      /* the seq and hash of each event (lverify.h) */
   /* nodes */
   rpc_node *nodes;
   node_facts *facts;

@@ -10,6 +10,7 @@
 
 #include "plugins/anchor/ledgerscan.h"
 #include "plugins/common/lsrc.h"
+#include "plugins/ledger/lverify.h"
 
 /* The lsrc options of o. */
 static lsrc_options options_of(const ledgerscan_opts *o)
@@ -56,6 +57,14 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
   }
   lsrc_close(s);
   return rc;
+}
+
+int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs,
+                       size_t n, struct lv_hash *out, char *err,
+                       size_t errlen)
+{
+  lsrc_options lo = options_of(o);
+  return lv_hash_at(&lo, seqs, n, LV_HASH_STORED, out, err, errlen);
 }
 
 int ledgerscan_rereadable(const ledgerscan_opts *o)

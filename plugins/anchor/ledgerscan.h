@@ -34,6 +34,14 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
                    ledgerscan_progress progress, void *ud, char *err,
                    size_t errlen);
 
+/* The ledger's hashes at seqs[0..n) (ascending, each once) in one read:
+ * lv_hash_at (plugins/ledger/lverify.h) over this source. 0, or -1 with
+ * err. */
+struct lv_hash;
+int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs,
+                       size_t n, struct lv_hash *out, char *err,
+                       size_t errlen);
+
 /* 1 when the source can be read a second time (not standard input). */
 int ledgerscan_rereadable(const ledgerscan_opts *o);
 
