@@ -199,7 +199,8 @@ static int read_forms(run *r, char *why, size_t n)
     c->have_sender = 1;
     anchor_hex20(c->sender, c->sender_hex);
   }
-  c->min_conf = r->host->conf_int(r->ctx, "min_confirmations", &v) == 0 ? v : 12;
+  c->min_conf =
+      r->host->conf_int(r->ctx, "min_confirmations", &v) == 0 ? v : 12;
   if(c->min_conf < 1) {
     snprintf(why, n, "min_confirmations must be at least 1");
     return -1;

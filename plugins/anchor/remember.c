@@ -108,9 +108,11 @@ static int settled_without_asking(run *r, anchor *a, const cache_entry *ce)
     a->status = A_FAILED;
     a->rule = RULE_LEDGER_HASH;
     snprintf(a->reason, sizeof(a->reason),
-             a->lh == LH_NOT_BEFORE ? "anchored_seq is not before the anchor event"
-             : a->lh == LH_NO_EVENT ? "the ledger has no event %" PRId64
-                      : "anchored_hash is not the ledger's hash of event %" PRId64,
+             a->lh == LH_NOT_BEFORE
+                 ? "anchored_seq is not before the anchor event"
+             : a->lh == LH_NO_EVENT
+                 ? "the ledger has no event %" PRId64
+                 : "anchored_hash is not the ledger's hash of event %" PRId64,
              a->anchored_seq);
     return 1;
   }
@@ -136,7 +138,8 @@ size_t anchor_triage(run *r, const char *state, size_t *ask)
     recheck_load(r, state);
   for(size_t i = 0; i < r->na; i++) {
     anchor *a = &r->a[i];
-    const cache_entry *ce = a->malformed ? NULL : cache_get(&r->cache, a->tx_hash);
+    const cache_entry *ce =
+        a->malformed ? NULL : cache_get(&r->cache, a->tx_hash);
     if(settled_without_asking(r, a, ce))
       continue;
     if(a->recheck) {
