@@ -360,6 +360,33 @@ static int agent_own_env(const char *name)
          !strncmp(name, "PROBE_AGENT_SANDBOX_DEBUG=", 26);
 }
 
+/* Splits one PROBE_<SECTION>_<KEY>=VALUE variable of the environment, the
+ * one parser of that syntax: section (1..63 bytes) and key (1..127, "" when
+ * malformed) lowercased, *value after the '=' (NULL when none). -1 when e
+ * is not such a variable, or one of the agent's own (PROBE_AGENT_CONFIG...). */
+static int parse_probe_env(const char *e, char section[64], char key[128],
+                           const char **value)
+{
+  if(strncmp(e, "PROBE_", 6) || agent_own_env(e))
+    return -1;
+  const char *eq = strchr(e, '=');
+  const char *p = e + 6;
+  size_t pl = strcspn(p, "_=");
+  if(pl == 0 || pl >= 64 || p[pl] != '_')
+    return -1;
+  for(size_t k = 0; k < pl; k++)
+    section[k] = (char)tolower((unsigned char)p[k]);
+  section[pl] = '\0';
+  size_t kl = eq ? (size_t)(eq - (p + pl + 1)) : 0;
+  if(kl >= 128)
+    kl = 0;
+  for(size_t k = 0; k < kl; k++)
+    key[k] = (char)tolower((unsigned char)p[pl + 1 + k]);
+  key[kl] = '\0';
+  *value = eq ? eq + 1 : NULL;
+  return 0;
+}
+
 static double section_duration(const cJSON *sec, const char *key, double dflt);
 
 /* Validates one section against its table and applies defaults; its
@@ -585,29 +612,16 @@ static int apply_overrides(const config_request *req, agent_config *cfg,
                            const origin_ctx *oc, const char *only)
 {
   for(char **e = req->environ; e && *e; e++) {
-    if(strncmp(*e, "PROBE_", 6) || agent_own_env(*e))
-      continue;
-    const char *eq = strchr(*e, '=');
-    const char *p = *e + 6;
-    size_t pl = strcspn(p, "_=");
-    if(!eq || p[pl] != '_' || pl >= 64)
-      continue;
     char section[64], key[128], origin[192];
-    for(size_t k = 0; k < pl; k++)
-      section[k] = (char)tolower((unsigned char)p[k]);
-    section[pl] = '\0';
-    size_t kl = (size_t)(eq - (p + pl + 1));
-    if(kl == 0 || kl >= sizeof(key))
+    const char *value;
+    if(parse_probe_env(*e, section, key, &value) < 0 || !value || !*key)
       continue;
-    for(size_t k = 0; k < kl; k++)
-      key[k] = (char)tolower((unsigned char)p[pl + 1 + k]);
-    key[kl] = '\0';
     if(strcmp(section, "agent") && !plugin_set_find(&cfg->descs, section))
       continue; /* PROBE_* for something that is not a plugin here */
     if(only && strcmp(section, only))
       continue;
-    snprintf(origin, sizeof(origin), "environment %.*s", (int)(eq - *e), *e);
-    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc->origins) < 0)
+    snprintf(origin, sizeof(origin), "environment %.*s", (int)(value - 1 - *e), *e);
+    if(apply_override(cfg->root, &cfg->descs, section, key, value, origin, oc->origins) < 0)
       return -1;
   }
   for(size_t i = 0; i < req->nsets; i++) {
@@ -654,46 +668,69 @@ int config_check_loaded(agent_config *cfg, const char *plugin,
   return bad;
 }
 
-int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
-{
-  jsonc_doc doc = {NULL, NULL};
-  size_t nerrors = 0;
-  origin_ctx oc = {&doc, NULL, cJSON_CreateObject(), &nerrors};
-  char **names = NULL, **dirnames = NULL;
-  size_t nnames = 0, ndirnames = 0;
-  int rc = CONFIG_EX_CONFIG, bad = 0;
-  memset(cfg, 0, sizeof(*cfg));
+/* What config_load's phases hand on to each other. */
+typedef struct load_ctx {
+  const config_request *req;
+  agent_config *cfg;
+  dbuf *errors;
+  jsonc_doc doc;
+  size_t nerrors;
+  origin_ctx oc;
+  char **names;   /* every plugin named anywhere */
+  size_t nnames;
+  cJSON *plugins; /* cfg->root's "plugins" */
+  int bad;        /* problems found by validation */
+} load_ctx;
 
-  /* 1. the file */
-  if(req->file) {
-    char *text = NULL;
-    size_t len = 0;
-    char err[512];
-    if(util_read_file(req->file, CONFIG_MAX_BYTES, &text, &len) < 0) {
-      if(errno == ENOENT && !req->file_explicit)
-        goto no_file;
-      errline(errors, "%s: cannot read the configuration: %s", req->file,
-                  errno == EFBIG ? "larger than 8 MiB"
-                  : errno == EISDIR ? "a directory, not a file"
-                  : errno == EINVAL ? "not a regular file (a FIFO, socket or device?)"
-                  : strerror(errno));
-      goto out;
-    }
-    int prc = jsonc_parse(text, len, &doc, err, sizeof(err));
-    free(text);
-    if(prc < 0) {
-      errline(errors, "%s: %s", req->file, err);
-      goto out;
-    }
-    if(!cJSON_IsObject(doc.root)) {
-      errline(errors, "%s:1: the configuration must be a JSON object", req->file);
-      goto out;
-    }
-    cfg->file = strdup(req->file);
-    oc.file = cfg->file;
-    cfg->root = cJSON_Duplicate(doc.root, 1);
+/* Out of memory in a phase: said, and the load fails. */
+static int load_oom(load_ctx *lc)
+{
+  errline(lc->errors, "out of memory while loading the configuration");
+  return AGENT_EXIT_CONFIG;
+}
+
+/* Phase 1: the file, parsed with its line numbers (none: an empty
+ * configuration, unless it was asked for by name). 0 or an exit status. */
+static int load_file(load_ctx *lc)
+{
+  const config_request *req = lc->req;
+  char *text = NULL;
+  size_t len = 0;
+  char err[512];
+  if(!req->file)
+    return 0;
+  if(util_read_file(req->file, CONFIG_MAX_BYTES, &text, &len) < 0) {
+    if(errno == ENOENT && !req->file_explicit)
+      return 0;
+    errline(lc->errors, "%s: cannot read the configuration: %s", req->file,
+            errno == EFBIG ? "larger than 8 MiB"
+            : errno == EISDIR ? "a directory, not a file"
+            : errno == EINVAL ? "not a regular file (a FIFO, socket or device?)"
+            : strerror(errno));
+    return AGENT_EXIT_CONFIG;
   }
-no_file:
+  int prc = jsonc_parse(text, len, &lc->doc, err, sizeof(err));
+  free(text);
+  if(prc < 0) {
+    errline(lc->errors, "%s: %s", req->file, err);
+    return AGENT_EXIT_CONFIG;
+  }
+  if(!cJSON_IsObject(lc->doc.root)) {
+    errline(lc->errors, "%s:1: the configuration must be a JSON object", req->file);
+    return AGENT_EXIT_CONFIG;
+  }
+  lc->cfg->file = strdup(req->file);
+  lc->oc.file = lc->cfg->file;
+  lc->cfg->root = cJSON_Duplicate(lc->doc.root, 1);
+  return 0;
+}
+
+/* Phase 2: the top level: "agent" and "plugins" made when absent, any
+ * other member a problem, "plugins" an object. 0 or an exit status. */
+static int load_top(load_ctx *lc)
+{
+  agent_config *cfg = lc->cfg;
+  const char *file = cfg->file ? cfg->file : "configuration";
   if(!cfg->root)
     cfg->root = cJSON_CreateObject();
   if(!cJSON_GetObjectItemCaseSensitive(cfg->root, "agent"))
@@ -703,121 +740,153 @@ no_file:
   const cJSON *top;
   cJSON_ArrayForEach(top, cfg->root) {
     if(strcmp(top->string, "agent") && strcmp(top->string, "plugins")) {
-      bad++;
-      if(!want_error(&oc))
+      lc->bad++;
+      if(!want_error(&lc->oc))
         continue;
-      int line = jsonc_line(&doc, (const char *[]){top->string}, 1);
-      errline(errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)",
-                  cfg->file ? cfg->file : "configuration", line, top->string);
+      int line = jsonc_line(&lc->doc, (const char *[]){top->string}, 1);
+      errline(lc->errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)",
+              file, line, top->string);
     }
   }
-  cJSON *plugins = cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins");
-  if(!cJSON_IsObject(plugins)) {
-    errline(errors, "%s:%d: \"plugins\" must be an object",
-                cfg->file ? cfg->file : "configuration",
-                jsonc_line(&doc, (const char *[]){"plugins"}, 1));
-    goto out;
+  lc->plugins = cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins");
+  if(!cJSON_IsObject(lc->plugins)) {
+    errline(lc->errors, "%s:%d: \"plugins\" must be an object", file,
+            jsonc_line(&lc->doc, (const char *[]){"plugins"}, 1));
+    return AGENT_EXIT_CONFIG;
   }
+  return 0;
+}
 
-  /* 2. every plugin named anywhere */
+/* Phase 3a: the plugins PROBE_<PLUGIN>_* variables name, among those in
+ * the plugin directory. 0 or -1 (out of memory). */
+static int names_from_env(load_ctx *lc)
+{
+  char **dirnames = NULL;
+  size_t ndirnames = 0;
+  int rc = 0;
+  if(loader_list_dir(lc->req->plugin_dir, &dirnames, &ndirnames) < 0) {
+    dirnames = NULL;
+    ndirnames = 0;
+  }
+  for(char **e = lc->req->environ; e && *e && rc == 0; e++) {
+    char plugin[64], key[128];
+    const char *value;
+    if(parse_probe_env(*e, plugin, key, &value) < 0)
+      continue;
+    for(size_t k = 0; k < ndirnames && rc == 0; k++)
+      if(!strcmp(dirnames[k], plugin))
+        rc = add_name(&lc->names, &lc->nnames, plugin);
+  }
+  loader_free_names(dirnames, ndirnames);
+  return rc;
+}
+
+/* Phase 3: every plugin named anywhere (sections, --plugin, --set, the
+ * environment), described. 0 or an exit status. */
+static int load_names(load_ctx *lc)
+{
+  const config_request *req = lc->req;
   const cJSON *sec;
-  cJSON_ArrayForEach(sec, plugins)
-    if(add_name(&names, &nnames, sec->string) < 0)
-      goto oom;
+  cJSON_ArrayForEach(sec, lc->plugins)
+    if(add_name(&lc->names, &lc->nnames, sec->string) < 0)
+      return load_oom(lc);
   for(size_t i = 0; i < req->nplugins; i++)
-    if(add_name(&names, &nnames, req->plugins[i]) < 0)
-      goto oom;
+    if(add_name(&lc->names, &lc->nnames, req->plugins[i]) < 0)
+      return load_oom(lc);
   for(size_t i = 0; i < req->nsets; i++) {
     char section[128], key[128];
     const char *eq = strchr(req->sets[i], '=');
     if(!eq || split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
                             sizeof(section), key, sizeof(key)) < 0) {
-      errline(errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
-                  req->sets[i]);
-      rc = CONFIG_EX_USAGE;
-      goto out;
+      errline(lc->errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
+              req->sets[i]);
+      return AGENT_EXIT_USAGE;
     }
-    if(strcmp(section, "agent") && add_name(&names, &nnames, section) < 0)
-      goto oom;
+    if(strcmp(section, "agent") && add_name(&lc->names, &lc->nnames, section) < 0)
+      return load_oom(lc);
   }
-  if(loader_list_dir(req->plugin_dir, &dirnames, &ndirnames) < 0) {
-    dirnames = NULL;
-    ndirnames = 0;
+  if(names_from_env(lc) < 0)
+    return load_oom(lc);
+  if(describe_all(req, lc->cfg, lc->names, lc->nnames) < 0) {
+    errline(lc->errors, "cannot start a process to load plugins: %s", strerror(errno));
+    return AGENT_EXIT_CONFIG;
   }
-  for(char **e = req->environ; e && *e; e++) {
-    if(strncmp(*e, "PROBE_", 6) || agent_own_env(*e))
-      continue;
-    char plugin[64];
-    const char *p = *e + 6;
-    size_t pl = strcspn(p, "_=");
-    if(pl == 0 || pl >= sizeof(plugin) || p[pl] != '_')
-      continue;
-    for(size_t k = 0; k < pl; k++)
-      plugin[k] = (char)tolower((unsigned char)p[k]);
-    plugin[pl] = '\0';
-    for(size_t k = 0; k < ndirnames; k++)
-      if(!strcmp(dirnames[k], plugin) && add_name(&names, &nnames, plugin) < 0)
-        goto oom;
-  }
-  if(describe_all(req, cfg, names, nnames) < 0) {
-    errline(errors, "cannot start a process to load plugins: %s", strerror(errno));
-    goto out;
-  }
+  return 0;
+}
 
-  /* 3. environment, then --set, over the file */
-  if(apply_overrides(req, cfg, &oc, NULL) < 0)
-    goto oom;
+/* Phase 4: environment, then --set, over the file; a section for each
+ * plugin named only with --plugin, so that its defaults apply. */
+static int load_overrides(load_ctx *lc)
+{
+  if(apply_overrides(lc->req, lc->cfg, &lc->oc, NULL) < 0)
+    return load_oom(lc);
+  for(size_t i = 0; i < lc->req->nplugins; i++)
+    if(!cJSON_GetObjectItemCaseSensitive(lc->plugins, lc->req->plugins[i]))
+      cJSON_AddItemToObject(lc->plugins, lc->req->plugins[i], cJSON_CreateObject());
+  return 0;
+}
 
-  /* sections for plugins named only with --plugin, so defaults apply */
-  for(size_t i = 0; i < req->nplugins; i++)
-    if(!cJSON_GetObjectItemCaseSensitive(plugins, req->plugins[i]))
-      cJSON_AddItemToObject(plugins, req->plugins[i], cJSON_CreateObject());
+/* Phase 5b: what the agent section's table cannot say: labels, host and
+ * format become parts of every line. */
+static void validate_agent_extras(load_ctx *lc, const cJSON *agent)
+{
+  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;
+  cJSON_ArrayForEach(l, labels) {
+    if(!cJSON_IsString(l)) {
+      config_error(lc->errors, &lc->oc, 1, "agent", "labels", "label \"%s\" must be a string",
+                   l->string);
+      lc->bad++;
+    }
+    else if(!line_safe(l->string) || !line_safe(l->valuestring)) {
+      config_error(lc->errors, &lc->oc, 1, "agent", "labels", "label \"%s\": names and values "
+                   "must be valid UTF-8 without control characters", l->string);
+      lc->bad++;
+    }
+  }
+  const char *host = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "host"));
+  if(host && (!*host || !line_safe(host))) {
+    config_error(lc->errors, &lc->oc, 1, "agent", "host", "must be a non-empty name in valid "
+                 "UTF-8 without control characters");
+    lc->bad++;
+  }
+  const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
+  if(fmt && strcmp(fmt, "json") && strcmp(fmt, "text")) {
+    config_error(lc->errors, &lc->oc, 1, "agent", "format", "must be \"json\" or \"text\"");
+    lc->bad++;
+  }
+}
 
-  /* 4. validation */
-  cJSON *agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
-  validate_section(agent, NULL, 1, "agent", &oc, errors, &bad, 1);
+/* Phase 5: every section against its table (a lazy plugin's by its run
+ * child: config_check_loaded). 0 or an exit status. */
+static int load_validate(load_ctx *lc)
+{
+  const config_request *req = lc->req;
+  cJSON *agent = cJSON_GetObjectItemCaseSensitive(lc->cfg->root, "agent");
+  validate_section(agent, NULL, 1, "agent", &lc->oc, lc->errors, &lc->bad, 1);
   cJSON *s;
-  cJSON_ArrayForEach(s, plugins) {
-    const plugin_desc *d = plugin_set_find(&cfg->descs, s->string);
+  cJSON_ArrayForEach(s, lc->plugins) {
+    const plugin_desc *d = plugin_set_find(&lc->cfg->descs, s->string);
     if(!d || d->error || d->lazy) {
-      /* reported when it runs; --check-config reports it too (a lazy
-       * one is checked by its run child: config_check_loaded) */
+      /* reported when it runs; --check-config reports it too */
       continue;
     }
     int runs = req->nplugins == 0;
     for(size_t i = 0; i < req->nplugins && !runs; i++)
       runs = !strcmp(req->plugins[i], s->string);
-    validate_section(s, d, 0, s->string, &oc, errors, &bad, runs);
+    validate_section(s, d, 0, s->string, &lc->oc, lc->errors, &lc->bad, runs);
   }
-  if(cJSON_IsObject(agent)) {
-    const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;
-    cJSON_ArrayForEach(l, labels) {
-      if(!cJSON_IsString(l)) {
-        config_error(errors, &oc, 1, "agent", "labels", "label \"%s\" must be a string", l->string);
-        bad++;
-      }
-      else if(!line_safe(l->string) || !line_safe(l->valuestring)) {
-        config_error(errors, &oc, 1, "agent", "labels", "label \"%s\": names and values "
-                     "must be valid UTF-8 without control characters", l->string);
-        bad++;
-      }
-    }
-    const char *host = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "host"));
-    if(host && (!*host || !line_safe(host))) {
-      config_error(errors, &oc, 1, "agent", "host", "must be a non-empty name in valid "
-                   "UTF-8 without control characters");
-      bad++;
-    }
-    const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
-    if(fmt && strcmp(fmt, "json") && strcmp(fmt, "text")) {
-      config_error(errors, &oc, 1, "agent", "format", "must be \"json\" or \"text\"");
-      bad++;
-    }
-  }
-  if(bad)
-    goto out;
+  if(cJSON_IsObject(agent))
+    validate_agent_extras(lc, agent);
+  return lc->bad ? AGENT_EXIT_CONFIG : 0;
+}
 
-  /* 5. the agent section parsed, and what runs */
+/* Phase 6: the agent section parsed, and what runs: the --plugin list, or
+ * every section not disabled. 0 or an exit status. */
+static int load_agent_settings(load_ctx *lc)
+{
+  agent_config *cfg = lc->cfg;
+  const config_request *req = lc->req;
+  cJSON *agent = cJSON_GetObjectItemCaseSensitive(cfg->root, "agent");
   cfg->interval_s = section_duration(agent, "interval", 60);
   cfg->timeout_s = section_duration(agent, "timeout", 60);
   cfg->output = section_string(agent, "output");
@@ -831,45 +900,61 @@ no_file:
   const cJSON *mob = cJSON_GetObjectItemCaseSensitive(agent, "max_output_bytes");
   cfg->max_output_bytes = cJSON_IsNumber(mob) && mob->valuedouble >= 4096
                               ? (size_t)mob->valuedouble : 1u << 20;
-  if(req->nplugins) {
-    for(size_t i = 0; i < req->nplugins; i++)
-      if(add_name(&cfg->run, &cfg->nrun, req->plugins[i]) < 0)
-        goto oom;
-  }
-  else {
-    cJSON_ArrayForEach(s, plugins)
-      if(!cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "enabled")) &&
-         add_name(&cfg->run, &cfg->nrun, s->string) < 0)
-        goto oom;
-  }
-  if(req->lazy) {
-    /* kept for the run child's config_check_loaded */
-    cfg->req = req;
-    cfg->doc = malloc(sizeof(*cfg->doc));
-    if(!cfg->doc)
-      goto oom;
-    *cfg->doc = doc;
-    doc.root = NULL;
-    doc.text = NULL;
-    cfg->origins = oc.origins;
-    oc.origins = NULL;
-  }
-  rc = 0;
-  goto out;
-oom:
-  errline(errors, "out of memory while loading the configuration");
-  rc = CONFIG_EX_CONFIG;
-out:
-  if(nerrors > CONFIG_MAX_ERRORS)
+  for(size_t i = 0; i < req->nplugins; i++)
+    if(add_name(&cfg->run, &cfg->nrun, req->plugins[i]) < 0)
+      return load_oom(lc);
+  const cJSON *s;
+  cJSON_ArrayForEach(s, lc->plugins)
+    if(!req->nplugins && !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "enabled")) &&
+       add_name(&cfg->run, &cfg->nrun, s->string) < 0)
+      return load_oom(lc);
+  return 0;
+}
+
+/* Phase 7: a lazy one-shot keeps the document, its origins and the request
+ * for the run child's config_check_loaded. 0 or an exit status. */
+static int load_keep_for_child(load_ctx *lc)
+{
+  agent_config *cfg = lc->cfg;
+  if(!lc->req->lazy)
+    return 0;
+  cfg->req = lc->req;
+  cfg->doc = malloc(sizeof(*cfg->doc));
+  if(!cfg->doc)
+    return load_oom(lc);
+  *cfg->doc = lc->doc;
+  lc->doc.root = NULL;
+  lc->doc.text = NULL;
+  cfg->origins = lc->oc.origins;
+  lc->oc.origins = NULL;
+  return 0;
+}
+
+int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
+{
+  static int (*const phases[])(load_ctx *) = {
+    load_file, load_top, load_names, load_overrides, load_validate,
+    load_agent_settings, load_keep_for_child
+  };
+  load_ctx lc;
+  memset(&lc, 0, sizeof(lc));
+  memset(cfg, 0, sizeof(*cfg));
+  lc.req = req;
+  lc.cfg = cfg;
+  lc.errors = errors;
+  lc.oc = (origin_ctx){&lc.doc, NULL, cJSON_CreateObject(), &lc.nerrors};
+  int rc = 0;
+  for(size_t i = 0; rc == 0 && i < sizeof(phases) / sizeof(phases[0]); i++)
+    rc = phases[i](&lc);
+  if(lc.nerrors > CONFIG_MAX_ERRORS)
     errline(errors, "%s: %zu more problem%s not shown",
-                cfg->file ? cfg->file : req->file ? req->file : "configuration",
-                nerrors - CONFIG_MAX_ERRORS, nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
-  if(rc == CONFIG_EX_CONFIG && !bad && !errors->len)
+            cfg->file ? cfg->file : req->file ? req->file : "configuration",
+            lc.nerrors - CONFIG_MAX_ERRORS, lc.nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
+  if(rc == AGENT_EXIT_CONFIG && !lc.bad && !errors->len)
     errline(errors, "invalid configuration");
-  jsonc_free(&doc);
-  cJSON_Delete(oc.origins);
-  loader_free_names(names, nnames);
-  loader_free_names(dirnames, ndirnames);
+  jsonc_free(&lc.doc);
+  cJSON_Delete(lc.oc.origins);
+  loader_free_names(lc.names, lc.nnames);
   if(rc)
     config_free(cfg);
   return rc;

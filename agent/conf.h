@@ -10,12 +10,13 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "exitcode.h"
 #include "loader.h"
 #include "util.h"
 
-/* Exit statuses of configuration problems (sysexits). */
-#define CONFIG_EX_USAGE 64
-#define CONFIG_EX_CONFIG 78
+/* Exit statuses of configuration problems (exitcode.h). */
+#define CONFIG_EX_USAGE AGENT_EXIT_USAGE
+#define CONFIG_EX_CONFIG AGENT_EXIT_CONFIG
 
 /* The shortest interval accepted (agent.interval and each plugin's): a
  * plugin run every 0.1 s is a busy loop, not monitoring. */

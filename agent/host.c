@@ -1,10 +1,7 @@
 /*
  * host.c: the probe_host a plugin sees, inside its run process (see
- * host.h). Results become JSON lines on the result pipe:
- *   {"check":..,"target":..,"status":..,"summary":..,"duration_ms":..,
- *    "metrics":{..},"details":{..}}
- * and control lines {"_ctl":"fail"|"config_error"|"config_invalid",...}
- * for the agent.
+ * host.h). Results and control lines go to the agent on the result pipe
+ * in the format wire.h defines.
  */
 #include "config.h"
 
@@ -20,6 +17,7 @@
 
 #include "host.h"
 #include "util.h"
+#include "wire.h"
 
 struct probe_ctx {
   const host_run *hr;
@@ -44,62 +42,20 @@ struct probe_result {
   int has_duration;
 };
 
-static const char *const status_names[] = {"ok", "warning", "critical", "unknown"};
-
-/* Writes a whole line to fd. */
-static int write_line(int fd, const char *text)
-{
-  size_t len = strlen(text);
-  char *buf = malloc(len + 1);
-  if(!buf)
-    return -1;
-  memcpy(buf, text, len);
-  buf[len] = '\n';
-  size_t off = 0;
-  while(off < len + 1) {
-    ssize_t n = write(fd, buf + off, len + 1 - off);
-    if(n < 0) {
-      if(errno == EINTR)
-        continue;
-      free(buf);
-      return -1;
-    }
-    off += (size_t)n;
-  }
-  free(buf);
-  return 0;
-}
-
-/* Sends a cJSON object as one line and deletes it. A line longer than
- * HOST_MAX_LINE goes too: the agent drops it there and reports it, with its
- * status, as a line of its own (dropped here, it was silence). */
-static int send_json(int fd, cJSON *o)
-{
-  char *text = cJSON_PrintUnformatted(o);
-  cJSON_Delete(o);
-  if(!text)
-    return -1;
-  int rc = write_line(fd, text);
-  free(text);
-  return rc;
-}
-
 void host_send_failure(int fd, const char *summary)
 {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "_ctl", "fail");
-  cJSON_AddStringToObject(o, "summary", summary);
-  send_json(fd, o);
+  cJSON *o = wire_ctl_new(WIRE_CTL_FAIL);
+  cJSON_AddStringToObject(o, WIRE_SUMMARY, summary);
+  wire_send(fd, o);
 }
 
 void host_send_config_invalid(int fd, const char *msg, size_t len)
 {
   char *m = strndup(msg, len);
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "_ctl", "config_invalid");
-  cJSON_AddStringToObject(o, "message", m ? m : "invalid configuration");
+  cJSON *o = wire_ctl_new(WIRE_CTL_CONFIG_INVALID);
+  cJSON_AddStringToObject(o, WIRE_MESSAGE, m ? m : "invalid configuration");
   free(m);
-  send_json(fd, o);
+  wire_send(fd, o);
 }
 
 /* A copy of s that is valid UTF-8 (bad bytes become U+FFFD). */
@@ -325,10 +281,10 @@ static probe_result *h_result_begin(probe_ctx *ctx, const char *check,
     return NULL;
   r->ctx = ctx;
   r->obj = cJSON_CreateObject();
-  add_clean_string(r->obj, "check", check ? check : ctx->hr->plugin);
-  add_clean_string(r->obj, "target", target ? target : "");
-  cJSON_AddStringToObject(r->obj, "status", "unknown");
-  cJSON_AddStringToObject(r->obj, "summary", "");
+  add_clean_string(r->obj, WIRE_CHECK, check ? check : ctx->hr->plugin);
+  add_clean_string(r->obj, WIRE_TARGET, target ? target : "");
+  cJSON_AddStringToObject(r->obj, WIRE_STATUS, wire_status_name(PROBE_UNKNOWN));
+  cJSON_AddStringToObject(r->obj, WIRE_SUMMARY, "");
   r->metrics = cJSON_CreateObject();
   r->details = cJSON_CreateObject();
   return r;
@@ -344,10 +300,9 @@ static void h_result_status(probe_result *r, probe_status status,
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt ? fmt : "", ap);
   va_end(ap);
-  cJSON_DeleteItemFromObjectCaseSensitive(r->obj, "status");
-  cJSON_AddStringToObject(r->obj, "status",
-                          (unsigned)status < 4 ? status_names[status] : "unknown");
-  add_clean_string(r->obj, "summary", msg);
+  cJSON_DeleteItemFromObjectCaseSensitive(r->obj, WIRE_STATUS);
+  cJSON_AddStringToObject(r->obj, WIRE_STATUS, wire_status_name(status));
+  add_clean_string(r->obj, WIRE_SUMMARY, msg);
 }
 
 static void h_result_metric(probe_result *r, const char *name, double value)
@@ -429,14 +384,14 @@ static int h_result_emit(probe_result *r)
   if(ctx->state_refused[0])
     add_clean_string(r->details, "state_error", ctx->state_refused);
   double ms = r->has_duration ? r->duration_ms : util_mono_ms() - ctx->hr->start_ms;
-  cJSON_AddNumberToObject(r->obj, "duration_ms", round(ms * 1000.0) / 1000.0);
-  cJSON_AddItemToObject(r->obj, "metrics", r->metrics);
-  cJSON_AddItemToObject(r->obj, "details", r->details);
+  cJSON_AddNumberToObject(r->obj, WIRE_DURATION_MS, round(ms * 1000.0) / 1000.0);
+  cJSON_AddItemToObject(r->obj, WIRE_METRICS, r->metrics);
+  cJSON_AddItemToObject(r->obj, WIRE_DETAILS, r->details);
   if(r->thresholds)
-    cJSON_AddItemToObject(r->obj, "thresholds", r->thresholds);
+    cJSON_AddItemToObject(r->obj, WIRE_THRESHOLDS, r->thresholds);
   cJSON *o = r->obj;
   free(r);
-  int rc = send_json(ctx->hr->result_fd, o);
+  int rc = wire_send(ctx->hr->result_fd, o);
   if(rc == 0)
     ctx->emitted++;
   return rc == 0 ? 0 : -1;
@@ -450,12 +405,11 @@ static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt, ...
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
   ctx->config_errors++;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "_ctl", "config_error");
+  cJSON *o = wire_ctl_new(WIRE_CTL_CONFIG_ERROR);
   if(key)
-    add_clean_string(o, "key", key);
-  add_clean_string(o, "message", msg);
-  send_json(ctx->hr->result_fd, o);
+    add_clean_string(o, WIRE_KEY, key);
+  add_clean_string(o, WIRE_MESSAGE, msg);
+  wire_send(ctx->hr->result_fd, o);
 }
 
 /* Keeps the thresholds a plugin used for a metric, so that the Nagios
@@ -485,12 +439,11 @@ static void h_progress(probe_ctx *ctx, double events, double bytes, double total
   if(now - ctx->progress_ms < 250.0)
     return;
   ctx->progress_ms = now;
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddStringToObject(o, "_ctl", "progress");
-  cJSON_AddNumberToObject(o, "events", events);
-  cJSON_AddNumberToObject(o, "bytes", bytes);
-  cJSON_AddNumberToObject(o, "total", isfinite(total) ? total : -1);
-  send_json(ctx->hr->result_fd, o);
+  cJSON *o = wire_ctl_new(WIRE_CTL_PROGRESS);
+  cJSON_AddNumberToObject(o, WIRE_EVENTS, events);
+  cJSON_AddNumberToObject(o, WIRE_BYTES, bytes);
+  cJSON_AddNumberToObject(o, WIRE_TOTAL, isfinite(total) ? total : -1);
+  wire_send(ctx->hr->result_fd, o);
 }
 
 static const probe_host host_vtable = {

@@ -11,9 +11,6 @@
 
 #include "probe-plugin.h"
 
-/* Longest result line a plugin may send (the agent rejects longer ones). */
-#define HOST_MAX_LINE (64u * 1024u)
-
 typedef enum host_mode { HOST_RUN, HOST_CHECK } host_mode;
 
 typedef struct host_run {

@@ -449,6 +449,104 @@ static void describe_start(describer *all, size_t i, const char *dir,
   w->fd = fds[0];
 }
 
+/* The policy of describing children when the caller has none: the
+ * defaults of a run's sandbox. */
+static void default_policy(sandbox_policy *dflt)
+{
+  char err[256];
+  memset(dflt, 0, sizeof(*dflt));
+  dflt->enabled = 1;
+  dflt->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
+  dflt->cpu_s = SANDBOX_DEFAULT_CPU_S;
+  dflt->processes = SANDBOX_DEFAULT_PROCESSES;
+  if(sandbox_set_user(dflt, sandbox_default_user(), err, sizeof(err)) < 0)
+    dflt->change_user = 0;
+}
+
+/* Kills every describing child still open: its time is up. */
+static void describe_timeout(describer *w, const size_t *idx, nfds_t np)
+{
+  for(nfds_t k = 0; k < np; k++) {
+    describer *d = &w[idx[k]];
+    d->timed_out = 1;
+    kill(-d->pid, SIGKILL);
+    kill(d->pid, SIGKILL);
+    close(d->fd);
+    d->fd = -1;
+  }
+}
+
+/* Reads every describing child's pipe until EOF, or until the shared
+ * deadline, when the rest are killed. pfd has room for n. */
+static void describe_wait(describer *w, size_t n, struct pollfd *pfd)
+{
+  double deadline = util_mono_ms() + DESCRIBE_TIMEOUT_MS;
+  size_t idx[n ? n : 1];
+  for(;;) {
+    nfds_t np = 0;
+    for(size_t i = 0; i < n; i++)
+      if(w[i].fd >= 0) {
+        pfd[np] = (struct pollfd){w[i].fd, POLLIN, 0};
+        idx[np++] = i;
+      }
+    if(!np)
+      return;
+    int wait_ms = (int)(deadline - util_mono_ms());
+    int pr = wait_ms > 0 ? poll(pfd, np, wait_ms) : 0;
+    if(pr < 0 && errno == EINTR)
+      continue;
+    if(pr <= 0) {
+      describe_timeout(w, idx, np);
+      return;
+    }
+    for(nfds_t k = 0; k < np; k++) {
+      if(!pfd[k].revents)
+        continue;
+      describer *d = &w[idx[k]];
+      char chunk[8192];
+      ssize_t r = read(d->fd, chunk, sizeof(chunk));
+      if(r < 0 && errno == EINTR)
+        continue;
+      if(r <= 0 || dbuf_add(&d->buf, chunk, (size_t)r) < 0) {
+        close(d->fd);
+        d->fd = -1;
+      }
+    }
+  }
+}
+
+/* Reaps one describing child and turns what it sent into d, or into the
+ * reason it could not be described (d->error). */
+static void describe_finish(describer *c, plugin_desc *d, const char *name)
+{
+  if(c->pid > 0) {
+    /* the child may linger after closing its pipe (a destructor) */
+    if(!c->timed_out)
+      kill(-c->pid, SIGKILL);
+    while(waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
+      ;
+  }
+  cJSON *o = c->buf.data ? cJSON_Parse(c->buf.data) : NULL;
+  dbuf_free(&c->buf);
+  int ok = o && cJSON_IsObject(o) && desc_from_json(d, o) == 0;
+  cJSON_Delete(o);
+  if(ok)
+    return;
+  char why[256];
+  if(c->pid < 0)
+    snprintf(why, sizeof(why), "plugin %s: no process could be started to load it", name);
+  else if(c->timed_out)
+    snprintf(why, sizeof(why), "plugin %s hung while loading (killed after %d s)",
+             name, DESCRIBE_TIMEOUT_MS / 1000);
+  else if(WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGKILL)
+    snprintf(why, sizeof(why), "plugin %s crashed while loading (%s)",
+             name, strsignal(WTERMSIG(c->status)));
+  else
+    snprintf(why, sizeof(why), "plugin %s could not be described", name);
+  free(d->error);
+  d->error = strdup(why);
+}
+
 int loader_describe(const char *dir, char *const *names, size_t n,
                     const sandbox_policy *policy, plugin_set *out)
 {
@@ -463,14 +561,7 @@ int loader_describe(const char *dir, char *const *names, size_t n,
   if(n == 0)
     return 0;
   if(!policy) {
-    char err[256];
-    memset(&dflt, 0, sizeof(dflt));
-    dflt.enabled = 1;
-    dflt.memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
-    dflt.cpu_s = SANDBOX_DEFAULT_CPU_S;
-    dflt.processes = SANDBOX_DEFAULT_PROCESSES;
-    if(sandbox_set_user(&dflt, sandbox_default_user(), err, sizeof(err)) < 0)
-      dflt.change_user = 0;
+    default_policy(&dflt);
     policy = &dflt;
   }
   sandbox_policy sb = *policy;
@@ -502,80 +593,10 @@ int loader_describe(const char *dir, char *const *names, size_t n,
     free(pfd);
     return -1;
   }
-  double deadline = util_mono_ms() + DESCRIBE_TIMEOUT_MS;
-  for(;;) {
-    nfds_t np = 0;
-    size_t idx[n ? n : 1];
-    for(size_t i = 0; i < n; i++)
-      if(w[i].fd >= 0) {
-        pfd[np] = (struct pollfd){w[i].fd, POLLIN, 0};
-        idx[np++] = i;
-      }
-    if(!np)
-      break;
-    int wait_ms = (int)(deadline - util_mono_ms());
-    int pr = wait_ms > 0 ? poll(pfd, np, wait_ms) : 0;
-    if(pr < 0 && errno == EINTR)
-      continue;
-    if(pr <= 0) {
-      for(nfds_t k = 0; k < np; k++) {
-        describer *d = &w[idx[k]];
-        d->timed_out = 1;
-        kill(-d->pid, SIGKILL);
-        kill(d->pid, SIGKILL);
-        close(d->fd);
-        d->fd = -1;
-      }
-      break;
-    }
-    for(nfds_t k = 0; k < np; k++) {
-      if(!pfd[k].revents)
-        continue;
-      describer *d = &w[idx[k]];
-      char chunk[8192];
-      ssize_t r = read(d->fd, chunk, sizeof(chunk));
-      if(r < 0 && errno == EINTR)
-        continue;
-      if(r <= 0 || dbuf_add(&d->buf, chunk, (size_t)r) < 0) {
-        close(d->fd);
-        d->fd = -1;
-      }
-    }
-  }
+  describe_wait(w, n, pfd);
   free(pfd);
-  for(size_t i = 0; i < n; i++) {
-    plugin_desc *d = &out->items[i];
-    describer *c = &w[i];
-    if(c->pid > 0) {
-      /* the child may linger after closing its pipe (a destructor) */
-      if(!c->timed_out) {
-        kill(-c->pid, SIGKILL);
-      }
-      while(waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
-        ;
-    }
-    cJSON *o = c->buf.data ? cJSON_Parse(c->buf.data) : NULL;
-    dbuf_free(&c->buf);
-    if(o && cJSON_IsObject(o) && desc_from_json(d, o) == 0) {
-      cJSON_Delete(o);
-      continue;
-    }
-    cJSON_Delete(o);
-    char why[256];
-    if(c->pid < 0)
-      snprintf(why, sizeof(why), "plugin %s: no process could be started to load it",
-               names[i]);
-    else if(c->timed_out)
-      snprintf(why, sizeof(why), "plugin %s hung while loading (killed after %d s)",
-               names[i], DESCRIBE_TIMEOUT_MS / 1000);
-    else if(WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGKILL)
-      snprintf(why, sizeof(why), "plugin %s crashed while loading (%s)",
-               names[i], strsignal(WTERMSIG(c->status)));
-    else
-      snprintf(why, sizeof(why), "plugin %s could not be described", names[i]);
-    free(d->error);
-    d->error = strdup(why);
-  }
+  for(size_t i = 0; i < n; i++)
+    describe_finish(&w[i], &out->items[i], names[i]);
   free(w);
   return 0;
 }

@@ -2,7 +2,7 @@
  * main.c: probe-agent's command line. Reads the options, loads and checks
  * the configuration (conf.c), and either lists plugins, checks the
  * configuration, runs the selected plugins once (exit status = worst
- * result, Nagios style) or hands over to the daemon (sched.c).
+ * result, Nagios style; life.c) or hands over to the daemon (sched.c).
  */
 #include "config.h"
 
@@ -18,14 +18,12 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "exitcode.h"
+#include "diag.h"
 #include "loader.h"
 #include "util.h"
 
 extern char **environ;
-
-/* Exit statuses of the agent's own failures (sysexits). */
-#define AGENT_EX_OSERR 71     /* no process, pipe or plugin directory */
-#define AGENT_EX_CANTCREAT 73 /* the output cannot be opened */
 
 #ifndef PLUGINDIR
 #define PLUGINDIR "/usr/local/lib/probe-agent"
@@ -97,18 +95,6 @@ static const struct option long_options[] = {
   {NULL, 0, NULL, 0}
 };
 
-/* --format nagios: the first failure of the agent itself, said on standard
- * output as 3 UNKNOWN when the run ends with a status above 3. */
-static int nagios_mode;
-static char nagios_failure[1024];
-
-/* Notes why the agent fails, for --format nagios. */
-static void note_failure(const char *msg, size_t len)
-{
-  if(!nagios_failure[0])
-    snprintf(nagios_failure, sizeof(nagios_failure), "%.*s", (int)len, msg);
-}
-
 /* A usage error: message, hint, exit 64. */
 __attribute__((format(printf, 1, 2)))
 static int usage_error(const char *fmt, ...)
@@ -122,23 +108,10 @@ static int usage_error(const char *fmt, ...)
   /* the words come from the command line: one line, whatever they hold */
   dbuf_init(&esc, 0);
   int ok = output_escape(&esc, msg, strlen(msg)) == 0 && esc.data;
-  note_failure(ok ? esc.data : msg, strlen(ok ? esc.data : msg));
+  diag_note_failure(ok ? esc.data : msg, strlen(ok ? esc.data : msg));
   fprintf(stderr, "probe-agent: %s\nTry 'probe-agent --help'.\n", ok ? esc.data : msg);
   dbuf_free(&esc);
-  return CONFIG_EX_USAGE;
-}
-
-void agent_print_errors(const dbuf *errors)
-{
-  const char *p = errors->data ? errors->data : "";
-  while(*p) {
-    size_t n = strcspn(p, "\n");
-    note_failure(p, n);
-    fprintf(stderr, "probe-agent: %.*s\n", (int)n, p);
-    p += n;
-    if(*p)
-      p++;
-  }
+  return AGENT_EXIT_USAGE;
 }
 
 /* Appends to a malloc'd string list. */
@@ -152,71 +125,6 @@ static int push(char ***v, size_t *n, char *s)
   return 0;
 }
 
-/* 1 when dir exists (or can be made) and we may write there. */
-static int usable_dir(const char *dir)
-{
-  /* started as root, plugins run as another user, who must be able to
-   * reach their own 0700 directories below it */
-  if(util_mkdir_p(dir, geteuid() == 0 ? 0755 : 0700) < 0)
-    return 0;
-  return access(dir, W_OK | X_OK) == 0;
-}
-
-/* The state directory: --state-dir, agent.state_dir, $STATE_DIRECTORY,
- * /var/lib/probe-agent when writable, else $XDG_STATE_HOME/probe-agent. */
-static char *resolve_state_dir(const agent *a)
-{
-  char buf[4096];
-  const char *v;
-  if(a->state_override)
-    return usable_dir(a->state_override) ? strdup(a->state_override) : NULL;
-  if(a->cfg.state_dir)
-    return usable_dir(a->cfg.state_dir) ? strdup(a->cfg.state_dir) : NULL;
-  if((v = getenv("STATE_DIRECTORY")) && *v) {
-    snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(v, ":"), v);
-    return usable_dir(buf) ? strdup(buf) : NULL;
-  }
-  if(usable_dir("/var/lib/probe-agent"))
-    return strdup("/var/lib/probe-agent");
-  if((v = getenv("XDG_STATE_HOME")) && *v)
-    snprintf(buf, sizeof(buf), "%s/probe-agent", v);
-  else if((v = getenv("HOME")) && *v)
-    snprintf(buf, sizeof(buf), "%s/.local/state/probe-agent", v);
-  else
-    return NULL;
-  return usable_dir(buf) ? strdup(buf) : NULL;
-}
-
-int agent_apply_output(agent *a, int first, char *err, size_t errlen)
-{
-  char hostbuf[256];
-  const char *host = a->cfg.host;
-  dbuf safe;
-  dbuf_init(&safe, 0);
-  if(!host) {
-    if(gethostname(hostbuf, sizeof(hostbuf)) < 0)
-      snprintf(hostbuf, sizeof(hostbuf), "unknown");
-    hostbuf[sizeof(hostbuf) - 1] = '\0';
-    /* the kernel takes any bytes as a host name; every line must be valid
-     * UTF-8 without control characters, so such bytes are escaped */
-    config_escape_text(&safe, hostbuf, strlen(hostbuf));
-    host = safe.data ? safe.data : "unknown";
-  }
-  output_format fmt = a->format_override >= 0 ? (output_format)a->format_override : a->cfg.format;
-  const char *path = a->output_override ? a->output_override : a->cfg.output;
-  const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "labels");
-  int rc;
-  if(first)
-    rc = output_open(&a->out, path, fmt, host, labels, err, errlen);
-  else {
-    output_configure(&a->out, fmt, host, labels);
-    rc = output_reopen(&a->out, err, errlen);
-  }
-  dbuf_free(&safe);
-  return rc;
-}
-
 /* --list-plugins */
 static int list_plugins(const char *dir)
 {
@@ -225,20 +133,20 @@ static int list_plugins(const char *dir)
   plugin_set set = {NULL, 0};
   if(loader_list_dir(dir, &names, &n) < 0) {
     fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir, strerror(errno));
-    return AGENT_EX_OSERR;
+    return AGENT_EXIT_OSERR;
   }
   if(n == 0)
     fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
   if(loader_describe(dir, names, n, NULL, &set) < 0) {
     loader_free_names(names, n);
-    return AGENT_EX_OSERR;
+    return AGENT_EXIT_OSERR;
   }
   int rc = 0;
   for(size_t i = 0; i < set.n; i++) {
     const plugin_desc *d = &set.items[i];
     if(d->error) {
       printf("%-12s %-8s (unusable: %s)\n", d->name, "-", d->error);
-      rc = 1;
+      rc = AGENT_EXIT_WARNING; /* listed, but not every plugin can run */
     }
     else
       printf("%-12s %-8s %s\n", d->name, d->version, d->description);
@@ -259,8 +167,7 @@ static int check_config(agent *a)
   cJSON_ArrayForEach(sec, plugins) {
     const plugin_desc *d = plugin_set_find(&a->cfg.descs, sec->string);
     if(!d || d->error) {
-      fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n", a->cfg.file ? a->cfg.file : "",
-              a->cfg.file ? ": " : "", sec->string, d && d->error ? d->error : "not found");
+      diag_plugin_error(a->cfg.file, sec->string, "%s", d && d->error ? d->error : "not found");
       problems++;
       continue;
     }
@@ -273,7 +180,7 @@ static int check_config(agent *a)
   if(problems) {
     fprintf(stderr, "probe-agent: %zu problem%s in the configuration\n", problems,
             problems == 1 ? "" : "s");
-    return CONFIG_EX_CONFIG;
+    return AGENT_EXIT_CONFIG;
   }
   printf("configuration ok: %s; plugins:", a->cfg.file ? a->cfg.file : "(no file)");
   int any = 0;
@@ -305,298 +212,201 @@ static unsigned reserve_std_fds(void)
   return closed;
 }
 
-/* --format nagios: a failure of the agent itself (usage, configuration,
- * output) as the one line and exit status 3 that a monitoring system
- * understands; the message was already said on standard error too. */
-static int nagios_failure_exit(int rc)
+/* What the command line asks for, beside what goes into the agent. */
+typedef struct cmdline {
+  char **sets, **plugins;
+  size_t nsets, nplugins;
+  const char *config_file;
+  const char *plugin_dir;
+  int mode_once, mode_daemon, mode_list, mode_check;
+  int progress;         /* -1: on a terminal */
+  double run_timeout;   /* -t, 0: none */
+  char timeout_set[64]; /* -t as the agent.timeout --set */
+  int done;             /* -h or -V: said, nothing more to do */
+} cmdline;
+
+/* --format nagios is known before any usage error, so that such an error
+ * is said the monitoring-plugins way too. Icinga 2 merges a check's
+ * standard error into its output, ahead of the status line: in this format
+ * the agent's own messages (and the plugins' logs) go to standard error
+ * only when that is a terminal. */
+static void nagios_early(int argc, char **argv)
 {
-  if(!nagios_mode || rc <= 3)
-    return rc;
-  dbuf b;
-  dbuf_init(&b, 0);
-  dbuf_addstr(&b, "PROBE-AGENT UNKNOWN: ");
-  size_t at = b.len;
-  output_escape(&b, nagios_failure[0] ? nagios_failure : "the agent failed",
-                strlen(nagios_failure[0] ? nagios_failure : "the agent failed"));
-  for(size_t i = at; b.data && i < b.len; i++)
-    if(b.data[i] == '|')
-      b.data[i] = '/';
-  dbuf_printf(&b, " (exit status %d)\n", rc);
-  if(b.data)
-    fputs(b.data, stdout);
-  fflush(stdout);
-  dbuf_free(&b);
-  return 3;
-}
-
-/* Maps the worst status to the Nagios exit status. */
-static int exit_status(probe_status worst)
-{
-  return (int)worst; /* ok 0, warning 1, critical 2, unknown 3 */
-}
-
-static int once_pipe[2] = {-1, -1};
-static volatile sig_atomic_t once_signal;
-
-/* One-shot mode's SIGTERM/SIGINT/SIGHUP: noted, and the poll woken; and
- * SIGCHLD: the poll woken, for an exit that comes after the pipes' EOF. */
-static void on_once_signal(int sig)
-{
-  int saved = errno;
-  if(sig != SIGCHLD)
-    once_signal = sig;
-  if(once_pipe[1] >= 0) {
-    char c = 0;
-    ssize_t w = write(once_pipe[1], &c, 1);
-    (void)w;
-  }
-  errno = saved;
-}
-
-/* Runs every selected plugin once. A termination signal, or an output
- * whose reader is gone (EPIPE), ends the runs at once: each running plugin
- * gets its unknown line and its process group is killed. The exit status
- * is the worst of what was written, unknown when a line was lost. */
-static int run_once(agent *a, double deadline_s)
-{
-  static char why[80];
-  double end_ms = deadline_s > 0 ? util_mono_ms() + deadline_s * 1000.0 : 0;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_once_signal;
-  sigemptyset(&sa.sa_mask);
-  if(pipe2(once_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
-    once_pipe[0] = once_pipe[1] = -1;
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
-  sigaction(SIGCHLD, &sa, NULL);
-  for(size_t i = 0; i < a->cfg.nrun && !once_signal && !a->out.broken; i++)
-    runner_start(&a->runs, &a->cfg, a->cfg.run[i], RUN_RESULTS);
-  while(runner_active(&a->runs)) {
-    if(once_signal || a->out.broken) {
-      if(once_signal)
-        snprintf(why, sizeof(why), "the agent received %s",
-                 once_signal == SIGTERM ? "SIGTERM" : once_signal == SIGINT ? "SIGINT" : "SIGHUP");
-      runner_stop_all(&a->runs, once_signal ? why : "the output cannot be written", 0);
-      break;
-    }
-    int wait_ms = -1;
-    if(end_ms > 0) {
-      double left = end_ms - util_mono_ms();
-      if(left <= 0) {
-        snprintf(why, sizeof(why), "the run's timeout (-t %g) passed", deadline_s);
-        runner_stop_all(&a->runs, why, 0);
-        break;
-      }
-      wait_ms = (int)left + 1;
-    }
-    if(runner_poll(&a->runs, wait_ms, once_pipe[0])) {
-      char drain[64];
-      while(read(once_pipe[0], drain, sizeof(drain)) > 0)
-        ;
-    }
-  }
-  if(a->runs.config_errors) {
-    /* a lazy one-shot's run child refused its settings: as config_load
-     * would have, before anything was written */
-    note_failure(a->runs.first_config_error, strlen(a->runs.first_config_error));
-    return CONFIG_EX_CONFIG;
-  }
-  probe_status worst = a->runs.worst;
-  if(output_finish(&a->out) < 0)
-    worst = output_worse(worst, PROBE_UNKNOWN);
-  if(a->out.lost_total)
-    worst = output_worse(worst, PROBE_UNKNOWN);
-  return exit_status(worst);
-}
-
-int main(int argc, char **argv)
-{
-  agent a;
-  memset(&a, 0, sizeof(a));
-  a.format_override = -1;
-  char **sets = NULL, **plugins = NULL;
-  size_t nsets = 0, nplugins = 0;
-  const char *config_file = NULL;
-  const char *plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
-  int mode_once = 0, mode_daemon = 0, mode_list = 0, mode_check = 0;
-  int rc = 0, opt, progress = -1;
-  double run_timeout = 0;
-  char timeout_set[64];
-  dbuf errors;
-  dbuf_init(&errors, 0);
-
-  unsigned closed_fds = reserve_std_fds();
-  signal(SIGPIPE, SIG_IGN);
-  opterr = 0;
-  /* known before any usage error, so that such an error is said the
-   * monitoring-plugins way too */
   for(int i = 1; i < argc && strcmp(argv[i], "--"); i++)
     if(!strcmp(argv[i], "--format=nagios") ||
        (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "nagios")))
-      nagios_mode = 1;
-  /* Icinga 2 merges a check's standard error into its output, ahead of
-   * the status line: in this format the agent's own messages (and the
-   * plugins' logs) go to standard error only when that is a terminal */
-  if(nagios_mode && !isatty(STDERR_FILENO)) {
+      diag_nagios(1);
+  if(diag_nagios(-1) && !isatty(STDERR_FILENO)) {
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     if(null >= 0) {
       dup2(null, STDERR_FILENO);
       close(null);
     }
   }
-  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1) {
-    switch(opt) {
-    case 'c': config_file = optarg; break;
-    case 'p':
-      if(!loader_valid_name(optarg)) {
-        rc = usage_error("invalid plugin name '%s'", optarg);
-        goto out;
-      }
-      push(&plugins, &nplugins, optarg);
-      break;
-    case 's':
-      if(!strchr(optarg, '=')) {
-        rc = usage_error("--set needs KEY=VALUE, got '%s'", optarg);
-        goto out;
-      }
-      push(&sets, &nsets, optarg);
-      break;
-    case 'o': a.output_override = optarg; break;
-    case OPT_ONCE: mode_once = 1; break;
-    case OPT_DAEMON: mode_daemon = 1; break;
-    case OPT_FORMAT:
-      if(!strcmp(optarg, "json"))
-        a.format_override = FORMAT_JSON;
-      else if(!strcmp(optarg, "text"))
-        a.format_override = FORMAT_TEXT;
-      else if(!strcmp(optarg, "nagios"))
-        a.format_override = FORMAT_NAGIOS;
-      else if(!strcmp(optarg, "openmetrics"))
-        a.format_override = FORMAT_OPENMETRICS;
-      else {
-        rc = usage_error("--format is json, text, nagios or openmetrics, not '%s'", optarg);
-        goto out;
-      }
-      break;
-    case 't': {
-      char *end;
-      errno = 0;
-      run_timeout = strtod(optarg, &end);
-      if(errno || end == optarg || *end || !(run_timeout > 0 && run_timeout <= 86400)) {
-        rc = usage_error("-t needs seconds between 0 and 86400, got '%s'", optarg);
-        goto out;
-      }
-      /* plugins size their own network timeouts by it */
-      snprintf(timeout_set, sizeof(timeout_set), "agent.timeout=%g", run_timeout);
-      push(&sets, &nsets, timeout_set);
-      break;
-    }
-    case OPT_PLUGIN_DIR: plugin_dir = optarg; break;
-    case OPT_STATE_DIR: a.state_override = optarg; break;
-    case OPT_LIST: mode_list = 1; break;
-    case OPT_CHECK: mode_check = 1; break;
-    case OPT_PROGRESS: progress = 1; break;
-    case OPT_NO_PROGRESS: progress = 0; break;
-    case 'h': fputs(usage_text, stdout); goto out;
-    case 'V': printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI); goto out;
-    case ':':
-      rc = usage_error("option '%s' needs an argument", argv[optind - 1]);
-      goto out;
-    default:
-      rc = usage_error("unknown option '%s'", argv[optind - 1]);
-      goto out;
-    }
-  }
-  if(optind < argc) {
-    rc = usage_error("unexpected argument '%s'", argv[optind]);
-    goto out;
-  }
-  if(mode_once + mode_daemon + mode_list + mode_check > 1) {
-    rc = usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
-    goto out;
-  }
-  if(mode_daemon && a.format_override >= FORMAT_NAGIOS) {
-    rc = usage_error("--format %s is for one run, not --daemon (use agent.metrics_listen)",
-                     a.format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
-    goto out;
-  }
-  if(mode_daemon && run_timeout > 0) {
-    rc = usage_error("%s", "-t is the timeout of one run, not of --daemon");
-    goto out;
-  }
-  if(!plugin_dir || !*plugin_dir)
-    plugin_dir = PLUGINDIR;
-  if(mode_list) {
-    rc = list_plugins(plugin_dir);
-    goto out;
-  }
+}
 
+/* --format NAME into a->format_override; 0 or the usage error's status. */
+static int parse_format(agent *a, const char *name)
+{
+  static const char *const names[] = {"json", "text", "nagios", "openmetrics"};
+  static const output_format formats[] = {FORMAT_JSON, FORMAT_TEXT, FORMAT_NAGIOS,
+                                          FORMAT_OPENMETRICS};
+  for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if(!strcmp(name, names[i])) {
+      a->format_override = formats[i];
+      return 0;
+    }
+  return usage_error("--format is json, text, nagios or openmetrics, not '%s'", name);
+}
+
+/* -t SECONDS, also handed to the plugins as agent.timeout (they size their
+ * own network timeouts by it); 0 or the usage error's status. */
+static int parse_timeout(cmdline *c, const char *arg)
+{
+  char *end;
+  errno = 0;
+  c->run_timeout = strtod(arg, &end);
+  if(errno || end == arg || *end || !(c->run_timeout > 0 && c->run_timeout <= 86400))
+    return usage_error("-t needs seconds between 0 and 86400, got '%s'", arg);
+  snprintf(c->timeout_set, sizeof(c->timeout_set), "agent.timeout=%g", c->run_timeout);
+  push(&c->sets, &c->nsets, c->timeout_set);
+  return 0;
+}
+
+/* One option of getopt_long's; 0 or an exit status. */
+static int take_option(agent *a, cmdline *c, int opt, char **argv)
+{
+  switch(opt) {
+  case 'c': c->config_file = optarg; return 0;
+  case 'p':
+    if(!loader_valid_name(optarg))
+      return usage_error("invalid plugin name '%s'", optarg);
+    push(&c->plugins, &c->nplugins, optarg);
+    return 0;
+  case 's':
+    if(!strchr(optarg, '='))
+      return usage_error("--set needs KEY=VALUE, got '%s'", optarg);
+    push(&c->sets, &c->nsets, optarg);
+    return 0;
+  case 'o': a->output_override = optarg; return 0;
+  case OPT_ONCE: c->mode_once = 1; return 0;
+  case OPT_DAEMON: c->mode_daemon = 1; return 0;
+  case OPT_FORMAT: return parse_format(a, optarg);
+  case 't': return parse_timeout(c, optarg);
+  case OPT_PLUGIN_DIR: c->plugin_dir = optarg; return 0;
+  case OPT_STATE_DIR: a->state_override = optarg; return 0;
+  case OPT_LIST: c->mode_list = 1; return 0;
+  case OPT_CHECK: c->mode_check = 1; return 0;
+  case OPT_PROGRESS: c->progress = 1; return 0;
+  case OPT_NO_PROGRESS: c->progress = 0; return 0;
+  case 'h': fputs(usage_text, stdout); c->done = 1; return 0;
+  case 'V':
+    printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI);
+    c->done = 1;
+    return 0;
+  case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
+  default: return usage_error("unknown option '%s'", argv[optind - 1]);
+  }
+}
+
+/* The options, and the combinations that make no sense; 0 or an exit
+ * status (c->done after -h and -V). */
+static int parse_options(agent *a, cmdline *c, int argc, char **argv)
+{
+  int opt, rc;
+  opterr = 0;
+  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1)
+    if((rc = take_option(a, c, opt, argv)) != 0 || c->done)
+      return rc;
+  if(optind < argc)
+    return usage_error("unexpected argument '%s'", argv[optind]);
+  if(c->mode_once + c->mode_daemon + c->mode_list + c->mode_check > 1)
+    return usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
+  if(c->mode_daemon && a->format_override >= FORMAT_NAGIOS)
+    return usage_error("--format %s is for one run, not --daemon (use agent.metrics_listen)",
+                       a->format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
+  if(c->mode_daemon && c->run_timeout > 0)
+    return usage_error("%s", "-t is the timeout of one run, not of --daemon");
+  if(!c->plugin_dir || !*c->plugin_dir)
+    c->plugin_dir = PLUGINDIR;
+  return 0;
+}
+
+/* The configuration the command line names, loaded; 0 or an exit status
+ * (the errors said). */
+static int load_config(agent *a, const cmdline *c)
+{
   const char *env_file = getenv("PROBE_AGENT_CONFIG");
-  a.req.file = config_file ? config_file
-             : env_file && *env_file ? env_file
-             : SYSCONFDIR "/probe-agent/probe-agent.json";
-  a.req.file_explicit = config_file || (env_file && *env_file);
-  a.req.sets = sets;
-  a.req.nsets = nsets;
-  a.req.plugins = plugins;
-  a.req.nplugins = nplugins;
-  a.req.plugin_dir = plugin_dir;
-  a.req.environ = environ;
+  dbuf errors;
+  a->req.file = c->config_file ? c->config_file
+              : env_file && *env_file ? env_file
+              : SYSCONFDIR "/probe-agent/probe-agent.json";
+  a->req.file_explicit = c->config_file || (env_file && *env_file);
+  a->req.sets = c->sets;
+  a->req.nsets = c->nsets;
+  a->req.plugins = c->plugins;
+  a->req.nplugins = c->nplugins;
+  a->req.plugin_dir = c->plugin_dir;
+  a->req.environ = environ;
   /* one plugin run once (the Nagios way): one process, one dlopen(); its
    * run child checks its settings. --check-config, --list-plugins and the
    * daemon describe every plugin first. */
-  a.req.lazy = nplugins == 1 && !mode_daemon && !mode_check;
-  rc = config_load(&a.req, &a.cfg, &errors);
-  if(rc) {
-    agent_print_errors(&errors);
-    goto out;
-  }
-  a.state_base = resolve_state_dir(&a);
-  if(!a.state_base && !mode_check)
+  a->req.lazy = c->nplugins == 1 && !c->mode_daemon && !c->mode_check;
+  dbuf_init(&errors, 0);
+  int rc = config_load(&a->req, &a->cfg, &errors);
+  if(rc)
+    diag_print_errors(&errors);
+  dbuf_free(&errors);
+  return rc;
+}
+
+/* Runs what the command line asks for once the configuration is loaded:
+ * the check, the one-shot run or the daemon. Returns the exit status. */
+static int run_command(agent *a, const cmdline *c, unsigned closed_fds)
+{
+  int rc;
+  a->state_base = agent_resolve_state_dir(a);
+  if(!a->state_base && !c->mode_check)
     fprintf(stderr, "probe-agent: no writable state directory; plugins run without state\n");
-  if(mode_check) {
-    rc = check_config(&a);
-    goto out;
-  }
-  if(a.cfg.nrun == 0) {
-    rc = usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
-    goto out;
-  }
-  char err[512] = "";
-  const char *out_path = a.output_override ? a.output_override : a.cfg.output;
-  if((closed_fds & 2) && (!out_path || !strcmp(out_path, "-"))) {
-    fprintf(stderr, "probe-agent: standard output is closed: nowhere to write "
-            "the result lines (give -o FILE or agent.output)\n");
-    nagios_mode = 0; /* nowhere to say it either */
-    rc = AGENT_EX_CANTCREAT;
-    goto out;
-  }
-  if(agent_apply_output(&a, 1, err, sizeof(err)) < 0) {
-    int e = errno;
-    fprintf(stderr, "probe-agent: %s\n", *err ? err : "cannot open the output");
-    note_failure(*err ? err : "cannot open the output", strlen(*err ? err : "cannot open the output"));
-    if(!*err)
-      fprintf(stderr, "probe-agent: standard output: %s\n", strerror(e));
-    rc = AGENT_EX_CANTCREAT;
-    goto out;
-  }
-  runner_init(&a.runs, &a.out, a.state_base);
-  a.runs.keep_stdin = !mode_daemon;
+  if(c->mode_check)
+    return check_config(a);
+  if(a->cfg.nrun == 0)
+    return usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
+  if((rc = agent_open_output(a, closed_fds & 2)) != 0)
+    return rc;
+  runner_init(&a->runs, &a->out, a->state_base);
+  a->runs.keep_stdin = !c->mode_daemon;
   /* one updating line on a terminal; a daemon's standard error is a log */
-  a.runs.progress = !mode_daemon && (progress >= 0 ? progress : isatty(STDERR_FILENO));
-  if(mode_daemon)
-    rc = sched_daemon(&a);
-  else {
-    rc = run_once(&a, run_timeout);
-  }
-  output_close(&a.out);
-out:
+  a->runs.progress = !c->mode_daemon &&
+                     (c->progress >= 0 ? c->progress : isatty(STDERR_FILENO));
+  if(c->mode_daemon)
+    rc = sched_daemon(a);
+  else
+    rc = agent_run_once(a, c->run_timeout);
+  output_close(&a->out);
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  agent a;
+  cmdline c;
+  memset(&a, 0, sizeof(a));
+  memset(&c, 0, sizeof(c));
+  a.format_override = -1;
+  c.plugin_dir = getenv("PROBE_AGENT_PLUGIN_DIR");
+  c.progress = -1;
+  unsigned closed_fds = reserve_std_fds();
+  signal(SIGPIPE, SIG_IGN);
+  nagios_early(argc, argv);
+  int rc = parse_options(&a, &c, argc, argv);
+  if(rc == 0 && !c.done && c.mode_list)
+    rc = list_plugins(c.plugin_dir);
+  else if(rc == 0 && !c.done && (rc = load_config(&a, &c)) == 0)
+    rc = run_command(&a, &c, closed_fds);
   config_free(&a.cfg);
   free(a.state_base);
-  free(sets);
-  free(plugins);
-  dbuf_free(&errors);
-  return nagios_failure_exit(rc);
+  free(c.sets);
+  free(c.plugins);
+  return diag_nagios_exit(rc);
 }

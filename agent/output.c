@@ -19,22 +19,9 @@
 #include "lib/redact.h"
 #include "output.h"
 #include "util.h"
+#include "wire.h"
 
-static const char *const status_names[] = {"ok", "warning", "critical", "unknown"};
 static const char *const level_names[] = {"info", "warn", "error", "error"};
-
-int output_status_from_name(const char *name)
-{
-  for(int i = 0; i < 4; i++)
-    if(name && !strcmp(name, status_names[i]))
-      return i;
-  return -1;
-}
-
-const char *output_status_name(probe_status s)
-{
-  return (unsigned)s < 4 ? status_names[s] : "unknown";
-}
 
 /* Severity rank: ok 0, warning 1, unknown 2, critical 3. */
 static int rank(probe_status s)
@@ -332,7 +319,7 @@ static int build_line(output *o, const char *plugin, const char *check,
   cJSON_AddStringToObject(line, "plugin", plugin);
   cJSON_AddStringToObject(line, "check", check);
   cJSON_AddStringToObject(line, "target", target);
-  cJSON_AddStringToObject(line, "status", status_names[status]);
+  cJSON_AddStringToObject(line, "status", wire_status_name((probe_status)status));
   cJSON_AddStringToObject(line, "level", level_names[status]);
   cJSON_AddStringToObject(line, "summary", summary);
   cJSON_AddNumberToObject(line, "duration_ms", round(ms * 1000.0) / 1000.0);
@@ -400,17 +387,10 @@ static int write_line(output *o, const char *plugin, const char *check,
 
 int output_result(output *o, const char *plugin, const cJSON *res)
 {
-  const char *check = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "check"));
-  const char *target = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "target"));
-  const char *summary = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "summary"));
-  int status = output_status_from_name(
-      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(res, "status")));
-  const cJSON *dur = cJSON_GetObjectItemCaseSensitive(res, "duration_ms");
-  return write_line(o, plugin, check ? check : plugin, target, status < 0 ? PROBE_UNKNOWN : status,
-                    summary ? summary : "", cJSON_IsNumber(dur) ? dur->valuedouble : 0,
-                    cJSON_GetObjectItemCaseSensitive(res, "metrics"),
-                    cJSON_GetObjectItemCaseSensitive(res, "details"),
-                    cJSON_GetObjectItemCaseSensitive(res, "thresholds"));
+  wire_result w;
+  wire_decode_result(res, plugin, &w);
+  return write_line(o, plugin, w.check, w.target, (int)w.status, w.summary,
+                    w.duration_ms, w.metrics, w.details, w.thresholds);
 }
 
 int output_agent_line(output *o, const char *plugin, const char *check,
@@ -425,7 +405,7 @@ int output_agent_line(output *o, const char *plugin, const char *check,
 static probe_status status_of(const cJSON *r)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "status");
-  return cJSON_IsNumber(v) && (unsigned)v->valueint < 4 ? (probe_status)v->valueint : PROBE_UNKNOWN;
+  return cJSON_IsNumber(v) && (unsigned)v->valueint < WIRE_NSTATUS ? (probe_status)v->valueint : PROBE_UNKNOWN;
 }
 
 /* The results of a run, worst first (stable: equal ones keep their order):
@@ -557,7 +537,7 @@ static int write_nagios(output *o)
   static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   const cJSON *all = o->collected;
   int n = cJSON_GetArraySize(all);
-  int counts[4] = {0, 0, 0, 0};
+  int counts[WIRE_NSTATUS] = {0, 0, 0, 0};
   dbuf b;
   dbuf_init(&b, 0);
   if(n == 0) {

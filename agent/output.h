@@ -67,10 +67,6 @@ int output_agent_line(output *o, const char *plugin, const char *check,
  * UTF-8 escaped (\n, \r, \t, \\, \xHH, \u00HH). 0 or -1. */
 int output_escape(dbuf *b, const char *s, size_t n);
 
-/* Status from its name; -1 when unknown. */
-int output_status_from_name(const char *name);
-const char *output_status_name(probe_status s);
-
 /* The more severe of two statuses: critical > unknown > warning > ok. */
 probe_status output_worse(probe_status a, probe_status b);
 

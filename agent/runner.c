@@ -3,7 +3,7 @@
  *
  * Parent side: one `run` per child with two pipes, results and logs.
  * Results are checked line by line: a line must be one JSON object of at
- * most HOST_MAX_LINE bytes, valid UTF-8, with a known status, a check
+ * most WIRE_MAX_LINE bytes, valid UTF-8, with a known status, a check
  * name, numeric metrics and object details; anything else is reported,
  * never written. Logs (the child's stdout and stderr) are forwarded to the
  * agent's standard error with the plugin's name, escaped, capped per run.
@@ -38,7 +38,9 @@
 #include "loader.h"
 #include "runner.h"
 #include "sandbox.h"
+#include "diag.h"
 #include "util.h"
+#include "wire.h"
 
 #define LOG_FORWARD_MAX (64u * 1024u)
 /* After the plugin's process exited, how long others may hold its pipes. */
@@ -254,15 +256,30 @@ static void run_free(run *x)
   free(x);
 }
 
-int runner_start(runner *r, const agent_config *cfg, const char *plugin,
-                 run_mode mode)
+/* A run that could not start: --check-config counts a problem, a run
+ * writes its unknown line at once. */
+static void start_failed(runner *r, const agent_config *cfg, const char *plugin,
+                         run_mode mode, const char *why)
 {
-  int res_pipe[2] = {-1, -1}, log_pipe[2] = {-1, -1};
-  char why[1200];
+  if(mode == RUN_CHECK_CONFIG) {
+    diag_plugin_error(cfg->file, plugin, "%s", why);
+    r->config_errors++;
+    return;
+  }
+  output_agent_line(r->out, plugin, "agent.run", plugin, PROBE_UNKNOWN, 0, why);
+  r->worst = output_worse(r->worst, PROBE_UNKNOWN);
+  r->any_result = 1;
+  if(r->on_done)
+    r->on_done(r->on_done_arg, plugin, PROBE_UNKNOWN);
+}
+
+/* A new run's bookkeeping, before its child exists; NULL when out of
+ * memory. */
+static run *run_new(const agent_config *cfg, const char *plugin, run_mode mode)
+{
   run *x = calloc(1, sizeof(*x));
-  char *dir = NULL;
   if(!x)
-    goto fail_nomem;
+    return NULL;
   x->res_fd = x->log_fd = -1;
   x->plugin = strdup(plugin);
   x->mode = mode;
@@ -272,32 +289,59 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   x->cfg_file_copy = cfg->file ? strdup(cfg->file) : NULL;
   dbuf_init(&x->res, 0);
   dbuf_init(&x->log, 0);
+  if(!x->plugin) {
+    run_free(x);
+    return NULL;
+  }
+  return x;
+}
+
+/* The sandbox of a run: compiled, its state directory prepared (a state
+ * directory that cannot be handed over must not stop the check itself, or
+ * anyone who can write the state base could silence it: the run goes on,
+ * its own check refuses the directory, and its lines and an unknown
+ * agent.state line say so; *state_ok is 0 then, with state_why). 0, or
+ * -1 with why. */
+static int run_sandbox(runner *r, const agent_config *cfg, run *x, sandbox_policy *sb,
+                       int *state_ok, char *state_why, size_t state_whylen,
+                       char *why, size_t whylen)
+{
+  char sberr[1024];
+  if(config_plugin_sandbox(cfg, x->plugin, sb, sberr, sizeof(sberr)) < 0 ||
+     sandbox_compile(sb, sberr, sizeof(sberr)) < 0) {
+    snprintf(why, whylen, "cannot start plugin %s: %s", x->plugin, sberr);
+    return -1;
+  }
+  *state_ok = sandbox_prepare_state(sb, r->state_base, x->plugin, state_why,
+                                    state_whylen) == 0;
+  if(!*state_ok)
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, state_why);
+  sb->parent = getpid();
+  x->run_as_root = geteuid() == 0 && (!sb->enabled || !sb->change_user);
+  return 0;
+}
+
+int runner_start(runner *r, const agent_config *cfg, const char *plugin,
+                 run_mode mode)
+{
+  int res_pipe[2] = {-1, -1}, log_pipe[2] = {-1, -1};
+  char why[1200], state_why[1024];
+  char *dir = NULL;
+  int state_ok = 0;
+  sandbox_policy sb;
+  run *x = run_new(cfg, plugin, mode);
+  if(!x)
+    goto fail_nomem;
   const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
   if(!d || d->error) {
     snprintf(why, sizeof(why), "%s", d && d->error ? d->error : "plugin not found");
     goto fail;
   }
-  dir = plugin_dir_of(cfg, plugin);
-  if(!dir || !x->plugin)
+  if(!(dir = plugin_dir_of(cfg, plugin)))
     goto fail_nomem;
-  sandbox_policy sb;
-  char sberr[1024];
-  if(config_plugin_sandbox(cfg, plugin, &sb, sberr, sizeof(sberr)) < 0 ||
-     sandbox_compile(&sb, sberr, sizeof(sberr)) < 0) {
-    snprintf(why, sizeof(why), "cannot start plugin %s: %s", plugin, sberr);
+  if(run_sandbox(r, cfg, x, &sb, &state_ok, state_why, sizeof(state_why), why,
+                 sizeof(why)) < 0)
     goto fail;
-  }
-  /* a state directory that cannot be handed over (a link, another user's)
-   * must not stop the check itself, or anyone who can write the state base
-   * could silence it: the run goes on, its own check refuses the directory,
-   * and its lines and an unknown agent.state line say so */
-  char state_why[1024];
-  int state_ok = sandbox_prepare_state(&sb, r->state_base, plugin, state_why,
-                                       sizeof(state_why)) == 0;
-  if(!state_ok)
-    fprintf(stderr, "probe-agent: plugin %s: %s\n", plugin, state_why);
-  sb.parent = getpid();
-  x->run_as_root = geteuid() == 0 && (!sb.enabled || !sb.change_user);
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
     snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin, strerror(errno));
     goto fail;
@@ -348,22 +392,9 @@ fail:
       close(log_pipe[i]);
   }
   free(dir);
-  if(mode == RUN_CHECK_CONFIG) {
-    fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n", cfg->file ? cfg->file : "",
-            cfg->file ? ": " : "", plugin, why);
-    r->config_errors++;
-  }
-  else {
-    output_agent_line(r->out, plugin, "agent.run", plugin, PROBE_UNKNOWN, 0, why);
-    r->worst = output_worse(r->worst, PROBE_UNKNOWN);
-    r->any_result = 1;
-    if(r->on_done)
-      r->on_done(r->on_done_arg, plugin, PROBE_UNKNOWN);
-  }
-  if(x) {
-    x->res_fd = x->log_fd = -1;
+  start_failed(r, cfg, plugin, mode, why);
+  if(x)
     run_free(x);
-  }
   return -1;
 }
 
@@ -403,7 +434,7 @@ static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, .
  * worse), and unknown at the least. */
 static probe_status dropped_status(const char *line, size_t len)
 {
-  static const char key[] = "\"status\"";
+  static const char key[] = "\"" WIRE_STATUS "\"";
   probe_status st = PROBE_UNKNOWN;
   const char *p = line, *end = line + len;
   while(p < end && (p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1))) {
@@ -417,7 +448,7 @@ static probe_status dropped_status(const char *line, size_t len)
       if(e && (size_t)(e - q - 1) < sizeof(name)) {
         memcpy(name, q + 1, (size_t)(e - q - 1));
         name[e - q - 1] = '\0';
-        int v = output_status_from_name(name);
+        int v = wire_status_from_name(name);
         if(v >= 0)
           st = output_worse(st, (probe_status)v);
       }
@@ -426,64 +457,14 @@ static probe_status dropped_status(const char *line, size_t len)
   return st;
 }
 
-/* Reports a line longer than HOST_MAX_LINE (prefix holds its start). */
+/* Reports a line longer than WIRE_MAX_LINE (prefix holds its start). */
 static void report_overlong(runner *r, run *x, const char *prefix, size_t len)
 {
   probe_status st = dropped_status(prefix, len);
   x->invalid++;
   run_report_st(r, x, st, "plugin %s sent a result line longer than %u bytes; dropped%s",
-                x->plugin, HOST_MAX_LINE,
+                x->plugin, WIRE_MAX_LINE,
                 st == PROBE_CRITICAL ? " (its status read critical)" : "");
-}
-
-/* 1 when s is a plausible check name. */
-static int valid_check(const char *s)
-{
-  size_t n = strlen(s);
-  if(n == 0 || n > 64)
-    return 0;
-  for(size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-      return 0;
-  }
-  return 1;
-}
-
-/* Validates one result object; NULL when fine, else why not. */
-static const char *validate_result(const cJSON *o)
-{
-  const cJSON *v;
-  if(!cJSON_IsObject(o))
-    return "not a JSON object";
-  v = cJSON_GetObjectItemCaseSensitive(o, "check");
-  if(!cJSON_IsString(v) || !valid_check(v->valuestring))
-    return "missing or malformed \"check\"";
-  v = cJSON_GetObjectItemCaseSensitive(o, "status");
-  if(!cJSON_IsString(v) || output_status_from_name(v->valuestring) < 0)
-    return "missing or unknown \"status\"";
-  v = cJSON_GetObjectItemCaseSensitive(o, "summary");
-  if(!cJSON_IsString(v))
-    return "missing \"summary\"";
-  v = cJSON_GetObjectItemCaseSensitive(o, "target");
-  if(v && !cJSON_IsString(v))
-    return "\"target\" is not a string";
-  v = cJSON_GetObjectItemCaseSensitive(o, "duration_ms");
-  if(v && (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0))
-    return "\"duration_ms\" is not a non-negative number";
-  v = cJSON_GetObjectItemCaseSensitive(o, "metrics");
-  if(v) {
-    if(!cJSON_IsObject(v))
-      return "\"metrics\" is not an object";
-    const cJSON *m;
-    cJSON_ArrayForEach(m, v)
-      if(!cJSON_IsNumber(m) || !isfinite(m->valuedouble))
-        return "a metric is not a finite number";
-  }
-  v = cJSON_GetObjectItemCaseSensitive(o, "details");
-  if(v && !cJSON_IsObject(v))
-    return "\"details\" is not an object";
-  return NULL;
 }
 
 /* 1 while the progress line is on standard error (without its newline). */
@@ -504,9 +485,9 @@ static void progress_clear(void)
  * percent of the total, rate and time left when the total is known. */
 static void progress_show(const run *x, const cJSON *o)
 {
-  double events = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "events"));
-  double bytes = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "bytes"));
-  double total = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, "total"));
+  double events = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_EVENTS));
+  double bytes = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_BYTES));
+  double total = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_TOTAL));
   if(!isfinite(events) || !isfinite(bytes) || events < 0 || bytes < 0)
     return;
   double secs = (util_mono_ms() - x->start_ms) / 1000.0;
@@ -525,13 +506,69 @@ static void progress_show(const run *x, const cJSON *o)
   progress_shown = 1;
 }
 
+/* The member key of o as a string, or NULL. */
+static const char *str_member(const cJSON *o, const char *key)
+{
+  return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+/* A one-shot's own settings check (check_own_settings) found a problem:
+ * said as config_load says it, escaped again since a plugin sent it. */
+static void config_invalid(runner *r, const char *m)
+{
+  dbuf b;
+  dbuf_init(&b, 0);
+  config_escape_text(&b, m ? m : "invalid configuration",
+                     strlen(m ? m : "invalid configuration"));
+  progress_clear();
+  fprintf(stderr, "probe-agent: %s\n", b.data ? b.data : "");
+  if(!r->first_config_error[0])
+    snprintf(r->first_config_error, sizeof(r->first_config_error), "%s",
+             b.data ? b.data : "");
+  dbuf_free(&b);
+}
+
+/* Handles one control line from a child (wire.h); an unknown kind is
+ * ignored. */
+static void handle_ctl(runner *r, run *x, wire_ctl kind, const cJSON *o)
+{
+  const char *msg = str_member(o, WIRE_SUMMARY);
+  const char *key = str_member(o, WIRE_KEY);
+  const char *m = str_member(o, WIRE_MESSAGE);
+  switch(kind) {
+  case WIRE_CTL_FAIL:
+    if(msg && !x->fail_summary)
+      x->fail_summary = strdup(msg);
+    break;
+  case WIRE_CTL_PROGRESS:
+    if(r->progress && x->mode == RUN_RESULTS)
+      progress_show(x, o);
+    break;
+  case WIRE_CTL_CONFIG_ERROR:
+    progress_clear();
+    diag_plugin_error(x->cfg_file_copy, x->plugin, "%s%s%s%s",
+                      key ? "setting \"" : "", key ? key : "",
+                      key ? "\": " : "", m ? m : "invalid");
+    r->config_errors++;
+    x->lines++;
+    break;
+  case WIRE_CTL_CONFIG_INVALID:
+    config_invalid(r, m);
+    r->config_errors++;
+    x->lines++;
+    break;
+  default:
+    break;
+  }
+}
+
 /* Handles one complete line from a child. A line that is dropped still
  * counts, at least as unknown and as badly as its status field reads. */
 static void handle_line(runner *r, run *x, const char *line, size_t len)
 {
   if(len == 0)
     return;
-  if(len > HOST_MAX_LINE) {
+  if(len > WIRE_MAX_LINE) {
     report_overlong(r, x, line, len);
     return;
   }
@@ -544,45 +581,13 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     return;
   }
   cJSON *o = cJSON_ParseWithLength(line, len);
-  const cJSON *ctl = cJSON_GetObjectItemCaseSensitive(o, "_ctl");
-  if(cJSON_IsString(ctl)) {
-    const char *msg = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "summary"));
-    if(!strcmp(ctl->valuestring, "fail") && msg && !x->fail_summary)
-      x->fail_summary = strdup(msg);
-    else if(!strcmp(ctl->valuestring, "progress")) {
-      if(r->progress && x->mode == RUN_RESULTS)
-        progress_show(x, o);
-    }
-    else if(!strcmp(ctl->valuestring, "config_error")) {
-      const char *key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "key"));
-      const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
-      progress_clear();
-      fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s%s%s%s\n",
-              x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
-              x->plugin, key ? "setting \"" : "", key ? key : "", key ? "\": " : "",
-              m ? m : "invalid");
-      r->config_errors++;
-      x->lines++;
-    }
-    else if(!strcmp(ctl->valuestring, "config_invalid")) {
-      /* a one-shot's own settings check (check_own_settings): said as
-       * config_load says it, escaped again since a plugin sent it */
-      const char *m = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "message"));
-      dbuf b;
-      dbuf_init(&b, 0);
-      config_escape_text(&b, m ? m : "invalid configuration", strlen(m ? m : "invalid configuration"));
-      progress_clear();
-      fprintf(stderr, "probe-agent: %s\n", b.data ? b.data : "");
-      if(!r->first_config_error[0])
-        snprintf(r->first_config_error, sizeof(r->first_config_error), "%s", b.data ? b.data : "");
-      dbuf_free(&b);
-      r->config_errors++;
-      x->lines++;
-    }
+  wire_ctl kind = wire_ctl_of(o);
+  if(kind != WIRE_CTL_NONE) {
+    handle_ctl(r, x, kind, o);
     cJSON_Delete(o);
     return;
   }
-  const char *bad = validate_result(o);
+  const char *bad = wire_validate_result(o);
   if(bad || x->mode != RUN_RESULTS) {
     if(bad) {
       probe_status st = dropped_status(line, len);
@@ -596,14 +601,14 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
   }
   if(x->run_as_root) {
     /* said by the agent, so the plugin can neither forge nor hide it */
-    cJSON *det = cJSON_GetObjectItemCaseSensitive(o, "details");
+    cJSON *det = cJSON_GetObjectItemCaseSensitive(o, WIRE_DETAILS);
     if(!det)
-      det = cJSON_AddObjectToObject(o, "details");
+      det = cJSON_AddObjectToObject(o, WIRE_DETAILS);
     cJSON_DeleteItemFromObjectCaseSensitive(det, "run_as");
     cJSON_AddStringToObject(det, "run_as", "root");
   }
-  int st = output_status_from_name(
-      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "status")));
+  int st = wire_status_from_name(
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_STATUS)));
   /* a line that could not be written counts as unknown (output.c says so) */
   progress_clear();
   if(output_result(r->out, x->plugin, o) < 0)
@@ -663,7 +668,7 @@ static void read_results(runner *r, run *x)
       start = nl + 1;
     }
     dbuf_consume(&x->res, (size_t)(start - x->res.data));
-    if(x->res.len > HOST_MAX_LINE) {
+    if(x->res.len > WIRE_MAX_LINE) {
       report_overlong(r, x, x->res.data, x->res.len);
       dbuf_reset(&x->res);
       x->discarding = 1;
@@ -727,9 +732,7 @@ static void run_finish(runner *r, run *x)
   progress_clear();
   if(x->mode == RUN_CHECK_CONFIG) {
     if(x->fail_summary) {
-      fprintf(stderr, "probe-agent: %s%splugin \"%s\": %s\n",
-              x->cfg_file_copy ? x->cfg_file_copy : "", x->cfg_file_copy ? ": " : "",
-              x->plugin, x->fail_summary);
+      diag_plugin_error(x->cfg_file_copy, x->plugin, "%s", x->fail_summary);
       r->config_errors++;
     }
     else if(x->timed_out || (x->reaped && WIFSIGNALED(x->wstatus))) {

@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "exitcode.h"
+#include "diag.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -181,7 +183,7 @@ static void reload(agent *a, schedule *s)
   int rc = config_load(&a->req, &fresh, &errors);
   if(rc) {
     char msg[1500];
-    agent_print_errors(&errors);
+    diag_print_errors(&errors);
     fprintf(stderr, "probe-agent: SIGHUP: the new configuration is invalid; "
             "keeping the previous one\n");
     one_line(&errors, msg, sizeof(msg));
@@ -355,13 +357,13 @@ int sched_daemon(agent *a)
   listener lis;
   if(pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
     fprintf(stderr, "probe-agent: pipe: %s\n", strerror(errno));
-    return 71;
+    return AGENT_EXIT_OSERR;
   }
   if(metrics_start(a, &lis) < 0) {
     close(sig_pipe[0]);
     close(sig_pipe[1]);
     sig_pipe[0] = sig_pipe[1] = -1;
-    return 71;
+    return AGENT_EXIT_OSERR;
   }
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
@@ -374,7 +376,7 @@ int sched_daemon(agent *a)
   srand((unsigned)(time(NULL) ^ getpid()));
   if(schedule_sync(&s, &a->cfg) < 0) {
     listener_free(&lis);
-    return 71;
+    return AGENT_EXIT_OSERR;
   }
   fprintf(stderr, "probe-agent: daemon started (%zu plugin%s)\n", a->cfg.nrun,
           a->cfg.nrun == 1 ? "" : "s");
@@ -422,7 +424,7 @@ int sched_daemon(agent *a)
     fprintf(stderr, "probe-agent: the output's reader is gone; stopping\n");
     snprintf(why, sizeof(why), "the agent's output cannot be written");
     grace = 0;
-    rc = 74;
+    rc = AGENT_EXIT_IOERR;
   }
   else {
     fprintf(stderr, "probe-agent: stopping (%s)\n", got_term == SIGINT ? "SIGINT" : "SIGTERM");

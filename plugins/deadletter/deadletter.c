@@ -30,14 +30,15 @@
 #include "probe-plugin.h"
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
+#include "plugins/deadletter/dljudge.h"
 #include "plugins/deadletter/relayjson.h"
 
 #define STATE_MAX (256 * 1024)
-#define HIST_MAX 2000
 
 static const probe_setting settings[] = {
     {"url", PROBE_SET_STRING, NULL, 0, "base URL of the relay's API (http:// or https://)"},
@@ -71,10 +72,21 @@ static const probe_setting settings[] = {
     {"rate_window", PROBE_SET_DURATION, "\"15m\"", 0, "window of deadletter.rate"},
     {NULL, 0, NULL, 0, NULL}};
 
+/* The settings of a run, read once for run and check_config alike. */
+typedef struct dl_settings {
+  const char *url, *conninfo, *table, *created;
+  const char *dl_path, *st_path; /* st_path "": no relay.status */
+  const char *count_ptr, *conn_ptr, *backlog_ptr;
+  const char *token_file, *auth_header, *auth_scheme, *password_file;
+  dl_limits lim;
+  size_t max_bytes;
+} dl_settings;
+
 /* One run's settings and findings. */
 typedef struct dl {
   probe_ctx *ctx;
   const probe_host *host;
+  dl_settings s;
   const char *url;
   char *url_shown; /* redacted */
   char *auth;      /* "Header: scheme token", wiped on exit */
@@ -82,12 +94,31 @@ typedef struct dl {
   double timeout;
 } dl;
 
-static const char *opt(probe_ctx *ctx, const probe_host *host, const char *key)
+/* Reads every setting (defaults: the table's, through pkit). */
+static void read_settings(pkit *k, dl_settings *s)
 {
-  const char *v = NULL;
-  if(host->conf_string(ctx, key, &v) != 0 || !v || !*v)
-    return NULL;
-  return v;
+  memset(s, 0, sizeof(*s));
+  s->url = pkit_opt(k, "url");
+  s->conninfo = pkit_opt(k, "conninfo");
+  s->table = pkit_opt(k, "table");
+  s->created = pkit_nonempty(k, "created_column");
+  s->dl_path = pkit_nonempty(k, "dead_letters_path");
+  s->st_path = pkit_str(k, "status_path");
+  s->count_ptr = pkit_str(k, "count_pointer");
+  s->conn_ptr = pkit_str(k, "connected_pointer");
+  s->backlog_ptr = pkit_str(k, "backlog_pointer");
+  s->token_file = pkit_opt(k, "token_file");
+  s->auth_header = pkit_nonempty(k, "auth_header");
+  s->auth_scheme = pkit_str(k, "auth_scheme");
+  s->password_file = pkit_opt(k, "password_file");
+  s->lim.count_warning = pkit_int(k, "count_warning");
+  s->lim.count_critical = pkit_int(k, "count_critical");
+  s->lim.rate_critical = pkit_int(k, "rate_critical");
+  s->lim.window = pkit_duration(k, "rate_window");
+  if(s->lim.window <= 0)
+    s->lim.window = pkit_default(k, "rate_window");
+  long long maxb = pkit_int(k, "max_response_bytes");
+  s->max_bytes = maxb > 0 ? (size_t)maxb : 0;
 }
 
 /* Reads a one-line secret file (at most n-1 bytes, trailing newline cut). */
@@ -107,16 +138,6 @@ static int read_secret_file(const char *path, char *buf, size_t n)
   while(r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r' || buf[r - 1] == ' '))
     buf[--r] = '\0';
   return 0;
-}
-
-/* Emits a line with one status and summary. */
-static int line(dl *d, const char *check, const char *target, probe_status st, const char *msg)
-{
-  probe_result *r = d->host->result_begin(d->ctx, check, target);
-  if(!r)
-    return -1;
-  d->host->result_status(r, st, "%s", msg);
-  return d->host->result_emit(r);
 }
 
 /* GETs base+path; on success *resp holds a 2xx body. Otherwise returns the
@@ -149,13 +170,8 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   return rc;
 }
 
-/* Count history for the API-only rate: [t, count] samples. */
-typedef struct hist {
-  double (*s)[2];
-  size_t n;
-} hist;
-
-static void hist_load(const char *dir, const char *name, hist *h)
+/* Loads the count history; a missing or unreadable one is empty. */
+static void hist_load(const char *dir, const char *name, dl_hist *h)
 {
   memset(h, 0, sizeof(*h));
   char *buf = NULL;
@@ -166,8 +182,8 @@ static void hist_load(const char *dir, const char *name, hist *h)
   free(buf);
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "samples");
   int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
-  if(n > HIST_MAX)
-    n = HIST_MAX;
+  if(n > DL_HIST_MAX)
+    n = DL_HIST_MAX;
   if(n > 0 && (h->s = calloc((size_t)n, sizeof(*h->s)))) {
     const cJSON *e;
     cJSON_ArrayForEach(e, a)
@@ -187,7 +203,7 @@ static void hist_load(const char *dir, const char *name, hist *h)
  * run would judge the rate without this sample, so the caller says so in
  * the stream (a state that cannot be kept is never silence). A missing
  * directory is the host's to report (its agent.state line). */
-static int hist_save(const char *dir, const char *name, const hist *h, char *why,
+static int hist_save(const char *dir, const char *name, const dl_hist *h, char *why,
                      size_t whylen)
 {
   if(!dir)
@@ -208,97 +224,9 @@ static int hist_save(const char *dir, const char *name, const hist *h, char *why
 }
 
 
-/* "2026-11-28T12:00:05Z" for a wall-clock time. */
-static void fmt_utc(double t, char *out, size_t n)
-{
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if(!gmtime_r(&tt, &tm) || !strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
-    snprintf(out, n, "?");
-}
-
-/* When the dead letters counted in the window arrived (wall seconds;
-   first < 0: not known). From the store these are the rows' own times;
-   from the API, the runs that first saw each increase. */
-typedef struct arrivals {
-  double first, last;
-  int exact; /* 1: the rows' times; 0: when this plugin saw them */
-} arrivals;
-
-/* Reports count and rate lines from a count (and a windowed count when
-   known: new_in_window >= 0). Every warning and critical summary names
-   the setting and value it crossed, and the rate's says when the dead
-   letters it counts arrived, so that a rate still critical after the
-   relay recovered reads as what it is. */
-static int report(dl *d, const char *target, double count, double new_in_window,
-                  const arrivals *arr, const char *rate_note, long long cw, long long cc,
-                  long long rc, double window, const char *source)
-{
-  char wb[32];
-  if(window >= 120)
-    snprintf(wb, sizeof(wb), "%.0fm", window / 60);
-  else
-    snprintf(wb, sizeof(wb), "%.0fs", window);
-  probe_result *r = d->host->result_begin(d->ctx, "deadletter.count", target);
-  if(!r)
-    return -1;
-  if(count >= (double)cc)
-    d->host->result_status(r, PROBE_CRITICAL, "%.0f dead letters (count_critical=%lld)", count, cc);
-  else if(count >= (double)cw)
-    d->host->result_status(r, PROBE_WARNING, "%.0f dead letters (count_warning=%lld)", count, cw);
-  else
-    d->host->result_status(r, PROBE_OK, "%.0f dead letters", count);
-  d->host->result_metric(r, "dead_letters", count);
-  if(PROBE_HOST_HAS_THRESHOLD(d->host)) /* ">= N" is "above N - 1" */
-    d->host->result_threshold(r, "dead_letters", (double)cw - 1, (double)cc - 1);
-  d->host->result_detail_string(r, "source", source);
-  if(d->host->result_emit(r) != 0)
-    return -1;
-
-  r = d->host->result_begin(d->ctx, "deadletter.rate", target);
-  if(!r)
-    return -1;
-  char when[120] = "";
-  int known = new_in_window > 0 && arr && arr->first >= 0 && arr->last >= arr->first;
-  if(known) {
-    char a[32], b[32];
-    fmt_utc(arr->first, a, sizeof(a));
-    fmt_utc(arr->last, b, sizeof(b));
-    if(!strcmp(a, b))
-      snprintf(when, sizeof(when), ", %s %s", arr->exact ? "arrived" : "seen", a);
-    else
-      snprintf(when, sizeof(when), ", %s %s to %s", arr->exact ? "arrived" : "seen", a, b);
-  }
-  if(new_in_window < 0)
-    d->host->result_status(r, PROBE_OK, "no earlier count to compare with yet (first run)");
-  else if(new_in_window > (double)rc)
-    d->host->result_status(r, PROBE_CRITICAL,
-                           "%.0f new dead letters in the last %s (rate_critical=%lld)%s",
-                           new_in_window, wb, rc, when);
-  else
-    d->host->result_status(r, PROBE_OK, "%.0f new dead letters in the last %s%s", new_in_window,
-                           wb, when);
-  if(new_in_window >= 0)
-    d->host->result_metric(r, "new_in_window", new_in_window);
-  d->host->result_metric(r, "window_seconds", window);
-  if(known) {
-    char a[32], b[32];
-    fmt_utc(arr->first, a, sizeof(a));
-    fmt_utc(arr->last, b, sizeof(b));
-    d->host->result_detail_string(r, "first_arrival", a);
-    d->host->result_detail_string(r, "last_arrival", b);
-    d->host->result_detail_string(r, "arrival_times", arr->exact ? "the rows' own"
-                                  : "the runs that first saw them");
-    d->host->result_metric(r, "first_arrival_timestamp_seconds", floor(arr->first));
-    d->host->result_metric(r, "last_arrival_timestamp_seconds", floor(arr->last));
-  }
-  d->host->result_detail_string(r, "counting", rate_note);
-  return d->host->result_emit(r);
-}
-
 /* Dead letters from the store: count and arrivals in the window. */
 static int from_store(dl *d, const char *conninfo, const char *table, const char *created,
-                      double window, double *count, double *recent, arrivals *arr, char *why,
+                      double window, double *count, double *recent, dl_arrivals *arr, char *why,
                       size_t n)
 {
   PGconn *c = ppg_connect(conninfo, d->timeout, why, n);
@@ -360,7 +288,7 @@ static int status_line(dl *d, const char *path, const char *conn_ptr, const char
   if(get(d, path, &resp, why, sizeof(why), &unreachable) < 0) {
     char msg[700];
     snprintf(msg, sizeof(msg), "%s%s", unreachable ? "relay not reachable: " : "", why);
-    rc = line(d, "relay.status", target, unreachable ? PROBE_CRITICAL : PROBE_UNKNOWN, msg);
+    rc = pkit_line(d->ctx, d->host, "relay.status", target, unreachable ? PROBE_CRITICAL : PROBE_UNKNOWN, "%s", msg);
     phttp_response_free(&resp);
     return rc;
   }
@@ -368,7 +296,7 @@ static int status_line(dl *d, const char *path, const char *conn_ptr, const char
   if(relayjson_status(resp.body, resp.len, conn_ptr, backlog_ptr, &st, why, sizeof(why)) < 0) {
     char msg[700];
     snprintf(msg, sizeof(msg), "status response: %s", why);
-    rc = line(d, "relay.status", target, PROBE_UNKNOWN, msg);
+    rc = pkit_line(d->ctx, d->host, "relay.status", target, PROBE_UNKNOWN, "%s", msg);
     phttp_response_free(&resp);
     return rc;
   }
@@ -387,251 +315,228 @@ static int status_line(dl *d, const char *path, const char *conn_ptr, const char
   return d->host->result_emit(r);
 }
 
+/* The deadletter.count and deadletter.rate lines of a run that could not
+ * count: both unknown, saying why. */
+static void both_unknown(dl *d, const char *target, const char *why)
+{
+  pkit_line(d->ctx, d->host, "deadletter.count", target, PROBE_UNKNOWN, "%s",
+            why);
+  pkit_line(d->ctx, d->host, "deadletter.rate", target, PROBE_UNKNOWN, "%s",
+            why);
+}
+
+/* Reads token_file into the auth header. -1 (after reporting) when it
+ * cannot be used. */
+static int setup_auth(dl *d)
+{
+  const dl_settings *s = &d->s;
+  char tok[4096], why[700];
+  if(read_secret_file(s->token_file, tok, sizeof(tok)) < 0) {
+    snprintf(why, sizeof(why), "cannot read token_file %s: %s", s->token_file,
+             strerror(errno));
+    pkit_line(d->ctx, d->host, "deadletter.count", d->url_shown, PROBE_UNKNOWN,
+              "%s", why);
+    if(s->st_path && *s->st_path)
+      pkit_line(d->ctx, d->host, "relay.status", d->url_shown, PROBE_UNKNOWN,
+                "%s", why);
+    return -1;
+  }
+  const char *scheme = s->auth_scheme ? s->auth_scheme : "";
+  int bad = strpbrk(tok, "\r\n") != NULL;
+  if(bad || asprintf(&d->auth, "%s: %s%s%s", s->auth_header, scheme,
+                     *scheme ? " " : "", tok) < 0) {
+    d->auth = NULL;
+    explicit_bzero(tok, sizeof(tok));
+    pkit_line(d->ctx, d->host, "deadletter.count", d->url_shown, PROBE_UNKNOWN,
+              "token_file must hold one line");
+    return -1;
+  }
+  explicit_bzero(tok, sizeof(tok));
+  return 0;
+}
+
+/* Puts password_file where libpq reads it. -1 (after reporting). */
+static int setup_password(dl *d)
+{
+  char pw[1024];
+  if(read_secret_file(d->s.password_file, pw, sizeof(pw)) < 0) {
+    pkit_line(d->ctx, d->host, "deadletter.count", "deadletter", PROBE_UNKNOWN,
+              "cannot read password_file %s: %s", d->s.password_file,
+              strerror(errno));
+    return -1;
+  }
+  setenv("PGPASSWORD", pw, 1); /* this process is the plugin's own */
+  explicit_bzero(pw, sizeof(pw));
+  return 0;
+}
+
+/* The store: exact count and arrivals from its timestamps. */
+static int run_store(dl *d)
+{
+  const dl_settings *s = &d->s;
+  char why[700], target[2100], note[200];
+  char *red = redact_target(s->conninfo);
+  snprintf(target, sizeof(target), "%s (%s)", red ? red : "?",
+           s->table ? s->table : "?");
+  free(red);
+  dl_count c = {0, 0, {-1, -1, 1}, "store", note};
+  int rc = 0;
+  if(!s->table)
+    pkit_misconfigured(d->ctx, d->host, "deadletter.count", target,
+                       "'conninfo' needs 'table' (the dead-letter table)");
+  else if(from_store(d, s->conninfo, s->table, s->created, s->lim.window,
+                     &c.count, &c.new_in_window, &c.arr, why,
+                     sizeof(why)) < 0)
+    both_unknown(d, target, why);
+  else {
+    snprintf(note, sizeof(note), "rows of %s whose %s is inside the window",
+             s->table, s->created);
+    dl_verdict v;
+    dl_judge(&s->lim, &c, &v);
+    rc = dl_emit(d->ctx, d->host, target, &s->lim, &c, &v) != 0 ? -1 : 0;
+  }
+  return rc;
+}
+
+/* The state file of an API's counts: named by the URL and pointer. */
+static void counts_name(const dl *d, char *name, size_t n)
+{
+  uint64_t hh = 1469598103934665603ull;
+  for(const char *p = d->url_shown; *p; p++)
+    hh = (hh ^ (unsigned char)*p) * 1099511628211ull;
+  for(const char *p = d->s.count_ptr; *p; p++)
+    hh = (hh ^ (unsigned char)*p) * 1099511628211ull;
+  snprintf(name, n, "counts-%016llx.json", (unsigned long long)hh);
+}
+
+/* The rate from the counts of earlier runs, kept in the state directory;
+ * a history that cannot be kept is said in its own line. */
+static int judge_api_count(dl *d, const char *target, double count)
+{
+  char name[64], serr[640];
+  dl_hist h = {0};
+  counts_name(d, name, sizeof(name));
+  const char *sdir = d->host->state_dir ? d->host->state_dir(d->ctx) : NULL;
+  hist_load(sdir, name, &h);
+  dl_count c = {count, -1, {-1, -1, 0}, "api",
+                "the API gives only a count: arrivals are the increases "
+                "between the counts this plugin saw in earlier runs (state "
+                "directory)"};
+  dl_hist_step(&h, putil_wall(), d->s.lim.window, &c);
+  int kept = hist_save(sdir, name, &h, serr, sizeof(serr));
+  free(h.s);
+  dl_verdict v;
+  dl_judge(&d->s.lim, &c, &v);
+  int rc = dl_emit(d->ctx, d->host, target, &d->s.lim, &c, &v) != 0 ? -1 : 0;
+  if(kept < 0)
+    pkit_line(d->ctx, d->host, "deadletter.state", target, PROBE_UNKNOWN,
+              "%s; the next runs cannot judge the rate", serr);
+  return rc;
+}
+
+/* The API: a count now, arrivals from the counts of earlier runs. */
+static int run_api(dl *d)
+{
+  char why[700], perr[300], target[2100];
+  phttp_response resp = {0};
+  int unreachable, rc = 0;
+  double count;
+  snprintf(target, sizeof(target), "%s", d->url_shown);
+  if(get(d, d->s.dl_path, &resp, why, sizeof(why), &unreachable) < 0)
+    both_unknown(d, target, why);
+  else if(relayjson_count(resp.body, resp.len, d->s.count_ptr, &count, perr,
+                          sizeof(perr)) < 0) {
+    snprintf(why, sizeof(why), "dead-letter response: %s", perr);
+    both_unknown(d, target, why);
+  }
+  else
+    rc = judge_api_count(d, target, count);
+  phttp_response_free(&resp);
+  return rc;
+}
+
+/* read settings -> (store | API) -> judge -> emit, then relay.status. */
 static int dl_run(probe_ctx *ctx, const probe_host *host)
 {
   dl d = {0};
+  pkit k;
+  int rc = 0;
   d.ctx = ctx;
   d.host = host;
-  d.url = opt(ctx, host, "url");
-  const char *conninfo = opt(ctx, host, "conninfo");
-  const char *table = opt(ctx, host, "table");
-  const char *created = opt(ctx, host, "created_column");
-  const char *dl_path = opt(ctx, host, "dead_letters_path");
-  const char *st_path = NULL;
-  const char *cptr = NULL, *conn_ptr = NULL, *backlog_ptr = NULL;
-  host->conf_string(ctx, "status_path", &st_path);
-  host->conf_string(ctx, "count_pointer", &cptr);
-  host->conf_string(ctx, "connected_pointer", &conn_ptr);
-  host->conf_string(ctx, "backlog_pointer", &backlog_ptr);
-  if(!dl_path)
-    dl_path = "/relay/workflow/dead-letters";
-  if(!cptr)
-    cptr = "/count";
-  if(!conn_ptr)
-    conn_ptr = "/connected";
-  if(!backlog_ptr)
-    backlog_ptr = "/backlog";
-  if(!created)
-    created = "created_at";
-  long long cw = 1, cc = 5, rcrit = 5, maxb = 16777216;
-  double window = 900;
-  host->conf_int(ctx, "count_warning", &cw);
-  host->conf_int(ctx, "count_critical", &cc);
-  host->conf_int(ctx, "rate_critical", &rcrit);
-  host->conf_int(ctx, "max_response_bytes", &maxb);
-  host->conf_duration(ctx, "rate_window", &window);
-  if(window <= 0)
-    window = 900;
-  d.max_bytes = maxb > 0 ? (size_t)maxb : 0;
+  pkit_init(&k, ctx, host, settings);
+  read_settings(&k, &d.s);
+  d.url = d.s.url;
+  d.max_bytes = d.s.max_bytes;
   double tl = host->time_left ? host->time_left(ctx) : 10;
   d.timeout = (tl - 1) / 2;
   if(d.timeout > 10)
     d.timeout = 10;
   if(d.timeout < 0.5)
     d.timeout = 0.5;
-  int rc = 0;
-  char why[700], target[2100];
-  char *store_shown = NULL;
-  hist h = {0};
-
-  if(!d.url && !conninfo) {
-    line(&d, "deadletter.count", "deadletter", PROBE_UNKNOWN,
-         "misconfigured: set 'url' (the relay's API) or 'conninfo' and 'table' (its store)");
-    return 0;
+  if(!d.url && !d.s.conninfo) {
+    pkit_misconfigured(ctx, host, "deadletter.count", "deadletter",
+                       "set 'url' (the relay's API) or 'conninfo' and 'table' "
+                       "(its store)");
+    goto out;
   }
-  if(d.url) {
-    d.url_shown = redact_target(d.url);
-    if(!d.url_shown)
-      return -1;
+  if(d.url && !(d.url_shown = redact_target(d.url))) {
+    rc = -1;
+    goto out;
   }
-  const char *tokf = opt(ctx, host, "token_file");
-  if(tokf && d.url) {
-    char tok[4096];
-    if(read_secret_file(tokf, tok, sizeof(tok)) < 0) {
-      snprintf(why, sizeof(why), "cannot read token_file %s: %s", tokf, strerror(errno));
-      line(&d, "deadletter.count", d.url_shown, PROBE_UNKNOWN, why);
-      if(st_path && *st_path)
-        line(&d, "relay.status", d.url_shown, PROBE_UNKNOWN, why);
-      goto out;
-    }
-    const char *hname = opt(ctx, host, "auth_header");
-    const char *scheme = NULL;
-    host->conf_string(ctx, "auth_scheme", &scheme);
-    if(!hname)
-      hname = "Authorization";
-    if(scheme == NULL)
-      scheme = "Bearer";
-    if(strpbrk(tok, "\r\n") || asprintf(&d.auth, "%s: %s%s%s", hname, scheme, *scheme ? " " : "",
-                                        tok) < 0) {
-      d.auth = NULL;
-      explicit_bzero(tok, sizeof(tok));
-      line(&d, "deadletter.count", d.url_shown, PROBE_UNKNOWN,
-           "token_file must hold one line");
-      goto out;
-    }
-    explicit_bzero(tok, sizeof(tok));
-  }
-  const char *pwf = opt(ctx, host, "password_file");
-  if(pwf && conninfo) {
-    char pw[1024];
-    if(read_secret_file(pwf, pw, sizeof(pw)) < 0) {
-      snprintf(why, sizeof(why), "cannot read password_file %s: %s", pwf, strerror(errno));
-      line(&d, "deadletter.count", "deadletter", PROBE_UNKNOWN, why);
-      goto out;
-    }
-    setenv("PGPASSWORD", pw, 1); /* this process is the plugin's own */
-    explicit_bzero(pw, sizeof(pw));
-  }
-
-  if(conninfo) {
-    /* the store: exact count and arrivals from its timestamps */
-    char *red = redact_target(conninfo);
-    snprintf(target, sizeof(target), "%s (%s)", red ? red : "?", table ? table : "?");
-    store_shown = red;
-    double count = 0, recent = 0;
-    arrivals arr = {-1, -1, 1};
-    if(!table) {
-      line(&d, "deadletter.count", target, PROBE_UNKNOWN,
-           "misconfigured: 'conninfo' needs 'table' (the dead-letter table)");
-    } else if(from_store(&d, conninfo, table, created, window, &count, &recent, &arr, why,
-                         sizeof(why)) < 0) {
-      line(&d, "deadletter.count", target, PROBE_UNKNOWN, why);
-      line(&d, "deadletter.rate", target, PROBE_UNKNOWN, why);
-    } else {
-      char note[200];
-      snprintf(note, sizeof(note), "rows of %s whose %s is inside the window", table, created);
-      if(report(&d, target, count, recent, &arr, note, cw, cc, rcrit, window, "store") != 0)
-        rc = -1;
-    }
-  } else {
-    /* the API: a count now, arrivals from the counts of earlier runs */
-    phttp_response resp = {0};
-    int unreachable;
-    snprintf(target, sizeof(target), "%s", d.url_shown);
-    if(get(&d, dl_path, &resp, why, sizeof(why), &unreachable) < 0) {
-      line(&d, "deadletter.count", target, PROBE_UNKNOWN, why);
-      line(&d, "deadletter.rate", target, PROBE_UNKNOWN, why);
-    } else {
-      double count;
-      char perr[300];
-      if(relayjson_count(resp.body, resp.len, cptr, &count, perr, sizeof(perr)) < 0) {
-        snprintf(why, sizeof(why), "dead-letter response: %s", perr);
-        line(&d, "deadletter.count", target, PROBE_UNKNOWN, why);
-        line(&d, "deadletter.rate", target, PROBE_UNKNOWN, why);
-      } else {
-        char name[64];
-        uint64_t hh = 1469598103934665603ull;
-        for(const char *p = d.url_shown; *p; p++)
-          hh = (hh ^ (unsigned char)*p) * 1099511628211ull;
-        for(const char *p = cptr; *p; p++)
-          hh = (hh ^ (unsigned char)*p) * 1099511628211ull;
-        snprintf(name, sizeof(name), "counts-%016llx.json", (unsigned long long)hh);
-        const char *sdir = host->state_dir ? host->state_dir(ctx) : NULL;
-        hist_load(sdir, name, &h);
-        double now = putil_wall(), fresh = 0;
-        int have_base = 0;
-        /* arrivals: the increases between consecutive samples in the window
-           (a replay that lowers the count is no arrival) */
-        size_t keep = 0, first = 0;
-        for(size_t i = 0; i < h.n; i++)
-          if(h.s[i][0] <= now && h.s[i][0] > now - window - 3600)
-            memmove(h.s[keep++], h.s[i], sizeof(h.s[i]));
-        h.n = keep;
-        for(first = 0; first < h.n && h.s[first][0] < now - window; first++)
-          ;
-        /* the last sample before the window is the baseline */
-        size_t base = first > 0 ? first - 1 : 0;
-        arrivals arr = {-1, -1, 0};
-        if(h.n > 0) {
-          have_base = 1;
-          double prev = h.s[base][1];
-          for(size_t i = base + 1; i < h.n; i++) {
-            if(h.s[i][1] > prev) {
-              fresh += h.s[i][1] - prev;
-              if(arr.first < 0)
-                arr.first = h.s[i][0];
-              arr.last = h.s[i][0];
-            }
-            prev = h.s[i][1];
-          }
-          if(count > prev) {
-            fresh += count - prev;
-            if(arr.first < 0)
-              arr.first = now;
-            arr.last = now;
-          }
-        }
-        double(*ns)[2] = realloc(h.s, (h.n + 1) * sizeof(*h.s));
-        if(ns) {
-          h.s = ns;
-          if(h.n >= HIST_MAX) {
-            memmove(h.s, h.s + 1, (h.n - 1) * sizeof(*h.s));
-            h.n--;
-          }
-          h.s[h.n][0] = now;
-          h.s[h.n][1] = count;
-          h.n++;
-        }
-        char serr[640];
-        int kept = hist_save(sdir, name, &h, serr, sizeof(serr));
-        if(report(&d, target, count, have_base ? fresh : -1, &arr,
-                  "the API gives only a count: arrivals are the increases between the counts "
-                  "this plugin saw in earlier runs (state directory)",
-                  cw, cc, rcrit, window, "api") != 0)
-          rc = -1;
-        if(kept < 0) {
-          char msg[720];
-          snprintf(msg, sizeof(msg), "%s; the next runs cannot judge the rate", serr);
-          line(&d, "deadletter.state", target, PROBE_UNKNOWN, msg);
-        }
-      }
-    }
-    phttp_response_free(&resp);
-  }
-
-  if(d.url && st_path && *st_path)
-    if(status_line(&d, st_path, conn_ptr, backlog_ptr) != 0)
-      rc = -1;
+  if(d.s.token_file && d.url && setup_auth(&d) < 0)
+    goto out;
+  if(d.s.password_file && d.s.conninfo && setup_password(&d) < 0)
+    goto out;
+  rc = d.s.conninfo ? run_store(&d) : run_api(&d);
+  if(d.url && d.s.st_path && *d.s.st_path &&
+     status_line(&d, d.s.st_path, d.s.conn_ptr, d.s.backlog_ptr) != 0)
+    rc = -1;
 out:
   if(d.auth) {
     explicit_bzero(d.auth, strlen(d.auth));
     free(d.auth);
   }
-  free(h.s);
   free(d.url_shown);
-  free(store_shown);
+  pkit_free(&k);
   return rc;
 }
 
 /* Checks the settings' meaning without touching the network. */
 static int dl_check_config(probe_ctx *ctx, const probe_host *host)
 {
+  pkit k;
+  dl_settings s;
   int bad = 0;
-  const char *url = opt(ctx, host, "url"), *ci = opt(ctx, host, "conninfo");
-  if(!url && !ci) {
-    host->config_error(ctx, NULL, "set 'url' (the relay's API) or 'conninfo' and 'table' (its store)");
+  pkit_init(&k, ctx, host, settings);
+  read_settings(&k, &s);
+  if(!s.url && !s.conninfo) {
+    host->config_error(ctx, NULL, "set 'url' (the relay's API) or 'conninfo' "
+                       "and 'table' (its store)");
     bad = 1;
   }
-  if(url && strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+  if(s.url && strncmp(s.url, "http://", 7) != 0 &&
+     strncmp(s.url, "https://", 8) != 0) {
     host->config_error(ctx, "url", "must be an http:// or https:// URL");
     bad = 1;
   }
-  if(ci && !opt(ctx, host, "table")) {
+  if(s.conninfo && !s.table) {
     host->config_error(ctx, "table", "'conninfo' needs the dead-letter table");
     bad = 1;
   }
-  if(ci && !ppg_looks_like_conninfo(ci)) {
-    host->config_error(ctx, "conninfo", "is not a libpq conninfo or postgresql:// URI");
+  if(s.conninfo && !ppg_looks_like_conninfo(s.conninfo)) {
+    host->config_error(ctx, "conninfo",
+                       "is not a libpq conninfo or postgresql:// URI");
     bad = 1;
   }
-  const char *ptrs[] = {"count_pointer", "connected_pointer", "backlog_pointer"};
-  for(size_t i = 0; i < 3; i++) {
-    const char *p = NULL;
-    if(host->conf_string(ctx, ptrs[i], &p) == 0 && p && !pjsonptr_valid(p)) {
-      host->config_error(ctx, ptrs[i], "is not an RFC 6901 JSON pointer (\"\" or /a/b, ~0 ~1 escapes)");
+  const char *keys[] = {"count_pointer", "connected_pointer", "backlog_pointer"};
+  const char *ptrs[] = {s.count_ptr, s.conn_ptr, s.backlog_ptr};
+  for(size_t i = 0; i < 3; i++)
+    if(ptrs[i] && !pjsonptr_valid(ptrs[i])) {
+      host->config_error(ctx, keys[i], "is not an RFC 6901 JSON pointer "
+                         "(\"\" or /a/b, ~0 ~1 escapes)");
       bad = 1;
     }
-  }
+  pkit_free(&k);
   return bad;
 }
 

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,13 +27,23 @@
 
 #include "probe-plugin.h"
 #include "lib/redact.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
+#include "plugins/pgqueue/pgqjudge.h"
 #include "plugins/pgqueue/presets.h"
 
 #define CHECK "pgqueue.health"
 #define STATE_MAX (256 * 1024)
-#define HIST_MAX 2000
+
+/* PostgreSQL type OIDs of the query's parameters (pg_type.dat). */
+#define PG_OID_INT8 20
+#define PG_OID_TEXT 25
+#define PG_OID_FLOAT8 701
+#define PG_OID_TEXT_ARRAY 1009
+
+#define PRESETS "generic, pgmq, pg-boss, graphile-worker, river, oban, que, " \
+  "solid-queue, procrastinate"
 
 static const probe_setting settings[] = {
     {"conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED | PROBE_SETTING_SECRET,
@@ -66,34 +77,6 @@ static const probe_setting settings[] = {
      "critical when work waits this long and nothing completed in this long"},
     {"poison_reads", PROBE_SET_INT, "5", 0, "pgmq: a message read this often is poison (failed)"},
     {NULL, 0, NULL, 0, NULL}};
-
-/* What the plugin remembers between runs for one queue. */
-typedef struct qstate {
-  int have;          /* a previous run was recorded */
-  double t;          /* its DB time */
-  double first;      /* first observation */
-  double depth_high; /* since when depth > depth_warning (0: not) */
-  double last_done;  /* newest run that saw a completion (0: none) */
-  int have_counts;
-  double live, max_id, poison;
-  double (*hist)[5]; /* [t, completions, failures seen by timestamp since the
-                        previous run, completions, failures derived] */
-  size_t nhist;
-} qstate;
-
-/* Formats seconds as "42s", "15m", "1h5m", "2d3h". */
-static void human(double s, char *buf, size_t n)
-{
-  long v = s < 0 ? 0 : (long)(s + 0.5);
-  if(v < 120)
-    snprintf(buf, n, "%lds", v);
-  else if(v < 7200)
-    snprintf(buf, n, "%ldm", v / 60);
-  else if(v < 172800)
-    snprintf(buf, n, "%ldh%ldm", v / 3600, (v % 3600) / 60);
-  else
-    snprintf(buf, n, "%ldd%ldh", v / 86400, (v % 86400) / 3600);
-}
 
 /* 64-bit FNV-1a, names the state file of a queue. */
 static uint64_t fnv(const char *s, uint64_t h)
@@ -183,8 +166,8 @@ static void state_load(const char *dir, const char *name, qstate *st)
   }
   const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "hist");
   int n = cJSON_IsArray(h) ? cJSON_GetArraySize(h) : 0;
-  if(n > HIST_MAX)
-    n = HIST_MAX;
+  if(n > PGQ_HIST_MAX)
+    n = PGQ_HIST_MAX;
   if(n > 0 && (st->hist = calloc((size_t)n, sizeof(*st->hist)))) {
     const cJSON *e;
     cJSON_ArrayForEach(e, h)
@@ -276,383 +259,330 @@ static double col(const PGresult *r, int c, int *isnull)
   return strtod(sym_PQgetvalue(r, 0, c), NULL);
 }
 
-/* Reports an unknown line and returns 0 (the run did report). */
-static int unknown(probe_ctx *ctx, const probe_host *host, const char *target, const char *msg)
-{
-  probe_result *res = host->result_begin(ctx, CHECK, target);
-  if(!res)
-    return -1;
-  host->result_status(res, PROBE_UNKNOWN, "%s", msg);
-  return host->result_emit(res) == 0 ? 0 : -1;
-}
+/* Where a settings problem is reported: the run stops at it, check_config
+ * names it, or both. */
+enum { FOR_RUN = 1, FOR_CHECK = 2 };
 
-/* Optional string setting; NULL when unset or empty. */
-static const char *opt(probe_ctx *ctx, const probe_host *host, const char *key)
-{
-  const char *v = NULL;
-  if(host->conf_string(ctx, key, &v) != 0 || !v || !*v)
-    return NULL;
-  return v;
-}
+#define MAX_PROBLEMS 8
 
-static int pgq_run(probe_ctx *ctx, const probe_host *host)
-{
-  char err[512], target[1024], statename[64];
-  const char *conninfo = opt(ctx, host, "conninfo");
-  const char *preset = opt(ctx, host, "preset");
-  char *redacted = NULL, *pend = NULL, *runv = NULL, *failv = NULL, *donev = NULL;
-  PGconn *conn = NULL;
-  PGresult *res = NULL;
-  pgq_query q = {0};
-  qstate st = {0};
-  int rc = 0;
-
-  if(!preset)
-    preset = "generic";
-  redacted = redact_target(conninfo ? conninfo : "");
-  pgq_conf c = {0};
-  c.schema = opt(ctx, host, "schema");
-  c.table = opt(ctx, host, "table");
-  c.queue = opt(ctx, host, "queue");
-  c.status_column = opt(ctx, host, "status_column");
-  c.created_column = opt(ctx, host, "created_column");
-  c.updated_column = opt(ctx, host, "updated_column");
-  c.run_at_column = opt(ctx, host, "run_at_column");
-  snprintf(target, sizeof(target), "%s (%s%s%s)", redacted ? redacted : "?", preset,
-           c.table || c.queue ? " " : "", c.table ? c.table : c.queue ? c.queue : "");
-  if(!conninfo) {
-    rc = unknown(ctx, host, target, "setting 'conninfo' is missing");
-    goto out;
-  }
-  if(!pgq_preset_known(preset)) {
-    snprintf(err, sizeof(err), "unknown preset '%s' (generic, pgmq, pg-boss, graphile-worker, "
-             "river, oban, que, solid-queue, procrastinate)", preset);
-    rc = unknown(ctx, host, target, err);
-    goto out;
-  }
-  if(!c.status_column)
-    c.status_column = "status";
-  if(!c.created_column)
-    c.created_column = "created_at";
-  if(!c.updated_column)
-    c.updated_column = "updated_at";
-  const char *js;
+/* The settings of a run, read once for run and check_config alike. */
+typedef struct pgq_settings {
+  pgq_conf c;
+  pgq_limits lim;
+  const char *conninfo, *preset, *password_file;
+  char *lists[4]; /* text[] literals of the four *_values settings */
+  size_t nbad;
   struct {
-    const char *key, *def;
-    char **out;
-  } lists[] = {{"pending_values", "[\"pending\"]", &pend},
-               {"running_values", "[\"running\"]", &runv},
-               {"failed_values", "[\"failed\"]", &failv},
-               {"done_values", "[\"done\"]", &donev}};
-  for(size_t i = 0; i < 4; i++) {
-    js = NULL;
-    if(host->conf_json(ctx, lists[i].key, &js) != 0 || !js)
-      js = lists[i].def;
-    if(!(*lists[i].out = list_to_pgarray(js))) {
-      snprintf(err, sizeof(err), "setting '%s' must be a list of strings", lists[i].key);
-      rc = unknown(ctx, host, target, err);
-      goto out;
-    }
-  }
-  c.pending_values = pend;
-  c.running_values = runv;
-  c.failed_values = failv;
-  c.done_values = donev;
-  long long fwarn = 3, fcrit = 10, dwarn = 100, poison = 5;
-  double window = 900, depth_for = 600, stall_after = 600;
-  host->conf_int(ctx, "failed_warning", &fwarn);
-  host->conf_int(ctx, "failed_critical", &fcrit);
-  host->conf_int(ctx, "depth_warning", &dwarn);
-  host->conf_int(ctx, "poison_reads", &poison);
-  host->conf_duration(ctx, "window", &window);
-  host->conf_duration(ctx, "depth_for", &depth_for);
-  host->conf_duration(ctx, "stall_after", &stall_after);
-  if(window <= 0)
-    window = 900;
-  c.poison_reads = poison > 0 ? poison : 5;
+    const char *key;
+    int where;
+    char why[240];
+  } bad[MAX_PROBLEMS];
+} pgq_settings;
 
-  const char *pwfile = opt(ctx, host, "password_file");
-  if(pwfile) {
+static const char *const list_keys[4] = {"pending_values", "running_values",
+                                         "failed_values", "done_values"};
+
+/* Records one problem with setting key. */
+static void problem(pgq_settings *s, const char *key, int where,
+                    const char *fmt, ...) PROBE_PRINTF(4, 5);
+static void problem(pgq_settings *s, const char *key, int where,
+                    const char *fmt, ...)
+{
+  if(s->nbad >= MAX_PROBLEMS)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(s->bad[s->nbad].why, sizeof(s->bad[0].why), fmt, ap);
+  va_end(ap);
+  s->bad[s->nbad].key = key;
+  s->bad[s->nbad++].where = where;
+}
+
+/* Reads and checks every setting (defaults: the table's, through pkit). */
+static void read_settings(pkit *k, pgq_settings *s)
+{
+  memset(s, 0, sizeof(*s));
+  s->conninfo = pkit_opt(k, "conninfo");
+  s->preset = pkit_nonempty(k, "preset");
+  s->password_file = pkit_opt(k, "password_file");
+  pgq_conf *c = &s->c;
+  c->schema = pkit_opt(k, "schema");
+  c->table = pkit_opt(k, "table");
+  c->queue = pkit_opt(k, "queue");
+  c->status_column = pkit_nonempty(k, "status_column");
+  c->created_column = pkit_nonempty(k, "created_column");
+  c->updated_column = pkit_nonempty(k, "updated_column");
+  c->run_at_column = pkit_opt(k, "run_at_column");
+  c->poison_reads = pkit_int(k, "poison_reads");
+  if(c->poison_reads <= 0)
+    c->poison_reads = (long long)pkit_default(k, "poison_reads");
+  s->lim.failed_warning = pkit_int(k, "failed_warning");
+  s->lim.failed_critical = pkit_int(k, "failed_critical");
+  s->lim.depth_warning = pkit_int(k, "depth_warning");
+  s->lim.window = pkit_duration(k, "window");
+  if(s->lim.window <= 0)
+    s->lim.window = pkit_default(k, "window");
+  s->lim.depth_for = pkit_duration(k, "depth_for");
+  s->lim.stall_after = pkit_duration(k, "stall_after");
+  if(!s->conninfo)
+    problem(s, "conninfo", FOR_RUN, "is missing");
+  const char *preset = s->preset ? s->preset : "";
+  if(!pgq_preset_known(preset))
+    problem(s, "preset", FOR_RUN | FOR_CHECK, "unknown preset '%s' (%s)",
+            preset, PRESETS);
+  if(strcmp(preset, "generic") == 0 && !c->table)
+    problem(s, "table", FOR_CHECK, "preset generic needs the queue table");
+  if(strcmp(preset, "pgmq") == 0 && !c->queue)
+    problem(s, "queue", FOR_CHECK, "preset pgmq needs the pgmq queue name");
+  for(size_t i = 0; i < 4; i++) {
+    const char *js = pkit_json(k, list_keys[i]);
+    if(!js || !(s->lists[i] = list_to_pgarray(js)))
+      problem(s, list_keys[i], FOR_RUN | FOR_CHECK,
+              "must be a list of strings");
+  }
+  c->pending_values = s->lists[0];
+  c->running_values = s->lists[1];
+  c->failed_values = s->lists[2];
+  c->done_values = s->lists[3];
+  if(s->conninfo && !ppg_looks_like_conninfo(s->conninfo))
+    problem(s, "conninfo", FOR_CHECK,
+            "is not a libpq conninfo or postgresql:// URI");
+}
+
+static void settings_free(pgq_settings *s)
+{
+  for(size_t i = 0; i < 4; i++)
+    free(s->lists[i]);
+}
+
+/* What gather opened and learnt besides the row. */
+typedef struct session {
+  PGconn *conn;
+  pgq_query q;
+  char *redacted;       /* the conninfo as shown */
+  char target[1024];
+  char rel[256];        /* the relation as people write it */
+  char statename[64];
+  const char *sdir;
+} session;
+
+static void session_free(session *g)
+{
+  if(g->conn)
+    sym_PQfinish(g->conn);
+  pgq_query_free(&g->q);
+  free(g->redacted);
+}
+
+/* The target before the query is built: conninfo, preset, table/queue. */
+static void name_target(const pgq_settings *s, session *g)
+{
+  const pgq_conf *c = &s->c;
+  snprintf(g->target, sizeof(g->target), "%s (%s%s%s)",
+           g->redacted ? g->redacted : "?", s->preset ? s->preset : "?",
+           c->table || c->queue ? " " : "",
+           c->table ? c->table : c->queue ? c->queue : "");
+}
+
+/* After the query is built: the relation, the target, the state file. */
+static void name_queue(const pgq_settings *s, session *g)
+{
+  size_t rl = 0;
+  for(const char *p = g->q.relation ? g->q.relation : "";
+      *p && rl + 1 < sizeof(g->rel); p++)
+    if(*p != '"')
+      g->rel[rl++] = *p;
+  g->rel[rl] = '\0';
+  if(!s->c.table && !s->c.queue)
+    snprintf(g->target, sizeof(g->target), "%s (%s %s)", g->redacted,
+             s->preset, g->rel);
+  uint64_t h = fnv(s->preset, 1469598103934665603ull);
+  h = fnv("|", h);
+  h = fnv(g->redacted, h);
+  h = fnv("|", h);
+  h = fnv(g->q.relation ? g->q.relation : "", h);
+  h = fnv("|", h);
+  h = fnv(s->c.queue ? s->c.queue : "", h);
+  snprintf(g->statename, sizeof(g->statename), "queue-%016llx.json",
+           (unsigned long long)h);
+}
+
+/* password_file, connection and the preset's query. */
+static int open_session(probe_ctx *ctx, const probe_host *host,
+                        const pgq_settings *s, session *g, char *err,
+                        size_t n)
+{
+  if(s->password_file) {
     char pw[1024];
-    if(read_secret_file(pwfile, pw, sizeof(pw)) < 0) {
-      snprintf(err, sizeof(err), "cannot read password_file %s: %s", pwfile,
+    if(read_secret_file(s->password_file, pw, sizeof(pw)) < 0) {
+      snprintf(err, n, "cannot read password_file %s: %s", s->password_file,
                errno ? strerror(errno) : "too long");
-      rc = unknown(ctx, host, target, err);
-      goto out;
+      return -1;
     }
     /* this child process is the plugin's own: libpq picks it up */
     setenv("PGPASSWORD", pw, 1);
     explicit_bzero(pw, sizeof(pw));
   }
-
   double tl = host->time_left ? host->time_left(ctx) : 10;
   double timeout = tl - 1 > 30 ? 30 : tl - 1;
   if(timeout < 1)
     timeout = 1;
-  conn = ppg_connect(conninfo, timeout, err, sizeof(err));
-  if(!conn) {
-    rc = unknown(ctx, host, target, err);
-    goto out;
-  }
-  if(pgq_build(conn, preset, &c, &q, err, sizeof(err)) < 0) {
-    rc = unknown(ctx, host, target, err);
-    goto out;
-  }
-  /* the relation as people write it, for the target and details */
-  char rel[256];
-  size_t rl = 0;
-  for(const char *p = q.relation ? q.relation : ""; *p && rl + 1 < sizeof(rel); p++)
-    if(*p != '"')
-      rel[rl++] = *p;
-  rel[rl] = '\0';
-  if(!c.table && !c.queue)
-    snprintf(target, sizeof(target), "%s (%s %s)", redacted, preset, rel);
+  g->conn = ppg_connect(s->conninfo, timeout, err, n);
+  if(!g->conn)
+    return -1;
+  return pgq_build(g->conn, s->preset, &s->c, &g->q, err, n);
+}
 
-  uint64_t h = fnv(preset, 1469598103934665603ull);
-  h = fnv("|", h);
-  h = fnv(redacted, h);
-  h = fnv("|", h);
-  h = fnv(q.relation ? q.relation : "", h);
-  h = fnv("|", h);
-  h = fnv(c.queue ? c.queue : "", h);
-  snprintf(statename, sizeof(statename), "queue-%016llx.json", (unsigned long long)h);
-  const char *sdir = host->state_dir ? host->state_dir(ctx) : NULL;
-  state_load(sdir, statename, &st);
+/* The row of the preset's query as observations. */
+static void row_to_obs(const PGresult *res, pgq_obs *o)
+{
+  int null_old;
+  o->now = col(res, PGQ_NOW, NULL);
+  o->depth = col(res, PGQ_DEPTH, NULL);
+  o->in_flight = col(res, PGQ_IN_FLIGHT, NULL);
+  o->scheduled = col(res, PGQ_SCHEDULED, NULL);
+  o->oldest_age = col(res, PGQ_OLDEST_AGE, &null_old);
+  o->failed_win = col(res, PGQ_FAILED_WIN, &o->null_failed_win);
+  o->completed_win = col(res, PGQ_COMPLETED_WIN, &o->null_completed_win);
+  o->failed_since = col(res, PGQ_FAILED_SINCE, &o->null_failed_since);
+  o->completed_since = col(res, PGQ_COMPLETED_SINCE, &o->null_completed_since);
+  o->last_done_age = col(res, PGQ_LAST_DONE_AGE, &o->null_last_done_age);
+  o->live = col(res, PGQ_LIVE, &o->null_live);
+  o->max_id = col(res, PGQ_MAX_ID, NULL);
+  o->poison = col(res, PGQ_POISON, NULL);
+  if(null_old)
+    o->oldest_age = 0;
+}
 
-  char winbuf[32], prevbuf[32];
-  snprintf(winbuf, sizeof(winbuf), "%.3f", window);
-  snprintf(prevbuf, sizeof(prevbuf), "%.6f", st.t);
-  q.params[0] = winbuf;
-  /* a previous run older than the window adds nothing the window has not */
-  q.params[1] = NULL;
-  Oid types[8] = {701, 701, 25, 25, 25, 25, 25, 25};
-  if(strcmp(preset, "pgmq") == 0)
-    types[2] = 20;
-  if(strcmp(preset, "generic") == 0)
-    types[2] = types[3] = types[4] = types[5] = 1009; /* text[] */
-  /* first pass learns the DB time; the window start is then decided */
-  res = sym_PQexecParams(conn, "SELECT extract(epoch from now())::float8", 0, NULL, NULL,
-                         NULL, NULL, 0);
-  if(sym_PQresultStatus(res) != PGRES_TUPLES_OK) {
-    ppg_error(conn, res, err, sizeof(err));
-    rc = unknown(ctx, host, target, err);
-    goto out;
-  }
+/* Runs a query; 0 with *res holding one row of ncols, or -1 with err. */
+static int query(session *g, const char *sql, int nparams, const Oid *types,
+                 const char *const *params, int ncols, PGresult **res,
+                 char *err, size_t n)
+{
+  *res = sym_PQexecParams(g->conn, sql, nparams, types, params, NULL, NULL, 0);
+  if(sym_PQresultStatus(*res) == PGRES_TUPLES_OK && sym_PQntuples(*res) == 1 &&
+     sym_PQnfields(*res) == ncols)
+    return 0;
+  ppg_error(g->conn, *res, err, n);
+  return -1;
+}
+
+/* The DB time, then the preset's row: the window's start is the previous
+ * run's DB time when that is inside the window. */
+static int query_row(const pgq_settings *s, session *g, const qstate *st,
+                     pgq_obs *o, char *err, size_t n)
+{
+  char winbuf[32], prevbuf[32], qerr[400];
+  PGresult *res = NULL;
+  snprintf(winbuf, sizeof(winbuf), "%.3f", s->lim.window);
+  snprintf(prevbuf, sizeof(prevbuf), "%.6f", st->t);
+  g->q.params[0] = winbuf;
+  g->q.params[1] = NULL;
+  Oid types[8] = {PG_OID_FLOAT8, PG_OID_FLOAT8, PG_OID_TEXT, PG_OID_TEXT,
+                  PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT};
+  if(strcmp(s->preset, "pgmq") == 0)
+    types[2] = PG_OID_INT8;
+  if(strcmp(s->preset, "generic") == 0)
+    types[2] = types[3] = types[4] = types[5] = PG_OID_TEXT_ARRAY;
+  if(query(g, "SELECT extract(epoch from now())::float8", 0, NULL, NULL, 1,
+           &res, err, n) < 0)
+    goto fail;
   double dbnow = strtod(sym_PQgetvalue(res, 0, 0), NULL);
   sym_PQclear(res);
-  if(st.have && st.t <= dbnow && st.t > dbnow - window)
-    q.params[1] = prevbuf;
-  res = sym_PQexecParams(conn, q.sql, q.nparams, types, q.params, NULL, NULL, 0);
-  if(sym_PQresultStatus(res) != PGRES_TUPLES_OK || sym_PQntuples(res) != 1 ||
-     sym_PQnfields(res) != PGQ_NCOLS) {
-    char qerr[400];
-    ppg_error(conn, res, qerr, sizeof(qerr));
-    snprintf(err, sizeof(err), "query on %s failed: %s", q.relation ? q.relation : "?", qerr);
-    rc = unknown(ctx, host, target, err);
-    goto out;
+  if(st->have && st->t <= dbnow && st->t > dbnow - s->lim.window)
+    g->q.params[1] = prevbuf;
+  if(query(g, g->q.sql, g->q.nparams, types, g->q.params, PGQ_NCOLS, &res,
+           qerr, sizeof(qerr)) < 0) {
+    snprintf(err, n, "query on %s failed: %s",
+             g->q.relation ? g->q.relation : "?", qerr);
+    goto fail;
   }
-
-  int n_fw, n_cw, n_fs, n_cs, n_last, n_live, n_old;
-  double now = col(res, PGQ_NOW, NULL);
-  double depth = col(res, PGQ_DEPTH, NULL);
-  double inflight = col(res, PGQ_IN_FLIGHT, NULL);
-  double sched = col(res, PGQ_SCHEDULED, NULL);
-  double oldest = col(res, PGQ_OLDEST_AGE, &n_old);
-  double fw = col(res, PGQ_FAILED_WIN, &n_fw);
-  double cw = col(res, PGQ_COMPLETED_WIN, &n_cw);
-  double fs = col(res, PGQ_FAILED_SINCE, &n_fs);
-  double cs = col(res, PGQ_COMPLETED_SINCE, &n_cs);
-  double last_age = col(res, PGQ_LAST_DONE_AGE, &n_last);
-  double live = col(res, PGQ_LIVE, &n_live);
-  double maxid = col(res, PGQ_MAX_ID, NULL);
-  double pois = col(res, PGQ_POISON, NULL);
-  if(n_old)
-    oldest = 0;
-
-  /* what this run saw since the previous one */
-  /* (on a first run $2 is NULL and the "since" counts span the whole
-     window, which the timestamp window already counts: not history) */
-  int have_prev = q.params[1] != NULL;
-  double c_delta = n_cs || !have_prev ? 0 : cs, f_delta = n_fs || !have_prev ? 0 : fs;
-  double c_der = 0, f_der = 0;
-  int derived_ready = 0;
-  if(q.derived_completions && !n_live) {
-    if(st.have && st.have_counts && maxid >= st.max_id) {
-      double gone = st.live + (maxid - st.max_id) - live;
-      c_der = gone > 0 ? gone : 0;
-      derived_ready = 1;
-    }
-  }
-  if(q.derived_failures && st.have && st.have_counts && pois > st.poison)
-    f_der = pois - st.poison;
-
-  /* history: keep one window, add this run */
-  size_t keep = 0;
-  double hc = 0, hf = 0, hcd = 0, hfd = 0;
-  for(size_t i = 0; i < st.nhist; i++)
-    if(st.hist[i][0] > now - window && st.hist[i][0] <= now)
-      memmove(st.hist[keep++], st.hist[i], sizeof(st.hist[i]));
-  st.nhist = keep;
-  if(st.nhist >= HIST_MAX) {
-    memmove(st.hist, st.hist + 1, (st.nhist - 1) * sizeof(*st.hist));
-    st.nhist--;
-  }
-  double(*nh)[5] = realloc(st.hist, (st.nhist + 1) * sizeof(*st.hist));
-  if(nh) {
-    st.hist = nh;
-    st.hist[st.nhist][0] = now;
-    st.hist[st.nhist][1] = c_delta;
-    st.hist[st.nhist][2] = f_delta;
-    st.hist[st.nhist][3] = c_der;
-    st.hist[st.nhist][4] = f_der;
-    st.nhist++;
-  }
-  for(size_t i = 0; i < st.nhist; i++) {
-    hc += st.hist[i][1];
-    hf += st.hist[i][2];
-    hcd += st.hist[i][3];
-    hfd += st.hist[i][4];
-  }
-  /* timestamped events: the table's window, or what runs saw if the
-     library pruned some; derived ones (rows gone, poison growth) add up */
-  double completed = (n_cw ? hc : (cw > hc ? cw : hc)) + hcd;
-  double failed = (n_fw ? hf : (fw > hf ? fw : hf)) + hfd;
-  if(c_delta > 0 || c_der > 0)
-    st.last_done = now;
-  if(!st.have || st.first <= 0)
-    st.first = now;
-
-  /* stall: work due for stall_after and no completion known in stall_after */
-  int recent = 0, decided = 1;
-  if(!n_last && last_age <= stall_after)
-    recent = 1;
-  if(st.last_done > 0 && now - st.last_done <= stall_after)
-    recent = 1;
-  if(n_cw && !recent && now - st.first < stall_after && depth > 0 && oldest >= stall_after)
-    decided = 0; /* completions only observed: not watched long enough */
-  int stalled = depth > 0 && oldest >= stall_after && !recent && decided;
-
-  /* depth high for depth_for */
-  if(depth > (double)dwarn)
-    st.depth_high = st.have && st.depth_high > 0 ? st.depth_high : now;
-  else
-    st.depth_high = 0;
-  int depth_warn = st.depth_high > 0 && now - st.depth_high >= depth_for;
-
-  st.t = now;
-  st.live = live;
-  st.max_id = maxid;
-  st.poison = pois;
-  state_save(ctx, host, sdir, statename, &st, q.derived_completions || q.derived_failures);
-
-  char wb[32], ob[32], sb[32], db[32];
-  human(window, wb, sizeof(wb));
-  human(oldest, ob, sizeof(ob));
-  human(stall_after, sb, sizeof(sb));
-  human(depth_for, db, sizeof(db));
-  probe_result *r = host->result_begin(ctx, CHECK, target);
-  if(!r) {
-    rc = -1;
-    goto out;
-  }
-  if(stalled)
-    host->result_status(r, PROBE_CRITICAL,
-                        "queue stalled: %.0f jobs waiting, oldest for %s, nothing completed in %s "
-                        "(stall_after=%s)",
-                        depth, ob, sb, sb);
-  else if(failed >= (double)fcrit)
-    host->result_status(r, PROBE_CRITICAL, "%.0f jobs failed in the last %s (failed_critical=%lld)",
-                        failed, wb, fcrit);
-  else if(failed >= (double)fwarn)
-    host->result_status(r, PROBE_WARNING, "%.0f jobs failed in the last %s (failed_warning=%lld)",
-                        failed, wb, fwarn);
-  else if(depth_warn)
-    host->result_status(r, PROBE_WARNING, "depth %.0f above %lld for %s or more (depth_warning=%lld, "
-                        "depth_for=%s)", depth, dwarn, db, dwarn, db);
-  else
-    host->result_status(r, PROBE_OK,
-                        "%.0f waiting, %.0f in flight, %.0f completed and %.0f failed in the last %s",
-                        depth, inflight, completed, failed, wb);
-  host->result_metric(r, "depth", depth);
-  host->result_metric(r, "in_flight", inflight);
-  host->result_metric(r, "failed_window", failed);
-  if(PROBE_HOST_HAS_THRESHOLD(host)) {
-    /* counts: ">= N" is "above N - 1" */
-    host->result_threshold(r, "depth", (double)dwarn, NAN);
-    host->result_threshold(r, "failed_window", (double)fwarn - 1, (double)fcrit - 1);
-  }
-  host->result_metric(r, "completed_window", completed);
-  host->result_metric(r, "oldest_pending_age_seconds", oldest);
-  host->result_metric(r, "scheduled", sched);
-  host->result_metric(r, "window_seconds", window);
-  if(strcmp(preset, "pgmq") == 0)
-    host->result_metric(r, "poison", pois);
-  host->result_detail_string(r, "preset", preset);
-  host->result_detail_string(r, "relation", rel);
-  host->result_detail_string(r, "counting", q.note);
-  host->result_detail_bool(r, "stalled", stalled);
-  if(!decided)
-    host->result_detail_string(r, "stall", "undecided: completions are observed between runs "
-                                           "and the queue has not been watched for stall_after yet");
-  if(q.derived_completions && !derived_ready)
-    host->result_detail_string(r, "completions",
-                               "first run: completions are counted from the next run on");
-  if(st.depth_high > 0)
-    host->result_detail_number(r, "depth_high_seconds", now - st.depth_high);
-  if(!n_last)
-    host->result_detail_number(r, "last_completion_age_seconds", last_age);
-  rc = host->result_emit(r) == 0 ? 0 : -1;
-
-out:
+  row_to_obs(res, o);
+  o->have_prev = g->q.params[1] != NULL;
+  o->derived_completions = g->q.derived_completions;
+  o->derived_failures = g->q.derived_failures;
+  g->q.params[0] = g->q.params[1] = NULL; /* the buffers end here */
+  sym_PQclear(res);
+  return 0;
+fail:
+  g->q.params[0] = g->q.params[1] = NULL;
   if(res) /* NULL, and so is sym_PQclear, when libpq could not be opened */
     sym_PQclear(res);
-  if(conn)
-    sym_PQfinish(conn);
-  pgq_query_free(&q);
+  return -1;
+}
+
+/* The first problem the run stops at, as the line says it. */
+static int report_problem(probe_ctx *ctx, const probe_host *host,
+                          const pgq_settings *s, const char *target)
+{
+  for(size_t i = 0; i < s->nbad; i++) {
+    if(!(s->bad[i].where & FOR_RUN))
+      continue;
+    if(strcmp(s->bad[i].key, "preset") == 0)
+      return pkit_line(ctx, host, CHECK, target, PROBE_UNKNOWN, "%s",
+                       s->bad[i].why);
+    return pkit_line(ctx, host, CHECK, target, PROBE_UNKNOWN, "setting '%s' %s",
+                     s->bad[i].key, s->bad[i].why);
+  }
+  return 1;
+}
+
+/* read settings -> gather (session, state, row) -> judge -> emit. */
+static int pgq_run(probe_ctx *ctx, const probe_host *host)
+{
+  char err[512];
+  pkit k;
+  pgq_settings s;
+  session g = {0};
+  qstate st = {0};
+  pgq_obs o = {0};
+  pgq_verdict v;
+  int rc;
+
+  pkit_init(&k, ctx, host, settings);
+  read_settings(&k, &s);
+  g.redacted = redact_target(s.conninfo ? s.conninfo : "");
+  name_target(&s, &g);
+  if((rc = report_problem(ctx, host, &s, g.target)) <= 0)
+    goto out;
+  if(open_session(ctx, host, &s, &g, err, sizeof(err)) < 0)
+    goto unknown;
+  name_queue(&s, &g);
+  g.sdir = host->state_dir ? host->state_dir(ctx) : NULL;
+  state_load(g.sdir, g.statename, &st);
+  if(query_row(&s, &g, &st, &o, err, sizeof(err)) < 0)
+    goto unknown;
+  pgq_judge(&s.lim, &o, &st, &v);
+  state_save(ctx, host, g.sdir, g.statename, &st,
+             g.q.derived_completions || g.q.derived_failures);
+  pgq_shown w = {g.target, s.preset, g.rel, g.q.note};
+  rc = pgq_emit(ctx, host, &w, &s.lim, &o, &st, &v);
+  goto out;
+unknown:
+  rc = pkit_line(ctx, host, CHECK, g.target, PROBE_UNKNOWN, "%s", err);
+out:
+  session_free(&g);
   free(st.hist);
-  free(redacted);
-  free(pend), free(runv), free(failv), free(donev);
+  settings_free(&s);
+  pkit_free(&k);
   return rc;
 }
 
 /* Checks the settings' meaning without connecting (--check-config). */
 static int pgq_check_config(probe_ctx *ctx, const probe_host *host)
 {
+  pkit k;
+  pgq_settings s;
   int bad = 0;
-  const char *preset = opt(ctx, host, "preset");
-  if(!preset)
-    preset = "generic";
-  if(!pgq_preset_known(preset)) {
-    host->config_error(ctx, "preset",
-                       "unknown preset '%s' (generic, pgmq, pg-boss, graphile-worker, river, "
-                       "oban, que, solid-queue, procrastinate)", preset);
-    bad = 1;
-  }
-  if(strcmp(preset, "generic") == 0 && !opt(ctx, host, "table")) {
-    host->config_error(ctx, "table", "preset generic needs the queue table");
-    bad = 1;
-  }
-  if(strcmp(preset, "pgmq") == 0 && !opt(ctx, host, "queue")) {
-    host->config_error(ctx, "queue", "preset pgmq needs the pgmq queue name");
-    bad = 1;
-  }
-  const char *keys[] = {"pending_values", "running_values", "failed_values", "done_values"};
-  for(size_t i = 0; i < 4; i++) {
-    const char *js = NULL;
-    if(host->conf_json(ctx, keys[i], &js) == 0 && js) {
-      char *a = list_to_pgarray(js);
-      if(!a) {
-        host->config_error(ctx, keys[i], "must be a list of strings");
-        bad = 1;
-      }
-      free(a);
+  pkit_init(&k, ctx, host, settings);
+  read_settings(&k, &s);
+  for(size_t i = 0; i < s.nbad; i++)
+    if(s.bad[i].where & FOR_CHECK) {
+      host->config_error(ctx, s.bad[i].key, "%s", s.bad[i].why);
+      bad = 1;
     }
-  }
-  const char *ci = opt(ctx, host, "conninfo");
-  if(ci && !ppg_looks_like_conninfo(ci)) {
-    host->config_error(ctx, "conninfo", "is not a libpq conninfo or postgresql:// URI");
-    bad = 1;
-  }
+  settings_free(&s);
+  pkit_free(&k);
   return bad;
 }
 

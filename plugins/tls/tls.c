@@ -44,45 +44,25 @@
 #include <openssl/x509_vfy.h>
 
 #include "probe-plugin.h"
-#include "plugins/common/pverdict.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/putil.h"
 #include "plugins/tls/tlscert.h"
+#include "plugins/tls/tlsjudge.h"
 #include "plugins/tls/tlsprobe.h"
 
 #define CHECK_NAME "tls.cert"
 #define MAX_TARGETS 1000
 #define MAX_CONCURRENCY 64
 
-/* One target of a run, filled by the workers, read by the main thread. */
-typedef struct target {
-  /* configuration */
-  char *label;      /* the target as shown in the line */
-  int is_file;
-  char *path;       /* file: the certificate file */
-  char *host, *port;
-  char *servername; /* SNI and host name to match */
-  char *ca_file;
-  tlsprobe_starttls starttls;
-  char *config_error; /* bad entry: reported as unknown */
-  /* outcome */
-  tls_err rc;
-  char err[512];
-  STACK_OF(X509) *chain;
-  tlsprobe_info info;
-  tlscert_report rep;
-  int analyzed;
-  double ms;
-} target;
-
 /* The settings of a run. */
 typedef struct tls_conf {
-  double warn_days, crit_days, timeout_s, deadline;
+  tls_limits lim;
+  double timeout_s, deadline;
   long long concurrency;
-  probe_status verify_status, weak_status;
   const char *ca_file;
   time_t now;
   SSL_CTX *ctx;
-  target *t;
+  tls_target *t;
   size_t n;
   size_t next; /* next target for a worker, under lock */
   pthread_mutex_t lock;
@@ -118,16 +98,8 @@ static int status_from_name(const char *s) {
   return -1;
 }
 
-/* Frees one target's strings and outcome. */
-static void target_free(target *t) {
-  free(t->label); free(t->path); free(t->host); free(t->port);
-  free(t->servername); free(t->ca_file); free(t->config_error);
-  tlscert_chain_free(t->chain);
-  if (t->analyzed) tlscert_report_free(&t->rep);
-}
-
 /* Records a bad entry as a target reported unknown. */
-static void bad_entry(target *t, const char *label, const char *why, int *oom) {
+static void bad_entry(tls_target *t, const char *label, const char *why, int *oom) {
   char buf[600];
   t->label = putil_strdup(label, oom);
   snprintf(buf, sizeof buf, "bad entry: %s", why);
@@ -135,7 +107,7 @@ static void bad_entry(target *t, const char *label, const char *why, int *oom) {
 }
 
 /* Builds a target from one `endpoints` element. */
-static void endpoint_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom) {
+static void endpoint_entry(const cJSON *e, const char *dflt_ca, tls_target *t, int *oom) {
   const char *ep = NULL, *st = NULL, *sn = NULL, *ca = dflt_ca;
   char err[200], *json = NULL;
   int kind;
@@ -207,7 +179,7 @@ static void endpoint_entry(const cJSON *e, const char *dflt_ca, target *t, int *
 }
 
 /* Builds a target from one `files` element. */
-static void file_entry(const cJSON *e, const char *dflt_ca, target *t, int *oom) {
+static void file_entry(const cJSON *e, const char *dflt_ca, tls_target *t, int *oom) {
   const char *path = NULL, *sn = NULL, *ca = NULL;
   char *json = NULL, err[200];
   struct stat st;
@@ -279,7 +251,7 @@ static int add_targets(tls_conf *c, const char *json, int files, int *oom,
     return -1;
   }
   cJSON_ArrayForEach(e, arr) {
-    target *nt;
+    tls_target *nt;
     if (c->n >= MAX_TARGETS) {
       host->log(ctx, PROBE_LOG_WARNING, "more than %d targets; the rest is ignored", MAX_TARGETS);
       break;
@@ -296,8 +268,19 @@ static int add_targets(tls_conf *c, const char *json, int files, int *oom,
   return 0;
 }
 
-/* Fetches (endpoints) or loads (files) one target and judges it. */
-static void probe_target(tls_conf *c, target *t) {
+/* The dates of the certificate that is expired or not yet valid, for
+ * tls_judge (which reads no certificate). */
+static void bad_dates(tls_target *t)
+{
+  int i = t->rep.expired_idx >= 0 ? t->rep.expired_idx
+                                  : t->rep.not_yet_valid_idx;
+  if(i >= 0)
+    tlscert_cert_dates(sk_X509_value(t->chain, i), &t->bad_not_before,
+                       &t->bad_not_after);
+}
+
+/* Fetches (endpoints) or loads (files) one target and analyzes it. */
+static void probe_target(tls_conf *c, tls_target *t) {
   double t0 = putil_now();
   tlscert_opts o;
   if (t->config_error) return;
@@ -308,6 +291,7 @@ static void probe_target(tls_conf *c, target *t) {
     if (dl > c->deadline) dl = c->deadline;
     if (dl <= t0) {
       t->rc = TLS_ERR_TIMEOUT;
+      t->fate = TLS_FATE_NOT_PROBED;
       snprintf(t->err, sizeof t->err, "not probed: the run's time was used up");
       return;
     }
@@ -320,7 +304,10 @@ static void probe_target(tls_conf *c, target *t) {
     o.ca_file = t->ca_file;
     o.now = c->now;
     t->rc = tlscert_analyze(t->chain, &o, &t->rep, t->err, sizeof t->err);
-    if (t->rc == TLS_OK) t->analyzed = 1;
+    if (t->rc == TLS_OK) {
+      t->analyzed = 1;
+      bad_dates(t);
+    }
   }
   t->ms = (putil_now() - t0) * 1000.0;
 }
@@ -341,155 +328,6 @@ static void *worker(void *arg) {
 }
 
 
-/* Whole days left until t (towards zero: -2 when it expired 2.5 days ago). */
-static double days_until(time_t t, time_t now) {
-  return trunc(((double)t - (double)now) / 86400.0);
-}
-
-/* Builds and emits the line of one target. */
-static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, target *t) {
-  probe_result *r = host->result_begin(ctx, CHECK_NAME, t->label ? t->label : "?");
-  pverdict v;
-  char a[32], b[32];
-  pverdict_init(&v);
-  if (!r) return;
-  if (t->config_error) {
-    host->result_status(r, PROBE_UNKNOWN, "%s", t->config_error);
-    host->result_emit(r);
-    return;
-  }
-  host->result_detail_string(r, "kind", t->is_file ? "file" : "endpoint");
-  if (!t->is_file) {
-    host->result_detail_string(r, "starttls", tlsprobe_starttls_name(t->starttls));
-    if (t->info.address[0]) host->result_detail_string(r, "address", t->info.address);
-  } else if (t->path && t->label && strcmp(t->path, t->label)) {
-    host->result_detail_string(r, "path", t->path);
-  }
-  if (t->ca_file) host->result_detail_string(r, "ca_file", t->ca_file);
-  host->result_duration(r, t->ms);
-  if (!t->analyzed) {
-    probe_status st;
-    if (t->is_file)
-      st = (t->rc == TLS_ERR_IO || t->rc == TLS_ERR_NOMEM) ? PROBE_UNKNOWN : PROBE_CRITICAL;
-    else
-      st = (t->rc == TLS_ERR_NOMEM || t->rc == TLS_ERR_OPENSSL ||
-            strstr(t->err, "not probed")) ? PROBE_UNKNOWN : PROBE_CRITICAL;
-    host->result_detail_string(r, "error", tls_strerror(t->rc));
-    if (strstr(t->err, "not probed")) {
-      host->result_status(r, st, "%s", t->err);
-      host->result_emit(r);
-      return;
-    }
-    host->result_status(r, st, "%s: %s", t->is_file ? "cannot use certificate file" :
-                        (t->rc == TLS_ERR_STARTTLS ? "STARTTLS failed" :
-                         t->rc == TLS_ERR_HANDSHAKE ? "TLS handshake failed" :
-                         t->rc == TLS_ERR_TIMEOUT ? "timed out" : "connection failed"),
-                        t->err);
-    host->result_emit(r);
-    return;
-  }
-  {
-    tlscert_report *p = &t->rep;
-    double days = days_until(p->chain_not_after, c->now);
-    const char *who = p->chain_not_after_idx == 0 ? "leaf" : "intermediate";
-    int i;
-    /* validity first: expired / not yet valid are said as exactly that */
-    if (p->expired_idx >= 0) {
-      time_t nb = 0, na = 0;
-      tlscert_cert_dates(sk_X509_value(t->chain, p->expired_idx), &nb, &na);
-      tlscert_fmt_time(na, a, sizeof a);
-      tlscert_fmt_time(nb, b, sizeof b);
-      pverdict_add(&v, PROBE_CRITICAL, "expired: %s certificate notAfter %s (%.0f days ago), notBefore %s",
-              p->expired_idx == 0 ? "leaf" : "intermediate", a, -days_until(na, c->now), b);
-    } else if (p->not_yet_valid_idx >= 0) {
-      time_t nb = 0, na = 0;
-      tlscert_cert_dates(sk_X509_value(t->chain, p->not_yet_valid_idx), &nb, &na);
-      tlscert_fmt_time(nb, b, sizeof b);
-      tlscert_fmt_time(na, a, sizeof a);
-      pverdict_add(&v, PROBE_CRITICAL, "not yet valid: %s certificate notBefore %s, notAfter %s",
-              p->not_yet_valid_idx == 0 ? "leaf" : "intermediate", b, a);
-    } else if (days < c->crit_days) {
-      tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      pverdict_add(&v, PROBE_CRITICAL, "expires in %.0f days (crit_days=%g; %s certificate notAfter %s)",
-                   days, c->crit_days, who, a);
-    } else if (days < c->warn_days) {
-      tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      pverdict_add(&v, PROBE_WARNING, "expires in %.0f days (warn_days=%g; %s certificate notAfter %s)",
-                   days, c->warn_days, who, a);
-    }
-    if (p->host_checked && !p->host_ok)
-      pverdict_add(&v, PROBE_CRITICAL, "host name %s does not match the certificate (SANs %s)",
-              t->servername ? t->servername : t->host, p->sans_json);
-    if (p->verified && !p->verify_ok) {
-      int timeerr = p->verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
-                    p->verify_code == X509_V_ERR_CERT_NOT_YET_VALID;
-      /* an expiry problem already said above is not said twice */
-      if (!(timeerr && (p->expired_idx >= 0 || p->not_yet_valid_idx >= 0)))
-        pverdict_add(&v, c->verify_status, "verification failed: %s (depth %d)", p->verify_error,
-                p->verify_depth);
-    }
-    for (i = 0; i < p->nweak; i++) pverdict_add(&v, c->weak_status, "weak %s", p->weak[i]);
-    if (!v.text[0]) {
-      tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-      snprintf(v.text, sizeof v.text, "valid for %.0f more days (until %s)%s%s", days, a,
-               p->verified ? ", chain verified" : "",
-               p->host_checked ? ", host name matches" : "");
-    }
-    host->result_status(r, v.st, "%s", v.text);
-    host->result_metric(r, "leaf_not_after_timestamp_seconds", (double)p->leaf_not_after);
-    host->result_metric(r, "chain_not_after_timestamp_seconds", (double)p->chain_not_after);
-    host->result_metric(r, "days_left", days);
-    /* warn_days > crit_days: the range alerts below them */
-    if (PROBE_HOST_HAS_THRESHOLD(host)) host->result_threshold(r, "days_left", c->warn_days, c->crit_days);
-    host->result_metric(r, "chain_certificates", (double)sk_X509_num(t->chain));
-    if (!t->is_file) host->result_metric(r, "handshake_seconds", t->info.handshake_s);
-    host->result_detail_string(r, "subject", p->subject);
-    host->result_detail_string(r, "issuer", p->issuer);
-    host->result_detail_json(r, "sans", p->sans_json);
-    host->result_detail_string(r, "serial", p->serial);
-    host->result_detail_string(r, "sha256_fingerprint", p->sha256);
-    tlscert_fmt_time(p->leaf_not_before, a, sizeof a);
-    host->result_detail_string(r, "not_before", a);
-    tlscert_fmt_time(p->leaf_not_after, a, sizeof a);
-    host->result_detail_string(r, "not_after", a);
-    tlscert_fmt_time(p->chain_not_after, a, sizeof a);
-    host->result_detail_string(r, "chain_not_after", a);
-    host->result_detail_string(r, "chain_not_after_from", who);
-    host->result_detail_bool(r, "expired", p->expired_idx >= 0);
-    host->result_detail_bool(r, "not_yet_valid", p->not_yet_valid_idx >= 0);
-    if (p->verified) {
-      host->result_detail_bool(r, "verify_ok", p->verify_ok);
-      if (!p->verify_ok) host->result_detail_string(r, "verify_error", p->verify_error);
-    }
-    if (p->host_checked) {
-      host->result_detail_string(r, "hostname", t->servername ? t->servername : t->host);
-      host->result_detail_bool(r, "hostname_match", p->host_ok);
-    }
-    host->result_detail_string(r, "signature_algorithm", p->sig_alg);
-    host->result_detail_string(r, "key_type", p->key_type);
-    host->result_detail_number(r, "key_bits", p->key_bits);
-    {
-      cJSON *w = cJSON_CreateArray();
-      char *s;
-      for (i = 0; w && i < p->nweak; i++) cJSON_AddItemToArray(w, cJSON_CreateString(p->weak[i]));
-      s = w ? cJSON_PrintUnformatted(w) : NULL;
-      if (s) host->result_detail_json(r, "weak", s);
-      free(s);
-      cJSON_Delete(w);
-    }
-    if (p->has_root) {
-      host->result_detail_string(r, "root_subject", p->root_subject ? p->root_subject : "");
-      tlscert_fmt_time(p->root_not_after, a, sizeof a);
-      host->result_detail_string(r, "root_not_after", a);
-    }
-    if (!t->is_file) {
-      host->result_detail_string(r, "tls_version", t->info.version);
-      host->result_detail_string(r, "cipher", t->info.cipher);
-    }
-  }
-  host->result_emit(r);
-}
-
 /* Reports a bad setting: through config_error when checking the
  * configuration, else to the log. */
 #define CONF_ERR(key, ...)                                               \
@@ -498,40 +336,46 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, tls_conf *c, tar
     else host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                   \
   } while (0)
 
-/* Reads the settings; -1 (after reporting) when one is unusable. */
-static int read_conf(probe_ctx *ctx, const probe_host *host, tls_conf *c, int checking) {
-  const char *s = NULL;
-  double tl;
-  if (host->conf_number(ctx, "warn_days", &c->warn_days) != 0) c->warn_days = 30;
-  if (host->conf_number(ctx, "crit_days", &c->crit_days) != 0) c->crit_days = 7;
-  if (host->conf_duration(ctx, "connect_timeout", &c->timeout_s) != 0 || c->timeout_s <= 0)
-    c->timeout_s = 10;
-  if (host->conf_int(ctx, "concurrency", &c->concurrency) != 0) c->concurrency = 8;
-  if (c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY) {
+/* A status setting ("critical", "warning", "ignore"); -1 after
+ * reporting a bad one. */
+static int status_setting(pkit *k, const char *key, probe_status *out,
+                          int checking)
+{
+  probe_ctx *ctx = k->ctx;
+  const probe_host *host = k->host;
+  const char *s = pkit_str(k, key);
+  int v = s ? status_from_name(s) : -1;
+  if(v < 0) {
+    CONF_ERR(key, "%s must be critical, warning or ignore", key);
+    return -1;
+  }
+  *out = (probe_status)v;
+  return 0;
+}
+
+/* Reads the settings (defaults: the table's, through pkit), for run and
+ * check_config alike; -1 (after reporting) when one is unusable. */
+static int read_settings(pkit *k, tls_conf *c, int checking)
+{
+  probe_ctx *ctx = k->ctx;
+  const probe_host *host = k->host;
+  c->lim.warn_days = pkit_number(k, "warn_days");
+  c->lim.crit_days = pkit_number(k, "crit_days");
+  c->timeout_s = pkit_duration(k, "connect_timeout");
+  if(c->timeout_s <= 0)
+    c->timeout_s = pkit_default(k, "connect_timeout");
+  c->concurrency = pkit_int(k, "concurrency");
+  if(c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY) {
     CONF_ERR("concurrency", "concurrency must be 1-%d", MAX_CONCURRENCY);
     return -1;
   }
-  c->verify_status = PROBE_CRITICAL;
-  if (host->conf_string(ctx, "verify_failure", &s) == 0) {
-    int v = status_from_name(s);
-    if (v < 0) {
-      CONF_ERR("verify_failure", "verify_failure must be critical, warning or ignore");
-      return -1;
-    }
-    c->verify_status = (probe_status)v;
-  }
-  c->weak_status = PROBE_CRITICAL;
-  if (host->conf_string(ctx, "weak_crypto", &s) == 0) {
-    int v = status_from_name(s);
-    if (v < 0) {
-      CONF_ERR("weak_crypto", "weak_crypto must be critical, warning or ignore");
-      return -1;
-    }
-    c->weak_status = (probe_status)v;
-  }
-  if (host->conf_string(ctx, "ca_file", &c->ca_file) != 0) c->ca_file = NULL;
-  tl = host->time_left(ctx);
-  if (!(tl > 0)) tl = 60;
+  if(status_setting(k, "verify_failure", &c->lim.verify_status, checking) ||
+     status_setting(k, "weak_crypto", &c->lim.weak_status, checking))
+    return -1;
+  c->ca_file = pkit_str(k, "ca_file");
+  double tl = host->time_left(ctx);
+  if(!(tl > 0))
+    tl = 60;
   /* keep half a second to emit the lines */
   c->deadline = putil_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
   c->now = time(NULL);
@@ -547,9 +391,11 @@ static int tls_run(probe_ctx *ctx, const probe_host *host) {
   pthread_t th[MAX_CONCURRENCY];
   size_t started = 0;
 
+  pkit k;
   memset(&c, 0, sizeof c);
   pthread_mutex_init(&c.lock, NULL);
-  if (read_conf(ctx, host, &c, 0) != 0) goto done;
+  pkit_init(&k, ctx, host, tls_settings);
+  if (read_settings(&k, &c, 0) != 0) goto done;
   if (host->conf_json(ctx, "endpoints", &json) == 0 && add_targets(&c, json, 0, &oom, host, ctx) != 0)
     goto done;
   if (host->conf_json(ctx, "files", &json) == 0 && add_targets(&c, json, 1, &oom, host, ctx) != 0)
@@ -579,13 +425,14 @@ static int tls_run(probe_ctx *ctx, const probe_host *host) {
   }
   if (started == 0) worker(&c); /* no thread: do it here */
   for (i = 0; i < started; i++) pthread_join(th[i], NULL);
-  for (i = 0; i < c.n; i++) emit_target(ctx, host, &c, &c.t[i]);
+  for (i = 0; i < c.n; i++) tls_emit(ctx, host, &c.lim, c.now, &c.t[i]);
   rc = 0;
 done:
-  for (i = 0; i < c.n; i++) target_free(&c.t[i]);
+  for (i = 0; i < c.n; i++) tls_target_free(&c.t[i]);
   free(c.t);
   SSL_CTX_free(c.ctx);
   pthread_mutex_destroy(&c.lock);
+  pkit_free(&k);
   return rc;
 }
 
@@ -596,8 +443,10 @@ static int tls_check_config(probe_ctx *ctx, const probe_host *host) {
   const char *json = NULL;
   int oom = 0, bad = 0, checking = 1;
   size_t i;
+  pkit k;
   memset(&c, 0, sizeof c);
-  if (read_conf(ctx, host, &c, 1) != 0) bad = 1;
+  pkit_init(&k, ctx, host, tls_settings);
+  if (read_settings(&k, &c, 1) != 0) bad = 1;
   if (host->conf_json(ctx, "endpoints", &json) == 0 && add_targets(&c, json, 0, &oom, host, ctx) != 0)
     bad = 1;
   for (i = 0; i < c.n; i++)
@@ -613,8 +462,9 @@ static int tls_check_config(probe_ctx *ctx, const probe_host *host) {
       CONF_ERR("files", "%s: %s", c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
       bad = 1;
     }
-  for (i = 0; i < c.n; i++) target_free(&c.t[i]);
+  for (i = 0; i < c.n; i++) tls_target_free(&c.t[i]);
   free(c.t);
+  pkit_free(&k);
   return bad || oom;
 }
 

@@ -16,16 +16,25 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$wo
 
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# probe-agent: four test plugins as often as the scheduler allows (its
-# 100 ms floor), so that 10,000 runs take minutes, not half an hour: echo
-# reports, segv and abort crash, silent reports nothing. Each run is one
-# line, and the crashes walk the agent's failure paths as well.
+# probe-agent: test plugins at the agent's 1 s interval floor: NECHO echo
+# copies built here under names of their own (one line each a second) and
+# segv, abort and silent, which crash or report nothing, so that the runs
+# walk the agent's failure paths as well. With the default 36 copies,
+# 10,000 runs take about five minutes.
+necho=${NECHO:-36}
+mkdir -p "$work/plugins"
+cp "$build"/tests/plugins/.libs/{segv,abort,silent}.so "$work/plugins/"
+sections='"segv": { "interval": 1 }, "abort": { "interval": 1 }, "silent": { "interval": 1 }'
+for i in $(seq 1 "$necho"); do
+  ${CC:-cc} -shared -fPIC -O2 -I"$build" -I"$top/agent" -DTP_ECHO_NAMED="\"echo$i\"" \
+    -o "$work/plugins/echo$i.so" "$top/tests/plugins/testplug.c" -lpthread
+  sections="$sections, \"echo$i\": { \"interval\": 1 }"
+done
+chmod 755 "$work" "$work/plugins"; chmod 644 "$work"/plugins/*.so
 cat >"$work/agent.json" <<J
-{ "agent": { "output": "$work/lines.jsonl" },
-  "plugins": { "echo": { "interval": 0.01 }, "segv": { "interval": 0.01 },
-               "abort": { "interval": 0.01 }, "silent": { "interval": 0.01 } } }
+{ "agent": { "output": "$work/lines.jsonl" }, "plugins": { $sections } }
 J
-"$build/probe-agent" --plugin-dir "$build/tests/plugins/.libs" --state-dir "$work/state" \
+"$build/probe-agent" --plugin-dir "$work/plugins" --state-dir "$work/state" \
   -c "$work/agent.json" --daemon 2>"$work/agent.err" &
 apid=$!
 pids+=("$apid")

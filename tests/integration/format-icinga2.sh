@@ -6,9 +6,8 @@
 # Runs once (not in the sanitizer pass); without icinga2 it skips, with
 # CI=true it fails.
 . "$top_srcdir/tests/lib/env.sh"
-if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
-  echo "SKIP: run once, in the plain pass (sanitizer build detected)" >&2; exit 77
-fi
+. "$top_srcdir/tests/lib/monitoring.sh"
+plain_pass_only "run once"
 if ! command -v icinga2 >/dev/null; then
   [ "${CI:-}" = true ] && fail "icinga2 is missing (Debian icinga2-bin) and CI=true"
   echo "SKIP: icinga2 is missing" >&2; exit 77
@@ -36,11 +35,7 @@ C
     echo "object CheckCommand \"probe-$name\" { command = [ $(args "${base[@]}" "$@") ] }"
     echo "object Service \"$name\" { host_name = \"probe-host\"; check_command = \"probe-$name\"; check_interval = 1s; retry_interval = 1s; max_check_attempts = 1 }"
   }
-  svc ok -p echo -s echo.status=ok -s echo.message=fine
-  svc warning -p echo -s echo.status=warning -s echo.message=meh
-  svc critical -p echo -p segv -s echo.status=critical -s echo.message=bad
-  svc unknown -p segv
-  svc config -c "$TEST_TMP/missing.json" -p echo
+  for s in "${monitor_services[@]}"; do read -ra w <<<"$s"; svc "${w[@]}"; done
 } >"$D/icinga2.conf"
 defs=(-DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)" -DDataDir="$D/data" -DLogDir="$D/log"
       -DCacheDir="$D/cache" -DSpoolDir="$D/spool" -DInitRunDir="$D/run" -DConfigDir="$D")
@@ -59,18 +54,8 @@ all() { for s in ok warning critical unknown config; do [ -n "$(last $s STATE)" 
 for _ in $(seq 60); do all && break; sleep 0.5; done
 all || { tail -20 "$D/out.txt" >&2; fail "Icinga 2 did not check every service within 30 s"; }
 
-expect() { # SERVICE STATE OUTPUT-REGEX
-  local st out
-  st=$(last "$1" STATE); out=$(last "$1" OUT)
-  [ "$st" = "$2" ] || fail "$1: Icinga state $st ($out), expected $2"
-  grep -Eq "$3" <<<"$out" || fail "$1: Icinga output '$out' does not match $3"
-}
-expect ok 0 '^ECHO OK: echo.line echo-target: fine'
-expect warning 1 '^ECHO WARNING: echo.line echo-target: meh'
-expect critical 2 '^ECHO CRITICAL: echo.line echo-target: bad \(2 results'
-expect unknown 3 '^SEGV UNKNOWN: agent.run segv: plugin segv crashed'
-expect config 3 '^PROBE-AGENT UNKNOWN: .*missing.json.*\(exit status 78\)'
-perf=$(last ok PERF)
-grep -q "echo.line.index'\?=0;10;20" <<<"$perf" || fail "ok: Icinga perfdata '$perf' lacks the index with its thresholds"
-grep -q "echo.line.wait_seconds'\?=0s;30:;5:" <<<"$perf" || fail "ok: Icinga perfdata '$perf' lacks wait_seconds"
+svc_state() { last "$1" STATE; }
+svc_output() { last "$1" OUT; }
+svc_perf() { last "$1" PERF; }
+monitor_expect "Icinga" "'\\?" ' ?$'
 echo ok

@@ -19,27 +19,12 @@
 # missing tool or a failed boot is a failure.
 . "$top_srcdir/tests/lib/env.sh"
 
-if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
-  echo "SKIP: copies the plain agent into a container, run in the plain pass only" >&2; exit 77
-fi
-# missing_tool WHAT: skip, or a hard error under CI=true.
-missing_tool() {
-  if [ "${CI:-}" = true ]; then echo "ERROR: $TEST_NAME: $1 (contrib/apt/ops.txt)" >&2; exit 99; fi
-  echo "SKIP: $TEST_NAME: $1" >&2; exit 77
-}
-[ "$(id -u)" = 0 ] || missing_tool "systemd-nspawn needs root"
-command -v systemd-nspawn >/dev/null || missing_tool "systemd-nspawn missing (systemd-container)"
-command -v mmdebstrap >/dev/null || missing_tool "mmdebstrap missing"
+plain_pass_only "copies the plain agent into a container"
+. "$top_srcdir/tests/lib/nspawn.sh"
 [ -f "$PROBE_TEST_PLUGIN_DIR/echo.so" ] || fail "no echo test plugin in $PROBE_TEST_PLUGIN_DIR"
 started=$(date +%s)
 
-# The same package list as ops-nspawn.sh, so both share one cached base.
-mapfile -t runtime < <("$top_srcdir/contrib/build-stages.sh" deps runtime)
-base=$("$top_srcdir/tests/lib/debian-base.sh" apt systemd systemd-sysv dbus "${runtime[@]}") \
-  || fail "mmdebstrap could not make the Debian 12 base"
-root=$TEST_TMP/root
-mkdir -p "$root"
-tar -C "$root" -xf "$base" || fail "cannot unpack $base"
+nspawn_root
 
 # The agent as built here (the container is the same Debian 12, and the
 # agent links only the runtime libraries the base has) and the echo plugin.
@@ -94,31 +79,7 @@ u -o json >/probe-unit-json.out 2>&1
 echo done >>"$out"
 systemctl poweroff --no-block
 EOF
-chmod 755 "$root/usr/local/sbin/probe-test"
-cat >"$root/etc/systemd/system/probe-test.service" <<'EOF'
-[Unit]
-Description=probe-agent journal test
-After=systemd-journald.service
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/probe-test
-[Install]
-WantedBy=multi-user.target
-EOF
-ln -sf /etc/systemd/system/probe-test.service "$root/etc/systemd/system/multi-user.target.wants/probe-test.service"
-
-boot_started=$(date +%s)
-set +e
-timeout 180 systemd-nspawn -q -b --register=no --keep-unit --private-network -D "$root" \
-  </dev/null >"$TEST_TMP/boot.log" 2>&1
-rc=$?
-set -e
-a=$root/probe-test.out
-if ! grep -qx 'done' "$a" 2>/dev/null; then
-  tail -n 40 "$TEST_TMP/boot.log" >&2; cat "$a" 2>/dev/null >&2
-  [ "$rc" = 124 ] && fail "the container did not finish within 180 s"
-  fail "the journal test did not run to its end (systemd-nspawn exited $rc)"
-fi
+nspawn_boot "journal test" systemd-journald.service 180
 echo "--- answers from inside:"; cat "$a"
 echo "--- journalctl -t probe-agent -o cat (one-shot runs):"; cat "$root/probe-all.out"
 echo "--- journalctl _SYSTEMD_UNIT=probe-agent.service -p warning -o cat:"; cat "$root/probe-unit-warning.out"

@@ -6,9 +6,8 @@
 # the message, not "return code out of bounds"). Runs once (not in the
 # sanitizer pass); without nagios4 it skips, with CI=true it fails.
 . "$top_srcdir/tests/lib/env.sh"
-if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
-  echo "SKIP: run once, in the plain pass (sanitizer build detected)" >&2; exit 77
-fi
+. "$top_srcdir/tests/lib/monitoring.sh"
+plain_pass_only "run once"
 nagios=$(command -v nagios4 || command -v nagios || true)
 if [ -z "$nagios" ]; then
   [ "${CI:-}" = true ] && fail "nagios4 is missing (Debian nagios4-core) and CI=true"
@@ -75,15 +74,11 @@ define host { host_name probe-host
   contacts nobody
   notification_period always }
 C
-  for s in ok:"-p echo -s echo.status=ok -s echo.message=fine" \
-           warning:"-p echo -s echo.status=warning -s echo.message=meh" \
-           critical:"-p echo -p segv -s echo.status=critical -s echo.message=bad" \
-           unknown:"-p segv" \
-           config:"-c $TEST_TMP/missing.json -p echo"; do
+  for s in "${monitor_services[@]}"; do
     cat <<C
 define service { host_name probe-host
-  service_description ${s%%:*}
-  check_command probe!${s#*:}
+  service_description ${s%% *}
+  check_command probe!${s#* }
   max_check_attempts 1
   check_interval 1
   retry_interval 1
@@ -110,20 +105,10 @@ checked() { for s in ok warning critical unknown config; do [ "$(field $s has_be
 for _ in $(seq 60); do [ -f "$D/status.dat" ] && checked && break; sleep 0.5; done
 checked || { tail -20 "$D/nagios.log" >&2; fail "Nagios did not check every service within 30 s"; }
 
-expect() { # SERVICE STATE OUTPUT-REGEX
-  local st out
-  st=$(field "$1" current_state); out=$(field "$1" plugin_output)
-  [ "$st" = "$2" ] || fail "$1: Nagios state $st ($out), expected $2"
-  grep -Eq "$3" <<<"$out" || fail "$1: Nagios output '$out' does not match $3"
-}
-expect ok 0 '^ECHO OK: echo.line echo-target: fine$'
-expect warning 1 '^ECHO WARNING: echo.line echo-target: meh$'
-expect critical 2 '^ECHO CRITICAL: echo.line echo-target: bad \(2 results: 1 critical, 1 unknown'
-expect unknown 3 '^SEGV UNKNOWN: agent.run segv: plugin segv crashed'
-expect config 3 '^PROBE-AGENT UNKNOWN: .*missing.json.*\(exit status 78\)$'
-perf=$(field ok performance_data)
-grep -q "'echo.line.index'=0;10;20" <<<"$perf" || fail "ok: Nagios perfdata '$perf' lacks the index with its thresholds"
-grep -q "'echo.line.wait_seconds'=0s;30:;5:" <<<"$perf" || fail "ok: Nagios perfdata '$perf' lacks wait_seconds"
+svc_state() { field "$1" current_state; }
+svc_output() { field "$1" plugin_output; }
+svc_perf() { field "$1" performance_data; }
+monitor_expect "Nagios"
 # the long output (the further result) reaches Nagios too
 field critical long_plugin_output | grep -q 'UNKNOWN: agent.run segv' || fail "critical: no long output"
 grep -q 'out of bounds' "$D/nagios.log" && fail "Nagios logged a return code out of bounds"

@@ -7,9 +7,7 @@
 # two intervals. Slow-ish: runs once (not in the sanitizer pass); without
 # prometheus it skips, with CI=true it fails.
 . "$top_srcdir/tests/lib/env.sh"
-if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
-  echo "SKIP: run once, in the plain pass (sanitizer build detected)" >&2; exit 77
-fi
+plain_pass_only "run once"
 for tool in prometheus promtool curl; do
   command -v "$tool" >/dev/null && continue
   [ "${CI:-}" = true ] && fail "$tool is missing (Debian prometheus, curl) and CI=true"

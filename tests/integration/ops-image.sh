@@ -16,13 +16,7 @@
 # pass); with CI=true a missing tool or a failed build is a failure.
 . "$top_srcdir/tests/lib/env.sh"
 
-if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
-  echo "SKIP: builds its own image, run in the plain pass only" >&2; exit 77
-fi
-missing_tool() {
-  if [ "${CI:-}" = true ]; then echo "ERROR: $TEST_NAME: $1 (contrib/apt/ops.txt)" >&2; exit 99; fi
-  echo "SKIP: $TEST_NAME: $1" >&2; exit 77
-}
+plain_pass_only "builds its own image"
 [ "$(id -u)" = 0 ] || missing_tool "podman with its own storage needs root here"
 command -v podman >/dev/null || missing_tool "podman missing"
 command -v runc >/dev/null || missing_tool "runc missing"

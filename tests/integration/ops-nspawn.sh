@@ -17,27 +17,13 @@
 # a failed boot is a failure.
 . "$top_srcdir/tests/lib/env.sh"
 
-if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
-  echo "SKIP: builds its own plain agent, run in the plain pass only" >&2; exit 77
-fi
-# missing_tool WHAT: skip, or a hard error under CI=true.
-missing_tool() {
-  if [ "${CI:-}" = true ]; then echo "ERROR: $TEST_NAME: $1 (contrib/apt/ops.txt)" >&2; exit 99; fi
-  echo "SKIP: $TEST_NAME: $1" >&2; exit 77
-}
-[ "$(id -u)" = 0 ] || missing_tool "systemd-nspawn needs root"
-command -v systemd-nspawn >/dev/null || missing_tool "systemd-nspawn missing (systemd-container)"
-command -v mmdebstrap >/dev/null || missing_tool "mmdebstrap missing"
+plain_pass_only "builds its own plain agent"
+. "$top_srcdir/tests/lib/nspawn.sh"
 started=$(date +%s)
 
 unit=$top_srcdir/contrib/systemd/probe-agent.service
 stages=$top_srcdir/contrib/build-stages.sh
-mapfile -t runtime < <("$stages" deps runtime)
-base=$("$top_srcdir/tests/lib/debian-base.sh" apt systemd systemd-sysv dbus "${runtime[@]}") \
-  || fail "mmdebstrap could not make the Debian 12 base"
-root=$TEST_TMP/root
-mkdir -p "$root"
-tar -C "$root" -xf "$base" || fail "cannot unpack $base"
+nspawn_root
 
 # The agent, built and installed as in the image (prefix /usr, /etc).
 src=$TEST_TMP/src
@@ -97,31 +83,7 @@ journalctl --no-pager -u probe-agent.service >/probe-journal.out 2>&1
 say done
 systemctl poweroff --no-block
 EOF
-chmod 755 "$root/usr/local/sbin/probe-test"
-cat >"$root/etc/systemd/system/probe-test.service" <<'EOF'
-[Unit]
-Description=probe-agent boot test
-After=probe-agent.service
-[Service]
-Type=oneshot
-ExecStart=/usr/local/sbin/probe-test
-[Install]
-WantedBy=multi-user.target
-EOF
-ln -sf /etc/systemd/system/probe-test.service "$root/etc/systemd/system/multi-user.target.wants/probe-test.service"
-
-boot_started=$(date +%s)
-set +e
-timeout 240 systemd-nspawn -q -b --register=no --keep-unit --private-network -D "$root" \
-  </dev/null >"$TEST_TMP/boot.log" 2>&1
-rc=$?
-set -e
-a=$root/probe-test.out
-if ! grep -qx done "$a" 2>/dev/null; then
-  tail -n 40 "$TEST_TMP/boot.log" >&2; cat "$a" 2>/dev/null >&2
-  [ "$rc" = 124 ] && fail "the container did not finish within 240 s"
-  fail "the boot test did not run to its end (systemd-nspawn exited $rc)"
-fi
+nspawn_boot "boot test" probe-agent.service 240
 echo "--- answers from inside:"; cat "$a"
 echo "--- systemd-analyze security:"; grep -E '✗|Overall' "$root/probe-security.out" || true
 v() { sed -n "s/^$1=//p" "$a"; }

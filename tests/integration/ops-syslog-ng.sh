@@ -13,10 +13,6 @@
 . "$top_srcdir/tests/lib/env.sh"
 
 conf=$top_srcdir/contrib/logging/syslog-ng-probe-agent.conf
-missing_tool() {
-  if [ "${CI:-}" = true ]; then echo "ERROR: $TEST_NAME: $1" >&2; exit 99; fi
-  echo "SKIP: $TEST_NAME: $1" >&2; exit 77
-}
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || missing_tool "apt-get/dpkg-deb missing"
 [ -d "${PROBE_TEST_PLUGIN_DIR:-}" ] || fail "no test plugins in ${PROBE_TEST_PLUGIN_DIR:-(unset)}: run through make check"
 

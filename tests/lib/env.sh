@@ -39,6 +39,21 @@ missing_server() {
   exit 77
 }
 
+# missing_tool WHAT: a tool an operations test needs is not here: skip, or a
+# hard error in CI (contrib/apt/ops.txt lists what contrib/test.sh installs).
+missing_tool() {
+  if [ "${CI:-}" = true ]; then echo "ERROR: $TEST_NAME: $1 (contrib/apt/ops.txt)" >&2; exit 99; fi
+  echo "SKIP: $TEST_NAME: $1" >&2; exit 77
+}
+
+# plain_pass_only WHY: skips in the sanitizer pass, for tests that build or
+# copy a plain agent into a container (whose libraries have no ASan runtime).
+plain_pass_only() {
+  if ldd "$PROBE_AGENT" 2>/dev/null | grep -q libasan; then
+    echo "SKIP: $1, run in the plain pass only" >&2; exit 77
+  fi
+}
+
 need_pg() { [ -n "${PROBE_TEST_PG:-}" ] || missing_server "PostgreSQL"; }
 need_eth() { [ -n "${PROBE_TEST_ETH_RPC:-}" ] || missing_server "the Ethereum node (ganache)"; }
 
