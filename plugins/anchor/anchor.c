@@ -37,6 +37,7 @@
 
 #include "crypto/hex.h"
 #include "plugins/anchor/anchor.h"
+#include "plugins/common/pkit.h"
 #include "probe-plugin.h"
 
 static const probe_setting settings[] = {
@@ -117,8 +118,8 @@ static int read_urls(run *r, char *why, size_t n)
   cJSON *arr = NULL;
   const cJSON *e;
   int k = 0;
-  r->host->conf_string(r->ctx, "rpc_url", &one);
-  r->host->conf_json(r->ctx, "rpc_urls", &list);
+  one = pkit_str(&r->kit, "rpc_url");
+  list = pkit_json(&r->kit, "rpc_urls");
   if(!list && !one) {
     snprintf(why, n, "neither rpc_url nor rpc_urls is configured");
     return -1;
@@ -158,7 +159,7 @@ static int read_other_nonces(run *r, char *why, size_t n)
   const char *on = NULL;
   const cJSON *e;
   cJSON *arr;
-  if(r->host->conf_json(r->ctx, "wallet_other_nonces", &on) != 0 || !on)
+  if(!(on = pkit_json(&r->kit, "wallet_other_nonces")))
     return 0;
   if(!(arr = json_list(on, "wallet_other_nonces", "nonces", why, n)))
     return -1;
@@ -188,9 +189,8 @@ static int read_other_nonces(run *r, char *why, size_t n)
 static int read_forms(run *r, char *why, size_t n)
 {
   const char *s;
-  long long v;
   anchor_rules *c = &r->rules;
-  if(r->host->conf_string(r->ctx, "expected_sender", &s) == 0) {
+  if((s = pkit_str(&r->kit, "expected_sender"))) {
     if(strlen(s) != 42 || strncmp(s, "0x", 2) != 0 ||
        crypto_hex_decode(s, 42, c->sender, 20) != 0) {
       snprintf(why, n, "expected_sender is not 0x and 40 hex digits");
@@ -199,13 +199,12 @@ static int read_forms(run *r, char *why, size_t n)
     c->have_sender = 1;
     anchor_hex20(c->sender, c->sender_hex);
   }
-  c->min_conf =
-      r->host->conf_int(r->ctx, "min_confirmations", &v) == 0 ? v : 12;
+  c->min_conf = pkit_int(&r->kit, "min_confirmations");
   if(c->min_conf < 1) {
     snprintf(why, n, "min_confirmations must be at least 1");
     return -1;
   }
-  if(r->host->conf_string(r->ctx, "finality", &s) == 0) {
+  if((s = pkit_str(&r->kit, "finality"))) {
     if(strcmp(s, "confirmations") == 0)
       r->finality_confirmations = 1;
     else if(strcmp(s, "auto") != 0) {
@@ -216,34 +215,26 @@ static int read_forms(run *r, char *why, size_t n)
   return 0;
 }
 
-/* The numbers, durations and flags, with the settings table's defaults
- * (the host has no default of its own). */
+/* The numbers, durations and flags (defaults: the table's, by pkit). */
 static int read_numbers(run *r, char *why, size_t n)
 {
-  const probe_host *h = r->host;
+  pkit *k = &r->kit;
   long long v;
-  int b;
-  r->rules.grace = 1800;
-  h->conf_duration(r->ctx, "pending_grace", &r->rules.grace);
-  r->max_age = 7200;
-  h->conf_duration(r->ctx, "max_anchor_age", &r->max_age);
-  r->rpc_timeout = 10;
-  h->conf_duration(r->ctx, "rpc_timeout", &r->rpc_timeout);
-  r->max_bytes = h->conf_int(r->ctx, "max_response_bytes", &v) == 0 && v > 0
-                     ? (size_t)v : (size_t)16 * 1024 * 1024;
-  r->batch_max = h->conf_int(r->ctx, "batch_size", &v) != 0 ? 100
-                 : v < 1 ? 1 : (size_t)v;
-  r->use_cache = h->conf_bool(r->ctx, "cache", &b) == 0 ? b : 1;
-  if(h->conf_duration(r->ctx, "recheck_every", &r->recheck_every) != 0)
-    r->recheck_every = 86400;
-  r->wallet_on = r->rules.have_sender &&
-                 !(h->conf_bool(r->ctx, "wallet_check", &b) == 0 && !b);
-  r->max_scan = h->conf_int(r->ctx, "max_scan_blocks", &v) != 0 ? 10000
-                : v < 0 ? 0 : v;
-  r->min_runway = 7 * 86400;
-  h->conf_duration(r->ctx, "min_runway", &r->min_runway);
-  r->window = 86400;
-  h->conf_duration(r->ctx, "window", &r->window);
+  r->rules.grace = pkit_duration(k, "pending_grace");
+  r->max_age = pkit_duration(k, "max_anchor_age");
+  r->rpc_timeout = pkit_duration(k, "rpc_timeout");
+  v = pkit_int(k, "max_response_bytes");
+  r->max_bytes = v > 0 ? (size_t)v
+                       : (size_t)pkit_default(k, "max_response_bytes");
+  v = pkit_int(k, "batch_size");
+  r->batch_max = v < 1 ? 1 : (size_t)v;
+  r->use_cache = pkit_bool(k, "cache");
+  r->recheck_every = pkit_duration(k, "recheck_every");
+  r->wallet_on = r->rules.have_sender && pkit_bool(k, "wallet_check");
+  v = pkit_int(k, "max_scan_blocks");
+  r->max_scan = v < 0 ? 0 : v;
+  r->min_runway = pkit_duration(k, "min_runway");
+  r->window = pkit_duration(k, "window");
   if(!(r->window > 0)) {
     snprintf(why, n, "window must be longer than 0 s");
     return -1;
@@ -255,12 +246,13 @@ static int read_numbers(run *r, char *why, size_t n)
  * error writes why and returns -1. */
 static int read_settings(run *r, char *why, size_t n)
 {
-  if(r->host->conf_string(r->ctx, "source", &r->src.source) != 0) {
+  pkit_init(&r->kit, r->ctx, r->host, settings);
+  if(!(r->src.source = pkit_str(&r->kit, "source"))) {
     snprintf(why, n, "no source configured");
     return -1;
   }
-  r->host->conf_string(r->ctx, "table", &r->src.table);
-  r->host->conf_string(r->ctx, "column", &r->src.column);
+  r->src.table = pkit_str(&r->kit, "table");
+  r->src.column = pkit_str(&r->kit, "column");
   if(read_urls(r, why, n) != 0 || read_forms(r, why, n) != 0 ||
      read_numbers(r, why, n) != 0 || read_other_nonces(r, why, n) != 0)
     return -1;
@@ -287,17 +279,8 @@ static void run_free(run *r)
   cJSON_Delete(r->w_unrec);
   cache_free(&r->cache);
   lv_hasher_free(r->hasher);
-}
-
-/* A misconfigured run's one line. */
-static int misconfigured(run *r, const char *why)
-{
-  probe_result *res = r->host->result_begin(
-      r->ctx, "anchor.confirm", r->src.source ? r->src.source : "anchor");
-  if(!res)
-    return -1;
-  r->host->result_status(res, PROBE_UNKNOWN, "misconfigured: %s", why);
-  return r->host->result_emit(res);
+  if(r->kit.host)
+    pkit_free(&r->kit);
 }
 
 /* The entry point: one run of check anchor.confirm: read settings, read
@@ -315,7 +298,9 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
   r->host = host;
   r->rules.now = (double)time(NULL);
   if(read_settings(r, why, sizeof(why)) != 0) {
-    rc = misconfigured(r, why);
+    rc = pkit_misconfigured(ctx, host, "anchor.confirm",
+                            r->src.source ? r->src.source : "anchor", "%s",
+                            why);
     goto out;
   }
   target = ledgerscan_target(&r->src);

@@ -25,6 +25,7 @@
 #include "plugins/anchor/cache.h"
 #include "plugins/anchor/ledgerscan.h"
 #include "plugins/anchor/rpc.h"
+#include "plugins/common/pkit.h"
 #include "plugins/ledger/lverify.h"
 #include "probe-plugin.h"
 
@@ -184,6 +185,7 @@ typedef struct run {
   probe_ctx *ctx;
   const probe_host *host;
   /* settings */
+  pkit kit;               /* holds the settings' strings until run_free */
   ledgerscan_opts src;
   const char **urls;
   size_t nurls;
