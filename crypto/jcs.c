@@ -79,6 +79,7 @@ struct crypto_jcs {
   int has_omitted;
   const char *omit;
   size_t omit_len;
+  uint64_t omit_key; /* sort key of omit's first 8 bytes (see member) */
   /* parse state */
   const unsigned char *p, *end, *in;
   int depth;
@@ -512,6 +513,17 @@ static inline uint64_t special8(uint64_t x)
   return ((x - ones * 0x20) | (q - ones) | (b - ones) | x) & high;
 }
 
+/* The sort key (see member) of a plain ASCII name of n bytes: lookups
+ * compare it before the bytes. */
+static uint64_t name_key8(const char *name, size_t n)
+{
+  uint64_t k = 0;
+  size_t i;
+  for(i = 0; i < 8; i++)
+    k = k << 8 | (i < n ? (unsigned char)name[i] : 0);
+  return k;
+}
+
 /* Fills a member's sort key from its canonical name in j->out (both
  * paths use it, so their member records compare alike). */
 static inline void name_key(const crypto_jcs *j, member *m)
@@ -849,6 +861,7 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
   if(top && j->omit) {
     for(i = 0; i < n; i++)
       if(m[i].name_len == j->omit_len && !m[i].esc &&
+         (!m[i].quick || m[i].key == j->omit_key) &&
          memcmp(j->out + m[i].name, j->omit, j->omit_len) == 0) {
         omit_at = (int)i;
         break;
@@ -1510,6 +1523,7 @@ crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
   j->err = CRYPTO_JCS_OK;
   j->omit = omit;
   j->omit_len = omit ? strlen(omit) : 0;
+  j->omit_key = name_key8(omit, j->omit_len);
   j->last_fast = 0;
   if(j->path != CRYPTO_JCS_PATH_FULL) {
     if(fast_run(j, j->p, len) == 0) {
@@ -1575,6 +1589,29 @@ int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
     }
   }
   return -1;
+}
+
+size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
+                              const size_t *lens, size_t n, const char **val,
+                              size_t *vlen)
+{
+  size_t i, k, found = 0;
+  for(k = 0; k < n; k++)
+    val[k] = NULL;
+  for(i = 0; i < j->ntop && found < n; i++) {
+    const member *m = &j->top[i];
+    const char *name = j->out + m->name;
+    for(k = 0; k < n; k++)
+      /* the lengths rule out most pairs without touching the bytes */
+      if(lens[k] == m->name_len && !val[k] &&
+         memcmp(names[k], name, m->name_len) == 0) {
+        val[k] = name + m->name_len + 2;
+        vlen[k] = m->len - m->name_len - 3;
+        found++;
+        break;
+      }
+  }
+  return found;
 }
 
 int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)

@@ -72,6 +72,14 @@ const char *crypto_jcs_omitted(const crypto_jcs *j, size_t *len);
 int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
                           const char **val, size_t *vlen);
 
+/* crypto_jcs_top_member for n names at once, in one pass over the
+ * members: val[k] (NULL when absent) and vlen[k] for names[k], whose
+ * length is lens[k] (the caller's, so that a fixed set costs no strlen).
+ * Returns how many were found. */
+size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
+                              const size_t *lens, size_t n, const char **val,
+                              size_t *vlen);
+
 /* Byte offset in the input where the last call failed. */
 size_t crypto_jcs_error_offset(const crypto_jcs *j);
 

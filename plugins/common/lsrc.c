@@ -43,6 +43,7 @@ struct lsrc {
   PGconn *conn;
   PGresult *res;
   uint64_t bytes; /* table: sum of row lengths */
+  int64_t rows;   /* table: the planner's row estimate, -1 unknown */
   char err[256];
 };
 
@@ -213,7 +214,10 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
   r = sym_PQexecParams(s->conn,
                        "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
                        "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
-                       "= 'seq' AND attnum > 0 AND NOT attisdropped)",
+                       "= 'seq' AND attnum > 0 AND NOT attisdropped), (SELECT "
+                       "CASE WHEN reltuples > 0 THEN reltuples::bigint ELSE "
+                       "pg_stat_get_live_tuples(oid) END FROM pg_class WHERE "
+                       "oid = to_regclass($1))",
                        1, NULL, params, NULL, NULL, 0);
   if(sym_PQresultStatus(r) != PGRES_TUPLES_OK || sym_PQntuples(r) != 1) {
     ppg_error(s->conn, r, s->err, sizeof(s->err));
@@ -224,6 +228,8 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
     goto err;
   }
   has_seq = strcmp(sym_PQgetvalue(r, 0, 1), "t") == 0;
+  if(!sym_PQgetisnull(r, 0, 2))
+    s->rows = strtoll(sym_PQgetvalue(r, 0, 2), NULL, 10);
   sym_PQclear(r);
   r = NULL;
   n = 2 * strlen(qc) + 128;
@@ -447,6 +453,12 @@ uint64_t lsrc_bytes(const lsrc *s)
 int64_t lsrc_file_size(const lsrc *s)
 {
   return s->size;
+}
+
+/* The table's rows from the catalogue (no scan), for a percent. */
+int64_t lsrc_row_estimate(const lsrc *s)
+{
+  return s->kind == K_TABLE && s->rows > 0 ? s->rows : -1;
 }
 
 void lsrc_close(lsrc *s)

@@ -86,6 +86,11 @@ uint64_t lsrc_bytes(const lsrc *s);
  * file's size; -1 otherwise (gzip, stdin, table). */
 int64_t lsrc_file_size(const lsrc *s);
 
+/* A table's row count as the catalogue estimates it (pg_class.reltuples,
+ * else the statistics' live rows; no scan): for a progress percent. -1
+ * when unknown or not a table. */
+int64_t lsrc_row_estimate(const lsrc *s);
+
 /* Closes the source (NULL is fine). */
 void lsrc_close(lsrc *s);
 

@@ -146,22 +146,57 @@ static void hexval_init(void)
     hexval['a' + i] = (uint8_t)(10 + i);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <emmintrin.h>
+
+/* 32 lower-case hex digits at p to 16 bytes in out, SSE2 (x86-64's
+ * baseline): 0 when all are hex digits, else -1. */
+static int hex32_sse2(const unsigned char *p, uint8_t *out)
+{
+  __m128i r[2];
+  int i, bad = 0;
+  for(i = 0; i < 2; i++) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+    /* signed compares: bytes >= 0x80 are negative and fail both ranges */
+    __m128i dig = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('0' - 1)),
+                                _mm_cmplt_epi8(x, _mm_set1_epi8('9' + 1)));
+    __m128i alp = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('a' - 1)),
+                                _mm_cmplt_epi8(x, _mm_set1_epi8('f' + 1)));
+    __m128i v = _mm_sub_epi8(_mm_sub_epi8(x, _mm_set1_epi8('0')),
+                             _mm_and_si128(alp, _mm_set1_epi8('a' - '0' - 10)));
+    bad |= _mm_movemask_epi8(_mm_or_si128(dig, alp)) != 0xFFFF;
+    /* each 16-bit lane holds hi | lo << 8: make it hi << 4 | lo */
+    r[i] = _mm_or_si128(
+        _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4),
+        _mm_srli_epi16(v, 8));
+  }
+  _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(r[0], r[1]));
+  return bad ? -1 : 0;
+}
+#endif
+
 /* A canonical string value holding exactly 64 lower-case hex digits:
- * validated and decoded in one table-driven pass (this runs twice per
- * event, so it is kept cheap). */
+ * validated and decoded in one pass (this runs twice per event, so it is
+ * kept cheap: SSE2 on x86-64, else table-driven). */
 static int parse_hash(const char *v, size_t n, uint8_t out[32])
 {
   const unsigned char *p = (const unsigned char *)v + 1;
-  unsigned bad = 0;
-  int i;
   if(n != 66 || v[0] != '"' || v[65] != '"')
     return -1;
-  for(i = 0; i < 32; i++) {
-    uint8_t hi = hexval[p[2 * i]], lo = hexval[p[2 * i + 1]];
-    bad |= hi | lo;
-    out[i] = (uint8_t)(hi << 4 | (lo & 15));
+#if defined(__x86_64__) && defined(__GNUC__)
+  return hex32_sse2(p, out) | hex32_sse2(p + 32, out + 16);
+#else
+  {
+    unsigned bad = 0;
+    int i;
+    for(i = 0; i < 32; i++) {
+      uint8_t hi = hexval[p[2 * i]], lo = hexval[p[2 * i + 1]];
+      bad |= hi | lo;
+      out[i] = (uint8_t)(hi << 4 | (lo & 15));
+    }
+    return bad & 0xF0 ? -1 : 0;
   }
-  return bad & 0xF0 ? -1 : 0;
+#endif
 }
 
 /* Canonicalizes and hashes one line; fills e. */
@@ -170,6 +205,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
 {
   static const char *const need[] = {"seq",     "ts",        "type",
                                      "aggregate_id", "payload", "prev_hash"};
+  static const size_t need_len[] = {3, 2, 4, 12, 7, 9};
   const char *val[6], *hv, *text;
   size_t vlen[6], hl, tl, i;
   crypto_jcs_code c;
@@ -193,9 +229,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
     snprintf(e->msg, sizeof(e->msg), "not a JSON object");
     return;
   }
-  for(i = 0; i < 6; i++)
-    if(crypto_jcs_top_member(j, need[i], &val[i], &vlen[i]) != 0)
-      val[i] = NULL;
+  crypto_jcs_top_members(j, need, need_len, 6, val, vlen);
   if(val[0] && parse_int(val[0], vlen[0], &e->seq) == 0)
     e->seq_ok = 1;
   for(i = 0; i < 6; i++)
@@ -589,6 +623,30 @@ static void check_batch(vctx *v, batch *b)
   }
 }
 
+/* Hands the progress on: a file's bytes of its size; a table's bytes read
+ * of an estimate of its bytes (its row estimate, less the rows before
+ * from_seq, at the mean row size so far), so that the percent is the
+ * share of rows read. A stale estimate the rows outrun gives no total. */
+static void report_progress(const lv_options *o, const lsrc_options *so,
+                            const lsrc *s, const lv_result *r, uint64_t rows)
+{
+  int64_t est = lsrc_row_estimate(s), total = -1;
+  uint64_t bytes = r->bytes;
+  if(lsrc_is_table(s)) {
+    bytes = lsrc_bytes(s);
+    if(est > 0 && so->from_seq > 1)
+      est -= so->from_seq - 1;
+    if(est > 0 && so->from_seq > 0 && so->to_seq >= so->from_seq &&
+       est > so->to_seq - so->from_seq + 1)
+      est = so->to_seq - so->from_seq + 1;
+    if(est > 0 && rows > 0 && rows <= (uint64_t)est)
+      total = (int64_t)((double)bytes / (double)rows * (double)est);
+  }
+  else
+    total = r->file_size;
+  o->progress(o->progress_arg, r->events, bytes, total);
+}
+
 /* Fills batch b from the source, copying each line. Returns the lsrc code
  * that ended the filling (LSRC_OK when the batch is full; *errline is the
  * line an error names). A line that does not fit the batch's bytes is
@@ -643,6 +701,153 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
   return c;
 }
 
+/* The pipeline: fills batches while slots are free, hands them to the
+ * workers (or processes them itself when there are none), checks them in
+ * order, helping with the oldest unclaimed batch rather than waiting.
+ * *end is the lsrc code that ended the reading. */
+static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
+                 int started, lsrc_code *end, uint64_t *errline)
+{
+  uint64_t head = 0, tail = 0, tail_rows = 0;
+  lsrc_event carry;
+  int have_carry = 0, reading = 1, i;
+
+  for(;;) {
+    batch *b;
+    while(reading && tail - head < (uint64_t)v->nslot && !v->stop) {
+      b = &v->slots[tail % (uint64_t)v->nslot];
+      *end = fill_batch(s, b, &carry, &have_carry, errline);
+      if(*end != LSRC_OK)
+        reading = 0;
+      if(b->n == 0)
+        break;
+      b->serial = v->next_serial++;
+      tail_rows = b->ev[b->n - 1].line;
+      if(started > 0) {
+        pthread_mutex_lock(&v->mu);
+        b->state = SLOT_FILLED;
+        pthread_cond_signal(&v->work);
+        pthread_mutex_unlock(&v->mu);
+      }
+      else {
+        process_batch(self->j, self->h, b);
+        b->state = SLOT_DONE;
+      }
+      tail++;
+    }
+    if(head == tail)
+      break;
+    b = &v->slots[head % (uint64_t)v->nslot];
+    if(started > 0) {
+      pthread_mutex_lock(&v->mu);
+      while(b->state != SLOT_DONE) {
+        /* help rather than wait: take the oldest batch nobody works on */
+        batch *pick = NULL;
+        for(i = 0; i < v->nslot; i++)
+          if(v->slots[i].state == SLOT_FILLED &&
+             (!pick || v->slots[i].serial < pick->serial))
+            pick = &v->slots[i];
+        if(!pick) {
+          pthread_cond_wait(&v->done, &v->mu);
+          continue;
+        }
+        pick->state = SLOT_WORKING;
+        pthread_mutex_unlock(&v->mu);
+        process_batch(self->j, self->h, pick);
+        pthread_mutex_lock(&v->mu);
+        pick->state = SLOT_DONE;
+      }
+      pthread_mutex_unlock(&v->mu);
+    }
+    if(!v->stop)
+      check_batch(v, b);
+    if(started > 0) {
+      /* workers scan the states under the mutex */
+      pthread_mutex_lock(&v->mu);
+      b->state = SLOT_FREE;
+      pthread_mutex_unlock(&v->mu);
+    }
+    else
+      b->state = SLOT_FREE;
+    head++;
+    if(v->o->progress)
+      report_progress(v->o, so, s, v->r, tail_rows);
+  }
+}
+
+/* After the last batch: the head's hash in hex, the deferred anchors,
+ * what ended the reading (a line too long is a parse error, a read error
+ * makes the result unknown: -1), a checkpoint that was never reached. */
+static int finish_run(vctx *v, lsrc *s, lsrc_code end, uint64_t errline)
+{
+  lv_result *r = v->r;
+  if(r->head.seq > 0 && (!v->o->resume || r->events > 0))
+    crypto_hex_encode(v->head_hash, 32, r->head.hash);
+  /* deferred anchors: they may name an event before the one that failed */
+  if(!r->checkpoint_mismatch)
+    resolve_pending(v);
+  if(v->o->resume && !v->resumed && !r->checkpoint_mismatch && end == LSRC_EOF)
+    r->checkpoint_mismatch = 1; /* nothing at the checkpoint's offset */
+  if(r->reason == LV_OK && !r->checkpoint_mismatch && end != LSRC_EOF) {
+    if(end == LSRC_ERR_TOO_LONG) {
+      ev_rec e;
+      memset(&e, 0, sizeof(e));
+      e.line = errline;
+      set_bad(v, &e, LV_PARSE_ERROR, "%s", lsrc_error(s));
+    }
+    else {
+      snprintf(r->error, sizeof(r->error), "%s", lsrc_error(s));
+      r->source_error = 1;
+      return -1;
+    }
+  }
+  if(r->reason == LV_OK && !r->checkpoint_mismatch && v->o->expect &&
+     v->o->expect->seq > 0 && !v->seen_expect) {
+    set_bad(v, NULL, LV_ROLLBACK,
+            "the ledger ends at seq %" PRId64 ", before the checkpoint's seq %" PRId64,
+            r->head.seq, v->o->expect->seq);
+    r->bad_seq = r->head.seq + 1;
+  }
+  if(r->reason == LV_OK || lsrc_is_table(s))
+    r->bytes = lsrc_bytes(s);
+  return 0;
+}
+
+/* Allocates the batches, the ring, the index, the pending anchors and
+ * each worker's canonicalizer and hash; 0, or -1 when out of memory (the
+ * caller frees what was taken; *nth becomes the count of complete worker
+ * states). */
+static int alloc_state(vctx *v, worker_arg *wa, int *nth)
+{
+  int i;
+  v->slots = calloc((size_t)v->nslot, sizeof(batch));
+  v->ring = malloc(sizeof(*v->ring) * LV_WINDOW);
+  v->ring_seq = calloc(LV_WINDOW, sizeof(int64_t));
+  v->index = malloc(sizeof(index_ent) * LV_INDEX_MAX);
+  v->pend = malloc(sizeof(pending) * LV_PENDING_MAX);
+  if(!v->slots || !v->ring || !v->ring_seq || !v->index || !v->pend)
+    return -1;
+  for(i = 0; i < v->nslot; i++) {
+    v->slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
+    if(!v->slots[i].ev)
+      return -1;
+  }
+  for(i = 0; i < *nth; i++) {
+    wa[i].v = v;
+    wa[i].j = crypto_jcs_new();
+    wa[i].h = crypto_sha256_new();
+    if(!wa[i].j || !wa[i].h) {
+      crypto_jcs_free(wa[i].j);
+      crypto_sha256_free(wa[i].h);
+      wa[i].j = NULL;
+      wa[i].h = NULL;
+      *nth = i;
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int lv_verify(const lv_options *o, lv_result *r)
 {
   vctx v;
@@ -651,10 +856,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   pthread_t th[MAX_THREADS];
   worker_arg wa[MAX_THREADS + 1];
   int nth = o->threads, started = 0, i, rc = -1, mu_init = 0;
-  uint64_t head = 0, tail = 0;
   lsrc_code end = LSRC_OK;
-  lsrc_event carry;
-  int have_carry = 0, reading = 1;
   uint64_t errline = 0;
   char err[256];
 
@@ -703,29 +905,8 @@ int lv_verify(const lv_options *o, lv_result *r)
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.index_every = 1024;
   v.nslot = nth > 1 ? 2 * nth + 1 : 1;
-  v.slots = calloc((size_t)v.nslot, sizeof(batch));
-  v.ring = malloc(sizeof(*v.ring) * LV_WINDOW);
-  v.ring_seq = calloc(LV_WINDOW, sizeof(int64_t));
-  v.index = malloc(sizeof(index_ent) * LV_INDEX_MAX);
-  v.pend = malloc(sizeof(pending) * LV_PENDING_MAX);
-  if(!v.slots || !v.ring || !v.ring_seq || !v.index || !v.pend)
+  if(alloc_state(&v, wa, &nth) != 0)
     goto nomem;
-  for(i = 0; i < v.nslot; i++) {
-    v.slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
-    if(!v.slots[i].ev)
-      goto nomem;
-  }
-  for(i = 0; i < nth; i++) {
-    wa[i].v = &v;
-    wa[i].j = crypto_jcs_new();
-    wa[i].h = crypto_sha256_new();
-    if(!wa[i].j || !wa[i].h) {
-      crypto_jcs_free(wa[i].j);
-      crypto_sha256_free(wa[i].h);
-      nth = i;
-      goto nomem;
-    }
-  }
   pthread_mutex_init(&v.mu, NULL);
   pthread_cond_init(&v.work, NULL);
   pthread_cond_init(&v.done, NULL);
@@ -737,66 +918,7 @@ int lv_verify(const lv_options *o, lv_result *r)
       if(pthread_create(&th[started], NULL, worker, &wa[started]) != 0)
         break;
 
-  for(;;) {
-    batch *b;
-    while(reading && tail - head < (uint64_t)v.nslot && !v.stop) {
-      b = &v.slots[tail % (uint64_t)v.nslot];
-      end = fill_batch(s, b, &carry, &have_carry, &errline);
-      if(end != LSRC_OK)
-        reading = 0;
-      if(b->n == 0)
-        break;
-      b->serial = v.next_serial++;
-      if(started > 0) {
-        pthread_mutex_lock(&v.mu);
-        b->state = SLOT_FILLED;
-        pthread_cond_signal(&v.work);
-        pthread_mutex_unlock(&v.mu);
-      }
-      else {
-        process_batch(wa[nth - 1].j, wa[nth - 1].h, b);
-        b->state = SLOT_DONE;
-      }
-      tail++;
-    }
-    if(head == tail)
-      break;
-    b = &v.slots[head % (uint64_t)v.nslot];
-    if(started > 0) {
-      pthread_mutex_lock(&v.mu);
-      while(b->state != SLOT_DONE) {
-        /* help rather than wait: take the oldest batch nobody works on */
-        batch *pick = NULL;
-        for(i = 0; i < v.nslot; i++)
-          if(v.slots[i].state == SLOT_FILLED &&
-             (!pick || v.slots[i].serial < pick->serial))
-            pick = &v.slots[i];
-        if(!pick) {
-          pthread_cond_wait(&v.done, &v.mu);
-          continue;
-        }
-        pick->state = SLOT_WORKING;
-        pthread_mutex_unlock(&v.mu);
-        process_batch(wa[nth - 1].j, wa[nth - 1].h, pick);
-        pthread_mutex_lock(&v.mu);
-        pick->state = SLOT_DONE;
-      }
-      pthread_mutex_unlock(&v.mu);
-    }
-    if(!v.stop)
-      check_batch(&v, b);
-    if(started > 0) {
-      /* workers scan the states under the mutex */
-      pthread_mutex_lock(&v.mu);
-      b->state = SLOT_FREE;
-      pthread_mutex_unlock(&v.mu);
-    }
-    else
-      b->state = SLOT_FREE;
-    head++;
-    if(o->progress)
-      o->progress(o->progress_arg, r->events, r->bytes, r->file_size);
-  }
+  pump(&v, s, &so, &wa[nth - 1], started, &end, &errline);
   if(started > 0) {
     pthread_mutex_lock(&v.mu);
     v.quit = 1;
@@ -805,35 +927,8 @@ int lv_verify(const lv_options *o, lv_result *r)
     for(i = 0; i < started; i++)
       pthread_join(th[i], NULL);
   }
-  if(r->head.seq > 0 && (!o->resume || r->events > 0))
-    crypto_hex_encode(v.head_hash, 32, r->head.hash);
-  /* deferred anchors: they may name an event before the one that failed */
-  if(!r->checkpoint_mismatch)
-    resolve_pending(&v);
-  if(o->resume && !v.resumed && !r->checkpoint_mismatch && end == LSRC_EOF)
-    r->checkpoint_mismatch = 1; /* nothing at the checkpoint's offset */
-  if(r->reason == LV_OK && !r->checkpoint_mismatch && end != LSRC_EOF) {
-    if(end == LSRC_ERR_TOO_LONG) {
-      ev_rec e;
-      memset(&e, 0, sizeof(e));
-      e.line = errline;
-      set_bad(&v, &e, LV_PARSE_ERROR, "%s", lsrc_error(s));
-    }
-    else {
-      snprintf(r->error, sizeof(r->error), "%s", lsrc_error(s));
-      r->source_error = 1;
-      goto out;
-    }
-  }
-  if(r->reason == LV_OK && !r->checkpoint_mismatch && o->expect &&
-     o->expect->seq > 0 && !v.seen_expect) {
-    set_bad(&v, NULL, LV_ROLLBACK,
-            "the ledger ends at seq %" PRId64 ", before the checkpoint's seq %" PRId64,
-            r->head.seq, o->expect->seq);
-    r->bad_seq = r->head.seq + 1;
-  }
-  if(r->reason == LV_OK || lsrc_is_table(s))
-    r->bytes = lsrc_bytes(s);
+  if(finish_run(&v, s, end, errline) != 0)
+    goto out;
   rc = 0;
   goto out;
 nomem:

@@ -7,8 +7,10 @@
 #   2. times, over the same file: this verifier through the agent (ledger
 #      plugin, full run, every core), the engine alone (tests/bench/
 #      ledger-verify), a straightforward Python verifier (json + hashlib,
-#      sort_keys, compact separators, ensure_ascii=False), and
-#      `openssl dgst -sha256`;
+#      sort_keys, compact separators, ensure_ascii=False),
+#      `openssl dgst -sha256` and `sha256sum`; the fast ones (all but
+#      Python) three times each, the best counting (the machine may be
+#      shared: CPU seconds are printed beside wall seconds);
 #   3. appends 1,000 events and times the incremental run (full_budget=0)
 #      against the full,
 #      both per run (the plugin's duration_ms) and as one-shot invocations.
@@ -80,11 +82,27 @@ P
 
 state=$tmp/state
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
-timed t_openssl openssl dgst -sha256 "$tmp/ledger.jsonl"
-timed t_engine "$engine" "$tmp/ledger.jsonl" 0
+# best NAME CMD...: timed three times; NAME, NAME_rss, NAME_cpu of the run
+# with the least wall time (the least disturbed by other load)
+best() {
+  local var=$1 i w bw= brss= bcpu=; shift
+  for i in 1 2 3; do
+    timed _b "$@"
+    w=$_b
+    if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc -l)" = 1 ]; then
+      bw=$w brss=$_b_rss bcpu=$_b_cpu
+    fi
+  done
+  printf -v "$var" '%s' "$bw"
+  printf -v "${var}_rss" '%s' "$brss"
+  printf -v "${var}_cpu" '%s' "$bcpu"
+}
+best t_openssl openssl dgst -sha256 "$tmp/ledger.jsonl"
+best t_sha256sum sha256sum "$tmp/ledger.jsonl"
+best t_engine "$engine" "$tmp/ledger.jsonl" 0
 grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine did not verify" >&2; }
 # three full runs (each from an empty state directory); the median counts
-full_walls=() full_durs=()
+full_walls=() full_durs=() t_best=
 for i in 1 2 3; do
   rm -rf "$state"
   timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
@@ -92,6 +110,9 @@ for i in 1 2 3; do
   grep -q '"status":"ok"' "$tmp/out.txt" || { cat "$tmp/out.txt" "$tmp/err.txt" >&2; echo "agent run not ok" >&2; }
   grep -q '"mode":"full"' "$tmp/out.txt" || echo "warning: full run $i was not full" >&2
   full_walls+=("$t_agent")
+  if [ -z "$t_best" ] || [ "$(echo "$t_agent < $t_best" | bc -l)" = 1 ]; then
+    t_best=$t_agent t_best_rss=$t_agent_rss t_best_cpu=$t_agent_cpu
+  fi
   full_durs+=("$(jq -r .duration_ms "$tmp/out.txt")")
 done
 echo "python verifier..." >&2
@@ -122,7 +143,8 @@ cp "$tmp/checkpoint.full" "$state/ledger/checkpoint.json"
 budget_mode=$(jq -r .details.mode "$tmp/budget.txt")
 budget_full=$(jq -r '.metrics.full_pass_seconds' "$tmp/budget.txt")
 budget_every=$(echo "$budget_full / 30" | bc -l)
-t_agent=$(median "${full_walls[@]}")
+t_med=$(median "${full_walls[@]}")
+t_agent=$t_best t_agent_rss=$t_best_rss t_agent_cpu=$t_best_cpu
 d_full=$(median "${full_durs[@]}")
 t_incr=$(median "${incr_walls[@]}")
 d_incr=$(median "${incr_durs[@]}")
@@ -138,18 +160,23 @@ row "probe-agent ledger (full)*" "$t_agent" "$t_agent_rss" "$t_agent_cpu"
 row "lverify engine alone" "$t_engine" "$t_engine_rss" "$t_engine_cpu"
 row "python json+hashlib" "$t_py" "$t_py_rss" "$t_py_cpu"
 row "openssl dgst -sha256" "$t_openssl" "$t_openssl_rss" "$t_openssl_cpu"
-echo "* median of 3 full runs, each from an empty state directory"
-printf 'ratio agent / python:   %.1fx  (target >= 10x)\n' "$(rate "$t_py" "$t_agent")"
-printf 'ratio agent / openssl:  %.2f   (issue 3: >= 0.33; SPEC: >= 0.5)\n' "$(rate "$t_openssl" "$t_agent")"
-printf 'ratio engine / openssl: %.2f\n' "$(rate "$t_openssl" "$t_engine")"
+row "sha256sum" "$t_sha256sum" "$t_sha256sum_rss" "$t_sha256sum_cpu"
+printf '* best of 3 full runs (median %.2f s), each from an empty state directory;\n' "$t_med"
+echo '  engine, openssl and sha256sum: best of 3; Python: one run'
+printf 'ratio agent / python:    %.1fx  (SPEC 7: >= 20x)\n' "$(rate "$t_py" "$t_agent")"
+printf 'ratio agent / openssl:   %.2f   (SPEC 7: >= 1.00, MB/s on the same file)\n' "$(rate "$t_openssl" "$t_agent")"
+printf 'ratio agent / sha256sum: %.2f\n' "$(rate "$t_sha256sum" "$t_agent")"
+printf 'ratio engine / openssl:  %.2f\n' "$(rate "$t_openssl" "$t_engine")"
+printf 'CPU seconds per MB: agent %.2f ms, openssl %.2f ms\n' \
+  "$(echo "1000 * $t_agent_cpu / $mb" | bc -l)" "$(echo "1000 * $t_openssl_cpu / $mb" | bc -l)"
 # The plugin's own duration_ms runs from the fork of its process to its
 # result: what each scheduled run costs a daemon, which describes its
 # plugins once at start-up. A one-shot invocation adds the agent's start to
 # both sides (one process: its run child checks the plugin's settings).
-printf 'incremental, 1,000 appended (median of 7):\n'
+printf 'incremental, 1,000 appended (median of 7; full: best of 3):\n'
 printf '  per run (plugin duration_ms): %.1f ms of %.1f ms = %.2f%%  (target < 2%%)\n' \
   "$d_incr" "$d_full" "$(echo "100 * $d_incr / $d_full" | bc -l)"
-printf '  one-shot agent wall time:     %.3f s of %.3f s = %.2f%%\n' \
+printf '  one-shot agent wall time:     %.3f s of %.3f s = %.2f%%  (target < 2%%)\n' \
   "$t_incr" "$t_agent" "$(echo "100 * $t_incr / $t_agent" | bc -l)"
 printf 'full_budget default at a 5 min interval (30 s): full pass %.2f s, next run %s;\n' \
   "$budget_full" "$budget_mode"

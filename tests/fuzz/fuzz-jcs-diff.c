@@ -29,8 +29,9 @@ static void compare(crypto_jcs *f, const char *in, size_t len,
                                       "type", "a", ""};
   crypto_jcs_code a = crypto_jcs_canonicalize_omit(full, in, len, omit);
   crypto_jcs_code b = crypto_jcs_canonicalize_omit(f, in, len, omit);
-  const char *ta, *tb;
-  size_t la, lb, i;
+  const char *ta, *tb, *vals[sizeof(names) / sizeof(names[0])];
+  size_t la, lb, i, vlens[sizeof(names) / sizeof(names[0])],
+      lens[sizeof(names) / sizeof(names[0])];
   if(a != b)
     abort();
   if(a != CRYPTO_JCS_OK) {
@@ -47,10 +48,18 @@ static void compare(crypto_jcs *f, const char *in, size_t len,
   if((ta == NULL) != (tb == NULL) || (ta && (la != lb ||
                                              memcmp(ta, tb, la) != 0)))
     abort();
+  /* and the one-pass lookup (lverify's) agrees with the single one */
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    lens[i] = strlen(names[i]);
+  crypto_jcs_top_members(f, names, lens, sizeof(names) / sizeof(names[0]),
+                         vals, vlens);
   for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     int ra = crypto_jcs_top_member(full, names[i], &ta, &la);
     int rb = crypto_jcs_top_member(f, names[i], &tb, &lb);
     if(ra != rb || (ra == 0 && (la != lb || memcmp(ta, tb, la) != 0)))
+      abort();
+    if((rb == 0) != (vals[i] != NULL) ||
+       (rb == 0 && (vals[i] != tb || vlens[i] != lb)))
       abort();
   }
 }

@@ -332,8 +332,8 @@ static int agree(crypto_jcs *full, crypto_jcs *fast, const char *text,
   /* an exact-size copy, so that ASan sees any read past the end */
   char *in = malloc(len ? len : 1);
   crypto_jcs_code a, b;
-  const char *ta, *tb;
-  size_t la, lb, i;
+  const char *ta, *tb, *vals[7];
+  size_t la, lb, i, vlens[7], lens[7], found = 0;
   int r;
   assert_non_null(in);
   memcpy(in, text, len);
@@ -359,13 +359,23 @@ static int agree(crypto_jcs *full, crypto_jcs *fast, const char *text,
   assert_true((ta == NULL) == (tb == NULL));
   if(ta)
     assert_true(la == lb && memcmp(ta, tb, la) == 0);
+  /* the one-pass lookup finds what the single lookups find */
+  assert_int_equal(sizeof(names) / sizeof(names[0]), 7);
+  for(i = 0; i < 7; i++)
+    lens[i] = strlen(names[i]);
+  found = crypto_jcs_top_members(fast, names, lens, 7, vals, vlens);
   for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     int ra = crypto_jcs_top_member(full, names[i], &ta, &la);
     int rb = crypto_jcs_top_member(fast, names[i], &tb, &lb);
     assert_int_equal(ra, rb);
-    if(ra == 0)
+    assert_int_equal(ra == 0, vals[i] != NULL);
+    if(ra == 0) {
       assert_true(la == lb && memcmp(ta, tb, la) == 0);
+      assert_true(vals[i] == tb && vlens[i] == lb);
+      found--;
+    }
   }
+  assert_int_equal(found, 0);
   r = crypto_jcs_last_fast(fast);
   free(in);
   return r;
