@@ -3,12 +3,15 @@
 # integration, against real servers it starts and stops itself: a throwaway
 # PostgreSQL cluster, a local Ethereum node (ganache, from the npm registry)
 # and TLS servers (started by the tests that need them). Then the same
-# suite again under AddressSanitizer + UndefinedBehaviorSanitizer, and
+# suite again under AddressSanitizer + UndefinedBehaviorSanitizer, the
+# libFuzzer targets for a few seconds each, a style check, and
 # `make distcheck`. With CI=true a missing server fails the run.
 #
 #   contrib/test.sh              everything
 #   SKIP_ASAN=1 contrib/test.sh  without the sanitizer pass
 #   SKIP_DISTCHECK=1 ...         without distcheck
+#   SKIP_FUZZ=1, SKIP_STYLE=1    without the fuzz step, the style check
+#   FUZZ_SECONDS=N               seconds per fuzz target (default 5)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$top"
@@ -60,6 +63,43 @@ check() {
 
 build "$top/build" --enable-werror
 check "$top/build" default
+
+# Style: every C file as clang-format writes it (.clang-format), every source
+# file with its SPDX line. Reported, not yet fatal: set STYLE_FATAL=1 once
+# the tree has been reformatted (then it fails the run like a test).
+if [ -z "${SKIP_STYLE:-}" ]; then
+  echo "== style (contrib/check-style.sh)"
+  if ! contrib/check-style.sh >"$run_dir/style.out" 2>&1; then
+    echo "   $(grep -c . "$run_dir/style.out") files differ; first ones:"
+    head -n 5 "$run_dir/style.out" | sed 's/^/   /'
+    [ "${STYLE_FATAL:-0}" = 0 ] || failed=1
+  fi
+fi
+
+# Fuzzing: every libFuzzer target, built with clang from the same library
+# objects as the agent and the plugins, a few seconds each on its seed
+# corpus (tests/fuzz/run.sh); a crash fails the run and its input is kept
+# under build-fuzz/fuzz-out.
+if [ -z "${SKIP_FUZZ:-}" ]; then
+  fuzz_started=$(date +%s)
+  echo "== fuzz (clang --enable-fuzzing, ${FUZZ_SECONDS:-5} s per target)"
+  mkdir -p "$top/build-fuzz"
+  # no --enable-werror: clang warns where gcc (the build above) does not,
+  # and this step is about what the fuzzer finds
+  (cd "$top/build-fuzz" && "$top/configure" -q CC=clang --enable-fuzzing)
+  if make -C "$top/build-fuzz" -j"$(nproc)" fuzz-targets >"$run_dir/fuzz-build.out" 2>&1; then
+    fuzz_bins=()
+    for t in $(make -s -C "$top/build-fuzz" print-fuzz-targets); do
+      fuzz_bins+=("$top/build-fuzz/$t")
+    done
+    rm -rf "$top/build-fuzz/fuzz-out"
+    tests/fuzz/run.sh -t "${FUZZ_SECONDS:-5}" -o "$top/build-fuzz/fuzz-out" "${fuzz_bins[@]}" || failed=1
+  else
+    tail -n 40 "$run_dir/fuzz-build.out"
+    failed=1
+  fi
+  echo "   fuzz step: $(( $(date +%s) - fuzz_started )) s"
+fi
 
 if [ -z "${SKIP_ASAN:-}" ]; then
   build "$top/build-asan" --enable-werror --enable-sanitizers CC=gcc CFLAGS="-O1 -g"
