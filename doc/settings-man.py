@@ -36,12 +36,27 @@ def roff(s):
     return s.replace("\\", "\\e").replace("-", "\\-")
 
 
+def shared_rows(top):
+    """Macros of plugins/common/*.h that stand for settings rows (e.g.
+    PLEDGER_SOURCE_SETTINGS), by name: their bodies."""
+    rows = {}
+    for f in sorted(glob.glob(os.path.join(top, "plugins", "common", "*.h"))):
+        with open(f, encoding="utf-8") as fh:
+            text = fh.read().replace("\\\n", " ")
+        for name, body in re.findall(r'^#define\s+([A-Z0-9_]+)\s+(.*)$', text, re.M):
+            if "PROBE_SET_" in body:
+                rows[name] = body
+    return rows
+
+
 def settings_roff(top, plugin):
     """The roff lines of one plugin's settings, or None without a table."""
     src = ""
     for f in sorted(glob.glob(os.path.join(top, "plugins", plugin, "*.c"))):
         with open(f, encoding="utf-8") as fh:
             src += fh.read()
+    for name, body in shared_rows(top).items():
+        src = re.sub(r'\b%s\b' % name, lambda m: body, src)
     entries = ENTRY.findall(src)
     if not entries:
         return None

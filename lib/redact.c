@@ -445,8 +445,11 @@ static void put_text(out *o, const char *s, size_t n, int depth)
         for(const char *x = p; x < w; x++)
           if(*x == '@')
             at = x;
+        /* the ':' of a "://" is a URL's, which the URL rule redacts
+         * when it gets there: counted here, a redacted URL's own
+         * output ("\xef\xbf\xbd://REDACTED@h") would be redacted again */
         for(const char *x = p; at && x < at; x++)
-          if(*x == ':')
+          if(*x == ':' && !(at - x >= 3 && x[1] == '/' && x[2] == '/'))
             colon = x;
       }
       if(at && colon) {

@@ -10,6 +10,7 @@
 
 #include "plugins/anchor/ledgerscan.h"
 #include "plugins/common/lsrc.h"
+#include "plugins/ledger/lverify.h"
 
 /* The lsrc options of o. */
 static lsrc_options options_of(const ledgerscan_opts *o)
@@ -23,9 +24,12 @@ static lsrc_options options_of(const ledgerscan_opts *o)
   return lo;
 }
 
-int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
-                   char *err, size_t errlen)
+int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
+                   ledgerscan_progress progress, void *ud, char *err,
+                   size_t errlen)
 {
+  uint64_t events = 0;
+  int64_t total;
   lsrc_options lo = options_of(o);
   lsrc *s = NULL;
   lsrc_event ev;
@@ -33,6 +37,7 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
   int rc = 0;
   if(c != LSRC_OK)
     return -1;
+  total = lsrc_file_size(s);
   while((c = lsrc_next(s, &ev)) == LSRC_OK) {
     int r = cb(ud, ev.text, ev.len, ev.line);
     if(r < 0) {
@@ -43,6 +48,8 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
     }
     if(r > 0)
       break;
+    if(progress)
+      progress(ud, ++events, lsrc_bytes(s), total);
   }
   if(rc == 0 && c != LSRC_OK && c != LSRC_EOF) {
     snprintf(err, errlen, "%s", lsrc_error(s));
@@ -50,6 +57,14 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
   }
   lsrc_close(s);
   return rc;
+}
+
+int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs,
+                       size_t n, struct lv_hash *out, char *err,
+                       size_t errlen)
+{
+  lsrc_options lo = options_of(o);
+  return lv_hash_at(&lo, seqs, n, LV_HASH_STORED, out, err, errlen);
 }
 
 int ledgerscan_rereadable(const ledgerscan_opts *o)

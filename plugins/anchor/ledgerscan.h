@@ -22,9 +22,25 @@ typedef struct ledgerscan_opts {
 typedef int (*ledgerscan_cb)(void *ud, const char *text, size_t len,
                              uint64_t line);
 
-/* Streams the source once. 0, or -1 with err (one line, no password). */
-int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb, void *ud,
-                   char *err, size_t errlen);
+/* Called after each event with the events and bytes read so far and the
+ * file's size (-1 when unknown: gzip, stdin, a table); it decides itself
+ * how often to pass them on. */
+typedef void (*ledgerscan_progress)(void *ud, uint64_t events,
+                                    uint64_t bytes, int64_t total);
+
+/* Streams the source once (progress may be NULL). 0, or -1 with err (one
+ * line, no password). */
+int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
+                   ledgerscan_progress progress, void *ud, char *err,
+                   size_t errlen);
+
+/* The ledger's hashes at seqs[0..n) (ascending, each once) in one read:
+ * lv_hash_at (plugins/ledger/lverify.h) over this source. 0, or -1 with
+ * err. */
+struct lv_hash;
+int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs,
+                       size_t n, struct lv_hash *out, char *err,
+                       size_t errlen);
 
 /* 1 when the source can be read a second time (not standard input). */
 int ledgerscan_rereadable(const ledgerscan_opts *o);

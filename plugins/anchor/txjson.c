@@ -113,15 +113,10 @@ nomem:
   return -1;
 }
 
-int txjson_parse(const cJSON *obj, txjson *t, char *err, size_t errlen)
+/* The type, hash, from and to of a transaction. 0, or -1 with err. */
+static int parse_head(const cJSON *obj, txjson *t, char *err, size_t errlen)
 {
   uint64_t type = 0;
-  memset(t, 0, sizeof(*t));
-  t->tx.y_parity = -1;
-  if(!cJSON_IsObject(obj)) {
-    snprintf(err, errlen, "transaction is not an object");
-    return -1;
-  }
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "type");
   if(it && !cJSON_IsNull(it) && txjson_quantity_u64(it, &type) != 0) {
     snprintf(err, errlen, "transaction \"type\" is not a hex quantity");
@@ -150,7 +145,13 @@ int txjson_parse(const cJSON *obj, txjson *t, char *err, size_t errlen)
     t->tx.to.p = t->to;
     t->tx.to.len = 20;
   }
-  it = cJSON_GetObjectItemCaseSensitive(obj, "input");
+  return 0;
+}
+
+/* The input data ("input", or "data" on older nodes). 0, or -1. */
+static int parse_input(const cJSON *obj, txjson *t, char *err, size_t errlen)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "input");
   if(!it)
     it = cJSON_GetObjectItemCaseSensitive(obj, "data");
   if(!cJSON_IsString(it) || strncmp(it->valuestring, "0x", 2) != 0 ||
@@ -167,11 +168,17 @@ int txjson_parse(const cJSON *obj, txjson *t, char *err, size_t errlen)
   if(crypto_hex_decode(it->valuestring, strlen(it->valuestring), t->input,
                        ilen) != 0) {
     snprintf(err, errlen, "transaction \"input\" is not hex data");
-    goto err;
+    return -1;
   }
   t->tx.input.p = t->input;
   t->tx.input.len = ilen;
+  return 0;
+}
 
+/* The signed quantities of a transaction of type type. 0, or -1. */
+static int parse_quantities(const cJSON *obj, txjson *t, uint64_t type,
+                            char *err, size_t errlen)
+{
   if(quantity(obj, "chainId", t, TXJSON_Q_CHAIN, &t->tx.chain_id, type != 0,
               err, errlen) ||
      quantity(obj, "nonce", t, TXJSON_Q_NONCE, &t->tx.nonce, 1, err, errlen) ||
@@ -179,47 +186,69 @@ int txjson_parse(const cJSON *obj, txjson *t, char *err, size_t errlen)
      quantity(obj, "value", t, TXJSON_Q_VALUE, &t->tx.value, 1, err, errlen) ||
      quantity(obj, "r", t, TXJSON_Q_R, &t->tx.r, 1, err, errlen) ||
      quantity(obj, "s", t, TXJSON_Q_S, &t->tx.s, 1, err, errlen))
-    goto err;
-  if(type == 2) {
-    if(quantity(obj, "maxPriorityFeePerGas", t, TXJSON_Q_MAXPRIO,
-                &t->tx.max_priority_fee_per_gas, 1, err, errlen) ||
-       quantity(obj, "maxFeePerGas", t, TXJSON_Q_MAXFEE, &t->tx.max_fee_per_gas,
-                1, err, errlen))
-      goto err;
-  } else if(quantity(obj, "gasPrice", t, TXJSON_Q_GASPRICE, &t->tx.gas_price,
-                     1, err, errlen)) {
-    goto err;
-  }
-  /* typed: yParity (newer nodes) and/or v (older ones); legacy: v */
-  it = cJSON_GetObjectItemCaseSensitive(obj, "yParity");
+    return -1;
+  if(type == 2)
+    return quantity(obj, "maxPriorityFeePerGas", t, TXJSON_Q_MAXPRIO,
+                    &t->tx.max_priority_fee_per_gas, 1, err, errlen) ||
+           quantity(obj, "maxFeePerGas", t, TXJSON_Q_MAXFEE,
+                    &t->tx.max_fee_per_gas, 1, err, errlen) ? -1 : 0;
+  return quantity(obj, "gasPrice", t, TXJSON_Q_GASPRICE, &t->tx.gas_price, 1,
+                  err, errlen) ? -1 : 0;
+}
+
+/* The signature's parity: typed: yParity (newer nodes) and/or v (older
+ * ones); legacy: v. 0, or -1. */
+static int parse_parity(const cJSON *obj, txjson *t, uint64_t type,
+                        char *err, size_t errlen)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "yParity");
   if(type != 0 && it && !cJSON_IsNull(it)) {
     uint64_t y;
     if(txjson_quantity_u64(it, &y) != 0 || y > 1) {
       snprintf(err, errlen, "transaction \"yParity\" is not 0x0 or 0x1");
-      goto err;
+      return -1;
     }
     t->tx.y_parity = (int)y;
   }
-  if(quantity(obj, "v", t, TXJSON_Q_V, &t->tx.v,
-              type == 0 || t->tx.y_parity < 0, err, errlen))
-    goto err;
-  if(type != 0 && access_list(obj, t, err, errlen) != 0)
-    goto err;
+  return quantity(obj, "v", t, TXJSON_Q_V, &t->tx.v,
+                  type == 0 || t->tx.y_parity < 0, err, errlen) ? -1 : 0;
+}
 
-  it = cJSON_GetObjectItemCaseSensitive(obj, "blockNumber");
-  if(it && !cJSON_IsNull(it)) {
-    if(txjson_quantity_u64(it, &t->block_number) != 0 ||
-       txjson_fixed(cJSON_GetObjectItemCaseSensitive(obj, "blockHash"),
-                    t->block_hash, 32) != 0) {
-      snprintf(err, errlen, "transaction \"blockNumber\"/\"blockHash\" malformed");
-      goto err;
-    }
-    t->has_block = 1;
+/* Where it was mined, when it was. 0, or -1. */
+static int parse_block(const cJSON *obj, txjson *t, char *err, size_t errlen)
+{
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "blockNumber");
+  if(!it || cJSON_IsNull(it))
+    return 0;
+  if(txjson_quantity_u64(it, &t->block_number) != 0 ||
+     txjson_fixed(cJSON_GetObjectItemCaseSensitive(obj, "blockHash"),
+                  t->block_hash, 32) != 0) {
+    snprintf(err, errlen, "transaction \"blockNumber\"/\"blockHash\" malformed");
+    return -1;
+  }
+  t->has_block = 1;
+  return 0;
+}
+
+int txjson_parse(const cJSON *obj, txjson *t, char *err, size_t errlen)
+{
+  memset(t, 0, sizeof(*t));
+  t->tx.y_parity = -1;
+  if(!cJSON_IsObject(obj)) {
+    snprintf(err, errlen, "transaction is not an object");
+    return -1;
+  }
+  if(parse_head(obj, t, err, errlen) != 0)
+    return -1;
+  if(parse_input(obj, t, err, errlen) != 0 ||
+     parse_quantities(obj, t, t->tx.type, err, errlen) != 0 ||
+     parse_parity(obj, t, t->tx.type, err, errlen) != 0 ||
+     (t->tx.type != 0 && access_list(obj, t, err, errlen) != 0) ||
+     parse_block(obj, t, err, errlen) != 0) {
+    txjson_free(t);
+    return -1;
   }
   return 0;
-err:
-  txjson_free(t);
-  return -1;
 }
 
 void txjson_free(txjson *t)

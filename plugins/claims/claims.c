@@ -26,8 +26,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "plugins/claims/cjudge.h"
 #include "plugins/claims/cstore.h"
 #include "plugins/common/lsrc.h"
+#include "plugins/common/pkit.h"
+#include "plugins/common/pledger_settings.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
@@ -39,15 +42,9 @@
 #define STATE_VERSION "2" /* 2: binary body (cstore_save) */
 #define STATE_MAX ((size_t)1 << 30)
 #define ANCHOR_FILE "confirmed.json"
-#define LIST_MAX 10
 
 static const probe_setting claims_settings[] = {
-  {"source", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED,
-   "ledger snapshot (JSON Lines, .gz, - for stdin) or PostgreSQL conninfo/URI"},
-  {"table", PROBE_SET_STRING, "\"ledger_events\"", 0,
-   "PostgreSQL ledger: table holding one event per row"},
-  {"column", PROBE_SET_STRING, "\"event\"", 0,
-   "PostgreSQL ledger: json/jsonb column holding the whole event"},
+  PLEDGER_SOURCE_SETTINGS,
   {"incremental", PROBE_SET_BOOL, "true", 0,
    "read only what was appended since the last run"},
   {"window", PROBE_SET_DURATION, "\"15m\"", 0,
@@ -104,11 +101,12 @@ static const probe_setting claims_settings[] = {
   {"member_synthetic", PROBE_SET_STRING, "\"synthetic\"", 0, "payload member"},
   {"member_decision", PROBE_SET_STRING, "\"decision\"", 0, "payload member"},
   {"member_final", PROBE_SET_STRING, "\"final\"", 0, "payload member"},
-  {"max_line_bytes", PROBE_SET_INT, "16777216", 0, "longest event accepted, in bytes"},
+  PLEDGER_MAX_LINE_SETTING,
   {NULL, 0, NULL, 0, NULL}};
 
-/* The run's settings. */
+/* The run's settings (strings live until pkit_free(&kit)). */
 typedef struct cconf {
+  pkit kit;
   lsrc_options src;
   cstore_conf sc;
   int incremental;
@@ -131,26 +129,6 @@ typedef struct cpos {
   int64_t seq;
   char hash[65];
 } cpos;
-
-/* The anchor plugin's confirmations. */
-typedef struct anchors {
-  int known;
-  char why[1400];
-  int64_t covered;
-  char tx[80], block_time[40];
-  struct {
-    int64_t from, to;
-    char tx[80];
-  } *list;
-  size_t n;
-} anchors;
-
-/* MedLink's row for one claim. */
-typedef struct mlrow {
-  int asked, found, done;
-  char status[40], updated[40];
-} mlrow;
-
 
 /* RFC 3339 UTC with milliseconds. */
 static void iso_ms(double t, char *buf, size_t len)
@@ -222,57 +200,49 @@ static void free_list(char **l, size_t n)
 static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c,
                      char *why, size_t whylen)
 {
-  long long first = 0, maxline = 0;
+  long long first = 0;
   const char *s;
   size_t i, l;
+  pkit *k = &c->kit;
   memset(c, 0, sizeof(*c));
-  h->conf_string(ctx, "source", &c->src.source);
-  h->conf_string(ctx, "table", &c->src.table);
-  h->conf_string(ctx, "column", &c->src.column);
-  h->conf_int(ctx, "max_line_bytes", &maxline);
-  c->src.max_line = maxline > 0 ? (size_t)maxline : 0;
-  c->incremental = 1;
-  h->conf_bool(ctx, "incremental", &c->incremental);
-  h->conf_duration(ctx, "window", &c->window);
-  h->conf_duration(ctx, "stuck_after", &c->stuck_after);
-  h->conf_duration(ctx, "callback_grace", &c->cb_grace);
-  h->conf_duration(ctx, "anchor_grace", &c->anchor_grace);
-  h->conf_int(ctx, "max_in_flight", &c->max_in_flight);
-  h->conf_number(ctx, "p95_warning", &c->p95_warn);
-  h->conf_number(ctx, "p95_critical", &c->p95_crit);
-  h->conf_number(ctx, "callback_warning", &c->cb_warn);
-  h->conf_number(ctx, "callback_critical", &c->cb_crit);
-  h->conf_int(ctx, "failed_warning", &c->failed_warn);
-  h->conf_int(ctx, "failed_critical", &c->failed_crit);
-  h->conf_int(ctx, "first_failed_critical", &c->first_failed_crit);
-  h->conf_int(ctx, "first", &first);
-  if(h->conf_string(ctx, "since", &c->since_text) != 0)
-    c->since_text = NULL;
-  if(h->conf_string(ctx, "anchor_state", &c->anchor_state) != 0)
-    c->anchor_state = NULL;
-  if(h->conf_string(ctx, "medlink_conninfo", &c->ml_conninfo) != 0 ||
-     !*c->ml_conninfo)
-    c->ml_conninfo = NULL;
-  if(h->conf_string(ctx, "password_file", &c->ml_pwfile) != 0)
-    c->ml_pwfile = NULL;
-  h->conf_string(ctx, "medlink_table", &c->ml_table);
-  h->conf_string(ctx, "medlink_id_column", &c->ml_id);
-  h->conf_string(ctx, "medlink_status_column", &c->ml_status);
-  h->conf_string(ctx, "medlink_updated_column", &c->ml_updated);
-  h->conf_int(ctx, "medlink_batch", &c->ml_batch);
+  pkit_init(k, ctx, h, claims_settings);
+  pledger_settings_read(k, &c->src);
+  c->incremental = pkit_bool(k, "incremental");
+  c->window = pkit_duration(k, "window");
+  c->stuck_after = pkit_duration(k, "stuck_after");
+  c->cb_grace = pkit_duration(k, "callback_grace");
+  c->anchor_grace = pkit_duration(k, "anchor_grace");
+  c->max_in_flight = pkit_int(k, "max_in_flight");
+  c->p95_warn = pkit_number(k, "p95_warning");
+  c->p95_crit = pkit_number(k, "p95_critical");
+  c->cb_warn = pkit_number(k, "callback_warning");
+  c->cb_crit = pkit_number(k, "callback_critical");
+  c->failed_warn = pkit_int(k, "failed_warning");
+  c->failed_crit = pkit_int(k, "failed_critical");
+  c->first_failed_crit = pkit_int(k, "first_failed_critical");
+  first = pkit_int(k, "first");
+  c->since_text = pkit_opt(k, "since");
+  c->anchor_state = pkit_opt(k, "anchor_state");
+  c->ml_conninfo = pkit_opt(k, "medlink_conninfo");
+  c->ml_pwfile = pkit_opt(k, "password_file");
+  c->ml_table = pkit_str(k, "medlink_table");
+  c->ml_id = pkit_str(k, "medlink_id_column");
+  c->ml_status = pkit_str(k, "medlink_status_column");
+  c->ml_updated = pkit_str(k, "medlink_updated_column");
+  c->ml_batch = pkit_int(k, "medlink_batch");
   if(c->ml_batch < 1 || c->ml_batch > 100000)
-    c->ml_batch = 1000;
-  h->conf_string(ctx, "id_prefix", &c->sc.id_prefix);
-  h->conf_string(ctx, "type_submitted", &c->sc.t_sub);
-  h->conf_string(ctx, "type_validated", &c->sc.t_val);
-  h->conf_string(ctx, "type_adjudicated", &c->sc.t_adj);
-  h->conf_string(ctx, "type_rejected", &c->sc.t_rej);
-  h->conf_string(ctx, "type_failed", &c->sc.t_fail);
-  h->conf_string(ctx, "type_callback_delivered", &c->sc.t_cb_ok);
-  h->conf_string(ctx, "type_callback_failed", &c->sc.t_cb_fail);
-  h->conf_string(ctx, "member_synthetic", &c->sc.m_synth);
-  h->conf_string(ctx, "member_decision", &c->sc.m_decision);
-  h->conf_string(ctx, "member_final", &c->sc.m_final);
+    c->ml_batch = (long long)pkit_default(k, "medlink_batch");
+  c->sc.id_prefix = pkit_str(k, "id_prefix");
+  c->sc.t_sub = pkit_str(k, "type_submitted");
+  c->sc.t_val = pkit_str(k, "type_validated");
+  c->sc.t_adj = pkit_str(k, "type_adjudicated");
+  c->sc.t_rej = pkit_str(k, "type_rejected");
+  c->sc.t_fail = pkit_str(k, "type_failed");
+  c->sc.t_cb_ok = pkit_str(k, "type_callback_delivered");
+  c->sc.t_cb_fail = pkit_str(k, "type_callback_failed");
+  c->sc.m_synth = pkit_str(k, "member_synthetic");
+  c->sc.m_decision = pkit_str(k, "member_decision");
+  c->sc.m_final = pkit_str(k, "member_final");
   if(string_list(h, ctx, "claim_ids", &c->pins, &c->npin) != 0) {
     snprintf(why, whylen, "claim_ids must be a list of strings");
     return -1;
@@ -526,24 +496,6 @@ out:
   cJSON_Delete(j);
 }
 
-/* Whether the event seq is covered; *tx and *to name the anchor. */
-static int anchored_by(const anchors *a, int64_t seq, const char **tx,
-                       int64_t *to)
-{
-  size_t i;
-  if(!a->known || seq <= 0 || seq > a->covered)
-    return 0;
-  *tx = a->tx;
-  *to = a->covered;
-  for(i = 0; i < a->n; i++)
-    if(seq >= a->list[i].from && seq <= a->list[i].to) {
-      *tx = a->list[i].tx;
-      *to = a->list[i].to;
-      break;
-    }
-  return 1;
-}
-
 /* Appends s to a PostgreSQL text[] literal being built in b. */
 static int arr_add(char **b, size_t *len, size_t *cap, const char *s)
 {
@@ -571,6 +523,60 @@ static int arr_add(char **b, size_t *len, size_t *cap, const char *s)
   return 0;
 }
 
+/* The text[] literal of ids[i..end-1] in *arr (grown as needed), marking
+ * their rows asked. 0, or -1 out of memory. */
+static int batch_literal(claim **ids, size_t i, size_t end, mlrow *rows,
+                         char **arr, size_t *acap)
+{
+  size_t k, alen = 1;
+  if(!*arr) {
+    *acap = 4096;
+    if(!(*arr = malloc(*acap)))
+      return -1;
+  }
+  (*arr)[0] = '{';
+  for(k = i; k < end; k++) {
+    if(arr_add(arr, &alen, acap, ids[k]->id) != 0)
+      return -1;
+    rows[k].asked = 1;
+  }
+  if(alen + 2 > *acap) {
+    char *p = realloc(*arr, alen + 2);
+    if(!p)
+      return -1;
+    *arr = p;
+    *acap = alen + 2;
+  }
+  (*arr)[alen++] = '}';
+  (*arr)[alen] = 0;
+  return 0;
+}
+
+/* Fills rows[i..end-1] from one batch's result (id, status, updated). */
+static void batch_rows(const cconf *cf, const PGresult *res, claim **ids,
+                       size_t i, size_t end, mlrow *rows)
+{
+  int r, nt = sym_PQntuples(res);
+  for(r = 0; r < nt; r++) {
+    const char *id = sym_PQgetvalue(res, r, 0);
+    const char *stv = sym_PQgetvalue(res, r, 1);
+    size_t d, k;
+    for(k = i; k < end; k++)
+      if(!strcmp(ids[k]->id, id))
+        break;
+    if(k == end)
+      continue;
+    rows[k].found = 1;
+    snprintf(rows[k].status, sizeof(rows[k].status), "%s",
+             sym_PQgetisnull(res, r, 1) ? "" : stv);
+    snprintf(rows[k].updated, sizeof(rows[k].updated), "%s",
+             sym_PQgetisnull(res, r, 2) ? "" : sym_PQgetvalue(res, r, 2));
+    for(d = 0; d < cf->ndone; d++)
+      if(!sym_PQgetisnull(res, r, 1) && !strcmp(stv, cf->done_values[d]))
+        rows[k].done = 1;
+  }
+}
+
 /* Asks MedLink for the rows of the claims in ids (batches of ml_batch,
  * `id = ANY($1)`), filling rows[i]. 0, or -1 with err. */
 static int medlink_read(const cconf *cf, double timeout, claim **ids,
@@ -579,23 +585,10 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
   PGconn *conn;
   char *qt = NULL, *qi = NULL, *qs = NULL, *qu = NULL, *sql = NULL;
   char *arr = NULL;
-  size_t i = 0, k, alen, acap = 0;
+  size_t i = 0, acap = 0;
   int rc = -1;
-  if(cf->ml_pwfile) {
-    FILE *f = fopen(cf->ml_pwfile, "r");
-    char buf[1024];
-    size_t m;
-    if(!f) {
-      putil_seterr(err, errlen, "cannot read password_file");
-      return -1;
-    }
-    m = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[m] = 0;
-    buf[strcspn(buf, "\r\n")] = 0;
-    setenv("PGPASSWORD", buf, 1);
-    memset(buf, 0, sizeof(buf));
-  }
+  if(cf->ml_pwfile && pledger_password_env(cf->ml_pwfile, err, errlen) != 0)
+    return -1;
   conn = ppg_connect(cf->ml_conninfo, timeout, err, errlen);
   if(cf->ml_pwfile)
     unsetenv("PGPASSWORD");
@@ -620,35 +613,11 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
   while(i < n) {
     const char *pv[1];
     PGresult *res;
-    int r, nt;
     size_t end = i + (size_t)cf->ml_batch < n ? i + (size_t)cf->ml_batch : n;
-    alen = 1;
-    if(!arr) {
-      acap = 4096;
-      if(!(arr = malloc(acap))) {
-        putil_seterr(err, errlen, "out of memory");
-        goto out;
-      }
+    if(batch_literal(ids, i, end, rows, &arr, &acap) != 0) {
+      putil_seterr(err, errlen, "out of memory");
+      goto out;
     }
-    arr[0] = '{';
-    for(k = i; k < end; k++) {
-      if(arr_add(&arr, &alen, &acap, ids[k]->id) != 0) {
-        putil_seterr(err, errlen, "out of memory");
-        goto out;
-      }
-      rows[k].asked = 1;
-    }
-    if(alen + 2 > acap) {
-      char *p = realloc(arr, alen + 2);
-      if(!p) {
-        putil_seterr(err, errlen, "out of memory");
-        goto out;
-      }
-      arr = p;
-      acap = alen + 2;
-    }
-    arr[alen++] = '}';
-    arr[alen] = 0;
     pv[0] = arr;
     res = sym_PQexecParams(conn, sql, 1, NULL, pv, NULL, NULL, 0);
     if(sym_PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -656,25 +625,7 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids,
       sym_PQclear(res);
       goto out;
     }
-    nt = sym_PQntuples(res);
-    for(r = 0; r < nt; r++) {
-      const char *id = sym_PQgetvalue(res, r, 0);
-      const char *stv = sym_PQgetvalue(res, r, 1);
-      size_t d;
-      for(k = i; k < end; k++)
-        if(!strcmp(ids[k]->id, id))
-          break;
-      if(k == end)
-        continue;
-      rows[k].found = 1;
-      snprintf(rows[k].status, sizeof(rows[k].status), "%s",
-               sym_PQgetisnull(res, r, 1) ? "" : stv);
-      snprintf(rows[k].updated, sizeof(rows[k].updated), "%s",
-               sym_PQgetisnull(res, r, 2) ? "" : sym_PQgetvalue(res, r, 2));
-      for(d = 0; d < cf->ndone; d++)
-        if(!sym_PQgetisnull(res, r, 1) && !strcmp(stv, cf->done_values[d]))
-          rows[k].done = 1;
-    }
+    batch_rows(cf, res, ids, i, end, rows);
     sym_PQclear(res);
     i = end;
   }
@@ -691,38 +642,6 @@ out:
     sym_PQfreemem(qu);
   sym_PQfinish(conn);
   return rc;
-}
-
-/* A complete claim's lifecycle latency, to the microsecond (the times
- * are milliseconds; the difference of two doubles near 1.8e9 is not). */
-static double latency(const claim *c)
-{
-  return round((c->del - c->sub) * 1e6) / 1e6;
-}
-
-/* qsort order of doubles. */
-static int cmp_double(const void *a, const void *b)
-{
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v[0..n-1]: v[ceil(p n) - 1]. */
-static double pct(const double *v, size_t n, double p)
-{
-  size_t k = (size_t)ceil(p * (double)n);
-  if(k < 1)
-    k = 1;
-  if(k > n)
-    k = n;
-  return v[k - 1];
-}
-
-/* A JSON list of up to LIST_MAX ids, built into a cJSON array. */
-static void list_add(cJSON *arr, const char *id)
-{
-  if(arr && cJSON_GetArraySize(arr) < LIST_MAX)
-    cJSON_AddItemToArray(arr, cJSON_CreateString(id));
 }
 
 /* Emits a cJSON value as a detail and frees it. */
@@ -743,27 +662,11 @@ typedef struct trace {
   char why[1600];
 } trace;
 
-/* Judges one claim for claims.trace and emits its line. */
-static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
-                        const claim *c, const char *id, const mlrow *ml,
-                        const anchors *an, double now, trace *t)
+/* A traced claim's stages, times and oddities as details of r. */
+static void trace_details(const probe_host *h, probe_result *r,
+                          const claim *c, const mlrow *ml)
 {
-  probe_result *r = h->result_begin(ctx, "claims.trace", id);
   char b[40];
-  const char *tx = NULL;
-  int64_t to = 0;
-  int anch;
-  double since_t = 0, grace = 0;
-  memset(t, 0, sizeof(*t));
-  if(!c) {
-    t->st = PROBE_WARNING;
-    snprintf(t->missing, sizeof(t->missing), "submitted");
-    snprintf(t->why, sizeof(t->why), "claim %s not (yet) in the ledger", id);
-    h->result_detail_string(r, "missing_stage", t->missing);
-    h->result_status(r, t->st, "%s", t->why);
-    h->result_emit(r);
-    return;
-  }
   if(c->sub > 0) {
     iso_ms(c->sub, b, sizeof(b));
     h->result_detail_string(r, "submitted_at", b);
@@ -816,14 +719,17 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
         h->result_detail_string(r, "arrived_at", ml->updated);
     }
   }
-  anch = claim_complete(c) && anchored_by(an, c->done_seq, &tx, &to);
-  if(anch) {
-    h->result_detail_string(r, "anchored_tx", tx);
-    h->result_detail_number(r, "anchored_seq", (double)to);
-  }
-  if(claim_complete(c) && c->sub > 0)
-    h->result_metric(r, "latency_seconds", latency(c));
-  /* the first missing stage */
+}
+
+/* The first stage a traced claim misses and what that makes of it (t);
+ * returns the stage, or NULL when it is complete (or failed: t says so). */
+static const char *trace_judge(const cconf *cf, const claim *c,
+                               const char *id, const mlrow *ml,
+                               const anchors *an, int anch, double now,
+                               trace *t)
+{
+  const char *m = NULL;
+  double since_t = 0, grace = 0;
   if(claim_failed(c)) {
     t->st = PROBE_CRITICAL;
     snprintf(t->missing, sizeof(t->missing), "%s",
@@ -831,538 +737,658 @@ static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
     snprintf(t->why, sizeof(t->why), "claim %s failed (%s)", id,
              c->flags & CL_FAIL_CLAIM ? "ClaimFailed"
                                       : "final CallbackFailed: dead letter");
+    return NULL;
+  }
+  if(c->sub <= 0)
+    m = "submitted";
+  else if(c->dec <= 0 && c->val <= 0)
+    m = "validated", since_t = c->sub, grace = cf->stuck_after;
+  else if(c->dec <= 0)
+    m = "decided", since_t = c->sub, grace = cf->stuck_after;
+  else if(!claim_complete(c))
+    m = "callback_delivered", since_t = c->dec, grace = cf->cb_grace;
+  else if(ml && ml->asked && !ml->done)
+    m = "arrived", since_t = c->del, grace = cf->cb_grace;
+  else if(!an->known)
+    m = "anchored";
+  else if(!anch)
+    m = "anchored", since_t = c->del, grace = cf->anchor_grace;
+  if(!m) {
+    t->st = PROBE_OK;
+    snprintf(t->why, sizeof(t->why),
+             "claim %s complete in %.3f s%s, anchored", id, cj_latency(c),
+             ml && ml->asked ? ", arrived in MedLink" : "");
   }
   else {
-    const char *m = NULL;
-    if(c->sub <= 0)
-      m = "submitted";
-    else if(c->dec <= 0 && c->val <= 0)
-      m = "validated", since_t = c->sub, grace = cf->stuck_after;
-    else if(c->dec <= 0)
-      m = "decided", since_t = c->sub, grace = cf->stuck_after;
-    else if(!claim_complete(c))
-      m = "callback_delivered", since_t = c->dec, grace = cf->cb_grace;
-    else if(ml && ml->asked && !ml->done)
-      m = "arrived", since_t = c->del, grace = cf->cb_grace;
-    else if(!an->known)
-      m = "anchored";
-    else if(!anch)
-      m = "anchored", since_t = c->del, grace = cf->anchor_grace;
-    if(!m) {
-      t->st = PROBE_OK;
+    snprintf(t->missing, sizeof(t->missing), "%s", m);
+    if(!strcmp(m, "submitted")) {
+      t->st = PROBE_CRITICAL;
       snprintf(t->why, sizeof(t->why),
-               "claim %s complete in %.3f s%s, anchored", id, latency(c),
-               ml && ml->asked ? ", arrived in MedLink" : "");
+               "claim %s has events but no submission (out of order)", id);
+    }
+    else if(!strcmp(m, "anchored") && !an->known) {
+      t->st = PROBE_UNKNOWN;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s complete; anchored unknown: %s", id, an->why);
+    }
+    else if(now - since_t <= grace) {
+      t->st = PROBE_WARNING;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s waits for %s (%.0f s of %.0f s grace)", id, m,
+               now - since_t, grace);
     }
     else {
-      snprintf(t->missing, sizeof(t->missing), "%s", m);
-      if(!strcmp(m, "submitted")) {
-        t->st = PROBE_CRITICAL;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s has events but no submission (out of order)", id);
-      }
-      else if(!strcmp(m, "anchored") && !an->known) {
-        t->st = PROBE_UNKNOWN;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s complete; anchored unknown: %s", id, an->why);
-      }
-      else if(now - since_t <= grace) {
-        t->st = PROBE_WARNING;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s waits for %s (%.0f s of %.0f s grace)", id, m,
-                 now - since_t, grace);
-      }
-      else {
-        t->st = PROBE_CRITICAL;
-        snprintf(t->why, sizeof(t->why),
-                 "claim %s: %s missing %.0f s, past its %.0f s grace", id, m,
-                 now - since_t, grace);
-      }
-      h->result_detail_string(r, "missing_stage", m);
+      t->st = PROBE_CRITICAL;
+      snprintf(t->why, sizeof(t->why),
+               "claim %s: %s missing %.0f s, past its %.0f s grace", id, m,
+               now - since_t, grace);
     }
   }
+  return m;
+}
+
+/* Judges one claim for claims.trace and emits its line. */
+static void trace_claim(probe_ctx *ctx, const probe_host *h, const cconf *cf,
+                        const claim *c, const char *id, const mlrow *ml,
+                        const anchors *an, double now, trace *t)
+{
+  probe_result *r = h->result_begin(ctx, "claims.trace", id);
+  const char *tx = NULL, *m;
+  int64_t to = 0;
+  int anch;
+  memset(t, 0, sizeof(*t));
+  if(!c) {
+    t->st = PROBE_WARNING;
+    snprintf(t->missing, sizeof(t->missing), "submitted");
+    snprintf(t->why, sizeof(t->why), "claim %s not (yet) in the ledger", id);
+    h->result_detail_string(r, "missing_stage", t->missing);
+    h->result_status(r, t->st, "%s", t->why);
+    h->result_emit(r);
+    return;
+  }
+  trace_details(h, r, c, ml);
+  anch = claim_complete(c) && cj_anchored_by(an, c->done_seq, &tx, &to);
+  if(anch) {
+    h->result_detail_string(r, "anchored_tx", tx);
+    h->result_detail_number(r, "anchored_seq", (double)to);
+  }
+  if(claim_complete(c) && c->sub > 0)
+    h->result_metric(r, "latency_seconds", cj_latency(c));
+  /* the first missing stage */
+  m = trace_judge(cf, c, id, ml, an, anch, now, t);
+  if(m)
+    h->result_detail_string(r, "missing_stage", m);
   h->result_status(r, t->st, "%s", t->why);
   h->result_emit(r);
 }
 
-/* One run: read what was appended, judge, report, remember. */
-static int claims_run(probe_ctx *ctx, const probe_host *h)
-{
+/* One run's settings, reading position, findings and verdict, handed from
+ * phase to phase: read settings, load the position, scan the ledger,
+ * gather MedLink's rows, judge, emit, remember. */
+typedef struct crun {
+  probe_ctx *ctx;
+  const probe_host *h;
   cconf cf;
   cstore st;
   cpos pos, start;
   anchors an;
-  lsrc *src = NULL;
+  pverdict v;
+  const char *mode, *full_why;
+  char *target;
+  int have_state, resumed, bad, partial, stdin_src;
+  uint64_t events;
+  double now;
+  claim **mlc; /* MedLink: the claims asked about, in the store's order */
+  mlrow *mlr;
+  size_t nml;
+  cj_medlink ml;
+  char why[600], load_why[600], state_err[600], mlerr[512];
+} crun;
+
+/* Starts over from the top: an empty store and no position. 0, or -1 out
+ * of memory. */
+static int start_over(crun *x)
+{
+  cstore_free(&x->st);
+  memset(&x->pos, 0, sizeof(x->pos));
+  return cstore_init(&x->st, &x->cf.sc);
+}
+
+/* The kept store and position, when the state is usable. 0, or -1 out of
+ * memory. */
+static int load_position(crun *x)
+{
+  int lr;
+  if(x->stdin_src || !x->cf.incremental) {
+    x->full_why = x->stdin_src ? "standard input" : "incremental=false";
+    return 0;
+  }
+  lr = state_load(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos,
+                  x->load_why, sizeof(x->load_why));
+  if(lr > 0) {
+    x->have_state = 1;
+    return 0;
+  }
+  if(lr < 0)
+    x->h->log(x->ctx, PROBE_LOG_WARNING, "%s", x->load_why);
+  if(x->load_why[0])
+    x->full_why = x->load_why;
+  return start_over(x);
+}
+
+/* Opens the ledger at the kept position (or the top). 1 opened, 0 it
+ * cannot be read (x->v says why), -1 out of memory. */
+static int open_at(crun *x, lsrc **src)
+{
+  lsrc_options o = x->cf.src;
+  char err[512];
+  lsrc_code lc;
+  for(;;) {
+    if(x->have_state) {
+      if(ppg_looks_like_conninfo(x->cf.src.source))
+        o.from_seq = x->pos.seq;
+      else {
+        o.start_offset = x->pos.offset;
+        o.start_line = x->pos.line;
+      }
+    }
+    lc = lsrc_open(&o, src, err, sizeof(err));
+    if(lc == LSRC_OK)
+      return 1;
+    if(!x->have_state || lc != LSRC_ERR_SEEK) {
+      pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read the ledger: %s", err);
+      x->bad = 1;
+      return 0;
+    }
+    x->have_state = 0;
+    x->full_why = "the ledger is shorter than the last position "
+                  "(rolled back or rewritten): started over";
+    x->mode = "full (checkpoint mismatch)";
+    if(start_over(x) != 0)
+      return -1;
+    o = x->cf.src;
+  }
+}
+
+/* Whether the last event read is still there, unchanged (the source is at
+ * the kept position). */
+static int position_holds(crun *x, lsrc *src)
+{
+  lsrc_event e;
+  cst_event ce;
+  cstore scratch;
+  int ok = 0;
+  if(lsrc_next(src, &e) == LSRC_OK && e.terminated &&
+     cstore_init(&scratch, &x->cf.sc) == 0) {
+    if(cstore_apply(&scratch, e.text, e.len, &ce) != CST_PARSE &&
+       ce.seq == x->pos.seq && !strcmp(ce.hash, x->pos.hash))
+      ok = 1;
+    cstore_free(&scratch);
+  }
+  return ok;
+}
+
+/* Opens the ledger where this run starts: at the kept position when its
+ * event still holds, else from the top. As open_at. */
+static int open_ledger(crun *x, lsrc **src)
+{
+  for(;;) {
+    int rc = open_at(x, src);
+    if(rc <= 0)
+      return rc;
+    x->start = x->pos;
+    if(!x->have_state)
+      return 1;
+    if(position_holds(x, *src)) {
+      x->resumed = 1;
+      x->mode = "incremental";
+      return 1;
+    }
+    lsrc_close(*src);
+    *src = NULL;
+    x->have_state = 0;
+    x->full_why = "the last event read is no longer there unchanged "
+                  "(ledger rolled back or rewritten): started over";
+    x->mode = "full (checkpoint mismatch)";
+    x->h->log(x->ctx, PROBE_LOG_INFO, "%s", x->full_why);
+    if(start_over(x) != 0)
+      return -1;
+  }
+}
+
+/* The total a scan's progress is of: a file's size; for a table, its
+ * bytes at the mean row size so far times its row estimate (less the rows
+ * before from_seq), so that the percent is the share of rows read; -1 when
+ * unknown or when the rows have outrun a stale estimate. */
+static double scan_total(const lsrc *src, int64_t from_seq, uint64_t events)
+{
+  int64_t est;
+  if(!lsrc_is_table(src))
+    return (double)lsrc_file_size(src);
+  est = lsrc_row_estimate(src);
+  if(est > 0 && from_seq > 1)
+    est -= from_seq - 1;
+  if(est <= 0 || events == 0 || events > (uint64_t)est)
+    return -1;
+  return (double)lsrc_bytes(src) / (double)events * (double)est;
+}
+
+/* Progress of a long scan for the agent's updating line (issue 20): every
+ * 64th event, so that the clock is read seldom; the host keeps it to a few
+ * a second and shows it only on a terminal or with --progress. */
+static void scan_progress(const crun *x, const lsrc *src)
+{
+  int64_t from = x->resumed && lsrc_is_table(src) ? x->start.seq : 0;
+  if(x->events % 64 != 0 || !PROBE_HOST_HAS_PROGRESS(x->h))
+    return;
+  x->h->progress(x->ctx, (double)x->events, (double)lsrc_bytes(src),
+                 scan_total(src, from, x->events));
+}
+
+/* Applies every event from the source's position on to the store. 0, or
+ * -1 out of memory; a bad line or too many claims set x->bad. */
+static int scan(crun *x, lsrc *src)
+{
   lsrc_event e;
   lsrc_code lc;
   cst_event ev;
-  char why[600] = "", load_why[600] = "", state_err[600] = "", *target = NULL;
-  char mlerr[512] = "";
-  const char *mode = "full", *full_why = "no state";
-  probe_result *res;
-  pverdict v;
-  int have_state = 0, resumed = 0, bad = 0, partial = 0, overflow = 0;
-  int stdin_src, i_ml = 0, ml_ok = 0;
-  uint64_t events = 0;
-  double now = putil_wall(), w0;
-  claim **mlc = NULL;
-  mlrow *mlr = NULL;
-  size_t nml = 0, i;
-
-  memset(&st, 0, sizeof(st));
-  memset(&an, 0, sizeof(an));
-  pverdict_init(&v);
-  if(conf_read(ctx, h, &cf, why, sizeof(why)) != 0) {
-    res = h->result_begin(ctx, "claims.lifecycle", "claims");
-    h->result_status(res, PROBE_UNKNOWN, "misconfigured: %s", why);
-    h->result_emit(res);
-    goto done;
-  }
-  cf.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;
-  target = lsrc_target(&cf.src);
-  if(!target || cstore_init(&st, &cf.sc) != 0) {
-    res = h->result_begin(ctx, "claims.lifecycle", "claims");
-    h->result_status(res, PROBE_UNKNOWN, "out of memory");
-    h->result_emit(res);
-    goto done;
-  }
-  stdin_src = !strcmp(cf.src.source, "-");
-  /* a file ledger without MedLink needs no socket: none can be opened */
-  if(!cf.ml_conninfo && !ppg_looks_like_conninfo(cf.src.source) &&
-     psandbox_no_network() != 0)
-    h->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
-  memset(&pos, 0, sizeof(pos));
-  if(!stdin_src && cf.incremental) {
-    int lr = state_load(h, ctx, &cf, target, &st, &pos, load_why,
-                        sizeof(load_why));
-    if(lr > 0)
-      have_state = 1;
-    else {
-      if(lr < 0)
-        h->log(ctx, PROBE_LOG_WARNING, "%s", load_why);
-      if(load_why[0])
-        full_why = load_why;
-      cstore_free(&st);
-      if(cstore_init(&st, &cf.sc) != 0)
-        goto oom;
-      memset(&pos, 0, sizeof(pos));
-    }
-  }
-  else
-    full_why = stdin_src ? "standard input" : "incremental=false";
-
-reopen:
-  {
-    lsrc_options o = cf.src;
-    char err[512];
-    if(have_state) {
-      if(ppg_looks_like_conninfo(cf.src.source))
-        o.from_seq = pos.seq;
-      else {
-        o.start_offset = pos.offset;
-        o.start_line = pos.line;
-      }
-    }
-    lc = lsrc_open(&o, &src, err, sizeof(err));
-    if(lc != LSRC_OK) {
-      if(have_state && lc == LSRC_ERR_SEEK) {
-        have_state = 0;
-        full_why = "the ledger is shorter than the last position "
-                   "(rolled back or rewritten): started over";
-        mode = "full (checkpoint mismatch)";
-        cstore_free(&st);
-        if(cstore_init(&st, &cf.sc) != 0)
-          goto oom;
-        memset(&pos, 0, sizeof(pos));
-        goto reopen;
-      }
-      pverdict_add(&v, PROBE_UNKNOWN, "cannot read the ledger: %s", err);
-      bad = 1;
-      goto report;
-    }
-  }
-  start = pos;
-  if(have_state) {
-    /* the last event read must still be there, unchanged */
-    cst_event ce;
-    cstore scratch_store;
-    int ok = 0;
-    lc = lsrc_next(src, &e);
-    if(lc == LSRC_OK && e.terminated && cstore_init(&scratch_store, &cf.sc) == 0) {
-      if(cstore_apply(&scratch_store, e.text, e.len, &ce) != CST_PARSE &&
-         ce.seq == pos.seq && !strcmp(ce.hash, pos.hash))
-        ok = 1;
-      cstore_free(&scratch_store);
-    }
-    if(!ok) {
-      lsrc_close(src);
-      src = NULL;
-      have_state = 0;
-      full_why = "the last event read is no longer there unchanged "
-                 "(ledger rolled back or rewritten): started over";
-      mode = "full (checkpoint mismatch)";
-      h->log(ctx, PROBE_LOG_INFO, "%s", full_why);
-      cstore_free(&st);
-      if(cstore_init(&st, &cf.sc) != 0)
-        goto oom;
-      memset(&pos, 0, sizeof(pos));
-      goto reopen;
-    }
-    resumed = 1;
-    mode = "incremental";
-  }
   for(;;) {
     cst_code cc;
     lc = lsrc_next(src, &e);
     if(lc == LSRC_EOF)
       break;
     if(lc != LSRC_OK) {
-      pverdict_add(&v, PROBE_UNKNOWN, "cannot read the ledger at line %" PRIu64
-                   ": %s", e.line, lsrc_error(src));
-      bad = 1;
+      pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read the ledger at line %"
+                   PRIu64 ": %s", e.line, lsrc_error(src));
+      x->bad = 1;
       break;
     }
     if(!e.terminated) {
-      partial = 1; /* being written: read it next run */
+      x->partial = 1; /* being written: read it next run */
       break;
     }
-    cc = cstore_apply(&st, e.text, e.len, &ev);
+    cc = cstore_apply(&x->st, e.text, e.len, &ev);
     if(cc == CST_PARSE) {
-      pverdict_add(&v, PROBE_UNKNOWN,
+      pverdict_add(&x->v, PROBE_UNKNOWN,
                    "ledger line %" PRIu64 " unreadable (%s); the ledger "
                    "plugin judges its integrity", e.line, ev.why);
-      res = NULL;
-      bad = 1;
-      why[0] = 0;
-      snprintf(why, sizeof(why), "%s", ev.why);
-      pos.line = e.line; /* for the details */
+      x->bad = 1;
+      snprintf(x->why, sizeof(x->why), "%s", ev.why);
+      x->pos.line = e.line; /* for the details */
       break;
     }
     if(cc == CST_NOMEM)
-      goto oom;
-    events++;
-    pos.offset = e.offset;
-    pos.line = e.line;
-    pos.seq = ev.seq;
-    memcpy(pos.hash, ev.hash, sizeof(pos.hash));
+      return -1;
+    x->events++;
+    scan_progress(x, src);
+    x->pos.offset = e.offset;
+    x->pos.line = e.line;
+    x->pos.seq = ev.seq;
+    memcpy(x->pos.hash, ev.hash, sizeof(x->pos.hash));
     if(ev.seq % CSTORE_SWEEP_EVERY == 0)
-      cstore_sweep(&st);
-    if((long long)st.in_flight > cf.max_in_flight) {
-      overflow = 1;
-      pverdict_add(&v, PROBE_UNKNOWN,
+      cstore_sweep(&x->st);
+    if((long long)x->st.in_flight > x->cf.max_in_flight) {
+      pverdict_add(&x->v, PROBE_UNKNOWN,
                    "more than max_in_flight (%lld) claims in flight at seq "
-                   "%" PRId64 ": not counted", cf.max_in_flight, ev.seq);
-      bad = 1;
+                   "%" PRId64 ": not counted", x->cf.max_in_flight, ev.seq);
+      x->bad = 1;
       break;
     }
   }
-  lsrc_close(src);
-  src = NULL;
-  cstore_sweep(&st);
+  cstore_sweep(&x->st);
+  return 0;
+}
 
-report:
-  w0 = now - cf.window;
-  anchors_load(h, ctx, &cf, now, &an);
-  /* MedLink: the rows of the window's delivered claims and the traced ones */
-  if(!bad && cf.ml_conninfo) {
-    size_t cap = 0, b2;
-    claim *c;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next)
-        if(claim_complete(c) && (c->del >= w0 || (c->flags & CL_PINNED)))
-          cap++;
-    mlc = calloc(cap + 1, sizeof(*mlc));
-    mlr = calloc(cap + 1, sizeof(*mlr));
-    if(!mlc || !mlr)
-      goto oom;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next)
-        if(claim_complete(c) && (c->del >= w0 || (c->flags & CL_PINNED)))
-          mlc[nml++] = c;
-    i_ml = 1;
-    if(nml == 0)
-      ml_ok = 1;
-    else if(medlink_read(&cf, h->time_left(ctx) > 2 ? (h->time_left(ctx) - 1) / 2 : 1,
-                         mlc, nml, mlr, mlerr, sizeof(mlerr)) == 0)
-      ml_ok = 1;
-    else {
-      pverdict_add(&v, PROBE_UNKNOWN, "cannot read MedLink's table: %s", mlerr);
-      memset(mlr, 0, (nml + 1) * sizeof(*mlr));
-    }
+/* Whether MedLink is asked about c: delivered in the window, or traced. */
+static int ml_wanted(const claim *c, double w0)
+{
+  return claim_complete(c) && (c->del >= w0 || (c->flags & CL_PINNED));
+}
+
+/* MedLink: the rows of the window's delivered claims and the traced ones.
+ * 0, or -1 out of memory; a failed read is a finding in x->v. */
+static int gather_medlink(crun *x)
+{
+  double w0 = x->now - x->cf.window, left = x->h->time_left(x->ctx);
+  size_t cap = 0, b;
+  claim *c;
+  if(x->bad || !x->cf.ml_conninfo)
+    return 0;
+  for(b = 0; b < x->st.nb; b++)
+    for(c = x->st.b[b]; c; c = c->next)
+      cap += ml_wanted(c, w0);
+  x->mlc = calloc(cap + 1, sizeof(*x->mlc));
+  x->mlr = calloc(cap + 1, sizeof(*x->mlr));
+  if(!x->mlc || !x->mlr)
+    return -1;
+  for(b = 0; b < x->st.nb; b++)
+    for(c = x->st.b[b]; c; c = c->next)
+      if(ml_wanted(c, w0))
+        x->mlc[x->nml++] = c;
+  x->ml.used = 1;
+  if(x->nml == 0)
+    x->ml.ok = 1;
+  else if(medlink_read(&x->cf, left > 2 ? (left - 1) / 2 : 1, x->mlc, x->nml,
+                       x->mlr, x->mlerr, sizeof(x->mlerr)) == 0)
+    x->ml.ok = 1;
+  else {
+    pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read MedLink's table: %s",
+                 x->mlerr);
+    memset(x->mlr, 0, (x->nml + 1) * sizeof(*x->mlr));
   }
+  x->ml.c = x->mlc;
+  x->ml.rows = x->mlr;
+  x->ml.n = x->nml;
+  return 0;
+}
 
-  res = h->result_begin(ctx, "claims.lifecycle", target);
-  if(!bad) {
-    size_t b2, nlat = 0, cap_lat = 0;
-    double *lat = NULL;
-    uint64_t submitted = 0, completed = 0, failed = 0, stuck = 0, dups = 0;
-    uint64_t cb_ok = 0, cb_final = 0, cb_overdue = 0, cb_lag = 0, ooo = 0;
-    uint64_t unanch = 0, anch_due = 0;
-    cJSON *l_stuck = cJSON_CreateArray(), *l_failed = cJSON_CreateArray();
-    cJSON *l_ooo = cJSON_CreateArray(), *l_over = cJSON_CreateArray();
-    cJSON *l_unanch = cJSON_CreateArray(), *l_lag = cJSON_CreateArray();
-    cJSON *l_dup = cJSON_CreateArray();
-    claim *c;
-    size_t mi = 0;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next)
-        if(claim_complete(c) && c->del >= w0)
-          cap_lat++;
-    lat = malloc((cap_lat + 1) * sizeof(*lat));
-    if(!lat)
-      goto oom;
-    for(b2 = 0; b2 < st.nb; b2++)
-      for(c = st.b[b2]; c; c = c->next) {
-        int comp = claim_complete(c), fl = claim_failed(c);
-        const mlrow *m = NULL;
-        if(i_ml && comp && (c->del >= w0 || (c->flags & CL_PINNED))) {
-          for(; mi < nml && mlc[mi] != c; mi++)
-            ;
-          m = mi < nml ? &mlr[mi] : NULL;
-        }
-        if(c->sub >= w0 && c->sub <= now)
-          submitted++;
-        if(c->dups && c->dup_ts >= w0) {
-          dups += c->dups;
-          list_add(l_dup, c->id);
-        }
-        if(c->flags & (CL_OOO_CB | CL_OOO_DEC)) {
-          ooo++;
-          list_add(l_ooo, c->id);
-        }
-        if(comp && c->del >= w0) {
-          completed++;
-          if(c->sub > 0)
-            lat[nlat++] = latency(c);
-          if(!i_ml || (m && m->done))
-            cb_ok++;
-          else if(ml_ok && now - c->del > cf.cb_grace) {
-            cb_lag++;
-            list_add(l_lag, c->id);
-          }
-        }
-        if(fl && c->fail >= w0) {
-          failed++;
-          list_add(l_failed, c->id);
-          if(c->flags & CL_FAIL_CB)
-            cb_final++;
-        }
-        if(!comp && !fl) {
-          if(c->sub > 0 && now - c->sub > cf.stuck_after) {
-            stuck++;
-            list_add(l_stuck, c->id);
-          }
-          if(c->dec > 0 && now - c->dec > cf.cb_grace &&
-             c->dec >= w0 - cf.cb_grace) {
-            cb_overdue++;
-            list_add(l_over, c->id);
-          }
-        }
-        if(comp && now - c->del > cf.anchor_grace) {
-          const char *tx;
-          int64_t to;
-          anch_due++;
-          if(an.known && !anchored_by(&an, c->done_seq, &tx, &to)) {
-            unanch++;
-            list_add(l_unanch, c->id);
-          }
-        }
-      }
-    /* mi walks mlc in table order: both were filled in the same order */
-    qsort(lat, nlat, sizeof(*lat), cmp_double);
-    h->result_metric(res, "claims_submitted", (double)submitted);
-    h->result_metric(res, "claims_completed", (double)completed);
-    h->result_metric(res, "claims_failed", (double)failed);
-    h->result_metric(res, "claims_in_flight", (double)st.in_flight);
-    h->result_metric(res, "claims_stuck", (double)stuck);
-    h->result_metric(res, "duplicate_submissions", (double)dups);
-    h->result_metric(res, "out_of_order", (double)ooo);
-    h->result_metric(res, "events_read", (double)events);
-    h->result_metric(res, "claims_kept", (double)st.n);
-    if(nlat) {
-      double p95 = pct(lat, nlat, 0.95);
-      h->result_metric(res, "lifecycle_p50_seconds", pct(lat, nlat, 0.50));
-      h->result_metric(res, "lifecycle_p95_seconds", p95);
-      h->result_metric(res, "lifecycle_p99_seconds", pct(lat, nlat, 0.99));
-      if(p95 > cf.p95_crit)
-        pverdict_add(&v, PROBE_CRITICAL, "p95 lifecycle %.3f s > %.3g s", p95,
-                     cf.p95_crit);
-      else if(p95 > cf.p95_warn)
-        pverdict_add(&v, PROBE_WARNING, "p95 lifecycle %.3f s > %.3g s", p95,
-                     cf.p95_warn);
-    }
-    if(!i_ml || ml_ok) {
-      uint64_t den = cb_ok + cb_final + cb_overdue + cb_lag;
-      h->result_metric(res, "callbacks_due", (double)den);
-      if(den > 0) {
-        double ratio = (double)cb_ok / (double)den;
-        h->result_metric(res, "callback_success_ratio", ratio);
-        if(ratio < cf.cb_crit)
-          pverdict_add(&v, PROBE_CRITICAL, "callback success %.4f < %.3g",
-                       ratio, cf.cb_crit);
-        else if(ratio < cf.cb_warn)
-          pverdict_add(&v, PROBE_WARNING, "callback success %.4f < %.3g",
-                       ratio, cf.cb_warn);
-      }
-      else
-        h->result_detail_string(res, "callback_success_ratio_unavailable",
-                                "no callback due in the window");
-      h->result_metric(res, "callbacks_overdue", (double)cb_overdue);
-      h->result_metric(res, "callbacks_final_failed", (double)cb_final);
-      if(i_ml)
-        h->result_metric(res, "callbacks_not_arrived", (double)cb_lag);
-    }
-    if(an.known) {
-      h->result_metric(res, "claims_unanchored", (double)unanch);
-      h->result_metric(res, "anchor_covered_seq", (double)an.covered);
-      if(unanch > 0)
-        pverdict_add(&v, PROBE_WARNING,
-                     "%" PRIu64 " complete claim%s older than %.0f s not anchored",
-                     unanch, unanch == 1 ? "" : "s", cf.anchor_grace);
-    }
+/* The judgement's settings out of the run's. */
+static void judge_conf(const cconf *c, cj_conf *j)
+{
+  j->window = c->window;
+  j->stuck_after = c->stuck_after;
+  j->cb_grace = c->cb_grace;
+  j->anchor_grace = c->anchor_grace;
+  j->p95_warn = c->p95_warn;
+  j->p95_crit = c->p95_crit;
+  j->cb_warn = c->cb_warn;
+  j->cb_crit = c->cb_crit;
+  j->failed_warn = c->failed_warn;
+  j->failed_crit = c->failed_crit;
+}
+
+/* The tally's metrics, in the order the line has always had them. */
+static void emit_tally(const crun *x, const cj_tally *t, probe_result *res)
+{
+  const probe_host *h = x->h;
+  h->result_metric(res, "claims_submitted", (double)t->submitted);
+  h->result_metric(res, "claims_completed", (double)t->completed);
+  h->result_metric(res, "claims_failed", (double)t->failed);
+  h->result_metric(res, "claims_in_flight", (double)x->st.in_flight);
+  h->result_metric(res, "claims_stuck", (double)t->stuck);
+  h->result_metric(res, "duplicate_submissions", (double)t->dups);
+  h->result_metric(res, "out_of_order", (double)t->ooo);
+  h->result_metric(res, "events_read", (double)x->events);
+  h->result_metric(res, "claims_kept", (double)x->st.n);
+  if(t->nlat) {
+    h->result_metric(res, "lifecycle_p50_seconds", t->p50);
+    h->result_metric(res, "lifecycle_p95_seconds", t->p95);
+    h->result_metric(res, "lifecycle_p99_seconds", t->p99);
+  }
+  if(!x->ml.used || x->ml.ok) {
+    h->result_metric(res, "callbacks_due", (double)cj_callbacks_due(t));
+    if(cj_callbacks_due(t) > 0)
+      h->result_metric(res, "callback_success_ratio", cj_callback_ratio(t));
     else
-      h->result_detail_string(res, "anchored_unknown", an.why);
-    if((long long)failed >= cf.failed_crit)
-      pverdict_add(&v, PROBE_CRITICAL, "%" PRIu64 " claims failed in the window",
-                   failed);
-    else if((long long)failed >= cf.failed_warn)
-      pverdict_add(&v, PROBE_WARNING, "%" PRIu64 " claims failed in the window",
-                   failed);
-    if(stuck > 0)
-      pverdict_add(&v, PROBE_WARNING, "%" PRIu64 " claim%s stuck (not complete "
-                   "%.0f s after submission)", stuck, stuck == 1 ? "" : "s",
-                   cf.stuck_after);
-    if(ooo > 0)
-      h->result_detail_string(res, "out_of_order_meaning",
-                              "events of a claim in an impossible order "
-                              "(callback before decision, decision before "
-                              "submission)");
-    detail_json(h, res, "stuck", stuck ? l_stuck : (cJSON_Delete(l_stuck), NULL));
-    detail_json(h, res, "failed", failed ? l_failed : (cJSON_Delete(l_failed), NULL));
-    detail_json(h, res, "out_of_order", ooo ? l_ooo : (cJSON_Delete(l_ooo), NULL));
-    detail_json(h, res, "callbacks_overdue", cb_overdue ? l_over : (cJSON_Delete(l_over), NULL));
-    detail_json(h, res, "unanchored", unanch ? l_unanch : (cJSON_Delete(l_unanch), NULL));
-    detail_json(h, res, "not_arrived", cb_lag ? l_lag : (cJSON_Delete(l_lag), NULL));
-    detail_json(h, res, "duplicate_submissions", dups ? l_dup : (cJSON_Delete(l_dup), NULL));
-    free(lat);
-    (void)anch_due;
-    if(v.st == PROBE_OK)
-      snprintf(v.text, sizeof(v.text),
-               "%" PRIu64 " claims completed in the window, %zu in flight",
-               completed, st.in_flight);
+      h->result_detail_string(res, "callback_success_ratio_unavailable",
+                              "no callback due in the window");
+    h->result_metric(res, "callbacks_overdue", (double)t->cb_overdue);
+    h->result_metric(res, "callbacks_final_failed", (double)t->cb_final);
+    if(x->ml.used)
+      h->result_metric(res, "callbacks_not_arrived", (double)t->cb_lag);
   }
-  else if(why[0])
-    h->result_detail_string(res, "reason", why);
-  if(bad && pos.line)
-    h->result_detail_number(res, "line", (double)pos.line);
-  h->result_detail_string(res, "mode", mode);
+  if(x->an.known) {
+    h->result_metric(res, "claims_unanchored", (double)t->unanch);
+    h->result_metric(res, "anchor_covered_seq", (double)x->an.covered);
+  }
+  else
+    h->result_detail_string(res, "anchored_unknown", x->an.why);
+}
+
+/* The tally's lists of claim ids, each when it is not empty. */
+static void emit_lists(const crun *x, cj_tally *t, probe_result *res)
+{
+  static const struct {
+    int list;
+    const char *key;
+  } keys[] = {{CJ_STUCK, "stuck"}, {CJ_FAILED, "failed"},
+              {CJ_OOO, "out_of_order"}, {CJ_OVERDUE, "callbacks_overdue"},
+              {CJ_UNANCHORED, "unanchored"}, {CJ_NOT_ARRIVED, "not_arrived"},
+              {CJ_DUPS, "duplicate_submissions"}};
+  size_t k;
+  if(t->ooo > 0)
+    x->h->result_detail_string(res, "out_of_order_meaning",
+                               "events of a claim in an impossible order "
+                               "(callback before decision, decision before "
+                               "submission)");
+  for(k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+    cJSON *l = t->list[keys[k].list];
+    t->list[keys[k].list] = NULL;
+    if(cJSON_GetArraySize(l) > 0)
+      detail_json(x->h, res, keys[k].key, l);
+    else
+      cJSON_Delete(l);
+  }
+}
+
+/* claims.lifecycle's counts and verdict. 0, or -1 out of memory. */
+static int judge_lifecycle(crun *x, probe_result *res)
+{
+  cj_conf jc;
+  cj_tally t;
+  judge_conf(&x->cf, &jc);
+  if(cj_tally_claims(&x->st, &jc, &x->an, &x->ml, x->now, &t) != 0)
+    return -1;
+  emit_tally(x, &t, res);
+  cj_judge(&t, &jc, &x->an, &x->ml, &x->v);
+  emit_lists(x, &t, res);
+  cj_tally_free(&t);
+  if(x->v.st == PROBE_OK)
+    snprintf(x->v.text, sizeof(x->v.text),
+             "%" PRIu64 " claims completed in the window, %zu in flight",
+             t.completed, x->st.in_flight);
+  return 0;
+}
+
+/* Remembers, before the lines go out, unless the read went wrong; a
+ * resumed run that read nothing leaves the state as it is (the same
+ * position, and a table that changes only with events). */
+static void remember(crun *x, probe_result *res)
+{
+  if(x->bad || x->stdin_src || !x->cf.incremental || x->pos.seq <= 0 ||
+     (x->resumed && x->events == 0))
+    return;
+  if(state_save(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos,
+                x->state_err, sizeof(x->state_err)) < 0)
+    x->h->result_detail_string(res, "state_error", x->state_err);
+  else
+    x->state_err[0] = 0;
+}
+
+/* The claims.lifecycle line. 0, or -1 out of memory (nothing emitted). */
+static int emit_lifecycle(crun *x)
+{
+  const probe_host *h = x->h;
+  probe_result *res = h->result_begin(x->ctx, "claims.lifecycle", x->target);
+  if(!x->bad && judge_lifecycle(x, res) != 0) {
+    h->result_discard(res);
+    return -1;
+  }
+  if(x->bad && x->why[0])
+    h->result_detail_string(res, "reason", x->why);
+  if(x->bad && x->pos.line)
+    h->result_detail_number(res, "line", (double)x->pos.line);
+  h->result_detail_string(res, "mode", x->mode);
   /* the window the counts are over: probe-report adds up only lines whose
    * windows do not overlap, and needs it to tell which */
-  h->result_detail_number(res, "window_seconds", cf.window);
-  if(!resumed)
-    h->result_detail_string(res, "full_reason", full_why);
-  if(partial)
+  h->result_detail_number(res, "window_seconds", x->cf.window);
+  if(!x->resumed)
+    h->result_detail_string(res, "full_reason", x->full_why);
+  if(x->partial)
     h->result_detail_string(res, "partial_last_line",
                             "the last line has no newline yet; read next run");
-  h->result_detail_number(res, "head_seq", (double)(bad ? start.seq : pos.seq));
-  (void)overflow;
-
-  /* remember, before the lines go out, unless the read went wrong; a
-   * resumed run that read nothing leaves the state as it is (the same
-   * position, and a table that changes only with events) */
-  if(!bad && !stdin_src && cf.incremental && pos.seq > 0 &&
-     !(resumed && events == 0)) {
-    if(state_save(h, ctx, &cf, target, &st, &pos, state_err,
-                  sizeof(state_err)) < 0)
-      h->result_detail_string(res, "state_error", state_err);
-    else
-      state_err[0] = 0;
-  }
-  h->result_status(res, v.st, "%s", v.text);
+  h->result_detail_number(res, "head_seq",
+                          (double)(x->bad ? x->start.seq : x->pos.seq));
+  remember(x, res);
+  h->result_status(res, x->v.st, "%s", x->v.text);
   h->result_emit(res);
+  return 0;
+}
 
-  if(!bad && (cf.npin || cf.sc.first)) {
-    trace t;
-    size_t k, nf = 0, nok = 0, nfail = 0;
-    for(k = 0; k < cf.npin; k++) {
-      claim *c = cstore_get(&st, cf.pins[k]);
-      const mlrow *m = NULL;
-      for(i = 0; c && i < nml; i++)
-        if(mlc[i] == c)
-          m = &mlr[i];
-      trace_claim(ctx, h, &cf, c, cf.pins[k], m, &an, now, &t);
-    }
-    if(cf.sc.first) {
-      /* the first N in submission order, 1..N */
-      claim **f = calloc(cf.sc.first + 1, sizeof(*f));
-      size_t b2;
-      claim *c;
-      cJSON *lf = cJSON_CreateArray();
-      if(!f)
-        goto oom;
-      for(b2 = 0; b2 < st.nb; b2++)
-        for(c = st.b[b2]; c; c = c->next)
-          if(c->first_idx >= 1 && c->first_idx <= cf.sc.first)
-            f[c->first_idx - 1] = c;
-      for(k = 0; k < cf.sc.first; k++) {
-        const mlrow *m = NULL;
-        if(!f[k])
-          continue;
-        nf++;
-        for(i = 0; i < nml; i++)
-          if(mlc[i] == f[k])
-            m = &mlr[i];
-        trace_claim(ctx, h, &cf, f[k], f[k]->id, m, &an, now, &t);
-        if(t.st == PROBE_OK)
-          nok++;
-        else if(t.st == PROBE_CRITICAL) {
-          nfail++;
-          list_add(lf, f[k]->id);
-        }
-      }
-      res = h->result_begin(ctx, "claims.first", target);
-      h->result_metric(res, "claims_found", (double)nf);
-      h->result_metric(res, "claims_complete", (double)nok);
-      h->result_metric(res, "claims_failed", (double)nfail);
-      h->result_detail_number(res, "first", cf.sc.first);
-      h->result_detail_string(res, "since", cf.since_text);
-      detail_json(h, res, "failed", lf);
-      if((long long)nfail > cf.first_failed_crit)
-        h->result_status(res, PROBE_CRITICAL,
-                         "%zu/%u complete, %zu failed: more than %lld failed, "
-                         "rollback trigger (checklist 3.1)",
-                         nok, cf.sc.first, nfail, cf.first_failed_crit);
-      else if(nfail > 0 || nok < cf.sc.first)
-        h->result_status(res, PROBE_WARNING, "%zu/%u complete, %zu failed%s",
-                         nok, cf.sc.first, nfail,
-                         nf < cf.sc.first ? ", not all submitted yet" : "");
-      else
-        h->result_status(res, PROBE_OK, "%zu/%u complete", nok, cf.sc.first);
-      h->result_emit(res);
-      free(f);
+/* MedLink's row of claim c, or NULL. */
+static const mlrow *ml_row_of(const crun *x, const claim *c)
+{
+  const mlrow *m = NULL;
+  size_t i;
+  for(i = 0; c && i < x->nml; i++)
+    if(x->mlc[i] == c)
+      m = &x->mlr[i];
+  return m;
+}
+
+/* claims.first: the first N claims in submission order, each traced, and
+ * the line that counts them. 0, or -1 out of memory. */
+static int emit_first(crun *x)
+{
+  const probe_host *h = x->h;
+  const cconf *cf = &x->cf;
+  claim **f = calloc(cf->sc.first + 1, sizeof(*f)), *c;
+  size_t k, b, nf = 0, nok = 0, nfail = 0;
+  cJSON *lf;
+  probe_result *res;
+  trace t;
+  if(!f)
+    return -1;
+  lf = cJSON_CreateArray();
+  for(b = 0; b < x->st.nb; b++)
+    for(c = x->st.b[b]; c; c = c->next)
+      if(c->first_idx >= 1 && c->first_idx <= cf->sc.first)
+        f[c->first_idx - 1] = c;
+  for(k = 0; k < cf->sc.first; k++) {
+    if(!f[k])
+      continue;
+    nf++;
+    trace_claim(x->ctx, h, cf, f[k], f[k]->id, ml_row_of(x, f[k]), &x->an,
+                x->now, &t);
+    if(t.st == PROBE_OK)
+      nok++;
+    else if(t.st == PROBE_CRITICAL) {
+      nfail++;
+      cj_list_add(lf, f[k]->id);
     }
   }
-  if(state_err[0] || (load_why[0] && !have_state && !resumed &&
-                      strstr(load_why, "refused"))) {
-    res = h->result_begin(ctx, "claims.state", target);
-    h->result_status(res, PROBE_UNKNOWN, "state not used or not kept: %s",
-                     state_err[0] ? state_err : load_why);
-    h->result_emit(res);
+  res = h->result_begin(x->ctx, "claims.first", x->target);
+  h->result_metric(res, "claims_found", (double)nf);
+  h->result_metric(res, "claims_complete", (double)nok);
+  h->result_metric(res, "claims_failed", (double)nfail);
+  h->result_detail_number(res, "first", cf->sc.first);
+  h->result_detail_string(res, "since", cf->since_text);
+  detail_json(h, res, "failed", lf);
+  if((long long)nfail > cf->first_failed_crit)
+    h->result_status(res, PROBE_CRITICAL,
+                     "%zu/%u complete, %zu failed: more than %lld failed, "
+                     "rollback trigger (checklist 3.1)",
+                     nok, cf->sc.first, nfail, cf->first_failed_crit);
+  else if(nfail > 0 || nok < cf->sc.first)
+    h->result_status(res, PROBE_WARNING, "%zu/%u complete, %zu failed%s",
+                     nok, cf->sc.first, nfail,
+                     nf < cf->sc.first ? ", not all submitted yet" : "");
+  else
+    h->result_status(res, PROBE_OK, "%zu/%u complete", nok, cf->sc.first);
+  h->result_emit(res);
+  free(f);
+  return 0;
+}
+
+/* claims.trace of each pinned claim, then claims.first. As emit_first. */
+static int emit_traces(crun *x)
+{
+  size_t k;
+  trace t;
+  if(x->bad)
+    return 0;
+  for(k = 0; k < x->cf.npin; k++) {
+    claim *c = cstore_get(&x->st, x->cf.pins[k]);
+    trace_claim(x->ctx, x->h, &x->cf, c, x->cf.pins[k], ml_row_of(x, c),
+                &x->an, x->now, &t);
   }
+  return x->cf.sc.first ? emit_first(x) : 0;
+}
+
+/* claims.state, unknown, when the state was not kept or was refused. */
+static void emit_state_line(const crun *x)
+{
+  probe_result *res;
+  if(!x->state_err[0] && !(x->load_why[0] && !x->have_state && !x->resumed &&
+                           strstr(x->load_why, "refused")))
+    return;
+  res = x->h->result_begin(x->ctx, "claims.state", x->target);
+  x->h->result_status(res, PROBE_UNKNOWN, "state not used or not kept: %s",
+                      x->state_err[0] ? x->state_err : x->load_why);
+  x->h->result_emit(res);
+}
+
+/* The lifecycle line of a run that ran out of memory. */
+static void emit_oom(crun *x)
+{
+  pkit_line(x->ctx, x->h, "claims.lifecycle", x->target ? x->target : "claims",
+            PROBE_UNKNOWN, "out of memory");
+}
+
+/* Reads the settings and opens the store. 0, or -1 when the run ends
+ * here (its line emitted). */
+static int run_start(crun *x, probe_ctx *ctx, const probe_host *h)
+{
+  x->ctx = ctx;
+  x->h = h;
+  x->now = putil_wall();
+  x->mode = "full";
+  x->full_why = "no state";
+  pverdict_init(&x->v);
+  if(conf_read(ctx, h, &x->cf, x->why, sizeof(x->why)) != 0) {
+    pkit_misconfigured(ctx, h, "claims.lifecycle", "claims", "%s", x->why);
+    return -1;
+  }
+  x->target = lsrc_target(&x->cf.src);
+  if(!x->target || cstore_init(&x->st, &x->cf.sc) != 0) {
+    free(x->target);
+    x->target = NULL;
+    emit_oom(x);
+    return -1;
+  }
+  x->stdin_src = !strcmp(x->cf.src.source, "-");
+  /* a file ledger without MedLink needs no socket: none can be opened */
+  if(!x->cf.ml_conninfo && !ppg_looks_like_conninfo(x->cf.src.source) &&
+     psandbox_no_network() != 0)
+    h->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
+  return 0;
+}
+
+/* One run: read what was appended, judge, report, remember. */
+static int claims_run(probe_ctx *ctx, const probe_host *h)
+{
+  crun *x = calloc(1, sizeof(*x));
+  lsrc *src = NULL;
+  int rc;
+  if(!x)
+    return -1;
+  if(run_start(x, ctx, h) != 0)
+    goto done;
+  if(load_position(x) != 0)
+    goto oom;
+  rc = open_ledger(x, &src);
+  if(rc < 0 || (rc > 0 && scan(x, src) != 0))
+    goto oom;
+  lsrc_close(src);
+  src = NULL;
+  anchors_load(h, ctx, &x->cf, x->now, &x->an);
+  if(gather_medlink(x) != 0 || emit_lifecycle(x) != 0 || emit_traces(x) != 0)
+    goto oom;
+  emit_state_line(x);
   goto done;
 oom:
-  res = h->result_begin(ctx, "claims.lifecycle", target ? target : "claims");
-  h->result_status(res, PROBE_UNKNOWN, "out of memory");
-  h->result_emit(res);
+  emit_oom(x);
 done:
   lsrc_close(src);
-  free(an.list);
-  free(mlc);
-  free(mlr);
-  cstore_free(&st);
-  free_list(cf.pins, cf.npin);
-  free_list(cf.done_values, cf.ndone);
-  free(target);
+  free(x->an.list);
+  free(x->mlc);
+  free(x->mlr);
+  cstore_free(&x->st);
+  free_list(x->cf.pins, x->cf.npin);
+  free_list(x->cf.done_values, x->cf.ndone);
+  pkit_free(&x->cf.kit);
+  free(x->target);
+  free(x);
   return 0;
 }
 
@@ -1371,17 +1397,14 @@ static int claims_check_config(probe_ctx *ctx, const probe_host *h)
 {
   cconf cf;
   char why[300];
-  int bad = 0;
+  int bad = pledger_settings_check(ctx, h);
   if(conf_read(ctx, h, &cf, why, sizeof(why)) != 0) {
     h->config_error(ctx, NULL, "%s", why);
     bad = 1;
   }
-  else if(cf.src.source && !*cf.src.source) {
-    h->config_error(ctx, "source", "must not be empty");
-    bad = 1;
-  }
   free_list(cf.pins, cf.npin);
   free_list(cf.done_values, cf.ndone);
+  pkit_free(&cf.kit);
   return bad;
 }
 

@@ -171,8 +171,11 @@ static phttp_code map_curl(CURLcode rc, const struct sink *s)
   case CURLE_WRITE_ERROR:
     return s->too_large ? PHTTP_ERR_TOO_LARGE : PHTTP_ERR_OTHER;
   case CURLE_URL_MALFORMAT:
-  case CURLE_UNSUPPORTED_PROTOCOL:
     return PHTTP_ERR_URL;
+  case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked before: this is
+                                    * libcurl refusing an HTTP/0.9 reply */
+  case CURLE_WEIRD_SERVER_REPLY:
+    return PHTTP_ERR_PROTOCOL;
   case CURLE_TOO_MANY_REDIRECTS:
     return PHTTP_ERR_REDIRECT;
   case CURLE_COULDNT_RESOLVE_HOST:
@@ -527,6 +530,8 @@ const char *phttp_strerror(phttp_code c)
     return "redirect refused";
   case PHTTP_ERR_TLS:
     return "TLS error";
+  case PHTTP_ERR_PROTOCOL:
+    return "not an HTTP/1.x reply (HTTP/0.9 or garbled)";
   case PHTTP_ERR_OTHER:
     break;
   }

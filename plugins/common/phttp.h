@@ -24,6 +24,8 @@ typedef enum phttp_code {
   PHTTP_ERR_TOO_LARGE, /* body larger than max_bytes */
   PHTTP_ERR_REDIRECT,  /* to another scheme, bad Location, or more than 3 */
   PHTTP_ERR_TLS,       /* handshake or certificate verification */
+  PHTTP_ERR_PROTOCOL,  /* the reply is no HTTP/1.x or later: no status line
+                        * (HTTP/0.9) or a garbled one */
   PHTTP_ERR_OTHER
 } phttp_code;
 

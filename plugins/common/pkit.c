@@ -173,7 +173,7 @@ const char *pkit_json(pkit *k, const char *key)
 }
 
 /* pkit_line with a prefix before the formatted summary. */
-static int vline(probe_ctx *ctx, const probe_host *host, const char *check,
+__attribute__((format(printf, 7, 0))) static int vline(probe_ctx *ctx, const probe_host *host, const char *check,
                  const char *target, probe_status st, const char *prefix,
                  const char *fmt, va_list ap)
 {

@@ -30,13 +30,15 @@
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pjsonptr.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/psandbox.h"
 #include "plugins/common/putil.h"
+#include "plugins/config/cjudge.h"
 #include "plugins/config/envfile.h"
 
 #define CHECK_NAME "config.value"
 #define MAX_EXPECT 200
-#define SHOW_MAX 120
+#define SHOW_MAX CJUDGE_SHOW_MAX
 
 static const probe_setting config_settings[] = {
   {"expect", PROBE_SET_LIST, "[]", 0,
@@ -45,9 +47,6 @@ static const probe_setting config_settings[] = {
   {"max_file_bytes", PROBE_SET_INT, "1048576", 0,
    "largest file (or response) read; a larger one is unknown"},
   {NULL, 0, NULL, 0, NULL}};
-
-/* What an expectation wants. */
-typedef enum { W_EQUALS, W_ONE_OF, W_ABSENT } want_kind;
 
 /* What was found for one expectation. */
 typedef struct found {
@@ -287,7 +286,7 @@ typedef struct expect {
   const char *name, *file, *configmap, *url, *key;
   const cJSON *equals, *one_of;
   int absent, secret;
-  want_kind kind;
+  cjudge_want kind;
 } expect;
 
 /* Reads and checks one entry of `expect`. 0, or -1 with why. */
@@ -375,57 +374,8 @@ static int parse_expect(const cJSON *j, expect *x, char *why, size_t n)
     snprintf(why, n, "equals must be a string, number or boolean");
     return -1;
   }
-  x->kind = x->equals ? W_EQUALS : x->one_of ? W_ONE_OF : W_ABSENT;
+  x->kind = x->equals ? CJ_EQUALS : x->one_of ? CJ_ONE_OF : CJ_ABSENT;
   return 0;
-}
-
-/* Text a wanted scalar is compared as (false -> "false", 2 -> "2"). */
-static int want_text(const cJSON *w, char *out, size_t n)
-{
-  if(cJSON_IsString(w))
-    snprintf(out, n, "%s", w->valuestring);
-  else if(cJSON_IsBool(w))
-    snprintf(out, n, "%s", cJSON_IsTrue(w) ? "true" : "false");
-  else if(cJSON_IsNumber(w)) {
-    char *s = cJSON_PrintUnformatted(w);
-    snprintf(out, n, "%s", s ? s : "?");
-    free(s);
-  } else
-    return -1;
-  return 0;
-}
-
-/* 1 when the found value matches one wanted scalar: a JSON value equal as
- * JSON, or any value whose text is the wanted one's text (env files and
- * ConfigMaps hold text: "false" is the boolean false). */
-static int matches_one(const found *f, const cJSON *w)
-{
-  char wt[4096];
-  if(f->json && cJSON_Compare(f->json, w, 1))
-    return 1;
-  if(want_text(w, wt, sizeof(wt)) != 0)
-    return 0;
-  if(f->json && !cJSON_IsString(f->json) && cJSON_IsString(w))
-    return 0; /* a JSON true is not the string "true" the user asked for */
-  return f->text && !strcmp(f->text, wt);
-}
-
-/* A printable, bounded copy of s (control characters as '?'). */
-static void show(const char *s, char *out, size_t n)
-{
-  size_t o = 0;
-  for(const unsigned char *p = (const unsigned char *)s; *p && o + 4 < n; p++)
-    out[o++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
-  if(*s && strlen(s) > o && o + 4 <= n) {
-    /* do not cut a UTF-8 sequence in two */
-    while(o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0x80)
-      o--;
-    if(o > 0 && ((unsigned char)out[o - 1] & 0xc0) == 0xc0)
-      o--;
-    memcpy(out + o, "...", 3);
-    o += 3;
-  }
-  out[o] = '\0';
 }
 
 /* "2026-11-28T12:00:05Z" of a wall time. */
@@ -489,105 +439,87 @@ static int lookup(const probe_host *host, probe_ctx *ctx, const expect *x, size_
   return rc;
 }
 
-/* Checks one expectation and emits its line. */
-static void check_one(probe_ctx *ctx, const probe_host *host, const expect *x, size_t max,
-                      double now)
+/* Emits the unknown line of an expectation whose source could not be
+ * read. */
+static void emit_unreadable(probe_ctx *ctx, const probe_host *host,
+                            const expect *x, const found *f, const char *why)
 {
-  found f;
-  char why[900], shown[SHOW_MAX + 8], wanted[300] = "";
-  memset(&f, 0, sizeof(f));
   const char *label = x->name ? x->name : x->key;
-  probe_result *r;
-  if(lookup(host, ctx, x, max, &f, why, sizeof(why)) != 0) {
-    r = host->result_begin(ctx, CHECK_NAME, f.where[0] ? f.where : "-");
-    if(r) {
-      host->result_detail_string(r, "name", label);
-      host->result_detail_string(r, "key", x->key);
-      host->result_status(r, PROBE_UNKNOWN, "%s: %s", label, why);
-      host->result_emit(r);
-    }
-    found_free(&f);
+  probe_result *r =
+      host->result_begin(ctx, CHECK_NAME, f->where[0] ? f->where : "-");
+  if(!r)
     return;
-  }
-  int ok;
-  if(x->kind == W_ABSENT) {
-    ok = !f.present;
-    snprintf(wanted, sizeof(wanted), "absent");
-  } else if(x->kind == W_EQUALS) {
-    ok = f.present && matches_one(&f, x->equals);
-    char wt[200];
-    want_text(x->equals, wt, sizeof(wt));
-    show(wt, shown, sizeof(shown));
-    snprintf(wanted, sizeof(wanted), "%s", x->secret ? "the expected value" : shown);
-  } else {
-    const cJSON *w;
-    ok = 0;
-    cJSON_ArrayForEach(w, x->one_of) ok |= f.present && matches_one(&f, w);
-    if(x->secret) {
-      snprintf(wanted, sizeof(wanted), "one of the expected values");
-    } else {
-      char *s = cJSON_PrintUnformatted(x->one_of);
-      show(s ? s : "?", shown, sizeof(shown));
-      snprintf(wanted, sizeof(wanted), "one of %s", shown);
-      free(s);
-    }
-  }
-  r = host->result_begin(ctx, CHECK_NAME, f.where);
-  if(!r) {
-    found_free(&f);
-    return;
-  }
-  char loc[700] = "";
-  if(f.line)
-    snprintf(loc, sizeof(loc), " (%.600s:%u)", f.where, f.line);
-  else
-    snprintf(loc, sizeof(loc), " (%.600s)", f.where);
-  char dup[120] = "";
-  if(f.dups)
-    snprintf(dup, sizeof(dup), "; set %u times, first at line %u, the last one wins", f.dups + 1,
-             f.first_line);
-  if(!f.present)
-    host->result_status(r, ok ? PROBE_OK : PROBE_CRITICAL, "%s is not set%s, want %s", label, loc,
-                        wanted);
-  else if(x->secret)
-    host->result_status(r, ok ? PROBE_OK : PROBE_CRITICAL, "%s %s%s%s", label,
-                        ok ? "matches the expected value" : "does not match the expected value",
-                        loc, dup);
-  else {
-    show(f.text, shown, sizeof(shown));
-    host->result_status(r, ok ? PROBE_OK : PROBE_CRITICAL, "%s is \"%s\"%s%s%s%s", label, shown,
-                        loc, ok ? "" : ", want ", ok ? "" : wanted, dup);
-  }
   host->result_detail_string(r, "name", label);
   host->result_detail_string(r, "key", x->key);
-  host->result_detail_bool(r, "matched", ok);
-  host->result_detail_bool(r, "present", f.present);
-  if(f.present && !x->secret) {
-    show(f.text, shown, sizeof(shown));
+  host->result_status(r, PROBE_UNKNOWN, "%s: %s", label, why);
+  host->result_emit(r);
+}
+
+/* Emits the line of a judged expectation: status, value (never a secret
+ * one), where, when it changed; `matched` with its critical threshold. */
+static void emit_value(probe_ctx *ctx, const probe_host *host, const expect *x,
+                       const found *f, const cjudge_verdict *v, double now)
+{
+  char shown[SHOW_MAX + 8];
+  probe_result *r = host->result_begin(ctx, CHECK_NAME, f->where);
+  if(!r)
+    return;
+  host->result_status(r, v->st, "%s", v->text);
+  host->result_detail_string(r, "name", x->name ? x->name : x->key);
+  host->result_detail_string(r, "key", x->key);
+  host->result_detail_bool(r, "matched", v->matched);
+  host->result_detail_bool(r, "present", f->present);
+  if(f->present && !x->secret) {
+    cjudge_show(f->text, shown, sizeof(shown));
     host->result_detail_string(r, "value", shown);
   }
-  if(f.line)
-    host->result_detail_number(r, "line", f.line);
-  if(f.dups)
-    host->result_detail_number(r, "duplicates", f.dups);
-  if(f.changed >= 0) {
+  if(f->line)
+    host->result_detail_number(r, "line", f->line);
+  if(f->dups)
+    host->result_detail_number(r, "duplicates", f->dups);
+  if(f->changed >= 0) {
     char when[32];
-    fmt_utc(f.changed, when, sizeof(when));
+    fmt_utc(f->changed, when, sizeof(when));
     host->result_detail_string(r, "changed_at", when);
-    host->result_metric(r, "age_seconds", now - f.changed > 0 ? floor(now - f.changed) : 0);
+    host->result_metric(r, "age_seconds",
+                        now - f->changed > 0 ? floor(now - f->changed) : 0);
   }
-  host->result_metric(r, "matched", ok);
+  host->result_metric(r, "matched", v->matched);
+  /* critical below 1 (warn 1 > crit 0.5 reads "below" in perfdata) */
+  if(PROBE_HOST_HAS_THRESHOLD(host))
+    host->result_threshold(r, "matched", 1, 0.5);
   host->result_emit(r);
+}
+
+/* Checks one expectation: gather its source, judge, emit. */
+static void check_one(probe_ctx *ctx, const probe_host *host, const expect *x,
+                      size_t max, double now)
+{
+  found f;
+  char why[900];
+  memset(&f, 0, sizeof(f));
+  if(lookup(host, ctx, x, max, &f, why, sizeof(why)) != 0) {
+    emit_unreadable(ctx, host, x, &f, why);
+    found_free(&f);
+    return;
+  }
+  cjudge_expect je = {x->name ? x->name : x->key, x->kind, x->equals, x->one_of,
+                      x->secret};
+  cjudge_found jf = {f.present, f.text, f.json,      f.where,
+                     f.line,    f.dups, f.first_line};
+  cjudge_verdict v;
+  cjudge_value(&je, &jf, &v);
+  emit_value(ctx, host, x, &f, &v, now);
   found_free(&f);
 }
 
-/* Parses `expect`; calls fn for each entry (or its error). -1 when the
- * setting is not a list. */
-static int each_expect(probe_ctx *ctx, const probe_host *host, cJSON **root, char *why, size_t n)
+/* Parses `expect` into *root. -1 when the setting is not a list or too
+ * long (why says which). */
+static int each_expect(pkit *k, cJSON **root, char *why, size_t n)
 {
-  const char *json = NULL;
+  const char *json = pkit_json(k, "expect");
   *root = NULL;
-  if(host->conf_json(ctx, "expect", &json) != 0 || !json)
+  if(!json)
     return 0;
   *root = cJSON_Parse(json);
   if(!cJSON_IsArray(*root)) {
@@ -601,28 +533,55 @@ static int each_expect(probe_ctx *ctx, const probe_host *host, cJSON **root, cha
   return 0;
 }
 
+/* The settings, for both run and check_config, through the kit:
+ * max_file_bytes (below 1: the table's default; above 64 MiB: capped)
+ * and the `expect` list. When checking, each bad expectation is
+ * reported; a run reports them on their lines. -1 when the list is
+ * unusable (why says why) or, when checking, after any problem. */
+static int read_settings(pkit *k, int checking, size_t *max, cJSON **root,
+                         char *why, size_t n)
+{
+  long long m = pkit_int(k, "max_file_bytes");
+  int bad = 0;
+  if(m <= 0)
+    m = (long long)pkit_default(k, "max_file_bytes");
+  if(m > 64LL * 1024 * 1024)
+    m = 64LL * 1024 * 1024; /* the cap, not the default, for a value above it */
+  *max = (size_t)m;
+  if(each_expect(k, root, why, n) != 0) {
+    if(checking)
+      k->host->config_error(k->ctx, "expect", "%s", why);
+    return -1;
+  }
+  const cJSON *e, *list = checking ? *root : NULL;
+  int i = 0;
+  cJSON_ArrayForEach(e, list) {
+    expect x;
+    char ewhy[300];
+    i++;
+    if(parse_expect(e, &x, ewhy, sizeof(ewhy)) != 0) {
+      k->host->config_error(k->ctx, "expect", "expectation %d: %s", i, ewhy);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
 
 /* The run: one line per expectation. */
 static int config_run(probe_ctx *ctx, const probe_host *host)
 {
   cJSON *root = NULL;
   char why[300];
-  long long max = 1048576;
-  host->conf_int(ctx, "max_file_bytes", &max);
-  if(max <= 0)
-    max = 1048576;
-  if(max > 64LL * 1024 * 1024)
-    max = 64LL * 1024 * 1024; /* the cap, not the default, for a value above it */
-  int bad = each_expect(ctx, host, &root, why, sizeof(why)) != 0;
+  size_t max = 0;
+  pkit k;
+  pkit_init(&k, ctx, host, config_settings);
+  int bad = read_settings(&k, 0, &max, &root, why, sizeof(why)) != 0;
   if(bad || cJSON_GetArraySize(root) == 0) {
-    probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
-    if(r) {
-      /* the reason each_expect gave (too many, not a list), else none set */
-      host->result_status(r, PROBE_UNKNOWN, "%s",
-                          bad && root ? why : "nothing to check: set config.expect");
-      host->result_emit(r);
-    }
+    /* the reason read_settings gave (too many, not a list), else none set */
+    pkit_line(ctx, host, CHECK_NAME, "-", PROBE_UNKNOWN, "%s",
+              bad && root ? why : "nothing to check: set config.expect");
     cJSON_Delete(root);
+    pkit_free(&k);
     return 0;
   }
   double now = putil_wall();
@@ -635,17 +594,14 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
   {
     expect x;
     i++;
-    if(parse_expect(e, &x, why, sizeof(why)) != 0) {
-      probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
-      if(r) {
-        host->result_status(r, PROBE_UNKNOWN, "misconfigured: expectation %d: %s", i, why);
-        host->result_emit(r);
-      }
-      continue;
-    }
-    check_one(ctx, host, &x, (size_t)max, now);
+    if(parse_expect(e, &x, why, sizeof(why)) != 0)
+      pkit_misconfigured(ctx, host, CHECK_NAME, "-", "expectation %d: %s", i,
+                         why);
+    else
+      check_one(ctx, host, &x, max, now);
   }
   cJSON_Delete(root);
+  pkit_free(&k);
   return 0;
 }
 
@@ -654,23 +610,12 @@ static int config_check_config(probe_ctx *ctx, const probe_host *host)
 {
   cJSON *root = NULL;
   char why[300];
-  int bad = 0, i = 0;
-  if(each_expect(ctx, host, &root, why, sizeof(why)) != 0) {
-    host->config_error(ctx, "expect", "%s", why);
-    cJSON_Delete(root);
-    return 1;
-  }
-  const cJSON *e;
-  cJSON_ArrayForEach(e, root)
-  {
-    expect x;
-    i++;
-    if(parse_expect(e, &x, why, sizeof(why)) != 0) {
-      host->config_error(ctx, "expect", "expectation %d: %s", i, why);
-      bad = 1;
-    }
-  }
+  size_t max;
+  pkit k;
+  pkit_init(&k, ctx, host, config_settings);
+  int bad = read_settings(&k, 1, &max, &root, why, sizeof(why)) != 0;
   cJSON_Delete(root);
+  pkit_free(&k);
   return bad;
 }
 

@@ -34,15 +34,17 @@
 #include "probe-plugin.h"
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/pjsonptr.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
 #include "plugins/common/pverdict.h"
+#include "plugins/http/hjudge.h"
 
 #define CHECK_NAME "http.endpoint"
 #define MAX_TARGETS 200
 #define MAX_CONCURRENCY 32
-#define MAX_STATUSES 16
+#define MAX_STATUSES HJUDGE_MAX_STATUSES
 #define MAX_HEADERS 16
 #define STATE_FILE "failing.json"
 #define STATE_MAX (256 * 1024)
@@ -61,32 +63,20 @@ static const probe_setting http_settings[] = {
    "per request, redirects included (also capped by the run's timeout)"},
   {NULL, 0, NULL, 0, NULL}};
 
-/* One JSON pointer assertion. */
-typedef enum { AS_EQUALS, AS_ONE_OF, AS_MIN, AS_MAX } as_kind;
-typedef struct assertion {
-  char *pointer;
-  as_kind kind;
-  cJSON *want; /* equals: the value; one_of: an array; min/max: a number */
-} assertion;
-
 /* One target: its settings, then the outcome filled by a worker. */
 typedef struct target {
   char *url, *name, *method, *token_file, *ca_file;
   char *shown; /* redacted URL */
-  long status[MAX_STATUSES];
-  size_t nstatus;
+  hjudge_expect x;
   char *headers[MAX_HEADERS + 2]; /* NULL-terminated, the token's last */
   size_t nheaders;
-  double max_latency, unhealthy_for; /* seconds, < 0: off */
-  assertion *as;
-  size_t nas;
+  double unhealthy_for; /* seconds, < 0: off */
   char *config_error;
   /* outcome */
   phttp_code code;
   phttp_response resp;
-  pverdict v;
-  int failed;  /* a failure that unhealthy_for may soften */
-  int fetched; /* a request was made (else no metrics) */
+  hjudge_verdict jv; /* jv.failed: a failure unhealthy_for may soften */
+  int fetched;       /* a request was made (else no metrics) */
 } target;
 
 /* A run. */
@@ -139,11 +129,11 @@ static void target_free(target *t)
       free(t->headers[i]);
     }
   }
-  for(size_t i = 0; i < t->nas; i++) {
-    free(t->as[i].pointer);
-    cJSON_Delete(t->as[i].want);
+  for(size_t i = 0; i < t->x.nas; i++) {
+    free(t->x.as[i].pointer);
+    cJSON_Delete(t->x.as[i].want);
   }
-  free(t->as);
+  free(t->x.as);
   free(t->config_error);
   phttp_response_free(&t->resp);
 }
@@ -171,8 +161,8 @@ static void parse_assertions(target *t, const cJSON *arr)
   int n = cJSON_GetArraySize(arr);
   if(n == 0)
     return;
-  t->as = calloc((size_t)n, sizeof(*t->as));
-  if(!t->as) {
+  t->x.as = calloc((size_t)n, sizeof(*t->x.as));
+  if(!t->x.as) {
     bad(t, "out of memory");
     return;
   }
@@ -202,19 +192,19 @@ static void parse_assertions(target *t, const cJSON *arr)
       bad(t, "a json assertion needs equals, one_of, min or max");
       return;
     }
-    if(k == AS_ONE_OF && !cJSON_IsArray(w)) {
+    if(k == HJ_ONE_OF && !cJSON_IsArray(w)) {
       bad(t, "one_of must be a list");
       return;
     }
-    if((k == AS_MIN || k == AS_MAX) && !cJSON_IsNumber(w)) {
+    if((k == HJ_MIN || k == HJ_MAX) && !cJSON_IsNumber(w)) {
       bad(t, "min and max must be numbers");
       return;
     }
-    assertion *a = &t->as[t->nas];
+    hjudge_assertion *a = &t->x.as[t->x.nas];
     a->pointer = strdup(p->valuestring);
     a->want = cJSON_Duplicate(w, 1);
-    a->kind = (as_kind)k;
-    t->nas++;
+    a->kind = (hjudge_kind)k;
+    t->x.nas++;
     if(!a->pointer || !a->want) {
       bad(t, "out of memory");
       return;
@@ -222,39 +212,36 @@ static void parse_assertions(target *t, const cJSON *arr)
   }
 }
 
-/* Reads one entry of `targets` into t (config errors kept in t). */
-static void parse_target(target *t, const cJSON *e, double dflt_latency)
+/* The url of a target (a string or its "url"); -1 after bad(). */
+static int parse_url(target *t, const cJSON *e)
 {
   int oom = 0;
-  const cJSON *u = cJSON_IsString(e) ? e : cJSON_GetObjectItemCaseSensitive(e, "url");
-  t->max_latency = dflt_latency;
-  t->unhealthy_for = -1;
-  t->status[0] = 200;
-  t->nstatus = 1;
+  const cJSON *u =
+      cJSON_IsString(e) ? e : cJSON_GetObjectItemCaseSensitive(e, "url");
   if(!cJSON_IsString(u) || !*u->valuestring) {
     bad(t, "a target is a URL or an object with \"url\"");
-    return;
+    return -1;
   }
   t->url = putil_strdup(u->valuestring, &oom);
   t->shown = redact_target(u->valuestring);
   if(oom || !t->shown) {
     bad(t, "out of memory");
-    return;
+    return -1;
   }
   if(strncasecmp(t->url, "http://", 7) != 0 && strncasecmp(t->url, "https://", 8) != 0) {
     bad(t, "url must be http:// or https://");
-    return;
+    return -1;
   }
-  if(cJSON_IsString(e))
-    return;
-  if(!cJSON_IsObject(e)) {
-    bad(t, "a target is a URL or an object with \"url\"");
-    return;
-  }
-  const cJSON *x;
+  return 0;
+}
+
+/* Refuses a member of a target object that is none of the known keys. */
+static int known_keys(target *t, const cJSON *e)
+{
   static const char *const known[] = {"url", "name", "method", "expect_status", "max_latency",
                                       "json", "headers", "token_file", "ca_file",
                                       "unhealthy_for", NULL};
+  const cJSON *x;
   cJSON_ArrayForEach(x, e)
   {
     int ok = 0;
@@ -264,77 +251,147 @@ static void parse_target(target *t, const cJSON *e, double dflt_latency)
       char m[200];
       snprintf(m, sizeof(m), "unknown key \"%.64s\" in a target", x->string);
       bad(t, m);
-      return;
+      return -1;
     }
   }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "name"))) {
-    if(!cJSON_IsString(x))
-      { bad(t, "name must be a string"); return; }
-    t->name = putil_strdup(x->valuestring, &oom);
-  }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "method"))) {
-    if(!cJSON_IsString(x) || (strcmp(x->valuestring, "GET") && strcmp(x->valuestring, "POST")))
-      { bad(t, "method must be GET or POST"); return; }
-    t->method = putil_strdup(x->valuestring, &oom);
-  }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "expect_status"))) {
-    t->nstatus = 0;
-    if(cJSON_IsNumber(x))
-      t->status[t->nstatus++] = (long)x->valuedouble;
-    else if(cJSON_IsArray(x) && cJSON_GetArraySize(x) > 0 &&
-            cJSON_GetArraySize(x) <= MAX_STATUSES) {
-      const cJSON *s;
-      cJSON_ArrayForEach(s, x)
-      {
-        if(!cJSON_IsNumber(s))
-          { bad(t, "expect_status must be a status code or a list of them"); return; }
-        t->status[t->nstatus++] = (long)s->valuedouble;
+  return 0;
+}
+
+/* expect_status: a code or a list of up to MAX_STATUSES, each 100-599. */
+static int parse_statuses(target *t, const cJSON *x)
+{
+  hjudge_expect *h = &t->x;
+  h->nstatus = 0;
+  if(cJSON_IsNumber(x))
+    h->status[h->nstatus++] = (long)x->valuedouble;
+  else if(cJSON_IsArray(x) && cJSON_GetArraySize(x) > 0 &&
+          cJSON_GetArraySize(x) <= MAX_STATUSES) {
+    const cJSON *s;
+    cJSON_ArrayForEach(s, x) {
+      if(!cJSON_IsNumber(s)) {
+        bad(t, "expect_status must be a status code or a list of them");
+        return -1;
       }
-    } else
-      { bad(t, "expect_status must be a status code or a list of up to 16"); return; }
-    for(size_t i = 0; i < t->nstatus; i++)
-      if(t->status[i] < 100 || t->status[i] > 599)
-        { bad(t, "expect_status codes are 100-599"); return; }
+      h->status[h->nstatus++] = (long)s->valuedouble;
+    }
   }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "max_latency"))) {
-    t->max_latency = parse_duration(x);
-    if(t->max_latency < 0)
-      { bad(t, "max_latency must be a duration (\"500ms\", \"2s\")"); return; }
+  else {
+    bad(t, "expect_status must be a status code or a list of up to 16");
+    return -1;
   }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "unhealthy_for"))) {
-    t->unhealthy_for = parse_duration(x);
-    if(t->unhealthy_for < 0)
-      { bad(t, "unhealthy_for must be a duration (\"1m\", \"2m\")"); return; }
+  for(size_t i = 0; i < h->nstatus; i++)
+    if(h->status[i] < 100 || h->status[i] > 599) {
+      bad(t, "expect_status codes are 100-599");
+      return -1;
+    }
+  return 0;
+}
+
+/* headers: an object {"Name": "value"} of up to MAX_HEADERS lines. */
+static int parse_headers(target *t, const cJSON *x)
+{
+  const cJSON *h;
+  if(!cJSON_IsObject(x) || cJSON_GetArraySize(x) > MAX_HEADERS) {
+    bad(t, "headers must be an object {\"Name\": \"value\"} of up to 16");
+    return -1;
   }
+  cJSON_ArrayForEach(h, x) {
+    if(!cJSON_IsString(h) || !*h->string || strpbrk(h->string, ": \t\r\n") ||
+       !header_safe(h->valuestring)) {
+      bad(t, "each header is \"Name\": \"value\" on one line");
+      return -1;
+    }
+    char *line = NULL;
+    if(asprintf(&line, "%s: %s", h->string, h->valuestring) < 0) {
+      bad(t, "out of memory");
+      return -1;
+    }
+    t->headers[t->nheaders++] = line;
+  }
+  return 0;
+}
+
+/* A string member of e into *out (non-empty unless may_be_empty); -1
+ * after bad(t, msg) when it is not one. */
+static int opt_string(target *t, const cJSON *e, const char *key,
+                      int may_be_empty, const char *msg, char **out)
+{
+  int oom = 0;
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, key);
+  if(!x)
+    return 0;
+  if(!cJSON_IsString(x) || (!may_be_empty && !*x->valuestring)) {
+    bad(t, msg);
+    return -1;
+  }
+  *out = putil_strdup(x->valuestring, &oom);
+  if(oom) {
+    bad(t, "out of memory");
+    return -1;
+  }
+  return 0;
+}
+
+/* A duration member of e into *out; -1 after bad(t, msg). */
+static int opt_duration(target *t, const cJSON *e, const char *key,
+                        const char *msg, double *out)
+{
+  const cJSON *x = cJSON_GetObjectItemCaseSensitive(e, key);
+  if(!x)
+    return 0;
+  *out = parse_duration(x);
+  if(*out < 0) {
+    bad(t, msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* Reads one entry of `targets` into t (config errors kept in t). */
+static void parse_target(target *t, const cJSON *e, double dflt_latency)
+{
+  const cJSON *x;
+  t->x.max_latency = dflt_latency;
+  t->unhealthy_for = -1;
+  t->x.status[0] = 200;
+  t->x.nstatus = 1;
+  if(parse_url(t, e) != 0 || cJSON_IsString(e))
+    return;
+  if(!cJSON_IsObject(e)) {
+    bad(t, "a target is a URL or an object with \"url\"");
+    return;
+  }
+  if(known_keys(t, e) != 0 ||
+     opt_string(t, e, "name", 1, "name must be a string", &t->name) != 0)
+    return;
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "method")) &&
+     (!cJSON_IsString(x) ||
+      (strcmp(x->valuestring, "GET") && strcmp(x->valuestring, "POST")))) {
+    bad(t, "method must be GET or POST");
+    return;
+  }
+  if(opt_string(t, e, "method", 1, "method must be GET or POST", &t->method) !=
+     0)
+    return;
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "expect_status")) &&
+     parse_statuses(t, x) != 0)
+    return;
+  if(opt_duration(t, e, "max_latency",
+                  "max_latency must be a duration (\"500ms\", \"2s\")",
+                  &t->x.max_latency) != 0 ||
+     opt_duration(t, e, "unhealthy_for",
+                  "unhealthy_for must be a duration (\"1m\", \"2m\")",
+                  &t->unhealthy_for) != 0)
+    return;
   if((x = cJSON_GetObjectItemCaseSensitive(e, "json")))
     parse_assertions(t, x);
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "headers"))) {
-    const cJSON *h;
-    if(!cJSON_IsObject(x) || cJSON_GetArraySize(x) > MAX_HEADERS)
-      { bad(t, "headers must be an object {\"Name\": \"value\"} of up to 16"); return; }
-    cJSON_ArrayForEach(h, x)
-    {
-      if(!cJSON_IsString(h) || !*h->string || strpbrk(h->string, ": \t\r\n") ||
-         !header_safe(h->valuestring))
-        { bad(t, "each header is \"Name\": \"value\" on one line"); return; }
-      char *line = NULL;
-      if(asprintf(&line, "%s: %s", h->string, h->valuestring) < 0)
-        { bad(t, "out of memory"); return; }
-      t->headers[t->nheaders++] = line;
-    }
-  }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "token_file"))) {
-    if(!cJSON_IsString(x) || !*x->valuestring)
-      { bad(t, "token_file must be a path"); return; }
-    t->token_file = putil_strdup(x->valuestring, &oom);
-  }
-  if((x = cJSON_GetObjectItemCaseSensitive(e, "ca_file"))) {
-    if(!cJSON_IsString(x) || !*x->valuestring)
-      { bad(t, "ca_file must be a path"); return; }
-    t->ca_file = putil_strdup(x->valuestring, &oom);
-  }
-  if(oom)
-    bad(t, "out of memory");
+  if((x = cJSON_GetObjectItemCaseSensitive(e, "headers")) &&
+     parse_headers(t, x) != 0)
+    return;
+  if(opt_string(t, e, "token_file", 0, "token_file must be a path",
+                &t->token_file) != 0)
+    return;
+  opt_string(t, e, "ca_file", 0, "ca_file must be a path", &t->ca_file);
 }
 
 /* Reads a one-line token file into "Authorization: Bearer <token>" as the
@@ -367,71 +424,21 @@ static int load_token(target *t, char *why, size_t n)
   return rc;
 }
 
-/* Short JSON text of a value for a summary (at most n-1 bytes). */
-static void show_json(const cJSON *v, char *out, size_t n)
-{
-  char *s = v ? cJSON_PrintUnformatted(v) : NULL;
-  snprintf(out, n, "%s", s ? s : "missing");
-  if(s && strlen(s) >= n && n > 4)
-    memcpy(out + n - 4, "...", 4);
-  free(s);
-}
-
-/* Judges the body against the assertions, adding findings to t->v. */
-static void judge_json(target *t)
-{
-  cJSON *doc = cJSON_ParseWithLength(t->resp.body, t->resp.len);
-  if(!doc) {
-    pverdict_add(&t->v, PROBE_CRITICAL, "body is not valid JSON");
-    t->failed = 1;
-    return;
-  }
-  for(size_t i = 0; i < t->nas; i++) {
-    const assertion *a = &t->as[i];
-    const cJSON *got = pjsonptr_get(doc, a->pointer);
-    char g[80], w[80];
-    show_json(got, g, sizeof(g));
-    show_json(a->want, w, sizeof(w));
-    int ok = 0;
-    switch(a->kind) {
-    case AS_EQUALS:
-      ok = got && cJSON_Compare(got, a->want, 1);
-      break;
-    case AS_ONE_OF: {
-      const cJSON *c;
-      cJSON_ArrayForEach(c, a->want) ok |= got && cJSON_Compare(got, c, 1);
-      break;
-    }
-    case AS_MIN:
-      ok = cJSON_IsNumber(got) && got->valuedouble >= a->want->valuedouble;
-      break;
-    case AS_MAX:
-      ok = cJSON_IsNumber(got) && got->valuedouble <= a->want->valuedouble;
-      break;
-    }
-    if(!ok) {
-      static const char *const names[] = {"equals", "one_of", "min", "max"};
-      pverdict_add(&t->v, PROBE_CRITICAL, "%s is %s, want %s %s", a->pointer, g,
-                   names[a->kind], w);
-      t->failed = 1;
-    }
-  }
-  cJSON_Delete(doc);
-}
-
-/* Fetches and judges one target (worker thread; no host calls). */
+/* Fetches one target and judges the reply (worker thread; no host
+ * calls). */
 static void probe_target(http_run *c, target *t)
 {
   char why[600];
-  pverdict_init(&t->v);
+  pverdict_init(&t->jv.v);
   if(t->token_file && load_token(t, why, sizeof(why)) != 0) {
-    pverdict_add(&t->v, PROBE_UNKNOWN, "%s", why);
+    pverdict_add(&t->jv.v, PROBE_UNKNOWN, "%s", why);
     return;
   }
   double left = c->deadline - putil_now();
   double to = c->request_timeout < left ? c->request_timeout : left;
   if(to < 0.2) {
-    pverdict_add(&t->v, PROBE_UNKNOWN, "not fetched: the run's timeout was spent");
+    pverdict_add(&t->jv.v, PROBE_UNKNOWN,
+                 "not fetched: the run's timeout was spent");
     return;
   }
   phttp_request rq = {0};
@@ -443,27 +450,9 @@ static void probe_target(http_run *c, target *t)
   rq.ca_file = t->ca_file;
   t->code = phttp_fetch(&rq, &t->resp);
   t->fetched = 1;
-  if(t->code != PHTTP_OK) {
-    pverdict_add(&t->v, PROBE_CRITICAL, "%s: %s", phttp_strerror(t->code), t->resp.error);
-    t->failed = 1;
-    return;
-  }
-  int ok = 0;
-  for(size_t i = 0; i < t->nstatus; i++)
-    ok |= t->resp.status == t->status[i];
-  if(!ok) {
-    char want[120] = "";
-    size_t o = 0;
-    for(size_t i = 0; i < t->nstatus && o < sizeof(want) - 8; i++)
-      o += (size_t)snprintf(want + o, sizeof(want) - o, "%s%ld", i ? "," : "", t->status[i]);
-    pverdict_add(&t->v, PROBE_CRITICAL, "HTTP %ld, expected %s", t->resp.status, want);
-    t->failed = 1;
-  } else if(t->nas) {
-    judge_json(t);
-  }
-  if(t->max_latency >= 0 && t->resp.elapsed_s > t->max_latency)
-    pverdict_add(&t->v, PROBE_WARNING, "took %.0f ms (max_latency=%.0f ms)",
-                 t->resp.elapsed_s * 1000, t->max_latency * 1000);
+  hjudge_reply rp = {t->code,      t->resp.error, t->resp.status,
+                     t->resp.body, t->resp.len,   t->resp.elapsed_s};
+  hjudge_reply_judge(&t->x, &rp, &t->jv);
 }
 
 /* Worker thread: takes targets until none is left. */
@@ -503,8 +492,64 @@ static void fmt_utc(double t, char *out, size_t n)
     snprintf(out, n, "?");
 }
 
-/* Emits the line of one target; applies unhealthy_for against the state
- * object st (key -> epoch of the first failing run), updating it. */
+/* unhealthy_for: keeps when the failure of t began in the state object st
+ * (key -> epoch of the first failing run) and softens the verdict while
+ * it is young; a target that no longer fails leaves st. */
+static void apply_unhealthy(const probe_host *host, probe_result *r, target *t,
+                            cJSON *st, int have_state, double now)
+{
+  char key[32];
+  state_key(t, key, sizeof(key));
+  if(!t->jv.failed) {
+    cJSON_DeleteItemFromObjectCaseSensitive(st, key);
+    return;
+  }
+  if(t->unhealthy_for < 0)
+    return;
+  const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, key);
+  double since =
+      cJSON_IsNumber(s) && s->valuedouble <= now ? s->valuedouble : now;
+  if(!cJSON_IsNumber(s) || s->valuedouble > now) {
+    cJSON_DeleteItemFromObjectCaseSensitive(st, key);
+    cJSON_AddNumberToObject(st, key, floor(now));
+    since = floor(now);
+  }
+  char when[32];
+  fmt_utc(since, when, sizeof(when));
+  host->result_detail_string(r, "failing_since", when);
+  host->result_metric(r, "failing_seconds", now - since);
+  if(PROBE_HOST_HAS_THRESHOLD(host))
+    host->result_threshold(r, "failing_seconds", NAN, t->unhealthy_for);
+  hjudge_soften(&t->jv, have_state, since, now, t->unhealthy_for, when);
+}
+
+/* The metrics of a fetched target: status, libcurl's phases, body size
+ * and total time (with max_latency as its warning threshold). */
+static void emit_metrics(const probe_host *host, probe_result *r,
+                         const target *t)
+{
+  const phttp_response *rs = &t->resp;
+  if(rs->status)
+    host->result_metric(r, "status_code", (double)rs->status);
+  if(t->code == PHTTP_OK || rs->status) {
+    if(rs->dns_s >= 0)
+      host->result_metric(r, "dns_seconds", rs->dns_s);
+    if(rs->connect_s >= 0)
+      host->result_metric(r, "connect_seconds", rs->connect_s);
+    if(rs->tls_s >= 0)
+      host->result_metric(r, "tls_seconds", rs->tls_s);
+    if(rs->first_byte_s >= 0)
+      host->result_metric(r, "first_byte_seconds", rs->first_byte_s);
+    host->result_metric(r, "body_bytes", (double)rs->len);
+  }
+  host->result_metric(r, "total_seconds", rs->elapsed_s);
+  if(t->x.max_latency >= 0 && PROBE_HOST_HAS_THRESHOLD(host))
+    host->result_threshold(r, "total_seconds", t->x.max_latency, NAN);
+  if(t->code != PHTTP_OK)
+    host->result_detail_string(r, "error", phttp_strerror(t->code));
+}
+
+/* Emits the line of one target, unhealthy_for applied against st. */
 static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON *st,
                         int have_state, double now)
 {
@@ -518,75 +563,26 @@ static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON
     host->result_emit(r);
     return;
   }
-  char key[32];
-  state_key(t, key, sizeof(key));
-  if(t->failed && t->unhealthy_for >= 0) {
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(st, key);
-    double since = cJSON_IsNumber(s) && s->valuedouble <= now ? s->valuedouble : now;
-    if(!cJSON_IsNumber(s) || s->valuedouble > now) {
-      cJSON_DeleteItemFromObjectCaseSensitive(st, key);
-      cJSON_AddNumberToObject(st, key, floor(now));
-      since = floor(now);
-    }
-    char when[32];
-    fmt_utc(since, when, sizeof(when));
-    host->result_detail_string(r, "failing_since", when);
-    host->result_metric(r, "failing_seconds", now - since);
-    if(!have_state) {
-      pverdict_add(&t->v, PROBE_UNKNOWN, "unhealthy_for needs a state directory");
-    } else if(now - since < t->unhealthy_for && t->v.st == PROBE_CRITICAL) {
-      char text[sizeof(t->v.text)];
-      snprintf(text, sizeof(text), "%s", t->v.text);
-      t->v.st = PROBE_WARNING;
-      snprintf(t->v.text, sizeof(t->v.text), "%.900s; failing since %s, for %.0f s (unhealthy_for=%.0f s)",
-               text, when, now - since, t->unhealthy_for);
-    } else {
-      char text[sizeof(t->v.text)];
-      snprintf(text, sizeof(text), "%s", t->v.text);
-      snprintf(t->v.text, sizeof(t->v.text), "%.900s; failing since %s, for %.0f s", text, when,
-               now - since);
-    }
-  } else if(!t->failed) {
-    cJSON_DeleteItemFromObjectCaseSensitive(st, key);
-  }
-  if(t->v.st == PROBE_OK)
+  apply_unhealthy(host, r, t, st, have_state, now);
+  if(t->jv.v.st == PROBE_OK)
     host->result_status(r, PROBE_OK, "HTTP %ld in %.0f ms", t->resp.status,
                         t->resp.elapsed_s * 1000);
   else
-    host->result_status(r, t->v.st, "%s", t->v.text);
-  if(!t->fetched) {
-    host->result_emit(r);
-    return;
-  }
-  if(t->resp.status)
-    host->result_metric(r, "status_code", (double)t->resp.status);
-  if(t->code == PHTTP_OK || t->resp.status) {
-    if(t->resp.dns_s >= 0)
-      host->result_metric(r, "dns_seconds", t->resp.dns_s);
-    if(t->resp.connect_s >= 0)
-      host->result_metric(r, "connect_seconds", t->resp.connect_s);
-    if(t->resp.tls_s >= 0)
-      host->result_metric(r, "tls_seconds", t->resp.tls_s);
-    if(t->resp.first_byte_s >= 0)
-      host->result_metric(r, "first_byte_seconds", t->resp.first_byte_s);
-    host->result_metric(r, "body_bytes", (double)t->resp.len);
-  }
-  host->result_metric(r, "total_seconds", t->resp.elapsed_s);
-  if(t->code != PHTTP_OK)
-    host->result_detail_string(r, "error", phttp_strerror(t->code));
+    host->result_status(r, t->jv.v.st, "%s", t->jv.v.text);
+  if(t->fetched)
+    emit_metrics(host, r, t);
   host->result_emit(r);
 }
 
-
 /* Reads the targets list into c (config errors per target). -1 on a
  * list that is not one, or out of memory. */
-static int read_targets(probe_ctx *ctx, const probe_host *host, http_run *c, char *why, size_t n)
+static int read_targets(pkit *k, http_run *c, char *why, size_t n)
 {
-  const char *json = NULL;
-  double dflt_latency = -1;
-  if(host->conf_duration(ctx, "max_latency", &dflt_latency) != 0)
+  const char *json = pkit_json(k, "targets");
+  double dflt_latency = -1; /* max_latency has no default: unset is off */
+  if(k->host->conf_duration(k->ctx, "max_latency", &dflt_latency) != 0)
     dflt_latency = -1;
-  if(host->conf_json(ctx, "targets", &json) != 0 || !json)
+  if(!json)
     return 0;
   cJSON *arr = cJSON_Parse(json);
   if(!cJSON_IsArray(arr)) {
@@ -611,6 +607,47 @@ static int read_targets(probe_ctx *ctx, const probe_host *host, http_run *c, cha
   return 0;
 }
 
+/* The settings of the plugin, for both run and check_config, through the
+ * kit (the defaults are the table's alone). A run uses the table's
+ * default for a size or timeout below 1 and keeps concurrency within
+ * 1-MAX_CONCURRENCY; check_config refuses such a concurrency and every
+ * bad target. -1 when the targets list is unusable (why says why) or,
+ * when checking, after any problem. */
+static int read_settings(pkit *k, http_run *c, int checking, char *why,
+                         size_t n)
+{
+  int badc = 0;
+  c->max_bytes = pkit_int(k, "max_response_bytes");
+  if(c->max_bytes <= 0)
+    c->max_bytes = (long long)pkit_default(k, "max_response_bytes");
+  c->request_timeout = pkit_duration(k, "request_timeout");
+  if(!(c->request_timeout > 0))
+    c->request_timeout = pkit_default(k, "request_timeout");
+  c->concurrency = pkit_int(k, "concurrency");
+  if(checking && (c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY)) {
+    k->host->config_error(k->ctx, "concurrency", "must be 1-%d",
+                          MAX_CONCURRENCY);
+    badc = 1;
+  }
+  if(c->concurrency < 1)
+    c->concurrency = 1;
+  if(c->concurrency > MAX_CONCURRENCY)
+    c->concurrency = MAX_CONCURRENCY;
+  if(read_targets(k, c, why, n) != 0) {
+    if(checking)
+      k->host->config_error(k->ctx, "targets", "%s", why);
+    return -1;
+  }
+  for(size_t i = 0; checking && i < c->n; i++)
+    if(c->t[i].config_error) {
+      k->host->config_error(k->ctx, "targets", "target %zu (%s): %s", i + 1,
+                            c->t[i].shown ? c->t[i].shown : "?",
+                            c->t[i].config_error);
+      badc = 1;
+    }
+  return badc ? -1 : 0;
+}
+
 /* Frees the targets of c. */
 static void run_free(http_run *c)
 {
@@ -631,124 +668,116 @@ static void whole_unknown(probe_ctx *ctx, const probe_host *host, const char *ms
   }
 }
 
-/* The run: read targets, fetch concurrently, emit in order, keep state. */
-static int http_run_fn(probe_ctx *ctx, const probe_host *host)
+/* Gathers: fetches every target on up to `concurrency` threads, each
+ * judging its own reply. */
+static void fetch_all(http_run *c)
 {
-  http_run c;
   pthread_t th[MAX_CONCURRENCY];
   size_t started = 0;
-  char why[300];
-  cJSON *st = NULL;
-  int have_state = 0, changed_possible = 0;
-
-  memset(&c, 0, sizeof(c));
-  pthread_mutex_init(&c.lock, NULL);
-  c.max_bytes = 1048576;
-  c.concurrency = 8;
-  c.request_timeout = 10;
-  host->conf_int(ctx, "max_response_bytes", &c.max_bytes);
-  host->conf_int(ctx, "concurrency", &c.concurrency);
-  host->conf_duration(ctx, "request_timeout", &c.request_timeout);
-  if(c.max_bytes <= 0)
-    c.max_bytes = 1048576;
-  if(c.concurrency < 1)
-    c.concurrency = 1;
-  if(c.concurrency > MAX_CONCURRENCY)
-    c.concurrency = MAX_CONCURRENCY;
-  if(!(c.request_timeout > 0))
-    c.request_timeout = 10;
-  double tl = host->time_left ? host->time_left(ctx) : 30;
-  if(!(tl > 0))
-    tl = 30;
-  c.deadline = putil_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
-
-  if(read_targets(ctx, host, &c, why, sizeof(why)) != 0) {
-    whole_unknown(ctx, host, why);
-    goto done;
-  }
-  if(c.n == 0) {
-    whole_unknown(ctx, host, "nothing to check: set http.targets");
-    goto done;
-  }
-  if(phttp_init(why, sizeof(why)) != 0) {
-    whole_unknown(ctx, host, why);
-    goto done;
-  }
-  size_t nthreads = (size_t)c.concurrency < c.n ? (size_t)c.concurrency : c.n;
+  size_t nthreads =
+      (size_t)c->concurrency < c->n ? (size_t)c->concurrency : c->n;
   for(size_t i = 0; i < nthreads; i++) {
-    if(pthread_create(&th[i], NULL, worker, &c) != 0)
+    if(pthread_create(&th[i], NULL, worker, c) != 0)
       break;
     started++;
   }
   if(started == 0)
-    worker(&c);
+    worker(c);
   for(size_t i = 0; i < started; i++)
     pthread_join(th[i], NULL);
+}
 
-  /* failing_since of the targets with unhealthy_for */
+/* The failing_since state of the targets with unhealthy_for: read into
+ * *st (an object, empty when there is none); *have_state 1 when it may be
+ * written back. */
+static void load_state(probe_ctx *ctx, const probe_host *host, const char *sdir,
+                       cJSON **st, int *have_state)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  int rr = pstate_read(sdir, STATE_FILE, STATE_MAX, &buf, &len);
+  *st = NULL;
+  if(rr == 0)
+    *st = cJSON_Parse(buf);
+  free(buf);
+  if(rr == 0 && !cJSON_IsObject(*st))
+    host->log(ctx, PROBE_LOG_WARNING, "state %s/%s unreadable, starting afresh",
+              sdir, STATE_FILE);
+  if(rr >= 0)
+    *have_state = 1;
+  else
+    host->log(ctx, PROBE_LOG_WARNING, "cannot read state %s/%s: %s", sdir,
+              STATE_FILE, strerror(errno));
+}
+
+/* Emits every target in order, then writes the state back. */
+static void emit_all(probe_ctx *ctx, const probe_host *host, http_run *c)
+{
+  cJSON *st = NULL;
+  int have_state = 0, stateful = 0;
   const char *sdir = host->state_dir ? host->state_dir(ctx) : NULL;
-  for(size_t i = 0; i < c.n; i++)
-    changed_possible |= c.t[i].unhealthy_for >= 0;
-  if(changed_possible && sdir) {
-    char *buf = NULL;
-    size_t len = 0;
-    int rr = pstate_read(sdir, STATE_FILE, STATE_MAX, &buf, &len);
-    if(rr == 0)
-      st = cJSON_Parse(buf);
-    free(buf);
-    if(rr == 0 && !cJSON_IsObject(st))
-      host->log(ctx, PROBE_LOG_WARNING, "state %s/%s unreadable, starting afresh", sdir,
-                STATE_FILE);
-    if(rr >= 0)
-      have_state = 1;
-    else
-      host->log(ctx, PROBE_LOG_WARNING, "cannot read state %s/%s: %s", sdir, STATE_FILE,
-                strerror(errno));
-  }
+  for(size_t i = 0; i < c->n; i++)
+    stateful |= c->t[i].unhealthy_for >= 0;
+  if(stateful && sdir)
+    load_state(ctx, host, sdir, &st, &have_state);
   if(!cJSON_IsObject(st)) {
     cJSON_Delete(st);
     st = cJSON_CreateObject();
   }
   double now = putil_wall();
-  for(size_t i = 0; i < c.n; i++)
-    emit_target(ctx, host, &c.t[i], st, have_state, now);
-  if(changed_possible && have_state && st) {
+  for(size_t i = 0; i < c->n; i++)
+    emit_target(ctx, host, &c->t[i], st, have_state, now);
+  if(stateful && have_state && st) {
     char *txt = cJSON_PrintUnformatted(st);
     if(!txt || pstate_write(sdir, STATE_FILE, txt, strlen(txt)) != 0)
       host->log(ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", sdir, STATE_FILE,
                 strerror(errno));
     free(txt);
   }
-done:
   cJSON_Delete(st);
+}
+
+/* The run: read settings, fetch and judge concurrently, emit in order. */
+static int http_run_fn(probe_ctx *ctx, const probe_host *host)
+{
+  http_run c;
+  char why[300];
+  pkit k;
+
+  memset(&c, 0, sizeof(c));
+  pthread_mutex_init(&c.lock, NULL);
+  pkit_init(&k, ctx, host, http_settings);
+  double tl = host->time_left ? host->time_left(ctx) : 30;
+  if(!(tl > 0))
+    tl = 30;
+  c.deadline = putil_now() + (tl > 1.0 ? tl - 0.5 : tl * 0.5);
+  if(read_settings(&k, &c, 0, why, sizeof(why)) != 0)
+    whole_unknown(ctx, host, why);
+  else if(c.n == 0)
+    whole_unknown(ctx, host, "nothing to check: set http.targets");
+  else if(phttp_init(why, sizeof(why)) != 0)
+    whole_unknown(ctx, host, why);
+  else {
+    fetch_all(&c);
+    emit_all(ctx, host, &c);
+  }
   run_free(&c);
   pthread_mutex_destroy(&c.lock);
+  pkit_free(&k);
   return 0;
 }
 
-/* --check-config: every bad target named, no network. */
+/* --check-config: every bad setting and target named, no network. */
 static int http_check_config(probe_ctx *ctx, const probe_host *host)
 {
   http_run c;
   char why[300];
-  int badc = 0;
+  pkit k;
   memset(&c, 0, sizeof(c));
-  if(read_targets(ctx, host, &c, why, sizeof(why)) != 0) {
-    host->config_error(ctx, "targets", "%s", why);
-    return 1;
-  }
-  for(size_t i = 0; i < c.n; i++)
-    if(c.t[i].config_error) {
-      host->config_error(ctx, "targets", "target %zu (%s): %s", i + 1,
-                         c.t[i].shown ? c.t[i].shown : "?", c.t[i].config_error);
-      badc = 1;
-    }
-  long long cc = 8;
-  if(host->conf_int(ctx, "concurrency", &cc) == 0 && (cc < 1 || cc > MAX_CONCURRENCY)) {
-    host->config_error(ctx, "concurrency", "must be 1-%d", MAX_CONCURRENCY);
-    badc = 1;
-  }
+  pkit_init(&k, ctx, host, http_settings);
+  int badc = read_settings(&k, &c, 1, why, sizeof(why)) != 0;
   run_free(&c);
+  pkit_free(&k);
   return badc;
 }
 

@@ -30,13 +30,14 @@
 #include <time.h>
 
 #include "plugins/common/lsrc.h"
+#include "plugins/common/pledger_settings.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/psandbox.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
-#include "plugins/common/ppg.h"
 #include "plugins/ledger/lcompare.h"
+#include "plugins/ledger/lplan.h"
 #include "plugins/ledger/lverify.h"
 #include "plugins/ledger/lxmin.h"
 #include "probe-plugin.h"
@@ -44,12 +45,7 @@
 #define STATE_FILE "checkpoint.json"
 
 static const probe_setting ledger_settings[] = {
-  {"source", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED,
-   "ledger snapshot (JSON Lines, .gz, - for stdin) or PostgreSQL conninfo/URI"},
-  {"table", PROBE_SET_STRING, "\"ledger_events\"", 0,
-   "PostgreSQL: table holding one event per row (schema.table allowed)"},
-  {"column", PROBE_SET_STRING, "\"event\"", 0,
-   "PostgreSQL: json/jsonb column holding the whole event"},
+  PLEDGER_SOURCE_SETTINGS,
   {"password_file", PROBE_SET_STRING, NULL,
    PROBE_SETTING_FILE | PROBE_SETTING_SECRET,
    "PostgreSQL: file holding the password (instead of one in source)"},
@@ -67,8 +63,7 @@ static const probe_setting ledger_settings[] = {
    "the service's own GET /ledger/verify, compared with the probe's verdict"},
   {"threads", PROBE_SET_INT, "0", 0,
    "worker threads for hashing (0: one per CPU)"},
-  {"max_line_bytes", PROBE_SET_INT, "16777216", 0,
-   "longest event accepted, in bytes"},
+  PLEDGER_MAX_LINE_SETTING,
   {"compare_with", PROBE_SET_STRING, NULL, 0,
    "a second copy (backup snapshot, restored instance's conninfo): verified, "
    "and a prefix of source or source of it (check ledger.compare); read in "
@@ -272,28 +267,18 @@ static const char *reason_words(lv_reason r)
   }
 }
 
-/* Sets PGPASSWORD from password_file (this run's own process). */
+/* Sets PGPASSWORD from password_file (this run's own process), whole. */
 static int use_password_file(probe_ctx *ctx, const probe_host *h)
 {
   const char *pf;
-  FILE *f;
-  char buf[1024];
-  size_t n;
+  char err[256];
   if(h->conf_string(ctx, "password_file", &pf) != 0)
     return 0;
-  f = fopen(pf, "r");
-  if(!f)
-    return -1;
-  n = fread(buf, 1, sizeof(buf) - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  buf[strcspn(buf, "\r\n")] = 0;
-  setenv("PGPASSWORD", buf, 1);
-  explicit_bzero(buf, sizeof(buf));
-  return 0;
+  if(pledger_password_env(pf, err, sizeof(err)) == 0)
+    return 0;
+  h->log(ctx, PROBE_LOG_WARNING, "%s", err);
+  return -1;
 }
-
-
 
 /* An RFC 3339 UTC time of t (seconds since the epoch). */
 static void iso_time(double t, char *buf, size_t len)
@@ -343,30 +328,6 @@ static double run_interval(probe_ctx *ctx, const probe_host *h)
     if(h->conf_duration(ctx, "agent.interval", &iv) != 0 || iv <= 0)
       iv = 60;
   return iv;
-}
-
-/* Whether this run verifies the whole ledger: always when the last full
- * pass fit the budget; otherwise when the full passes, spaced to cost the
- * budget per interval on average, are due; and at least every full_every.
- * *why names the reason for the line's details. */
-static int want_full(const lstate *st, double now, double interval,
-                     double budget, double full_every, const char **why)
-{
-  double since = now - st->last_full;
-  if(full_every > 0 && since >= full_every) {
-    *why = "full_every";
-    return 1;
-  }
-  if(budget > 0 && st->full_seconds <= budget) {
-    *why = "within full_budget";
-    return 1;
-  }
-  if(budget > 0 && since >= interval * st->full_seconds / budget) {
-    *why = "spaced to keep within full_budget";
-    return 1;
-  }
-  *why = NULL;
-  return 0;
 }
 
 /* Re-verifies the rows of a table that changed in place since the last
@@ -427,17 +388,16 @@ static void compare_options(probe_ctx *ctx, const probe_host *h, const lsrc_opti
 /* compare_with: the line ledger.compare (lcompare.h), once the live pass
  * has fed the comparer cs. open_err: the copy could not be opened (cs is
  * NULL); r: this run's ledger.chain result; a_head: the live ledger's real
- * head (also past a bad event). A broken live ledger is still compared up
- * to its last intact event: the line says where the copies part. */
+ * head (also past a bad event); max_lag: max_lag_events. A broken live
+ * ledger is still compared up to its last intact event: the line says
+ * where the copies part. */
 static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *b,
                          lc_stream *cs, const char *open_err, const lv_result *r,
-                         int64_t a_head)
+                         int64_t a_head, long long max_lag)
 {
   lc_result cr;
-  long long max_lag = 100;
   int a_bad = r->reason != LV_OK;
   const char *a_hash = r->head.seq > 0 ? r->head.hash : NULL;
-  h->conf_int(ctx, "max_lag_events", &max_lag);
   char *bt = lsrc_target(b);
   probe_result *res = h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
   free(bt);
@@ -500,404 +460,507 @@ static void report_progress(void *arg, uint64_t events, uint64_t bytes, int64_t 
   p->h->progress(p->ctx, (double)events, (double)bytes, (double)total);
 }
 
-/* One run: verify, compare, report, remember. */
-static int ledger_run(probe_ctx *ctx, const probe_host *h)
-{
-  progress_to prog = {ctx, h};
+/* One run's settings, findings and verdict, handed from phase to phase:
+ * read settings, plan, gather (the passes), judge, emit, remember. */
+typedef struct lrun {
+  probe_ctx *ctx;
+  const probe_host *h;
+  pkit kit; /* the settings, through the table's defaults */
+  progress_to prog;
   lv_options o;
   lv_result r;
-  lstate st, nst;
-  const char *url = NULL, *full_why = "no usable checkpoint";
-  char *target = NULL;
-  long long threads = 0, maxline = 0;
-  int incremental = 1, full = 1, ran, have_real = 0;
-  double full_every = 86400, max_idle = 0, now = putil_wall();
-  double interval, budget = -1, t0, full_took = -1;
-  int64_t real_head = 0, real_events = 0;
-  int64_t changed_rows = 0, changed_verified = 0;
-  int is_table, have_now8 = 0, changed_bad = 0;
-  uint64_t now8 = 0;
-  char xerr[256];
-  const char *mode = "full";
-  probe_result *res;
-  probe_status status = PROBE_OK;
-  char summary[512], state_err[512] = "", load_err[512] = "";
+  lstate st;
+  const char *url, *cmp, *full_why, *mode;
+  char *target;
+  int incremental, full, have_real, is_table, have_now8, changed_bad;
+  double full_every, max_idle, now, interval, budget, full_took;
+  long long max_lag;
+  int64_t real_head, real_events, changed_rows, changed_verified;
+  uint64_t now8;
+  lsrc_options bopt;
+  lc_stream *cmp_s;
+  probe_status status;
+  char cmp_err[300], summary[512], state_err[512], load_err[512];
+} lrun;
 
-  memset(&o, 0, sizeof(o));
-  h->conf_string(ctx, "source", &o.src.source);
-  h->conf_string(ctx, "table", &o.src.table);
-  h->conf_string(ctx, "column", &o.src.column);
-  h->conf_bool(ctx, "incremental", &incremental);
-  h->conf_duration(ctx, "full_every", &full_every);
-  h->conf_duration(ctx, "max_idle", &max_idle);
-  h->conf_int(ctx, "threads", &threads);
-  h->conf_int(ctx, "max_line_bytes", &maxline);
-  if(h->conf_string(ctx, "service_verify_url", &url) != 0)
-    url = NULL;
-  interval = run_interval(ctx, h);
-  if(h->conf_duration(ctx, "full_budget", &budget) != 0 || budget < 0)
-    budget = interval * 0.1;
+/* Reads the run's settings into x (cleared first) through the settings
+ * table (pkit.h): no default is restated here. */
+static void run_settings(lrun *x, probe_ctx *ctx, const probe_host *h)
+{
+  long long threads;
+  pkit *k = &x->kit;
+  memset(x, 0, sizeof(*x));
+  x->ctx = ctx;
+  x->h = h;
+  x->prog.ctx = ctx;
+  x->prog.h = h;
+  x->full = 1;
+  x->budget = x->full_took = -1;
+  x->now = putil_wall();
+  x->full_why = "no usable checkpoint";
+  x->mode = "full";
+  x->status = PROBE_OK;
+  pkit_init(k, ctx, h, ledger_settings);
+  pledger_settings_read(k, &x->o.src);
+  x->incremental = pkit_bool(k, "incremental");
+  x->full_every = pkit_duration(k, "full_every");
+  x->max_idle = pkit_duration(k, "max_idle");
+  x->max_lag = pkit_int(k, "max_lag_events");
+  threads = pkit_int(k, "threads");
+  x->url = pkit_opt(k, "service_verify_url");
+  x->cmp = pkit_opt(k, "compare_with");
+  x->interval = run_interval(ctx, h);
+  if(h->conf_duration(ctx, "full_budget", &x->budget) != 0 || x->budget < 0)
+    x->budget = x->interval * 0.1;
   if(PROBE_HOST_HAS_PROGRESS(h)) {
-    o.progress = report_progress;
-    o.progress_arg = &prog;
+    x->o.progress = report_progress;
+    x->o.progress_arg = &x->prog;
   }
-  o.threads = (int)(threads > 0 && threads < 64 ? threads : 0);
-  o.src.max_line = maxline > 0 ? (size_t)maxline : 0;
-  o.src.timeout_s = h->time_left(ctx) > 1 ? h->time_left(ctx) - 0.5 : 1;
-  target = lsrc_target(&o.src);
-  is_table = o.src.source && ppg_looks_like_conninfo(o.src.source);
-  res = h->result_begin(ctx, "ledger.chain", target ? target : "ledger");
-  if(!o.src.source) {
+  x->o.threads = (int)(threads > 0 && threads < 64 ? threads : 0);
+  x->target = lsrc_target(&x->o.src);
+  x->is_table = x->o.src.source && ppg_looks_like_conninfo(x->o.src.source);
+}
+
+/* compare_with: the copy's own pass starts now and runs in step with this
+ * run's pass over the live ledger, then a full one (lcompare.h). */
+static void open_compare(lrun *x)
+{
+  char e[256];
+  if(!x->cmp)
+    return;
+  compare_options(x->ctx, x->h, &x->o.src, x->cmp, &x->bopt);
+  if(!strcmp(x->cmp, "-") && !strcmp(x->o.src.source, "-"))
+    snprintf(x->cmp_err, sizeof(x->cmp_err),
+             "compare_with: source already reads standard input");
+  else if(lc_open(&x->bopt, x->o.threads, &x->cmp_s, e, sizeof(e)) != 0)
+    snprintf(x->cmp_err, sizeof(x->cmp_err), "compare_with: %s", e);
+}
+
+/* Loads the checkpoint and chooses the pass (lplan.h). */
+static void plan_pass(lrun *x)
+{
+  lstate *st = &x->st;
+  lp_plan plan;
+  if(state_load(x->h, x->ctx, st, x->load_err, sizeof(x->load_err)) < 0)
+    x->h->log(x->ctx, PROBE_LOG_WARNING, "%s", x->load_err);
+  lp_input in = {st->valid, !strcmp(st->source, x->target ? x->target : ""),
+                 st->last_full, st->last_run, st->full_seconds, x->now,
+                 x->interval, x->budget, x->full_every, x->incremental,
+                 !strcmp(x->o.src.source, "-"), x->cmp_s != NULL};
+  lp_choose(&in, &plan);
+  st->valid = plan.valid; /* another ledger's: start over */
+  st->stale = plan.stale;
+  x->full_why = plan.why;
+  x->full = plan.full;
+  if(st->stale)
+    x->h->log(x->ctx, PROBE_LOG_WARNING,
+              "checkpoint written in the future (last_full %.0f, now %.0f): "
+              "ignored, full pass", st->last_full, x->now);
+}
+
+/* A table's rows changed in place since the last run, found by their xmin
+ * and re-verified. 1 when the incremental pass may go on; 0 when a full
+ * pass must run instead (x->full_why says why) or a changed row is bad
+ * (x->changed_bad, the verdict in x->r). */
+static int pass_changed_rows(lrun *x)
+{
+  int64_t *cs = NULL;
+  size_t cn = 0;
+  char xerr[256];
+  int go = 1, xr = 1;
+  if(x->st.pg_xmin8)
+    xr = lx_changes(&x->o.src, x->st.pg_xmin8, x->st.cp.seq, &x->now8, &cs,
+                    &cn, xerr, sizeof(xerr));
+  if(xr == 0)
+    x->have_now8 = 1;
+  if(xr != 0) {
+    go = 0;
+    x->full_why = xr < 0 ? "cannot read the rows' xmin"
+                  : x->st.pg_xmin8 ? "cannot tell changed rows by xmin"
+                                   : "no xmin recorded by the last run";
+    if(xr < 0)
+      x->h->log(x->ctx, PROBE_LOG_WARNING, "xmin: %s", xerr);
+  }
+  else if(cn > 0) {
+    int vr = verify_changed(&x->o, &x->st, cs, cn, &x->r,
+                            &x->changed_verified);
+    x->changed_rows = (int64_t)cn;
+    if(vr > 0) {
+      go = 0;
+      x->full = 0;
+      x->mode = "incremental";
+      x->changed_bad = 1;
+    }
+    else if(vr < 0) {
+      go = 0;
+      x->full_why = "cannot read the changed rows";
+      x->changed_verified = 0;
+    }
+  }
+  free(cs);
+  return go;
+}
+
+/* The incremental pass, from the checkpoint; a full pass follows when it
+ * cannot be used (x->full stays or becomes 1). */
+static void pass_incremental(lrun *x)
+{
+  x->full = 1; /* until the incremental pass has run */
+  if(x->is_table && !pass_changed_rows(x))
+    return;
+  x->o.resume = &x->st.cp;
+  x->full = 0;
+  x->mode = "incremental";
+  if(lv_verify(&x->o, &x->r) == 0 && x->r.checkpoint_mismatch) {
+    x->h->log(x->ctx, PROBE_LOG_INFO,
+              "checkpoint (seq %" PRId64 ") no longer matches: full run",
+              x->st.cp.seq);
+    x->o.resume = NULL;
+    x->full = 1;
+    x->full_why = "checkpoint mismatch";
+    x->mode = "full (checkpoint mismatch)";
+  }
+}
+
+/* The full pass, held to the checkpoint and feeding the copy's comparer. */
+static void pass_full(lrun *x)
+{
+  double t0;
+  if(x->is_table && !x->have_now8) {
+    /* taken before the read: rows written during it are caught next run */
+    int64_t *cs = NULL;
+    size_t cn = 0;
+    char xerr[256];
+    if(lx_changes(&x->o.src, 0, 0, &x->now8, &cs, &cn, xerr,
+                  sizeof(xerr)) == 0)
+      x->have_now8 = 1;
+    free(cs);
+  }
+  if(x->st.stale)
+    x->mode = "full (stale checkpoint)";
+  x->o.expect = x->st.valid ? &x->st.cp : NULL;
+  if(x->cmp_s) {
+    x->o.on_event = lc_feed;
+    x->o.on_event_arg = x->cmp_s;
+  }
+  t0 = putil_now();
+  lv_verify(&x->o, &x->r);
+  x->full_took = putil_now() - t0;
+}
+
+/* The ledger's real extent, also past a bad event. */
+static void real_extent(lrun *x)
+{
+  if(x->r.source_error)
+    return;
+  if(x->r.reason == LV_OK) {
+    x->real_head = x->r.head.seq;
+    x->have_real = 1;
+  }
+  else if(lv_scan_head(&x->o.src, &x->real_events, &x->real_head) == 0)
+    x->have_real = 1;
+}
+
+/* The chain's status and summary from the passes' verdict. */
+static void judge(lrun *x)
+{
+  const lv_result *r = &x->r;
+  char *s = x->summary;
+  size_t n = sizeof(x->summary);
+  if(r->source_error) {
+    x->status = PROBE_UNKNOWN;
+    snprintf(s, n, "cannot read the ledger: %s", r->error);
+  }
+  else if(r->reason != LV_OK) {
+    x->status = PROBE_CRITICAL;
+    if(r->reason == LV_ROLLBACK)
+      snprintf(s, n, "rollback: %s", r->detail);
+    else if(r->bad_seq >= 0)
+      snprintf(s, n, "%s at seq %" PRId64 " (first bad event): %s",
+               reason_words(r->reason), r->bad_seq, r->detail);
+    else
+      snprintf(s, n, "%s at line %" PRIu64 " (first bad event): %s",
+               reason_words(r->reason), r->bad_line, r->detail);
+  }
+  else if(r->head.seq == 0) {
+    x->status = PROBE_UNKNOWN;
+    snprintf(s, n, "the ledger has no events");
+  }
+  else if(x->full)
+    snprintf(s, n,
+             "ledger intact: whole ledger verified, %" PRId64
+             " events, head seq %" PRId64 "%s",
+             r->head.seq, r->head.seq,
+             x->st.stale ? " (stale checkpoint from the future ignored)" : "");
+  else {
+    char c[48], age[32];
+    human_count(r->events, c, sizeof(c));
+    human_age(x->now - x->st.last_full, age, sizeof(age));
+    snprintf(s, n,
+             "%s appended event%s verified, head seq %" PRId64
+             "; whole ledger verified %s ago",
+             c, r->events == 1 ? "" : "s", r->head.seq, age);
+  }
+}
+
+/* Throughput, from the real head and the last run's. */
+static void emit_counts(const lrun *x, probe_result *res)
+{
+  const probe_host *h = x->h;
+  const lv_result *r = &x->r;
+  int64_t head = x->have_real ? x->real_head : r->head.seq;
+  int64_t appended = x->have_real && x->st.valid && !x->st.stale &&
+                             head >= x->st.prev_head
+                         ? head - x->st.prev_head
+                         : -1;
+  if(r->reason == LV_OK || x->have_real) {
+    h->result_metric(res, "events",
+                     (double)(r->reason == LV_OK || !x->real_events
+                                  ? head : x->real_events));
+    h->result_metric(res, "head_seq", (double)head);
+  }
+  if(r->reason != LV_OK)
+    h->result_metric(res, "verified_head_seq", (double)r->head.seq);
+  h->result_metric(res, "verified_events",
+                   (double)(r->events + (uint64_t)x->changed_verified));
+  if(x->is_table && !x->full) {
+    h->result_metric(res, "changed_rows", (double)x->changed_rows);
+    if(x->changed_bad)
+      h->result_detail_string(res, "found_by", "xmin (row changed in place)");
+  }
+  h->result_metric(res, "bytes", (double)r->bytes);
+  h->result_metric(res, "anchors_checked", (double)r->anchors);
+  if(appended >= 0) {
+    double el = x->now - x->st.last_run;
+    h->result_metric(res, "appended_events", (double)appended);
+    if(x->st.last_run > 0 && el >= 0.001)
+      h->result_metric(res, "append_rate_per_minute",
+                       (double)appended * 60.0 / el);
+    else
+      h->result_detail_string(res, "append_rate_unavailable",
+                              x->st.last_run > 0
+                                  ? "less than 1 ms since the previous run"
+                                  : "no previous run time");
+  }
+}
+
+/* max_idle: critical when the newest event is older. */
+static void judge_idle(lrun *x, probe_result *res)
+{
+  const probe_host *h = x->h;
+  double t;
+  if(x->status != PROBE_OK || x->max_idle <= 0 || x->r.head.seq <= 0)
+    return;
+  t = parse_ts(x->r.head_ts);
+  if(t < 0)
+    return;
+  h->result_metric(res, "idle_seconds", x->now - t > 0 ? x->now - t : 0);
+  if(PROBE_HOST_HAS_THRESHOLD(h)) /* critical from max_idle on */
+    h->result_threshold(res, "idle_seconds", NAN, x->max_idle);
+  if(x->now - t >= x->max_idle) {
+    x->status = PROBE_CRITICAL;
+    snprintf(x->summary, sizeof(x->summary),
+             "no new event for %.0f s (max_idle %.0f s), head seq %" PRId64,
+             x->now - t, x->max_idle, x->r.head.seq);
+    h->result_detail_string(res, "reason", "idle");
+  }
+}
+
+/* The chain line's metrics and details: what was verified, and when the
+ * whole ledger last was. */
+static void emit_chain(lrun *x, probe_result *res)
+{
+  const probe_host *h = x->h;
+  const lv_result *r = &x->r;
+  if(!r->source_error) {
+    emit_counts(x, res);
+    if(r->reason == LV_OK && r->head.seq > 0) {
+      h->result_detail_string(res, "head_hash", r->head.hash);
+      if(r->head_ts[0])
+        h->result_detail_string(res, "head_ts", r->head_ts);
+    }
+    if(r->anchors_unresolved > 0)
+      h->result_detail_number(res, "anchors_unresolved",
+                              (double)r->anchors_unresolved);
+    judge_idle(x, res);
+    if(r->reason == LV_OK) {
+      double lf = x->full ? x->now : x->st.last_full;
+      char at[40];
+      iso_time(lf, at, sizeof(at));
+      h->result_detail_string(res, "last_full_at", at);
+      h->result_metric(res, "last_full_age_seconds",
+                       x->full ? 0 : x->now - lf);
+    }
+    h->result_metric(res, "full_pass_seconds",
+                     round((x->full ? x->full_took : x->st.full_seconds) *
+                           1000) / 1000);
+    h->result_detail_number(res, "full_budget_seconds", x->budget);
+    if(x->full)
+      h->result_detail_string(res, "full_reason", x->full_why);
+  }
+  h->result_detail_string(res, "mode", x->mode);
+  if(r->reason != LV_OK) {
+    h->result_detail_string(res, "reason", lv_reason_name(r->reason));
+    if(r->bad_seq >= 0)
+      h->result_detail_number(res, "first_bad_seq", (double)r->bad_seq);
+    if(r->bad_line > 0)
+      h->result_detail_number(res, "line", (double)r->bad_line);
+    h->result_detail_string(res, "detail", r->detail);
+  }
+}
+
+/* service_verify_url: the service's own verdict, set against the probe's. */
+static void judge_service(lrun *x, probe_result *res)
+{
+  const probe_host *h = x->h;
+  phttp_request rq;
+  phttp_response rs;
+  phttp_code pc;
+  int sv;
+  double left = h->time_left(x->ctx);
+  memset(&rq, 0, sizeof(rq));
+  rq.method = "GET";
+  rq.url = x->url;
+  rq.timeout_s = left > 2 ? (left - 1) / 2 : 1;
+  if(rq.timeout_s > 30)
+    rq.timeout_s = 30;
+  pc = phttp_fetch(&rq, &rs);
+  if(pc != PHTTP_OK || rs.status != 200) {
+    h->result_detail_string(res, "service_verify_error",
+                            pc != PHTTP_OK ? rs.error : "HTTP status not 200");
+    if(pc == PHTTP_OK)
+      h->result_detail_number(res, "service_verify_status", (double)rs.status);
+  }
+  else if((sv = service_verdict(rs.body)) < 0)
+    h->result_detail_string(res, "service_verify_error",
+                            "response has no intact/valid/status member");
+  else {
+    h->result_detail_bool(res, "service_intact", sv);
+    if(sv == 1 && (x->status != PROBE_OK || x->r.source_error)) {
+      char s2[sizeof(x->summary)];
+      x->status = PROBE_CRITICAL;
+      snprintf(s2, sizeof(s2), "service says intact, probe does not: %.400s",
+               x->summary);
+      snprintf(x->summary, sizeof(x->summary), "%s", s2);
+    }
+    else if(sv == 0 && x->status == PROBE_OK) {
+      size_t l = strlen(x->summary);
+      x->status = PROBE_WARNING;
+      snprintf(x->summary + l, sizeof(x->summary) - l,
+               "; but the service reports it broken");
+    }
+  }
+  phttp_response_free(&rs);
+}
+
+/* Remembers, before the line goes out so that it can say when this
+ * failed: the head when intact; otherwise keeps the old checkpoint (the
+ * failure stays visible) but the real head and time, so that the append
+ * rate after an incident stays true. */
+static void remember(lrun *x, probe_result *res)
+{
+  const lstate *st = &x->st;
+  lstate nst;
+  int sr = 0, save = 0;
+  if(x->r.source_error || !strcmp(x->o.src.source, "-"))
+    return;
+  nst = *st;
+  nst.stale = 0;
+  snprintf(nst.source, sizeof(nst.source), "%s", x->target ? x->target : "");
+  nst.last_run = x->now;
+  if(x->have_real)
+    nst.prev_head = x->real_head;
+  if(st->stale) {
+    nst.last_full = 0; /* never carry a time from the future */
+    nst.full_seconds = 0;
+  }
+  if(x->full && x->full_took >= 0)
+    nst.full_seconds = x->full_took;
+  if(x->have_now8 && (x->r.reason == LV_OK || !st->pg_xmin8))
+    nst.pg_xmin8 = x->now8; /* a bad row stays found until it is repaired */
+  if(x->r.reason == LV_OK && x->r.head.seq > 0) {
+    nst.cp = x->r.head;
+    if(x->full)
+      nst.last_full = x->now;
+    nst.valid = 1;
+    save = 1;
+  }
+  else if(st->valid)
+    save = 1;
+  if(save)
+    sr = state_save(x->h, x->ctx, &nst, x->state_err, sizeof(x->state_err));
+  if(sr < 0)
+    x->h->result_detail_string(res, "state_error", x->state_err);
+  else
+    x->state_err[0] = 0;
+}
+
+/* Emits the chain line, then ledger.state when the checkpoint was not
+ * used or not kept (unknown: SPEC 6), then ledger.compare. */
+static void emit_lines(lrun *x, probe_result *res)
+{
+  const probe_host *h = x->h;
+  const char *target = x->target ? x->target : "ledger";
+  if(x->load_err[0] && !x->state_err[0]) {
+    snprintf(x->state_err, sizeof(x->state_err), "%s", x->load_err);
+    h->result_detail_string(res, "state_error", x->state_err);
+  }
+  h->result_status(res, x->status, "%s", x->summary);
+  h->result_emit(res);
+  if(x->state_err[0]) {
+    res = h->result_begin(x->ctx, "ledger.state", target);
+    h->result_status(res, PROBE_UNKNOWN,
+                     "checkpoint not used or not kept: %s", x->state_err);
+    h->result_emit(res);
+  }
+  if(x->cmp)
+    compare_line(x->ctx, h, &x->bopt, x->cmp_s, x->cmp_err, &x->r,
+                 x->have_real ? x->real_head : x->r.head.seq, x->max_lag);
+}
+
+/* One run: read settings, plan, verify, judge, report, remember. */
+static int ledger_run(probe_ctx *ctx, const probe_host *h)
+{
+  lrun *x = calloc(1, sizeof(*x));
+  probe_result *res;
+  int rc = 0;
+  if(!x)
+    return -1;
+  run_settings(x, ctx, h);
+  res = h->result_begin(ctx, "ledger.chain", x->target ? x->target : "ledger");
+  if(!x->o.src.source) {
     h->result_status(res, PROBE_UNKNOWN, "no ledger source configured");
-    free(target);
-    return h->result_emit(res);
+    rc = h->result_emit(res);
+    goto out;
   }
   /* a file (or stdin) and no service to ask: this run needs no socket */
-  const char *cmp = NULL;
-  if(h->conf_string(ctx, "compare_with", &cmp) != 0 || !*cmp)
-    cmp = NULL;
-  if(!url && !ppg_looks_like_conninfo(o.src.source) && !(cmp && ppg_looks_like_conninfo(cmp)) &&
+  if(!x->url && !x->is_table && !(x->cmp && ppg_looks_like_conninfo(x->cmp)) &&
      psandbox_no_network() != 0)
     h->log(ctx, PROBE_LOG_WARNING, "cannot drop the network for this run");
   if(use_password_file(ctx, h) != 0) {
     h->result_status(res, PROBE_UNKNOWN, "cannot read password_file");
-    free(target);
-    return h->result_emit(res);
+    rc = h->result_emit(res);
+    goto out;
   }
-  /* compare_with: the copy's own pass starts now and runs in step with
-   * this run's pass over the live ledger, then a full one (lcompare.h) */
-  lsrc_options bopt;
-  lc_stream *cmp_s = NULL;
-  char cmp_err[300] = "";
-  if(cmp) {
-    char e[256];
-    compare_options(ctx, h, &o.src, cmp, &bopt);
-    if(!strcmp(cmp, "-") && !strcmp(o.src.source, "-"))
-      snprintf(cmp_err, sizeof(cmp_err), "compare_with: source already reads standard input");
-    else if(lc_open(&bopt, o.threads, &cmp_s, e, sizeof(e)) != 0)
-      snprintf(cmp_err, sizeof(cmp_err), "compare_with: %s", e);
-  }
-
-  if(state_load(h, ctx, &st, load_err, sizeof(load_err)) < 0)
-    h->log(ctx, PROBE_LOG_WARNING, "%s", load_err);
-  if(st.valid && strcmp(st.source, target ? target : "") != 0)
-    st.valid = 0; /* another ledger: start over */
-  if(st.valid && (st.last_full > now || st.last_run > now)) {
-    /* written during a clock excursion: its times mean nothing, so it
-     * decides nothing (its hash still holds the ledger to its seq) */
-    st.stale = 1;
-    full_why = "the checkpoint's times lie in the future";
-    h->log(ctx, PROBE_LOG_WARNING,
-           "checkpoint written in the future (last_full %.0f, now %.0f): "
-           "ignored, full pass", st.last_full, now);
-  }
-  if(st.valid && !st.stale && incremental && strcmp(o.src.source, "-") != 0 && !cmp_s &&
-     !want_full(&st, now, interval, budget, full_every, &full_why)) {
-    int go = 1;
-    if(is_table) {
-      /* rows changed in place since the last run, found by their xmin */
-      int64_t *cs = NULL;
-      size_t cn = 0;
-      int xr = st.pg_xmin8 ? lx_changes(&o.src, st.pg_xmin8, st.cp.seq, &now8,
-                                        &cs, &cn, xerr, sizeof(xerr))
-                           : 1;
-      if(xr == 0)
-        have_now8 = 1;
-      if(xr != 0) {
-        go = 0;
-        full_why = xr < 0 ? "cannot read the rows' xmin"
-                   : st.pg_xmin8 ? "cannot tell changed rows by xmin"
-                                 : "no xmin recorded by the last run";
-        if(xr < 0)
-          h->log(ctx, PROBE_LOG_WARNING, "xmin: %s", xerr);
-      }
-      else if(cn > 0) {
-        int vr = verify_changed(&o, &st, cs, cn, &r, &changed_verified);
-        changed_rows = (int64_t)cn;
-        if(vr > 0) {
-          go = 0;
-          full = 0;
-          mode = "incremental";
-          changed_bad = 1;
-        }
-        else if(vr < 0) {
-          go = 0;
-          full_why = "cannot read the changed rows";
-          changed_verified = 0;
-        }
-      }
-      free(cs);
-    }
-    if(go) {
-      o.resume = &st.cp;
-      full = 0;
-      mode = "incremental";
-      ran = lv_verify(&o, &r);
-      if(ran == 0 && r.checkpoint_mismatch) {
-        h->log(ctx, PROBE_LOG_INFO,
-               "checkpoint (seq %" PRId64 ") no longer matches: full run",
-               st.cp.seq);
-        o.resume = NULL;
-        full = 1;
-        full_why = "checkpoint mismatch";
-        mode = "full (checkpoint mismatch)";
-      }
-    }
-  }
-  else if(!incremental)
-    full_why = "incremental=false";
-  else if(!strcmp(o.src.source, "-"))
-    full_why = "standard input";
-  else if(cmp_s && st.valid && !st.stale)
-    full_why = "compare_with (the copy is compared in step with a full pass)";
-  if(full && is_table && !have_now8) {
-    /* taken before the read: rows written during it are caught next run */
-    int64_t *cs = NULL;
-    size_t cn = 0;
-    if(lx_changes(&o.src, 0, 0, &now8, &cs, &cn, xerr, sizeof(xerr)) == 0)
-      have_now8 = 1;
-    free(cs);
-  }
-  if(full) {
-    if(st.stale)
-      mode = "full (stale checkpoint)";
-    o.expect = st.valid ? &st.cp : NULL;
-    if(cmp_s) {
-      o.on_event = lc_feed;
-      o.on_event_arg = cmp_s;
-    }
-    t0 = putil_now();
-    ran = lv_verify(&o, &r);
-    full_took = putil_now() - t0;
-  }
-  (void)ran;
-
-  /* the ledger's real extent, also past a bad event */
-  if(!r.source_error) {
-    if(r.reason == LV_OK) {
-      real_head = r.head.seq;
-      have_real = 1;
-    }
-    else if(lv_scan_head(&o.src, &real_events, &real_head) == 0)
-      have_real = 1;
-  }
-
-  if(r.source_error) {
-    status = PROBE_UNKNOWN;
-    snprintf(summary, sizeof(summary), "cannot read the ledger: %s", r.error);
-  }
-  else if(r.reason != LV_OK) {
-    status = PROBE_CRITICAL;
-    if(r.reason == LV_ROLLBACK)
-      snprintf(summary, sizeof(summary), "rollback: %s", r.detail);
-    else if(r.bad_seq >= 0)
-      snprintf(summary, sizeof(summary),
-               "%s at seq %" PRId64 " (first bad event): %s",
-               reason_words(r.reason), r.bad_seq, r.detail);
-    else
-      snprintf(summary, sizeof(summary),
-               "%s at line %" PRIu64 " (first bad event): %s",
-               reason_words(r.reason), r.bad_line, r.detail);
-  }
-  else if(r.head.seq == 0) {
-    status = PROBE_UNKNOWN;
-    snprintf(summary, sizeof(summary), "the ledger has no events");
-  }
-  else if(full)
-    snprintf(summary, sizeof(summary),
-             "ledger intact: whole ledger verified, %" PRId64
-             " events, head seq %" PRId64 "%s",
-             r.head.seq, r.head.seq,
-             st.stale ? " (stale checkpoint from the future ignored)" : "");
-  else {
-    char n[48], age[32];
-    human_count(r.events, n, sizeof(n));
-    human_age(now - st.last_full, age, sizeof(age));
-    snprintf(summary, sizeof(summary),
-             "%s appended event%s verified, head seq %" PRId64
-             "; whole ledger verified %s ago",
-             n, r.events == 1 ? "" : "s", r.head.seq, age);
-  }
-
-  /* throughput and idleness, from the real head and the last run's */
-  if(!r.source_error) {
-    int64_t head = have_real ? real_head : r.head.seq;
-    int64_t appended = have_real && st.valid && !st.stale &&
-                               head >= st.prev_head
-                           ? head - st.prev_head
-                           : -1;
-    if(r.reason == LV_OK || have_real) {
-      h->result_metric(res, "events",
-                       (double)(r.reason == LV_OK || !real_events
-                                    ? head : real_events));
-      h->result_metric(res, "head_seq", (double)head);
-    }
-    if(r.reason != LV_OK)
-      h->result_metric(res, "verified_head_seq", (double)r.head.seq);
-    h->result_metric(res, "verified_events",
-                     (double)(r.events + (uint64_t)changed_verified));
-    if(is_table && !full) {
-      h->result_metric(res, "changed_rows", (double)changed_rows);
-      if(changed_bad)
-        h->result_detail_string(res, "found_by", "xmin (row changed in place)");
-    }
-    h->result_metric(res, "bytes", (double)r.bytes);
-    h->result_metric(res, "anchors_checked", (double)r.anchors);
-    if(appended >= 0) {
-      double el = now - st.last_run;
-      h->result_metric(res, "appended_events", (double)appended);
-      if(st.last_run > 0 && el >= 0.001)
-        h->result_metric(res, "append_rate_per_minute",
-                         (double)appended * 60.0 / el);
-      else
-        h->result_detail_string(res, "append_rate_unavailable",
-                                st.last_run > 0
-                                    ? "less than 1 ms since the previous run"
-                                    : "no previous run time");
-    }
-    if(r.reason == LV_OK && r.head.seq > 0) {
-      h->result_detail_string(res, "head_hash", r.head.hash);
-      if(r.head_ts[0])
-        h->result_detail_string(res, "head_ts", r.head_ts);
-    }
-    if(r.anchors_unresolved > 0)
-      h->result_detail_number(res, "anchors_unresolved",
-                              (double)r.anchors_unresolved);
-    if(status == PROBE_OK && max_idle > 0 && r.head.seq > 0) {
-      double t = parse_ts(r.head_ts);
-      if(t >= 0) {
-        h->result_metric(res, "idle_seconds", now - t > 0 ? now - t : 0);
-        if(PROBE_HOST_HAS_THRESHOLD(h)) /* critical from max_idle on */
-          h->result_threshold(res, "idle_seconds", NAN, max_idle);
-        if(now - t >= max_idle) {
-          status = PROBE_CRITICAL;
-          snprintf(summary, sizeof(summary),
-                   "no new event for %.0f s (max_idle %.0f s), head seq %" PRId64,
-                   now - t, max_idle, r.head.seq);
-          h->result_detail_string(res, "reason", "idle");
-        }
-      }
-    }
-    /* what was verified, and when the whole ledger last was */
-    if(r.reason == LV_OK) {
-      double lf = full ? now : st.last_full;
-      char at[40];
-      iso_time(lf, at, sizeof(at));
-      h->result_detail_string(res, "last_full_at", at);
-      h->result_metric(res, "last_full_age_seconds", full ? 0 : now - lf);
-    }
-    h->result_metric(res, "full_pass_seconds",
-                     round((full ? full_took : st.full_seconds) * 1000) / 1000);
-    h->result_detail_number(res, "full_budget_seconds", budget);
-    if(full)
-      h->result_detail_string(res, "full_reason", full_why);
-  }
-  h->result_detail_string(res, "mode", mode);
-  if(r.reason != LV_OK) {
-    h->result_detail_string(res, "reason", lv_reason_name(r.reason));
-    if(r.bad_seq >= 0)
-      h->result_detail_number(res, "first_bad_seq", (double)r.bad_seq);
-    if(r.bad_line > 0)
-      h->result_detail_number(res, "line", (double)r.bad_line);
-    h->result_detail_string(res, "detail", r.detail);
-  }
-
-  /* the service's own verdict */
-  if(url && *url) {
-    phttp_request rq;
-    phttp_response rs;
-    phttp_code pc;
-    memset(&rq, 0, sizeof(rq));
-    rq.method = "GET";
-    rq.url = url;
-    rq.timeout_s = h->time_left(ctx) > 2 ? (h->time_left(ctx) - 1) / 2 : 1;
-    if(rq.timeout_s > 30)
-      rq.timeout_s = 30;
-    pc = phttp_fetch(&rq, &rs);
-    if(pc != PHTTP_OK || rs.status != 200) {
-      h->result_detail_string(res, "service_verify_error",
-                              pc != PHTTP_OK ? rs.error : "HTTP status not 200");
-      if(pc == PHTTP_OK)
-        h->result_detail_number(res, "service_verify_status", (double)rs.status);
-    }
-    else {
-      int sv = service_verdict(rs.body);
-      if(sv < 0)
-        h->result_detail_string(res, "service_verify_error",
-                                "response has no intact/valid/status member");
-      else {
-        h->result_detail_bool(res, "service_intact", sv);
-        if(sv == 1 && (status != PROBE_OK || r.source_error)) {
-          char s2[sizeof(summary)];
-          status = PROBE_CRITICAL;
-          snprintf(s2, sizeof(s2), "service says intact, probe does not: %.400s",
-                   summary);
-          snprintf(summary, sizeof(summary), "%s", s2);
-        }
-        else if(sv == 0 && status == PROBE_OK) {
-          status = PROBE_WARNING;
-          snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary),
-                   "; but the service reports it broken");
-        }
-      }
-    }
-    phttp_response_free(&rs);
-  }
-
-  /* remember, before the line goes out so that it can say when this
-   * failed: the head when intact; otherwise keep the old checkpoint (the
-   * failure stays visible) but the real head and time, so that the append
-   * rate after an incident stays true */
-  if(!r.source_error && strcmp(o.src.source, "-") != 0) {
-    int sr = 0, save = 0;
-    nst = st;
-    nst.stale = 0;
-    snprintf(nst.source, sizeof(nst.source), "%s", target ? target : "");
-    nst.last_run = now;
-    if(have_real)
-      nst.prev_head = real_head;
-    if(st.stale) {
-      nst.last_full = 0; /* never carry a time from the future */
-      nst.full_seconds = 0;
-    }
-    if(full && full_took >= 0)
-      nst.full_seconds = full_took;
-    if(have_now8 && (r.reason == LV_OK || !st.pg_xmin8))
-      nst.pg_xmin8 = now8; /* a bad row stays found until it is repaired */
-    if(r.reason == LV_OK && r.head.seq > 0) {
-      nst.cp = r.head;
-      if(full)
-        nst.last_full = now;
-      nst.valid = 1;
-      save = 1;
-    }
-    else if(st.valid)
-      save = 1;
-    if(save)
-      sr = state_save(h, ctx, &nst, state_err, sizeof(state_err));
-    if(sr < 0)
-      h->result_detail_string(res, "state_error", state_err);
-    else
-      state_err[0] = 0;
-  }
-  if(load_err[0] && !state_err[0]) {
-    snprintf(state_err, sizeof(state_err), "%s", load_err);
-    h->result_detail_string(res, "state_error", state_err);
-  }
-  h->result_status(res, status, "%s", summary);
-  h->result_emit(res);
-  if(state_err[0]) {
-    /* a state that could not be kept counts as unknown (SPEC 6) */
-    res = h->result_begin(ctx, "ledger.state", target ? target : "ledger");
-    h->result_status(res, PROBE_UNKNOWN,
-                     "checkpoint not used or not kept: %s", state_err);
-    h->result_emit(res);
-  }
-  if(cmp)
-    compare_line(ctx, h, &bopt, cmp_s, cmp_err, &r, have_real ? real_head : r.head.seq);
-  lc_close(cmp_s);
-  free(target);
-  return 0;
+  open_compare(x);
+  plan_pass(x);
+  if(!x->full)
+    pass_incremental(x);
+  if(x->full)
+    pass_full(x);
+  real_extent(x);
+  judge(x);
+  emit_chain(x, res);
+  if(x->url)
+    judge_service(x, res);
+  remember(x, res);
+  emit_lines(x, res);
+out:
+  lc_close(x->cmp_s);
+  free(x->target);
+  pkit_free(&x->kit);
+  free(x);
+  return rc;
 }
 
 /* Checks the meaning of the settings (types are the agent's business). */
@@ -905,17 +968,9 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
 {
   const char *s;
   long long n;
-  int bad = 0;
-  if(h->conf_string(ctx, "source", &s) == 0 && !*s) {
-    h->config_error(ctx, "source", "must not be empty");
-    bad = 1;
-  }
+  int bad = pledger_settings_check(ctx, h);
   if(h->conf_int(ctx, "threads", &n) == 0 && (n < 0 || n > 64)) {
     h->config_error(ctx, "threads", "must be 0..64");
-    bad = 1;
-  }
-  if(h->conf_int(ctx, "max_line_bytes", &n) == 0 && n < 256) {
-    h->config_error(ctx, "max_line_bytes", "must be at least 256");
     bad = 1;
   }
   if(h->conf_string(ctx, "compare_with", &s) == 0 && !strcmp(s, "-")) {

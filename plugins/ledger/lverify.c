@@ -1014,3 +1014,130 @@ out:
   lsrc_close(s);
   return rc;
 }
+
+/* --- the hash at a seq (lverify.h: lv_line_hash, lv_hash_at) ------------ */
+
+struct lv_hasher {
+  crypto_jcs *jcs;
+  crypto_sha256_ctx *sha;
+};
+
+/* A canonicalizer and a hash reused over the lines. */
+lv_hasher *lv_hasher_new(void)
+{
+  lv_hasher *h = calloc(1, sizeof(*h));
+  if(!h || !(h->jcs = crypto_jcs_new()) || !(h->sha = crypto_sha256_new())) {
+    lv_hasher_free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void lv_hasher_free(lv_hasher *h)
+{
+  if(!h)
+    return;
+  crypto_jcs_free(h->jcs);
+  crypto_sha256_free(h->sha);
+  free(h);
+}
+
+/* A canonical integer member (JCS spelling: digits, optional '-') up to
+ * 2^53, as the verifier takes seq. */
+static int hash_at_int(const char *v, size_t n, int64_t *out)
+{
+  char buf[24];
+  char *end;
+  long long x;
+  if(n == 0 || n > 17 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')))
+    return -1;
+  memcpy(buf, v, n);
+  buf[n] = '\0';
+  x = strtoll(buf, &end, 10);
+  if(*end || x > (1LL << 53) || x < -(1LL << 53))
+    return -1;
+  *out = x;
+  return 0;
+}
+
+int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
+                 lv_hash *out)
+{
+  const char *v, *canon;
+  size_t vl, cl;
+  memset(out, 0, sizeof(*out));
+  if(crypto_jcs_canonicalize_omit(h->jcs, text, len, "hash") != CRYPTO_JCS_OK)
+    return -1;
+  canon = crypto_jcs_text(h->jcs, &cl);
+  if(cl == 0 || canon[0] != '{')
+    return -1;
+  if(crypto_jcs_top_member(h->jcs, "seq", &v, &vl) != 0 ||
+     hash_at_int(v, vl, &out->seq) != 0)
+    return -2;
+  v = (want & LV_HASH_STORED) ? crypto_jcs_omitted(h->jcs, &vl) : NULL;
+  if(v && vl == 66 && v[0] == '"' && v[65] == '"' &&
+     crypto_hex_is_hash64(v + 1, 64) &&
+     crypto_hex_decode(v + 1, 64, out->stored, 32) == 0)
+    out->stored_ok = 1;
+  if((want & LV_HASH_COMPUTED) && crypto_sha256_update(h->sha, canon, cl) == 0 &&
+     crypto_sha256_final(h->sha, out->computed) == 0)
+    out->computed_ok = 1;
+  return 0;
+}
+
+int lv_hasher_member(const lv_hasher *h, const char *name, const char **v,
+                     size_t *len)
+{
+  return crypto_jcs_top_member(h->jcs, name, v, len);
+}
+
+/* The index of seq in the ascending seqs[0..n), or n. */
+static size_t hash_at_find(const int64_t *seqs, size_t n, int64_t seq)
+{
+  size_t lo = 0, hi = n;
+  while(lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if(seqs[mid] < seq)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo < n && seqs[lo] == seq ? lo : n;
+}
+
+int lv_hash_at(const lsrc_options *src, const int64_t *seqs, size_t n,
+               unsigned want, lv_hash *out, char *err, size_t errlen)
+{
+  lv_hasher *h = lv_hasher_new();
+  lsrc *s = NULL;
+  lsrc_event ev;
+  lsrc_code c = LSRC_EOF;
+  size_t left = n;
+  lv_hash one;
+  int rc = -1;
+  memset(out, 0, n * sizeof(*out));
+  if(!h) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  if(n && lsrc_open(src, &s, err, errlen) != LSRC_OK)
+    goto out;
+  while(left && (c = lsrc_next(s, &ev)) == LSRC_OK) {
+    size_t k;
+    if(lv_line_hash(h, ev.text, ev.len, want, &one) != 0 ||
+       (k = hash_at_find(seqs, n, one.seq)) == n || out[k].found)
+      continue;
+    out[k] = one;
+    out[k].found = 1;
+    left--;
+  }
+  if(left && c != LSRC_EOF) {
+    snprintf(err, errlen, "%s", lsrc_error(s));
+    goto out;
+  }
+  rc = 0;
+out:
+  lsrc_close(s);
+  lv_hasher_free(h);
+  return rc;
+}

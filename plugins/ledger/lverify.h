@@ -119,4 +119,44 @@ int lv_scan_head(const lsrc_options *src, int64_t *events, int64_t *head_seq);
 /* The format's name of a reason ("hash_mismatch"), "ok" for LV_OK. */
 const char *lv_reason_name(lv_reason r);
 
+/* --- The hash at a seq: one engine for "the ledger's hash of event seq",
+ * read the way the verifier reads an event (the JCS form without "hash";
+ * seq an integer up to 2^53; "hash" 64 lower-case hex digits), shared
+ * with the anchor plugin's rule 7. */
+
+#define LV_HASH_STORED 1u   /* want the event's "hash" member */
+#define LV_HASH_COMPUTED 2u /* want SHA-256 of its JCS form without "hash" */
+
+typedef struct lv_hash {
+  int found;            /* lv_hash_at: an event with this seq was read */
+  int64_t seq;
+  int stored_ok;        /* "hash" is there and 64 lower-case hex digits */
+  uint8_t stored[32];
+  int computed_ok;      /* LV_HASH_COMPUTED asked and done */
+  uint8_t computed[32];
+} lv_hash;
+
+typedef struct lv_hasher lv_hasher;
+
+/* A reusable canonicalizer and hash for lv_line_hash; NULL out of memory. */
+lv_hasher *lv_hasher_new(void);
+void lv_hasher_free(lv_hasher *h);
+
+/* The seq and hashes (want: LV_HASH_*) of one event's text. 0; -1 when the
+ * text is not a JSON object (per JCS); -2 when it has no integer seq. */
+int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
+                 lv_hash *out);
+
+/* A top-level member of the text lv_line_hash last read, in its JCS
+ * spelling (strings with their quotes). 0, or -1 when there is none. */
+int lv_hasher_member(const lv_hasher *h, const char *name, const char **v,
+                     size_t *len);
+
+/* The hashes of the events at seqs[0..n) (ascending, each once) in one
+ * read of src from its start, stopping once all are found: out[i] for
+ * seqs[i] (found 0 when the ledger has no such event; the first event of
+ * a seq counts). 0, or -1 with err when the source cannot be read. */
+int lv_hash_at(const lsrc_options *src, const int64_t *seqs, size_t n,
+               unsigned want, lv_hash *out, char *err, size_t errlen);
+
 #endif

@@ -44,9 +44,11 @@
 #include "plugins/common/pverdict.h"
 #include "crypto/eth.h"
 #include "crypto/hex.h"
+#include "plugins/common/pkit.h"
 #include "plugins/common/pstate.h"
 #include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
+#include "plugins/secrets/sjudge.h"
 
 #define CHECK_NAME "secrets.rotation"
 #define MAX_SECRETS 500
@@ -54,7 +56,7 @@
 #define BASELINE_FILE "baseline.json"
 #define MAX_HITS_SHOWN 10
 
-typedef enum kind { KIND_API_KEY, KIND_HMAC, KIND_ETH } kind;
+typedef sjudge_kind kind;
 
 /* One configured secret and what was found about it. */
 typedef struct secret {
@@ -64,6 +66,7 @@ typedef struct secret {
   char *path;    /* file secrets */
   char *env;     /* env secrets */
   kind kind;
+  int is_env; /* from the env list (else files) */
   char *config_error;
   sec_err rc;
   char err[512];
@@ -99,14 +102,17 @@ static void secret_free(secret *s) {
 }
 
 static int kind_from_name(const char *k) {
-  if (!k || !strcmp(k, "api_key")) return KIND_API_KEY;
-  if (!strcmp(k, "hmac")) return KIND_HMAC;
-  if (!strcmp(k, "eth_private_key")) return KIND_ETH;
+  if(!k || !strcmp(k, "api_key"))
+    return SJ_API_KEY;
+  if(!strcmp(k, "hmac"))
+    return SJ_HMAC;
+  if(!strcmp(k, "eth_private_key"))
+    return SJ_ETH;
   return -1;
 }
 
 static const char *kind_name(kind k) {
-  return k == KIND_HMAC ? "hmac" : k == KIND_ETH ? "eth_private_key" : "api_key";
+  return k == SJ_HMAC ? "hmac" : k == SJ_ETH ? "eth_private_key" : "api_key";
 }
 
 /* Fills a secret from one `files` (is_env 0) or `env` element. */
@@ -114,6 +120,7 @@ static void entry(const cJSON *e, int is_env, secret *s, int *oom) {
   const char *where = NULL, *k = NULL, *name = NULL, *key = is_env ? "env" : "path";
   char buf[300], *json = NULL;
   int kd;
+  s->is_env = is_env;
   if (cJSON_IsString(e)) {
     where = e->valuestring;
   } else if (cJSON_IsObject(e)) {
@@ -238,11 +245,19 @@ static int owner_uid(const char *expected, uid_t *uid) {
   return 0;
 }
 
+/* What `baseline` asks for. */
+typedef enum baseline_mode {
+  BASELINE_OFF,
+  BASELINE_COMPARE,
+  BASELINE_RECORD
+} baseline_mode;
+
 /* The settings and shared state of a run. */
 typedef struct run {
   double max_age_days;
   long long hmac_min;
-  const char *baseline_mode;
+  int git_history;
+  baseline_mode baseline_mode;
   probe_status unchanged_status;
   const char *expected_owner;
   const char *expected_sender;
@@ -255,9 +270,9 @@ typedef struct run {
   char **scan_roots;
   char **scan_errors;
   size_t nscans;
+  sjudge_limits lim; /* the above, as the judge applies them */
+  pkit *kit;         /* the settings */
 } run;
-
-/* Emits the line of one secret. */
 
 /* In a Kubernetes secret volume a non-root container can read a secret only
  * through its group (fsGroup, mode 0440): group-read is then no finding,
@@ -274,168 +289,188 @@ static int fsgroup_read_only(const sec_fileinfo *fi)
   return 0;
 }
 
-static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R, secret *s, size_t idx) {
+/* The details of a secret file: rotation time, age, mode, owner; fills
+ * the facts the judge needs about them. */
+static void file_facts(const probe_host *host, probe_result *r, const run *R,
+                       const secret *s, sjudge_facts *f, char *tbuf,
+                       size_t tlen, char *mode, size_t mlen)
+{
+  struct passwd *pw = getpwuid(s->fi.uid);
+  struct group *gr = getgrgid(s->fi.gid);
+  struct tm tm;
+  f->have_info = 1;
+  f->age_s = difftime(R->now, s->fi.rotated);
+  f->mode = s->fi.mode;
+  f->group_read_allowed = fsgroup_read_only(&s->fi);
+  f->owner_name = pw ? pw->pw_name : NULL;
+  if(R->expected_owner) {
+    uid_t want;
+    f->owner = owner_uid(R->expected_owner, &want) != 0 ? SJ_OWNER_UNKNOWN_USER
+               : want != s->fi.uid                      ? SJ_OWNER_OTHER
+                                                        : SJ_OWNER_MATCH;
+  }
+  host->result_metric(r, "age_seconds", f->age_s);
+  host->result_metric(r, "age_days", floor(f->age_s / 86400.0));
+  if(PROBE_HOST_HAS_THRESHOLD(host))
+    host->result_threshold(r, "age_seconds", R->max_age_days * 86400.0, NAN);
+  gmtime_r(&s->fi.rotated, &tm);
+  strftime(tbuf, tlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  f->rotated_at = tbuf;
+  host->result_detail_string(r, "rotated_at", tbuf);
+  host->result_detail_string(
+      r, "age_from",
+      s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
+  host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
+  snprintf(mode, mlen, "%04o", (unsigned)(s->fi.mode & 07777));
+  host->result_detail_string(r, "mode", mode);
+  if(pw)
+    host->result_detail_string(r, "owner", pw->pw_name);
+  else
+    host->result_detail_number(r, "owner", (double)s->fi.uid);
+  if(gr)
+    host->result_detail_string(r, "group", gr->gr_name);
+  else
+    host->result_detail_number(r, "group", (double)s->fi.gid);
+  if(f->group_read_allowed)
+    host->result_detail_string(r, "group_read",
+                               "allowed: Kubernetes secret volume, fsGroup is "
+                               "one of the agent's groups");
+}
+
+/* A wallet key: derives its address (shown, never the key). */
+static void eth_facts(const probe_host *host, probe_result *r, const secret *s,
+                      sjudge_facts *f, char *shown, size_t n)
+{
+  uint8_t priv[32], addr[20];
+  char hex[41];
+  f->eth_valid = sec_eth_parse_key(&s->v, priv) == 0 &&
+                 crypto_eth_address_from_privkey(priv, addr) == 0;
+  OPENSSL_cleanse(priv, sizeof(priv));
+  if(!f->eth_valid)
+    return;
+  crypto_hex_encode(addr, 20, hex);
+  snprintf(shown, n, "0x%s", hex);
+  f->derived = shown;
+  host->result_detail_string(r, "derived_address", shown);
+}
+
+/* The keyed fingerprint against the baseline. */
+static void baseline_facts(const probe_host *host, probe_result *r,
+                           const run *R, const secret *s, sjudge_facts *f)
+{
+  char shortfp[17];
+  f->recorded = R->baseline_mode == BASELINE_RECORD && R->have_key;
+  if(!s->fp[0])
+    return;
+  snprintf(shortfp, sizeof(shortfp), "%.16s", s->fp);
+  host->result_detail_string(r, "fingerprint", shortfp);
+  if(R->baseline_mode == BASELINE_RECORD) {
+    host->result_detail_string(r, "baseline", "recorded");
+    return;
+  }
+  if(!R->baseline)
+    return;
+  const cJSON *fps =
+      cJSON_GetObjectItemCaseSensitive(R->baseline, "fingerprints");
+  const cJSON *old = cJSON_GetObjectItemCaseSensitive(fps, s->id);
+  if(R->baseline_at)
+    host->result_detail_string(r, "baseline_recorded_at", R->baseline_at);
+  if(!cJSON_IsString(old)) {
+    host->result_detail_string(r, "baseline", "not in the baseline");
+    return;
+  }
+  f->in_baseline = 1;
+  f->baseline_at = R->baseline_at;
+  f->unchanged = strlen(old->valuestring) == 64 &&
+                 CRYPTO_memcmp(old->valuestring, s->fp, 64) == 0;
+  host->result_detail_bool(r, "changed_since_baseline", !f->unchanged);
+}
+
+/* The repository places holding secret idx: counted, the first kept for
+ * the summary, up to MAX_HITS_SHOWN listed. */
+static void hit_facts(const probe_host *host, probe_result *r, const run *R,
+                      size_t idx, sjudge_facts *f)
+{
+  cJSON *hits;
+  if(!R->nscans)
+    return;
+  hits = cJSON_CreateArray();
+  f->scanned = 1;
+  for(size_t i = 0; i < R->nscans; i++)
+    for(size_t j = 0; j < R->scans[i].n; j++) {
+      sec_hit *h = &R->scans[i].hits[j];
+      cJSON *o;
+      if(h->needle != idx)
+        continue;
+      if(++f->nhits == 1) {
+        f->hit_repo = R->scan_roots[i];
+        f->hit_file = h->file;
+        f->hit_commit = h->commit;
+      }
+      if(f->nhits > MAX_HITS_SHOWN || !hits)
+        continue;
+      o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "repo", R->scan_roots[i]);
+      cJSON_AddStringToObject(o, "file", h->file);
+      if(h->commit[0])
+        cJSON_AddStringToObject(o, "commit", h->commit);
+      else
+        cJSON_AddNumberToObject(o, "line", (double)h->line);
+      cJSON_AddItemToArray(hits, o);
+    }
+  char *js = hits ? cJSON_PrintUnformatted(hits) : NULL;
+  host->result_metric(r, "repo_hits", f->nhits);
+  if(js)
+    host->result_detail_json(r, "repo_hits", js);
+  free(js);
+  cJSON_Delete(hits);
+}
+
+/* Emits the line of one secret: gathers its facts (and details), judges
+ * them, sets the status. */
+static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R,
+                        secret *s, size_t idx)
+{
   probe_result *r = host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
-  pverdict v;
-  char tbuf[40];
-  size_t i, j;
-  if (!r) return;
-  pverdict_init(&v);
-  if (s->config_error) {
+  sjudge_facts f;
+  sjudge_verdict jv;
+  char tbuf[40], mode[8], derived[43];
+  if(!r)
+    return;
+  if(s->config_error) {
     host->result_status(r, PROBE_UNKNOWN, "%s", s->config_error);
     host->result_emit(r);
     return;
   }
+  memset(&f, 0, sizeof(f));
+  f.rc = s->rc;
+  f.err = s->err;
+  f.len = s->v.len;
+  f.kind = s->kind;
   host->result_detail_string(r, "kind", kind_name(s->kind));
   host->result_detail_string(r, "source", s->env ? "env" : "file");
-  if (s->name) host->result_detail_string(r, "name", s->name);
-  /* reading */
-  if (s->rc != SEC_OK) {
-    probe_status st = s->rc == SEC_ERR_ACCESS || s->rc == SEC_ERR_NOMEM ? PROBE_UNKNOWN : PROBE_CRITICAL;
+  if(s->name)
+    host->result_detail_string(r, "name", s->name);
+  if(s->rc != SEC_OK) {
     host->result_detail_string(r, "error", sec_strerror(s->rc));
-    host->result_status(r, st, "%s", s->err);
-    host->result_emit(r);
-    return;
   }
-  if (s->v.len == 0) pverdict_add(&v, PROBE_CRITICAL, "empty secret");
-  /* file: age, mode, owner */
-  if (s->have_info) {
-    double age = difftime(R->now, s->fi.rotated);
-    struct passwd *pw = getpwuid(s->fi.uid);
-    struct group *gr = getgrgid(s->fi.gid);
-    char mode[8];
-    host->result_metric(r, "age_seconds", age);
-    host->result_metric(r, "age_days", floor(age / 86400.0));
-    if (PROBE_HOST_HAS_THRESHOLD(host))
-      host->result_threshold(r, "age_seconds", R->max_age_days * 86400.0, NAN);
-    {
-      struct tm tm;
-      gmtime_r(&s->fi.rotated, &tm);
-      strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    host->result_detail_string(r, "rotated_at", tbuf);
-    host->result_detail_string(r, "age_from", s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
-    host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
-    if (age > R->max_age_days * 86400.0)
-      pverdict_add(&v, PROBE_WARNING, "not rotated for %.0f days (max_age_days=%.0f)", floor(age / 86400.0),
-              R->max_age_days);
-    snprintf(mode, sizeof mode, "%04o", (unsigned)(s->fi.mode & 07777));
-    host->result_detail_string(r, "mode", mode);
-    if (pw) host->result_detail_string(r, "owner", pw->pw_name);
-    else host->result_detail_number(r, "owner", (double)s->fi.uid);
-    if (gr) host->result_detail_string(r, "group", gr->gr_name);
-    else host->result_detail_number(r, "group", (double)s->fi.gid);
-    if (fsgroup_read_only(&s->fi))
-      host->result_detail_string(r, "group_read", "allowed: Kubernetes secret volume, fsGroup is one of the agent's groups");
-    else if (s->fi.mode & (S_IRGRP | S_IROTH | S_IWGRP | S_IWOTH))
-      pverdict_add(&v, PROBE_CRITICAL, "file mode %s: readable or writable by %s", mode,
-              (s->fi.mode & (S_IROTH | S_IWOTH)) ? "others" : "its group");
-    if (R->expected_owner) {
-      uid_t want;
-      if (owner_uid(R->expected_owner, &want) != 0)
-        pverdict_add(&v, PROBE_UNKNOWN, "expected_owner %s is no known user", R->expected_owner);
-      else if (want != s->fi.uid)
-        pverdict_add(&v, PROBE_CRITICAL, "owned by %s, expected %s", pw ? pw->pw_name : "another user",
-                R->expected_owner);
-    }
-  } else if (s->env) {
-    host->result_detail_string(r, "age_from", "none: environment variables have no rotation time");
+  else {
+    if(s->have_info)
+      file_facts(host, r, R, s, &f, tbuf, sizeof(tbuf), mode, sizeof(mode));
+    else if(s->env)
+      host->result_detail_string(
+          r, "age_from", "none: environment variables have no rotation time");
+    if(s->kind == SJ_ETH && s->v.len > 0)
+      eth_facts(host, r, s, &f, derived, sizeof(derived));
+    baseline_facts(host, r, R, s, &f);
+    hit_facts(host, r, R, idx, &f);
   }
-  /* kind-specific */
-  if (s->kind == KIND_HMAC && s->v.len > 0 && (long long)s->v.len < R->hmac_min)
-    pverdict_add(&v, PROBE_CRITICAL, "HMAC secret shorter than %lld bytes (hmac_min_bytes=%lld)",
-                 R->hmac_min, R->hmac_min);
-  if (s->kind == KIND_ETH && s->v.len > 0) {
-    uint8_t priv[32], addr[20];
-    char hex[41], shown[43];
-    if (sec_eth_parse_key(&s->v, priv) != 0 || crypto_eth_address_from_privkey(priv, addr) != 0) {
-      pverdict_add(&v, PROBE_CRITICAL, "not a valid secp256k1 private key (64 hex digits expected)");
-    } else {
-      crypto_hex_encode(addr, 20, hex);
-      snprintf(shown, sizeof shown, "0x%s", hex);
-      host->result_detail_string(r, "derived_address", shown);
-      if (!R->expected_sender) {
-        pverdict_add(&v, PROBE_WARNING, "anchor.expected_sender is not set: derived address %s not compared", shown);
-      } else {
-        const char *e = R->expected_sender;
-        if (!strncasecmp(e, "0x", 2)) e += 2;
-        host->result_detail_string(r, "expected_sender", R->expected_sender);
-        host->result_detail_bool(r, "sender_match", !strcasecmp(e, hex));
-        if (strcasecmp(e, hex) != 0)
-          pverdict_add(&v, PROBE_CRITICAL, "wallet key derives %s but anchor.expected_sender is %s", shown,
-                  R->expected_sender);
-      }
-    }
-    OPENSSL_cleanse(priv, sizeof priv);
+  sjudge_secret(&R->lim, &f, &jv);
+  if(jv.sender_compared) {
+    host->result_detail_string(r, "expected_sender", R->expected_sender);
+    host->result_detail_bool(r, "sender_match", jv.sender_match);
   }
-  /* baseline */
-  if (s->fp[0]) {
-    char shortfp[17];
-    snprintf(shortfp, sizeof shortfp, "%.16s", s->fp);
-    host->result_detail_string(r, "fingerprint", shortfp);
-    if (R->baseline && strcmp(R->baseline_mode, "record") != 0) {
-      const cJSON *fps = cJSON_GetObjectItemCaseSensitive(R->baseline, "fingerprints");
-      const cJSON *old = cJSON_GetObjectItemCaseSensitive(fps, s->id);
-      if (R->baseline_at) host->result_detail_string(r, "baseline_recorded_at", R->baseline_at);
-      if (cJSON_IsString(old)) {
-        int same = CRYPTO_memcmp(old->valuestring, s->fp, 64) == 0 && strlen(old->valuestring) == 64;
-        host->result_detail_bool(r, "changed_since_baseline", !same);
-        if (same)
-          pverdict_add(&v, R->unchanged_status, "not rotated since the baseline of %s",
-                  R->baseline_at ? R->baseline_at : "?");
-      } else {
-        host->result_detail_string(r, "baseline", "not in the baseline");
-      }
-    } else if (!strcmp(R->baseline_mode, "record")) {
-      host->result_detail_string(r, "baseline", "recorded");
-    }
-  }
-  /* repositories */
-  {
-    cJSON *hits = cJSON_CreateArray();
-    int nh = 0;
-    for (i = 0; i < R->nscans; i++)
-      for (j = 0; j < R->scans[i].n; j++) {
-        sec_hit *h = &R->scans[i].hits[j];
-        cJSON *o;
-        if (h->needle != idx) continue;
-        nh++;
-        if (nh == 1)
-          pverdict_add(&v, PROBE_CRITICAL, "value found in %s: %s%s%s%s", R->scan_roots[i], h->file,
-                  h->commit[0] ? " (commit " : " (working tree)", h->commit[0] ? h->commit : "",
-                  h->commit[0] ? ")" : "");
-        if (nh > MAX_HITS_SHOWN || !hits) continue;
-        o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "repo", R->scan_roots[i]);
-        cJSON_AddStringToObject(o, "file", h->file);
-        if (h->commit[0]) cJSON_AddStringToObject(o, "commit", h->commit);
-        else cJSON_AddNumberToObject(o, "line", (double)h->line);
-        cJSON_AddItemToArray(hits, o);
-      }
-    if (R->nscans) {
-      char *js = hits ? cJSON_PrintUnformatted(hits) : NULL;
-      host->result_metric(r, "repo_hits", nh);
-      if (js) host->result_detail_json(r, "repo_hits", js);
-      free(js);
-      if (nh > 1) {
-        size_t l = strlen(v.text);
-        snprintf(v.text + l, sizeof v.text - l, " and %d more place%s", nh - 1, nh > 2 ? "s" : "");
-      }
-    }
-    cJSON_Delete(hits);
-  }
-  if (!v.text[0]) {
-    if (s->have_info)
-      snprintf(v.text, sizeof v.text, "ok: rotated %s (%.0f days ago)", tbuf,
-               floor(difftime(R->now, s->fi.rotated) / 86400.0));
-    else
-      snprintf(v.text, sizeof v.text, "ok (environment variable; no rotation time)");
-  }
-  if (!strcmp(R->baseline_mode, "record") && R->have_key) {
-    size_t l = strlen(v.text);
-    snprintf(v.text + l, sizeof v.text - l, "; baseline recorded");
-  }
-  host->result_status(r, v.st, "%s", v.text);
+  host->result_status(r, jv.v.st, "%s", jv.v.text);
   host->result_emit(r);
 }
 
@@ -495,38 +530,102 @@ static int write_baseline(const char *dir, secret *ss, size_t n, time_t now, cha
   return rc;
 }
 
-/* Reads the common settings; -1 when one is unusable. */
-#define CONF_ERR(key, ...)                                                         \
-  do {                                                                             \
-    if (checking && host->config_error) host->config_error(ctx, key, __VA_ARGS__); \
-    else host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                             \
-  } while (0)
+/* Reports one bad setting: to --check-config, or to the log of a run. */
+#define CONF_ERR(key, ...)                                                     \
+  do {                                                                         \
+    if(checking && host->config_error)                                         \
+      host->config_error(ctx, key, __VA_ARGS__);                               \
+    else                                                                       \
+      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                            \
+  } while(0)
 
-static int read_conf(probe_ctx *ctx, const probe_host *host, run *R, int checking) {
+/* `baseline` as a mode; -1 when it is none of the three. */
+static int baseline_mode_of(const char *s, baseline_mode *out)
+{
+  if(!strcmp(s, "record"))
+    *out = BASELINE_RECORD;
+  else if(!strcmp(s, "compare"))
+    *out = BASELINE_COMPARE;
+  else if(!strcmp(s, "off"))
+    *out = BASELINE_OFF;
+  else
+    return -1;
+  return 0;
+}
+
+/* unchanged_status as a status; -1 when it is none of the three. */
+static int unchanged_status_of(const char *s, probe_status *out)
+{
+  if(!strcasecmp(s, "critical"))
+    *out = PROBE_CRITICAL;
+  else if(!strcasecmp(s, "warning"))
+    *out = PROBE_WARNING;
+  else if(!strcasecmp(s, "ignore"))
+    *out = PROBE_OK;
+  else
+    return -1;
+  return 0;
+}
+
+/* The scalar settings, for both run and check_config, through the kit:
+ * every default is the settings table's. -1 after reporting one that is
+ * unusable. */
+static int read_conf(pkit *k, run *R, int checking)
+{
+  probe_ctx *ctx = k->ctx;
+  const probe_host *host = k->host;
   const char *s;
   int bad = 0;
-  if (host->conf_number(ctx, "max_age_days", &R->max_age_days) != 0) R->max_age_days = 90;
-  if (host->conf_int(ctx, "hmac_min_bytes", &R->hmac_min) != 0) R->hmac_min = 32;
-  if (host->conf_string(ctx, "baseline", &R->baseline_mode) != 0) R->baseline_mode = "compare";
-  if (strcmp(R->baseline_mode, "record") && strcmp(R->baseline_mode, "compare") &&
-      strcmp(R->baseline_mode, "off")) {
+  R->max_age_days = pkit_number(k, "max_age_days");
+  R->hmac_min = pkit_int(k, "hmac_min_bytes");
+  R->git_history = pkit_bool(k, "git_history");
+  s = pkit_str(k, "baseline");
+  if(!s || baseline_mode_of(s, &R->baseline_mode) != 0) {
     CONF_ERR("baseline", "baseline must be record, compare or off");
     bad = 1;
   }
-  R->unchanged_status = PROBE_WARNING;
-  if (host->conf_string(ctx, "unchanged_status", &s) == 0) {
-    if (!strcasecmp(s, "critical")) R->unchanged_status = PROBE_CRITICAL;
-    else if (!strcasecmp(s, "warning")) R->unchanged_status = PROBE_WARNING;
-    else if (!strcasecmp(s, "ignore")) R->unchanged_status = PROBE_OK;
-    else {
-      CONF_ERR("unchanged_status", "unchanged_status must be critical, warning or ignore");
+  s = pkit_str(k, "unchanged_status");
+  if(!s || unchanged_status_of(s, &R->unchanged_status) != 0) {
+    CONF_ERR("unchanged_status",
+             "unchanged_status must be critical, warning or ignore");
+    bad = 1;
+  }
+  R->expected_owner = pkit_str(k, "expected_owner"); /* no default: unchecked */
+  /* another plugin's setting, outside this table: read as is */
+  if(host->conf_string(ctx, "anchor.expected_sender", &R->expected_sender) != 0)
+    R->expected_sender = NULL;
+  R->now = time(NULL);
+  R->lim.max_age_days = R->max_age_days;
+  R->lim.hmac_min = R->hmac_min;
+  R->lim.unchanged_status = R->unchanged_status;
+  R->lim.expected_owner = R->expected_owner;
+  R->lim.expected_sender = R->expected_sender;
+  return bad ? -1 : 0;
+}
+
+/* The settings and the configured secrets (files, then env), for both
+ * run and check_config; a bad entry is kept in its secret (and reported
+ * when checking). -1 when a setting is unusable. */
+static int read_settings(pkit *k, run *R, int checking, secret **ss, size_t *n,
+                         int *oom)
+{
+  probe_ctx *ctx = k->ctx;
+  const probe_host *host = k->host;
+  const char *json;
+  int bad = read_conf(k, R, checking) != 0;
+  if((json = pkit_json(k, "files")) &&
+     add_secrets(json, 0, ss, n, oom, ctx, host) != 0)
+    bad = 1;
+  if((json = pkit_json(k, "env")) &&
+     add_secrets(json, 1, ss, n, oom, ctx, host) != 0)
+    bad = 1;
+  for(size_t i = 0; checking && i < *n; i++)
+    if((*ss)[i].config_error) {
+      CONF_ERR((*ss)[i].is_env ? "env" : "files", "%s: %s",
+               (*ss)[i].label ? (*ss)[i].label : "?", (*ss)[i].config_error);
       bad = 1;
     }
-  }
-  if (host->conf_string(ctx, "expected_owner", &R->expected_owner) != 0) R->expected_owner = NULL;
-  if (host->conf_string(ctx, "anchor.expected_sender", &R->expected_sender) != 0) R->expected_sender = NULL;
-  R->now = time(NULL);
-  return bad ? -1 : 0;
+  return bad || *oom ? -1 : 0;
 }
 
 /* Scans repo_paths for every readable secret's value. */
@@ -537,13 +636,15 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
   dev_t *sd = NULL;
   ino_t *si = NULL;
   size_t i, ns = 0, k = 0, m;
-  int git = 1;
   double tl = host->time_left(ctx), deadline;
-  if (host->conf_json(ctx, "repo_paths", &json) != 0) return;
+  if(!(json = pkit_json(R->kit, "repo_paths")))
+    return;
   arr = cJSON_Parse(json);
   m = (size_t)cJSON_GetArraySize(arr);
-  if (!arr || !cJSON_IsArray(arr) || m == 0) { cJSON_Delete(arr); return; }
-  if (host->conf_bool(ctx, "git_history", &git) != 0) git = 1;
+  if(!arr || !cJSON_IsArray(arr) || m == 0) {
+    cJSON_Delete(arr);
+    return;
+  }
   if (!(tl > 0)) tl = 60;
   deadline = putil_now() + tl * 0.8;
   nd = calloc(n, sizeof *nd);
@@ -559,11 +660,12 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     if (ss[i].rc == SEC_OK && ss[i].v.len >= 8) {
       nd[i].p = ss[i].v.p;
       nd[i].len = ss[i].v.len;
-      if (ss[i].kind == KIND_ETH && nd[i].len == 66 && !strncasecmp((const char *)nd[i].p, "0x", 2)) {
+      if(ss[i].kind == SJ_ETH && nd[i].len == 66 &&
+         !strncasecmp((const char *)nd[i].p, "0x", 2)) {
         nd[i].p += 2;
         nd[i].len -= 2;
       }
-      nd[i].icase = ss[i].kind == KIND_ETH;
+      nd[i].icase = ss[i].kind == SJ_ETH;
     }
     if (ss[i].have_info) {
       sd[ns] = ss[i].fi.dev;
@@ -580,7 +682,8 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     rc = sec_scan_tree(e->valuestring, nd, n, sd, si, ns, deadline, &R->scans[k], err, sizeof err);
     if (rc != SEC_OK) {
       R->scan_errors[k] = strdup(err);
-    } else if (git) {
+    }
+    else if(R->git_history) {
       char gitdir[4096];
       struct stat st;
       snprintf(gitdir, sizeof gitdir, "%s/.git", e->valuestring);
@@ -592,23 +695,6 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     k++;
   }
   R->nscans = k;
-  /* one line per scanned tree, so a failed or partial scan is visible */
-  for (i = 0; i < k; i++) {
-    probe_result *r = host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
-    if (!r) continue;
-    host->result_metric(r, "files_scanned", (double)R->scans[i].files_scanned);
-    host->result_metric(r, "commits_scanned", (double)R->scans[i].commits_scanned);
-    host->result_metric(r, "hits", (double)R->scans[i].n);
-    if (R->scan_errors[i])
-      host->result_status(r, PROBE_UNKNOWN, "scan incomplete: %s", R->scan_errors[i]);
-    else if (R->scans[i].n)
-      host->result_status(r, PROBE_CRITICAL, "%zu place(s) hold a configured secret (see the secrets.rotation lines)",
-                          R->scans[i].n);
-    else
-      host->result_status(r, PROBE_OK, "no configured secret found in %zu files and %zu commits",
-                          R->scans[i].files_scanned, R->scans[i].commits_scanned);
-    host->result_emit(r);
-  }
 done:
   cJSON_Delete(arr);
   free(nd);
@@ -616,114 +702,167 @@ done:
   free(si);
 }
 
-static int sec_run(probe_ctx *ctx, const probe_host *host) {
+/* One line per scanned tree, so that a failed or partial scan is
+ * visible. */
+static void emit_scans(probe_ctx *ctx, const probe_host *host, const run *R)
+{
+  for(size_t i = 0; i < R->nscans; i++) {
+    const sec_scan *sc = &R->scans[i];
+    probe_result *r =
+        host->result_begin(ctx, "secrets.repo_scan", R->scan_roots[i]);
+    pverdict v;
+    if(!r)
+      continue;
+    host->result_metric(r, "files_scanned", (double)sc->files_scanned);
+    host->result_metric(r, "commits_scanned", (double)sc->commits_scanned);
+    host->result_metric(r, "hits", (double)sc->n);
+    if(PROBE_HOST_HAS_THRESHOLD(host))
+      host->result_threshold(r, "hits", NAN, 0);
+    sjudge_scan(R->scan_errors[i], sc->n, sc->files_scanned,
+                sc->commits_scanned, &v);
+    host->result_status(r, v.st, "%s", v.text);
+    host->result_emit(r);
+  }
+}
+
+/* Emits one unknown line about the baseline (or the plugin as a whole). */
+static void unknown_line(probe_ctx *ctx, const probe_host *host,
+                         const char *target, const char *why)
+{
+  probe_result *r = host->result_begin(ctx, CHECK_NAME, target ? target : "-");
+  if(r) {
+    host->result_status(r, PROBE_UNKNOWN, "%s", why);
+    host->result_emit(r);
+  }
+}
+
+/* Loads the baseline to compare with, when there is one. */
+static void load_baseline(probe_ctx *ctx, const probe_host *host, run *R,
+                          const char *dir)
+{
+  char *txt = NULL;
+  size_t len = 0;
+  if(pstate_read(dir, BASELINE_FILE, 4u << 20, &txt, &len) == 0) {
+    R->baseline = cJSON_Parse(txt);
+    if(R->baseline) {
+      const cJSON *at =
+          cJSON_GetObjectItemCaseSensitive(R->baseline, "recorded_at");
+      R->baseline_at = cJSON_IsString(at) ? at->valuestring : NULL;
+    }
+    else {
+      host->log(ctx, PROBE_LOG_WARNING, "%s/%s is not valid JSON; ignored", dir,
+                BASELINE_FILE);
+    }
+  }
+  free(txt);
+}
+
+/* Gathers the fingerprints: the key (made when recording), each readable
+ * secret's keyed fingerprint, then records the baseline or loads it. */
+static void gather_fingerprints(probe_ctx *ctx, const probe_host *host, run *R,
+                                secret *ss, size_t n)
+{
+  const char *dir = host->state_dir(ctx);
+  char err[512] = "", why[600];
+  int record = R->baseline_mode == BASELINE_RECORD, kr;
+  if(R->baseline_mode == BASELINE_OFF)
+    return;
+  kr = load_key(dir, R->key, record, err, sizeof(err));
+  if(kr < 0)
+    host->log(ctx, PROBE_LOG_WARNING, "fingerprints unavailable: %s", err);
+  R->have_key = kr == 0;
+  if(!R->have_key) {
+    if(record) {
+      snprintf(why, sizeof(why), "baseline not recorded: %s",
+               err[0] ? err : "no key");
+      unknown_line(ctx, host, dir, why);
+    }
+    return;
+  }
+  for(size_t i = 0; i < n; i++)
+    if(ss[i].rc == SEC_OK && sec_fingerprint(R->key, &ss[i].v, ss[i].fp) != 0)
+      ss[i].fp[0] = 0;
+  if(!record) {
+    load_baseline(ctx, host, R, dir);
+    return;
+  }
+  if(write_baseline(dir, ss, n, R->now, err, sizeof(err)) != 0) {
+    snprintf(why, sizeof(why), "baseline not recorded: %s", err);
+    unknown_line(ctx, host, dir, why);
+    R->have_key = 0;
+  }
+}
+
+/* Frees what a run gathered; wipes the key. */
+static void run_free(run *R, secret *ss, size_t n)
+{
+  OPENSSL_cleanse(R->key, sizeof(R->key));
+  cJSON_Delete(R->baseline);
+  for(size_t i = 0; i < R->nscans; i++) {
+    sec_scan_free(&R->scans[i]);
+    free(R->scan_roots[i]);
+    free(R->scan_errors[i]);
+  }
+  free(R->scans);
+  free(R->scan_roots);
+  free(R->scan_errors);
+  for(size_t i = 0; i < n; i++)
+    secret_free(&ss[i]);
+  free(ss);
+}
+
+/* The run: read settings, gather (values, fingerprints, repositories),
+ * then judge and emit each secret. */
+static int sec_run(probe_ctx *ctx, const probe_host *host)
+{
   run R;
   secret *ss = NULL;
-  size_t n = 0, i;
-  int oom = 0, rc = -1, kr = 1;
-  const char *json = NULL, *dir;
-  char err[512] = "";
+  size_t n = 0;
+  int oom = 0, rc = -1;
 
-  memset(&R, 0, sizeof R);
-  if (read_conf(ctx, host, &R, 0) != 0) return -1;
-  if (host->conf_json(ctx, "files", &json) == 0 && add_secrets(json, 0, &ss, &n, &oom, ctx, host) != 0)
+  pkit k;
+
+  memset(&R, 0, sizeof(R));
+  pkit_init(&k, ctx, host, sec_settings);
+  R.kit = &k;
+  if(read_settings(&k, &R, 0, &ss, &n, &oom) != 0)
     goto done;
-  if (host->conf_json(ctx, "env", &json) == 0 && add_secrets(json, 1, &ss, &n, &oom, ctx, host) != 0)
-    goto done;
-  if (oom) goto done;
-  if (n == 0) {
-    probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
-    if (r) {
-      host->result_status(r, PROBE_UNKNOWN, "nothing to check: set secrets.files or secrets.env");
-      host->result_emit(r);
-    }
-    rc = 0;
-    goto done;
-  }
-  for (i = 0; i < n; i++) read_secret(&ss[i]);
-  /* fingerprints need the key; recording makes it */
-  dir = host->state_dir(ctx);
-  if (strcmp(R.baseline_mode, "off") != 0) {
-    kr = load_key(dir, R.key, !strcmp(R.baseline_mode, "record"), err, sizeof err);
-    if (kr < 0) host->log(ctx, PROBE_LOG_WARNING, "fingerprints unavailable: %s", err);
-    R.have_key = kr == 0;
-  }
-  if (R.have_key) {
-    for (i = 0; i < n; i++)
-      if (ss[i].rc == SEC_OK && sec_fingerprint(R.key, &ss[i].v, ss[i].fp) != 0) ss[i].fp[0] = 0;
-    if (!strcmp(R.baseline_mode, "record")) {
-      if (write_baseline(dir, ss, n, R.now, err, sizeof err) != 0) {
-        probe_result *r = host->result_begin(ctx, CHECK_NAME, dir ? dir : "-");
-        if (r) {
-          host->result_status(r, PROBE_UNKNOWN, "baseline not recorded: %s", err);
-          host->result_emit(r);
-        }
-        R.have_key = 0;
-      }
-    } else {
-      char *txt = NULL;
-      size_t len = 0;
-      if (pstate_read(dir, BASELINE_FILE, 4u << 20, &txt, &len) == 0) {
-        R.baseline = cJSON_Parse(txt);
-        if (R.baseline) {
-          const cJSON *at = cJSON_GetObjectItemCaseSensitive(R.baseline, "recorded_at");
-          R.baseline_at = cJSON_IsString(at) ? at->valuestring : NULL;
-        } else {
-          host->log(ctx, PROBE_LOG_WARNING, "%s/%s is not valid JSON; ignored", dir, BASELINE_FILE);
-        }
-      }
-      free(txt);
-    }
-  } else if (!strcmp(R.baseline_mode, "record")) {
-    probe_result *r = host->result_begin(ctx, CHECK_NAME, dir ? dir : "-");
-    if (r) {
-      host->result_status(r, PROBE_UNKNOWN, "baseline not recorded: %s", err[0] ? err : "no key");
-      host->result_emit(r);
-    }
-  }
-  scan_repos(ctx, host, &R, ss, n);
-  for (i = 0; i < n; i++) emit_secret(ctx, host, &R, &ss[i], i);
   rc = 0;
-done:
-  if (oom) host->log(ctx, PROBE_LOG_ERROR, "out of memory reading the settings");
-  OPENSSL_cleanse(R.key, sizeof R.key);
-  cJSON_Delete(R.baseline);
-  for (i = 0; i < R.nscans; i++) {
-    sec_scan_free(&R.scans[i]);
-    free(R.scan_roots[i]);
-    free(R.scan_errors[i]);
+  if(n == 0) {
+    unknown_line(ctx, host, "-",
+                 "nothing to check: set secrets.files or secrets.env");
+    goto done;
   }
-  free(R.scans);
-  free(R.scan_roots);
-  free(R.scan_errors);
-  for (i = 0; i < n; i++) secret_free(&ss[i]);
-  free(ss);
+  for(size_t i = 0; i < n; i++)
+    read_secret(&ss[i]);
+  gather_fingerprints(ctx, host, &R, ss, n);
+  scan_repos(ctx, host, &R, ss, n);
+  emit_scans(ctx, host, &R);
+  for(size_t i = 0; i < n; i++)
+    emit_secret(ctx, host, &R, &ss[i], i);
+done:
+  if(oom)
+    host->log(ctx, PROBE_LOG_ERROR, "out of memory reading the settings");
+  run_free(&R, ss, n);
+  pkit_free(&k);
   return rc;
 }
 
 /* --check-config: entries and enum settings, no reading of secrets. */
-static int sec_check_config(probe_ctx *ctx, const probe_host *host) {
+static int sec_check_config(probe_ctx *ctx, const probe_host *host)
+{
   run R;
   secret *ss = NULL;
-  size_t n = 0, i;
-  int oom = 0, bad = 0, checking = 1;
-  const char *json = NULL;
-  memset(&R, 0, sizeof R);
-  if (read_conf(ctx, host, &R, 1) != 0) bad = 1;
-  if (host->conf_json(ctx, "files", &json) == 0 && add_secrets(json, 0, &ss, &n, &oom, ctx, host) != 0)
-    bad = 1;
-  if (host->conf_json(ctx, "env", &json) == 0 && add_secrets(json, 1, &ss, &n, &oom, ctx, host) != 0)
-    bad = 1;
-  for (i = 0; i < n; i++) {
-    if (ss[i].config_error) {
-      CONF_ERR(ss[i].env || (ss[i].label && strstr(ss[i].label, "\"env\"")) ? "env" : "files", "%s: %s",
-               ss[i].label ? ss[i].label : "?", ss[i].config_error);
-      bad = 1;
-    }
-    secret_free(&ss[i]);
-  }
-  free(ss);
-  return bad || oom;
+  size_t n = 0;
+  int oom = 0;
+  pkit k;
+  memset(&R, 0, sizeof(R));
+  pkit_init(&k, ctx, host, sec_settings);
+  R.kit = &k;
+  int bad = read_settings(&k, &R, 1, &ss, &n, &oom) != 0;
+  run_free(&R, ss, n);
+  pkit_free(&k);
+  return bad;
 }
 
 /* git for repository history; root for the root-only secret files it

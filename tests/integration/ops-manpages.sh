@@ -73,9 +73,20 @@ man_settings() {
     cur == s && /^\.TP/ { getline; if (match($0, /\\fB[a-z0-9_]+\\fR/)) print substr($0, RSTART + 3, RLENGTH - 6) }
   ' "$man5" | sort -u
 }
-# code_settings DIR: the keys of the settings tables in DIR/*.c.
+# shared_rows NAME: the body of plugins/common/*.h's settings-rows macro NAME.
+shared_rows() {
+  awk -v m="$1" '$0 ~ "^#define " m "( |$)" { on = 1 } on { print } on && !/\\$/ { on = 0 }' \
+    "$top_srcdir"/plugins/common/*.h
+}
+# code_settings DIR: the keys of the settings tables in DIR/*.c, with the
+# shared rows (e.g. PLEDGER_SOURCE_SETTINGS) they name.
 code_settings() {
-  cat "$1"/*.c | tr '\n' ' ' | grep -oE '\{ *"[a-z0-9_]+", *PROBE_SET_' \
+  local m
+  { cat "$1"/*.c
+    for m in $(cat "$1"/*.c | grep -oE '\bP[A-Z0-9]*_[A-Z0-9_]*SETTINGS?\b' | sort -u); do
+      shared_rows "$m"
+    done
+  } | tr '\n' ' ' | grep -oE '\{ *"[a-z0-9_]+", *PROBE_SET_' \
     | sed -E 's/^\{ *"([a-z0-9_]+)".*/\1/' | sort -u
 }
 checked=0

@@ -270,10 +270,12 @@ static void config_error(probe_ctx *ctx, const char *key, const char *fmt,
 static void result_threshold(probe_result *r, const char *name, double warn,
                              double crit)
 {
-  (void)r;
-  (void)name;
-  (void)warn;
-  (void)crit;
+  mock_line *l = r->line;
+  if(l->nthresholds >= MOCK_MAX_ITEMS)
+    return;
+  l->threshold_name[l->nthresholds] = strdup(name);
+  l->threshold_warn[l->nthresholds] = warn;
+  l->threshold_crit[l->nthresholds++] = crit;
 }
 
 static void progress(probe_ctx *ctx, double events, double bytes,
@@ -315,6 +317,8 @@ void mock_host_teardown(void)
     free(l->summary);
     for(size_t j = 0; j < l->nmetrics; j++)
       free(l->metric_name[j]);
+    for(size_t j = 0; j < l->nthresholds; j++)
+      free(l->threshold_name[j]);
     for(size_t j = 0; j < l->ndetails; j++) {
       free(l->detail_key[j]);
       free(l->detail_json[j]);
@@ -376,6 +380,18 @@ double mock_metric(const mock_line *l, const char *name)
     if(!strcmp(l->metric_name[i], name))
       return l->metric_value[i];
   return NAN;
+}
+
+int mock_threshold(const mock_line *l, const char *name, double *warn,
+                   double *crit)
+{
+  for(size_t i = 0; l && i < l->nthresholds; i++)
+    if(!strcmp(l->threshold_name[i], name)) {
+      *warn = l->threshold_warn[i];
+      *crit = l->threshold_crit[i];
+      return 0;
+    }
+  return -1;
 }
 
 const char *mock_detail(const mock_line *l, const char *key)

@@ -28,6 +28,9 @@ typedef struct mock_line {
   double metric_value[MOCK_MAX_ITEMS];
   char *detail_key[MOCK_MAX_ITEMS];
   char *detail_json[MOCK_MAX_ITEMS];
+  size_t nthresholds; /* result_threshold's, in order */
+  char *threshold_name[MOCK_MAX_ITEMS];
+  double threshold_warn[MOCK_MAX_ITEMS], threshold_crit[MOCK_MAX_ITEMS];
 } mock_line;
 
 /* Starts over: settings_json is the plugin's section (an object, NULL for
@@ -55,6 +58,10 @@ const mock_line *mock_line_at(size_t i);
 const mock_line *mock_find(const char *check);
 /* A metric's value, or NAN when the line has none of that name. */
 double mock_metric(const mock_line *l, const char *name);
+/* The thresholds handed over for a metric: 0 and *warn, *crit (NAN for
+ * none), or -1 when the line has none for that name. */
+int mock_threshold(const mock_line *l, const char *name, double *warn,
+                   double *crit);
 /* A detail's JSON text, or NULL. */
 const char *mock_detail(const mock_line *l, const char *key);
 
