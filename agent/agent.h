@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent.h: the state of one agent process, shared by main.c (command
  * line), life.c (state directory, output, one-shot runs) and sched.c (the
@@ -16,10 +17,10 @@ typedef struct agent {
   agent_config cfg;
   output out;
   runner runs;
-  char *state_base;     /* resolved state directory, or NULL */
+  char *state_base;            /* resolved state directory, or NULL */
   const char *output_override; /* -o */
-  int format_override;  /* --format: -1 none, else output_format */
-  const char *state_override; /* --state-dir */
+  int format_override;         /* --format: -1 none, else output_format */
+  const char *state_override;  /* --state-dir */
 } agent;
 
 /* Runs the daemon until SIGTERM/SIGINT; returns the exit status. */

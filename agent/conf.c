@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf.c: loading, merging and validating the configuration (see
  * conf.h). Every error names where the value came from: file and line,
@@ -22,34 +23,51 @@
 #define CONFIG_MAX_BYTES (8u << 20)
 
 static const probe_setting agent_settings[] = {
-  {"interval", PROBE_SET_DURATION, "60", 0, "default time between runs of each plugin (daemon)"},
-  {"timeout", PROBE_SET_DURATION, "60", 0, "default time a plugin run may take before it is killed"},
-  {"output", PROBE_SET_STRING, "\"-\"", 0, "file to append result lines to; - is standard output"},
-  {"format", PROBE_SET_STRING, "\"json\"", 0, "json (one object per line) or text"},
-  {"state_dir", PROBE_SET_STRING, NULL, 0, "where plugins keep state between runs"},
-  {"host", PROBE_SET_STRING, NULL, 0, "host name written in every line (default: the host name)"},
-  {"labels", PROBE_SET_OBJECT, "{}", 0, "string labels copied into every line"},
-  {"heartbeat_file", PROBE_SET_STRING, NULL, 0, "file touched at each scheduler pass (liveness probes)"},
-  {"max_output_bytes", PROBE_SET_INT, "1048576", 0, "result bytes one run may send before it is killed"},
-  {"stop_timeout", PROBE_SET_DURATION, "2", 0, "on SIGTERM (daemon), time the runs in flight get to finish"},
-  {"user", PROBE_SET_STRING, NULL, 0, "user plugins run as when the agent runs as root (default: probe-agent, else nobody)"},
-  {"sandbox", PROBE_SET_BOOL, "true", 0, "false runs plugins without their sandbox: for debugging and benchmarks only"},
-  {"metrics_listen", PROBE_SET_STRING, NULL, 0,
-   "HOST:PORT where the daemon serves GET /metrics (OpenMetrics) and /healthz; off when unset"},
-  {NULL, 0, NULL, 0, NULL}
-};
+    {"interval", PROBE_SET_DURATION, "60", 0,
+     "default time between runs of each plugin (daemon)"},
+    {"timeout", PROBE_SET_DURATION, "60", 0,
+     "default time a plugin run may take before it is killed"},
+    {"output", PROBE_SET_STRING, "\"-\"", 0,
+     "file to append result lines to; - is standard output"},
+    {"format", PROBE_SET_STRING, "\"json\"", 0,
+     "json (one object per line) or text"},
+    {"state_dir", PROBE_SET_STRING, NULL, 0,
+     "where plugins keep state between runs"},
+    {"host", PROBE_SET_STRING, NULL, 0,
+     "host name written in every line (default: the host name)"},
+    {"labels", PROBE_SET_OBJECT, "{}", 0,
+     "string labels copied into every line"},
+    {"heartbeat_file", PROBE_SET_STRING, NULL, 0,
+     "file touched at each scheduler pass (liveness probes)"},
+    {"max_output_bytes", PROBE_SET_INT, "1048576", 0,
+     "result bytes one run may send before it is killed"},
+    {"stop_timeout", PROBE_SET_DURATION, "2", 0,
+     "on SIGTERM (daemon), time the runs in flight get to finish"},
+    {"user", PROBE_SET_STRING, NULL, 0,
+     "user plugins run as when the agent runs as root (default: probe-agent, else nobody)"},
+    {"sandbox", PROBE_SET_BOOL, "true", 0,
+     "false runs plugins without their sandbox: for debugging and benchmarks only"},
+    {"metrics_listen", PROBE_SET_STRING, NULL, 0,
+     "HOST:PORT where the daemon serves GET /metrics (OpenMetrics) and /healthz; off when unset"},
+    {NULL, 0, NULL, 0, NULL}};
 
 /* Settings every plugin section accepts besides its own table. */
 static const probe_setting common_settings[] = {
-  {"enabled", PROBE_SET_BOOL, "true", 0, "false keeps the plugin from running"},
-  {"interval", PROBE_SET_DURATION, NULL, 0, "time between runs (default: agent.interval)"},
-  {"timeout", PROBE_SET_DURATION, NULL, 0, "time a run may take (default: agent.timeout)"},
-  {"user", PROBE_SET_STRING, NULL, 0, "user a run has when the agent runs as root; \"root\" keeps root (default: root if the plugin needs it, else agent.user)"},
-  {"memory_limit", PROBE_SET_INT, NULL, 0, "address space of a run in MiB (default: 4096; 0: no limit)"},
-  {"cpu_limit", PROBE_SET_DURATION, NULL, 0, "CPU time of a run (default: 300 s; 0: no limit)"},
-  {"max_processes", PROBE_SET_INT, NULL, 0, "processes and threads of the run's user (default: 256; 0: no limit)"},
-  {NULL, 0, NULL, 0, NULL}
-};
+    {"enabled", PROBE_SET_BOOL, "true", 0,
+     "false keeps the plugin from running"},
+    {"interval", PROBE_SET_DURATION, NULL, 0,
+     "time between runs (default: agent.interval)"},
+    {"timeout", PROBE_SET_DURATION, NULL, 0,
+     "time a run may take (default: agent.timeout)"},
+    {"user", PROBE_SET_STRING, NULL, 0,
+     "user a run has when the agent runs as root; \"root\" keeps root (default: root if the plugin needs it, else agent.user)"},
+    {"memory_limit", PROBE_SET_INT, NULL, 0,
+     "address space of a run in MiB (default: 4096; 0: no limit)"},
+    {"cpu_limit", PROBE_SET_DURATION, NULL, 0,
+     "CPU time of a run (default: 300 s; 0: no limit)"},
+    {"max_processes", PROBE_SET_INT, NULL, 0,
+     "processes and threads of the run's user (default: 256; 0: no limit)"},
+    {NULL, 0, NULL, 0, NULL}};
 
 const probe_setting *config_agent_settings(void)
 {
@@ -60,7 +78,7 @@ const probe_setting *config_agent_settings(void)
 typedef struct origin_ctx {
   const jsonc_doc *doc;
   const char *file;
-  cJSON *origins; /* "section.key" -> "environment X" / "--set X" */
+  cJSON *origins;  /* "section.key" -> "environment X" / "--set X" */
   size_t *nerrors; /* problems found so far, also those not written */
 } origin_ctx;
 
@@ -116,8 +134,8 @@ static void add_line(dbuf *errors, const dbuf *line)
 }
 
 /* Adds one error line from a format. */
-__attribute__((format(printf, 2, 3)))
-static void errline(dbuf *errors, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void errline(dbuf *errors,
+                                                          const char *fmt, ...)
 {
   dbuf line;
   dbuf_init(&line, 0);
@@ -135,7 +153,8 @@ static void add_where(dbuf *errors, const origin_ctx *oc, int is_agent,
 {
   char full[256];
   snprintf(full, sizeof(full), "%s.%s", section, key ? key : "");
-  const cJSON *o = key ? cJSON_GetObjectItemCaseSensitive(oc->origins, full) : NULL;
+  const cJSON *o =
+      key ? cJSON_GetObjectItemCaseSensitive(oc->origins, full) : NULL;
   if(cJSON_IsString(o)) {
     dbuf_printf(errors, "%s: ", o->valuestring);
     return;
@@ -157,10 +176,9 @@ static void add_where(dbuf *errors, const origin_ctx *oc, int is_agent,
 }
 
 /* Adds one error line. */
-__attribute__((format(printf, 6, 7)))
-static void config_error(dbuf *errors, const origin_ctx *oc, int is_agent,
-                         const char *section, const char *key,
-                         const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static void
+config_error(dbuf *errors, const origin_ctx *oc, int is_agent,
+             const char *section, const char *key, const char *fmt, ...)
 {
   if(!want_error(oc))
     return;
@@ -226,7 +244,8 @@ static const probe_setting *table_find(const probe_setting *t, const char *key)
 }
 
 /* The type a key of a plugin section must have, or -1 when unknown. */
-static int section_key_type(const plugin_desc *d, const char *key, unsigned *flags)
+static int section_key_type(const plugin_desc *d, const char *key,
+                            unsigned *flags)
 {
   const probe_setting *c = table_find(common_settings, key);
   *flags = 0;
@@ -259,11 +278,12 @@ static int check_value(dbuf *errors, const origin_ctx *oc, int is_agent,
                        int type, unsigned flags)
 {
   if(!value_has_type(v, (probe_setting_type)type)) {
-    config_error(errors, oc, is_agent, section, key, "must be %s%s",
-                 type == PROBE_SET_INT ? "an " : "a ",
-                 type == PROBE_SET_DURATION
-                     ? "duration (seconds, or a string like \"30s\", \"5m\", \"24h\")"
-                     : loader_type_name((probe_setting_type)type));
+    config_error(
+        errors, oc, is_agent, section, key, "must be %s%s",
+        type == PROBE_SET_INT ? "an " : "a ",
+        type == PROBE_SET_DURATION
+            ? "duration (seconds, or a string like \"30s\", \"5m\", \"24h\")"
+            : loader_type_name((probe_setting_type)type));
     return -1;
   }
   if((flags & PROBE_SETTING_FILE) && cJSON_IsString(v) &&
@@ -279,8 +299,7 @@ static int check_value(dbuf *errors, const origin_ctx *oc, int is_agent,
 /* Applies one KEY=VALUE override (from --set or the environment). */
 static int apply_override(cJSON *root, const plugin_set *descs,
                           const char *section, const char *key,
-                          const char *text, const char *origin,
-                          cJSON *origins)
+                          const char *text, const char *origin, cJSON *origins)
 {
   int is_agent = !strcmp(section, "agent");
   int want_string = 0;
@@ -293,15 +312,18 @@ static int apply_override(cJSON *root, const plugin_set *descs,
     const plugin_desc *d = plugin_set_find(descs, section);
     want_string = d && section_key_type(d, key, &flags) == PROBE_SET_STRING;
   }
-  cJSON *parent = is_agent ? cJSON_GetObjectItemCaseSensitive(root, "agent")
-                           : cJSON_GetObjectItemCaseSensitive(
-                                 cJSON_GetObjectItemCaseSensitive(root, "plugins"), section);
+  cJSON *parent =
+      is_agent
+          ? cJSON_GetObjectItemCaseSensitive(root, "agent")
+          : cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(root, "plugins"), section);
   if(!parent) {
     parent = cJSON_CreateObject();
     if(is_agent)
       cJSON_AddItemToObject(root, "agent", parent);
     else
-      cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(root, "plugins"), section, parent);
+      cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(root, "plugins"),
+                            section, parent);
   }
   cJSON *v = config_parse_value(text, want_string);
   if(!v)
@@ -332,8 +354,8 @@ static int add_name(char ***v, size_t *n, const char *name)
 }
 
 /* Splits "section.key" (also "plugins.section.key"); 0 or -1. */
-static int split_set_key(const char *k, size_t klen, char *section,
-                         size_t slen, char *key, size_t keylen)
+static int split_set_key(const char *k, size_t klen, char *section, size_t slen,
+                         char *key, size_t keylen)
 {
   if(klen > 8 && !strncmp(k, "plugins.", 8)) {
     k += 8;
@@ -421,10 +443,12 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
       (*bad)++;
       continue;
     }
-    if(check_value(errors, oc, is_agent, name, item->string, item, type, flags) < 0)
+    if(check_value(errors, oc, is_agent, name, item->string, item, type,
+                   flags) < 0)
       (*bad)++;
     else if(!strcmp(item->string, "interval") &&
-            section_duration(sec, "interval", CONFIG_MIN_INTERVAL) < CONFIG_MIN_INTERVAL) {
+            section_duration(sec, "interval", CONFIG_MIN_INTERVAL) <
+                CONFIG_MIN_INTERVAL) {
       config_error(errors, oc, is_agent, name, item->string,
                    "must be at least %g s (got %g s)", CONFIG_MIN_INTERVAL,
                    section_duration(sec, "interval", 0));
@@ -468,7 +492,8 @@ static int line_safe(const char *s)
     return 0;
   for(size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
-    if(c < 0x20 || c == 0x7f || (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0))
+    if(c < 0x20 || c == 0x7f ||
+       (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0))
       return 0;
   }
   return 1;
@@ -530,7 +555,8 @@ static void describe_policy(const config_request *req, const cJSON *root,
   p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
   p->cpu_s = SANDBOX_DEFAULT_CPU_S;
   p->processes = SANDBOX_DEFAULT_PROCESSES;
-  if(sandbox_set_user(p, user ? user : sandbox_default_user(), err, sizeof(err)) < 0)
+  if(sandbox_set_user(p, user ? user : sandbox_default_user(), err,
+                      sizeof(err)) < 0)
     sandbox_set_user(p, sandbox_default_user(), err, sizeof(err));
   free(user);
   free(sb);
@@ -547,15 +573,19 @@ int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
   p->needs = d ? d->needs : SANDBOX_DEFAULT_NEEDS;
   p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
   if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "memory_limit")))
-    p->memory_bytes = v->valuedouble > 0 ? (unsigned long long)v->valuedouble << 20 : 0;
-  p->cpu_s = (unsigned long long)section_duration(sec, "cpu_limit", SANDBOX_DEFAULT_CPU_S);
+    p->memory_bytes =
+        v->valuedouble > 0 ? (unsigned long long)v->valuedouble << 20 : 0;
+  p->cpu_s = (unsigned long long)section_duration(sec, "cpu_limit",
+                                                  SANDBOX_DEFAULT_CPU_S);
   p->processes = SANDBOX_DEFAULT_PROCESSES;
   if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "max_processes")))
     p->processes = v->valuedouble > 0 ? (unsigned long long)v->valuedouble : 0;
-  const char *user = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sec, "user"));
+  const char *user =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sec, "user"));
   if(!user)
     user = (p->needs & PROBE_NEEDS_ROOT) ? "root"
-           : cfg->user ? cfg->user : sandbox_default_user();
+           : cfg->user                   ? cfg->user
+                                         : sandbox_default_user();
   return sandbox_set_user(p, user, err, errlen);
 }
 
@@ -584,7 +614,8 @@ static int describe_all(const config_request *req, agent_config *cfg,
    * which costs a describe child only when such sections are there */
   for(size_t i = 0; i < nnames; i++) {
     int runs = req->nplugins == 1 && !strcmp(names[i], req->plugins[0]);
-    if(runs && loader_stub(req->plugin_dir, names[i], &cfg->descs.items[cfg->descs.n]) == 0)
+    if(runs && loader_stub(req->plugin_dir, names[i],
+                           &cfg->descs.items[cfg->descs.n]) == 0)
       cfg->descs.n++;
     else
       rest[nrest++] = names[i];
@@ -620,8 +651,10 @@ static int apply_overrides(const config_request *req, agent_config *cfg,
       continue; /* PROBE_* for something that is not a plugin here */
     if(only && strcmp(section, only))
       continue;
-    snprintf(origin, sizeof(origin), "environment %.*s", (int)(value - 1 - *e), *e);
-    if(apply_override(cfg->root, &cfg->descs, section, key, value, origin, oc->origins) < 0)
+    snprintf(origin, sizeof(origin), "environment %.*s", (int)(value - 1 - *e),
+             *e);
+    if(apply_override(cfg->root, &cfg->descs, section, key, value, origin,
+                      oc->origins) < 0)
       return -1;
   }
   for(size_t i = 0; i < req->nsets; i++) {
@@ -632,7 +665,8 @@ static int apply_overrides(const config_request *req, agent_config *cfg,
     if(only && strcmp(section, only))
       continue;
     snprintf(origin, sizeof(origin), "--set %s.%s", section, key);
-    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin, oc->origins) < 0)
+    if(apply_override(cfg->root, &cfg->descs, section, key, eq + 1, origin,
+                      oc->origins) < 0)
       return -1;
   }
   return 0;
@@ -664,7 +698,8 @@ int config_check_loaded(agent_config *cfg, const char *plugin,
   if(nerrors > CONFIG_MAX_ERRORS)
     errline(errors, "%s: %zu more problem%s not shown",
             cfg->file ? cfg->file : "configuration",
-            nerrors - CONFIG_MAX_ERRORS, nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
+            nerrors - CONFIG_MAX_ERRORS,
+            nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
   return bad;
 }
 
@@ -676,7 +711,7 @@ typedef struct load_ctx {
   jsonc_doc doc;
   size_t nerrors;
   origin_ctx oc;
-  char **names;   /* every plugin named anywhere */
+  char **names; /* every plugin named anywhere */
   size_t nnames;
   cJSON *plugins; /* cfg->root's "plugins" */
   int bad;        /* problems found by validation */
@@ -703,10 +738,10 @@ static int load_file(load_ctx *lc)
     if(errno == ENOENT && !req->file_explicit)
       return 0;
     errline(lc->errors, "%s: cannot read the configuration: %s", req->file,
-            errno == EFBIG ? "larger than 8 MiB"
+            errno == EFBIG    ? "larger than 8 MiB"
             : errno == EISDIR ? "a directory, not a file"
             : errno == EINVAL ? "not a regular file (a FIFO, socket or device?)"
-            : strerror(errno));
+                              : strerror(errno));
     return AGENT_EXIT_CONFIG;
   }
   int prc = jsonc_parse(text, len, &lc->doc, err, sizeof(err));
@@ -716,7 +751,8 @@ static int load_file(load_ctx *lc)
     return AGENT_EXIT_CONFIG;
   }
   if(!cJSON_IsObject(lc->doc.root)) {
-    errline(lc->errors, "%s:1: the configuration must be a JSON object", req->file);
+    errline(lc->errors, "%s:1: the configuration must be a JSON object",
+            req->file);
     return AGENT_EXIT_CONFIG;
   }
   lc->cfg->file = strdup(req->file);
@@ -744,7 +780,8 @@ static int load_top(load_ctx *lc)
       if(!want_error(&lc->oc))
         continue;
       int line = jsonc_line(&lc->doc, (const char *[]){top->string}, 1);
-      errline(lc->errors, "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)",
+      errline(lc->errors,
+              "%s:%d: unknown top-level member \"%s\" (known: agent, plugins)",
               file, line, top->string);
     }
   }
@@ -798,17 +835,21 @@ static int load_names(load_ctx *lc)
     const char *eq = strchr(req->sets[i], '=');
     if(!eq || split_set_key(req->sets[i], (size_t)(eq - req->sets[i]), section,
                             sizeof(section), key, sizeof(key)) < 0) {
-      errline(lc->errors, "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
-              req->sets[i]);
+      errline(
+          lc->errors,
+          "--set %s: expected SECTION.KEY=VALUE, e.g. ledger.source=/x.jsonl",
+          req->sets[i]);
       return AGENT_EXIT_USAGE;
     }
-    if(strcmp(section, "agent") && add_name(&lc->names, &lc->nnames, section) < 0)
+    if(strcmp(section, "agent") &&
+       add_name(&lc->names, &lc->nnames, section) < 0)
       return load_oom(lc);
   }
   if(names_from_env(lc) < 0)
     return load_oom(lc);
   if(describe_all(req, lc->cfg, lc->names, lc->nnames) < 0) {
-    errline(lc->errors, "cannot start a process to load plugins: %s", strerror(errno));
+    errline(lc->errors, "cannot start a process to load plugins: %s",
+            strerror(errno));
     return AGENT_EXIT_CONFIG;
   }
   return 0;
@@ -822,7 +863,8 @@ static int load_overrides(load_ctx *lc)
     return load_oom(lc);
   for(size_t i = 0; i < lc->req->nplugins; i++)
     if(!cJSON_GetObjectItemCaseSensitive(lc->plugins, lc->req->plugins[i]))
-      cJSON_AddItemToObject(lc->plugins, lc->req->plugins[i], cJSON_CreateObject());
+      cJSON_AddItemToObject(lc->plugins, lc->req->plugins[i],
+                            cJSON_CreateObject());
   return 0;
 }
 
@@ -833,25 +875,31 @@ static void validate_agent_extras(load_ctx *lc, const cJSON *agent)
   const cJSON *labels = cJSON_GetObjectItemCaseSensitive(agent, "labels"), *l;
   cJSON_ArrayForEach(l, labels) {
     if(!cJSON_IsString(l)) {
-      config_error(lc->errors, &lc->oc, 1, "agent", "labels", "label \"%s\" must be a string",
-                   l->string);
+      config_error(lc->errors, &lc->oc, 1, "agent", "labels",
+                   "label \"%s\" must be a string", l->string);
       lc->bad++;
     }
     else if(!line_safe(l->string) || !line_safe(l->valuestring)) {
-      config_error(lc->errors, &lc->oc, 1, "agent", "labels", "label \"%s\": names and values "
-                   "must be valid UTF-8 without control characters", l->string);
+      config_error(lc->errors, &lc->oc, 1, "agent", "labels",
+                   "label \"%s\": names and values "
+                   "must be valid UTF-8 without control characters",
+                   l->string);
       lc->bad++;
     }
   }
-  const char *host = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "host"));
+  const char *host =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "host"));
   if(host && (!*host || !line_safe(host))) {
-    config_error(lc->errors, &lc->oc, 1, "agent", "host", "must be a non-empty name in valid "
+    config_error(lc->errors, &lc->oc, 1, "agent", "host",
+                 "must be a non-empty name in valid "
                  "UTF-8 without control characters");
     lc->bad++;
   }
-  const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
+  const char *fmt =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
   if(fmt && strcmp(fmt, "json") && strcmp(fmt, "text")) {
-    config_error(lc->errors, &lc->oc, 1, "agent", "format", "must be \"json\" or \"text\"");
+    config_error(lc->errors, &lc->oc, 1, "agent", "format",
+                 "must be \"json\" or \"text\"");
     lc->bad++;
   }
 }
@@ -894,18 +942,23 @@ static int load_agent_settings(load_ctx *lc)
   cfg->host = section_string(agent, "host");
   cfg->heartbeat_file = section_string(agent, "heartbeat_file");
   cfg->user = section_string(agent, "user");
-  cfg->sandbox = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(agent, "sandbox"));
-  const char *fmt = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
+  cfg->sandbox =
+      !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(agent, "sandbox"));
+  const char *fmt =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(agent, "format"));
   cfg->format = fmt && !strcmp(fmt, "text") ? FORMAT_TEXT : FORMAT_JSON;
-  const cJSON *mob = cJSON_GetObjectItemCaseSensitive(agent, "max_output_bytes");
+  const cJSON *mob =
+      cJSON_GetObjectItemCaseSensitive(agent, "max_output_bytes");
   cfg->max_output_bytes = cJSON_IsNumber(mob) && mob->valuedouble >= 4096
-                              ? (size_t)mob->valuedouble : 1u << 20;
+                              ? (size_t)mob->valuedouble
+                              : 1u << 20;
   for(size_t i = 0; i < req->nplugins; i++)
     if(add_name(&cfg->run, &cfg->nrun, req->plugins[i]) < 0)
       return load_oom(lc);
   const cJSON *s;
   cJSON_ArrayForEach(s, lc->plugins)
-    if(!req->nplugins && !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "enabled")) &&
+    if(!req->nplugins &&
+       !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(s, "enabled")) &&
        add_name(&cfg->run, &cfg->nrun, s->string) < 0)
       return load_oom(lc);
   return 0;
@@ -932,10 +985,10 @@ static int load_keep_for_child(load_ctx *lc)
 
 int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
 {
-  static int (*const phases[])(load_ctx *) = {
-    load_file, load_top, load_names, load_overrides, load_validate,
-    load_agent_settings, load_keep_for_child
-  };
+  static int (*const phases[])(
+      load_ctx *) = {load_file,          load_top,      load_names,
+                     load_overrides,     load_validate, load_agent_settings,
+                     load_keep_for_child};
   load_ctx lc;
   memset(&lc, 0, sizeof(lc));
   memset(cfg, 0, sizeof(*cfg));
@@ -948,8 +1001,11 @@ int config_load(const config_request *req, agent_config *cfg, dbuf *errors)
     rc = phases[i](&lc);
   if(lc.nerrors > CONFIG_MAX_ERRORS)
     errline(errors, "%s: %zu more problem%s not shown",
-            cfg->file ? cfg->file : req->file ? req->file : "configuration",
-            lc.nerrors - CONFIG_MAX_ERRORS, lc.nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
+            cfg->file   ? cfg->file
+            : req->file ? req->file
+                        : "configuration",
+            lc.nerrors - CONFIG_MAX_ERRORS,
+            lc.nerrors - CONFIG_MAX_ERRORS == 1 ? "" : "s");
   if(rc == AGENT_EXIT_CONFIG && !lc.bad && !errors->len)
     errline(errors, "invalid configuration");
   jsonc_free(&lc.doc);
@@ -987,10 +1043,12 @@ const cJSON *config_section(const agent_config *cfg, const char *plugin)
 
 double config_plugin_interval(const agent_config *cfg, const char *plugin)
 {
-  return section_duration(config_section(cfg, plugin), "interval", cfg->interval_s);
+  return section_duration(config_section(cfg, plugin), "interval",
+                          cfg->interval_s);
 }
 
 double config_plugin_timeout(const agent_config *cfg, const char *plugin)
 {
-  return section_duration(config_section(cfg, plugin), "timeout", cfg->timeout_s);
+  return section_duration(config_section(cfg, plugin), "timeout",
+                          cfg->timeout_s);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * conf.h: the agent's configuration: the file (JSON with comments), the
  * PROBE_<PLUGIN>_<KEY> environment and --set overrides, merged with the
@@ -26,20 +27,23 @@
  * only, from the command line) collect the results and write them at the
  * end of the run (output_finish). */
 typedef enum output_format {
-  FORMAT_JSON, FORMAT_TEXT, FORMAT_NAGIOS, FORMAT_OPENMETRICS
+  FORMAT_JSON,
+  FORMAT_TEXT,
+  FORMAT_NAGIOS,
+  FORMAT_OPENMETRICS
 } output_format;
 
 /* What the command line asks for. */
 typedef struct config_request {
-  const char *file;     /* -c, or NULL for the default file if it exists */
-  int file_explicit;    /* a missing file is an error */
-  char **sets;          /* --set KEY=VALUE */
+  const char *file;  /* -c, or NULL for the default file if it exists */
+  int file_explicit; /* a missing file is an error */
+  char **sets;       /* --set KEY=VALUE */
   size_t nsets;
-  char **plugins;       /* --plugin NAME */
+  char **plugins; /* --plugin NAME */
   size_t nplugins;
   const char *plugin_dir;
-  char **environ;       /* the environment to read PROBE_* from */
-  int lazy;             /* a one-shot: each run child checks its own plugin's
+  char **environ; /* the environment to read PROBE_* from */
+  int lazy;       /* a one-shot: each run child checks its own plugin's
                          * settings (config_check_loaded), none is described
                          * beforehand; the request must outlive the config */
 } config_request;
@@ -47,22 +51,22 @@ typedef struct config_request {
 struct jsonc_doc;
 
 typedef struct agent_config {
-  cJSON *root;          /* {"agent":{..},"plugins":{name:{..}}}, defaults applied */
-  plugin_set descs;     /* descriptions of every plugin named anywhere */
-  char *file;           /* the file read, or NULL */
-  char **run;           /* plugins to run, in order */
+  cJSON *root;      /* {"agent":{..},"plugins":{name:{..}}}, defaults applied */
+  plugin_set descs; /* descriptions of every plugin named anywhere */
+  char *file;       /* the file read, or NULL */
+  char **run;       /* plugins to run, in order */
   size_t nrun;
   /* the agent section, parsed */
   double interval_s;
   double timeout_s;
-  char *output;         /* "-" for standard output */
+  char *output; /* "-" for standard output */
   output_format format;
-  char *state_dir;      /* NULL: decided by the agent */
+  char *state_dir; /* NULL: decided by the agent */
   char *host;
   char *heartbeat_file; /* or NULL */
   size_t max_output_bytes;
-  char *user;           /* agent.user, or NULL for the default */
-  int sandbox;          /* agent.sandbox (false: debugging only) */
+  char *user;  /* agent.user, or NULL for the default */
+  int sandbox; /* agent.sandbox (false: debugging only) */
   /* a lazy load (config_request.lazy): what config_check_loaded needs */
   const config_request *req;
   struct jsonc_doc *doc; /* the file, for line numbers */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * diag.c: the agent's own messages on standard error (see diag.h). Kept
  * apart from main.c so that the runner, the one-shot and the daemon print
@@ -17,7 +18,8 @@
 static char first_failure[1024];
 static int nagios_mode;
 
-void diag_plugin_error(const char *file, const char *plugin, const char *fmt, ...)
+void diag_plugin_error(const char *file, const char *plugin, const char *fmt,
+                       ...)
 {
   char msg[2048];
   va_list ap;

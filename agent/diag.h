@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * diag.h: how the agent says its own problems on standard error, in one
  * place: the configuration's errors one a line, a plugin's problem with
@@ -13,8 +14,8 @@
 
 /* Prints "probe-agent: FILE: plugin "PLUGIN": MESSAGE" (no "FILE: " when
  * file is NULL). */
-void diag_plugin_error(const char *file, const char *plugin, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void diag_plugin_error(const char *file, const char *plugin, const char *fmt,
+                       ...) __attribute__((format(printf, 3, 4)));
 
 /* Prints each line of errors (config_load's) as a line of its own, and
  * keeps the first as the agent's failure. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * exitcode.h: every exit status of probe-agent, named once. 0-3 are the
  * Nagios statuses of a run's worst result (probe_status has the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * host.c: the probe_host a plugin sees, inside its run process (see
  * host.h). Results and control lines go to the agent on the result pipe
@@ -28,7 +29,7 @@ struct probe_ctx {
   int emitted;
   int config_errors;
   double progress_ms; /* when progress was last sent (monotonic) */
-  char **scratch; /* strings handed to the plugin, freed after the run */
+  char **scratch;     /* strings handed to the plugin, freed after the run */
   size_t nscratch;
 };
 
@@ -69,9 +70,12 @@ static char *utf8_clean(const char *s)
   for(size_t i = 0; i < len;) {
     size_t n = 1;
     unsigned char c = (unsigned char)s[i];
-    if(c >= 0xc2 && c <= 0xdf) n = 2;
-    else if(c >= 0xe0 && c <= 0xef) n = 3;
-    else if(c >= 0xf0 && c <= 0xf4) n = 4;
+    if(c >= 0xc2 && c <= 0xdf)
+      n = 2;
+    else if(c >= 0xe0 && c <= 0xef)
+      n = 3;
+    else if(c >= 0xf0 && c <= 0xf4)
+      n = 4;
     if(c < 0x80 || (i + n <= len && util_utf8_valid(s + i, n)))
       dbuf_add(&b, s + i, c < 0x80 ? 1 : n);
     else {
@@ -110,10 +114,12 @@ static const cJSON *lookup(probe_ctx *ctx, const char *key)
     return NULL;
   memcpy(section, key, sl);
   section[sl] = '\0';
-  const cJSON *sec = !strcmp(section, "agent")
-      ? cJSON_GetObjectItemCaseSensitive(ctx->hr->root, "agent")
-      : cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(ctx->hr->root, "plugins"), section);
+  const cJSON *sec =
+      !strcmp(section, "agent")
+          ? cJSON_GetObjectItemCaseSensitive(ctx->hr->root, "agent")
+          : cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(ctx->hr->root, "plugins"),
+                section);
   return cJSON_GetObjectItemCaseSensitive(sec, dot + 1);
 }
 
@@ -207,8 +213,9 @@ static int state_dir_ok(const char *path, char *why, size_t whylen)
     return -1;
   }
   if(st.st_uid != geteuid()) {
-    snprintf(why, whylen, "%.400s is owned by uid %ld, not by this run's uid %ld",
-             path, (long)st.st_uid, (long)geteuid());
+    snprintf(why, whylen,
+             "%.400s is owned by uid %ld, not by this run's uid %ld", path,
+             (long)st.st_uid, (long)geteuid());
     return -1;
   }
   if(st.st_mode & (S_IWGRP | S_IWOTH)) {
@@ -230,12 +237,13 @@ static const char *h_state_dir(probe_ctx *ctx)
   if(!ctx->hr->state_base)
     return NULL;
   if(ctx->hr->state_refused) {
-    snprintf(ctx->state_refused, sizeof(ctx->state_refused), "state directory refused: %s",
-             ctx->hr->state_refused);
+    snprintf(ctx->state_refused, sizeof(ctx->state_refused),
+             "state directory refused: %s", ctx->hr->state_refused);
     return NULL;
   }
   char path[4096];
-  if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base, ctx->hr->plugin) >= (int)sizeof(path))
+  if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base,
+              ctx->hr->plugin) >= (int)sizeof(path))
     return NULL;
   if(util_mkdir_p(path, 0700) < 0) {
     snprintf(ctx->state_refused, sizeof(ctx->state_refused),
@@ -313,13 +321,15 @@ static void h_result_metric(probe_result *r, const char *name, double value)
   cJSON_AddNumberToObject(r->metrics, name, value);
 }
 
-static void h_result_detail_string(probe_result *r, const char *key, const char *value)
+static void h_result_detail_string(probe_result *r, const char *key,
+                                   const char *value)
 {
   if(r && key)
     add_clean_string(r->details, key, value);
 }
 
-static void h_result_detail_number(probe_result *r, const char *key, double value)
+static void h_result_detail_number(probe_result *r, const char *key,
+                                   double value)
 {
   if(!r || !key || !isfinite(value))
     return;
@@ -335,7 +345,8 @@ static void h_result_detail_bool(probe_result *r, const char *key, int value)
   cJSON_AddBoolToObject(r->details, key, value);
 }
 
-static void h_result_detail_json(probe_result *r, const char *key, const char *json)
+static void h_result_detail_json(probe_result *r, const char *key,
+                                 const char *json)
 {
   if(!r || !key || !json)
     return;
@@ -383,8 +394,10 @@ static int h_result_emit(probe_result *r)
   }
   if(ctx->state_refused[0])
     add_clean_string(r->details, "state_error", ctx->state_refused);
-  double ms = r->has_duration ? r->duration_ms : util_mono_ms() - ctx->hr->start_ms;
-  cJSON_AddNumberToObject(r->obj, WIRE_DURATION_MS, round(ms * 1000.0) / 1000.0);
+  double ms =
+      r->has_duration ? r->duration_ms : util_mono_ms() - ctx->hr->start_ms;
+  cJSON_AddNumberToObject(r->obj, WIRE_DURATION_MS,
+                          round(ms * 1000.0) / 1000.0);
   cJSON_AddItemToObject(r->obj, WIRE_METRICS, r->metrics);
   cJSON_AddItemToObject(r->obj, WIRE_DETAILS, r->details);
   if(r->thresholds)
@@ -397,7 +410,8 @@ static int h_result_emit(probe_result *r)
   return rc == 0 ? 0 : -1;
 }
 
-static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
+static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt,
+                           ...)
 {
   char msg[2048];
   va_list ap;
@@ -423,15 +437,18 @@ static void h_result_threshold(probe_result *r, const char *name, double warn,
   if(!r->thresholds && !(r->thresholds = cJSON_CreateObject()))
     return;
   cJSON *pair = cJSON_CreateArray();
-  cJSON_AddItemToArray(pair, isfinite(warn) ? cJSON_CreateNumber(warn) : cJSON_CreateNull());
-  cJSON_AddItemToArray(pair, isfinite(crit) ? cJSON_CreateNumber(crit) : cJSON_CreateNull());
+  cJSON_AddItemToArray(pair, isfinite(warn) ? cJSON_CreateNumber(warn)
+                                            : cJSON_CreateNull());
+  cJSON_AddItemToArray(pair, isfinite(crit) ? cJSON_CreateNumber(crit)
+                                            : cJSON_CreateNull());
   cJSON_DeleteItemFromObjectCaseSensitive(r->thresholds, name);
   cJSON_AddItemToObject(r->thresholds, name, pair);
 }
 
 /* Progress of a long run, for the agent's one updating line: at most four
  * a second reach the pipe, and none when the agent shows none. */
-static void h_progress(probe_ctx *ctx, double events, double bytes, double total)
+static void h_progress(probe_ctx *ctx, double events, double bytes,
+                       double total)
 {
   if(!ctx || !ctx->hr->progress || !isfinite(events) || !isfinite(bytes))
     return;
@@ -446,15 +463,30 @@ static void h_progress(probe_ctx *ctx, double events, double bytes, double total
   wire_send(ctx->hr->result_fd, o);
 }
 
-static const probe_host host_vtable = {
-  PROBE_PLUGIN_ABI,
-  h_conf_string, h_conf_int, h_conf_number, h_conf_bool, h_conf_duration,
-  h_conf_json, h_state_dir, h_time_left, h_log,
-  h_result_begin, h_result_status, h_result_metric, h_result_detail_string,
-  h_result_detail_number, h_result_detail_bool, h_result_detail_json,
-  h_result_duration, h_result_emit, h_result_discard, h_config_error,
-  PROBE_HOST_MINOR, h_result_threshold, h_progress
-};
+static const probe_host host_vtable = {PROBE_PLUGIN_ABI,
+                                       h_conf_string,
+                                       h_conf_int,
+                                       h_conf_number,
+                                       h_conf_bool,
+                                       h_conf_duration,
+                                       h_conf_json,
+                                       h_state_dir,
+                                       h_time_left,
+                                       h_log,
+                                       h_result_begin,
+                                       h_result_status,
+                                       h_result_metric,
+                                       h_result_detail_string,
+                                       h_result_detail_number,
+                                       h_result_detail_bool,
+                                       h_result_detail_json,
+                                       h_result_duration,
+                                       h_result_emit,
+                                       h_result_discard,
+                                       h_config_error,
+                                       PROBE_HOST_MINOR,
+                                       h_result_threshold,
+                                       h_progress};
 
 /* A state that could not be kept counts as unknown in the stream (SPEC 6):
  * one line of the host's own, naming the directory and why. */
@@ -482,12 +514,14 @@ int host_run_plugin(const host_run *hr, const probe_plugin *p)
     if(p->check_config)
       rc = p->check_config(&ctx, &host_vtable);
     if(rc && !ctx.config_errors)
-      h_config_error(&ctx, NULL, "the plugin's configuration check failed (%d)", rc);
+      h_config_error(&ctx, NULL, "the plugin's configuration check failed (%d)",
+                     rc);
     goto out;
   }
   if(p->init && (rc = p->init(&ctx, &host_vtable)) != 0) {
     if(!ctx.emitted) {
-      snprintf(why, sizeof(why), "plugin %s failed to initialize (%d)", hr->plugin, rc);
+      snprintf(why, sizeof(why), "plugin %s failed to initialize (%d)",
+               hr->plugin, rc);
       host_send_failure(hr->result_fd, why);
     }
     goto out;
@@ -497,9 +531,12 @@ int host_run_plugin(const host_run *hr, const probe_plugin *p)
     p->fini(&ctx, &host_vtable);
   if(!ctx.emitted) {
     if(rc)
-      snprintf(why, sizeof(why), "plugin %s failed (%d) without reporting a result", hr->plugin, rc);
+      snprintf(why, sizeof(why),
+               "plugin %s failed (%d) without reporting a result", hr->plugin,
+               rc);
     else
-      snprintf(why, sizeof(why), "plugin %s ended without reporting a result", hr->plugin);
+      snprintf(why, sizeof(why), "plugin %s ended without reporting a result",
+               hr->plugin);
     host_send_failure(hr->result_fd, why);
   }
   if(ctx.state_refused[0])

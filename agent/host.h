@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * host.h: the child side of a plugin run. Implements the probe_host
  * functions a plugin calls, and sends each result to the agent as one JSON
@@ -24,7 +25,7 @@ typedef struct host_run {
   /* why the agent refused the state directory before the run (a shared
    * base, another user's directory), or NULL: then the run has none */
   const char *state_refused;
-  int progress;           /* the agent shows progress: send it */
+  int progress; /* the agent shows progress: send it */
 } host_run;
 
 /* Runs init/run/fini (or check_config) of a loaded plugin in this child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonc.c: JSON with comments, with line numbers for errors (see jsonc.h).
  */
@@ -89,11 +90,11 @@ typedef struct raw_name {
 typedef struct checker {
   const char *t;
   size_t len, at;
-  size_t bad;       /* offset of the error */
-  const char *what; /* the error, or NULL */
-  size_t other;     /* a second offset the message names, or 0 */
+  size_t bad;           /* offset of the error */
+  const char *what;     /* the error, or NULL */
+  size_t other;         /* a second offset the message names, or 0 */
   const char *other_is; /* how the message names it */
-  raw_name dup;     /* the name given twice, when is_dup */
+  raw_name dup;         /* the name given twice, when is_dup */
   int is_dup;
   int oom;
 } checker;
@@ -123,13 +124,17 @@ static int ck_string(checker *c, raw_name *name)
   while(c->at < c->len && c->t[c->at] != '"') {
     unsigned char ch = (unsigned char)c->t[c->at];
     if(ch < 0x20)
-      return ck_fail(c, c->at, ch == '\n' ? "line break inside a string (unterminated string, or write \\n)"
-                                          : "control character inside a string (write it as \\u00XX)");
+      return ck_fail(
+          c, c->at,
+          ch == '\n'
+              ? "line break inside a string (unterminated string, or write \\n)"
+              : "control character inside a string (write it as \\u00XX)");
     if(ch == '\\') {
       char e = c->at + 1 < c->len ? c->t[c->at + 1] : '\0';
       if(e == 'u') {
         for(int i = 2; i < 6; i++)
-          if(c->at + (size_t)i >= c->len || !isxdigit((unsigned char)c->t[c->at + (size_t)i]))
+          if(c->at + (size_t)i >= c->len ||
+             !isxdigit((unsigned char)c->t[c->at + (size_t)i]))
             return ck_fail(c, c->at, "\\u needs four hex digits");
         c->at += 6;
         continue;
@@ -236,7 +241,9 @@ static int ck_after(checker *c, size_t value_end, char close, int *more)
     size_t comma = c->at++;
     ck_ws(c);
     if(c->at < c->len && (c->t[c->at] == '}' || c->t[c->at] == ']'))
-      return ck_fail(c, comma, close == '}' ? "trailing comma before '}'" : "trailing comma before ']'");
+      return ck_fail(c, comma,
+                     close == '}' ? "trailing comma before '}'"
+                                  : "trailing comma before ']'");
     *more = 1;
     return 0;
   }
@@ -246,14 +253,17 @@ static int ck_after(checker *c, size_t value_end, char close, int *more)
     return 0;
   }
   if(c->at >= c->len)
-    return ck_fail(c, value_end, close == '}' ? "the file ends inside an object ('}' missing)"
-                                              : "the file ends inside an array (']' missing)");
+    return ck_fail(c, value_end,
+                   close == '}'
+                       ? "the file ends inside an object ('}' missing)"
+                       : "the file ends inside an array (']' missing)");
   if(starts_value(c->t[c->at])) {
     c->other = c->at;
     c->other_is = "before the next value at";
     return ck_fail(c, value_end, "',' missing here");
   }
-  return ck_fail(c, c->at, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+  return ck_fail(c, c->at,
+                 close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
 }
 
 static int ck_object(checker *c, int depth)
@@ -270,8 +280,9 @@ static int ck_object(checker *c, int depth)
   while(more) {
     ck_ws(c);
     if(c->at >= c->len || c->t[c->at] != '"') {
-      ck_fail(c, c->at, c->at >= c->len ? "the file ends inside an object ('}' missing)"
-                                        : "expected a member name in double quotes");
+      ck_fail(c, c->at,
+              c->at >= c->len ? "the file ends inside an object ('}' missing)"
+                              : "expected a member name in double quotes");
       goto out;
     }
     if(n == cap) {
@@ -356,7 +367,9 @@ static int syntax_check(const char *t, size_t len, char *err, size_t errlen,
   int line, col;
   ck_ws(&c);
   if(c.at >= len) {
-    snprintf(err, errlen, "line 1, column 1: the file is empty (an empty configuration is {})");
+    snprintf(
+        err, errlen,
+        "line 1, column 1: the file is empty (an empty configuration is {})");
     return -1;
   }
   if(ck_value(&c, 0) == 0) {
@@ -370,15 +383,16 @@ static int syntax_check(const char *t, size_t len, char *err, size_t errlen,
   if(c.other_is && !c.is_dup) {
     int l2, c2;
     position(t, c.other, &l2, &c2);
-    snprintf(err, errlen, "line %d, column %d: %s (%s line %d, column %d)", line,
-             col, c.what, c.other_is, l2, c2);
+    snprintf(err, errlen, "line %d, column %d: %s (%s line %d, column %d)",
+             line, col, c.what, c.other_is, l2, c2);
   }
   else if(c.is_dup) {
     int l2, c2;
     position(t, c.other, &l2, &c2);
-    snprintf(err, errlen, "line %d, column %d: member \"%.*s\" %s (%s line %d, column %d)",
-             line, col, (int)(c.dup.len > 60 ? 60 : c.dup.len), t + c.dup.off, c.what,
-             c.other_is, l2, c2);
+    snprintf(err, errlen,
+             "line %d, column %d: member \"%.*s\" %s (%s line %d, column %d)",
+             line, col, (int)(c.dup.len > 60 ? 60 : c.dup.len), t + c.dup.off,
+             c.what, c.other_is, l2, c2);
   }
   else
     snprintf(err, errlen, "line %d, column %d: %s", line, col, c.what);
@@ -455,12 +469,14 @@ int jsonc_parse(const char *text, size_t len, jsonc_doc *doc, char *err,
   doc->text[len] = '\0';
   if(strlen(doc->text) != len) {
     position(doc->text, strlen(doc->text), &line, &col);
-    snprintf(err, errlen, "line %d, column %d: NUL byte in the file", line, col);
+    snprintf(err, errlen, "line %d, column %d: NUL byte in the file", line,
+             col);
     goto err;
   }
   if(strip_comments(doc->text, len, &bad) < 0) {
     position(doc->text, bad, &line, &col);
-    snprintf(err, errlen, "line %d, column %d: unterminated /* comment", line, col);
+    snprintf(err, errlen, "line %d, column %d: unterminated /* comment", line,
+             col);
     goto err;
   }
   int oom = 0;
@@ -471,7 +487,9 @@ int jsonc_parse(const char *text, size_t len, jsonc_doc *doc, char *err,
   doc->root = cJSON_ParseWithLengthOpts(doc->text, len + 1, &end, 1);
   if(!doc->root) {
     /* the check above passed: cJSON's own nesting limit, or memory */
-    snprintf(err, errlen, "line 1, column 1: cannot parse (nested too deeply, or out of memory)");
+    snprintf(
+        err, errlen,
+        "line 1, column 1: cannot parse (nested too deeply, or out of memory)");
     goto err;
   }
   const cJSON *dup = find_duplicate(doc->root, &oom);
@@ -480,7 +498,8 @@ int jsonc_parse(const char *text, size_t len, jsonc_doc *doc, char *err,
     goto err;
   }
   if(dup) {
-    snprintf(err, errlen, "member \"%s\" appears twice in one object", dup->string);
+    snprintf(err, errlen, "member \"%s\" appears twice in one object",
+             dup->string);
     goto err;
   }
   return 0;
@@ -552,7 +571,8 @@ static int walk_value(walker *w, const char *const *path, int n)
       skip_ws(w);
       if(*w->p == ':')
         w->p++;
-      int match = n > 0 && strlen(path[0]) == klen && !memcmp(path[0], key, klen);
+      int match =
+          n > 0 && strlen(path[0]) == klen && !memcmp(path[0], key, klen);
       if(match && n == 1)
         return kline;
       int found = walk_value(w, match ? path + 1 : NULL, match ? n - 1 : 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jsonc.h: configuration files are JSON with // and / * * / comments. This
  * module strips the comments (keeping every newline, so positions stay

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * life.c: the life cycle of one agent process, shared by the command line
  * (main.c) and the daemon (sched.c) so that neither calls the other: the
@@ -71,7 +72,9 @@ int agent_apply_output(agent *a, int first, char *err, size_t errlen)
     config_escape_text(&safe, hostbuf, strlen(hostbuf));
     host = safe.data ? safe.data : "unknown";
   }
-  output_format fmt = a->format_override >= 0 ? (output_format)a->format_override : a->cfg.format;
+  output_format fmt = a->format_override >= 0
+                          ? (output_format)a->format_override
+                          : a->cfg.format;
   const char *path = a->output_override ? a->output_override : a->cfg.output;
   const cJSON *labels = cJSON_GetObjectItemCaseSensitive(
       cJSON_GetObjectItemCaseSensitive(a->cfg.root, "agent"), "labels");
@@ -89,10 +92,11 @@ int agent_apply_output(agent *a, int first, char *err, size_t errlen)
 int agent_open_output(agent *a, int stdout_closed)
 {
   char err[512] = "";
-  const char *out_path = a->output_override ? a->output_override : a->cfg.output;
+  const char *out_path =
+      a->output_override ? a->output_override : a->cfg.output;
   if(stdout_closed && (!out_path || !strcmp(out_path, "-"))) {
     fprintf(stderr, "probe-agent: standard output is closed: nowhere to write "
-            "the result lines (give -o FILE or agent.output)\n");
+                    "the result lines (give -o FILE or agent.output)\n");
     diag_nagios(0); /* nowhere to say it either */
     return AGENT_EXIT_CANTCREAT;
   }
@@ -111,8 +115,10 @@ int agent_open_output(agent *a, int stdout_closed)
 /* Maps the worst status to the Nagios exit status. */
 static agent_exit exit_status(probe_status worst)
 {
-  static const agent_exit map[WIRE_NSTATUS] = {AGENT_EXIT_OK, AGENT_EXIT_WARNING,
-                                   AGENT_EXIT_CRITICAL, AGENT_EXIT_UNKNOWN};
+  static const agent_exit map[WIRE_NSTATUS] = {AGENT_EXIT_OK,
+                                               AGENT_EXIT_WARNING,
+                                               AGENT_EXIT_CRITICAL,
+                                               AGENT_EXIT_UNKNOWN};
   return (unsigned)worst < WIRE_NSTATUS ? map[worst] : AGENT_EXIT_UNKNOWN;
 }
 
@@ -158,15 +164,19 @@ int agent_run_once(agent *a, double deadline_s)
     if(once_signal || a->out.broken) {
       if(once_signal)
         snprintf(why, sizeof(why), "the agent received %s",
-                 once_signal == SIGTERM ? "SIGTERM" : once_signal == SIGINT ? "SIGINT" : "SIGHUP");
-      runner_stop_all(&a->runs, once_signal ? why : "the output cannot be written", 0);
+                 once_signal == SIGTERM  ? "SIGTERM"
+                 : once_signal == SIGINT ? "SIGINT"
+                                         : "SIGHUP");
+      runner_stop_all(&a->runs,
+                      once_signal ? why : "the output cannot be written", 0);
       break;
     }
     int wait_ms = -1;
     if(end_ms > 0) {
       double left = end_ms - util_mono_ms();
       if(left <= 0) {
-        snprintf(why, sizeof(why), "the run's timeout (-t %g) passed", deadline_s);
+        snprintf(why, sizeof(why), "the run's timeout (-t %g) passed",
+                 deadline_s);
         runner_stop_all(&a->runs, why, 0);
         break;
       }
@@ -181,7 +191,8 @@ int agent_run_once(agent *a, double deadline_s)
   if(a->runs.config_errors) {
     /* a lazy one-shot's run child refused its settings: as config_load
      * would have, before anything was written */
-    diag_note_failure(a->runs.first_config_error, strlen(a->runs.first_config_error));
+    diag_note_failure(a->runs.first_config_error,
+                      strlen(a->runs.first_config_error));
     return AGENT_EXIT_CONFIG;
   }
   probe_status worst = a->runs.worst;

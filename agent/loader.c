@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * loader.c: plugin discovery, permission checks, dlopen and description
  * (see loader.h for why descriptions come from a child process). A plugin
@@ -33,9 +34,9 @@
 #define DESCRIBE_TIMEOUT_MS 15000
 #define DESCRIBE_MAX_BYTES (4u << 20)
 
-static const char *const type_names[] = {"string", "integer", "number",
+static const char *const type_names[] = {"string",  "integer",  "number",
                                          "boolean", "duration", "list",
-                                         "object", "any"};
+                                         "object",  "any"};
 
 const char *loader_type_name(probe_setting_type t)
 {
@@ -51,7 +52,8 @@ int loader_valid_name(const char *name)
     return 0;
   for(size_t i = 0; i < len; i++) {
     char c = name[i];
-    if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
+    if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-'))
       return 0;
   }
   return 1;
@@ -68,15 +70,18 @@ static int vet_owner_mode(const char *path, const struct stat *st,
 {
   int sticky = sticky_ok && st->st_uid == 0 && (st->st_mode & S_ISVTX);
   if((st->st_mode & (S_IWGRP | S_IWOTH)) && !sticky) {
-    snprintf(err, errlen, "refusing %s %s: writable by %s (mode %04o); "
-             "chmod go-w it", what, path,
-             (st->st_mode & S_IWOTH) ? "others" : "group",
+    snprintf(err, errlen,
+             "refusing %s %s: writable by %s (mode %04o); "
+             "chmod go-w it",
+             what, path, (st->st_mode & S_IWOTH) ? "others" : "group",
              (unsigned)(st->st_mode & 07777));
     return -1;
   }
   if(st->st_uid != 0 && st->st_uid != geteuid()) {
-    snprintf(err, errlen, "refusing %s %s: owned by uid %u, neither root nor "
-             "the agent's user", what, path, (unsigned)st->st_uid);
+    snprintf(err, errlen,
+             "refusing %s %s: owned by uid %u, neither root nor "
+             "the agent's user",
+             what, path, (unsigned)st->st_uid);
     return -1;
   }
   return 0;
@@ -102,8 +107,10 @@ static int open_vetted_dir(const char *abs, const char *shown, char *err,
       p++;
     size_t len = strcspn(p, "/");
     int last = p[len] == '\0' || p[len + strspn(p + len, "/")] == '\0';
-    if(vet_owner_mode(wlen ? walked : "/", &st, last && !len ? "plugin directory"
-                      : "parent directory of plugins", 1, err, errlen) < 0)
+    if(vet_owner_mode(wlen ? walked : "/", &st,
+                      last && !len ? "plugin directory"
+                                   : "parent directory of plugins",
+                      1, err, errlen) < 0)
       goto fail;
     if(!len)
       break;
@@ -124,8 +131,9 @@ static int open_vetted_dir(const char *abs, const char *shown, char *err,
     int nfd = openat(fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if(nfd < 0) {
       snprintf(err, errlen, "plugin directory %s: %s: %s", shown, walked,
-               errno == ELOOP || errno == ENOTDIR ? "not a directory (a link that changed?)"
-                                                  : strerror(errno));
+               errno == ELOOP || errno == ENOTDIR
+                   ? "not a directory (a link that changed?)"
+                   : strerror(errno));
       goto fail;
     }
     close(fd);
@@ -156,7 +164,9 @@ int loader_plugin_fd(const char *dir, const char *name, char *out,
   char real[PATH_MAX];
   int dfd = -1, fd = -1;
   if(!loader_valid_name(name)) {
-    snprintf(err, errlen, "invalid plugin name \"%s\" (letters a-z, digits, _ and - only)", name);
+    snprintf(err, errlen,
+             "invalid plugin name \"%s\" (letters a-z, digits, _ and - only)",
+             name);
     return -1;
   }
   if(snprintf(out, outlen, "%s/%s.so", dir, name) >= (int)outlen) {
@@ -178,7 +188,8 @@ int loader_plugin_fd(const char *dir, const char *name, char *out,
     if(errno == ELOOP)
       snprintf(err, errlen, "refusing plugin file %s: a symbolic link", out);
     else
-      snprintf(err, errlen, "no plugin \"%s\": %s: %s", name, out, strerror(errno));
+      snprintf(err, errlen, "no plugin \"%s\": %s: %s", name, out,
+               strerror(errno));
     goto fail;
   }
   if(fstat(fd, &st) < 0) {
@@ -202,8 +213,8 @@ fail:
 }
 
 void *loader_open_fd(int fd, const char *path, const char *name,
-                     const probe_plugin **plugin, unsigned *needs,
-                     char *err, size_t errlen)
+                     const probe_plugin **plugin, unsigned *needs, char *err,
+                     size_t errlen)
 {
   char self[64];
   /* the very file that was checked, not whatever the path names now */
@@ -215,12 +226,13 @@ void *loader_open_fd(int fd, const char *path, const char *name,
   }
   const probe_plugin *p = dlsym(h, PROBE_PLUGIN_SYMBOL);
   if(!p) {
-    snprintf(err, errlen, "%s is not a probe-agent plugin: no symbol %s",
-             path, PROBE_PLUGIN_SYMBOL);
+    snprintf(err, errlen, "%s is not a probe-agent plugin: no symbol %s", path,
+             PROBE_PLUGIN_SYMBOL);
     goto err;
   }
   if(p->abi_version != PROBE_PLUGIN_ABI) {
-    snprintf(err, errlen, "plugin %s was built for plugin ABI %u, this agent "
+    snprintf(err, errlen,
+             "plugin %s was built for plugin ABI %u, this agent "
              "speaks ABI %u: rebuild it against this agent's probe-plugin.h",
              path, p->abi_version, PROBE_PLUGIN_ABI);
     goto err;
@@ -234,7 +246,8 @@ void *loader_open_fd(int fd, const char *path, const char *name,
     const probe_sandbox *sb = dlsym(h, PROBE_SANDBOX_SYMBOL);
     *needs = SANDBOX_DEFAULT_NEEDS;
     if(sb && sb->version >= 1)
-      *needs = sb->needs & (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT);
+      *needs = sb->needs &
+               (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT);
   }
   *plugin = p;
   return h;
@@ -300,7 +313,8 @@ void loader_free_names(char **names, size_t n)
 static void describe_into(cJSON *o, const probe_plugin *p, unsigned needs)
 {
   cJSON_AddStringToObject(o, "version", p->version ? p->version : "");
-  cJSON_AddStringToObject(o, "description", p->description ? p->description : "");
+  cJSON_AddStringToObject(o, "description",
+                          p->description ? p->description : "");
   cJSON_AddBoolToObject(o, "check_config", p->check_config != NULL);
   cJSON_AddNumberToObject(o, "needs", needs);
   cJSON *sets = cJSON_AddArrayToObject(o, "settings");
@@ -381,9 +395,11 @@ static int desc_from_json(plugin_desc *d, const cJSON *o)
   d->version = dup_json_string(o, "version");
   d->description = dup_json_string(o, "description");
   d->error = dup_json_string(o, "error");
-  d->has_check_config = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "check_config"));
+  d->has_check_config =
+      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "check_config"));
   const cJSON *needs = cJSON_GetObjectItemCaseSensitive(o, "needs");
-  d->needs = cJSON_IsNumber(needs) ? (unsigned)needs->valueint : SANDBOX_DEFAULT_NEEDS;
+  d->needs =
+      cJSON_IsNumber(needs) ? (unsigned)needs->valueint : SANDBOX_DEFAULT_NEEDS;
   const cJSON *sets = cJSON_GetObjectItemCaseSensitive(o, "settings");
   int n = cJSON_GetArraySize(sets);
   if(n > 0) {
@@ -398,7 +414,8 @@ static int desc_from_json(plugin_desc *d, const cJSON *o)
       sd->help = dup_json_string(s, "help");
       const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "type");
       const cJSON *f = cJSON_GetObjectItemCaseSensitive(s, "flags");
-      sd->type = cJSON_IsNumber(t) ? (probe_setting_type)t->valueint : PROBE_SET_ANY;
+      sd->type =
+          cJSON_IsNumber(t) ? (probe_setting_type)t->valueint : PROBE_SET_ANY;
       sd->flags = cJSON_IsNumber(f) ? (unsigned)f->valueint : 0;
       if(!sd->key || !sd->help)
         return -1;
@@ -534,13 +551,15 @@ static void describe_finish(describer *c, plugin_desc *d, const char *name)
     return;
   char why[256];
   if(c->pid < 0)
-    snprintf(why, sizeof(why), "plugin %s: no process could be started to load it", name);
+    snprintf(why, sizeof(why),
+             "plugin %s: no process could be started to load it", name);
   else if(c->timed_out)
-    snprintf(why, sizeof(why), "plugin %s hung while loading (killed after %d s)",
-             name, DESCRIBE_TIMEOUT_MS / 1000);
+    snprintf(why, sizeof(why),
+             "plugin %s hung while loading (killed after %d s)", name,
+             DESCRIBE_TIMEOUT_MS / 1000);
   else if(WIFSIGNALED(c->status) && WTERMSIG(c->status) != SIGKILL)
-    snprintf(why, sizeof(why), "plugin %s crashed while loading (%s)",
-             name, strsignal(WTERMSIG(c->status)));
+    snprintf(why, sizeof(why), "plugin %s crashed while loading (%s)", name,
+             strsignal(WTERMSIG(c->status)));
   else
     snprintf(why, sizeof(why), "plugin %s could not be described", name);
   free(d->error);
@@ -679,10 +698,13 @@ static int elf_needs(int fd, unsigned *needs)
   struct stat st;
   if(fstat(fd, &st) < 0 || pread_full(fd, &eh, sizeof(eh), 0) < 0)
     return -1;
-  if(memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_ident[EI_CLASS] != ELFW_CLASS ||
-     eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shnum == 0 || eh.e_shnum > 4096 ||
-     eh.e_shoff == 0 || eh.e_shoff > (ElfW(Off))st.st_size ||
-     (ElfW(Off))st.st_size - eh.e_shoff < (ElfW(Off))eh.e_shnum * sizeof(ElfW(Shdr)))
+  if(memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+     eh.e_ident[EI_CLASS] != ELFW_CLASS ||
+     eh.e_shentsize != sizeof(ElfW(Shdr)) || eh.e_shnum == 0 ||
+     eh.e_shnum > 4096 || eh.e_shoff == 0 ||
+     eh.e_shoff > (ElfW(Off))st.st_size ||
+     (ElfW(Off))st.st_size - eh.e_shoff <
+         (ElfW(Off))eh.e_shnum * sizeof(ElfW(Shdr)))
     return -1;
   ElfW(Shdr) *sh = malloc(eh.e_shnum * sizeof(*sh));
   char *names = NULL;
@@ -697,13 +719,16 @@ static int elf_needs(int fd, unsigned *needs)
     if(sy->sh_link >= eh.e_shnum || sy->sh_entsize != sizeof(ElfW(Sym)))
       goto out;
     const ElfW(Shdr) *str = &sh[sy->sh_link];
-    if(sy->sh_size > (1u << 24) || str->sh_size == 0 || str->sh_size > (1u << 24) ||
-       sy->sh_offset > (ElfW(Off))st.st_size || sy->sh_size > (ElfW(Off))st.st_size - sy->sh_offset ||
-       str->sh_offset > (ElfW(Off))st.st_size || str->sh_size > (ElfW(Off))st.st_size - str->sh_offset)
+    if(sy->sh_size > (1u << 24) || str->sh_size == 0 ||
+       str->sh_size > (1u << 24) || sy->sh_offset > (ElfW(Off))st.st_size ||
+       sy->sh_size > (ElfW(Off))st.st_size - sy->sh_offset ||
+       str->sh_offset > (ElfW(Off))st.st_size ||
+       str->sh_size > (ElfW(Off))st.st_size - str->sh_offset)
       goto out;
     syms = malloc(sy->sh_size);
     names = malloc(str->sh_size + 1);
-    if(!syms || !names || pread_full(fd, syms, sy->sh_size, (off_t)sy->sh_offset) < 0 ||
+    if(!syms || !names ||
+       pread_full(fd, syms, sy->sh_size, (off_t)sy->sh_offset) < 0 ||
        pread_full(fd, names, str->sh_size, (off_t)str->sh_offset) < 0)
       goto out;
     names[str->sh_size] = '\0';
@@ -711,7 +736,8 @@ static int elf_needs(int fd, unsigned *needs)
     rc = 0;
     for(size_t k = 0; k < sy->sh_size / sizeof(ElfW(Sym)); k++) {
       const ElfW(Sym) *s = &syms[k];
-      if(s->st_name >= str->sh_size || strcmp(names + s->st_name, PROBE_SANDBOX_SYMBOL) ||
+      if(s->st_name >= str->sh_size ||
+         strcmp(names + s->st_name, PROBE_SANDBOX_SYMBOL) ||
          s->st_shndx == SHN_UNDEF)
         continue;
       probe_sandbox sb;
@@ -725,12 +751,14 @@ static int elf_needs(int fd, unsigned *needs)
       if(in->sh_type == SHT_NOBITS)
         memset(&sb, 0, sizeof(sb));
       else if(pread_full(fd, &sb, sizeof(sb),
-                         (off_t)(in->sh_offset + (s->st_value - in->sh_addr))) < 0) {
+                         (off_t)(in->sh_offset + (s->st_value - in->sh_addr))) <
+              0) {
         rc = -1;
         break;
       }
       if(sb.version >= 1)
-        *needs = sb.needs & (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT);
+        *needs = sb.needs & (PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS |
+                             PROBE_NEEDS_ROOT);
       break;
     }
     break;

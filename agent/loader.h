@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * loader.h: finding, vetting and describing plugins.
  *
@@ -32,9 +33,9 @@ typedef struct plugin_desc {
   plugin_setting_desc *settings;
   size_t nsettings;
   int has_check_config;
-  unsigned needs;  /* PROBE_NEEDS_* it declared (or the default) */
-  char *error; /* why it cannot be used, or NULL */
-  int lazy;    /* a stub (loader_stub): the run child describes itself */
+  unsigned needs; /* PROBE_NEEDS_* it declared (or the default) */
+  char *error;    /* why it cannot be used, or NULL */
+  int lazy;       /* a stub (loader_stub): the run child describes itself */
 } plugin_desc;
 
 typedef struct plugin_set {
@@ -62,8 +63,8 @@ int loader_plugin_fd(const char *dir, const char *name, char *out,
  * NULL) gets its PROBE_NEEDS_* declaration, or the documented default.
  * Returns the handle, or NULL with the reason (dlerror's text) in err. */
 void *loader_open_fd(int fd, const char *path, const char *name,
-                     const probe_plugin **plugin, unsigned *needs,
-                     char *err, size_t errlen);
+                     const probe_plugin **plugin, unsigned *needs, char *err,
+                     size_t errlen);
 
 /* The names of the plugins (*.so) in dir, sorted; malloc'd array. */
 int loader_list_dir(const char *dir, char ***names, size_t *n);

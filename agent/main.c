@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * main.c: probe-agent's command line. Reads the options, loads and checks
  * the configuration (conf.c), and either lists plugins, checks the
@@ -33,71 +34,78 @@ extern char **environ;
 #endif
 
 static const char usage_text[] =
-  "Usage: probe-agent [options]\n"
-  "Checks the iTrans ledger, its anchors, the relay, job queues, TLS\n"
-  "certificates and secrets, and writes one JSON object per result line.\n"
-  "\n"
-  "  -c, --config FILE      configuration file (JSON; // and /* */ comments allowed)\n"
-  "  -p, --plugin NAME      run this plugin (repeatable); without --daemon: once\n"
-  "      --once             run every enabled plugin once, then exit (the default)\n"
-  "      --daemon           run every enabled plugin on its interval until SIGTERM\n"
-  "  -s, --set KEY=VALUE    override one setting, e.g. ledger.source=/x.jsonl\n"
-  "                         (repeatable; VALUE is JSON, or else a string)\n"
-  "  -o, --output FILE      append result lines to FILE instead of standard output\n"
-  "      --format FORMAT    json (default), text (one readable line per result),\n"
-  "                         nagios (the monitoring-plugins output; exit 0-3 only)\n"
-  "                         or openmetrics (Prometheus text of one run)\n"
-  "  -t, --timeout SECONDS  end the whole run after SECONDS (unknown lines for\n"
-  "                         what was still running)\n"
-  "      --plugin-dir DIR   where plugins are found (default " PLUGINDIR ";\n"
-  "                         PROBE_AGENT_PLUGIN_DIR also sets it)\n"
-  "      --state-dir DIR    where plugins keep state between runs\n"
-  "      --list-plugins     name, version and description of each plugin\n"
-  "      --check-config     load and validate the configuration, run nothing\n"
-  "      --progress         one updating line of a long run's progress on standard\n"
-  "                         error (the default when that is a terminal)\n"
-  "      --no-progress      never that line\n"
-  "  -h, --help             this text\n"
-  "  -V, --version          the version\n"
-  "\n"
-  "Without -c, " SYSCONFDIR "/probe-agent/probe-agent.json is read when it exists\n"
-  "(PROBE_AGENT_CONFIG names another). Settings also come from the environment\n"
-  "as PROBE_<PLUGIN>_<KEY>; --set wins over the environment, which wins over the file.\n"
-  "\n"
-  "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
-  "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
-  "opened (standard output closed), 74 daemon: standard output's reader went away,\n"
-  "78 invalid configuration; with --format nagios these are 3 UNKNOWN with the\n"
-  "message on standard output.\n";
+    "Usage: probe-agent [options]\n"
+    "Checks the iTrans ledger, its anchors, the relay, job queues, TLS\n"
+    "certificates and secrets, and writes one JSON object per result line.\n"
+    "\n"
+    "  -c, --config FILE      configuration file (JSON; // and /* */ comments allowed)\n"
+    "  -p, --plugin NAME      run this plugin (repeatable); without --daemon: once\n"
+    "      --once             run every enabled plugin once, then exit (the default)\n"
+    "      --daemon           run every enabled plugin on its interval until SIGTERM\n"
+    "  -s, --set KEY=VALUE    override one setting, e.g. ledger.source=/x.jsonl\n"
+    "                         (repeatable; VALUE is JSON, or else a string)\n"
+    "  -o, --output FILE      append result lines to FILE instead of standard output\n"
+    "      --format FORMAT    json (default), text (one readable line per result),\n"
+    "                         nagios (the monitoring-plugins output; exit 0-3 only)\n"
+    "                         or openmetrics (Prometheus text of one run)\n"
+    "  -t, --timeout SECONDS  end the whole run after SECONDS (unknown lines for\n"
+    "                         what was still running)\n"
+    "      --plugin-dir DIR   where plugins are found (default " PLUGINDIR ";\n"
+    "                         PROBE_AGENT_PLUGIN_DIR also sets it)\n"
+    "      --state-dir DIR    where plugins keep state between runs\n"
+    "      --list-plugins     name, version and description of each plugin\n"
+    "      --check-config     load and validate the configuration, run nothing\n"
+    "      --progress         one updating line of a long run's progress on standard\n"
+    "                         error (the default when that is a terminal)\n"
+    "      --no-progress      never that line\n"
+    "  -h, --help             this text\n"
+    "  -V, --version          the version\n"
+    "\n"
+    "Without -c, " SYSCONFDIR
+    "/probe-agent/probe-agent.json is read when it exists\n"
+    "(PROBE_AGENT_CONFIG names another). Settings also come from the environment\n"
+    "as PROBE_<PLUGIN>_<KEY>; --set wins over the environment, which wins over the file.\n"
+    "\n"
+    "Exit status: 0 ok, 1 warning, 2 critical, 3 unknown (the worst result);\n"
+    "64 usage error, 71 no plugin directory or process, 73 the output cannot be\n"
+    "opened (standard output closed), 74 daemon: standard output's reader went away,\n"
+    "78 invalid configuration; with --format nagios these are 3 UNKNOWN with the\n"
+    "message on standard output.\n";
 
 enum {
-  OPT_ONCE = 256, OPT_DAEMON, OPT_FORMAT, OPT_PLUGIN_DIR, OPT_STATE_DIR,
-  OPT_LIST, OPT_CHECK, OPT_PROGRESS, OPT_NO_PROGRESS
+  OPT_ONCE = 256,
+  OPT_DAEMON,
+  OPT_FORMAT,
+  OPT_PLUGIN_DIR,
+  OPT_STATE_DIR,
+  OPT_LIST,
+  OPT_CHECK,
+  OPT_PROGRESS,
+  OPT_NO_PROGRESS
 };
 
 static const struct option long_options[] = {
-  {"config", required_argument, NULL, 'c'},
-  {"plugin", required_argument, NULL, 'p'},
-  {"once", no_argument, NULL, OPT_ONCE},
-  {"daemon", no_argument, NULL, OPT_DAEMON},
-  {"set", required_argument, NULL, 's'},
-  {"output", required_argument, NULL, 'o'},
-  {"format", required_argument, NULL, OPT_FORMAT},
-  {"timeout", required_argument, NULL, 't'},
-  {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
-  {"state-dir", required_argument, NULL, OPT_STATE_DIR},
-  {"list-plugins", no_argument, NULL, OPT_LIST},
-  {"check-config", no_argument, NULL, OPT_CHECK},
-  {"progress", no_argument, NULL, OPT_PROGRESS},
-  {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-  {"help", no_argument, NULL, 'h'},
-  {"version", no_argument, NULL, 'V'},
-  {NULL, 0, NULL, 0}
-};
+    {"config", required_argument, NULL, 'c'},
+    {"plugin", required_argument, NULL, 'p'},
+    {"once", no_argument, NULL, OPT_ONCE},
+    {"daemon", no_argument, NULL, OPT_DAEMON},
+    {"set", required_argument, NULL, 's'},
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"timeout", required_argument, NULL, 't'},
+    {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"list-plugins", no_argument, NULL, OPT_LIST},
+    {"check-config", no_argument, NULL, OPT_CHECK},
+    {"progress", no_argument, NULL, OPT_PROGRESS},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
 
 /* A usage error: message, hint, exit 64. */
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
+                                                             ...)
 {
   va_list ap;
   char msg[2048];
@@ -109,7 +117,8 @@ static int usage_error(const char *fmt, ...)
   dbuf_init(&esc, 0);
   int ok = output_escape(&esc, msg, strlen(msg)) == 0 && esc.data;
   diag_note_failure(ok ? esc.data : msg, strlen(ok ? esc.data : msg));
-  fprintf(stderr, "probe-agent: %s\nTry 'probe-agent --help'.\n", ok ? esc.data : msg);
+  fprintf(stderr, "probe-agent: %s\nTry 'probe-agent --help'.\n",
+          ok ? esc.data : msg);
   dbuf_free(&esc);
   return AGENT_EXIT_USAGE;
 }
@@ -132,7 +141,8 @@ static int list_plugins(const char *dir)
   size_t n = 0;
   plugin_set set = {NULL, 0};
   if(loader_list_dir(dir, &names, &n) < 0) {
-    fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir, strerror(errno));
+    fprintf(stderr, "probe-agent: cannot read plugin directory %s: %s\n", dir,
+            strerror(errno));
     return AGENT_EXIT_OSERR;
   }
   if(n == 0)
@@ -161,13 +171,15 @@ static int list_plugins(const char *dir)
 static int check_config(agent *a)
 {
   size_t problems = 0;
-  const cJSON *plugins = cJSON_GetObjectItemCaseSensitive(a->cfg.root, "plugins");
+  const cJSON *plugins =
+      cJSON_GetObjectItemCaseSensitive(a->cfg.root, "plugins");
   const cJSON *sec;
   runner_init(&a->runs, &a->out, a->state_base);
   cJSON_ArrayForEach(sec, plugins) {
     const plugin_desc *d = plugin_set_find(&a->cfg.descs, sec->string);
     if(!d || d->error) {
-      diag_plugin_error(a->cfg.file, sec->string, "%s", d && d->error ? d->error : "not found");
+      diag_plugin_error(a->cfg.file, sec->string, "%s",
+                        d && d->error ? d->error : "not found");
       problems++;
       continue;
     }
@@ -178,14 +190,16 @@ static int check_config(agent *a)
     runner_poll(&a->runs, -1, -1);
   problems += a->runs.config_errors;
   if(problems) {
-    fprintf(stderr, "probe-agent: %zu problem%s in the configuration\n", problems,
-            problems == 1 ? "" : "s");
+    fprintf(stderr, "probe-agent: %zu problem%s in the configuration\n",
+            problems, problems == 1 ? "" : "s");
     return AGENT_EXIT_CONFIG;
   }
-  printf("configuration ok: %s; plugins:", a->cfg.file ? a->cfg.file : "(no file)");
+  printf("configuration ok: %s; plugins:",
+         a->cfg.file ? a->cfg.file : "(no file)");
   int any = 0;
   cJSON_ArrayForEach(sec, plugins) {
-    int enabled = !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sec, "enabled"));
+    int enabled =
+        !cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(sec, "enabled"));
     printf(" %s%s", sec->string, enabled ? "" : " (disabled)");
     any = 1;
   }
@@ -234,7 +248,8 @@ static void nagios_early(int argc, char **argv)
 {
   for(int i = 1; i < argc && strcmp(argv[i], "--"); i++)
     if(!strcmp(argv[i], "--format=nagios") ||
-       (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "nagios")))
+       (!strcmp(argv[i], "--format") && i + 1 < argc &&
+        !strcmp(argv[i + 1], "nagios")))
       diag_nagios(1);
   if(diag_nagios(-1) && !isatty(STDERR_FILENO)) {
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -249,14 +264,15 @@ static void nagios_early(int argc, char **argv)
 static int parse_format(agent *a, const char *name)
 {
   static const char *const names[] = {"json", "text", "nagios", "openmetrics"};
-  static const output_format formats[] = {FORMAT_JSON, FORMAT_TEXT, FORMAT_NAGIOS,
-                                          FORMAT_OPENMETRICS};
+  static const output_format formats[] = {FORMAT_JSON, FORMAT_TEXT,
+                                          FORMAT_NAGIOS, FORMAT_OPENMETRICS};
   for(size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     if(!strcmp(name, names[i])) {
       a->format_override = formats[i];
       return 0;
     }
-  return usage_error("--format is json, text, nagios or openmetrics, not '%s'", name);
+  return usage_error("--format is json, text, nagios or openmetrics, not '%s'",
+                     name);
 }
 
 /* -t SECONDS, also handed to the plugins as agent.timeout (they size their
@@ -266,9 +282,11 @@ static int parse_timeout(cmdline *c, const char *arg)
   char *end;
   errno = 0;
   c->run_timeout = strtod(arg, &end);
-  if(errno || end == arg || *end || !(c->run_timeout > 0 && c->run_timeout <= 86400))
+  if(errno || end == arg || *end ||
+     !(c->run_timeout > 0 && c->run_timeout <= 86400))
     return usage_error("-t needs seconds between 0 and 86400, got '%s'", arg);
-  snprintf(c->timeout_set, sizeof(c->timeout_set), "agent.timeout=%g", c->run_timeout);
+  snprintf(c->timeout_set, sizeof(c->timeout_set), "agent.timeout=%g",
+           c->run_timeout);
   push(&c->sets, &c->nsets, c->timeout_set);
   return 0;
 }
@@ -299,12 +317,17 @@ static int take_option(agent *a, cmdline *c, int opt, char **argv)
   case OPT_CHECK: c->mode_check = 1; return 0;
   case OPT_PROGRESS: c->progress = 1; return 0;
   case OPT_NO_PROGRESS: c->progress = 0; return 0;
-  case 'h': fputs(usage_text, stdout); c->done = 1; return 0;
-  case 'V':
-    printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION, PROBE_PLUGIN_ABI);
+  case 'h':
+    fputs(usage_text, stdout);
     c->done = 1;
     return 0;
-  case ':': return usage_error("option '%s' needs an argument", argv[optind - 1]);
+  case 'V':
+    printf("probe-agent %s (plugin ABI %d)\n", PACKAGE_VERSION,
+           PROBE_PLUGIN_ABI);
+    c->done = 1;
+    return 0;
+  case ':':
+    return usage_error("option '%s' needs an argument", argv[optind - 1]);
   default: return usage_error("unknown option '%s'", argv[optind - 1]);
   }
 }
@@ -315,16 +338,19 @@ static int parse_options(agent *a, cmdline *c, int argc, char **argv)
 {
   int opt, rc;
   opterr = 0;
-  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) != -1)
+  while((opt = getopt_long(argc, argv, ":c:p:s:o:t:hV", long_options, NULL)) !=
+        -1)
     if((rc = take_option(a, c, opt, argv)) != 0 || c->done)
       return rc;
   if(optind < argc)
     return usage_error("unexpected argument '%s'", argv[optind]);
   if(c->mode_once + c->mode_daemon + c->mode_list + c->mode_check > 1)
-    return usage_error("%s", "choose one of --once, --daemon, --list-plugins, --check-config");
+    return usage_error(
+        "%s", "choose one of --once, --daemon, --list-plugins, --check-config");
   if(c->mode_daemon && a->format_override >= FORMAT_NAGIOS)
-    return usage_error("--format %s is for one run, not --daemon (use agent.metrics_listen)",
-                       a->format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
+    return usage_error(
+        "--format %s is for one run, not --daemon (use agent.metrics_listen)",
+        a->format_override == FORMAT_NAGIOS ? "nagios" : "openmetrics");
   if(c->mode_daemon && c->run_timeout > 0)
     return usage_error("%s", "-t is the timeout of one run, not of --daemon");
   if(!c->plugin_dir || !*c->plugin_dir)
@@ -338,9 +364,10 @@ static int load_config(agent *a, const cmdline *c)
 {
   const char *env_file = getenv("PROBE_AGENT_CONFIG");
   dbuf errors;
-  a->req.file = c->config_file ? c->config_file
-              : env_file && *env_file ? env_file
-              : SYSCONFDIR "/probe-agent/probe-agent.json";
+  a->req.file = c->config_file          ? c->config_file
+                : env_file && *env_file ? env_file
+                                        : SYSCONFDIR
+                    "/probe-agent/probe-agent.json";
   a->req.file_explicit = c->config_file || (env_file && *env_file);
   a->req.sets = c->sets;
   a->req.nsets = c->nsets;
@@ -367,11 +394,15 @@ static int run_command(agent *a, const cmdline *c, unsigned closed_fds)
   int rc;
   a->state_base = agent_resolve_state_dir(a);
   if(!a->state_base && !c->mode_check)
-    fprintf(stderr, "probe-agent: no writable state directory; plugins run without state\n");
+    fprintf(
+        stderr,
+        "probe-agent: no writable state directory; plugins run without state\n");
   if(c->mode_check)
     return check_config(a);
   if(a->cfg.nrun == 0)
-    return usage_error("%s", "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
+    return usage_error(
+        "%s",
+        "nothing to run: no plugin is configured (give --plugin NAME or a configuration file)");
   if((rc = agent_open_output(a, closed_fds & 2)) != 0)
     return rc;
   runner_init(&a->runs, &a->out, a->state_base);

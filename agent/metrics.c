@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.c: agent.metrics_listen, the daemon's Prometheus endpoint (see
  * metrics.h). A deliberately small HTTP/1.0 server inside the scheduler's
@@ -73,7 +74,8 @@ int metrics_open(metrics_server *m, const char *spec, char *err, size_t errlen)
   memset(m, 0, sizeof(*m));
   m->fd = -1;
   if(metrics_parse_addr(spec, host, sizeof(host), port, sizeof(port)) < 0) {
-    snprintf(err, errlen, "agent.metrics_listen: \"%s\" is not HOST:PORT", spec);
+    snprintf(err, errlen, "agent.metrics_listen: \"%s\" is not HOST:PORT",
+             spec);
     return -1;
   }
   memset(&hints, 0, sizeof(hints));
@@ -81,12 +83,14 @@ int metrics_open(metrics_server *m, const char *spec, char *err, size_t errlen)
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   int rc = getaddrinfo(host, port, &hints, &ai);
   if(rc) {
-    snprintf(err, errlen, "agent.metrics_listen %s: %s", spec, gai_strerror(rc));
+    snprintf(err, errlen, "agent.metrics_listen %s: %s", spec,
+             gai_strerror(rc));
     return -1;
   }
   int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   int one = 1;
-  if(fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+  if(fd < 0 ||
+     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
      bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 16) < 0) {
     snprintf(err, errlen, "agent.metrics_listen %s: %s", spec, strerror(errno));
     if(fd >= 0)
@@ -145,13 +149,15 @@ static void send_all(int fd, const char *buf, size_t len)
 }
 
 /* One answer: status line, headers, body; then the connection ends. */
-static void respond(int fd, const char *status, const char *type, const char *body,
-                    size_t len)
+static void respond(int fd, const char *status, const char *type,
+                    const char *body, size_t len)
 {
   dbuf b;
   dbuf_init(&b, 0);
-  dbuf_printf(&b, "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-              "Connection: close\r\n\r\n", status, type, len);
+  dbuf_printf(&b,
+              "HTTP/1.0 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+              "Connection: close\r\n\r\n",
+              status, type, len);
   if(b.data) {
     send_all(fd, b.data, b.len);
     send_all(fd, body, len);
@@ -176,12 +182,14 @@ static cJSON *fresh_results(const output *o, const agent_config *cfg)
   const cJSON *r;
   double now = (double)time(NULL);
   cJSON_ArrayForEach(r, o->latest) {
-    const char *plugin = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "plugin"));
+    const char *plugin =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "plugin"));
     const cJSON *ts = cJSON_GetObjectItemCaseSensitive(r, "ts");
     if(!plugin || !cJSON_IsNumber(ts))
       continue;
-    double interval = plugin_configured(cfg, plugin) ? config_plugin_interval(cfg, plugin)
-                                                     : cfg->interval_s;
+    double interval = plugin_configured(cfg, plugin)
+                          ? config_plugin_interval(cfg, plugin)
+                          : cfg->interval_s;
     if(now - ts->valuedouble > 2 * interval)
       continue;
     cJSON_AddItemReferenceToArray(a, (cJSON *)r);
@@ -209,9 +217,11 @@ static void serve(int fd, output *o, const agent_config *cfg)
   char *q = strchr(path, '?');
   if(q)
     *q = '\0';
-  int is_metrics = !strcmp(path, "/metrics"), is_health = !strcmp(path, "/healthz");
+  int is_metrics = !strcmp(path, "/metrics"),
+      is_health = !strcmp(path, "/healthz");
   if(!is_metrics && !is_health) {
-    respond(fd, "404 Not Found", "text/plain", "only /metrics and /healthz\n", 27);
+    respond(fd, "404 Not Found", "text/plain", "only /metrics and /healthz\n",
+            27);
     return;
   }
   if(strcmp(method, "GET")) {
@@ -226,10 +236,12 @@ static void serve(int fd, output *o, const agent_config *cfg)
   dbuf b;
   dbuf_init(&b, 0);
   if(fresh && output_openmetrics(o, fresh, &b) == 0 && b.data)
-    respond(fd, "200 OK", "application/openmetrics-text; version=1.0.0; charset=utf-8",
+    respond(fd, "200 OK",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
             b.data, b.len);
   else
-    respond(fd, "500 Internal Server Error", "text/plain", "out of memory\n", 14);
+    respond(fd, "500 Internal Server Error", "text/plain", "out of memory\n",
+            14);
   dbuf_free(&b);
   cJSON_Delete(fresh);
 }
@@ -257,7 +269,9 @@ static void drain(int fd)
 void metrics_accept(metrics_server *m, output *o, const agent_config *cfg)
 {
   double wake_end = util_mono_ms() + METRICS_WAKE_MS;
-  for(int i = 0; m->fd >= 0 && i < METRICS_MAX_PER_WAKE && util_mono_ms() < wake_end; i++) {
+  for(int i = 0;
+      m->fd >= 0 && i < METRICS_MAX_PER_WAKE && util_mono_ms() < wake_end;
+      i++) {
     int c = accept4(m->fd, NULL, NULL, SOCK_CLOEXEC);
     if(c < 0)
       return; /* EAGAIN: none left */

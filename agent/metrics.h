@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * metrics.h: agent.metrics_listen, the daemon's Prometheus endpoint:
  * GET /metrics answers the OpenMetrics text of the latest result of every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * output.c: writing result lines (see output.h). A line that cannot be
  * written is counted, said once on standard error per failing streak, and
@@ -40,7 +41,8 @@ probe_status output_worse(probe_status a, probe_status b)
   return rank(a) >= rank(b) ? a : b;
 }
 
-static int open_path(const char *path, output_format format, char *err, size_t errlen)
+static int open_path(const char *path, output_format format, char *err,
+                     size_t errlen)
 {
   if(!path || !strcmp(path, "-"))
     return dup(STDOUT_FILENO);
@@ -48,7 +50,8 @@ static int open_path(const char *path, output_format format, char *err, size_t e
     return -2; /* written whole at the end: a temporary file, renamed */
   /* O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) instead of
    * blocking the agent before its first run; writes block again after */
-  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
+  int fd =
+      open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0640);
   if(fd < 0) {
     snprintf(err, errlen, "cannot open output file %s: %s", path,
              errno == ENXIO ? "a FIFO that nobody reads" : strerror(errno));
@@ -73,7 +76,8 @@ static int stdout_is_journal(void)
     return 0;
   if(fstat(STDOUT_FILENO, &st) < 0)
     return 0;
-  return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+  return (unsigned long long)st.st_dev == dev &&
+         (unsigned long long)st.st_ino == ino;
 }
 
 int output_open(output *o, const char *path, output_format format,
@@ -148,8 +152,11 @@ static int write_whole(int fd, const char *buf, size_t len)
 /* Length of the valid UTF-8 sequence at s (n bytes left), 0 when none. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
 {
-  size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-             : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+  size_t len = s[0] < 0x80                    ? 1
+               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
+                                              : 0;
   if(len == 0 || len > n || !util_utf8_valid((const char *)s, len))
     return 0;
   return len;
@@ -195,14 +202,15 @@ static int write_text(output *o, const char *ts, const char *check,
                       const char *target, int status, const char *summary,
                       double ms)
 {
-  static const char *const colors[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m"};
+  static const char *const colors[] = {"\033[32m", "\033[33m", "\033[31m",
+                                       "\033[35m"};
   static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   dbuf b;
   dbuf_init(&b, 0);
   if(o->journal)
     dbuf_addstr(&b, journal_prefix[status]);
-  dbuf_printf(&b, "%s %s%-8s%s ", ts, o->color ? colors[status] : "", upper[status],
-              o->color ? "\033[0m" : "");
+  dbuf_printf(&b, "%s %s%-8s%s ", ts, o->color ? colors[status] : "",
+              upper[status], o->color ? "\033[0m" : "");
   size_t at = b.len;
   output_escape(&b, check, strlen(check));
   while(b.len < at + 18) /* the check's column, as %-18s did */
@@ -233,7 +241,8 @@ void output_keep_latest(output *o, int on)
 /* One result as collect() and the /metrics store keep it. */
 static cJSON *result_obj(const char *plugin, const char *check,
                          const char *target, int status, const char *summary,
-                         double ms, const cJSON *metrics, const cJSON *thresholds)
+                         double ms, const cJSON *metrics,
+                         const cJSON *thresholds)
 {
   cJSON *r = cJSON_CreateObject();
   if(!r)
@@ -245,7 +254,9 @@ static cJSON *result_obj(const char *plugin, const char *check,
   cJSON_AddStringToObject(r, "summary", summary);
   cJSON_AddNumberToObject(r, "duration_ms", ms);
   cJSON_AddNumberToObject(r, "ts", (double)time(NULL));
-  cJSON_AddItemToObject(r, "metrics", metrics ? cJSON_Duplicate(metrics, 1) : cJSON_CreateObject());
+  cJSON_AddItemToObject(r, "metrics",
+                        metrics ? cJSON_Duplicate(metrics, 1)
+                                : cJSON_CreateObject());
   if(cJSON_IsObject(thresholds))
     cJSON_AddItemToObject(r, "thresholds", cJSON_Duplicate(thresholds, 1));
   return r;
@@ -264,7 +275,8 @@ static void keep_latest(output *o, const char *plugin, const char *check,
     return;
   int have = cJSON_GetObjectItemCaseSensitive(o->latest, key.data) != NULL;
   if(have || cJSON_GetArraySize(o->latest) < LATEST_MAX) {
-    cJSON *r = result_obj(plugin, check, target, status, summary, ms, metrics, NULL);
+    cJSON *r =
+        result_obj(plugin, check, target, status, summary, ms, metrics, NULL);
     if(r && have)
       cJSON_ReplaceItemInObjectCaseSensitive(o->latest, key.data, r);
     else if(r)
@@ -281,7 +293,8 @@ static int collect(output *o, const char *plugin, const char *check,
 {
   if(!o->collected && !(o->collected = cJSON_CreateArray()))
     return -1;
-  cJSON *r = result_obj(plugin, check, target, status, summary, ms, metrics, thresholds);
+  cJSON *r = result_obj(plugin, check, target, status, summary, ms, metrics,
+                        thresholds);
   if(!r)
     return -1;
   cJSON_AddItemToArray(o->collected, r);
@@ -308,7 +321,8 @@ static int build_line(output *o, const char *plugin, const char *check,
     return rc;
   }
   if(o->format == FORMAT_NAGIOS || o->format == FORMAT_OPENMETRICS) {
-    rc = collect(o, plugin, check, target, status, summary, ms, metrics, thresholds);
+    rc = collect(o, plugin, check, target, status, summary, ms, metrics,
+                 thresholds);
     free(target);
     return rc;
   }
@@ -319,13 +333,20 @@ static int build_line(output *o, const char *plugin, const char *check,
   cJSON_AddStringToObject(line, "plugin", plugin);
   cJSON_AddStringToObject(line, "check", check);
   cJSON_AddStringToObject(line, "target", target);
-  cJSON_AddStringToObject(line, "status", wire_status_name((probe_status)status));
+  cJSON_AddStringToObject(line, "status",
+                          wire_status_name((probe_status)status));
   cJSON_AddStringToObject(line, "level", level_names[status]);
   cJSON_AddStringToObject(line, "summary", summary);
   cJSON_AddNumberToObject(line, "duration_ms", round(ms * 1000.0) / 1000.0);
-  cJSON_AddItemToObject(line, "metrics", metrics ? cJSON_Duplicate(metrics, 1) : cJSON_CreateObject());
-  cJSON_AddItemToObject(line, "details", details ? cJSON_Duplicate(details, 1) : cJSON_CreateObject());
-  cJSON_AddItemToObject(line, "labels", o->labels ? cJSON_Duplicate(o->labels, 1) : cJSON_CreateObject());
+  cJSON_AddItemToObject(line, "metrics",
+                        metrics ? cJSON_Duplicate(metrics, 1)
+                                : cJSON_CreateObject());
+  cJSON_AddItemToObject(line, "details",
+                        details ? cJSON_Duplicate(details, 1)
+                                : cJSON_CreateObject());
+  cJSON_AddItemToObject(line, "labels",
+                        o->labels ? cJSON_Duplicate(o->labels, 1)
+                                  : cJSON_CreateObject());
   char *text = cJSON_PrintUnformatted(line);
   cJSON_Delete(line);
   free(target);
@@ -355,8 +376,8 @@ static int write_line(output *o, const char *plugin, const char *check,
                       const cJSON *thresholds)
 {
   errno = 0;
-  int rc = build_line(o, plugin, check, target_raw, status, summary, ms, metrics, details,
-                      thresholds);
+  int rc = build_line(o, plugin, check, target_raw, status, summary, ms,
+                      metrics, details, thresholds);
   if(rc < 0) {
     int e = errno ? errno : ENOMEM;
     o->lost++;
@@ -364,7 +385,8 @@ static int write_line(output *o, const char *plugin, const char *check,
     if(e == EPIPE)
       o->broken = 1;
     if(!o->failing)
-      fprintf(stderr, "probe-agent: cannot write result lines to %s: %s; "
+      fprintf(stderr,
+              "probe-agent: cannot write result lines to %s: %s; "
               "lines are lost until writing works again\n",
               o->path ? o->path : "standard output", strerror(e));
     o->failing = 1;
@@ -373,11 +395,13 @@ static int write_line(output *o, const char *plugin, const char *check,
   if(o->lost) {
     char msg[200];
     snprintf(msg, sizeof(msg), "%lu result line%s could not be written to %s",
-             o->lost, o->lost == 1 ? "" : "s", o->path ? o->path : "standard output");
+             o->lost, o->lost == 1 ? "" : "s",
+             o->path ? o->path : "standard output");
     o->failing = 0;
-    if(build_line(o, "agent", "agent.output", o->path ? o->path : "-", PROBE_UNKNOWN, msg,
-                  0, NULL, NULL, NULL) == 0) {
-      fprintf(stderr, "probe-agent: writing result lines works again; %s\n", msg);
+    if(build_line(o, "agent", "agent.output", o->path ? o->path : "-",
+                  PROBE_UNKNOWN, msg, 0, NULL, NULL, NULL) == 0) {
+      fprintf(stderr, "probe-agent: writing result lines works again; %s\n",
+              msg);
       o->lost = 0;
     }
   }
@@ -405,7 +429,9 @@ int output_agent_line(output *o, const char *plugin, const char *check,
 static probe_status status_of(const cJSON *r)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, "status");
-  return cJSON_IsNumber(v) && (unsigned)v->valueint < WIRE_NSTATUS ? (probe_status)v->valueint : PROBE_UNKNOWN;
+  return cJSON_IsNumber(v) && (unsigned)v->valueint < WIRE_NSTATUS
+             ? (probe_status)v->valueint
+             : PROBE_UNKNOWN;
 }
 
 /* The results of a run, worst first (stable: equal ones keep their order):
@@ -427,7 +453,8 @@ static void worst_first(const cJSON *all, int *idx, int n)
 
 static const char *str_of(const cJSON *r, const char *key)
 {
-  const char *v = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, key));
+  const char *v =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, key));
   return v ? v : "";
 }
 
@@ -446,9 +473,8 @@ static void nagios_text(dbuf *b, const char *s)
 static const char *uom_of(const char *name)
 {
   static const char *const map[][2] = {
-    {"_seconds", "s"}, {"_milliseconds", "ms"}, {"_ms", "ms"}, {"_bytes", "B"},
-    {"_percent", "%"}, {"_total", "c"}
-  };
+      {"_seconds", "s"}, {"_milliseconds", "ms"}, {"_ms", "ms"},
+      {"_bytes", "B"},   {"_percent", "%"},       {"_total", "c"}};
   size_t n = strlen(name);
   for(size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
     size_t k = strlen(map[i][0]);
@@ -461,8 +487,8 @@ static const char *uom_of(const char *name)
 /* A perfdata label: quoted, with what would end or split it ('=' and the
  * quote itself, controls, '|') as '_'; a label already used (the same
  * check, metric and target twice) gets "#2", "#3"... so none is lost. */
-static void nagios_label(dbuf *b, cJSON *used, const char *check, const char *metric,
-                         const char *target)
+static void nagios_label(dbuf *b, cJSON *used, const char *check,
+                         const char *metric, const char *target)
 {
   dbuf tmp;
   dbuf_init(&tmp, 0);
@@ -497,7 +523,8 @@ static void nagios_threshold(dbuf *b, const cJSON *v, int below)
 
 /* Perfdata of one result: each metric with its unit and the thresholds
  * the plugin handed over. */
-static void nagios_perfdata(dbuf *b, cJSON *used, const cJSON *r, int with_target)
+static void nagios_perfdata(dbuf *b, cJSON *used, const cJSON *r,
+                            int with_target)
 {
   const cJSON *m;
   const cJSON *th = cJSON_GetObjectItemCaseSensitive(r, "thresholds");
@@ -505,12 +532,15 @@ static void nagios_perfdata(dbuf *b, cJSON *used, const cJSON *r, int with_targe
     if(!cJSON_IsNumber(m) || !isfinite(m->valuedouble))
       continue;
     dbuf_addstr(b, " ");
-    nagios_label(b, used, str_of(r, "check"), m->string, with_target ? str_of(r, "target") : NULL);
+    nagios_label(b, used, str_of(r, "check"), m->string,
+                 with_target ? str_of(r, "target") : NULL);
     dbuf_printf(b, "=%.15g%s", m->valuedouble, uom_of(m->string));
     const cJSON *pair = cJSON_GetObjectItemCaseSensitive(th, m->string);
     if(cJSON_IsArray(pair) && cJSON_GetArraySize(pair) == 2) {
-      const cJSON *w = cJSON_GetArrayItem(pair, 0), *c = cJSON_GetArrayItem(pair, 1);
-      int below = cJSON_IsNumber(w) && cJSON_IsNumber(c) && w->valuedouble > c->valuedouble;
+      const cJSON *w = cJSON_GetArrayItem(pair, 0),
+                  *c = cJSON_GetArrayItem(pair, 1);
+      int below = cJSON_IsNumber(w) && cJSON_IsNumber(c) &&
+                  w->valuedouble > c->valuedouble;
       dbuf_addstr(b, ";");
       nagios_threshold(b, w, below);
       dbuf_addstr(b, ";");
@@ -558,7 +588,9 @@ static int write_nagios(output *o)
     const char *target = str_of(r, "target");
     if(i == 0) {
       for(const char *p = str_of(r, "plugin"); *p; p++) {
-        char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p == '-' ? '_' : *p;
+        char ch = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A')
+                  : *p == '-'            ? '_'
+                                         : *p;
         dbuf_add(&b, &ch, 1);
       }
       dbuf_printf(&b, " %s: ", upper[st]);
@@ -573,9 +605,10 @@ static int write_nagios(output *o)
     dbuf_addstr(&b, ": ");
     nagios_text(&b, str_of(r, "summary"));
     if(i == 0 && n > 1)
-      dbuf_printf(&b, " (%d results: %d critical, %d unknown, %d warning, %d ok)", n,
-                  counts[PROBE_CRITICAL], counts[PROBE_UNKNOWN], counts[PROBE_WARNING],
-                  counts[PROBE_OK]);
+      dbuf_printf(&b,
+                  " (%d results: %d critical, %d unknown, %d warning, %d ok)",
+                  n, counts[PROBE_CRITICAL], counts[PROBE_UNKNOWN],
+                  counts[PROBE_WARNING], counts[PROBE_OK]);
     if(i == 0) {
       size_t bar = b.len;
       cJSON *used = cJSON_CreateObject();
@@ -636,7 +669,8 @@ static void om_labels(dbuf *b, const output *o, const cJSON *r)
   const cJSON *l;
   cJSON_ArrayForEach(l, o->labels) {
     if(!l->string || !cJSON_IsString(l) || !strcmp(l->string, "check") ||
-       !strcmp(l->string, "target") || !strncmp(l->string, "__", 2) || !*l->string)
+       !strcmp(l->string, "target") || !strncmp(l->string, "__", 2) ||
+       !*l->string)
       continue;
     char *v = redact_target(l->valuestring);
     if(!v)
@@ -652,8 +686,9 @@ static void om_labels(dbuf *b, const output *o, const cJSON *r)
 }
 
 /* One gauge family: # TYPE, then a sample per result that has it. */
-static void om_family(dbuf *b, const output *o, const cJSON *results, const char *family,
-                      const char *help, const char *key, const char *plugin)
+static void om_family(dbuf *b, const output *o, const cJSON *results,
+                      const char *family, const char *help, const char *key,
+                      const char *plugin)
 {
   const cJSON *r;
   dbuf_addstr(b, "# TYPE ");
@@ -664,13 +699,15 @@ static void om_family(dbuf *b, const output *o, const cJSON *results, const char
     om_name(b, family);
     dbuf_addstr(b, " ");
     for(const char *h = help; *h; h++) /* metric names come from plugins */
-      dbuf_add(b, (unsigned char)*h < 0x20 || *h == '\\' || *h == '"' ? "_" : h, 1);
+      dbuf_add(b, (unsigned char)*h < 0x20 || *h == '\\' || *h == '"' ? "_" : h,
+               1);
     dbuf_addstr(b, "\n");
   }
   cJSON_ArrayForEach(r, results) {
     double v;
     if(plugin) {
-      const cJSON *m = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "metrics"), key);
+      const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+          cJSON_GetObjectItemCaseSensitive(r, "metrics"), key);
       if(strcmp(str_of(r, "plugin"), plugin) || !cJSON_IsNumber(m))
         continue;
       v = m->valuedouble;
@@ -692,9 +729,12 @@ int output_openmetrics(const output *o, const cJSON *results, dbuf *b)
   cJSON *seen = cJSON_CreateObject();
   if(!seen)
     return -1;
-  om_family(b, o, results, "probe_status", "0 ok, 1 warning, 2 critical, 3 unknown", "status", NULL);
-  om_family(b, o, results, "probe_last_run_timestamp_seconds", "when the result was made", "ts", NULL);
-  om_family(b, o, results, "probe_run_duration_seconds", "how long the check took", "duration_ms", NULL);
+  om_family(b, o, results, "probe_status",
+            "0 ok, 1 warning, 2 critical, 3 unknown", "status", NULL);
+  om_family(b, o, results, "probe_last_run_timestamp_seconds",
+            "when the result was made", "ts", NULL);
+  om_family(b, o, results, "probe_run_duration_seconds",
+            "how long the check took", "duration_ms", NULL);
   cJSON_ArrayForEach(r, results) {
     const char *plugin = str_of(r, "plugin");
     cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "metrics")) {
@@ -703,7 +743,8 @@ int output_openmetrics(const output *o, const cJSON *results, dbuf *b)
       dbuf_printf(&fam, "probe_%s_%s", plugin, m->string);
       if(fam.data && !cJSON_GetObjectItemCaseSensitive(seen, fam.data)) {
         char help[200];
-        snprintf(help, sizeof(help), "metric %s of the %s plugin's checks", m->string, plugin);
+        snprintf(help, sizeof(help), "metric %s of the %s plugin's checks",
+                 m->string, plugin);
         cJSON_AddTrueToObject(seen, fam.data);
         om_family(b, o, results, fam.data, help, m->string, plugin);
       }
@@ -757,7 +798,8 @@ int output_finish(output *o)
   dbuf_init(&b, 0);
   int rc = output_openmetrics(o, o->collected, &b);
   if(rc == 0 && b.data)
-    rc = o->fd >= 0 ? write_whole(o->fd, b.data, b.len) : write_replace(o->path, b.data, b.len);
+    rc = o->fd >= 0 ? write_whole(o->fd, b.data, b.len)
+                    : write_replace(o->path, b.data, b.len);
   dbuf_free(&b);
   return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * output.h: the one place where result lines are written. Each line is
  * assembled whole (fields in a fixed order), written with a single write()
@@ -22,18 +23,19 @@ typedef struct output {
   int color;
   char *host;
   cJSON *labels;
-  int failing;           /* the last write failed */
-  int broken;            /* a write failed with EPIPE: the reader is gone */
-  unsigned long lost;    /* lines lost since the last one written */
+  int failing;              /* the last write failed */
+  int broken;               /* a write failed with EPIPE: the reader is gone */
+  unsigned long lost;       /* lines lost since the last one written */
   unsigned long lost_total; /* lines lost over the process's life */
-  int journal;           /* standard output is the journal: <N> prefixes */
-  cJSON *collected;      /* nagios/openmetrics: the run's results so far */
-  cJSON *latest;         /* agent.metrics_listen: {key: the latest result} */
+  int journal;              /* standard output is the journal: <N> prefixes */
+  cJSON *collected;         /* nagios/openmetrics: the run's results so far */
+  cJSON *latest;            /* agent.metrics_listen: {key: the latest result} */
 } output;
 
 /* Opens path ("-" or NULL: standard output) for appending. 0 or -1. */
 int output_open(output *o, const char *path, output_format format,
-                const char *host, const cJSON *labels, char *err, size_t errlen);
+                const char *host, const cJSON *labels, char *err,
+                size_t errlen);
 /* Reopens the same file (logrotate); keeps the old one on failure. */
 int output_reopen(output *o, char *err, size_t errlen);
 /* Takes new host/labels/format after a reload. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * runner.c: isolated plugin runs (see runner.h).
  *
@@ -75,7 +76,7 @@ struct run {
   int run_as_root; /* every line says details.run_as "root" */
   int reaped;
   double reaped_ms;
-  int discarding;  /* inside an overlong line: drop up to its newline */
+  int discarding; /* inside an overlong line: drop up to its newline */
   int wstatus;
   probe_status worst;
   char *fail_summary;
@@ -94,8 +95,10 @@ void runner_init(runner *r, output *out, const char *state_base)
   r->worst = PROBE_OK;
   /* orphans of the runs come back to us, to be reaped and killed */
   if(prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-    fprintf(stderr, "probe-agent: cannot become a child subreaper: %s; "
-            "a plugin's orphans may outlive their run\n", strerror(errno));
+    fprintf(stderr,
+            "probe-agent: cannot become a child subreaper: %s; "
+            "a plugin's orphans may outlive their run\n",
+            strerror(errno));
 }
 
 int runner_busy(const runner *r, const char *plugin)
@@ -143,8 +146,10 @@ static int check_own_settings(const agent_config *cfg, const char *plugin,
   dbuf errors;
   if(needs != stub->needs) {
     /* the sandbox was chosen by what the file said; refuse to guess */
-    snprintf(why, sizeof(why), "plugin %s declares sandbox needs 0x%x when loaded, "
-             "0x%x in its file: not run", plugin, needs, stub->needs);
+    snprintf(why, sizeof(why),
+             "plugin %s declares sandbox needs 0x%x when loaded, "
+             "0x%x in its file: not run",
+             plugin, needs, stub->needs);
     host_send_failure(res_fd, why);
     return -1;
   }
@@ -210,7 +215,8 @@ static void child_main(const agent_config *cfg, const char *plugin,
   /* the file is opened (and checked) with the agent's rights, then the
    * sandbox closes in, then the plugin's own code first runs */
   unsigned needs = 0;
-  int pfd = loader_plugin_fd(plugin_dir, plugin, path, sizeof(path), err, sizeof(err));
+  int pfd = loader_plugin_fd(plugin_dir, plugin, path, sizeof(path), err,
+                             sizeof(err));
   if(pfd < 0 || sandbox_enter(sb, err, sizeof(err)) < 0 ||
      !loader_open_fd(pfd, path, plugin, &p, &needs, err, sizeof(err))) {
     host_send_failure(res_fd, err);
@@ -218,10 +224,17 @@ static void child_main(const agent_config *cfg, const char *plugin,
   }
   close(pfd); /* mapped now; the plugin holds only 0-2 and its pipe */
   const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
-  if(mode == RUN_RESULTS && d && d->lazy && check_own_settings(cfg, plugin, p, needs, d, path, res_fd) < 0)
+  if(mode == RUN_RESULTS && d && d->lazy &&
+     check_own_settings(cfg, plugin, p, needs, d, path, res_fd) < 0)
     exit(0);
-  host_run hr = {plugin, cfg->root, state_base, start_ms, deadline_ms, res_fd,
-                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN, state_refused,
+  host_run hr = {plugin,
+                 cfg->root,
+                 state_base,
+                 start_ms,
+                 deadline_ms,
+                 res_fd,
+                 mode == RUN_CHECK_CONFIG ? HOST_CHECK : HOST_RUN,
+                 state_refused,
                  progress};
   int rc = host_run_plugin(&hr, p);
   fflush(NULL);
@@ -302,9 +315,9 @@ static run *run_new(const agent_config *cfg, const char *plugin, run_mode mode)
  * its own check refuses the directory, and its lines and an unknown
  * agent.state line say so; *state_ok is 0 then, with state_why). 0, or
  * -1 with why. */
-static int run_sandbox(runner *r, const agent_config *cfg, run *x, sandbox_policy *sb,
-                       int *state_ok, char *state_why, size_t state_whylen,
-                       char *why, size_t whylen)
+static int run_sandbox(runner *r, const agent_config *cfg, run *x,
+                       sandbox_policy *sb, int *state_ok, char *state_why,
+                       size_t state_whylen, char *why, size_t whylen)
 {
   char sberr[1024];
   if(config_plugin_sandbox(cfg, x->plugin, sb, sberr, sizeof(sberr)) < 0 ||
@@ -334,7 +347,8 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
     goto fail_nomem;
   const plugin_desc *d = plugin_set_find(&cfg->descs, plugin);
   if(!d || d->error) {
-    snprintf(why, sizeof(why), "%s", d && d->error ? d->error : "plugin not found");
+    snprintf(why, sizeof(why), "%s",
+             d && d->error ? d->error : "plugin not found");
     goto fail;
   }
   if(!(dir = plugin_dir_of(cfg, plugin)))
@@ -343,7 +357,8 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
                  sizeof(why)) < 0)
     goto fail;
   if(pipe2(res_pipe, O_CLOEXEC) < 0 || pipe2(log_pipe, O_CLOEXEC) < 0) {
-    snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin, strerror(errno));
+    snprintf(why, sizeof(why), "cannot start plugin %s: pipe: %s", plugin,
+             strerror(errno));
     goto fail;
   }
   x->start_ms = util_mono_ms();
@@ -351,7 +366,8 @@ int runner_start(runner *r, const agent_config *cfg, const char *plugin,
   fflush(NULL);
   x->pid = fork();
   if(x->pid < 0) {
-    snprintf(why, sizeof(why), "cannot start plugin %s: fork: %s", plugin, strerror(errno));
+    snprintf(why, sizeof(why), "cannot start plugin %s: fork: %s", plugin,
+             strerror(errno));
     goto fail;
   }
   if(x->pid == 0) {
@@ -412,9 +428,10 @@ static void run_kill(run *x)
 
 /* Writes the agent's own line for a run (unknown, or worse when what it
  * stands for was worse) and counts it in the run's status. */
-static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void run_report_st(runner *r, run *x, probe_status st, const char *fmt, ...)
+static void run_report_st(runner *r, run *x, probe_status st, const char *fmt,
+                          ...) __attribute__((format(printf, 4, 5)));
+static void run_report_st(runner *r, run *x, probe_status st, const char *fmt,
+                          ...)
 {
   char msg[1400];
   va_list ap;
@@ -462,7 +479,8 @@ static void report_overlong(runner *r, run *x, const char *prefix, size_t len)
 {
   probe_status st = dropped_status(prefix, len);
   x->invalid++;
-  run_report_st(r, x, st, "plugin %s sent a result line longer than %u bytes; dropped%s",
+  run_report_st(r, x, st,
+                "plugin %s sent a result line longer than %u bytes; dropped%s",
                 x->plugin, WIRE_MAX_LINE,
                 st == PROBE_CRITICAL ? " (its status read critical)" : "");
 }
@@ -485,9 +503,12 @@ static void progress_clear(void)
  * percent of the total, rate and time left when the total is known. */
 static void progress_show(const run *x, const cJSON *o)
 {
-  double events = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_EVENTS));
-  double bytes = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_BYTES));
-  double total = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_TOTAL));
+  double events =
+      cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_EVENTS));
+  double bytes =
+      cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_BYTES));
+  double total =
+      cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_TOTAL));
   if(!isfinite(events) || !isfinite(bytes) || events < 0 || bytes < 0)
     return;
   double secs = (util_mono_ms() - x->start_ms) / 1000.0;
@@ -495,13 +516,14 @@ static void progress_show(const run *x, const cJSON *o)
   char tail[160] = "";
   if(isfinite(total) && total > 0 && bytes <= total) {
     double left = rate > 0 ? (total - bytes) / 1e6 / rate : 0;
-    snprintf(tail, sizeof(tail), " of %.1f MB (%.0f%%), %.1f MB/s, %d:%02d left",
-             total / 1e6, 100.0 * bytes / total, rate, (int)(left / 60), (int)left % 60);
+    snprintf(tail, sizeof(tail),
+             " of %.1f MB (%.0f%%), %.1f MB/s, %d:%02d left", total / 1e6,
+             100.0 * bytes / total, rate, (int)(left / 60), (int)left % 60);
   }
   else
     snprintf(tail, sizeof(tail), ", %.1f MB/s", rate);
-  fprintf(stderr, "\rprobe-agent: %s: %.0f events, %.1f MB%s\033[K", x->plugin, events,
-          bytes / 1e6, tail);
+  fprintf(stderr, "\rprobe-agent: %s: %.0f events, %.1f MB%s\033[K", x->plugin,
+          events, bytes / 1e6, tail);
   fflush(stderr);
   progress_shown = 1;
 }
@@ -557,8 +579,7 @@ static void handle_ctl(runner *r, run *x, wire_ctl kind, const cJSON *o)
     r->config_errors++;
     x->lines++;
     break;
-  default:
-    break;
+  default: break;
   }
 }
 
@@ -575,7 +596,8 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
   if(!util_utf8_valid(line, len)) {
     probe_status st = dropped_status(line, len);
     if(!x->invalid++)
-      run_report_st(r, x, st, "plugin %s sent a result that is not valid UTF-8; dropped",
+      run_report_st(r, x, st,
+                    "plugin %s sent a result that is not valid UTF-8; dropped",
                     x->plugin);
     x->worst = output_worse(x->worst, st);
     return;
@@ -592,7 +614,8 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     if(bad) {
       probe_status st = dropped_status(line, len);
       if(!x->invalid++)
-        run_report_st(r, x, st, "plugin %s sent an invalid result line (%s); dropped",
+        run_report_st(r, x, st,
+                      "plugin %s sent an invalid result line (%s); dropped",
                       x->plugin, bad);
       x->worst = output_worse(x->worst, st);
     }
@@ -663,7 +686,8 @@ static void read_results(runner *r, run *x)
     }
     char *start = x->res.data;
     char *nl;
-    while((nl = memchr(start, '\n', x->res.len - (size_t)(start - x->res.data)))) {
+    while((
+        nl = memchr(start, '\n', x->res.len - (size_t)(start - x->res.data)))) {
       handle_line(r, x, start, (size_t)(nl - start));
       start = nl + 1;
     }
@@ -684,7 +708,8 @@ static void log_line(const run *x, const char *s, size_t n)
   dbuf_init(&b, 0);
   progress_clear();
   if(output_escape(&b, s, n) == 0)
-    fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin, b.data ? b.data : "");
+    fprintf(stderr, "probe-agent: plugin %s: %s\n", x->plugin,
+            b.data ? b.data : "");
   dbuf_free(&b);
 }
 
@@ -712,14 +737,17 @@ static void read_logs(run *x)
       continue;
     dbuf_add(&x->log, chunk, (size_t)n);
     char *start = x->log.data, *nl;
-    while((nl = memchr(start, '\n', x->log.len - (size_t)(start - x->log.data)))) {
+    while((
+        nl = memchr(start, '\n', x->log.len - (size_t)(start - x->log.data)))) {
       log_line(x, start, (size_t)(nl - start));
       start = nl + 1;
     }
     dbuf_consume(&x->log, (size_t)(start - x->log.data));
     if(x->log_bytes > LOG_FORWARD_MAX) {
-      fprintf(stderr, "probe-agent: plugin %s: more than %u bytes of log output; "
-              "the rest of this run's is dropped\n", x->plugin, LOG_FORWARD_MAX);
+      fprintf(stderr,
+              "probe-agent: plugin %s: more than %u bytes of log output; "
+              "the rest of this run's is dropped\n",
+              x->plugin, LOG_FORWARD_MAX);
       dbuf_reset(&x->log);
     }
   }
@@ -736,8 +764,8 @@ static void run_finish(runner *r, run *x)
       r->config_errors++;
     }
     else if(x->timed_out || (x->reaped && WIFSIGNALED(x->wstatus))) {
-      fprintf(stderr, "probe-agent: plugin \"%s\": configuration check %s\n", x->plugin,
-              x->timed_out ? "timed out" : "crashed");
+      fprintf(stderr, "probe-agent: plugin \"%s\": configuration check %s\n",
+              x->plugin, x->timed_out ? "timed out" : "crashed");
       r->config_errors++;
     }
     return;
@@ -746,24 +774,32 @@ static void run_finish(runner *r, run *x)
     run_report(r, x, "plugin %s was stopped after %.1f s: %s", x->plugin, secs,
                r->stop_why ? r->stop_why : "the agent is shutting down");
   else if(x->timed_out)
-    run_report(r, x, "plugin %s timed out after %.1f s (timeout %g s) and was killed%s",
-               x->plugin, secs, x->timeout_s, x->lines ? "; its earlier results stand" : "");
+    run_report(
+        r, x,
+        "plugin %s timed out after %.1f s (timeout %g s) and was killed%s",
+        x->plugin, secs, x->timeout_s,
+        x->lines ? "; its earlier results stand" : "");
   else if(x->flooded)
-    run_report(r, x, "plugin %s flooded its output (more than %zu bytes of results) and was killed",
-               x->plugin, x->max_output);
+    run_report(
+        r, x,
+        "plugin %s flooded its output (more than %zu bytes of results) and was killed",
+        x->plugin, x->max_output);
   else if(WIFSIGNALED(x->wstatus))
     run_report(r, x, "plugin %s crashed: killed by signal %d (%s)%s", x->plugin,
                WTERMSIG(x->wstatus), strsignal(WTERMSIG(x->wstatus)),
                x->lines ? " after reporting" : "");
   else if(!x->lines && x->fail_summary)
     run_report(r, x, "%s", x->fail_summary);
-  else if(!x->lines && !x->invalid && WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
-    run_report(r, x, "plugin %s exited with status %d without reporting a result",
+  else if(!x->lines && !x->invalid && WIFEXITED(x->wstatus) &&
+          WEXITSTATUS(x->wstatus))
+    run_report(r, x,
+               "plugin %s exited with status %d without reporting a result",
                x->plugin, WEXITSTATUS(x->wstatus));
   else if(!x->lines && !x->invalid)
     run_report(r, x, "plugin %s ended without reporting a result", x->plugin);
   else if(WIFEXITED(x->wstatus) && WEXITSTATUS(x->wstatus))
-    fprintf(stderr, "probe-agent: plugin %s exited with status %d after reporting\n",
+    fprintf(stderr,
+            "probe-agent: plugin %s exited with status %d after reporting\n",
             x->plugin, WEXITSTATUS(x->wstatus));
   r->worst = r->any_result ? output_worse(r->worst, x->worst) : x->worst;
   r->any_result = 1;
@@ -821,7 +857,8 @@ static int sweep(runner *r)
   char path[80];
   int found = 0;
   pid_t self = getpid();
-  snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)self, (long)self);
+  snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children", (long)self,
+           (long)self);
   FILE *f = fopen(path, "re");
   if(f) {
     long pid;
@@ -979,8 +1016,10 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
     int found = sweep(r);
     r->sweep_rounds = found ? r->sweep_rounds + 1 : 0;
     if(r->sweep_rounds > 250) { /* 5 s of killing: something will not die */
-      fprintf(stderr, "probe-agent: a plugin's leftover processes do not die of SIGKILL; "
-              "giving up on them for now\n");
+      fprintf(
+          stderr,
+          "probe-agent: a plugin's leftover processes do not die of SIGKILL; "
+          "giving up on them for now\n");
       found = 0;
       r->sweep_rounds = 0;
     }

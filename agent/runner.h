@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * runner.h: where plugin runs are isolated. Each run is a forked child
  * (its own process group) that loads the plugin and reports over a pipe;
@@ -18,19 +19,19 @@ typedef enum run_mode { RUN_RESULTS, RUN_CHECK_CONFIG } run_mode;
 typedef struct run run;
 
 typedef struct runner {
-  run *runs;            /* running children */
+  run *runs; /* running children */
   size_t nrunning;
   output *out;
   const char *state_base;
-  probe_status worst;   /* over every finished run */
+  probe_status worst; /* over every finished run */
   int any_result;
   size_t config_errors; /* RUN_CHECK_CONFIG, or a one-shot's own settings
                          * check: problems reported */
   char first_config_error[1024]; /* the first of a one-shot's, or "" */
-  int keep_stdin;       /* one-shot mode: plugins may read standard input */
-  int progress;         /* one-shot mode: show the runs' progress on stderr */
-  int sweep_pending;    /* leftovers of finished runs may remain: sweep again */
-  int sweep_rounds;     /* sweeps in a row that found something */
+  int keep_stdin;    /* one-shot mode: plugins may read standard input */
+  int progress;      /* one-shot mode: show the runs' progress on stderr */
+  int sweep_pending; /* leftovers of finished runs may remain: sweep again */
+  int sweep_rounds;  /* sweeps in a row that found something */
   double next_sweep_ms;
   const char *stop_why; /* during runner_stop_all: why runs are stopped */
   /* called when a run ends, with the run's worst status */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox.c: the sandbox a plugin child enters before its plugin is
  * loaded (see sandbox.h for why). Order matters: limits are set while
@@ -49,7 +50,8 @@ int sandbox_set_user(sandbox_policy *p, const char *user, char *err,
     return -1;
   }
   if(pw->pw_uid == 0) {
-    snprintf(err, errlen, "user \"%s\" has uid 0: say \"root\" to run as root", user);
+    snprintf(err, errlen, "user \"%s\" has uid 0: say \"root\" to run as root",
+             user);
     return -1;
   }
   p->uid = pw->pw_uid;
@@ -79,52 +81,63 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
   bfd = open(base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if(bfd < 0 || fstat(bfd, &st) < 0) {
     snprintf(err, errlen, "state directory %s: %s", base,
-             errno == ELOOP || errno == ENOTDIR ? "a link or not a directory" : strerror(errno));
+             errno == ELOOP || errno == ENOTDIR ? "a link or not a directory"
+                                                : strerror(errno));
     goto fail;
   }
   /* a base others can write to (a shared 1777 directory) lets them plant
    * the plugin's directory before its first run, even as the very user
    * the plugins run as: nothing in it is trusted */
-  if((st.st_mode & (S_IWGRP | S_IWOTH)) || (st.st_uid != 0 && st.st_uid != geteuid())) {
-    snprintf(err, errlen, "state directory %s is writable by group or others or not "
-             "the agent's (mode %04o, uid %u): shared, so never trusted", base,
-             (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
+  if((st.st_mode & (S_IWGRP | S_IWOTH)) ||
+     (st.st_uid != 0 && st.st_uid != geteuid())) {
+    snprintf(err, errlen,
+             "state directory %s is writable by group or others or not "
+             "the agent's (mode %04o, uid %u): shared, so never trusted",
+             base, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid);
     goto fail;
   }
   /* the plugin's user must be able to reach its own directory */
   if(p->change_user && st.st_uid == geteuid() && (st.st_mode & 0011) != 0011 &&
      fchmod(bfd, (st.st_mode & 07777) | 0011) < 0) {
-    snprintf(err, errlen, "state directory %s: chmod: %s", base, strerror(errno));
+    snprintf(err, errlen, "state directory %s: chmod: %s", base,
+             strerror(errno));
     goto fail;
   }
   if(mkdirat(bfd, plugin, 0700) < 0 && errno != EEXIST) {
-    snprintf(err, errlen, "state directory %s/%s: %s", base, plugin, strerror(errno));
+    snprintf(err, errlen, "state directory %s/%s: %s", base, plugin,
+             strerror(errno));
     goto fail;
   }
   dfd = openat(bfd, plugin, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if(dfd < 0 || fstat(dfd, &st) < 0) {
     snprintf(err, errlen, "state directory %s/%s: %s", base, plugin,
-             errno == ELOOP || errno == ENOTDIR ? "not a directory (a link?)" : strerror(errno));
+             errno == ELOOP || errno == ENOTDIR ? "not a directory (a link?)"
+                                                : strerror(errno));
     goto fail;
   }
   /* one that others could write to may hold what they planted: never
    * repaired into trust; the run's own check refuses it and says so */
   if(st.st_mode & (S_IWGRP | S_IWOTH)) {
-    snprintf(err, errlen, "state directory %s/%s: writable by group or others (mode %03o)",
+    snprintf(err, errlen,
+             "state directory %s/%s: writable by group or others (mode %03o)",
              base, plugin, (unsigned)(st.st_mode & 0777));
     goto fail;
   }
   if(st.st_uid != geteuid() && st.st_uid != uid) {
-    snprintf(err, errlen, "state directory %s/%s: owned by uid %u, neither the agent "
-             "nor the plugin's user", base, plugin, (unsigned)st.st_uid);
+    snprintf(err, errlen,
+             "state directory %s/%s: owned by uid %u, neither the agent "
+             "nor the plugin's user",
+             base, plugin, (unsigned)st.st_uid);
     goto fail;
   }
   if((st.st_uid != uid || st.st_gid != gid) && fchown(dfd, uid, gid) < 0) {
-    snprintf(err, errlen, "state directory %s/%s: chown: %s", base, plugin, strerror(errno));
+    snprintf(err, errlen, "state directory %s/%s: chown: %s", base, plugin,
+             strerror(errno));
     goto fail;
   }
   if((st.st_mode & 07777) != 0700 && fchmod(dfd, 0700) < 0) {
-    snprintf(err, errlen, "state directory %s/%s: chmod: %s", base, plugin, strerror(errno));
+    snprintf(err, errlen, "state directory %s/%s: chmod: %s", base, plugin,
+             strerror(errno));
     goto fail;
   }
   close(dfd);
@@ -175,21 +188,58 @@ static void cloexec_all(void)
  * operations (socket, openat) bypass the filter. */
 static const char *const always_denied[] = {
 #ifndef PROBE_SANITIZERS
-  /* LeakSanitizer stops the world with ptrace at exit */
-  "ptrace",
+    /* LeakSanitizer stops the world with ptrace at exit */
+    "ptrace",
 #endif
-  "process_vm_writev", "process_vm_readv", "mount", "umount2", "pivot_root",
-  "chroot", "unshare", "setns", "kexec_load", "kexec_file_load",
-  "init_module", "finit_module", "delete_module", "bpf", "reboot", "swapon",
-  "swapoff", "keyctl", "add_key", "request_key", "perf_event_open",
-  "userfaultfd", "io_uring_setup", "io_uring_enter", "io_uring_register",
-  "open_by_handle_at", "name_to_handle_at", "acct", "settimeofday",
-  "clock_settime", "clock_adjtime", "adjtimex", "sethostname",
-  "setdomainname", "iopl", "ioperm", "quotactl", "lookup_dcookie",
-  "vhangup", "fsopen", "fsmount", "fspick", "fsconfig", "move_mount",
-  "open_tree", "mount_setattr", "kcmp", "pidfd_getfd",
-  NULL
-};
+    "process_vm_writev",
+    "process_vm_readv",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "unshare",
+    "setns",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "bpf",
+    "reboot",
+    "swapon",
+    "swapoff",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "perf_event_open",
+    "userfaultfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "acct",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "sethostname",
+    "setdomainname",
+    "iopl",
+    "ioperm",
+    "quotactl",
+    "lookup_dcookie",
+    "vhangup",
+    "fsopen",
+    "fsmount",
+    "fspick",
+    "fsconfig",
+    "move_mount",
+    "open_tree",
+    "mount_setattr",
+    "kcmp",
+    "pidfd_getfd",
+    NULL};
 
 /* Adds "deny with errno" for one call; a call this architecture does not
  * have is skipped. */
@@ -211,7 +261,8 @@ static int build_filter(unsigned needs, scmp_filter_ctx *out, char *err,
   int rc = 0;
   const char *what = "seccomp_init";
   if(!f) {
-    snprintf(err, errlen, "cannot build the seccomp filter: seccomp_init failed");
+    snprintf(err, errlen,
+             "cannot build the seccomp filter: seccomp_init failed");
     return -1;
   }
   for(const char *const *s = always_denied; *s && rc == 0; s++) {
@@ -264,7 +315,8 @@ static int build_filter(unsigned needs, scmp_filter_ctx *out, char *err,
   }
   if(rc < 0) {
     seccomp_release(f);
-    snprintf(err, errlen, "cannot build the seccomp filter (%s): %s", what, strerror(-rc));
+    snprintf(err, errlen, "cannot build the seccomp filter (%s): %s", what,
+             strerror(-rc));
     return -1;
   }
   *out = f;
@@ -293,8 +345,8 @@ int sandbox_compile(sandbox_policy *p, char *err, size_t errlen)
   int rc = fd < 0 ? -errno : seccomp_export_bpf(f, fd);
   off_t len = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
   if(rc < 0 || len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
-     len / (off_t)sizeof(struct sock_filter) > 65535 || !(buf = malloc((size_t)len)) ||
-     pread(fd, buf, (size_t)len, 0) != len) {
+     len / (off_t)sizeof(struct sock_filter) > 65535 ||
+     !(buf = malloc((size_t)len)) || pread(fd, buf, (size_t)len, 0) != len) {
     snprintf(err, errlen, "cannot compile the seccomp filter: %s",
              rc < 0 ? strerror(-rc) : "bad export");
     free(buf);
@@ -319,7 +371,8 @@ static int load_filter(const sandbox_policy *p, char *err, size_t errlen)
   if(p->filter) {
     struct sock_fprog prog = {p->filter_len, (struct sock_filter *)p->filter};
     if(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) {
-      snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(errno));
+      snprintf(err, errlen, "cannot install the seccomp filter: %s",
+               strerror(errno));
       return -1;
     }
     return 0;
@@ -330,7 +383,8 @@ static int load_filter(const sandbox_policy *p, char *err, size_t errlen)
   int rc = seccomp_load(f);
   seccomp_release(f);
   if(rc < 0) {
-    snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(-rc));
+    snprintf(err, errlen, "cannot install the seccomp filter: %s",
+             strerror(-rc));
     return -1;
   }
   return 0;
@@ -346,18 +400,21 @@ static void debug_report(void)
   if(!f)
     return;
   while(fgets(line, sizeof(line), f)) {
-    static const char *const keys[] = {"Uid:", "Gid:", "NoNewPrivs:", "Seccomp:", NULL};
+    static const char *const keys[] = {"Uid:", "Gid:", "NoNewPrivs:",
+                                       "Seccomp:", NULL};
     for(const char *const *k = keys; *k; k++)
       if(!strncmp(line, *k, strlen(*k)) && len < sizeof(msg)) {
         line[strcspn(line, "\n")] = '\0';
         for(char *t = line; *t; t++)
           if(*t == '\t')
             *t = ' ';
-        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s", len ? "; " : "", line);
+        len += (size_t)snprintf(msg + len, sizeof(msg) - len, "%s%s",
+                                len ? "; " : "", line);
       }
   }
   fclose(f);
-  fprintf(stderr, "sandbox: %s; Dumpable: %d\n", msg, prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+  fprintf(stderr, "sandbox: %s; Dumpable: %d\n", msg,
+          prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
   fflush(stderr);
 }
 
@@ -383,13 +440,14 @@ int sandbox_enter(const sandbox_policy *p, char *err, size_t errlen)
     if(setgroups((size_t)p->ngroups, p->groups) < 0 ||
        setresgid(p->gid, p->gid, p->gid) < 0 ||
        setresuid(p->uid, p->uid, p->uid) < 0) {
-      snprintf(err, errlen, "sandbox: cannot become uid %u: %s", (unsigned)p->uid,
-               strerror(errno));
+      snprintf(err, errlen, "sandbox: cannot become uid %u: %s",
+               (unsigned)p->uid, strerror(errno));
       return -1;
     }
     if(setuid(0) == 0 || getuid() != p->uid || geteuid() != p->uid ||
        getegid() != p->gid) {
-      snprintf(err, errlen, "sandbox: the change to uid %u did not hold", (unsigned)p->uid);
+      snprintf(err, errlen, "sandbox: the change to uid %u did not hold",
+               (unsigned)p->uid);
       return -1;
     }
   }

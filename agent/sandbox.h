@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sandbox.h: what a plugin child gives up before the plugin is loaded.
  *
@@ -30,9 +31,9 @@
 #define SANDBOX_DEFAULT_NEEDS PROBE_NEEDS_NETWORK
 
 typedef struct sandbox_policy {
-  int enabled;              /* 0: none of it (agent.sandbox=false, debugging) */
-  unsigned needs;           /* PROBE_NEEDS_* the plugin may use */
-  int change_user;          /* 1: become uid/gid (the agent runs as root) */
+  int enabled;     /* 0: none of it (agent.sandbox=false, debugging) */
+  unsigned needs;  /* PROBE_NEEDS_* the plugin may use */
+  int change_user; /* 1: become uid/gid (the agent runs as root) */
   uid_t uid;
   gid_t gid;
   gid_t groups[SANDBOX_MAX_GROUPS];
@@ -40,8 +41,8 @@ typedef struct sandbox_policy {
   unsigned long long memory_bytes; /* address space; 0: no limit */
   unsigned long long cpu_s;        /* CPU seconds; 0: no limit */
   unsigned long long processes;    /* processes of the user; 0: no limit */
-  pid_t parent;             /* the agent: the child ends when it does */
-  const void *filter;       /* compiled seccomp filter (sandbox_compile) */
+  pid_t parent;                    /* the agent: the child ends when it does */
+  const void *filter; /* compiled seccomp filter (sandbox_compile) */
   unsigned short filter_len;
 } sandbox_policy;
 

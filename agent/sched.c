@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sched.c: the daemon. Each enabled plugin runs on its own interval (with
  * a little jitter so that sidecars started together do not hit a database
@@ -85,7 +86,8 @@ static int schedule_sync(schedule *s, const agent_config *cfg)
   for(size_t i = 0; i < cfg->nrun; i++) {
     n[i].plugin = strdup(cfg->run[i]);
     /* first runs spread over up to a second (a quarter interval at most) */
-    double spread = fmin(1000.0, config_plugin_interval(cfg, cfg->run[i]) * 250.0);
+    double spread =
+        fmin(1000.0, config_plugin_interval(cfg, cfg->run[i]) * 250.0);
     n[i].next_ms = now + (double)rand() / RAND_MAX * spread;
     for(size_t k = 0; k < s->n; k++)
       if(!strcmp(s->slots[k].plugin, cfg->run[i]))
@@ -117,7 +119,8 @@ static void heartbeat(const char *path)
    * planted there must not freeze the scheduler */
   static int warned;
   struct stat st;
-  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                0644);
   if(fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
     if(!warned++)
       fprintf(stderr, "probe-agent: cannot touch heartbeat file %s: %s\n", path,
@@ -144,16 +147,19 @@ static double stop_timeout(const agent_config *cfg)
 }
 
 /* One of the agent's own lines about itself (plugin "agent"). */
-static void agent_event(agent *a, const char *check, probe_status st, const char *fmt, ...)
+static void agent_event(agent *a, const char *check, probe_status st,
+                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static void agent_event(agent *a, const char *check, probe_status st, const char *fmt, ...)
+static void agent_event(agent *a, const char *check, probe_status st,
+                        const char *fmt, ...)
 {
   char msg[2048];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  output_agent_line(&a->out, "agent", check, a->cfg.file ? a->cfg.file : "", st, 0, msg);
+  output_agent_line(&a->out, "agent", check, a->cfg.file ? a->cfg.file : "", st,
+                    0, msg);
 }
 
 /* The errors of a rejected configuration as one line: "; " between them. */
@@ -185,10 +191,12 @@ static void reload(agent *a, schedule *s)
     char msg[1500];
     diag_print_errors(&errors);
     fprintf(stderr, "probe-agent: SIGHUP: the new configuration is invalid; "
-            "keeping the previous one\n");
+                    "keeping the previous one\n");
     one_line(&errors, msg, sizeof(msg));
-    agent_event(a, "agent.config", PROBE_WARNING,
-                "the new configuration was rejected, the previous one is kept: %s", msg);
+    agent_event(
+        a, "agent.config", PROBE_WARNING,
+        "the new configuration was rejected, the previous one is kept: %s",
+        msg);
     dbuf_free(&errors);
     char err[512];
     if(output_reopen(&a->out, err, sizeof(err)) < 0)
@@ -203,9 +211,10 @@ static void reload(agent *a, schedule *s)
     fprintf(stderr, "probe-agent: %s\n", err);
   if(schedule_sync(s, &a->cfg) < 0)
     fprintf(stderr, "probe-agent: out of memory while rescheduling\n");
-  fprintf(stderr, "probe-agent: configuration reloaded (%zu plugin%s)\n", a->cfg.nrun,
-          a->cfg.nrun == 1 ? "" : "s");
-  agent_event(a, "agent.config", PROBE_OK, "configuration reloaded from %s (%zu plugin%s)",
+  fprintf(stderr, "probe-agent: configuration reloaded (%zu plugin%s)\n",
+          a->cfg.nrun, a->cfg.nrun == 1 ? "" : "s");
+  agent_event(a, "agent.config", PROBE_OK,
+              "configuration reloaded from %s (%zu plugin%s)",
               a->cfg.file ? a->cfg.file : "the command line", a->cfg.nrun,
               a->cfg.nrun == 1 ? "" : "s");
 }
@@ -236,7 +245,8 @@ static int listener_wake_fd(const listener *l)
 /* Listens on spec and adds the socket to the epoll descriptor (made, with
  * the signal pipe in it, the first time). 0, or -1 with err set and
  * nothing listening. */
-static int listener_open(listener *l, const char *spec, char *err, size_t errlen)
+static int listener_open(listener *l, const char *spec, char *err,
+                         size_t errlen)
 {
   struct epoll_event ev;
   char *copy = strdup(spec);
@@ -342,13 +352,15 @@ static void metrics_reload(agent *a, listener *l)
   if(old && listener_open(l, old, again, sizeof(again)) < 0)
     fprintf(stderr, "probe-agent: %s\n", again);
   if(l->spec) {
-    agent_event(a, "agent.config", PROBE_WARNING, "%s; still serving /metrics on %s", err, old);
+    agent_event(a, "agent.config", PROBE_WARNING,
+                "%s; still serving /metrics on %s", err, old);
     free(old);
     return;
   }
   free(old);
   output_keep_latest(&a->out, 0);
-  agent_event(a, "agent.config", PROBE_WARNING, "%s; /metrics is not served", err);
+  agent_event(a, "agent.config", PROBE_WARNING, "%s; /metrics is not served",
+              err);
 }
 
 int sched_daemon(agent *a)
@@ -392,7 +404,8 @@ int sched_daemon(agent *a)
       int busy = runner_busy(&a->runs, sl->plugin);
       if(now >= sl->next_ms && !busy) {
         runner_start(&a->runs, &a->cfg, sl->plugin, RUN_RESULTS);
-        sl->next_ms = now + jittered_ms(config_plugin_interval(&a->cfg, sl->plugin));
+        sl->next_ms =
+            now + jittered_ms(config_plugin_interval(&a->cfg, sl->plugin));
       }
       /* a run still busy when due starts when it ends (SIGCHLD wakes us) */
       if(sl->next_ms < wake && !(busy && now >= sl->next_ms))
@@ -427,14 +440,18 @@ int sched_daemon(agent *a)
     rc = AGENT_EXIT_IOERR;
   }
   else {
-    fprintf(stderr, "probe-agent: stopping (%s)\n", got_term == SIGINT ? "SIGINT" : "SIGTERM");
-    snprintf(why, sizeof(why), "the agent is shutting down (agent.stop_timeout %g s)", grace);
+    fprintf(stderr, "probe-agent: stopping (%s)\n",
+            got_term == SIGINT ? "SIGINT" : "SIGTERM");
+    snprintf(why, sizeof(why),
+             "the agent is shutting down (agent.stop_timeout %g s)", grace);
   }
   /* the runs in flight finish their lines; their groups are signalled only
    * at the deadline, so the children never see our SIGTERM */
   runner_stop_all(&a->runs, why, grace);
   agent_event(a, "agent.lifecycle", PROBE_OK, "agent stopped (%s)",
-              rc ? "output lost" : got_term == SIGINT ? "SIGINT" : "SIGTERM");
+              rc                   ? "output lost"
+              : got_term == SIGINT ? "SIGINT"
+                                   : "SIGTERM");
   schedule_free(&s);
   listener_free(&lis);
   output_keep_latest(&a->out, 0);

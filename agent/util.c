@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.c: the agent's small helpers (see util.h).
  */
@@ -32,8 +33,8 @@ void util_timestamp(char *out, size_t outlen)
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
   snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-           tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+           tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+           tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
 int util_utf8_valid(const char *str, size_t len)
@@ -91,14 +92,32 @@ int util_parse_duration(const char *s, double *seconds)
     p = end;
     double unit = 1;
     switch(*p) {
-    case 's': unit = 1; p++; break;
-    case 'm':
-      if(p[1] == 's') { unit = 0.001; p += 2; }
-      else { unit = 60; p++; }
+    case 's':
+      unit = 1;
+      p++;
       break;
-    case 'h': unit = 3600; p++; break;
-    case 'd': unit = 86400; p++; break;
-    case 'w': unit = 7 * 86400; p++; break;
+    case 'm':
+      if(p[1] == 's') {
+        unit = 0.001;
+        p += 2;
+      }
+      else {
+        unit = 60;
+        p++;
+      }
+      break;
+    case 'h':
+      unit = 3600;
+      p++;
+      break;
+    case 'd':
+      unit = 86400;
+      p++;
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      p++;
+      break;
     case '\0': break;
     default:
       if(!isspace((unsigned char)*p))

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * util.h: small helpers of the agent: clocks and timestamps, UTF-8
  * validation, durations. Nothing here knows about plugins. The growable

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wire.c: the child-to-agent line format (see wire.h): status names,
  * control kinds, the result schema's check and its decoding, and the
@@ -13,10 +14,10 @@
 
 #include "wire.h"
 
-static const char *const status_names[WIRE_NSTATUS] = {"ok", "warning", "critical", "unknown"};
-static const char *const ctl_names[] = {
-  "fail", "progress", "config_error", "config_invalid"
-};
+static const char *const status_names[WIRE_NSTATUS] = {"ok", "warning",
+                                                       "critical", "unknown"};
+static const char *const ctl_names[] = {"fail", "progress", "config_error",
+                                        "config_invalid"};
 
 const char *wire_status_name(probe_status s)
 {
@@ -62,7 +63,8 @@ static int valid_check(const char *s)
     return 0;
   for(size_t i = 0; i < n; i++) {
     char c = s[i];
-    if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+    if(!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '_' || c == '-'))
       return 0;
   }
   return 1;
@@ -100,9 +102,11 @@ const char *wire_validate_result(const cJSON *o)
   if(v && !cJSON_IsString(v))
     return "\"" WIRE_TARGET "\" is not a string";
   v = cJSON_GetObjectItemCaseSensitive(o, WIRE_DURATION_MS);
-  if(v && (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0))
+  if(v &&
+     (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0))
     return "\"" WIRE_DURATION_MS "\" is not a non-negative number";
-  const char *bad = bad_metrics(cJSON_GetObjectItemCaseSensitive(o, WIRE_METRICS));
+  const char *bad =
+      bad_metrics(cJSON_GetObjectItemCaseSensitive(o, WIRE_METRICS));
   if(bad)
     return bad;
   v = cJSON_GetObjectItemCaseSensitive(o, WIRE_DETAILS);
@@ -114,13 +118,16 @@ const char *wire_validate_result(const cJSON *o)
 void wire_decode_result(const cJSON *o, const char *fallback_check,
                         wire_result *out)
 {
-  const char *check = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_CHECK));
-  const char *summary = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_SUMMARY));
+  const char *check =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_CHECK));
+  const char *summary =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_SUMMARY));
   int st = wire_status_from_name(
       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_STATUS)));
   const cJSON *dur = cJSON_GetObjectItemCaseSensitive(o, WIRE_DURATION_MS);
   out->check = check ? check : fallback_check;
-  out->target = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_TARGET));
+  out->target =
+      cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, WIRE_TARGET));
   out->status = st < 0 ? PROBE_UNKNOWN : (probe_status)st;
   out->summary = summary ? summary : "";
   out->duration_ms = cJSON_IsNumber(dur) ? dur->valuedouble : 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wire.h: the one definition of the line a plugin's run child sends to the
  * agent over its result pipe. host.c builds these lines, runner.c checks
@@ -52,7 +53,7 @@ typedef enum wire_ctl {
   WIRE_CTL_PROGRESS,
   WIRE_CTL_CONFIG_ERROR,
   WIRE_CTL_CONFIG_INVALID,
-  WIRE_CTL_UNKNOWN    /* a _ctl of a kind this agent does not know */
+  WIRE_CTL_UNKNOWN /* a _ctl of a kind this agent does not know */
 } wire_ctl;
 
 /* A result line as output.c reads it: borrowed from the cJSON object. */

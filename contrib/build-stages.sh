@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # contrib/build-stages.sh: the build recipe of the container image, in one
 # place. contrib/Dockerfile's RUN lines call it, and so does the test
 # tests/integration/ops-build-stages.sh (outside any container, since the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/check-style.sh: the two checks of the house style, run by make
 # check (tests/integration/style.sh) and contrib/test.sh.
 #   --format  lists every C file (.c/.h under agent crypto lib plugins report

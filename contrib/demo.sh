@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/demo.sh: builds probe-agent, then runs it once on the bundled
 # demo data (contrib/demo/): an intact ledger and a tampered copy, a
 # certificate, and two secrets (one readable by others, one too short for

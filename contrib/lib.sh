@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # contrib/lib.sh: shared by contrib/demo.sh and contrib/test.sh: Debian
 # packages (installed when root, else the apt line is printed) and the build.
 

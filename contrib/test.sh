@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # contrib/test.sh: builds probe-agent and runs every test, unit and
 # integration, against real servers it starts and stops itself: a throwaway
 # PostgreSQL cluster, a local Ethereum node (ganache, from the npm registry)
@@ -65,14 +66,13 @@ build "$top/build" --enable-werror
 check "$top/build" default
 
 # Style: every C file as clang-format writes it (.clang-format), every source
-# file with its SPDX line. Reported, not yet fatal: set STYLE_FATAL=1 once
-# the tree has been reformatted (then it fails the run like a test).
+# file with its SPDX line; a file that differs fails the run.
 if [ -z "${SKIP_STYLE:-}" ]; then
   echo "== style (contrib/check-style.sh)"
   if ! contrib/check-style.sh >"$run_dir/style.out" 2>&1; then
     echo "   $(grep -c . "$run_dir/style.out") files differ; first ones:"
     head -n 5 "$run_dir/style.out" | sed 's/^/   /'
-    [ "${STYLE_FATAL:-0}" = 0 ] || failed=1
+    failed=1
   fi
 fi
 

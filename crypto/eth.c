@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eth.c: RLP, transaction hashes and sender recovery (see eth.h).
  *
@@ -234,8 +235,7 @@ static crypto_eth_err recovery_id(const crypto_eth_tx *tx, int *recid)
 
 /* Encodes the transaction: the signing payload (signed = 0) or the
  * signed one (signed = 1), type byte included for typed transactions. */
-static crypto_eth_err encode(const crypto_eth_tx *tx, int with_sig,
-                             rlpbuf *b)
+static crypto_eth_err encode(const crypto_eth_tx *tx, int with_sig, rlpbuf *b)
 {
   uint64_t chain;
   int has_chain, recid;
@@ -255,7 +255,8 @@ static crypto_eth_err encode(const crypto_eth_tx *tx, int with_sig,
   if(tx->type == 2) {
     put_uint(b, tx->max_priority_fee_per_gas);
     put_uint(b, tx->max_fee_per_gas);
-  } else {
+  }
+  else {
     put_uint(b, tx->gas_price);
   }
   put_uint(b, tx->gas);
@@ -271,7 +272,8 @@ static crypto_eth_err encode(const crypto_eth_tx *tx, int with_sig,
       put_u64(b, (uint64_t)recid);
     put_uint(b, tx->r);
     put_uint(b, tx->s);
-  } else if(tx->type == 0 && has_chain) {
+  }
+  else if(tx->type == 0 && has_chain) {
     put_u64(b, chain);
     put_u64(b, 0);
     put_u64(b, 0);
@@ -280,8 +282,7 @@ static crypto_eth_err encode(const crypto_eth_tx *tx, int with_sig,
   return b->oom ? CRYPTO_ETH_ERR_NOMEM : CRYPTO_ETH_OK;
 }
 
-crypto_eth_err crypto_eth_signing_hash(const crypto_eth_tx *tx,
-                                       uint8_t out[32])
+crypto_eth_err crypto_eth_signing_hash(const crypto_eth_tx *tx, uint8_t out[32])
 {
   rlpbuf b = {.oom = 0};
   dbuf_init(&b.d, 0);
@@ -376,7 +377,7 @@ crypto_eth_err crypto_eth_recover_sender(const crypto_eth_tx *tx,
   pad32(tx->r, compact);
   pad32(tx->s, compact + 32);
   if(secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rsig, compact,
-                                                          recid) != 1)
+                                                         recid) != 1)
     return CRYPTO_ETH_ERR_SIG;
   /* normalize returns 1 when s was above n/2 */
   if(secp256k1_ecdsa_signature_parse_compact(ctx, &plain, compact) != 1)
@@ -415,7 +416,8 @@ int crypto_rlp_item(const uint8_t *p, size_t len, crypto_rlp *item)
     /* a single byte below 0x80 must not be wrapped */
     if(!item->is_list && plen == 1 && (len < 2 || p[1] < 0x80))
       return -1;
-  } else {
+  }
+  else {
     size_t k = (size_t)(b0 - base - 55);
     if(k > sizeof(size_t) || len < 1 + k || p[1] == 0)
       return -1; /* leading zero in the length: not canonical */
@@ -529,7 +531,8 @@ crypto_eth_err crypto_eth_tx_decode(const uint8_t *raw, size_t len,
     tx->type = raw[0];
     raw++;
     len--;
-  } else if(raw[0] < 0xc0) {
+  }
+  else if(raw[0] < 0xc0) {
     return CRYPTO_ETH_ERR_RLP;
   }
   if(crypto_rlp_item(raw, len, &list) != 0 || !list.is_list ||
@@ -544,7 +547,8 @@ crypto_eth_err crypto_eth_tx_decode(const uint8_t *raw, size_t len,
     if(next_bytes(&p, end, &tx->max_priority_fee_per_gas, 1) != 0 ||
        next_bytes(&p, end, &tx->max_fee_per_gas, 1) != 0)
       goto err;
-  } else if(next_bytes(&p, end, &tx->gas_price, 1) != 0) {
+  }
+  else if(next_bytes(&p, end, &tx->gas_price, 1) != 0) {
     goto err;
   }
   if(next_bytes(&p, end, &tx->gas, 1) != 0 ||
@@ -558,8 +562,8 @@ crypto_eth_err crypto_eth_tx_decode(const uint8_t *raw, size_t len,
   e = CRYPTO_ETH_ERR_RLP;
   if(next_bytes(&p, end, &tx->v, 1) != 0 ||
      next_bytes(&p, end, &tx->r, 1) != 0 ||
-     next_bytes(&p, end, &tx->s, 1) != 0 || p != end ||
-     tx->r.len > 32 || tx->s.len > 32)
+     next_bytes(&p, end, &tx->s, 1) != 0 || p != end || tx->r.len > 32 ||
+     tx->s.len > 32)
     goto err;
   if(tx->type != 0) {
     uint64_t y;
@@ -577,8 +581,7 @@ err:
 
 void crypto_eth_tx_decoded_free(crypto_eth_tx *tx)
 {
-  crypto_eth_access_free((crypto_eth_access *)tx->access_list,
-                         tx->access_len);
+  crypto_eth_access_free((crypto_eth_access *)tx->access_list, tx->access_len);
   tx->access_list = NULL;
   tx->access_len = 0;
 }
@@ -595,22 +598,14 @@ void crypto_eth_access_free(crypto_eth_access *list, size_t n)
 const char *crypto_eth_strerror(crypto_eth_err e)
 {
   switch(e) {
-  case CRYPTO_ETH_OK:
-    return "ok";
-  case CRYPTO_ETH_ERR_FIELD:
-    return "missing or inconsistent transaction field";
-  case CRYPTO_ETH_ERR_TYPE:
-    return "unknown transaction type";
-  case CRYPTO_ETH_ERR_V:
-    return "invalid v / yParity";
-  case CRYPTO_ETH_ERR_HIGH_S:
-    return "high-s signature (malleable) refused";
-  case CRYPTO_ETH_ERR_SIG:
-    return "invalid signature";
-  case CRYPTO_ETH_ERR_RLP:
-    return "malformed RLP";
-  case CRYPTO_ETH_ERR_NOMEM:
-    return "out of memory";
+  case CRYPTO_ETH_OK: return "ok";
+  case CRYPTO_ETH_ERR_FIELD: return "missing or inconsistent transaction field";
+  case CRYPTO_ETH_ERR_TYPE: return "unknown transaction type";
+  case CRYPTO_ETH_ERR_V: return "invalid v / yParity";
+  case CRYPTO_ETH_ERR_HIGH_S: return "high-s signature (malleable) refused";
+  case CRYPTO_ETH_ERR_SIG: return "invalid signature";
+  case CRYPTO_ETH_ERR_RLP: return "malformed RLP";
+  case CRYPTO_ETH_ERR_NOMEM: return "out of memory";
   }
   return "unknown error";
 }

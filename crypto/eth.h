@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * eth.h: what the anchor plugin needs of Ethereum, and nothing of JSON or
  * the network: RLP encoding and a strict decoder, the signing hash and the
@@ -18,12 +19,12 @@
 
 typedef enum crypto_eth_err {
   CRYPTO_ETH_OK = 0,
-  CRYPTO_ETH_ERR_FIELD,   /* a field missing, too long or inconsistent */
-  CRYPTO_ETH_ERR_TYPE,    /* a transaction type we do not know */
-  CRYPTO_ETH_ERR_V,       /* v / yParity not valid for the type */
-  CRYPTO_ETH_ERR_HIGH_S,  /* s above n/2: malleable, refused */
-  CRYPTO_ETH_ERR_SIG,     /* r or s out of range, or recovery failed */
-  CRYPTO_ETH_ERR_RLP,     /* malformed or non-canonical RLP */
+  CRYPTO_ETH_ERR_FIELD,  /* a field missing, too long or inconsistent */
+  CRYPTO_ETH_ERR_TYPE,   /* a transaction type we do not know */
+  CRYPTO_ETH_ERR_V,      /* v / yParity not valid for the type */
+  CRYPTO_ETH_ERR_HIGH_S, /* s above n/2: malleable, refused */
+  CRYPTO_ETH_ERR_SIG,    /* r or s out of range, or recovery failed */
+  CRYPTO_ETH_ERR_RLP,    /* malformed or non-canonical RLP */
   CRYPTO_ETH_ERR_NOMEM
 } crypto_eth_err;
 
@@ -42,21 +43,21 @@ typedef struct crypto_eth_access {
 
 /* A transaction as a node returns it. */
 typedef struct crypto_eth_tx {
-  unsigned type;          /* 0 legacy, 1 EIP-2930, 2 EIP-1559 */
-  crypto_bytes chain_id;  /* types 1, 2; optional for legacy (checked vs v) */
+  unsigned type;         /* 0 legacy, 1 EIP-2930, 2 EIP-1559 */
+  crypto_bytes chain_id; /* types 1, 2; optional for legacy (checked vs v) */
   crypto_bytes nonce;
-  crypto_bytes gas_price; /* types 0, 1 */
+  crypto_bytes gas_price;                /* types 0, 1 */
   crypto_bytes max_priority_fee_per_gas; /* type 2 */
   crypto_bytes max_fee_per_gas;          /* type 2 */
   crypto_bytes gas;
-  crypto_bytes to;        /* 20 bytes, or empty for contract creation */
+  crypto_bytes to; /* 20 bytes, or empty for contract creation */
   crypto_bytes value;
   crypto_bytes input;
   const crypto_eth_access *access_list; /* types 1, 2 */
   size_t access_len;
-  crypto_bytes v;         /* legacy: 27/28 or chainId*2+35/36; typed: 0/1 */
-  int y_parity;           /* typed: 0/1, or -1 when the node gave none */
-  crypto_bytes r, s;      /* quantities, at most 32 bytes */
+  crypto_bytes v;    /* legacy: 27/28 or chainId*2+35/36; typed: 0/1 */
+  int y_parity;      /* typed: 0/1, or -1 when the node gave none */
+  crypto_bytes r, s; /* quantities, at most 32 bytes */
 } crypto_eth_tx;
 
 /* The hash that the sender signed. */
@@ -111,7 +112,7 @@ typedef struct crypto_rlp {
   int is_list;
   const uint8_t *payload; /* the string's bytes, or the list's items */
   size_t payload_len;
-  size_t total_len;       /* header + payload */
+  size_t total_len; /* header + payload */
 } crypto_rlp;
 
 /* Reads the item at the start of p[0..len), strictly (canonical lengths,

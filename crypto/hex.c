@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hex.c: hexadecimal helpers. The ledger format demands lower-case hashes,
  * so encoding is always lower case while decoding of node answers accepts

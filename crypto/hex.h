@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hex.h: lower-case hexadecimal encoding and strict decoding, used for
  * hashes, addresses and transaction fields. No allocation, no I/O.
@@ -14,7 +15,8 @@ void crypto_hex_encode(const uint8_t *in, size_t len, char *out);
 /* Decodes exactly 2*outlen hex digits (either case) from `in` of length
  * inlen, with an optional "0x" prefix. Returns 0, or -1 when the length is
  * not exactly right or a character is not a hex digit. */
-int crypto_hex_decode(const char *in, size_t inlen, uint8_t *out, size_t outlen);
+int crypto_hex_decode(const char *in, size_t inlen, uint8_t *out,
+                      size_t outlen);
 
 /* Decodes a 0x-prefixed hex quantity of any even or odd length into a
  * buffer of cap bytes (big-endian, left-trimmed). Stores the byte count in

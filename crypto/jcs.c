@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jcs.c: RFC 8785 canonicalization in one pass (see jcs.h).
  *
@@ -352,7 +353,7 @@ static int parse_number(crypto_jcs *j)
 
   /* Significant digits: position counts digits from the start of the
    * integer part; the point sits after (ie - ip) digits. */
-  for(q = ip; ; q++) {
+  for(q = ip;; q++) {
     if(q == ie) {
       if(!fp)
         break;
@@ -474,7 +475,7 @@ static inline int utf8_len(const unsigned char *p, const unsigned char *e)
 {
   unsigned c = p[0];
   size_t left = (size_t)(e - p);
-#define CONT(x) (((x) & 0xC0) == 0x80)
+#define CONT(x) (((x)&0xC0) == 0x80)
   if(c >= 0xC2 && c <= 0xDF)
     return left >= 2 && CONT(p[1]) ? 2 : 0;
   if(c >= 0xE0 && c <= 0xEF) {
@@ -491,8 +492,7 @@ static inline int utf8_len(const unsigned char *p, const unsigned char *e)
       lo = 0x90;
     else if(c == 0xF4)
       hi = 0x8F;
-    return left >= 4 && p[1] >= lo && p[1] <= hi && CONT(p[2]) &&
-                   CONT(p[3])
+    return left >= 4 && p[1] >= lo && p[1] <= hi && CONT(p[2]) && CONT(p[3])
                ? 4
                : 0;
   }
@@ -638,9 +638,7 @@ static int parse_string(crypto_jcs *j, member *m)
         p += 4;
         break;
       }
-      default:
-        j->p = p;
-        return fail(j, CRYPTO_JCS_ERR_SYNTAX);
+      default: j->p = p; return fail(j, CRYPTO_JCS_ERR_SYNTAX);
       }
       p += 2;
       o = put_cp(o, cp, &esc);
@@ -712,8 +710,8 @@ static unsigned next_unit(const unsigned char **s, unsigned *pend)
     *s = p + 3;
     return cp;
   }
-  cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) |
-       ((p[2] & 0x3Fu) << 6) | (p[3] & 0x3Fu);
+  cp = ((p[0] & 0x07u) << 18) | ((p[1] & 0x3Fu) << 12) | ((p[2] & 0x3Fu) << 6) |
+       (p[3] & 0x3Fu);
   *s = p + 4;
   cp -= 0x10000;
   *pend = 0xDC00 + (cp & 0x3FF);
@@ -765,8 +763,7 @@ static int cmp_names(const char *base, const member *a, const member *b)
 
 /* cmp_names with its commonest case (plain names that differ in their
  * first 8 bytes) inline. */
-static inline int cmp_quick(const char *base, const member *a,
-                            const member *b)
+static inline int cmp_quick(const char *base, const member *a, const member *b)
 {
   if(a->quick && b->quick && a->key != b->key)
     return a->key < b->key ? -1 : 1;
@@ -1080,14 +1077,10 @@ static int parse_value(crypto_jcs *j)
     r = *j->p == '{' ? parse_object(j) : parse_array(j);
     j->depth--;
     return r;
-  case '"':
-    return parse_string(j, NULL);
-  case 't':
-    return parse_literal(j, "true", 4);
-  case 'f':
-    return parse_literal(j, "false", 5);
-  case 'n':
-    return parse_literal(j, "null", 4);
+  case '"': return parse_string(j, NULL);
+  case 't': return parse_literal(j, "true", 4);
+  case 'f': return parse_literal(j, "false", 5);
+  case 'n': return parse_literal(j, "null", 4);
   default:
     if(*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))
       return parse_number(j);
@@ -1118,7 +1111,7 @@ static inline int special1(unsigned c)
 
 /* Portable scanner: 8 bytes at a time with special8. */
 static inline const unsigned char *scan_swar(const unsigned char *p,
-                                      const unsigned char *e)
+                                             const unsigned char *e)
 {
   while(e - p >= 8) {
     uint64_t x, t;
@@ -1143,15 +1136,15 @@ static inline const unsigned char *scan_swar(const unsigned char *p,
 /* SSE2 scanner (x86-64 baseline): 16 bytes per step. A signed compare
  * with 0x20 flags the controls and every byte >= 0x80 at once. */
 static inline const unsigned char *scan_sse2(const unsigned char *p,
-                                      const unsigned char *e)
+                                             const unsigned char *e)
 {
   const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'),
                 sp = _mm_set1_epi8(0x20);
   while(e - p >= 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q),
-                                          _mm_cmpeq_epi8(x, b)),
-                             _mm_cmplt_epi8(x, sp));
+    __m128i m =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)),
+                     _mm_cmplt_epi8(x, sp));
     unsigned k = (unsigned)_mm_movemask_epi8(m);
     if(k)
       return p + __builtin_ctz(k);
@@ -1209,9 +1202,13 @@ static const unsigned char *string_end(const crypto_jcs *j,
         return NULL;
       *esc = 1;
       switch(s[1]) {
-      case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't':
-        s += 2;
-        continue;
+      case '"':
+      case '\\':
+      case 'b':
+      case 'f':
+      case 'n':
+      case 'r':
+      case 't': s += 2; continue;
       case 'u':
         /* canonical only as \u00xx, lower-case hex, for a control
          * without a short escape */
@@ -1232,8 +1229,7 @@ static const unsigned char *string_end(const crypto_jcs *j,
           return NULL;
         s += 6;
         continue;
-      default:
-        return NULL;
+      default: return NULL;
       }
     }
     if(c < 0x20)
@@ -1248,28 +1244,32 @@ static const unsigned char *string_end(const crypto_jcs *j,
 }
 
 /* The top n bytes of a 64-bit key: the sort key of an n-byte name. */
-static const uint64_t keymask[9] = {
-  0, 0xFF00000000000000ULL, 0xFFFF000000000000ULL, 0xFFFFFF0000000000ULL,
-  0xFFFFFFFF00000000ULL, 0xFFFFFFFFFF000000ULL, 0xFFFFFFFFFFFF0000ULL,
-  0xFFFFFFFFFFFFFF00ULL, 0xFFFFFFFFFFFFFFFFULL};
+static const uint64_t keymask[9] = {0,
+                                    0xFF00000000000000ULL,
+                                    0xFFFF000000000000ULL,
+                                    0xFFFFFF0000000000ULL,
+                                    0xFFFFFFFF00000000ULL,
+                                    0xFFFFFFFFFF000000ULL,
+                                    0xFFFFFFFFFFFF0000ULL,
+                                    0xFFFFFFFFFFFFFF00ULL,
+                                    0xFFFFFFFFFFFFFFFFULL};
 
 /* Scans a canonical string at p (the opening quote); returns the byte after
  * the closing quote, or NULL when the string is not canonical as written.
  * m, when given, receives the name's span and sort key. Most strings are
  * short and plain: one 16-byte probe here finds their end. */
-static JCS_INLINE const unsigned char *fast_string(crypto_jcs *j,
-                                                   const unsigned char *p,
-                                                   member *m)
+static JCS_INLINE const unsigned char *
+fast_string(crypto_jcs *j, const unsigned char *p, member *m)
 {
   const unsigned char *s = p + 1, *e = j->end;
   int esc = 0;
 #ifdef JCS_X86
   if(j->path != CRYPTO_JCS_PATH_SWAR && e - s >= 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
-    unsigned k = (unsigned)_mm_movemask_epi8(_mm_or_si128(
-        _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
-                     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
-        _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
+    unsigned k = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+                     _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
     if(!k)
       s = string_end(j, s + 16, &esc);
     else if(s[__builtin_ctz(k)] == '"')
@@ -1281,7 +1281,7 @@ static JCS_INLINE const unsigned char *fast_string(crypto_jcs *j,
 #endif
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  if(e - s >= 8) {
+      if(e - s >= 8) {
     uint64_t x, t;
     memcpy(&x, s, 8);
     t = special8(x);
@@ -1302,7 +1302,7 @@ static JCS_INLINE const unsigned char *fast_string(crypto_jcs *j,
     m->name_len = (size_t)(s - (p + 1));
     m->esc = esc;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
-    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ || \
+    (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ||   \
      __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
     if(e - (p + 1) >= 8) { /* the key in one load */
       uint64_t k;
@@ -1470,16 +1470,11 @@ static const unsigned char *fast_value(crypto_jcs *j, const unsigned char *p)
     r = *p == '{' ? fast_object(j, p) : fast_array(j, p);
     j->depth--;
     return r;
-  case '"':
-    return fast_string(j, p, NULL);
-  case 't':
-    return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
-  case 'f':
-    return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
-  case 'n':
-    return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
-  default:
-    return fast_number(j, p);
+  case '"': return fast_string(j, p, NULL);
+  case 't': return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+  case 'f': return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+  case 'n': return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+  default: return fast_number(j, p);
   }
 }
 
@@ -1490,8 +1485,8 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
   const unsigned char *p = in, *e = in + len, *r;
   while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
     p++;
-  while(e > p && (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' ||
-                  e[-1] == '\t'))
+  while(e > p &&
+        (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
     e--;
   if(p == e || reserve(j, (size_t)(e - p) + 1) != 0)
     return -1;
@@ -1627,18 +1622,15 @@ int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)
   }
   switch(p) {
   case CRYPTO_JCS_PATH_FULL:
-  case CRYPTO_JCS_PATH_SWAR:
-    break;
+  case CRYPTO_JCS_PATH_SWAR: break;
 #ifdef JCS_X86
-  case CRYPTO_JCS_PATH_SSE2:
-    break;
+  case CRYPTO_JCS_PATH_SSE2: break;
   case CRYPTO_JCS_PATH_AVX2:
     if(!__builtin_cpu_supports("avx2"))
       return -1;
     break;
 #endif
-  default:
-    return -1;
+  default: return -1;
   }
   j->path = p;
   return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jcs.h: the JSON Canonicalization Scheme of RFC 8785, written for this
  * project (the ledger's hash is SHA-256 over JCS text).

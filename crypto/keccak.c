@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keccak.c: Keccak-256 (see keccak.h). OpenSSL 3.0 has SHA3-256 but not
  * Keccak-256 (same permutation, other padding); 3.2 added "KECCAK-256".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * keccak.h: Keccak-256 as Ethereum uses it (the original Keccak padding
  * 0x01, not the SHA3-256 padding 0x06): addresses, transaction hashes,

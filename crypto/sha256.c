@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sha256.c: SHA-256 over OpenSSL EVP (see sha256.h). The EVP_MD is fetched
  * once per context with EVP_MD_fetch (so no provider lookup happens per
@@ -14,8 +15,8 @@
 
 struct crypto_sha256_ctx {
   EVP_MD_CTX *md;
-  EVP_MD *alg;  /* fetched once: an implicit fetch per message costs */
-  int started;  /* DigestInit done for the current message */
+  EVP_MD *alg; /* fetched once: an implicit fetch per message costs */
+  int started; /* DigestInit done for the current message */
 };
 
 /* Starts a message on c when not started yet. */
@@ -74,8 +75,7 @@ int crypto_sha256_final(crypto_sha256_ctx *c, uint8_t out[CRYPTO_SHA256_LEN])
   return 0;
 }
 
-int crypto_sha256(const void *data, size_t len,
-                  uint8_t out[CRYPTO_SHA256_LEN])
+int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN])
 {
   unsigned int n = 0;
   if(EVP_Digest(data, len, out, &n, EVP_sha256(), NULL) != 1 ||

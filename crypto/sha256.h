@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sha256.h: SHA-256 through OpenSSL's EVP interface, one-shot and
  * streaming. Used for the ledger's event hashes (JCS text -> SHA-256) and
@@ -29,8 +30,7 @@ int crypto_sha256_update(crypto_sha256_ctx *c, const void *data, size_t len);
 int crypto_sha256_final(crypto_sha256_ctx *c, uint8_t out[CRYPTO_SHA256_LEN]);
 
 /* One-shot digest of data[0..len). Returns 0, or -1 when OpenSSL fails. */
-int crypto_sha256(const void *data, size_t len,
-                  uint8_t out[CRYPTO_SHA256_LEN]);
+int crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 
 /* One-shot digest written as 64 lower-case hex digits and a NUL. */
 int crypto_sha256_hex(const void *data, size_t len, char out[65]);

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """doc/settings-man.py: the settings of each plugin in
 doc/probe-agent.conf.5, generated from the plugin's settings table in
 plugins/<name>/*.c (a maintainer's tool; the build does not run it).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbuf.c: the growable byte buffer (see dbuf.h). Moved here from
  * agent/util.c, keeping its names, so that the copies in crypto/, the

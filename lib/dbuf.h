@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dbuf.h: the one growable byte buffer of probe-agent (the model: curl's
  * dynbuf), shared by the agent, the crypto library, the plugins' kit and

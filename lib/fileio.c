@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fileio.c: write-all, bounded reads, secret reads (see fileio.h). One
  * copy instead of the loops that pstate, the agent and the plugins each
@@ -39,8 +40,8 @@ static void say(char *err, size_t errlen, const char *what, const char *path,
 {
   if(!err || errlen == 0)
     return;
-  const char *why = e == EFBIG ? "larger than the limit"
-                    : e == ELOOP ? "is a symbolic link"
+  const char *why = e == EFBIG    ? "larger than the limit"
+                    : e == ELOOP  ? "is a symbolic link"
                     : e == EINVAL ? "not a regular file"
                                   : strerror(e);
   snprintf(err, errlen, "%s %s: %s", what ? what : "cannot read", path, why);
@@ -51,7 +52,7 @@ static void say(char *err, size_t errlen, const char *what, const char *path,
 static int open_regular(const char *path, size_t max, int follow)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-                (follow ? 0 : O_NOFOLLOW));
+                          (follow ? 0 : O_NOFOLLOW));
   if(fd < 0)
     return -1;
   struct stat st;
@@ -119,8 +120,8 @@ static int presize(int fd, dbuf *b)
 }
 
 /* The reader behind both public ones. */
-static int read_file(const char *path, size_t max, int follow,
-                     const char *what, int secret, char **out, size_t *len, char *err,
+static int read_file(const char *path, size_t max, int follow, const char *what,
+                     int secret, char **out, size_t *len, char *err,
                      size_t errlen)
 {
   dbuf b;
@@ -140,8 +141,7 @@ static int read_file(const char *path, size_t max, int follow,
   if(!b.data && dbuf_add(&b, "", 0) < 0)
     goto fail;
   if(secret)
-    while(b.len > 0 &&
-          (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+    while(b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
       b.data[--b.len] = '\0';
   *out = b.data;
   if(len)
@@ -162,12 +162,11 @@ fail:
   return -1;
 }
 
-int fileio_read(const char *path, size_t max, unsigned flags,
-                const char *what, char **out, size_t *len, char *err,
-                size_t errlen)
+int fileio_read(const char *path, size_t max, unsigned flags, const char *what,
+                char **out, size_t *len, char *err, size_t errlen)
 {
-  return read_file(path, max, (flags & FILEIO_FOLLOW) != 0, what, 0, out,
-                   len, err, errlen);
+  return read_file(path, max, (flags & FILEIO_FOLLOW) != 0, what, 0, out, len,
+                   err, errlen);
 }
 
 int fileio_read_secret(const char *path, size_t max, const char *what,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fileio.h: the file I/O every part of probe-agent needs the same way:
  * write everything (short writes and EINTR retried), read a whole file
@@ -27,9 +28,8 @@ int fileio_write_all(int fd, const void *buf, size_t len);
  * errlen > 0) then says "<what> <path>: <reason>" (what may be NULL:
  * "cannot read"). */
 #define FILEIO_FOLLOW 0x1u
-int fileio_read(const char *path, size_t max, unsigned flags,
-                const char *what, char **out, size_t *len, char *err,
-                size_t errlen);
+int fileio_read(const char *path, size_t max, unsigned flags, const char *what,
+                char **out, size_t *len, char *err, size_t errlen);
 
 /* fileio_read (never following a link) for a secret of one line: the trailing "\n" or "\r\n" (any
  * number of them) is removed, every intermediate copy is wiped, and on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * redact.c: the one deny-by-default redactor of URLs and conninfo in
  * printed text (see redact.h for what it hides and why).
@@ -48,7 +49,10 @@ static void put(out *o, const char *s, size_t n)
   o->p[o->len] = '\0';
 }
 
-static void puts_(out *o, const char *s) { put(o, s, strlen(s)); }
+static void puts_(out *o, const char *s)
+{
+  put(o, s, strlen(s));
+}
 
 static int is_space(unsigned char c)
 {
@@ -61,7 +65,10 @@ static int is_alpha(unsigned char c)
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_digit(unsigned char c)
+{
+  return c >= '0' && c <= '9';
+}
 
 /* Characters of a key in key=value text. */
 static int is_key(unsigned char c)
@@ -167,9 +174,9 @@ int redact_name_shown(const char *name, size_t len)
       "replication", "gssencmode", "sslmode", "sslnegotiation",
       "sslcompression", "sslcert", "sslkey", "sslcertmode", "sslrootcert",
       "sslcrl", "sslcrldir", "sslsni", "requirepeer", "require_auth",
-      "channel_binding", "ssl_min_protocol_version",
-      "ssl_max_protocol_version", "krbsrvname", "gsslib", "gssdelegation",
-      "target_session_attrs", "load_balance_hosts",
+      "channel_binding", "ssl_min_protocol_version", "ssl_max_protocol_version",
+      "krbsrvname", "gsslib", "gssdelegation", "target_session_attrs",
+      "load_balance_hosts",
       /* query names of paging, formats and versions */
       "limit", "offset", "page", "per_page", "page_size", "size", "sort",
       "order", "format", "lang", "version", "chain", "chainid", "network",

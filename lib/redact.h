@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * redact.h: the one redactor of probe-agent, for any text that names where
  * a check looked (a result's target, a URL or conninfo quoted in an error).

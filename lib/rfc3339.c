@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rfc3339.c: RFC 3339 date-time parse and format (see rfc3339.h).
  */
@@ -67,8 +68,7 @@ static int zone(const char **p, int *off)
     return -1;
   (*p)++;
   int h, m;
-  if(digits(p, 2, &h) || expect(p, ':') || digits(p, 2, &m) || h > 23 ||
-     m > 59)
+  if(digits(p, 2, &h) || expect(p, ':') || digits(p, 2, &m) || h > 23 || m > 59)
     return -1;
   *off = (c == '-' ? -1 : 1) * (h * 3600 + m * 60);
   return 0;
@@ -103,11 +103,11 @@ int rfc3339_parse(const char *s, double *t)
   }
   if(zone(&p, &off) || *p)
     return -1;
-  if(mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 ||
-     mi > 59 || sec > 60)
+  if(mo < 1 || mo > 12 || d < 1 || d > month_days(y, mo) || h > 23 || mi > 59 ||
+     sec > 60)
     return -1;
-  long long secs = days_from_civil(y, mo, d) * 86400LL + h * 3600LL +
-                   mi * 60LL + sec - off;
+  long long secs =
+      days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + sec - off;
   *t = (double)secs + frac;
   return 0;
 }

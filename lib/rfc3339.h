@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rfc3339.h: the one parser and formatter of RFC 3339 times (section 5.6
  * "date-time"), replacing the two parsers of the anchor and ledger

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * statefile.c: state directory and state file names (see statefile.h).
  * The per-thing hash comes from pgqueue and deadletter, which each had
@@ -50,8 +51,7 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 }
 
 int statefile_name(const char *prefix, const char *sep,
-                   const char *const *parts, size_t n, char *out,
-                   size_t outlen)
+                   const char *const *parts, size_t n, char *out, size_t outlen)
 {
   /* not FNV's offset basis (14695981039346656037: the old code lost its
    * last digit); kept, since the names of existing state files depend on
@@ -62,8 +62,8 @@ int statefile_name(const char *prefix, const char *sep,
       h = fnv1a(sep, h);
     h = fnv1a(parts[i] ? parts[i] : "", h);
   }
-  int k = snprintf(out, outlen, "%s-%016llx.json", prefix,
-                   (unsigned long long)h);
+  int k =
+      snprintf(out, outlen, "%s-%016llx.json", prefix, (unsigned long long)h);
   if(k < 0 || (size_t)k >= outlen) {
     errno = ENAMETOOLONG;
     return -1;
@@ -71,8 +71,7 @@ int statefile_name(const char *prefix, const char *sep,
   return 0;
 }
 
-void statefile_temp_name(const char *name, unsigned n, char *out,
-                         size_t outlen)
+void statefile_temp_name(const char *name, unsigned n, char *out, size_t outlen)
 {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

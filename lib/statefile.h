@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * statefile.h: where a plugin's state goes and what its files are called,
  * one rule for the agent (which makes the directory) and the plugins'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * status.c: status names and ranking (see status.h).
  */
@@ -34,8 +35,7 @@ int status_rank(int s)
 
 const char *status_rank_name(int rank)
 {
-  static const char *const by_rank[] = {"ok", "warning", "unknown",
-                                        "critical"};
+  static const char *const by_rank[] = {"ok", "warning", "unknown", "critical"};
   return rank >= 0 && rank < 4 ? by_rank[rank] : "unknown";
 }
 

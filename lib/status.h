@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * status.h: the names and the ranking of result statuses, in one place
  * for the agent, the plugins' kit and probe-report.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agg.c: the streaming aggregation of agent lines (see agg.h). Which lines
  * feed what:
@@ -115,7 +116,7 @@ static void keep_summary(char *dst, const char *src)
 static uint32_t hash3(const char *a, const char *b, const char *c)
 {
   uint32_t h = 2166136261u;
-  const char *p[3] = { a, b, c };
+  const char *p[3] = {a, b, c};
   for(int i = 0; i < 3; i++) {
     for(const unsigned char *s = (const unsigned char *)p[i]; *s; s++)
       h = (h ^ *s) * 16777619u;
@@ -242,7 +243,10 @@ static void put(agg *a, int s, long b, double v)
 static int labels_match(const agg *a, const rl_record *r)
 {
   for(size_t i = 0; i < a->nlabels; i++) {
-    const cJSON *v = r->labels ? cJSON_GetObjectItemCaseSensitive(r->labels, a->label_keys[i]) : NULL;
+    const cJSON *v =
+        r->labels
+            ? cJSON_GetObjectItemCaseSensitive(r->labels, a->label_keys[i])
+            : NULL;
     if(!cJSON_IsString(v) || strcmp(v->valuestring, a->label_values[i]))
       return 0;
   }
@@ -257,7 +261,8 @@ static void close_incident(agg *a, size_t idx, double end, int ongoing)
     return;
   if(a->ninc >= AGG_MAX_INCIDENTS) {
     a->inc_dropped++;
-  } else {
+  }
+  else {
     agg_full *f = (agg_full *)a;
     if(a->ninc == f->inc_cap) {
       size_t cap = f->inc_cap ? f->inc_cap * 2 : 8;
@@ -308,7 +313,10 @@ static void fold_claims(agg *a, agg_key *k, const rl_record *r, long b)
   if(isnan(com) && isnan(fai))
     return;
   double w = DEFAULT_WINDOW;
-  const cJSON *wv = r->details ? cJSON_GetObjectItemCaseSensitive(r->details, "window_seconds") : NULL;
+  const cJSON *wv =
+      r->details
+          ? cJSON_GetObjectItemCaseSensitive(r->details, "window_seconds")
+          : NULL;
   if(cJSON_IsNumber(wv) && wv->valuedouble > 0)
     w = wv->valuedouble;
   if(r->ts - w < k->claims_next - 0.5)
@@ -326,7 +334,9 @@ static void fold_claims(agg *a, agg_key *k, const rl_record *r, long b)
    * it are weighted by their claims */
   double due = rl_metric(r, "callbacks_due");
   if(!isnan(ratio)) {
-    double wt = !isnan(due) ? due : isnan(com) ? 1 : com + (isnan(fai) ? 0 : fai);
+    double wt = !isnan(due)  ? due
+                : isnan(com) ? 1
+                             : com + (isnan(fai) ? 0 : fai);
     if(isnan(due) && wt <= 0)
       wt = 1;
     a->cb_weighted += ratio * wt;
@@ -348,7 +358,8 @@ int agg_line(agg *a, const char *line, size_t len)
     a->not_agent++;
     return 0;
   }
-  if((!isnan(a->since) && r.ts < a->since) || (!isnan(a->until) && r.ts >= a->until)) {
+  if((!isnan(a->since) && r.ts < a->since) ||
+     (!isnan(a->until) && r.ts >= a->until)) {
     a->out_of_range++;
     goto done;
   }
@@ -374,7 +385,8 @@ int agg_line(agg *a, const char *line, size_t len)
       k->crit_since = r.ts;
       keep_summary(k->crit_summary, r.summary);
     }
-  } else {
+  }
+  else {
     close_incident(a, idx, r.ts, 0);
   }
   if(r.status == ST_OK)
@@ -395,15 +407,20 @@ int agg_line(agg *a, const char *line, size_t len)
         a->dead_new += v - k->dead_last;
       k->dead_last = v;
     }
-  } else if(!strcmp(r.check, "pgqueue.health")) {
+  }
+  else if(!strcmp(r.check, "pgqueue.health")) {
     put(a, SER_QDEPTH, b, rl_metric(&r, "depth"));
     put(a, SER_QFAIL, b, rl_metric(&r, "failed_window"));
-  } else if(!strcmp(r.check, "claims.lifecycle")) {
+  }
+  else if(!strcmp(r.check, "claims.lifecycle")) {
     fold_claims(a, k, &r, b);
-  } else if(!strcmp(r.check, "anchor.confirm")) {
+  }
+  else if(!strcmp(r.check, "anchor.confirm")) {
     v = rl_metric(&r, "confirmation_latency_p95_seconds");
-    put(a, SER_ANCHOR, b, isnan(v) ? rl_metric(&r, "confirmation_latency_seconds") : v);
-  } else if(!strcmp(r.check, "ledger.chain")) {
+    put(a, SER_ANCHOR, b,
+        isnan(v) ? rl_metric(&r, "confirmation_latency_seconds") : v);
+  }
+  else if(!strcmp(r.check, "ledger.chain")) {
     put(a, SER_LEDGER, b, rl_metric(&r, "append_rate_per_minute"));
   }
   v = rl_metric(&r, "rollbacks_initiated");

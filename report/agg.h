@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agg.h: probe-report's streaming aggregation. Each agent line is folded
  * into running totals, per-check state (status stretches, incidents) and a
@@ -17,7 +18,15 @@
 #define AGG_SUMMARY_MAX 200    /* bytes of a summary kept per check */
 
 /* The chart series. */
-enum { SER_DEAD, SER_QDEPTH, SER_QFAIL, SER_P95, SER_ANCHOR, SER_LEDGER, SER_N };
+enum {
+  SER_DEAD,
+  SER_QDEPTH,
+  SER_QFAIL,
+  SER_P95,
+  SER_ANCHOR,
+  SER_LEDGER,
+  SER_N
+};
 
 typedef struct {
   unsigned n;
@@ -27,25 +36,25 @@ typedef struct {
 typedef struct {
   char *host, *check, *target;
   char summary[AGG_SUMMARY_MAX + 1]; /* of the latest line */
-  int status;                 /* of the latest line */
+  int status;                        /* of the latest line */
   double first_ts, last_ts;
-  double notok_since;         /* start of the current non-ok stretch */
-  double crit_since;          /* start of the current critical stretch, or NAN */
+  double notok_since; /* start of the current non-ok stretch */
+  double crit_since;  /* start of the current critical stretch, or NAN */
   char crit_summary[AGG_SUMMARY_MAX + 1];
-  double dead_last;           /* deadletter.count: the previous gauge, or NAN */
-  double claims_next;         /* claims.lifecycle: next window start accepted */
+  double dead_last;   /* deadletter.count: the previous gauge, or NAN */
+  double claims_next; /* claims.lifecycle: next window start accepted */
   unsigned char tl[AGG_BUCKETS]; /* worst status per bucket, +1; 0 none */
 } agg_key;
 
 typedef struct {
   size_t key;
-  double start, end;          /* end: the first non-critical line, or the last seen */
+  double start, end; /* end: the first non-critical line, or the last seen */
   int ongoing;
   char summary[AGG_SUMMARY_MAX + 1];
 } agg_incident;
 
 typedef struct {
-  double since, until;        /* the range asked for, NAN when open */
+  double since, until; /* the range asked for, NAN when open */
   /* time axis of the buckets */
   int axis_fixed, axis_set;
   double origin, width;
@@ -54,10 +63,10 @@ typedef struct {
   size_t nkeys, keys_dropped;
   agg_incident *inc;
   size_t ninc, inc_dropped;
-  double first_ts, last_ts;   /* of the lines in range */
+  double first_ts, last_ts; /* of the lines in range */
   /* counts of lines */
   unsigned long long lines, in_range, out_of_range, not_agent, bad_utf8,
-    too_long, label_mismatch;
+      too_long, label_mismatch;
   /* claims.lifecycle over non-overlapping windows */
   unsigned long long claims_lines, claims_windows;
   double claims_submitted, claims_completed, claims_failed;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lines.c: the bounded line reader (zlib's gzread reads plain files and
  * gzip alike) and the parse of one agent line (see lines.h).
@@ -23,7 +24,7 @@
 
 struct rl_reader {
   gzFile gz;
-  char *buf;        /* RL_MAX_LINE + CHUNK + 1 bytes */
+  char *buf; /* RL_MAX_LINE + CHUNK + 1 bytes */
   size_t start, end;
   int eof, err, skipping;
   char msg[256];
@@ -83,8 +84,10 @@ static size_t fill(rl_reader *r)
    * data before the cut has been returned */
   if(n < 0 || (n == 0 && code != Z_OK)) {
     snprintf(r->msg, sizeof(r->msg), "%s",
-             code == Z_BUF_ERROR ? "the compressed file ends early (truncated gzip)" :
-             code == Z_ERRNO ? strerror(errno) : m);
+             code == Z_BUF_ERROR
+                 ? "the compressed file ends early (truncated gzip)"
+             : code == Z_ERRNO ? strerror(errno)
+                               : m);
     r->err = 1;
     return 0;
   }
@@ -113,7 +116,8 @@ int rl_next(rl_reader *r, const char **line, size_t *len)
     }
     if(r->skipping) {
       r->start = r->end = 0;
-    } else if(r->end - r->start > RL_MAX_LINE) {
+    }
+    else if(r->end - r->start > RL_MAX_LINE) {
       r->skipping = 1;
       r->start = r->end = 0;
     }
@@ -164,13 +168,23 @@ int rl_utf8_valid(const char *str, size_t len)
     if(c < 0x80) {
       i++;
       continue;
-    } else if((c & 0xe0) == 0xc0) {
-      n = 1; min = 0x80; c &= 0x1f;
-    } else if((c & 0xf0) == 0xe0) {
-      n = 2; min = 0x800; c &= 0x0f;
-    } else if((c & 0xf8) == 0xf0) {
-      n = 3; min = 0x10000; c &= 0x07;
-    } else {
+    }
+    else if((c & 0xe0) == 0xc0) {
+      n = 1;
+      min = 0x80;
+      c &= 0x1f;
+    }
+    else if((c & 0xf0) == 0xe0) {
+      n = 2;
+      min = 0x800;
+      c &= 0x0f;
+    }
+    else if((c & 0xf8) == 0xf0) {
+      n = 3;
+      min = 0x10000;
+      c &= 0x07;
+    }
+    else {
       return 0;
     }
     if(len - i <= n)
@@ -255,6 +269,8 @@ void rl_record_free(rl_record *rec)
 
 double rl_metric(const rl_record *rec, const char *name)
 {
-  const cJSON *v = rec->metrics ? cJSON_GetObjectItemCaseSensitive(rec->metrics, name) : NULL;
+  const cJSON *v = rec->metrics
+                       ? cJSON_GetObjectItemCaseSensitive(rec->metrics, name)
+                       : NULL;
   return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
 }

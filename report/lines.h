@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lines.h: reading the agent's JSON lines for probe-report: a bounded line
  * reader over plain or gzip files (or standard input), and the parse of one
@@ -33,10 +34,10 @@ void rl_close(rl_reader *r);
 enum { ST_OK = 0, ST_WARNING = 1, ST_UNKNOWN = 2, ST_CRITICAL = 3 };
 
 typedef struct {
-  double ts;                 /* seconds since the epoch */
-  int status;                /* ST_* */
+  double ts;                                   /* seconds since the epoch */
+  int status;                                  /* ST_* */
   const char *host, *check, *target, *summary; /* "" when absent */
-  const cJSON *metrics, *details, *labels;      /* NULL when absent */
+  const cJSON *metrics, *details, *labels;     /* NULL when absent */
   cJSON *root;
 } rl_record;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.c: probe-report, the hypercare reports written from the agent's
  * own lines (SPEC section 8): `daily` fills the checklist's daily status
@@ -25,13 +26,13 @@
 
 /* Exit statuses (documented in probe-report.1). */
 enum {
-  EX_REPORT = 0,      /* report written from everything read */
-  EX_PARTIAL = 1,     /* report written, but an input ended in an error */
+  EX_REPORT = 0,  /* report written from everything read */
+  EX_PARTIAL = 1, /* report written, but an input ended in an error */
   EX_USAGE_ = 64,
-  EX_EMPTY = 65,      /* no agent line in the range */
-  EX_NOINPUT_ = 66,   /* an input could not be opened */
-  EX_SOFTWARE_ = 70,  /* out of memory */
-  EX_IOERR_ = 74      /* the report could not be written */
+  EX_EMPTY = 65,     /* no agent line in the range */
+  EX_NOINPUT_ = 66,  /* an input could not be opened */
+  EX_SOFTWARE_ = 70, /* out of memory */
+  EX_IOERR_ = 74     /* the report could not be written */
 };
 
 #define NOT_5XX "not measured by probe-agent (load balancer / APM)"
@@ -40,17 +41,19 @@ enum {
 /* --help, and the hint after a usage error. */
 static void usage(FILE *f)
 {
-  fputs("Usage: probe-report daily|review [options] [FILE...]\n"
-        "Reads probe-agent's JSON lines (FILEs, plain or .gz, or standard input)\n"
-        "and writes the checklist's daily status check (daily) or the post-launch\n"
-        "review's metrics summary and incidents (review).\n"
-        "  --since TIME        start of the range (RFC 3339, or relative: 24h, 30m, 7d)\n"
-        "  --until TIME        end of the range (default: now for daily, open for review)\n"
-        "  --label KEY=VALUE   only lines whose labels have KEY=VALUE (repeatable)\n"
-        "  --html              one self-contained HTML page with charts instead of text\n"
-        "  -o, --output FILE   write the report to FILE instead of standard output\n"
-        "  -h, --help, -V, --version\n"
-        "daily covers the 24 hours before --until unless --since is given.\n", f);
+  fputs(
+      "Usage: probe-report daily|review [options] [FILE...]\n"
+      "Reads probe-agent's JSON lines (FILEs, plain or .gz, or standard input)\n"
+      "and writes the checklist's daily status check (daily) or the post-launch\n"
+      "review's metrics summary and incidents (review).\n"
+      "  --since TIME        start of the range (RFC 3339, or relative: 24h, 30m, 7d)\n"
+      "  --until TIME        end of the range (default: now for daily, open for review)\n"
+      "  --label KEY=VALUE   only lines whose labels have KEY=VALUE (repeatable)\n"
+      "  --html              one self-contained HTML page with charts instead of text\n"
+      "  -o, --output FILE   write the report to FILE instead of standard output\n"
+      "  -h, --help, -V, --version\n"
+      "daily covers the 24 hours before --until unless --since is given.\n",
+      f);
 }
 
 /* Parses "24h", "1h30m", "7d", "90s" into seconds; -1 when it is not one. */
@@ -131,7 +134,8 @@ typedef struct {
   int html;
 } out_t;
 
-static void outf(out_t *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void outf(out_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* printf to the report (errors are seen once, at the flush). */
 static void outf(out_t *o, const char *fmt, ...)
 {
@@ -204,7 +208,8 @@ static void kv(out_t *o, const char *label, const char *value)
     outf(o, "</th><td>");
     outs(o, value, 1);
     outf(o, "</td></tr>\n");
-  } else {
+  }
+  else {
     outf(o, "%s: ", label);
     outs(o, value, 0);
     outf(o, "\n");
@@ -223,7 +228,8 @@ static void row(out_t *o, int header, size_t n, const char *const *cells)
       outf(o, header ? "<th>" : "<td>");
       outs(o, cells[i], 1);
       outf(o, header ? "</th>" : "</td>");
-    } else {
+    }
+    else {
       outf(o, " ");
       outs(o, cells[i], 1);
       outf(o, " |");
@@ -231,7 +237,8 @@ static void row(out_t *o, int header, size_t n, const char *const *cells)
   }
   if(o->html) {
     outf(o, "</tr>\n");
-  } else {
+  }
+  else {
     outf(o, "\n");
     if(header) {
       outf(o, "|");
@@ -309,7 +316,8 @@ static void open_issues(out_t *o, const agg *a)
     outf(o, "<tr><th scope=\"row\">Open issues</th><td>%s", buf);
     if(n)
       outf(o, "<ul>");
-  } else {
+  }
+  else {
     outf(o, "Open issues: %s\n", buf);
   }
   /* worst first, then in order of since */
@@ -328,7 +336,8 @@ static void open_issues(out_t *o, const agg *a)
         outf(o, " on ");
         outs(o, k->host, 0);
       }
-      outf(o, ": %s since %s (%s): ", status_rank_name(st), fmt_time(k->notok_since, t, sizeof(t)),
+      outf(o, ": %s since %s (%s): ", status_rank_name(st),
+           fmt_time(k->notok_since, t, sizeof(t)),
            fmt_dur(k->last_ts - k->notok_since, d, sizeof(d)));
       outs(o, k->summary, 0);
       outf(o, o->html ? "</li>\n" : "\n");
@@ -359,35 +368,47 @@ static void daily(out_t *o, const agg *a)
   kv(o, "Reported by", "___");
   if(!o->html)
     outf(o, "\n");
-  snprintf(b2, sizeof(b2), "Claims processed (last %s)", fmt_dur(u - s, b1, sizeof(b1)));
-  kv(o, b2, have_claims(a) ? fmt_num(claims_processed(a), b1, sizeof(b1)) :
-     "not measured (no claims.lifecycle lines in the range)");
-  kv(o, "Failed claims", have_claims(a) ? fmt_num(a->claims_failed, b1, sizeof(b1)) :
-     "not measured (no claims.lifecycle lines in the range)");
+  snprintf(b2, sizeof(b2), "Claims processed (last %s)",
+           fmt_dur(u - s, b1, sizeof(b1)));
+  kv(o, b2,
+     have_claims(a) ? fmt_num(claims_processed(a), b1, sizeof(b1))
+                    : "not measured (no claims.lifecycle lines in the range)");
+  kv(o, "Failed claims",
+     have_claims(a) ? fmt_num(a->claims_failed, b1, sizeof(b1))
+                    : "not measured (no claims.lifecycle lines in the range)");
   if(a->dead_lines) {
     double in_store = NAN;
     for(size_t i = 0; i < a->nkeys; i++)
-      if(!strcmp(a->keys[i].check, "deadletter.count") && !isnan(a->keys[i].dead_last))
+      if(!strcmp(a->keys[i].check, "deadletter.count") &&
+         !isnan(a->keys[i].dead_last))
         in_store = (isnan(in_store) ? 0 : in_store) + a->keys[i].dead_last;
-    snprintf(b3, sizeof(b3), "%.0f new (%.0f in the store at the end)", a->dead_new, in_store);
+    snprintf(b3, sizeof(b3), "%.0f new (%.0f in the store at the end)",
+             a->dead_new, in_store);
     kv(o, "Dead letters", b3);
-  } else {
-    kv(o, "Dead letters", "not measured (no deadletter.count lines in the range)");
+  }
+  else {
+    kv(o, "Dead letters",
+       "not measured (no deadletter.count lines in the range)");
   }
   kv(o, "5xx count", NOT_5XX);
   if(a->p95_lines) {
     snprintf(b3, sizeof(b3), "%.0f ms (worst window, %s)", a->p95_max * 1000,
              fmt_time(a->p95_max_ts, b1, sizeof(b1)));
     kv(o, "p95 latency", b3);
-  } else {
-    kv(o, "p95 latency", "not measured (no claims.lifecycle lines in the range)");
+  }
+  else {
+    kv(o, "p95 latency",
+       "not measured (no claims.lifecycle lines in the range)");
   }
   if(a->have_cb) {
-    snprintf(b3, sizeof(b3), "%s (lowest window %s)", fmt_pct(a->cb_weighted / a->cb_weight, b1, sizeof(b1)),
+    snprintf(b3, sizeof(b3), "%s (lowest window %s)",
+             fmt_pct(a->cb_weighted / a->cb_weight, b1, sizeof(b1)),
              fmt_pct(a->cb_min, b2, sizeof(b2)));
     kv(o, "Callback success rate", b3);
-  } else {
-    kv(o, "Callback success rate", "not measured (no claims.lifecycle lines in the range)");
+  }
+  else {
+    kv(o, "Callback success rate",
+       "not measured (no claims.lifecycle lines in the range)");
   }
   open_issues(o, a);
   kv(o, "Action items", "___");
@@ -398,7 +419,7 @@ static void daily(out_t *o, const agg *a)
 static void review_row(out_t *o, const char *metric, const char *target,
                        const char *actual, const char *status)
 {
-  const char *c[4] = { metric, target, actual, status };
+  const char *c[4] = {metric, target, actual, status};
   row(o, 0, 4, c);
 }
 
@@ -406,8 +427,9 @@ static void review_row(out_t *o, const char *metric, const char *target,
 static void review(out_t *o, const agg *a)
 {
   char b1[128], b2[400], t1[40], t2[40], d[40];
-  static const char *const hdr[4] = { "Metric", "Target", "Actual", "Status" };
-  static const char *const noclaims = "not measured (no claims.lifecycle lines)";
+  static const char *const hdr[4] = {"Metric", "Target", "Actual", "Status"};
+  static const char *const noclaims =
+      "not measured (no claims.lifecycle lines)";
   heading(o, "Post-launch review: metrics summary (checklist 7.1)");
   range_line(o, a);
   if(!o->html)
@@ -416,49 +438,64 @@ static void review(out_t *o, const agg *a)
   row(o, 1, 4, hdr);
   int hc = have_claims(a);
   double proc = claims_processed(a);
-  review_row(o, "Total claims processed", "", hc ? fmt_num(proc, b1, sizeof(b1)) : noclaims, "");
+  review_row(o, "Total claims processed", "",
+             hc ? fmt_num(proc, b1, sizeof(b1)) : noclaims, "");
   if(hc && proc > 0) {
     double r = a->claims_completed / proc;
-    review_row(o, "Successful claims (%)", "> 99.5%", fmt_pct(r, b1, sizeof(b1)),
-               r * 100 > 99.5 ? "met" : "not met");
-  } else {
+    review_row(o, "Successful claims (%)", "> 99.5%",
+               fmt_pct(r, b1, sizeof(b1)), r * 100 > 99.5 ? "met" : "not met");
+  }
+  else {
     review_row(o, "Successful claims (%)", "> 99.5%", noclaims, "not measured");
   }
-  review_row(o, "Failed claims", "0", hc ? fmt_num(a->claims_failed, b1, sizeof(b1)) : noclaims,
+  review_row(o, "Failed claims", "0",
+             hc ? fmt_num(a->claims_failed, b1, sizeof(b1)) : noclaims,
              hc ? (a->claims_failed == 0 ? "met" : "not met") : "not measured");
   if(a->dead_lines)
-    review_row(o, "Dead letters generated", "0", fmt_num(a->dead_new, b1, sizeof(b1)),
+    review_row(o, "Dead letters generated", "0",
+               fmt_num(a->dead_new, b1, sizeof(b1)),
                a->dead_new == 0 ? "met" : "not met");
   else
-    review_row(o, "Dead letters generated", "0", "not measured (no deadletter.count lines)", "not measured");
+    review_row(o, "Dead letters generated", "0",
+               "not measured (no deadletter.count lines)", "not measured");
   review_row(o, "5xx errors (total)", "0", NOT_5XX, "not measured");
   if(a->p95_lines) {
-    snprintf(b2, sizeof(b2), "%.0f ms (worst window, %s); %llu of %llu windows at or over 2000 ms",
-             a->p95_max * 1000, fmt_time(a->p95_max_ts, t1, sizeof(t1)),
-             a->p95_over_review, a->p95_lines);
+    snprintf(
+        b2, sizeof(b2),
+        "%.0f ms (worst window, %s); %llu of %llu windows at or over 2000 ms",
+        a->p95_max * 1000, fmt_time(a->p95_max_ts, t1, sizeof(t1)),
+        a->p95_over_review, a->p95_lines);
     review_row(o, "p95 claim lifecycle latency", "< 2000ms", b2,
                a->p95_max * 1000 < 2000 ? "met" : "not met");
-  } else {
-    review_row(o, "p95 claim lifecycle latency", "< 2000ms", noclaims, "not measured");
+  }
+  else {
+    review_row(o, "p95 claim lifecycle latency", "< 2000ms", noclaims,
+               "not measured");
   }
   if(a->have_cb) {
     double r = a->cb_weighted / a->cb_weight;
-    snprintf(b2, sizeof(b2), "%s (lowest window %s)", fmt_pct(r, b1, sizeof(b1)),
-             fmt_pct(a->cb_min, t1, sizeof(t1)));
-    review_row(o, "Callback success rate", "> 99.5%", b2, r * 100 > 99.5 ? "met" : "not met");
-  } else {
+    snprintf(b2, sizeof(b2), "%s (lowest window %s)",
+             fmt_pct(r, b1, sizeof(b1)), fmt_pct(a->cb_min, t1, sizeof(t1)));
+    review_row(o, "Callback success rate", "> 99.5%", b2,
+               r * 100 > 99.5 ? "met" : "not met");
+  }
+  else {
     review_row(o, "Callback success rate", "> 99.5%", noclaims, "not measured");
   }
   if(a->have_rollbacks)
-    review_row(o, "Rollbacks initiated", "0", fmt_num(a->rollbacks, b1, sizeof(b1)),
+    review_row(o, "Rollbacks initiated", "0",
+               fmt_num(a->rollbacks, b1, sizeof(b1)),
                a->rollbacks == 0 ? "met" : "not met");
   else
     review_row(o, "Rollbacks initiated", "0", "not measured", "not measured");
   if(a->have_incidents) {
-    review_row(o, "Incidents (S1/S2)", "0", fmt_num(a->incidents_s1s2, b1, sizeof(b1)),
+    review_row(o, "Incidents (S1/S2)", "0",
+               fmt_num(a->incidents_s1s2, b1, sizeof(b1)),
                a->incidents_s1s2 == 0 ? "met" : "not met");
-  } else {
-    snprintf(b2, sizeof(b2), "not measured (%zu critical stretches below)", a->ninc + a->inc_dropped);
+  }
+  else {
+    snprintf(b2, sizeof(b2), "not measured (%zu critical stretches below)",
+             a->ninc + a->inc_dropped);
     review_row(o, "Incidents (S1/S2)", "0", b2, "not measured");
   }
   close_table(o);
@@ -470,7 +507,8 @@ static void review(out_t *o, const agg *a)
   }
   if(!o->html)
     outf(o, "\n");
-  static const char *const ih[7] = { "#", "Check", "Target", "Start", "End", "Duration", "Summary" };
+  static const char *const ih[7] = {"#",   "Check",    "Target", "Start",
+                                    "End", "Duration", "Summary"};
   open_table(o);
   row(o, 1, 7, ih);
   for(size_t i = 0; i < a->ninc; i++) {
@@ -479,14 +517,20 @@ static void review(out_t *o, const agg *a)
     char num[32], endb[64];
     snprintf(num, sizeof(num), "%zu", i + 1);
     fmt_time(in->end, t2, sizeof(t2));
-    snprintf(endb, sizeof(endb), in->ongoing ? "ongoing (last seen %s)" : "%s", t2);
-    const char *c[7] = { num, k->check, k->target, fmt_time(in->start, t1, sizeof(t1)), endb,
-                         fmt_dur(in->end - in->start, d, sizeof(d)), in->summary };
+    snprintf(endb, sizeof(endb), in->ongoing ? "ongoing (last seen %s)" : "%s",
+             t2);
+    const char *c[7] = {num,        k->check,
+                        k->target,  fmt_time(in->start, t1, sizeof(t1)),
+                        endb,       fmt_dur(in->end - in->start, d, sizeof(d)),
+                        in->summary};
     row(o, 0, 7, c);
   }
   close_table(o);
   if(a->inc_dropped)
-    outf(o, o->html ? "<p>and %zu more not listed</p>\n" : "and %zu more not listed\n", a->inc_dropped);
+    outf(o,
+         o->html ? "<p>and %zu more not listed</p>\n"
+                 : "and %zu more not listed\n",
+         a->inc_dropped);
 }
 
 /* ---- HTML charts ---------------------------------------------------------- */
@@ -541,8 +585,9 @@ static double bval(const agg *a, int s, size_t i, int mean)
 }
 
 /* An SVG line chart of up to two series, one polyline each. */
-static void chart(out_t *o, const agg *a, const char *id, const char *title, const char *unit,
-                  const int *ser, const char *const *names, size_t nser, int mean, double scale)
+static void chart(out_t *o, const agg *a, const char *id, const char *title,
+                  const char *unit, const int *ser, const char *const *names,
+                  size_t nser, int mean, double scale)
 {
   char t1[40], t2[40];
   double ymax = 0;
@@ -557,23 +602,34 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title, con
       }
   if(ymax <= 0)
     ymax = 1;
-  outf(o, "<section><h3>%s</h3>\n<svg id=\"%s\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
-       "aria-label=\"%s\" xmlns=\"http://www.w3.org/2000/svg\">\n", title, id, CW, CH, title);
-  outf(o, "<line class=\"ax\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
+  outf(
+      o,
+      "<section><h3>%s</h3>\n<svg id=\"%s\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" "
+      "aria-label=\"%s\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+      title, id, CW, CH, title);
+  outf(o,
+       "<line class=\"ax\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
        "<line class=\"ax\" x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>\n",
        PX0, PY1, PX1, PY1, PX0, PY0, PX0, PY1);
-  outf(o, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.6g</text>"
-       "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text><text x=\"%.0f\" y=\"%.0f\" "
-       "text-anchor=\"end\">%s</text>\n",
-       PX0 - 4, PY0 + 8, ymax, PX0 - 4, PY1, PX0 - 4, (PY0 + PY1) / 2, unit);
-  outf(o, "<text x=\"%.0f\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
-       PX0, CH - 6, fmt_time(agg_bucket_time(a, v_lo), t1, sizeof(t1)), PX1, CH - 6,
-       fmt_time(agg_bucket_time(a, v_hi), t2, sizeof(t2)));
+  outf(
+      o,
+      "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%.6g</text>"
+      "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0</text><text x=\"%.0f\" y=\"%.0f\" "
+      "text-anchor=\"end\">%s</text>\n",
+      PX0 - 4, PY0 + 8, ymax, PX0 - 4, PY1, PX0 - 4, (PY0 + PY1) / 2, unit);
+  outf(
+      o,
+      "<text x=\"%.0f\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
+      PX0, CH - 6, fmt_time(agg_bucket_time(a, v_lo), t1, sizeof(t1)), PX1,
+      CH - 6, fmt_time(agg_bucket_time(a, v_hi), t2, sizeof(t2)));
   if(!pts)
-    outf(o, "<text class=\"none\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no lines in the range</text>\n",
-         (PX0 + PX1) / 2, (PY0 + PY1) / 2);
+    outf(
+        o,
+        "<text class=\"none\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">no lines in the range</text>\n",
+        (PX0 + PX1) / 2, (PY0 + PY1) / 2);
   for(size_t s = 0; s < nser && pts; s++) {
-    outf(o, "<polyline class=\"s%zu\" data-series=\"%s\" points=\"", s, names[s]);
+    outf(o, "<polyline class=\"s%zu\" data-series=\"%s\" points=\"", s,
+         names[s]);
     int first = 1;
     for(size_t i = 0; i < AGG_BUCKETS; i++) {
       if(!a->ser[ser[s]][i].n)
@@ -598,19 +654,24 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title, con
 /* The status timeline: one row per check, a rect per run of equal status. */
 static void timeline(out_t *o, const agg *a)
 {
-  static const char *const cls[] = { "", "ok", "warning", "unknown", "critical" };
+  static const char *const cls[] = {"", "ok", "warning", "unknown", "critical"};
   double lx = 300, rh = 20;
   double h = rh * (double)a->nkeys + 28;
   char t1[40], t2[40];
-  outf(o, "<section><h3>Status of every check</h3>\n<svg id=\"timeline\" viewBox=\"0 0 %.0f %.0f\" "
-       "role=\"img\" aria-label=\"status timeline\" xmlns=\"http://www.w3.org/2000/svg\">\n", CW, h);
+  outf(
+      o,
+      "<section><h3>Status of every check</h3>\n<svg id=\"timeline\" viewBox=\"0 0 %.0f %.0f\" "
+      "role=\"img\" aria-label=\"status timeline\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+      CW, h);
   for(size_t k = 0; k < a->nkeys; k++) {
     const agg_key *key = &a->keys[k];
     double y = rh * (double)k;
     outf(o, "<text x=\"0\" y=\"%.0f\">", y + 15);
     char label[96];
-    snprintf(label, sizeof(label), "%.34s%s%.*s", key->check, key->target[0] ? " " : "",
-             (int)(strlen(key->check) < 34 ? 34 - strlen(key->check) : 0), key->target);
+    snprintf(label, sizeof(label), "%.34s%s%.*s", key->check,
+             key->target[0] ? " " : "",
+             (int)(strlen(key->check) < 34 ? 34 - strlen(key->check) : 0),
+             key->target);
     outs(o, label, 0);
     outf(o, "</text>\n");
     size_t i = 0;
@@ -622,61 +683,77 @@ static void timeline(out_t *o, const agg *a)
       if(v) {
         double x0 = xpos((double)i, lx, PX1);
         double x1 = xpos((double)j, lx, PX1);
-        outf(o, "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\">"
-             "<title>%s from %s</title></rect>\n", cls[v], x0, y + 2, x1 - x0, rh - 4, cls[v],
-             fmt_time(agg_bucket_time(a, i), t1, sizeof(t1)));
+        outf(
+            o,
+            "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\">"
+            "<title>%s from %s</title></rect>\n",
+            cls[v], x0, y + 2, x1 - x0, rh - 4, cls[v],
+            fmt_time(agg_bucket_time(a, i), t1, sizeof(t1)));
       }
       i = j;
     }
   }
-  outf(o, "<text x=\"%.0f\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
-       lx, h - 8, fmt_time(agg_bucket_time(a, v_lo), t1, sizeof(t1)), PX1, h - 8,
-       fmt_time(agg_bucket_time(a, v_hi), t2, sizeof(t2)));
-  outf(o, "</svg>\n<p class=\"legend\"><span class=\"cok\">&#9632;</span> ok "
-       "<span class=\"cwarning\">&#9632;</span> warning <span class=\"cunknown\">&#9632;</span> unknown "
-       "<span class=\"ccritical\">&#9632;</span> critical</p></section>\n");
+  outf(
+      o,
+      "<text x=\"%.0f\" y=\"%.0f\">%s</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n",
+      lx, h - 8, fmt_time(agg_bucket_time(a, v_lo), t1, sizeof(t1)), PX1, h - 8,
+      fmt_time(agg_bucket_time(a, v_hi), t2, sizeof(t2)));
+  outf(
+      o,
+      "</svg>\n<p class=\"legend\"><span class=\"cok\">&#9632;</span> ok "
+      "<span class=\"cwarning\">&#9632;</span> warning <span class=\"cunknown\">&#9632;</span> unknown "
+      "<span class=\"ccritical\">&#9632;</span> critical</p></section>\n");
 }
 
 /* Every chart of the page (SPEC section 8), then the timeline. */
 static void charts(out_t *o, const agg *a)
 {
-  static const int dead[] = { SER_DEAD }, queue[] = { SER_QDEPTH, SER_QFAIL }, p95[] = { SER_P95 },
-    anchor[] = { SER_ANCHOR }, ledger[] = { SER_LEDGER };
-  static const char *const ndead[] = { "dead letters" }, *const nqueue[] = { "depth", "failed in window" },
-    *const np95[] = { "p95 lifecycle" }, *const nanchor[] = { "confirmation latency" },
-    *const nledger[] = { "events per minute" };
+  static const int dead[] = {SER_DEAD}, queue[] = {SER_QDEPTH, SER_QFAIL},
+                   p95[] = {SER_P95}, anchor[] = {SER_ANCHOR},
+                   ledger[] = {SER_LEDGER};
+  static const char *const ndead[] = {"dead letters"},
+                           *const nqueue[] = {"depth", "failed in window"},
+                           *const np95[] = {"p95 lifecycle"},
+                           *const nanchor[] = {"confirmation latency"},
+                           *const nledger[] = {"events per minute"};
   set_view(a);
   outf(o, "<h2>Over the range</h2>\n");
-  chart(o, a, "chart-dead", "Dead letters (deadletter.count)", "count", dead, ndead, 1, 0, 1);
-  chart(o, a, "chart-queue", "Queue depth and failures (pgqueue.health)", "jobs", queue, nqueue, 2, 0, 1);
-  chart(o, a, "chart-p95", "p95 claim lifecycle latency (claims.lifecycle)", "ms", p95, np95, 1, 0, 1000);
-  chart(o, a, "chart-anchor", "Anchor confirmation latency (anchor.confirm)", "s", anchor, nanchor, 1, 0, 1);
-  chart(o, a, "chart-ledger", "Ledger events per minute (ledger.chain)", "/min", ledger, nledger, 1, 1, 1);
+  chart(o, a, "chart-dead", "Dead letters (deadletter.count)", "count", dead,
+        ndead, 1, 0, 1);
+  chart(o, a, "chart-queue", "Queue depth and failures (pgqueue.health)",
+        "jobs", queue, nqueue, 2, 0, 1);
+  chart(o, a, "chart-p95", "p95 claim lifecycle latency (claims.lifecycle)",
+        "ms", p95, np95, 1, 0, 1000);
+  chart(o, a, "chart-anchor", "Anchor confirmation latency (anchor.confirm)",
+        "s", anchor, nanchor, 1, 0, 1);
+  chart(o, a, "chart-ledger", "Ledger events per minute (ledger.chain)", "/min",
+        ledger, nledger, 1, 1, 1);
   timeline(o, a);
 }
 
 static const char css[] =
-  "body{font-family:system-ui,sans-serif;max-width:62em;margin:0 auto;padding:0.5em;color:#111}"
-  "h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.2em}h3{font-size:1em;margin:0.8em 0 0.2em}"
-  ".wrap{overflow-x:auto}table{border-collapse:collapse;width:100%}"
-  "th,td{border:1px solid #999;padding:0.2em 0.4em;text-align:left;vertical-align:top}"
-  ""
-  "svg{width:100%;height:auto;display:block;font-size:14px}"
-  "text{fill:#333}.ax{stroke:#555;stroke-width:1}polyline{fill:none;stroke-width:1.5}"
-  ".s0{stroke:#1565c0}.s1{stroke:#c62828}.k0{color:#1565c0}.k1{color:#c62828}"
-  "rect.ok{fill:#2e7d32}rect.warning{fill:#f9a825}rect.unknown{fill:#6a1b9a}rect.critical{fill:#c62828}"
-  ".cok{color:#2e7d32}.cwarning{color:#f9a825}.cunknown{color:#6a1b9a}.ccritical{color:#c62828}"
-  ".legend{margin:0.2em 0;font-size:0.9em}footer{margin-top:1.5em;font-size:0.85em;color:#444}"
-  "@media print{body{max-width:none}section{break-inside:avoid}"
-  "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
-  "@media (max-width:40em){body{font-size:14px}th,td{overflow-wrap:anywhere;padding:0.1em 0.2em}"
-  "svg{font-size:24px}#timeline{font-size:16px}}";
+    "body{font-family:system-ui,sans-serif;max-width:62em;margin:0 auto;padding:0.5em;color:#111}"
+    "h1{font-size:1.4em}h2{font-size:1.2em;margin-top:1.2em}h3{font-size:1em;margin:0.8em 0 0.2em}"
+    ".wrap{overflow-x:auto}table{border-collapse:collapse;width:100%}"
+    "th,td{border:1px solid #999;padding:0.2em 0.4em;text-align:left;vertical-align:top}"
+    ""
+    "svg{width:100%;height:auto;display:block;font-size:14px}"
+    "text{fill:#333}.ax{stroke:#555;stroke-width:1}polyline{fill:none;stroke-width:1.5}"
+    ".s0{stroke:#1565c0}.s1{stroke:#c62828}.k0{color:#1565c0}.k1{color:#c62828}"
+    "rect.ok{fill:#2e7d32}rect.warning{fill:#f9a825}rect.unknown{fill:#6a1b9a}rect.critical{fill:#c62828}"
+    ".cok{color:#2e7d32}.cwarning{color:#f9a825}.cunknown{color:#6a1b9a}.ccritical{color:#c62828}"
+    ".legend{margin:0.2em 0;font-size:0.9em}footer{margin-top:1.5em;font-size:0.85em;color:#444}"
+    "@media print{body{max-width:none}section{break-inside:avoid}"
+    "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}}"
+    "@media (max-width:40em){body{font-size:14px}th,td{overflow-wrap:anywhere;padding:0.1em 0.2em}"
+    "svg{font-size:24px}#timeline{font-size:16px}}";
 
 /* What was read and what was skipped, so nothing is left out silently. */
 static void counts(out_t *o, const agg *a)
 {
   outf(o, o->html ? "<footer>" : "\n");
-  outf(o, "Read %llu lines: %llu agent lines in the range", a->lines, a->in_range);
+  outf(o, "Read %llu lines: %llu agent lines in the range", a->lines,
+       a->in_range);
   if(a->out_of_range)
     outf(o, ", %llu outside it", a->out_of_range);
   if(a->label_mismatch)
@@ -689,7 +766,8 @@ static void counts(out_t *o, const agg *a)
     outf(o, ", %llu longer than %d bytes (skipped)", a->too_long, RL_MAX_LINE);
   outf(o, ".");
   if(a->keys_dropped)
-    outf(o, " More than %d checks: %zu lines of further checks not kept.", AGG_MAX_KEYS, a->keys_dropped);
+    outf(o, " More than %d checks: %zu lines of further checks not kept.",
+         AGG_MAX_KEYS, a->keys_dropped);
   outf(o, o->html ? "</footer>\n" : "\n");
 }
 
@@ -697,11 +775,14 @@ static void counts(out_t *o, const agg *a)
 static void render(out_t *o, const agg *a, int is_daily)
 {
   if(o->html) {
-    outf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<title>probe-report: %s</title><style>%s</style></head><body>\n"
-         "<h1>probe-report: %s</h1>\n", is_daily ? "daily status check" : "post-launch review", css,
-         is_daily ? "daily status check" : "post-launch review");
+    outf(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<title>probe-report: %s</title><style>%s</style></head><body>\n"
+        "<h1>probe-report: %s</h1>\n",
+        is_daily ? "daily status check" : "post-launch review", css,
+        is_daily ? "daily status check" : "post-launch review");
   }
   if(is_daily)
     daily(o, a);
@@ -761,7 +842,8 @@ static int input_cmp(const void *x, const void *y)
  * into a shared directory must not clobber what a planted link names). */
 static FILE *open_output(const char *path)
 {
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  int fd =
+      open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
   if(fd < 0)
     return NULL;
   FILE *f = fdopen(fd, "w");
@@ -775,7 +857,8 @@ static int read_input(agg *a, const char *path)
 {
   rl_reader *r = rl_open(path);
   if(!r) {
-    fprintf(stderr, "probe-report: cannot open %s: %s\n", path, strerror(errno));
+    fprintf(stderr, "probe-report: cannot open %s: %s\n", path,
+            strerror(errno));
     return EX_NOINPUT_;
   }
   const char *l;
@@ -789,7 +872,8 @@ static int read_input(agg *a, const char *path)
   }
   int ret = 0;
   if(rc == RL_ERR) {
-    fprintf(stderr, "probe-report: %s: %s; the report covers the lines before it\n",
+    fprintf(stderr,
+            "probe-report: %s: %s; the report covers the lines before it\n",
             strcmp(path, "-") ? path : "standard input", rl_error(r));
     ret = EX_PARTIAL;
   }
@@ -806,11 +890,14 @@ typedef struct {
 } cmdline;
 
 static const struct option longopts[] = {
-  { "since", required_argument, NULL, 'S' }, { "until", required_argument, NULL, 'U' },
-  { "label", required_argument, NULL, 'l' }, { "html", no_argument, NULL, 'H' },
-  { "output", required_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' },
-  { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
-};
+    {"since", required_argument, NULL, 'S'},
+    {"until", required_argument, NULL, 'U'},
+    {"label", required_argument, NULL, 'l'},
+    {"html", no_argument, NULL, 'H'},
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0}};
 
 /* Reads the options; 0, or an exit status. */
 static int parse_opts(int argc, char **argv, const char *optstring, cmdline *cl)
@@ -830,8 +917,14 @@ static int parse_opts(int argc, char **argv, const char *optstring, cmdline *cl)
       cl->labels[cl->nlabels++] = optarg;
       break;
     }
-    case 'h': usage(stdout); cl->done = 1; return 0;
-    case 'V': printf("probe-report %s\n", PACKAGE_VERSION); cl->done = 1; return 0;
+    case 'h':
+      usage(stdout);
+      cl->done = 1;
+      return 0;
+    case 'V':
+      printf("probe-report %s\n", PACKAGE_VERSION);
+      cl->done = 1;
+      return 0;
     default: usage(stderr); return EX_USAGE_;
     }
   }
@@ -884,11 +977,17 @@ static int time_range(const char *since_s, const char *until_s, int is_daily,
   double now = (double)tsnow.tv_sec + tsnow.tv_nsec / 1e9;
   *since = *until = NAN;
   if(since_s && parse_when(since_s, now, since)) {
-    fprintf(stderr, "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n", since_s);
+    fprintf(
+        stderr,
+        "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n",
+        since_s);
     return EX_USAGE_;
   }
   if(until_s && parse_when(until_s, now, until)) {
-    fprintf(stderr, "probe-report: --until %s: not a time (RFC 3339) or a duration (24h)\n", until_s);
+    fprintf(
+        stderr,
+        "probe-report: --until %s: not a time (RFC 3339) or a duration (24h)\n",
+        until_s);
     return EX_USAGE_;
   }
   if(is_daily) {
@@ -898,7 +997,9 @@ static int time_range(const char *since_s, const char *until_s, int is_daily,
       *since = *until - 86400;
   }
   if(!isnan(*since) && !isnan(*until) && *until <= *since) {
-    fprintf(stderr, "probe-report: the range is empty (--until is not after --since)\n");
+    fprintf(
+        stderr,
+        "probe-report: the range is empty (--until is not after --since)\n");
     return EX_USAGE_;
   }
   return 0;
@@ -906,7 +1007,7 @@ static int time_range(const char *since_s, const char *until_s, int is_daily,
 
 int main(int argc, char **argv)
 {
-  cmdline cl = { 0 };
+  cmdline cl = {0};
   int ret = EX_REPORT;
   agg *a = NULL;
   FILE *f = NULL;
@@ -914,13 +1015,15 @@ int main(int argc, char **argv)
    * wherever it is, the operands being the files */
   if((ret = parse_opts(argc, argv, "+o:hV", &cl)) || cl.done)
     goto out;
-  if(optind >= argc || (strcmp(argv[optind], "daily") && strcmp(argv[optind], "review"))) {
+  if(optind >= argc ||
+     (strcmp(argv[optind], "daily") && strcmp(argv[optind], "review"))) {
     fprintf(stderr, "probe-report: say daily or review (see --help)\n");
     ret = EX_USAGE_;
     goto out;
   }
   int is_daily = !strcmp(argv[optind], "daily");
-  memmove(&argv[optind], &argv[optind + 1], (size_t)(argc - optind) * sizeof(*argv));
+  memmove(&argv[optind], &argv[optind + 1],
+          (size_t)(argc - optind) * sizeof(*argv));
   argc--;
   free(cl.labels);
   memset(&cl, 0, sizeof(cl));
@@ -941,7 +1044,8 @@ int main(int argc, char **argv)
   }
   for(size_t i = 0; i < nlabels; i++) {
     if(agg_add_label(a, labels[i])) {
-      fprintf(stderr, "probe-report: --label %s: expected KEY=VALUE\n", labels[i]);
+      fprintf(stderr, "probe-report: --label %s: expected KEY=VALUE\n",
+              labels[i]);
       ret = EX_USAGE_;
       goto out;
     }
@@ -953,30 +1057,35 @@ int main(int argc, char **argv)
   agg_finish(a);
   if(!a->in_range) {
     char t1[40], t2[40];
-    fprintf(stderr, "probe-report: no agent line in the range (%s to %s): %llu lines read, "
-            "%llu outside the range, %llu with other labels, %llu not the agent's\n",
-            isnan(since) ? "the first line" : fmt_time(since, t1, sizeof(t1)),
-            isnan(until) ? "the last" : fmt_time(until, t2, sizeof(t2)),
-            a->lines, a->out_of_range, a->label_mismatch,
-            a->not_agent + a->bad_utf8 + a->too_long);
+    fprintf(
+        stderr,
+        "probe-report: no agent line in the range (%s to %s): %llu lines read, "
+        "%llu outside the range, %llu with other labels, %llu not the agent's\n",
+        isnan(since) ? "the first line" : fmt_time(since, t1, sizeof(t1)),
+        isnan(until) ? "the last" : fmt_time(until, t2, sizeof(t2)), a->lines,
+        a->out_of_range, a->label_mismatch,
+        a->not_agent + a->bad_utf8 + a->too_long);
     ret = EX_EMPTY;
     goto out;
   }
   f = outpath ? open_output(outpath) : stdout;
   if(!f) {
-    fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath, strerror(errno));
+    fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath,
+            strerror(errno));
     ret = EX_IOERR_;
     goto out;
   }
-  out_t o = { f, html };
+  out_t o = {f, html};
   render(&o, a, is_daily);
   if(fflush(f) || ferror(f)) {
-    fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath ? outpath : "the report", strerror(errno));
+    fprintf(stderr, "probe-report: cannot write %s: %s\n",
+            outpath ? outpath : "the report", strerror(errno));
     ret = EX_IOERR_;
   }
 out:
   if(f && f != stdout && fclose(f) && ret == EX_REPORT) {
-    fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath, strerror(errno));
+    fprintf(stderr, "probe-report: cannot write %s: %s\n", outpath,
+            strerror(errno));
     ret = EX_IOERR_;
   }
   free(cl.labels);

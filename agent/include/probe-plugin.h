@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * probe-plugin.h: the whole contract between probe-agent and its plugins.
  *
@@ -135,8 +136,7 @@ typedef struct probe_host {
   void (*result_metric)(probe_result *r, const char *name, double value);
   void (*result_detail_string)(probe_result *r, const char *key,
                                const char *value);
-  void (*result_detail_number)(probe_result *r, const char *key,
-                               double value);
+  void (*result_detail_number)(probe_result *r, const char *key, double value);
   void (*result_detail_bool)(probe_result *r, const char *key, int value);
   /* `json` must be one valid JSON value; an invalid one is dropped. */
   void (*result_detail_json)(probe_result *r, const char *key,
@@ -179,7 +179,8 @@ typedef struct probe_host {
 #define PROBE_HOST_MINOR 2
 
 /* 1 when host offers result_threshold (use before calling it). */
-#define PROBE_HOST_HAS_THRESHOLD(h) ((h)->host_minor >= 1 && (h)->result_threshold)
+#define PROBE_HOST_HAS_THRESHOLD(h) \
+  ((h)->host_minor >= 1 && (h)->result_threshold)
 /* 1 when host offers progress. */
 #define PROBE_HOST_HAS_PROGRESS(h) ((h)->host_minor >= 2 && (h)->progress)
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * aledger.c: the anchor plugin reading the ledger (over ledgerscan.h):
  * every AnchorSubmitted event parsed into an anchor, the AnchorSuperseded
@@ -28,7 +29,8 @@ static double parse_ts(const char *s)
   struct tm tm = {0};
   int y, mo, d, h, mi, n = 0;
   double sec;
-  if(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6)
+  if(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) !=
+     6)
     return NAN;
   const char *z = s + n;
   if(strcmp(z, "Z") != 0 && strcmp(z, "z") != 0 && strcmp(z, "+00:00") != 0)
@@ -119,8 +121,8 @@ static int add_anchor(run *r, const cJSON *ev, int64_t seq)
   }
   size_t k = (size_t)((uint64_t)a->anchored_seq % RING);
   if(a->anchored_seq > 0 && r->ring_seq[k] == a->anchored_seq)
-    a->lh = memcmp(a->anchored_hash, r->ring_hash[k], 32) == 0 ? LH_OK
-                                                               : LH_DIFFERS;
+    a->lh =
+        memcmp(a->anchored_hash, r->ring_hash[k], 32) == 0 ? LH_OK : LH_DIFFERS;
   else
     r->unresolved++;
   return 0;
@@ -282,8 +284,8 @@ static int second_pass(run *r, char *why, size_t n)
     while(seqs[j] != a->anchored_seq)
       j++;
     if(h[j].found && h[j].stored_ok) {
-      a->lh = memcmp(a->anchored_hash, h[j].stored, 32) == 0 ? LH_OK
-                                                             : LH_DIFFERS;
+      a->lh =
+          memcmp(a->anchored_hash, h[j].stored, 32) == 0 ? LH_OK : LH_DIFFERS;
       r->unresolved--;
     }
   }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anchor.c: the anchor plugin. Check `anchor.confirm`: reads the anchors
  * that the ledger records (AnchorSubmitted, AnchorSuperseded; section 3 of
@@ -163,8 +164,8 @@ static int read_other_nonces(run *r, char *why, size_t n)
     return 0;
   if(!(arr = json_list(on, "wallet_other_nonces", "nonces", why, n)))
     return -1;
-  r->other_nonces = calloc((size_t)cJSON_GetArraySize(arr) + 1,
-                           sizeof(*r->other_nonces));
+  r->other_nonces =
+      calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*r->other_nonces));
   if(!r->other_nonces) {
     cJSON_Delete(arr);
     snprintf(why, n, "out of memory");
@@ -224,8 +225,8 @@ static int read_numbers(run *r, char *why, size_t n)
   r->max_age = pkit_duration(k, "max_anchor_age");
   r->rpc_timeout = pkit_duration(k, "rpc_timeout");
   v = pkit_int(k, "max_response_bytes");
-  r->max_bytes = v > 0 ? (size_t)v
-                       : (size_t)pkit_default(k, "max_response_bytes");
+  r->max_bytes =
+      v > 0 ? (size_t)v : (size_t)pkit_default(k, "max_response_bytes");
   v = pkit_int(k, "batch_size");
   r->batch_max = v < 1 ? 1 : (size_t)v;
   r->use_cache = pkit_bool(k, "cache");
@@ -298,9 +299,9 @@ static int anchor_run(probe_ctx *ctx, const probe_host *host)
   r->host = host;
   r->rules.now = (double)time(NULL);
   if(read_settings(r, why, sizeof(why)) != 0) {
-    rc = pkit_misconfigured(ctx, host, "anchor.confirm",
-                            r->src.source ? r->src.source : "anchor", "%s",
-                            why);
+    rc =
+        pkit_misconfigured(ctx, host, "anchor.confirm",
+                           r->src.source ? r->src.source : "anchor", "%s", why);
     goto out;
   }
   target = ledgerscan_target(&r->src);
@@ -352,11 +353,16 @@ static int anchor_check_config(probe_ctx *ctx, const probe_host *host)
 }
 
 /* The JSON-RPC node and the ledger's PostgreSQL. */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
-    PROBE_PLUGIN_ABI, "anchor", PACKAGE_VERSION,
+    PROBE_PLUGIN_ABI,
+    "anchor",
+    PACKAGE_VERSION,
     "confirms the ledger's anchors on an Ethereum chain (JSON-RPC)",
-    settings, NULL, anchor_run, NULL, anchor_check_config};
+    settings,
+    NULL,
+    anchor_run,
+    NULL,
+    anchor_check_config};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anchor.h: what the parts of the anchor plugin share. The plugin is
  * split along its seams, each part a file:
@@ -76,12 +77,12 @@ typedef struct anchor {
   uint64_t chain_id;
   uint8_t tx_hash[32];
   char tx_hex[67];
-  int malformed;           /* the event's payload is not what section 3 says */
+  int malformed; /* the event's payload is not what section 3 says */
   char malformed_why[160];
   int superseded;
   anchor_lh lh;
   int cached;
-  const cache_entry *seen; /* block where it was last seen, not final */
+  const cache_entry *seen;    /* block where it was last seen, not final */
   const cache_entry *recheck; /* a cached final anchor asked again */
   /* verdict */
   int status, rule;
@@ -90,9 +91,9 @@ typedef struct anchor {
   uint64_t block_number;
   uint8_t block_hash[32];
   int64_t block_ts;
-  int has_nonce;           /* the wallet's nonce of the transaction */
+  int has_nonce; /* the wallet's nonce of the transaction */
   uint64_t nonce;
-  double fee_wei;          /* gasUsed x effectiveGasPrice, 0 unknown */
+  double fee_wei; /* gasUsed x effectiveGasPrice, 0 unknown */
 } anchor;
 
 /* What one node says about one anchor. */
@@ -106,7 +107,7 @@ typedef struct obs {
   int has_nonce;
   uint64_t nonce;
   double fee_wei;
-  int moved;               /* included again elsewhere after a reorg */
+  int moved; /* included again elsewhere after a reorg */
 } obs;
 
 /* What one node says about the chain. */
@@ -151,14 +152,14 @@ typedef enum anchor_answer {
  * (anodes.c gathers it), so that the rules are plain comparisons. */
 typedef struct anchor_evidence {
   anchor_answer tx;
-  char tx_err[200];        /* ANS_MALFORMED: why */
-  int hash_ok;             /* the transaction hashes to tx_hash, as the
+  char tx_err[200];     /* ANS_MALFORMED: why */
+  int hash_ok;          /* the transaction hashes to tx_hash, as the
                               node's hash says */
-  const char *hash_err;    /* else why */
+  const char *hash_err; /* else why */
   int has_nonce;
   uint64_t nonce;
-  uint8_t from[20];        /* the node's "from" */
-  int has_tx_chain;        /* the chain the signature binds */
+  uint8_t from[20]; /* the node's "from" */
+  int has_tx_chain; /* the chain the signature binds */
   uint64_t tx_chain;
   int tx_has_block;
   uint8_t tx_block_hash[32];
@@ -167,16 +168,16 @@ typedef struct anchor_evidence {
   uint64_t rcpt_status, rcpt_block;
   uint8_t rcpt_block_hash[32];
   double fee_wei;
-  size_t input_len;        /* input data (its first 68 bytes kept) */
+  size_t input_len; /* input data (its first 68 bytes kept) */
   uint8_t input[68];
   int recovered;           /* the signature recovers to who */
   const char *recover_err; /* else why */
   uint8_t who[20];
-  int block_ok;            /* the canonical block at rcpt_block */
-  char block_err[200];     /* else why */
+  int block_ok;        /* the canonical block at rcpt_block */
+  char block_err[200]; /* else why */
   uint8_t block_hash[32];
   int64_t block_ts;
-  int seen_ok;             /* the canonical block where it was seen */
+  int seen_ok; /* the canonical block where it was seen */
   uint8_t seen_hash[32];
 } anchor_evidence;
 
@@ -185,17 +186,17 @@ typedef struct run {
   probe_ctx *ctx;
   const probe_host *host;
   /* settings */
-  pkit kit;               /* holds the settings' strings until run_free */
+  pkit kit; /* holds the settings' strings until run_free */
   ledgerscan_opts src;
   const char **urls;
   size_t nurls;
-  anchor_rules rules;     /* now, grace, min_conf, sender */
+  anchor_rules rules;         /* now, grace, min_conf, sender */
   int finality_confirmations; /* 1: ignore the finalized tag */
   double max_age, rpc_timeout;
   size_t max_bytes, batch_max;
   int use_cache;
-  double recheck_every;   /* re-ask cached final anchors this often (0 never) */
-  double last_run;        /* when the previous run began (recheck.json) */
+  double recheck_every; /* re-ask cached final anchors this often (0 never) */
+  double last_run;      /* when the previous run began (recheck.json) */
   size_t nrechecked;
   /* ledger */
   anchor *a;
@@ -207,25 +208,25 @@ typedef struct run {
   int64_t ring_seq[RING];
   uint8_t ring_hash[RING][32];
   size_t unresolved;
-  size_t *idx, nidx; /* unresolved anchors by anchored_seq (second pass) */
-  double progress_ms;     /* when progress was last reported */
-  lv_hasher *hasher;      /* the seq and hash of each event (lverify.h) */
+  size_t *idx, nidx;  /* unresolved anchors by anchored_seq (second pass) */
+  double progress_ms; /* when progress was last reported */
+  lv_hasher *hasher;  /* the seq and hash of each event (lverify.h) */
   /* nodes */
   rpc_node *nodes;
   node_facts *facts;
   char node_problem[600]; /* a node unusable or disagreeing, for a warning */
   cache cache;
   /* the wallet */
-  int wallet_on;          /* expected_sender and wallet_check */
+  int wallet_on; /* expected_sender and wallet_check */
   uint64_t *other_nonces;
   size_t nother;
   long long max_scan;
   double min_runway, window;
   wtx *w;
   size_t nw;
-  int w_status;           /* PROBE_OK.. of the wallet part */
+  int w_status; /* PROBE_OK.. of the wallet part */
   char w_sum[1400];
-  cJSON *w_unrec;         /* details.unrecorded */
+  cJSON *w_unrec; /* details.unrecorded */
   double w_nunrec;
   int have_count, have_balance, have_fee;
   uint64_t count;
@@ -235,8 +236,8 @@ typedef struct run {
 
 /* rules.c */
 extern const char *const anchor_rule_names[8];
-void anchor_judge(const anchor_rules *c, const node_facts *f,
-                  const anchor *a, const anchor_evidence *e, obs *o);
+void anchor_judge(const anchor_rules *c, const node_facts *f, const anchor *a,
+                  const anchor_evidence *e, obs *o);
 void anchor_hex32(const uint8_t h[32], char out[67]);
 void anchor_hex20(const uint8_t h[20], char out[43]);
 int anchor_cmp_u64(const void *a, const void *b);

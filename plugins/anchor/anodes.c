@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anodes.c: the anchor plugin asking the nodes (rpc.h): each node's chain
  * facts (and the wallet's count and balance) in one request a run, then
@@ -25,8 +26,8 @@ static int block_fields(const cJSON *blk, uint64_t *number, uint8_t hash[32],
      txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(blk, "number"),
                          number) != 0)
     return -1;
-  if(hash && txjson_fixed(cJSON_GetObjectItemCaseSensitive(blk, "hash"), hash,
-                          32) != 0)
+  if(hash &&
+     txjson_fixed(cJSON_GetObjectItemCaseSensitive(blk, "hash"), hash, 32) != 0)
     return -1;
   if(ts) {
     if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(blk, "timestamp"),
@@ -50,9 +51,10 @@ static int quantity_double(const cJSON *item, double *out)
   if(len < 3 || len > 66 || s[0] != '0' || s[1] != 'x')
     return -1;
   for(size_t i = 2; i < len; i++) {
-    int d = s[i] >= '0' && s[i] <= '9' ? s[i] - '0'
+    int d = s[i] >= '0' && s[i] <= '9'   ? s[i] - '0'
             : s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
-            : s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10 : -1;
+            : s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10
+                                         : -1;
     if(d < 0)
       return -1;
     v = v * 16 + d;
@@ -69,13 +71,15 @@ static void take_count(node_facts *f, const rpc_call *c, const char *at)
   uint64_t v;
   char *txt = NULL;
   if(c->status != RPC_OK) {
-    snprintf(f->count_why, sizeof(f->count_why), "eth_getTransactionCount(%s): %s", at, c->err);
+    snprintf(f->count_why, sizeof(f->count_why),
+             "eth_getTransactionCount(%s): %s", at, c->err);
     return;
   }
   if(txjson_quantity_u64(c->result, &v) != 0 || v >= MAX_PLAUSIBLE_COUNT) {
     txt = cJSON_PrintUnformatted(c->result);
     snprintf(f->count_why, sizeof(f->count_why),
-             "eth_getTransactionCount(%s) answered %.60s, %s", at, txt ? txt : "?",
+             "eth_getTransactionCount(%s) answered %.60s, %s", at,
+             txt ? txt : "?",
              txjson_quantity_u64(c->result, &v) != 0
                  ? "not a hex quantity of at most 64 bits"
                  : "an implausible nonce count");
@@ -93,11 +97,15 @@ static void ask_node_facts(run *r, size_t k)
 {
   node_facts *f = &r->facts[k];
   char wparams[2][80];
-  snprintf(wparams[0], sizeof(wparams[0]), "[\"%s\",\"finalized\"]", r->rules.sender_hex);
-  snprintf(wparams[1], sizeof(wparams[1]), "[\"%s\",\"latest\"]", r->rules.sender_hex);
+  snprintf(wparams[0], sizeof(wparams[0]), "[\"%s\",\"finalized\"]",
+           r->rules.sender_hex);
+  snprintf(wparams[1], sizeof(wparams[1]), "[\"%s\",\"latest\"]",
+           r->rules.sender_hex);
   rpc_call c[5] = {{.method = "eth_chainId", .params = "[]"},
-                   {.method = "eth_getBlockByNumber", .params = "[\"finalized\",false]"},
-                   {.method = "eth_getBlockByNumber", .params = "[\"latest\",false]"},
+                   {.method = "eth_getBlockByNumber",
+                    .params = "[\"finalized\",false]"},
+                   {.method = "eth_getBlockByNumber",
+                    .params = "[\"latest\",false]"},
                    {.method = "eth_getTransactionCount", .params = wparams[0]},
                    {.method = "eth_getBalance", .params = wparams[1]}};
   size_t nc = r->wallet_on ? 5 : 3;
@@ -124,8 +132,8 @@ static void ask_node_facts(run *r, size_t k)
       goto out;
     }
     f->fin_known = 1;
-  } else if(c[1].status == RPC_ERR_TRANSPORT ||
-            c[1].status == RPC_ERR_GARBAGE) {
+  }
+  else if(c[1].status == RPC_ERR_TRANSPORT || c[1].status == RPC_ERR_GARBAGE) {
     snprintf(f->why, sizeof(f->why), "eth_getBlockByNumber(finalized): %s",
              c[1].err);
     goto out;
@@ -136,21 +144,27 @@ static void ask_node_facts(run *r, size_t k)
   if(!r->wallet_on)
     goto out;
   if(c[4].status != RPC_OK)
-    snprintf(f->balance_why, sizeof(f->balance_why), "eth_getBalance: %s", c[4].err);
+    snprintf(f->balance_why, sizeof(f->balance_why), "eth_getBalance: %s",
+             c[4].err);
   else if(quantity_double(c[4].result, &f->balance_wei) != 0)
-    snprintf(f->balance_why, sizeof(f->balance_why), "eth_getBalance: not a hex quantity");
+    snprintf(f->balance_why, sizeof(f->balance_why),
+             "eth_getBalance: not a hex quantity");
   else
     f->balance_ok = 1;
   if(f->fin_known && c[3].status != RPC_ERR_NODE) {
     f->count_block = f->fin_bn;
     take_count(f, &c[3], "finalized");
-  } else if(!f->fin_known && f->latest_bn + 1 < (uint64_t)r->rules.min_conf) {
+  }
+  else if(!f->fin_known && f->latest_bn + 1 < (uint64_t)r->rules.min_conf) {
     f->count_ok = 1; /* no block is final yet: nothing sent is final */
-  } else {
+  }
+  else {
     /* by number: no finalized tag, or a node that takes it for blocks
      * but not for eth_getTransactionCount */
     char p[96], at[32];
-    f->count_block = f->fin_known ? f->fin_bn : f->latest_bn + 1 - (uint64_t)r->rules.min_conf;
+    f->count_block = f->fin_known
+                         ? f->fin_bn
+                         : f->latest_bn + 1 - (uint64_t)r->rules.min_conf;
     snprintf(at, sizeof(at), "0x%" PRIx64, f->count_block);
     snprintf(p, sizeof(p), "[\"%s\",\"%s\"]", r->rules.sender_hex, at);
     rpc_call one = {.method = "eth_getTransactionCount", .params = p};
@@ -173,7 +187,8 @@ typedef struct blockinfo {
 
 static int cmp_block(const void *a, const void *b)
 {
-  return anchor_cmp_u64(&((const blockinfo *)a)->number, &((const blockinfo *)b)->number);
+  return anchor_cmp_u64(&((const blockinfo *)a)->number,
+                        &((const blockinfo *)b)->number);
 }
 
 static const blockinfo *find_block(const blockinfo *b, size_t n, uint64_t num)
@@ -213,7 +228,7 @@ static void fetch_blocks(rpc_node *node, const uint64_t *nums, size_t nb,
                          blockinfo *blocks)
 {
   rpc_call *bc = calloc(nb ? nb : 1, sizeof(*bc));
-  char (*bparams)[48] = calloc(nb ? nb : 1, sizeof(*bparams));
+  char(*bparams)[48] = calloc(nb ? nb : 1, sizeof(*bparams));
   for(size_t i = 0; i < nb; i++) {
     blocks[i].number = nums[i];
     snprintf(blocks[i].err, sizeof(blocks[i].err), "out of memory");
@@ -269,8 +284,9 @@ static void gather_receipt(const cJSON *txo, const cJSON *rcpt,
   /* the fee it paid, for the wallet's runway */
   if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(rcpt, "gasUsed"),
                          &gas_used) == 0 &&
-     (txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(
-                              rcpt, "effectiveGasPrice"), &price) == 0 ||
+     (txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(rcpt,
+                                                           "effectiveGasPrice"),
+                          &price) == 0 ||
       txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(txo, "gasPrice"),
                           &price) == 0))
     e->fee_wei = (double)gas_used * (double)price;
@@ -297,12 +313,13 @@ static void gather_tx(const anchor *a, const cJSON *txo, anchor_evidence *e)
   e->hash_ok = ce == CRYPTO_ETH_OK && memcmp(h, a->tx_hash, 32) == 0 &&
                memcmp(t.hash, a->tx_hash, 32) == 0;
   e->hash_err = ce != CRYPTO_ETH_OK ? crypto_eth_strerror(ce) : NULL;
-  e->has_nonce = txjson_quantity_u64(
-                     cJSON_GetObjectItemCaseSensitive(txo, "nonce"),
-                     &e->nonce) == 0;
+  e->has_nonce =
+      txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(txo, "nonce"),
+                          &e->nonce) == 0;
   memcpy(e->from, t.from, 20);
   e->has_tx_chain = crypto_eth_tx_chain_id(&t.tx, &e->tx_chain, &has_chain) ==
-                        CRYPTO_ETH_OK && has_chain;
+                        CRYPTO_ETH_OK &&
+                    has_chain;
   e->tx_has_block = t.has_block;
   memcpy(e->tx_block_hash, t.block_hash, 32);
   e->input_len = t.tx.input.len;
@@ -347,7 +364,7 @@ static void all_unknown(obs *o, size_t n, const char *why)
 static void ask_anchors(run *r, size_t k, const size_t *idx, size_t n, obs *o)
 {
   rpc_call *c = calloc(2 * n, sizeof(*c));
-  char (*params)[80] = calloc(n, sizeof(*params));
+  char(*params)[80] = calloc(n, sizeof(*params));
   uint64_t *nums = calloc(2 * n, sizeof(*nums));
   blockinfo *blocks = calloc(2 * n, sizeof(*blocks));
   size_t nb;
@@ -381,8 +398,8 @@ static void ask_anchors(run *r, size_t k, const size_t *idx, size_t n, obs *o)
     if(o[i].moved)
       r->host->log(r->ctx, PROBE_LOG_INFO,
                    "anchor %s moved from block %" PRIu64 " to %" PRIu64
-                   " (reorg)", a->tx_hex, a->seen->block_number,
-                   o[i].block_number);
+                   " (reorg)",
+                   a->tx_hex, a->seen->block_number, o[i].block_number);
   }
 out:
   if(c)
@@ -423,15 +440,18 @@ static void combine(const run *r, anchor *a, obs *const *o, size_t i)
   }
   for(size_t k = 1; k < r->nurls; k++) {
     const obs *x = &o[k][i];
-    int same_block = x->have_block == first->have_block &&
-                     (!x->have_block || (x->block_number == first->block_number &&
-                                         memcmp(x->block_hash, first->block_hash, 32) == 0));
+    int same_block =
+        x->have_block == first->have_block &&
+        (!x->have_block || (x->block_number == first->block_number &&
+                            memcmp(x->block_hash, first->block_hash, 32) == 0));
     int both_ok = (x->status == A_CONFIRMED || x->status == A_PENDING) &&
                   (first->status == A_CONFIRMED || first->status == A_PENDING);
     if(same_block && both_ok) {
       if(x->status == A_PENDING)
         pick = x; /* a lagging node: not final until final everywhere */
-    } else if(!same_block || x->status != first->status || x->rule != first->rule) {
+    }
+    else if(!same_block || x->status != first->status ||
+            x->rule != first->rule) {
       disagree = 1;
     }
   }
@@ -443,8 +463,9 @@ static void combine(const run *r, anchor *a, obs *const *o, size_t i)
     for(size_t k = 0; k < r->nurls && len < sizeof(a->reason); k++) {
       char d[160];
       describe_obs(&o[k][i], d, sizeof(d));
-      len += (size_t)snprintf(a->reason + len, sizeof(a->reason) - len, "%s %s says %s",
-                              k ? ";" : "", r->nodes[k].target, d);
+      len += (size_t)snprintf(a->reason + len, sizeof(a->reason) - len,
+                              "%s %s says %s", k ? ";" : "", r->nodes[k].target,
+                              d);
     }
     return;
   }
@@ -478,8 +499,9 @@ static int chains_disagree(run *r, const size_t *ask, size_t nask)
       continue;
     snprintf(r->node_problem, sizeof(r->node_problem),
              "nodes disagree on eth_chainId: %s says %" PRIu64
-             ", %s says %" PRIu64, r->nodes[0].target, r->facts[0].chain_id,
-             r->nodes[k].target, r->facts[k].chain_id);
+             ", %s says %" PRIu64,
+             r->nodes[0].target, r->facts[0].chain_id, r->nodes[k].target,
+             r->facts[k].chain_id);
     for(size_t j = 0; j < nask; j++) {
       anchor *a = &r->a[ask[j]];
       a->status = A_FAILED;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cache.c: the anchor plugin's state file (see cache.h). Format, one
  * record a line, fields separated by one space, hashes in lower-case hex:
@@ -105,7 +106,8 @@ static int parse_line(const char *line, cache_entry *e)
   }
   if(line[0] == 'S' &&
      ((k = sscanf(line, "S %64s %llu %64s %23s %lf", tx, &bn, bh, nonce,
-                  &fee)) == 3 || k == 5) &&
+                  &fee)) == 3 ||
+      k == 5) &&
      crypto_hex_decode(tx, strlen(tx), e->tx_hash, 32) == 0 &&
      crypto_hex_decode(bh, strlen(bh), e->block_hash, 32) == 0) {
     e->block_number = bn;
@@ -149,8 +151,8 @@ int cache_save(const cache *c, const char *dir)
   char tx[65], ah[65], bh[65], tail[64];
   if(!buf)
     return -1;
-  len += (size_t)snprintf(buf, cap, "probe-agent anchor cache v1 %s\n",
-                          c->sender);
+  len +=
+      (size_t)snprintf(buf, cap, "probe-agent anchor cache v1 %s\n", c->sender);
   for(size_t i = 0; i < c->n; i++) {
     const cache_entry *e = &c->e[i];
     crypto_hex_encode(e->tx_hash, 32, tx);
@@ -163,16 +165,18 @@ int cache_save(const cache *c, const char *dir)
       char nn[24] = "-";
       if(e->has_nonce)
         snprintf(nn, sizeof(nn), "%" PRIu64, e->nonce);
-      len += (size_t)snprintf(buf + len, cap - len, "N %s %s %" PRIu64 "\n",
-                              tx, nn, e->block_number);
-    } else if(e->final) {
+      len += (size_t)snprintf(buf + len, cap - len, "N %s %s %" PRIu64 "\n", tx,
+                              nn, e->block_number);
+    }
+    else if(e->final) {
       crypto_hex_encode(e->anchored_hash, 32, ah);
       len += (size_t)snprintf(buf + len, cap - len,
                               "F %s %" PRId64 " %s %" PRIu64 " %" PRIu64
                               " %s %" PRId64 "%s\n",
                               tx, e->anchored_seq, ah, e->chain_id,
                               e->block_number, bh, e->block_ts, tail);
-    } else {
+    }
+    else {
       len += (size_t)snprintf(buf + len, cap - len, "S %s %" PRIu64 " %s%s\n",
                               tx, e->block_number, bh, tail);
     }

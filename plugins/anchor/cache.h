@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cache.h: what the anchor plugin remembers between runs, in one small
  * text file of its state directory (written atomically with pstate):
@@ -21,23 +22,23 @@
 
 typedef struct cache_entry {
   uint8_t tx_hash[32];
-  int final;             /* 1 final (F line), 0 seen (S line) */
-  int64_t anchored_seq;  /* F only */
+  int final;            /* 1 final (F line), 0 seen (S line) */
+  int64_t anchored_seq; /* F only */
   uint8_t anchored_hash[32];
   uint64_t chain_id;
   uint64_t block_number;
   uint8_t block_hash[32];
-  int64_t block_ts;      /* F only */
-  int nonce_only;        /* N line: only the nonce and block are known */
-  int has_nonce;         /* nonce is the wallet's nonce of this transaction */
+  int64_t block_ts; /* F only */
+  int nonce_only;   /* N line: only the nonce and block are known */
+  int has_nonce;    /* nonce is the wallet's nonce of this transaction */
   uint64_t nonce;
-  double fee_wei;        /* F: gasUsed x effectiveGasPrice; 0 unknown */
+  double fee_wei; /* F: gasUsed x effectiveGasPrice; 0 unknown */
 } cache_entry;
 
 typedef struct cache {
   cache_entry *e;
   size_t n, cap;
-  char sender[43];       /* "0x.." or "-" */
+  char sender[43]; /* "0x.." or "-" */
 } cache;
 
 /* Loads dir/anchors.cache; a missing, foreign or corrupt file gives an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledgerscan.c: the anchor plugin's ledger reading over plugins/common/lsrc
  * (snapshot files plain or .gz, "-", PostgreSQL tables); see ledgerscan.h.
@@ -59,9 +60,8 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
   return rc;
 }
 
-int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs,
-                       size_t n, struct lv_hash *out, char *err,
-                       size_t errlen)
+int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs, size_t n,
+                       struct lv_hash *out, char *err, size_t errlen)
 {
   lsrc_options lo = options_of(o);
   return lv_hash_at(&lo, seqs, n, LV_HASH_STORED, out, err, errlen);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledgerscan.h: the anchor plugin's view of a ledger source: one call
  * that streams every event's JSON text to a callback, so the plugin never
@@ -25,8 +26,8 @@ typedef int (*ledgerscan_cb)(void *ud, const char *text, size_t len,
 /* Called after each event with the events and bytes read so far and the
  * file's size (-1 when unknown: gzip, stdin, a table); it decides itself
  * how often to pass them on. */
-typedef void (*ledgerscan_progress)(void *ud, uint64_t events,
-                                    uint64_t bytes, int64_t total);
+typedef void (*ledgerscan_progress)(void *ud, uint64_t events, uint64_t bytes,
+                                    int64_t total);
 
 /* Streams the source once (progress may be NULL). 0, or -1 with err (one
  * line, no password). */
@@ -38,9 +39,8 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
  * lv_hash_at (plugins/ledger/lverify.h) over this source. 0, or -1 with
  * err. */
 struct lv_hash;
-int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs,
-                       size_t n, struct lv_hash *out, char *err,
-                       size_t errlen);
+int ledgerscan_hash_at(const ledgerscan_opts *o, const int64_t *seqs, size_t n,
+                       struct lv_hash *out, char *err, size_t errlen);
 
 /* 1 when the source can be read a second time (not standard input). */
 int ledgerscan_rereadable(const ledgerscan_opts *o);

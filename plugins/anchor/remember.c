@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * remember.c: the anchor plugin's use of its cache (cache.h): which
  * anchors need asking (a cached final anchor is confirmed without a
@@ -152,7 +153,8 @@ size_t anchor_triage(run *r, const char *state, size_t *ask)
       a->status = A_UNKNOWN;
       snprintf(a->reason, sizeof(a->reason),
                "cannot check rule 7: event %" PRId64 " is too far back in a "
-               "ledger read from standard input", a->anchored_seq);
+               "ledger read from standard input",
+               a->anchored_seq);
       continue;
     }
     ask[nask++] = i;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * report.c: the anchor plugin's report: the one anchor.confirm result
  * line (counts, figures over window, the first failure by tx hash and
@@ -58,7 +59,8 @@ void anchor_write_confirmed(run *r, const char *state)
     return;
   }
   cJSON_AddNumberToObject(o, "version", 1);
-  cJSON_AddNumberToObject(o, "covered_seq", best ? (double)best->anchored_seq : 0);
+  cJSON_AddNumberToObject(o, "covered_seq",
+                          best ? (double)best->anchored_seq : 0);
   if(best) {
     cJSON_AddStringToObject(o, "tx_hash", best->tx_hex);
     cJSON_AddNumberToObject(o, "block_number", (double)best->block_number);
@@ -80,7 +82,10 @@ void anchor_write_confirmed(run *r, const char *state)
     if(skip && skip--)
       continue;
     cJSON *e = cJSON_CreateObject();
-    cJSON_AddNumberToObject(e, "from_seq", (double)(from <= a->anchored_seq ? from : a->anchored_seq));
+    cJSON_AddNumberToObject(e, "from_seq",
+                            (double)(from <= a->anchored_seq
+                                         ? from
+                                         : a->anchored_seq));
     cJSON_AddNumberToObject(e, "to_seq", (double)a->anchored_seq);
     cJSON_AddStringToObject(e, "tx_hash", a->tx_hex);
     rfc3339((double)a->block_ts, 0, t);
@@ -100,9 +105,10 @@ void anchor_write_confirmed(run *r, const char *state)
     txt[len] = '\0';
   }
   if(pstate_write(state, CONFIRMED_FILE, txt, len) != 0) {
-    r->host->log(r->ctx, PROBE_LOG_WARNING, "cannot write %s in %s: %s", CONFIRMED_FILE,
-                 state, strerror(errno));
-  } else {
+    r->host->log(r->ctx, PROBE_LOG_WARNING, "cannot write %s in %s: %s",
+                 CONFIRMED_FILE, state, strerror(errno));
+  }
+  else {
     char path[4096];
     struct stat st;
     snprintf(path, sizeof(path), "%s/%s", state, CONFIRMED_FILE);
@@ -119,7 +125,7 @@ void anchor_write_confirmed(run *r, const char *state)
 /* Frees everything r holds. */
 /* Formats the anchors' status and summary. */
 static void say(int *st, char *buf, size_t n, int status, const char *fmt, ...)
-  __attribute__((format(printf, 5, 6)));
+    __attribute__((format(printf, 5, 6)));
 static void say(int *st, char *buf, size_t n, int status, const char *fmt, ...)
 {
   va_list ap;
@@ -151,17 +157,21 @@ static void emit_window(run *r, probe_result *res)
   double *lat = calloc(r->na + 1, sizeof(*lat));
   for(size_t i = 0; i < r->na; i++) {
     const anchor *a = &r->a[i];
-    if(isnan(a->ts) || a->ts <= r->rules.now - r->window || a->ts > r->rules.now + 300)
+    if(isnan(a->ts) || a->ts <= r->rules.now - r->window ||
+       a->ts > r->rules.now + 300)
       continue;
     nsub++;
     if(lat && a->status == A_CONFIRMED && a->have_block)
       lat[nl++] = (double)a->block_ts - a->ts;
   }
-  h->result_metric(res, "anchor_submission_rate_per_hour", (double)nsub * 3600 / r->window);
+  h->result_metric(res, "anchor_submission_rate_per_hour",
+                   (double)nsub * 3600 / r->window);
   if(nl) {
     qsort(lat, nl, sizeof(*lat), cmp_double);
-    h->result_metric(res, "confirmation_latency_p50_seconds", percentile(lat, nl, 50));
-    h->result_metric(res, "confirmation_latency_p95_seconds", percentile(lat, nl, 95));
+    h->result_metric(res, "confirmation_latency_p50_seconds",
+                     percentile(lat, nl, 50));
+    h->result_metric(res, "confirmation_latency_p95_seconds",
+                     percentile(lat, nl, 95));
   }
   free(lat);
   if(!r->wallet_on)
@@ -238,9 +248,7 @@ static void count_anchors(const run *r, tally *t)
       t->newest = a;
     t->ncached += a->cached;
     switch(a->status) {
-    case A_CONFIRMED:
-      count_confirmed(t, a);
-      break;
+    case A_CONFIRMED: count_confirmed(t, a); break;
     case A_PENDING:
       t->npen++;
       list_anchor(t->pend, a, 0);
@@ -251,17 +259,15 @@ static void count_anchors(const run *r, tally *t)
         t->first_fail = a;
       list_anchor(t->fails, a, 1);
       break;
-    case A_SUPERSEDED:
-      t->nsup++;
-      break;
+    case A_SUPERSEDED: t->nsup++; break;
     default:
       t->nunk++;
       if(!t->first_unk)
         t->first_unk = a;
     }
   }
-  t->age = t->newest && !isnan(t->newest->ts) ? r->rules.now - t->newest->ts
-                                              : -1;
+  t->age =
+      t->newest && !isnan(t->newest->ts) ? r->rules.now - t->newest->ts : -1;
 }
 
 /* A JSON detail of res (nothing for an empty array unless always);
@@ -269,8 +275,8 @@ static void count_anchors(const run *r, tally *t)
 static void detail_json(const probe_host *h, probe_result *res,
                         const char *name, cJSON *v, int always)
 {
-  char *txt = !always && cJSON_GetArraySize(v) == 0
-                  ? NULL : cJSON_PrintUnformatted(v);
+  char *txt =
+      !always && cJSON_GetArraySize(v) == 0 ? NULL : cJSON_PrintUnformatted(v);
   if(txt)
     h->result_detail_json(res, name, txt);
   free(txt);
@@ -298,12 +304,14 @@ static void emit_counts(run *r, probe_result *res, const tally *t)
     if(r->a[i].status == A_UNKNOWN && r->a[i].anchored_seq > max_unknown)
       max_unknown = r->a[i].anchored_seq;
   if(max_unknown > t->max_covered)
-    h->result_detail_string(res, "unanchored_events_unknown",
-                            "anchors past the confirmed ones could not be checked");
+    h->result_detail_string(
+        res, "unanchored_events_unknown",
+        "anchors past the confirmed ones could not be checked");
   else
     h->result_metric(res, "unanchored_events",
                      (double)(r->head_seq > t->max_covered
-                                  ? r->head_seq - t->max_covered : 0));
+                                  ? r->head_seq - t->max_covered
+                                  : 0));
   if(t->newest_conf && t->newest_conf->have_block && !isnan(t->newest_conf->ts))
     h->result_metric(res, "confirmation_latency_seconds",
                      (double)t->newest_conf->block_ts - t->newest_conf->ts);
@@ -351,8 +359,8 @@ static int summarize(run *r, probe_result *res, const tally *t, char *sum,
   }
   else if(fu) {
     h->result_detail_string(res, "tx_hash", fu->tx_hex);
-    say(&st, sum, n, PROBE_UNKNOWN, "cannot confirm anchor %s: %s",
-        fu->tx_hex, fu->reason);
+    say(&st, sum, n, PROBE_UNKNOWN, "cannot confirm anchor %s: %s", fu->tx_hex,
+        fu->reason);
   }
   else if(r->node_problem[0]) {
     /* every anchor confirmed (from the cache), but the next one could not be */
@@ -365,9 +373,10 @@ static int summarize(run *r, probe_result *res, const tally *t, char *sum,
     say(&st, sum, n, r->events ? PROBE_WARNING : PROBE_OK,
         "no anchors in the ledger (%" PRIu64 " events)", r->events);
   else if(t->age > r->max_age)
-    say(&st, sum, n, PROBE_WARNING, "newest anchor (seq %" PRId64 ") is %.0f"
-        " s old, more than max_anchor_age %.0f s", t->newest->seq, t->age,
-        r->max_age);
+    say(&st, sum, n, PROBE_WARNING,
+        "newest anchor (seq %" PRId64 ") is %.0f"
+        " s old, more than max_anchor_age %.0f s",
+        t->newest->seq, t->age, r->max_age);
   else
     say(&st, sum, n, PROBE_OK,
         "%zu anchors: %zu confirmed, %zu pending, %zu superseded", r->na,

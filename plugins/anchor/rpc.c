@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rpc.c: JSON-RPC 2.0 over phttp (see rpc.h).
  */
@@ -82,7 +83,8 @@ static void take_answer(cJSON *obj, rpc_call *call)
   if(!res || error) {
     call->status = RPC_ERR_GARBAGE;
     snprintf(call->err, sizeof(call->err),
-             "answer has %s \"result\" and \"error\"", res ? "both" : "neither");
+             "answer has %s \"result\" and \"error\"",
+             res ? "both" : "neither");
     return;
   }
   call->status = RPC_OK;
@@ -133,7 +135,8 @@ void rpc_parse_answer(const char *body, size_t len, int is_batch,
       set_all(calls, ncalls, RPC_ERR_NODE, tmp.err);
       for(size_t i = 0; i < ncalls; i++)
         calls[i].err_code = tmp.err_code;
-    } else {
+    }
+    else {
       set_all(calls, ncalls, RPC_ERR_GARBAGE, "batch answer is not an array");
     }
     goto out;
@@ -145,8 +148,8 @@ void rpc_parse_answer(const char *body, size_t len, int is_batch,
   }
   cJSON *el;
   cJSON_ArrayForEach(el, doc) {
-    cJSON *id = cJSON_IsObject(el) ? cJSON_GetObjectItemCaseSensitive(el, "id")
-                                   : NULL;
+    cJSON *id =
+        cJSON_IsObject(el) ? cJSON_GetObjectItemCaseSensitive(el, "id") : NULL;
     if(!cJSON_IsNumber(id))
       continue; /* answers we cannot place are ignored; theirs stay unanswered */
     double d = id->valuedouble - (double)first_id;
@@ -220,10 +223,11 @@ static void do_request(rpc_node *node, rpc_call *calls, size_t n, int batch)
   if(batch)
     sb_printf(&b, "[");
   for(size_t i = 0; i < n; i++)
-    sb_printf(&b,
-              "%s{\"jsonrpc\":\"2.0\",\"id\":%lld,\"method\":\"%s\",\"params\":%s}",
-              i ? "," : "", first + (long long)i, calls[i].method,
-              calls[i].params ? calls[i].params : "[]");
+    sb_printf(
+        &b,
+        "%s{\"jsonrpc\":\"2.0\",\"id\":%lld,\"method\":\"%s\",\"params\":%s}",
+        i ? "," : "", first + (long long)i, calls[i].method,
+        calls[i].params ? calls[i].params : "[]");
   if(batch)
     sb_printf(&b, "]");
   if(b.oom) {
@@ -239,9 +243,13 @@ static void do_request(rpc_node *node, rpc_call *calls, size_t n, int batch)
     if(left < timeout)
       timeout = left > 0.5 ? left : 0.5;
   }
-  phttp_request req = {.method = "POST", .url = node->url, .body = body,
-                       .body_len = len, .headers = headers,
-                       .timeout_s = timeout, .max_bytes = node->max_bytes};
+  phttp_request req = {.method = "POST",
+                       .url = node->url,
+                       .body = body,
+                       .body_len = len,
+                       .headers = headers,
+                       .timeout_s = timeout,
+                       .max_bytes = node->max_bytes};
   phttp_response resp;
   phttp_code c = phttp_fetch(&req, &resp);
   node->http_requests++;
@@ -251,14 +259,18 @@ static void do_request(rpc_node *node, rpc_call *calls, size_t n, int batch)
     char msg[300];
     snprintf(msg, sizeof(msg), "%s: %s", phttp_strerror(c), resp.error);
     set_all(calls, n, RPC_ERR_TRANSPORT, msg);
-  } else if(resp.status != 200 && !(batch && resp.status >= 400 && resp.status < 500)) {
+  }
+  else if(resp.status != 200 &&
+          !(batch && resp.status >= 400 && resp.status < 500)) {
     char msg[300];
     snprintf(msg, sizeof(msg), "HTTP status %ld", resp.status);
     set_all(calls, n, RPC_ERR_TRANSPORT, msg);
-  } else if(resp.status != 200) {
+  }
+  else if(resp.status != 200) {
     /* a 4xx to a batch: most likely batches are not accepted */
     set_all(calls, n, RPC_ERR_NODE, "batch refused");
-  } else {
+  }
+  else {
     rpc_parse_answer(resp.body, resp.len, batch, first, calls, n);
   }
   phttp_response_free(&resp);
@@ -285,7 +297,8 @@ size_t rpc_run(rpc_node *n, rpc_call *calls, size_t ncalls)
         continue;
       }
       i += k;
-    } else {
+    }
+    else {
       do_request(n, calls + i, 1, 0);
       i++;
     }

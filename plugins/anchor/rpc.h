@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rpc.h: Ethereum JSON-RPC 2.0 over phttp for the anchor plugin: single
  * calls and batches (used while the node accepts them, else one call at a
@@ -14,32 +15,32 @@
 #include <cjson/cJSON.h>
 
 typedef enum rpc_status {
-  RPC_OK = 0,      /* "result" present (may be JSON null) */
-  RPC_ERR_NODE,    /* the node answered with an "error" object */
+  RPC_OK = 0,        /* "result" present (may be JSON null) */
+  RPC_ERR_NODE,      /* the node answered with an "error" object */
   RPC_ERR_TRANSPORT, /* HTTP failed: connect, timeout, size, status */
-  RPC_ERR_GARBAGE  /* not a JSON-RPC answer to what we asked */
+  RPC_ERR_GARBAGE    /* not a JSON-RPC answer to what we asked */
 } rpc_status;
 
 /* One call of a batch: filled by the caller (method, params as JSON text),
  * answered by rpc_batch. */
 typedef struct rpc_call {
   const char *method;
-  const char *params;  /* JSON array text, e.g. "[\"0x..\",false]" */
+  const char *params; /* JSON array text, e.g. "[\"0x..\",false]" */
   rpc_status status;
-  cJSON *result;       /* owned by the call; free with rpc_calls_free */
-  long long err_code;  /* RPC_ERR_NODE: the node's code */
-  char err[320];       /* why, never with credentials */
+  cJSON *result;      /* owned by the call; free with rpc_calls_free */
+  long long err_code; /* RPC_ERR_NODE: the node's code */
+  char err[320];      /* why, never with credentials */
 } rpc_call;
 
 typedef struct rpc_node {
   const char *url;
-  char *target;        /* redacted URL, malloc'd by rpc_node_init */
-  double timeout_s;    /* per HTTP request */
+  char *target;     /* redacted URL, malloc'd by rpc_node_init */
+  double timeout_s; /* per HTTP request */
   size_t max_bytes;
-  int batch;           /* 1 try batches, 0 not (set to 0 when refused) */
-  size_t batch_max;    /* calls per HTTP request */
+  int batch;        /* 1 try batches, 0 not (set to 0 when refused) */
+  size_t batch_max; /* calls per HTTP request */
   unsigned long http_requests, calls; /* counters for metrics */
-  double (*time_left)(void *ud); /* optional: caps timeout_s */
+  double (*time_left)(void *ud);      /* optional: caps timeout_s */
   void *time_ud;
 } rpc_node;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * rules.c: the seven rules of "confirmed" (anchor.c's header lists them)
  * as pure functions over one node's evidence about one anchor
@@ -17,9 +18,10 @@
 #include "crypto/hex.h"
 #include "plugins/anchor/anchor.h"
 
-const char *const anchor_rule_names[8] = {
-    "nodes_disagree", "chain_id", "transaction", "input",
-    "sender",         "reorg",    "final",       "ledger_hash"};
+const char *const anchor_rule_names[8] = {"nodes_disagree", "chain_id",
+                                          "transaction",    "input",
+                                          "sender",         "reorg",
+                                          "final",          "ledger_hash"};
 
 static const uint8_t selector[4] = {0xdb, 0x2c, 0x4a, 0xca};
 
@@ -78,20 +80,22 @@ static void describe_input(const anchor_evidence *e, char *out, size_t n)
   if(e->input_len == 32) {
     crypto_hex_encode(in, 32, h);
     snprintf(out, n, "raw hash %s", h);
-  } else if(e->input_len == 68 && memcmp(in, selector, 4) == 0) {
+  }
+  else if(e->input_len == 68 && memcmp(in, selector, 4) == 0) {
     uint64_t seq = 0;
     for(int i = 0; i < 8; i++)
       seq = seq << 8 | in[60 + i];
     crypto_hex_encode(in + 4, 32, h);
     snprintf(out, n, "anchor(%s, %" PRIu64 ")", h, seq);
-  } else {
+  }
+  else {
     snprintf(out, n, "%zu bytes in neither form", e->input_len);
   }
 }
 
 /* A failure of rule with its reason. */
 static void fail(obs *o, anchor_rule rule, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void fail(obs *o, anchor_rule rule, const char *fmt, ...)
 {
   va_list ap;
@@ -111,8 +115,8 @@ static void unknown(obs *o, const char *what)
 }
 
 /* Not final, or not found: pending within the grace, else failed. */
-static void pending_or_failed(const anchor_rules *c, const anchor *a,
-                              obs *o, anchor_rule rule, const char *what)
+static void pending_or_failed(const anchor_rules *c, const anchor *a, obs *o,
+                              anchor_rule rule, const char *what)
 {
   if(!isnan(a->ts) && c->now - a->ts < c->grace) {
     o->status = A_PENDING;
@@ -128,7 +132,8 @@ static void pending_or_failed(const anchor_rules *c, const anchor *a,
 static void rule_ledger_hash(const anchor *a, obs *o)
 {
   if(a->lh == LH_NOT_BEFORE)
-    fail(o, RULE_LEDGER_HASH, "anchored_seq %" PRId64
+    fail(o, RULE_LEDGER_HASH,
+         "anchored_seq %" PRId64
          " is not before the anchor event's own seq %" PRId64,
          a->anchored_seq, a->seq);
   else if(a->lh == LH_NO_EVENT)
@@ -145,8 +150,9 @@ static int rule_node_chain(const node_facts *f, const anchor *a, obs *o)
 {
   if(f->chain_id == a->chain_id)
     return 0;
-  fail(o, RULE_CHAIN_ID, "node is on chain %" PRIu64
-       ", the anchor says chain %" PRIu64, f->chain_id, a->chain_id);
+  fail(o, RULE_CHAIN_ID,
+       "node is on chain %" PRIu64 ", the anchor says chain %" PRIu64,
+       f->chain_id, a->chain_id);
   return 1;
 }
 
@@ -160,7 +166,8 @@ static void judge_missing(const anchor_rules *c, const anchor *a,
     char was[67], now[67];
     anchor_hex32(a->seen->block_hash, was);
     anchor_hex32(e->seen_hash, now);
-    fail(o, RULE_REORG, "reorg: the transaction was in block %" PRIu64
+    fail(o, RULE_REORG,
+         "reorg: the transaction was in block %" PRIu64
          " %s, which is no longer canonical (now %s), and is gone",
          a->seen->block_number, was, now);
   }
@@ -186,8 +193,9 @@ static int rule_tx_chain(const anchor *a, const anchor_evidence *e, obs *o)
 {
   if(!e->has_tx_chain || e->tx_chain == a->chain_id)
     return 0;
-  fail(o, RULE_CHAIN_ID, "transaction is signed for chain %" PRIu64
-       ", the anchor says %" PRIu64, e->tx_chain, a->chain_id);
+  fail(o, RULE_CHAIN_ID,
+       "transaction is signed for chain %" PRIu64 ", the anchor says %" PRIu64,
+       e->tx_chain, a->chain_id);
   return 1;
 }
 
@@ -203,8 +211,9 @@ static int rule_receipt(const anchor *a, const anchor_evidence *e, obs *o)
     return 1;
   }
   if(e->rcpt_status != 1) {
-    fail(o, RULE_TRANSACTION, "transaction failed on chain (receipt status 0x%"
-         PRIx64 ", reverted)", e->rcpt_status);
+    fail(o, RULE_TRANSACTION,
+         "transaction failed on chain (receipt status 0x%" PRIx64 ", reverted)",
+         e->rcpt_status);
     return 1;
   }
   return 0;
@@ -218,14 +227,15 @@ static int rule_input(const anchor *a, const anchor_evidence *e, obs *o)
     return 0;
   describe_input(e, got, sizeof(got));
   crypto_hex_encode(a->anchored_hash, 32, want);
-  fail(o, RULE_INPUT, "input data is %s, not the raw or abi form of hash %s"
-       " seq %" PRId64, got, want, a->anchored_seq);
+  fail(o, RULE_INPUT,
+       "input data is %s, not the raw or abi form of hash %s"
+       " seq %" PRId64,
+       got, want, a->anchored_seq);
   return 1;
 }
 
 /* Rule 4: the signature's sender is the node's from, and the wallet's. */
-static int rule_sender(const anchor_rules *c, const anchor_evidence *e,
-                       obs *o)
+static int rule_sender(const anchor_rules *c, const anchor_evidence *e, obs *o)
 {
   char whohex[43], fromhex[43];
   if(!e->recovered) {
@@ -263,8 +273,10 @@ static int rule_reorg(const anchor *a, const anchor_evidence *e, obs *o)
      memcmp(e->tx_block_hash, e->rcpt_block_hash, 32) != 0) {
     anchor_hex32(e->rcpt_block_hash, in);
     anchor_hex32(e->block_hash, canon);
-    fail(o, RULE_REORG, "reorg: receipt says block %" PRIu64 " %s, the "
-         "canonical block at that height is %s", e->rcpt_block, in, canon);
+    fail(o, RULE_REORG,
+         "reorg: receipt says block %" PRIu64 " %s, the "
+         "canonical block at that height is %s",
+         e->rcpt_block, in, canon);
     return 1;
   }
   /* moved by a reorg but included again: judged where it is now */
@@ -280,14 +292,16 @@ static int rule_final(const anchor_rules *c, const node_facts *f,
   int final;
   if(f->fin_known) {
     final = bn <= f->fin_bn;
-    snprintf(what, sizeof(what), "not final: block %" PRIu64
-             " is above the finalized block %" PRIu64, bn, f->fin_bn);
+    snprintf(what, sizeof(what),
+             "not final: block %" PRIu64
+             " is above the finalized block %" PRIu64,
+             bn, f->fin_bn);
   }
   else {
     uint64_t conf = f->latest_bn >= bn ? f->latest_bn - bn + 1 : 0;
     final = conf >= (uint64_t)c->min_conf;
-    snprintf(what, sizeof(what), "not final: %" PRIu64
-             " of %lld confirmations", conf, c->min_conf);
+    snprintf(what, sizeof(what), "not final: %" PRIu64 " of %lld confirmations",
+             conf, c->min_conf);
   }
   if(final)
     return 0;
@@ -297,19 +311,17 @@ static int rule_final(const anchor_rules *c, const node_facts *f,
 
 /* The wallet's nonce of the transaction, for the nonce accounting: of
  * the wallet's own transactions only. */
-static void take_facts(const anchor_rules *c, const anchor_evidence *e,
-                       obs *o)
+static void take_facts(const anchor_rules *c, const anchor_evidence *e, obs *o)
 {
-  if(e->has_nonce &&
-     (!c->have_sender || memcmp(e->from, c->sender, 20) == 0)) {
+  if(e->has_nonce && (!c->have_sender || memcmp(e->from, c->sender, 20) == 0)) {
     o->has_nonce = 1;
     o->nonce = e->nonce;
   }
 }
 
 /* Judges one anchor from what node f answered (e): fills o. Pure. */
-void anchor_judge(const anchor_rules *c, const node_facts *f,
-                  const anchor *a, const anchor_evidence *e, obs *o)
+void anchor_judge(const anchor_rules *c, const node_facts *f, const anchor *a,
+                  const anchor_evidence *e, obs *o)
 {
   memset(o, 0, sizeof(*o));
   o->status = A_FAILED;

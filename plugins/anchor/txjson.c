@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * txjson.c: node transaction JSON to crypto_eth_tx (see txjson.h).
  */
@@ -190,16 +191,20 @@ static int parse_quantities(const cJSON *obj, txjson *t, uint64_t type,
   if(type == 2)
     return quantity(obj, "maxPriorityFeePerGas", t, TXJSON_Q_MAXPRIO,
                     &t->tx.max_priority_fee_per_gas, 1, err, errlen) ||
-           quantity(obj, "maxFeePerGas", t, TXJSON_Q_MAXFEE,
-                    &t->tx.max_fee_per_gas, 1, err, errlen) ? -1 : 0;
+                   quantity(obj, "maxFeePerGas", t, TXJSON_Q_MAXFEE,
+                            &t->tx.max_fee_per_gas, 1, err, errlen)
+               ? -1
+               : 0;
   return quantity(obj, "gasPrice", t, TXJSON_Q_GASPRICE, &t->tx.gas_price, 1,
-                  err, errlen) ? -1 : 0;
+                  err, errlen)
+             ? -1
+             : 0;
 }
 
 /* The signature's parity: typed: yParity (newer nodes) and/or v (older
  * ones); legacy: v. 0, or -1. */
-static int parse_parity(const cJSON *obj, txjson *t, uint64_t type,
-                        char *err, size_t errlen)
+static int parse_parity(const cJSON *obj, txjson *t, uint64_t type, char *err,
+                        size_t errlen)
 {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, "yParity");
   if(type != 0 && it && !cJSON_IsNull(it)) {
@@ -211,7 +216,9 @@ static int parse_parity(const cJSON *obj, txjson *t, uint64_t type,
     t->tx.y_parity = (int)y;
   }
   return quantity(obj, "v", t, TXJSON_Q_V, &t->tx.v,
-                  type == 0 || t->tx.y_parity < 0, err, errlen) ? -1 : 0;
+                  type == 0 || t->tx.y_parity < 0, err, errlen)
+             ? -1
+             : 0;
 }
 
 /* Where it was mined, when it was. 0, or -1. */
@@ -223,7 +230,8 @@ static int parse_block(const cJSON *obj, txjson *t, char *err, size_t errlen)
   if(txjson_quantity_u64(it, &t->block_number) != 0 ||
      txjson_fixed(cJSON_GetObjectItemCaseSensitive(obj, "blockHash"),
                   t->block_hash, 32) != 0) {
-    snprintf(err, errlen, "transaction \"blockNumber\"/\"blockHash\" malformed");
+    snprintf(err, errlen,
+             "transaction \"blockNumber\"/\"blockHash\" malformed");
     return -1;
   }
   t->has_block = 1;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * txjson.h: a transaction object as a node returns it over JSON-RPC
  * (eth_getTransactionByHash), decoded from hex into crypto_eth_tx, so that
@@ -14,19 +15,29 @@
 
 #include "crypto/eth.h"
 
-enum { TXJSON_Q_CHAIN, TXJSON_Q_NONCE, TXJSON_Q_GASPRICE, TXJSON_Q_MAXPRIO,
-       TXJSON_Q_MAXFEE, TXJSON_Q_GAS, TXJSON_Q_VALUE, TXJSON_Q_V, TXJSON_Q_R,
-       TXJSON_Q_S, TXJSON_NQ };
+enum {
+  TXJSON_Q_CHAIN,
+  TXJSON_Q_NONCE,
+  TXJSON_Q_GASPRICE,
+  TXJSON_Q_MAXPRIO,
+  TXJSON_Q_MAXFEE,
+  TXJSON_Q_GAS,
+  TXJSON_Q_VALUE,
+  TXJSON_Q_V,
+  TXJSON_Q_R,
+  TXJSON_Q_S,
+  TXJSON_NQ
+};
 
 typedef struct txjson {
-  crypto_eth_tx tx;            /* points into the members below */
+  crypto_eth_tx tx; /* points into the members below */
   uint8_t q[TXJSON_NQ][32];
   uint8_t to[20];
-  uint8_t *input;              /* malloc'd */
-  crypto_eth_access *access;   /* malloc'd */
-  uint8_t hash[32];            /* the node's "hash" */
-  uint8_t from[20];            /* the node's "from" */
-  int has_block;               /* 0 while pending (blockNumber null) */
+  uint8_t *input;            /* malloc'd */
+  crypto_eth_access *access; /* malloc'd */
+  uint8_t hash[32];          /* the node's "hash" */
+  uint8_t from[20];          /* the node's "from" */
+  int has_block;             /* 0 while pending (blockNumber null) */
   uint8_t block_hash[32];
   uint64_t block_number;
 } txjson;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * wallet.c: the anchor plugin's wallet checks (with expected_sender and
  * wallet_check): every nonce below the wallet's count at the final block
@@ -75,9 +76,11 @@ static long recorded_txs(run *r)
       w->nonce = ce->nonce;
       w->have_block = 1;
       w->block = ce->block_number;
-    } else if(ce && ce->nonce_only) {
+    }
+    else if(ce && ce->nonce_only) {
       w->not_ours = 1;
-    } else {
+    }
+    else {
       w->lookup = 1;
       nlook++;
     }
@@ -98,7 +101,7 @@ static int wallet_collect(run *r, size_t k, char *err, size_t errlen)
   if(!nlook)
     return 0;
   rpc_call *c = calloc(nlook, sizeof(*c));
-  char (*params)[80] = calloc(nlook, sizeof(*params));
+  char(*params)[80] = calloc(nlook, sizeof(*params));
   size_t *which = calloc(nlook, sizeof(*which));
   int rc = 0;
   if(!c || !params || !which) {
@@ -128,11 +131,16 @@ static int wallet_collect(run *r, size_t k, char *err, size_t errlen)
     }
     if(cJSON_IsNull(c[j].result))
       continue; /* not on chain: it covers no nonce */
-    if(txjson_fixed(cJSON_GetObjectItemCaseSensitive(c[j].result, "hash"), h, 32) != 0 ||
+    if(txjson_fixed(cJSON_GetObjectItemCaseSensitive(c[j].result, "hash"), h,
+                    32) != 0 ||
        memcmp(h, w->h, 32) != 0 ||
-       txjson_fixed(cJSON_GetObjectItemCaseSensitive(c[j].result, "from"), from, 20) != 0 ||
-       txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(c[j].result, "nonce"), &nonce) != 0) {
-      snprintf(err, errlen, "eth_getTransactionByHash answered a malformed transaction");
+       txjson_fixed(cJSON_GetObjectItemCaseSensitive(c[j].result, "from"), from,
+                    20) != 0 ||
+       txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(c[j].result,
+                                                            "nonce"),
+                           &nonce) != 0) {
+      snprintf(err, errlen,
+               "eth_getTransactionByHash answered a malformed transaction");
       rc = -1;
       goto out;
     }
@@ -140,7 +148,9 @@ static int wallet_collect(run *r, size_t k, char *err, size_t errlen)
       w->not_ours = 1;
       continue;
     }
-    if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(c[j].result, "blockNumber"), &bn) == 0) {
+    if(txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(c[j].result,
+                                                            "blockNumber"),
+                           &bn) == 0) {
       w->have_block = 1;
       w->block = bn;
     }
@@ -163,7 +173,8 @@ typedef struct nblock {
 
 static int cmp_nblock(const void *a, const void *b)
 {
-  return anchor_cmp_u64(&((const nblock *)a)->nonce, &((const nblock *)b)->nonce);
+  return anchor_cmp_u64(&((const nblock *)a)->nonce,
+                        &((const nblock *)b)->nonce);
 }
 
 /* One nonce the ledger does not record, and what the search found. */
@@ -189,10 +200,12 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
   if(!in)
     in = cJSON_GetObjectItemCaseSensitive(txo, "data");
   if(!cJSON_IsString(in) || strlen(in->valuestring) < 2 ||
-     crypto_hex_decode_var(in->valuestring, strlen(in->valuestring), b, sizeof(b), &n) != 0 ||
+     crypto_hex_decode_var(in->valuestring, strlen(in->valuestring), b,
+                           sizeof(b), &n) != 0 ||
      !(n == 32 || (n == 68 && memcmp(b, selector, 4) == 0))) {
     u->kind = "other";
-    snprintf(u->what, sizeof(u->what), "no anchor: the wallet key signed something else");
+    snprintf(u->what, sizeof(u->what),
+             "no anchor: the wallet key signed something else");
     return;
   }
   const uint8_t *h = n == 32 ? b : b + 4;
@@ -207,13 +220,18 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
   if(held == 0) {
     u->kind = "anchor_not_in_ledger";
     if(seq >= 0)
-      snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. at seq %" PRId64
-               " that the ledger does not hold", hh, seq);
+      snprintf(u->what, sizeof(u->what),
+               "an anchor of hash %.16s.. at seq %" PRId64
+               " that the ledger does not hold",
+               hh, seq);
     else
-      snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. that the ledger does not hold", hh);
-  } else {
+      snprintf(u->what, sizeof(u->what),
+               "an anchor of hash %.16s.. that the ledger does not hold", hh);
+  }
+  else {
     u->kind = "anchor_unrecorded";
-    snprintf(u->what, sizeof(u->what), "an anchor of hash %.16s.. %s, not recorded as anchored", hh,
+    snprintf(u->what, sizeof(u->what),
+             "an anchor of hash %.16s.. %s, not recorded as anchored", hh,
              held == 1 ? "that the ledger holds" : "too far back to compare");
   }
 }
@@ -222,12 +240,12 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
  * eth_getBlockByNumber with full transactions on node k), at most
  * max_scan_blocks blocks in all. Returns how many blocks could not be read. */
 static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
-                          uint64_t final_block, unrec *u, size_t nu)
+                            uint64_t final_block, unrec *u, size_t nu)
 {
   uint64_t *blocks = NULL;
   size_t nblocks = 0, cap = 0;
   rpc_call *c = NULL;
-  char (*params)[48] = NULL;
+  char(*params)[48] = NULL;
   size_t nbad = 0;
   for(size_t i = 0; i < nu; i++) {
     /* neighbours: the recorded nonces just below and above */
@@ -269,7 +287,8 @@ static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
   if(!c || !params)
     goto out;
   for(size_t i = 0; i < nblocks; i++) {
-    snprintf(params[i], sizeof(params[i]), "[\"0x%" PRIx64 "\",true]", blocks[i]);
+    snprintf(params[i], sizeof(params[i]), "[\"0x%" PRIx64 "\",true]",
+             blocks[i]);
     c[i].method = "eth_getBlockByNumber";
     c[i].params = params[i];
   }
@@ -285,9 +304,11 @@ static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
       uint8_t from[20], h[32];
       uint64_t nonce;
       if(!cJSON_IsObject(t) ||
-         txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "from"), from, 20) != 0 ||
+         txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "from"), from, 20) !=
+             0 ||
          memcmp(from, r->rules.sender, 20) != 0 ||
-         txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(t, "nonce"), &nonce) != 0 ||
+         txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(t, "nonce"),
+                             &nonce) != 0 ||
          txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "hash"), h, 32) != 0)
         continue;
       for(size_t j = 0; j < nu; j++) {
@@ -312,13 +333,16 @@ out:
 /* Severity order of the statuses (the worse the higher). */
 int anchor_status_rank(int st)
 {
-  return st == PROBE_CRITICAL ? 3 : st == PROBE_UNKNOWN ? 2 : st == PROBE_WARNING ? 1 : 0;
+  return st == PROBE_CRITICAL  ? 3
+         : st == PROBE_UNKNOWN ? 2
+         : st == PROBE_WARNING ? 1
+                               : 0;
 }
 
 /* Adds one finding to the wallet part: the worst status, the summaries
  * joined. */
 static void wallet_add(run *r, int st, const char *fmt, ...)
-  __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void wallet_add(run *r, int st, const char *fmt, ...)
 {
   char buf[1200];
@@ -330,11 +354,14 @@ static void wallet_add(run *r, int st, const char *fmt, ...)
   if(anchor_status_rank(st) > anchor_status_rank(r->w_status)) {
     char old[sizeof(r->w_sum)];
     snprintf(old, sizeof(old), "%s", r->w_sum);
-    if(snprintf(r->w_sum, sizeof(r->w_sum), "%s%s%s", buf, old[0] ? "; " : "", old) < 0)
+    if(snprintf(r->w_sum, sizeof(r->w_sum), "%s%s%s", buf, old[0] ? "; " : "",
+                old) < 0)
       r->w_sum[0] = '\0'; /* cut short where long: the details hold all */
     r->w_status = st;
-  } else {
-    snprintf(r->w_sum + len, sizeof(r->w_sum) - len, "%s%s", len ? "; " : "", buf);
+  }
+  else {
+    snprintf(r->w_sum + len, sizeof(r->w_sum) - len, "%s%s", len ? "; " : "",
+             buf);
   }
 }
 
@@ -349,7 +376,8 @@ static void wallet_funds(run *r)
     if(!f->usable)
       continue;
     if(!f->balance_ok) {
-      wallet_add(r, PROBE_UNKNOWN, "cannot read the wallet's balance from %s: %s",
+      wallet_add(r, PROBE_UNKNOWN,
+                 "cannot read the wallet's balance from %s: %s",
                  r->nodes[i].target, f->balance_why);
       return;
     }
@@ -363,7 +391,8 @@ static void wallet_funds(run *r)
       nfee++;
     }
   for(size_t i = 0; i < r->na; i++)
-    if(!isnan(r->a[i].ts) && r->a[i].ts > r->rules.now - r->window && r->a[i].ts <= r->rules.now + 300)
+    if(!isnan(r->a[i].ts) && r->a[i].ts > r->rules.now - r->window &&
+       r->a[i].ts <= r->rules.now + 300)
       nrate++;
   if(!r->have_balance)
     return;
@@ -377,19 +406,21 @@ static void wallet_funds(run *r)
     }
   }
   if(r->balance <= 0) {
-    wallet_add(r, PROBE_CRITICAL, "the anchoring wallet %s has no funds: anchoring stops; fund it",
+    wallet_add(r, PROBE_CRITICAL,
+               "the anchoring wallet %s has no funds: anchoring stops; fund it",
                r->rules.sender_hex);
     return;
   }
   if(!r->have_runway)
     return;
   if(r->runway < 86400 || r->runway < r->min_runway)
-    wallet_add(r, r->runway < 86400 ? PROBE_CRITICAL : PROBE_WARNING,
-               "the anchoring wallet %s has funds for about %.0f anchors (%.6g ETH at %.6g ETH each): "
-               "at %.3g anchors an hour that lasts %.1f h, less than %s; fund it before anchoring stops",
-               r->rules.sender_hex, r->anchors_left, r->balance / 1e18, r->avg_fee / 1e18,
-               (double)nrate * 3600 / r->window, r->runway / 3600,
-               r->runway < 86400 ? "1 day" : "min_runway");
+    wallet_add(
+        r, r->runway < 86400 ? PROBE_CRITICAL : PROBE_WARNING,
+        "the anchoring wallet %s has funds for about %.0f anchors (%.6g ETH at %.6g ETH each): "
+        "at %.3g anchors an hour that lasts %.1f h, less than %s; fund it before anchoring stops",
+        r->rules.sender_hex, r->anchors_left, r->balance / 1e18,
+        r->avg_fee / 1e18, (double)nrate * 3600 / r->window, r->runway / 3600,
+        r->runway < 86400 ? "1 day" : "min_runway");
 }
 
 /* Every usable node's count of the wallet's transactions, and all the
@@ -403,7 +434,8 @@ static int agree_count(run *r, size_t *kp)
     if(!f->usable)
       continue;
     if(!f->count_ok) {
-      wallet_add(r, PROBE_UNKNOWN, "cannot check the wallet's transactions: node %s: %s",
+      wallet_add(r, PROBE_UNKNOWN,
+                 "cannot check the wallet's transactions: node %s: %s",
                  r->nodes[i].target, f->count_why);
       return 0;
     }
@@ -411,12 +443,14 @@ static int agree_count(run *r, size_t *kp)
       r->count = f->count;
       r->have_count = 1;
       k = i;
-    } else if(f->count != r->count) {
-      wallet_add(r, PROBE_CRITICAL,
-                 "nodes disagree on the wallet's transaction count: %s says %" PRIu64
-                 " (block %" PRIu64 "), %s says %" PRIu64 " (block %" PRIu64 ")",
-                 r->nodes[k].target, r->count, r->facts[k].count_block,
-                 r->nodes[i].target, f->count, f->count_block);
+    }
+    else if(f->count != r->count) {
+      wallet_add(
+          r, PROBE_CRITICAL,
+          "nodes disagree on the wallet's transaction count: %s says %" PRIu64
+          " (block %" PRIu64 "), %s says %" PRIu64 " (block %" PRIu64 ")",
+          r->nodes[k].target, r->count, r->facts[k].count_block,
+          r->nodes[i].target, f->count, f->count_block);
       r->have_count = 0;
       return 0;
     }
@@ -437,13 +471,18 @@ static void report_unrecorded(run *r, unrec *u, size_t nu, size_t nbad)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "nonce", (double)u[i].nonce);
     if(!u[i].searched) {
-      snprintf(u[i].what, sizeof(u[i].what), "not searched: its neighbours' blocks %" PRIu64 "..%" PRIu64
-               " are more than max_scan_blocks %lld apart", u[i].lo, u[i].hi, r->max_scan);
-    } else if(!u[i].found) {
+      snprintf(u[i].what, sizeof(u[i].what),
+               "not searched: its neighbours' blocks %" PRIu64 "..%" PRIu64
+               " are more than max_scan_blocks %lld apart",
+               u[i].lo, u[i].hi, r->max_scan);
+    }
+    else if(!u[i].found) {
       u[i].kind = "not_found";
-      snprintf(u[i].what, sizeof(u[i].what), "not found in blocks %" PRIu64 "..%" PRIu64 "%s",
-               u[i].lo, u[i].hi, nbad ? " (some blocks could not be read)" : "");
-    } else {
+      snprintf(u[i].what, sizeof(u[i].what),
+               "not found in blocks %" PRIu64 "..%" PRIu64 "%s", u[i].lo,
+               u[i].hi, nbad ? " (some blocks could not be read)" : "");
+    }
+    else {
       cJSON_AddStringToObject(o, "tx_hash", u[i].tx);
       cJSON_AddNumberToObject(o, "block_number", (double)u[i].block);
       if(strcmp(u[i].kind, "other") == 0)
@@ -455,10 +494,12 @@ static void report_unrecorded(run *r, unrec *u, size_t nu, size_t nbad)
     cJSON_AddStringToObject(o, "what", u[i].what);
     cJSON_AddItemToArray(r->w_unrec, o);
     if(i < 3 && len < sizeof(list))
-      len += (size_t)snprintf(list + len, sizeof(list) - len, "%snonce %" PRIu64 "%s%s%s%s%s",
-                              i ? ", " : "", u[i].nonce, u[i].found ? " tx " : "",
-                              u[i].found ? u[i].tx : "", u[i].found ? " (" : "",
-                              u[i].found ? u[i].what : "", u[i].found ? ")" : "");
+      len +=
+          (size_t)snprintf(list + len, sizeof(list) - len,
+                           "%snonce %" PRIu64 "%s%s%s%s%s", i ? ", " : "",
+                           u[i].nonce, u[i].found ? " tx " : "",
+                           u[i].found ? u[i].tx : "", u[i].found ? " (" : "",
+                           u[i].found ? u[i].what : "", u[i].found ? ")" : "");
   }
   static const char rollback[] =
       "an anchor the ledger does not hold means the ledger was rolled back past anchors "
@@ -466,12 +507,13 @@ static void report_unrecorded(run *r, unrec *u, size_t nu, size_t nbad)
   static const char leaked[] =
       "any other transaction means the wallet key signs for someone else (a leaked key): "
       "rotate the key";
-  wallet_add(r, PROBE_CRITICAL,
-             "the anchoring wallet %s sent %.0f transaction%s the ledger does not record: %s%s; %s; %s",
-             r->rules.sender_hex, r->w_nunrec, r->w_nunrec == 1 ? "" : "s", list,
-             r->w_nunrec > 3 ? " (and more, see details.unrecorded)" : "",
-             any_other && !any_anchor ? leaked : rollback,
-             any_other && !any_anchor ? rollback : leaked);
+  wallet_add(
+      r, PROBE_CRITICAL,
+      "the anchoring wallet %s sent %.0f transaction%s the ledger does not record: %s%s; %s; %s",
+      r->rules.sender_hex, r->w_nunrec, r->w_nunrec == 1 ? "" : "s", list,
+      r->w_nunrec > 3 ? " (and more, see details.unrecorded)" : "",
+      any_other && !any_anchor ? leaked : rollback,
+      any_other && !any_anchor ? rollback : leaked);
 }
 
 /* Nonce accounting: every nonce below the count at the final block must
@@ -485,7 +527,8 @@ static void wallet_nonces(run *r, size_t k, const char *collect_err)
   if(!agree_count(r, &k) || !r->have_count)
     return;
   if(collect_err) {
-    wallet_add(r, PROBE_UNKNOWN, "cannot learn the nonces of the recorded transactions: %s",
+    wallet_add(r, PROBE_UNKNOWN,
+               "cannot learn the nonces of the recorded transactions: %s",
                collect_err);
     r->have_count = 0;
     return;
@@ -543,7 +586,8 @@ void anchor_wallet_check(run *r)
     k++;
   if(k == r->nurls) {
     /* the node problem is the finding (a warning, as for the anchors) */
-    wallet_add(r, PROBE_WARNING, "the wallet is not checked: no node is usable");
+    wallet_add(r, PROBE_WARNING,
+               "the wallet is not checked: no node is usable");
     return;
   }
   if(wallet_collect(r, k, err, sizeof(err)) != 0)

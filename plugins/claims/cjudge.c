@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cjudge.c: the claims.lifecycle tally and verdict (cjudge.h), kept apart
  * from the reading and emitting in claims.c so that it is unit-tested.
@@ -11,8 +12,7 @@
 
 #include "plugins/claims/cjudge.h"
 
-int cj_anchored_by(const anchors *a, int64_t seq, const char **tx,
-                   int64_t *to)
+int cj_anchored_by(const anchors *a, int64_t seq, const char **tx, int64_t *to)
 {
   size_t i;
   if(!a->known || seq <= 0 || seq > a->covered)
@@ -199,9 +199,10 @@ void cj_judge(const cj_tally *t, const cj_conf *cf, const anchors *an,
     pverdict_add(v, PROBE_WARNING, "%" PRIu64 " claims failed in the window",
                  t->failed);
   if(t->stuck > 0)
-    pverdict_add(v, PROBE_WARNING, "%" PRIu64 " claim%s stuck (not complete "
-                 "%.0f s after submission)", t->stuck, t->stuck == 1 ? "" : "s",
-                 cf->stuck_after);
+    pverdict_add(v, PROBE_WARNING,
+                 "%" PRIu64 " claim%s stuck (not complete "
+                 "%.0f s after submission)",
+                 t->stuck, t->stuck == 1 ? "" : "s", cf->stuck_after);
 }
 
 void cj_tally_free(cj_tally *t)

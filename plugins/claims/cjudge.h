@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cjudge.h: the claims plugin's judgement of claims.lifecycle, free of
  * I/O: what the kept claims (cstore.h), the anchor plugin's confirmations
@@ -29,7 +30,7 @@ typedef struct anchors {
   struct {
     int64_t from, to;
     char tx[80];
-  } *list;
+  } * list;
   size_t n;
 } anchors;
 
@@ -71,8 +72,8 @@ enum {
 typedef struct cj_tally {
   uint64_t submitted, completed, failed, stuck, dups, ooo;
   uint64_t cb_ok, cb_final, cb_overdue, cb_lag, unanch;
-  size_t nlat;          /* completed claims with a latency */
-  double p50, p95, p99; /* nearest-rank lifecycle percentiles (nlat > 0) */
+  size_t nlat;            /* completed claims with a latency */
+  double p50, p95, p99;   /* nearest-rank lifecycle percentiles (nlat > 0) */
   cJSON *list[CJ_NLISTS]; /* up to CJ_LIST_MAX ids each */
 } cj_tally;
 
@@ -94,8 +95,7 @@ double cj_callback_ratio(const cj_tally *t);
 void cj_tally_free(cj_tally *t);
 
 /* Whether event seq is covered by a confirmed anchor; *tx and *to name it. */
-int cj_anchored_by(const anchors *a, int64_t seq, const char **tx,
-                   int64_t *to);
+int cj_anchored_by(const anchors *a, int64_t seq, const char **tx, int64_t *to);
 
 /* A complete claim's lifecycle latency, to the microsecond (the times are
  * milliseconds; the difference of two doubles near 1.8e9 is not). */

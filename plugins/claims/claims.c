@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * claims.c: the claims plugin, checks `claims.lifecycle`, `claims.trace`
  * and `claims.first`.
@@ -44,65 +45,75 @@
 #define ANCHOR_FILE "confirmed.json"
 
 static const probe_setting claims_settings[] = {
-  PLEDGER_SOURCE_SETTINGS,
-  {"incremental", PROBE_SET_BOOL, "true", 0,
-   "read only what was appended since the last run"},
-  {"window", PROBE_SET_DURATION, "\"15m\"", 0,
-   "the lifecycle metrics count what happened in this window"},
-  {"stuck_after", PROBE_SET_DURATION, "\"15m\"", 0,
-   "a claim not complete this long after its submission is stuck"},
-  {"callback_grace", PROBE_SET_DURATION, "\"5m\"", 0,
-   "a decided claim without delivered (and arrived) callback this long is overdue"},
-  {"anchor_grace", PROBE_SET_DURATION, "\"30m\"", 0,
-   "a complete claim not anchored this long after completion is unanchored"},
-  {"max_in_flight", PROBE_SET_INT, "1000000", 0,
-   "most claims in flight kept; past it the line is unknown"},
-  {"p95_warning", PROBE_SET_NUMBER, "3", 0, "warning when lifecycle p95 exceeds this (s)"},
-  {"p95_critical", PROBE_SET_NUMBER, "5", 0, "critical when lifecycle p95 exceeds this (s)"},
-  {"callback_warning", PROBE_SET_NUMBER, "0.99", 0,
-   "warning when callback_success_ratio is below this"},
-  {"callback_critical", PROBE_SET_NUMBER, "0.95", 0,
-   "critical when callback_success_ratio is below this"},
-  {"failed_warning", PROBE_SET_INT, "3", 0, "warning at this many failed claims in the window"},
-  {"failed_critical", PROBE_SET_INT, "10", 0, "critical at this many failed claims in the window"},
-  {"claim_ids", PROBE_SET_LIST, "[]", 0,
-   "claims to trace (e.g. the synthetic claim of cutover step 8)"},
-  {"first", PROBE_SET_INT, "0", 0,
-   "trace the first N non-synthetic claims submitted at or after since (step 11)"},
-  {"since", PROBE_SET_STRING, NULL, 0, "RFC 3339 UTC time for first"},
-  {"first_failed_critical", PROBE_SET_INT, "2", 0,
-   "claims.first is critical when more than this many failed (rollback trigger)"},
-  {"anchor_state", PROBE_SET_STRING, NULL, 0,
-   "the anchor plugin's state directory (default: sibling \"anchor\" of this one)"},
-  {"medlink_conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_SECRET,
-   "MedLink's PostgreSQL conninfo/URI (optional)"},
-  {"password_file", PROBE_SET_STRING, NULL,
-   PROBE_SETTING_FILE | PROBE_SETTING_SECRET,
-   "MedLink: file holding the database password"},
-  {"medlink_table", PROBE_SET_STRING, "\"claims\"", 0, "MedLink: the claims table"},
-  {"medlink_id_column", PROBE_SET_STRING, "\"itrans_claim_id\"", 0,
-   "MedLink: column holding the iTrans claim id"},
-  {"medlink_status_column", PROBE_SET_STRING, "\"status\"", 0, "MedLink: status column"},
-  {"medlink_updated_column", PROBE_SET_STRING, "\"updated_at\"", 0,
-   "MedLink: when the row last changed"},
-  {"medlink_done_values", PROBE_SET_LIST,
-   "[\"adjudicated\",\"approved\",\"denied\",\"rejected\"]", 0,
-   "MedLink: statuses that mean the callback arrived"},
-  {"medlink_batch", PROBE_SET_INT, "1000", 0, "MedLink: ids per query"},
-  {"id_prefix", PROBE_SET_STRING, "\"claim-\"", 0,
-   "aggregate_id prefix of claims"},
-  {"type_submitted", PROBE_SET_STRING, "\"ClaimSubmitted\"", 0, "event type"},
-  {"type_validated", PROBE_SET_STRING, "\"ClaimValidated\"", 0, "event type"},
-  {"type_adjudicated", PROBE_SET_STRING, "\"ClaimAdjudicated\"", 0, "event type"},
-  {"type_rejected", PROBE_SET_STRING, "\"ClaimRejected\"", 0, "event type"},
-  {"type_failed", PROBE_SET_STRING, "\"ClaimFailed\"", 0, "event type"},
-  {"type_callback_delivered", PROBE_SET_STRING, "\"CallbackDelivered\"", 0, "event type"},
-  {"type_callback_failed", PROBE_SET_STRING, "\"CallbackFailed\"", 0, "event type"},
-  {"member_synthetic", PROBE_SET_STRING, "\"synthetic\"", 0, "payload member"},
-  {"member_decision", PROBE_SET_STRING, "\"decision\"", 0, "payload member"},
-  {"member_final", PROBE_SET_STRING, "\"final\"", 0, "payload member"},
-  PLEDGER_MAX_LINE_SETTING,
-  {NULL, 0, NULL, 0, NULL}};
+    PLEDGER_SOURCE_SETTINGS,
+    {"incremental", PROBE_SET_BOOL, "true", 0,
+     "read only what was appended since the last run"},
+    {"window", PROBE_SET_DURATION, "\"15m\"", 0,
+     "the lifecycle metrics count what happened in this window"},
+    {"stuck_after", PROBE_SET_DURATION, "\"15m\"", 0,
+     "a claim not complete this long after its submission is stuck"},
+    {"callback_grace", PROBE_SET_DURATION, "\"5m\"", 0,
+     "a decided claim without delivered (and arrived) callback this long is overdue"},
+    {"anchor_grace", PROBE_SET_DURATION, "\"30m\"", 0,
+     "a complete claim not anchored this long after completion is unanchored"},
+    {"max_in_flight", PROBE_SET_INT, "1000000", 0,
+     "most claims in flight kept; past it the line is unknown"},
+    {"p95_warning", PROBE_SET_NUMBER, "3", 0,
+     "warning when lifecycle p95 exceeds this (s)"},
+    {"p95_critical", PROBE_SET_NUMBER, "5", 0,
+     "critical when lifecycle p95 exceeds this (s)"},
+    {"callback_warning", PROBE_SET_NUMBER, "0.99", 0,
+     "warning when callback_success_ratio is below this"},
+    {"callback_critical", PROBE_SET_NUMBER, "0.95", 0,
+     "critical when callback_success_ratio is below this"},
+    {"failed_warning", PROBE_SET_INT, "3", 0,
+     "warning at this many failed claims in the window"},
+    {"failed_critical", PROBE_SET_INT, "10", 0,
+     "critical at this many failed claims in the window"},
+    {"claim_ids", PROBE_SET_LIST, "[]", 0,
+     "claims to trace (e.g. the synthetic claim of cutover step 8)"},
+    {"first", PROBE_SET_INT, "0", 0,
+     "trace the first N non-synthetic claims submitted at or after since (step 11)"},
+    {"since", PROBE_SET_STRING, NULL, 0, "RFC 3339 UTC time for first"},
+    {"first_failed_critical", PROBE_SET_INT, "2", 0,
+     "claims.first is critical when more than this many failed (rollback trigger)"},
+    {"anchor_state", PROBE_SET_STRING, NULL, 0,
+     "the anchor plugin's state directory (default: sibling \"anchor\" of this one)"},
+    {"medlink_conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_SECRET,
+     "MedLink's PostgreSQL conninfo/URI (optional)"},
+    {"password_file", PROBE_SET_STRING, NULL,
+     PROBE_SETTING_FILE | PROBE_SETTING_SECRET,
+     "MedLink: file holding the database password"},
+    {"medlink_table", PROBE_SET_STRING, "\"claims\"", 0,
+     "MedLink: the claims table"},
+    {"medlink_id_column", PROBE_SET_STRING, "\"itrans_claim_id\"", 0,
+     "MedLink: column holding the iTrans claim id"},
+    {"medlink_status_column", PROBE_SET_STRING, "\"status\"", 0,
+     "MedLink: status column"},
+    {"medlink_updated_column", PROBE_SET_STRING, "\"updated_at\"", 0,
+     "MedLink: when the row last changed"},
+    {"medlink_done_values", PROBE_SET_LIST,
+     "[\"adjudicated\",\"approved\",\"denied\",\"rejected\"]", 0,
+     "MedLink: statuses that mean the callback arrived"},
+    {"medlink_batch", PROBE_SET_INT, "1000", 0, "MedLink: ids per query"},
+    {"id_prefix", PROBE_SET_STRING, "\"claim-\"", 0,
+     "aggregate_id prefix of claims"},
+    {"type_submitted", PROBE_SET_STRING, "\"ClaimSubmitted\"", 0, "event type"},
+    {"type_validated", PROBE_SET_STRING, "\"ClaimValidated\"", 0, "event type"},
+    {"type_adjudicated", PROBE_SET_STRING, "\"ClaimAdjudicated\"", 0,
+     "event type"},
+    {"type_rejected", PROBE_SET_STRING, "\"ClaimRejected\"", 0, "event type"},
+    {"type_failed", PROBE_SET_STRING, "\"ClaimFailed\"", 0, "event type"},
+    {"type_callback_delivered", PROBE_SET_STRING, "\"CallbackDelivered\"", 0,
+     "event type"},
+    {"type_callback_failed", PROBE_SET_STRING, "\"CallbackFailed\"", 0,
+     "event type"},
+    {"member_synthetic", PROBE_SET_STRING, "\"synthetic\"", 0,
+     "payload member"},
+    {"member_decision", PROBE_SET_STRING, "\"decision\"", 0, "payload member"},
+    {"member_final", PROBE_SET_STRING, "\"final\"", 0, "payload member"},
+    PLEDGER_MAX_LINE_SETTING,
+    {NULL, 0, NULL, 0, NULL}};
 
 /* The run's settings (strings live until pkit_free(&kit)). */
 typedef struct cconf {
@@ -197,8 +208,8 @@ static void free_list(char **l, size_t n)
 }
 
 /* Reads the settings into c. 0, or -1 with why (misconfigured). */
-static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c,
-                     char *why, size_t whylen)
+static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c, char *why,
+                     size_t whylen)
 {
   long long first = 0;
   const char *s;
@@ -247,8 +258,8 @@ static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c,
     snprintf(why, whylen, "claim_ids must be a list of strings");
     return -1;
   }
-  if(string_list(h, ctx, "medlink_done_values", &c->done_values,
-                 &c->ndone) != 0) {
+  if(string_list(h, ctx, "medlink_done_values", &c->done_values, &c->ndone) !=
+     0) {
     snprintf(why, whylen, "medlink_done_values must be a list of strings");
     return -1;
   }
@@ -269,8 +280,8 @@ static int conf_read(probe_ctx *ctx, const probe_host *h, cconf *c,
   c->sc.retain = c->window + (c->anchor_grace > c->cb_grace ? c->anchor_grace
                                                             : c->cb_grace);
   /* the fingerprint: what decides which claims the state holds */
-  l = (size_t)snprintf(c->fp, sizeof(c->fp), "%.3f/%u/%.3f/%zu",
-                       c->sc.retain, c->sc.first, c->sc.since, c->npin);
+  l = (size_t)snprintf(c->fp, sizeof(c->fp), "%.3f/%u/%.3f/%zu", c->sc.retain,
+                       c->sc.first, c->sc.since, c->npin);
   for(i = 0; i < c->npin && l < sizeof(c->fp); i++)
     l += (size_t)snprintf(c->fp + l, sizeof(c->fp) - l, "/%s", c->pins[i]);
   s = c->sc.id_prefix;
@@ -309,7 +320,7 @@ static int state_load(const probe_host *h, probe_ctx *ctx, const cconf *cf,
   rc = pstate_read(dir, STATE_FILE, STATE_MAX, &text, &len);
   if(rc < 0) {
     snprintf(why, whylen, "%s/%s refused: %s", dir, STATE_FILE,
-             errno == ELOOP ? "a symbolic link"
+             errno == ELOOP   ? "a symbolic link"
              : errno == EPERM ? "not a regular file of this user, or "
                                 "writable by others"
                               : strerror(errno));
@@ -325,10 +336,12 @@ static int state_load(const probe_host *h, probe_ctx *ctx, const cconf *cf,
     return 0;
   }
   body = strstr(text, "\n--\n");
-  if(!body || sscanf(text, "%31s " STATE_VERSION " %1023s %31s %" SCNu64 " %" SCNu64
-                           " %" SCNd64 " %64s%n",
-                     ver, src, fp, &pos->offset, &pos->line, &pos->seq,
-                     pos->hash, &n) != 7 ||
+  if(!body ||
+     sscanf(text,
+            "%31s " STATE_VERSION " %1023s %31s %" SCNu64 " %" SCNu64
+            " %" SCNd64 " %64s%n",
+            ver, src, fp, &pos->offset, &pos->line, &pos->seq, pos->hash,
+            &n) != 7 ||
      strcmp(ver, "claims-state") != 0 || text + n != body ||
      strlen(pos->hash) != 64 || pos->seq < 1) {
     snprintf(why, whylen, "%s/%s is not a claims state", dir, STATE_FILE);
@@ -387,10 +400,10 @@ static int state_save(const probe_host *h, probe_ctx *ctx, const cconf *cf,
   tw[o] = 0;
   fp_hex(cf->fp, fph);
   hl = (size_t)snprintf(head, sizeof(head),
-                        "claims-state " STATE_VERSION " %s %s %" PRIu64 " %" PRIu64
-                        " %" PRId64 " %s\n--\n",
-                        tw[0] ? tw : "-", fph, pos->offset, pos->line,
-                        pos->seq, pos->hash);
+                        "claims-state " STATE_VERSION " %s %s %" PRIu64
+                        " %" PRIu64 " %" PRId64 " %s\n--\n",
+                        tw[0] ? tw : "-", fph, pos->offset, pos->line, pos->seq,
+                        pos->hash);
   if(cstore_save(st, &body, &blen) != 0 || !(all = malloc(hl + blen))) {
     free(body);
     snprintf(why, whylen, "out of memory");
@@ -430,8 +443,9 @@ static void anchors_load(const probe_host *h, probe_ctx *ctx, const cconf *cf,
       snprintf(dir, sizeof(dir), "anchor");
   }
   else {
-    snprintf(a->why, sizeof(a->why), "no state directory to find the anchor "
-                                     "plugin's confirmations");
+    snprintf(a->why, sizeof(a->why),
+             "no state directory to find the anchor "
+             "plugin's confirmations");
     return;
   }
   rc = pstate_read(dir, ANCHOR_FILE, 4u << 20, &text, &len);
@@ -579,8 +593,8 @@ static void batch_rows(const cconf *cf, const PGresult *res, claim **ids,
 
 /* Asks MedLink for the rows of the claims in ids (batches of ml_batch,
  * `id = ANY($1)`), filling rows[i]. 0, or -1 with err. */
-static int medlink_read(const cconf *cf, double timeout, claim **ids,
-                        size_t n, mlrow *rows, char *err, size_t errlen)
+static int medlink_read(const cconf *cf, double timeout, claim **ids, size_t n,
+                        mlrow *rows, char *err, size_t errlen)
 {
   PGconn *conn;
   char *qt = NULL, *qi = NULL, *qs = NULL, *qu = NULL, *sql = NULL;
@@ -663,8 +677,8 @@ typedef struct trace {
 } trace;
 
 /* A traced claim's stages, times and oddities as details of r. */
-static void trace_details(const probe_host *h, probe_result *r,
-                          const claim *c, const mlrow *ml)
+static void trace_details(const probe_host *h, probe_result *r, const claim *c,
+                          const mlrow *ml)
 {
   char b[40];
   if(c->sub > 0) {
@@ -723,10 +737,9 @@ static void trace_details(const probe_host *h, probe_result *r,
 
 /* The first stage a traced claim misses and what that makes of it (t);
  * returns the stage, or NULL when it is complete (or failed: t says so). */
-static const char *trace_judge(const cconf *cf, const claim *c,
-                               const char *id, const mlrow *ml,
-                               const anchors *an, int anch, double now,
-                               trace *t)
+static const char *trace_judge(const cconf *cf, const claim *c, const char *id,
+                               const mlrow *ml, const anchors *an, int anch,
+                               double now, trace *t)
 {
   const char *m = NULL;
   double since_t = 0, grace = 0;
@@ -755,9 +768,8 @@ static const char *trace_judge(const cconf *cf, const claim *c,
     m = "anchored", since_t = c->del, grace = cf->anchor_grace;
   if(!m) {
     t->st = PROBE_OK;
-    snprintf(t->why, sizeof(t->why),
-             "claim %s complete in %.3f s%s, anchored", id, cj_latency(c),
-             ml && ml->asked ? ", arrived in MedLink" : "");
+    snprintf(t->why, sizeof(t->why), "claim %s complete in %.3f s%s, anchored",
+             id, cj_latency(c), ml && ml->asked ? ", arrived in MedLink" : "");
   }
   else {
     snprintf(t->missing, sizeof(t->missing), "%s", m);
@@ -863,8 +875,8 @@ static int load_position(crun *x)
     x->full_why = x->stdin_src ? "standard input" : "incremental=false";
     return 0;
   }
-  lr = state_load(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos,
-                  x->load_why, sizeof(x->load_why));
+  lr = state_load(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos, x->load_why,
+                  sizeof(x->load_why));
   if(lr > 0) {
     x->have_state = 1;
     return 0;
@@ -998,8 +1010,9 @@ static int scan(crun *x, lsrc *src)
     if(lc == LSRC_EOF)
       break;
     if(lc != LSRC_OK) {
-      pverdict_add(&x->v, PROBE_UNKNOWN, "cannot read the ledger at line %"
-                   PRIu64 ": %s", e.line, lsrc_error(src));
+      pverdict_add(&x->v, PROBE_UNKNOWN,
+                   "cannot read the ledger at line %" PRIu64 ": %s", e.line,
+                   lsrc_error(src));
       x->bad = 1;
       break;
     }
@@ -1011,7 +1024,8 @@ static int scan(crun *x, lsrc *src)
     if(cc == CST_PARSE) {
       pverdict_add(&x->v, PROBE_UNKNOWN,
                    "ledger line %" PRIu64 " unreadable (%s); the ledger "
-                   "plugin judges its integrity", e.line, ev.why);
+                   "plugin judges its integrity",
+                   e.line, ev.why);
       x->bad = 1;
       snprintf(x->why, sizeof(x->why), "%s", ev.why);
       x->pos.line = e.line; /* for the details */
@@ -1030,7 +1044,8 @@ static int scan(crun *x, lsrc *src)
     if((long long)x->st.in_flight > x->cf.max_in_flight) {
       pverdict_add(&x->v, PROBE_UNKNOWN,
                    "more than max_in_flight (%lld) claims in flight at seq "
-                   "%" PRId64 ": not counted", x->cf.max_in_flight, ev.seq);
+                   "%" PRId64 ": not counted",
+                   x->cf.max_in_flight, ev.seq);
       x->bad = 1;
       break;
     }
@@ -1141,9 +1156,12 @@ static void emit_lists(const crun *x, cj_tally *t, probe_result *res)
   static const struct {
     int list;
     const char *key;
-  } keys[] = {{CJ_STUCK, "stuck"}, {CJ_FAILED, "failed"},
-              {CJ_OOO, "out_of_order"}, {CJ_OVERDUE, "callbacks_overdue"},
-              {CJ_UNANCHORED, "unanchored"}, {CJ_NOT_ARRIVED, "not_arrived"},
+  } keys[] = {{CJ_STUCK, "stuck"},
+              {CJ_FAILED, "failed"},
+              {CJ_OOO, "out_of_order"},
+              {CJ_OVERDUE, "callbacks_overdue"},
+              {CJ_UNANCHORED, "unanchored"},
+              {CJ_NOT_ARRIVED, "not_arrived"},
               {CJ_DUPS, "duplicate_submissions"}};
   size_t k;
   if(t->ooo > 0)
@@ -1188,8 +1206,8 @@ static void remember(crun *x, probe_result *res)
   if(x->bad || x->stdin_src || !x->cf.incremental || x->pos.seq <= 0 ||
      (x->resumed && x->events == 0))
     return;
-  if(state_save(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos,
-                x->state_err, sizeof(x->state_err)) < 0)
+  if(state_save(x->h, x->ctx, &x->cf, x->target, &x->st, &x->pos, x->state_err,
+                sizeof(x->state_err)) < 0)
     x->h->result_detail_string(res, "state_error", x->state_err);
   else
     x->state_err[0] = 0;
@@ -1280,8 +1298,8 @@ static int emit_first(crun *x)
                      "rollback trigger (checklist 3.1)",
                      nok, cf->sc.first, nfail, cf->first_failed_crit);
   else if(nfail > 0 || nok < cf->sc.first)
-    h->result_status(res, PROBE_WARNING, "%zu/%u complete, %zu failed%s",
-                     nok, cf->sc.first, nfail,
+    h->result_status(res, PROBE_WARNING, "%zu/%u complete, %zu failed%s", nok,
+                     cf->sc.first, nfail,
                      nf < cf->sc.first ? ", not all submitted yet" : "");
   else
     h->result_status(res, PROBE_OK, "%zu/%u complete", nok, cf->sc.first);
@@ -1299,8 +1317,8 @@ static int emit_traces(crun *x)
     return 0;
   for(k = 0; k < x->cf.npin; k++) {
     claim *c = cstore_get(&x->st, x->cf.pins[k]);
-    trace_claim(x->ctx, x->h, &x->cf, c, x->cf.pins[k], ml_row_of(x, c),
-                &x->an, x->now, &t);
+    trace_claim(x->ctx, x->h, &x->cf, c, x->cf.pins[k], ml_row_of(x, c), &x->an,
+                x->now, &t);
   }
   return x->cf.sc.first ? emit_first(x) : 0;
 }
@@ -1410,9 +1428,8 @@ static int claims_check_config(probe_ctx *ctx, const probe_host *h)
 
 /* Sockets for a PostgreSQL ledger and MedLink's table; a run on a file
  * without MedLink drops them itself. */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cstore.c: the claims table, fed by ledger events, saved between runs
  * (see cstore.h for why it looks the way it does).
@@ -408,8 +409,8 @@ static int fields_fast(const cstore_conf *cf, const char *text, size_t len,
         return -1;
       while(q < e && *q >= '0' && *q <= '9' && q - p < 16)
         n = n * 10 + (*q++ - '0');
-      if(q < e && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' ||
-                   *q == 'E'))
+      if(q < e &&
+         ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E'))
         return -1;
       if(n <= 9000000000000000ll)
         f->seq = n;
@@ -531,9 +532,9 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
   t = fl.has_ts ? cst_parse_ts(fl.ts) : -1;
   if(t < 0 || !fl.has_type || !fl.has_id) {
     snprintf(ev->why, sizeof(ev->why), "%s",
-             t < 0 ? "ts missing or not an RFC 3339 UTC time"
-                   : !fl.has_type ? "type missing or not a string"
-                                  : "aggregate_id missing or not a string");
+             t < 0          ? "ts missing or not an RFC 3339 UTC time"
+             : !fl.has_type ? "type missing or not a string"
+                            : "aggregate_id missing or not a string");
     return CST_PARSE;
   }
   ev->ts = t;
@@ -541,8 +542,8 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
     s->maxts = t;
   type = fl.type;
   id = fl.id;
-  if(fl.id_long || !*id || strncmp(id, cf->id_prefix, strlen(cf->id_prefix)) != 0 ||
-     strlen(id) > 256)
+  if(fl.id_long || !*id ||
+     strncmp(id, cf->id_prefix, strlen(cf->id_prefix)) != 0 || strlen(id) > 256)
     return CST_SKIP;
   c = cstore_get(s, id);
   if(c && forgotten(s, c)) {
@@ -832,7 +833,6 @@ int cstore_load(cstore *s, const char *text, size_t len, char *why,
   }
   return 0;
 bad:
-  snprintf(why, whylen, "claims state: claim %" PRIu64 " is malformed",
-           i + 1);
+  snprintf(why, whylen, "claims state: claim %" PRIu64 " is malformed", i + 1);
   return -1;
 }

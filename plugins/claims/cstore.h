@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cstore.h: the claims plugin's memory of claims (ledger format section 4).
  *
@@ -24,12 +25,12 @@
 #define CSTORE_MAX_EXTRA 32
 
 /* Flags of a claim. */
-#define CL_SYNTH 0x01u     /* payload synthetic: true */
-#define CL_PINNED 0x02u    /* asked about (claim_ids or first): never forgotten */
-#define CL_OOO_DEC 0x04u   /* a decision (or validation) before its submission */
-#define CL_OOO_CB 0x08u    /* a callback before its decision */
+#define CL_SYNTH 0x01u   /* payload synthetic: true */
+#define CL_PINNED 0x02u  /* asked about (claim_ids or first): never forgotten */
+#define CL_OOO_DEC 0x04u /* a decision (or validation) before its submission */
+#define CL_OOO_CB 0x08u  /* a callback before its decision */
 #define CL_FAIL_CLAIM 0x10u /* ClaimFailed */
-#define CL_FAIL_CB 0x20u   /* CallbackFailed with final: true */
+#define CL_FAIL_CB 0x20u    /* CallbackFailed with final: true */
 
 typedef struct cl_extra {
   char type[48];
@@ -56,9 +57,9 @@ typedef struct cstore_conf {
   const char *m_synth, *m_decision, *m_final;
   const char *const *pin_ids; /* claim_ids */
   size_t npin;
-  uint32_t first;   /* pin the first N non-synthetic claims submitted ... */
-  double since;     /* ... at or after this time */
-  double retain;    /* seconds a finished claim is kept */
+  uint32_t first; /* pin the first N non-synthetic claims submitted ... */
+  double since;   /* ... at or after this time */
+  double retain;  /* seconds a finished claim is kept */
 } cstore_conf;
 
 typedef struct cstore {
@@ -73,8 +74,8 @@ typedef struct cstore {
 /* What cstore_apply made of one event. */
 typedef enum cst_code {
   CST_OK = 0,
-  CST_SKIP,      /* not a claim's event */
-  CST_PARSE,     /* not a JSON object, or seq/ts/type/aggregate_id missing */
+  CST_SKIP,  /* not a claim's event */
+  CST_PARSE, /* not a JSON object, or seq/ts/type/aggregate_id missing */
   CST_NOMEM
 } cst_code;
 

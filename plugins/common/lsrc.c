@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lsrc.c: streaming ledger event source (see lsrc.h). Files are read
  * through one buffer that only grows for a line longer than it (never past
@@ -171,8 +172,7 @@ static lsrc_code open_file(lsrc *s, const lsrc_options *opt)
         return LSRC_ERR_SEEK;
       }
       if(lseek(s->fd, (off_t)opt->start_offset, SEEK_SET) < 0) {
-        snprintf(s->err, sizeof(s->err), "%s: seek: %s", path,
-                 strerror(errno));
+        snprintf(s->err, sizeof(s->err), "%s: seek: %s", path, strerror(errno));
         return LSRC_ERR_READ;
       }
     }
@@ -188,8 +188,7 @@ static lsrc_code open_file(lsrc *s, const lsrc_options *opt)
 static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
 {
   const char *table = opt->table && *opt->table ? opt->table : "ledger_events";
-  const char *column =
-      opt->column && *opt->column ? opt->column : "event";
+  const char *column = opt->column && *opt->column ? opt->column : "event";
   char *qt = NULL, *qc = NULL, *sql = NULL, *order = NULL;
   PGresult *r = NULL;
   const char *params[2];
@@ -211,14 +210,15 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
     goto err;
   }
   params[0] = qt;
-  r = sym_PQexecParams(s->conn,
-                       "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
-                       "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
-                       "= 'seq' AND attnum > 0 AND NOT attisdropped), (SELECT "
-                       "CASE WHEN reltuples > 0 THEN reltuples::bigint ELSE "
-                       "pg_stat_get_live_tuples(oid) END FROM pg_class WHERE "
-                       "oid = to_regclass($1))",
-                       1, NULL, params, NULL, NULL, 0);
+  r = sym_PQexecParams(
+      s->conn,
+      "SELECT to_regclass($1) IS NOT NULL, EXISTS (SELECT 1 FROM "
+      "pg_attribute WHERE attrelid = to_regclass($1) AND attname "
+      "= 'seq' AND attnum > 0 AND NOT attisdropped), (SELECT "
+      "CASE WHEN reltuples > 0 THEN reltuples::bigint ELSE "
+      "pg_stat_get_live_tuples(oid) END FROM pg_class WHERE "
+      "oid = to_regclass($1))",
+      1, NULL, params, NULL, NULL, 0);
   if(sym_PQresultStatus(r) != PGRES_TUPLES_OK || sym_PQntuples(r) != 1) {
     ppg_error(s->conn, r, s->err, sizeof(s->err));
     goto err;
@@ -257,19 +257,23 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
     params[0] = seqbuf;
     params[1] = tobuf;
     np = 2;
-    snprintf(sql, n, "SELECT %s::text FROM %s WHERE %s >= $1::bigint AND %s <= "
-             "$2::bigint ORDER BY %s NULLS LAST", qc, qt, order, order, order);
+    snprintf(sql, n,
+             "SELECT %s::text FROM %s WHERE %s >= $1::bigint AND %s <= "
+             "$2::bigint ORDER BY %s NULLS LAST",
+             qc, qt, order, order, order);
   }
   else if(opt->from_seq > 0) {
     snprintf(seqbuf, sizeof(seqbuf), "%" PRId64, opt->from_seq);
     params[0] = seqbuf;
     np = 1;
-    snprintf(sql, n, "SELECT %s::text FROM %s WHERE %s >= $1::bigint ORDER BY %s NULLS LAST",
-             qc, qt, order, order);
+    snprintf(
+        sql, n,
+        "SELECT %s::text FROM %s WHERE %s >= $1::bigint ORDER BY %s NULLS LAST",
+        qc, qt, order, order);
   }
   else
-    snprintf(sql, n, "SELECT %s::text FROM %s ORDER BY %s NULLS LAST", qc,
-             qt, order);
+    snprintf(sql, n, "SELECT %s::text FROM %s ORDER BY %s NULLS LAST", qc, qt,
+             order);
   if(!sym_PQsendQueryParams(s->conn, sql, np, NULL, params, NULL, NULL, 0) ||
      !sym_PQsetSingleRowMode(s->conn)) {
     ppg_error(s->conn, NULL, s->err, sizeof(s->err));

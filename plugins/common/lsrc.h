@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lsrc.h: a streaming source of ledger events (format v1, see
  * probe-agent-ledger(7)), for the ledger and anchor plugins.
@@ -34,7 +35,8 @@ typedef enum lsrc_code {
 } lsrc_code;
 
 typedef struct lsrc_options {
-  const char *source; /* path, "-", or a conninfo/URI (ppg_looks_like_conninfo) */
+  const char
+      *source; /* path, "-", or a conninfo/URI (ppg_looks_like_conninfo) */
   const char *table;  /* table: default "ledger_events"; "schema.table" ok */
   const char *column; /* table: default "event" */
   double timeout_s;   /* table: connect/statement timeout; 0 = 60 */
@@ -52,10 +54,10 @@ typedef struct lsrc_event {
   const char *text; /* the event's JSON, without the line's "\n"; valid
                        until the next lsrc_next or lsrc_close */
   size_t len;
-  uint64_t line;    /* 1-based line number (file) or row number (table) */
-  uint64_t offset;  /* byte offset of the line's start in the uncompressed
+  uint64_t line;   /* 1-based line number (file) or row number (table) */
+  uint64_t offset; /* byte offset of the line's start in the uncompressed
                        stream (file); 0 for a table */
-  int terminated;   /* 1 when the line ended with "\n" (always 1 for rows);
+  int terminated;  /* 1 when the line ended with "\n" (always 1 for rows);
                        0 only for a last line without it (truncated) */
 } lsrc_event;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * phttp.c: bounded HTTP(S) requests over libcurl (see phttp.h).
  *
@@ -29,12 +30,22 @@
 #include "plugins/common/putil.h"
 
 /* The libcurl functions used here, each called as sym_<name>. */
-#define PHTTP_CURL_FUNCS(X)                                                   \
-  X(curl_easy_cleanup) X(curl_easy_getinfo) X(curl_easy_init)                 \
-  X(curl_easy_perform) X(curl_easy_reset) X(curl_easy_setopt)                 \
-  X(curl_easy_strerror) X(curl_free) X(curl_global_init)                     \
-  X(curl_slist_append) X(curl_slist_free_all) X(curl_url) X(curl_url_cleanup) \
-  X(curl_url_get) X(curl_url_set)
+#define PHTTP_CURL_FUNCS(X) \
+  X(curl_easy_cleanup)      \
+  X(curl_easy_getinfo)      \
+  X(curl_easy_init)         \
+  X(curl_easy_perform)      \
+  X(curl_easy_reset)        \
+  X(curl_easy_setopt)       \
+  X(curl_easy_strerror)     \
+  X(curl_free)              \
+  X(curl_global_init)       \
+  X(curl_slist_append)      \
+  X(curl_slist_free_all)    \
+  X(curl_url)               \
+  X(curl_url_cleanup)       \
+  X(curl_url_get)           \
+  X(curl_url_set)
 #define PHTTP_DEFINE_SYM(f) static __typeof__(&f) sym_##f;
 PHTTP_CURL_FUNCS(PHTTP_DEFINE_SYM)
 
@@ -162,30 +173,23 @@ static int safe_header(const char *h)
 static phttp_code map_curl(CURLcode rc, const struct sink *s)
 {
   switch(rc) {
-  case CURLE_OK:
-    return PHTTP_OK;
-  case CURLE_OPERATION_TIMEDOUT:
-    return PHTTP_ERR_TIMEOUT;
-  case CURLE_FILESIZE_EXCEEDED:
-    return PHTTP_ERR_TOO_LARGE;
+  case CURLE_OK: return PHTTP_OK;
+  case CURLE_OPERATION_TIMEDOUT: return PHTTP_ERR_TIMEOUT;
+  case CURLE_FILESIZE_EXCEEDED: return PHTTP_ERR_TOO_LARGE;
   case CURLE_WRITE_ERROR:
     return s->too_large ? PHTTP_ERR_TOO_LARGE : PHTTP_ERR_OTHER;
-  case CURLE_URL_MALFORMAT:
-    return PHTTP_ERR_URL;
+  case CURLE_URL_MALFORMAT: return PHTTP_ERR_URL;
   case CURLE_UNSUPPORTED_PROTOCOL: /* the scheme was checked before: this is
                                     * libcurl refusing an HTTP/0.9 reply */
-  case CURLE_WEIRD_SERVER_REPLY:
-    return PHTTP_ERR_PROTOCOL;
-  case CURLE_TOO_MANY_REDIRECTS:
-    return PHTTP_ERR_REDIRECT;
+  case CURLE_WEIRD_SERVER_REPLY: return PHTTP_ERR_PROTOCOL;
+  case CURLE_TOO_MANY_REDIRECTS: return PHTTP_ERR_REDIRECT;
   case CURLE_COULDNT_RESOLVE_HOST:
   case CURLE_COULDNT_RESOLVE_PROXY:
   case CURLE_COULDNT_CONNECT:
   case CURLE_RECV_ERROR:
   case CURLE_SEND_ERROR:
   case CURLE_GOT_NOTHING:
-  case CURLE_PARTIAL_FILE:
-    return PHTTP_ERR_CONNECT;
+  case CURLE_PARTIAL_FILE: return PHTTP_ERR_CONNECT;
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_PEER_FAILED_VERIFICATION:
   case CURLE_SSL_CERTPROBLEM:
@@ -198,10 +202,8 @@ static phttp_code map_curl(CURLcode rc, const struct sink *s)
   case CURLE_SSL_ENGINE_NOTFOUND:
   case CURLE_SSL_ENGINE_SETFAILED:
   case CURLE_SSL_ENGINE_INITFAILED:
-  case CURLE_USE_SSL_FAILED:
-    return PHTTP_ERR_TLS;
-  default:
-    return PHTTP_ERR_OTHER;
+  case CURLE_USE_SSL_FAILED: return PHTTP_ERR_TLS;
+  default: return PHTTP_ERR_OTHER;
   }
 }
 
@@ -251,8 +253,8 @@ int phttp_init(char *err, size_t errlen)
 /* What the request asks for, checked before libcurl is opened: a URL,
  * http or https (*https), GET or POST (*post). PHTTP_OK, or the error
  * with resp->error. */
-static phttp_code check_request(const phttp_request *req, int *https,
-                                int *post, phttp_response *resp)
+static phttp_code check_request(const phttp_request *req, int *https, int *post,
+                                phttp_response *resp)
 {
   if(!req || !req->url || !req->method) {
     snprintf(resp->error, sizeof(resp->error), "no URL or method");
@@ -289,8 +291,8 @@ static int next_hop(CURL *h, long status, int hop, int https,
   if(!loc) /* 3xx without Location: hand it to the caller as is */
     return 1;
   if(hop >= MAX_REDIRECTS) {
-    snprintf(resp->error, sizeof(resp->error),
-             "more than %d redirects", MAX_REDIRECTS);
+    snprintf(resp->error, sizeof(resp->error), "more than %d redirects",
+             MAX_REDIRECTS);
     *code = PHTTP_ERR_REDIRECT;
     return -1;
   }
@@ -437,8 +439,8 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     long status = 0;
     CURLcode rc;
     if(left <= 0) {
-      snprintf(resp->error, sizeof(resp->error),
-               "timed out after %.1f s", timeout);
+      snprintf(resp->error, sizeof(resp->error), "timed out after %.1f s",
+               timeout);
       code = PHTTP_ERR_TIMEOUT;
       goto err;
     }
@@ -460,8 +462,8 @@ phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
     if(status < 300 || status > 399 || status == 304)
       break;
 
-    int f = next_hop(h, status, hop, https, &first, &crossed, &url, &code,
-                     resp);
+    int f =
+        next_hop(h, status, hop, https, &first, &crossed, &url, &code, resp);
     if(f > 0)
       break;
     if(f < 0)
@@ -516,24 +518,15 @@ void phttp_response_free(phttp_response *resp)
 const char *phttp_strerror(phttp_code c)
 {
   switch(c) {
-  case PHTTP_OK:
-    return "ok";
-  case PHTTP_ERR_URL:
-    return "bad URL";
-  case PHTTP_ERR_CONNECT:
-    return "connection failed";
-  case PHTTP_ERR_TIMEOUT:
-    return "timeout";
-  case PHTTP_ERR_TOO_LARGE:
-    return "response too large";
-  case PHTTP_ERR_REDIRECT:
-    return "redirect refused";
-  case PHTTP_ERR_TLS:
-    return "TLS error";
-  case PHTTP_ERR_PROTOCOL:
-    return "not an HTTP/1.x reply (HTTP/0.9 or garbled)";
-  case PHTTP_ERR_OTHER:
-    break;
+  case PHTTP_OK: return "ok";
+  case PHTTP_ERR_URL: return "bad URL";
+  case PHTTP_ERR_CONNECT: return "connection failed";
+  case PHTTP_ERR_TIMEOUT: return "timeout";
+  case PHTTP_ERR_TOO_LARGE: return "response too large";
+  case PHTTP_ERR_REDIRECT: return "redirect refused";
+  case PHTTP_ERR_TLS: return "TLS error";
+  case PHTTP_ERR_PROTOCOL: return "not an HTTP/1.x reply (HTTP/0.9 or garbled)";
+  case PHTTP_ERR_OTHER: break;
   }
   return "HTTP error";
 }

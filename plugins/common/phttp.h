@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * phttp.h: one bounded HTTP(S) request for a plugin, over libcurl.
  *
@@ -30,22 +31,22 @@ typedef enum phttp_code {
 } phttp_code;
 
 typedef struct phttp_request {
-  const char *method;               /* "GET" or "POST" */
-  const char *url;                  /* http:// or https:// only */
-  const char *body;                 /* POST body or NULL */
+  const char *method; /* "GET" or "POST" */
+  const char *url;    /* http:// or https:// only */
+  const char *body;   /* POST body or NULL */
   size_t body_len;
-  const char *const *headers;       /* NULL-terminated "Name: value", or NULL */
-  double timeout_s;                 /* whole request, incl. a stalled body */
-  size_t max_bytes;                 /* 0 = 16 MiB */
-  const char *ca_file;              /* PEM CA bundle for https, or NULL */
+  const char *const *headers; /* NULL-terminated "Name: value", or NULL */
+  double timeout_s;           /* whole request, incl. a stalled body */
+  size_t max_bytes;           /* 0 = 16 MiB */
+  const char *ca_file;        /* PEM CA bundle for https, or NULL */
 } phttp_request;
 
 typedef struct phttp_response {
-  long status;      /* HTTP status of the last response, 0 if none */
-  char *body;       /* NUL-terminated, malloc'd; "" after an error */
+  long status; /* HTTP status of the last response, 0 if none */
+  char *body;  /* NUL-terminated, malloc'd; "" after an error */
   size_t len;
   double elapsed_s;
-  char error[256];  /* human text, never credentials; "" on success */
+  char error[256]; /* human text, never credentials; "" on success */
   /* Phases of the last hop, from libcurl's CURLINFO_*_TIME_T (seconds;
    * -1 when that phase was not reached): name lookup, TCP connect, TLS
    * handshake (0 for http), first byte after the request, whole hop. */

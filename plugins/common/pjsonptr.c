@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pjsonptr.c: RFC 6901 JSON pointer evaluation over cJSON (see pjsonptr.h).
  * Member names are compared byte for byte after unescaping (~1 -> '/',
@@ -34,7 +35,8 @@ static int token_equals(const char *tok, size_t n, const char *name)
     if(c == '~') {
       c = tok[i + 1] == '0' ? '~' : '/';
       i += 2;
-    } else {
+    }
+    else {
       i++;
     }
     if(*q != c)
@@ -76,12 +78,14 @@ const cJSON *pjsonptr_get(const cJSON *root, const char *pointer)
       while(c && idx-- > 0)
         c = c->next;
       cur = c;
-    } else if(cJSON_IsObject(cur)) {
+    }
+    else if(cJSON_IsObject(cur)) {
       const cJSON *c = cur->child;
       while(c && !(c->string && token_equals(p, n, c->string)))
         c = c->next;
       cur = c;
-    } else {
+    }
+    else {
       return NULL;
     }
     if(!cur)

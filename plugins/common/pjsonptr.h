@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pjsonptr.h: RFC 6901 JSON pointers over cJSON.
  *

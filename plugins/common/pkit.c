@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pkit.c: the plugin kit (pkit.h): typed settings with the plugin's own
  * table as the only source of defaults, and plain status lines.
@@ -34,8 +35,7 @@ void pkit_free(pkit *k)
   k->nowned = 0;
 }
 
-const probe_setting *pkit_setting(const probe_setting *table,
-                                  const char *key)
+const probe_setting *pkit_setting(const probe_setting *table, const char *key)
 {
   for(const probe_setting *s = table; s && s->key; s++)
     if(strcmp(s->key, key) == 0)
@@ -173,9 +173,10 @@ const char *pkit_json(pkit *k, const char *key)
 }
 
 /* pkit_line with a prefix before the formatted summary. */
-__attribute__((format(printf, 7, 0))) static int vline(probe_ctx *ctx, const probe_host *host, const char *check,
-                 const char *target, probe_status st, const char *prefix,
-                 const char *fmt, va_list ap)
+__attribute__((format(printf, 7, 0))) static int
+vline(probe_ctx *ctx, const probe_host *host, const char *check,
+      const char *target, probe_status st, const char *prefix, const char *fmt,
+      va_list ap)
 {
   char msg[1024];
   vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -197,13 +198,13 @@ int pkit_line(probe_ctx *ctx, const probe_host *host, const char *check,
 }
 
 int pkit_misconfigured(probe_ctx *ctx, const probe_host *host,
-                       const char *check, const char *target,
-                       const char *fmt, ...)
+                       const char *check, const char *target, const char *fmt,
+                       ...)
 {
   va_list ap;
   va_start(ap, fmt);
-  int rc = vline(ctx, host, check, target, PROBE_UNKNOWN, "misconfigured: ",
-                 fmt, ap);
+  int rc = vline(ctx, host, check, target, PROBE_UNKNOWN,
+                 "misconfigured: ", fmt, ap);
   va_end(ap);
   return rc;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pkit.h: the plugin kit: a plugin's settings read through its own
  * probe_setting table, and its plain status lines.
@@ -43,8 +44,7 @@ void pkit_init(pkit *k, probe_ctx *ctx, const probe_host *host,
 void pkit_free(pkit *k);
 
 /* The table entry of key, or NULL (a key the plugin does not declare). */
-const probe_setting *pkit_setting(const probe_setting *table,
-                                  const char *key);
+const probe_setting *pkit_setting(const probe_setting *table, const char *key);
 
 /* A string setting, else its table default, else NULL. "" stays "". */
 const char *pkit_str(pkit *k, const char *key);
@@ -73,7 +73,7 @@ int pkit_line(probe_ctx *ctx, const probe_host *host, const char *check,
 /* The unknown line of a setting the run cannot use: summary
  * "misconfigured: <text>". */
 int pkit_misconfigured(probe_ctx *ctx, const probe_host *host,
-                       const char *check, const char *target,
-                       const char *fmt, ...) PROBE_PRINTF(5, 6);
+                       const char *check, const char *target, const char *fmt,
+                       ...) PROBE_PRINTF(5, 6);
 
 #endif

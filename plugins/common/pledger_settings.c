@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pledger_settings.c: reading and checking the shared settings of a ledger
  * source, and the one password-file reader of the ledger plugins
@@ -48,8 +49,8 @@ int pledger_settings_check(probe_ctx *ctx, const probe_host *h)
 
 /* Reads the whole file (at most cap bytes plus one, to tell a longer one)
  * into a malloc'd buffer. NULL with err on failure. */
-static char *read_bounded(const char *path, size_t cap, size_t *len,
-                          char *err, size_t errlen)
+static char *read_bounded(const char *path, size_t cap, size_t *len, char *err,
+                          size_t errlen)
 {
   struct stat sb;
   char *buf = NULL;
@@ -102,8 +103,10 @@ char *pledger_password_read(const char *path, char *err, size_t errlen)
     return NULL;
   line = strcspn(buf, "\r\n");
   if(line > PLEDGER_PASSWORD_MAX) {
-    putil_seterr(err, errlen, "password_file: the password is longer "
-                 "than %d bytes", PLEDGER_PASSWORD_MAX);
+    putil_seterr(err, errlen,
+                 "password_file: the password is longer "
+                 "than %d bytes",
+                 PLEDGER_PASSWORD_MAX);
     explicit_bzero(buf, len);
     free(buf);
     return NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pledger_settings.h: the settings of a ledger source (lsrc.h), written
  * once for every plugin that reads the iTrans ledger (ledger and claims
@@ -23,7 +24,9 @@
 #include "plugins/common/pkit.h"
 #include "probe-plugin.h"
 
-/* The rows source, table and column of a settings table. */
+/* The rows source, table and column of a settings table (kept as rows of
+ * a table: doc/settings-man.py reads them). */
+/* clang-format off */
 #define PLEDGER_SOURCE_SETTINGS                                               \
   {"source", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED,                  \
    "ledger snapshot (JSON Lines, .gz, - for stdin) or PostgreSQL "            \
@@ -37,6 +40,7 @@
 #define PLEDGER_MAX_LINE_SETTING                                              \
   {"max_line_bytes", PROBE_SET_INT, "16777216", 0,                            \
    "longest event accepted, in bytes"}
+/* clang-format on */
 
 /* The longest password a password file may hold, in bytes. */
 #define PLEDGER_PASSWORD_MAX 65536

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plib.c: opening libpq and libcurl on first use (see plib.h for why).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * plib.h: system libraries a plugin opens when it first needs them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ppg.c: read-only, time-bounded PostgreSQL sessions for probes (see
  * ppg.h); conninfo strings are redacted by lib/redact.h.
@@ -29,7 +30,8 @@ int ppg_libpq_open(char *err, size_t errlen)
 
 static int is_uri(const char *s)
 {
-  return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+  return strncmp(s, "postgresql://", 13) == 0 ||
+         strncmp(s, "postgres://", 11) == 0;
 }
 
 int ppg_looks_like_conninfo(const char *s)
@@ -56,8 +58,8 @@ int ppg_looks_like_conninfo(const char *s)
 
 /* Copies msg to err with newlines folded and every occurrence of secret
    (when given and non-empty) replaced. */
-static void copy_err(char *err, size_t errlen, const char *prefix, const char *msg,
-                     const char *secret)
+static void copy_err(char *err, size_t errlen, const char *prefix,
+                     const char *msg, const char *secret)
 {
   if(!err || errlen == 0)
     return;
@@ -162,7 +164,8 @@ static PGconn *connect_pw(const char *conninfo, const char *pw,
   opts = sym_PQconninfoParse(conninfo ? conninfo : "", &perr);
   if(!opts) {
     /* libpq's parse errors name keywords, not values; still scrub */
-    copy_err(err, errlen, "invalid conninfo: ", perr ? perr : "out of memory", NULL);
+    copy_err(err, errlen, "invalid conninfo: ", perr ? perr : "out of memory",
+             NULL);
     sym_PQfreemem(perr);
     return NULL;
   }
@@ -181,7 +184,8 @@ static PGconn *connect_pw(const char *conninfo, const char *pw,
     password = pw;
   }
   /* ours come after the user's options, so that they win */
-  size_t olen = (user_options ? strlen(user_options) : 0) + strlen(bd.pgopts) + 2;
+  size_t olen =
+      (user_options ? strlen(user_options) : 0) + strlen(bd.pgopts) + 2;
   options = malloc(olen);
   if(!options)
     goto oom;
@@ -200,14 +204,16 @@ static PGconn *connect_pw(const char *conninfo, const char *pw,
   if(!conn)
     goto oom;
   if(sym_PQstatus(conn) != CONNECTION_OK) {
-    copy_err(err, errlen, "connection failed: ", sym_PQerrorMessage(conn), password);
+    copy_err(err, errlen, "connection failed: ", sym_PQerrorMessage(conn),
+             password);
     sym_PQfinish(conn);
     conn = NULL;
     goto out;
   }
   /* belt and braces: a pooler that drops startup options must not leave us
      writable; SET fails harmlessly if it is not allowed */
-  PGresult *r = sym_PQexec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+  PGresult *r =
+      sym_PQexec(conn, "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
   sym_PQclear(r);
   goto out;
 oom:
@@ -234,9 +240,10 @@ PGconn *ppg_connect_pwfile(const char *conninfo, const char *password_file,
   size_t pwlen = 0;
   if(err && errlen)
     err[0] = '\0';
-  if(password_file &&
-     fileio_read_secret(password_file, PPG_PASSWORD_MAX, "cannot read "
-                        "password_file", &pw, &pwlen, err, errlen) < 0)
+  if(password_file && fileio_read_secret(password_file, PPG_PASSWORD_MAX,
+                                         "cannot read "
+                                         "password_file",
+                                         &pw, &pwlen, err, errlen) < 0)
     return NULL;
   PGconn *conn = connect_pw(conninfo, pw, timeout_s, err, errlen);
   fileio_secret_free(pw, pwlen);
@@ -252,11 +259,11 @@ const char *ppg_password_file(probe_ctx *ctx, const probe_host *h)
 }
 
 PGconn *ppg_connect_settings(probe_ctx *ctx, const probe_host *h,
-                             const char *conninfo, double timeout_s,
-                             char *err, size_t errlen)
+                             const char *conninfo, double timeout_s, char *err,
+                             size_t errlen)
 {
-  return ppg_connect_pwfile(conninfo, ppg_password_file(ctx, h), timeout_s,
-                            err, errlen);
+  return ppg_connect_pwfile(conninfo, ppg_password_file(ctx, h), timeout_s, err,
+                            errlen);
 }
 
 char *ppg_quote_qualified(PGconn *conn, const char *name)

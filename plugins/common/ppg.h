@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ppg.h: PostgreSQL connections for probes (libpq).
  *
@@ -21,12 +22,28 @@
 #include "probe-plugin.h"
 
 /* The libpq functions plugins use, each called as sym_<name>. */
-#define PPG_LIBPQ_FUNCS(X)                                                    \
-  X(PQclear) X(PQconnectdbParams) X(PQconninfoFree) X(PQconninfoParse)        \
-  X(PQerrorMessage) X(PQescapeIdentifier) X(PQexec) X(PQexecParams)           \
-  X(PQfinish) X(PQfreemem) X(PQgetResult) X(PQgetisnull) X(PQgetlength)      \
-  X(PQgetvalue) X(PQnfields) X(PQntuples) X(PQresultErrorMessage)            \
-  X(PQresultStatus) X(PQsendQueryParams) X(PQsetSingleRowMode) X(PQstatus)
+#define PPG_LIBPQ_FUNCS(X) \
+  X(PQclear)               \
+  X(PQconnectdbParams)     \
+  X(PQconninfoFree)        \
+  X(PQconninfoParse)       \
+  X(PQerrorMessage)        \
+  X(PQescapeIdentifier)    \
+  X(PQexec)                \
+  X(PQexecParams)          \
+  X(PQfinish)              \
+  X(PQfreemem)             \
+  X(PQgetResult)           \
+  X(PQgetisnull)           \
+  X(PQgetlength)           \
+  X(PQgetvalue)            \
+  X(PQnfields)             \
+  X(PQntuples)             \
+  X(PQresultErrorMessage)  \
+  X(PQresultStatus)        \
+  X(PQsendQueryParams)     \
+  X(PQsetSingleRowMode)    \
+  X(PQstatus)
 #define PPG_DECLARE_SYM(f) extern __typeof__(&f) sym_##f;
 PPG_LIBPQ_FUNCS(PPG_DECLARE_SYM)
 #undef PPG_DECLARE_SYM
@@ -40,7 +57,8 @@ int ppg_libpq_open(char *err, size_t errlen);
    timeout_s), connect_timeout, application_name=probe-agent (options set through
    the conninfo's "options"/keywords, so they hold from the first statement). On
    failure returns NULL and writes libpq's message (with any password removed) to err. */
-PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err, size_t errlen);
+PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err,
+                    size_t errlen);
 
 /* The largest password_file accepted (larger is an error, never cut). */
 #define PPG_PASSWORD_MAX 65536
@@ -61,8 +79,8 @@ const char *ppg_password_file(probe_ctx *ctx, const probe_host *h);
 /* ppg_connect_pwfile with the run's own password_file setting: what a
  * plugin whose settings table has "password_file" calls. */
 PGconn *ppg_connect_settings(probe_ctx *ctx, const probe_host *h,
-                             const char *conninfo, double timeout_s,
-                             char *err, size_t errlen);
+                             const char *conninfo, double timeout_s, char *err,
+                             size_t errlen);
 
 /* 1 when `s` is a PostgreSQL conninfo or URI rather than a file path */
 int ppg_looks_like_conninfo(const char *s);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * psandbox.h: a plugin narrowing its own sandbox for one run. The agent's
  * seccomp filter allows what the plugin declared for all its runs (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pstate.c: atomic, checked state files for plugins (see pstate.h).
  */
@@ -28,14 +29,13 @@ static int refuse(char *why, size_t whylen, int err, const char *path,
 
 /* The ownership and mode rule, on a descriptor's stat: ours and not
  * writable by group or others. Returns 0 or -1 with errno EPERM. */
-static int check_owner_mode(const struct stat *st, const char *path,
-                            char *why, size_t whylen)
+static int check_owner_mode(const struct stat *st, const char *path, char *why,
+                            size_t whylen)
 {
   if(st->st_uid != geteuid())
     return refuse(why, whylen, EPERM, path, "is owned by another user");
   if(st->st_mode & (S_IWGRP | S_IWOTH))
-    return refuse(why, whylen, EPERM, path,
-                  "is writable by group or others");
+    return refuse(why, whylen, EPERM, path, "is writable by group or others");
   return 0;
 }
 
@@ -107,7 +107,8 @@ int pstate_write_flags(const char *dir, const char *name, const void *data,
   if(fd < 0)
     goto err;
   made = 1;
-  if(fchmod(fd, 0600) < 0 || fileio_write_all(fd, data, len) < 0 || fsync(fd) < 0)
+  if(fchmod(fd, 0600) < 0 || fileio_write_all(fd, data, len) < 0 ||
+     fsync(fd) < 0)
     goto err;
   if(close(fd) < 0) {
     fd = -1;

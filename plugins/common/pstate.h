@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pstate.h: small files in a plugin's state directory, written atomically
  * (temporary file, fsync, rename) so that a crash or a kill at the run's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * putil.c: error strings, the monotonic and wall clocks and checked copies for plugins
  * (see putil.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * putil.h: four small things every plugin with error strings, timeouts
  * and copied settings wrote for itself.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pverdict.c: findings folded into one status and summary (pverdict.h).
  */
@@ -19,9 +20,9 @@ void pverdict_init(pverdict *v)
 /* lib/status.h repeats probe_status's values, since lib/ includes no
  * agent header: they must not drift. */
 _Static_assert(STATUS_OK == (int)PROBE_OK &&
-               STATUS_WARNING == (int)PROBE_WARNING &&
-               STATUS_CRITICAL == (int)PROBE_CRITICAL &&
-               STATUS_UNKNOWN == (int)PROBE_UNKNOWN,
+                   STATUS_WARNING == (int)PROBE_WARNING &&
+                   STATUS_CRITICAL == (int)PROBE_CRITICAL &&
+                   STATUS_UNKNOWN == (int)PROBE_UNKNOWN,
                "lib/status.h and probe-plugin.h disagree");
 
 int pverdict_rank(probe_status s)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pverdict.h: the status of one result line built up from its findings:
  * each finding adds its text ("; "-separated) and the worst status wins,

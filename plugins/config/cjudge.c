@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cjudge.c: the config plugin's judge (see cjudge.h). Env files and
  * ConfigMaps hold text, JSON sources typed values: "false" in an env file

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cjudge.h: the config plugin's judge, kept apart from the reading so the
  * unit tests link it alone: what one expectation wants (equals, one_of,

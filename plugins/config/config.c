@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config.c: the config plugin. Checks the settings the cutover turns and
  * that nobody may get wrong (ITRANS_AUTO_SUBMIT_ENABLED false until step 10,
@@ -41,22 +42,23 @@
 #define SHOW_MAX CJUDGE_SHOW_MAX
 
 static const probe_setting config_settings[] = {
-  {"expect", PROBE_SET_LIST, "[]", 0,
-   "expectations: {\"name\", \"file\" | \"configmap\" | \"url\", \"key\" (a JSON pointer for "
-   "JSON files and URLs), \"equals\" | \"one_of\" | \"absent\", \"secret\" (bool)}"},
-  {"max_file_bytes", PROBE_SET_INT, "1048576", 0,
-   "largest file (or response) read; a larger one is unknown"},
-  {NULL, 0, NULL, 0, NULL}};
+    {"expect", PROBE_SET_LIST, "[]", 0,
+     "expectations: {\"name\", \"file\" | \"configmap\" | \"url\", \"key\" (a JSON pointer for "
+     "JSON files and URLs), \"equals\" | \"one_of\" | \"absent\", \"secret\" (bool)}"},
+    {"max_file_bytes", PROBE_SET_INT, "1048576", 0,
+     "largest file (or response) read; a larger one is unknown"},
+    {NULL, 0, NULL, 0, NULL}};
 
 /* What was found for one expectation. */
 typedef struct found {
   int present;
-  char *text;      /* the value as text (strings bare, other JSON as JSON) */
-  cJSON *json;     /* the JSON value (JSON sources), else NULL */
-  unsigned line;   /* 0 when not known */
-  unsigned dups;   /* earlier assignments (env files) */
+  char *text;    /* the value as text (strings bare, other JSON as JSON) */
+  cJSON *json;   /* the JSON value (JSON sources), else NULL */
+  unsigned line; /* 0 when not known */
+  unsigned dups; /* earlier assignments (env files) */
   unsigned first_line;
-  double changed;  /* wall time the file (or ..data link) last changed, < 0 unknown */
+  double
+      changed; /* wall time the file (or ..data link) last changed, < 0 unknown */
   char where[600]; /* file or redacted URL */
 } found;
 
@@ -74,8 +76,8 @@ static void found_free(found *f)
 
 /* Reads a regular file whole through fd (taken), at most max bytes.
  * 0, or -1 with why. Never blocks on a FIFO (opened O_NONBLOCK). */
-static int read_fd(int fd, const char *shown, size_t max, char **out, size_t *len, double *mtime,
-                   char *why, size_t n)
+static int read_fd(int fd, const char *shown, size_t max, char **out,
+                   size_t *len, double *mtime, char *why, size_t n)
 {
   struct stat st;
   *out = NULL;
@@ -86,17 +88,17 @@ static int read_fd(int fd, const char *shown, size_t max, char **out, size_t *le
   }
   if(!S_ISREG(st.st_mode)) {
     snprintf(why, n, "%s is %s, not a regular file", shown,
-             S_ISDIR(st.st_mode)    ? "a directory"
-             : S_ISFIFO(st.st_mode) ? "a FIFO"
-             : S_ISSOCK(st.st_mode) ? "a socket"
+             S_ISDIR(st.st_mode)                          ? "a directory"
+             : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+             : S_ISSOCK(st.st_mode)                       ? "a socket"
              : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
-                                                           : "not a file");
+                                                          : "not a file");
     close(fd);
     return -1;
   }
   if((unsigned long long)st.st_size > max) {
-    snprintf(why, n, "%s is larger than max_file_bytes (%lld > %zu bytes)", shown,
-             (long long)st.st_size, max);
+    snprintf(why, n, "%s is larger than max_file_bytes (%lld > %zu bytes)",
+             shown, (long long)st.st_size, max);
     close(fd);
     return -1;
   }
@@ -123,7 +125,8 @@ static int read_fd(int fd, const char *shown, size_t max, char **out, size_t *le
       break;
     got += (size_t)r;
     if(got > max) {
-      snprintf(why, n, "%s grew larger than max_file_bytes (%zu bytes)", shown, max);
+      snprintf(why, n, "%s grew larger than max_file_bytes (%zu bytes)", shown,
+               max);
       free(buf);
       close(fd);
       return -1;
@@ -137,10 +140,11 @@ static int read_fd(int fd, const char *shown, size_t max, char **out, size_t *le
 }
 
 /* Opens path (no link followed, never blocking) and reads it. */
-static int read_path(const char *path, size_t max, char **out, size_t *len, double *mtime,
-                     char *why, size_t n)
+static int read_path(const char *path, size_t max, char **out, size_t *len,
+                     double *mtime, char *why, size_t n)
 {
-  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  int fd =
+      open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
   if(fd < 0) {
     if(errno == ELOOP)
       snprintf(why, n, "%s is a symbolic link (name the file itself)", path);
@@ -160,8 +164,8 @@ static char *json_text(const cJSON *v)
 }
 
 /* Looks pointer up in a JSON document held in buf. */
-static int from_json(const char *buf, size_t len, const char *pointer, found *f, char *why,
-                     size_t n)
+static int from_json(const char *buf, size_t len, const char *pointer, found *f,
+                     char *why, size_t n)
 {
   size_t bad;
   if(!envfile_utf8_valid(buf, len, &bad) || memchr(buf, '\0', len)) {
@@ -189,7 +193,8 @@ static int from_json(const char *buf, size_t len, const char *pointer, found *f,
 }
 
 /* Looks key up in an environment file held in buf. */
-static int from_env(const char *buf, size_t len, const char *key, found *f, char *why, size_t n)
+static int from_env(const char *buf, size_t len, const char *key, found *f,
+                    char *why, size_t n)
 {
   envfile ef;
   char perr[200];
@@ -217,19 +222,21 @@ static int from_env(const char *buf, size_t len, const char *key, found *f, char
  * directory, dir/<key> a link into it. The key's file is read from the
  * directory ..data names, opened without following links, and the time the
  * ..data link was last replaced is when the ConfigMap last changed. */
-static int from_configmap(const char *dir, const char *key, size_t max, found *f, char *why,
-                          size_t n)
+static int from_configmap(const char *dir, const char *key, size_t max,
+                          found *f, char *why, size_t n)
 {
   char target[256];
   struct stat st;
   int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if(dfd < 0) {
-    snprintf(why, n, "cannot open ConfigMap volume %s: %s", dir, strerror(errno));
+    snprintf(why, n, "cannot open ConfigMap volume %s: %s", dir,
+             strerror(errno));
     return -1;
   }
   ssize_t tl = readlinkat(dfd, "..data", target, sizeof(target) - 1);
   if(tl < 0 || fstatat(dfd, "..data", &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    snprintf(why, n, "%s has no ..data link: not a ConfigMap volume (%s)", dir, strerror(errno));
+    snprintf(why, n, "%s has no ..data link: not a ConfigMap volume (%s)", dir,
+             strerror(errno));
     close(dfd);
     return -1;
   }
@@ -240,19 +247,22 @@ static int from_configmap(const char *dir, const char *key, size_t max, found *f
     return -1;
   }
   f->changed = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-  if(strchr(key, '/') || !strcmp(key, "..") || !strcmp(key, ".") || key[0] == '\0') {
+  if(strchr(key, '/') || !strcmp(key, "..") || !strcmp(key, ".") ||
+     key[0] == '\0') {
     snprintf(why, n, "a ConfigMap key is a file name, not \"%s\"", key);
     close(dfd);
     return -1;
   }
   snprintf(f->where, sizeof(f->where), "%s/%s", dir, key);
-  int ddfd = openat(dfd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  int ddfd =
+      openat(dfd, target, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   close(dfd);
   if(ddfd < 0) {
     snprintf(why, n, "cannot open %s/%s: %s", dir, target, strerror(errno));
     return -1;
   }
-  int fd = openat(ddfd, key, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+  int fd = openat(ddfd, key,
+                  O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
   int e = errno;
   close(ddfd);
   if(fd < 0) {
@@ -298,11 +308,11 @@ static int parse_expect(const cJSON *j, expect *x, char *why, size_t n)
     snprintf(why, n, "each expectation is an object");
     return -1;
   }
-  static const char *const known[] = {"name", "file", "configmap", "url", "key", "equals",
-                                      "one_of", "absent", "secret", NULL};
+  static const char *const known[] = {"name",   "file",   "configmap", "url",
+                                      "key",    "equals", "one_of",    "absent",
+                                      "secret", NULL};
   const cJSON *m;
-  cJSON_ArrayForEach(m, j)
-  {
+  cJSON_ArrayForEach(m, j) {
     int ok = 0;
     for(const char *const *k = known; *k; k++)
       ok |= !strcmp(m->string, *k);
@@ -311,14 +321,14 @@ static int parse_expect(const cJSON *j, expect *x, char *why, size_t n)
       return -1;
     }
   }
-#define STR(f)                                                                 \
-  do {                                                                         \
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, #f);                  \
-    if(s && !cJSON_IsString(s)) {                                              \
-      snprintf(why, n, #f " must be a string");                                \
-      return -1;                                                               \
-    }                                                                          \
-    x->f = s ? s->valuestring : NULL;                                          \
+#define STR(f)                                                \
+  do {                                                        \
+    const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, #f); \
+    if(s && !cJSON_IsString(s)) {                             \
+      snprintf(why, n, #f " must be a string");               \
+      return -1;                                              \
+    }                                                         \
+    x->f = s ? s->valuestring : NULL;                         \
   } while(0)
   STR(name);
   STR(file);
@@ -340,10 +350,12 @@ static int parse_expect(const cJSON *j, expect *x, char *why, size_t n)
     return -1;
   }
   if(x->url && x->key[0] != '/') {
-    snprintf(why, n, "with url, key is a JSON pointer (\"/flags/auto_submit\")");
+    snprintf(why, n,
+             "with url, key is a JSON pointer (\"/flags/auto_submit\")");
     return -1;
   }
-  if(x->url && strncmp(x->url, "http://", 7) && strncmp(x->url, "https://", 8)) {
+  if(x->url && strncmp(x->url, "http://", 7) &&
+     strncmp(x->url, "https://", 8)) {
     snprintf(why, n, "url must be http:// or https://");
     return -1;
   }
@@ -365,7 +377,8 @@ static int parse_expect(const cJSON *j, expect *x, char *why, size_t n)
     snprintf(why, n, "give exactly one of equals, one_of, absent");
     return -1;
   }
-  if(x->one_of && (!cJSON_IsArray(x->one_of) || cJSON_GetArraySize(x->one_of) == 0)) {
+  if(x->one_of &&
+     (!cJSON_IsArray(x->one_of) || cJSON_GetArraySize(x->one_of) == 0)) {
     snprintf(why, n, "one_of must be a non-empty list");
     return -1;
   }
@@ -388,8 +401,8 @@ static void fmt_utc(double t, char *out, size_t n)
 }
 
 /* Reads the source of x into f. 0, or -1 with why. */
-static int lookup(const probe_host *host, probe_ctx *ctx, const expect *x, size_t max, found *f,
-                  char *why, size_t n)
+static int lookup(const probe_host *host, probe_ctx *ctx, const expect *x,
+                  size_t max, found *f, char *why, size_t n)
 {
   char *buf = NULL;
   size_t len = 0;
@@ -587,11 +600,12 @@ static int config_run(probe_ctx *ctx, const probe_host *host)
   double now = putil_wall();
   const cJSON *e;
   int i = 0, urls = 0;
-  cJSON_ArrayForEach(e, root) urls += cJSON_GetObjectItemCaseSensitive(e, "url") != NULL;
-  if(!urls && psandbox_no_network() != 0)
-    host->log(ctx, PROBE_LOG_WARNING, "could not drop the network for this run");
   cJSON_ArrayForEach(e, root)
-  {
+    urls += cJSON_GetObjectItemCaseSensitive(e, "url") != NULL;
+  if(!urls && psandbox_no_network() != 0)
+    host->log(ctx, PROBE_LOG_WARNING,
+              "could not drop the network for this run");
+  cJSON_ArrayForEach(e, root) {
     expect x;
     i++;
     if(parse_expect(e, &x, why, sizeof(why)) != 0)
@@ -621,11 +635,16 @@ static int config_check_config(probe_ctx *ctx, const probe_host *host)
 
 /* Sockets only for expectations with a url: a run without one drops them
  * itself (psandbox_no_network) before any file is read. */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
-  PROBE_PLUGIN_ABI, "config", PACKAGE_VERSION,
-  "the flags the cutover turns, where the service reads them: env file, JSON, ConfigMap, URL",
-  config_settings, NULL, config_run, NULL, config_check_config};
+    PROBE_PLUGIN_ABI,
+    "config",
+    PACKAGE_VERSION,
+    "the flags the cutover turns, where the service reads them: env file, JSON, ConfigMap, URL",
+    config_settings,
+    NULL,
+    config_run,
+    NULL,
+    config_check_config};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * envfile.c: the environment-file parser of the config plugin (see
  * envfile.h). Where shells and systemd disagree, the line is read as
@@ -34,16 +35,20 @@ int envfile_utf8_valid(const char *buf, size_t len, size_t *bad_at)
     if(c < 0x80) {
       i++;
       continue;
-    } else if(c >= 0xc2 && c <= 0xdf) {
+    }
+    else if(c >= 0xc2 && c <= 0xdf) {
       need = 1;
       min = 0x80;
-    } else if(c >= 0xe0 && c <= 0xef) {
+    }
+    else if(c >= 0xe0 && c <= 0xef) {
       need = 2;
       min = 0x800;
-    } else if(c >= 0xf0 && c <= 0xf4) {
+    }
+    else if(c >= 0xf0 && c <= 0xf4) {
       need = 3;
       min = 0x10000;
-    } else
+    }
+    else
       goto bad;
     if(len - i <= need)
       goto bad;
@@ -113,9 +118,9 @@ static int blank(char c)
  * skipped tells whether there were any) into v, up to the end of its
  * line; *ip and *linep move on. *keep gets the value's length without
  * its trailing unquoted blanks. 0, or -1 with err (a quote not closed). */
-static int read_value(const char *buf, size_t len, size_t *ip,
-                      unsigned *linep, int skipped, dbuf *v, int *oom,
-                      size_t *keep, char *err, size_t errlen)
+static int read_value(const char *buf, size_t len, size_t *ip, unsigned *linep,
+                      int skipped, dbuf *v, int *oom, size_t *keep, char *err,
+                      size_t errlen)
 {
   size_t i = *ip;
   unsigned line = *linep;
@@ -137,7 +142,8 @@ static int read_value(const char *buf, size_t len, size_t *ip,
       }
       i = end + 1;
       *keep = v->len;
-    } else if(c == '"') {
+    }
+    else if(c == '"') {
       unsigned qline = line;
       i++;
       while(i < len && buf[i] != '"') {
@@ -145,9 +151,11 @@ static int read_value(const char *buf, size_t len, size_t *ip,
           char n = buf[i + 1];
           if(n == '\n') {
             line++;
-          } else if(n == '"' || n == '\\' || n == '$' || n == '`') {
+          }
+          else if(n == '"' || n == '\\' || n == '$' || n == '`') {
             sb_put(v, n, oom);
-          } else {
+          }
+          else {
             sb_put(v, '\\', oom);
             sb_put(v, n, oom);
           }
@@ -163,19 +171,23 @@ static int read_value(const char *buf, size_t len, size_t *ip,
       }
       i++;
       *keep = v->len;
-    } else if(c == '\\') {
+    }
+    else if(c == '\\') {
       if(i + 1 < len && buf[i + 1] == '\n') {
         line++;
-      } else if(i + 1 < len) {
+      }
+      else if(i + 1 < len) {
         sb_put(v, buf[i + 1], oom);
         *keep = v->len;
       }
       i += i + 1 < len ? 2 : 1;
-    } else if(c == '#' && after_blank) {
+    }
+    else if(c == '#' && after_blank) {
       while(i < len && buf[i] != '\n')
         i++;
       break;
-    } else {
+    }
+    else {
       sb_put(v, c, oom);
       if(!blank(c))
         *keep = v->len;
@@ -188,7 +200,8 @@ static int read_value(const char *buf, size_t len, size_t *ip,
   return 0;
 }
 
-int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t errlen)
+int envfile_parse(const char *buf, size_t len, envfile *out, char *err,
+                  size_t errlen)
 {
   size_t i = 0, bad = 0;
   dbuf k, v;
@@ -198,7 +211,8 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
   memset(out, 0, sizeof(*out));
   if(memchr(buf, '\0', len)) {
     snprintf(err, errlen, "line %u holds a NUL byte: not a text file",
-             line_of(buf, (size_t)((const char *)memchr(buf, '\0', len) - buf)));
+             line_of(buf,
+                     (size_t)((const char *)memchr(buf, '\0', len) - buf)));
     return -1;
   }
   if(!envfile_utf8_valid(buf, len, &bad)) {
@@ -228,14 +242,16 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
         i++;
     }
     dbuf_reset(&k);
-    if(i < len && (buf[i] == '_' || ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
+    if(i < len &&
+       (buf[i] == '_' || ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
       while(i < len && (buf[i] == '_' || (buf[i] >= '0' && buf[i] <= '9') ||
                         ((buf[i] | 0x20) >= 'a' && (buf[i] | 0x20) <= 'z')))
         sb_put(&k, buf[i++], &oom);
     while(i < len && blank(buf[i]))
       i++;
     if(k.len == 0 || i >= len || buf[i] != '=') {
-      snprintf(err, errlen, "line %u is not KEY=VALUE, a comment or blank", kline);
+      snprintf(err, errlen, "line %u is not KEY=VALUE, a comment or blank",
+               kline);
       goto fail;
     }
     i++;
@@ -250,8 +266,8 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t e
       goto fail;
     }
     size_t keep; /* length without trailing unquoted blanks */
-    if(read_value(buf, len, &i, &line, skipped, &v, &oom, &keep, err,
-                  errlen) < 0)
+    if(read_value(buf, len, &i, &line, skipped, &v, &oom, &keep, err, errlen) <
+       0)
       goto fail;
     if(oom) {
       snprintf(err, errlen, "out of memory");

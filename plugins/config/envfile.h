@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * envfile.h: environment files as shells and systemd's EnvironmentFile=
  * read them (KEY=VALUE lines, `export`, comments, single and double
@@ -30,7 +31,8 @@ typedef struct envfile {
  * with the line in err, a NUL byte (a binary file), invalid UTF-8, a line
  * that is not a comment, blank or KEY=VALUE, and an unterminated quote.
  * 0, or -1 (out is then empty). */
-int envfile_parse(const char *buf, size_t len, envfile *out, char *err, size_t errlen);
+int envfile_parse(const char *buf, size_t len, envfile *out, char *err,
+                  size_t errlen);
 
 /* The entry of key, or NULL. */
 const envfile_entry *envfile_get(const envfile *f, const char *key);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deadletter.c: the deadletter plugin. Counts the relay's dead letters
  * from its API (GET {url}/relay/workflow/dead-letters, the count at the
@@ -41,9 +42,10 @@
 #define STATE_MAX (256 * 1024)
 
 static const probe_setting settings[] = {
-    {"url", PROBE_SET_STRING, NULL, 0, "base URL of the relay's API (http:// or https://)"},
-    {"dead_letters_path", PROBE_SET_STRING, "\"/relay/workflow/dead-letters\"", 0,
-     "path of the dead-letter endpoint under url"},
+    {"url", PROBE_SET_STRING, NULL, 0,
+     "base URL of the relay's API (http:// or https://)"},
+    {"dead_letters_path", PROBE_SET_STRING, "\"/relay/workflow/dead-letters\"",
+     0, "path of the dead-letter endpoint under url"},
     {"status_path", PROBE_SET_STRING, "\"/relay/workflow/status\"", 0,
      "path of the status endpoint under url (\"\" to skip relay.status)"},
     {"count_pointer", PROBE_SET_STRING, "\"/count\"", 0,
@@ -54,22 +56,28 @@ static const probe_setting settings[] = {
      "RFC 6901 pointer to the status's backlog"},
     {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
      "file holding the API token (never sent on a redirect to another origin)"},
-    {"auth_header", PROBE_SET_STRING, "\"Authorization\"", 0, "header that carries the token"},
+    {"auth_header", PROBE_SET_STRING, "\"Authorization\"", 0,
+     "header that carries the token"},
     {"auth_scheme", PROBE_SET_STRING, "\"Bearer\"", 0,
      "word before the token in that header (\"\" for the bare token)"},
-    {"max_response_bytes", PROBE_SET_INT, "16777216", 0, "largest response body accepted"},
+    {"max_response_bytes", PROBE_SET_INT, "16777216", 0,
+     "largest response body accepted"},
     {"conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_SECRET,
      "libpq conninfo or URI of the relay's store"},
     {"password_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
      "file holding the store's password"},
-    {"table", PROBE_SET_STRING, NULL, 0, "the store's dead-letter table ([schema.]name)"},
+    {"table", PROBE_SET_STRING, NULL, 0,
+     "the store's dead-letter table ([schema.]name)"},
     {"created_column", PROBE_SET_STRING, "\"created_at\"", 0,
      "when a dead letter arrived (for the rate)"},
-    {"count_warning", PROBE_SET_INT, "1", 0, "deadletter.count warning at this many"},
-    {"count_critical", PROBE_SET_INT, "5", 0, "deadletter.count critical at this many"},
+    {"count_warning", PROBE_SET_INT, "1", 0,
+     "deadletter.count warning at this many"},
+    {"count_critical", PROBE_SET_INT, "5", 0,
+     "deadletter.count critical at this many"},
     {"rate_critical", PROBE_SET_INT, "5", 0,
      "deadletter.rate critical when more than this many arrived in rate_window"},
-    {"rate_window", PROBE_SET_DURATION, "\"15m\"", 0, "window of deadletter.rate"},
+    {"rate_window", PROBE_SET_DURATION, "\"15m\"", 0,
+     "window of deadletter.rate"},
     {NULL, 0, NULL, 0, NULL}};
 
 /* The settings of a run, read once for run and check_config alike. */
@@ -135,15 +143,16 @@ static int read_secret_file(const char *path, char *buf, size_t n)
     return -1;
   }
   buf[r] = '\0';
-  while(r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r' || buf[r - 1] == ' '))
+  while(r > 0 &&
+        (buf[r - 1] == '\n' || buf[r - 1] == '\r' || buf[r - 1] == ' '))
     buf[--r] = '\0';
   return 0;
 }
 
 /* GETs base+path; on success *resp holds a 2xx body. Otherwise returns the
    phttp code (or PHTTP_OK with a non-2xx status) and writes why to why. */
-static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t n,
-               int *unreachable)
+static int get(dl *d, const char *path, phttp_response *resp, char *why,
+               size_t n, int *unreachable)
 {
   char url[2048];
   size_t bl = strlen(d->url);
@@ -152,16 +161,19 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why, size_t 
   snprintf(url, sizeof(url), "%.*s%s", (int)bl, d->url, path);
   char *shown = redact_target(url);
   const char *headers[2] = {d->auth, NULL};
-  phttp_request req = {"GET", url, NULL, 0, d->auth ? headers : NULL, d->timeout, d->max_bytes, NULL};
+  phttp_request req = {
+      "GET",      url,          NULL, 0, d->auth ? headers : NULL,
+      d->timeout, d->max_bytes, NULL};
   phttp_code c = phttp_fetch(&req, resp);
   *unreachable = 0;
   int rc = 0;
   if(c != PHTTP_OK) {
-    snprintf(why, n, "GET %s: %s%s%s", shown ? shown : "(url)", phttp_strerror(c),
-             resp->error[0] ? ": " : "", resp->error);
+    snprintf(why, n, "GET %s: %s%s%s", shown ? shown : "(url)",
+             phttp_strerror(c), resp->error[0] ? ": " : "", resp->error);
     *unreachable = c == PHTTP_ERR_CONNECT || c == PHTTP_ERR_TIMEOUT;
     rc = -1;
-  } else if(resp->status < 200 || resp->status > 299) {
+  }
+  else if(resp->status < 200 || resp->status > 299) {
     snprintf(why, n, "GET %s: HTTP %ld", shown ? shown : "(url)", resp->status);
     *unreachable = resp->status >= 500;
     rc = -1;
@@ -186,8 +198,7 @@ static void hist_load(const char *dir, const char *name, dl_hist *h)
     n = DL_HIST_MAX;
   if(n > 0 && (h->s = calloc((size_t)n, sizeof(*h->s)))) {
     const cJSON *e;
-    cJSON_ArrayForEach(e, a)
-    {
+    cJSON_ArrayForEach(e, a) {
       const cJSON *t = cJSON_GetArrayItem(e, 0), *c = cJSON_GetArrayItem(e, 1);
       if(h->n < (size_t)n && cJSON_IsNumber(t) && cJSON_IsNumber(c)) {
         h->s[h->n][0] = t->valuedouble;
@@ -203,8 +214,8 @@ static void hist_load(const char *dir, const char *name, dl_hist *h)
  * run would judge the rate without this sample, so the caller says so in
  * the stream (a state that cannot be kept is never silence). A missing
  * directory is the host's to report (its agent.state line). */
-static int hist_save(const char *dir, const char *name, const dl_hist *h, char *why,
-                     size_t whylen)
+static int hist_save(const char *dir, const char *name, const dl_hist *h,
+                     char *why, size_t whylen)
 {
   if(!dir)
     return 0;
@@ -215,8 +226,9 @@ static int hist_save(const char *dir, const char *name, const dl_hist *h, char *
   cJSON_Delete(j);
   int rc = 0;
   if(!txt || pstate_write(dir, name, txt, strlen(txt)) < 0) {
-    snprintf(why, whylen, "cannot keep the dead-letter counts in %.300s/%.64s: %.200s", dir, name,
-             txt ? strerror(errno) : "out of memory");
+    snprintf(why, whylen,
+             "cannot keep the dead-letter counts in %.300s/%.64s: %.200s", dir,
+             name, txt ? strerror(errno) : "out of memory");
     rc = -1;
   }
   free(txt);
@@ -225,9 +237,9 @@ static int hist_save(const char *dir, const char *name, const dl_hist *h, char *
 
 
 /* Dead letters from the store: count and arrivals in the window. */
-static int from_store(dl *d, const char *conninfo, const char *table, const char *created,
-                      double window, double *count, double *recent, dl_arrivals *arr, char *why,
-                      size_t n)
+static int from_store(dl *d, const char *conninfo, const char *table,
+                      const char *created, double window, double *count,
+                      double *recent, dl_arrivals *arr, char *why, size_t n)
 {
   PGconn *c = ppg_connect(conninfo, d->timeout, why, n);
   PGresult *r = NULL;
@@ -241,12 +253,13 @@ static int from_store(dl *d, const char *conninfo, const char *table, const char
     snprintf(why, n, "cannot quote table '%s' or column '%s'", table, created);
     goto out;
   }
-  if(asprintf(&sql,
-              "SELECT count(*), count(*) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)),"
-              " extract(epoch FROM min(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8))),"
-              " extract(epoch FROM max(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)))"
-              " FROM %s",
-              cc, cc, cc, cc, cc, t) < 0) {
+  if(asprintf(
+         &sql,
+         "SELECT count(*), count(*) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)),"
+         " extract(epoch FROM min(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8))),"
+         " extract(epoch FROM max(%s) FILTER (WHERE %s >= now() - make_interval(secs => $1::float8)))"
+         " FROM %s",
+         cc, cc, cc, cc, cc, t) < 0) {
     sql = NULL;
     goto out;
   }
@@ -279,7 +292,8 @@ out:
 }
 
 /* relay.status from the API. */
-static int status_line(dl *d, const char *path, const char *conn_ptr, const char *backlog_ptr)
+static int status_line(dl *d, const char *path, const char *conn_ptr,
+                       const char *backlog_ptr)
 {
   char why[600], target[2100];
   phttp_response resp = {0};
@@ -287,16 +301,20 @@ static int status_line(dl *d, const char *path, const char *conn_ptr, const char
   snprintf(target, sizeof(target), "%s", d->url_shown);
   if(get(d, path, &resp, why, sizeof(why), &unreachable) < 0) {
     char msg[700];
-    snprintf(msg, sizeof(msg), "%s%s", unreachable ? "relay not reachable: " : "", why);
-    rc = pkit_line(d->ctx, d->host, "relay.status", target, unreachable ? PROBE_CRITICAL : PROBE_UNKNOWN, "%s", msg);
+    snprintf(msg, sizeof(msg), "%s%s",
+             unreachable ? "relay not reachable: " : "", why);
+    rc = pkit_line(d->ctx, d->host, "relay.status", target,
+                   unreachable ? PROBE_CRITICAL : PROBE_UNKNOWN, "%s", msg);
     phttp_response_free(&resp);
     return rc;
   }
   relay_status st;
-  if(relayjson_status(resp.body, resp.len, conn_ptr, backlog_ptr, &st, why, sizeof(why)) < 0) {
+  if(relayjson_status(resp.body, resp.len, conn_ptr, backlog_ptr, &st, why,
+                      sizeof(why)) < 0) {
     char msg[700];
     snprintf(msg, sizeof(msg), "status response: %s", why);
-    rc = pkit_line(d->ctx, d->host, "relay.status", target, PROBE_UNKNOWN, "%s", msg);
+    rc = pkit_line(d->ctx, d->host, "relay.status", target, PROBE_UNKNOWN, "%s",
+                   msg);
     phttp_response_free(&resp);
     return rc;
   }
@@ -305,7 +323,8 @@ static int status_line(dl *d, const char *path, const char *conn_ptr, const char
   if(!r)
     return -1;
   if(st.connected)
-    d->host->result_status(r, PROBE_OK, "relay connected%s", st.has_backlog ? "" : " (no backlog field)");
+    d->host->result_status(r, PROBE_OK, "relay connected%s",
+                           st.has_backlog ? "" : " (no backlog field)");
   else
     d->host->result_status(r, PROBE_CRITICAL, "relay not connected");
   d->host->result_detail_bool(r, "connected", st.connected);
@@ -385,8 +404,7 @@ static int run_store(dl *d)
     pkit_misconfigured(d->ctx, d->host, "deadletter.count", target,
                        "'conninfo' needs 'table' (the dead-letter table)");
   else if(from_store(d, s->conninfo, s->table, s->created, s->lim.window,
-                     &c.count, &c.new_in_window, &c.arr, why,
-                     sizeof(why)) < 0)
+                     &c.count, &c.new_in_window, &c.arr, why, sizeof(why)) < 0)
     both_unknown(d, target, why);
   else {
     snprintf(note, sizeof(note), "rows of %s whose %s is inside the window",
@@ -418,7 +436,10 @@ static int judge_api_count(dl *d, const char *target, double count)
   counts_name(d, name, sizeof(name));
   const char *sdir = d->host->state_dir ? d->host->state_dir(d->ctx) : NULL;
   hist_load(sdir, name, &h);
-  dl_count c = {count, -1, {-1, -1, 0}, "api",
+  dl_count c = {count,
+                -1,
+                {-1, -1, 0},
+                "api",
                 "the API gives only a count: arrivals are the increases "
                 "between the counts this plugin saw in earlier runs (state "
                 "directory)"};
@@ -510,7 +531,8 @@ static int dl_check_config(probe_ctx *ctx, const probe_host *host)
   pkit_init(&k, ctx, host, settings);
   read_settings(&k, &s);
   if(!s.url && !s.conninfo) {
-    host->config_error(ctx, NULL, "set 'url' (the relay's API) or 'conninfo' "
+    host->config_error(ctx, NULL,
+                       "set 'url' (the relay's API) or 'conninfo' "
                        "and 'table' (its store)");
     bad = 1;
   }
@@ -528,11 +550,13 @@ static int dl_check_config(probe_ctx *ctx, const probe_host *host)
                        "is not a libpq conninfo or postgresql:// URI");
     bad = 1;
   }
-  const char *keys[] = {"count_pointer", "connected_pointer", "backlog_pointer"};
+  const char *keys[] = {"count_pointer", "connected_pointer",
+                        "backlog_pointer"};
   const char *ptrs[] = {s.count_ptr, s.conn_ptr, s.backlog_ptr};
   for(size_t i = 0; i < 3; i++)
     if(ptrs[i] && !pjsonptr_valid(ptrs[i])) {
-      host->config_error(ctx, keys[i], "is not an RFC 6901 JSON pointer "
+      host->config_error(ctx, keys[i],
+                         "is not an RFC 6901 JSON pointer "
                          "(\"\" or /a/b, ~0 ~1 escapes)");
       bad = 1;
     }
@@ -541,11 +565,16 @@ static int dl_check_config(probe_ctx *ctx, const probe_host *host)
 }
 
 /* The relay's HTTP API and its PostgreSQL store. */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
-    PROBE_PLUGIN_ABI, "deadletter", PACKAGE_VERSION,
+    PROBE_PLUGIN_ABI,
+    "deadletter",
+    PACKAGE_VERSION,
     "the relay's dead letters (API or store), their arrival rate and the relay's connection",
-    settings, NULL, dl_run, NULL, dl_check_config};
+    settings,
+    NULL,
+    dl_run,
+    NULL,
+    dl_check_config};

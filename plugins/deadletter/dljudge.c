@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dljudge.c: deadletter's decisions (dljudge.h): arrivals from the count
  * history, the count and rate verdicts, their lines.
@@ -143,9 +144,9 @@ void dl_judge(const dl_limits *lim, const dl_count *c, dl_verdict *v)
 }
 
 /* The deadletter.rate line. */
-static int emit_rate(probe_ctx *ctx, const probe_host *host,
-                     const char *target, const dl_limits *lim,
-                     const dl_count *c, const dl_verdict *v)
+static int emit_rate(probe_ctx *ctx, const probe_host *host, const char *target,
+                     const dl_limits *lim, const dl_count *c,
+                     const dl_verdict *v)
 {
   probe_result *r = host->result_begin(ctx, "deadletter.rate", target);
   if(!r)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * dljudge.h: deadletter's decisions, apart from HTTP and PostgreSQL: the
  * arrivals the counts of earlier runs show (the API gives only a count),
@@ -54,7 +55,7 @@ void dl_hist_step(dl_hist *h, double now, double window, dl_count *c);
 typedef struct dl_verdict {
   probe_status count_status, rate_status;
   char count_summary[200], rate_summary[300];
-  int known; /* arrivals known: first/last are set */
+  int known;                /* arrivals known: first/last are set */
   char first[32], last[32]; /* RFC 3339 UTC of the arrivals */
 } dl_verdict;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * relayjson.c: relay API response parsing (see relayjson.h). Bodies are
  * outside data: parsed with a length (not trusting a NUL), pointers
@@ -77,8 +78,10 @@ static cJSON *parse(const char *body, size_t len, char *why, size_t whylen)
   if(at < len)
     snprintf(why, whylen, "not valid JSON (text after the value)");
   else if((dup = has_duplicate(j)) != 0)
-    snprintf(why, whylen, dup < 0 ? "out of memory" : "not valid JSON for a count: "
-             "an object names a member twice");
+    snprintf(why, whylen,
+             dup < 0 ? "out of memory"
+                     : "not valid JSON for a count: "
+                       "an object names a member twice");
   if(at < len || dup) {
     cJSON_Delete(j);
     return NULL;
@@ -86,8 +89,8 @@ static cJSON *parse(const char *body, size_t len, char *why, size_t whylen)
   return j;
 }
 
-int relayjson_count(const char *body, size_t len, const char *pointer, double *count,
-                    char *why, size_t whylen)
+int relayjson_count(const char *body, size_t len, const char *pointer,
+                    double *count, char *why, size_t whylen)
 {
   if(!pjsonptr_valid(pointer)) {
     snprintf(why, whylen, "count_pointer is not an RFC 6901 pointer");
@@ -103,23 +106,30 @@ int relayjson_count(const char *body, size_t len, const char *pointer, double *c
   else if(cJSON_IsArray(v)) {
     *count = cJSON_GetArraySize(v);
     rc = 0;
-  } else if(cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble >= 0 &&
-            v->valuedouble <= 9007199254740992.0 && floor(v->valuedouble) == v->valuedouble) {
+  }
+  else if(cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+          v->valuedouble >= 0 && v->valuedouble <= 9007199254740992.0 &&
+          floor(v->valuedouble) == v->valuedouble) {
     *count = v->valuedouble;
     rc = 0;
-  } else
-    snprintf(why, whylen, "value at %.100s is not a count (a non-negative integer or an array)",
-             pointer);
+  }
+  else
+    snprintf(
+        why, whylen,
+        "value at %.100s is not a count (a non-negative integer or an array)",
+        pointer);
   cJSON_Delete(j);
   return rc;
 }
 
 int relayjson_status(const char *body, size_t len, const char *connected_ptr,
-                     const char *backlog_ptr, relay_status *out, char *why, size_t whylen)
+                     const char *backlog_ptr, relay_status *out, char *why,
+                     size_t whylen)
 {
   memset(out, 0, sizeof(*out));
   if(!pjsonptr_valid(connected_ptr) || !pjsonptr_valid(backlog_ptr)) {
-    snprintf(why, whylen, "connected_pointer/backlog_pointer is not an RFC 6901 pointer");
+    snprintf(why, whylen,
+             "connected_pointer/backlog_pointer is not an RFC 6901 pointer");
     return -1;
   }
   cJSON *j = parse(body, len, why, whylen);

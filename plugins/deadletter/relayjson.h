@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * relayjson.h: parsing of relay API responses (dead-letter count and
  * status), kept apart from the plugin so that the libFuzzer target
@@ -16,12 +17,13 @@ typedef struct relay_status {
 
 /* The dead-letter count at `pointer` in body[0..len): a non-negative
    integer, or an array whose length counts. 0, or -1 with why. */
-int relayjson_count(const char *body, size_t len, const char *pointer, double *count,
-                    char *why, size_t whylen);
+int relayjson_count(const char *body, size_t len, const char *pointer,
+                    double *count, char *why, size_t whylen);
 
 /* connected (a boolean) and backlog (a number, optional) of a status
    response. 0, or -1 with why. */
 int relayjson_status(const char *body, size_t len, const char *connected_ptr,
-                     const char *backlog_ptr, relay_status *out, char *why, size_t whylen);
+                     const char *backlog_ptr, relay_status *out, char *why,
+                     size_t whylen);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hjudge.c: the http plugin's judge (see hjudge.h): status codes, JSON
  * pointer assertions over the body, the latency threshold and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * hjudge.h: the http plugin's judge, kept apart from the fetching so that
  * the unit tests link it alone: what a target expects (status codes, JSON

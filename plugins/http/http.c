@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http.c: the http plugin. Checks the services' own health endpoints the
  * way the cutover steps and the alert rules read them (GET /ledger/verify
@@ -50,18 +51,18 @@
 #define STATE_MAX (256 * 1024)
 
 static const probe_setting http_settings[] = {
-  {"targets", PROBE_SET_LIST, "[]", 0,
-   "URLs, or {\"url\", \"name\", \"method\" (GET|POST), \"expect_status\" ([200]), "
-   "\"max_latency\" (\"500ms\"), \"json\": [{\"pointer\", \"equals\"|\"one_of\"|\"min\"|\"max\"}], "
-   "\"headers\" ({name: value}), \"token_file\", \"ca_file\", \"unhealthy_for\" (\"1m\")}"},
-  {"max_response_bytes", PROBE_SET_INT, "1048576", 0,
-   "largest body accepted; a larger one is critical"},
-  {"max_latency", PROBE_SET_DURATION, NULL, 0,
-   "default of each target's max_latency (warning above it; off when unset)"},
-  {"concurrency", PROBE_SET_INT, "8", 0, "targets fetched at once (1-32)"},
-  {"request_timeout", PROBE_SET_DURATION, "10", 0,
-   "per request, redirects included (also capped by the run's timeout)"},
-  {NULL, 0, NULL, 0, NULL}};
+    {"targets", PROBE_SET_LIST, "[]", 0,
+     "URLs, or {\"url\", \"name\", \"method\" (GET|POST), \"expect_status\" ([200]), "
+     "\"max_latency\" (\"500ms\"), \"json\": [{\"pointer\", \"equals\"|\"one_of\"|\"min\"|\"max\"}], "
+     "\"headers\" ({name: value}), \"token_file\", \"ca_file\", \"unhealthy_for\" (\"1m\")}"},
+    {"max_response_bytes", PROBE_SET_INT, "1048576", 0,
+     "largest body accepted; a larger one is critical"},
+    {"max_latency", PROBE_SET_DURATION, NULL, 0,
+     "default of each target's max_latency (warning above it; off when unset)"},
+    {"concurrency", PROBE_SET_INT, "8", 0, "targets fetched at once (1-32)"},
+    {"request_timeout", PROBE_SET_DURATION, "10", 0,
+     "per request, redirects included (also capped by the run's timeout)"},
+    {NULL, 0, NULL, 0, NULL}};
 
 /* One target: its settings, then the outcome filled by a worker. */
 typedef struct target {
@@ -155,7 +156,8 @@ static int header_safe(const char *s)
 static void parse_assertions(target *t, const cJSON *arr)
 {
   if(!cJSON_IsArray(arr)) {
-    bad(t, "json must be a list of {\"pointer\", \"equals\"|\"one_of\"|\"min\"|\"max\"}");
+    bad(t,
+        "json must be a list of {\"pointer\", \"equals\"|\"one_of\"|\"min\"|\"max\"}");
     return;
   }
   int n = cJSON_GetArraySize(arr);
@@ -167,8 +169,7 @@ static void parse_assertions(target *t, const cJSON *arr)
     return;
   }
   const cJSON *e;
-  cJSON_ArrayForEach(e, arr)
-  {
+  cJSON_ArrayForEach(e, arr) {
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(e, "pointer");
     if(!cJSON_IsString(p) || !pjsonptr_valid(p->valuestring)) {
       bad(t, "each json assertion needs \"pointer\", an RFC 6901 JSON pointer");
@@ -228,7 +229,8 @@ static int parse_url(target *t, const cJSON *e)
     bad(t, "out of memory");
     return -1;
   }
-  if(strncasecmp(t->url, "http://", 7) != 0 && strncasecmp(t->url, "https://", 8) != 0) {
+  if(strncasecmp(t->url, "http://", 7) != 0 &&
+     strncasecmp(t->url, "https://", 8) != 0) {
     bad(t, "url must be http:// or https://");
     return -1;
   }
@@ -238,12 +240,12 @@ static int parse_url(target *t, const cJSON *e)
 /* Refuses a member of a target object that is none of the known keys. */
 static int known_keys(target *t, const cJSON *e)
 {
-  static const char *const known[] = {"url", "name", "method", "expect_status", "max_latency",
-                                      "json", "headers", "token_file", "ca_file",
+  static const char *const known[] = {"url",           "name",        "method",
+                                      "expect_status", "max_latency", "json",
+                                      "headers",       "token_file",  "ca_file",
                                       "unhealthy_for", NULL};
   const cJSON *x;
-  cJSON_ArrayForEach(x, e)
-  {
+  cJSON_ArrayForEach(x, e) {
     int ok = 0;
     for(const char *const *k = known; *k; k++)
       ok |= !strcmp(x->string, *k);
@@ -401,22 +403,27 @@ static int load_token(target *t, char *why, size_t n)
   char tok[4096];
   FILE *f = fopen(t->token_file, "re");
   if(!f) {
-    snprintf(why, n, "cannot read token_file %s: %s", t->token_file, strerror(errno));
+    snprintf(why, n, "cannot read token_file %s: %s", t->token_file,
+             strerror(errno));
     return -1;
   }
   size_t r = fread(tok, 1, sizeof(tok) - 1, f);
   int big = r == sizeof(tok) - 1 && fgetc(f) != EOF;
   fclose(f);
   tok[r] = '\0';
-  while(r > 0 && (tok[r - 1] == '\n' || tok[r - 1] == '\r' || tok[r - 1] == ' '))
+  while(r > 0 &&
+        (tok[r - 1] == '\n' || tok[r - 1] == '\r' || tok[r - 1] == ' '))
     tok[--r] = '\0';
   int rc = -1;
   if(big || r == 0 || strpbrk(tok, "\r\n"))
-    snprintf(why, n, "token_file %s must hold one line (the token)", t->token_file);
-  else if(asprintf(&t->headers[t->nheaders], "Authorization: Bearer %s", tok) < 0) {
+    snprintf(why, n, "token_file %s must hold one line (the token)",
+             t->token_file);
+  else if(asprintf(&t->headers[t->nheaders], "Authorization: Bearer %s", tok) <
+          0) {
     t->headers[t->nheaders] = NULL;
     snprintf(why, n, "out of memory");
-  } else {
+  }
+  else {
     t->nheaders++;
     rc = 0;
   }
@@ -550,10 +557,11 @@ static void emit_metrics(const probe_host *host, probe_result *r,
 }
 
 /* Emits the line of one target, unhealthy_for applied against st. */
-static void emit_target(probe_ctx *ctx, const probe_host *host, target *t, cJSON *st,
-                        int have_state, double now)
+static void emit_target(probe_ctx *ctx, const probe_host *host, target *t,
+                        cJSON *st, int have_state, double now)
 {
-  probe_result *r = host->result_begin(ctx, CHECK_NAME, t->shown ? t->shown : "(url)");
+  probe_result *r =
+      host->result_begin(ctx, CHECK_NAME, t->shown ? t->shown : "(url)");
   if(!r)
     return;
   if(t->name)
@@ -602,7 +610,8 @@ static int read_targets(pkit *k, http_run *c, char *why, size_t n)
     return -1;
   }
   const cJSON *e;
-  cJSON_ArrayForEach(e, arr) parse_target(&c->t[c->n++], e, dflt_latency);
+  cJSON_ArrayForEach(e, arr)
+    parse_target(&c->t[c->n++], e, dflt_latency);
   cJSON_Delete(arr);
   return 0;
 }
@@ -659,7 +668,8 @@ static void run_free(http_run *c)
 }
 
 /* Emits one unknown line for the plugin as a whole. */
-static void whole_unknown(probe_ctx *ctx, const probe_host *host, const char *msg)
+static void whole_unknown(probe_ctx *ctx, const probe_host *host,
+                          const char *msg)
 {
   probe_result *r = host->result_begin(ctx, CHECK_NAME, "-");
   if(r) {
@@ -730,8 +740,8 @@ static void emit_all(probe_ctx *ctx, const probe_host *host, http_run *c)
   if(stateful && have_state && st) {
     char *txt = cJSON_PrintUnformatted(st);
     if(!txt || pstate_write(sdir, STATE_FILE, txt, strlen(txt)) != 0)
-      host->log(ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", sdir, STATE_FILE,
-                strerror(errno));
+      host->log(ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", sdir,
+                STATE_FILE, strerror(errno));
     free(txt);
   }
   cJSON_Delete(st);
@@ -782,11 +792,16 @@ static int http_check_config(probe_ctx *ctx, const probe_host *host)
 }
 
 /* Sockets for the endpoints; nothing else. */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
-  PROBE_PLUGIN_ABI, "http", PACKAGE_VERSION,
-  "the services' own endpoints: status, latency phases, JSON assertions, unhealthy_for",
-  http_settings, NULL, http_run_fn, NULL, http_check_config};
+    PROBE_PLUGIN_ABI,
+    "http",
+    PACKAGE_VERSION,
+    "the services' own endpoints: status, latency phases, JSON assertions, unhealthy_for",
+    http_settings,
+    NULL,
+    http_run_fn,
+    NULL,
+    http_check_config};

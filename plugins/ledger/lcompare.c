@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lcompare.c: compare_with, two copies of the ledger side by side: the
  * copy is verified by its own lv_verify pass on a thread of its own, in
@@ -20,9 +21,9 @@
 #define LC_RING 16384 /* live hashes held for the copy: 512 KiB */
 
 struct lc_stream {
-  lv_options o;       /* the copy's pass */
-  lv_result br;       /* what it found */
-  int vrc;            /* its lv_verify's return */
+  lv_options o; /* the copy's pass */
+  lv_result br; /* what it found */
+  int vrc;      /* its lv_verify's return */
   pthread_t th;
   int started;
   pthread_mutex_t mu;
@@ -143,8 +144,8 @@ int lc_finish(lc_stream *s, int64_t a_head, lc_result *r)
     memcpy(r->b_hash, b->head.hash, sizeof(r->b_hash));
   if(b->reason != LV_OK) {
     r->b_bad_seq = b->bad_seq >= 0 ? b->bad_seq : b->head.seq + 1;
-    snprintf(r->b_detail, sizeof(r->b_detail), "%s: %.150s", lv_reason_name(b->reason),
-             b->detail);
+    snprintf(r->b_detail, sizeof(r->b_detail), "%s: %.150s",
+             lv_reason_name(b->reason), b->detail);
   }
   /* a deferred anchor check may have cut either head after the compare */
   if(r->a_seen > a_head)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lcompare.h: the ledger plugin's compare_with: a second copy of the
  * ledger (the backup snapshot, a restored instance's table) read side by
@@ -23,15 +24,15 @@
 #include "plugins/common/lsrc.h"
 
 typedef struct lc_result {
-  int source_error;     /* a source could not be read: error says which */
+  int source_error; /* a source could not be read: error says which */
   char error[300];
-  int64_t b_head;       /* last intact event of the second source (0: none) */
+  int64_t b_head; /* last intact event of the second source (0: none) */
   char b_hash[65];
-  int64_t a_seen;       /* last live seq compared */
-  int64_t fork_seq;     /* first seq whose hashes differ (0: none) */
-  int64_t b_bad_seq;    /* the second source's first bad event (0: intact) */
+  int64_t a_seen;    /* last live seq compared */
+  int64_t fork_seq;  /* first seq whose hashes differ (0: none) */
+  int64_t b_bad_seq; /* the second source's first bad event (0: intact) */
   char b_detail[200];
-  uint64_t compared;    /* seqs compared */
+  uint64_t compared; /* seqs compared */
 } lc_result;
 
 typedef struct lc_stream lc_stream;

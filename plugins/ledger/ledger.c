@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledger.c: the ledger plugin, check `ledger.chain`.
  *
@@ -45,36 +46,36 @@
 #define STATE_FILE "checkpoint.json"
 
 static const probe_setting ledger_settings[] = {
-  PLEDGER_SOURCE_SETTINGS,
-  {"password_file", PROBE_SET_STRING, NULL,
-   PROBE_SETTING_FILE | PROBE_SETTING_SECRET,
-   "PostgreSQL: file holding the password (instead of one in source)"},
-  {"incremental", PROBE_SET_BOOL, "true", 0,
-   "verify only what was appended since the last run's checkpoint"},
-  {"full_every", PROBE_SET_DURATION, "86400", 0,
-   "re-verify the whole ledger at least this often"},
-  {"full_budget", PROBE_SET_DURATION, NULL, 0,
-   "time a full pass may take on every run (default: 10% of the interval); "
-   "a ledger whose last full pass took longer runs incrementally between "
-   "full passes spaced to stay within it on average (0: only full_every)"},
-  {"max_idle", PROBE_SET_DURATION, "0", 0,
-   "critical when the newest event is older than this (0: off)"},
-  {"service_verify_url", PROBE_SET_STRING, NULL, 0,
-   "the service's own GET /ledger/verify, compared with the probe's verdict"},
-  {"threads", PROBE_SET_INT, "0", 0,
-   "worker threads for hashing (0: one per CPU)"},
-  PLEDGER_MAX_LINE_SETTING,
-  {"compare_with", PROBE_SET_STRING, NULL, 0,
-   "a second copy (backup snapshot, restored instance's conninfo): verified, "
-   "and a prefix of source or source of it (check ledger.compare); read in "
-   "step with a full pass over source"},
-  {"compare_table", PROBE_SET_STRING, "\"ledger_events\"", 0,
-   "compare_with on PostgreSQL: its table"},
-  {"compare_column", PROBE_SET_STRING, "\"event\"", 0,
-   "compare_with on PostgreSQL: its json/jsonb column"},
-  {"max_lag_events", PROBE_SET_INT, "100", 0,
-   "ledger.compare: warning when one copy is more than this many events behind"},
-  {NULL, 0, NULL, 0, NULL}};
+    PLEDGER_SOURCE_SETTINGS,
+    {"password_file", PROBE_SET_STRING, NULL,
+     PROBE_SETTING_FILE | PROBE_SETTING_SECRET,
+     "PostgreSQL: file holding the password (instead of one in source)"},
+    {"incremental", PROBE_SET_BOOL, "true", 0,
+     "verify only what was appended since the last run's checkpoint"},
+    {"full_every", PROBE_SET_DURATION, "86400", 0,
+     "re-verify the whole ledger at least this often"},
+    {"full_budget", PROBE_SET_DURATION, NULL, 0,
+     "time a full pass may take on every run (default: 10% of the interval); "
+     "a ledger whose last full pass took longer runs incrementally between "
+     "full passes spaced to stay within it on average (0: only full_every)"},
+    {"max_idle", PROBE_SET_DURATION, "0", 0,
+     "critical when the newest event is older than this (0: off)"},
+    {"service_verify_url", PROBE_SET_STRING, NULL, 0,
+     "the service's own GET /ledger/verify, compared with the probe's verdict"},
+    {"threads", PROBE_SET_INT, "0", 0,
+     "worker threads for hashing (0: one per CPU)"},
+    PLEDGER_MAX_LINE_SETTING,
+    {"compare_with", PROBE_SET_STRING, NULL, 0,
+     "a second copy (backup snapshot, restored instance's conninfo): verified, "
+     "and a prefix of source or source of it (check ledger.compare); read in "
+     "step with a full pass over source"},
+    {"compare_table", PROBE_SET_STRING, "\"ledger_events\"", 0,
+     "compare_with on PostgreSQL: its table"},
+    {"compare_column", PROBE_SET_STRING, "\"event\"", 0,
+     "compare_with on PostgreSQL: its json/jsonb column"},
+    {"max_lag_events", PROBE_SET_INT, "100", 0,
+     "ledger.compare: warning when one copy is more than this many events behind"},
+    {NULL, 0, NULL, 0, NULL}};
 
 /* The state kept between runs. */
 typedef struct lstate {
@@ -105,7 +106,7 @@ static int state_load(const probe_host *h, probe_ctx *ctx, lstate *st,
   rc = pstate_read(dir, STATE_FILE, 65536, &text, &len);
   if(rc < 0) {
     snprintf(why, whylen, "%s/%s refused: %s", dir, STATE_FILE,
-             errno == ELOOP ? "a symbolic link"
+             errno == ELOOP   ? "a symbolic link"
              : errno == EPERM ? "not a regular file of this user, or "
                                 "writable by others"
                               : strerror(errno));
@@ -372,8 +373,9 @@ static int verify_changed(const lv_options *base, const lstate *st,
 
 /* compare_with: the copy's source options, from the live ledger's (its
  * timeout and line limit) and the compare_* settings. */
-static void compare_options(probe_ctx *ctx, const probe_host *h, const lsrc_options *a,
-                            const char *cmp, lsrc_options *b)
+static void compare_options(probe_ctx *ctx, const probe_host *h,
+                            const lsrc_options *a, const char *cmp,
+                            lsrc_options *b)
 {
   *b = *a;
   b->source = cmp;
@@ -391,45 +393,56 @@ static void compare_options(probe_ctx *ctx, const probe_host *h, const lsrc_opti
  * head (also past a bad event); max_lag: max_lag_events. A broken live
  * ledger is still compared up to its last intact event: the line says
  * where the copies part. */
-static void compare_line(probe_ctx *ctx, const probe_host *h, const lsrc_options *b,
-                         lc_stream *cs, const char *open_err, const lv_result *r,
+static void compare_line(probe_ctx *ctx, const probe_host *h,
+                         const lsrc_options *b, lc_stream *cs,
+                         const char *open_err, const lv_result *r,
                          int64_t a_head, long long max_lag)
 {
   lc_result cr;
   int a_bad = r->reason != LV_OK;
   const char *a_hash = r->head.seq > 0 ? r->head.hash : NULL;
   char *bt = lsrc_target(b);
-  probe_result *res = h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
+  probe_result *res =
+      h->result_begin(ctx, "ledger.compare", bt ? bt : "compare_with");
   free(bt);
   if(!res)
     return;
   if(!cs || r->source_error || lc_finish(cs, r->head.seq, &cr) != 0) {
     h->result_status(res, PROBE_UNKNOWN, "cannot compare: %s",
-                     !cs ? open_err : r->source_error ? "the live ledger cannot be read"
-                                                      : cr.error);
+                     !cs               ? open_err
+                     : r->source_error ? "the live ledger cannot be read"
+                                       : cr.error);
     h->result_emit(res);
     return;
   }
   long long lag = (long long)a_head - (long long)cr.b_head;
   char heads[300];
-  snprintf(heads, sizeof(heads), "live head seq %lld (%.12s), copy head seq %lld (%.12s)",
-           (long long)a_head, a_hash && *a_hash ? a_hash : "-", (long long)cr.b_head,
-           cr.b_hash[0] ? cr.b_hash : "-");
+  snprintf(heads, sizeof(heads),
+           "live head seq %lld (%.12s), copy head seq %lld (%.12s)",
+           (long long)a_head, a_hash && *a_hash ? a_hash : "-",
+           (long long)cr.b_head, cr.b_hash[0] ? cr.b_hash : "-");
   if(cr.fork_seq)
-    h->result_status(res, PROBE_CRITICAL, "fork: the copies differ from seq %lld on; %s",
+    h->result_status(res, PROBE_CRITICAL,
+                     "fork: the copies differ from seq %lld on; %s",
                      (long long)cr.fork_seq, heads);
   else if(cr.b_bad_seq)
-    h->result_status(res, PROBE_CRITICAL, "the copy is broken at seq %lld (%s); %s",
+    h->result_status(res, PROBE_CRITICAL,
+                     "the copy is broken at seq %lld (%s); %s",
                      (long long)cr.b_bad_seq, cr.b_detail, heads);
   else if(a_bad)
-    h->result_status(res, PROBE_CRITICAL,
-                     "the live ledger is not intact (see ledger.chain); the copy is, "
-                     "and agrees with it up to seq %lld; %s", (long long)cr.a_seen, heads);
+    h->result_status(
+        res, PROBE_CRITICAL,
+        "the live ledger is not intact (see ledger.chain); the copy is, "
+        "and agrees with it up to seq %lld; %s",
+        (long long)cr.a_seen, heads);
   else if(lag > max_lag || -lag > max_lag)
-    h->result_status(res, PROBE_WARNING, "the %s lags by %lld events (max_lag_events=%lld); %s",
-                     lag > 0 ? "copy" : "live ledger", lag > 0 ? lag : -lag, max_lag, heads);
+    h->result_status(res, PROBE_WARNING,
+                     "the %s lags by %lld events (max_lag_events=%lld); %s",
+                     lag > 0 ? "copy" : "live ledger", lag > 0 ? lag : -lag,
+                     max_lag, heads);
   else
-    h->result_status(res, PROBE_OK, "the copy is a prefix of the live ledger, %lld behind; %s",
+    h->result_status(res, PROBE_OK,
+                     "the copy is a prefix of the live ledger, %lld behind; %s",
                      lag > 0 ? lag : 0, heads);
   h->result_metric(res, "head_seq", (double)a_head);
   h->result_metric(res, "compare_head_seq", (double)cr.b_head);
@@ -454,7 +467,8 @@ typedef struct progress_to {
 
 /* lv_options.progress: hands the verifier's progress to the agent, which
  * shows it on a terminal (and rate-limits it). */
-static void report_progress(void *arg, uint64_t events, uint64_t bytes, int64_t total)
+static void report_progress(void *arg, uint64_t events, uint64_t bytes,
+                            int64_t total)
 {
   progress_to *p = arg;
   p->h->progress(p->ctx, (double)events, (double)bytes, (double)total);
@@ -543,10 +557,18 @@ static void plan_pass(lrun *x)
   lp_plan plan;
   if(state_load(x->h, x->ctx, st, x->load_err, sizeof(x->load_err)) < 0)
     x->h->log(x->ctx, PROBE_LOG_WARNING, "%s", x->load_err);
-  lp_input in = {st->valid, !strcmp(st->source, x->target ? x->target : ""),
-                 st->last_full, st->last_run, st->full_seconds, x->now,
-                 x->interval, x->budget, x->full_every, x->incremental,
-                 !strcmp(x->o.src.source, "-"), x->cmp_s != NULL};
+  lp_input in = {st->valid,
+                 !strcmp(st->source, x->target ? x->target : ""),
+                 st->last_full,
+                 st->last_run,
+                 st->full_seconds,
+                 x->now,
+                 x->interval,
+                 x->budget,
+                 x->full_every,
+                 x->incremental,
+                 !strcmp(x->o.src.source, "-"),
+                 x->cmp_s != NULL};
   lp_choose(&in, &plan);
   st->valid = plan.valid; /* another ledger's: start over */
   st->stale = plan.stale;
@@ -555,7 +577,8 @@ static void plan_pass(lrun *x)
   if(st->stale)
     x->h->log(x->ctx, PROBE_LOG_WARNING,
               "checkpoint written in the future (last_full %.0f, now %.0f): "
-              "ignored, full pass", st->last_full, x->now);
+              "ignored, full pass",
+              st->last_full, x->now);
 }
 
 /* A table's rows changed in place since the last run, found by their xmin
@@ -569,21 +592,20 @@ static int pass_changed_rows(lrun *x)
   char xerr[256];
   int go = 1, xr = 1;
   if(x->st.pg_xmin8)
-    xr = lx_changes(&x->o.src, x->st.pg_xmin8, x->st.cp.seq, &x->now8, &cs,
-                    &cn, xerr, sizeof(xerr));
+    xr = lx_changes(&x->o.src, x->st.pg_xmin8, x->st.cp.seq, &x->now8, &cs, &cn,
+                    xerr, sizeof(xerr));
   if(xr == 0)
     x->have_now8 = 1;
   if(xr != 0) {
     go = 0;
-    x->full_why = xr < 0 ? "cannot read the rows' xmin"
+    x->full_why = xr < 0           ? "cannot read the rows' xmin"
                   : x->st.pg_xmin8 ? "cannot tell changed rows by xmin"
                                    : "no xmin recorded by the last run";
     if(xr < 0)
       x->h->log(x->ctx, PROBE_LOG_WARNING, "xmin: %s", xerr);
   }
   else if(cn > 0) {
-    int vr = verify_changed(&x->o, &x->st, cs, cn, &x->r,
-                            &x->changed_verified);
+    int vr = verify_changed(&x->o, &x->st, cs, cn, &x->r, &x->changed_verified);
     x->changed_rows = (int64_t)cn;
     if(vr > 0) {
       go = 0;
@@ -631,8 +653,7 @@ static void pass_full(lrun *x)
     int64_t *cs = NULL;
     size_t cn = 0;
     char xerr[256];
-    if(lx_changes(&x->o.src, 0, 0, &x->now8, &cs, &cn, xerr,
-                  sizeof(xerr)) == 0)
+    if(lx_changes(&x->o.src, 0, 0, &x->now8, &cs, &cn, xerr, sizeof(xerr)) == 0)
       x->have_now8 = 1;
     free(cs);
   }
@@ -709,14 +730,15 @@ static void emit_counts(const lrun *x, probe_result *res)
   const probe_host *h = x->h;
   const lv_result *r = &x->r;
   int64_t head = x->have_real ? x->real_head : r->head.seq;
-  int64_t appended = x->have_real && x->st.valid && !x->st.stale &&
-                             head >= x->st.prev_head
-                         ? head - x->st.prev_head
-                         : -1;
+  int64_t appended =
+      x->have_real && x->st.valid && !x->st.stale && head >= x->st.prev_head
+          ? head - x->st.prev_head
+          : -1;
   if(r->reason == LV_OK || x->have_real) {
     h->result_metric(res, "events",
                      (double)(r->reason == LV_OK || !x->real_events
-                                  ? head : x->real_events));
+                                  ? head
+                                  : x->real_events));
     h->result_metric(res, "head_seq", (double)head);
   }
   if(r->reason != LV_OK)
@@ -788,12 +810,11 @@ static void emit_chain(lrun *x, probe_result *res)
       char at[40];
       iso_time(lf, at, sizeof(at));
       h->result_detail_string(res, "last_full_at", at);
-      h->result_metric(res, "last_full_age_seconds",
-                       x->full ? 0 : x->now - lf);
+      h->result_metric(res, "last_full_age_seconds", x->full ? 0 : x->now - lf);
     }
-    h->result_metric(res, "full_pass_seconds",
-                     round((x->full ? x->full_took : x->st.full_seconds) *
-                           1000) / 1000);
+    h->result_metric(
+        res, "full_pass_seconds",
+        round((x->full ? x->full_took : x->st.full_seconds) * 1000) / 1000);
     h->result_detail_number(res, "full_budget_seconds", x->budget);
     if(x->full)
       h->result_detail_string(res, "full_reason", x->full_why);
@@ -909,8 +930,8 @@ static void emit_lines(lrun *x, probe_result *res)
   h->result_emit(res);
   if(x->state_err[0]) {
     res = h->result_begin(x->ctx, "ledger.state", target);
-    h->result_status(res, PROBE_UNKNOWN,
-                     "checkpoint not used or not kept: %s", x->state_err);
+    h->result_status(res, PROBE_UNKNOWN, "checkpoint not used or not kept: %s",
+                     x->state_err);
     h->result_emit(res);
   }
   if(x->cmp)
@@ -977,7 +998,8 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
     const char *src;
     /* both passes run at once: one of them only may read standard input */
     if(h->conf_string(ctx, "source", &src) == 0 && !strcmp(src, "-")) {
-      h->config_error(ctx, "compare_with", "source already reads standard input");
+      h->config_error(ctx, "compare_with",
+                      "source already reads standard input");
       bad = 1;
     }
   }
@@ -991,9 +1013,8 @@ static int ledger_check_config(probe_ctx *ctx, const probe_host *h)
 
 /* Sockets for a PostgreSQL source and service_verify_url; a run on a file
  * without service_verify_url drops them itself (psandbox_no_network). */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
     PROBE_PLUGIN_ABI,

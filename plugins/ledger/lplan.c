@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lplan.c: the ledger plugin's incremental-or-full decision (lplan.h),
  * kept free of I/O so that each of its branches is a unit test.
@@ -30,8 +31,8 @@ void lp_choose(const lp_input *in, lp_plan *out)
 {
   out->full = 1;
   out->valid = in->have_checkpoint && in->same_source;
-  out->stale = out->valid &&
-               (in->last_full > in->now || in->last_run > in->now);
+  out->stale =
+      out->valid && (in->last_full > in->now || in->last_run > in->now);
   out->why = out->stale ? "the checkpoint's times lie in the future"
                         : "no usable checkpoint";
   if(!in->incremental)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lplan.h: the ledger plugin's choice between an incremental and a full
  * pass, as a pure function of the kept checkpoint, the clock and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lverify.c: the ledger verifier engine (see lverify.h for the design).
  *
@@ -28,10 +29,19 @@
 #define BATCH_BYTES (128u << 10)
 #define MAX_THREADS 64
 
-static const char *const reason_names[] = {
-  "ok", "truncated", "parse_error", "missing_member", "bad_type", "seq_gap",
-  "seq_repeat", "seq_order", "bad_genesis", "prev_hash_mismatch",
-  "hash_mismatch", "anchor_mismatch", "rollback"};
+static const char *const reason_names[] = {"ok",
+                                           "truncated",
+                                           "parse_error",
+                                           "missing_member",
+                                           "bad_type",
+                                           "seq_gap",
+                                           "seq_repeat",
+                                           "seq_order",
+                                           "bad_genesis",
+                                           "prev_hash_mismatch",
+                                           "hash_mismatch",
+                                           "anchor_mismatch",
+                                           "rollback"};
 
 const char *lv_reason_name(lv_reason r)
 {
@@ -45,8 +55,8 @@ typedef struct ev_rec {
   uint64_t line, offset;
   size_t off, len; /* text in the batch's data */
   uint8_t terminated;
-  uint8_t reason;    /* LV_OK, or parse_error/missing_member/bad_type */
-  uint8_t seq_ok;    /* seq readable (for reports) */
+  uint8_t reason; /* LV_OK, or parse_error/missing_member/bad_type */
+  uint8_t seq_ok; /* seq readable (for reports) */
   uint8_t is_anchor;
   uint8_t anchor_ok; /* payload's anchored_seq/anchored_hash well-formed */
   int64_t seq;
@@ -166,9 +176,9 @@ static int hex32_sse2(const unsigned char *p, uint8_t *out)
                              _mm_and_si128(alp, _mm_set1_epi8('a' - '0' - 10)));
     bad |= _mm_movemask_epi8(_mm_or_si128(dig, alp)) != 0xFFFF;
     /* each 16-bit lane holds hi | lo << 8: make it hi << 4 | lo */
-    r[i] = _mm_or_si128(
-        _mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4),
-        _mm_srli_epi16(v, 8));
+    r[i] =
+        _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0xFF)), 4),
+                     _mm_srli_epi16(v, 8));
   }
   _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(r[0], r[1]));
   return bad ? -1 : 0;
@@ -203,7 +213,7 @@ static int parse_hash(const char *v, size_t n, uint8_t out[32])
 static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
                          ev_rec *e)
 {
-  static const char *const need[] = {"seq",     "ts",        "type",
+  static const char *const need[] = {"seq",          "ts",      "type",
                                      "aggregate_id", "payload", "prev_hash"};
   static const size_t need_len[] = {3, 2, 4, 12, 7, 9};
   const char *val[6], *hv, *text;
@@ -219,8 +229,8 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
   c = crypto_jcs_canonicalize_omit(j, t, e->len, "hash");
   if(c != CRYPTO_JCS_OK) {
     e->reason = LV_PARSE_ERROR;
-    snprintf(e->msg, sizeof(e->msg), "%s at byte %zu",
-             crypto_jcs_strerror(c), crypto_jcs_error_offset(j) + 1);
+    snprintf(e->msg, sizeof(e->msg), "%s at byte %zu", crypto_jcs_strerror(c),
+             crypto_jcs_error_offset(j) + 1);
     return;
   }
   text = crypto_jcs_text(j, &tl);
@@ -338,8 +348,8 @@ static void *worker(void *arg)
 #if defined(__GNUC__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void set_bad(vctx *v, const ev_rec *e, lv_reason reason,
-                    const char *fmt, ...)
+static void
+set_bad(vctx *v, const ev_rec *e, lv_reason reason, const char *fmt, ...)
 {
   va_list ap;
   v->r->reason = reason;
@@ -457,9 +467,9 @@ static void resolve_pending(vctx *v)
     e.seq_ok = 1;
     e.line = worst->line;
     e.offset = worst->offset;
-    set_bad(v, &e, LV_ANCHOR_MISMATCH, "%s %" PRId64 " (anchored %" PRId64
-            " events back)", worst_why, worst->anchored_seq,
-            worst->seq - worst->anchored_seq);
+    set_bad(v, &e, LV_ANCHOR_MISMATCH,
+            "%s %" PRId64 " (anchored %" PRId64 " events back)", worst_why,
+            worst->anchored_seq, worst->seq - worst->anchored_seq);
     /* the head is the event before the bad one (its offset is unknown) */
     if(v->r->head.seq >= worst->seq) {
       v->r->events -= (uint64_t)(v->r->head.seq - (worst->seq - 1));
@@ -488,8 +498,7 @@ static void check_batch(vctx *v, batch *b)
     if(v->o->resume && !v->resumed) {
       /* the first event must be the checkpoint itself */
       uint8_t want[32];
-      if(!e->terminated || e->reason != LV_OK ||
-         e->seq != v->o->resume->seq ||
+      if(!e->terminated || e->reason != LV_OK || e->seq != v->o->resume->seq ||
          crypto_hex_decode(v->o->resume->hash, 64, want, 32) != 0 ||
          memcmp(e->hash, want, 32) != 0 || memcmp(e->computed, want, 32) != 0) {
         r->checkpoint_mismatch = 1;
@@ -519,11 +528,13 @@ static void check_batch(vctx *v, batch *b)
       return;
     }
     {
-      int64_t expected = v->have_prev ? v->prev_seq + 1
-                         : v->o->segment ? v->o->src.from_seq : 1;
+      int64_t expected = v->have_prev    ? v->prev_seq + 1
+                         : v->o->segment ? v->o->src.from_seq
+                                         : 1;
       if(e->seq > expected) {
-        set_bad(v, e, LV_SEQ_GAP, "seq %" PRId64 " where %" PRId64
-                " was expected", e->seq, expected);
+        set_bad(v, e, LV_SEQ_GAP,
+                "seq %" PRId64 " where %" PRId64 " was expected", e->seq,
+                expected);
         return;
       }
       if(v->have_prev && e->seq == v->prev_seq) {
@@ -531,8 +542,9 @@ static void check_batch(vctx *v, batch *b)
         return;
       }
       if(e->seq < expected) {
-        set_bad(v, e, LV_SEQ_ORDER, "seq %" PRId64 " where %" PRId64
-                " was expected", e->seq, expected);
+        set_bad(v, e, LV_SEQ_ORDER,
+                "seq %" PRId64 " where %" PRId64 " was expected", e->seq,
+                expected);
         return;
       }
     }
@@ -551,15 +563,16 @@ static void check_batch(vctx *v, batch *b)
     if(memcmp(e->computed, e->hash, 32) != 0) {
       crypto_hex_encode(e->computed, 32, hx);
       crypto_hex_encode(e->hash, 32, hy);
-      set_bad(v, e, LV_HASH_MISMATCH, "stored hash %.16s... recomputed %.16s...",
-              hy, hx);
+      set_bad(v, e, LV_HASH_MISMATCH,
+              "stored hash %.16s... recomputed %.16s...", hy, hx);
       return;
     }
     if(e->is_anchor) {
       r->anchors++;
       if(!e->anchor_ok) {
-        set_bad(v, e, LV_ANCHOR_MISMATCH,
-                "payload lacks an integer anchored_seq or a 64-hex anchored_hash");
+        set_bad(
+            v, e, LV_ANCHOR_MISMATCH,
+            "payload lacks an integer anchored_seq or a 64-hex anchored_hash");
         return;
       }
       if(e->anchored_seq >= e->seq || e->anchored_seq < 1) {
@@ -570,8 +583,8 @@ static void check_batch(vctx *v, batch *b)
       }
       if(e->seq - e->anchored_seq < LV_WINDOW &&
          v->ring_seq[e->anchored_seq % LV_WINDOW] == e->anchored_seq) {
-        if(memcmp(v->ring[e->anchored_seq % LV_WINDOW], e->anchored_hash,
-                  32) != 0) {
+        if(memcmp(v->ring[e->anchored_seq % LV_WINDOW], e->anchored_hash, 32) !=
+           0) {
           set_bad(v, e, LV_ANCHOR_MISMATCH,
                   "anchored_hash is not the hash of event %" PRId64,
                   e->anchored_seq);
@@ -600,7 +613,8 @@ static void check_batch(vctx *v, batch *b)
         crypto_hex_encode(e->hash, 32, hx);
         set_bad(v, e, LV_ROLLBACK,
                 "event %" PRId64 " now has hash %.16s..., the checkpoint "
-                "recorded %.16s...", e->seq, hx, v->o->expect->hash);
+                "recorded %.16s...",
+                e->seq, hx, v->o->expect->hash);
         return;
       }
     }
@@ -804,7 +818,8 @@ static int finish_run(vctx *v, lsrc *s, lsrc_code end, uint64_t errline)
   if(r->reason == LV_OK && !r->checkpoint_mismatch && v->o->expect &&
      v->o->expect->seq > 0 && !v->seen_expect) {
     set_bad(v, NULL, LV_ROLLBACK,
-            "the ledger ends at seq %" PRId64 ", before the checkpoint's seq %" PRId64,
+            "the ledger ends at seq %" PRId64
+            ", before the checkpoint's seq %" PRId64,
             r->head.seq, v->o->expect->seq);
     r->bad_seq = r->head.seq + 1;
   }
@@ -1079,7 +1094,8 @@ int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
      crypto_hex_is_hash64(v + 1, 64) &&
      crypto_hex_decode(v + 1, 64, out->stored, 32) == 0)
     out->stored_ok = 1;
-  if((want & LV_HASH_COMPUTED) && crypto_sha256_update(h->sha, canon, cl) == 0 &&
+  if((want & LV_HASH_COMPUTED) &&
+     crypto_sha256_update(h->sha, canon, cl) == 0 &&
      crypto_sha256_final(h->sha, out->computed) == 0)
     out->computed_ok = 1;
   return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lverify.h: the ledger verifier engine (format v1), apart from the plugin
  * glue so that the benchmark and tests can drive it directly.
@@ -52,10 +53,10 @@ typedef enum lv_reason {
 
 /* A verified event to resume from, or to hold the ledger to. */
 typedef struct lv_checkpoint {
-  int64_t seq;      /* 0 = none */
+  int64_t seq; /* 0 = none */
   char hash[65];
-  uint64_t offset;  /* file: byte offset of its line */
-  uint64_t line;    /* file: its line number */
+  uint64_t offset; /* file: byte offset of its line */
+  uint64_t line;   /* file: its line number */
 } lv_checkpoint;
 
 typedef struct lv_options {
@@ -87,21 +88,21 @@ typedef struct lv_options {
 } lv_options;
 
 typedef struct lv_result {
-  lv_reason reason;      /* LV_OK: intact */
-  int64_t bad_seq;       /* the first bad event's seq, -1 when unreadable */
-  uint64_t bad_line;     /* its line (file) or row number */
+  lv_reason reason;  /* LV_OK: intact */
+  int64_t bad_seq;   /* the first bad event's seq, -1 when unreadable */
+  uint64_t bad_line; /* its line (file) or row number */
   uint64_t bad_offset;
-  char detail[256];      /* what exactly is wrong there */
-  uint64_t events;       /* events verified by this run */
-  lv_checkpoint head;    /* last intact event (seq 0: none) */
+  char detail[256];   /* what exactly is wrong there */
+  uint64_t events;    /* events verified by this run */
+  lv_checkpoint head; /* last intact event (seq 0: none) */
   char head_ts[40];
-  uint64_t bytes;        /* bytes read (file: end offset of the last event) */
-  int64_t file_size;     /* plain file's size, else -1 */
-  uint64_t anchors;      /* anchor events checked */
+  uint64_t bytes;    /* bytes read (file: end offset of the last event) */
+  int64_t file_size; /* plain file's size, else -1 */
+  uint64_t anchors;  /* anchor events checked */
   uint64_t anchors_deferred;
   uint64_t anchors_unresolved; /* far back on a source read only once */
-  int checkpoint_mismatch; /* resume: the checkpoint event is not there */
-  int source_error;      /* the source failed: result unknown */
+  int checkpoint_mismatch;     /* resume: the checkpoint event is not there */
+  int source_error;            /* the source failed: result unknown */
   char error[256];
 } lv_result;
 
@@ -128,11 +129,11 @@ const char *lv_reason_name(lv_reason r);
 #define LV_HASH_COMPUTED 2u /* want SHA-256 of its JCS form without "hash" */
 
 typedef struct lv_hash {
-  int found;            /* lv_hash_at: an event with this seq was read */
+  int found; /* lv_hash_at: an event with this seq was read */
   int64_t seq;
-  int stored_ok;        /* "hash" is there and 64 lower-case hex digits */
+  int stored_ok; /* "hash" is there and 64 lower-case hex digits */
   uint8_t stored[32];
-  int computed_ok;      /* LV_HASH_COMPUTED asked and done */
+  int computed_ok; /* LV_HASH_COMPUTED asked and done */
   uint8_t computed[32];
 } lv_hash;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxmin.c: rows of a PostgreSQL ledger changed since the last run (see
  * lxmin.h for why xmin and age()).
@@ -63,9 +64,11 @@ static char *changed_sql(PGconn *c, const lsrc_options *src, char *err,
     goto out;
   }
   params[0] = qt;
-  r = one_row(c, "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+  r = one_row(c,
+              "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
               "to_regclass($1) AND attname = 'seq' AND attnum > 0 AND NOT "
-              "attisdropped)::text", 1, params, err, errlen);
+              "attisdropped)::text",
+              1, params, err, errlen);
   if(!r)
     goto out;
   has_seq = strcmp(sym_PQgetvalue(r, 0, 0), "true") == 0;
@@ -78,13 +81,15 @@ static char *changed_sql(PGconn *c, const lsrc_options *src, char *err,
   if(has_seq)
     snprintf(sql, len,
              "SELECT DISTINCT \"seq\" FROM %s WHERE age(xmin) <= age($1::xid)"
-             " AND \"seq\" <= $2::bigint ORDER BY 1 LIMIT $3", qt);
+             " AND \"seq\" <= $2::bigint ORDER BY 1 LIMIT $3",
+             qt);
   else
     snprintf(sql, len,
              "SELECT DISTINCT s FROM (SELECT CASE WHEN (%s->>'seq') ~ "
              "'^-?[0-9]{1,18}$' THEN (%s->>'seq')::bigint END AS s FROM %s "
              "WHERE age(xmin) <= age($1::xid)) x WHERE s <= $2::bigint "
-             "ORDER BY 1 LIMIT $3", qc, qc, qt);
+             "ORDER BY 1 LIMIT $3",
+             qc, qc, qt);
 out:
   if(qc)
     sym_PQfreemem(qc);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lxmin.h: which rows of a PostgreSQL ledger changed since the last run,
  * from the rows' xmin, so that an incremental run also re-verifies every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pgqjudge.c: pgqueue's decisions (pgqjudge.h): the failure and
  * completion windows from the row and the runs' history, the stall, the
@@ -54,8 +55,8 @@ static void windows(const pgq_limits *lim, const pgq_obs *o, qstate *st,
 {
   /* on a first run the "since" counts span the whole window, which the
    * timestamp window already counts: not history */
-  double c_delta = o->null_completed_since || !o->have_prev
-                       ? 0 : o->completed_since;
+  double c_delta =
+      o->null_completed_since || !o->have_prev ? 0 : o->completed_since;
   double f_delta = o->null_failed_since || !o->have_prev ? 0 : o->failed_since;
   double c_der = 0, f_der = 0;
   v->derived_ready = 0;
@@ -117,8 +118,10 @@ static void summary(const pgq_limits *lim, const pgq_obs *o, pgq_verdict *v)
   size_t n = sizeof(v->summary);
   if(v->stalled) {
     v->status = PROBE_CRITICAL;
-    snprintf(s, n, "queue stalled: %.0f jobs waiting, oldest for %s, nothing "
-             "completed in %s (stall_after=%s)", o->depth, ob, sb, sb);
+    snprintf(s, n,
+             "queue stalled: %.0f jobs waiting, oldest for %s, nothing "
+             "completed in %s (stall_after=%s)",
+             o->depth, ob, sb, sb);
   }
   else if(v->failed >= (double)lim->failed_critical) {
     v->status = PROBE_CRITICAL;
@@ -132,15 +135,17 @@ static void summary(const pgq_limits *lim, const pgq_obs *o, pgq_verdict *v)
   }
   else if(v->depth_warn) {
     v->status = PROBE_WARNING;
-    snprintf(s, n, "depth %.0f above %lld for %s or more (depth_warning=%lld, "
-             "depth_for=%s)", o->depth, lim->depth_warning, db,
-             lim->depth_warning, db);
+    snprintf(s, n,
+             "depth %.0f above %lld for %s or more (depth_warning=%lld, "
+             "depth_for=%s)",
+             o->depth, lim->depth_warning, db, lim->depth_warning, db);
   }
   else {
     v->status = PROBE_OK;
-    snprintf(s, n, "%.0f waiting, %.0f in flight, %.0f completed and %.0f "
-             "failed in the last %s", o->depth, o->in_flight, v->completed,
-             v->failed, wb);
+    snprintf(s, n,
+             "%.0f waiting, %.0f in flight, %.0f completed and %.0f "
+             "failed in the last %s",
+             o->depth, o->in_flight, v->completed, v->failed, wb);
   }
 }
 
@@ -165,16 +170,18 @@ void pgq_judge(const pgq_limits *lim, const pgq_obs *o, qstate *st,
 }
 
 /* The details that explain a verdict. */
-static void explain(const probe_host *host, probe_result *r,
-                    const pgq_obs *o, const qstate *st, const pgq_verdict *v)
+static void explain(const probe_host *host, probe_result *r, const pgq_obs *o,
+                    const qstate *st, const pgq_verdict *v)
 {
   host->result_detail_bool(r, "stalled", v->stalled);
   if(!v->decided)
-    host->result_detail_string(r, "stall", "undecided: completions are "
+    host->result_detail_string(r, "stall",
+                               "undecided: completions are "
                                "observed between runs and the queue has not "
                                "been watched for stall_after yet");
   if(o->derived_completions && !v->derived_ready)
-    host->result_detail_string(r, "completions", "first run: completions are "
+    host->result_detail_string(r, "completions",
+                               "first run: completions are "
                                "counted from the next run on");
   if(st->depth_high > 0)
     host->result_detail_number(r, "depth_high_seconds",

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pgqjudge.h: pgqueue's decisions, apart from PostgreSQL: what one run's
  * row and the state of earlier runs mean (windows, stall, depth held

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pgqueue.c: the pgqueue plugin. Inspects a job queue held in PostgreSQL
  * (a generic table or one of the common queue libraries, see presets.c)
@@ -42,40 +43,55 @@
 #define PG_OID_FLOAT8 701
 #define PG_OID_TEXT_ARRAY 1009
 
-#define PRESETS "generic, pgmq, pg-boss, graphile-worker, river, oban, que, " \
+#define PRESETS                                                 \
+  "generic, pgmq, pg-boss, graphile-worker, river, oban, que, " \
   "solid-queue, procrastinate"
 
 static const probe_setting settings[] = {
-    {"conninfo", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED | PROBE_SETTING_SECRET,
+    {"conninfo", PROBE_SET_STRING, NULL,
+     PROBE_SETTING_REQUIRED | PROBE_SETTING_SECRET,
      "libpq conninfo or postgresql:// URI of the queue's database"},
     {"password_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE,
      "file holding the database password"},
     {"preset", PROBE_SET_STRING, "\"generic\"", 0,
      "generic, pgmq, pg-boss, graphile-worker, river, oban, que, solid-queue, procrastinate"},
-    {"schema", PROBE_SET_STRING, NULL, 0, "schema of the queue tables (default: the library's)"},
-    {"table", PROBE_SET_STRING, NULL, 0, "generic: the queue table ([schema.]name)"},
-    {"queue", PROBE_SET_STRING, NULL, 0, "pgmq: the queue name; others: only this queue"},
-    {"status_column", PROBE_SET_STRING, "\"status\"", 0, "generic: the status column"},
-    {"pending_values", PROBE_SET_LIST, "[\"pending\",\"queued\",\"ready\",\"available\"]", 0,
+    {"schema", PROBE_SET_STRING, NULL, 0,
+     "schema of the queue tables (default: the library's)"},
+    {"table", PROBE_SET_STRING, NULL, 0,
+     "generic: the queue table ([schema.]name)"},
+    {"queue", PROBE_SET_STRING, NULL, 0,
+     "pgmq: the queue name; others: only this queue"},
+    {"status_column", PROBE_SET_STRING, "\"status\"", 0,
+     "generic: the status column"},
+    {"pending_values", PROBE_SET_LIST,
+     "[\"pending\",\"queued\",\"ready\",\"available\"]", 0,
      "generic: statuses of jobs waiting for a worker"},
-    {"running_values", PROBE_SET_LIST, "[\"running\",\"processing\",\"in_progress\",\"active\"]", 0,
+    {"running_values", PROBE_SET_LIST,
+     "[\"running\",\"processing\",\"in_progress\",\"active\"]", 0,
      "generic: statuses of jobs being worked"},
     {"failed_values", PROBE_SET_LIST, "[\"failed\",\"dead\",\"error\"]", 0,
      "generic: statuses of jobs that failed for good"},
     {"done_values", PROBE_SET_LIST, "[\"done\",\"completed\",\"succeeded\"]", 0,
      "generic: statuses of completed jobs"},
-    {"created_column", PROBE_SET_STRING, "\"created_at\"", 0, "generic: when a job was enqueued"},
+    {"created_column", PROBE_SET_STRING, "\"created_at\"", 0,
+     "generic: when a job was enqueued"},
     {"updated_column", PROBE_SET_STRING, "\"updated_at\"", 0,
      "generic: when a job's status last changed"},
-    {"run_at_column", PROBE_SET_STRING, NULL, 0, "generic: when a job becomes due (optional)"},
-    {"window", PROBE_SET_DURATION, "\"15m\"", 0, "window for failed/completed counts"},
-    {"failed_warning", PROBE_SET_INT, "3", 0, "warning at this many failures in the window"},
-    {"failed_critical", PROBE_SET_INT, "10", 0, "critical at this many failures in the window"},
-    {"depth_warning", PROBE_SET_INT, "100", 0, "warning when depth stays above this ..."},
+    {"run_at_column", PROBE_SET_STRING, NULL, 0,
+     "generic: when a job becomes due (optional)"},
+    {"window", PROBE_SET_DURATION, "\"15m\"", 0,
+     "window for failed/completed counts"},
+    {"failed_warning", PROBE_SET_INT, "3", 0,
+     "warning at this many failures in the window"},
+    {"failed_critical", PROBE_SET_INT, "10", 0,
+     "critical at this many failures in the window"},
+    {"depth_warning", PROBE_SET_INT, "100", 0,
+     "warning when depth stays above this ..."},
     {"depth_for", PROBE_SET_DURATION, "\"10m\"", 0, "... for this long"},
     {"stall_after", PROBE_SET_DURATION, "\"10m\"", 0,
      "critical when work waits this long and nothing completed in this long"},
-    {"poison_reads", PROBE_SET_INT, "5", 0, "pgmq: a message read this often is poison (failed)"},
+    {"poison_reads", PROBE_SET_INT, "5", 0,
+     "pgmq: a message read this often is poison (failed)"},
     {NULL, 0, NULL, 0, NULL}};
 
 /* 64-bit FNV-1a, names the state file of a queue. */
@@ -103,8 +119,7 @@ static char *list_to_pgarray(const char *json)
   fputc('{', f);
   int first = 1;
   const cJSON *e;
-  cJSON_ArrayForEach(e, a)
-  {
+  cJSON_ArrayForEach(e, a) {
     if(!cJSON_IsString(e)) {
       fclose(f);
       free(out);
@@ -147,11 +162,11 @@ static void state_load(const char *dir, const char *name, qstate *st)
     goto out;
   st->have = 1;
   st->t = t->valuedouble;
-#define NUM(field, key)                                                    \
-  do {                                                                     \
-    const cJSON *v_ = cJSON_GetObjectItemCaseSensitive(j, key);            \
-    if(cJSON_IsNumber(v_))                                                 \
-      st->field = v_->valuedouble;                                         \
+#define NUM(field, key)                                         \
+  do {                                                          \
+    const cJSON *v_ = cJSON_GetObjectItemCaseSensitive(j, key); \
+    if(cJSON_IsNumber(v_))                                      \
+      st->field = v_->valuedouble;                              \
   } while(0)
   NUM(first, "first");
   NUM(depth_high, "depth_high_since");
@@ -170,8 +185,7 @@ static void state_load(const char *dir, const char *name, qstate *st)
     n = PGQ_HIST_MAX;
   if(n > 0 && (st->hist = calloc((size_t)n, sizeof(*st->hist)))) {
     const cJSON *e;
-    cJSON_ArrayForEach(e, h)
-    {
+    cJSON_ArrayForEach(e, h) {
       if(st->nhist >= (size_t)n)
         break;
       if(cJSON_GetArraySize(e) != 5)
@@ -359,9 +373,9 @@ static void settings_free(pgq_settings *s)
 typedef struct session {
   PGconn *conn;
   pgq_query q;
-  char *redacted;       /* the conninfo as shown */
+  char *redacted; /* the conninfo as shown */
   char target[1024];
-  char rel[256];        /* the relation as people write it */
+  char rel[256]; /* the relation as people write it */
   char statename[64];
   const char *sdir;
 } session;
@@ -381,7 +395,9 @@ static void name_target(const pgq_settings *s, session *g)
   snprintf(g->target, sizeof(g->target), "%s (%s%s%s)",
            g->redacted ? g->redacted : "?", s->preset ? s->preset : "?",
            c->table || c->queue ? " " : "",
-           c->table ? c->table : c->queue ? c->queue : "");
+           c->table   ? c->table
+           : c->queue ? c->queue
+                      : "");
 }
 
 /* After the query is built: the relation, the target, the state file. */
@@ -394,8 +410,8 @@ static void name_queue(const pgq_settings *s, session *g)
       g->rel[rl++] = *p;
   g->rel[rl] = '\0';
   if(!s->c.table && !s->c.queue)
-    snprintf(g->target, sizeof(g->target), "%s (%s %s)", g->redacted,
-             s->preset, g->rel);
+    snprintf(g->target, sizeof(g->target), "%s (%s %s)", g->redacted, s->preset,
+             g->rel);
   uint64_t h = fnv(s->preset, 1469598103934665603ull);
   h = fnv("|", h);
   h = fnv(g->redacted, h);
@@ -409,8 +425,7 @@ static void name_queue(const pgq_settings *s, session *g)
 
 /* password_file, connection and the preset's query. */
 static int open_session(probe_ctx *ctx, const probe_host *host,
-                        const pgq_settings *s, session *g, char *err,
-                        size_t n)
+                        const pgq_settings *s, session *g, char *err, size_t n)
 {
   if(s->password_file) {
     char pw[1024];
@@ -479,7 +494,7 @@ static int query_row(const pgq_settings *s, session *g, const qstate *st,
   g->q.params[0] = winbuf;
   g->q.params[1] = NULL;
   Oid types[8] = {PG_OID_FLOAT8, PG_OID_FLOAT8, PG_OID_TEXT, PG_OID_TEXT,
-                  PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT, PG_OID_TEXT};
+                  PG_OID_TEXT,   PG_OID_TEXT,   PG_OID_TEXT, PG_OID_TEXT};
   if(strcmp(s->preset, "pgmq") == 0)
     types[2] = PG_OID_INT8;
   if(strcmp(s->preset, "generic") == 0)
@@ -491,8 +506,8 @@ static int query_row(const pgq_settings *s, session *g, const qstate *st,
   sym_PQclear(res);
   if(st->have && st->t <= dbnow && st->t > dbnow - s->lim.window)
     g->q.params[1] = prevbuf;
-  if(query(g, g->q.sql, g->q.nparams, types, g->q.params, PGQ_NCOLS, &res,
-           qerr, sizeof(qerr)) < 0) {
+  if(query(g, g->q.sql, g->q.nparams, types, g->q.params, PGQ_NCOLS, &res, qerr,
+           sizeof(qerr)) < 0) {
     snprintf(err, n, "query on %s failed: %s",
              g->q.relation ? g->q.relation : "?", qerr);
     goto fail;
@@ -587,11 +602,16 @@ static int pgq_check_config(probe_ctx *ctx, const probe_host *host)
 }
 
 /* PostgreSQL, over TCP or its unix socket. */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
-    PROBE_PLUGIN_ABI, "pgqueue", PACKAGE_VERSION,
+    PROBE_PLUGIN_ABI,
+    "pgqueue",
+    PACKAGE_VERSION,
     "job queues in PostgreSQL: depth, failures, stalls (generic and 8 queue libraries)",
-    settings, NULL, pgq_run, NULL, pgq_check_config};
+    settings,
+    NULL,
+    pgq_run,
+    NULL,
+    pgq_check_config};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * presets.c: one read-only query per job-queue library, built from each
  * library's own schema (source file and version named above each one) and
@@ -30,8 +31,10 @@
 /* optional queue filter on column c, parameter $3 */
 #define QF(c) " AND ($3::text IS NULL OR " c " = $3::text)"
 
-static const char *const presets[] = {"generic", "pgmq", "pg-boss", "graphile-worker",
-                                      "river", "oban", "que", "solid-queue",
+static const char *const presets[] = {"generic",       "pgmq",
+                                      "pg-boss",       "graphile-worker",
+                                      "river",         "oban",
+                                      "que",           "solid-queue",
                                       "procrastinate", NULL};
 
 int pgq_preset_known(const char *name)
@@ -73,12 +76,15 @@ static char *qname(PGconn *conn, const char *schema, const char *name)
 
 /* A single text value from a catalog query with one text parameter, or
    NULL (no row, NULL value or error). malloc'd. */
-static char *catalog_value(PGconn *conn, const char *sql, const char *p1, const char *p2)
+static char *catalog_value(PGconn *conn, const char *sql, const char *p1,
+                           const char *p2)
 {
   const char *params[2] = {p1, p2};
-  PGresult *r = sym_PQexecParams(conn, sql, p2 ? 2 : 1, NULL, params, NULL, NULL, 0);
+  PGresult *r =
+      sym_PQexecParams(conn, sql, p2 ? 2 : 1, NULL, params, NULL, NULL, 0);
   char *v = NULL;
-  if(sym_PQresultStatus(r) == PGRES_TUPLES_OK && sym_PQntuples(r) == 1 && !sym_PQgetisnull(r, 0, 0))
+  if(sym_PQresultStatus(r) == PGRES_TUPLES_OK && sym_PQntuples(r) == 1 &&
+     !sym_PQgetisnull(r, 0, 0))
     v = strdup(sym_PQgetvalue(r, 0, 0));
   sym_PQclear(r);
   return v;
@@ -87,25 +93,28 @@ static char *catalog_value(PGconn *conn, const char *sql, const char *p1, const 
 /* 1 when schema.table exists (a table or a view). */
 static int rel_exists(PGconn *conn, const char *schema, const char *table)
 {
-  char *v = catalog_value(conn,
-                          "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
-                          " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
-                          schema, table);
+  char *v = catalog_value(
+      conn,
+      "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n"
+      " ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2",
+      schema, table);
   int ok = v != NULL;
   free(v);
   return ok;
 }
 
 /* 1 when schema.table has column col. */
-static int col_exists(PGconn *conn, const char *schema, const char *table, const char *col)
+static int col_exists(PGconn *conn, const char *schema, const char *table,
+                      const char *col)
 {
   char *rel = qname(conn, schema, table);
   if(!rel)
     return 0;
-  char *v = catalog_value(conn,
-                          "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1)"
-                          " AND attname = $2 AND NOT attisdropped",
-                          rel, col);
+  char *v = catalog_value(
+      conn,
+      "SELECT 1 FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass($1)"
+      " AND attname = $2 AND NOT attisdropped",
+      rel, col);
   free(rel);
   int ok = v != NULL;
   free(v);
@@ -124,39 +133,51 @@ void pgq_query_free(pgq_query *q)
 }
 
 /* generic: a table of the user's own, described by settings. */
-static int build_generic(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_generic(PGconn *conn, const pgq_conf *c, pgq_query *q,
+                         char *err, size_t errlen)
 {
   char *t = NULL, *s = NULL, *cr = NULL, *up = NULL, *ra = NULL;
   if(!c->table || !*c->table) {
     snprintf(err, errlen, "preset generic needs the setting 'table'");
     return -1;
   }
-  t = c->schema ? qname(conn, c->schema, c->table) : ppg_quote_qualified(conn, c->table);
+  t = c->schema ? qname(conn, c->schema, c->table)
+                : ppg_quote_qualified(conn, c->table);
   s = qname(conn, NULL, c->status_column);
   cr = qname(conn, NULL, c->created_column);
   up = qname(conn, NULL, c->updated_column);
-  ra = c->run_at_column && *c->run_at_column ? qname(conn, NULL, c->run_at_column) : NULL;
+  ra = c->run_at_column && *c->run_at_column
+           ? qname(conn, NULL, c->run_at_column)
+           : NULL;
   if(!t || !s || !cr || !up || (c->run_at_column && *c->run_at_column && !ra)) {
     snprintf(err, errlen, "cannot quote the table or column names");
     goto err;
   }
   char due[256];
-  snprintf(due, sizeof(due), "%s%s%s", ra ? " AND " : "", ra ? ra : "", ra ? " <= now()" : "");
+  snprintf(due, sizeof(due), "%s%s%s", ra ? " AND " : "", ra ? ra : "",
+           ra ? " <= now()" : "");
   char notdue[256];
-  snprintf(notdue, sizeof(notdue), "%s%s", ra ? ra : "false", ra ? " > now()" : "");
+  snprintf(notdue, sizeof(notdue), "%s%s", ra ? ra : "false",
+           ra ? " > now()" : "");
   /* one scan; statuses compared as text so that enum and text columns work */
   q->sql = fmt(
       "SELECT extract(epoch from now())::float8,"
       " count(*) FILTER (WHERE %1$s::text = ANY($3::text[])%2$s),"
       " count(*) FILTER (WHERE %1$s::text = ANY($4::text[])),"
       " count(*) FILTER (WHERE %1$s::text = ANY($3::text[]) AND %3$s),"
-      " " AGE("min(%4$s) FILTER (WHERE %1$s::text = ANY($3::text[])%2$s)") ","
-      " count(*) FILTER (WHERE %1$s::text = ANY($5::text[]) AND %5$s >= " WIN "),"
-      " count(*) FILTER (WHERE %1$s::text = ANY($6::text[]) AND %5$s >= " WIN "),"
-      " count(*) FILTER (WHERE %1$s::text = ANY($5::text[]) AND %5$s > " SINCE "),"
-      " count(*) FILTER (WHERE %1$s::text = ANY($6::text[]) AND %5$s > " SINCE "),"
-      " " AGE("max(%5$s) FILTER (WHERE %1$s::text = ANY($6::text[]))") ","
-      " NULL::bigint, NULL::bigint, NULL::bigint FROM %6$s",
+      " " AGE(
+          "min(%4$s) FILTER (WHERE %1$s::text = ANY($3::text[])%2$s)") ","
+                                                                       " count(*) FILTER (WHERE %1$s::text = ANY($5::text[]) AND %5$s >= " WIN
+                                                                       "),"
+                                                                       " count(*) FILTER (WHERE %1$s::text = ANY($6::text[]) AND %5$s >= " WIN
+                                                                       "),"
+                                                                       " count(*) FILTER (WHERE %1$s::text = ANY($5::text[]) AND %5$s > " SINCE
+                                                                       "),"
+                                                                       " count(*) FILTER (WHERE %1$s::text = ANY($6::text[]) AND %5$s > " SINCE
+                                                                       "),"
+                                                                       " " AGE(
+                                                                           "max(%5$s) FILTER (WHERE %1$s::text = ANY($6::text[]))") ","
+                                                                                                                                    " NULL::bigint, NULL::bigint, NULL::bigint FROM %6$s",
       s, due, notdue, cr, up, t);
   q->params[2] = c->pending_values;
   q->params[3] = c->running_values;
@@ -178,10 +199,12 @@ err:
    enqueued_at, vt, message), index q_<queue>_vt_idx on (vt). A message is
    visible when vt <= now(); reading sets vt ahead and bumps read_ct;
    delete/archive/pop remove it from q_<queue>. */
-static int build_pgmq(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_pgmq(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
+                      size_t errlen)
 {
   if(!c->queue || !*c->queue) {
-    snprintf(err, errlen, "preset pgmq needs the setting 'queue' (the pgmq queue name)");
+    snprintf(err, errlen,
+             "preset pgmq needs the setting 'queue' (the pgmq queue name)");
     return -1;
   }
   const char *schema = c->schema ? c->schema : "pgmq";
@@ -204,11 +227,12 @@ static int build_pgmq(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, 
       " (SELECT count(*) FROM %1$s WHERE vt <= now() AND read_ct < $3::bigint),"
       " (SELECT count(*) FROM %1$s WHERE vt > now() AND read_ct > 0),"
       " (SELECT count(*) FROM %1$s WHERE vt > now() AND read_ct = 0),"
-      " (SELECT " AGE("min(enqueued_at)") " FROM %1$s WHERE vt <= now() AND read_ct < $3::bigint),"
-      " NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::float8,"
-      " (SELECT count(*) FROM %1$s),"
-      " coalesce(pg_sequence_last_value(pg_get_serial_sequence($4::text, 'msg_id')), 0),"
-      " (SELECT count(*) FROM %1$s WHERE read_ct >= $3::bigint)",
+      " (SELECT " AGE(
+          "min(enqueued_at)") " FROM %1$s WHERE vt <= now() AND read_ct < $3::bigint),"
+                              " NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::float8,"
+                              " (SELECT count(*) FROM %1$s),"
+                              " coalesce(pg_sequence_last_value(pg_get_serial_sequence($4::text, 'msg_id')), 0),"
+                              " (SELECT count(*) FROM %1$s WHERE read_ct >= $3::bigint)",
       t);
   q->owned[0] = fmt("%lld", c->poison_reads);
   q->owned[1] = strdup(t);
@@ -218,9 +242,10 @@ static int build_pgmq(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, 
   q->relation = t;
   q->derived_completions = 1;
   q->derived_failures = 1;
-  q->note = "pgmq keeps no finished messages in the queue table: completions are the "
-            "messages that left it between runs (deleted or archived), failures the "
-            "growth of poison messages (read_ct >= poison_reads), both from the plugin's state";
+  q->note =
+      "pgmq keeps no finished messages in the queue table: completions are the "
+      "messages that left it between runs (deleted or archived), failures the "
+      "growth of poison messages (read_ct >= poison_reads), both from the plugin's state";
   return q->sql && q->owned[0] && q->owned[1] ? 0 : -1;
 }
 
@@ -228,7 +253,8 @@ static int build_pgmq(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, 
    name; state enum created < retry < active < completed < cancelled <
    failed; index job_i5 (name, start_after) WHERE state < 'active'.
    completeJobs/failJobs set completed_on. */
-static int build_pgboss(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_pgboss(PGconn *conn, const pgq_conf *c, pgq_query *q,
+                        char *err, size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "pgboss";
   if(!rel_exists(conn, schema, "job")) {
@@ -243,20 +269,30 @@ static int build_pgboss(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err
   q->sql = fmt(
       "WITH s AS (SELECT"
       "   count(*) FILTER (WHERE state = 'active') AS active,"
-      "   count(*) FILTER (WHERE state = 'failed' AND completed_on >= " WIN ") AS fw,"
-      "   count(*) FILTER (WHERE state = 'completed' AND completed_on >= " WIN ") AS cw,"
-      "   count(*) FILTER (WHERE state = 'failed' AND completed_on > " SINCE ") AS fs,"
-      "   count(*) FILTER (WHERE state = 'completed' AND completed_on > " SINCE ") AS cs,"
+      "   count(*) FILTER (WHERE state = 'failed' AND completed_on >= " WIN
+      ") AS fw,"
+      "   count(*) FILTER (WHERE state = 'completed' AND completed_on >= " WIN
+      ") AS cw,"
+      "   count(*) FILTER (WHERE state = 'failed' AND completed_on > " SINCE
+      ") AS fs,"
+      "   count(*) FILTER (WHERE state = 'completed' AND completed_on > " SINCE
+      ") AS cs,"
       "   max(completed_on) FILTER (WHERE state = 'completed') AS last"
-      " FROM %1$s WHERE state >= 'active'" QF("name") ")"
-      " SELECT extract(epoch from now())::float8,"
-      " (SELECT count(*) FROM %1$s WHERE state < 'active' AND start_after <= now()" QF("name") "),"
-      " s.active,"
-      " (SELECT count(*) FROM %1$s WHERE state < 'active' AND start_after > now()" QF("name") "),"
-      " (SELECT " AGE("min(greatest(created_on, start_after))") " FROM %1$s"
-      "   WHERE state < 'active' AND start_after <= now()" QF("name") "),"
-      " s.fw, s.cw, s.fs, s.cs, " AGE("s.last") ","
-      " NULL::bigint, NULL::bigint, NULL::bigint FROM s",
+      " FROM %1$s WHERE state >= 'active'" QF(
+          "name") ")"
+                  " SELECT extract(epoch from now())::float8,"
+                  " (SELECT count(*) FROM %1$s WHERE state < 'active' AND start_after <= now()" QF(
+                      "name") "),"
+                              " s.active,"
+                              " (SELECT count(*) FROM %1$s WHERE state < 'active' AND start_after > now()" QF(
+                                  "name") "),"
+                                          " (SELECT " AGE(
+                                              "min(greatest(created_on, start_after))") " FROM %1$s"
+                                                                                        "   WHERE state < 'active' AND start_after <= now()" QF(
+                                                                                            "name") "),"
+                                                                                                    " s.fw, s.cw, s.fs, s.cs, " AGE(
+                                                                                                        "s.last") ","
+                                                                                                                  " NULL::bigint, NULL::bigint, NULL::bigint FROM s",
       t);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->nparams = 3;
@@ -271,13 +307,16 @@ static int build_pgboss(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err
    `jobs` becomes a view). complete_jobs() deletes the row; a job whose
    attempts reached max_attempts and is not locked has failed for good;
    fail_job sets updated_at. Locks older than 4 hours are dead. */
-static int build_graphile(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_graphile(PGconn *conn, const pgq_conf *c, pgq_query *q,
+                          char *err, size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "graphile_worker";
-  const char *tab = rel_exists(conn, schema, "_private_jobs") ? "_private_jobs" : "jobs";
+  const char *tab =
+      rel_exists(conn, schema, "_private_jobs") ? "_private_jobs" : "jobs";
   if(!rel_exists(conn, schema, tab)) {
-    snprintf(err, errlen, "graphile-worker table %s._private_jobs or %s.jobs not found", schema,
-             schema);
+    snprintf(err, errlen,
+             "graphile-worker table %s._private_jobs or %s.jobs not found",
+             schema, schema);
     return -1;
   }
   if(c->queue && *c->queue) {
@@ -295,26 +334,30 @@ static int build_graphile(PGconn *conn, const pgq_conf *c, pgq_query *q, char *e
   q->sql = fmt(
       "WITH s AS (SELECT count(*) AS live,"
       "   count(*) FILTER (WHERE locked_at IS NOT NULL AND locked_at > now() - interval '4 hours') AS running,"
-      "   count(*) FILTER (WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at >= " WIN ") AS fw,"
-      "   count(*) FILTER (WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at > " SINCE ") AS fs"
+      "   count(*) FILTER (WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at >= " WIN
+      ") AS fw,"
+      "   count(*) FILTER (WHERE attempts >= max_attempts AND locked_at IS NULL AND updated_at > " SINCE
+      ") AS fs"
       " FROM %1$s)"
       " SELECT extract(epoch from now())::float8,"
       " (SELECT count(*) FROM %1$s WHERE %2$s AND run_at <= now()),"
       " s.running,"
       " (SELECT count(*) FROM %1$s WHERE %2$s AND run_at > now()),"
-      " (SELECT " AGE("min(run_at)") " FROM %1$s WHERE %2$s AND run_at <= now()),"
-      " s.fw, NULL::bigint, s.fs, NULL::bigint, NULL::float8, s.live,"
-      " coalesce(pg_sequence_last_value(pg_get_serial_sequence($3::text, 'id')), 0),"
-      " NULL::bigint FROM s",
+      " (SELECT " AGE(
+          "min(run_at)") " FROM %1$s WHERE %2$s AND run_at <= now()),"
+                         " s.fw, NULL::bigint, s.fs, NULL::bigint, NULL::float8, s.live,"
+                         " coalesce(pg_sequence_last_value(pg_get_serial_sequence($3::text, 'id')), 0),"
+                         " NULL::bigint FROM s",
       t, ready);
   /* pg_get_serial_sequence wants the (quoted when needed) relation name */
   q->params[2] = t;
   q->nparams = 3;
   q->relation = t;
   q->derived_completions = 1;
-  q->note = "graphile-worker deletes completed jobs: completions are the jobs that left "
-            "the table between runs (from the plugin's state); failures from attempts >= "
-            "max_attempts and updated_at";
+  q->note =
+      "graphile-worker deletes completed jobs: completions are the jobs that left "
+      "the table between runs (from the plugin's state); failures from attempts >= "
+      "max_attempts and updated_at";
   return q->sql ? 0 : -1;
 }
 
@@ -322,7 +365,8 @@ static int build_graphile(PGconn *conn, const pgq_conf *c, pgq_query *q, char *e
    002_initial_schema.up.sql (+004 'pending'): river_job.state enum,
    finalized_at; indexes river_job_prioritized_fetching_index (state,
    queue, priority, scheduled_at, id) and river_job_state_and_finalized_at_index. */
-static int build_river(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_river(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
+                       size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
   if(!rel_exists(conn, schema, "river_job")) {
@@ -334,16 +378,25 @@ static int build_river(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
     return -1;
   q->sql = fmt(
       "SELECT extract(epoch from now())::float8,"
-      " (SELECT count(*) FROM %1$s WHERE state = 'available'" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'running'" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state IN ('scheduled', 'retryable')" QF("queue") "),"
-      " (SELECT " AGE("min(scheduled_at)") " FROM %1$s WHERE state = 'available'" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND finalized_at >= " WIN QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND finalized_at >= " WIN QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND finalized_at > " SINCE QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND finalized_at > " SINCE QF("queue") "),"
-      " (SELECT " AGE("max(finalized_at)") " FROM %1$s WHERE state = 'completed'" QF("queue") "),"
-      " NULL::bigint, NULL::bigint, NULL::bigint",
+      " (SELECT count(*) FROM %1$s WHERE state = 'available'" QF(
+          "queue") "),"
+                   " (SELECT count(*) FROM %1$s WHERE state = 'running'" QF(
+                       "queue") "),"
+                                " (SELECT count(*) FROM %1$s WHERE state IN ('scheduled', 'retryable')" QF(
+                                    "queue") "),"
+                                             " (SELECT " AGE("min(scheduled_at)") " FROM %1$s WHERE state = 'available'" QF(
+                                                 "queue") "),"
+                                                          " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND finalized_at >= " WIN
+                                                              QF("queue") "),"
+                                                                          " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND finalized_at >= " WIN
+                                                                              QF("queue") "),"
+                                                                                          " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND finalized_at > " SINCE
+                                                                                              QF("queue") "),"
+                                                                                                          " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND finalized_at > " SINCE
+                                                                                                              QF("queue") "),"
+                                                                                                                          " (SELECT " AGE("max(finalized_at)") " FROM %1$s WHERE state = 'completed'" QF(
+                                                                                                                              "queue") "),"
+                                                                                                                                       " NULL::bigint, NULL::bigint, NULL::bigint",
       t);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->nparams = 3;
@@ -357,7 +410,8 @@ static int build_river(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
    (discarded_at, index (state, queue, priority, scheduled_at, id)), V09
    ('cancelled'). Oban's pruner deletes finished jobs (max_age 60 s by
    default), so windows add up what each run saw since the previous one. */
-static int build_oban(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_oban(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
+                      size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
   if(!rel_exists(conn, schema, "oban_jobs")) {
@@ -369,23 +423,33 @@ static int build_oban(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, 
     return -1;
   q->sql = fmt(
       "SELECT extract(epoch from now())::float8,"
-      " (SELECT count(*) FROM %1$s WHERE state = 'available'" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'executing'" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state IN ('scheduled', 'retryable')" QF("queue") "),"
-      " (SELECT " UAGE("min(scheduled_at)") " FROM %1$s WHERE state = 'available'" QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND discarded_at >= " UWIN QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND completed_at >= " UWIN QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND discarded_at > " USINCE QF("queue") "),"
-      " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND completed_at > " USINCE QF("queue") "),"
-      " (SELECT " UAGE("max(completed_at)") " FROM %1$s WHERE state = 'completed'" QF("queue") "),"
-      " NULL::bigint, NULL::bigint, NULL::bigint",
+      " (SELECT count(*) FROM %1$s WHERE state = 'available'" QF(
+          "queue") "),"
+                   " (SELECT count(*) FROM %1$s WHERE state = 'executing'" QF(
+                       "queue") "),"
+                                " (SELECT count(*) FROM %1$s WHERE state IN ('scheduled', 'retryable')" QF(
+                                    "queue") "),"
+                                             " (SELECT " UAGE("min(scheduled_at)") " FROM %1$s WHERE state = 'available'" QF(
+                                                 "queue") "),"
+                                                          " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND discarded_at >= " UWIN
+                                                              QF("queue") "),"
+                                                                          " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND completed_at >= " UWIN
+                                                                              QF("queue") "),"
+                                                                                          " (SELECT count(*) FROM %1$s WHERE state = 'discarded' AND discarded_at > " USINCE
+                                                                                              QF("queue") "),"
+                                                                                                          " (SELECT count(*) FROM %1$s WHERE state = 'completed' AND completed_at > " USINCE
+                                                                                                              QF("queue") "),"
+                                                                                                                          " (SELECT " UAGE("max(completed_at)") " FROM %1$s WHERE state = 'completed'" QF(
+                                                                                                                              "queue") "),"
+                                                                                                                                       " NULL::bigint, NULL::bigint, NULL::bigint",
       t);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->nparams = 3;
   q->relation = t;
-  q->note = "completions and failures (discarded) from state and completed_at/discarded_at; "
-            "Oban's pruner deletes finished jobs, so windows also add up what each run saw "
-            "since the previous one (plugin state)";
+  q->note =
+      "completions and failures (discarded) from state and completed_at/discarded_at; "
+      "Oban's pruner deletes finished jobs, so windows also add up what each run saw "
+      "since the previous one (plugin state)";
   return q->sql ? 0 : -1;
 }
 
@@ -395,7 +459,8 @@ static int build_oban(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, 
    expired_at IS NULL. A worker holds pg_try_advisory_lock(id) while it
    works a job; a job past its retries gets expired_at; a finished job is
    destroyed unless the job calls finish. */
-static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
+                     size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
   if(!rel_exists(conn, schema, "que_jobs")) {
@@ -406,8 +471,8 @@ static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, s
   if(!t)
     return -1;
 #define QUE_OPEN "finished_at IS NULL AND expired_at IS NULL"
-#define QUE_LOCKED                                                                         \
-  "EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"              \
+#define QUE_LOCKED                                                                                \
+  "EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'"                     \
   " AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())" \
   " AND l.objsubid = 1 AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = j.id)"
   /* open jobs through que_poll_idx; finished/expired rows (kept only
@@ -420,25 +485,33 @@ static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, s
       "   count(*) FILTER (WHERE expired_at > " SINCE ") AS fs,"
       "   count(*) FILTER (WHERE finished_at > " SINCE ") AS cs,"
       "   max(finished_at) AS last"
-      " FROM %1$s WHERE true" QF("queue") ")"
-      " SELECT extract(epoch from now())::float8,"
-      " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN " AND run_at <= now()" QF("queue")
-      "   AND NOT " QUE_LOCKED "),"
-      " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN QF("queue") " AND " QUE_LOCKED "),"
-      " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN " AND run_at > now()" QF("queue") "),"
-      " (SELECT " AGE("min(run_at)") " FROM %1$s j WHERE " QUE_OPEN " AND run_at <= now()" QF("queue")
-      "   AND NOT " QUE_LOCKED "),"
-      " s.fw, s.cw, s.fs, s.cs, " AGE("s.last") ", s.live,"
-      " coalesce(pg_sequence_last_value(pg_get_serial_sequence($4::text, 'id')), 0),"
-      " NULL::bigint FROM s",
+      " FROM %1$s WHERE true" QF(
+          "queue") ")"
+                   " SELECT extract(epoch from now())::float8,"
+                   " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN
+                   " AND run_at <= now()" QF(
+                       "queue") "   AND NOT " QUE_LOCKED "),"
+                                " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN QF(
+                                    "queue") " AND " QUE_LOCKED "),"
+                                             " (SELECT count(*) FROM %1$s j WHERE " QUE_OPEN
+                                             " AND run_at > now()" QF(
+                                                 "queue") "),"
+                                                          " (SELECT " AGE("min(run_at)") " FROM %1$s j WHERE " QUE_OPEN " AND run_at <= now()" QF(
+                                                              "queue") "   AND NOT " QUE_LOCKED
+                                                                       "),"
+                                                                       " s.fw, s.cw, s.fs, s.cs, " AGE(
+                                                                           "s.last") ", s.live,"
+                                                                                     " coalesce(pg_sequence_last_value(pg_get_serial_sequence($4::text, 'id')), 0),"
+                                                                                     " NULL::bigint FROM s",
       t);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->params[3] = t;
   q->nparams = 4;
   q->relation = t;
   q->derived_completions = 1;
-  q->note = "que destroys finished jobs: completions are finished_at rows plus the jobs that "
-            "left the table between runs (from the plugin's state); failures from expired_at";
+  q->note =
+      "que destroys finished jobs: completions are finished_at rows plus the jobs that "
+      "left the table between runs (from the plugin's state); failures from expired_at";
   return q->sql ? 0 : -1;
 }
 
@@ -448,10 +521,12 @@ static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, s
    claimed, scheduled, blocked, failed; Rails datetime = timestamp without
    time zone in UTC. Finished jobs are kept (preserve_finished_jobs) and
    cleared after a day by default. */
-static int build_solid(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err, size_t errlen)
+static int build_solid(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
+                       size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
-  static const char *const tabs[] = {"solid_queue_jobs", "solid_queue_ready_executions",
+  static const char *const tabs[] = {"solid_queue_jobs",
+                                     "solid_queue_ready_executions",
                                      "solid_queue_claimed_executions",
                                      "solid_queue_scheduled_executions",
                                      "solid_queue_failed_executions"};
@@ -459,7 +534,8 @@ static int build_solid(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
   int rc = -1;
   for(int i = 0; i < 5; i++) {
     if(!rel_exists(conn, schema, tabs[i])) {
-      snprintf(err, errlen, "solid-queue table %s.%s not found", schema, tabs[i]);
+      snprintf(err, errlen, "solid-queue table %s.%s not found", schema,
+               tabs[i]);
       goto out;
     }
     if(!(t[i] = qname(conn, schema, tabs[i])))
@@ -467,25 +543,33 @@ static int build_solid(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
   }
   q->sql = fmt(
       "SELECT extract(epoch from now())::float8,"
-      " (SELECT count(*) FROM %2$s WHERE true" QF("queue_name") "),"
-      " (SELECT count(*) FROM %3$s c JOIN %1$s j ON j.id = c.job_id WHERE true" QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %4$s WHERE true" QF("queue_name") "),"
-      " (SELECT " UAGE("min(created_at)") " FROM %2$s WHERE true" QF("queue_name") "),"
-      " (SELECT count(*) FROM %5$s f JOIN %1$s j ON j.id = f.job_id WHERE f.created_at >= " UWIN
-      QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %1$s WHERE finished_at >= " UWIN QF("queue_name") "),"
-      " (SELECT count(*) FROM %5$s f JOIN %1$s j ON j.id = f.job_id WHERE f.created_at > " USINCE
-      QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %1$s WHERE finished_at > " USINCE QF("queue_name") "),"
-      " (SELECT " UAGE("max(finished_at)") " FROM %1$s WHERE finished_at IS NOT NULL" QF("queue_name") "),"
-      " NULL::bigint, NULL::bigint, NULL::bigint",
+      " (SELECT count(*) FROM %2$s WHERE true" QF(
+          "queue_name") "),"
+                        " (SELECT count(*) FROM %3$s c JOIN %1$s j ON j.id = c.job_id WHERE true" QF(
+                            "j.queue_name") "),"
+                                            " (SELECT count(*) FROM %4$s WHERE true" QF(
+                                                "queue_name") "),"
+                                                              " (SELECT " UAGE("min(created_at)") " FROM %2$s WHERE true" QF(
+                                                                  "queue_name") "),"
+                                                                                " (SELECT count(*) FROM %5$s f JOIN %1$s j ON j.id = f.job_id WHERE f.created_at >= " UWIN
+                                                                                    QF("j.queue_name") "),"
+                                                                                                       " (SELECT count(*) FROM %1$s WHERE finished_at >= " UWIN
+                                                                                                           QF("queue_name") "),"
+                                                                                                                            " (SELECT count(*) FROM %5$s f JOIN %1$s j ON j.id = f.job_id WHERE f.created_at > " USINCE
+                                                                                                                                QF("j.queue_name") "),"
+                                                                                                                                                   " (SELECT count(*) FROM %1$s WHERE finished_at > " USINCE
+                                                                                                                                                       QF("queue_name") "),"
+                                                                                                                                                                        " (SELECT " UAGE("max(finished_at)") " FROM %1$s WHERE finished_at IS NOT NULL" QF(
+                                                                                                                                                                            "queue_name") "),"
+                                                                                                                                                                                          " NULL::bigint, NULL::bigint, NULL::bigint",
       t[0], t[1], t[2], t[3], t[4]);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->nparams = 3;
   q->relation = t[0];
   t[0] = NULL;
-  q->note = "depth from ready executions, in flight from claimed executions, failures from "
-            "failed executions, completions from solid_queue_jobs.finished_at";
+  q->note =
+      "depth from ready executions, in flight from claimed executions, failures from "
+      "failed executions, completions from solid_queue_jobs.finished_at";
   rc = q->sql ? 0 : -1;
 out:
   for(int i = 0; i < 5; i++)
@@ -498,13 +582,15 @@ out:
    failed, cancelled, aborting, aborted), index procrastinate_jobs_priority_idx_v1
    WHERE status = 'todo'; jobs carry no timestamps of their own: the
    procrastinate_events table records each transition with `at`. */
-static int build_procrastinate(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
-                               size_t errlen)
+static int build_procrastinate(PGconn *conn, const pgq_conf *c, pgq_query *q,
+                               char *err, size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
   if(!rel_exists(conn, schema, "procrastinate_jobs") ||
      !rel_exists(conn, schema, "procrastinate_events")) {
-    snprintf(err, errlen, "procrastinate tables %s.procrastinate_jobs/_events not found", schema);
+    snprintf(err, errlen,
+             "procrastinate tables %s.procrastinate_jobs/_events not found",
+             schema);
     return -1;
   }
   char *t = qname(conn, schema, "procrastinate_jobs");
@@ -514,38 +600,49 @@ static int build_procrastinate(PGconn *conn, const pgq_conf *c, pgq_query *q, ch
     free(e);
     return -1;
   }
-#define PR_DUE "j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())"
+#define PR_DUE \
+  "j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())"
   /* waiting work through the status partial indexes; the events of
      finished jobs in one pass */
   q->sql = fmt(
       "WITH s AS (SELECT"
       "   count(*) FILTER (WHERE e.type = 'failed' AND e.at >= " WIN ") AS fw,"
-      "   count(*) FILTER (WHERE e.type = 'succeeded' AND e.at >= " WIN ") AS cw,"
+      "   count(*) FILTER (WHERE e.type = 'succeeded' AND e.at >= " WIN
+      ") AS cw,"
       "   count(*) FILTER (WHERE e.type = 'failed' AND e.at > " SINCE ") AS fs,"
-      "   count(*) FILTER (WHERE e.type = 'succeeded' AND e.at > " SINCE ") AS cs,"
+      "   count(*) FILTER (WHERE e.type = 'succeeded' AND e.at > " SINCE
+      ") AS cs,"
       "   max(e.at) FILTER (WHERE e.type = 'succeeded') AS last"
       " FROM %2$s e JOIN %1$s j ON j.id = e.job_id"
-      " WHERE e.type IN ('failed', 'succeeded')" QF("j.queue_name") ")"
-      " SELECT extract(epoch from now())::float8,"
-      " (SELECT count(*) FROM %1$s j WHERE " PR_DUE QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %1$s j WHERE j.status = 'doing'" QF("j.queue_name") "),"
-      " (SELECT count(*) FROM %1$s j WHERE j.status = 'todo' AND j.scheduled_at > now()" QF("j.queue_name") "),"
-      " (SELECT " AGE("min(greatest(e.at, coalesce(j.scheduled_at, e.at)))") " FROM %1$s j"
-      "   JOIN %2$s e ON e.job_id = j.id AND e.type = 'deferred' WHERE " PR_DUE QF("j.queue_name") "),"
-      " s.fw, s.cw, s.fs, s.cs, " AGE("s.last") ","
-      " NULL::bigint, NULL::bigint, NULL::bigint FROM s",
+      " WHERE e.type IN ('failed', 'succeeded')" QF(
+          "j.queue_name") ")"
+                          " SELECT extract(epoch from now())::float8,"
+                          " (SELECT count(*) FROM %1$s j WHERE " PR_DUE QF(
+                              "j.queue_name") "),"
+                                              " (SELECT count(*) FROM %1$s j WHERE j.status = 'doing'" QF(
+                                                  "j.queue_name") "),"
+                                                                  " (SELECT count(*) FROM %1$s j WHERE j.status = 'todo' AND j.scheduled_at > now()" QF(
+                                                                      "j.queue_name") "),"
+                                                                                      " (SELECT " AGE(
+                                                                                          "min(greatest(e.at, coalesce(j.scheduled_at, e.at)))") " FROM %1$s j"
+                                                                                                                                                 "   JOIN %2$s e ON e.job_id = j.id AND e.type = 'deferred' WHERE " PR_DUE
+                                                                                                                                                     QF("j.queue_name") "),"
+                                                                                                                                                                        " s.fw, s.cw, s.fs, s.cs, " AGE(
+                                                                                                                                                                            "s.last") ","
+                                                                                                                                                                                      " NULL::bigint, NULL::bigint, NULL::bigint FROM s",
       t, e);
   free(e);
   q->params[2] = c->queue && *c->queue ? c->queue : NULL;
   q->nparams = 3;
   q->relation = t;
-  q->note = "completions and failures from procrastinate_events (succeeded/failed); jobs "
-            "deleted on completion (delete_job) take their events with them";
+  q->note =
+      "completions and failures from procrastinate_events (succeeded/failed); jobs "
+      "deleted on completion (delete_job) take their events with them";
   return q->sql ? 0 : -1;
 }
 
-int pgq_build(PGconn *conn, const char *preset, const pgq_conf *conf, pgq_query *q, char *err,
-              size_t errlen)
+int pgq_build(PGconn *conn, const char *preset, const pgq_conf *conf,
+              pgq_query *q, char *err, size_t errlen)
 {
   memset(q, 0, sizeof(*q));
   int rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * presets.h: how pgqueue reads each job-queue library's own tables.
  *
@@ -39,7 +40,8 @@ typedef struct pgq_conf {
   const char *created_column; /* generic: when a job was enqueued */
   const char *updated_column; /* generic: when its status last changed */
   const char *run_at_column;  /* generic: when it becomes due (optional) */
-  const char *pending_values; /* generic: Postgres text[] literals, e.g. {a,b} */
+  const char
+      *pending_values; /* generic: Postgres text[] literals, e.g. {a,b} */
   const char *running_values;
   const char *failed_values;
   const char *done_values;
@@ -49,8 +51,8 @@ typedef struct pgq_conf {
 /* A built query: SQL, parameters ($1 and $2 are filled by the caller). */
 typedef struct pgq_query {
   char *sql;
-  char *relation;          /* the main table, for the result's target */
-  const char *params[8];   /* params[0], params[1] set by the caller */
+  char *relation;        /* the main table, for the result's target */
+  const char *params[8]; /* params[0], params[1] set by the caller */
   int nparams;
   int derived_completions; /* completions come from rows leaving the table */
   int derived_failures;    /* failures come from growth of PGQ_POISON */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secrets.c: the secrets plugin (check `secrets.rotation`, one line per
  * secret): rotation hygiene of secrets given as `files` or `env` names.
@@ -60,11 +61,11 @@ typedef sjudge_kind kind;
 
 /* One configured secret and what was found about it. */
 typedef struct secret {
-  char *label;   /* the target: path or env:NAME */
-  char *id;      /* baseline key: name, else the label */
-  char *name;    /* given name or NULL */
-  char *path;    /* file secrets */
-  char *env;     /* env secrets */
+  char *label; /* the target: path or env:NAME */
+  char *id;    /* baseline key: name, else the label */
+  char *name;  /* given name or NULL */
+  char *path;  /* file secrets */
+  char *env;   /* env secrets */
   kind kind;
   int is_env; /* from the env list (else files) */
   char *config_error;
@@ -77,31 +78,39 @@ typedef struct secret {
 } secret;
 
 static const probe_setting sec_settings[] = {
-  {"files", PROBE_SET_LIST, "[]", 0,
-   "secret files: a path, or {\"path\":..., \"kind\":\"api_key|hmac|eth_private_key\", \"name\":...}"},
-  {"env", PROBE_SET_LIST, "[]", 0,
-   "secret environment variables: a name, or {\"env\":..., \"kind\":..., \"name\":...}"},
-  {"max_age_days", PROBE_SET_NUMBER, "90", 0,
-   "warning when a secret file was not rotated for longer (Kubernetes: the ..data link's age)"},
-  {"hmac_min_bytes", PROBE_SET_INT, "32", 0, "critical when an hmac secret is shorter"},
-  {"baseline", PROBE_SET_STRING, "\"compare\"", 0,
-   "record: store keyed fingerprints now; compare: report secrets unchanged since; off"},
-  {"unchanged_status", PROBE_SET_STRING, "\"warning\"", 0,
-   "status of a secret unchanged since the baseline: critical, warning or ignore"},
-  {"expected_owner", PROBE_SET_STRING, NULL, 0,
-   "user name or uid that must own the secret files (critical otherwise)"},
-  {"repo_paths", PROBE_SET_LIST, "[]", 0,
-   "working trees to scan (with their git history when git is there) for any secret's value"},
-  {"git_history", PROBE_SET_BOOL, "true", 0, "also scan repo_paths' git history (git log -p --all)"},
-  {NULL, 0, NULL, 0, NULL}};
+    {"files", PROBE_SET_LIST, "[]", 0,
+     "secret files: a path, or {\"path\":..., \"kind\":\"api_key|hmac|eth_private_key\", \"name\":...}"},
+    {"env", PROBE_SET_LIST, "[]", 0,
+     "secret environment variables: a name, or {\"env\":..., \"kind\":..., \"name\":...}"},
+    {"max_age_days", PROBE_SET_NUMBER, "90", 0,
+     "warning when a secret file was not rotated for longer (Kubernetes: the ..data link's age)"},
+    {"hmac_min_bytes", PROBE_SET_INT, "32", 0,
+     "critical when an hmac secret is shorter"},
+    {"baseline", PROBE_SET_STRING, "\"compare\"", 0,
+     "record: store keyed fingerprints now; compare: report secrets unchanged since; off"},
+    {"unchanged_status", PROBE_SET_STRING, "\"warning\"", 0,
+     "status of a secret unchanged since the baseline: critical, warning or ignore"},
+    {"expected_owner", PROBE_SET_STRING, NULL, 0,
+     "user name or uid that must own the secret files (critical otherwise)"},
+    {"repo_paths", PROBE_SET_LIST, "[]", 0,
+     "working trees to scan (with their git history when git is there) for any secret's value"},
+    {"git_history", PROBE_SET_BOOL, "true", 0,
+     "also scan repo_paths' git history (git log -p --all)"},
+    {NULL, 0, NULL, 0, NULL}};
 
-static void secret_free(secret *s) {
-  free(s->label); free(s->id); free(s->name); free(s->path); free(s->env);
+static void secret_free(secret *s)
+{
+  free(s->label);
+  free(s->id);
+  free(s->name);
+  free(s->path);
+  free(s->env);
   free(s->config_error);
   sec_value_free(&s->v);
 }
 
-static int kind_from_name(const char *k) {
+static int kind_from_name(const char *k)
+{
   if(!k || !strcmp(k, "api_key"))
     return SJ_API_KEY;
   if(!strcmp(k, "hmac"))
@@ -111,52 +120,67 @@ static int kind_from_name(const char *k) {
   return -1;
 }
 
-static const char *kind_name(kind k) {
+static const char *kind_name(kind k)
+{
   return k == SJ_HMAC ? "hmac" : k == SJ_ETH ? "eth_private_key" : "api_key";
 }
 
 /* Fills a secret from one `files` (is_env 0) or `env` element. */
-static void entry(const cJSON *e, int is_env, secret *s, int *oom) {
-  const char *where = NULL, *k = NULL, *name = NULL, *key = is_env ? "env" : "path";
+static void entry(const cJSON *e, int is_env, secret *s, int *oom)
+{
+  const char *where = NULL, *k = NULL, *name = NULL,
+             *key = is_env ? "env" : "path";
   char buf[300], *json = NULL;
   int kd;
   s->is_env = is_env;
-  if (cJSON_IsString(e)) {
+  if(cJSON_IsString(e)) {
     where = e->valuestring;
-  } else if (cJSON_IsObject(e)) {
+  }
+  else if(cJSON_IsObject(e)) {
     const cJSON *m;
     cJSON_ArrayForEach(m, e) {
-      if (!cJSON_IsString(m)) {
-        snprintf(buf, sizeof buf, "bad entry: member \"%.60s\" must be a string", m->string);
+      if(!cJSON_IsString(m)) {
+        snprintf(buf, sizeof buf,
+                 "bad entry: member \"%.60s\" must be a string", m->string);
         goto bad;
       }
-      if (!strcmp(m->string, key)) where = m->valuestring;
-      else if (!strcmp(m->string, "kind")) k = m->valuestring;
-      else if (!strcmp(m->string, "name")) name = m->valuestring;
+      if(!strcmp(m->string, key))
+        where = m->valuestring;
+      else if(!strcmp(m->string, "kind"))
+        k = m->valuestring;
+      else if(!strcmp(m->string, "name"))
+        name = m->valuestring;
       else {
-        snprintf(buf, sizeof buf, "bad entry: unknown member \"%.60s\" (%s, kind, name)", m->string, key);
+        snprintf(buf, sizeof buf,
+                 "bad entry: unknown member \"%.60s\" (%s, kind, name)",
+                 m->string, key);
         goto bad;
       }
     }
   }
-  if (!where || !*where) {
-    snprintf(buf, sizeof buf, "bad entry: %s", is_env ? "an env entry is a variable name or {\"env\": ...}"
-                                                       : "a files entry is a path or {\"path\": ...}");
+  if(!where || !*where) {
+    snprintf(buf, sizeof buf, "bad entry: %s",
+             is_env ? "an env entry is a variable name or {\"env\": ...}"
+                    : "a files entry is a path or {\"path\": ...}");
     goto bad;
   }
   kd = kind_from_name(k);
-  if (kd < 0) {
-    snprintf(buf, sizeof buf, "bad entry: kind must be api_key, hmac or eth_private_key");
+  if(kd < 0) {
+    snprintf(buf, sizeof buf,
+             "bad entry: kind must be api_key, hmac or eth_private_key");
     goto bad;
   }
   s->kind = (kind)kd;
-  if (is_env) {
+  if(is_env) {
     size_t l = strlen(where) + 5;
     s->env = putil_strdup(where, oom);
     s->label = malloc(l);
-    if (s->label) snprintf(s->label, l, "env:%s", where);
-    else *oom = 1;
-  } else {
+    if(s->label)
+      snprintf(s->label, l, "env:%s", where);
+    else
+      *oom = 1;
+  }
+  else {
     s->path = putil_strdup(where, oom);
     s->label = putil_strdup(where, oom);
   }
@@ -171,19 +195,25 @@ bad:
 }
 
 /* Appends the secrets of one list setting. */
-static int add_secrets(const char *json, int is_env, secret **ss, size_t *n, int *oom,
-                       probe_ctx *ctx, const probe_host *host) {
+static int add_secrets(const char *json, int is_env, secret **ss, size_t *n,
+                       int *oom, probe_ctx *ctx, const probe_host *host)
+{
   cJSON *arr = cJSON_Parse(json), *e;
-  if (!arr || !cJSON_IsArray(arr)) {
+  if(!arr || !cJSON_IsArray(arr)) {
     cJSON_Delete(arr);
-    host->log(ctx, PROBE_LOG_ERROR, "%s is not a JSON array", is_env ? "env" : "files");
+    host->log(ctx, PROBE_LOG_ERROR, "%s is not a JSON array",
+              is_env ? "env" : "files");
     return -1;
   }
   cJSON_ArrayForEach(e, arr) {
     secret *ns;
-    if (*n >= MAX_SECRETS) break;
+    if(*n >= MAX_SECRETS)
+      break;
     ns = realloc(*ss, (*n + 1) * sizeof **ss);
-    if (!ns) { *oom = 1; break; }
+    if(!ns) {
+      *oom = 1;
+      break;
+    }
     *ss = ns;
     memset(&(*ss)[*n], 0, sizeof **ss);
     entry(e, is_env, &(*ss)[*n], oom);
@@ -194,36 +224,40 @@ static int add_secrets(const char *json, int is_env, secret **ss, size_t *n, int
 }
 
 /* The fingerprint key of the state directory, made on first use. */
-static int load_key(const char *dir, uint8_t key[32], int create, char *err, size_t errlen) {
+static int load_key(const char *dir, uint8_t key[32], int create, char *err,
+                    size_t errlen)
+{
   char *buf = NULL;
   size_t len = 0;
   int r;
-  if (!dir) {
+  if(!dir) {
     snprintf(err, errlen, "no state directory");
     return -1;
   }
   r = pstate_read(dir, KEY_FILE, 64, &buf, &len);
-  if (r == 0 && len == 32) {
+  if(r == 0 && len == 32) {
     memcpy(key, buf, 32);
     OPENSSL_cleanse(buf, len);
     free(buf);
     return 0;
   }
-  if (buf) {
+  if(buf) {
     OPENSSL_cleanse(buf, len);
     free(buf);
   }
-  if (r == 0) {
+  if(r == 0) {
     snprintf(err, errlen, "%s/%s is not 32 bytes", dir, KEY_FILE);
     return -1;
   }
-  if (r < 0) {
+  if(r < 0) {
     snprintf(err, errlen, "%s/%s: %s", dir, KEY_FILE, strerror(errno));
     return -1;
   }
-  if (!create) return 1;
-  if (RAND_bytes(key, 32) != 1 || pstate_write(dir, KEY_FILE, key, 32) != 0) {
-    snprintf(err, errlen, "cannot create %s/%s: %s", dir, KEY_FILE, strerror(errno));
+  if(!create)
+    return 1;
+  if(RAND_bytes(key, 32) != 1 || pstate_write(dir, KEY_FILE, key, 32) != 0) {
+    snprintf(err, errlen, "cannot create %s/%s: %s", dir, KEY_FILE,
+             strerror(errno));
     return -1;
   }
   return 0;
@@ -231,16 +265,18 @@ static int load_key(const char *dir, uint8_t key[32], int create, char *err, siz
 
 
 /* Owner check: expected is a user name or a number. -1 if unknown user. */
-static int owner_uid(const char *expected, uid_t *uid) {
+static int owner_uid(const char *expected, uid_t *uid)
+{
   char *end;
   long n = strtol(expected, &end, 10);
   struct passwd *pw;
-  if (*expected && !*end && n >= 0) {
+  if(*expected && !*end && n >= 0) {
     *uid = (uid_t)n;
     return 0;
   }
   pw = getpwnam(expected);
-  if (!pw) return -1;
+  if(!pw)
+    return -1;
   *uid = pw->pw_uid;
   return 0;
 }
@@ -264,9 +300,9 @@ typedef struct run {
   time_t now;
   int have_key;
   uint8_t key[32];
-  cJSON *baseline;       /* loaded baseline, or NULL */
+  cJSON *baseline; /* loaded baseline, or NULL */
   const char *baseline_at;
-  sec_scan *scans;       /* one per repo path */
+  sec_scan *scans; /* one per repo path */
   char **scan_roots;
   char **scan_errors;
   size_t nscans;
@@ -279,13 +315,16 @@ typedef struct run {
  * as long as nothing else may read or write it and the group is ours. */
 static int fsgroup_read_only(const sec_fileinfo *fi)
 {
-  if (!fi->k8s || (fi->mode & (S_IROTH | S_IWOTH | S_IWGRP)) || !(fi->mode & S_IRGRP))
+  if(!fi->k8s || (fi->mode & (S_IROTH | S_IWOTH | S_IWGRP)) ||
+     !(fi->mode & S_IRGRP))
     return 0;
-  if (fi->gid == getegid()) return 1;
+  if(fi->gid == getegid())
+    return 1;
   gid_t groups[256];
   int n = getgroups(256, groups);
-  for (int i = 0; i < n; i++)
-    if (groups[i] == fi->gid) return 1;
+  for(int i = 0; i < n; i++)
+    if(groups[i] == fi->gid)
+      return 1;
   return 0;
 }
 
@@ -317,9 +356,10 @@ static void file_facts(const probe_host *host, probe_result *r, const run *R,
   strftime(tbuf, tlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
   f->rotated_at = tbuf;
   host->result_detail_string(r, "rotated_at", tbuf);
-  host->result_detail_string(
-      r, "age_from",
-      s->fi.k8s ? "..data link (Kubernetes secret volume)" : "file mtime");
+  host->result_detail_string(r, "age_from",
+                             s->fi.k8s
+                                 ? "..data link (Kubernetes secret volume)"
+                                 : "file mtime");
   host->result_detail_bool(r, "kubernetes_volume", s->fi.k8s);
   snprintf(mode, mlen, "%04o", (unsigned)(s->fi.mode & 07777));
   host->result_detail_string(r, "mode", mode);
@@ -431,7 +471,8 @@ static void hit_facts(const probe_host *host, probe_result *r, const run *R,
 static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R,
                         secret *s, size_t idx)
 {
-  probe_result *r = host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
+  probe_result *r =
+      host->result_begin(ctx, CHECK_NAME, s->label ? s->label : "?");
   sjudge_facts f;
   sjudge_verdict jv;
   char tbuf[40], mode[8], derived[43];
@@ -475,14 +516,16 @@ static void emit_secret(probe_ctx *ctx, const probe_host *host, run *R,
 }
 
 /* Reads every secret's value and file information. */
-static void read_secret(secret *s) {
-  if (s->config_error) return;
-  if (s->path) {
+static void read_secret(secret *s)
+{
+  if(s->config_error)
+    return;
+  if(s->path) {
     struct stat st;
     s->rc = sec_read_file_st(s->path, &s->v, &st, s->err, sizeof s->err);
-    if (s->rc == SEC_ERR_NOENT)
+    if(s->rc == SEC_ERR_NOENT)
       snprintf(s->err, sizeof s->err, "secret file %s is missing", s->path);
-    if (s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) {
+    if(s->rc == SEC_OK && sec_file_info(s->path, &s->fi, NULL, 0) == SEC_OK) {
       /* mode and owner of the file read, from its descriptor: the path
        * could have been swapped since */
       s->fi.mode = st.st_mode;
@@ -492,21 +535,27 @@ static void read_secret(secret *s) {
       s->fi.ino = st.st_ino;
       s->have_info = 1;
     }
-  } else {
+  }
+  else {
     const char *e = getenv(s->env);
-    if (!e) {
+    if(!e) {
       s->rc = SEC_ERR_NOENT;
-      snprintf(s->err, sizeof s->err, "environment variable %s is not set", s->env);
-    } else {
+      snprintf(s->err, sizeof s->err, "environment variable %s is not set",
+               s->env);
+    }
+    else {
       s->rc = sec_value_set(&s->v, e, strlen(e));
-      if (s->rc != SEC_OK) snprintf(s->err, sizeof s->err, "environment variable %s: %s", s->env,
-                                    sec_strerror(s->rc));
+      if(s->rc != SEC_OK)
+        snprintf(s->err, sizeof s->err, "environment variable %s: %s", s->env,
+                 sec_strerror(s->rc));
     }
   }
 }
 
 /* Writes the baseline of every readable secret. */
-static int write_baseline(const char *dir, secret *ss, size_t n, time_t now, char *err, size_t errlen) {
+static int write_baseline(const char *dir, secret *ss, size_t n, time_t now,
+                          char *err, size_t errlen)
+{
   cJSON *root = cJSON_CreateObject(), *fps = cJSON_CreateObject();
   char tbuf[40], *txt;
   struct tm tm;
@@ -514,29 +563,37 @@ static int write_baseline(const char *dir, secret *ss, size_t n, time_t now, cha
   int rc;
   gmtime_r(&now, &tm);
   strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (!root || !fps) { cJSON_Delete(root); cJSON_Delete(fps); return -1; }
+  if(!root || !fps) {
+    cJSON_Delete(root);
+    cJSON_Delete(fps);
+    return -1;
+  }
   cJSON_AddNumberToObject(root, "version", 1);
   cJSON_AddStringToObject(root, "recorded_at", tbuf);
   cJSON_AddStringToObject(root, "algorithm", "HMAC-SHA-256, key in " KEY_FILE);
-  for (i = 0; i < n; i++)
-    if (ss[i].fp[0]) cJSON_AddStringToObject(fps, ss[i].id, ss[i].fp);
+  for(i = 0; i < n; i++)
+    if(ss[i].fp[0])
+      cJSON_AddStringToObject(fps, ss[i].id, ss[i].fp);
   cJSON_AddItemToObject(root, "fingerprints", fps);
   txt = cJSON_Print(root);
   cJSON_Delete(root);
-  if (!txt) return -1;
+  if(!txt)
+    return -1;
   rc = pstate_write(dir, BASELINE_FILE, txt, strlen(txt));
-  if (rc != 0) snprintf(err, errlen, "cannot write %s/%s: %s", dir, BASELINE_FILE, strerror(errno));
+  if(rc != 0)
+    snprintf(err, errlen, "cannot write %s/%s: %s", dir, BASELINE_FILE,
+             strerror(errno));
   free(txt);
   return rc;
 }
 
 /* Reports one bad setting: to --check-config, or to the log of a run. */
-#define CONF_ERR(key, ...)                                                     \
-  do {                                                                         \
-    if(checking && host->config_error)                                         \
-      host->config_error(ctx, key, __VA_ARGS__);                               \
-    else                                                                       \
-      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__);                            \
+#define CONF_ERR(key, ...)                          \
+  do {                                              \
+    if(checking && host->config_error)              \
+      host->config_error(ctx, key, __VA_ARGS__);    \
+    else                                            \
+      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__); \
   } while(0)
 
 /* `baseline` as a mode; -1 when it is none of the three. */
@@ -629,7 +686,9 @@ static int read_settings(pkit *k, run *R, int checking, secret **ss, size_t *n,
 }
 
 /* Scans repo_paths for every readable secret's value. */
-static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *ss, size_t n) {
+static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R,
+                       secret *ss, size_t n)
+{
   const char *json = NULL;
   cJSON *arr, *e;
   sec_needle *nd = NULL;
@@ -645,7 +704,8 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
     cJSON_Delete(arr);
     return;
   }
-  if (!(tl > 0)) tl = 60;
+  if(!(tl > 0))
+    tl = 60;
   deadline = putil_now() + tl * 0.8;
   nd = calloc(n, sizeof *nd);
   sd = calloc(n, sizeof *sd);
@@ -653,11 +713,12 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
   R->scans = calloc(m, sizeof *R->scans);
   R->scan_roots = calloc(m, sizeof *R->scan_roots);
   R->scan_errors = calloc(m, sizeof *R->scan_errors);
-  if (!nd || !sd || !si || !R->scans || !R->scan_roots || !R->scan_errors) goto done;
+  if(!nd || !sd || !si || !R->scans || !R->scan_roots || !R->scan_errors)
+    goto done;
   /* needles: the values (an eth key without 0x, any case); values shorter
    * than 8 bytes would match by chance and are not searched */
-  for (i = 0; i < n; i++) {
-    if (ss[i].rc == SEC_OK && ss[i].v.len >= 8) {
+  for(i = 0; i < n; i++) {
+    if(ss[i].rc == SEC_OK && ss[i].v.len >= 8) {
       nd[i].p = ss[i].v.p;
       nd[i].len = ss[i].v.len;
       if(ss[i].kind == SJ_ETH && nd[i].len == 66 &&
@@ -667,7 +728,7 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
       }
       nd[i].icase = ss[i].kind == SJ_ETH;
     }
-    if (ss[i].have_info) {
+    if(ss[i].have_info) {
       sd[ns] = ss[i].fi.dev;
       si[ns] = ss[i].fi.ino;
       ns++;
@@ -676,20 +737,25 @@ static void scan_repos(probe_ctx *ctx, const probe_host *host, run *R, secret *s
   cJSON_ArrayForEach(e, arr) {
     char err[512] = "";
     sec_err rc;
-    if (!cJSON_IsString(e)) continue;
+    if(!cJSON_IsString(e))
+      continue;
     R->scan_roots[k] = strdup(e->valuestring);
-    if (!R->scan_roots[k]) break;
-    rc = sec_scan_tree(e->valuestring, nd, n, sd, si, ns, deadline, &R->scans[k], err, sizeof err);
-    if (rc != SEC_OK) {
+    if(!R->scan_roots[k])
+      break;
+    rc = sec_scan_tree(e->valuestring, nd, n, sd, si, ns, deadline,
+                       &R->scans[k], err, sizeof err);
+    if(rc != SEC_OK) {
       R->scan_errors[k] = strdup(err);
     }
     else if(R->git_history) {
       char gitdir[4096];
       struct stat st;
       snprintf(gitdir, sizeof gitdir, "%s/.git", e->valuestring);
-      if (stat(gitdir, &st) == 0) {
-        rc = sec_scan_git(e->valuestring, nd, n, deadline, &R->scans[k], err, sizeof err);
-        if (rc != SEC_OK) R->scan_errors[k] = strdup(err);
+      if(stat(gitdir, &st) == 0) {
+        rc = sec_scan_git(e->valuestring, nd, n, deadline, &R->scans[k], err,
+                          sizeof err);
+        if(rc != SEC_OK)
+          R->scan_errors[k] = strdup(err);
       }
     }
     k++;
@@ -868,10 +934,15 @@ static int sec_check_config(probe_ctx *ctx, const probe_host *host)
 /* git for repository history; root for the root-only secret files it
  * guards (secrets.user names another user to run it as). No network. */
 PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT
-};
+    PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS | PROBE_NEEDS_ROOT};
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
-    PROBE_PLUGIN_ABI, "secrets", PACKAGE_VERSION,
+    PROBE_PLUGIN_ABI,
+    "secrets",
+    PACKAGE_VERSION,
     "secret rotation hygiene: age, baseline, file mode and owner, HMAC length, wallet address, repository leaks",
-    sec_settings, NULL, sec_run, NULL, sec_check_config};
+    sec_settings,
+    NULL,
+    sec_run,
+    NULL,
+    sec_check_config};

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secutil.c: secret values, their files' rotation times, keyed
  * fingerprints, Ethereum keys, and scans of working trees and git history
@@ -40,8 +41,9 @@
 #define GIT_CHUNK 65536
 #define GIT_MAX_LINE (1024u * 1024u)
 
-const char *sec_strerror(sec_err e) {
-  switch (e) {
+const char *sec_strerror(sec_err e)
+{
+  switch(e) {
   case SEC_OK: return "ok";
   case SEC_ERR_NOMEM: return "out of memory";
   case SEC_ERR_NOENT: return "missing";
@@ -58,22 +60,27 @@ const char *sec_strerror(sec_err e) {
 }
 
 /* errno of an open/read failure to our codes. */
-static sec_err from_errno(int e) {
-  if (e == ENOENT || e == ENOTDIR) return SEC_ERR_NOENT;
-  if (e == EACCES || e == EPERM) return SEC_ERR_ACCESS;
+static sec_err from_errno(int e)
+{
+  if(e == ENOENT || e == ENOTDIR)
+    return SEC_ERR_NOENT;
+  if(e == EACCES || e == EPERM)
+    return SEC_ERR_ACCESS;
   return SEC_ERR_IO;
 }
 
 /* Drops trailing CR/LF (files written with echo, editors). */
-static void trim_eol(sec_value *v) {
-  while (v->len > 0 && (v->p[v->len - 1] == '\n' || v->p[v->len - 1] == '\r')) {
+static void trim_eol(sec_value *v)
+{
+  while(v->len > 0 && (v->p[v->len - 1] == '\n' || v->p[v->len - 1] == '\r')) {
     v->len--;
     v->p[v->len] = 0;
   }
 }
 
-void sec_value_free(sec_value *v) {
-  if (v->p) {
+void sec_value_free(sec_value *v)
+{
+  if(v->p) {
     OPENSSL_cleanse(v->p, v->len + 1);
     free(v->p);
   }
@@ -81,12 +88,15 @@ void sec_value_free(sec_value *v) {
   v->len = 0;
 }
 
-sec_err sec_value_set(sec_value *out, const char *s, size_t len) {
+sec_err sec_value_set(sec_value *out, const char *s, size_t len)
+{
   out->p = NULL;
   out->len = 0;
-  if (len > SEC_MAX_VALUE) return SEC_ERR_TOO_LARGE;
+  if(len > SEC_MAX_VALUE)
+    return SEC_ERR_TOO_LARGE;
   out->p = malloc(len + 1);
-  if (!out->p) return SEC_ERR_NOMEM;
+  if(!out->p)
+    return SEC_ERR_NOMEM;
   memcpy(out->p, s, len);
   out->p[len] = 0;
   out->len = len;
@@ -100,7 +110,8 @@ sec_err sec_value_set(sec_value *out, const char *s, size_t len) {
  * must lie inside the directory, and the file opened is checked to be
  * the one resolved. Returns the descriptor or -1 with errno (EXDEV: a
  * link leads out). */
-static int open_beneath(int dfd, const char *dir, const char *base) {
+static int open_beneath(int dfd, const char *dir, const char *base)
+{
   int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 #ifdef SYS_openat2
   struct open_how how;
@@ -108,27 +119,30 @@ static int open_beneath(int dfd, const char *dir, const char *base) {
   how.flags = (uint64_t)flags;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   long fd = syscall(SYS_openat2, dfd, base, &how, sizeof how);
-  if (fd >= 0 || errno != ENOSYS) return (int)fd;
+  if(fd >= 0 || errno != ENOSYS)
+    return (int)fd;
 #endif
   {
     char full[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
     struct stat a, b;
     size_t dl;
     int fd2;
-    if (snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
+    if(snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
       errno = ENAMETOOLONG;
       return -1;
     }
-    if (!realpath(full, real) || !realpath(dir, realdir)) return -1;
+    if(!realpath(full, real) || !realpath(dir, realdir))
+      return -1;
     dl = strlen(realdir);
-    if (strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
+    if(strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
       errno = EXDEV;
       return -1;
     }
     fd2 = open(real, flags | O_NOFOLLOW);
-    if (fd2 < 0) return -1;
-    if (fstat(fd2, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 || a.st_dev != b.st_dev ||
-        a.st_ino != b.st_ino) {
+    if(fd2 < 0)
+      return -1;
+    if(fstat(fd2, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 ||
+       a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
       close(fd2);
       errno = EXDEV;
       return -1;
@@ -138,51 +152,65 @@ static int open_beneath(int dfd, const char *dir, const char *base) {
 }
 
 /* Opens a secret file the way sec_read_file_st describes; -1 with err. */
-static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen) {
+static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen)
+{
   char dir[PATH_MAX];
   const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
   struct stat lst, dst;
   int dfd, fd;
-  if (slash == path) snprintf(dir, sizeof dir, "/");
-  else if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  else snprintf(dir, sizeof dir, ".");
-  if (!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+  if(slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else if(slash)
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else
+    snprintf(dir, sizeof dir, ".");
+  if(!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
     putil_seterr(err, errlen, "%s: not a regular file", path);
     *rc = SEC_ERR_NOTFILE;
     return -1;
   }
   dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) {
+  if(dfd < 0) {
     int e = errno;
     putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     *rc = from_errno(e);
     return -1;
   }
-  if (fstatat(dfd, base, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
+  if(fstatat(dfd, base, &lst, AT_SYMLINK_NOFOLLOW) != 0) {
     int e = errno;
     close(dfd);
     putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     *rc = from_errno(e);
     return -1;
   }
-  if (!S_ISLNK(lst.st_mode)) {
-    fd = openat(dfd, base, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
-  } else if (fstat(dfd, &dst) != 0 || (lst.st_uid != 0 && lst.st_uid != dst.st_uid)) {
+  if(!S_ISLNK(lst.st_mode)) {
+    fd = openat(dfd, base,
+                O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
+  }
+  else if(fstat(dfd, &dst) != 0 ||
+          (lst.st_uid != 0 && lst.st_uid != dst.st_uid)) {
     close(dfd);
-    putil_seterr(err, errlen, "%s: a link owned by uid %u, neither root nor the owner of its "
-                 "directory: not followed", path, (unsigned)lst.st_uid);
+    putil_seterr(
+        err, errlen,
+        "%s: a link owned by uid %u, neither root nor the owner of its "
+        "directory: not followed",
+        path, (unsigned)lst.st_uid);
     *rc = SEC_ERR_LINK;
     return -1;
-  } else {
+  }
+  else {
     fd = open_beneath(dfd, dir, base);
   }
-  if (fd < 0) {
+  if(fd < 0) {
     int e = errno;
     close(dfd);
-    if (e == EXDEV || e == ELOOP) {
-      putil_seterr(err, errlen, "%s: a link that leads out of its directory: not followed", path);
+    if(e == EXDEV || e == ELOOP) {
+      putil_seterr(err, errlen,
+                   "%s: a link that leads out of its directory: not followed",
+                   path);
       *rc = SEC_ERR_LINK;
-    } else {
+    }
+    else {
       putil_seterr(err, errlen, "%s: %s", path, strerror(e));
       *rc = from_errno(e);
     }
@@ -192,12 +220,15 @@ static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen) 
   return fd;
 }
 
-sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen) {
+sec_err sec_read_file(const char *path, sec_value *out, char *err,
+                      size_t errlen)
+{
   return sec_read_file_st(path, out, NULL, err, errlen);
 }
 
-sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *stout, char *err,
-                         size_t errlen) {
+sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *stout,
+                         char *err, size_t errlen)
+{
   int fd;
   struct stat st;
   size_t cap = SEC_MAX_VALUE + 1;
@@ -205,31 +236,39 @@ sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *stout, c
   out->p = NULL;
   out->len = 0;
   fd = open_secret(path, &orc, err, errlen);
-  if (fd < 0) return orc;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  if(fd < 0)
+    return orc;
+  if(fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     putil_seterr(err, errlen, "%s: not a regular file", path);
     return SEC_ERR_NOTFILE;
   }
-  if (stout) *stout = st;
+  if(stout)
+    *stout = st;
   out->p = malloc(cap + 1);
-  if (!out->p) { close(fd); return SEC_ERR_NOMEM; }
-  for (;;) {
+  if(!out->p) {
+    close(fd);
+    return SEC_ERR_NOMEM;
+  }
+  for(;;) {
     ssize_t n = read(fd, out->p + out->len, cap - out->len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n < 0) {
       int e = errno;
       close(fd);
       sec_value_free(out);
       putil_seterr(err, errlen, "%s: %s", path, strerror(e));
       return from_errno(e);
     }
-    if (n == 0) break;
+    if(n == 0)
+      break;
     out->len += (size_t)n;
-    if (out->len >= cap) {
+    if(out->len >= cap) {
       close(fd);
       sec_value_free(out);
-      putil_seterr(err, errlen, "%s: larger than %u bytes", path, SEC_MAX_VALUE);
+      putil_seterr(err, errlen, "%s: larger than %u bytes", path,
+                   SEC_MAX_VALUE);
       return SEC_ERR_TOO_LARGE;
     }
   }
@@ -239,13 +278,15 @@ sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *stout, c
   return SEC_OK;
 }
 
-sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err, size_t errlen) {
+sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err,
+                      size_t errlen)
+{
   struct stat lst, st, dst;
   char dir[PATH_MAX], link[PATH_MAX], data[PATH_MAX + 8];
   const char *slash;
   ssize_t ln;
   memset(fi, 0, sizeof *fi);
-  if (lstat(path, &lst) != 0 || stat(path, &st) != 0) {
+  if(lstat(path, &lst) != 0 || stat(path, &st) != 0) {
     int e = errno;
     putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     return from_errno(e);
@@ -257,15 +298,19 @@ sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err, size_t errl
   fi->ino = st.st_ino;
   fi->rotated = st.st_mtime;
   slash = strrchr(path, '/');
-  if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  else snprintf(dir, sizeof dir, ".");
-  if (!dir[0]) snprintf(dir, sizeof dir, "/");
+  if(slash)
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else
+    snprintf(dir, sizeof dir, ".");
+  if(!dir[0])
+    snprintf(dir, sizeof dir, "/");
   snprintf(data, sizeof data, "%s/..data", dir);
   ln = S_ISLNK(lst.st_mode) ? readlink(path, link, sizeof link - 1) : -1;
-  if (ln >= 0) link[ln] = 0;
-  if ((ln >= 7 && strncmp(link, "..data/", 7) == 0) ||
-      (lstat(data, &dst) == 0 && S_ISLNK(dst.st_mode))) {
-    if (lstat(data, &dst) == 0) {
+  if(ln >= 0)
+    link[ln] = 0;
+  if((ln >= 7 && strncmp(link, "..data/", 7) == 0) ||
+     (lstat(data, &dst) == 0 && S_ISLNK(dst.st_mode))) {
+    if(lstat(data, &dst) == 0) {
       fi->k8s = 1;
       fi->rotated = dst.st_mtime;
     }
@@ -273,14 +318,16 @@ sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err, size_t errl
   return SEC_OK;
 }
 
-int sec_fingerprint(const uint8_t key[32], const sec_value *v, char hex[65]) {
+int sec_fingerprint(const uint8_t key[32], const sec_value *v, char hex[65])
+{
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0, i;
   static const char dig[] = "0123456789abcdef";
-  if (!HMAC(EVP_sha256(), key, 32, v->p ? v->p : (const unsigned char *)"", v->len, md, &mdlen) ||
-      mdlen != 32)
+  if(!HMAC(EVP_sha256(), key, 32, v->p ? v->p : (const unsigned char *)"",
+           v->len, md, &mdlen) ||
+     mdlen != 32)
     return -1;
-  for (i = 0; i < 32; i++) {
+  for(i = 0; i < 32; i++) {
     hex[2 * i] = dig[md[i] >> 4];
     hex[2 * i + 1] = dig[md[i] & 15];
   }
@@ -290,22 +337,31 @@ int sec_fingerprint(const uint8_t key[32], const sec_value *v, char hex[65]) {
 }
 
 /* Value of a hex digit, -1 if none. */
-static int hexval(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+static int hexval(unsigned char c)
+{
+  if(c >= '0' && c <= '9')
+    return c - '0';
+  if(c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if(c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
-int sec_eth_parse_key(const sec_value *v, uint8_t priv[32]) {
+int sec_eth_parse_key(const sec_value *v, uint8_t priv[32])
+{
   size_t b = 0, e = v->len, i;
-  while (b < e && isspace(v->p[b])) b++;
-  while (e > b && isspace(v->p[e - 1])) e--;
-  if (e - b >= 2 && v->p[b] == '0' && (v->p[b + 1] == 'x' || v->p[b + 1] == 'X')) b += 2;
-  if (e - b != 64) return -1;
-  for (i = 0; i < 32; i++) {
+  while(b < e && isspace(v->p[b]))
+    b++;
+  while(e > b && isspace(v->p[e - 1]))
+    e--;
+  if(e - b >= 2 && v->p[b] == '0' && (v->p[b + 1] == 'x' || v->p[b + 1] == 'X'))
+    b += 2;
+  if(e - b != 64)
+    return -1;
+  for(i = 0; i < 32; i++) {
     int hi = hexval(v->p[b + 2 * i]), lo = hexval(v->p[b + 2 * i + 1]);
-    if (hi < 0 || lo < 0) {
+    if(hi < 0 || lo < 0) {
       OPENSSL_cleanse(priv, 32);
       return -1;
     }
@@ -317,39 +373,48 @@ int sec_eth_parse_key(const sec_value *v, uint8_t priv[32]) {
 /* --- scanning ----------------------------------------------------------- */
 
 /* First occurrence of needle in hay (case-insensitively when asked). */
-static const unsigned char *find(const unsigned char *hay, size_t hlen, const sec_needle *n) {
+static const unsigned char *find(const unsigned char *hay, size_t hlen,
+                                 const sec_needle *n)
+{
   size_t i;
-  if (n->len == 0 || hlen < n->len) return NULL;
-  if (!n->icase) return memmem(hay, hlen, n->p, n->len);
-  for (i = 0; i + n->len <= hlen; i++)
-    if (tolower(hay[i]) == tolower(n->p[0]) && strncasecmp((const char *)hay + i, (const char *)n->p, n->len) == 0)
+  if(n->len == 0 || hlen < n->len)
+    return NULL;
+  if(!n->icase)
+    return memmem(hay, hlen, n->p, n->len);
+  for(i = 0; i + n->len <= hlen; i++)
+    if(tolower(hay[i]) == tolower(n->p[0]) &&
+       strncasecmp((const char *)hay + i, (const char *)n->p, n->len) == 0)
       return hay + i;
   return NULL;
 }
 
 /* Records one hit (bounded). */
-static sec_err add_hit(sec_scan *res, size_t needle, const char *file, long line, const char *commit) {
+static sec_err add_hit(sec_scan *res, size_t needle, const char *file,
+                       long line, const char *commit)
+{
   sec_hit *h;
   size_t i;
   /* one hit per (needle, file, commit) */
-  for (i = 0; i < res->n; i++)
-    if (res->hits[i].needle == needle && !strcmp(res->hits[i].file, file) &&
-        !strcmp(res->hits[i].commit, commit ? commit : ""))
+  for(i = 0; i < res->n; i++)
+    if(res->hits[i].needle == needle && !strcmp(res->hits[i].file, file) &&
+       !strcmp(res->hits[i].commit, commit ? commit : ""))
       return SEC_OK;
-  if (res->n >= SEC_MAX_HITS) {
+  if(res->n >= SEC_MAX_HITS) {
     res->truncated = 1;
     return SEC_OK;
   }
-  if (res->n == res->cap) {
+  if(res->n == res->cap) {
     size_t nc = res->cap ? res->cap * 2 : 16;
     sec_hit *nh = realloc(res->hits, nc * sizeof *nh);
-    if (!nh) return SEC_ERR_NOMEM;
+    if(!nh)
+      return SEC_ERR_NOMEM;
     res->hits = nh;
     res->cap = nc;
   }
   h = &res->hits[res->n];
   h->file = strdup(file);
-  if (!h->file) return SEC_ERR_NOMEM;
+  if(!h->file)
+    return SEC_ERR_NOMEM;
   h->needle = needle;
   h->line = line;
   snprintf(h->commit, sizeof h->commit, "%s", commit ? commit : "");
@@ -357,29 +422,40 @@ static sec_err add_hit(sec_scan *res, size_t needle, const char *file, long line
   return SEC_OK;
 }
 
-void sec_scan_free(sec_scan *res) {
+void sec_scan_free(sec_scan *res)
+{
   size_t i;
-  for (i = 0; i < res->n; i++) free(res->hits[i].file);
+  for(i = 0; i < res->n; i++)
+    free(res->hits[i].file);
   free(res->hits);
   memset(res, 0, sizeof *res);
 }
 
 /* Reads a whole file (bounded); -1 when skipped. */
-static int slurp(int dirfd, const char *name, unsigned char **buf, size_t *len) {
-  int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+static int slurp(int dirfd, const char *name, unsigned char **buf, size_t *len)
+{
+  int fd = openat(dirfd, name,
+                  O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   struct stat st;
   size_t got = 0;
-  if (fd < 0) return -1;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size > MAX_SCAN_FILE) {
+  if(fd < 0)
+    return -1;
+  if(fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+     (size_t)st.st_size > MAX_SCAN_FILE) {
     close(fd);
     return -1;
   }
   *buf = malloc((size_t)st.st_size + 1);
-  if (!*buf) { close(fd); return -1; }
-  while (got < (size_t)st.st_size) {
+  if(!*buf) {
+    close(fd);
+    return -1;
+  }
+  while(got < (size_t)st.st_size) {
     ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if(n < 0 && errno == EINTR)
+      continue;
+    if(n <= 0)
+      break;
     got += (size_t)n;
   }
   close(fd);
@@ -388,55 +464,81 @@ static int slurp(int dirfd, const char *name, unsigned char **buf, size_t *len) 
 }
 
 /* Line number (1-based) of position pos in buf. */
-static long line_of(const unsigned char *buf, size_t pos) {
+static long line_of(const unsigned char *buf, size_t pos)
+{
   long l = 1;
   size_t i;
-  for (i = 0; i < pos; i++)
-    if (buf[i] == '\n') l++;
+  for(i = 0; i < pos; i++)
+    if(buf[i] == '\n')
+      l++;
   return l;
 }
 
 /* Recursive walk below dirfd (rel: path relative to the root). */
-static sec_err walk(int dfd, const char *rel, int depth, const sec_needle *nd, size_t nn,
-                    const dev_t *sd, const ino_t *si, size_t ns, double deadline,
-                    sec_scan *res) {
+static sec_err walk(int dfd, const char *rel, int depth, const sec_needle *nd,
+                    size_t nn, const dev_t *sd, const ino_t *si, size_t ns,
+                    double deadline, sec_scan *res)
+{
   DIR *d;
   struct dirent *de;
   sec_err rc = SEC_OK;
-  if (depth > MAX_DEPTH) { res->truncated = 1; return SEC_OK; }
+  if(depth > MAX_DEPTH) {
+    res->truncated = 1;
+    return SEC_OK;
+  }
   d = fdopendir(dfd);
-  if (!d) { close(dfd); return SEC_OK; }
-  while ((de = readdir(d)) != NULL) {
+  if(!d) {
+    close(dfd);
+    return SEC_OK;
+  }
+  while((de = readdir(d)) != NULL) {
     struct stat st;
     char path[PATH_MAX];
     size_t i;
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !strcmp(de->d_name, ".git"))
+    if(!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+       !strcmp(de->d_name, ".git"))
       continue;
-    if (putil_now() > deadline) { rc = SEC_ERR_TIMEOUT; break; }
-    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if(putil_now() > deadline) {
+      rc = SEC_ERR_TIMEOUT;
+      break;
+    }
+    if(fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+      continue;
     snprintf(path, sizeof path, "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-    if (S_ISDIR(st.st_mode)) {
-      int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0) continue;
+    if(S_ISDIR(st.st_mode)) {
+      int fd = openat(dirfd(d), de->d_name,
+                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if(fd < 0)
+        continue;
       rc = walk(fd, path, depth + 1, nd, nn, sd, si, ns, deadline, res);
-      if (rc != SEC_OK) break;
-    } else if (S_ISREG(st.st_mode)) {
+      if(rc != SEC_OK)
+        break;
+    }
+    else if(S_ISREG(st.st_mode)) {
       unsigned char *buf = NULL;
       size_t len = 0, k;
       int skip = 0;
-      for (k = 0; k < ns; k++)
-        if (sd[k] == st.st_dev && si[k] == st.st_ino) skip = 1;
-      if (skip) continue;
-      if (res->files_scanned >= MAX_TREE_FILES) { res->truncated = 1; break; }
-      if (slurp(dirfd(d), de->d_name, &buf, &len) != 0) continue;
+      for(k = 0; k < ns; k++)
+        if(sd[k] == st.st_dev && si[k] == st.st_ino)
+          skip = 1;
+      if(skip)
+        continue;
+      if(res->files_scanned >= MAX_TREE_FILES) {
+        res->truncated = 1;
+        break;
+      }
+      if(slurp(dirfd(d), de->d_name, &buf, &len) != 0)
+        continue;
       res->files_scanned++;
-      for (i = 0; i < nn && rc == SEC_OK; i++) {
+      for(i = 0; i < nn && rc == SEC_OK; i++) {
         const unsigned char *hit = find(buf, len, &nd[i]);
-        if (hit) rc = add_hit(res, i, path, line_of(buf, (size_t)(hit - buf)), NULL);
+        if(hit)
+          rc = add_hit(res, i, path, line_of(buf, (size_t)(hit - buf)), NULL);
       }
       OPENSSL_cleanse(buf, len);
       free(buf);
-      if (rc != SEC_OK) break;
+      if(rc != SEC_OK)
+        break;
     }
   }
   closedir(d);
@@ -444,17 +546,20 @@ static sec_err walk(int dfd, const char *rel, int depth, const sec_needle *nd, s
 }
 
 sec_err sec_scan_tree(const char *root, const sec_needle *nd, size_t nn,
-                      const dev_t *skip_dev, const ino_t *skip_ino, size_t nskip,
-                      double deadline, sec_scan *res, char *err, size_t errlen) {
+                      const dev_t *skip_dev, const ino_t *skip_ino,
+                      size_t nskip, double deadline, sec_scan *res, char *err,
+                      size_t errlen)
+{
   int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   sec_err rc;
-  if (fd < 0) {
+  if(fd < 0) {
     int e = errno;
     putil_seterr(err, errlen, "%s: %s", root, strerror(e));
     return from_errno(e);
   }
   rc = walk(fd, "", 0, nd, nn, skip_dev, skip_ino, nskip, deadline, res);
-  if (rc == SEC_ERR_TIMEOUT) putil_seterr(err, errlen, "%s: scan timed out", root);
+  if(rc == SEC_ERR_TIMEOUT)
+    putil_seterr(err, errlen, "%s: scan timed out", root);
   return rc;
 }
 
@@ -468,33 +573,40 @@ typedef struct gitp {
 
 /* Handles one complete line (or a piece of a long one) of git log -p. */
 static sec_err git_line(gitp *g, const unsigned char *l, size_t len, int start,
-                        const sec_needle *nd, size_t nn, sec_scan *res) {
+                        const sec_needle *nd, size_t nn, sec_scan *res)
+{
   size_t i;
-  if (start) {
+  if(start) {
     g->in_add = 0;
-    if (len == 47 && !memcmp(l, "commit ", 7)) {
+    if(len == 47 && !memcmp(l, "commit ", 7)) {
       memcpy(g->commit, l + 7, 40);
       g->commit[40] = 0;
       res->commits_scanned++;
       return SEC_OK;
     }
-    if (len >= 6 && !memcmp(l, "+++ b/", 6)) {
-      snprintf(g->file, sizeof g->file, "%.*s", (int)(len - 6), (const char *)l + 6);
+    if(len >= 6 && !memcmp(l, "+++ b/", 6)) {
+      snprintf(g->file, sizeof g->file, "%.*s", (int)(len - 6),
+               (const char *)l + 6);
       return SEC_OK;
     }
-    if (len >= 4 && !memcmp(l, "+++ ", 4)) return SEC_OK;
-    if (len >= 6 && !memcmp(l, "--- a/", 6)) {
-      snprintf(g->file, sizeof g->file, "%.*s", (int)(len - 6), (const char *)l + 6);
+    if(len >= 4 && !memcmp(l, "+++ ", 4))
+      return SEC_OK;
+    if(len >= 6 && !memcmp(l, "--- a/", 6)) {
+      snprintf(g->file, sizeof g->file, "%.*s", (int)(len - 6),
+               (const char *)l + 6);
       return SEC_OK;
     }
-    if (len >= 4 && !memcmp(l, "diff", 4)) return SEC_OK;
+    if(len >= 4 && !memcmp(l, "diff", 4))
+      return SEC_OK;
     g->in_add = len > 0 && l[0] == '+';
   }
-  if (!g->in_add || !g->commit[0]) return SEC_OK;
-  for (i = 0; i < nn; i++)
-    if (find(l, len, &nd[i])) {
+  if(!g->in_add || !g->commit[0])
+    return SEC_OK;
+  for(i = 0; i < nn; i++)
+    if(find(l, len, &nd[i])) {
       sec_err rc = add_hit(res, i, g->file[0] ? g->file : "?", 0, g->commit);
-      if (rc != SEC_OK) return rc;
+      if(rc != SEC_OK)
+        return rc;
     }
   return SEC_OK;
 }
@@ -524,14 +636,24 @@ static sec_err git_line(gitp *g, const unsigned char *l, size_t len, int start,
  *   descriptor closed (the plugin's result descriptor too), signals reset.
  * Never returns.
  */
-static void git_child(const char *root, int outfd) {
-  static const char *const envp[] = {
-    "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/nonexistent", "LC_ALL=C",
-    "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_ATTR_NOSYSTEM=1",
-    "GIT_TERMINAL_PROMPT=0", "GIT_OPTIONAL_LOCKS=0", "GIT_NO_LAZY_FETCH=1",
-    "GIT_NO_REPLACE_OBJECTS=1", "GIT_PAGER=cat", "PAGER=cat", "GIT_ASKPASS=/bin/false",
-    "SSH_ASKPASS=/bin/false", "GIT_SSH_COMMAND=/bin/false", NULL
-  };
+static void git_child(const char *root, int outfd)
+{
+  static const char *const envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin",
+                                     "HOME=/nonexistent",
+                                     "LC_ALL=C",
+                                     "GIT_CONFIG_NOSYSTEM=1",
+                                     "GIT_CONFIG_GLOBAL=/dev/null",
+                                     "GIT_ATTR_NOSYSTEM=1",
+                                     "GIT_TERMINAL_PROMPT=0",
+                                     "GIT_OPTIONAL_LOCKS=0",
+                                     "GIT_NO_LAZY_FETCH=1",
+                                     "GIT_NO_REPLACE_OBJECTS=1",
+                                     "GIT_PAGER=cat",
+                                     "PAGER=cat",
+                                     "GIT_ASKPASS=/bin/false",
+                                     "SSH_ASKPASS=/bin/false",
+                                     "GIT_SSH_COMMAND=/bin/false",
+                                     NULL};
   char safe[PATH_MAX + 32];
   const char *argv[64];
   int n = 0, devnull = open("/dev/null", O_RDWR);
@@ -539,39 +661,69 @@ static void git_child(const char *root, int outfd) {
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
   signal(SIGPIPE, SIG_DFL);
-  if (outfd != 1) { if (dup2(outfd, 1) < 0) _exit(126); }
-  else if (fcntl(1, F_SETFD, 0) < 0) _exit(126);
-  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 2) < 0) _exit(126);
+  if(outfd != 1) {
+    if(dup2(outfd, 1) < 0)
+      _exit(126);
+  }
+  else if(fcntl(1, F_SETFD, 0) < 0)
+    _exit(126);
+  if(devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 2) < 0)
+    _exit(126);
 #ifdef HAVE_CLOSE_RANGE
-  if (close_range(3, ~0U, 0) != 0)
+  if(close_range(3, ~0U, 0) != 0)
 #endif
   {
-    for (int fd = 3; fd < 65536; fd++) close(fd);
+    for(int fd = 3; fd < 65536; fd++)
+      close(fd);
   }
   snprintf(safe, sizeof safe, "safe.directory=%s", root);
   argv[n++] = "git";
   argv[n++] = "--no-pager";
-  argv[n++] = "-c"; argv[n++] = safe;
-  argv[n++] = "-c"; argv[n++] = "log.showSignature=false";
-  argv[n++] = "-c"; argv[n++] = "gpg.program=/bin/false";
-  argv[n++] = "-c"; argv[n++] = "gpg.openpgp.program=/bin/false";
-  argv[n++] = "-c"; argv[n++] = "gpg.x509.program=/bin/false";
-  argv[n++] = "-c"; argv[n++] = "gpg.ssh.program=/bin/false";
-  argv[n++] = "-c"; argv[n++] = "core.fsmonitor=false";
-  argv[n++] = "-c"; argv[n++] = "core.hooksPath=/dev/null";
-  argv[n++] = "-c"; argv[n++] = "core.pager=cat";
-  argv[n++] = "-c"; argv[n++] = "pager.log=false";
-  argv[n++] = "-c"; argv[n++] = "diff.external=";
-  argv[n++] = "-c"; argv[n++] = "core.sshCommand=/bin/false";
-  argv[n++] = "-c"; argv[n++] = "core.gitProxy=";
-  argv[n++] = "-c"; argv[n++] = "core.askPass=/bin/false";
-  argv[n++] = "-c"; argv[n++] = "credential.helper=";
-  argv[n++] = "-c"; argv[n++] = "protocol.allow=never";
-  argv[n++] = "-c"; argv[n++] = "core.alternateRefsCommand=";
-  argv[n++] = "-c"; argv[n++] = "uploadpack.packObjectsHook=";
-  argv[n++] = "-C"; argv[n++] = root;
-  argv[n++] = "log"; argv[n++] = "-p"; argv[n++] = "--all"; argv[n++] = "--no-color";
-  argv[n++] = "--no-show-signature"; argv[n++] = "--no-ext-diff"; argv[n++] = "--no-textconv";
+  argv[n++] = "-c";
+  argv[n++] = safe;
+  argv[n++] = "-c";
+  argv[n++] = "log.showSignature=false";
+  argv[n++] = "-c";
+  argv[n++] = "gpg.program=/bin/false";
+  argv[n++] = "-c";
+  argv[n++] = "gpg.openpgp.program=/bin/false";
+  argv[n++] = "-c";
+  argv[n++] = "gpg.x509.program=/bin/false";
+  argv[n++] = "-c";
+  argv[n++] = "gpg.ssh.program=/bin/false";
+  argv[n++] = "-c";
+  argv[n++] = "core.fsmonitor=false";
+  argv[n++] = "-c";
+  argv[n++] = "core.hooksPath=/dev/null";
+  argv[n++] = "-c";
+  argv[n++] = "core.pager=cat";
+  argv[n++] = "-c";
+  argv[n++] = "pager.log=false";
+  argv[n++] = "-c";
+  argv[n++] = "diff.external=";
+  argv[n++] = "-c";
+  argv[n++] = "core.sshCommand=/bin/false";
+  argv[n++] = "-c";
+  argv[n++] = "core.gitProxy=";
+  argv[n++] = "-c";
+  argv[n++] = "core.askPass=/bin/false";
+  argv[n++] = "-c";
+  argv[n++] = "credential.helper=";
+  argv[n++] = "-c";
+  argv[n++] = "protocol.allow=never";
+  argv[n++] = "-c";
+  argv[n++] = "core.alternateRefsCommand=";
+  argv[n++] = "-c";
+  argv[n++] = "uploadpack.packObjectsHook=";
+  argv[n++] = "-C";
+  argv[n++] = root;
+  argv[n++] = "log";
+  argv[n++] = "-p";
+  argv[n++] = "--all";
+  argv[n++] = "--no-color";
+  argv[n++] = "--no-show-signature";
+  argv[n++] = "--no-ext-diff";
+  argv[n++] = "--no-textconv";
   argv[n++] = "--format=commit %H";
   argv[n] = NULL;
   execvpe("git", (char *const *)argv, (char *const *)envp);
@@ -579,7 +731,8 @@ static void git_child(const char *root, int outfd) {
 }
 
 sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
-                     double deadline, sec_scan *res, char *err, size_t errlen) {
+                     double deadline, sec_scan *res, char *err, size_t errlen)
+{
   int pfd[2], status = 0;
   pid_t pid;
   unsigned char *buf = NULL;
@@ -590,78 +743,102 @@ sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
 
   memset(&g, 0, sizeof g);
   g.at_start = 1;
-  for (i = 0; i < nn; i++)
-    if (nd[i].len > maxn) maxn = nd[i].len;
-  if (pipe2(pfd, O_CLOEXEC) != 0) {
+  for(i = 0; i < nn; i++)
+    if(nd[i].len > maxn)
+      maxn = nd[i].len;
+  if(pipe2(pfd, O_CLOEXEC) != 0) {
     putil_seterr(err, errlen, "pipe: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
   pid = fork();
-  if (pid < 0) {
-    close(pfd[0]); close(pfd[1]);
+  if(pid < 0) {
+    close(pfd[0]);
+    close(pfd[1]);
     putil_seterr(err, errlen, "fork: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
-  if (pid == 0) git_child(root, pfd[1]);
+  if(pid == 0)
+    git_child(root, pfd[1]);
   close(pfd[1]);
   buf = malloc(cap);
-  if (!buf) { rc = SEC_ERR_NOMEM; goto out; }
-  while (!eof || have > 0) {
+  if(!buf) {
+    rc = SEC_ERR_NOMEM;
+    goto out;
+  }
+  while(!eof || have > 0) {
     unsigned char *nl;
     size_t start = 0;
-    if (!eof) {
+    if(!eof) {
       struct pollfd p = {pfd[0], POLLIN, 0};
       double left = deadline - putil_now();
       ssize_t n;
       int pr;
-      if (left <= 0) { rc = SEC_ERR_TIMEOUT; break; }
+      if(left <= 0) {
+        rc = SEC_ERR_TIMEOUT;
+        break;
+      }
       pr = poll(&p, 1, (int)(left * 1000) + 1);
-      if (pr < 0 && errno == EINTR) continue;
-      if (pr == 0) continue;
-      n = read(pfd[0], buf + have, cap - have < GIT_CHUNK ? cap - have : GIT_CHUNK);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) eof = 1;
-      else have += (size_t)n;
+      if(pr < 0 && errno == EINTR)
+        continue;
+      if(pr == 0)
+        continue;
+      n = read(pfd[0], buf + have,
+               cap - have < GIT_CHUNK ? cap - have : GIT_CHUNK);
+      if(n < 0 && errno == EINTR)
+        continue;
+      if(n <= 0)
+        eof = 1;
+      else
+        have += (size_t)n;
     }
     /* complete lines */
-    while ((nl = memchr(buf + start, '\n', have - start)) != NULL) {
+    while((nl = memchr(buf + start, '\n', have - start)) != NULL) {
       size_t len = (size_t)(nl - (buf + start));
       rc = git_line(&g, buf + start, len, g.at_start, nd, nn, res);
       g.at_start = 1;
       start += len + 1;
-      if (rc != SEC_OK) goto out;
+      if(rc != SEC_OK)
+        goto out;
     }
-    if (eof && start < have) {
+    if(eof && start < have) {
       rc = git_line(&g, buf + start, have - start, g.at_start, nd, nn, res);
       start = have;
-      if (rc != SEC_OK) goto out;
-    } else if (have - start >= GIT_MAX_LINE) {
+      if(rc != SEC_OK)
+        goto out;
+    }
+    else if(have - start >= GIT_MAX_LINE) {
       /* a very long line: search this piece, keep an overlap */
       size_t keep = maxn > 0 ? maxn - 1 : 0;
       rc = git_line(&g, buf + start, have - start, g.at_start, nd, nn, res);
-      if (rc != SEC_OK) goto out;
+      if(rc != SEC_OK)
+        goto out;
       g.at_start = 0;
       start = have - keep;
     }
     memmove(buf, buf + start, have - start);
     have -= start;
-    if (eof) break;
+    if(eof)
+      break;
   }
 out:
   close(pfd[0]);
-  if (rc != SEC_OK) kill(pid, SIGKILL);
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  if (buf) {
+  if(rc != SEC_OK)
+    kill(pid, SIGKILL);
+  while(waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if(buf) {
     OPENSSL_cleanse(buf, cap);
     free(buf);
   }
-  if (rc == SEC_ERR_TIMEOUT) {
+  if(rc == SEC_ERR_TIMEOUT) {
     putil_seterr(err, errlen, "git history of %s: scan timed out", root);
-  } else if (rc == SEC_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+  }
+  else if(rc == SEC_OK && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+    if(WIFEXITED(status) && WEXITSTATUS(status) == 127)
       putil_seterr(err, errlen, "git is not installed");
     else
-      putil_seterr(err, errlen, "git log in %s failed (not a git repository?)", root);
+      putil_seterr(err, errlen, "git log in %s failed (not a git repository?)",
+                   root);
     rc = SEC_ERR_GIT;
   }
   return rc;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secutil.h: the secrets plugin's handling of secret values, apart from the
  * agent so unit tests drive it: bounded reading (values wiped on free),
@@ -30,7 +31,7 @@ typedef enum sec_err {
   SEC_ERR_STATE,     /* state directory problem */
   SEC_ERR_GIT,       /* git could not be run or failed */
   SEC_ERR_TIMEOUT,
-  SEC_ERR_LINK       /* a link that leaves its directory, or not trusted */
+  SEC_ERR_LINK /* a link that leaves its directory, or not trusted */
 } sec_err;
 
 const char *sec_strerror(sec_err e);
@@ -51,9 +52,10 @@ typedef struct sec_value {
  * and only when the link is owned by root or by the directory's owner;
  * anything else is SEC_ERR_LINK, never read. When st is not NULL it gets
  * fstat() of the file read (mode, owner: checked on the descriptor). */
-sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *st, char *err,
-                         size_t errlen);
-sec_err sec_read_file(const char *path, sec_value *out, char *err, size_t errlen);
+sec_err sec_read_file_st(const char *path, sec_value *out, struct stat *st,
+                         char *err, size_t errlen);
+sec_err sec_read_file(const char *path, sec_value *out, char *err,
+                      size_t errlen);
 
 /* Copies a value (an environment variable's), trailing CR/LF removed. */
 sec_err sec_value_set(sec_value *out, const char *s, size_t len);
@@ -63,9 +65,9 @@ void sec_value_free(sec_value *v);
 
 /* Where a secret file's rotation time comes from, and its mode/owner. */
 typedef struct sec_fileinfo {
-  int k8s;          /* 1: a Kubernetes secret volume (..data link) */
-  time_t rotated;   /* mtime of the ..data link, else of the file */
-  mode_t mode;      /* of the file the path resolves to */
+  int k8s;        /* 1: a Kubernetes secret volume (..data link) */
+  time_t rotated; /* mtime of the ..data link, else of the file */
+  mode_t mode;    /* of the file the path resolves to */
   uid_t uid;
   gid_t gid;
   dev_t dev;
@@ -75,7 +77,8 @@ typedef struct sec_fileinfo {
 /* Fills fi for path. A path is taken as a Kubernetes secret volume entry
  * when it is a symlink into "..data/" or its folder holds a "..data"
  * symlink; the rotation time is then lstat() of that link. */
-sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err, size_t errlen);
+sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err,
+                      size_t errlen);
 
 /* HMAC-SHA-256 of the value under key, as 64 hex digits. 0 or -1. */
 int sec_fingerprint(const uint8_t key[32], const sec_value *v, char hex[65]);
@@ -114,8 +117,9 @@ typedef struct sec_scan {
 /* Walks root (not following symlinks, skipping .git and files over
  * 16 MiB, and files whose (dev, ino) is in skip) for the needles. */
 sec_err sec_scan_tree(const char *root, const sec_needle *nd, size_t nn,
-                      const dev_t *skip_dev, const ino_t *skip_ino, size_t nskip,
-                      double deadline, sec_scan *res, char *err, size_t errlen);
+                      const dev_t *skip_dev, const ino_t *skip_ino,
+                      size_t nskip, double deadline, sec_scan *res, char *err,
+                      size_t errlen);
 
 /* Runs `git log -p --all` in root (no pager, no external diff or
  * textconv) and records each commit whose added lines hold a needle. */

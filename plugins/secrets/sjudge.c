@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sjudge.c: the secrets plugin's judge (see sjudge.h): rotation age,
  * file mode and owner, HMAC length, wallet address, baseline and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * sjudge.h: the secrets plugin's judge, kept apart from the reading so the
  * unit tests link it alone: what was gathered about one secret (read

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlscert.c: certificate intake (PEM bundles, DER) and the judgement of a
  * chain for the tls plugin: expiry of leaf and intermediates, verification,
@@ -29,8 +30,9 @@
 #include <openssl/x509v3.h>
 
 /* Short text for an error code. */
-const char *tls_strerror(tls_err e) {
-  switch (e) {
+const char *tls_strerror(tls_err e)
+{
+  switch(e) {
   case TLS_OK: return "ok";
   case TLS_ERR_NOMEM: return "out of memory";
   case TLS_ERR_IO: return "cannot read";
@@ -49,77 +51,103 @@ const char *tls_strerror(tls_err e) {
 }
 
 /* OpenSSL's reason for the newest queued error, or a fallback. */
-static const char *ossl_reason(void) {
+static const char *ossl_reason(void)
+{
   unsigned long e = ERR_peek_last_error();
   const char *r = e ? ERR_reason_error_string(e) : NULL;
   return r ? r : "unknown reason";
 }
 
 /* Never prompts for a pass phrase (encrypted blocks are not ours). */
-static int no_password(char *buf, int size, int rwflag, void *u) {
-  (void)buf; (void)size; (void)rwflag; (void)u;
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+  (void)buf;
+  (void)size;
+  (void)rwflag;
+  (void)u;
   return -1;
 }
 
 /* Frees a chain from tlscert_parse/load_file (NULL is fine). */
-void tlscert_chain_free(STACK_OF(X509) *chain) {
-  if (chain) sk_X509_pop_free(chain, X509_free);
+void tlscert_chain_free(STACK_OF(X509) * chain)
+{
+  if(chain)
+    sk_X509_pop_free(chain, X509_free);
 }
 
 /* Parses PEM CERTIFICATE blocks, or one DER certificate. */
 tls_err tlscert_parse(const unsigned char *buf, size_t len,
-                      STACK_OF(X509) **out, char *err, size_t errlen) {
+                      STACK_OF(X509) * *out, char *err, size_t errlen)
+{
   STACK_OF(X509) *chain = NULL;
   BIO *bio = NULL;
   tls_err rc = TLS_OK;
   int block = 0;
 
   *out = NULL;
-  if (len > TLSCERT_MAX_INPUT) {
-    putil_seterr(err, errlen, "input of %zu bytes exceeds %u", len, TLSCERT_MAX_INPUT);
+  if(len > TLSCERT_MAX_INPUT) {
+    putil_seterr(err, errlen, "input of %zu bytes exceeds %u", len,
+                 TLSCERT_MAX_INPUT);
     return TLS_ERR_TOO_LARGE;
   }
-  if (len == 0) {
+  if(len == 0) {
     putil_seterr(err, errlen, "empty input");
     return TLS_ERR_EMPTY;
   }
   chain = sk_X509_new_null();
-  if (!chain) return TLS_ERR_NOMEM;
+  if(!chain)
+    return TLS_ERR_NOMEM;
   ERR_clear_error();
   bio = BIO_new_mem_buf(buf, (int)len);
-  if (!bio) { rc = TLS_ERR_NOMEM; goto err; }
-  for (;;) {
+  if(!bio) {
+    rc = TLS_ERR_NOMEM;
+    goto err;
+  }
+  for(;;) {
     X509 *x = PEM_read_bio_X509_AUX(bio, NULL, no_password, NULL);
-    if (!x) {
+    if(!x) {
       unsigned long e = ERR_peek_last_error();
-      if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+      if(ERR_GET_LIB(e) == ERR_LIB_PEM &&
+         ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
         ERR_clear_error();
         break;
       }
-      putil_seterr(err, errlen, "certificate block %d: %s", block + 1, ossl_reason());
+      putil_seterr(err, errlen, "certificate block %d: %s", block + 1,
+                   ossl_reason());
       rc = TLS_ERR_PARSE;
       goto err;
     }
     block++;
-    if (sk_X509_num(chain) >= TLSCERT_MAX_CHAIN) {
+    if(sk_X509_num(chain) >= TLSCERT_MAX_CHAIN) {
       X509_free(x);
       putil_seterr(err, errlen, "more than %d certificates", TLSCERT_MAX_CHAIN);
       rc = TLS_ERR_TOO_LARGE;
       goto err;
     }
-    if (!sk_X509_push(chain, x)) { X509_free(x); rc = TLS_ERR_NOMEM; goto err; }
+    if(!sk_X509_push(chain, x)) {
+      X509_free(x);
+      rc = TLS_ERR_NOMEM;
+      goto err;
+    }
   }
-  if (sk_X509_num(chain) == 0) {
+  if(sk_X509_num(chain) == 0) {
     /* no PEM certificate: maybe one DER certificate */
     const unsigned char *p = buf;
     X509 *x = NULL;
-    if (len >= 2 && buf[0] == 0x30) x = d2i_X509(NULL, &p, (long)len);
-    if (x && p == buf + len) {
-      if (!sk_X509_push(chain, x)) { X509_free(x); rc = TLS_ERR_NOMEM; goto err; }
-    } else {
+    if(len >= 2 && buf[0] == 0x30)
+      x = d2i_X509(NULL, &p, (long)len);
+    if(x && p == buf + len) {
+      if(!sk_X509_push(chain, x)) {
+        X509_free(x);
+        rc = TLS_ERR_NOMEM;
+        goto err;
+      }
+    }
+    else {
       X509_free(x);
       ERR_clear_error();
-      putil_seterr(err, errlen, "no PEM certificate block and not a DER certificate");
+      putil_seterr(err, errlen,
+                   "no PEM certificate block and not a DER certificate");
       rc = TLS_ERR_EMPTY;
       goto err;
     }
@@ -135,8 +163,9 @@ err:
 }
 
 /* Reads a file (bounded) and parses it. */
-tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
-                          size_t errlen) {
+tls_err tlscert_load_file(const char *path, STACK_OF(X509) * *out, char *err,
+                          size_t errlen)
+{
   unsigned char *buf = NULL;
   size_t len = 0, cap = 64 * 1024;
   tls_err rc;
@@ -144,49 +173,62 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
   struct stat st;
 
   *out = NULL;
-  if (fd < 0) {
+  if(fd < 0) {
     putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
     return TLS_ERR_IO;
   }
-  if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+  if(fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
     close(fd);
     putil_seterr(err, errlen, "%s: not a regular file", path);
     return TLS_ERR_IO;
   }
   buf = malloc(cap);
-  if (!buf) { close(fd); return TLS_ERR_NOMEM; }
-  for (;;) {
+  if(!buf) {
+    close(fd);
+    return TLS_ERR_NOMEM;
+  }
+  for(;;) {
     ssize_t n;
-    if (len == cap) {
+    if(len == cap) {
       unsigned char *nb;
-      if (cap > TLSCERT_MAX_INPUT) {
-        free(buf); close(fd);
-        putil_seterr(err, errlen, "%s: larger than %u bytes", path, TLSCERT_MAX_INPUT);
+      if(cap > TLSCERT_MAX_INPUT) {
+        free(buf);
+        close(fd);
+        putil_seterr(err, errlen, "%s: larger than %u bytes", path,
+                     TLSCERT_MAX_INPUT);
         return TLS_ERR_TOO_LARGE;
       }
       nb = realloc(buf, cap * 2);
-      if (!nb) { free(buf); close(fd); return TLS_ERR_NOMEM; }
+      if(!nb) {
+        free(buf);
+        close(fd);
+        return TLS_ERR_NOMEM;
+      }
       buf = nb;
       cap *= 2;
     }
     n = read(fd, buf + len, cap - len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    if(n < 0) {
+      if(errno == EINTR)
+        continue;
       putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
-      free(buf); close(fd);
+      free(buf);
+      close(fd);
       return TLS_ERR_IO;
     }
-    if (n == 0) break;
+    if(n == 0)
+      break;
     len += (size_t)n;
   }
   close(fd);
-  if (len > TLSCERT_MAX_INPUT) {
+  if(len > TLSCERT_MAX_INPUT) {
     free(buf);
-    putil_seterr(err, errlen, "%s: larger than %u bytes", path, TLSCERT_MAX_INPUT);
+    putil_seterr(err, errlen, "%s: larger than %u bytes", path,
+                 TLSCERT_MAX_INPUT);
     return TLS_ERR_TOO_LARGE;
   }
   rc = tlscert_parse(buf, len, out, err, errlen);
-  if (rc != TLS_OK && err && errlen) {
+  if(rc != TLS_OK && err && errlen) {
     /* prefix the path to the parser's message */
     char tmp[512];
     snprintf(tmp, sizeof tmp, "%s", err);
@@ -197,42 +239,52 @@ tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
 }
 
 /* Formats t as ISO 8601 UTC. */
-void tlscert_fmt_time(time_t t, char *buf, size_t len) {
+void tlscert_fmt_time(time_t t, char *buf, size_t len)
+{
   struct tm tm;
-  if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+  if(!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
     snprintf(buf, len, "%lld", (long long)t);
 }
 
 /* ASN1_TIME to time_t; 0 on failure. */
-static int asn1_to_time(const ASN1_TIME *a, time_t *out) {
+static int asn1_to_time(const ASN1_TIME *a, time_t *out)
+{
   struct tm tm;
   memset(&tm, 0, sizeof tm);
-  if (!a || ASN1_TIME_to_tm(a, &tm) != 1) return -1;
+  if(!a || ASN1_TIME_to_tm(a, &tm) != 1)
+    return -1;
   *out = timegm(&tm);
   return 0;
 }
 
 /* notBefore and notAfter of x; see tlscert.h. */
-int tlscert_cert_dates(X509 *x, time_t *not_before, time_t *not_after) {
-  if (asn1_to_time(X509_get0_notBefore(x), not_before) != 0 ||
-      asn1_to_time(X509_get0_notAfter(x), not_after) != 0)
+int tlscert_cert_dates(X509 *x, time_t *not_before, time_t *not_after)
+{
+  if(asn1_to_time(X509_get0_notBefore(x), not_before) != 0 ||
+     asn1_to_time(X509_get0_notAfter(x), not_after) != 0)
     return -1;
   return 0;
 }
 
 /* An X509_NAME as an RFC 2253 string (ASCII, escaped), malloc'd. */
-static char *name_str(const X509_NAME *n) {
+static char *name_str(const X509_NAME *n)
+{
   BIO *b = BIO_new(BIO_s_mem());
   char *data = NULL, *s = NULL;
   long len;
-  if (!b) return NULL;
-  if (X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) < 0) { BIO_free(b); return strdup(""); }
+  if(!b)
+    return NULL;
+  if(X509_NAME_print_ex(b, n, 0, XN_FLAG_RFC2253) < 0) {
+    BIO_free(b);
+    return strdup("");
+  }
   len = BIO_get_mem_data(b, &data);
-  if (len > 2048) len = 2048;
+  if(len > 2048)
+    len = 2048;
   s = malloc((size_t)len + 1);
-  if (s) {
+  if(s) {
     long i;
-    for (i = 0; i < len; i++) {
+    for(i = 0; i < len; i++) {
       unsigned char c = (unsigned char)data[i];
       s[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
     }
@@ -243,12 +295,14 @@ static char *name_str(const X509_NAME *n) {
 }
 
 /* bytes as lowercase hex, malloc'd. */
-static char *hexstr(const unsigned char *p, size_t n) {
+static char *hexstr(const unsigned char *p, size_t n)
+{
   static const char dig[] = "0123456789abcdef";
   char *s = malloc(n * 2 + 1);
   size_t i;
-  if (!s) return NULL;
-  for (i = 0; i < n; i++) {
+  if(!s)
+    return NULL;
+  for(i = 0; i < n; i++) {
     s[2 * i] = dig[p[i] >> 4];
     s[2 * i + 1] = dig[p[i] & 15];
   }
@@ -257,47 +311,59 @@ static char *hexstr(const unsigned char *p, size_t n) {
 }
 
 /* Copies an ASN.1 string as printable ASCII (others become '?'). */
-static void ascii_copy(char *dst, size_t dlen, const unsigned char *src, int n) {
+static void ascii_copy(char *dst, size_t dlen, const unsigned char *src, int n)
+{
   size_t i, m = (size_t)(n < 0 ? 0 : n);
-  if (m >= dlen) m = dlen - 1;
-  for (i = 0; i < m; i++)
+  if(m >= dlen)
+    m = dlen - 1;
+  for(i = 0; i < m; i++)
     dst[i] = (src[i] < 0x20 || src[i] >= 0x7f) ? '?' : (char)src[i];
   dst[m] = 0;
 }
 
 /* The subjectAltName entries of x as a JSON array text, malloc'd. */
-static char *sans_json(X509 *x) {
+static char *sans_json(X509 *x)
+{
   GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
   cJSON *arr = cJSON_CreateArray();
   char *out = NULL;
   int i, n;
-  if (!arr) goto done;
+  if(!arr)
+    goto done;
   n = gens ? sk_GENERAL_NAME_num(gens) : 0;
-  for (i = 0; i < n && i < 100; i++) {
+  for(i = 0; i < n && i < 100; i++) {
     const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
     char buf[300];
     buf[0] = 0;
-    if (g->type == GEN_DNS) {
+    if(g->type == GEN_DNS) {
       ascii_copy(buf, sizeof buf, ASN1_STRING_get0_data(g->d.dNSName),
                  ASN1_STRING_length(g->d.dNSName));
-    } else if (g->type == GEN_IPADD) {
+    }
+    else if(g->type == GEN_IPADD) {
       const unsigned char *ip = ASN1_STRING_get0_data(g->d.iPAddress);
       int l = ASN1_STRING_length(g->d.iPAddress);
       char a[INET6_ADDRSTRLEN];
-      if (l == 4 && inet_ntop(AF_INET, ip, a, sizeof a)) snprintf(buf, sizeof buf, "IP:%s", a);
-      else if (l == 16 && inet_ntop(AF_INET6, ip, a, sizeof a)) snprintf(buf, sizeof buf, "IP:%s", a);
-      else snprintf(buf, sizeof buf, "IP:?");
-    } else if (g->type == GEN_EMAIL) {
+      if(l == 4 && inet_ntop(AF_INET, ip, a, sizeof a))
+        snprintf(buf, sizeof buf, "IP:%s", a);
+      else if(l == 16 && inet_ntop(AF_INET6, ip, a, sizeof a))
+        snprintf(buf, sizeof buf, "IP:%s", a);
+      else
+        snprintf(buf, sizeof buf, "IP:?");
+    }
+    else if(g->type == GEN_EMAIL) {
       char tmp[280];
       ascii_copy(tmp, sizeof tmp, ASN1_STRING_get0_data(g->d.rfc822Name),
                  ASN1_STRING_length(g->d.rfc822Name));
       snprintf(buf, sizeof buf, "email:%s", tmp);
-    } else if (g->type == GEN_URI) {
+    }
+    else if(g->type == GEN_URI) {
       char tmp[280];
-      ascii_copy(tmp, sizeof tmp, ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
+      ascii_copy(tmp, sizeof tmp,
+                 ASN1_STRING_get0_data(g->d.uniformResourceIdentifier),
                  ASN1_STRING_length(g->d.uniformResourceIdentifier));
       snprintf(buf, sizeof buf, "URI:%s", tmp);
-    } else {
+    }
+    else {
       continue;
     }
     cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
@@ -310,86 +376,104 @@ done:
 }
 
 /* 1 when x is self-signed (issuer = subject and its own key verifies it). */
-static int self_signed(X509 *x) {
+static int self_signed(X509 *x)
+{
   return (X509_get_extension_flags(x) & EXFLAG_SS) != 0;
 }
 
 /* Adds one weakness line to the report. */
 static void add_weak(tlscert_report *rep, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void add_weak(tlscert_report *rep, const char *fmt, ...) {
+static void add_weak(tlscert_report *rep, const char *fmt, ...)
+{
   char buf[160];
   va_list ap;
-  if (rep->nweak >= TLSCERT_MAX_WEAK) return;
+  if(rep->nweak >= TLSCERT_MAX_WEAK)
+    return;
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   rep->weak[rep->nweak] = strdup(buf);
-  if (rep->weak[rep->nweak]) rep->nweak++;
+  if(rep->weak[rep->nweak])
+    rep->nweak++;
 }
 
 /* Checks one certificate's signature digest and key size. */
-static void check_weak(tlscert_report *rep, X509 *x, int idx) {
+static void check_weak(tlscert_report *rep, X509 *x, int idx)
+{
   int mdnid = NID_undef, pknid = NID_undef, secbits = 0;
   uint32_t flags = 0;
   const char *who = idx == 0 ? "leaf" : "intermediate";
   char num[16] = "";
   EVP_PKEY *pk;
-  if (idx > 0) snprintf(num, sizeof num, " %d", idx);
-  if (X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags) == 1) {
-    if (mdnid == NID_md5 || mdnid == NID_sha1 || mdnid == NID_md4 || mdnid == NID_md2)
+  if(idx > 0)
+    snprintf(num, sizeof num, " %d", idx);
+  if(X509_get_signature_info(x, &mdnid, &pknid, &secbits, &flags) == 1) {
+    if(mdnid == NID_md5 || mdnid == NID_sha1 || mdnid == NID_md4 ||
+       mdnid == NID_md2)
       add_weak(rep, "%s%s signature %s (MD5 and SHA-1 are refused)", who, num,
                OBJ_nid2ln(X509_get_signature_nid(x)));
   }
   pk = X509_get0_pubkey(x);
-  if (pk) {
+  if(pk) {
     int id = EVP_PKEY_get_base_id(pk), bits = EVP_PKEY_get_bits(pk);
-    if ((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA) && bits < 2048)
-      add_weak(rep, "%s%s key %s %d bits (minimum 2048)", who, num, EVP_PKEY_get0_type_name(pk), bits);
-    else if (id == EVP_PKEY_EC && bits < 256)
+    if((id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS || id == EVP_PKEY_DSA) &&
+       bits < 2048)
+      add_weak(rep, "%s%s key %s %d bits (minimum 2048)", who, num,
+               EVP_PKEY_get0_type_name(pk), bits);
+    else if(id == EVP_PKEY_EC && bits < 256)
       add_weak(rep, "%s%s key EC %d bits (minimum 256)", who, num, bits);
   }
 }
 
 /* Verifies the chain against the system store or a CA file. */
-static tls_err verify_chain(STACK_OF(X509) *chain, const tlscert_opts *opts,
-                            tlscert_report *rep, char *err, size_t errlen) {
+static tls_err verify_chain(STACK_OF(X509) * chain, const tlscert_opts *opts,
+                            tlscert_report *rep, char *err, size_t errlen)
+{
   X509_STORE *st = X509_STORE_new();
   X509_STORE_CTX *ctx = X509_STORE_CTX_new();
   tls_err rc = TLS_OK;
-  if (!st || !ctx) { rc = TLS_ERR_NOMEM; goto done; }
-  if (opts->ca_file) {
-    if (X509_STORE_load_file(st, opts->ca_file) != 1) {
+  if(!st || !ctx) {
+    rc = TLS_ERR_NOMEM;
+    goto done;
+  }
+  if(opts->ca_file) {
+    if(X509_STORE_load_file(st, opts->ca_file) != 1) {
       /* still a judgement: the chain cannot be verified as configured */
       char msg[512];
-      snprintf(msg, sizeof msg, "cannot load ca_file %s: %s", opts->ca_file, ossl_reason());
+      snprintf(msg, sizeof msg, "cannot load ca_file %s: %s", opts->ca_file,
+               ossl_reason());
       rep->verified = 1;
       rep->verify_ok = 0;
       rep->verify_error = strdup(msg);
-      if (!rep->verify_error) rc = TLS_ERR_NOMEM;
+      if(!rep->verify_error)
+        rc = TLS_ERR_NOMEM;
       goto done;
     }
-  } else if (X509_STORE_set_default_paths(st) != 1) {
+  }
+  else if(X509_STORE_set_default_paths(st) != 1) {
     putil_seterr(err, errlen, "system trust store: %s", ossl_reason());
     rc = TLS_ERR_OPENSSL;
     goto done;
   }
-  if (X509_STORE_CTX_init(ctx, st, sk_X509_value(chain, 0), chain) != 1) {
+  if(X509_STORE_CTX_init(ctx, st, sk_X509_value(chain, 0), chain) != 1) {
     rc = TLS_ERR_NOMEM;
     goto done;
   }
   X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER);
   X509_STORE_CTX_set_time(ctx, 0, opts->now);
   rep->verified = 1;
-  if (X509_verify_cert(ctx) == 1) {
+  if(X509_verify_cert(ctx) == 1) {
     rep->verify_ok = 1;
-  } else {
+  }
+  else {
     int e = X509_STORE_CTX_get_error(ctx);
     rep->verify_ok = 0;
     rep->verify_code = e;
     rep->verify_depth = X509_STORE_CTX_get_error_depth(ctx);
     rep->verify_error = strdup(X509_verify_cert_error_string(e));
-    if (!rep->verify_error) rc = TLS_ERR_NOMEM;
+    if(!rep->verify_error)
+      rc = TLS_ERR_NOMEM;
   }
 done:
   ERR_clear_error();
@@ -399,16 +483,18 @@ done:
 }
 
 /* Host name (or IP literal) match of the leaf: SANs, wildcards. */
-static int host_matches(X509 *leaf, const char *host) {
+static int host_matches(X509 *leaf, const char *host)
+{
   unsigned char tmp[16];
-  if (inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1)
+  if(inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1)
     return X509_check_ip_asc(leaf, host, 0) == 1;
   return X509_check_host(leaf, host, 0, 0, NULL) == 1;
 }
 
 /* Judges a chain; see tlscert.h. */
-tls_err tlscert_analyze(STACK_OF(X509) *chain, const tlscert_opts *opts,
-                        tlscert_report *rep, char *err, size_t errlen) {
+tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
+                        tlscert_report *rep, char *err, size_t errlen)
+{
   X509 *leaf;
   int i, n;
   tls_err rc = TLS_OK;
@@ -421,7 +507,7 @@ tls_err tlscert_analyze(STACK_OF(X509) *chain, const tlscert_opts *opts,
   memset(rep, 0, sizeof *rep);
   rep->expired_idx = rep->not_yet_valid_idx = -1;
   n = chain ? sk_X509_num(chain) : 0;
-  if (n <= 0) {
+  if(n <= 0) {
     putil_seterr(err, errlen, "no certificate");
     return TLS_ERR_EMPTY;
   }
@@ -432,66 +518,74 @@ tls_err tlscert_analyze(STACK_OF(X509) *chain, const tlscert_opts *opts,
   rep->sans_json = sans_json(leaf);
   ser = X509_get0_serialNumber(leaf);
   bn = ser ? ASN1_INTEGER_to_BN(ser, NULL) : NULL;
-  if (bn) {
+  if(bn) {
     char *h = BN_bn2hex(bn);
     rep->serial = h ? strdup(h) : NULL;
     OPENSSL_free(h);
     BN_free(bn);
   }
-  if (X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1) rep->sha256 = hexstr(md, mdlen);
-  rep->sig_alg = strdup(OBJ_nid2ln(X509_get_signature_nid(leaf)) ?
-                        OBJ_nid2ln(X509_get_signature_nid(leaf)) : "unknown");
+  if(X509_digest(leaf, EVP_sha256(), md, &mdlen) == 1)
+    rep->sha256 = hexstr(md, mdlen);
+  rep->sig_alg = strdup(OBJ_nid2ln(X509_get_signature_nid(leaf))
+                            ? OBJ_nid2ln(X509_get_signature_nid(leaf))
+                            : "unknown");
   pk = X509_get0_pubkey(leaf);
-  rep->key_type = strdup(pk && EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk) : "unknown");
+  rep->key_type =
+      strdup(pk && EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk)
+                                               : "unknown");
   rep->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
-  if (!rep->subject || !rep->issuer || !rep->sans_json || !rep->serial ||
-      !rep->sha256 || !rep->sig_alg || !rep->key_type) {
+  if(!rep->subject || !rep->issuer || !rep->sans_json || !rep->serial ||
+     !rep->sha256 || !rep->sig_alg || !rep->key_type) {
     rc = TLS_ERR_NOMEM;
     goto err;
   }
   /* validity of the leaf and the presented intermediates */
-  for (i = 0; i < n; i++) {
+  for(i = 0; i < n; i++) {
     X509 *x = sk_X509_value(chain, i);
     time_t nb = 0, na = 0;
-    if (i > 0 && self_signed(x)) {
+    if(i > 0 && self_signed(x)) {
       /* a presented root: its expiry is the trust store's business */
-      if (!rep->has_root) {
+      if(!rep->has_root) {
         rep->has_root = 1;
         rep->root_subject = name_str(X509_get_subject_name(x));
-        if (asn1_to_time(X509_get0_notAfter(x), &rep->root_not_after) != 0)
+        if(asn1_to_time(X509_get0_notAfter(x), &rep->root_not_after) != 0)
           rep->root_not_after = 0;
       }
       continue;
     }
-    if (asn1_to_time(X509_get0_notBefore(x), &nb) != 0 ||
-        asn1_to_time(X509_get0_notAfter(x), &na) != 0) {
+    if(asn1_to_time(X509_get0_notBefore(x), &nb) != 0 ||
+       asn1_to_time(X509_get0_notAfter(x), &na) != 0) {
       putil_seterr(err, errlen, "certificate %d: unreadable validity dates", i);
       rc = TLS_ERR_PARSE;
       goto err;
     }
-    if (i == 0) {
+    if(i == 0) {
       rep->leaf_not_before = nb;
       rep->leaf_not_after = na;
     }
-    if (rep->counted == 0 || na < rep->chain_not_after) {
+    if(rep->counted == 0 || na < rep->chain_not_after) {
       rep->chain_not_after = na;
       rep->chain_not_after_idx = i;
     }
-    if (rep->counted == 0 || nb > rep->chain_not_before) rep->chain_not_before = nb;
-    if (na < opts->now && rep->expired_idx < 0) rep->expired_idx = i;
-    if (nb > opts->now && rep->not_yet_valid_idx < 0) rep->not_yet_valid_idx = i;
+    if(rep->counted == 0 || nb > rep->chain_not_before)
+      rep->chain_not_before = nb;
+    if(na < opts->now && rep->expired_idx < 0)
+      rep->expired_idx = i;
+    if(nb > opts->now && rep->not_yet_valid_idx < 0)
+      rep->not_yet_valid_idx = i;
     check_weak(rep, x, i);
     rep->counted++;
   }
   /* host name */
-  if (opts->host && *opts->host) {
+  if(opts->host && *opts->host) {
     rep->host_checked = 1;
     rep->host_ok = host_matches(leaf, opts->host);
   }
   /* verification */
-  if (!opts->no_verify) {
+  if(!opts->no_verify) {
     rc = verify_chain(chain, opts, rep, err, errlen);
-    if (rc != TLS_OK) goto err;
+    if(rc != TLS_OK)
+      goto err;
   }
   ERR_clear_error();
   return TLS_OK;
@@ -502,7 +596,8 @@ err:
 }
 
 /* Frees the strings of a report and zeroes it. */
-void tlscert_report_free(tlscert_report *rep) {
+void tlscert_report_free(tlscert_report *rep)
+{
   int i;
   free(rep->subject);
   free(rep->issuer);
@@ -513,7 +608,8 @@ void tlscert_report_free(tlscert_report *rep) {
   free(rep->key_type);
   free(rep->root_subject);
   free(rep->verify_error);
-  for (i = 0; i < rep->nweak; i++) free(rep->weak[i]);
+  for(i = 0; i < rep->nweak; i++)
+    free(rep->weak[i]);
   memset(rep, 0, sizeof *rep);
   rep->expired_idx = rep->not_yet_valid_idx = -1;
 }

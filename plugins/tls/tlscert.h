@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlscert.h: certificate intake and judgement for the tls plugin, apart
  * from any network or agent code so that unit tests and the PEM fuzz
@@ -23,18 +24,18 @@
 /* The one error enum of the tls plugin, returned up the stack. */
 typedef enum tls_err {
   TLS_OK = 0,
-  TLS_ERR_NOMEM,      /* out of memory */
-  TLS_ERR_IO,         /* a file could not be read */
-  TLS_ERR_TOO_LARGE,  /* input over its size limit */
-  TLS_ERR_PARSE,      /* malformed certificate or PEM block */
-  TLS_ERR_EMPTY,      /* no certificate in the input */
-  TLS_ERR_CONFIG,     /* bad setting */
-  TLS_ERR_RESOLVE,    /* host name did not resolve */
-  TLS_ERR_CONNECT,    /* TCP connection failed */
-  TLS_ERR_TIMEOUT,    /* deadline passed */
-  TLS_ERR_STARTTLS,   /* the plain-text protocol refused to start TLS */
-  TLS_ERR_HANDSHAKE,  /* TLS handshake failed */
-  TLS_ERR_OPENSSL     /* any other OpenSSL failure */
+  TLS_ERR_NOMEM,     /* out of memory */
+  TLS_ERR_IO,        /* a file could not be read */
+  TLS_ERR_TOO_LARGE, /* input over its size limit */
+  TLS_ERR_PARSE,     /* malformed certificate or PEM block */
+  TLS_ERR_EMPTY,     /* no certificate in the input */
+  TLS_ERR_CONFIG,    /* bad setting */
+  TLS_ERR_RESOLVE,   /* host name did not resolve */
+  TLS_ERR_CONNECT,   /* TCP connection failed */
+  TLS_ERR_TIMEOUT,   /* deadline passed */
+  TLS_ERR_STARTTLS,  /* the plain-text protocol refused to start TLS */
+  TLS_ERR_HANDSHAKE, /* TLS handshake failed */
+  TLS_ERR_OPENSSL    /* any other OpenSSL failure */
 } tls_err;
 
 /* Short text for an error code. */
@@ -50,14 +51,14 @@ const char *tls_strerror(tls_err e);
  * holds no PEM. On success *out is a new chain in input order. On failure
  * err says what went wrong and where (the block number). */
 tls_err tlscert_parse(const unsigned char *buf, size_t len,
-                      STACK_OF(X509) **out, char *err, size_t errlen);
+                      STACK_OF(X509) * *out, char *err, size_t errlen);
 
 /* Reads a file (at most TLSCERT_MAX_INPUT bytes) and parses it. */
-tls_err tlscert_load_file(const char *path, STACK_OF(X509) **out, char *err,
+tls_err tlscert_load_file(const char *path, STACK_OF(X509) * *out, char *err,
                           size_t errlen);
 
 /* Frees a chain from tlscert_parse/load_file (NULL is fine). */
-void tlscert_chain_free(STACK_OF(X509) *chain);
+void tlscert_chain_free(STACK_OF(X509) * chain);
 
 /* What tlscert_analyze needs beyond the chain. */
 typedef struct tlscert_opts {
@@ -80,18 +81,18 @@ typedef struct tlscert_report {
   int key_bits;
   time_t leaf_not_before, leaf_not_after;
   /* leaf and presented intermediates (a presented self-signed root apart) */
-  time_t chain_not_after;   /* earliest notAfter of those */
-  int chain_not_after_idx;  /* which certificate (0 = leaf) */
-  time_t chain_not_before;  /* latest notBefore of those */
-  int counted;              /* how many certificates counted */
-  int expired_idx;          /* first expired certificate, or -1 */
-  int not_yet_valid_idx;    /* first not-yet-valid certificate, or -1 */
+  time_t chain_not_after;  /* earliest notAfter of those */
+  int chain_not_after_idx; /* which certificate (0 = leaf) */
+  time_t chain_not_before; /* latest notBefore of those */
+  int counted;             /* how many certificates counted */
+  int expired_idx;         /* first expired certificate, or -1 */
+  int not_yet_valid_idx;   /* first not-yet-valid certificate, or -1 */
   /* a presented self-signed root, reported apart (has_root 0 when none) */
   int has_root;
   char *root_subject;
   time_t root_not_after;
   /* verification */
-  int verified;     /* 1 when verification ran */
+  int verified; /* 1 when verification ran */
   int verify_ok;
   char *verify_error; /* OpenSSL's reason, NULL when ok */
   int verify_code;    /* X509_V_ERR_..., 0 when ok or not from OpenSSL */
@@ -105,7 +106,7 @@ typedef struct tlscert_report {
 
 /* Judges a chain (leaf first). Returns TLS_OK with *rep filled, or an
  * error with err set (rep is then empty and needs no free). */
-tls_err tlscert_analyze(STACK_OF(X509) *chain, const tlscert_opts *opts,
+tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
                         tlscert_report *rep, char *err, size_t errlen);
 
 /* Frees the strings of a report and zeroes it. */

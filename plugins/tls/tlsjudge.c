@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlsjudge.c: the tls plugin's decisions and its line (tlsjudge.h).
  */
@@ -42,7 +43,8 @@ static void judge_dates(const tlscert_report *p, const tls_target *t,
   if(p->expired_idx >= 0) {
     tlscert_fmt_time(t->bad_not_after, a, sizeof(a));
     tlscert_fmt_time(t->bad_not_before, b, sizeof(b));
-    pverdict_add(v, PROBE_CRITICAL, "expired: %s certificate notAfter %s "
+    pverdict_add(v, PROBE_CRITICAL,
+                 "expired: %s certificate notAfter %s "
                  "(%.0f days ago), notBefore %s",
                  p->expired_idx == 0 ? "leaf" : "intermediate", a,
                  -tls_days_until(t->bad_not_after, now), b);
@@ -51,20 +53,23 @@ static void judge_dates(const tlscert_report *p, const tls_target *t,
   if(p->not_yet_valid_idx >= 0) {
     tlscert_fmt_time(t->bad_not_before, b, sizeof(b));
     tlscert_fmt_time(t->bad_not_after, a, sizeof(a));
-    pverdict_add(v, PROBE_CRITICAL, "not yet valid: %s certificate notBefore "
+    pverdict_add(v, PROBE_CRITICAL,
+                 "not yet valid: %s certificate notBefore "
                  "%s, notAfter %s",
                  p->not_yet_valid_idx == 0 ? "leaf" : "intermediate", b, a);
     return;
   }
   tlscert_fmt_time(p->chain_not_after, a, sizeof(a));
   if(out->days < lim->crit_days)
-    pverdict_add(v, PROBE_CRITICAL, "expires in %.0f days (crit_days=%g; %s "
-                 "certificate notAfter %s)", out->days, lim->crit_days,
-                 out->who, a);
+    pverdict_add(v, PROBE_CRITICAL,
+                 "expires in %.0f days (crit_days=%g; %s "
+                 "certificate notAfter %s)",
+                 out->days, lim->crit_days, out->who, a);
   else if(out->days < lim->warn_days)
-    pverdict_add(v, PROBE_WARNING, "expires in %.0f days (warn_days=%g; %s "
-                 "certificate notAfter %s)", out->days, lim->warn_days,
-                 out->who, a);
+    pverdict_add(v, PROBE_WARNING,
+                 "expires in %.0f days (warn_days=%g; %s "
+                 "certificate notAfter %s)",
+                 out->days, lim->warn_days, out->who, a);
 }
 
 void tls_judge(const tls_target *t, const tls_limits *lim, time_t now,
@@ -78,7 +83,8 @@ void tls_judge(const tls_target *t, const tls_limits *lim, time_t now,
   out->who = p->chain_not_after_idx == 0 ? "leaf" : "intermediate";
   judge_dates(p, t, lim, now, out);
   if(p->host_checked && !p->host_ok)
-    pverdict_add(v, PROBE_CRITICAL, "host name %s does not match the "
+    pverdict_add(v, PROBE_CRITICAL,
+                 "host name %s does not match the "
                  "certificate (SANs %s)",
                  t->servername ? t->servername : t->host, p->sans_json);
   if(p->verified && !p->verify_ok) {
@@ -86,15 +92,19 @@ void tls_judge(const tls_target *t, const tls_limits *lim, time_t now,
                   p->verify_code == X509_V_ERR_CERT_NOT_YET_VALID;
     /* an expiry problem already said above is not said twice */
     if(!(timeerr && (p->expired_idx >= 0 || p->not_yet_valid_idx >= 0)))
-      pverdict_add(v, lim->verify_status, "verification failed: %s (depth "
-                   "%d)", p->verify_error, p->verify_depth);
+      pverdict_add(v, lim->verify_status,
+                   "verification failed: %s (depth "
+                   "%d)",
+                   p->verify_error, p->verify_depth);
   }
   for(int i = 0; i < p->nweak; i++)
     pverdict_add(v, lim->weak_status, "weak %s", p->weak[i]);
   if(!v->text[0]) {
     tlscert_fmt_time(p->chain_not_after, a, sizeof(a));
-    snprintf(v->text, sizeof(v->text), "valid for %.0f more days (until %s)"
-             "%s%s", out->days, a, p->verified ? ", chain verified" : "",
+    snprintf(v->text, sizeof(v->text),
+             "valid for %.0f more days (until %s)"
+             "%s%s",
+             out->days, a, p->verified ? ", chain verified" : "",
              p->host_checked ? ", host name matches" : "");
   }
 }
@@ -113,11 +123,11 @@ void tls_judge_failure(const tls_target *t, probe_status *st, char *summary,
   else
     *st = t->rc == TLS_ERR_NOMEM || t->rc == TLS_ERR_OPENSSL ? PROBE_UNKNOWN
                                                              : PROBE_CRITICAL;
-  const char *what = t->is_file ? "cannot use certificate file"
+  const char *what = t->is_file                  ? "cannot use certificate file"
                      : t->rc == TLS_ERR_STARTTLS ? "STARTTLS failed"
                      : t->rc == TLS_ERR_HANDSHAKE ? "TLS handshake failed"
-                     : t->rc == TLS_ERR_TIMEOUT ? "timed out"
-                     : "connection failed";
+                     : t->rc == TLS_ERR_TIMEOUT   ? "timed out"
+                                                  : "connection failed";
   snprintf(summary, n, "%s: %s", what, t->err);
 }
 
@@ -156,8 +166,7 @@ static void facts(const probe_host *host, probe_result *r,
 }
 
 /* Verification, host name, key, weaknesses, root, protocol. */
-static void checks(const probe_host *host, probe_result *r,
-                   const tls_target *t)
+static void checks(const probe_host *host, probe_result *r, const tls_target *t)
 {
   const tlscert_report *p = &t->rep;
   char a[32];
@@ -195,8 +204,7 @@ static void checks(const probe_host *host, probe_result *r,
 }
 
 /* What was looked at: kind, protocol, address, path, trust. */
-static void where(const probe_host *host, probe_result *r,
-                  const tls_target *t)
+static void where(const probe_host *host, probe_result *r, const tls_target *t)
 {
   host->result_detail_string(r, "kind", t->is_file ? "file" : "endpoint");
   if(!t->is_file) {
@@ -215,8 +223,8 @@ static void where(const probe_host *host, probe_result *r,
 void tls_emit(probe_ctx *ctx, const probe_host *host, const tls_limits *lim,
               time_t now, const tls_target *t)
 {
-  probe_result *r = host->result_begin(ctx, "tls.cert",
-                                       t->label ? t->label : "?");
+  probe_result *r =
+      host->result_begin(ctx, "tls.cert", t->label ? t->label : "?");
   if(!r)
     return;
   if(t->config_error) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlsjudge.h: the tls plugin's decisions and its line, apart from the
  * network and the worker threads: what a target's outcome means (days
@@ -17,8 +18,8 @@
 
 /* Why a target has no chain to judge, beside tls_err. */
 typedef enum tls_fate {
-  TLS_FATE_PROBED = 0,  /* fetched or loaded (successfully or not) */
-  TLS_FATE_NOT_PROBED   /* the run's time ran out before its turn */
+  TLS_FATE_PROBED = 0, /* fetched or loaded (successfully or not) */
+  TLS_FATE_NOT_PROBED  /* the run's time ran out before its turn */
 } tls_fate;
 
 /* One target of a run, filled by the workers, read by the main thread. */
@@ -36,7 +37,7 @@ typedef struct tls_target {
   tls_fate fate;
   tls_err rc;
   char err[512];
-  STACK_OF(X509) *chain;
+  STACK_OF(X509) * chain;
   tlsprobe_info info;
   tlscert_report rep;
   int analyzed;
@@ -57,9 +58,9 @@ double tls_days_until(time_t t, time_t now);
 
 /* The verdict of an analyzed target. */
 typedef struct tls_verdict {
-  pverdict v;       /* status and summary */
-  double days;      /* days left of the chain */
-  const char *who;  /* "leaf" or "intermediate": whose notAfter counts */
+  pverdict v;      /* status and summary */
+  double days;     /* days left of the chain */
+  const char *who; /* "leaf" or "intermediate": whose notAfter counts */
 } tls_verdict;
 
 /* Judges an analyzed target at `now`. */

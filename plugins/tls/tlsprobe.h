@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tlsprobe.h: fetching the certificate chain a TLS server presents, for the
  * tls plugin: non-blocking connect bounded by a deadline, an optional
@@ -41,8 +42,8 @@ SSL_CTX *tlsprobe_ctx_new(void);
 
 /* What a handshake yielded besides the chain. */
 typedef struct tlsprobe_info {
-  char address[64];   /* the address connected to */
-  char version[16];   /* "TLSv1.3" */
+  char address[64]; /* the address connected to */
+  char version[16]; /* "TLSv1.3" */
   char cipher[64];
   double handshake_s; /* connect to end of handshake */
 } tlsprobe_info;
@@ -53,7 +54,7 @@ typedef struct tlsprobe_info {
  * first) in *chain. On failure err says which step failed and why. */
 tls_err tlsprobe_fetch(SSL_CTX *ctx, const char *host, const char *port,
                        const char *servername, tlsprobe_starttls starttls,
-                       double deadline, STACK_OF(X509) **chain,
+                       double deadline, STACK_OF(X509) * *chain,
                        tlsprobe_info *info, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/anchor/fake-node.py MODE PORTFILE [UPSTREAM]: a JSON-RPC "node"
 that misbehaves in ways no real node can be made to, on a free loopback
 port (written to PORTFILE):

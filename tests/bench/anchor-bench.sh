@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/bench/anchor-bench.sh [N]: how many JSON-RPC requests and how long
 # the anchor plugin takes to confirm N anchors (default 500) against a
 # local ganache, cold (empty state) and warm (final anchors cached), with

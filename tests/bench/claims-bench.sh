@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-bench.sh [BUILD_DIR] [EVENTS]: the claims plugin's full and
 # incremental passes against the ledger plugin's full pass, in one run, over
 # the same file (SPEC section 7: claims full at most 1.5x the ledger

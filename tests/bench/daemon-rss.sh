@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/bench/daemon-rss.sh [RUNS]: the daemon's resident memory over many
 # plugin runs (default 10,000), side by side with collectd 5 running two
 # plugins (cpu, memory) on the same machine. Prints RSS samples and the

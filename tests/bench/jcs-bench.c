@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * jcs-bench.c: the canonicalizer alone, for its benchmark
  * (tests/bench/jcs-callgrind.sh): canonicalizes every line of FILE with the

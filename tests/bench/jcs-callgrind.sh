@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # jcs-callgrind.sh [BUILD_DIR] [EVENTS]: instructions per ledger line of the
 # canonicalizer alone (tests/bench/jcs-bench), counted by valgrind's
 # callgrind, which stays repeatable on a loaded machine where wall time is

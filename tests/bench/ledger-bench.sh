@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-bench.sh [BUILD_DIR] [EVENTS]: the ledger verifier's throughput and
 # memory against baselines measured in the same run, over the same file
 # (SPEC section 7). Not part of make check; prints figures, asserts nothing.

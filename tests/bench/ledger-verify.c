@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledger-verify.c: drives the ledger verifier engine (lverify) directly,
  * without the agent, for the benchmark and for debugging: prints one line
@@ -79,7 +80,8 @@ int main(int argc, char **argv)
   }
   printf("%s %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRIu64
          " %.3f%s %s\n",
-         r.checkpoint_mismatch ? "checkpoint_mismatch" : lv_reason_name(r.reason),
+         r.checkpoint_mismatch ? "checkpoint_mismatch"
+                               : lv_reason_name(r.reason),
          r.bad_seq, r.bad_line, r.events, r.head.seq, r.bytes,
          (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9,
          r.anchors_deferred ? " deferred" : "", r.detail);

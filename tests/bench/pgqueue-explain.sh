@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pgqueue-explain.sh [BUILD_DIR]: pgqueue's query time on 1,000,000-row
 # queue tables with the libraries' own indexes, for the river and pg-boss
 # presets. The agent runs the real plugin with auto_explain (log_analyze,

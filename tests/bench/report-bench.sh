@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # report-bench.sh [BUILD_DIR] [HOSTS] [HOURS]: probe-report's throughput and
 # peak memory over a week of a busy daemon's lines (default 34 hosts x 168 h
 # x 6 checks a minute: about 2 million lines), against baselines over the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/bench/sandbox-cost.sh [RUNS]: what the sandbox costs a plugin run.
 # Runs the echo test plugin RUNS times (default 100) with the sandbox and
 # RUNS times with agent.sandbox=false (the debugging switch), interleaved,

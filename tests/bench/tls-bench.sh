@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/bench/tls-bench.sh BUILD_DIR: how long the tls plugin takes for 50
 # loopback endpoints (openssl s_server, the test PKI of
 # tests/integration/tls-lib.sh, ten certificate cases five times over),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-claims.c: libFuzzer target for what the claims plugin parses
  * (plugins/claims/cstore.c): ledger event lines and its own state body.
@@ -20,10 +21,22 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const pins[] = {"claim-synth-001"};
-static const cstore_conf conf = {
-    "claim-", "ClaimSubmitted", "ClaimValidated", "ClaimAdjudicated",
-    "ClaimRejected", "ClaimFailed", "CallbackDelivered", "CallbackFailed",
-    "synthetic", "decision", "final", pins, 1, 3, 0, 2700};
+static const cstore_conf conf = {"claim-",
+                                 "ClaimSubmitted",
+                                 "ClaimValidated",
+                                 "ClaimAdjudicated",
+                                 "ClaimRejected",
+                                 "ClaimFailed",
+                                 "CallbackDelivered",
+                                 "CallbackFailed",
+                                 "synthetic",
+                                 "decision",
+                                 "final",
+                                 pins,
+                                 1,
+                                 3,
+                                 0,
+                                 2700};
 
 /* The event lines of one input. */
 static void events(const char *p, size_t n)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-envfile.c: libFuzzer target for the config plugin's environment-file
  * parser (plugins/config/envfile.c), which reads files someone else wrote.
@@ -28,12 +29,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
   if(envfile_parse(buf, size, &f, err, sizeof(err)) == 0) {
     for(size_t i = 0; i < f.n; i++) {
-      if(envfile_get(&f, f.e[i].key) != &f.e[i] || f.e[i].line < f.e[i].first_line ||
+      if(envfile_get(&f, f.e[i].key) != &f.e[i] ||
+         f.e[i].line < f.e[i].first_line ||
          !envfile_utf8_valid(f.e[i].value, strlen(f.e[i].value), NULL))
         abort();
     }
     envfile_free(&f);
-  } else if(f.n != 0 || !err[0]) {
+  }
+  else if(f.n != 0 || !err[0]) {
     abort();
   }
   free(buf);

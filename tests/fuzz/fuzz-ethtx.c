@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-ethtx.c: libFuzzer target for the strict RLP transaction decoder:
  * whatever decodes must re-encode to exactly the same bytes (the decoder

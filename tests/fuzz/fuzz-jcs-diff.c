@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-jcs-diff.c: differential libFuzzer target for crypto/jcs.c. Every
  * input goes through the full parser and through the fast path with each
@@ -22,11 +23,10 @@ static crypto_jcs *full, *fast[3];
 static size_t nfast;
 
 /* One input through full and f; aborts on any difference. */
-static void compare(crypto_jcs *f, const char *in, size_t len,
-                    const char *omit)
+static void compare(crypto_jcs *f, const char *in, size_t len, const char *omit)
 {
-  static const char *const names[] = {"seq", "payload", "prev_hash", "ts",
-                                      "type", "a", ""};
+  static const char *const names[] = {"seq",  "payload", "prev_hash", "ts",
+                                      "type", "a",       ""};
   crypto_jcs_code a = crypto_jcs_canonicalize_omit(full, in, len, omit);
   crypto_jcs_code b = crypto_jcs_canonicalize_omit(f, in, len, omit);
   const char *ta, *tb, *vals[sizeof(names) / sizeof(names[0])];
@@ -45,14 +45,14 @@ static void compare(crypto_jcs *f, const char *in, size_t len,
     abort();
   ta = crypto_jcs_omitted(full, &la);
   tb = crypto_jcs_omitted(f, &lb);
-  if((ta == NULL) != (tb == NULL) || (ta && (la != lb ||
-                                             memcmp(ta, tb, la) != 0)))
+  if((ta == NULL) != (tb == NULL) ||
+     (ta && (la != lb || memcmp(ta, tb, la) != 0)))
     abort();
   /* and the one-pass lookup (lverify's) agrees with the single one */
   for(i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     lens[i] = strlen(names[i]);
-  crypto_jcs_top_members(f, names, lens, sizeof(names) / sizeof(names[0]),
-                         vals, vlens);
+  crypto_jcs_top_members(f, names, lens, sizeof(names) / sizeof(names[0]), vals,
+                         vlens);
   for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
     int ra = crypto_jcs_top_member(full, names[i], &ta, &la);
     int rb = crypto_jcs_top_member(f, names[i], &tb, &lb);
@@ -66,8 +66,9 @@ static void compare(crypto_jcs *f, const char *in, size_t len,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  static const crypto_jcs_path paths[] = {
-    CRYPTO_JCS_PATH_SWAR, CRYPTO_JCS_PATH_SSE2, CRYPTO_JCS_PATH_AVX2};
+  static const crypto_jcs_path paths[] = {CRYPTO_JCS_PATH_SWAR,
+                                          CRYPTO_JCS_PATH_SSE2,
+                                          CRYPTO_JCS_PATH_AVX2};
   size_t i;
   char *copy;
   if(!full) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-jcs.c: libFuzzer target for the ledger line parser and canonicalizer
  * (crypto/jcs.c). Properties checked on every input:
@@ -27,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   const char *t, *t2, *v, *w;
   size_t tl, tl2, vl, wl;
   char *copy;
-  static const char *const names[] = {"seq", "payload", "prev_hash", "ts",
-                                      "a", ""};
+  static const char *const names[] = {"seq", "payload", "prev_hash",
+                                      "ts",  "a",       ""};
   size_t i;
   if(!j1) {
     j1 = crypto_jcs_new();
@@ -46,8 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
       int a = crypto_jcs_top_member(j2, names[i], &v, &vl);
       int b = crypto_jcs_member(copy, tl, names[i], &w, &wl);
-      if(copy[0] == '{' && (a != b || (a == 0 && (vl != wl ||
-                                                  memcmp(v, w, vl) != 0))))
+      if(copy[0] == '{' &&
+         (a != b || (a == 0 && (vl != wl || memcmp(v, w, vl) != 0))))
         abort();
       if(a == 0 && v[0] == '{')
         (void)crypto_jcs_member(v, vl, "anchored_seq", &w, &wl);

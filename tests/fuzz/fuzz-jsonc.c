@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-jsonc.c: libFuzzer target for the reader of the agent's
  * configuration file (agent/jsonc.c: JSON with comments, duplicate names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-jsonrpc.c: libFuzzer target for what a JSON-RPC node sends back:
  * rpc_parse_answer (single and batch answers, ids, errors), then every
@@ -36,7 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[200];
     uint8_t h[32], addr[20];
     uint64_t q;
-    txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(calls[i].result, "blockNumber"), &q);
+    txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(calls[i].result,
+                                                         "blockNumber"),
+                        &q);
     if(txjson_parse(calls[i].result, &t, err, sizeof(err)) == 0) {
       crypto_eth_tx_hash(&t.tx, h);
       crypto_eth_recover_sender(&t.tx, addr);

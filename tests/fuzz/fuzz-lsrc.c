@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-lsrc.c: libFuzzer target for the ledger file reader of the ledger
  * and anchor plugins (plugins/common/lsrc.c: JSON Lines, plain or gzip,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-pem.c: libFuzzer target for the tls plugin's certificate intake:
  * tlscert_parse() on arbitrary bytes (PEM bundles, DER), then
@@ -16,13 +17,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
   STACK_OF(X509) *chain = NULL;
   char err[256];
-  if (tlscert_parse(data, size, &chain, err, sizeof err) == TLS_OK) {
+  if(tlscert_parse(data, size, &chain, err, sizeof err) == TLS_OK) {
     tlscert_opts o = {"www.example.test", NULL, 1, (time_t)1800000000};
     tlscert_report r;
-    if (tlscert_analyze(chain, &o, &r, err, sizeof err) == TLS_OK) tlscert_report_free(&r);
+    if(tlscert_analyze(chain, &o, &r, err, sizeof err) == TLS_OK)
+      tlscert_report_free(&r);
     tlscert_chain_free(chain);
   }
   return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-redact.c: libFuzzer target for the redactor (lib/redact.c).
  *   ./fuzz-redact tests/fuzz/corpus/redact
@@ -55,7 +56,10 @@ static void add(txt *t, const char *s, size_t n)
   t->b[t->len] = '\0';
 }
 
-static void adds(txt *t, const char *s) { add(t, s, strlen(s)); }
+static void adds(txt *t, const char *s)
+{
+  add(t, s, strlen(s));
+}
 
 /* Adds s to both inputs. */
 static void both(txt *a, txt *b, const char *s, size_t n)
@@ -223,7 +227,7 @@ static void gen_encoded(src *s, txt *t)
 /* Mode 2: a URL with a secret in its userinfo or in a query value. */
 static void url(src *s, txt *a, txt *b)
 {
-  static const char *const schemes[] = {"http", "https", "postgresql",
+  static const char *const schemes[] = {"http",     "https", "postgresql",
                                         "postgres", "redis", ""};
   static const char path_chars[] = "abcxyz019/._-~";
   unsigned where = take(s) % 4; /* encoded, bare, raw userinfo; query */

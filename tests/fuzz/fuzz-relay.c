@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-relay.c: libFuzzer target for the deadletter plugin's parsing of
  * relay API responses (plugins/deadletter/relayjson.c) and the RFC 6901

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * fuzz-report-lines.c: libFuzzer target for probe-report's input: the
  * bounded line reader (plain or gzip, report/lines.c), the parse of each
@@ -34,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   /* an open range (the axis grows) when the first byte is even, else a
    * fixed one over the generator's 72 hours */
-  agg *a = size && (data[0] & 1) ? agg_new(1795824000.0, 1796083200.0) : agg_new(NAN, NAN);
+  agg *a = size && (data[0] & 1) ? agg_new(1795824000.0, 1796083200.0)
+                                 : agg_new(NAN, NAN);
   if(a) {
     (void)agg_add_label(a, "env=prod");
     const char *l;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/fuzz/run.sh: runs libFuzzer targets for a few seconds each on their
 # seed corpus (tests/fuzz/corpus/<name without fuzz->), FUZZ_JOBS at once
 # (default: the number of CPUs), and fails when one of them finds a crash,

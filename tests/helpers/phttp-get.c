@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * phttp-get.c: a command-line driver of phttp_fetch for the integration
  * test tests/integration/phttp-fetch.sh (and for poking at servers by hand).
@@ -27,7 +28,10 @@ int main(int argc, char **argv)
       headers[nh++] = optarg;
       break;
     case 'X': q.method = optarg; break;
-    case 'd': q.body = optarg; q.body_len = strlen(optarg); break;
+    case 'd':
+      q.body = optarg;
+      q.body_len = strlen(optarg);
+      break;
     case 't': q.timeout_s = atof(optarg); break;
     case 'm': q.max_bytes = (size_t)strtoull(optarg, NULL, 10); break;
     case 'b': show_body = 1; break;
@@ -35,7 +39,9 @@ int main(int argc, char **argv)
     }
   }
   if(optind != argc - 1) {
-    fprintf(stderr, "usage: phttp-get [-X POST] [-d BODY] [-t S] [-m BYTES] [-b] [-H HDR]... URL\n");
+    fprintf(
+        stderr,
+        "usage: phttp-get [-X POST] [-d BODY] [-t S] [-m BYTES] [-b] [-H HDR]... URL\n");
     return 64;
   }
   q.url = argv[optind];

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-conf.sh: the configuration as the command line meets it (issue 11
 # item 13, issue 19 items 4 and 5): a FIFO given as -c is refused at once,
 # never waited on; an interval below the 1 s floor is refused by

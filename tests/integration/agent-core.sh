@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-core.sh: the agent itself, with the test plugins of tests/plugins:
 # listing, exit statuses, isolation of crashing/hanging/flooding plugins,
 # refusal of unsafe plugin files, configuration errors with file and line,

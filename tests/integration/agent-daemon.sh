@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-daemon.sh: daemon mode: runs on intervals, never two runs of one
 # plugin at once, heartbeat, SIGHUP reload (a bad configuration is
 # reported and the old one kept) and output reopen, SIGTERM exits 0.

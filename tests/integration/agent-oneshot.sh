@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-oneshot.sh: a one-shot run of one plugin (`probe-agent -p NAME`, the
 # way Nagios runs it) loads the plugin once, in its run child, which checks
 # its own settings (issue 20); the messages and exit 78 of a bad setting

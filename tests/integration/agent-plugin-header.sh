@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-plugin-header.sh: probe-plugin.h is the whole plugin contract. The
 # installed header compiles alone, strictly, in a directory that holds no
 # other header; and the tree's plugins are built without -I.../agent, so

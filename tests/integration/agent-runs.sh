@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-runs.sh: what a run may not get away with (issue 11): leftovers
 # that outlive the deadline (background, setsid() and system() children),
 # lines lost without counting (invalid UTF-8, overlong, unwritable output),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-sandbox.sh: what a plugin's process gives up (issue 11): plugin
 # files opened once without following links and checked up to /; each
 # plugin described in a child of its own; the sandbox seen from inside

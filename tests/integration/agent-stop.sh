@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # agent-stop.sh: the daemon's honest shutdown and its own lines (issue 19.3,
 # 19.4, issue 11 items 1 and 9): on SIGTERM a run in flight finishes and
 # writes its own line, one past agent.stop_timeout gets an unknown line;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/anchor-confirm.sh: the anchor plugin against a real
 # node. Starts its own ganache (from tests/node_modules, like servers.sh,
 # so that evm_snapshot/evm_revert and the accounts' nonces are its own),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/anchor-hashat.sh: rule 7 takes "the ledger's hash at
 # anchored_seq" the way the ledger verifier does (lverify's lv_line_hash,
 # lv_hash_at): an event with a member twice is no event to either (the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/anchor-progress.sh: the anchor plugin's ledger scan
 # reports its progress through the host (issue 20): one updating line on
 # standard error with --progress or on a terminal, nothing on a standard

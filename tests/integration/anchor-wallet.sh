@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/anchor-wallet.sh: the anchoring wallet watched (the
 # anchor plugin with expected_sender), against a real node: a transaction
 # of the wallet that the ledger does not record, a ledger rolled back past

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-anchor.sh: "anchored" from a real anchor plugin run. A ganache of
 # its own (like anchor-confirm.sh) gets one real anchor transaction, whose
 # AnchorSubmitted event sits in the generator's ledger 37.5 min back; the

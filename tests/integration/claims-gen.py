@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """claims-gen.py: writes ledgers (format v1) of claims with known answers for
 the claims plugin's tests and benchmark, independently of the C code
 (json + hashlib; the answers are computed here from the claims' stage

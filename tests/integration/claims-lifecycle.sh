@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-lifecycle.sh: the claims plugin against ledgers with known answers
 # (tests/integration/claims-gen.py computes them independently):
 #   - claims.lifecycle: every metric, percentiles exact, default thresholds;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-medlink.sh: MedLink's side of the callback, from a throwaway
 # PostgreSQL with a MedLink claims table (its name needs quoting):
 #   - rows that agree count as arrived; a row that lags (decided in the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-pg-progress.sh: the claims plugin's progress line over a
 # PostgreSQL table shows a percent, from the table's row estimate (once
 # analysed), as a file's shows one from its size (issue 20). The table is

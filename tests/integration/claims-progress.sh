@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-progress.sh: a long scan of the claims plugin shows the agent's one
 # updating progress line with --progress, and nothing without it on a
 # standard error that is not a terminal (issue 20). The ledger comes from a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # claims-trace.sh: claims.trace and claims.first, and "anchored" from the
 # anchor plugin's confirmations file (<state>/anchor/confirmed.json, written
 # here with the documented content; claims-anchor.sh has the real anchor

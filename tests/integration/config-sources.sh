@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # config-sources.sh: the config plugin on each source of issue 15: an
 # environment file as shells and systemd read it (export, quotes, comments,
 # a value with '=', a duplicated key: the last wins and the line says so),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # deadletter-api.sh: the deadletter plugin against an HTTP relay played by
 # tests/integration/fake-relay.py on a free loopback port: counts and
 # thresholds, the rate from the plugin's own history, relay.status, the

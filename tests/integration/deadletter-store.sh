@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # deadletter-store.sh: the deadletter plugin reading the relay's store (a
 # PostgreSQL table) over a read-only session: count thresholds and the rate
 # from created_column, with the password kept out of every line.

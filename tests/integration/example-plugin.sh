@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # example-plugin.sh: contrib/example-plugin builds out of tree against the
 # installed header and pkg-config file only, and the agent loads it.
 . "$top_srcdir/tests/lib/env.sh"

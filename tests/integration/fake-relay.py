@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """fake-relay.py PORTFILE DIR: plays the relay's API on 127.0.0.1 (a free
 port, written to PORTFILE) for the deadletter tests, including the faults a
 real relay cannot be made to show on demand. The first path segment picks

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-alerts.sh: contrib/alerts/prometheus.rules.yaml answers the same
 # checklist rows as the LogQL rules (the same alert names), is valid for
 # promtool, and its unit tests pass: each rule fires on the series that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-icinga2.sh: a real Icinga 2 (Debian icinga2-bin, icinga2-common)
 # runs probe-agent --format nagios as a CheckCommand; its PerfdataWriter
 # gives back state, output and performance data of an ok, a warning, a

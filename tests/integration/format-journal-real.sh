@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/format-journal-real.sh: the journald priorities read
 # back from a real journal. format-journald.sh checks the "<N>" prefixes
 # the agent writes; this one proves that journald parses them as operators

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-journald.sh: when standard output is the journal ($JOURNAL_STREAM
 # names its st_dev:st_ino, as systemd sets it), each line starts with its
 # sd-daemon priority, <6> ok, <4> warning, <3> critical and unknown, and the

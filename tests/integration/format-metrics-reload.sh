@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-metrics-reload.sh: agent.metrics_listen is re-read on SIGHUP. A
 # daemon serving /metrics on one loopback port, after a reload that names
 # another, serves it there (with the results it already had) and no longer

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-nagios.sh: --format nagios as a stock Nagios, Icinga 2 or Naemon
 # reads it (issue 16): the worst result first as "PLUGIN STATUS: summary |
 # perfdata" with units and the thresholds the plugin handed over, one

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-nagios4.sh: a real Nagios 4 (Debian nagios4-core) runs probe-agent
 # --format nagios as a check command, as an operator would, and its
 # status.dat shows the state, output and performance data of an ok, a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-openmetrics.sh: --format openmetrics writes one run as OpenMetrics
 # text (issue 16): probe_status, probe_last_run_timestamp_seconds,
 # probe_run_duration_seconds and probe_<plugin>_<metric> with the labels

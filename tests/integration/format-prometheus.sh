@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # format-prometheus.sh: a real Prometheus (Debian prometheus) scrapes the
 # daemon's agent.metrics_listen on loopback; a PromQL query through its
 # HTTP API returns the ledger's probe_ledger_events and probe_status, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/integration/hop-server.py PORTFILE LOG [OTHER_PORTFILE]: an HTTP
 server on a free loopback port (written to PORTFILE) that appends, for each
 request, one JSON line {"path":..., "headers":{...}} to LOG, so that a test

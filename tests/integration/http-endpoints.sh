@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # http-endpoints.sh: the http plugin against real HTTP servers on loopback
 # (tests/integration/http-server.py), plain and https with the test CA of
 # tls-lib.sh: each status, a slow endpoint over max_latency, JSON assertions

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """tests/integration/http-server.py PORTFILE LOG [CERT KEY]: a health-endpoint
 server for the http plugin's tests on a free loopback port (written to
 PORTFILE); with CERT and KEY it speaks https. Each request appends one JSON

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-budget.sh: "intact" means verified, with its age (full_budget).
 #   - file ledger, default budget: every run is a full pass (a small ledger
 #     fits 10% of the interval), so a past event tampered in place is caught

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-compare.sh: the ledger plugin's compare_with (issue 15, checklist
 # T-12h "backup verified", rollback 3.3 "verify restored ledger"): a true
 # snapshot (a prefix of the live ledger) is ok and says both heads; a stale

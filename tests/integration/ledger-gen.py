@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """ledger-gen.py: writes test ledgers in format v1 for the ledger tests and
 the benchmark, independently of the C code (json + hashlib).
 

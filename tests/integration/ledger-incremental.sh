@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-incremental.sh: the checkpoint between runs. A second run verifies
 # only what was appended (mode incremental, verified_events = appended),
 # with appended_events and append_rate_per_minute; a re-spelled file whose

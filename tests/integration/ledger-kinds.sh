@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-kinds.sh: one generated ledger per failure kind of format v1, each
 # must name exactly its first bad event and reason; JCS-equivalent
 # re-spellings (member order, white space, \u escapes, 1.0 for 1, CRLF)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-pg-progress.sh: the progress line of a run over a PostgreSQL table
 # shows a percent, from the table's row estimate (pg_class.reltuples once
 # analysed), as a file's shows one from its size (issue 20). The agent

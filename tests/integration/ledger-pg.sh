@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-pg.sh: the ledger in a real PostgreSQL table (jsonb column, which
 # reorders members and drops white space: JCS makes that irrelevant).
 # Intact; then one row altered with SQL UPDATE is critical at that seq;

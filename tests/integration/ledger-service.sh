@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-service.sh: service_verify_url. A stand-in for the service's own
 # GET /ledger/verify (a fake: the real service is not part of this project)
 # on a free loopback port says intact or broken; when it says intact and

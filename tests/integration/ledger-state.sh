@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-state.sh: the checkpoint is trusted only when this user made it
 # and it is not from the future (SPEC 6).
 #   - a checkpoint whose last_full lies in the future (a clock excursion)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # ledger-vectors.sh: the shared ledgers (tests/vectors, made independently of
 # this project) through the agent: the intact one is ok with its 300 events
 # and head hash; each broken one names exactly the recorded first bad event

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-alerts.sh: checks contrib/alerts/probe-agent.rules.yaml:
 #  - it is a Loki ruler rule file (groups of rules with alert, expr,
 #    severity label, summary), parentheses and braces balanced;

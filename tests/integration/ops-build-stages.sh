@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-build-stages.sh: builds the container image's stages
 # outside a container, with the very script contrib/Dockerfile runs
 # (contrib/build-stages.sh), into a temporary DESTDIR, then checks that

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-completion.sh: loads contrib/bash-completion/probe-agent
 # into bash and asks it what the shell would: its option list must be
 # exactly the options of `probe-agent --help`; after --plugin it offers the

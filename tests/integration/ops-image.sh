@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-image.sh: builds contrib/Dockerfile for real with
 # podman (runc) from the top of this tree, on a debian:bookworm-slim made
 # by mmdebstrap from the Debian archive (tests/lib/debian-base.sh; no image

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-k8s-schema.sh: validates every manifest in
 # contrib/kubernetes/ against the Kubernetes OpenAPI schema, with the
 # validators npm kubernetes-models generates from it (tests/package.json).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-kubernetes.sh: checks contrib/kubernetes/:
 #  - every file parses as YAML into the expected kinds;
 #  - the sidecar is locked down (non-root 10001, read-only root, no

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-logging.sh: the log-pipeline examples that cannot
 # run here (Fluent Bit, Vector, Promtail, Filebeat are not Debian packages;
 # rsyslog runs for real in ops-rsyslog.sh) are at least checked for what

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-logql.sh: parses every rule of
 # contrib/alerts/probe-agent.rules.yaml with the LogQL grammar Grafana
 # itself uses (npm @grafana/lezer-logql, tests/package.json), and checks:

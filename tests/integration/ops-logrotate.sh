@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-logrotate.sh: checks contrib/logrotate/probe-agent
 # with the real logrotate:
 #  - `logrotate -d` reads it without error (its path substituted);

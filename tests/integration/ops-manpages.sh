@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-manpages.sh: keeps the manual pages true to the code.
 #  - both pages render with groff without a warning;
 #  - the pages make builds (man/) name the configured configuration file and

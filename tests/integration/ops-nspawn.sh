@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-nspawn.sh: boots contrib/systemd/probe-agent.service
 # for real. A Debian 12 with systemd (tests/lib/debian-base.sh, mmdebstrap,
 # cached) gets the agent built the image's way (contrib/build-stages.sh,

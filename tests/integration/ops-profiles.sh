@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-profiles.sh: contrib/profiles/pre-cutover.json, the
 # automated part of the go-live checklist's T-24h items:
 #  - it holds the checklist's thresholds (certificates 90 days, dead letters

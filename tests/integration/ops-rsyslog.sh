@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-rsyslog.sh: runs rsyslogd for real, as an
 # unprivileged foreground process with contrib/logging/rsyslog-probe-agent.conf
 # (only its paths substituted), on lines the agent itself wrote, and checks

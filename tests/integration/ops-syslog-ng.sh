@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-syslog-ng.sh: runs syslog-ng for real with
 # contrib/logging/syslog-ng-probe-agent.conf (only its paths substituted) on
 # lines the agent wrote, and checks json-parser's fields arrive: one JSON

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/ops-systemd.sh: checks contrib/systemd/probe-agent.service:
 #  - the hardening it promises is there (DynamicUser, ProtectSystem=strict,
 #    StateDirectory, NoNewPrivileges, a syscall filter, no capabilities),

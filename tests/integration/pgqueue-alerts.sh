@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pgqueue-alerts.sh: the thresholds of the go-live checklist (4.2) on a real
 # PostgreSQL: failed jobs warning at 3 and critical at 10 in 15 minutes,
 # depth above 100 for 10 minutes (remembered in the state), and a stalled

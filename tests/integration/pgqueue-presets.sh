@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pgqueue-presets.sh: every pgqueue preset against its library's own schema
 # (tests/integration/pgqueue/<preset>.sql, built from the library's source),
 # seeded with jobs in every state: depth, in_flight, failed/completed in the

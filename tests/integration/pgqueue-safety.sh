@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # pgqueue-safety.sh: pgqueue on a production-like database never waits on
 # the workers: a worker's row locks (SELECT ... FOR UPDATE, as every
 # library's fetch takes them) do not slow it, and a migration's ACCESS

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/phttp-fetch.sh: phttp_fetch (through tests/helpers/
 # phttp-get) against servers that misbehave: a body that stalls half way
 # (timeout, in bounded time), an endless body (too large, stopped early),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/phttp-redirect-auth.sh: credentials never follow a
 # redirect to another origin (issue 11 item 2). Two servers on loopback
 # (tests/integration/hop-server.py, A and B, on ports of their own) log the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # plugins-lazy-libs.sh: no plugin is linked with libpq or libcurl; they are
 # opened when a run first needs them (plugins/common/plib.h), so that the
 # runs that do not (a ledger read from a file, tls, secrets) do not pay

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # report-bad-input.sh: probe-report on input that is not what it expects:
 # garbage and binary lines, a 50 MB line, invalid UTF-8, a truncated last
 # line, a gzip that ends early, an empty range or input, a missing file,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # report-claims.sh: probe-report's claim rows from the real claims plugin's
 # lines, not from lines made to suit it. A live ledger grows by four
 # segments (tests/integration/claims-gen.py append), the plugin runs after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # report-html.sh: probe-report --html opened in a real headless browser
 # (Debian's chromium): the page renders without console errors, with no
 # network (every host name unresolvable), holds the six SVGs with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # report-known.sh: probe-report over 72 hours of generated agent lines with
 # known answers (tests/report/gen-lines.py: a dead-letter burst at hour 5,
 # a queue stall at hour 30, p95 over the threshold for 10 minutes at hour

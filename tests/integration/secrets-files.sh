@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # secrets-files.sh: the secrets plugin on files and environment variables:
 # age from mtime and from a Kubernetes volume's ..data link, file mode,
 # missing/empty/unreadable secrets, HMAC minimum length, wallet keys against

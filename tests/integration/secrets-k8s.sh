@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # secrets-k8s.sh: a Kubernetes secret volume read through fsGroup (mode
 # 0440, group one of ours) is no finding; the same file with a group that
 # is not ours, or readable by others, is critical. The value never shows.

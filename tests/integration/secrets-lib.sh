@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/secrets-lib.sh: sourced by the secrets-*.sh and tls-*.sh
 # tests (not a test itself). The canary: every secret a test makes comes
 # from canary_secret, which gives it a unique marker and remembers it; after

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # secrets-repo.sh: the secrets plugin's repo_paths scan: a value in the
 # working tree (file and line), a value committed once and removed since
 # (found in git history, with its commit), a secret file kept inside the

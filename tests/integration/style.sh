@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # style.sh: the house style holds over the tree (contrib/check-style.sh):
 # every C file as clang-format writes it with .clang-format, every source
 # file with its SPDX line. Skips when clang-format is missing, except under
-# CI=true. Not in TESTS until the tree has been reformatted and given its
-# SPDX lines at once (tests/Makefile.inc says so).
+# CI=true.
 . "$top_srcdir/tests/lib/env.sh"
 if ! command -v "${CLANG_FORMAT:-clang-format}" >/dev/null; then
   [ "${CI:-}" = true ] && fail "clang-format is missing and CI=true forbids skipping"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tls-endpoints.sh: the tls plugin against real TLS servers (openssl
 # s_server on loopback ports) serving the test PKI: statuses and days per
 # case, expired/not-yet-valid said as such (never a connection failure),

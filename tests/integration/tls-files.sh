@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tls-files.sh: the tls plugin on PEM files, bundles and a Kubernetes TLS
 # secret volume, with a test PKI made by the openssl command line: each
 # certificate case gives the status and the days it should; expiry days

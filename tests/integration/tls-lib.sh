@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/integration/tls-lib.sh: sourced by the tls-*.sh tests and
 # tests/bench/tls-bench.sh (not a test itself). Makes a test PKI with the
 # openssl command line and serves certificates with `openssl s_server` on

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tls-starttls.sh: the tls plugin's STARTTLS preludes.
 #  - postgres: a real PostgreSQL cluster of this test's own (initdb +
 #    pg_ctl, as tests/lib/servers.sh does it, but listening on 127.0.0.1

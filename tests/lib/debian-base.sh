@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib/debian-base.sh: a Debian 12 root file system made by mmdebstrap
 # from the Debian archive this machine's apt already uses (no image
 # registry needed), for the tests that build the container image

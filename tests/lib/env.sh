@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib/env.sh: sourced by every integration test script.
 #
 # contrib/test.sh starts the real servers (tests/lib/servers.sh) and exports

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mock_host.c: the probe_host test double (mock_host.h). State is one
  * static record per process, as in collectd's plugin_mock.c: unit tests
@@ -108,8 +109,12 @@ static int conf_duration(probe_ctx *ctx, const char *key, double *out)
     return -1;
   char *end;
   double d = strtod(v->valuestring, &end);
-  double unit = !*end ? 1 : !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60
-              : !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : -1;
+  double unit = !*end               ? 1
+                : !strcmp(end, "s") ? 1
+                : !strcmp(end, "m") ? 60
+                : !strcmp(end, "h") ? 3600
+                : !strcmp(end, "d") ? 86400
+                                    : -1;
   if(end == v->valuestring || unit < 0)
     return -1;
   *out = d * unit;
@@ -142,8 +147,7 @@ static double time_left(probe_ctx *ctx)
   return M.time_left;
 }
 
-static void log_msg(probe_ctx *ctx, probe_log_level level, const char *fmt,
-                    ...)
+static void log_msg(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
 {
   (void)ctx;
   (void)level;
@@ -249,8 +253,7 @@ static void result_discard(probe_result *r)
   r->line->emitted = 0;
 }
 
-static void config_error(probe_ctx *ctx, const char *key, const char *fmt,
-                         ...)
+static void config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
 {
   (void)ctx;
   va_list ap;
@@ -278,8 +281,7 @@ static void result_threshold(probe_result *r, const char *name, double warn,
   l->threshold_crit[l->nthresholds++] = crit;
 }
 
-static void progress(probe_ctx *ctx, double events, double bytes,
-                     double total)
+static void progress(probe_ctx *ctx, double events, double bytes, double total)
 {
   (void)ctx;
   (void)events;
@@ -288,11 +290,12 @@ static void progress(probe_ctx *ctx, double events, double bytes,
 }
 
 static const probe_host the_host = {
-    PROBE_PLUGIN_ABI, conf_string, conf_int, conf_number, conf_bool,
-    conf_duration, conf_json, state_dir, time_left, log_msg, result_begin,
-    result_status, result_metric, detail_string, detail_number, detail_bool,
-    detail_json, result_duration, result_emit, result_discard, config_error,
-    PROBE_HOST_MINOR, result_threshold, progress};
+    PROBE_PLUGIN_ABI, conf_string,      conf_int,         conf_number,
+    conf_bool,        conf_duration,    conf_json,        state_dir,
+    time_left,        log_msg,          result_begin,     result_status,
+    result_metric,    detail_string,    detail_number,    detail_bool,
+    detail_json,      result_duration,  result_emit,      result_discard,
+    config_error,     PROBE_HOST_MINOR, result_threshold, progress};
 
 void mock_host_setup(const char *settings_json, const probe_setting *table)
 {

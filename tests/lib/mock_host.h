@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mock_host.h: a probe_host test double for unit tests of plugins (the
  * model: collectd's src/daemon/plugin_mock.c). It answers the settings

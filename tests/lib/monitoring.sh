@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib/monitoring.sh: what format-nagios4.sh and format-icinga2.sh
 # both ask of a real monitoring system running `probe-agent --format
 # nagios` as a check command: the same five services, and the same answers

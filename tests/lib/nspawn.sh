@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib/nspawn.sh: a Debian 12 with systemd, booted under systemd-nspawn,
 # for the tests that need a real systemd (ops-nspawn.sh, the shipped unit;
 # format-journal-real.sh, a real journal). Sourced after tests/lib/env.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # tests/lib/servers.sh start|stop DIR: the real servers of the integration
 # tests, all on loopback or Unix sockets, all inside DIR.
 #   start: a throwaway PostgreSQL cluster (initdb + pg_ctl, socket in DIR,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * testplug.c: plugins for the agent's own tests, one per behaviour,
  * selected at build time with -DTP_<BEHAVIOUR>: a well-behaved "echo"
@@ -84,18 +85,19 @@
 #endif
 
 static const probe_setting tp_settings[] = {
-  {"status", PROBE_SET_STRING, "\"ok\"", 0,
-   "status to report: ok, warning, critical, unknown; a list (\"ok,warning\") gives the lines each in turn"},
-  {"count", PROBE_SET_INT, "1", 0, "how many lines to report"},
-  {"message", PROBE_SET_STRING, "\"hello\"", 0, "summary text"},
-  {"target", PROBE_SET_STRING, "\"echo-target\"", 0, "target of each line"},
-  {"delay", PROBE_SET_DURATION, "0", 0, "time to sleep before reporting"},
-  {"token_file", PROBE_SET_STRING, NULL, PROBE_SETTING_FILE | PROBE_SETTING_SECRET, "a file that must be readable"},
-  {"must", PROBE_SET_STRING, NULL, 0, "any string (tests)"},
-  {"mode", PROBE_SET_STRING, "\"\"", 0, "leak and raw: what to do"},
-  {"marker", PROBE_SET_STRING, "\"0\"", 0, "leak: a number in the leftovers' command lines"},
-  {NULL, 0, NULL, 0, NULL}
-};
+    {"status", PROBE_SET_STRING, "\"ok\"", 0,
+     "status to report: ok, warning, critical, unknown; a list (\"ok,warning\") gives the lines each in turn"},
+    {"count", PROBE_SET_INT, "1", 0, "how many lines to report"},
+    {"message", PROBE_SET_STRING, "\"hello\"", 0, "summary text"},
+    {"target", PROBE_SET_STRING, "\"echo-target\"", 0, "target of each line"},
+    {"delay", PROBE_SET_DURATION, "0", 0, "time to sleep before reporting"},
+    {"token_file", PROBE_SET_STRING, NULL,
+     PROBE_SETTING_FILE | PROBE_SETTING_SECRET, "a file that must be readable"},
+    {"must", PROBE_SET_STRING, NULL, 0, "any string (tests)"},
+    {"mode", PROBE_SET_STRING, "\"\"", 0, "leak and raw: what to do"},
+    {"marker", PROBE_SET_STRING, "\"0\"", 0,
+     "leak: a number in the leftovers' command lines"},
+    {NULL, 0, NULL, 0, NULL}};
 
 /* Maps a status name; -1 when unknown. */
 static int tp_status(const char *s)
@@ -108,8 +110,8 @@ static int tp_status(const char *s)
 }
 
 /* The "mode" setting, "" when unset. */
-__attribute__((unused))
-static const char *tp_mode(probe_ctx *ctx, const probe_host *h)
+__attribute__((unused)) static const char *tp_mode(probe_ctx *ctx,
+                                                   const probe_host *h)
 {
   const char *mode = "";
   h->conf_string(ctx, "mode", &mode);
@@ -143,8 +145,8 @@ static int tp_status_at(const char *list, long long i)
 }
 
 /* The echo plugin counts its runs in its state directory. */
-__attribute__((unused))
-static long tp_count_runs(probe_ctx *ctx, const probe_host *h)
+__attribute__((unused)) static long tp_count_runs(probe_ctx *ctx,
+                                                  const probe_host *h)
 {
   const char *dir = h->state_dir(ctx);
   char path[4096];
@@ -169,8 +171,7 @@ static long tp_count_runs(probe_ctx *ctx, const probe_host *h)
 
 /* Descriptors open in this run's process, the directory's own excluded:
  * the agent must hand a plugin nothing but 0, 1, 2 and its result pipe. */
-__attribute__((unused))
-static long tp_open_fds(void)
+__attribute__((unused)) static long tp_open_fds(void)
 {
   DIR *d = opendir("/proc/self/fd");
   struct dirent *e;
@@ -185,8 +186,7 @@ static long tp_open_fds(void)
 }
 
 /* The result pipe as the agent hands it: the one descriptor above 2. */
-__attribute__((unused))
-static int tp_result_fd(void)
+__attribute__((unused)) static int tp_result_fd(void)
 {
   struct stat st;
   for(int fd = 3; fd < 1024; fd++)
@@ -196,8 +196,8 @@ static int tp_result_fd(void)
 }
 
 /* Writes all of buf to fd. */
-__attribute__((unused))
-static void tp_write(int fd, const char *buf, size_t len)
+__attribute__((unused)) static void tp_write(int fd, const char *buf,
+                                             size_t len)
 {
   while(len) {
     ssize_t n = write(fd, buf, len);
@@ -236,8 +236,8 @@ static void *tp_thread(void *arg)
 }
 
 /* "ok" or the error of a call, as a detail. */
-static void tp_errno_detail(const probe_host *h, probe_result *r, const char *key,
-                            int failed, int err)
+static void tp_errno_detail(const probe_host *h, probe_result *r,
+                            const char *key, int failed, int err)
 {
   h->result_detail_string(r, key, failed ? strerror(err) : "ok");
 }
@@ -258,16 +258,23 @@ static void tp_sandbox_report(probe_ctx *ctx, const probe_host *h)
   /* and it cannot make itself dumpable again */
   int dr = prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   tp_errno_detail(h, r, "set_dumpable", dr != 0, errno);
-  h->result_detail_number(r, "dumpable_after", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+  h->result_detail_number(r, "dumpable_after",
+                          prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
   struct rlimit rl;
   getrlimit(RLIMIT_CORE, &rl);
   h->result_detail_number(r, "core_limit", (double)rl.rlim_cur);
   getrlimit(RLIMIT_AS, &rl);
-  h->result_detail_number(r, "as_limit", rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur);
+  h->result_detail_number(r, "as_limit",
+                          rl.rlim_cur == RLIM_INFINITY ? -1
+                                                       : (double)rl.rlim_cur);
   getrlimit(RLIMIT_CPU, &rl);
-  h->result_detail_number(r, "cpu_limit", rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur);
+  h->result_detail_number(r, "cpu_limit",
+                          rl.rlim_cur == RLIM_INFINITY ? -1
+                                                       : (double)rl.rlim_cur);
   getrlimit(RLIMIT_NPROC, &rl);
-  h->result_detail_number(r, "nproc_limit", rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur);
+  h->result_detail_number(r, "nproc_limit",
+                          rl.rlim_cur == RLIM_INFINITY ? -1
+                                                       : (double)rl.rlim_cur);
   h->result_detail_bool(r, "setuid0", setuid(0) == 0);
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   tp_errno_detail(h, r, "socket_inet", fd < 0, errno);
@@ -297,14 +304,14 @@ static void tp_sandbox_report(probe_ctx *ctx, const probe_host *h)
 
 PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
 #if defined(TP_SBNONET)
-  PROBE_SANDBOX_VERSION, 0
+    PROBE_SANDBOX_VERSION, 0
 #elif defined(TP_SBPROG)
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS
+    PROBE_SANDBOX_VERSION, PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS
 #elif defined(TP_SBROOT)
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_ROOT
+    PROBE_SANDBOX_VERSION, PROBE_NEEDS_ROOT
 #else
-  /* sbprobe: version 0, which the agent must treat as no declaration */
-  0, 0
+    /* sbprobe: version 0, which the agent must treat as no declaration */
+    0, 0
 #endif
 };
 #endif
@@ -312,9 +319,8 @@ PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
 #if defined(TP_LEAK)
 /* leak starts programs (its leftovers): without this its fork would fail
  * under the sandbox and the tests of the deadline would prove nothing */
-PROBE_PLUGIN_EXPORT const probe_sandbox probe_plugin_sandbox = {
-  PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS
-};
+PROBE_PLUGIN_EXPORT const probe_sandbox
+    probe_plugin_sandbox = {PROBE_SANDBOX_VERSION, PROBE_NEEDS_PROGRAMS};
 #endif
 
 #if defined(TP_CTORHANG)
@@ -332,7 +338,8 @@ __attribute__((constructor)) static void tp_ctor(void)
   static const char junk[] = "NOT JSON from a constructor\n";
   const char *log = getenv("TP_LOAD_LOG");
   if(log) {
-    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
+    int fd =
+        open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0666);
     if(fd >= 0) {
       ssize_t w = write(fd, "loaded\n", 7);
       (void)w; /* a lost line shows in the test's count */
@@ -350,7 +357,9 @@ static int tp_check(probe_ctx *ctx, const probe_host *h)
   h->conf_string(ctx, "status", &status);
   for(long long i = 0; i < tp_status_n(status); i++)
     if(tp_status_at(status, i) < 0) {
-      h->config_error(ctx, "status", "must be ok, warning, critical or unknown, not \"%s\"", status);
+      h->config_error(ctx, "status",
+                      "must be ok, warning, critical or unknown, not \"%s\"",
+                      status);
       return 1;
     }
   return 0;
@@ -374,7 +383,8 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     /* a marker held for the whole run: a second run of this plugin while
      * it exists means the agent overlapped two runs */
     char busy[4096];
-    snprintf(busy, sizeof(busy), "%s/busy", h->state_dir(ctx) ? h->state_dir(ctx) : "/tmp");
+    snprintf(busy, sizeof(busy), "%s/busy",
+             h->state_dir(ctx) ? h->state_dir(ctx) : "/tmp");
     int fd = open(busy, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if(fd < 0) {
       overlap = 1;
@@ -400,7 +410,8 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     (void)st;
     h->result_status(r, PROBE_CRITICAL, "EVIL: a swapped file was loaded");
 #else
-    h->result_status(r, st < 0 ? PROBE_UNKNOWN : (probe_status)st, "%s", message);
+    h->result_status(r, st < 0 ? PROBE_UNKNOWN : (probe_status)st, "%s",
+                     message);
 #endif
     h->result_metric(r, "index", (double)i);
     h->result_metric(r, "runs", (double)runs);
@@ -410,7 +421,8 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
       h->result_threshold(r, "index", 10, 20);
       h->result_threshold(r, "wait_seconds", 30, 5);
     }
-    h->result_detail_string(r, "time_left_positive", h->time_left(ctx) > 0 ? "yes" : "no");
+    h->result_detail_string(r, "time_left_positive",
+                            h->time_left(ctx) > 0 ? "yes" : "no");
     h->result_emit(r);
   }
   return 0;
@@ -445,12 +457,14 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
   static char big[70 * 1024 + 1];
   memset(big, 'x', sizeof(big) - 1);
   if(!strcmp(mode, "badutf8")) {
-    static const char bad[] = "{\"check\":\"raw.bad\",\"status\":\"ok\",\"summary\":\"\xff\xfe\"}\n";
+    static const char bad[] =
+        "{\"check\":\"raw.bad\",\"status\":\"ok\",\"summary\":\"\xff\xfe\"}\n";
     tp_write(fd, bad, sizeof(bad) - 1);
   }
   else if(!strcmp(mode, "overlong")) {
     /* 70 KB without a newline, then a line of the plugin's choosing */
-    static const char forged[] = "{\"check\":\"raw.forged\",\"status\":\"ok\",\"summary\":\"forged\"}\n";
+    static const char forged[] =
+        "{\"check\":\"raw.forged\",\"status\":\"ok\",\"summary\":\"forged\"}\n";
     tp_write(fd, big, sizeof(big) - 1);
     usleep(300000); /* the agent has read the 70 KB before the line comes */
     tp_write(fd, forged, sizeof(forged) - 1);
@@ -463,7 +477,8 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
     return 0;
   }
   else if(!strcmp(mode, "logs"))
-    fprintf(stderr, "log \033[31mred\033[0m bell\a cr\rX bad\xff c1\xc2\x9b end\n");
+    fprintf(stderr,
+            "log \033[31mred\033[0m bell\a cr\rX bad\xff c1\xc2\x9b end\n");
   probe_result *r = h->result_begin(ctx, "raw.ok", "raw");
   h->result_status(r, PROBE_OK, "fine");
   h->result_emit(r);
@@ -503,10 +518,15 @@ static int tp_run(probe_ctx *ctx, const probe_host *h)
 
 PROBE_PLUGIN_EXPORT const probe_plugin probe_plugin_entry = {
 #if defined(TP_WRONGABI)
-  PROBE_PLUGIN_ABI + 41,
+    PROBE_PLUGIN_ABI + 41,
 #else
-  PROBE_PLUGIN_ABI,
+    PROBE_PLUGIN_ABI,
 #endif
-  TP_NAME, "1.0", "test plugin (" TP_NAME ")", tp_settings,
-  NULL, tp_run, NULL, tp_check
-};
+    TP_NAME,
+    "1.0",
+    "test plugin (" TP_NAME ")",
+    tp_settings,
+    NULL,
+    tp_run,
+    NULL,
+    tp_check};

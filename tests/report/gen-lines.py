@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """gen-lines.py: agent lines with known answers, for probe-report's tests
 and benchmark. 72 hours from 2026-11-28T00:00:00Z (ts at .123 of each
 minute), every check once a minute, labels env=prod:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent-conf.c: unit tests of the configuration reader: comments, line
  * numbers of members, duplicate names, value parsing, precedence of --set
@@ -28,27 +29,31 @@
 #include "jsonc.h"
 
 static const char sample[] =
-  "{\n"
-  "  // a comment with \"quotes\" and /* inside\n"
-  "  \"agent\": { \"interval\": \"5m\", /* inline */ \"labels\": {\"a\": \"b\"} },\n"
-  "  \"plugins\": {\n"
-  "    \"ledger\": {\n"
-  "      \"source\": \"http://x/y // not a comment\"\n"
-  "    }\n"
-  "  }\n"
-  "}\n";
+    "{\n"
+    "  // a comment with \"quotes\" and /* inside\n"
+    "  \"agent\": { \"interval\": \"5m\", /* inline */ \"labels\": {\"a\": \"b\"} },\n"
+    "  \"plugins\": {\n"
+    "    \"ledger\": {\n"
+    "      \"source\": \"http://x/y // not a comment\"\n"
+    "    }\n"
+    "  }\n"
+    "}\n";
 
 static void test_jsonc_lines(void **state)
 {
   (void)state;
   jsonc_doc doc;
   char err[256];
-  assert_int_equal(jsonc_parse(sample, strlen(sample), &doc, err, sizeof(err)), 0);
-  const cJSON *src = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(doc.root, "plugins"), "ledger"), "source");
+  assert_int_equal(jsonc_parse(sample, strlen(sample), &doc, err, sizeof(err)),
+                   0);
+  const cJSON *src = cJSON_GetObjectItem(
+      cJSON_GetObjectItem(cJSON_GetObjectItem(doc.root, "plugins"), "ledger"),
+      "source");
   assert_string_equal(src->valuestring, "http://x/y // not a comment");
   assert_int_equal(jsonc_line(&doc, (const char *[]){"agent"}, 1), 3);
   assert_int_equal(jsonc_line(&doc, (const char *[]){"agent", "labels"}, 2), 3);
-  assert_int_equal(jsonc_line(&doc, (const char *[]){"plugins", "ledger", "source"}, 3), 6);
+  assert_int_equal(
+      jsonc_line(&doc, (const char *[]){"plugins", "ledger", "source"}, 3), 6);
   assert_int_equal(jsonc_line(&doc, (const char *[]){"plugins", "nope"}, 2), 0);
   jsonc_free(&doc);
 }
@@ -60,11 +65,15 @@ static void test_jsonc_errors(void **state)
   char err[256];
   /* a trailing comma is reported at the comma (line 2), not at the '}' */
   const char *trailing = "{\n  \"a\": 1,\n}\n";
-  assert_int_equal(jsonc_parse(trailing, strlen(trailing), &doc, err, sizeof(err)), -1);
+  assert_int_equal(jsonc_parse(trailing, strlen(trailing), &doc, err,
+                               sizeof(err)),
+                   -1);
   assert_non_null(strstr(err, "line 2, column 9: trailing comma"));
   const char *dup = "{\"a\": {\"b\": 1, \"b\": 2}}";
   assert_int_equal(jsonc_parse(dup, strlen(dup), &doc, err, sizeof(err)), -1);
-  assert_non_null(strstr(err, "line 1, column 16: member \"b\" given twice in one object (first at line 1, column 8)"));
+  assert_non_null(strstr(
+      err,
+      "line 1, column 16: member \"b\" given twice in one object (first at line 1, column 8)"));
   const char *open = "{ /* never closed\n}";
   assert_int_equal(jsonc_parse(open, strlen(open), &doc, err, sizeof(err)), -1);
   assert_non_null(strstr(err, "unterminated"));
@@ -109,16 +118,19 @@ static char *temp_file(const char *text)
 static void test_precedence(void **state)
 {
   (void)state;
-  char *path = temp_file("{\"agent\": {\"timeout\": 10, \"interval\": 20, \"host\": \"file\"}}");
-  char *env[] = {"PROBE_AGENT_TIMEOUT=11", "PROBE_AGENT_HOST=env", "PROBE_TEST_X=ignored", NULL};
+  char *path = temp_file(
+      "{\"agent\": {\"timeout\": 10, \"interval\": 20, \"host\": \"file\"}}");
+  char *env[] = {"PROBE_AGENT_TIMEOUT=11", "PROBE_AGENT_HOST=env",
+                 "PROBE_TEST_X=ignored", NULL};
   char *sets[] = {"agent.timeout=12"};
-  config_request req = {path, 1, sets, 1, NULL, 0, "/nonexistent-plugin-dir", env, 0};
+  config_request req = {path, 1, sets, 1, NULL, 0, "/nonexistent-plugin-dir",
+                        env,  0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
   assert_int_equal(config_load(&req, &cfg, &errors), 0);
-  assert_true(cfg.timeout_s == 12);  /* --set over environment */
-  assert_true(cfg.interval_s == 20); /* file over default */
+  assert_true(cfg.timeout_s == 12);     /* --set over environment */
+  assert_true(cfg.interval_s == 20);    /* file over default */
   assert_string_equal(cfg.host, "env"); /* environment over file */
   assert_string_equal(cfg.output, "-"); /* default */
   config_free(&cfg);
@@ -130,15 +142,20 @@ static void test_precedence(void **state)
 static void test_agent_validation(void **state)
 {
   (void)state;
-  char *path = temp_file("{\n\"agent\": {\n\"timeout\": \"soon\",\n\"colour\": 1\n},\n\"extra\": 1\n}\n");
-  config_request req = {path, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
+  char *path = temp_file(
+      "{\n\"agent\": {\n\"timeout\": \"soon\",\n\"colour\": 1\n},\n\"extra\": 1\n}\n");
+  config_request req = {path, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir",
+                        NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
   assert_int_equal(config_load(&req, &cfg, &errors), CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, ":3: agent: setting \"timeout\": must be a duration"));
-  assert_non_null(strstr(errors.data, ":4: agent: setting \"colour\": unknown setting"));
-  assert_non_null(strstr(errors.data, ":6: unknown top-level member \"extra\""));
+  assert_non_null(strstr(errors.data,
+                         ":3: agent: setting \"timeout\": must be a duration"));
+  assert_non_null(
+      strstr(errors.data, ":4: agent: setting \"colour\": unknown setting"));
+  assert_non_null(
+      strstr(errors.data, ":6: unknown top-level member \"extra\""));
   dbuf_free(&errors);
   unlink(path);
   free(path);
@@ -160,22 +177,39 @@ static void test_jsonc_positions(void **state)
 {
   (void)state;
   /* the comma missing at the end of line 4 is at line 4, after "30" */
-  const char *missing = "{\n  \"agent\": {\n    \"host\": \"h\",\n    \"timeout\": 30\n    \"interval\": 60\n  }\n}\n";
-  assert_string_equal(parse_error(missing),
-                      "line 4, column 18: ',' missing here (before the next value at line 5, column 5)");
-  assert_string_equal(parse_error("{\"a\": [1 2]}"),
-                      "line 1, column 9: ',' missing here (before the next value at line 1, column 10)");
-  assert_string_equal(parse_error("{\n\"a\" 1}"), "line 2, column 4: ':' missing after the member name");
-  assert_string_equal(parse_error("{\"a\": [1,\n]}"), "line 1, column 9: trailing comma before ']'");
-  assert_string_equal(parse_error("{\"a\": tru}"), "line 1, column 7: expected a value (strings need double quotes)");
-  assert_string_equal(parse_error("{\"a\": 1} x"), "line 1, column 10: text after the end of the configuration");
-  assert_string_equal(parse_error("{\"a\": {\"b\": 1}"), "line 1, column 15: the file ends inside an object ('}' missing)");
-  assert_string_equal(parse_error("{\"a\": \"x\ny\"}"), "line 1, column 9: line break inside a string (unterminated string, or write \\n)");
-  assert_string_equal(parse_error("{\"a\": 01}"), "line 1, column 7: not a number (strings need quotes)");
-  assert_string_equal(parse_error("   "), "line 1, column 1: the file is empty (an empty configuration is {})");
+  const char *missing =
+      "{\n  \"agent\": {\n    \"host\": \"h\",\n    \"timeout\": 30\n    \"interval\": 60\n  }\n}\n";
+  assert_string_equal(
+      parse_error(missing),
+      "line 4, column 18: ',' missing here (before the next value at line 5, column 5)");
+  assert_string_equal(
+      parse_error("{\"a\": [1 2]}"),
+      "line 1, column 9: ',' missing here (before the next value at line 1, column 10)");
+  assert_string_equal(parse_error("{\n\"a\" 1}"),
+                      "line 2, column 4: ':' missing after the member name");
+  assert_string_equal(parse_error("{\"a\": [1,\n]}"),
+                      "line 1, column 9: trailing comma before ']'");
+  assert_string_equal(
+      parse_error("{\"a\": tru}"),
+      "line 1, column 7: expected a value (strings need double quotes)");
+  assert_string_equal(
+      parse_error("{\"a\": 1} x"),
+      "line 1, column 10: text after the end of the configuration");
+  assert_string_equal(
+      parse_error("{\"a\": {\"b\": 1}"),
+      "line 1, column 15: the file ends inside an object ('}' missing)");
+  assert_string_equal(
+      parse_error("{\"a\": \"x\ny\"}"),
+      "line 1, column 9: line break inside a string (unterminated string, or write \\n)");
+  assert_string_equal(parse_error("{\"a\": 01}"),
+                      "line 1, column 7: not a number (strings need quotes)");
+  assert_string_equal(
+      parse_error("   "),
+      "line 1, column 1: the file is empty (an empty configuration is {})");
   /* a comment between the value and the next member changes nothing */
-  assert_string_equal(parse_error("{\"a\": 1 // no comma\n\"b\": 2}"),
-                      "line 1, column 8: ',' missing here (before the next value at line 2, column 1)");
+  assert_string_equal(
+      parse_error("{\"a\": 1 // no comma\n\"b\": 2}"),
+      "line 1, column 8: ',' missing here (before the next value at line 2, column 1)");
 }
 
 /* Loads a configuration file of the given text; returns the status and
@@ -183,7 +217,8 @@ static void test_jsonc_positions(void **state)
 static int load_text(const char *text, dbuf *errors, char **sets, size_t nsets)
 {
   char *path = temp_file(text);
-  config_request req = {path, 1, sets, nsets, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
+  config_request req = {
+      path, 1, sets, nsets, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
   agent_config cfg;
   dbuf_init(errors, 0);
   int rc = config_load(&req, &cfg, errors);
@@ -200,8 +235,10 @@ static void test_errors_one_line(void **state)
 {
   (void)state;
   dbuf errors;
-  assert_int_equal(load_text("{\"agent\": {\"x\\ny\": 1, \"\\u001b[2J\": 2, \"\xff\": 3}}", &errors, NULL, 0),
-                   CONFIG_EX_CONFIG);
+  assert_int_equal(
+      load_text("{\"agent\": {\"x\\ny\": 1, \"\\u001b[2J\": 2, \"\xff\": 3}}",
+                &errors, NULL, 0),
+      CONFIG_EX_CONFIG);
   assert_non_null(strstr(errors.data, "setting \"x\\ny\": unknown setting"));
   assert_non_null(strstr(errors.data, "setting \"\\x1b[2J\": unknown setting"));
   assert_non_null(strstr(errors.data, "setting \"\\xff\": unknown setting"));
@@ -230,7 +267,8 @@ static void test_big_object(void **state)
   clock_gettime(CLOCK_MONOTONIC, &t0);
   assert_int_equal(load_text(text.data, &errors, NULL, 0), 0);
   clock_gettime(CLOCK_MONOTONIC, &t1);
-  double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  double s =
+      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
   print_message("150,000 labels loaded in %.3f s\n", s);
   assert_true(s < 30);
   dbuf_free(&errors);
@@ -239,7 +277,8 @@ static void test_big_object(void **state)
   text.data[text.len] = '\0';
   dbuf_addstr(&text, ",\n\"k7\": \"again\"}}}");
   assert_int_equal(load_text(text.data, &errors, NULL, 0), CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, "line 2, column 1: member \"k7\" given twice"));
+  assert_non_null(
+      strstr(errors.data, "line 2, column 1: member \"k7\" given twice"));
   dbuf_free(&errors);
   /* 150,000 unknown settings: refused at once, 20 of them named */
   dbuf_reset(&text);
@@ -263,14 +302,22 @@ static void test_interval_floor(void **state)
 {
   (void)state;
   dbuf errors;
-  assert_int_equal(load_text("{\"agent\": {\"interval\": 0}}", &errors, NULL, 0), CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, "setting \"interval\": must be at least 1 s (got 0 s)"));
+  assert_int_equal(load_text("{\"agent\": {\"interval\": 0}}", &errors, NULL,
+                             0),
+                   CONFIG_EX_CONFIG);
+  assert_non_null(
+      strstr(errors.data,
+             "setting \"interval\": must be at least 1 s (got 0 s)"));
   dbuf_free(&errors);
   char *sets[] = {"agent.interval=0.5"};
   assert_int_equal(load_text("{}", &errors, sets, 1), CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, "--set agent.interval: agent: setting \"interval\": must be at least 1 s"));
+  assert_non_null(strstr(
+      errors.data,
+      "--set agent.interval: agent: setting \"interval\": must be at least 1 s"));
   dbuf_free(&errors);
-  assert_int_equal(load_text("{\"agent\": {\"interval\": \"1s\"}}", &errors, NULL, 0), 0);
+  assert_int_equal(load_text("{\"agent\": {\"interval\": \"1s\"}}", &errors,
+                             NULL, 0),
+                   0);
   dbuf_free(&errors);
 }
 
@@ -280,18 +327,30 @@ static void test_host_labels(void **state)
 {
   (void)state;
   dbuf errors;
-  assert_int_equal(load_text("{\"agent\": {\"host\": \"h\xc3\"}}", &errors, NULL, 0), CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, "setting \"host\": must be a non-empty name in valid UTF-8"));
-  dbuf_free(&errors);
-  assert_int_equal(load_text("{\"agent\": {\"labels\": {\"svc\": \"med\xfflink\"}}}", &errors, NULL, 0),
+  assert_int_equal(load_text("{\"agent\": {\"host\": \"h\xc3\"}}", &errors,
+                             NULL, 0),
                    CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, "label \"svc\": names and values must be valid UTF-8"));
+  assert_non_null(
+      strstr(errors.data,
+             "setting \"host\": must be a non-empty name in valid UTF-8"));
   dbuf_free(&errors);
-  assert_int_equal(load_text("{\"agent\": {\"labels\": {\"svc\": \"a\\nb\"}}}", &errors, NULL, 0),
+  assert_int_equal(
+      load_text("{\"agent\": {\"labels\": {\"svc\": \"med\xfflink\"}}}",
+                &errors, NULL, 0),
+      CONFIG_EX_CONFIG);
+  assert_non_null(
+      strstr(errors.data,
+             "label \"svc\": names and values must be valid UTF-8"));
+  dbuf_free(&errors);
+  assert_int_equal(load_text("{\"agent\": {\"labels\": {\"svc\": \"a\\nb\"}}}",
+                             &errors, NULL, 0),
                    CONFIG_EX_CONFIG);
   dbuf_free(&errors);
-  assert_int_equal(load_text("{\"agent\": {\"host\": \"h\xc3\xa9te\", \"labels\": {\"z\xc3\xbcrich\": \"ok\"}}}",
-                             &errors, NULL, 0), 0);
+  assert_int_equal(
+      load_text(
+          "{\"agent\": {\"host\": \"h\xc3\xa9te\", \"labels\": {\"z\xc3\xbcrich\": \"ok\"}}}",
+          &errors, NULL, 0),
+      0);
   dbuf_free(&errors);
 }
 
@@ -320,12 +379,15 @@ static void test_fifo(void **state)
   errno = 0;
   assert_int_equal(util_read_file(fifo, 1024, &text, &len), -1);
   assert_int_equal(errno, EINVAL);
-  config_request req = {fifo, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
+  config_request req = {fifo, 1, NULL, 0, NULL, 0, "/nonexistent-plugin-dir",
+                        NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
   assert_int_equal(config_load(&req, &cfg, &errors), CONFIG_EX_CONFIG);
-  assert_non_null(strstr(errors.data, "/f: cannot read the configuration: not a regular file"));
+  assert_non_null(
+      strstr(errors.data,
+             "/f: cannot read the configuration: not a regular file"));
   dbuf_free(&errors);
   alarm(0);
   unlink(fifo);
@@ -336,7 +398,8 @@ static void test_bad_set(void **state)
 {
   (void)state;
   char *sets[] = {"timeout=3"};
-  config_request req = {NULL, 0, sets, 1, NULL, 0, "/nonexistent-plugin-dir", NULL, 0};
+  config_request req = {NULL, 0, sets, 1, NULL, 0, "/nonexistent-plugin-dir",
+                        NULL, 0};
   agent_config cfg;
   dbuf errors;
   dbuf_init(&errors, 0);
@@ -360,12 +423,12 @@ static void test_stub_needs(void **state)
     const char *name;
     unsigned needs;
   } want[] = {
-    {"sbnonet", 0},
-    {"sbprog", PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS},
-    {"sbroot", PROBE_NEEDS_ROOT},
-    {"sbprobe", PROBE_NEEDS_NETWORK},
-    {"echo", PROBE_NEEDS_NETWORK},
-    {"leak", PROBE_NEEDS_PROGRAMS},
+      {"sbnonet", 0},
+      {"sbprog", PROBE_NEEDS_NETWORK | PROBE_NEEDS_PROGRAMS},
+      {"sbroot", PROBE_NEEDS_ROOT},
+      {"sbprobe", PROBE_NEEDS_NETWORK},
+      {"echo", PROBE_NEEDS_NETWORK},
+      {"leak", PROBE_NEEDS_PROGRAMS},
   };
   plugin_desc d;
   for(size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -375,7 +438,8 @@ static void test_stub_needs(void **state)
     assert_string_equal(d.name, want[i].name);
     assert_non_null(strstr(d.path, "/.libs/"));
     if(d.needs != want[i].needs)
-      fail_msg("%s: needs 0x%x, expected 0x%x", want[i].name, d.needs, want[i].needs);
+      fail_msg("%s: needs 0x%x, expected 0x%x", want[i].name, d.needs,
+               want[i].needs);
     plugin_desc_free(&d);
   }
   assert_int_equal(loader_stub(dir, "nosuch", &d), 0);
@@ -400,19 +464,19 @@ static void test_stub_needs(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_jsonc_lines),
-    cmocka_unit_test(test_jsonc_errors),
-    cmocka_unit_test(test_parse_value),
-    cmocka_unit_test(test_precedence),
-    cmocka_unit_test(test_agent_validation),
-    cmocka_unit_test(test_bad_set),
-    cmocka_unit_test(test_jsonc_positions),
-    cmocka_unit_test(test_errors_one_line),
-    cmocka_unit_test(test_big_object),
-    cmocka_unit_test(test_interval_floor),
-    cmocka_unit_test(test_host_labels),
-    cmocka_unit_test(test_fifo),
-    cmocka_unit_test(test_stub_needs),
+      cmocka_unit_test(test_jsonc_lines),
+      cmocka_unit_test(test_jsonc_errors),
+      cmocka_unit_test(test_parse_value),
+      cmocka_unit_test(test_precedence),
+      cmocka_unit_test(test_agent_validation),
+      cmocka_unit_test(test_bad_set),
+      cmocka_unit_test(test_jsonc_positions),
+      cmocka_unit_test(test_errors_one_line),
+      cmocka_unit_test(test_big_object),
+      cmocka_unit_test(test_interval_floor),
+      cmocka_unit_test(test_host_labels),
+      cmocka_unit_test(test_fifo),
+      cmocka_unit_test(test_stub_needs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

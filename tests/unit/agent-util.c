@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent-util.c: unit tests of agent/util.c: durations, UTF-8 validation,
  * the growable buffer. (Targets are redacted by lib/redact.c: see
@@ -43,11 +44,13 @@ static void test_utf8(void **state)
 {
   (void)state;
   assert_true(util_utf8_valid("plain", 5));
-  assert_true(util_utf8_valid("Jos\xc3\xa9 \xc3\x91\xc3\xba\xc3\xb1" "ez", 13));
+  assert_true(util_utf8_valid("Jos\xc3\xa9 \xc3\x91\xc3\xba\xc3\xb1"
+                              "ez",
+                              13));
   assert_true(util_utf8_valid("\xf0\x9f\x98\x80", 4));
-  assert_false(util_utf8_valid("\xc3", 1));           /* truncated */
-  assert_false(util_utf8_valid("\xc0\xaf", 2));       /* overlong */
-  assert_false(util_utf8_valid("\xed\xa0\x80", 3));   /* surrogate */
+  assert_false(util_utf8_valid("\xc3", 1));             /* truncated */
+  assert_false(util_utf8_valid("\xc0\xaf", 2));         /* overlong */
+  assert_false(util_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
   assert_false(util_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
   assert_false(util_utf8_valid("\xff", 1));
   assert_false(util_utf8_valid("a\x80z", 3));
@@ -70,9 +73,9 @@ static void test_dbuf(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_duration),
-    cmocka_unit_test(test_utf8),
-    cmocka_unit_test(test_dbuf),
+      cmocka_unit_test(test_duration),
+      cmocka_unit_test(test_utf8),
+      cmocka_unit_test(test_dbuf),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * agent-wire.c: unit tests of agent/wire.c, the line a plugin's run child
  * sends to the agent: what the schema accepts and refuses, what a decoded
@@ -30,32 +31,42 @@ static const char *check_text(const char *s)
 static void test_validate(void **state)
 {
   (void)state;
-  assert_null(check_text("{\"check\":\"a.b\",\"status\":\"ok\",\"summary\":\"\"}"));
-  assert_null(check_text("{\"check\":\"a\",\"status\":\"critical\",\"summary\":\"s\","
-                         "\"target\":\"t\",\"duration_ms\":1.5,\"metrics\":{\"m\":1},"
-                         "\"details\":{\"x\":[1]}}"));
+  assert_null(
+      check_text("{\"check\":\"a.b\",\"status\":\"ok\",\"summary\":\"\"}"));
+  assert_null(
+      check_text("{\"check\":\"a\",\"status\":\"critical\",\"summary\":\"s\","
+                 "\"target\":\"t\",\"duration_ms\":1.5,\"metrics\":{\"m\":1},"
+                 "\"details\":{\"x\":[1]}}"));
   assert_non_null(check_text("[]"));
   assert_non_null(check_text("{\"status\":\"ok\",\"summary\":\"\"}"));
-  assert_non_null(check_text("{\"check\":\"A\",\"status\":\"ok\",\"summary\":\"\"}"));
-  assert_non_null(check_text("{\"check\":\"a\",\"status\":\"bad\",\"summary\":\"\"}"));
+  assert_non_null(
+      check_text("{\"check\":\"A\",\"status\":\"ok\",\"summary\":\"\"}"));
+  assert_non_null(
+      check_text("{\"check\":\"a\",\"status\":\"bad\",\"summary\":\"\"}"));
   assert_non_null(check_text("{\"check\":\"a\",\"status\":\"ok\"}"));
-  assert_non_null(check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\",\"target\":1}"));
-  assert_non_null(check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\","
-                             "\"duration_ms\":-1}"));
-  assert_non_null(check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\","
-                             "\"metrics\":{\"m\":\"1\"}}"));
-  assert_non_null(check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\","
-                             "\"details\":[]}"));
+  assert_non_null(check_text(
+      "{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\",\"target\":1}"));
+  assert_non_null(
+      check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\","
+                 "\"duration_ms\":-1}"));
+  assert_non_null(
+      check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\","
+                 "\"metrics\":{\"m\":\"1\"}}"));
+  assert_non_null(
+      check_text("{\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\","
+                 "\"details\":[]}"));
   /* the check name's limit */
   char name[WIRE_MAX_CHECK + 2];
   char line[256];
   memset(name, 'a', sizeof(name) - 1);
   name[WIRE_MAX_CHECK] = '\0';
-  snprintf(line, sizeof(line), "{\"check\":\"%s\",\"status\":\"ok\",\"summary\":\"\"}", name);
+  snprintf(line, sizeof(line),
+           "{\"check\":\"%s\",\"status\":\"ok\",\"summary\":\"\"}", name);
   assert_null(check_text(line));
   name[WIRE_MAX_CHECK] = 'a';
   name[WIRE_MAX_CHECK + 1] = '\0';
-  snprintf(line, sizeof(line), "{\"check\":\"%s\",\"status\":\"ok\",\"summary\":\"\"}", name);
+  snprintf(line, sizeof(line),
+           "{\"check\":\"%s\",\"status\":\"ok\",\"summary\":\"\"}", name);
   assert_non_null(check_text(line));
 }
 
@@ -72,8 +83,9 @@ static void test_decode_defaults(void **state)
   assert_true(w.duration_ms == 0);
   assert_null(w.metrics);
   cJSON_Delete(o);
-  o = cJSON_Parse("{\"check\":\"c\",\"target\":\"t\",\"status\":\"warning\","
-                  "\"summary\":\"s\",\"duration_ms\":2,\"metrics\":{},\"thresholds\":{}}");
+  o = cJSON_Parse(
+      "{\"check\":\"c\",\"target\":\"t\",\"status\":\"warning\","
+      "\"summary\":\"s\",\"duration_ms\":2,\"metrics\":{},\"thresholds\":{}}");
   wire_decode_result(o, "plug", &w);
   assert_string_equal(w.check, "c");
   assert_string_equal(w.target, "t");
@@ -89,7 +101,8 @@ static void test_status_names(void **state)
 {
   (void)state;
   for(int s = PROBE_OK; s <= PROBE_UNKNOWN; s++)
-    assert_int_equal(wire_status_from_name(wire_status_name((probe_status)s)), s);
+    assert_int_equal(wire_status_from_name(wire_status_name((probe_status)s)),
+                     s);
   assert_string_equal(wire_status_name((probe_status)7), "unknown");
   assert_int_equal(wire_status_from_name(NULL), -1);
   assert_int_equal(wire_status_from_name("OK"), -1);
@@ -109,7 +122,8 @@ static void test_ctl(void **state)
   assert_int_equal(wire_ctl_of(o), WIRE_CTL_UNKNOWN);
   cJSON_Delete(o);
   /* a _ctl that is not a string is a result line (and fails its check) */
-  o = cJSON_Parse("{\"_ctl\":1,\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\"}");
+  o = cJSON_Parse(
+      "{\"_ctl\":1,\"check\":\"a\",\"status\":\"ok\",\"summary\":\"\"}");
   assert_int_equal(wire_ctl_of(o), WIRE_CTL_NONE);
   cJSON_Delete(o);
 }
@@ -135,11 +149,11 @@ static void test_send(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_validate),
-    cmocka_unit_test(test_decode_defaults),
-    cmocka_unit_test(test_status_names),
-    cmocka_unit_test(test_ctl),
-    cmocka_unit_test(test_send),
+      cmocka_unit_test(test_validate),
+      cmocka_unit_test(test_decode_defaults),
+      cmocka_unit_test(test_status_names),
+      cmocka_unit_test(test_ctl),
+      cmocka_unit_test(test_send),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

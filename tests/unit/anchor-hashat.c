@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anchor-hashat.c: unit tests of the "hash at seq" engine that the anchor
  * plugin's rule 7 shares with the ledger verifier (lv_line_hash and
@@ -35,7 +36,8 @@ static void test_line(void **state)
   assert_non_null(h);
   const char *ev = "{\"seq\":3,\"hash\":\"" H1 "\",\"b\":1,\"a\":2}";
   assert_int_equal(lv_line_hash(h, ev, strlen(ev),
-                                LV_HASH_STORED | LV_HASH_COMPUTED, &x), 0);
+                                LV_HASH_STORED | LV_HASH_COMPUTED, &x),
+                   0);
   assert_int_equal(x.seq, 3);
   assert_true(x.stored_ok);
   assert_int_equal(x.stored[0], 0x11);
@@ -94,23 +96,27 @@ static void test_at(void **state)
         "{\"seq\":2,\"hash\":\"" H2 "\"}\n"
         "{\"seq\":2,\"hash\":\"" H1 "\"}\n"
         "{\"seq\":3,\"seq\":3,\"hash\":\"" H1 "\"}\n"
-        "{\"seq\":4,\"hash\":\"" H1 "\"}\n", f);
+        "{\"seq\":4,\"hash\":\"" H1 "\"}\n",
+        f);
   fclose(f);
   memset(&src, 0, sizeof(src));
   src.source = path;
   assert_int_equal(lv_hash_at(&src, seqs, 4, LV_HASH_STORED, out, err,
-                              sizeof(err)), 0);
+                              sizeof(err)),
+                   0);
   assert_true(out[0].found && out[0].stored_ok && out[0].stored[0] == 0x11);
   assert_true(out[1].found && out[1].stored[0] == 0x22); /* the first */
   assert_false(out[2].found); /* a member twice: no event 3 */
   assert_false(out[3].found);
   /* none asked: no read at all */
   assert_int_equal(lv_hash_at(&src, seqs, 0, LV_HASH_STORED, out, err,
-                              sizeof(err)), 0);
+                              sizeof(err)),
+                   0);
   unlink(path);
   src.source = path; /* gone now */
   assert_int_equal(lv_hash_at(&src, seqs, 1, LV_HASH_STORED, out, err,
-                              sizeof(err)), -1);
+                              sizeof(err)),
+                   -1);
   assert_true(err[0] != '\0');
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anchor-rpc.c: unit tests of the anchor plugin's JSON-RPC answer checks
  * (rpc_parse_answer: ids, batches out of order, missing and doubled
@@ -44,7 +45,9 @@ static void test_single(void **state)
   rpc_calls_free(c, 1);
   parse("{\"jsonrpc\":\"2.0\",\"id\":11,\"result\":\"0x1\"}", 0, c, 1);
   assert_int_equal(c[0].status, RPC_ERR_GARBAGE);
-  parse("{\"jsonrpc\":\"2.0\",\"id\":10,\"error\":{\"code\":-39001,\"message\":\"Unknown block\"}}", 0, c, 1);
+  parse(
+      "{\"jsonrpc\":\"2.0\",\"id\":10,\"error\":{\"code\":-39001,\"message\":\"Unknown block\"}}",
+      0, c, 1);
   assert_int_equal(c[0].status, RPC_ERR_NODE);
   assert_int_equal(c[0].err_code, -39001);
   assert_non_null(strstr(c[0].err, "Unknown block"));
@@ -66,7 +69,8 @@ static void test_batch(void **state)
   /* out of order, all there */
   parse("[{\"jsonrpc\":\"2.0\",\"id\":12,\"result\":\"c\"},"
         "{\"jsonrpc\":\"2.0\",\"id\":10,\"result\":\"a\"},"
-        "{\"jsonrpc\":\"2.0\",\"id\":11,\"result\":\"b\"}]", 1, c, 3);
+        "{\"jsonrpc\":\"2.0\",\"id\":11,\"result\":\"b\"}]",
+        1, c, 3);
   for(int i = 0; i < 3; i++)
     assert_int_equal(c[i].status, RPC_OK);
   assert_string_equal(c[0].result->valuestring, "a");
@@ -76,7 +80,8 @@ static void test_batch(void **state)
   parse("[{\"jsonrpc\":\"2.0\",\"id\":10,\"result\":\"a\"},"
         "{\"jsonrpc\":\"2.0\",\"id\":11,\"result\":\"b\"},"
         "{\"jsonrpc\":\"2.0\",\"id\":11,\"result\":\"b2\"},"
-        "{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":\"z\"}, 5]", 1, c, 3);
+        "{\"jsonrpc\":\"2.0\",\"id\":99,\"result\":\"z\"}, 5]",
+        1, c, 3);
   assert_int_equal(c[0].status, RPC_OK);
   assert_int_equal(c[1].status, RPC_ERR_GARBAGE);
   assert_non_null(strstr(c[1].err, "two answers"));
@@ -84,7 +89,9 @@ static void test_batch(void **state)
   assert_non_null(strstr(c[2].err, "no answer"));
   rpc_calls_free(c, 3);
   /* a node that takes no batches answers one error object */
-  parse("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"no batches\"}}", 1, c, 3);
+  parse(
+      "{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"no batches\"}}",
+      1, c, 3);
   for(int i = 0; i < 3; i++) {
     assert_int_equal(c[i].status, RPC_ERR_NODE);
     assert_int_equal(c[i].err_code, -32600);
@@ -177,7 +184,8 @@ static void test_cache_nonces(void **state)
   assert_true(g && g->final && g->has_nonce && g->nonce == 41);
   assert_true(g->fee_wei == 21634400151440.0);
   g = cache_get(&c, n.tx_hash);
-  assert_true(g && g->nonce_only && g->has_nonce && g->nonce == 42 && g->block_number == 99);
+  assert_true(g && g->nonce_only && g->has_nonce && g->nonce == 42 &&
+              g->block_number == 99);
   g = cache_get(&c, x.tx_hash);
   assert_true(g && g->nonce_only && !g->has_nonce);
   cache_free(&c);
@@ -185,7 +193,8 @@ static void test_cache_nonces(void **state)
   snprintf(path, sizeof(path), "%s/anchors.cache", dir);
   FILE *fp = fopen(path, "w");
   assert_non_null(fp);
-  fprintf(fp, "probe-agent anchor cache v1 0xabc\nF %s 5 %s 1337 7 %s 1771495334\n",
+  fprintf(fp,
+          "probe-agent anchor cache v1 0xabc\nF %s 5 %s 1337 7 %s 1771495334\n",
           "1111111111111111111111111111111111111111111111111111111111111111",
           "2222222222222222222222222222222222222222222222222222222222222222",
           "3333333333333333333333333333333333333333333333333333333333333333");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anchor-rules.c: unit tests of the anchor plugin's seven rules
  * (plugins/anchor/rules.c), one by one over hand-made evidence, without a
@@ -132,7 +133,8 @@ static void test_rule2_transaction(void **state)
   (void)state;
   setup_case(&x);
   x.e.hash_ok = 0;
-  expect(&x, A_FAILED, RULE_TRANSACTION, "does not hash to tx_hash (fields differ)");
+  expect(&x, A_FAILED, RULE_TRANSACTION,
+         "does not hash to tx_hash (fields differ)");
   setup_case(&x);
   x.e.rcpt_tx[0] = 0x22;
   expect(&x, A_FAILED, RULE_TRANSACTION, "receipt is for another transaction");
@@ -198,7 +200,7 @@ static void test_rule4_sender(void **state)
   x.e.from[0] ^= 1;
   expect(&x, A_FAILED, RULE_SENDER, "not by the anchoring wallet");
   assert_false(x.o.has_nonce); /* not the wallet's nonce */
-  x.c.have_sender = 0; /* no expected_sender: anyone may anchor */
+  x.c.have_sender = 0;         /* no expected_sender: anyone may anchor */
   expect(&x, A_CONFIRMED, 0, NULL);
   assert_true(x.o.has_nonce);
 }
@@ -210,7 +212,8 @@ static void test_rule5_reorg(void **state)
   (void)state;
   setup_case(&x);
   x.e.block_hash[0] = 0xcc;
-  expect(&x, A_FAILED, RULE_REORG, "the canonical block at that height is 0xcc");
+  expect(&x, A_FAILED, RULE_REORG,
+         "the canonical block at that height is 0xcc");
   setup_case(&x);
   x.e.tx_block_hash[0] = 0xcc;
   expect(&x, A_FAILED, RULE_REORG, "reorg");
@@ -274,7 +277,8 @@ static void test_rule7_ledger_hash(void **state)
   x.a.lh = LH_NO_EVENT;
   expect(&x, A_FAILED, RULE_LEDGER_HASH, "has no event 9");
   x.a.lh = LH_NOT_BEFORE;
-  expect(&x, A_FAILED, RULE_LEDGER_HASH, "not before the anchor event's own seq 10");
+  expect(&x, A_FAILED, RULE_LEDGER_HASH,
+         "not before the anchor event's own seq 10");
 }
 
 /* The order: which rule a case with several faults fails. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * anchor-settings.c: the anchor plugin's entry points through the
  * probe_host double (tests/lib/mock_host), without a node or a server:
@@ -65,11 +66,13 @@ static void test_check_config(void **state)
   (void)state;
   assert_int_equal(mock_check_config(&probe_plugin_entry,
                                      "{\"source\": \"/x\", \"rpc_url\": "
-                                     "\"http://n\"}"), 0);
+                                     "\"http://n\"}"),
+                   0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(mock_check_config(&probe_plugin_entry,
                                          "{\"source\": \"/x\", \"rpc_url\": "
-                                         "\"u\", \"window\": 0}"), 0);
+                                         "\"u\", \"window\": 0}"),
+                       0);
   assert_int_equal(mock_nconfig_errors(), 1);
   assert_non_null(strstr(mock_config_error_at(0), "window must be longer"));
   mock_host_teardown();
@@ -80,7 +83,8 @@ static void test_run_reads_the_ledger(void **state)
 {
   char path[] = "/tmp/anchor-settings.XXXXXX", json[512];
   int fd = mkstemp(path);
-  const char *h = "1111111111111111111111111111111111111111111111111111111111111111";
+  const char *h =
+      "1111111111111111111111111111111111111111111111111111111111111111";
   FILE *f;
   (void)state;
   assert_true(fd >= 0);
@@ -89,8 +93,10 @@ static void test_run_reads_the_ledger(void **state)
   for(int i = 1; i <= 3; i++)
     fprintf(f, "{\"seq\":%d,\"type\":\"Note\",\"hash\":\"%s\"}\n", i, h);
   fclose(f);
-  snprintf(json, sizeof(json), "{\"source\": \"%s\", \"rpc_url\": "
-           "\"http://127.0.0.1:9\", \"cache\": false}", path);
+  snprintf(json, sizeof(json),
+           "{\"source\": \"%s\", \"rpc_url\": "
+           "\"http://127.0.0.1:9\", \"cache\": false}",
+           path);
   const char *sum = run_summary(json);
   assert_int_equal(mock_line_at(0)->status, PROBE_WARNING);
   assert_non_null(strstr(sum, "0 anchors"));

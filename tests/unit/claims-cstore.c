@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * claims-cstore.c: unit tests of plugins/claims/cstore.c, the claims
  * plugin's table: what each event does to a claim (stages, failures,
@@ -22,10 +23,22 @@
 
 static const char *const pins[] = {"claim-pin"};
 /* retain 100 s; first 2 since 2026-01-01T00:00:10Z */
-static cstore_conf conf = {
-    "claim-", "ClaimSubmitted", "ClaimValidated", "ClaimAdjudicated",
-    "ClaimRejected", "ClaimFailed", "CallbackDelivered", "CallbackFailed",
-    "synthetic", "decision", "final", pins, 1, 2, 0, 100};
+static cstore_conf conf = {"claim-",
+                           "ClaimSubmitted",
+                           "ClaimValidated",
+                           "ClaimAdjudicated",
+                           "ClaimRejected",
+                           "ClaimFailed",
+                           "CallbackDelivered",
+                           "CallbackFailed",
+                           "synthetic",
+                           "decision",
+                           "final",
+                           pins,
+                           1,
+                           2,
+                           0,
+                           100};
 
 #define T0 1767225600.0 /* 2026-01-01T00:00:00Z */
 
@@ -36,8 +49,8 @@ static cst_code ev(cstore *s, int64_t seq, double at, const char *type,
   char line[1024], ts[40];
   cst_event e;
   int ms = (int)(at * 1000 + 0.5);
-  snprintf(ts, sizeof(ts), "2026-01-01T%02d:%02d:%02d.%03dZ",
-           ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  snprintf(ts, sizeof(ts), "2026-01-01T%02d:%02d:%02d.%03dZ", ms / 3600000,
+           ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
   snprintf(line, sizeof(line),
            "{\"seq\":%lld,\"ts\":\"%s\",\"type\":\"%s\",\"aggregate_id\":"
            "\"%s\",\"payload\":{%s},\"hash\":\"%064lld\"}",
@@ -54,7 +67,8 @@ static void complete(cstore *s, int64_t *seq, double at, double lat,
   assert_int_equal(ev(s, ++*seq, at + lat / 4, "ClaimValidated", id, NULL),
                    CST_OK);
   assert_int_equal(ev(s, ++*seq, at + lat / 2, "ClaimAdjudicated", id,
-                      "\"decision\":\"approved\""), CST_OK);
+                      "\"decision\":\"approved\""),
+                   CST_OK);
   assert_int_equal(ev(s, ++*seq, at + lat, "CallbackDelivered", id, NULL),
                    CST_OK);
 }
@@ -208,11 +222,13 @@ static void test_fields(void **state)
   }
   {
     cst_fields f;
-    assert_int_equal(cst_fields_read(&conf, lines[0], strlen(lines[0]), &f, 1), 0);
+    assert_int_equal(cst_fields_read(&conf, lines[0], strlen(lines[0]), &f, 1),
+                     0);
     assert_int_equal(f.seq, 5);
     assert_string_equal(f.decision, "approved");
     assert_true(f.final && !f.synth);
-    assert_int_equal(cst_fields_read(&conf, lines[2], strlen(lines[2]), &f, 0), 0);
+    assert_int_equal(cst_fields_read(&conf, lines[2], strlen(lines[2]), &f, 0),
+                     0);
     assert_string_equal(f.type, "TA");
   }
   assert_true(cst_parse_ts("2026-01-01T00:00:00Z") == T0);
@@ -280,8 +296,7 @@ static void feed(cstore *s, int64_t from, int64_t to)
       ev(s, k, at, k % 13 ? "CallbackDelivered" : "CallbackFailed", id,
          "\"final\":true");
       break;
-    default:
-      ev(s, k, at, k % 11 ? "Other" : "ClaimSubmitted", id, NULL);
+    default: ev(s, k, at, k % 11 ? "Other" : "ClaimSubmitted", id, NULL);
     }
     if(k % 64 == 0)
       cstore_sweep(s);

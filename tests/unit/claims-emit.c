@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * claims-emit.c: the claims plugin's entry points through the probe_host
  * double (tests/lib/mock_host), on a small ledger file the test writes
@@ -35,7 +36,8 @@ static void ev(FILE *f, int seq, double ago, const char *type, const char *id)
   char ts[40];
   gmtime_r(&t, &tm);
   strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-  fprintf(f, "{\"seq\":%d,\"ts\":\"%s\",\"type\":\"%s\",\"aggregate_id\":"
+  fprintf(f,
+          "{\"seq\":%d,\"ts\":\"%s\",\"type\":\"%s\",\"aggregate_id\":"
           "\"%s\",\"payload\":{},\"prev_hash\":\"%064d\",\"hash\":\"%064d\"}\n",
           seq, ts, type, id, seq - 1, seq);
 }
@@ -110,7 +112,8 @@ static void test_check_config(void **state)
 {
   (void)state;
   assert_int_equal(mock_check_config(&probe_plugin_entry,
-                                     "{\"source\": \"l.jsonl\"}"), 0);
+                                     "{\"source\": \"l.jsonl\"}"),
+                   0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(mock_check_config(&probe_plugin_entry,
                                          "{\"source\": \"\", \"first\": -1}"),
@@ -123,9 +126,9 @@ static void test_check_config(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_lifecycle),
-    cmocka_unit_test(test_misconfigured),
-    cmocka_unit_test(test_check_config),
+      cmocka_unit_test(test_lifecycle),
+      cmocka_unit_test(test_misconfigured),
+      cmocka_unit_test(test_check_config),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

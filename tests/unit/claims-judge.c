@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * claims-judge.c: unit tests of plugins/claims/cjudge, the claims.lifecycle
  * tally and verdict, over stores built from events in memory (no ledger
@@ -19,10 +20,22 @@
 
 #include "plugins/claims/cjudge.h"
 
-static cstore_conf sconf = {
-    "claim-", "ClaimSubmitted", "ClaimValidated", "ClaimAdjudicated",
-    "ClaimRejected", "ClaimFailed", "CallbackDelivered", "CallbackFailed",
-    "synthetic", "decision", "final", NULL, 0, 0, 0, 100000};
+static cstore_conf sconf = {"claim-",
+                            "ClaimSubmitted",
+                            "ClaimValidated",
+                            "ClaimAdjudicated",
+                            "ClaimRejected",
+                            "ClaimFailed",
+                            "CallbackDelivered",
+                            "CallbackFailed",
+                            "synthetic",
+                            "decision",
+                            "final",
+                            NULL,
+                            0,
+                            0,
+                            0,
+                            100000};
 
 /* The plugin's defaults: 15 min window and stuck_after, 5 min callback
  * grace, 30 min anchor grace; p95 3/5 s; callbacks 0.99/0.95; failed
@@ -30,7 +43,7 @@ static cstore_conf sconf = {
 static const cj_conf jconf = {900, 900, 300, 1800, 3, 5, 0.99, 0.95, 3, 10};
 
 #define T0 1767225600.0 /* 2026-01-01T00:00:00Z */
-#define NOW (T0 + 3600)  /* the runs look at the ledger an hour on */
+#define NOW (T0 + 3600) /* the runs look at the ledger an hour on */
 
 static cstore st;
 static int64_t seq;
@@ -38,14 +51,13 @@ static anchors no_anchors; /* known = 0 */
 static const cj_medlink no_medlink = {0, 0, NULL, NULL, 0};
 
 /* Applies one event at time `at` (seconds since the epoch, on T0's day). */
-static void ev(double at, const char *type, const char *id,
-               const char *payload)
+static void ev(double at, const char *type, const char *id, const char *payload)
 {
   char line[1024], ts[40];
   cst_event e;
   long ms = (long)((at - T0) * 1000 + 0.5);
-  snprintf(ts, sizeof(ts), "2026-01-01T%02ld:%02ld:%02ld.%03ldZ",
-           ms / 3600000, ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  snprintf(ts, sizeof(ts), "2026-01-01T%02ld:%02ld:%02ld.%03ldZ", ms / 3600000,
+           ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
   seq++;
   snprintf(line, sizeof(line),
            "{\"seq\":%lld,\"ts\":\"%s\",\"type\":\"%s\",\"aggregate_id\":"
@@ -223,7 +235,7 @@ static void test_unanchored(void **state)
   const char *tx;
   int64_t to;
   (void)state;
-  claim_done(T0 + 10, 1, "claim-a");  /* seqs 1..3 */
+  claim_done(T0 + 10, 1, "claim-a");    /* seqs 1..3 */
   claim_done(NOW - 2400, 1, "claim-b"); /* seqs 4..6 */
   memset(&an, 0, sizeof(an));
   an.known = 1;
@@ -266,13 +278,14 @@ static void test_all_clear(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_percentiles, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_p95_warning, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_medlink_not_arrived, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_callback_failures, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_stuck_failed, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_unanchored, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_all_clear, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_percentiles, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_p95_warning, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_medlink_not_arrived, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_callback_failures, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stuck_failed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unanchored, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_all_clear, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common-lsrc.c: unit tests of plugins/common/lsrc on files: plain and
  * gzip, lines across buffer boundaries, a last line without its newline,
@@ -223,10 +224,10 @@ static int teardown(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_plain),
-    cmocka_unit_test(test_gzip),
-    cmocka_unit_test(test_resume),
-    cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_plain),
+      cmocka_unit_test(test_gzip),
+      cmocka_unit_test(test_resume),
+      cmocka_unit_test(test_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

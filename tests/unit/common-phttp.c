@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common-phttp.c: unit tests of plugins/common/phttp that need no server:
  * error names and the requests refused before any connection. (URLs are

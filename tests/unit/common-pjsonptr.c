@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common-pjsonptr.c: unit tests of plugins/common/pjsonptr against the
  * examples of RFC 6901 section 5, plus malformed pointers and edge cases.
@@ -61,16 +62,16 @@ static void test_not_found(void **state)
   const cJSON *doc = *state;
   assert_null(pjsonptr_get(doc, "/foo/2"));
   assert_null(pjsonptr_get(doc, "/foo/-"));
-  assert_null(pjsonptr_get(doc, "/foo/01"));  /* leading zero */
+  assert_null(pjsonptr_get(doc, "/foo/01")); /* leading zero */
   assert_null(pjsonptr_get(doc, "/foo/+1"));
-  assert_null(pjsonptr_get(doc, "/foo/"));    /* "" is no index */
-  assert_null(pjsonptr_get(doc, "/FOO"));     /* case matters */
-  assert_null(pjsonptr_get(doc, "/a/b"));     /* unescaped slash */
-  assert_null(pjsonptr_get(doc, "/m~n"));     /* bad escape */
+  assert_null(pjsonptr_get(doc, "/foo/")); /* "" is no index */
+  assert_null(pjsonptr_get(doc, "/FOO"));  /* case matters */
+  assert_null(pjsonptr_get(doc, "/a/b"));  /* unescaped slash */
+  assert_null(pjsonptr_get(doc, "/m~n"));  /* bad escape */
   assert_null(pjsonptr_get(doc, "/m~2n"));
   assert_null(pjsonptr_get(doc, "/m~"));
-  assert_null(pjsonptr_get(doc, "foo"));      /* must start with / */
-  assert_null(pjsonptr_get(doc, "/a~1b/x"));  /* through a number */
+  assert_null(pjsonptr_get(doc, "foo"));     /* must start with / */
+  assert_null(pjsonptr_get(doc, "/a~1b/x")); /* through a number */
   assert_null(pjsonptr_get(doc, "/foo/99999999999"));
   assert_null(pjsonptr_get(doc, NULL));
   assert_null(pjsonptr_get(NULL, ""));
@@ -79,7 +80,8 @@ static void test_not_found(void **state)
 static void test_nested(void **state)
 {
   (void)state;
-  cJSON *d = cJSON_Parse("{\"data\":{\"meta\":{\"total\":17}},\"items\":[{\"~/\":[1,2,{\"x\":3}]}]}");
+  cJSON *d = cJSON_Parse(
+      "{\"data\":{\"meta\":{\"total\":17}},\"items\":[{\"~/\":[1,2,{\"x\":3}]}]}");
   assert_non_null(d);
   assert_int_equal(num_at(d, "/data/meta/total"), 17);
   assert_int_equal(num_at(d, "/items/0/~0~1/2/x"), 3);

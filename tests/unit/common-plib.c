@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common-plib.c: libpq and libcurl are opened on first use, not at load.
  * This program is linked like a plugin (libprobecommon, no libpq, no
@@ -45,7 +46,8 @@ static void test_file_source_loads_neither(void **state)
   lsrc_event ev;
   (void)state;
   assert_true(fd >= 0);
-  assert_int_equal(write(fd, line, sizeof(line) - 1), (ssize_t)(sizeof(line) - 1));
+  assert_int_equal(write(fd, line, sizeof(line) - 1),
+                   (ssize_t)(sizeof(line) - 1));
   close(fd);
   assert_false(loaded(PLIB_LIBPQ_SONAME));
   assert_false(loaded(PLIB_LIBCURL_SONAME));
@@ -67,7 +69,8 @@ static void test_connect_opens_libpq(void **state)
 {
   char err[512];
   (void)state;
-  assert_null(ppg_connect("host=/nonexistent-plib-dir port=1", 2, err, sizeof(err)));
+  assert_null(
+      ppg_connect("host=/nonexistent-plib-dir port=1", 2, err, sizeof(err)));
   assert_non_null(strstr(err, "connection failed"));
   assert_true(loaded(PLIB_LIBPQ_SONAME));
   assert_non_null(sym_PQexec);
@@ -102,7 +105,9 @@ static void test_open_failures(void **state)
   char err[256];
   const plib_sym syms[] = {PLIB_SYM(strlen) PLIB_SYM(probe_no_such_function)};
   (void)state;
-  assert_int_equal(plib_open("libprobe-no-such-library.so.9", &h, syms, 2, err, sizeof(err)), -1);
+  assert_int_equal(plib_open("libprobe-no-such-library.so.9", &h, syms, 2, err,
+                             sizeof(err)),
+                   -1);
   assert_non_null(strstr(err, "libprobe-no-such-library.so.9"));
   assert_null(h);
   assert_int_equal(plib_open("libc.so.6", &h, syms, 2, err, sizeof(err)), -1);
@@ -118,10 +123,10 @@ static void test_open_failures(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_file_source_loads_neither),
-    cmocka_unit_test(test_connect_opens_libpq),
-    cmocka_unit_test(test_fetch_opens_libcurl),
-    cmocka_unit_test(test_open_failures),
+      cmocka_unit_test(test_file_source_loads_neither),
+      cmocka_unit_test(test_connect_opens_libpq),
+      cmocka_unit_test(test_fetch_opens_libcurl),
+      cmocka_unit_test(test_open_failures),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

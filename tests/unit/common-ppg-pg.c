@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common-ppg-pg.c: ppg_connect against a real PostgreSQL (PROBE_TEST_PG,
  * started by tests/lib/servers.sh; skipped with 77 when absent, a failure
@@ -41,7 +42,8 @@ static PGconn *admin(void)
 static void exec_ok(PGconn *c, const char *sql)
 {
   PGresult *r = PQexec(c, sql);
-  if(PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+  if(PQresultStatus(r) != PGRES_COMMAND_OK &&
+     PQresultStatus(r) != PGRES_TUPLES_OK)
     fail_msg("%s: %s", sql, PQerrorMessage(c));
   PQclear(r);
 }
@@ -87,13 +89,16 @@ static void test_write_fails(void **state)
   (void)state;
   char err[512], ci[1024];
   /* even a conninfo asking for a writable session gets a read-only one */
-  snprintf(ci, sizeof(ci), "%s options='-c default_transaction_read_only=off'", pg);
+  snprintf(ci, sizeof(ci), "%s options='-c default_transaction_read_only=off'",
+           pg);
   PGconn *c = ppg_connect(ci, 5, err, sizeof(err));
   assert_non_null(c);
   const char *writes[] = {"INSERT INTO ppg_probe_t VALUES (3, 'c')",
-                          "UPDATE ppg_probe_t SET v = 'x'", "DELETE FROM ppg_probe_t",
+                          "UPDATE ppg_probe_t SET v = 'x'",
+                          "DELETE FROM ppg_probe_t",
                           "CREATE TABLE ppg_probe_new (i int)",
-                          "SELECT * FROM ppg_probe_t FOR UPDATE", NULL};
+                          "SELECT * FROM ppg_probe_t FOR UPDATE",
+                          NULL};
   for(int i = 0; writes[i]; i++) {
     PGresult *r = PQexec(c, writes[i]);
     assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
@@ -115,7 +120,9 @@ static void test_row_lock_does_not_block(void **state)
   char err[512];
   PGconn *a = admin();
   exec_ok(a, "BEGIN");
-  exec_ok(a, "SELECT * FROM ppg_probe_t WHERE id = 1 FOR UPDATE"); /* a worker's claim */
+  exec_ok(
+      a,
+      "SELECT * FROM ppg_probe_t WHERE id = 1 FOR UPDATE"); /* a worker's claim */
   PGconn *c = ppg_connect(pg, 5, err, sizeof(err));
   assert_non_null(c);
   double t0 = now_s();
@@ -135,16 +142,19 @@ static void test_table_lock_fails_fast(void **state)
   char err[512];
   PGconn *a = admin();
   exec_ok(a, "BEGIN");
-  exec_ok(a, "LOCK TABLE ppg_probe_t IN ACCESS EXCLUSIVE MODE"); /* a migration */
+  exec_ok(a,
+          "LOCK TABLE ppg_probe_t IN ACCESS EXCLUSIVE MODE"); /* a migration */
   PGconn *c = ppg_connect(pg, 20, err, sizeof(err));
   assert_non_null(c);
   double t0 = now_s();
   PGresult *r = PQexec(c, "SELECT count(*) FROM ppg_probe_t");
   double took = now_s() - t0;
   assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
-  assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE), "55P03"); /* lock_not_available */
+  assert_string_equal(PQresultErrorField(r, PG_DIAG_SQLSTATE),
+                      "55P03"); /* lock_not_available */
   PQclear(r);
-  assert_true(took < 3.0); /* lock_timeout (1 s), not statement_timeout (20 s) */
+  assert_true(took <
+              3.0); /* lock_timeout (1 s), not statement_timeout (20 s) */
   exec_ok(a, "ROLLBACK");
   PQfinish(c);
   PQfinish(a);
@@ -154,7 +164,8 @@ static void test_bad_password_not_echoed(void **state)
 {
   (void)state;
   char err[512], ci[1024];
-  snprintf(ci, sizeof(ci), "%s dbname=no_such_db_probe password=Sup3rSecretPw", pg);
+  snprintf(ci, sizeof(ci), "%s dbname=no_such_db_probe password=Sup3rSecretPw",
+           pg);
   assert_null(ppg_connect(ci, 5, err, sizeof(err)));
   assert_non_null(strstr(err, "no_such_db_probe"));
   assert_null(strstr(err, "Sup3rSecretPw"));
@@ -165,8 +176,10 @@ int main(void)
   pg = getenv("PROBE_TEST_PG");
   if(!pg || !*pg) {
     const char *ci = getenv("CI");
-    fprintf(stderr, "%s: PROBE_TEST_PG is not set (start the servers with contrib/test.sh)\n",
-            ci && strcmp(ci, "true") == 0 ? "ERROR" : "SKIP");
+    fprintf(
+        stderr,
+        "%s: PROBE_TEST_PG is not set (start the servers with contrib/test.sh)\n",
+        ci && strcmp(ci, "true") == 0 ? "ERROR" : "SKIP");
     return ci && strcmp(ci, "true") == 0 ? 99 : 77;
   }
   const struct CMUnitTest tests[] = {

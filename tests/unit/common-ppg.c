@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * common-ppg.c: unit tests of plugins/common/ppg that need no server:
  * conninfo detection (redaction: tests/unit/lib-redact.c),
@@ -45,14 +46,16 @@ static void test_connect_errors(void **state)
   assert_true(strlen(err) > 0);
   assert_null(strstr(err, "s3cret"));
   /* a socket directory where nothing listens */
-  assert_null(ppg_connect("host=/nonexistent-probe-dir port=1 user=u password=s3cret dbname=d",
-                          2, err, sizeof(err)));
+  assert_null(ppg_connect(
+      "host=/nonexistent-probe-dir port=1 user=u password=s3cret dbname=d", 2,
+      err, sizeof(err)));
   assert_true(strlen(err) > 0);
   assert_null(strstr(err, "s3cret"));
   assert_null(strchr(err, '\n'));
   /* a tiny buffer is still terminated */
   char small[8];
-  assert_null(ppg_connect("host=/nonexistent-probe-dir port=1", 2, small, sizeof(small)));
+  assert_null(ppg_connect("host=/nonexistent-probe-dir port=1", 2, small,
+                          sizeof(small)));
   assert_true(strlen(small) < sizeof(small));
 }
 
@@ -62,8 +65,8 @@ static int seen_calls;
 
 /* Stands in for PQconnectdbParams: records the password keyword and
  * fails (ppg then reports "out of memory"), so that no server is needed. */
-static PGconn *fake_connectdb(const char *const *keys,
-                              const char *const *vals, int expand)
+static PGconn *fake_connectdb(const char *const *keys, const char *const *vals,
+                              int expand)
 {
   (void)expand;
   seen_calls++;
@@ -100,18 +103,18 @@ static void test_password_file(void **state)
   assert_int_equal(strlen(seen_password), 2000);
   assert_int_equal(seen_password[1999], 'a' + 1999 % 26);
   /* the conninfo's own password wins, as it did over PGPASSWORD */
-  assert_null(ppg_connect_pwfile("host=/nonexistent password=own", path, 5,
-                                 err, sizeof(err)));
+  assert_null(ppg_connect_pwfile("host=/nonexistent password=own", path, 5, err,
+                                 sizeof(err)));
   assert_string_equal(seen_password, "own");
   /* no file: no password keyword at all */
-  assert_null(ppg_connect_pwfile("host=/nonexistent", NULL, 5, err,
-                                 sizeof(err)));
+  assert_null(
+      ppg_connect_pwfile("host=/nonexistent", NULL, 5, err, sizeof(err)));
   assert_string_equal(seen_password, "");
   /* a file that is not there: libpq is not even asked */
   char missing[80];
   snprintf(missing, sizeof(missing), "%s/none", dir);
-  assert_null(ppg_connect_pwfile("host=/nonexistent", missing, 5, err,
-                                 sizeof(err)));
+  assert_null(
+      ppg_connect_pwfile("host=/nonexistent", missing, 5, err, sizeof(err)));
   assert_int_equal(seen_calls, 3);
   assert_non_null(strstr(err, "cannot read password_file "));
   assert_non_null(strstr(err, "/none"));

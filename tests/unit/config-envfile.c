@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config-envfile.c: unit tests of the config plugin's environment-file
  * parser (plugins/config/envfile.c): files as shells and systemd's
@@ -17,7 +18,8 @@
 #include "plugins/config/envfile.h"
 
 /* Parses s; the value of key (NULL when absent), its line in *line. */
-static const char *get(envfile *f, const char *s, const char *key, unsigned *line)
+static const char *get(envfile *f, const char *s, const char *key,
+                       unsigned *line)
 {
   char err[200];
   assert_int_equal(envfile_parse(s, strlen(s), f, err, sizeof(err)), 0);
@@ -32,29 +34,31 @@ static void test_syntax(void **state)
   (void)state;
   envfile f;
   unsigned line;
-  const char *text =
-      "# MedLink production\n"
-      "\n"
-      "; systemd comment\n"
-      "export ITRANS_AUTO_SUBMIT_ENABLED=false\n"
-      "   SPACED = value with spaces   \n"
-      "SQ='it''s # not a comment'\n"
-      "DQ=\"a \\\"quoted\\\" \\$HOME \\n kept\"\n"
-      "EQ=postgres://h/db?sslmode=require&x=1\n"
-      "CMT=on # the rest is a comment\n"
-      "HASH=a#b\n"
-      "CONT=first\\\n"
-      "second\n"
-      "MULTI=\"line1\n"
-      "line2\"\n"
-      "EMPTY=\n"
-      "CRLF=yes\r\n";
-  assert_string_equal(get(&f, text, "ITRANS_AUTO_SUBMIT_ENABLED", &line), "false");
+  const char *text = "# MedLink production\n"
+                     "\n"
+                     "; systemd comment\n"
+                     "export ITRANS_AUTO_SUBMIT_ENABLED=false\n"
+                     "   SPACED = value with spaces   \n"
+                     "SQ='it''s # not a comment'\n"
+                     "DQ=\"a \\\"quoted\\\" \\$HOME \\n kept\"\n"
+                     "EQ=postgres://h/db?sslmode=require&x=1\n"
+                     "CMT=on # the rest is a comment\n"
+                     "HASH=a#b\n"
+                     "CONT=first\\\n"
+                     "second\n"
+                     "MULTI=\"line1\n"
+                     "line2\"\n"
+                     "EMPTY=\n"
+                     "CRLF=yes\r\n";
+  assert_string_equal(get(&f, text, "ITRANS_AUTO_SUBMIT_ENABLED", &line),
+                      "false");
   assert_int_equal(line, 4);
   assert_string_equal(envfile_get(&f, "SPACED")->value, "value with spaces");
   assert_string_equal(envfile_get(&f, "SQ")->value, "its # not a comment");
-  assert_string_equal(envfile_get(&f, "DQ")->value, "a \"quoted\" $HOME \\n kept");
-  assert_string_equal(envfile_get(&f, "EQ")->value, "postgres://h/db?sslmode=require&x=1");
+  assert_string_equal(envfile_get(&f, "DQ")->value,
+                      "a \"quoted\" $HOME \\n kept");
+  assert_string_equal(envfile_get(&f, "EQ")->value,
+                      "postgres://h/db?sslmode=require&x=1");
   assert_string_equal(envfile_get(&f, "CMT")->value, "on");
   assert_string_equal(envfile_get(&f, "HASH")->value, "a#b");
   assert_string_equal(envfile_get(&f, "CONT")->value, "firstsecond");
@@ -71,7 +75,8 @@ static void test_duplicates(void **state)
   (void)state;
   envfile f;
   unsigned line;
-  assert_string_equal(get(&f, "K=1\nOTHER=x\nK=2\nexport K=3\n", "K", &line), "3");
+  assert_string_equal(get(&f, "K=1\nOTHER=x\nK=2\nexport K=3\n", "K", &line),
+                      "3");
   assert_int_equal(line, 4);
   assert_int_equal(envfile_get(&f, "K")->dups, 2);
   assert_int_equal(envfile_get(&f, "K")->first_line, 1);
@@ -108,10 +113,13 @@ static void test_edges(void **state)
   char err[200];
   assert_int_equal(envfile_parse("", 0, &f, err, sizeof(err)), 0);
   assert_int_equal(f.n, 0);
-  assert_int_equal(envfile_parse("A=x\\", 4, &f, err, sizeof(err)), 0); /* backslash at the end */
+  assert_int_equal(envfile_parse("A=x\\", 4, &f, err, sizeof(err)),
+                   0); /* backslash at the end */
   assert_string_equal(envfile_get(&f, "A")->value, "x");
   envfile_free(&f);
-  assert_int_equal(envfile_parse("U=\xc3\xa9t\xc3\xa9", 7, &f, err, sizeof(err)), 0);
+  assert_int_equal(envfile_parse("U=\xc3\xa9t\xc3\xa9", 7, &f, err,
+                                 sizeof(err)),
+                   0);
   assert_string_equal(envfile_get(&f, "U")->value, "\xc3\xa9t\xc3\xa9");
   envfile_free(&f);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config-judge.c: unit tests of the config plugin's judge (plugins/config/
  * cjudge.c) over values made up here, no file read: expectations met and

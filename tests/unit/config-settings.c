@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * config-settings.c: the config plugin's entry points through the
  * probe_host double: read_settings for run and check_config, the

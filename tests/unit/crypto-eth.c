@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crypto-eth.c: RLP, signing hashes and sender recovery. Every transaction
  * of tests/vectors/eth-tx.jsonl (made by an independent node) must recover
@@ -22,10 +23,11 @@
 #include "crypto/keccak.h"
 #include "plugins/anchor/txjson.h"
 
-static const uint8_t secp_n[32] = {
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48,
-    0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41};
+static const uint8_t secp_n[32] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                   0xff, 0xfe, 0xba, 0xae, 0xdc, 0xe6, 0xaf,
+                                   0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c,
+                                   0xd0, 0x36, 0x41, 0x41};
 
 /* Opens a vector file of tests/vectors. */
 static FILE *open_vector(const char *name)
@@ -126,7 +128,9 @@ static void test_high_s_refused(void **state)
   txjson t;
   char err[200];
   uint8_t addr[20], s[32], v[32];
-  assert_int_equal(txjson_parse(cJSON_GetObjectItem(doc, "tx"), &t, err, sizeof(err)), 0);
+  assert_int_equal(txjson_parse(cJSON_GetObjectItem(doc, "tx"), &t, err,
+                                sizeof(err)),
+                   0);
   memset(s, 0, 32);
   memcpy(s + 32 - t.tx.s.len, t.tx.s.p, t.tx.s.len);
   negate_s(s); /* the malleated twin: same signer, s above n/2 */
@@ -135,7 +139,8 @@ static void test_high_s_refused(void **state)
   memcpy(v, t.tx.v.p, t.tx.v.len);
   v[t.tx.v.len - 1] ^= 1; /* flip the recovery id */
   t.tx.v.p = v;
-  assert_int_equal(crypto_eth_recover_sender(&t.tx, addr), CRYPTO_ETH_ERR_HIGH_S);
+  assert_int_equal(crypto_eth_recover_sender(&t.tx, addr),
+                   CRYPTO_ETH_ERR_HIGH_S);
   txjson_free(&t);
   cJSON_Delete(doc);
 }
@@ -160,9 +165,14 @@ static void test_eip155_example(void **state)
   tx.v = (crypto_bytes){(const uint8_t *)"\x25", 1}; /* 37 */
   assert_int_equal(crypto_eth_signing_hash(&tx, h), CRYPTO_ETH_OK);
   crypto_hex_encode(h, 32, hex);
-  assert_string_equal(hex, "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
-  crypto_hex_decode("28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276", 64, r, 32);
-  crypto_hex_decode("67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83", 64, s, 32);
+  assert_string_equal(
+      hex, "daf5a779ae972f972197303d7b574746c7ef83eadac0f2791ad23db92e4c8e53");
+  crypto_hex_decode(
+      "28ef61340bd939bc2195fe537567866003e1a15d3c71ff63e1590620aa636276", 64, r,
+      32);
+  crypto_hex_decode(
+      "67cbe9d8997f761aecb703304b3800ccf555c9f3dc64214b297fb1966a3b6d83", 64, s,
+      32);
   tx.r = (crypto_bytes){r, 32};
   tx.s = (crypto_bytes){s, 32};
   assert_int_equal(crypto_eth_recover_sender(&tx, addr), CRYPTO_ETH_OK);
@@ -189,7 +199,9 @@ static void test_privkey_address(void **state)
   uint8_t priv[32], addr[20];
   char hex[41];
   /* ganache --wallet.deterministic account 0 */
-  crypto_hex_decode("4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 64, priv, 32);
+  crypto_hex_decode(
+      "4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d", 64,
+      priv, 32);
   assert_int_equal(crypto_eth_address_from_privkey(priv, addr), 0);
   crypto_hex_encode(addr, 20, hex);
   assert_string_equal(hex, "90f8bf6a479f320ead074411a4b0e7944ea8c9c1");
@@ -209,16 +221,22 @@ static void test_rlp_strict(void **state)
   /* a single byte below 0x80 wrapped: not canonical */
   assert_int_equal(crypto_rlp_item((const uint8_t *)"\x81\x05", 2, &it), -1);
   /* long form for a short string: not canonical */
-  assert_int_equal(crypto_rlp_item((const uint8_t *)"\xb8\x02" "ab", 4, &it), -1);
+  assert_int_equal(crypto_rlp_item((const uint8_t *)"\xb8\x02"
+                                                    "ab",
+                                   4, &it),
+                   -1);
   /* length past the end */
   assert_int_equal(crypto_rlp_item((const uint8_t *)"\x83\x01", 2, &it), -1);
   assert_int_equal(crypto_rlp_item((const uint8_t *)"\xc2\x01\x02", 3, &it), 0);
   assert_true(it.is_list);
   assert_int_equal(it.payload_len, 2);
   crypto_eth_tx tx;
-  assert_int_equal(crypto_eth_tx_decode((const uint8_t *)"\x03\xc0", 2, &tx), CRYPTO_ETH_ERR_TYPE);
-  assert_int_equal(crypto_eth_tx_decode((const uint8_t *)"\xc0", 1, &tx), CRYPTO_ETH_ERR_RLP);
-  assert_int_equal(crypto_eth_tx_decode((const uint8_t *)"", 0, &tx), CRYPTO_ETH_ERR_RLP);
+  assert_int_equal(crypto_eth_tx_decode((const uint8_t *)"\x03\xc0", 2, &tx),
+                   CRYPTO_ETH_ERR_TYPE);
+  assert_int_equal(crypto_eth_tx_decode((const uint8_t *)"\xc0", 1, &tx),
+                   CRYPTO_ETH_ERR_RLP);
+  assert_int_equal(crypto_eth_tx_decode((const uint8_t *)"", 0, &tx),
+                   CRYPTO_ETH_ERR_RLP);
 }
 
 int main(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crypto-jcs.c: unit tests of crypto/jcs and crypto/sha256 against the
  * independent vectors in tests/vectors/ (jcs.jsonl: input, canonical text
@@ -53,8 +54,7 @@ static void expect_canon(crypto_jcs *j, const char *in, size_t inlen,
   const char *out;
   crypto_jcs_code c = crypto_jcs_canonicalize(j, in, inlen);
   if(c != CRYPTO_JCS_OK)
-    fail_msg("canonicalize(%.*s): %s", (int)inlen, in,
-             crypto_jcs_strerror(c));
+    fail_msg("canonicalize(%.*s): %s", (int)inlen, in, crypto_jcs_strerror(c));
   out = crypto_jcs_text(j, &len);
   if(len != strlen(want) || memcmp(out, want, len) != 0)
     fail_msg("canonicalize(%.*s) = %.*s, want %s", (int)inlen, in, (int)len,
@@ -147,7 +147,8 @@ static void test_respellings(void **state)
                "{\"a\":\"\xc3\xa9\",\"b\":1}");
   expect_canon(j, S(" { \"a\" :\t\"\xc3\xa9\" ,\r\n\"b\" : 1 } \r"),
                "{\"a\":\"\xc3\xa9\",\"b\":1}");
-  expect_canon(j, S("[10E-1, 0.1e1, 100e-2, 1, 1.000000000000000000000001]"), "[1,1,1,1,1]");
+  expect_canon(j, S("[10E-1, 0.1e1, 100e-2, 1, 1.000000000000000000000001]"),
+               "[1,1,1,1,1]");
   expect_canon(j, S("[-0.0, 0e5, 0.000]"), "[0,0,0]");
   /* supplementary characters sort before U+E000..U+FFFF in UTF-16 */
   expect_canon(j, S("{\"\xef\xac\x81\":1,\"\xf0\x9f\x98\x80\":2}"),
@@ -169,8 +170,7 @@ static void test_large(void **state)
   (void)state;
   in[il++] = '{';
   for(i = 999; i >= 0; i--)
-    il += (size_t)sprintf(in + il, "%s\"k%04d\":%d", i == 999 ? "" : ",", i,
-                          i);
+    il += (size_t)sprintf(in + il, "%s\"k%04d\":%d", i == 999 ? "" : ",", i, i);
   in[il++] = '}';
   want[wl++] = '{';
   for(i = 0; i < 1000; i++)
@@ -207,48 +207,48 @@ static void test_rejects(void **state)
     const char *in;
     crypto_jcs_code want;
   } cases[] = {
-    {"", CRYPTO_JCS_ERR_SYNTAX},
-    {"   ", CRYPTO_JCS_ERR_SYNTAX},
-    {"{", CRYPTO_JCS_ERR_SYNTAX},
-    {"{\"a\":1,}", CRYPTO_JCS_ERR_SYNTAX},
-    {"{\"a\" 1}", CRYPTO_JCS_ERR_SYNTAX},
-    {"{a:1}", CRYPTO_JCS_ERR_SYNTAX},
-    {"[1,]", CRYPTO_JCS_ERR_SYNTAX},
-    {"[1 2]", CRYPTO_JCS_ERR_SYNTAX},
-    {"{} {}", CRYPTO_JCS_ERR_SYNTAX},
-    {"01", CRYPTO_JCS_ERR_SYNTAX},
-    {"1.", CRYPTO_JCS_ERR_SYNTAX},
-    {".5", CRYPTO_JCS_ERR_SYNTAX},
-    {"1e", CRYPTO_JCS_ERR_SYNTAX},
-    {"+1", CRYPTO_JCS_ERR_SYNTAX},
-    {"-", CRYPTO_JCS_ERR_SYNTAX},
-    {"NaN", CRYPTO_JCS_ERR_SYNTAX},
-    {"Infinity", CRYPTO_JCS_ERR_SYNTAX},
-    {"tru", CRYPTO_JCS_ERR_SYNTAX},
-    {"nul", CRYPTO_JCS_ERR_SYNTAX},
-    {"\"abc", CRYPTO_JCS_ERR_SYNTAX},
-    {"\"a\tb\"", CRYPTO_JCS_ERR_SYNTAX},
-    {"\"\\x\"", CRYPTO_JCS_ERR_SYNTAX},
-    {"\"\\u12\"", CRYPTO_JCS_ERR_SYNTAX},
-    {"\"\\u12g4\"", CRYPTO_JCS_ERR_SYNTAX},
-    {"'a'", CRYPTO_JCS_ERR_SYNTAX},
-    {"{\"a\":1,\"a\":2}", CRYPTO_JCS_ERR_DUPLICATE},
-    {"{\"b\":1,\"a\":2,\"b\":3}", CRYPTO_JCS_ERR_DUPLICATE},
-    {"{\"\\u0061\":1,\"a\":2}", CRYPTO_JCS_ERR_DUPLICATE},
-    {"{\"x\":{\"a\":1,\"a\":1}}", CRYPTO_JCS_ERR_DUPLICATE},
-    {"\"\\ud800\"", CRYPTO_JCS_ERR_SURROGATE},
-    {"\"\\udc00\"", CRYPTO_JCS_ERR_SURROGATE},
-    {"\"\\ud800\\u0041\"", CRYPTO_JCS_ERR_SURROGATE},
-    {"\"\\ud800x\"", CRYPTO_JCS_ERR_SURROGATE},
-    {"\"\\ude00\\ud83d\"", CRYPTO_JCS_ERR_SURROGATE},
-    {"\"\xff\"", CRYPTO_JCS_ERR_UTF8},
-    {"\"\xc0\xaf\"", CRYPTO_JCS_ERR_UTF8},      /* overlong */
-    {"\"\xed\xa0\x80\"", CRYPTO_JCS_ERR_UTF8},  /* encoded surrogate */
-    {"\"\xf4\x90\x80\x80\"", CRYPTO_JCS_ERR_UTF8}, /* > U+10FFFF */
-    {"\"\xe2\x82\"", CRYPTO_JCS_ERR_UTF8},      /* truncated */
-    {"\"\x80\"", CRYPTO_JCS_ERR_UTF8},
-    {"1e400", CRYPTO_JCS_ERR_NUMBER},
-    {"-1e99999999999999", CRYPTO_JCS_ERR_NUMBER},
+      {"", CRYPTO_JCS_ERR_SYNTAX},
+      {"   ", CRYPTO_JCS_ERR_SYNTAX},
+      {"{", CRYPTO_JCS_ERR_SYNTAX},
+      {"{\"a\":1,}", CRYPTO_JCS_ERR_SYNTAX},
+      {"{\"a\" 1}", CRYPTO_JCS_ERR_SYNTAX},
+      {"{a:1}", CRYPTO_JCS_ERR_SYNTAX},
+      {"[1,]", CRYPTO_JCS_ERR_SYNTAX},
+      {"[1 2]", CRYPTO_JCS_ERR_SYNTAX},
+      {"{} {}", CRYPTO_JCS_ERR_SYNTAX},
+      {"01", CRYPTO_JCS_ERR_SYNTAX},
+      {"1.", CRYPTO_JCS_ERR_SYNTAX},
+      {".5", CRYPTO_JCS_ERR_SYNTAX},
+      {"1e", CRYPTO_JCS_ERR_SYNTAX},
+      {"+1", CRYPTO_JCS_ERR_SYNTAX},
+      {"-", CRYPTO_JCS_ERR_SYNTAX},
+      {"NaN", CRYPTO_JCS_ERR_SYNTAX},
+      {"Infinity", CRYPTO_JCS_ERR_SYNTAX},
+      {"tru", CRYPTO_JCS_ERR_SYNTAX},
+      {"nul", CRYPTO_JCS_ERR_SYNTAX},
+      {"\"abc", CRYPTO_JCS_ERR_SYNTAX},
+      {"\"a\tb\"", CRYPTO_JCS_ERR_SYNTAX},
+      {"\"\\x\"", CRYPTO_JCS_ERR_SYNTAX},
+      {"\"\\u12\"", CRYPTO_JCS_ERR_SYNTAX},
+      {"\"\\u12g4\"", CRYPTO_JCS_ERR_SYNTAX},
+      {"'a'", CRYPTO_JCS_ERR_SYNTAX},
+      {"{\"a\":1,\"a\":2}", CRYPTO_JCS_ERR_DUPLICATE},
+      {"{\"b\":1,\"a\":2,\"b\":3}", CRYPTO_JCS_ERR_DUPLICATE},
+      {"{\"\\u0061\":1,\"a\":2}", CRYPTO_JCS_ERR_DUPLICATE},
+      {"{\"x\":{\"a\":1,\"a\":1}}", CRYPTO_JCS_ERR_DUPLICATE},
+      {"\"\\ud800\"", CRYPTO_JCS_ERR_SURROGATE},
+      {"\"\\udc00\"", CRYPTO_JCS_ERR_SURROGATE},
+      {"\"\\ud800\\u0041\"", CRYPTO_JCS_ERR_SURROGATE},
+      {"\"\\ud800x\"", CRYPTO_JCS_ERR_SURROGATE},
+      {"\"\\ude00\\ud83d\"", CRYPTO_JCS_ERR_SURROGATE},
+      {"\"\xff\"", CRYPTO_JCS_ERR_UTF8},
+      {"\"\xc0\xaf\"", CRYPTO_JCS_ERR_UTF8},         /* overlong */
+      {"\"\xed\xa0\x80\"", CRYPTO_JCS_ERR_UTF8},     /* encoded surrogate */
+      {"\"\xf4\x90\x80\x80\"", CRYPTO_JCS_ERR_UTF8}, /* > U+10FFFF */
+      {"\"\xe2\x82\"", CRYPTO_JCS_ERR_UTF8},         /* truncated */
+      {"\"\x80\"", CRYPTO_JCS_ERR_UTF8},
+      {"1e400", CRYPTO_JCS_ERR_NUMBER},
+      {"-1e99999999999999", CRYPTO_JCS_ERR_NUMBER},
   };
   crypto_jcs *j = new_jcs();
   size_t i;
@@ -270,18 +270,23 @@ static void test_rejects(void **state)
 static void test_omit_and_members(void **state)
 {
   crypto_jcs *j = new_jcs();
-  const char *in = "{\"seq\":7,\"hash\":\"ab\",\"payload\":{\"z\":[1,{\"q\":\"}\"}],"
-                   "\"anchored_seq\":6,\"a\\\"b\":\"x,y\"},\"type\":\"T\"}";
+  const char *in =
+      "{\"seq\":7,\"hash\":\"ab\",\"payload\":{\"z\":[1,{\"q\":\"}\"}],"
+      "\"anchored_seq\":6,\"a\\\"b\":\"x,y\"},\"type\":\"T\"}";
   const char *v, *t;
   size_t vl, tl;
   (void)state;
   assert_int_equal(crypto_jcs_canonicalize_omit(j, in, strlen(in), "hash"),
                    CRYPTO_JCS_OK);
   t = crypto_jcs_text(j, &tl);
-  assert_int_equal(tl, strlen("{\"payload\":{\"a\\\"b\":\"x,y\",\"anchored_seq\":6,"
-                              "\"z\":[1,{\"q\":\"}\"}]},\"seq\":7,\"type\":\"T\"}"));
-  assert_memory_equal(t, "{\"payload\":{\"a\\\"b\":\"x,y\",\"anchored_seq\":6,"
-                         "\"z\":[1,{\"q\":\"}\"}]},\"seq\":7,\"type\":\"T\"}", tl);
+  assert_int_equal(tl,
+                   strlen(
+                       "{\"payload\":{\"a\\\"b\":\"x,y\",\"anchored_seq\":6,"
+                       "\"z\":[1,{\"q\":\"}\"}]},\"seq\":7,\"type\":\"T\"}"));
+  assert_memory_equal(t,
+                      "{\"payload\":{\"a\\\"b\":\"x,y\",\"anchored_seq\":6,"
+                      "\"z\":[1,{\"q\":\"}\"}]},\"seq\":7,\"type\":\"T\"}",
+                      tl);
   v = crypto_jcs_omitted(j, &vl);
   assert_non_null(v);
   assert_int_equal(vl, 4);
@@ -328,7 +333,7 @@ static int agree(crypto_jcs *full, crypto_jcs *fast, const char *text,
                  size_t len, const char *omit)
 {
   static const char *const names[] = {"seq", "type", "payload", "prev_hash",
-                                      "a", "b", ""};
+                                      "a",   "b",    ""};
   /* an exact-size copy, so that ASan sees any read past the end */
   char *in = malloc(len ? len : 1);
   crypto_jcs_code a, b;
@@ -352,8 +357,8 @@ static int agree(crypto_jcs *full, crypto_jcs *fast, const char *text,
   ta = crypto_jcs_text(full, &la);
   tb = crypto_jcs_text(fast, &lb);
   if(la != lb || memcmp(ta, tb, la) != 0)
-    fail_msg("%.*s: full %.*s, fast %.*s", (int)len, in, (int)la, ta,
-             (int)lb, tb);
+    fail_msg("%.*s: full %.*s, fast %.*s", (int)len, in, (int)la, ta, (int)lb,
+             tb);
   ta = crypto_jcs_omitted(full, &la);
   tb = crypto_jcs_omitted(fast, &lb);
   assert_true((ta == NULL) == (tb == NULL));
@@ -383,8 +388,8 @@ static int agree(crypto_jcs *full, crypto_jcs *fast, const char *text,
 
 /* Every single-byte deletion, substitution (by bytes that matter to the
  * grammar) and truncation of in: both paths must agree on each. */
-static void agree_mutations(crypto_jcs *full, crypto_jcs *fast,
-                            const char *in, size_t len)
+static void agree_mutations(crypto_jcs *full, crypto_jcs *fast, const char *in,
+                            size_t len)
 {
   static const char subst[] = "\"\\ 0.e-}],:{[u1\x7f\x80\xc3\x1f\t/E+9n";
   char *b = malloc(len + 1);
@@ -409,28 +414,91 @@ static void agree_mutations(crypto_jcs *full, crypto_jcs *fast,
  * numbers, strings and mutations of them. */
 static void test_paths_agree(void **state)
 {
-  static const char *const files[] = {
-    "ledger-valid.jsonl", "ledger-broken-deleted.jsonl",
-    "ledger-broken-payload.jsonl", "ledger-broken-rechained.jsonl"};
+  static const char *const files[] = {"ledger-valid.jsonl",
+                                      "ledger-broken-deleted.jsonl",
+                                      "ledger-broken-payload.jsonl",
+                                      "ledger-broken-rechained.jsonl"};
   static const char *const extra[] = {
-    "0", "-0", "-0.0", "0.0", "0.5", "-0.5", "0.000001", "0.0000001",
-    "0.0000012", "0.000001234567890123", "0.00000123456789012345",
-    "123456789012345", "1234567890123456", "12345678901234567",
-    "100000000000000000000", "1000000000000000000000", "1e21", "1E2",
-    "12345678.9012345", "1234567.89012345", "1.10", "10", "1.5e3", "01",
-    "1.", "-", "-a", "0.", "00", "-01", "9007199254740993", "[1.0]",
-    "\"\\u001f\"", "\"\\u001F\"", "\"\\u000a\"", "\"\\u0008\"", "\"\\u0020\"",
-    "\"\\u00e9\"", "\"\\/\"", "\"\\b\\f\\n\\r\\t\\\"\\\\\"", "\"\\u0000\"",
-    "\"\\u001\"", "\"\\u00\"", "\"\\", "\"\\u", "\"\xc3\"", "\"\xc3\xa9\"",
-    "\"\xf0\x9f\x98\x80\"", "\"\xed\xa0\x80\"", "\"\x7f\"",
-    "{\"a\":1,\"a\":2}", "{\"b\":1,\"a\":2,\"b\":3}", "{\"a\\n\":1,\"a\\t\":2}",
-    "{\"hash\":1}", "{\"hash\":1,\"a\":2}", "{\"a\":{\"hash\":1},\"hash\":[]}",
-    "{\"\\u0068ash\":1}", "{}", "[]", "[{}]", "{\"a\":{}}", " {\"a\":1} ",
-    "\t[1]\r\n", "{\"a\" :1}", "{\"a\": 1}", "[1 ]", "true", "false", "null",
-    "tru", "nulll", "[true,false,null]", "\"abcdefghijklmnopqrstuvwxyz0123\"",
-    "{\"abcdefgh1\":1,\"abcdefgh0\":2,\"abcdefg\":3,\"\":4}",
-    "{\"\xef\xac\x81\":1,\"\xf0\x9f\x98\x80\":2}",
-    "[", "[1,", "{\"a\":", "{\"a\"", "{\"a\":[", /* end mid-value */
+      "0",
+      "-0",
+      "-0.0",
+      "0.0",
+      "0.5",
+      "-0.5",
+      "0.000001",
+      "0.0000001",
+      "0.0000012",
+      "0.000001234567890123",
+      "0.00000123456789012345",
+      "123456789012345",
+      "1234567890123456",
+      "12345678901234567",
+      "100000000000000000000",
+      "1000000000000000000000",
+      "1e21",
+      "1E2",
+      "12345678.9012345",
+      "1234567.89012345",
+      "1.10",
+      "10",
+      "1.5e3",
+      "01",
+      "1.",
+      "-",
+      "-a",
+      "0.",
+      "00",
+      "-01",
+      "9007199254740993",
+      "[1.0]",
+      "\"\\u001f\"",
+      "\"\\u001F\"",
+      "\"\\u000a\"",
+      "\"\\u0008\"",
+      "\"\\u0020\"",
+      "\"\\u00e9\"",
+      "\"\\/\"",
+      "\"\\b\\f\\n\\r\\t\\\"\\\\\"",
+      "\"\\u0000\"",
+      "\"\\u001\"",
+      "\"\\u00\"",
+      "\"\\",
+      "\"\\u",
+      "\"\xc3\"",
+      "\"\xc3\xa9\"",
+      "\"\xf0\x9f\x98\x80\"",
+      "\"\xed\xa0\x80\"",
+      "\"\x7f\"",
+      "{\"a\":1,\"a\":2}",
+      "{\"b\":1,\"a\":2,\"b\":3}",
+      "{\"a\\n\":1,\"a\\t\":2}",
+      "{\"hash\":1}",
+      "{\"hash\":1,\"a\":2}",
+      "{\"a\":{\"hash\":1},\"hash\":[]}",
+      "{\"\\u0068ash\":1}",
+      "{}",
+      "[]",
+      "[{}]",
+      "{\"a\":{}}",
+      " {\"a\":1} ",
+      "\t[1]\r\n",
+      "{\"a\" :1}",
+      "{\"a\": 1}",
+      "[1 ]",
+      "true",
+      "false",
+      "null",
+      "tru",
+      "nulll",
+      "[true,false,null]",
+      "\"abcdefghijklmnopqrstuvwxyz0123\"",
+      "{\"abcdefgh1\":1,\"abcdefgh0\":2,\"abcdefg\":3,\"\":4}",
+      "{\"\xef\xac\x81\":1,\"\xf0\x9f\x98\x80\":2}",
+      "[",
+      "[1,",
+      "{\"a\":",
+      "{\"a\"",
+      "{\"a\":[", /* end mid-value */
   };
   crypto_jcs *full, *fast;
   char *line = NULL, buf[96];
@@ -507,21 +575,25 @@ static void test_paths_agree(void **state)
 static void test_fast_taken(void **state)
 {
   static const char *const taken[] = {
-    "{\"b\":[1,2.5,-0.125,0.000001,123456789012345],\"a\":\"\xc3\xa9\\n\"}",
-    "{\"z\":{\"y\":true,\"x\":null},\"hash\":\"ab\",\"seq\":1}",
-    "[\"\\u001f\\\"\\\\\",false,{}]", "0", "-7", " [] ",
+      "{\"b\":[1,2.5,-0.125,0.000001,123456789012345],\"a\":\"\xc3\xa9\\n\"}",
+      "{\"z\":{\"y\":true,\"x\":null},\"hash\":\"ab\",\"seq\":1}",
+      "[\"\\u001f\\\"\\\\\",false,{}]",
+      "0",
+      "-7",
+      " [] ",
   };
   static const char *const respelled[] = {
-    "{\"a\": 1}", "[1.0]", "[1e2]", "[-0]", "[0.0000001]",
-    "[1234567890123456]", "\"\\u0041\"", "\"\\/\"", "\"\\u001F\"",
-    "\"\\u000a\"", "[1,\n2]",
+      "{\"a\": 1}",  "[1.0]",       "[1e2]",
+      "[-0]",        "[0.0000001]", "[1234567890123456]",
+      "\"\\u0041\"", "\"\\/\"",     "\"\\u001F\"",
+      "\"\\u000a\"", "[1,\n2]",
   };
   crypto_jcs *j = new_jcs();
   size_t i;
   (void)state;
   for(i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
-    assert_int_equal(crypto_jcs_canonicalize_omit(j, taken[i],
-                                                  strlen(taken[i]), "hash"),
+    assert_int_equal(crypto_jcs_canonicalize_omit(j, taken[i], strlen(taken[i]),
+                                                  "hash"),
                      CRYPTO_JCS_OK);
     if(crypto_jcs_last_fast(j) != (g_path != CRYPTO_JCS_PATH_FULL))
       fail_msg("%s: fast %d on %s", taken[i], crypto_jcs_last_fast(j),
@@ -571,15 +643,15 @@ int main(void)
                {CRYPTO_JCS_PATH_SSE2, "fast-sse2"},
                {CRYPTO_JCS_PATH_AVX2, "fast-avx2"}};
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_sha256),
-    cmocka_unit_test(test_jcs_vectors),
-    cmocka_unit_test(test_es6_numbers),
-    cmocka_unit_test(test_respellings),
-    cmocka_unit_test(test_large),
-    cmocka_unit_test(test_rejects),
-    cmocka_unit_test(test_omit_and_members),
-    cmocka_unit_test(test_paths_agree),
-    cmocka_unit_test(test_fast_taken),
+      cmocka_unit_test(test_sha256),
+      cmocka_unit_test(test_jcs_vectors),
+      cmocka_unit_test(test_es6_numbers),
+      cmocka_unit_test(test_respellings),
+      cmocka_unit_test(test_large),
+      cmocka_unit_test(test_rejects),
+      cmocka_unit_test(test_omit_and_members),
+      cmocka_unit_test(test_paths_agree),
+      cmocka_unit_test(test_fast_taken),
   };
   size_t i;
   int failed = 0;
@@ -592,9 +664,9 @@ int main(void)
       continue;
     }
     g_path = paths[i].p;
-    failed += _cmocka_run_group_tests(paths[i].name, tests,
-                                      sizeof(tests) / sizeof(tests[0]),
-                                      NULL, NULL);
+    failed +=
+        _cmocka_run_group_tests(paths[i].name, tests,
+                                sizeof(tests) / sizeof(tests[0]), NULL, NULL);
   }
   return failed;
 }

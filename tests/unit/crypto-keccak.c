@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crypto-keccak.c: Keccak-256 against published vectors (the Keccak team's
  * and Ethereum's well-known values), both the dispatching function and the
@@ -33,13 +34,15 @@ static void check(const void *msg, size_t len, const char *want)
 static void test_empty(void **state)
 {
   (void)state;
-  check("", 0, "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+  check("", 0,
+        "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
 }
 
 static void test_short(void **state)
 {
   (void)state;
-  check("abc", 3, "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
+  check("abc", 3,
+        "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45");
   check("The quick brown fox jumps over the lazy dog", 43,
         "4d741b6f1eb29cb2a9b9911c82f56fa8d73b04959d3d9d222895df6c0b28aa15");
 }

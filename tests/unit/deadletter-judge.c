@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deadletter-judge.c: unit tests of deadletter's decisions
  * (plugins/deadletter/dljudge.c) without a relay or PostgreSQL: the
@@ -74,7 +75,8 @@ static void test_rate_history(void **state)
   dl_verdict v;
   dl_judge(&LIM, &c, &v);
   assert_int_equal(v.rate_status, PROBE_CRITICAL);
-  assert_string_equal(v.rate_summary, "7 new dead letters in the last 15m "
+  assert_string_equal(v.rate_summary,
+                      "7 new dead letters in the last 15m "
                       "(rate_critical=5), seen 2027-01-15T07:50:00Z to "
                       "2027-01-15T08:00:00Z");
   free(h.s);
@@ -112,7 +114,7 @@ static void test_rate_bound(void **state)
   assert_int_equal(v.rate_status, PROBE_OK);
   assert_int_equal(v.count_status, PROBE_OK);
   assert_string_equal(v.rate_summary, "5 new dead letters in the last 15m, "
-                      "arrived 2027-01-15T08:00:00Z");
+                                      "arrived 2027-01-15T08:00:00Z");
   c.new_in_window = 6;
   dl_judge(&LIM, &c, &v);
   assert_int_equal(v.rate_status, PROBE_CRITICAL);
@@ -137,7 +139,8 @@ static void test_emit(void **state)
   assert_true(mock_metric(n, "dead_letters") == 2);
   assert_string_equal(mock_detail(n, "source"), "\"store\"");
   assert_int_equal(r->status, PROBE_CRITICAL);
-  assert_string_equal(r->summary, "6 new dead letters in the last 15m "
+  assert_string_equal(r->summary,
+                      "6 new dead letters in the last 15m "
                       "(rate_critical=5), arrived 2027-01-15T07:59:00Z to "
                       "2027-01-15T08:00:00Z");
   assert_true(mock_metric(r, "new_in_window") == 6);
@@ -150,10 +153,8 @@ static void test_emit(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_first_run),
-      cmocka_unit_test(test_rate_history),
-      cmocka_unit_test(test_rate_prune),
-      cmocka_unit_test(test_rate_bound),
+      cmocka_unit_test(test_first_run),  cmocka_unit_test(test_rate_history),
+      cmocka_unit_test(test_rate_prune), cmocka_unit_test(test_rate_bound),
       cmocka_unit_test(test_emit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

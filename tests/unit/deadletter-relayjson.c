@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deadletter-relayjson.c: unit tests of the relay response parser of the
  * deadletter plugin (plugins/deadletter/relayjson.c): counts at a pointer,
@@ -40,13 +41,19 @@ static void test_duplicate_keys(void **state)
   (void)state;
   double n = -1;
   char why[200];
-  assert_int_equal(count_of("{\"count\": 0, \"count\": 9}", "/count", &n, why), -1);
+  assert_int_equal(count_of("{\"count\": 0, \"count\": 9}", "/count", &n, why),
+                   -1);
   assert_non_null(strstr(why, "names a member twice"));
   /* also deeper, and also in a part the pointer does not look at */
-  assert_int_equal(count_of("{\"count\": 1, \"meta\": {\"a\": 1, \"b\": 2, \"a\": 3}}", "/count", &n, why), -1);
+  assert_int_equal(
+      count_of("{\"count\": 1, \"meta\": {\"a\": 1, \"b\": 2, \"a\": 3}}",
+               "/count", &n, why),
+      -1);
   relay_status st;
-  assert_int_equal(relayjson_status("{\"connected\": true, \"connected\": false}", 39, "/connected",
-                                    "/backlog", &st, why, sizeof(why)), -1);
+  assert_int_equal(
+      relayjson_status("{\"connected\": true, \"connected\": false}", 39,
+                       "/connected", "/backlog", &st, why, sizeof(why)),
+      -1);
 }
 
 static void test_trailing_garbage(void **state)
@@ -54,22 +61,27 @@ static void test_trailing_garbage(void **state)
   (void)state;
   double n = -1;
   char why[200];
-  assert_int_equal(count_of("{\"count\": 0} {\"count\": 9}", "/count", &n, why), -1);
+  assert_int_equal(count_of("{\"count\": 0} {\"count\": 9}", "/count", &n, why),
+                   -1);
   assert_non_null(strstr(why, "text after the value"));
   assert_int_equal(count_of("{\"count\": 0}garbage", "/count", &n, why), -1);
   /* a NUL inside the length is text after the value too */
-  assert_int_equal(relayjson_count("{\"count\": 0}\0x", 14, "/count", &n, why, sizeof(why)), -1);
+  assert_int_equal(relayjson_count("{\"count\": 0}\0x", 14, "/count", &n, why,
+                                   sizeof(why)),
+                   -1);
   relay_status st;
   const char *b = "{\"connected\": true}]";
-  assert_int_equal(relayjson_status(b, strlen(b), "/connected", "/backlog", &st, why, sizeof(why)), -1);
+  assert_int_equal(relayjson_status(b, strlen(b), "/connected", "/backlog", &st,
+                                    why, sizeof(why)),
+                   -1);
 }
 
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_counts),
-    cmocka_unit_test(test_duplicate_keys),
-    cmocka_unit_test(test_trailing_garbage),
+      cmocka_unit_test(test_counts),
+      cmocka_unit_test(test_duplicate_keys),
+      cmocka_unit_test(test_trailing_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

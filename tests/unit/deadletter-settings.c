@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * deadletter-settings.c: the deadletter plugin's entry points through the
  * probe_host double, without a relay or server: its misconfigured lines
@@ -38,10 +39,11 @@ static void test_misconfigured(void **state)
   assert_string_equal(l->target, "deadletter");
   assert_int_equal(l->status, PROBE_UNKNOWN);
   assert_string_equal(l->summary, "misconfigured: set 'url' (the relay's "
-                      "API) or 'conninfo' and 'table' (its store)");
+                                  "API) or 'conninfo' and 'table' (its store)");
   assert_int_equal(run("{\"conninfo\": \"host=/nowhere dbname=x\"}"), 0);
   assert_int_equal(mock_nlines(), 1);
-  assert_string_equal(mock_line_at(0)->summary, "misconfigured: 'conninfo' "
+  assert_string_equal(mock_line_at(0)->summary,
+                      "misconfigured: 'conninfo' "
                       "needs 'table' (the dead-letter table)");
   mock_host_teardown();
 }
@@ -52,14 +54,17 @@ static void test_check_config(void **state)
   assert_int_equal(check("{\"url\": \"https://relay.example\"}"), 0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(check("{\"url\": \"ftp://relay\", \"count_pointer\": "
-                             "\"count\"}"), 0);
+                             "\"count\"}"),
+                       0);
   assert_int_equal(mock_nconfig_errors(), 2);
   assert_string_equal(mock_config_error_at(0),
                       "url: must be an http:// or https:// URL");
-  assert_string_equal(mock_config_error_at(1), "count_pointer: is not an "
+  assert_string_equal(mock_config_error_at(1),
+                      "count_pointer: is not an "
                       "RFC 6901 JSON pointer (\"\" or /a/b, ~0 ~1 escapes)");
   assert_int_not_equal(check("{}"), 0);
-  assert_string_equal(mock_config_error_at(0), "set 'url' (the relay's API) "
+  assert_string_equal(mock_config_error_at(0),
+                      "set 'url' (the relay's API) "
                       "or 'conninfo' and 'table' (its store)");
   mock_host_teardown();
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * http-judge.c: unit tests of the http plugin's judge (plugins/http/
  * hjudge.c) over replies made up here, no server: expected status codes,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledger-emit.c: the ledger plugin's entry points through the probe_host
  * double (tests/lib/mock_host), on the shared vector files, without the
@@ -60,11 +61,13 @@ static void test_full_then_incremental(void **state)
   assert_non_null(strstr(l->summary, "ledger intact: whole ledger verified, "
                                      "300 events"));
   assert_string_equal(mock_detail(l, "mode"), "\"full\"");
-  assert_string_equal(mock_detail(l, "full_reason"), "\"no usable checkpoint\"");
+  assert_string_equal(mock_detail(l, "full_reason"),
+                      "\"no usable checkpoint\"");
   assert_true(mock_metric(l, "head_seq") == 300);
   assert_true(mock_metric(l, "verified_events") == 300);
   l = chain_in("{\"source\": \"" VECTORS "ledger-valid.jsonl\", "
-               "\"full_budget\": 0}", dir);
+               "\"full_budget\": 0}",
+               dir);
   assert_int_equal(l->status, PROBE_OK);
   assert_string_equal(mock_detail(l, "mode"), "\"incremental\"");
   assert_null(mock_detail(l, "full_reason"));
@@ -108,12 +111,14 @@ static void test_check_config(void **state)
 {
   (void)state;
   assert_int_equal(mock_check_config(&probe_plugin_entry,
-                                     "{\"source\": \"l.jsonl\"}"), 0);
+                                     "{\"source\": \"l.jsonl\"}"),
+                   0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(mock_check_config(&probe_plugin_entry,
                                          "{\"source\": \"\", "
                                          "\"max_line_bytes\": 100, "
-                                         "\"threads\": 65}"), 0);
+                                         "\"threads\": 65}"),
+                       0);
   assert_int_equal(mock_nconfig_errors(), 3);
   assert_string_equal(mock_config_error_at(0), "source: must not be empty");
   assert_string_equal(mock_config_error_at(1),
@@ -125,10 +130,10 @@ static void test_check_config(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_full_then_incremental),
-    cmocka_unit_test(test_broken),
-    cmocka_unit_test(test_no_source),
-    cmocka_unit_test(test_check_config),
+      cmocka_unit_test(test_full_then_incremental),
+      cmocka_unit_test(test_broken),
+      cmocka_unit_test(test_no_source),
+      cmocka_unit_test(test_check_config),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

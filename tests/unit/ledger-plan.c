@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledger-plan.c: unit tests of the ledger plugin's incremental-or-full
  * choice (plugins/ledger/lplan), every branch: no checkpoint, another
@@ -170,12 +171,17 @@ static void test_budget_zero(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_incremental),   cmocka_unit_test(test_no_checkpoint),
-    cmocka_unit_test(test_other_source),  cmocka_unit_test(test_stale),
-    cmocka_unit_test(test_not_incremental), cmocka_unit_test(test_stdin),
-    cmocka_unit_test(test_compare),       cmocka_unit_test(test_full_every),
-    cmocka_unit_test(test_within_budget), cmocka_unit_test(test_spaced),
-    cmocka_unit_test(test_budget_zero),
+      cmocka_unit_test(test_incremental),
+      cmocka_unit_test(test_no_checkpoint),
+      cmocka_unit_test(test_other_source),
+      cmocka_unit_test(test_stale),
+      cmocka_unit_test(test_not_incremental),
+      cmocka_unit_test(test_stdin),
+      cmocka_unit_test(test_compare),
+      cmocka_unit_test(test_full_every),
+      cmocka_unit_test(test_within_budget),
+      cmocka_unit_test(test_spaced),
+      cmocka_unit_test(test_budget_zero),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

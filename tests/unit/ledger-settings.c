@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * ledger-settings.c: unit tests of plugins/common/pledger_settings, the
  * ledger source settings shared by the ledger and claims plugins: the
@@ -94,8 +95,8 @@ static const probe_setting rows[] = {PLEDGER_SOURCE_SETTINGS,
  * are the rows' defaults, from the rows alone (this host applies none). */
 static void test_read(void **state)
 {
-  static const char *const c[] = {"source=/x/l.jsonl", "table=s.t",
-                                  "column=ev", "max_line_bytes=4096", NULL};
+  static const char *const c[] = {"source=/x/l.jsonl", "table=s.t", "column=ev",
+                                  "max_line_bytes=4096", NULL};
   static const char *const e[] = {"table=", "column=", NULL};
   lsrc_options o;
   pkit k;
@@ -213,12 +214,12 @@ static void test_password_unreadable(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup(test_read, setup),
-    cmocka_unit_test_setup(test_check, setup),
-    cmocka_unit_test_setup(test_rows, setup),
-    cmocka_unit_test(test_password_long),
-    cmocka_unit_test(test_password_too_long),
-    cmocka_unit_test(test_password_unreadable),
+      cmocka_unit_test_setup(test_read, setup),
+      cmocka_unit_test_setup(test_check, setup),
+      cmocka_unit_test_setup(test_rows, setup),
+      cmocka_unit_test(test_password_long),
+      cmocka_unit_test(test_password_too_long),
+      cmocka_unit_test(test_password_unreadable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

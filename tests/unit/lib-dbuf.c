@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib-dbuf.c: unit tests of lib/dbuf.c, the one growable buffer: growth,
  * the limit (nothing changes on a refused add), insert (what RLP needs),
@@ -120,11 +121,9 @@ static void test_take(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_grow),
-    cmocka_unit_test(test_limit),
-    cmocka_unit_test(test_insert),
-    cmocka_unit_test(test_printf_consume),
-    cmocka_unit_test(test_take),
+      cmocka_unit_test(test_grow),   cmocka_unit_test(test_limit),
+      cmocka_unit_test(test_insert), cmocka_unit_test(test_printf_consume),
+      cmocka_unit_test(test_take),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib-fileio.c: unit tests of lib/fileio.c: write-all through a pipe that
  * takes less than it is given, bounded reads (limit, directory, FIFO,
@@ -101,14 +102,16 @@ static void test_read(void **state)
   char p[128], err[256], *out = NULL;
   size_t len = 0;
   put("plain", "hello\n", 6);
-  assert_int_equal(fileio_read(at(p, sizeof(p), "plain"), 100, 0, NULL,
-                               &out, &len, err, sizeof(err)), 0);
+  assert_int_equal(fileio_read(at(p, sizeof(p), "plain"), 100, 0, NULL, &out,
+                               &len, err, sizeof(err)),
+                   0);
   assert_int_equal(len, 6);
   assert_string_equal(out, "hello\n");
   free(out);
   put("empty", "", 0);
-  assert_int_equal(fileio_read(at(p, sizeof(p), "empty"), 100, 0, NULL,
-                               &out, &len, err, sizeof(err)), 0);
+  assert_int_equal(fileio_read(at(p, sizeof(p), "empty"), 100, 0, NULL, &out,
+                               &len, err, sizeof(err)),
+                   0);
   assert_int_equal(len, 0);
   assert_string_equal(out, "");
   free(out);
@@ -116,18 +119,20 @@ static void test_read(void **state)
   errno = 0;
   assert_int_equal(fileio_read(at(p, sizeof(p), "plain"), 5, 0,
                                "cannot read config", &out, &len, err,
-                               sizeof(err)), -1);
+                               sizeof(err)),
+                   -1);
   assert_int_equal(errno, EFBIG);
   assert_non_null(strstr(err, "cannot read config "));
   assert_non_null(strstr(err, "/plain"));
   assert_null(strstr(err, "hello"));
   errno = 0;
-  assert_int_equal(fileio_read(dir, 0, 0, NULL, &out, &len, err,
-                               sizeof(err)), -1);
+  assert_int_equal(fileio_read(dir, 0, 0, NULL, &out, &len, err, sizeof(err)),
+                   -1);
   assert_int_equal(errno, EISDIR);
   errno = 0;
-  assert_int_equal(fileio_read(at(p, sizeof(p), "none"), 0, 0, NULL, &out,
-                               &len, err, sizeof(err)), -1);
+  assert_int_equal(fileio_read(at(p, sizeof(p), "none"), 0, 0, NULL, &out, &len,
+                               err, sizeof(err)),
+                   -1);
   assert_int_equal(errno, ENOENT);
   assert_non_null(strstr(err, "No such file"));
 }
@@ -153,19 +158,22 @@ static void test_read_link(void **state)
   size_t len;
   put("target", "pw\n", 3);
   assert_int_equal(symlink(at(p, sizeof(p), "target"),
-                           at(l, sizeof(l), "link")), 0);
+                           at(l, sizeof(l), "link")),
+                   0);
   errno = 0;
   assert_int_equal(fileio_read(l, 0, 0, NULL, &out, &len, err, sizeof(err)),
                    -1);
   assert_int_equal(errno, ELOOP);
   assert_non_null(strstr(err, "symbolic link"));
   assert_int_equal(fileio_read(l, 0, FILEIO_FOLLOW, NULL, &out, &len, err,
-                               sizeof(err)), 0);
+                               sizeof(err)),
+                   0);
   assert_string_equal(out, "pw\n");
   free(out);
   errno = 0;
-  assert_int_equal(fileio_read_secret(l, 0, "cannot read password_file",
-                                      &out, &len, err, sizeof(err)), -1);
+  assert_int_equal(fileio_read_secret(l, 0, "cannot read password_file", &out,
+                                      &len, err, sizeof(err)),
+                   -1);
   assert_int_equal(errno, ELOOP);
   assert_null(strstr(err, "pw\n"));
 }
@@ -183,16 +191,18 @@ static void test_secret_long(void **state)
   memcpy(pw + 2000, "\r\n\n", 3);
   put("pw", pw, 2003);
   assert_int_equal(fileio_read_secret(at(p, sizeof(p), "pw"), 65536,
-                                      "cannot read password_file", &out,
-                                      &len, err, sizeof(err)), 0);
+                                      "cannot read password_file", &out, &len,
+                                      err, sizeof(err)),
+                   0);
   assert_int_equal(len, 2000);
   assert_int_equal(strlen(out), 2000);
   assert_memory_equal(out, pw, 2000);
   fileio_secret_free(out, len);
   /* inner white space and a line break inside are kept */
   put("pw2", "a b\nc\n", 6);
-  assert_int_equal(fileio_read_secret(at(p, sizeof(p), "pw2"), 0, NULL,
-                                      &out, &len, err, sizeof(err)), 0);
+  assert_int_equal(fileio_read_secret(at(p, sizeof(p), "pw2"), 0, NULL, &out,
+                                      &len, err, sizeof(err)),
+                   0);
   assert_string_equal(out, "a b\nc");
   fileio_secret_free(out, len);
   fileio_secret_free(NULL, 0);
@@ -206,24 +216,27 @@ static void test_secret_errors(void **state)
   put("big", "s3cr3t-value", 12);
   errno = 0;
   assert_int_equal(fileio_read_secret(at(p, sizeof(p), "big"), 4,
-                                      "cannot read token_file", &out, &len,
-                                      err, sizeof(err)), -1);
+                                      "cannot read token_file", &out, &len, err,
+                                      sizeof(err)),
+                   -1);
   assert_int_equal(errno, EFBIG);
   assert_null(strstr(err, "s3cr3t"));
   assert_int_equal(strncmp(err, "cannot read token_file ", 23), 0);
   assert_string_equal(out, "untouched");
   assert_int_equal(len, 7);
   assert_int_equal(fileio_read_secret(at(p, sizeof(p), "missing"), 0,
-                                      "cannot read password_file", &out,
-                                      &len, err, sizeof(err)), -1);
+                                      "cannot read password_file", &out, &len,
+                                      err, sizeof(err)),
+                   -1);
   char want[200];
-  snprintf(want, sizeof(want), "cannot read password_file %s/missing: %s",
-           dir, strerror(ENOENT));
+  snprintf(want, sizeof(want), "cannot read password_file %s/missing: %s", dir,
+           strerror(ENOENT));
   assert_string_equal(err, want);
   /* an empty secret is an empty string */
   put("empty", "\n", 1);
-  assert_int_equal(fileio_read_secret(at(p, sizeof(p), "empty"), 0, NULL,
-                                      &out, &len, NULL, 0), 0);
+  assert_int_equal(fileio_read_secret(at(p, sizeof(p), "empty"), 0, NULL, &out,
+                                      &len, NULL, 0),
+                   0);
   assert_string_equal(out, "");
   assert_int_equal(len, 0);
   fileio_secret_free(out, len);
@@ -232,12 +245,12 @@ static void test_secret_errors(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_write_all_pipe),
-    cmocka_unit_test(test_read),
-    cmocka_unit_test(test_read_fifo),
-    cmocka_unit_test(test_read_link),
-    cmocka_unit_test(test_secret_long),
-    cmocka_unit_test(test_secret_errors),
+      cmocka_unit_test(test_write_all_pipe),
+      cmocka_unit_test(test_read),
+      cmocka_unit_test(test_read_fifo),
+      cmocka_unit_test(test_read_link),
+      cmocka_unit_test(test_secret_long),
+      cmocka_unit_test(test_secret_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib-redact.c: unit tests of lib/redact.c, the one redactor of targets
  * and of URLs and conninfo quoted in messages: every case of issue 11 item
@@ -49,8 +50,9 @@ static void test_issue_cases(void **state)
   /* userinfo without a colon */
   check("http://TOKEN@host/", "http://REDACTED@host/");
   /* query names nobody listed as credentials */
-  check("https://h/p?access=A1&jwt=J1&pwd=P1&session=S1",
-        "https://h/p?access=REDACTED&jwt=REDACTED&pwd=REDACTED&session=REDACTED");
+  check(
+      "https://h/p?access=A1&jwt=J1&pwd=P1&session=S1",
+      "https://h/p?access=REDACTED&jwt=REDACTED&pwd=REDACTED&session=REDACTED");
   /* a password after any white space */
   check("host=db\tpassword=X1", "host=db password=REDACTED");
   check("host=db\npassword=X2", "host=db password=REDACTED");
@@ -59,7 +61,8 @@ static void test_issue_cases(void **state)
   /* a password in a target that holds :// elsewhere */
   check("host=db dbname=x password=X4 (via http://relay/)",
         "host=db dbname=x password=REDACTED (via http://relay/)");
-  check("http://relay/ host=db password=X5", "http://relay/ host=db password=REDACTED");
+  check("http://relay/ host=db password=X5",
+        "http://relay/ host=db password=REDACTED");
   /* the '@' after a '/' in the password */
   check("postgresql://u:pa/ss@h/db", "postgresql://REDACTED@h/db");
   check("postgresql://u:1234/ss@h/db", "postgresql://REDACTED@h/db");
@@ -82,7 +85,8 @@ static void test_urls(void **state)
   check("postgresql://h1:5432,h2:5433/db", "postgresql://h1:5432,h2:5433/db");
   check("", "");
   /* every userinfo, with or without a password */
-  check("https://user:hunter2@node.example:8545/", "https://REDACTED@node.example:8545/");
+  check("https://user:hunter2@node.example:8545/",
+        "https://REDACTED@node.example:8545/");
   check("https://user:@node.example/", "https://REDACTED@node.example/");
   check("https://user@node.example/", "https://REDACTED@node.example/");
   check("postgresql://probe:pw@db/itrans", "postgresql://REDACTED@db/itrans");
@@ -105,34 +109,44 @@ static void test_urls(void **state)
         "https://h/p?limit=10&offset=20&page=2&format=json&sslmode=require");
   check("https://h/p?api_key=1&x=2&Token=3#frag",
         "https://h/p?api_key=REDACTED&x=REDACTED&Token=REDACTED#frag");
-  check("https://h/rpc?apikey=abc&chain=1", "https://h/rpc?apikey=REDACTED&chain=1");
-  check("https://h/?access_token=t0k&Password=x;sig=1&AUTH=2&plain=3",
-        "https://h/?access_token=REDACTED&Password=REDACTED;sig=REDACTED&AUTH=REDACTED&plain=REDACTED");
-  check("https://h/?client_secret=&a", "https://h/?client_secret=REDACTED&REDACTED");
-  check("https://h/?X-Amz-Signature=deadbeef#f", "https://h/?X-Amz-Signature=REDACTED#f");
+  check("https://h/rpc?apikey=abc&chain=1",
+        "https://h/rpc?apikey=REDACTED&chain=1");
+  check(
+      "https://h/?access_token=t0k&Password=x;sig=1&AUTH=2&plain=3",
+      "https://h/?access_token=REDACTED&Password=REDACTED;sig=REDACTED&AUTH=REDACTED&plain=REDACTED");
+  check("https://h/?client_secret=&a",
+        "https://h/?client_secret=REDACTED&REDACTED");
+  check("https://h/?X-Amz-Signature=deadbeef#f",
+        "https://h/?X-Amz-Signature=REDACTED#f");
   check("https://h/?s3cr3t", "https://h/?REDACTED");
   check("https://h/?Page=2&LIMIT=3", "https://h/?Page=2&LIMIT=3");
   /* an allowed name whose value nests a credential */
   check("https://h/?host=u:p@x", "https://h/?host=REDACTED");
-  check("https://h/?dbname=user%3Du%20password%3Dp", "https://h/?dbname=REDACTED");
+  check("https://h/?dbname=user%3Du%20password%3Dp",
+        "https://h/?dbname=REDACTED");
   /* the fragment: parameters as in the query; words unless key-like */
-  check("https://h/cb#access_token=xyz&state=1", "https://h/cb#access_token=REDACTED&state=REDACTED");
-  check("https://eth.example/rpc?page=1#top", "https://eth.example/rpc?page=1#top");
+  check("https://h/cb#access_token=xyz&state=1",
+        "https://h/cb#access_token=REDACTED&state=REDACTED");
+  check("https://eth.example/rpc?page=1#top",
+        "https://eth.example/rpc?page=1#top");
   check("https://h/#0123456789abcdef0123456789abcdef", "https://h/#REDACTED");
   /* API keys in the path */
   check("https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161",
         "https://mainnet.infura.io/v3/REDACTED");
   check("https://eth-mainnet.g.alchemy.com/v2/AbCdEf0123456789AbCdEf0123/x",
         "https://eth-mainnet.g.alchemy.com/v2/REDACTED/x");
-  check("https://h/averyveryverylongpathsegmentname", "https://h/averyveryverylongpathsegmentname");
+  check("https://h/averyveryverylongpathsegmentname",
+        "https://h/averyveryverylongpathsegmentname");
   /* PostgreSQL URIs */
   check("postgresql://probe:s3cret@db:5432/medlink?sslmode=require",
         "postgresql://REDACTED@db:5432/medlink?sslmode=require");
   check("postgresql://db/medlink?password=s3cret&sslmode=require",
         "postgresql://db/medlink?password=REDACTED&sslmode=require");
   check("postgresql://", "postgresql://");
-  check("postgresql:///medlink?host=/run/pg", "postgresql:///medlink?host=/run/pg");
-  check("postgresql://h/db#ledger_events.event", "postgresql://h/db#ledger_events.event");
+  check("postgresql:///medlink?host=/run/pg",
+        "postgresql:///medlink?host=/run/pg");
+  check("postgresql://h/db#ledger_events.event",
+        "postgresql://h/db#ledger_events.event");
 }
 
 /* key=value text (libpq conninfo and anything like it). */
@@ -145,18 +159,25 @@ static void test_conninfo(void **state)
         "host=db user=probe password=REDACTED dbname=medlink");
   check("password=s3cret", "password=REDACTED");
   check("password=", "password=REDACTED");
-  check("host=db password = 's3 cr\\'et' port=5432", "host=db password=REDACTED port=5432");
-  check("host=db password = 'a b\\' c' user=x", "host=db password=REDACTED user=x");
+  check("host=db password = 's3 cr\\'et' port=5432",
+        "host=db password=REDACTED port=5432");
+  check("host=db password = 'a b\\' c' user=x",
+        "host=db password=REDACTED user=x");
   check("host=db password='pa ss' user=x", "host=db password=REDACTED user=x");
   check("host=db password=pa\\ ss user=x", "host=db password=REDACTED user=x");
-  check("host=db sslpassword=k3y sslmode=verify-full", "host=db sslpassword=REDACTED sslmode=verify-full");
+  check("host=db sslpassword=k3y sslmode=verify-full",
+        "host=db sslpassword=REDACTED sslmode=verify-full");
   check("host='/run/pg sock' user=probe", "host='/run/pg sock' user=probe");
   check("  host=db   port=5432 ", "  host=db   port=5432 ");
   check("dbname=passwordless", "dbname=passwordless");
-  check("passfile=/etc/probe/pgpass sslkey=/etc/probe/k.pem", "passfile=/etc/probe/pgpass sslkey=/etc/probe/k.pem");
+  check("passfile=/etc/probe/pgpass sslkey=/etc/probe/k.pem",
+        "passfile=/etc/probe/pgpass sslkey=/etc/probe/k.pem");
   /* every keyword not known to be harmless */
-  check("host=db authtoken=T secret=S apikey=K region=eu", "host=db authtoken=REDACTED secret=REDACTED apikey=REDACTED region=REDACTED");
-  check("Password=X PASSWORD=Y 9pw=Z", "Password=REDACTED PASSWORD=REDACTED 9pw=REDACTED");
+  check(
+      "host=db authtoken=T secret=S apikey=K region=eu",
+      "host=db authtoken=REDACTED secret=REDACTED apikey=REDACTED region=REDACTED");
+  check("Password=X PASSWORD=Y 9pw=Z",
+        "Password=REDACTED PASSWORD=REDACTED 9pw=REDACTED");
   /* an unquoted value runs to white space, as in libpq */
   check("(password=X),password=Y;password=Z", "(password=REDACTED");
   check("(password=X) ,password=Y", "(password=REDACTED ,password=REDACTED");
@@ -169,13 +190,19 @@ static void test_conninfo(void **state)
   check("password=''pw\'' user=x", "password=REDACTED user=x");
   check("host='a'b user=x", "host='a'b user=x");
   /* a dbname that is itself a conninfo or a URI (libpq expands it) */
-  check("dbname='postgresql://u:pw@h/d' host=x", "dbname='postgresql://REDACTED@h/d' host=x");
-  check("dbname=postgresql://u:pw@h/d host=x", "dbname='postgresql://REDACTED@h/d' host=x");
-  check("dbname='user=u password=pw' host=x", "dbname='user=u password=REDACTED' host=x");
-  check("options='-c statement_timeout=5s'", "options='-c statement_timeout=REDACTED'");
+  check("dbname='postgresql://u:pw@h/d' host=x",
+        "dbname='postgresql://REDACTED@h/d' host=x");
+  check("dbname=postgresql://u:pw@h/d host=x",
+        "dbname='postgresql://REDACTED@h/d' host=x");
+  check("dbname='user=u password=pw' host=x",
+        "dbname='user=u password=REDACTED' host=x");
+  check("options='-c statement_timeout=5s'",
+        "options='-c statement_timeout=REDACTED'");
   /* targets plugins build around a conninfo */
-  check("host=db dbname=q (pgboss pgboss.job)", "host=db dbname=q (pgboss pgboss.job)");
-  check("host=db dbname=x#ledger_events.event", "host=db dbname=x#ledger_events.event");
+  check("host=db dbname=q (pgboss pgboss.job)",
+        "host=db dbname=q (pgboss pgboss.job)");
+  check("host=db dbname=x#ledger_events.event",
+        "host=db dbname=x#ledger_events.event");
 }
 
 /* The output is valid UTF-8 without control characters. */
@@ -183,14 +210,23 @@ static void test_clean(void **state)
 {
   (void)state;
   check("Jos\xc3\xa9 \xe2\x82\xac", "Jos\xc3\xa9 \xe2\x82\xac");
-  check("a\x01" "b\x7f" "c\xc2\x85" "d", "a\xef\xbf\xbd" "b\xef\xbf\xbd" "c\xef\xbf\xbd" "d");
-  check("x\xff\xc3(\xed\xa0\x80", "x\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+  check("a\x01"
+        "b\x7f"
+        "c\xc2\x85"
+        "d",
+        "a\xef\xbf\xbd"
+        "b\xef\xbf\xbd"
+        "c\xef\xbf\xbd"
+        "d");
+  check("x\xff\xc3(\xed\xa0\x80",
+        "x\xef\xbf\xbd\xef\xbf\xbd(\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
   check("x\x1b[31mred", "x\xef\xbf\xbd[31mred");
   check("host='a\nb'", "host='a b'");
   check("http://h/\x01?page=\x02", "http://h/\xef\xbf\xbd?page=\xef\xbf\xbd");
   /* a URL after a replaced byte: its redacted form is a fixed point
    * (fuzz-redact found "\xff://=@" giving "REDACTED@" the second time) */
-  check("\xff://=@", "\xef\xbf\xbd://" "REDACTED@");
+  check("\xff://=@", "\xef\xbf\xbd://"
+                     "REDACTED@");
   check("\xff://u:pw@h", "REDACTED@h");
   check("a:b@c://d", "REDACTED@c://d");
   assert_null(redact_target(NULL));
@@ -200,12 +236,15 @@ static void test_clean(void **state)
 static void test_secrets_gone(void **state)
 {
   (void)state;
-  gone("https://alice:s3cr3t-pw@n.example/v3/0123456789abcdef0123456789abcdef?token=tt&x=1",
-       "s3cr3t");
-  gone("https://alice:s3cr3t-pw@n.example/v3/0123456789abcdef0123456789abcdef?token=tt&x=1",
-       "0123456789abcdef");
-  gone("https://alice:s3cr3t-pw@n.example/v3/0123456789abcdef0123456789abcdef?token=tt&x=1",
-       "alice");
+  gone(
+      "https://alice:s3cr3t-pw@n.example/v3/0123456789abcdef0123456789abcdef?token=tt&x=1",
+      "s3cr3t");
+  gone(
+      "https://alice:s3cr3t-pw@n.example/v3/0123456789abcdef0123456789abcdef?token=tt&x=1",
+      "0123456789abcdef");
+  gone(
+      "https://alice:s3cr3t-pw@n.example/v3/0123456789abcdef0123456789abcdef?token=tt&x=1",
+      "alice");
   gone("host=db\fpassword=s3cr3t", "s3cr3t");
   gone("user=x\vsslpassword = 's3 cr3t'", "cr3t");
   gone("service=x password=s3cr3t (from https://x/)", "s3cr3t");
@@ -219,10 +258,8 @@ static void test_secrets_gone(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_issue_cases),
-      cmocka_unit_test(test_urls),
-      cmocka_unit_test(test_conninfo),
-      cmocka_unit_test(test_clean),
+      cmocka_unit_test(test_issue_cases),  cmocka_unit_test(test_urls),
+      cmocka_unit_test(test_conninfo),     cmocka_unit_test(test_clean),
       cmocka_unit_test(test_secrets_gone),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib-rfc3339.c: unit tests of lib/rfc3339.c, the one RFC 3339 parser and
  * formatter: Z and z, +hh:mm and -hh:mm offsets, fractions, leap days,
@@ -97,14 +98,14 @@ static void test_bad(void **state)
   bad(NULL);
   bad("");
   bad("2026-11-28");
-  bad("2026-11-28T12:00:00");     /* no zone */
+  bad("2026-11-28T12:00:00");      /* no zone */
   bad("2026-11-28T12:00:00Zjunk"); /* ledger's parser took it */
   bad("2026-11-28T12:00:00Z ");
   bad(" 2026-11-28T12:00:00Z");
   bad("2026-11-28 12:00:00Z");
   bad("2026-1-28T12:00:00Z");
   bad("2026-11-28T1:00:00Z");
-  bad("2026-11-28T+1:00:00Z");    /* sscanf read " 1"/"+1" */
+  bad("2026-11-28T+1:00:00Z"); /* sscanf read " 1"/"+1" */
   bad("2026-11-28T12:00:00.Z");
   bad("2026-11-28T12:00:00,5Z");
   bad("2026-11-28T12:00:00+0200");
@@ -143,12 +144,9 @@ static void test_format(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_utc),
-    cmocka_unit_test(test_offsets),
-    cmocka_unit_test(test_fractions),
-    cmocka_unit_test(test_calendar),
-    cmocka_unit_test(test_bad),
-    cmocka_unit_test(test_format),
+      cmocka_unit_test(test_utc),       cmocka_unit_test(test_offsets),
+      cmocka_unit_test(test_fractions), cmocka_unit_test(test_calendar),
+      cmocka_unit_test(test_bad),       cmocka_unit_test(test_format),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib-statefile.c: unit tests of lib/statefile.c: the state directory of
  * a plugin, which names a state file may have, and the per-thing names,
@@ -24,7 +25,8 @@ static void test_dir(void **state)
   (void)state;
   char out[64];
   assert_int_equal(statefile_dir("/var/lib/probe-agent", "ledger", out,
-                                 sizeof(out)), 0);
+                                 sizeof(out)),
+                   0);
   assert_string_equal(out, "/var/lib/probe-agent/ledger");
   errno = 0;
   assert_int_equal(statefile_dir("/s", "../x", out, sizeof(out)), -1);
@@ -34,8 +36,7 @@ static void test_dir(void **state)
   assert_int_equal(statefile_dir(NULL, "x", out, sizeof(out)), -1);
   char tiny[8];
   errno = 0;
-  assert_int_equal(statefile_dir("/var/lib", "ledger", tiny, sizeof(tiny)),
-                   -1);
+  assert_int_equal(statefile_dir("/var/lib", "ledger", tiny, sizeof(tiny)), -1);
   assert_int_equal(errno, ENAMETOOLONG);
 }
 
@@ -96,8 +97,7 @@ static void test_name(void **state)
   assert_string_equal(out, "x-14650fb0739d0383.json");
   assert_true(statefile_name_ok(out));
   char tiny[10];
-  assert_int_equal(statefile_name("queue", "|", q, 4, tiny, sizeof(tiny)),
-                   -1);
+  assert_int_equal(statefile_name("queue", "|", q, 4, tiny, sizeof(tiny)), -1);
 }
 
 static void test_temp_name(void **state)
@@ -114,10 +114,10 @@ static void test_temp_name(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_dir),
-    cmocka_unit_test(test_name_ok),
-    cmocka_unit_test(test_name),
-    cmocka_unit_test(test_temp_name),
+      cmocka_unit_test(test_dir),
+      cmocka_unit_test(test_name_ok),
+      cmocka_unit_test(test_name),
+      cmocka_unit_test(test_temp_name),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

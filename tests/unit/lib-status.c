@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * lib-status.c: unit tests of lib/status.c: the names, and the ranking
  * critical > unknown > warning > ok that the agent and the plugins share.
@@ -61,9 +62,9 @@ static void test_worse(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_names),
-    cmocka_unit_test(test_rank),
-    cmocka_unit_test(test_worse),
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_rank),
+      cmocka_unit_test(test_worse),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pgqueue-judge.c: unit tests of pgqueue's decisions
  * (plugins/pgqueue/pgqjudge.c) without PostgreSQL: the stall and when it
@@ -49,7 +50,7 @@ static void test_ok(void **state)
   pgq_judge(&LIM, &o, &st, &v);
   assert_int_equal(v.status, PROBE_OK);
   assert_string_equal(v.summary, "2 waiting, 1 in flight, 5 completed and 0 "
-                      "failed in the last 15m");
+                                 "failed in the last 15m");
   assert_true(st.t == T0 && st.first == T0);
   free(st.hist);
 }
@@ -65,7 +66,8 @@ static void test_stall(void **state)
   pgq_judge(&LIM, &o, &st, &v);
   assert_true(v.stalled);
   assert_int_equal(v.status, PROBE_CRITICAL);
-  assert_string_equal(v.summary, "queue stalled: 4 jobs waiting, oldest for "
+  assert_string_equal(v.summary,
+                      "queue stalled: 4 jobs waiting, oldest for "
                       "15m, nothing completed in 10m (stall_after=10m)");
   /* a completion 5 minutes ago: not stalled */
   o.null_last_done_age = 0;
@@ -132,7 +134,7 @@ static void test_depth_for(void **state)
   assert_true(v.depth_warn);
   assert_int_equal(v.status, PROBE_WARNING);
   assert_string_equal(v.summary, "depth 150 above 100 for 10m or more "
-                      "(depth_warning=100, depth_for=10m)");
+                                 "(depth_warning=100, depth_for=10m)");
   /* back under: the mark is gone, the next high run starts over */
   o.depth = 100;
   o.now = T0 + 660;
@@ -156,12 +158,12 @@ static void test_failed_window(void **state)
   pgq_judge(&LIM, &o, &st, &v);
   assert_int_equal(v.status, PROBE_WARNING);
   assert_string_equal(v.summary, "3 jobs failed in the last 15m "
-                      "(failed_warning=3)");
+                                 "(failed_warning=3)");
   o.failed_win = 10;
   pgq_judge(&LIM, &o, &st, &v);
   assert_int_equal(v.status, PROBE_CRITICAL);
   assert_string_equal(v.summary, "10 jobs failed in the last 15m "
-                      "(failed_critical=10)");
+                                 "(failed_critical=10)");
   free(st.hist);
 }
 
@@ -250,7 +252,7 @@ static void test_emit(void **state)
   assert_string_equal(l->target, "db (generic jobs)");
   assert_int_equal(l->status, PROBE_OK);
   assert_string_equal(l->summary, "4 waiting, 0 in flight, 0 completed and 0 "
-                      "failed in the last 15m");
+                                  "failed in the last 15m");
   assert_true(mock_metric(l, "depth") == 4);
   assert_true(mock_metric(l, "oldest_pending_age_seconds") == 900);
   assert_true(isnan(mock_metric(l, "poison")));
@@ -285,7 +287,8 @@ static void test_pkit_defaults(void **state)
   assert_null(pkit_str(&k, "none"));
   assert_true(pkit_default(&k, "n") == 3);
   assert_int_equal(pkit_misconfigured(mock_ctx(), mock_host(), "x.y", "t",
-                                      "'%s' needs 'b'", "a"), 0);
+                                      "'%s' needs 'b'", "a"),
+                   0);
   assert_string_equal(mock_line_at(0)->summary, "misconfigured: 'a' needs 'b'");
   assert_int_equal(mock_line_at(0)->status, PROBE_UNKNOWN);
   pkit_free(&k);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * pgqueue-settings.c: the pgqueue plugin's entry points through the
  * probe_host double, without a server: read_settings serves run and
@@ -39,12 +40,15 @@ static void test_run_problems(void **state)
   assert_string_equal(mock_line_at(0)->summary,
                       "setting 'conninfo' is missing");
   assert_int_equal(run("{\"conninfo\": \"host=/nowhere\", \"preset\": "
-                       "\"nope\"}"), 0);
-  assert_string_equal(mock_line_at(0)->summary, "unknown preset 'nope' "
+                       "\"nope\"}"),
+                   0);
+  assert_string_equal(mock_line_at(0)->summary,
+                      "unknown preset 'nope' "
                       "(generic, pgmq, pg-boss, graphile-worker, river, oban, "
                       "que, solid-queue, procrastinate)");
   assert_int_equal(run("{\"conninfo\": \"host=/nowhere\", \"table\": \"j\", "
-                       "\"done_values\": [1]}"), 0);
+                       "\"done_values\": [1]}"),
+                   0);
   assert_string_equal(mock_line_at(0)->summary,
                       "setting 'done_values' must be a list of strings");
   mock_host_teardown();
@@ -57,7 +61,8 @@ static void test_check_config(void **state)
                    0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(check("{\"conninfo\": \"host=db\", \"preset\": "
-                             "\"pgmq\", \"pending_values\": \"x\"}"), 0);
+                             "\"pgmq\", \"pending_values\": \"x\"}"),
+                       0);
   assert_int_equal(mock_nconfig_errors(), 2);
   assert_string_equal(mock_config_error_at(0),
                       "queue: preset pgmq needs the pgmq queue name");

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secrets-judge.c: unit tests of the secrets plugin's judge (plugins/
  * secrets/sjudge.c) over facts made up here, no file read: age against

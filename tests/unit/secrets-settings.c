@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secrets-settings.c: the secrets plugin's entry points through the
  * probe_host double: read_settings for run and check_config, and runs

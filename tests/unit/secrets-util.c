@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * secrets-util.c: cmocka unit tests of the secrets plugin's helpers
  * (plugins/secrets/secutil.c): bounded reading and trimming, Kubernetes
@@ -27,21 +28,24 @@
 
 static char tmpdir[64];
 
-static int setup(void **state) {
+static int setup(void **state)
+{
   (void)state;
   strcpy(tmpdir, "/tmp/secrets-util.XXXXXX");
   assert_non_null(mkdtemp(tmpdir));
   return 0;
 }
 
-static int teardown(void **state) {
+static int teardown(void **state)
+{
   char cmd[128];
   (void)state;
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
   return system(cmd) == 0 ? 0 : -1;
 }
 
-static void put(const char *rel, const char *data) {
+static void put(const char *rel, const char *data)
+{
   char p[256];
   FILE *f;
   snprintf(p, sizeof p, "%s/%s", tmpdir, rel);
@@ -51,7 +55,8 @@ static void put(const char *rel, const char *data) {
   fclose(f);
 }
 
-static void test_read(void **state) {
+static void test_read(void **state)
+{
   sec_value v;
   char p[256], err[256];
   (void)state;
@@ -78,7 +83,8 @@ static void test_read(void **state) {
   }
 }
 
-static void test_k8s_age(void **state) {
+static void test_k8s_age(void **state)
+{
   char d[200], p[300], data[256];
   sec_fileinfo fi;
   struct timeval tv[2] = {{1000000000, 0}, {1000000000, 0}};
@@ -107,7 +113,8 @@ static void test_k8s_age(void **state) {
   assert_int_equal(fi.rotated, 1000000000);
 }
 
-static void test_fingerprint(void **state) {
+static void test_fingerprint(void **state)
+{
   uint8_t k1[32], k2[32];
   sec_value v;
   char a[65], b[65], c[65];
@@ -122,13 +129,16 @@ static void test_fingerprint(void **state) {
   assert_string_equal(a, b);
   assert_string_not_equal(a, c); /* keyed */
   /* not the plain SHA-256 of "topsecret" */
-  assert_string_not_equal(a, "c2d8dd5db3c5d05b3aee0a9e0a9a70e0a62adcb4cfb8ed9e2b2fc0f6a7e3e5aa");
+  assert_string_not_equal(
+      a, "c2d8dd5db3c5d05b3aee0a9e0a9a70e0a62adcb4cfb8ed9e2b2fc0f6a7e3e5aa");
   sec_value_free(&v);
 }
 
-static void test_eth(void **state) {
+static void test_eth(void **state)
+{
   /* the first ganache --wallet.deterministic account */
-  const char *key = "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
+  const char *key =
+      "0x4f3edf983ac636a65a842ce7c78d9aa706d3b113bce9c46f30d7d21715b23b1d";
   uint8_t priv[32], addr[20];
   char hex[41];
   sec_value v;
@@ -147,7 +157,8 @@ static void test_eth(void **state) {
   sec_value_free(&v);
 }
 
-static void test_scan_tree_and_git(void **state) {
+static void test_scan_tree_and_git(void **state)
+{
   char p[256], cmd[1024], err[256];
   sec_needle nd[2] = {{(const unsigned char *)"NEEDLE-one-1234", 15, 0},
                       {(const unsigned char *)"abcdefabcdef", 12, 1}};
@@ -162,42 +173,55 @@ static void test_scan_tree_and_git(void **state) {
   mkdir(strcat(strcpy(cmd, p), "/sub"), 0700);
   put("repo/sub/k.txt", "key: ABCDEFABCDEF\n");
   memset(&res, 0, sizeof res);
-  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, putil_now() + 30, &res, err, sizeof err), SEC_OK);
+  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, putil_now() + 30,
+                                 &res, err, sizeof err),
+                   SEC_OK);
   assert_int_equal(res.n, 2);
-  for (i = 0; i < res.n; i++) {
-    if (res.hits[i].needle == 0) {
+  for(i = 0; i < res.n; i++) {
+    if(res.hits[i].needle == 0) {
       assert_string_equal(res.hits[i].file, "cfg.env");
       assert_int_equal(res.hits[i].line, 2);
       found0 = 1;
-    } else {
+    }
+    else {
       assert_string_equal(res.hits[i].file, "sub/k.txt");
       found1 = 1;
     }
   }
   assert_true(found0 && found1);
   sec_scan_free(&res);
-  if (system("git --version >/dev/null 2>&1") != 0) return;
+  if(system("git --version >/dev/null 2>&1") != 0)
+    return;
   /* history: added in one commit, removed in the next */
-  snprintf(cmd, sizeof cmd,
-           "cd '%s' && git init -q . && git -c user.name=t -c user.email=t@t add -A && "
-           "git -c user.name=t -c user.email=t@t commit -qm one && rm cfg.env sub/k.txt && "
-           "git -c user.name=t -c user.email=t@t commit -qam two", p);
+  snprintf(
+      cmd, sizeof cmd,
+      "cd '%s' && git init -q . && git -c user.name=t -c user.email=t@t add -A && "
+      "git -c user.name=t -c user.email=t@t commit -qm one && rm cfg.env sub/k.txt && "
+      "git -c user.name=t -c user.email=t@t commit -qam two",
+      p);
   assert_int_equal(system(cmd), 0);
   memset(&res, 0, sizeof res);
-  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, putil_now() + 30, &res, err, sizeof err), SEC_OK);
+  assert_int_equal(sec_scan_tree(p, nd, 2, NULL, NULL, 0, putil_now() + 30,
+                                 &res, err, sizeof err),
+                   SEC_OK);
   assert_int_equal(res.n, 0);
-  assert_int_equal(sec_scan_git(p, nd, 2, putil_now() + 30, &res, err, sizeof err), SEC_OK);
+  assert_int_equal(sec_scan_git(p, nd, 2, putil_now() + 30, &res, err,
+                                sizeof err),
+                   SEC_OK);
   assert_int_equal(res.commits_scanned, 2);
   assert_int_equal(res.n, 2);
   assert_int_equal(strlen(res.hits[0].commit), 40);
   sec_scan_free(&res);
   /* not a repository */
   memset(&res, 0, sizeof res);
-  assert_int_equal(sec_scan_git(tmpdir, nd, 2, putil_now() + 30, &res, err, sizeof err), SEC_ERR_GIT);
+  assert_int_equal(sec_scan_git(tmpdir, nd, 2, putil_now() + 30, &res, err,
+                                sizeof err),
+                   SEC_ERR_GIT);
   sec_scan_free(&res);
 }
 
-int main(void) {
+int main(void)
+{
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_read),
       cmocka_unit_test(test_k8s_age),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls-judge.c: unit tests of the tls plugin's decisions
  * (plugins/tls/tlsjudge.c) on made-up reports, without a server or a
@@ -64,14 +65,15 @@ static void test_days_left(void **state)
   tls_target t = leaf(40);
   tls_judge(&t, &LIM, NOW, &v);
   assert_int_equal(v.v.st, PROBE_OK);
-  assert_string_equal(v.v.text, "valid for 40 more days (until "
+  assert_string_equal(v.v.text,
+                      "valid for 40 more days (until "
                       "2027-02-24T08:00:00Z), chain verified, host name "
                       "matches");
   t = leaf(29.5);
   tls_judge(&t, &LIM, NOW, &v);
   assert_int_equal(v.v.st, PROBE_WARNING);
   assert_string_equal(v.v.text, "expires in 29 days (warn_days=30; leaf "
-                      "certificate notAfter 2027-02-13T20:00:00Z)");
+                                "certificate notAfter 2027-02-13T20:00:00Z)");
   t = leaf(7); /* 7 days is not fewer than crit_days=7 */
   tls_judge(&t, &LIM, NOW, &v);
   assert_int_equal(v.v.st, PROBE_WARNING);
@@ -100,8 +102,8 @@ static void test_expiry(void **state)
   tls_judge(&t, &LIM, NOW, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
   assert_string_equal(v.v.text, "expired: leaf certificate notAfter "
-                      "2027-01-12T08:00:00Z (3 days ago), notBefore "
-                      "2026-10-07T08:00:00Z");
+                                "2027-01-12T08:00:00Z (3 days ago), notBefore "
+                                "2026-10-07T08:00:00Z");
   t = leaf(90);
   t.rep.not_yet_valid_idx = 1;
   t.bad_not_before = NOW + DAY;
@@ -109,8 +111,8 @@ static void test_expiry(void **state)
   tls_judge(&t, &LIM, NOW, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
   assert_string_equal(v.v.text, "not yet valid: intermediate certificate "
-                      "notBefore 2027-01-16T08:00:00Z, notAfter "
-                      "2027-04-15T08:00:00Z");
+                                "notBefore 2027-01-16T08:00:00Z, notAfter "
+                                "2027-04-15T08:00:00Z");
 }
 
 /* Chain and host name findings add up; verify_failure and weak_crypto set
@@ -128,11 +130,12 @@ static void test_chain_and_name(void **state)
   tls_judge(&t, &relaxed, NOW, &v);
   assert_int_equal(v.v.st, PROBE_WARNING);
   assert_string_equal(v.v.text, "verification failed: unable to get local "
-                      "issuer certificate (depth 1)");
+                                "issuer certificate (depth 1)");
   t.rep.host_ok = 0;
   tls_judge(&t, &relaxed, NOW, &v);
   assert_int_equal(v.v.st, PROBE_CRITICAL);
-  assert_string_equal(v.v.text, "host name example.org does not match the "
+  assert_string_equal(v.v.text,
+                      "host name example.org does not match the "
                       "certificate (SANs [\"example.org\"]); verification "
                       "failed: unable to get local issuer certificate "
                       "(depth 1)");
@@ -198,7 +201,7 @@ static void test_emit(void **state)
   assert_true(l->emitted);
   assert_int_equal(l->status, PROBE_WARNING);
   assert_string_equal(l->summary, "expires in 20 days (warn_days=30; leaf "
-                      "certificate notAfter 2027-02-04T08:00:00Z)");
+                                  "certificate notAfter 2027-02-04T08:00:00Z)");
   assert_true(mock_metric(l, "days_left") == 20);
   assert_string_equal(mock_detail(l, "kind"), "\"endpoint\"");
   assert_string_equal(mock_detail(l, "hostname_match"), "true");
@@ -212,12 +215,9 @@ static void test_emit(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_days_until),
-      cmocka_unit_test(test_days_left),
-      cmocka_unit_test(test_expiry),
-      cmocka_unit_test(test_chain_and_name),
-      cmocka_unit_test(test_failures),
-      cmocka_unit_test(test_emit),
+      cmocka_unit_test(test_days_until), cmocka_unit_test(test_days_left),
+      cmocka_unit_test(test_expiry),     cmocka_unit_test(test_chain_and_name),
+      cmocka_unit_test(test_failures),   cmocka_unit_test(test_emit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

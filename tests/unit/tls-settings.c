@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * tls-settings.c: the tls plugin's entry points through the probe_host
  * double, without a server: read_settings for run and check_config, a
@@ -45,7 +46,8 @@ static void test_run(void **state)
   assert_string_equal(mock_detail(l, "kind"), "\"file\"");
   /* a bad status name stops the run before any line */
   assert_int_not_equal(run("{\"verify_failure\": \"loud\", \"files\": "
-                           "[\"/x\"]}"), 0);
+                           "[\"/x\"]}"),
+                       0);
   assert_int_equal(mock_nlines(), 0);
   mock_host_teardown();
 }
@@ -56,14 +58,17 @@ static void test_check_config(void **state)
   assert_int_equal(check("{\"endpoints\": [\"example.org:443\"]}"), 0);
   assert_int_equal(mock_nconfig_errors(), 0);
   assert_int_not_equal(check("{\"weak_crypto\": \"loud\"}"), 0);
-  assert_string_equal(mock_config_error_at(0), "weak_crypto: weak_crypto "
+  assert_string_equal(mock_config_error_at(0),
+                      "weak_crypto: weak_crypto "
                       "must be critical, warning or ignore");
   assert_int_not_equal(check("{\"concurrency\": 0}"), 0);
   assert_string_equal(mock_config_error_at(0),
                       "concurrency: concurrency must be 1-64");
   assert_int_not_equal(check("{\"endpoints\": [{\"endpoint\": \"a:1\", "
-                             "\"starttls\": \"x\"}]}"), 0);
-  assert_string_equal(mock_config_error_at(0), "endpoints: a:1: bad entry: "
+                             "\"starttls\": \"x\"}]}"),
+                       0);
+  assert_string_equal(mock_config_error_at(0),
+                      "endpoints: a:1: bad entry: "
                       "starttls must be postgres, smtp, imap, ftp or none");
   mock_host_teardown();
 }
