@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "crypto/hex.h"
+#include "lib/status.h"
 #include "plugins/anchor/anchor.h"
 #include "plugins/anchor/txjson.h"
 
@@ -330,15 +331,6 @@ out:
   return nbad;
 }
 
-/* Severity order of the statuses (the worse the higher). */
-int anchor_status_rank(int st)
-{
-  return st == PROBE_CRITICAL  ? 3
-         : st == PROBE_UNKNOWN ? 2
-         : st == PROBE_WARNING ? 1
-                               : 0;
-}
-
 /* Adds one finding to the wallet part: the worst status, the summaries
  * joined. */
 static void wallet_add(run *r, int st, const char *fmt, ...)
@@ -351,7 +343,7 @@ static void wallet_add(run *r, int st, const char *fmt, ...)
   vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
   size_t len = strlen(r->w_sum);
-  if(anchor_status_rank(st) > anchor_status_rank(r->w_status)) {
+  if(status_rank(st) > status_rank(r->w_status)) {
     char old[sizeof(r->w_sum)];
     snprintf(old, sizeof(old), "%s", r->w_sum);
     if(snprintf(r->w_sum, sizeof(r->w_sum), "%s%s%s", buf, old[0] ? "; " : "",
