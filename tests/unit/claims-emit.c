@@ -67,17 +67,24 @@ static int teardown(void **state)
   return unlink(path);
 }
 
-/* The lifecycle line: counts, percentiles and the stuck warning. */
-static void test_lifecycle(void **state)
+/* One full run over the ledger: its claims.lifecycle line. */
+static const mock_line *lifecycle_line(void)
 {
   char json[200];
   const mock_line *l;
-  (void)state;
   snprintf(json, sizeof(json), "{\"source\": \"%s\", \"incremental\": false}",
            path);
   assert_int_equal(mock_run(&probe_plugin_entry, json), 0);
   l = mock_find("claims.lifecycle");
   assert_non_null(l);
+  return l;
+}
+
+/* The lifecycle line: counts, percentiles and the stuck warning. */
+static void test_lifecycle(void **state)
+{
+  const mock_line *l = lifecycle_line();
+  (void)state;
   assert_int_equal(l->status, PROBE_WARNING);
   assert_non_null(strstr(l->summary, "1 claim stuck"));
   assert_true(mock_metric(l, "events_read") == 7);
@@ -93,15 +100,9 @@ static void test_lifecycle(void **state)
  * Nagios perfdata): the table's defaults here. */
 static void test_thresholds(void **state)
 {
-  char json[200];
-  const mock_line *l;
+  const mock_line *l = lifecycle_line();
   double w, c;
   (void)state;
-  snprintf(json, sizeof(json), "{\"source\": \"%s\", \"incremental\": false}",
-           path);
-  assert_int_equal(mock_run(&probe_plugin_entry, json), 0);
-  l = mock_find("claims.lifecycle");
-  assert_non_null(l);
   assert_int_equal(mock_threshold(l, "lifecycle_p95_seconds", &w, &c), 0);
   assert_true(w == 3 && c == 5);
   assert_int_equal(mock_threshold(l, "callback_success_ratio", &w, &c), 0);
