@@ -114,11 +114,5 @@ done:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if(size < 1)
-    return 0;
-  if(data[0] & 1)
-    judge((const char *)data + 1, size - 1);
-  else
-    source((const char *)data + 1, size - 1);
-  return 0;
+  return fuzz_two_modes(data, size, judge, source);
 }

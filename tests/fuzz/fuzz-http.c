@@ -139,11 +139,5 @@ done:
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  if(size < 1)
-    return 0;
-  if(data[0] & 1)
-    judge((const char *)data + 1, size - 1);
-  else
-    settings((const char *)data + 1, size - 1);
-  return 0;
+  return fuzz_two_modes(data, size, judge, settings);
 }

@@ -95,6 +95,17 @@ static inline size_t fuzz_count(const char *s, const char *secret, size_t len)
   return n;
 }
 
+/* The targets that read two kinds of input: the first byte picks which
+ * (odd: odd(), even: even()), the rest is the input. */
+static inline int fuzz_two_modes(const unsigned char *data, size_t size,
+                                 void (*odd)(const char *, size_t),
+                                 void (*even)(const char *, size_t))
+{
+  if(size >= 1)
+    (data[0] & 1 ? odd : even)((const char *)data + 1, size - 1);
+  return 0;
+}
+
 static char fuzz_dir[64], fuzz_file[96];
 
 /* Removes the scratch file and its directory at exit. */
