@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "lib/fileio.h"
 #include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
 
@@ -23,13 +24,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifdef SYS_openat2
-#include <linux/openat2.h>
-#endif
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -104,53 +100,6 @@ sec_err sec_value_set(sec_value *out, const char *s, size_t len)
   return SEC_OK;
 }
 
-/* Opens base inside the directory dfd for reading, following links only
- * beneath dfd (openat2 RESOLVE_BENEATH: no absolute link, no "..", no
- * /proc magic link). On a kernel without openat2 the path is resolved and
- * must lie inside the directory, and the file opened is checked to be
- * the one resolved. Returns the descriptor or -1 with errno (EXDEV: a
- * link leads out). */
-static int open_beneath(int dfd, const char *dir, const char *base)
-{
-  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-#ifdef SYS_openat2
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)flags;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  long fd = syscall(SYS_openat2, dfd, base, &how, sizeof how);
-  if(fd >= 0 || errno != ENOSYS)
-    return (int)fd;
-#endif
-  {
-    char full[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
-    struct stat a, b;
-    size_t dl;
-    int fd2;
-    if(snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
-      errno = ENAMETOOLONG;
-      return -1;
-    }
-    if(!realpath(full, real) || !realpath(dir, realdir))
-      return -1;
-    dl = strlen(realdir);
-    if(strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
-      errno = EXDEV;
-      return -1;
-    }
-    fd2 = open(real, flags | O_NOFOLLOW);
-    if(fd2 < 0)
-      return -1;
-    if(fstat(fd2, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 ||
-       a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
-      close(fd2);
-      errno = EXDEV;
-      return -1;
-    }
-    return fd2;
-  }
-}
-
 /* Opens a secret file the way sec_read_file_st describes; -1 with err. */
 static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen)
 {
@@ -199,7 +148,7 @@ static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen)
     return -1;
   }
   else {
-    fd = open_beneath(dfd, dir, base);
+    fd = fileio_openat_beneath(dfd, dir, base);
   }
   if(fd < 0) {
     int e = errno;
