@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "lib/fileio.h"
 #include "plugins/common/putil.h"
 #include "plugins/tls/tlscert.h"
 
@@ -162,72 +163,33 @@ err:
   return rc;
 }
 
-/* Reads a file (bounded) and parses it. */
+/* Reads a file (bounded, lib's fileio_read: a link is followed, as
+ * /etc/ssl/certs is made of them) and parses it. */
 tls_err tlscert_load_file(const char *path, STACK_OF(X509) * *out, char *err,
                           size_t errlen)
 {
-  unsigned char *buf = NULL;
-  size_t len = 0, cap = 64 * 1024;
+  char *buf = NULL;
+  size_t len = 0;
   tls_err rc;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  struct stat st;
 
   *out = NULL;
-  if(fd < 0) {
-    putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
+  if(fileio_read(path, TLSCERT_MAX_INPUT, FILEIO_FOLLOW, NULL, &buf, &len, NULL,
+                 0) < 0) {
+    int e = errno;
+    if(e == ENOMEM)
+      return TLS_ERR_NOMEM;
+    if(e == EFBIG) {
+      putil_seterr(err, errlen, "%s: larger than %u bytes", path,
+                   TLSCERT_MAX_INPUT);
+      return TLS_ERR_TOO_LARGE;
+    }
+    if(e == EISDIR || e == EINVAL)
+      putil_seterr(err, errlen, "%s: not a regular file", path);
+    else
+      putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     return TLS_ERR_IO;
   }
-  if(fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-    close(fd);
-    putil_seterr(err, errlen, "%s: not a regular file", path);
-    return TLS_ERR_IO;
-  }
-  buf = malloc(cap);
-  if(!buf) {
-    close(fd);
-    return TLS_ERR_NOMEM;
-  }
-  for(;;) {
-    ssize_t n;
-    if(len == cap) {
-      unsigned char *nb;
-      if(cap > TLSCERT_MAX_INPUT) {
-        free(buf);
-        close(fd);
-        putil_seterr(err, errlen, "%s: larger than %u bytes", path,
-                     TLSCERT_MAX_INPUT);
-        return TLS_ERR_TOO_LARGE;
-      }
-      nb = realloc(buf, cap * 2);
-      if(!nb) {
-        free(buf);
-        close(fd);
-        return TLS_ERR_NOMEM;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    n = read(fd, buf + len, cap - len);
-    if(n < 0) {
-      if(errno == EINTR)
-        continue;
-      putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
-      free(buf);
-      close(fd);
-      return TLS_ERR_IO;
-    }
-    if(n == 0)
-      break;
-    len += (size_t)n;
-  }
-  close(fd);
-  if(len > TLSCERT_MAX_INPUT) {
-    free(buf);
-    putil_seterr(err, errlen, "%s: larger than %u bytes", path,
-                 TLSCERT_MAX_INPUT);
-    return TLS_ERR_TOO_LARGE;
-  }
-  rc = tlscert_parse(buf, len, out, err, errlen);
+  rc = tlscert_parse((const unsigned char *)buf, len, out, err, errlen);
   if(rc != TLS_OK && err && errlen) {
     /* prefix the path to the parser's message */
     char tmp[512];
