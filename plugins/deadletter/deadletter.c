@@ -169,12 +169,9 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why,
 static void hist_load(const char *dir, const char *name, dl_hist *h)
 {
   memset(h, 0, sizeof(*h));
-  char *buf = NULL;
-  size_t len = 0;
-  if(!dir || pstate_read(dir, name, STATE_MAX, &buf, &len) != 0)
+  cJSON *j = pstate_read_json(dir, name, STATE_MAX);
+  if(!j)
     return;
-  cJSON *j = cJSON_Parse(buf);
-  free(buf);
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "samples");
   int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
   if(n > DL_HIST_MAX)

@@ -140,12 +140,9 @@ done:
 static void state_load(const char *dir, const char *name, qstate *st)
 {
   memset(st, 0, sizeof(*st));
-  char *buf = NULL;
-  size_t len = 0;
-  if(!dir || pstate_read(dir, name, STATE_MAX, &buf, &len) != 0)
+  cJSON *j = pstate_read_json(dir, name, STATE_MAX);
+  if(!j)
     return;
-  cJSON *j = cJSON_Parse(buf);
-  free(buf);
   if(!cJSON_IsObject(j))
     goto out;
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "t");
