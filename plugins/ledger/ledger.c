@@ -256,19 +256,6 @@ static const char *reason_words(lv_reason r)
   }
 }
 
-/* Sets PGPASSWORD from password_file (this run's own process), whole. */
-static int use_password_file(probe_ctx *ctx, const probe_host *h)
-{
-  const char *pf;
-  char err[256];
-  if(h->conf_string(ctx, "password_file", &pf) != 0)
-    return 0;
-  if(pledger_password_env(pf, err, sizeof(err)) == 0)
-    return 0;
-  h->log(ctx, PROBE_LOG_WARNING, "%s", err);
-  return -1;
-}
-
 /* An age for people: "40 s", "12 min", "3 h", "2 d". */
 static void human_age(double sec, char *buf, size_t len)
 {
@@ -495,6 +482,7 @@ static void run_settings(lrun *x, probe_ctx *ctx, const probe_host *h)
   x->status = PROBE_OK;
   pkit_init(k, ctx, h, ledger_settings);
   pledger_settings_read(k, &x->o.src);
+  x->o.src.password_file = ppg_password_file(ctx, h); /* read at connect */
   x->incremental = pkit_bool(k, "incremental");
   x->full_every = pkit_duration(k, "full_every");
   x->max_idle = pkit_duration(k, "max_idle");
@@ -937,11 +925,6 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   if(!x->url && !x->is_table && !(x->cmp && ppg_looks_like_conninfo(x->cmp)) &&
      psandbox_no_network() != 0)
     h->log(ctx, PROBE_LOG_WARNING, "cannot drop the network for this run");
-  if(use_password_file(ctx, h) != 0) {
-    h->result_status(res, PROBE_UNKNOWN, "cannot read password_file");
-    rc = h->result_emit(res);
-    goto out;
-  }
   open_compare(x);
   plan_pass(x);
   if(!x->full)
