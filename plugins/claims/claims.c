@@ -581,11 +581,8 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids, size_t n,
   size_t i = 0;
   int rc = -1;
   dbuf_init(&arr, 0);
-  if(cf->ml_pwfile && pledger_password_env(cf->ml_pwfile, err, errlen) != 0)
-    return -1;
-  conn = ppg_connect(cf->ml_conninfo, timeout, err, errlen);
-  if(cf->ml_pwfile)
-    unsetenv("PGPASSWORD");
+  conn =
+      ppg_connect_pwfile(cf->ml_conninfo, cf->ml_pwfile, timeout, err, errlen);
   if(!conn)
     return -1;
   qt = ppg_quote_qualified(conn, cf->ml_table);

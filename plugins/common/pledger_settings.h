@@ -2,8 +2,8 @@
 /*
  * pledger_settings.h: the settings of a ledger source (lsrc.h), written
  * once for every plugin that reads the iTrans ledger (ledger and claims
- * now, anchor to adopt), so that the keys, defaults and help texts cannot
- * drift apart, and the one reader of a password file.
+ * and anchor), so that the keys, defaults and help texts cannot drift
+ * apart. A password_file is read at connect time by ppg_connect_pwfile.
  *
  * Use:
  *   static const probe_setting my_settings[] = {
@@ -42,9 +42,6 @@
    "longest event accepted, in bytes"}
 /* clang-format on */
 
-/* The longest password a password file may hold, in bytes. */
-#define PLEDGER_PASSWORD_MAX 65536
-
 /* Fills o (cleared first) from the settings of PLEDGER_SOURCE_SETTINGS and
  * PLEDGER_MAX_LINE_SETTING read through k (their table defaults when
  * unset; an empty table or column is the default too), with a PostgreSQL
@@ -55,18 +52,5 @@ void pledger_settings_read(pkit *k, lsrc_options *o);
 /* check_config: source not empty, max_line_bytes at least 256. Reports
  * each through config_error; returns 1 when one was bad, else 0. */
 int pledger_settings_check(probe_ctx *ctx, const probe_host *h);
-
-/* Reads the first line of a password file (without its "\r\n"), whole: a
- * file whose first line is longer than PLEDGER_PASSWORD_MAX is refused,
- * never cut. Returns a malloc'd string for pledger_password_free, or NULL
- * with a one-line reason in err (that names neither path nor content). */
-char *pledger_password_read(const char *path, char *err, size_t errlen);
-
-/* Wipes and frees a password of pledger_password_read (NULL is fine). */
-void pledger_password_free(char *pw);
-
-/* Sets PGPASSWORD of this run's process from a password file (libpq reads
- * it at connect time). 0, or -1 with err as pledger_password_read. */
-int pledger_password_env(const char *path, char *err, size_t errlen);
 
 #endif

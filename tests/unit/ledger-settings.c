@@ -148,78 +148,12 @@ static void test_rows(void **state)
   assert_string_equal(rows[3].key, "max_line_bytes");
 }
 
-/* Writes len bytes of 'p' and then tail to a temporary file. */
-static void write_pw(char *path, size_t len, const char *tail)
-{
-  int fd = mkstemp(path);
-  char *b = malloc(len + 1);
-  assert_true(fd >= 0 && b);
-  memset(b, 'p', len);
-  assert_int_equal(write(fd, b, len), (ssize_t)len);
-  assert_int_equal(write(fd, tail, strlen(tail)), (ssize_t)strlen(tail));
-  close(fd);
-  free(b);
-}
-
-/* A 2,000-byte password is read whole, without its line end or what
- * follows: the issue's reproduction (1023 bytes before). */
-static void test_password_long(void **state)
-{
-  char path[] = "/tmp/pledger-pw-XXXXXX", err[200];
-  char *pw;
-  (void)state;
-  write_pw(path, 2000, "\r\nsecond line\n");
-  pw = pledger_password_read(path, err, sizeof(err));
-  assert_non_null(pw);
-  assert_int_equal(strlen(pw), 2000);
-  assert_int_equal(strspn(pw, "p"), 2000);
-  pledger_password_free(pw);
-  assert_int_equal(pledger_password_env(path, err, sizeof(err)), 0);
-  assert_int_equal(strlen(getenv("PGPASSWORD")), 2000);
-  unsetenv("PGPASSWORD");
-  unlink(path);
-}
-
-/* Past PLEDGER_PASSWORD_MAX the file is refused, never cut. */
-static void test_password_too_long(void **state)
-{
-  char path[] = "/tmp/pledger-pw-XXXXXX", err[200] = "";
-  char path2[] = "/tmp/pledger-pw-XXXXXX";
-  (void)state;
-  write_pw(path, PLEDGER_PASSWORD_MAX + 1, "");
-  assert_null(pledger_password_read(path, err, sizeof(err)));
-  assert_non_null(strstr(err, "longer than"));
-  unlink(path);
-  write_pw(path2, PLEDGER_PASSWORD_MAX, "\n");
-  char *pw = pledger_password_read(path2, err, sizeof(err));
-  assert_non_null(pw);
-  assert_int_equal(strlen(pw), PLEDGER_PASSWORD_MAX);
-  pledger_password_free(pw);
-  unlink(path2);
-}
-
-/* A missing file and a directory give a reason without the path. */
-static void test_password_unreadable(void **state)
-{
-  char err[200] = "";
-  (void)state;
-  assert_null(pledger_password_read("/nonexistent/pw", err, sizeof(err)));
-  assert_non_null(strstr(err, "cannot read password_file"));
-  assert_null(strstr(err, "/nonexistent"));
-  assert_null(pledger_password_read("/tmp", err, sizeof(err)));
-  assert_non_null(strstr(err, "not a regular file"));
-  assert_int_equal(pledger_password_env("/tmp", err, sizeof(err)), -1);
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup(test_read, setup),
       cmocka_unit_test_setup(test_check, setup),
       cmocka_unit_test_setup(test_rows, setup),
-      cmocka_unit_test(test_password_long),
-      cmocka_unit_test(test_password_too_long),
-      cmocka_unit_test(test_password_unreadable),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
