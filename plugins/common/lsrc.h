@@ -93,6 +93,27 @@ int64_t lsrc_file_size(const lsrc *s);
  * when unknown or not a table. */
 int64_t lsrc_row_estimate(const lsrc *s);
 
+/* The total a progress percent is of, in the units of lsrc_bytes: a plain
+ * file's size; for a table, the bytes the row estimate (less the rows
+ * outside from_seq..to_seq, 0 = no bound) comes to at the mean size of
+ * the `rows` read so far, so that the percent is the share of rows read.
+ * -1 when unknown (gzip, stdin, no estimate, or one the rows outran). */
+int64_t lsrc_progress_total(const lsrc *s, uint64_t rows, int64_t from_seq,
+                            int64_t to_seq);
+
+/* 1 when the events' texts stay valid until lsrc_close (a mapped file),
+ * not only until the next lsrc_next: a reader may keep views into them. */
+int lsrc_views_stable(const lsrc *s);
+
+/* 1 when the mapped file was found truncated under us: texts read since
+ * may hold zeros where the lost bytes were, so no verdict stands. */
+int lsrc_truncated(const lsrc *s);
+
+/* A mapped file: the texts before stream offset upto are no longer needed,
+ * so the process's hold on their pages can go (the resident size stays
+ * small over a large file). No-op otherwise. */
+void lsrc_release(lsrc *s, uint64_t upto);
+
 /* Closes the source (NULL is fine). */
 void lsrc_close(lsrc *s);
 
