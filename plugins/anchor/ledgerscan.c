@@ -47,8 +47,7 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
     }
     if(r > 0)
       break;
-    if(++events % 4096 == 0)
-      lsrc_release(s, ev.offset); /* done with the texts before this one */
+    events++;
     if(progress)
       progress(ud, events, lsrc_bytes(s), lsrc_progress_total(s, events, 0, 0));
   }

@@ -51,6 +51,7 @@ struct lsrc {
   int mapped;      /* buf is a read-only mapping of the whole file */
   size_t released; /* mapping: pages below this offset were released */
   int slot;        /* mapping: its entry in maps[] */
+  int keep;        /* mapping: the caller keeps views (lsrc_keep_views) */
   char err[256];
 };
 
@@ -164,8 +165,9 @@ int lsrc_truncated(const lsrc *s)
   return s->mapped && maps[s->slot].hit;
 }
 
-int lsrc_views_stable(const lsrc *s)
+int lsrc_keep_views(lsrc *s)
 {
+  s->keep = s->mapped;
   return s->mapped;
 }
 
@@ -509,6 +511,8 @@ lsrc_code lsrc_next(lsrc *s, lsrc_event *ev)
     char *nl = NULL;
     if(s->scan < s->end)
       nl = memchr(s->buf + s->scan, '\n', s->end - s->scan);
+    if(s->mapped && !s->keep && s->start - s->released >= LSRC_BUF)
+      lsrc_release(s, s->start); /* the last text returned is done with */
     if(lsrc_truncated(s)) {
       snprintf(s->err, sizeof(s->err), "the file was truncated while read");
       return LSRC_ERR_READ;

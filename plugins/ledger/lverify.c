@@ -677,7 +677,7 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
   lsrc_code c = LSRC_OK;
   b->n = 0;
   b->dlen = 0;
-  if(lsrc_views_stable(s)) {
+  if(lsrc_keep_views(s)) {
     /* the texts stay valid until the source closes: views, no copy */
     while(b->n < BATCH_LINES && (c = lsrc_next(s, &carry[0])) == LSRC_OK)
       take_view(&b->ev[b->n++], &carry[0]);
