@@ -30,7 +30,6 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
                    size_t errlen)
 {
   uint64_t events = 0;
-  int64_t total;
   lsrc_options lo = options_of(o);
   lsrc *s = NULL;
   lsrc_event ev;
@@ -38,7 +37,6 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
   int rc = 0;
   if(c != LSRC_OK)
     return -1;
-  total = lsrc_file_size(s);
   while((c = lsrc_next(s, &ev)) == LSRC_OK) {
     int r = cb(ud, ev.text, ev.len, ev.line);
     if(r < 0) {
@@ -49,8 +47,9 @@ int ledgerscan_run(const ledgerscan_opts *o, ledgerscan_cb cb,
     }
     if(r > 0)
       break;
+    events++;
     if(progress)
-      progress(ud, ++events, lsrc_bytes(s), total);
+      progress(ud, events, lsrc_bytes(s), lsrc_progress_total(s, events, 0, 0));
   }
   if(rc == 0 && c != LSRC_OK && c != LSRC_EOF) {
     snprintf(err, errlen, "%s", lsrc_error(s));

@@ -10,9 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -43,10 +46,144 @@ struct lsrc {
   size_t max_line;
   PGconn *conn;
   PGresult *res;
-  uint64_t bytes; /* table: sum of row lengths */
-  int64_t rows;   /* table: the planner's row estimate, -1 unknown */
+  uint64_t bytes;  /* table: sum of row lengths */
+  int64_t rows;    /* table: the planner's row estimate, -1 unknown */
+  int mapped;      /* buf is a read-only mapping of the whole file */
+  size_t released; /* mapping: pages below this offset were released */
+  int slot;        /* mapping: its entry in maps[] */
+  int keep;        /* mapping: the caller keeps views (lsrc_keep_views) */
   char err[256];
 };
+
+/* --- mappings --------------------------------------------------------------
+ * A plain regular file is mapped whole, and its events are views into the
+ * mapping (no copy from the kernel's page cache into a buffer, nor from
+ * there into the verifier's batches). A file truncated under us makes a
+ * read of a page past its new end raise SIGBUS: the handler maps zeros
+ * over the rest of that mapping and marks it, so the faulting read goes on
+ * (in whichever thread it was), and the source then reports a read error
+ * (the verdict is unknown) instead of the process dying. A SIGBUS outside
+ * every mapping goes to the handler there was before. */
+#define MAX_MAPS 8
+static struct {
+  char *volatile base;
+  volatile size_t len;
+  volatile sig_atomic_t hit;
+} maps[MAX_MAPS];
+static pthread_mutex_t maps_mu = PTHREAD_MUTEX_INITIALIZER;
+static int maps_used;
+static struct sigaction old_bus;
+
+/* SIGBUS: zeros over the rest of the mapping hit, or the old handler. */
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+  char *a = si->si_addr;
+  long pg = sysconf(_SC_PAGESIZE);
+  for(int i = 0; i < MAX_MAPS; i++) {
+    char *b = maps[i].base;
+    if(b && a >= b && a < b + maps[i].len) {
+      char *from = b + ((size_t)(a - b) & ~((size_t)pg - 1));
+      maps[i].hit = 1;
+      if(mmap(from, (size_t)(b + maps[i].len - from), PROT_READ,
+              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED)
+        return;
+    }
+  }
+  if(old_bus.sa_flags & SA_SIGINFO)
+    old_bus.sa_sigaction(sig, si, uc);
+  else if(old_bus.sa_handler != SIG_IGN && old_bus.sa_handler != SIG_DFL)
+    old_bus.sa_handler(sig);
+  else {
+    signal(SIGBUS, SIG_DFL); /* the fault recurs, and kills as it would */
+  }
+}
+
+/* Enters a mapping in maps[] (the handler is set for the first one).
+ * The slot, or -1 when all are taken (the caller reads instead). */
+static int map_register(char *base, size_t len)
+{
+  int slot = -1;
+  pthread_mutex_lock(&maps_mu);
+  for(int i = 0; i < MAX_MAPS && slot < 0; i++)
+    if(!maps[i].base)
+      slot = i;
+  if(slot >= 0 && maps_used == 0) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    if(sigaction(SIGBUS, &sa, &old_bus) != 0)
+      slot = -1;
+  }
+  if(slot >= 0) {
+    maps[slot].hit = 0;
+    maps[slot].len = len;
+    maps[slot].base = base;
+    maps_used++;
+  }
+  pthread_mutex_unlock(&maps_mu);
+  return slot;
+}
+
+/* Removes a mapping from maps[]; the last one puts the old handler back
+ * (the plugin's code may be unloaded after). */
+static void map_unregister(int slot)
+{
+  pthread_mutex_lock(&maps_mu);
+  maps[slot].base = NULL;
+  if(--maps_used == 0)
+    sigaction(SIGBUS, &old_bus, NULL);
+  pthread_mutex_unlock(&maps_mu);
+}
+
+/* Maps the plain regular file s->fd (size bytes) for reading from
+ * offset start. 0, or -1 when it cannot be (the caller reads instead). */
+static int map_file(lsrc *s, uint64_t start)
+{
+  char *m;
+  if(s->size <= 0 || (uint64_t)s->size > SIZE_MAX)
+    return -1;
+  m = mmap(NULL, (size_t)s->size, PROT_READ, MAP_SHARED, s->fd, 0);
+  if(m == MAP_FAILED)
+    return -1;
+  if((s->slot = map_register(m, (size_t)s->size)) < 0) {
+    munmap(m, (size_t)s->size);
+    return -1;
+  }
+  madvise(m, (size_t)s->size, MADV_SEQUENTIAL);
+  s->mapped = 1;
+  s->buf = m;
+  s->cap = s->end = (size_t)s->size;
+  s->start = s->scan = s->released = (size_t)start;
+  s->eof = 1;
+  return 0;
+}
+
+int lsrc_truncated(const lsrc *s)
+{
+  return s->mapped && maps[s->slot].hit;
+}
+
+int lsrc_keep_views(lsrc *s)
+{
+  s->keep = s->mapped;
+  return s->mapped;
+}
+
+void lsrc_release(lsrc *s, uint64_t upto)
+{
+  size_t pg = (size_t)sysconf(_SC_PAGESIZE), to;
+  if(!s->mapped || upto > s->end)
+    return;
+  to = (size_t)upto & ~(pg - 1);
+  if(to <= (s->released & ~(pg - 1)))
+    return;
+  /* the pages stay in the page cache: only this process's hold goes */
+  madvise(s->buf + (s->released & ~(pg - 1)), to - (s->released & ~(pg - 1)),
+          MADV_DONTNEED);
+  s->released = to;
+}
 
 const char *lsrc_strerror(lsrc_code c)
 {
@@ -159,6 +296,12 @@ static lsrc_code open_file(lsrc *s, const lsrc_options *opt)
   }
   else if(S_ISREG(st.st_mode))
     s->size = (int64_t)st.st_size;
+  if(s->kind == K_FD && opt->start_offset <= (uint64_t)s->size &&
+     map_file(s, opt->start_offset) == 0) {
+    s->pos = opt->start_offset;
+    s->line = opt->start_line > 0 ? opt->start_line - 1 : 0;
+    return LSRC_OK;
+  }
   s->cap = LSRC_BUF;
   s->buf = malloc(s->cap);
   if(!s->buf)
@@ -369,6 +512,12 @@ lsrc_code lsrc_next(lsrc *s, lsrc_event *ev)
     char *nl = NULL;
     if(s->scan < s->end)
       nl = memchr(s->buf + s->scan, '\n', s->end - s->scan);
+    if(s->mapped && !s->keep && s->start - s->released >= LSRC_BUF)
+      lsrc_release(s, s->start); /* the last text returned is done with */
+    if(lsrc_truncated(s)) {
+      snprintf(s->err, sizeof(s->err), "the file was truncated while read");
+      return LSRC_ERR_READ;
+    }
     if(nl) {
       size_t len = (size_t)(nl - (s->buf + s->start));
       ev->line = ++s->line;
@@ -466,6 +615,22 @@ int64_t lsrc_row_estimate(const lsrc *s)
   return s->kind == K_TABLE && s->rows > 0 ? s->rows : -1;
 }
 
+int64_t lsrc_progress_total(const lsrc *s, uint64_t rows, int64_t from_seq,
+                            int64_t to_seq)
+{
+  int64_t est = lsrc_row_estimate(s);
+  if(s->kind != K_TABLE)
+    return s->size;
+  if(est > 0 && from_seq > 1)
+    est -= from_seq - 1;
+  if(est > 0 && from_seq > 0 && to_seq >= from_seq &&
+     est > to_seq - from_seq + 1)
+    est = to_seq - from_seq + 1;
+  if(est > 0 && rows > 0 && rows <= (uint64_t)est)
+    return (int64_t)((double)s->bytes / (double)rows * (double)est);
+  return -1;
+}
+
 void lsrc_close(lsrc *s)
 {
   if(!s)
@@ -478,7 +643,12 @@ void lsrc_close(lsrc *s)
     gzclose(s->gz);
   if(s->own_fd && s->fd >= 0)
     close(s->fd);
-  free(s->buf);
+  if(s->mapped) {
+    munmap(s->buf, s->cap);
+    map_unregister(s->slot);
+  }
+  else
+    free(s->buf);
   free(s);
 }
 

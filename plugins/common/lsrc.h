@@ -94,6 +94,30 @@ int64_t lsrc_file_size(const lsrc *s);
  * when unknown or not a table. */
 int64_t lsrc_row_estimate(const lsrc *s);
 
+/* The total a progress percent is of, in the units of lsrc_bytes: a plain
+ * file's size; for a table, the bytes the row estimate (less the rows
+ * outside from_seq..to_seq, 0 = no bound) comes to at the mean size of
+ * the `rows` read so far, so that the percent is the share of rows read.
+ * -1 when unknown (gzip, stdin, no estimate, or one the rows outran). */
+int64_t lsrc_progress_total(const lsrc *s, uint64_t rows, int64_t from_seq,
+                            int64_t to_seq);
+
+/* Asks that the events' texts stay valid until lsrc_close (or
+ * lsrc_release), not only until the next lsrc_next, so that a reader may
+ * keep views into them. 1 when they will (a mapped file), 0 when the
+ * source cannot (gzip, stdin, table: texts are copies in a buffer). */
+int lsrc_keep_views(lsrc *s);
+
+/* 1 when the mapped file was found truncated under us: texts read since
+ * may hold zeros where the lost bytes were, so no verdict stands. */
+int lsrc_truncated(const lsrc *s);
+
+/* After lsrc_keep_views: the texts before stream offset upto are no longer
+ * needed, so the process's hold on their pages can go (the resident size
+ * stays small over a large file; without lsrc_keep_views, lsrc_next does
+ * this itself). No-op for a source that is not mapped. */
+void lsrc_release(lsrc *s, uint64_t upto);
+
 /* Closes the source (NULL is fine). */
 void lsrc_close(lsrc *s);
 

@@ -53,7 +53,8 @@ const char *lv_reason_name(lv_reason r)
 /* What a worker found out about one line. */
 typedef struct ev_rec {
   uint64_t line, offset;
-  size_t off, len; /* text in the batch's data */
+  size_t off, len;  /* text in the batch's data, */
+  const char *view; /* or here (a view into the source) when not NULL */
   uint8_t terminated;
   uint8_t reason; /* LV_OK, or parse_error/missing_member/bad_type */
   uint8_t seq_ok; /* seq readable (for reports) */
@@ -305,7 +306,8 @@ static void process_batch(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
 {
   size_t i;
   for(i = 0; i < b->n; i++)
-    process_line(j, h, b->data + b->ev[i].off, &b->ev[i]);
+    process_line(j, h, b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
+                 &b->ev[i]);
 }
 
 typedef struct worker_arg {
@@ -638,30 +640,33 @@ static void check_batch(vctx *v, batch *b)
 }
 
 /* Hands the progress on: a file's bytes of its size; a table's bytes read
- * of an estimate of its bytes (its row estimate, less the rows before
- * from_seq, at the mean row size so far), so that the percent is the
- * share of rows read. A stale estimate the rows outrun gives no total. */
+ * of an estimate of its bytes from its row estimate (lsrc_progress_total),
+ * so that the percent is the share of rows read. */
 static void report_progress(const lv_options *o, const lsrc_options *so,
                             const lsrc *s, const lv_result *r, uint64_t rows)
 {
-  int64_t est = lsrc_row_estimate(s), total = -1;
+  int64_t total = r->file_size;
   uint64_t bytes = r->bytes;
   if(lsrc_is_table(s)) {
     bytes = lsrc_bytes(s);
-    if(est > 0 && so->from_seq > 1)
-      est -= so->from_seq - 1;
-    if(est > 0 && so->from_seq > 0 && so->to_seq >= so->from_seq &&
-       est > so->to_seq - so->from_seq + 1)
-      est = so->to_seq - so->from_seq + 1;
-    if(est > 0 && rows > 0 && rows <= (uint64_t)est)
-      total = (int64_t)((double)bytes / (double)rows * (double)est);
+    total = lsrc_progress_total(s, rows, so->from_seq, so->to_seq);
   }
-  else
-    total = r->file_size;
   o->progress(o->progress_arg, r->events, bytes, total);
 }
 
-/* Fills batch b from the source, copying each line. Returns the lsrc code
+/* Records event ev as a view into the source in e. */
+static void take_view(ev_rec *e, const lsrc_event *ev)
+{
+  e->line = ev->line;
+  e->offset = ev->offset;
+  e->off = 0;
+  e->view = ev->text;
+  e->len = ev->len;
+  e->terminated = (uint8_t)ev->terminated;
+}
+
+/* Fills batch b from the source, copying each line (or, when the source's
+ * texts stay valid, taking views of them). Returns the lsrc code
  * that ended the filling (LSRC_OK when the batch is full; *errline is the
  * line an error names). A line that does not fit the batch's bytes is
  * carried over to the next batch (its text stays valid: no lsrc_next call
@@ -672,6 +677,14 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
   lsrc_code c = LSRC_OK;
   b->n = 0;
   b->dlen = 0;
+  if(lsrc_keep_views(s)) {
+    /* the texts stay valid until the source closes: views, no copy */
+    while(b->n < BATCH_LINES && (c = lsrc_next(s, &carry[0])) == LSRC_OK)
+      take_view(&b->ev[b->n++], &carry[0]);
+    if(c != LSRC_OK)
+      *errline = carry[0].line;
+    return c;
+  }
   while(b->n < BATCH_LINES) {
     lsrc_event ev;
     ev_rec *e;
@@ -706,6 +719,7 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
     e->line = ev.line;
     e->offset = ev.offset;
     e->off = b->dlen;
+    e->view = NULL;
     e->len = ev.len;
     e->terminated = (uint8_t)ev.terminated;
     memcpy(b->data + b->dlen, ev.text, ev.len);
@@ -775,6 +789,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
     }
     if(!v->stop)
       check_batch(v, b);
+    lsrc_release(s, b->ev[b->n - 1].offset); /* done with what came before */
     if(started > 0) {
       /* workers scan the states under the mutex */
       pthread_mutex_lock(&v->mu);
@@ -795,6 +810,13 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
 static int finish_run(vctx *v, lsrc *s, lsrc_code end, uint64_t errline)
 {
   lv_result *r = v->r;
+  if(lsrc_truncated(s)) {
+    /* what was read since may be zeros where the lost bytes were */
+    snprintf(r->error, sizeof(r->error), "%s",
+             "the ledger file was truncated while read");
+    r->source_error = 1;
+    return -1;
+  }
   if(r->head.seq > 0 && (!v->o->resume || r->events > 0))
     crypto_hex_encode(v->head_hash, 32, r->head.hash);
   /* deferred anchors: they may name an event before the one that failed */
