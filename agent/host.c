@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "host.h"
+#include "lib/statefile.h"
 #include "util.h"
 #include "wire.h"
 
@@ -242,8 +243,9 @@ static const char *h_state_dir(probe_ctx *ctx)
     return NULL;
   }
   char path[4096];
-  if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base,
-              ctx->hr->plugin) >= (int)sizeof(path))
+  /* the naming rule is lib/statefile.h's, the kit's pstate uses the same */
+  if(statefile_dir(ctx->hr->state_base, ctx->hr->plugin, path, sizeof(path)) <
+     0)
     return NULL;
   if(util_mkdir_p(path, 0700) < 0) {
     snprintf(ctx->state_refused, sizeof(ctx->state_refused),
