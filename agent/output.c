@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
 #include "lib/fileio.h"
 #include "lib/redact.h"
 #include "lib/status.h"
@@ -124,19 +125,6 @@ void output_close(output *o)
   o->collected = NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-  size_t len = s[0] < 0x80                    ? 1
-               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-                                              : 0;
-  if(len == 0 || len > n || !util_utf8_valid((const char *)s, len))
-    return 0;
-  return len;
-}
-
 /* Escapes so that the text is one inert line on a terminal: C0 controls,
  * DEL, C1 controls (U+0080..U+009F) and bytes that are not UTF-8 become
  * \n, \r, \t, \\ or \xHH / \u00HH; everything else is copied. */
@@ -145,7 +133,7 @@ int output_escape(dbuf *b, const char *s, size_t n)
   const unsigned char *u = (const unsigned char *)s;
   for(size_t i = 0; i < n;) {
     unsigned char c = u[i];
-    size_t len = utf8_seq(u + i, n - i);
+    size_t len = utf8_seq_len(s + i, n - i);
     int rc;
     if(c == '\n')
       rc = dbuf_addstr(b, "\\n");

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/duration.h"
 #include "agent.h"
 #include "exitcode.h"
 #include "diag.h"
@@ -141,7 +142,7 @@ static double stop_timeout(const agent_config *cfg)
   double d;
   if(cJSON_IsNumber(v) && v->valuedouble >= 0)
     return v->valuedouble;
-  if(cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0)
+  if(cJSON_IsString(v) && duration_parse(v->valuestring, 0, &d) == 0)
     return d;
   return 2;
 }

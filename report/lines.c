@@ -18,6 +18,7 @@
 
 #include "lib/rfc3339.h"
 #include "lib/status.h"
+#include "lib/utf8.h"
 #include "report/lines.h"
 
 #define CHUNK (64 * 1024)
@@ -157,50 +158,6 @@ void rl_close(rl_reader *r)
   free(r);
 }
 
-int rl_utf8_valid(const char *str, size_t len)
-{
-  const unsigned char *s = (const unsigned char *)str;
-  size_t i = 0;
-  while(i < len) {
-    unsigned c = s[i];
-    size_t n;
-    unsigned min;
-    if(c < 0x80) {
-      i++;
-      continue;
-    }
-    else if((c & 0xe0) == 0xc0) {
-      n = 1;
-      min = 0x80;
-      c &= 0x1f;
-    }
-    else if((c & 0xf0) == 0xe0) {
-      n = 2;
-      min = 0x800;
-      c &= 0x0f;
-    }
-    else if((c & 0xf8) == 0xf0) {
-      n = 3;
-      min = 0x10000;
-      c &= 0x07;
-    }
-    else {
-      return 0;
-    }
-    if(len - i <= n)
-      return 0;
-    for(size_t k = 1; k <= n; k++) {
-      if((s[i + k] & 0xc0) != 0x80)
-        return 0;
-      c = (c << 6) | (s[i + k] & 0x3f);
-    }
-    if(c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-      return 0;
-    i += n + 1;
-  }
-  return 1;
-}
-
 /* lib/rfc3339.c's parser, with the one leniency probe-report always had:
  * a space instead of the "T" (RFC 3339 section 5.6, NOTE). */
 int rl_parse_time(const char *s, double *out)
@@ -225,7 +182,7 @@ static const char *str_or_empty(const cJSON *o, const char *name)
 int rl_parse(const char *line, size_t len, rl_record *rec)
 {
   memset(rec, 0, sizeof(*rec));
-  if(!rl_utf8_valid(line, len))
+  if(!utf8_valid(line, len, NULL))
     return RP_BAD_UTF8;
   cJSON *root = cJSON_ParseWithLength(line, len);
   if(!root)

@@ -52,7 +52,5 @@ double rl_metric(const rl_record *rec, const char *name);
 /* RFC 3339 time ("2026-11-28T12:00:00.123Z", "+01:00" offsets) to epoch
  * seconds; 0 on success. */
 int rl_parse_time(const char *s, double *out);
-/* Whether [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
-int rl_utf8_valid(const char *s, size_t len);
 
 #endif

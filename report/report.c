@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/duration.h"
 #include "lib/status.h"
 #include "report/agg.h"
 #include "report/lines.h"
@@ -56,33 +57,6 @@ static void usage(FILE *f)
       f);
 }
 
-/* Parses "24h", "1h30m", "7d", "90s" into seconds; -1 when it is not one. */
-static double parse_duration(const char *s)
-{
-  double total = 0;
-  int any = 0;
-  while(*s) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if(end == s || errno || v < 0)
-      return -1;
-    double mul;
-    switch(*end) {
-    case 's': mul = 1; break;
-    case 'm': mul = 60; break;
-    case 'h': mul = 3600; break;
-    case 'd': mul = 86400; break;
-    case 'w': mul = 7 * 86400; break;
-    default: return -1;
-    }
-    total += v * mul;
-    any = 1;
-    s = end + 1;
-  }
-  return any ? total : -1;
-}
-
 /* A --since/--until value: RFC 3339, "now", or a duration before now. */
 static int parse_when(const char *s, double now, double *out)
 {
@@ -92,8 +66,8 @@ static int parse_when(const char *s, double now, double *out)
   }
   if(!rl_parse_time(s, out))
     return 0;
-  double d = parse_duration(s);
-  if(d < 0)
+  double d;
+  if(duration_parse(s, DURATION_UNIT_REQUIRED, &d) < 0)
     return -1;
   *out = now - d;
   return 0;
