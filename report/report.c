@@ -57,7 +57,13 @@ static void usage(FILE *f)
       f);
 }
 
-/* A --since/--until value: RFC 3339, "now", or a duration before now. */
+/* Longest duration --since or --until may go back: 1000 years (365250d),
+ * beyond any log and well inside what a time can be printed as. */
+#define MAX_AGO (365250.0 * 86400)
+
+/* A --since/--until value: RFC 3339, "now", or a duration before now (at
+ * most MAX_AGO). 0, -1 when it is none of those, -2 when the duration is
+ * longer than MAX_AGO. */
 static int parse_when(const char *s, double now, double *out)
 {
   if(!strcmp(s, "now")) {
@@ -69,6 +75,8 @@ static int parse_when(const char *s, double now, double *out)
   double d;
   if(duration_parse(s, DURATION_UNIT_REQUIRED, &d) < 0)
     return -1;
+  if(d > MAX_AGO)
+    return -2;
   *out = now - d;
   return 0;
 }
@@ -940,6 +948,25 @@ static int read_inputs(agg *a, char **paths, size_t n, int *stop)
   return ret;
 }
 
+/* One of --since/--until (NULL: not given) into *out; 0, or -1 after
+ * saying why it is refused. */
+static int when_option(const char *opt, const char *s, double now, double *out)
+{
+  if(!s)
+    return 0;
+  int rc = parse_when(s, now, out);
+  if(rc == -2)
+    fprintf(stderr,
+            "probe-report: %s %s: longer ago than the limit, 365250d "
+            "(1000 years)\n",
+            opt, s);
+  else if(rc < 0)
+    fprintf(stderr,
+            "probe-report: %s %s: not a time (RFC 3339) or a duration (24h)\n",
+            opt, s);
+  return rc < 0 ? -1 : 0;
+}
+
 /* The report's range from --since and --until (NAN: open; daily: the
  * last 24 hours by default). 0, or EX_USAGE_ after saying why. */
 static int time_range(const char *since_s, const char *until_s, int is_daily,
@@ -950,20 +977,9 @@ static int time_range(const char *since_s, const char *until_s, int is_daily,
   clock_gettime(CLOCK_REALTIME, &tsnow);
   double now = (double)tsnow.tv_sec + tsnow.tv_nsec / 1e9;
   *since = *until = NAN;
-  if(since_s && parse_when(since_s, now, since)) {
-    fprintf(
-        stderr,
-        "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n",
-        since_s);
+  if(when_option("--since", since_s, now, since) < 0 ||
+     when_option("--until", until_s, now, until) < 0)
     return EX_USAGE_;
-  }
-  if(until_s && parse_when(until_s, now, until)) {
-    fprintf(
-        stderr,
-        "probe-report: --until %s: not a time (RFC 3339) or a duration (24h)\n",
-        until_s);
-    return EX_USAGE_;
-  }
   if(is_daily) {
     if(isnan(*until))
       *until = now;
