@@ -405,42 +405,34 @@ static void review_row(out_t *o, const char *metric, const char *target,
   row(o, 0, 4, c);
 }
 
-/* The checklist's 7.1 table, then the incidents for 7.2. */
-static void review(out_t *o, const agg *a)
+#define NOCLAIMS "not measured (no claims.lifecycle lines)"
+
+/* The 7.1 rows measured from claims.lifecycle lines: processed, success,
+ * failures. */
+static void review_claims(out_t *o, const agg *a)
 {
-  char b1[128], b2[400], t1[40], t2[40], d[40];
-  static const char *const hdr[4] = {"Metric", "Target", "Actual", "Status"};
-  static const char *const noclaims =
-      "not measured (no claims.lifecycle lines)";
-  heading(o, "Post-launch review: metrics summary (checklist 7.1)");
-  range_line(o, a);
-  if(!o->html)
-    outf(o, "\n");
-  open_table(o);
-  row(o, 1, 4, hdr);
+  char b1[128];
   int hc = have_claims(a);
   double proc = claims_processed(a);
   review_row(o, "Total claims processed", "",
-             hc ? fmt_num(proc, b1, sizeof(b1)) : noclaims, "");
+             hc ? fmt_num(proc, b1, sizeof(b1)) : NOCLAIMS, "");
   if(hc && proc > 0) {
     double r = a->claims_completed / proc;
     review_row(o, "Successful claims (%)", "> 99.5%",
                fmt_pct(r, b1, sizeof(b1)), r * 100 > 99.5 ? "met" : "not met");
   }
   else {
-    review_row(o, "Successful claims (%)", "> 99.5%", noclaims, "not measured");
+    review_row(o, "Successful claims (%)", "> 99.5%", NOCLAIMS, "not measured");
   }
   review_row(o, "Failed claims", "0",
-             hc ? fmt_num(a->claims_failed, b1, sizeof(b1)) : noclaims,
+             hc ? fmt_num(a->claims_failed, b1, sizeof(b1)) : NOCLAIMS,
              hc ? (a->claims_failed == 0 ? "met" : "not met") : "not measured");
-  if(a->dead_lines)
-    review_row(o, "Dead letters generated", "0",
-               fmt_num(a->dead_new, b1, sizeof(b1)),
-               a->dead_new == 0 ? "met" : "not met");
-  else
-    review_row(o, "Dead letters generated", "0",
-               "not measured (no deadletter.count lines)", "not measured");
-  review_row(o, "5xx errors (total)", "0", NOT_5XX, "not measured");
+}
+
+/* The 7.1 rows of latency and callbacks (both from claims lines). */
+static void review_latency(out_t *o, const agg *a)
+{
+  char b1[128], b2[400], t1[40];
   if(a->p95_lines) {
     snprintf(
         b2, sizeof(b2),
@@ -451,7 +443,7 @@ static void review(out_t *o, const agg *a)
                a->p95_max * 1000 < 2000 ? "met" : "not met");
   }
   else {
-    review_row(o, "p95 claim lifecycle latency", "< 2000ms", noclaims,
+    review_row(o, "p95 claim lifecycle latency", "< 2000ms", NOCLAIMS,
                "not measured");
   }
   if(a->have_cb) {
@@ -462,8 +454,14 @@ static void review(out_t *o, const agg *a)
                r * 100 > 99.5 ? "met" : "not met");
   }
   else {
-    review_row(o, "Callback success rate", "> 99.5%", noclaims, "not measured");
+    review_row(o, "Callback success rate", "> 99.5%", NOCLAIMS, "not measured");
   }
+}
+
+/* The 7.1 rows of operations: rollbacks and incidents. */
+static void review_operations(out_t *o, const agg *a)
+{
+  char b1[128], b2[400];
   if(a->have_rollbacks)
     review_row(o, "Rollbacks initiated", "0",
                fmt_num(a->rollbacks, b1, sizeof(b1)),
@@ -480,8 +478,12 @@ static void review(out_t *o, const agg *a)
              a->ninc + a->inc_dropped);
     review_row(o, "Incidents (S1/S2)", "0", b2, "not measured");
   }
-  close_table(o);
+}
 
+/* The incidents for 7.2: every stretch of critical results. */
+static void review_incidents(out_t *o, const agg *a)
+{
+  char t1[40], t2[40], d[40];
   heading(o, "Incidents: stretches of critical results (for table 7.2)");
   if(!a->ninc) {
     outf(o, o->html ? "<p>None.</p>\n" : "None.\n");
@@ -513,6 +515,32 @@ static void review(out_t *o, const agg *a)
          o->html ? "<p>and %zu more not listed</p>\n"
                  : "and %zu more not listed\n",
          a->inc_dropped);
+}
+
+/* The checklist's 7.1 table, then the incidents for 7.2. */
+static void review(out_t *o, const agg *a)
+{
+  char b1[128];
+  static const char *const hdr[4] = {"Metric", "Target", "Actual", "Status"};
+  heading(o, "Post-launch review: metrics summary (checklist 7.1)");
+  range_line(o, a);
+  if(!o->html)
+    outf(o, "\n");
+  open_table(o);
+  row(o, 1, 4, hdr);
+  review_claims(o, a);
+  if(a->dead_lines)
+    review_row(o, "Dead letters generated", "0",
+               fmt_num(a->dead_new, b1, sizeof(b1)),
+               a->dead_new == 0 ? "met" : "not met");
+  else
+    review_row(o, "Dead letters generated", "0",
+               "not measured (no deadletter.count lines)", "not measured");
+  review_row(o, "5xx errors (total)", "0", NOT_5XX, "not measured");
+  review_latency(o, a);
+  review_operations(o, a);
+  close_table(o);
+  review_incidents(o, a);
 }
 
 /* ---- HTML charts ---------------------------------------------------------- */
