@@ -664,7 +664,6 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title,
 /* The status timeline: one row per check, a rect per run of equal status. */
 static void timeline(out_t *o, const agg *a)
 {
-  static const char *const cls[] = {"", "ok", "warning", "unknown", "critical"};
   double lx = 300, rh = 20;
   double h = rh * (double)a->nkeys + 28;
   char t1[40], t2[40];
@@ -690,14 +689,15 @@ static void timeline(out_t *o, const agg *a)
       size_t j = i + 1;
       while(j < AGG_BUCKETS && key->tl[j] == v)
         j++;
-      if(v) {
+      if(v) { /* a bucket holds its worst rank + 1, 0 when empty */
+        const char *cls = status_rank_name(v - 1);
         double x0 = xpos((double)i, lx, PX1);
         double x1 = xpos((double)j, lx, PX1);
         outf(
             o,
             "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\">"
             "<title>%s from %s</title></rect>\n",
-            cls[v], x0, y + 2, x1 - x0, rh - 4, cls[v],
+            cls, x0, y + 2, x1 - x0, rh - 4, cls,
             fmt_time(agg_bucket_time(a, i), t1, sizeof(t1)));
       }
       i = j;
