@@ -18,6 +18,7 @@
 #include "lib/utf8.h"
 #include "lib/duration.h"
 #include "conf.h"
+#include "conf_env.h"
 #include "jsonc.h"
 #include "loader.h"
 #include "sandbox.h"
@@ -387,8 +388,8 @@ static int agent_own_env(const char *name)
  * one parser of that syntax: section (1..63 bytes) and key (1..127, "" when
  * malformed) lowercased, *value after the '=' (NULL when none). -1 when e
  * is not such a variable, or one of the agent's own (PROBE_AGENT_CONFIG...). */
-static int parse_probe_env(const char *e, char section[64], char key[128],
-                           const char **value)
+int conf_parse_probe_env(const char *e, char section[64], char key[128],
+                         const char **value)
 {
   if(strncmp(e, "PROBE_", 6) || agent_own_env(e))
     return -1;
@@ -646,7 +647,7 @@ static int apply_overrides(const config_request *req, agent_config *cfg,
   for(char **e = req->environ; e && *e; e++) {
     char section[64], key[128], origin[192];
     const char *value;
-    if(parse_probe_env(*e, section, key, &value) < 0 || !value || !*key)
+    if(conf_parse_probe_env(*e, section, key, &value) < 0 || !value || !*key)
       continue;
     if(strcmp(section, "agent") && !plugin_set_find(&cfg->descs, section))
       continue; /* PROBE_* for something that is not a plugin here */
@@ -809,7 +810,7 @@ static int names_from_env(load_ctx *lc)
   for(char **e = lc->req->environ; e && *e && rc == 0; e++) {
     char plugin[64], key[128];
     const char *value;
-    if(parse_probe_env(*e, plugin, key, &value) < 0)
+    if(conf_parse_probe_env(*e, plugin, key, &value) < 0)
       continue;
     for(size_t k = 0; k < ndirnames && rc == 0; k++)
       if(!strcmp(dirnames[k], plugin))

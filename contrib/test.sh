@@ -84,9 +84,8 @@ if [ -z "${SKIP_FUZZ:-}" ]; then
   fuzz_started=$(date +%s)
   echo "== fuzz (clang --enable-fuzzing, ${FUZZ_SECONDS:-5} s per target)"
   mkdir -p "$top/build-fuzz"
-  # no --enable-werror: clang warns where gcc (the build above) does not,
-  # and this step is about what the fuzzer finds
-  (cd "$top/build-fuzz" && "$top/configure" -q CC=clang --enable-fuzzing)
+  # --enable-werror: what the targets link builds without a clang warning
+  (cd "$top/build-fuzz" && "$top/configure" -q CC=clang --enable-fuzzing --enable-werror)
   if make -C "$top/build-fuzz" -j"$(nproc)" fuzz-targets >"$run_dir/fuzz-build.out" 2>&1; then
     fuzz_bins=()
     for t in $(make -s -C "$top/build-fuzz" print-fuzz-targets); do

@@ -42,7 +42,8 @@ int dbuf_insert(dbuf *b, size_t pos, const void *data, size_t len);
 /* Appends printf-style text. */
 int dbuf_printf(dbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int dbuf_vprintf(dbuf *b, const char *fmt, va_list ap);
+int dbuf_vprintf(dbuf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Drops the first n bytes. */
 void dbuf_consume(dbuf *b, size_t n);
 /* Hands the data over (an empty string when nothing was added, NULL when

@@ -12,8 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifdef SYS_openat2
+#include <linux/openat2.h>
+#endif
 
 #include "lib/dbuf.h"
 #include "lib/fileio.h"
@@ -42,17 +49,115 @@ static void say(char *err, size_t errlen, const char *what, const char *path,
     return;
   const char *why = e == EFBIG    ? "larger than the limit"
                     : e == ELOOP  ? "is a symbolic link"
+                    : e == EXDEV  ? "a symbolic link that leads out of its "
+                                    "directory: not followed"
+                    : e == EPERM  ? "a symbolic link owned by neither root "
+                                    "nor the owner of its directory: not "
+                                    "followed"
                     : e == EINVAL ? "not a regular file"
                                   : strerror(e);
   snprintf(err, errlen, "%s %s: %s", what ? what : "cannot read", path, why);
 }
 
-/* Opens path for reading and checks the descriptor: a regular file no
- * larger than max. The descriptor, or -1 with errno. */
-static int open_regular(const char *path, size_t max, int follow)
+#define OPEN_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
+/* The fallback of fileio_openat_beneath on a kernel without openat2: the
+ * path is resolved, must lie inside the directory, and the file opened
+ * must be the one resolved. */
+static int open_beneath_resolved(int dfd, const char *dir, const char *base)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
-                          (follow ? 0 : O_NOFOLLOW));
+  char full[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
+  struct stat a, b;
+  if(snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  if(!realpath(full, real) || !realpath(dir, realdir))
+    return -1;
+  size_t dl = strlen(realdir);
+  if(strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
+    errno = EXDEV;
+    return -1;
+  }
+  int fd = open(real, OPEN_FLAGS | O_NOFOLLOW);
+  if(fd < 0)
+    return -1;
+  if(fstat(fd, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 ||
+     a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
+    close(fd);
+    errno = EXDEV;
+    return -1;
+  }
+  return fd;
+}
+
+int fileio_openat_beneath(int dfd, const char *dir, const char *base)
+{
+#ifdef SYS_openat2
+  struct open_how how;
+  memset(&how, 0, sizeof how);
+  how.flags = (uint64_t)OPEN_FLAGS;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  long fd = syscall(SYS_openat2, dfd, base, &how, sizeof how);
+  if(fd >= 0 || errno != ENOSYS)
+    return fd < 0 && errno == ELOOP ? (errno = EXDEV, -1) : (int)fd;
+#endif
+  return open_beneath_resolved(dfd, dir, base);
+}
+
+/* FILEIO_BENEATH: opens path, following a link only when the link is
+ * owned by root or by the owner of its directory and resolves inside that
+ * directory (a Kubernetes secret volume). -1 with errno: EXDEV for a link
+ * that leads out, EPERM for a link of another owner. */
+static int open_in_dir(const char *path)
+{
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+  if(!slash)
+    snprintf(dir, sizeof dir, ".");
+  else if(slash == path)
+    snprintf(dir, sizeof dir, "/");
+  else if(snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >=
+          (int)sizeof dir) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  if(!*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+    errno = EISDIR;
+    return -1;
+  }
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1, e;
+  if(dfd < 0)
+    return -1;
+  struct stat lst, dst;
+  if(fstatat(dfd, base, &lst, AT_SYMLINK_NOFOLLOW) != 0)
+    e = errno;
+  else if(!S_ISLNK(lst.st_mode)) {
+    fd = openat(dfd, base, OPEN_FLAGS | O_NOFOLLOW);
+    e = errno;
+  }
+  else if(fstat(dfd, &dst) != 0)
+    e = errno;
+  else if(lst.st_uid != 0 && lst.st_uid != dst.st_uid)
+    e = EPERM;
+  else {
+    fd = fileio_openat_beneath(dfd, dir, base);
+    e = errno;
+  }
+  close(dfd);
+  errno = e;
+  return fd;
+}
+
+/* Opens path for reading (flags: FILEIO_FOLLOW, FILEIO_BENEATH or
+ * neither) and checks the descriptor: a regular file no larger than max.
+ * The descriptor, or -1 with errno. */
+static int open_regular(const char *path, size_t max, unsigned flags)
+{
+  int fd =
+      (flags & FILEIO_BENEATH)
+          ? open_in_dir(path)
+          : open(path, OPEN_FLAGS | ((flags & FILEIO_FOLLOW) ? 0 : O_NOFOLLOW));
   if(fd < 0)
     return -1;
   struct stat st;
@@ -120,14 +225,14 @@ static int presize(int fd, dbuf *b)
 }
 
 /* The reader behind both public ones. */
-static int read_file(const char *path, size_t max, int follow, const char *what,
-                     int secret, char **out, size_t *len, char *err,
-                     size_t errlen)
+static int read_file(const char *path, size_t max, unsigned flags,
+                     const char *what, int secret, char **out, size_t *len,
+                     char *err, size_t errlen)
 {
   dbuf b;
   int e;
   dbuf_init(&b, max);
-  int fd = open_regular(path, max, follow);
+  int fd = open_regular(path, max, flags);
   if(fd < 0)
     goto fail;
   /* a secret's buffer must never be moved by realloc (the old block
@@ -165,14 +270,21 @@ fail:
 int fileio_read(const char *path, size_t max, unsigned flags, const char *what,
                 char **out, size_t *len, char *err, size_t errlen)
 {
-  return read_file(path, max, (flags & FILEIO_FOLLOW) != 0, what, 0, out, len,
-                   err, errlen);
+  return read_file(path, max, flags, what, 0, out, len, err, errlen);
 }
 
 int fileio_read_secret(const char *path, size_t max, const char *what,
                        char **out, size_t *len, char *err, size_t errlen)
 {
   return read_file(path, max, 0, what, 1, out, len, err, errlen);
+}
+
+int fileio_read_secret_flags(const char *path, size_t max, unsigned flags,
+                             const char *what, char **out, size_t *len,
+                             char *err, size_t errlen)
+{
+  return read_file(path, max, flags & FILEIO_BENEATH, what, 1, out, len, err,
+                   errlen);
 }
 
 void fileio_secret_free(char *secret, size_t len)

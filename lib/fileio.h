@@ -28,6 +28,13 @@ int fileio_write_all(int fd, const void *buf, size_t len);
  * errlen > 0) then says "<what> <path>: <reason>" (what may be NULL:
  * "cannot read"). */
 #define FILEIO_FOLLOW 0x1u
+/* A link is followed only when it is owned by root or by the owner of its
+ * directory and resolves inside that directory (openat2 RESOLVE_BENEATH;
+ * without openat2, the resolved path is checked): a Kubernetes secret
+ * volume (name -> ..data/name -> ..2026_xx/name) is read, a link planted
+ * to a file elsewhere is refused (EXDEV: "a symbolic link that leads out
+ * of its directory: not followed"; EPERM: the link's owner). */
+#define FILEIO_BENEATH 0x2u
 int fileio_read(const char *path, size_t max, unsigned flags, const char *what,
                 char **out, size_t *len, char *err, size_t errlen);
 
@@ -37,6 +44,18 @@ int fileio_read(const char *path, size_t max, unsigned flags, const char *what,
  * fileio_secret_free. */
 int fileio_read_secret(const char *path, size_t max, const char *what,
                        char **out, size_t *len, char *err, size_t errlen);
+
+/* fileio_read_secret with flags (0 or FILEIO_BENEATH): what a
+ * password_file or token_file is read with. */
+int fileio_read_secret_flags(const char *path, size_t max, unsigned flags,
+                             const char *what, char **out, size_t *len,
+                             char *err, size_t errlen);
+
+/* Opens base (a name in the directory dfd, whose path is dir) read-only,
+ * following links only beneath dfd (openat2 RESOLVE_BENEATH, no magic
+ * links; the resolved-path check where openat2 is missing). The
+ * descriptor, or -1 with errno (EXDEV: a link leads out). */
+int fileio_openat_beneath(int dfd, const char *dir, const char *base);
 
 /* Wipes (explicit_bzero) len bytes of a secret from fileio_read_secret
  * (the *len it gave) and frees it; NULL is fine. */

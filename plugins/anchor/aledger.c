@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "crypto/hex.h"
+#include "lib/rfc3339.h"
 #include "plugins/anchor/anchor.h"
 #include "plugins/ledger/lverify.h"
 
@@ -23,28 +24,12 @@
 #define PROGRESS_MS 250.0   /* least time between two progress reports */
 
 
-/* Seconds since the epoch of an RFC 3339 UTC time; NAN when malformed. */
+/* Seconds since the epoch of an RFC 3339 time (lib/rfc3339.h); NAN when
+ * malformed, as the rules expect. */
 static double parse_ts(const char *s)
 {
-  struct tm tm = {0};
-  int y, mo, d, h, mi, n = 0;
-  double sec;
-  if(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec, &n) !=
-     6)
-    return NAN;
-  const char *z = s + n;
-  if(strcmp(z, "Z") != 0 && strcmp(z, "z") != 0 && strcmp(z, "+00:00") != 0)
-    return NAN;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = 0;
-  time_t t = timegm(&tm);
-  if(t == (time_t)-1)
-    return NAN;
-  return (double)t + sec;
+  double t;
+  return rfc3339_parse(s, &t) == 0 ? t : NAN;
 }
 
 /* Integer member of an object, exactly (no fraction, fits int64). */

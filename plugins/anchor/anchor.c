@@ -39,15 +39,13 @@
 #include "crypto/hex.h"
 #include "plugins/anchor/anchor.h"
 #include "plugins/common/pkit.h"
+#include "plugins/common/pledger_settings.h"
 #include "probe-plugin.h"
 
 static const probe_setting settings[] = {
-    {"source", PROBE_SET_STRING, NULL, PROBE_SETTING_REQUIRED,
-     "ledger: snapshot file (.gz ok, - for stdin) or PostgreSQL conninfo/URI"},
-    {"table", PROBE_SET_STRING, "\"ledger_events\"", 0,
-     "PostgreSQL table holding the events (source is a conninfo)"},
-    {"column", PROBE_SET_STRING, "\"event\"", 0,
-     "json/jsonb column holding each event"},
+    /* the ledger source's rows are those of ledger and claims; no
+     * max_line_bytes: ledgerscan_opts has no line limit (lsrc's 16 MiB) */
+    PLEDGER_SOURCE_SETTINGS,
     {"rpc_url", PROBE_SET_STRING, NULL, 0, "Ethereum JSON-RPC URL"},
     {"rpc_urls", PROBE_SET_LIST, NULL, 0,
      "several JSON-RPC URLs that must all agree (instead of rpc_url)"},
@@ -247,16 +245,20 @@ static int read_numbers(run *r, char *why, size_t n)
  * error writes why and returns -1. */
 static int read_settings(run *r, char *why, size_t n)
 {
+  lsrc_options o;
   pkit_init(&r->kit, r->ctx, r->host, settings);
-  if(!(r->src.source = pkit_str(&r->kit, "source"))) {
+  pledger_settings_read(&r->kit, &o);
+  if(!(r->src.source = o.source)) {
     snprintf(why, n, "no source configured");
     return -1;
   }
-  r->src.table = pkit_str(&r->kit, "table");
-  r->src.column = pkit_str(&r->kit, "column");
+  r->src.table = o.table;
+  r->src.column = o.column;
   if(read_urls(r, why, n) != 0 || read_forms(r, why, n) != 0 ||
      read_numbers(r, why, n) != 0 || read_other_nonces(r, why, n) != 0)
     return -1;
+  /* the ledger's PostgreSQL keeps the anchor's own limit, rpc_timeout
+   * (not pledger_settings_read's run time left) */
   r->src.timeout_s = r->rpc_timeout;
   return 0;
 }
@@ -347,6 +349,7 @@ static int anchor_check_config(probe_ctx *ctx, const probe_host *host)
   rc = read_settings(r, why, sizeof(why));
   if(rc != 0)
     host->config_error(ctx, NULL, "%s", why);
+  rc |= pledger_settings_check(ctx, host);
   run_free(r);
   free(r);
   return rc != 0;

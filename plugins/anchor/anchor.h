@@ -258,7 +258,6 @@ void anchor_remember(run *r, const char *state, int recheck_missed);
 /* wallet.c */
 void anchor_wallet_check(run *r);
 const wtx *anchor_find_wtx(const run *r, const uint8_t h[32]);
-int anchor_status_rank(int st);
 
 /* report.c */
 void anchor_write_confirmed(run *r, const char *state);

@@ -18,24 +18,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/rfc3339.h"
+#include "lib/status.h"
 #include "plugins/anchor/anchor.h"
 #include "plugins/common/pstate.h"
 
 #define CONFIRMED_FILE "confirmed.json"
 #define CONFIRMED_MAX 1000 /* anchors listed in confirmed.json */
-
-/* Seconds since the epoch as RFC 3339 UTC (milliseconds when ms). */
-static void rfc3339(double t, int ms, char out[32])
-{
-  time_t s = (time_t)floor(t);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-  if(ms)
-    snprintf(out + n, 32 - n, ".%03dZ", (int)((t - floor(t)) * 1000) % 1000);
-  else
-    snprintf(out + n, 32 - n, "Z");
-}
 
 /* Leaves confirmed.json for the claims plugin (format in probe-agent.conf(5)):
  * the highest seq covered by a confirmed, not superseded anchor. Atomic
@@ -64,11 +53,11 @@ void anchor_write_confirmed(run *r, const char *state)
   if(best) {
     cJSON_AddStringToObject(o, "tx_hash", best->tx_hex);
     cJSON_AddNumberToObject(o, "block_number", (double)best->block_number);
-    rfc3339((double)best->block_ts, 0, t);
+    rfc3339_format((double)best->block_ts, 0, t, sizeof(t));
     cJSON_AddStringToObject(o, "block_time", t);
   }
   clock_gettime(CLOCK_REALTIME, &now);
-  rfc3339((double)now.tv_sec + now.tv_nsec / 1e9, 1, t);
+  rfc3339_format((double)now.tv_sec + now.tv_nsec / 1e9, 1, t, sizeof(t));
   cJSON_AddStringToObject(o, "updated_at", t);
   skip = ncon > CONFIRMED_MAX ? ncon - CONFIRMED_MAX : 0;
   int64_t prev = 0; /* an anchor covers the events after the one before */
@@ -88,7 +77,7 @@ void anchor_write_confirmed(run *r, const char *state)
                                          : a->anchored_seq));
     cJSON_AddNumberToObject(e, "to_seq", (double)a->anchored_seq);
     cJSON_AddStringToObject(e, "tx_hash", a->tx_hex);
-    rfc3339((double)a->block_ts, 0, t);
+    rfc3339_format((double)a->block_ts, 0, t, sizeof(t));
     cJSON_AddStringToObject(e, "block_time", t);
     cJSON_AddItemToArray(arr, e);
   }
@@ -391,7 +380,7 @@ static int add_wallet(const run *r, int st, char *sum, size_t n)
   int m; /* cut short where long: details.wallet holds it whole */
   if(!r->wallet_on || !r->w_sum[0])
     return st;
-  if(anchor_status_rank(r->w_status) > anchor_status_rank(st)) {
+  if(status_rank(r->w_status) > status_rank(st)) {
     m = snprintf(both, sizeof(both), "%s%s%.1500s", r->w_sum,
                  st != PROBE_OK ? "; " : "", st != PROBE_OK ? sum : "");
     st = r->w_status;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/redact.h"
+#include "lib/dbuf.h"
 #include "plugins/anchor/rpc.h"
 #include "plugins/common/phttp.h"
 
@@ -171,72 +172,38 @@ out:
   cJSON_Delete(doc);
 }
 
-/* A growing text buffer. */
-typedef struct sbuf {
-  char *p;
-  size_t len, cap;
-  int oom;
-} sbuf;
-
-/* Appends printf-formatted text to b. */
-static void sb_printf(sbuf *b, const char *fmt, ...) PROBE_FMT(2, 3);
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-  va_list ap;
-  if(b->oom)
-    return;
-  for(;;) {
-    size_t room = b->cap - b->len;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-    va_end(ap);
-    if(n < 0) {
-      b->oom = 1;
-      return;
-    }
-    if(b->p && (size_t)n < room) {
-      b->len += (size_t)n;
-      return;
-    }
-    size_t ncap = b->cap ? b->cap : 1024;
-    while(ncap < b->len + (size_t)n + 1)
-      ncap *= 2;
-    char *np = realloc(b->p, ncap);
-    if(!np) {
-      b->oom = 1;
-      return;
-    }
-    b->p = np;
-    b->cap = ncap;
-  }
-}
-
 /* One HTTP request for calls[0..n), as a batch or a single call. */
 static void do_request(rpc_node *node, rpc_call *calls, size_t n, int batch)
 {
   static long long next_id = 1;
   const char *headers[] = {"Content-Type: application/json",
                            "Accept: application/json", NULL};
-  sbuf b = {0};
+  dbuf b;
+  int bad = 0;
   long long first = next_id;
   next_id += (long long)n;
+  dbuf_init(&b, 0);
   if(batch)
-    sb_printf(&b, "[");
+    bad |= dbuf_addc(&b, '[');
   for(size_t i = 0; i < n; i++)
-    sb_printf(
+    bad |= dbuf_printf(
         &b,
         "%s{\"jsonrpc\":\"2.0\",\"id\":%lld,\"method\":\"%s\",\"params\":%s}",
         i ? "," : "", first + (long long)i, calls[i].method,
         calls[i].params ? calls[i].params : "[]");
   if(batch)
-    sb_printf(&b, "]");
-  if(b.oom) {
-    free(b.p);
+    bad |= dbuf_addc(&b, ']');
+  if(bad) {
+    dbuf_free(&b);
     set_all(calls, n, RPC_ERR_TRANSPORT, "out of memory");
     return;
   }
-  char *body = b.p;
-  size_t len = b.len;
+  size_t len = 0;
+  char *body = dbuf_take(&b, &len);
+  if(!body) {
+    set_all(calls, n, RPC_ERR_TRANSPORT, "out of memory");
+    return;
+  }
   double timeout = node->timeout_s;
   if(node->time_left) {
     double left = node->time_left(node->time_ud) - 1.0;

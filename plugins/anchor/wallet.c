@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "crypto/hex.h"
+#include "lib/status.h"
 #include "plugins/anchor/anchor.h"
 #include "plugins/anchor/txjson.h"
 
@@ -236,19 +237,18 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
   }
 }
 
-/* Searches the blocks that bound the unrecorded nonces u[0..nu) (batched
- * eth_getBlockByNumber with full transactions on node k), at most
- * max_scan_blocks blocks in all. Returns how many blocks could not be read. */
-static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
-                            uint64_t final_block, unrec *u, size_t nu)
+/* The blocks to search for the unrecorded nonces u[0..nu): for each,
+ * those between the recorded nonces just below and above (nb, by nonce),
+ * at most max_scan_blocks in all, sorted and each once; marks the nonces
+ * searched. A malloc'd array (NULL when none or out of memory) of
+ * *nblocks. */
+static uint64_t *search_blocks(const run *r, const nblock *nb, size_t nnb,
+                               uint64_t final_block, unrec *u, size_t nu,
+                               size_t *nblocks)
 {
   uint64_t *blocks = NULL;
-  size_t nblocks = 0, cap = 0;
-  rpc_call *c = NULL;
-  char(*params)[48] = NULL;
-  size_t nbad = 0;
+  size_t n = 0, cap = 0, nd = 0;
   for(size_t i = 0; i < nu; i++) {
-    /* neighbours: the recorded nonces just below and above */
     size_t lo = 0, hi = nnb;
     while(lo < hi) {
       size_t mid = (lo + hi) / 2;
@@ -260,28 +260,73 @@ static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
     u[i].lo = lo > 0 ? nb[lo - 1].block : 0;
     u[i].hi = lo < nnb ? nb[lo].block : final_block;
     if(u[i].hi < u[i].lo || u[i].hi - u[i].lo + 1 > (uint64_t)r->max_scan ||
-       nblocks + (size_t)(u[i].hi - u[i].lo + 1) > (size_t)r->max_scan)
+       n + (size_t)(u[i].hi - u[i].lo + 1) > (size_t)r->max_scan)
       continue;
-    if(nblocks + (size_t)(u[i].hi - u[i].lo + 1) > cap) {
-      size_t ncap = nblocks + (size_t)(u[i].hi - u[i].lo + 1) + 64;
+    if(n + (size_t)(u[i].hi - u[i].lo + 1) > cap) {
+      size_t ncap = n + (size_t)(u[i].hi - u[i].lo + 1) + 64;
       uint64_t *nbk = realloc(blocks, ncap * sizeof(*nbk));
-      if(!nbk)
-        goto out;
+      if(!nbk) {
+        free(blocks);
+        *nblocks = 0;
+        return NULL;
+      }
       blocks = nbk;
       cap = ncap;
     }
     for(uint64_t b = u[i].lo; b <= u[i].hi; b++)
-      blocks[nblocks++] = b;
+      blocks[n++] = b;
     u[i].searched = 1;
   }
-  if(!nblocks)
-    goto out;
-  qsort(blocks, nblocks, sizeof(*blocks), anchor_cmp_u64);
-  size_t nd = 0;
-  for(size_t i = 0; i < nblocks; i++)
+  if(n)
+    qsort(blocks, n, sizeof(*blocks), anchor_cmp_u64);
+  for(size_t i = 0; i < n; i++)
     if(nd == 0 || blocks[nd - 1] != blocks[i])
       blocks[nd++] = blocks[i];
-  nblocks = nd;
+  *nblocks = nd;
+  return blocks;
+}
+
+/* The wallet's transactions in one block (its full eth_getBlockByNumber
+ * answer) that are searched, not yet found nonces of u[0..nu). */
+static void match_block(run *r, const cJSON *block, uint64_t number, unrec *u,
+                        size_t nu)
+{
+  const cJSON *txs, *t;
+  txs = cJSON_GetObjectItemCaseSensitive(block, "transactions");
+  cJSON_ArrayForEach(t, txs) {
+    uint8_t from[20], h[32];
+    uint64_t nonce;
+    if(!cJSON_IsObject(t) ||
+       txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "from"), from, 20) !=
+           0 ||
+       memcmp(from, r->rules.sender, 20) != 0 ||
+       txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(t, "nonce"),
+                           &nonce) != 0 ||
+       txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "hash"), h, 32) != 0)
+      continue;
+    for(size_t j = 0; j < nu; j++) {
+      if(!u[j].searched || u[j].found || u[j].nonce != nonce)
+        continue;
+      u[j].found = 1;
+      u[j].block = number;
+      anchor_hex32(h, u[j].tx);
+      classify_input(r, t, &u[j]);
+    }
+  }
+}
+
+/* Searches the blocks that bound the unrecorded nonces u[0..nu) (batched
+ * eth_getBlockByNumber with full transactions on node k), at most
+ * max_scan_blocks blocks in all. Returns how many blocks could not be read. */
+static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
+                            uint64_t final_block, unrec *u, size_t nu)
+{
+  size_t nblocks = 0, nbad = 0;
+  uint64_t *blocks = search_blocks(r, nb, nnb, final_block, u, nu, &nblocks);
+  rpc_call *c = NULL;
+  char(*params)[48] = NULL;
+  if(!nblocks)
+    goto out;
   c = calloc(nblocks, sizeof(*c));
   params = calloc(nblocks, sizeof(*params));
   if(!c || !params)
@@ -294,32 +339,10 @@ static size_t wallet_search(run *r, size_t k, const nblock *nb, size_t nnb,
   }
   rpc_run(&r->nodes[k], c, nblocks);
   for(size_t i = 0; i < nblocks; i++) {
-    const cJSON *txs, *t;
-    if(c[i].status != RPC_OK || !cJSON_IsObject(c[i].result)) {
+    if(c[i].status != RPC_OK || !cJSON_IsObject(c[i].result))
       nbad++;
-      continue;
-    }
-    txs = cJSON_GetObjectItemCaseSensitive(c[i].result, "transactions");
-    cJSON_ArrayForEach(t, txs) {
-      uint8_t from[20], h[32];
-      uint64_t nonce;
-      if(!cJSON_IsObject(t) ||
-         txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "from"), from, 20) !=
-             0 ||
-         memcmp(from, r->rules.sender, 20) != 0 ||
-         txjson_quantity_u64(cJSON_GetObjectItemCaseSensitive(t, "nonce"),
-                             &nonce) != 0 ||
-         txjson_fixed(cJSON_GetObjectItemCaseSensitive(t, "hash"), h, 32) != 0)
-        continue;
-      for(size_t j = 0; j < nu; j++) {
-        if(!u[j].searched || u[j].found || u[j].nonce != nonce)
-          continue;
-        u[j].found = 1;
-        u[j].block = blocks[i];
-        anchor_hex32(h, u[j].tx);
-        classify_input(r, t, &u[j]);
-      }
-    }
+    else
+      match_block(r, c[i].result, blocks[i], u, nu);
   }
 out:
   if(c)
@@ -328,15 +351,6 @@ out:
   free(params);
   free(blocks);
   return nbad;
-}
-
-/* Severity order of the statuses (the worse the higher). */
-int anchor_status_rank(int st)
-{
-  return st == PROBE_CRITICAL  ? 3
-         : st == PROBE_UNKNOWN ? 2
-         : st == PROBE_WARNING ? 1
-                               : 0;
 }
 
 /* Adds one finding to the wallet part: the worst status, the summaries
@@ -351,7 +365,7 @@ static void wallet_add(run *r, int st, const char *fmt, ...)
   vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
   size_t len = strlen(r->w_sum);
-  if(anchor_status_rank(st) > anchor_status_rank(r->w_status)) {
+  if(status_rank(st) > status_rank(r->w_status)) {
     char old[sizeof(r->w_sum)];
     snprintf(old, sizeof(old), "%s", r->w_sum);
     if(snprintf(r->w_sum, sizeof(r->w_sum), "%s%s%s", buf, old[0] ? "; " : "",

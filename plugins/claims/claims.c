@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/dbuf.h"
 #include "plugins/claims/cjudge.h"
 #include "plugins/claims/cstore.h"
 #include "plugins/common/lsrc.h"
@@ -510,60 +511,38 @@ out:
   cJSON_Delete(j);
 }
 
-/* Appends s to a PostgreSQL text[] literal being built in b. */
-static int arr_add(char **b, size_t *len, size_t *cap, const char *s)
+/* Appends s to a PostgreSQL text[] literal being built in b (after its
+ * "{"), quoted and escaped. */
+static int arr_add(dbuf *b, const char *s)
 {
-  size_t need = *len + 2 * strlen(s) + 4;
-  char *p;
-  if(need > *cap) {
-    size_t nc = need * 2;
-    p = realloc(*b, nc);
-    if(!p)
-      return -1;
-    *b = p;
-    *cap = nc;
-  }
-  p = *b + *len;
-  if(*len > 1)
-    *p++ = ',';
-  *p++ = '"';
-  for(; *s; s++) {
+  int bad = 0;
+  if(b->len > 1)
+    bad |= dbuf_addc(b, ',');
+  bad |= dbuf_addc(b, '"');
+  for(; *s && !bad; s++) {
     if(*s == '"' || *s == '\\')
-      *p++ = '\\';
-    *p++ = *s;
+      bad |= dbuf_addc(b, '\\');
+    bad |= dbuf_addc(b, *s);
   }
-  *p++ = '"';
-  *len = (size_t)(p - *b);
-  return 0;
+  bad |= dbuf_addc(b, '"');
+  return bad ? -1 : 0;
 }
 
-/* The text[] literal of ids[i..end-1] in *arr (grown as needed), marking
- * their rows asked. 0, or -1 out of memory. */
+/* The text[] literal of ids[i..end-1] in arr (emptied first, its memory
+ * reused), marking their rows asked. 0, or -1 out of memory. */
 static int batch_literal(claim **ids, size_t i, size_t end, mlrow *rows,
-                         char **arr, size_t *acap)
+                         dbuf *arr)
 {
-  size_t k, alen = 1;
-  if(!*arr) {
-    *acap = 4096;
-    if(!(*arr = malloc(*acap)))
-      return -1;
-  }
-  (*arr)[0] = '{';
+  size_t k;
+  dbuf_reset(arr);
+  if(dbuf_addc(arr, '{') != 0)
+    return -1;
   for(k = i; k < end; k++) {
-    if(arr_add(arr, &alen, acap, ids[k]->id) != 0)
+    if(arr_add(arr, ids[k]->id) != 0)
       return -1;
     rows[k].asked = 1;
   }
-  if(alen + 2 > *acap) {
-    char *p = realloc(*arr, alen + 2);
-    if(!p)
-      return -1;
-    *arr = p;
-    *acap = alen + 2;
-  }
-  (*arr)[alen++] = '}';
-  (*arr)[alen] = 0;
-  return 0;
+  return dbuf_addc(arr, '}');
 }
 
 /* Fills rows[i..end-1] from one batch's result (id, status, updated). */
@@ -598,9 +577,10 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids, size_t n,
 {
   PGconn *conn;
   char *qt = NULL, *qi = NULL, *qs = NULL, *qu = NULL, *sql = NULL;
-  char *arr = NULL;
-  size_t i = 0, acap = 0;
+  dbuf arr;
+  size_t i = 0;
   int rc = -1;
+  dbuf_init(&arr, 0);
   if(cf->ml_pwfile && pledger_password_env(cf->ml_pwfile, err, errlen) != 0)
     return -1;
   conn = ppg_connect(cf->ml_conninfo, timeout, err, errlen);
@@ -628,11 +608,11 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids, size_t n,
     const char *pv[1];
     PGresult *res;
     size_t end = i + (size_t)cf->ml_batch < n ? i + (size_t)cf->ml_batch : n;
-    if(batch_literal(ids, i, end, rows, &arr, &acap) != 0) {
+    if(batch_literal(ids, i, end, rows, &arr) != 0) {
       putil_seterr(err, errlen, "out of memory");
       goto out;
     }
-    pv[0] = arr;
+    pv[0] = arr.data;
     res = sym_PQexecParams(conn, sql, 1, NULL, pv, NULL, NULL, 0);
     if(sym_PQresultStatus(res) != PGRES_TUPLES_OK) {
       ppg_error(conn, res, err, errlen);
@@ -645,7 +625,7 @@ static int medlink_read(const cconf *cf, double timeout, claim **ids, size_t n,
   }
   rc = 0;
 out:
-  free(arr);
+  dbuf_free(&arr);
   free(sql);
   free(qt);
   if(qi)
@@ -1150,6 +1130,26 @@ static void emit_tally(const crun *x, const cj_tally *t, probe_result *res)
     h->result_detail_string(res, "anchored_unknown", x->an.why);
 }
 
+/* The thresholds cj_judge applied to the tally's metrics, for Nagios
+ * perfdata (the metrics must be on the line already: emit_tally). ">= N"
+ * is "above N - 1"; the callback ratio alerts below (warn > crit). */
+static void emit_thresholds(const crun *x, const cj_tally *t, probe_result *res)
+{
+  const probe_host *h = x->h;
+  const cconf *c = &x->cf;
+  if(!PROBE_HOST_HAS_THRESHOLD(h))
+    return;
+  h->result_threshold(res, "claims_failed", (double)c->failed_warn - 1,
+                      (double)c->failed_crit - 1);
+  h->result_threshold(res, "claims_stuck", 0, NAN);
+  if(t->nlat)
+    h->result_threshold(res, "lifecycle_p95_seconds", c->p95_warn, c->p95_crit);
+  if((!x->ml.used || x->ml.ok) && cj_callbacks_due(t) > 0)
+    h->result_threshold(res, "callback_success_ratio", c->cb_warn, c->cb_crit);
+  if(x->an.known)
+    h->result_threshold(res, "claims_unanchored", 0, NAN);
+}
+
 /* The tally's lists of claim ids, each when it is not empty. */
 static void emit_lists(const crun *x, cj_tally *t, probe_result *res)
 {
@@ -1188,6 +1188,7 @@ static int judge_lifecycle(crun *x, probe_result *res)
   if(cj_tally_claims(&x->st, &jc, &x->an, &x->ml, x->now, &t) != 0)
     return -1;
   emit_tally(x, &t, res);
+  emit_thresholds(x, &t, res);
   cj_judge(&t, &jc, &x->an, &x->ml, &x->v);
   emit_lists(x, &t, res);
   cj_tally_free(&t);
@@ -1289,6 +1290,8 @@ static int emit_first(crun *x)
   h->result_metric(res, "claims_found", (double)nf);
   h->result_metric(res, "claims_complete", (double)nok);
   h->result_metric(res, "claims_failed", (double)nfail);
+  if(PROBE_HOST_HAS_THRESHOLD(h)) /* warning from 1 failed, critical above */
+    h->result_threshold(res, "claims_failed", 0, (double)cf->first_failed_crit);
   h->result_detail_number(res, "first", cf->sc.first);
   h->result_detail_string(res, "since", cf->since_text);
   detail_json(h, res, "failed", lf);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/rfc3339.h"
 #include "plugins/claims/cstore.h"
 
 /* FNV-1a of a NUL-terminated id. */
@@ -168,63 +169,16 @@ static int add_extra(claim *c, const char *type, double ts, int64_t seq)
   return 0;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-  int64_t era;
-  unsigned yoe, doy, doe;
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* n digits at p as a number, or -1. */
-static int digits(const char *p, int n)
-{
-  int v = 0, i;
-  for(i = 0; i < n; i++) {
-    if(p[i] < '0' || p[i] > '9')
-      return -1;
-    v = v * 10 + (p[i] - '0');
-  }
-  return v;
-}
-
+/* The claims store keeps UTC times only ("Z" or "+00:00", as before);
+ * the rest of the syntax and the ranges are lib/rfc3339.h's. */
 double cst_parse_ts(const char *s)
 {
-  int y = digits(s, 4), mo, d, hh, mi, se;
-  double frac = 0, scale = 0.1;
-  const char *p;
-  if(y < 0 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-     s[13] != ':' || s[16] != ':')
+  size_t n = strlen(s);
+  double t;
+  if(!((n >= 1 && s[n - 1] == 'Z') ||
+       (n >= 6 && strcmp(s + n - 6, "+00:00") == 0)))
     return -1;
-  mo = digits(s + 5, 2);
-  d = digits(s + 8, 2);
-  hh = digits(s + 11, 2);
-  mi = digits(s + 14, 2);
-  se = digits(s + 17, 2);
-  if(mo < 1 || mo > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mi < 0 ||
-     mi > 59 || se < 0 || se > 60)
-    return -1;
-  p = s + 19;
-  if(*p == '.') {
-    p++;
-    if(*p < '0' || *p > '9')
-      return -1;
-    while(*p >= '0' && *p <= '9') {
-      frac += (*p - '0') * scale;
-      scale /= 10;
-      p++;
-    }
-  }
-  if(!((p[0] == 'Z' && !p[1]) || !strcmp(p, "+00:00")))
-    return -1;
-  return (double)(days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 +
-                  hh * 3600 + mi * 60 + se) +
-         frac;
+  return rfc3339_parse(s, &t) == 0 ? t : -1;
 }
 
 /* The string member name of o, or NULL. */
@@ -359,6 +313,153 @@ static const char *skip_value(const char *p, const char *e)
   return p;
 }
 
+/* The member key at p and its colon: the key's body in *k, *kn; returns
+ * the start of the value, or NULL when unusual. */
+static const char *member_key(const char *p, const char *e, const char **k,
+                              size_t *kn)
+{
+  p = ws(p, e);
+  if(!(p = plain_string(p, e, k, kn)))
+    return NULL;
+  p = ws(p, e);
+  if(p >= e || *p++ != ':')
+    return NULL;
+  return ws(p, e);
+}
+
+/* After a member's value: 1 on a comma (another member follows), 0 on
+ * the closing brace (*pp past it), -1 on anything else. */
+static int member_next(const char **pp, const char *e)
+{
+  const char *p = ws(*pp, e);
+  if(p < e && *p == ',') {
+    *pp = p + 1;
+    return 1;
+  }
+  if(p < e && *p == '}') {
+    *pp = p + 1;
+    return 0;
+  }
+  return -1;
+}
+
+/* The bit of a top-level member read (0: skipped). */
+static unsigned top_bit(const char *k, size_t kn)
+{
+  static const char *const names[] = {"seq",          "ts",   "type",
+                                      "aggregate_id", "hash", "payload"};
+  for(unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+    if(kn == strlen(names[i]) && !memcmp(k, names[i], kn))
+      return 1u << i;
+  return 0;
+}
+
+/* seq in plain digits (no leading zero, fraction or exponent); returns
+ * the end of the number, or NULL. */
+static const char *fast_seq(const char *p, const char *e, cst_fields *f)
+{
+  int64_t n = 0;
+  const char *q = p;
+  if(p >= e || *p < '1' || *p > '9')
+    return NULL;
+  while(q < e && *q >= '0' && *q <= '9' && q - p < 16)
+    n = n * 10 + (*q++ - '0');
+  if(q < e && ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E'))
+    return NULL;
+  if(n <= 9000000000000000ll)
+    f->seq = n;
+  return q;
+}
+
+/* A plain string value of ts (2), type (4), aggregate_id (8) or hash (16);
+ * returns its end, or NULL. */
+static const char *fast_top_string(unsigned bit, const char *p, const char *e,
+                                   cst_fields *f)
+{
+  const char *v;
+  size_t vn;
+  if(!(p = plain_string(p, e, &v, &vn)))
+    return NULL;
+  if(bit == 2)
+    f->has_ts = put(f->ts, sizeof(f->ts), v, vn) == 0;
+  else if(bit == 4) {
+    f->has_type = 1;
+    if(put(f->type, sizeof(f->type), v, vn) != 0)
+      f->type[0] = 0;
+  }
+  else if(bit == 8) {
+    f->has_id = 1;
+    if(put(f->id, sizeof(f->id), v, vn) != 0)
+      f->id_long = 1;
+  }
+  else if(vn == 64)
+    put(f->hash, sizeof(f->hash), v, vn);
+  return p;
+}
+
+/* The bits of a payload member read: synth 1, final 2, decision 4. */
+static unsigned payload_bits(const cstore_conf *cf, const char *k, size_t kn)
+{
+  unsigned pb = 0;
+  if(kn == strlen(cf->m_synth) && !memcmp(k, cf->m_synth, kn))
+    pb |= 1;
+  if(kn == strlen(cf->m_final) && !memcmp(k, cf->m_final, kn))
+    pb |= 2;
+  if(kn == strlen(cf->m_decision) && !memcmp(k, cf->m_decision, kn))
+    pb |= 4;
+  return pb;
+}
+
+/* One payload member's value at p (its bits pb); returns its end, or NULL. */
+static const char *fast_payload_value(unsigned pb, const char *p, const char *e,
+                                      cst_fields *f)
+{
+  const char *q, *v;
+  size_t vn;
+  if((pb & 4) && p < e && *p == '"') {
+    if(!(q = plain_string(p, e, &v, &vn)))
+      return NULL;
+    f->has_decision = 1;
+    snprintf(f->decision, sizeof(f->decision), "%.*s", (int)vn, v);
+    return q;
+  }
+  if(!(q = skip_value(p, e)))
+    return NULL;
+  if((pb & 3) && q - p == 4 && !memcmp(p, "true", 4)) {
+    if(pb & 1)
+      f->synth = 1;
+    if(pb & 2)
+      f->final = 1;
+  }
+  return q;
+}
+
+/* The payload object at p (its "{"): synth, final and decision; returns
+ * the end of the object, or NULL when unusual. */
+static const char *fast_payload(const cstore_conf *cf, const char *p,
+                                const char *e, cst_fields *f)
+{
+  unsigned pseen = 0;
+  const char *k;
+  size_t kn;
+  int more;
+  p = ws(p + 1, e);
+  if(p < e && *p == '}')
+    return p + 1;
+  do {
+    unsigned pb;
+    if(!(p = member_key(p, e, &k, &kn)))
+      return NULL;
+    pb = payload_bits(cf, k, kn);
+    if(pb & pseen)
+      return NULL;
+    pseen |= pb;
+    if(!(p = fast_payload_value(pb, p, e, f)))
+      return NULL;
+  } while((more = member_next(&p, e)) == 1);
+  return more == 0 ? p : NULL;
+}
+
 /* The members by a scan of the top level (and the payload's), for events
  * spelled plainly; 0 when read, -1 when anything is unusual (an escape in
  * a member read, a member twice, a seq not in plain digits, not one
@@ -366,9 +467,10 @@ static const char *skip_value(const char *p, const char *e)
 static int fields_fast(const cstore_conf *cf, const char *text, size_t len,
                        cst_fields *f)
 {
-  const char *p = text, *e = text + len, *k, *v;
-  size_t kn, vn;
+  const char *p = text, *e = text + len, *k;
+  size_t kn;
   unsigned seen = 0;
+  int more;
   memset(f, 0, sizeof(*f));
   p = ws(p, e);
   if(p >= e || *p++ != '{')
@@ -376,130 +478,26 @@ static int fields_fast(const cstore_conf *cf, const char *text, size_t len,
   p = ws(p, e);
   if(p < e && *p == '}')
     return -1;
-  for(;;) {
-    unsigned bit = 0;
-    p = ws(p, e);
-    if(!(p = plain_string(p, e, &k, &kn)))
+  do {
+    unsigned bit;
+    if(!(p = member_key(p, e, &k, &kn)))
       return -1;
-    p = ws(p, e);
-    if(p >= e || *p++ != ':')
-      return -1;
-    p = ws(p, e);
-#define KEY(lit) (kn == sizeof(lit) - 1 && !memcmp(k, lit, kn))
-    if(KEY("seq"))
-      bit = 1;
-    else if(KEY("ts"))
-      bit = 2;
-    else if(KEY("type"))
-      bit = 4;
-    else if(KEY("aggregate_id"))
-      bit = 8;
-    else if(KEY("hash"))
-      bit = 16;
-    else if(KEY("payload"))
-      bit = 32;
-#undef KEY
+    bit = top_bit(k, kn);
     if(bit & seen)
       return -1;
     seen |= bit;
-    if(bit == 1) {
-      int64_t n = 0;
-      const char *q = p;
-      if(p >= e || *p < '1' || *p > '9')
-        return -1;
-      while(q < e && *q >= '0' && *q <= '9' && q - p < 16)
-        n = n * 10 + (*q++ - '0');
-      if(q < e &&
-         ((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E'))
-        return -1;
-      if(n <= 9000000000000000ll)
-        f->seq = n;
-      p = q;
-    }
-    else if(bit && bit != 32 && p < e && *p == '"') {
-      if(!(p = plain_string(p, e, &v, &vn)))
-        return -1;
-      if(bit == 2)
-        f->has_ts = put(f->ts, sizeof(f->ts), v, vn) == 0;
-      else if(bit == 4) {
-        f->has_type = 1;
-        if(put(f->type, sizeof(f->type), v, vn) != 0)
-          f->type[0] = 0;
-      }
-      else if(bit == 8) {
-        f->has_id = 1;
-        if(put(f->id, sizeof(f->id), v, vn) != 0)
-          f->id_long = 1;
-      }
-      else if(vn == 64)
-        put(f->hash, sizeof(f->hash), v, vn);
-    }
-    else if(bit == 32 && p < e && *p == '{') {
-      unsigned pseen = 0;
-      p = ws(p + 1, e);
-      if(p < e && *p == '}')
-        p++;
-      else
-        for(;;) {
-          unsigned pb = 0;
-          p = ws(p, e);
-          if(!(p = plain_string(p, e, &k, &kn)))
-            return -1;
-          p = ws(p, e);
-          if(p >= e || *p++ != ':')
-            return -1;
-          p = ws(p, e);
-          if(kn == strlen(cf->m_synth) && !memcmp(k, cf->m_synth, kn))
-            pb |= 1;
-          if(kn == strlen(cf->m_final) && !memcmp(k, cf->m_final, kn))
-            pb |= 2;
-          if(kn == strlen(cf->m_decision) && !memcmp(k, cf->m_decision, kn))
-            pb |= 4;
-          if(pb & pseen)
-            return -1;
-          pseen |= pb;
-          if((pb & 4) && p < e && *p == '"') {
-            if(!(p = plain_string(p, e, &v, &vn)))
-              return -1;
-            f->has_decision = 1;
-            snprintf(f->decision, sizeof(f->decision), "%.*s", (int)vn, v);
-          }
-          else {
-            const char *q = skip_value(p, e);
-            if(!q)
-              return -1;
-            if((pb & 3) && q - p == 4 && !memcmp(p, "true", 4)) {
-              if(pb & 1)
-                f->synth = 1;
-              if(pb & 2)
-                f->final = 1;
-            }
-            p = q;
-          }
-          p = ws(p, e);
-          if(p < e && *p == ',') {
-            p++;
-            continue;
-          }
-          if(p < e && *p == '}') {
-            p++;
-            break;
-          }
-          return -1;
-        }
-    }
-    else if(!(p = skip_value(p, e)))
+    if(bit == 1)
+      p = fast_seq(p, e, f);
+    else if(bit && bit != 32 && p < e && *p == '"')
+      p = fast_top_string(bit, p, e, f);
+    else if(bit == 32 && p < e && *p == '{')
+      p = fast_payload(cf, p, e, f);
+    else
+      p = skip_value(p, e);
+    if(!p)
       return -1;
-    p = ws(p, e);
-    if(p < e && *p == ',') {
-      p++;
-      continue;
-    }
-    if(p < e && *p == '}')
-      break;
-    return -1;
-  }
-  return 0;
+  } while((more = member_next(&p, e)) == 1);
+  return more == 0 ? 0 : -1;
 }
 
 int cst_fields_read(const cstore_conf *cf, const char *text, size_t len,
@@ -510,36 +508,128 @@ int cst_fields_read(const cstore_conf *cf, const char *text, size_t len,
   return fields_cjson(cf, text, len, f);
 }
 
+/* The event's members into fl, its seq, hash and time into ev (the
+ * store's newest time moved on); CST_OK, or CST_PARSE with ev->why. */
+static cst_code apply_read(cstore *s, const char *text, size_t len,
+                           cst_fields *fl, cst_event *ev)
+{
+  const cstore_conf *cf = s->conf;
+  double t;
+  if(fields_fast(cf, text, len, fl) != 0 &&
+     fields_cjson(cf, text, len, fl) != 0) {
+    snprintf(ev->why, sizeof(ev->why), "not one JSON object");
+    return CST_PARSE;
+  }
+  if(fl->seq < 1) {
+    snprintf(ev->why, sizeof(ev->why), "seq missing or not a positive integer");
+    return CST_PARSE;
+  }
+  ev->seq = fl->seq;
+  memcpy(ev->hash, fl->hash, sizeof(ev->hash));
+  t = fl->has_ts ? cst_parse_ts(fl->ts) : -1;
+  if(t < 0 || !fl->has_type || !fl->has_id) {
+    snprintf(ev->why, sizeof(ev->why), "%s",
+             t < 0           ? "ts missing or not an RFC 3339 UTC time"
+             : !fl->has_type ? "type missing or not a string"
+                             : "aggregate_id missing or not a string");
+    return CST_PARSE;
+  }
+  ev->ts = t;
+  if(t > s->maxts)
+    s->maxts = t;
+  return CST_OK;
+}
+
+/* A submission: the first one counts (and may pin the claim as one of
+ * the first), a later one is a duplicate. *cp gets the claim. */
+static cst_code apply_submitted(cstore *s, claim **cp, const char *id,
+                                const cst_fields *fl, const cst_event *ev)
+{
+  const cstore_conf *cf = s->conf;
+  claim *c = *cp;
+  double t = ev->ts;
+  if(c && c->sub > 0) {
+    c->dups++;
+    c->dup_ts = t;
+    return CST_OK;
+  }
+  if(!c && !(c = *cp = add(s, id)))
+    return CST_NOMEM;
+  c->sub = t;
+  c->sub_seq = ev->seq;
+  if(fl->synth)
+    c->flags |= CL_SYNTH;
+  if(cf->first && !(c->flags & CL_SYNTH) && t >= cf->since &&
+     s->first_count < cf->first) {
+    c->first_idx = ++s->first_count;
+    c->flags |= CL_PINNED;
+  }
+  return CST_OK;
+}
+
+/* Ends the claim at this event (failed), unless it had ended before. */
+static void end_failed(claim *c, int was_fin, const cst_event *ev)
+{
+  if(c->fail <= 0 && !was_fin) {
+    c->fail = ev->ts;
+    c->done_seq = ev->seq;
+  }
+}
+
+/* The claim's stage at one of the lifecycle's events after submission. */
+static void apply_stage_event(const cstore_conf *cf, claim *c, int was_fin,
+                              const char *type, const cst_fields *fl,
+                              const cst_event *ev)
+{
+  double t = ev->ts;
+  if(!strcmp(type, cf->t_val))
+    c->val = c->val > 0 ? c->val : t;
+  else if(!strcmp(type, cf->t_adj) || !strcmp(type, cf->t_rej)) {
+    if(c->dec <= 0) {
+      c->dec = t;
+      snprintf(c->decision, sizeof(c->decision), "%s",
+               !strcmp(type, cf->t_rej) ? "rejected" : fl->decision);
+    }
+  }
+  else if(!strcmp(type, cf->t_fail)) {
+    c->flags |= CL_FAIL_CLAIM;
+    end_failed(c, was_fin, ev);
+  }
+  else if(!strcmp(type, cf->t_cb_ok)) {
+    if(c->dec <= 0)
+      c->flags |= CL_OOO_CB;
+    else if(c->del <= 0 && !was_fin) {
+      c->del = t;
+      c->done_seq = ev->seq;
+    }
+  }
+  else {
+    c->cb_fails++;
+    if(fl->final) {
+      c->flags |= CL_FAIL_CB;
+      end_failed(c, was_fin, ev);
+    }
+  }
+}
+
+/* 1 when type is one of the lifecycle's events after submission. */
+static int is_stage(const cstore_conf *cf, const char *type)
+{
+  return !strcmp(type, cf->t_val) || !strcmp(type, cf->t_adj) ||
+         !strcmp(type, cf->t_rej) || !strcmp(type, cf->t_fail) ||
+         !strcmp(type, cf->t_cb_ok) || !strcmp(type, cf->t_cb_fail);
+}
+
 cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
 {
   const cstore_conf *cf = s->conf;
   cst_fields fl;
   const char *type, *id;
   claim *c;
-  double t;
+  cst_code rc;
   memset(ev, 0, sizeof(*ev));
-  if(fields_fast(cf, text, len, &fl) != 0 &&
-     fields_cjson(cf, text, len, &fl) != 0) {
-    snprintf(ev->why, sizeof(ev->why), "not one JSON object");
-    return CST_PARSE;
-  }
-  if(fl.seq < 1) {
-    snprintf(ev->why, sizeof(ev->why), "seq missing or not a positive integer");
-    return CST_PARSE;
-  }
-  ev->seq = fl.seq;
-  memcpy(ev->hash, fl.hash, sizeof(ev->hash));
-  t = fl.has_ts ? cst_parse_ts(fl.ts) : -1;
-  if(t < 0 || !fl.has_type || !fl.has_id) {
-    snprintf(ev->why, sizeof(ev->why), "%s",
-             t < 0          ? "ts missing or not an RFC 3339 UTC time"
-             : !fl.has_type ? "type missing or not a string"
-                            : "aggregate_id missing or not a string");
-    return CST_PARSE;
-  }
-  ev->ts = t;
-  if(t > s->maxts)
-    s->maxts = t;
+  if((rc = apply_read(s, text, len, &fl, ev)) != CST_OK)
+    return rc;
   type = fl.type;
   id = fl.id;
   if(fl.id_long || !*id ||
@@ -552,73 +642,23 @@ cst_code cstore_apply(cstore *s, const char *text, size_t len, cst_event *ev)
     c = NULL;
   }
   if(!strcmp(type, cf->t_sub)) {
-    if(c && c->sub > 0) {
-      c->dups++;
-      c->dup_ts = t;
-    }
-    else {
-      if(!c && !(c = add(s, id)))
-        return CST_NOMEM;
-      c->sub = t;
-      c->sub_seq = ev->seq;
-      if(fl.synth)
-        c->flags |= CL_SYNTH;
-      if(cf->first && !(c->flags & CL_SYNTH) && t >= cf->since &&
-         s->first_count < cf->first) {
-        c->first_idx = ++s->first_count;
-        c->flags |= CL_PINNED;
-      }
-    }
+    if(apply_submitted(s, &c, id, &fl, ev) != CST_OK)
+      return CST_NOMEM;
   }
-  else if(!strcmp(type, cf->t_val) || !strcmp(type, cf->t_adj) ||
-          !strcmp(type, cf->t_rej) || !strcmp(type, cf->t_fail) ||
-          !strcmp(type, cf->t_cb_ok) || !strcmp(type, cf->t_cb_fail)) {
+  else if(is_stage(cf, type)) {
     int was_fin;
     if(!c && !(c = add(s, id)))
       return CST_NOMEM;
     was_fin = finished(c);
     if(c->sub <= 0)
       c->flags |= CL_OOO_DEC;
-    if(!strcmp(type, cf->t_val))
-      c->val = c->val > 0 ? c->val : t;
-    else if(!strcmp(type, cf->t_adj) || !strcmp(type, cf->t_rej)) {
-      if(c->dec <= 0) {
-        c->dec = t;
-        snprintf(c->decision, sizeof(c->decision), "%s",
-                 !strcmp(type, cf->t_rej) ? "rejected" : fl.decision);
-      }
-    }
-    else if(!strcmp(type, cf->t_fail)) {
-      c->flags |= CL_FAIL_CLAIM;
-      if(c->fail <= 0 && !was_fin) {
-        c->fail = t;
-        c->done_seq = ev->seq;
-      }
-    }
-    else if(!strcmp(type, cf->t_cb_ok)) {
-      if(c->dec <= 0)
-        c->flags |= CL_OOO_CB;
-      else if(c->del <= 0 && !was_fin) {
-        c->del = t;
-        c->done_seq = ev->seq;
-      }
-    }
-    else {
-      c->cb_fails++;
-      if(fl.final) {
-        c->flags |= CL_FAIL_CB;
-        if(c->fail <= 0 && !was_fin) {
-          c->fail = t;
-          c->done_seq = ev->seq;
-        }
-      }
-    }
+    apply_stage_event(cf, c, was_fin, type, &fl, ev);
     if(!was_fin && finished(c))
       s->in_flight--;
   }
   else {
     /* another type: part of the trace, changes nothing else */
-    if(c && add_extra(c, type, t, ev->seq) != 0)
+    if(c && add_extra(c, type, ev->ts, ev->seq) != 0)
       return CST_NOMEM;
   }
   if(c)
@@ -732,6 +772,82 @@ static int sane(double v)
   return v >= 0 && v < 1e13;
 }
 
+/* Outcomes of reading one claim back. */
+enum { LOAD_OK = 0, LOAD_BAD = -1, LOAD_NOMEM = -2 };
+
+/* The trace of nx other events of c from the body at *p. */
+static int load_extras(claim *c, uint8_t nx, const char **p, const char *e)
+{
+  for(uint8_t k = 0; k < nx; k++) {
+    uint8_t tl;
+    char type[48];
+    double ts;
+    int64_t sq;
+    unsigned keep = c->flags;
+    int rc;
+    if(get_raw(p, e, &tl, 1) != 0 || tl >= sizeof(type) ||
+       get_raw(p, e, type, tl) != 0 || get_raw(p, e, &ts, 8) != 0 ||
+       get_raw(p, e, &sq, 8) != 0)
+      return LOAD_BAD;
+    type[tl] = 0;
+    if(strlen(type) != tl || !sane(ts) || sq < 0)
+      return LOAD_BAD;
+    c->flags |= CL_PINNED;
+    rc = add_extra(c, type, ts, sq);
+    c->flags = keep;
+    if(rc != 0)
+      return LOAD_NOMEM;
+  }
+  return LOAD_OK;
+}
+
+/* One claim (as cstore_save wrote it) from the body at *p into s. */
+static int load_claim(cstore *s, const char **p, const char *e)
+{
+  uint16_t il;
+  uint8_t dl, nx;
+  uint32_t fl, w[3];
+  double d[6];
+  int64_t q[3];
+  char id[257], dec[16];
+  claim *c;
+  int j;
+  if(get_raw(p, e, &il, 2) != 0 || get_raw(p, e, &dl, 1) != 0 ||
+     get_raw(p, e, &nx, 1) != 0 || get_raw(p, e, &fl, 4) != 0 ||
+     get_raw(p, e, d, sizeof(d)) != 0 || get_raw(p, e, q, sizeof(q)) != 0 ||
+     get_raw(p, e, w, sizeof(w)) != 0 || il < 1 || il > 256 ||
+     dl >= sizeof(dec) || nx > CSTORE_MAX_EXTRA || get_raw(p, e, id, il) != 0 ||
+     get_raw(p, e, dec, dl) != 0)
+    return LOAD_BAD;
+  id[il] = 0;
+  dec[dl] = 0;
+  if(strlen(id) != il || strlen(dec) != dl || q[0] < 0 || q[1] < 0 ||
+     q[2] < 0 || cstore_get(s, id))
+    return LOAD_BAD;
+  for(j = 0; j < 6; j++)
+    if(!sane(d[j]))
+      return LOAD_BAD;
+  if(!(c = add(s, id)))
+    return LOAD_NOMEM;
+  c->flags = fl & 0x3fu;
+  c->sub = d[0];
+  c->val = d[1];
+  c->dec = d[2];
+  c->del = d[3];
+  c->fail = d[4];
+  c->dup_ts = d[5];
+  c->sub_seq = q[0];
+  c->done_seq = q[1];
+  c->last_seq = q[2];
+  c->dups = w[0];
+  c->cb_fails = w[1];
+  c->first_idx = w[2];
+  memcpy(c->decision, dec, (size_t)dl + 1);
+  if(finished(c))
+    s->in_flight--;
+  return load_extras(c, nx, p, e);
+}
+
 int cstore_load(cstore *s, const char *text, size_t len, char *why,
                 size_t whylen)
 {
@@ -760,70 +876,15 @@ int cstore_load(cstore *s, const char *text, size_t len, char *why,
       return -1;
     }
   for(i = 0; i < nc; i++) {
-    uint16_t il;
-    uint8_t dl, nx, k;
-    uint32_t fl, w[3];
-    double d[6];
-    int64_t q[3];
-    char id[257], dec[16];
-    claim *c;
-    int j;
-    if(get_raw(&p, e, &il, 2) != 0 || get_raw(&p, e, &dl, 1) != 0 ||
-       get_raw(&p, e, &nx, 1) != 0 || get_raw(&p, e, &fl, 4) != 0 ||
-       get_raw(&p, e, d, sizeof(d)) != 0 || get_raw(&p, e, q, sizeof(q)) != 0 ||
-       get_raw(&p, e, w, sizeof(w)) != 0 || il < 1 || il > 256 ||
-       dl >= sizeof(dec) || nx > CSTORE_MAX_EXTRA ||
-       get_raw(&p, e, id, il) != 0 || get_raw(&p, e, dec, dl) != 0)
-      goto bad;
-    id[il] = 0;
-    dec[dl] = 0;
-    if(strlen(id) != il || strlen(dec) != dl || q[0] < 0 || q[1] < 0 ||
-       q[2] < 0 || cstore_get(s, id))
-      goto bad;
-    for(j = 0; j < 6; j++)
-      if(!sane(d[j]))
-        goto bad;
-    if(!(c = add(s, id))) {
+    int rc = load_claim(s, &p, e);
+    if(rc == LOAD_NOMEM) {
       snprintf(why, whylen, "out of memory");
       return -1;
     }
-    c->flags = fl & 0x3fu;
-    c->sub = d[0];
-    c->val = d[1];
-    c->dec = d[2];
-    c->del = d[3];
-    c->fail = d[4];
-    c->dup_ts = d[5];
-    c->sub_seq = q[0];
-    c->done_seq = q[1];
-    c->last_seq = q[2];
-    c->dups = w[0];
-    c->cb_fails = w[1];
-    c->first_idx = w[2];
-    memcpy(c->decision, dec, (size_t)dl + 1);
-    if(finished(c))
-      s->in_flight--;
-    for(k = 0; k < nx; k++) {
-      uint8_t tl;
-      char type[48];
-      double ts;
-      int64_t sq;
-      unsigned keep = c->flags;
-      int rc;
-      if(get_raw(&p, e, &tl, 1) != 0 || tl >= sizeof(type) ||
-         get_raw(&p, e, type, tl) != 0 || get_raw(&p, e, &ts, 8) != 0 ||
-         get_raw(&p, e, &sq, 8) != 0)
-        goto bad;
-      type[tl] = 0;
-      if(strlen(type) != tl || !sane(ts) || sq < 0)
-        goto bad;
-      c->flags |= CL_PINNED;
-      rc = add_extra(c, type, ts, sq);
-      c->flags = keep;
-      if(rc != 0) {
-        snprintf(why, whylen, "out of memory");
-        return -1;
-      }
+    if(rc != LOAD_OK) {
+      snprintf(why, whylen, "claims state: claim %" PRIu64 " is malformed",
+               i + 1);
+      return -1;
     }
   }
   if(p != e) {
@@ -832,7 +893,4 @@ int cstore_load(cstore *s, const char *text, size_t len, char *why,
     return -1;
   }
   return 0;
-bad:
-  snprintf(why, whylen, "claims state: claim %" PRIu64 " is malformed", i + 1);
-  return -1;
 }

@@ -199,8 +199,9 @@ static lsrc_code open_table(lsrc *s, const lsrc_options *opt)
 
   s->kind = K_TABLE;
   s->size = -1;
-  s->conn = ppg_connect(opt->source, opt->timeout_s > 0 ? opt->timeout_s : 60,
-                        s->err, sizeof(s->err));
+  s->conn = ppg_connect_pwfile(opt->source, opt->password_file,
+                               opt->timeout_s > 0 ? opt->timeout_s : 60, s->err,
+                               sizeof(s->err));
   if(!s->conn)
     return LSRC_ERR_OPEN;
   qt = ppg_quote_qualified(s->conn, table);

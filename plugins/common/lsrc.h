@@ -48,6 +48,7 @@ typedef struct lsrc_options {
   uint64_t start_line;
   int64_t from_seq;
   int64_t to_seq; /* table, with from_seq: only rows up to this seq (0 = all) */
+  const char *password_file; /* table: ppg_connect_pwfile's (NULL: none) */
 } lsrc_options;
 
 typedef struct lsrc_event {

@@ -395,115 +395,135 @@ static void fill_times(CURL *h, phttp_response *resp)
   resp->total_s = total / 1e6;
 }
 
-phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
+/* What one fetch holds across its hops. */
+typedef struct fetch {
+  CURL *h;
+  struct curl_slist *hdrs, *safe_hdrs;
+  char *url;
+  origin first;
+  int crossed; /* a hop left the origin: credentials stay behind */
+  int https, post;
+  double start, timeout;
+  struct sink s;
+  char errbuf[CURL_ERROR_SIZE];
+} fetch;
+
+/* Checks the request and makes the handle, the URL's origin and the
+ * header lists. PHTTP_OK, or the code with resp->error. */
+static phttp_code fetch_open(fetch *f, const phttp_request *req,
+                             phttp_response *resp)
+{
+  phttp_code code = check_request(req, &f->https, &f->post, resp);
+  if(code != PHTTP_OK)
+    return code;
+  f->timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT_S;
+  f->s.max = req->max_bytes ? req->max_bytes : PHTTP_DEFAULT_MAX_BYTES;
+  dbuf_init(&f->s.d, f->s.max);
+  if(global_init(resp->error, sizeof(resp->error)) != 0)
+    return PHTTP_ERR_OTHER;
+  f->h = sym_curl_easy_init();
+  f->url = strdup(req->url);
+  if(!f->h || !f->url) {
+    snprintf(resp->error, sizeof(resp->error), "out of memory");
+    return PHTTP_ERR_OTHER;
+  }
+  if(origin_of(f->url, &f->first) != 0) {
+    snprintf(resp->error, sizeof(resp->error), "malformed URL");
+    return PHTTP_ERR_URL;
+  }
+  if(header_lists(req, &f->hdrs, &f->safe_hdrs) != 0) {
+    snprintf(resp->error, sizeof(resp->error), "out of memory");
+    return PHTTP_ERR_OTHER;
+  }
+  return PHTTP_OK;
+}
+
+/* Performs the hops, following redirects (next_hop) until a final
+ * answer, within the request's time. PHTTP_OK with the body in f->s, or
+ * the code with resp->error. */
+static phttp_code fetch_hops(fetch *f, const phttp_request *req,
+                             phttp_response *resp)
 {
   phttp_code code = PHTTP_ERR_OTHER;
-  CURL *h = NULL;
-  struct curl_slist *hdrs = NULL, *safe_hdrs = NULL;
-  char *url = NULL;
-  origin first = {0};
-  int crossed = 0; /* a hop left the origin: credentials stay behind */
-  char errbuf[CURL_ERROR_SIZE];
-  struct sink s = {0};
-  int https = 0, post = 0;
-  double start = putil_now(), timeout;
-
-  memset(resp, 0, sizeof(*resp));
-  resp->dns_s = resp->connect_s = resp->tls_s = resp->first_byte_s = -1;
-  if((code = check_request(req, &https, &post, resp)) != PHTTP_OK)
-    goto err;
-  code = PHTTP_ERR_OTHER;
-  timeout = req->timeout_s > 0 ? req->timeout_s : DEFAULT_TIMEOUT_S;
-  s.max = req->max_bytes ? req->max_bytes : PHTTP_DEFAULT_MAX_BYTES;
-  dbuf_init(&s.d, s.max);
-  if(global_init(resp->error, sizeof(resp->error)) != 0)
-    goto err;
-  h = sym_curl_easy_init();
-  url = strdup(req->url);
-  if(!h || !url) {
-    snprintf(resp->error, sizeof(resp->error), "out of memory");
-    goto err;
-  }
-  if(origin_of(url, &first) != 0) {
-    snprintf(resp->error, sizeof(resp->error), "malformed URL");
-    code = PHTTP_ERR_URL;
-    goto err;
-  }
-  if(header_lists(req, &hdrs, &safe_hdrs) != 0) {
-    snprintf(resp->error, sizeof(resp->error), "out of memory");
-    goto err;
-  }
-
   for(int hop = 0;; hop++) {
-    double left = timeout - (putil_now() - start);
+    double left = f->timeout - (putil_now() - f->start);
     long status = 0;
-    CURLcode rc;
     if(left <= 0) {
       snprintf(resp->error, sizeof(resp->error), "timed out after %.1f s",
-               timeout);
-      code = PHTTP_ERR_TIMEOUT;
-      goto err;
+               f->timeout);
+      return PHTTP_ERR_TIMEOUT;
     }
-    sym_curl_easy_reset(h);
-    dbuf_reset(&s.d);
-    s.too_large = 0;
-    errbuf[0] = '\0';
-    set_hop(h, req, url, left, &s, errbuf, crossed ? safe_hdrs : hdrs, post);
+    sym_curl_easy_reset(f->h);
+    dbuf_reset(&f->s.d);
+    f->s.too_large = 0;
+    f->errbuf[0] = '\0';
+    set_hop(f->h, req, f->url, left, &f->s, f->errbuf,
+            f->crossed ? f->safe_hdrs : f->hdrs, f->post);
 
-    rc = sym_curl_easy_perform(h);
-    sym_curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-    fill_times(h, resp);
+    CURLcode rc = sym_curl_easy_perform(f->h);
+    sym_curl_easy_getinfo(f->h, CURLINFO_RESPONSE_CODE, &status);
+    fill_times(f->h, resp);
     resp->status = status;
     if(rc != CURLE_OK) {
-      code = map_curl(rc, &s);
-      set_curl_error(resp, rc, errbuf, &s);
-      goto err;
+      set_curl_error(resp, rc, f->errbuf, &f->s);
+      return map_curl(rc, &f->s);
     }
     if(status < 300 || status > 399 || status == 304)
-      break;
+      return PHTTP_OK;
 
-    int f =
-        next_hop(h, status, hop, https, &first, &crossed, &url, &code, resp);
-    if(f > 0)
-      break;
-    if(f < 0)
-      goto err;
+    int n = next_hop(f->h, status, hop, f->https, &f->first, &f->crossed,
+                     &f->url, &code, resp);
+    if(n > 0)
+      return PHTTP_OK;
+    if(n < 0)
+      return code;
     if(status == 301 || status == 302 || status == 303)
-      post = 0; /* what browsers and libcurl do; 307/308 keep the method */
+      f->post = 0; /* what browsers and libcurl do; 307/308 keep the method */
   }
+}
 
-  resp->body = dbuf_take(&s.d, &resp->len);
-  if(!resp->body) {
+/* Frees what fetch_open made (before libcurl is open, the handle and the
+ * lists are NULL). */
+static void fetch_close(fetch *f)
+{
+  if(f->hdrs)
+    sym_curl_slist_free_all(f->hdrs);
+  if(f->safe_hdrs)
+    sym_curl_slist_free_all(f->safe_hdrs);
+  if(f->first.scheme || f->first.host || f->first.port)
+    origin_free(&f->first);
+  if(f->h)
+    sym_curl_easy_cleanup(f->h);
+  free(f->url);
+}
+
+/* Open, hops, then the body or an empty one with the error (see
+ * phttp.h). */
+phttp_code phttp_fetch(const phttp_request *req, phttp_response *resp)
+{
+  fetch f;
+  memset(&f, 0, sizeof(f));
+  f.start = putil_now();
+  memset(resp, 0, sizeof(*resp));
+  resp->dns_s = resp->connect_s = resp->tls_s = resp->first_byte_s = -1;
+  phttp_code code = fetch_open(&f, req, resp);
+  if(code == PHTTP_OK)
+    code = fetch_hops(&f, req, resp);
+  if(code == PHTTP_OK && !(resp->body = dbuf_take(&f.s.d, &resp->len))) {
     snprintf(resp->error, sizeof(resp->error), "out of memory");
-    goto err;
+    code = PHTTP_ERR_OTHER;
   }
-  resp->elapsed_s = putil_now() - start;
-  sym_curl_slist_free_all(hdrs);
-  sym_curl_slist_free_all(safe_hdrs);
-  origin_free(&first);
-  sym_curl_easy_cleanup(h);
-  free(url);
-  return PHTTP_OK;
-
-err:
-  dbuf_free(&s.d);
-  resp->body = malloc(1);
-  if(resp->body)
-    resp->body[0] = '\0';
-  resp->len = 0;
-  resp->elapsed_s = putil_now() - start;
-  if(!resp->error[0])
-    snprintf(resp->error, sizeof(resp->error), "%s", phttp_strerror(code));
-  /* before libcurl is open, hdrs and h are NULL and so are the pointers */
-  if(hdrs)
-    sym_curl_slist_free_all(hdrs);
-  if(safe_hdrs)
-    sym_curl_slist_free_all(safe_hdrs);
-  if(first.scheme || first.host || first.port)
-    origin_free(&first);
-  if(h)
-    sym_curl_easy_cleanup(h);
-  free(url);
+  resp->elapsed_s = putil_now() - f.start;
+  if(code != PHTTP_OK) {
+    dbuf_free(&f.s.d);
+    resp->body = malloc(1);
+    if(resp->body)
+      resp->body[0] = '\0';
+    resp->len = 0;
+    if(!resp->error[0])
+      snprintf(resp->error, sizeof(resp->error), "%s", phttp_strerror(code));
+  }
+  fetch_close(&f);
   return code;
 }
 

@@ -7,12 +7,11 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "lib/fileio.h"
 #include "plugins/common/pledger_settings.h"
 #include "plugins/common/putil.h"
 
@@ -47,68 +46,34 @@ int pledger_settings_check(probe_ctx *ctx, const probe_host *h)
   return bad;
 }
 
-/* Reads the whole file (at most cap bytes plus one, to tell a longer one)
- * into a malloc'd buffer. NULL with err on failure. */
-static char *read_bounded(const char *path, size_t cap, size_t *len, char *err,
-                          size_t errlen)
-{
-  struct stat sb;
-  char *buf = NULL;
-  size_t n = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if(fd < 0)
-    goto fail;
-  if(fstat(fd, &sb) != 0)
-    goto fail;
-  if(!S_ISREG(sb.st_mode)) {
-    errno = EINVAL;
-    goto fail;
-  }
-  buf = malloc(cap + 2);
-  if(!buf)
-    goto fail;
-  while(n < cap + 1) {
-    ssize_t k = read(fd, buf + n, cap + 1 - n);
-    if(k < 0 && errno == EINTR)
-      continue;
-    if(k < 0)
-      goto fail;
-    if(k == 0)
-      break;
-    n += (size_t)k;
-  }
-  close(fd);
-  buf[n] = 0;
-  *len = n;
-  return buf;
-fail:
-  putil_seterr(err, errlen, "cannot read password_file: %s",
-               errno == EINVAL ? "not a regular file" : strerror(errno));
-  if(buf) {
-    explicit_bzero(buf, cap + 2);
-    free(buf);
-  }
-  if(fd >= 0)
-    close(fd);
-  return NULL;
-}
-
 /* The first line of a password file, whole (ledger.c cut it at 1023
- * bytes before). */
+ * bytes before), read by lib's one secret reader (a link only inside the
+ * file's own directory); the reason says neither path nor content. */
 char *pledger_password_read(const char *path, char *err, size_t errlen)
 {
-  size_t len = 0, line;
-  char *buf = read_bounded(path, PLEDGER_PASSWORD_MAX, &len, err, errlen);
-  if(!buf)
+  char *buf = NULL, why[32];
+  size_t len = 0;
+  /* room for a longest first line, its line end and a little more */
+  if(fileio_read_secret_flags(path, 2 * PLEDGER_PASSWORD_MAX, FILEIO_BENEATH,
+                              NULL, &buf, &len, why, 1) < 0) {
+    int e = errno;
+    if(e == EFBIG)
+      snprintf(why, sizeof(why), "longer than %d bytes", PLEDGER_PASSWORD_MAX);
+    putil_seterr(err, errlen, "cannot read password_file: %s",
+                 e == EFBIG                   ? why
+                 : e == EISDIR || e == EINVAL ? "not a regular file"
+                 : e == EXDEV || e == EPERM
+                     ? "a symbolic link out of its directory: not followed"
+                     : strerror(e));
     return NULL;
-  line = strcspn(buf, "\r\n");
+  }
+  size_t line = strcspn(buf, "\r\n");
   if(line > PLEDGER_PASSWORD_MAX) {
     putil_seterr(err, errlen,
                  "password_file: the password is longer "
                  "than %d bytes",
                  PLEDGER_PASSWORD_MAX);
-    explicit_bzero(buf, len);
-    free(buf);
+    fileio_secret_free(buf, len);
     return NULL;
   }
   explicit_bzero(buf + line, len - line);

@@ -240,10 +240,10 @@ PGconn *ppg_connect_pwfile(const char *conninfo, const char *password_file,
   size_t pwlen = 0;
   if(err && errlen)
     err[0] = '\0';
-  if(password_file && fileio_read_secret(password_file, PPG_PASSWORD_MAX,
-                                         "cannot read "
-                                         "password_file",
-                                         &pw, &pwlen, err, errlen) < 0)
+  if(password_file &&
+     fileio_read_secret_flags(password_file, PPG_PASSWORD_MAX, FILEIO_BENEATH,
+                              "cannot read password_file", &pw, &pwlen, err,
+                              errlen) < 0)
     return NULL;
   PGconn *conn = connect_pw(conninfo, pw, timeout_s, err, errlen);
   fileio_secret_free(pw, pwlen);

@@ -65,7 +65,8 @@ PGconn *ppg_connect(const char *conninfo, double timeout_s, char *err,
 
 /* ppg_connect, with the password read from password_file (NULL: none)
  * used when the conninfo names none (as libpq uses PGPASSWORD): read by
- * fileio_read_secret (lib/fileio.h: no link, a regular file, at most
+ * fileio_read_secret_flags (lib/fileio.h: FILEIO_BENEATH, a link only
+ * inside the file's own directory, a regular file, at most
  * PPG_PASSWORD_MAX bytes, trailing newlines removed, wiped after use),
  * passed to libpq directly (no PGPASSWORD in the environment) and
  * redacted from libpq's messages. When the file cannot be read, returns

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "lib/dbuf.h"
 #include "lib/fileio.h"
 #include "lib/statefile.h"
@@ -184,4 +186,15 @@ err:;
   dbuf_free(&b);
   errno = saved;
   return -1;
+}
+
+struct cJSON *pstate_read_json(const char *dir, const char *name, size_t max)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  if(!dir || pstate_read(dir, name, max, &buf, &len) != 0)
+    return NULL;
+  cJSON *j = cJSON_Parse(buf);
+  free(buf);
+  return j;
 }

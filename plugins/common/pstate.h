@@ -47,4 +47,10 @@ int pstate_write_flags(const char *dir, const char *name, const void *data,
 int pstate_read(const char *dir, const char *name, size_t max, char **out,
                 size_t *len);
 
+/* pstate_read and cJSON_Parse: the state file as JSON, for cJSON_Delete;
+ * NULL when dir is NULL or the file is missing, unreadable or not JSON
+ * (to a plugin, a first run). */
+struct cJSON;
+struct cJSON *pstate_read_json(const char *dir, const char *name, size_t max);
+
 #endif

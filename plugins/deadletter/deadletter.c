@@ -29,7 +29,9 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/fileio.h"
 #include "lib/redact.h"
+#include "lib/statefile.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pkit.h"
 #include "plugins/common/pjsonptr.h"
@@ -40,6 +42,7 @@
 #include "plugins/deadletter/relayjson.h"
 
 #define STATE_MAX (256 * 1024)
+#define DL_TOKEN_MAX 4095 /* token_file: larger is refused, never cut */
 
 static const probe_setting settings[] = {
     {"url", PROBE_SET_STRING, NULL, 0,
@@ -129,26 +132,6 @@ static void read_settings(pkit *k, dl_settings *s)
   s->max_bytes = maxb > 0 ? (size_t)maxb : 0;
 }
 
-/* Reads a one-line secret file (at most n-1 bytes, trailing newline cut). */
-static int read_secret_file(const char *path, char *buf, size_t n)
-{
-  FILE *f = fopen(path, "re");
-  if(!f)
-    return -1;
-  size_t r = fread(buf, 1, n - 1, f);
-  int bad = ferror(f) || (r == n - 1 && fgetc(f) != EOF);
-  fclose(f);
-  if(bad) {
-    errno = EFBIG;
-    return -1;
-  }
-  buf[r] = '\0';
-  while(r > 0 &&
-        (buf[r - 1] == '\n' || buf[r - 1] == '\r' || buf[r - 1] == ' '))
-    buf[--r] = '\0';
-  return 0;
-}
-
 /* GETs base+path; on success *resp holds a 2xx body. Otherwise returns the
    phttp code (or PHTTP_OK with a non-2xx status) and writes why to why. */
 static int get(dl *d, const char *path, phttp_response *resp, char *why,
@@ -186,12 +169,9 @@ static int get(dl *d, const char *path, phttp_response *resp, char *why,
 static void hist_load(const char *dir, const char *name, dl_hist *h)
 {
   memset(h, 0, sizeof(*h));
-  char *buf = NULL;
-  size_t len = 0;
-  if(!dir || pstate_read(dir, name, STATE_MAX, &buf, &len) != 0)
+  cJSON *j = pstate_read_json(dir, name, STATE_MAX);
+  if(!j)
     return;
-  cJSON *j = cJSON_Parse(buf);
-  free(buf);
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "samples");
   int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
   if(n > DL_HIST_MAX)
@@ -241,7 +221,8 @@ static int from_store(dl *d, const char *conninfo, const char *table,
                       const char *created, double window, double *count,
                       double *recent, dl_arrivals *arr, char *why, size_t n)
 {
-  PGconn *c = ppg_connect(conninfo, d->timeout, why, n);
+  PGconn *c =
+      ppg_connect_pwfile(conninfo, d->s.password_file, d->timeout, why, n);
   PGresult *r = NULL;
   char *t = NULL, *cc = NULL, *sql = NULL;
   int rc = -1;
@@ -349,10 +330,11 @@ static void both_unknown(dl *d, const char *target, const char *why)
 static int setup_auth(dl *d)
 {
   const dl_settings *s = &d->s;
-  char tok[4096], why[700];
-  if(read_secret_file(s->token_file, tok, sizeof(tok)) < 0) {
-    snprintf(why, sizeof(why), "cannot read token_file %s: %s", s->token_file,
-             strerror(errno));
+  char why[700], *tok = NULL;
+  size_t len = 0;
+  if(fileio_read_secret_flags(s->token_file, DL_TOKEN_MAX, FILEIO_BENEATH,
+                              "cannot read token_file", &tok, &len, why,
+                              sizeof(why)) < 0) {
     pkit_line(d->ctx, d->host, "deadletter.count", d->url_shown, PROBE_UNKNOWN,
               "%s", why);
     if(s->st_path && *s->st_path)
@@ -360,32 +342,19 @@ static int setup_auth(dl *d)
                 "%s", why);
     return -1;
   }
+  while(len > 0 && tok[len - 1] == ' ')
+    tok[--len] = '\0';
   const char *scheme = s->auth_scheme ? s->auth_scheme : "";
   int bad = strpbrk(tok, "\r\n") != NULL;
   if(bad || asprintf(&d->auth, "%s: %s%s%s", s->auth_header, scheme,
                      *scheme ? " " : "", tok) < 0) {
     d->auth = NULL;
-    explicit_bzero(tok, sizeof(tok));
+    fileio_secret_free(tok, len);
     pkit_line(d->ctx, d->host, "deadletter.count", d->url_shown, PROBE_UNKNOWN,
               "token_file must hold one line");
     return -1;
   }
-  explicit_bzero(tok, sizeof(tok));
-  return 0;
-}
-
-/* Puts password_file where libpq reads it. -1 (after reporting). */
-static int setup_password(dl *d)
-{
-  char pw[1024];
-  if(read_secret_file(d->s.password_file, pw, sizeof(pw)) < 0) {
-    pkit_line(d->ctx, d->host, "deadletter.count", "deadletter", PROBE_UNKNOWN,
-              "cannot read password_file %s: %s", d->s.password_file,
-              strerror(errno));
-    return -1;
-  }
-  setenv("PGPASSWORD", pw, 1); /* this process is the plugin's own */
-  explicit_bzero(pw, sizeof(pw));
+  fileio_secret_free(tok, len);
   return 0;
 }
 
@@ -419,12 +388,8 @@ static int run_store(dl *d)
 /* The state file of an API's counts: named by the URL and pointer. */
 static void counts_name(const dl *d, char *name, size_t n)
 {
-  uint64_t hh = 1469598103934665603ull;
-  for(const char *p = d->url_shown; *p; p++)
-    hh = (hh ^ (unsigned char)*p) * 1099511628211ull;
-  for(const char *p = d->s.count_ptr; *p; p++)
-    hh = (hh ^ (unsigned char)*p) * 1099511628211ull;
-  snprintf(name, n, "counts-%016llx.json", (unsigned long long)hh);
+  const char *parts[] = {d->url_shown, d->s.count_ptr};
+  statefile_name("counts", NULL, parts, 2, name, n);
 }
 
 /* The rate from the counts of earlier runs, kept in the state directory;
@@ -505,8 +470,6 @@ static int dl_run(probe_ctx *ctx, const probe_host *host)
     goto out;
   }
   if(d.s.token_file && d.url && setup_auth(&d) < 0)
-    goto out;
-  if(d.s.password_file && d.s.conninfo && setup_password(&d) < 0)
     goto out;
   rc = d.s.conninfo ? run_store(&d) : run_api(&d);
   if(d.url && d.s.st_path && *d.s.st_path &&

@@ -15,13 +15,18 @@
 
 static const char *const kind_names[] = {"equals", "one_of", "min", "max"};
 
-/* Short JSON text of a value for a summary (at most n-1 bytes). */
+/* Short JSON text of a value for a summary (at most n-1 bytes), "..." when
+ * cut, never inside a UTF-8 sequence. */
 static void show_json(const cJSON *v, char *out, size_t n)
 {
   char *s = v ? cJSON_PrintUnformatted(v) : NULL;
   snprintf(out, n, "%s", s ? s : "missing");
-  if(s && strlen(s) >= n && n > 4)
-    memcpy(out + n - 4, "...", 4);
+  if(s && strlen(s) >= n && n > 4) {
+    size_t o = n - 4;
+    while(o > 0 && ((unsigned char)out[o] & 0xc0) == 0x80)
+      o--; /* out[o] is now the first byte of the cut character */
+    memcpy(out + o, "...", 4);
+  }
   free(s);
 }
 

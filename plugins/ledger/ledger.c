@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/rfc3339.h"
 #include "plugins/common/lsrc.h"
 #include "plugins/common/pledger_settings.h"
 #include "plugins/common/phttp.h"
@@ -200,24 +201,11 @@ static int state_save(const probe_host *h, probe_ctx *ctx, const lstate *st,
   return rc;
 }
 
-/* Seconds since the epoch of an RFC 3339 UTC time, or -1. */
+/* Seconds since the epoch of an RFC 3339 time (lib/rfc3339.h), or -1. */
 static double parse_ts(const char *s)
 {
-  struct tm tm;
-  int y, mo, d, hh, mi, n = 0;
-  double sec;
-  memset(&tm, 0, sizeof(tm));
-  if(sscanf(s, "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &hh, &mi, &sec, &n) !=
-         6 ||
-     (s[n] != 'Z' && strcmp(s + n, "+00:00") != 0))
-    return -1;
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = hh;
-  tm.tm_min = mi;
-  tm.tm_sec = 0;
-  return (double)timegm(&tm) + sec;
+  double t;
+  return rfc3339_parse(s, &t) == 0 ? t : -1;
 }
 
 /* The service's verdict in a /ledger/verify body: 1 intact, 0 broken, -1
@@ -266,28 +254,6 @@ static const char *reason_words(lv_reason r)
   case LV_ROLLBACK: return "rollback";
   default: return "ok";
   }
-}
-
-/* Sets PGPASSWORD from password_file (this run's own process), whole. */
-static int use_password_file(probe_ctx *ctx, const probe_host *h)
-{
-  const char *pf;
-  char err[256];
-  if(h->conf_string(ctx, "password_file", &pf) != 0)
-    return 0;
-  if(pledger_password_env(pf, err, sizeof(err)) == 0)
-    return 0;
-  h->log(ctx, PROBE_LOG_WARNING, "%s", err);
-  return -1;
-}
-
-/* An RFC 3339 UTC time of t (seconds since the epoch). */
-static void iso_time(double t, char *buf, size_t len)
-{
-  struct tm tm;
-  time_t s = (time_t)t;
-  gmtime_r(&s, &tm);
-  strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* An age for people: "40 s", "12 min", "3 h", "2 d". */
@@ -516,6 +482,7 @@ static void run_settings(lrun *x, probe_ctx *ctx, const probe_host *h)
   x->status = PROBE_OK;
   pkit_init(k, ctx, h, ledger_settings);
   pledger_settings_read(k, &x->o.src);
+  x->o.src.password_file = ppg_password_file(ctx, h); /* read at connect */
   x->incremental = pkit_bool(k, "incremental");
   x->full_every = pkit_duration(k, "full_every");
   x->max_idle = pkit_duration(k, "max_idle");
@@ -807,8 +774,8 @@ static void emit_chain(lrun *x, probe_result *res)
     judge_idle(x, res);
     if(r->reason == LV_OK) {
       double lf = x->full ? x->now : x->st.last_full;
-      char at[40];
-      iso_time(lf, at, sizeof(at));
+      char at[RFC3339_MAX];
+      rfc3339_format(lf, 0, at, sizeof(at));
       h->result_detail_string(res, "last_full_at", at);
       h->result_metric(res, "last_full_age_seconds", x->full ? 0 : x->now - lf);
     }
@@ -958,11 +925,6 @@ static int ledger_run(probe_ctx *ctx, const probe_host *h)
   if(!x->url && !x->is_table && !(x->cmp && ppg_looks_like_conninfo(x->cmp)) &&
      psandbox_no_network() != 0)
     h->log(ctx, PROBE_LOG_WARNING, "cannot drop the network for this run");
-  if(use_password_file(ctx, h) != 0) {
-    h->result_status(res, PROBE_UNKNOWN, "cannot read password_file");
-    rc = h->result_emit(res);
-    goto out;
-  }
   open_compare(x);
   plan_pass(x);
   if(!x->full)

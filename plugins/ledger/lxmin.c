@@ -112,8 +112,8 @@ int lx_changes(const lsrc_options *src, uint64_t since8, int64_t max_seq,
 
   *seqs = NULL;
   *n = 0;
-  c = ppg_connect(src->source, src->timeout_s > 0 ? src->timeout_s : 60, err,
-                  errlen);
+  c = ppg_connect_pwfile(src->source, src->password_file,
+                         src->timeout_s > 0 ? src->timeout_s : 60, err, errlen);
   if(!c)
     return -1;
   if(snapshot_xmin(c, now8, err, errlen) != 0)

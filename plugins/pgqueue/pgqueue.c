@@ -28,6 +28,7 @@
 
 #include "probe-plugin.h"
 #include "lib/redact.h"
+#include "lib/statefile.h"
 #include "plugins/common/pkit.h"
 #include "plugins/common/ppg.h"
 #include "plugins/common/pstate.h"
@@ -94,16 +95,6 @@ static const probe_setting settings[] = {
      "pgmq: a message read this often is poison (failed)"},
     {NULL, 0, NULL, 0, NULL}};
 
-/* 64-bit FNV-1a, names the state file of a queue. */
-static uint64_t fnv(const char *s, uint64_t h)
-{
-  for(; *s; s++) {
-    h ^= (unsigned char)*s;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 /* A JSON array of strings -> a PostgreSQL text[] literal ({"a","b"}).
    malloc'd, or NULL when json is not an array of strings. */
 static char *list_to_pgarray(const char *json)
@@ -149,12 +140,9 @@ done:
 static void state_load(const char *dir, const char *name, qstate *st)
 {
   memset(st, 0, sizeof(*st));
-  char *buf = NULL;
-  size_t len = 0;
-  if(!dir || pstate_read(dir, name, STATE_MAX, &buf, &len) != 0)
+  cJSON *j = pstate_read_json(dir, name, STATE_MAX);
+  if(!j)
     return;
-  cJSON *j = cJSON_Parse(buf);
-  free(buf);
   if(!cJSON_IsObject(j))
     goto out;
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "t");
@@ -241,23 +229,6 @@ static void state_save(probe_ctx *ctx, const probe_host *host, const char *dir,
     host->log(ctx, PROBE_LOG_WARNING, "cannot write state %s/%s: %s", dir, name,
               strerror(errno));
   free(txt);
-}
-
-/* Reads a one-line secret file into buf (trailing newline removed). */
-static int read_secret_file(const char *path, char *buf, size_t n)
-{
-  FILE *f = fopen(path, "re");
-  if(!f)
-    return -1;
-  size_t r = fread(buf, 1, n - 1, f);
-  int bad = ferror(f) || (r == n - 1 && fgetc(f) != EOF);
-  fclose(f);
-  if(bad)
-    return -1;
-  buf[r] = '\0';
-  while(r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == '\r'))
-    buf[--r] = '\0';
-  return 0;
 }
 
 /* A value of the result row as a number; *isnull set when NULL. */
@@ -412,37 +383,19 @@ static void name_queue(const pgq_settings *s, session *g)
   if(!s->c.table && !s->c.queue)
     snprintf(g->target, sizeof(g->target), "%s (%s %s)", g->redacted, s->preset,
              g->rel);
-  uint64_t h = fnv(s->preset, 1469598103934665603ull);
-  h = fnv("|", h);
-  h = fnv(g->redacted, h);
-  h = fnv("|", h);
-  h = fnv(g->q.relation ? g->q.relation : "", h);
-  h = fnv("|", h);
-  h = fnv(s->c.queue ? s->c.queue : "", h);
-  snprintf(g->statename, sizeof(g->statename), "queue-%016llx.json",
-           (unsigned long long)h);
+  const char *parts[] = {s->preset, g->redacted, g->q.relation, s->c.queue};
+  statefile_name("queue", "|", parts, 4, g->statename, sizeof(g->statename));
 }
 
 /* password_file, connection and the preset's query. */
 static int open_session(probe_ctx *ctx, const probe_host *host,
                         const pgq_settings *s, session *g, char *err, size_t n)
 {
-  if(s->password_file) {
-    char pw[1024];
-    if(read_secret_file(s->password_file, pw, sizeof(pw)) < 0) {
-      snprintf(err, n, "cannot read password_file %s: %s", s->password_file,
-               errno ? strerror(errno) : "too long");
-      return -1;
-    }
-    /* this child process is the plugin's own: libpq picks it up */
-    setenv("PGPASSWORD", pw, 1);
-    explicit_bzero(pw, sizeof(pw));
-  }
   double tl = host->time_left ? host->time_left(ctx) : 10;
   double timeout = tl - 1 > 30 ? 30 : tl - 1;
   if(timeout < 1)
     timeout = 1;
-  g->conn = ppg_connect(s->conninfo, timeout, err, n);
+  g->conn = ppg_connect_pwfile(s->conninfo, s->password_file, timeout, err, n);
   if(!g->conn)
     return -1;
   return pgq_build(g->conn, s->preset, &s->c, &g->q, err, n);

@@ -103,6 +103,19 @@ static int rel_exists(PGconn *conn, const char *schema, const char *table)
   return ok;
 }
 
+/* A preset's table: the quoted schema.table when it exists, else NULL
+ * with err "<label> table <schema>.<table> not found" (NULL without err
+ * when out of memory). */
+static char *preset_table(PGconn *conn, const char *schema, const char *table,
+                          const char *label, char *err, size_t errlen)
+{
+  if(!rel_exists(conn, schema, table)) {
+    snprintf(err, errlen, "%s table %s.%s not found", label, schema, table);
+    return NULL;
+  }
+  return qname(conn, schema, table);
+}
+
 /* 1 when schema.table has column col. */
 static int col_exists(PGconn *conn, const char *schema, const char *table,
                       const char *col)
@@ -257,11 +270,7 @@ static int build_pgboss(PGconn *conn, const pgq_conf *c, pgq_query *q,
                         char *err, size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "pgboss";
-  if(!rel_exists(conn, schema, "job")) {
-    snprintf(err, errlen, "pg-boss table %s.job not found", schema);
-    return -1;
-  }
-  char *t = qname(conn, schema, "job");
+  char *t = preset_table(conn, schema, "job", "pg-boss", err, errlen);
   if(!t)
     return -1;
   /* waiting work through job_i5 (state < 'active'); everything pg-boss
@@ -369,11 +378,7 @@ static int build_river(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
                        size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
-  if(!rel_exists(conn, schema, "river_job")) {
-    snprintf(err, errlen, "river table %s.river_job not found", schema);
-    return -1;
-  }
-  char *t = qname(conn, schema, "river_job");
+  char *t = preset_table(conn, schema, "river_job", "river", err, errlen);
   if(!t)
     return -1;
   q->sql = fmt(
@@ -414,11 +419,7 @@ static int build_oban(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
                       size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
-  if(!rel_exists(conn, schema, "oban_jobs")) {
-    snprintf(err, errlen, "oban table %s.oban_jobs not found", schema);
-    return -1;
-  }
-  char *t = qname(conn, schema, "oban_jobs");
+  char *t = preset_table(conn, schema, "oban_jobs", "oban", err, errlen);
   if(!t)
     return -1;
   q->sql = fmt(
@@ -463,11 +464,7 @@ static int build_que(PGconn *conn, const pgq_conf *c, pgq_query *q, char *err,
                      size_t errlen)
 {
   const char *schema = c->schema ? c->schema : "public";
-  if(!rel_exists(conn, schema, "que_jobs")) {
-    snprintf(err, errlen, "que table %s.que_jobs not found", schema);
-    return -1;
-  }
-  char *t = qname(conn, schema, "que_jobs");
+  char *t = preset_table(conn, schema, "que_jobs", "que", err, errlen);
   if(!t)
     return -1;
 #define QUE_OPEN "finished_at IS NULL AND expired_at IS NULL"

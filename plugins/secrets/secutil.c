@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "lib/fileio.h"
 #include "plugins/common/putil.h"
 #include "plugins/secrets/secutil.h"
 
@@ -23,13 +24,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifdef SYS_openat2
-#include <linux/openat2.h>
-#endif
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -104,53 +100,6 @@ sec_err sec_value_set(sec_value *out, const char *s, size_t len)
   return SEC_OK;
 }
 
-/* Opens base inside the directory dfd for reading, following links only
- * beneath dfd (openat2 RESOLVE_BENEATH: no absolute link, no "..", no
- * /proc magic link). On a kernel without openat2 the path is resolved and
- * must lie inside the directory, and the file opened is checked to be
- * the one resolved. Returns the descriptor or -1 with errno (EXDEV: a
- * link leads out). */
-static int open_beneath(int dfd, const char *dir, const char *base)
-{
-  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-#ifdef SYS_openat2
-  struct open_how how;
-  memset(&how, 0, sizeof how);
-  how.flags = (uint64_t)flags;
-  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  long fd = syscall(SYS_openat2, dfd, base, &how, sizeof how);
-  if(fd >= 0 || errno != ENOSYS)
-    return (int)fd;
-#endif
-  {
-    char full[PATH_MAX], real[PATH_MAX], realdir[PATH_MAX];
-    struct stat a, b;
-    size_t dl;
-    int fd2;
-    if(snprintf(full, sizeof full, "%s/%s", dir, base) >= (int)sizeof full) {
-      errno = ENAMETOOLONG;
-      return -1;
-    }
-    if(!realpath(full, real) || !realpath(dir, realdir))
-      return -1;
-    dl = strlen(realdir);
-    if(strncmp(real, realdir, dl) != 0 || (real[dl] != '/' && dl != 1)) {
-      errno = EXDEV;
-      return -1;
-    }
-    fd2 = open(real, flags | O_NOFOLLOW);
-    if(fd2 < 0)
-      return -1;
-    if(fstat(fd2, &a) != 0 || fstatat(dfd, base, &b, 0) != 0 ||
-       a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
-      close(fd2);
-      errno = EXDEV;
-      return -1;
-    }
-    return fd2;
-  }
-}
-
 /* Opens a secret file the way sec_read_file_st describes; -1 with err. */
 static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen)
 {
@@ -199,7 +148,7 @@ static int open_secret(const char *path, sec_err *rc, char *err, size_t errlen)
     return -1;
   }
   else {
-    fd = open_beneath(dfd, dir, base);
+    fd = fileio_openat_beneath(dfd, dir, base);
   }
   if(fd < 0) {
     int e = errno;
@@ -730,105 +679,101 @@ static void git_child(const char *root, int outfd)
   _exit(127);
 }
 
-sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
-                     double deadline, sec_scan *res, char *err, size_t errlen)
+/* Starts git_child with its output on a pipe: *rfd the read end.
+ * SEC_OK, or SEC_ERR_GIT with err. */
+static sec_err spawn_git(const char *root, pid_t *pid, int *rfd, char *err,
+                         size_t errlen)
 {
-  int pfd[2], status = 0;
-  pid_t pid;
-  unsigned char *buf = NULL;
-  size_t have = 0, cap = GIT_MAX_LINE + GIT_CHUNK, maxn = 0, i;
-  sec_err rc = SEC_OK;
-  gitp g;
-  int eof = 0;
-
-  memset(&g, 0, sizeof g);
-  g.at_start = 1;
-  for(i = 0; i < nn; i++)
-    if(nd[i].len > maxn)
-      maxn = nd[i].len;
+  int pfd[2];
   if(pipe2(pfd, O_CLOEXEC) != 0) {
     putil_seterr(err, errlen, "pipe: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
-  pid = fork();
-  if(pid < 0) {
+  *pid = fork();
+  if(*pid < 0) {
     close(pfd[0]);
     close(pfd[1]);
     putil_seterr(err, errlen, "fork: %s", strerror(errno));
     return SEC_ERR_GIT;
   }
-  if(pid == 0)
+  if(*pid == 0)
     git_child(root, pfd[1]);
   close(pfd[1]);
-  buf = malloc(cap);
-  if(!buf) {
-    rc = SEC_ERR_NOMEM;
-    goto out;
+  *rfd = pfd[0];
+  return SEC_OK;
+}
+
+/* Waits (until deadline) for git's output and appends a piece of it to
+ * buf; *eof set at its end. 1 when something was read or the end came, 0
+ * when nothing yet (call again), -1 when the deadline passed. */
+static int read_piece(int fd, unsigned char *buf, size_t *have, size_t cap,
+                      double deadline, int *eof)
+{
+  struct pollfd p = {fd, POLLIN, 0};
+  double left = deadline - putil_now();
+  if(left <= 0)
+    return -1;
+  int pr = poll(&p, 1, (int)(left * 1000) + 1);
+  if((pr < 0 && errno == EINTR) || pr == 0)
+    return 0;
+  ssize_t n =
+      read(fd, buf + *have, cap - *have < GIT_CHUNK ? cap - *have : GIT_CHUNK);
+  if(n < 0 && errno == EINTR)
+    return 0;
+  if(n <= 0)
+    *eof = 1;
+  else
+    *have += (size_t)n;
+  return 1;
+}
+
+/* Searches the complete lines in buf (the rest too at eof; a piece of a
+ * line longer than GIT_MAX_LINE, keeping an overlap of the longest
+ * needle less one byte) and moves what is left to the front. */
+static sec_err scan_lines(gitp *g, unsigned char *buf, size_t *have, int eof,
+                          size_t maxn, const sec_needle *nd, size_t nn,
+                          sec_scan *res)
+{
+  unsigned char *nl;
+  size_t start = 0;
+  sec_err rc;
+  while((nl = memchr(buf + start, '\n', *have - start)) != NULL) {
+    size_t len = (size_t)(nl - (buf + start));
+    rc = git_line(g, buf + start, len, g->at_start, nd, nn, res);
+    g->at_start = 1;
+    start += len + 1;
+    if(rc != SEC_OK)
+      return rc;
   }
-  while(!eof || have > 0) {
-    unsigned char *nl;
-    size_t start = 0;
-    if(!eof) {
-      struct pollfd p = {pfd[0], POLLIN, 0};
-      double left = deadline - putil_now();
-      ssize_t n;
-      int pr;
-      if(left <= 0) {
-        rc = SEC_ERR_TIMEOUT;
-        break;
-      }
-      pr = poll(&p, 1, (int)(left * 1000) + 1);
-      if(pr < 0 && errno == EINTR)
-        continue;
-      if(pr == 0)
-        continue;
-      n = read(pfd[0], buf + have,
-               cap - have < GIT_CHUNK ? cap - have : GIT_CHUNK);
-      if(n < 0 && errno == EINTR)
-        continue;
-      if(n <= 0)
-        eof = 1;
-      else
-        have += (size_t)n;
-    }
-    /* complete lines */
-    while((nl = memchr(buf + start, '\n', have - start)) != NULL) {
-      size_t len = (size_t)(nl - (buf + start));
-      rc = git_line(&g, buf + start, len, g.at_start, nd, nn, res);
-      g.at_start = 1;
-      start += len + 1;
-      if(rc != SEC_OK)
-        goto out;
-    }
-    if(eof && start < have) {
-      rc = git_line(&g, buf + start, have - start, g.at_start, nd, nn, res);
-      start = have;
-      if(rc != SEC_OK)
-        goto out;
-    }
-    else if(have - start >= GIT_MAX_LINE) {
-      /* a very long line: search this piece, keep an overlap */
-      size_t keep = maxn > 0 ? maxn - 1 : 0;
-      rc = git_line(&g, buf + start, have - start, g.at_start, nd, nn, res);
-      if(rc != SEC_OK)
-        goto out;
-      g.at_start = 0;
-      start = have - keep;
-    }
-    memmove(buf, buf + start, have - start);
-    have -= start;
-    if(eof)
-      break;
+  if(eof && start < *have) {
+    rc = git_line(g, buf + start, *have - start, g->at_start, nd, nn, res);
+    start = *have;
+    if(rc != SEC_OK)
+      return rc;
   }
-out:
-  close(pfd[0]);
+  else if(*have - start >= GIT_MAX_LINE) {
+    size_t keep = maxn > 0 ? maxn - 1 : 0;
+    rc = git_line(g, buf + start, *have - start, g->at_start, nd, nn, res);
+    if(rc != SEC_OK)
+      return rc;
+    g->at_start = 0;
+    start = *have - keep;
+  }
+  memmove(buf, buf + start, *have - start);
+  *have -= start;
+  return SEC_OK;
+}
+
+/* Ends git (killed when the scan failed), reaps it and turns its exit
+ * into the scan's outcome, with err. */
+static sec_err finish_git(pid_t pid, int rfd, sec_err rc, const char *root,
+                          char *err, size_t errlen)
+{
+  int status = 0;
+  close(rfd);
   if(rc != SEC_OK)
     kill(pid, SIGKILL);
   while(waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if(buf) {
-    OPENSSL_cleanse(buf, cap);
-    free(buf);
   }
   if(rc == SEC_ERR_TIMEOUT) {
     putil_seterr(err, errlen, "git history of %s: scan timed out", root);
@@ -840,6 +785,49 @@ out:
       putil_seterr(err, errlen, "git log in %s failed (not a git repository?)",
                    root);
     rc = SEC_ERR_GIT;
+  }
+  return rc;
+}
+
+/* git log -p of every ref, searched line by line: spawn, read and scan
+ * until the end or the deadline, finish. */
+sec_err sec_scan_git(const char *root, const sec_needle *nd, size_t nn,
+                     double deadline, sec_scan *res, char *err, size_t errlen)
+{
+  size_t have = 0, cap = GIT_MAX_LINE + GIT_CHUNK, maxn = 0;
+  gitp g;
+  int eof = 0, rfd = -1;
+  pid_t pid;
+
+  memset(&g, 0, sizeof g);
+  g.at_start = 1;
+  for(size_t i = 0; i < nn; i++)
+    if(nd[i].len > maxn)
+      maxn = nd[i].len;
+  sec_err rc = spawn_git(root, &pid, &rfd, err, errlen);
+  if(rc != SEC_OK)
+    return rc;
+  unsigned char *buf = malloc(cap);
+  if(!buf)
+    rc = SEC_ERR_NOMEM;
+  while(buf && (!eof || have > 0)) {
+    if(!eof) {
+      int r = read_piece(rfd, buf, &have, cap, deadline, &eof);
+      if(r < 0) {
+        rc = SEC_ERR_TIMEOUT;
+        break;
+      }
+      if(r == 0)
+        continue;
+    }
+    rc = scan_lines(&g, buf, &have, eof, maxn, nd, nn, res);
+    if(rc != SEC_OK || eof)
+      break;
+  }
+  rc = finish_git(pid, rfd, rc, root, err, errlen);
+  if(buf) {
+    OPENSSL_cleanse(buf, cap);
+    free(buf);
   }
   return rc;
 }

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "lib/fileio.h"
 #include "plugins/common/putil.h"
 #include "plugins/tls/tlscert.h"
 
@@ -162,72 +163,33 @@ err:
   return rc;
 }
 
-/* Reads a file (bounded) and parses it. */
+/* Reads a file (bounded, lib's fileio_read: a link is followed, as
+ * /etc/ssl/certs is made of them) and parses it. */
 tls_err tlscert_load_file(const char *path, STACK_OF(X509) * *out, char *err,
                           size_t errlen)
 {
-  unsigned char *buf = NULL;
-  size_t len = 0, cap = 64 * 1024;
+  char *buf = NULL;
+  size_t len = 0;
   tls_err rc;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  struct stat st;
 
   *out = NULL;
-  if(fd < 0) {
-    putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
+  if(fileio_read(path, TLSCERT_MAX_INPUT, FILEIO_FOLLOW, NULL, &buf, &len, NULL,
+                 0) < 0) {
+    int e = errno;
+    if(e == ENOMEM)
+      return TLS_ERR_NOMEM;
+    if(e == EFBIG) {
+      putil_seterr(err, errlen, "%s: larger than %u bytes", path,
+                   TLSCERT_MAX_INPUT);
+      return TLS_ERR_TOO_LARGE;
+    }
+    if(e == EISDIR || e == EINVAL)
+      putil_seterr(err, errlen, "%s: not a regular file", path);
+    else
+      putil_seterr(err, errlen, "%s: %s", path, strerror(e));
     return TLS_ERR_IO;
   }
-  if(fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
-    close(fd);
-    putil_seterr(err, errlen, "%s: not a regular file", path);
-    return TLS_ERR_IO;
-  }
-  buf = malloc(cap);
-  if(!buf) {
-    close(fd);
-    return TLS_ERR_NOMEM;
-  }
-  for(;;) {
-    ssize_t n;
-    if(len == cap) {
-      unsigned char *nb;
-      if(cap > TLSCERT_MAX_INPUT) {
-        free(buf);
-        close(fd);
-        putil_seterr(err, errlen, "%s: larger than %u bytes", path,
-                     TLSCERT_MAX_INPUT);
-        return TLS_ERR_TOO_LARGE;
-      }
-      nb = realloc(buf, cap * 2);
-      if(!nb) {
-        free(buf);
-        close(fd);
-        return TLS_ERR_NOMEM;
-      }
-      buf = nb;
-      cap *= 2;
-    }
-    n = read(fd, buf + len, cap - len);
-    if(n < 0) {
-      if(errno == EINTR)
-        continue;
-      putil_seterr(err, errlen, "%s: %s", path, strerror(errno));
-      free(buf);
-      close(fd);
-      return TLS_ERR_IO;
-    }
-    if(n == 0)
-      break;
-    len += (size_t)n;
-  }
-  close(fd);
-  if(len > TLSCERT_MAX_INPUT) {
-    free(buf);
-    putil_seterr(err, errlen, "%s: larger than %u bytes", path,
-                 TLSCERT_MAX_INPUT);
-    return TLS_ERR_TOO_LARGE;
-  }
-  rc = tlscert_parse(buf, len, out, err, errlen);
+  rc = tlscert_parse((const unsigned char *)buf, len, out, err, errlen);
   if(rc != TLS_OK && err && errlen) {
     /* prefix the path to the parser's message */
     char tmp[512];
@@ -491,33 +453,17 @@ static int host_matches(X509 *leaf, const char *host)
   return X509_check_host(leaf, host, 0, 0, NULL) == 1;
 }
 
-/* Judges a chain; see tlscert.h. */
-tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
-                        tlscert_report *rep, char *err, size_t errlen)
+/* The identity of the leaf into rep: subject, issuer, SANs, serial,
+ * SHA-256, signature and key. TLS_OK, or TLS_ERR_NOMEM. */
+static tls_err leaf_identity(X509 *leaf, tlscert_report *rep)
 {
-  X509 *leaf;
-  int i, n;
-  tls_err rc = TLS_OK;
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int mdlen = 0;
-  const ASN1_INTEGER *ser;
-  BIGNUM *bn = NULL;
-  EVP_PKEY *pk;
-
-  memset(rep, 0, sizeof *rep);
-  rep->expired_idx = rep->not_yet_valid_idx = -1;
-  n = chain ? sk_X509_num(chain) : 0;
-  if(n <= 0) {
-    putil_seterr(err, errlen, "no certificate");
-    return TLS_ERR_EMPTY;
-  }
-  leaf = sk_X509_value(chain, 0);
-  /* identity of the leaf */
   rep->subject = name_str(X509_get_subject_name(leaf));
   rep->issuer = name_str(X509_get_issuer_name(leaf));
   rep->sans_json = sans_json(leaf);
-  ser = X509_get0_serialNumber(leaf);
-  bn = ser ? ASN1_INTEGER_to_BN(ser, NULL) : NULL;
+  const ASN1_INTEGER *ser = X509_get0_serialNumber(leaf);
+  BIGNUM *bn = ser ? ASN1_INTEGER_to_BN(ser, NULL) : NULL;
   if(bn) {
     char *h = BN_bn2hex(bn);
     rep->serial = h ? strdup(h) : NULL;
@@ -529,18 +475,24 @@ tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
   rep->sig_alg = strdup(OBJ_nid2ln(X509_get_signature_nid(leaf))
                             ? OBJ_nid2ln(X509_get_signature_nid(leaf))
                             : "unknown");
-  pk = X509_get0_pubkey(leaf);
+  EVP_PKEY *pk = X509_get0_pubkey(leaf);
   rep->key_type =
       strdup(pk && EVP_PKEY_get0_type_name(pk) ? EVP_PKEY_get0_type_name(pk)
                                                : "unknown");
   rep->key_bits = pk ? EVP_PKEY_get_bits(pk) : 0;
   if(!rep->subject || !rep->issuer || !rep->sans_json || !rep->serial ||
-     !rep->sha256 || !rep->sig_alg || !rep->key_type) {
-    rc = TLS_ERR_NOMEM;
-    goto err;
-  }
-  /* validity of the leaf and the presented intermediates */
-  for(i = 0; i < n; i++) {
+     !rep->sha256 || !rep->sig_alg || !rep->key_type)
+    return TLS_ERR_NOMEM;
+  return TLS_OK;
+}
+
+/* The validity of the leaf and the presented intermediates into rep (a
+ * presented root only noted). TLS_OK, or TLS_ERR_PARSE with err. */
+static tls_err chain_validity(STACK_OF(X509) * chain, int n,
+                              const tlscert_opts *opts, tlscert_report *rep,
+                              char *err, size_t errlen)
+{
+  for(int i = 0; i < n; i++) {
     X509 *x = sk_X509_value(chain, i);
     time_t nb = 0, na = 0;
     if(i > 0 && self_signed(x)) {
@@ -556,8 +508,7 @@ tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
     if(asn1_to_time(X509_get0_notBefore(x), &nb) != 0 ||
        asn1_to_time(X509_get0_notAfter(x), &na) != 0) {
       putil_seterr(err, errlen, "certificate %d: unreadable validity dates", i);
-      rc = TLS_ERR_PARSE;
-      goto err;
+      return TLS_ERR_PARSE;
     }
     if(i == 0) {
       rep->leaf_not_before = nb;
@@ -576,12 +527,31 @@ tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
     check_weak(rep, x, i);
     rep->counted++;
   }
-  /* host name */
+  return TLS_OK;
+}
+
+/* Judges a chain (see tlscert.h): the leaf's identity, the chain's
+ * validity, the host name, then verification. */
+tls_err tlscert_analyze(STACK_OF(X509) * chain, const tlscert_opts *opts,
+                        tlscert_report *rep, char *err, size_t errlen)
+{
+  memset(rep, 0, sizeof *rep);
+  rep->expired_idx = rep->not_yet_valid_idx = -1;
+  int n = chain ? sk_X509_num(chain) : 0;
+  if(n <= 0) {
+    putil_seterr(err, errlen, "no certificate");
+    return TLS_ERR_EMPTY;
+  }
+  X509 *leaf = sk_X509_value(chain, 0);
+  tls_err rc = leaf_identity(leaf, rep);
+  if(rc == TLS_OK)
+    rc = chain_validity(chain, n, opts, rep, err, errlen);
+  if(rc != TLS_OK)
+    goto err;
   if(opts->host && *opts->host) {
     rep->host_checked = 1;
     rep->host_ok = host_matches(leaf, opts->host);
   }
-  /* verification */
   if(!opts->no_verify) {
     rc = verify_chain(chain, opts, rep, err, errlen);
     if(rc != TLS_OK)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # tests/integration/anchor-confirm.sh: the anchor plugin against a real
-# node. Starts its own ganache (from tests/node_modules, like servers.sh,
+# node. Starts its own ganache (tests/anchor/ganache.sh, from node_modules,
 # so that evm_snapshot/evm_revert and the accounts' nonces are its own),
 # writes ledgers with real anchors (tests/anchor/make-fixtures.mjs) and
 # checks that every case gives its status and names its rule and tx hash;
@@ -10,26 +10,7 @@
 # wallet check is off here (anchor.wallet_check=false); anchor-wallet.sh
 # checks the wallet, each case with a wallet of its own.
 . "$top_srcdir/tests/lib/env.sh"
-need_eth
-ganache="$top_srcdir/tests/node_modules/.bin/ganache"
-[ -x "$ganache" ] || missing_server "ganache (tests/node_modules)"
-
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$TEST_TMP"
-}
-trap cleanup EXIT
-
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-"$ganache" --server.host 127.0.0.1 --server.port "$port" --chain.chainId 1337 \
-  --wallet.deterministic --logging.quiet >"$TEST_TMP/ganache.log" 2>&1 &
-pids+=($!)
-RPC="http://127.0.0.1:$port"
-rpc() { curl -s -m 10 -H 'content-type: application/json' -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":${2:-[]}}" "$RPC"; }
-for i in $(seq 1 120); do rpc eth_chainId | grep -q result && break; sleep 0.25; done
-rpc eth_chainId | grep -q result || fail "ganache did not start"
+. "$top_srcdir/tests/anchor/ganache.sh"
 
 t0=$(date +%s)
 # first, on the fresh node: the independent vectors' transactions as they

@@ -237,6 +237,18 @@ static void test_fields(void **state)
   assert_true(cst_parse_ts("2026-13-01T00:00:00Z") < 0);
 }
 
+/* The times the old own parser took and lib/rfc3339.h refuses: a day
+ * its month does not have (the old one moved "30 February" to 2 March,
+ * silently shifting a claim's `since` or an event's time). */
+static void test_parse_ts_strict(void **state)
+{
+  (void)state;
+  assert_true(cst_parse_ts("2026-02-30T00:00:00Z") < 0);
+  assert_true(cst_parse_ts("2026-04-31T12:00:00Z") < 0);
+  assert_true(cst_parse_ts("2024-02-29T00:00:00Z") > 0); /* a leap year */
+  assert_true(cst_parse_ts("2026-02-28T00:00:00Z") == T0 + 58 * 86400.0);
+}
+
 /* Two claims hold the same. */
 static int same(const claim *a, const claim *b)
 {
@@ -412,6 +424,7 @@ int main(void)
       cmocka_unit_test_setup(test_failures_order, setup),
       cmocka_unit_test_setup(test_retention_pins, setup),
       cmocka_unit_test_setup(test_fields, setup),
+      cmocka_unit_test(test_parse_ts_strict),
       cmocka_unit_test_setup(test_roundtrip_incremental, setup),
       cmocka_unit_test_setup(test_load_refuses, setup),
   };

@@ -3,7 +3,7 @@
  * claims-emit.c: the claims plugin's entry points through the probe_host
  * double (tests/lib/mock_host), on a small ledger file the test writes
  * (the plugin does not check hashes: the ledger plugin does): the
- * lifecycle line's counts and verdict, the misconfigured line, and
+ * lifecycle line's counts, verdict and thresholds, the misconfigured line, and
  * check_config's shared and own checks, without the agent or a server.
  */
 #include "config.h"
@@ -67,17 +67,24 @@ static int teardown(void **state)
   return unlink(path);
 }
 
-/* The lifecycle line: counts, percentiles and the stuck warning. */
-static void test_lifecycle(void **state)
+/* One full run over the ledger: its claims.lifecycle line. */
+static const mock_line *lifecycle_line(void)
 {
   char json[200];
   const mock_line *l;
-  (void)state;
   snprintf(json, sizeof(json), "{\"source\": \"%s\", \"incremental\": false}",
            path);
   assert_int_equal(mock_run(&probe_plugin_entry, json), 0);
   l = mock_find("claims.lifecycle");
   assert_non_null(l);
+  return l;
+}
+
+/* The lifecycle line: counts, percentiles and the stuck warning. */
+static void test_lifecycle(void **state)
+{
+  const mock_line *l = lifecycle_line();
+  (void)state;
   assert_int_equal(l->status, PROBE_WARNING);
   assert_non_null(strstr(l->summary, "1 claim stuck"));
   assert_true(mock_metric(l, "events_read") == 7);
@@ -87,6 +94,24 @@ static void test_lifecycle(void **state)
   assert_true(mock_metric(l, "callback_success_ratio") == 1);
   assert_string_equal(mock_detail(l, "stuck"), "[\"claim-stuck\"]");
   assert_string_equal(mock_detail(l, "full_reason"), "\"incremental=false\"");
+}
+
+/* The thresholds the judgement applied go along with their metrics (for
+ * Nagios perfdata): the table's defaults here. */
+static void test_thresholds(void **state)
+{
+  const mock_line *l = lifecycle_line();
+  double w, c;
+  (void)state;
+  assert_int_equal(mock_threshold(l, "lifecycle_p95_seconds", &w, &c), 0);
+  assert_true(w == 3 && c == 5);
+  assert_int_equal(mock_threshold(l, "callback_success_ratio", &w, &c), 0);
+  assert_true(w == 0.99 && c == 0.95);
+  assert_int_equal(mock_threshold(l, "claims_failed", &w, &c), 0);
+  assert_true(w == 2 && c == 9); /* warning at 3, critical at 10 */
+  assert_int_equal(mock_threshold(l, "claims_stuck", &w, &c), 0);
+  assert_true(w == 0 && isnan(c));
+  assert_int_equal(mock_threshold(l, "events_read", &w, &c), -1);
 }
 
 /* A setting the run cannot use: the one misconfigured line. */
@@ -127,6 +152,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_lifecycle),
+      cmocka_unit_test(test_thresholds),
       cmocka_unit_test(test_misconfigured),
       cmocka_unit_test(test_check_config),
   };

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plugins/common/ppg.h"
@@ -123,12 +124,53 @@ static void test_password_file(void **state)
   rmdir(dir);
 }
 
+/* password_file in a Kubernetes secret volume (pw -> ..data/pw ->
+ * ..2026_01_01/pw) reaches libpq; a link planted to a file outside its
+ * directory is refused with a message naming it, and libpq is not asked. */
+static void test_password_file_links(void **state)
+{
+  (void)state;
+  char err[512], dir[] = "/tmp/common-ppg.XXXXXX", p[128], q[128];
+  if(ppg_libpq_open(err, sizeof(err)) != 0)
+    skip();
+  assert_non_null(mkdtemp(dir));
+  snprintf(p, sizeof(p), "%s/..2026_01_01", dir);
+  assert_int_equal(mkdir(p, 0700), 0);
+  snprintf(p, sizeof(p), "%s/..2026_01_01/pw", dir);
+  FILE *f = fopen(p, "w");
+  assert_non_null(f);
+  fputs("k8spass\n", f);
+  fclose(f);
+  snprintf(p, sizeof(p), "%s/..data", dir);
+  assert_int_equal(symlink("..2026_01_01", p), 0);
+  snprintf(p, sizeof(p), "%s/pw", dir);
+  assert_int_equal(symlink("..data/pw", p), 0);
+  snprintf(q, sizeof(q), "%s/planted", dir);
+  assert_int_equal(symlink("/etc/hostname", q), 0);
+  __typeof__(sym_PQconnectdbParams) real = sym_PQconnectdbParams;
+  sym_PQconnectdbParams = fake_connectdb;
+  seen_calls = 0;
+  assert_null(ppg_connect_pwfile("host=/nonexistent", p, 5, err, sizeof(err)));
+  assert_int_equal(seen_calls, 1);
+  assert_string_equal(seen_password, "k8spass");
+  assert_null(ppg_connect_pwfile("host=/nonexistent", q, 5, err, sizeof(err)));
+  assert_int_equal(seen_calls, 1);
+  assert_non_null(strstr(err, "cannot read password_file "));
+  assert_non_null(strstr(err, q));
+  assert_non_null(strstr(err, "leads out of its directory"));
+  sym_PQconnectdbParams = real;
+  char cmd[96];
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_looks_like),
       cmocka_unit_test(test_connect_errors),
       cmocka_unit_test(test_password_file),
+      cmocka_unit_test(test_password_file_links),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,6 +131,28 @@ static void test_json_assertions(void **state)
   cJSON_Delete(a.want);
 }
 
+/* A long value is cut before its "...", never inside a UTF-8 sequence
+ * (found by fuzz-http: the summary ended a character short of valid). */
+static void test_long_value_cut(void **state)
+{
+  (void)state;
+  char body[200] = "{\"status\":\"", want[200] = "/status is \"";
+  for(int i = 0; i < 60; i++)
+    strcat(body, "\xc3\xa9");
+  strcat(body, "\"}");
+  for(int i = 0; i < 37; i++)
+    strcat(want, "\xc3\xa9");
+  strcat(want, "..., want equals \"intact\"");
+  hjudge_expect x = plain();
+  hjudge_assertion a;
+  hjudge_verdict v;
+  hjudge_reply r = reply(200, body, 0.01);
+  with_assertion(&x, &a, "/status", HJ_EQUALS, "\"intact\"");
+  hjudge_reply_judge(&x, &r, &v);
+  assert_string_equal(v.v.text, want);
+  cJSON_Delete(a.want);
+}
+
 static void test_body_not_json(void **state)
 {
   (void)state;
@@ -248,6 +270,7 @@ int main(void)
       cmocka_unit_test(test_status_expected),
       cmocka_unit_test(test_fetch_failure),
       cmocka_unit_test(test_json_assertions),
+      cmocka_unit_test(test_long_value_cut),
       cmocka_unit_test(test_body_not_json),
       cmocka_unit_test(test_latency),
       cmocka_unit_test(test_unhealthy_for),

@@ -3,8 +3,10 @@
  * lib-fileio.c: unit tests of lib/fileio.c: write-all through a pipe that
  * takes less than it is given, bounded reads (limit, directory, FIFO,
  * link), and secret reads: no truncation (ledger cut password_file at
- * 1023 bytes), trailing newlines removed, links refused, and error text
- * that names the file but never holds its content.
+ * 1023 bytes), trailing newlines removed, links refused (FILEIO_BENEATH:
+ * followed only inside the file's own directory, the Kubernetes secret
+ * layout), and error text that names the file but never holds its
+ * content.
  */
 #include "config.h"
 
@@ -242,6 +244,107 @@ static void test_secret_errors(void **state)
   fileio_secret_free(out, len);
 }
 
+/* The Kubernetes layout of a secret volume: name -> ..data/name ->
+ * ..2026_01_01/name, all in the secret's own directory. */
+static void k8s_volume(const char *sub, const char *data, size_t len)
+{
+  char p[160], q[160];
+  snprintf(p, sizeof(p), "%s/%s", dir, sub);
+  assert_int_equal(mkdir(p, 0700), 0);
+  snprintf(p, sizeof(p), "%s/%s/..2026_01_01", dir, sub);
+  assert_int_equal(mkdir(p, 0700), 0);
+  snprintf(q, sizeof(q), "%s/..2026_01_01/pw", sub);
+  put(q, data, len);
+  snprintf(p, sizeof(p), "%s/%s/..data", dir, sub);
+  assert_int_equal(symlink("..2026_01_01", p), 0);
+  snprintf(p, sizeof(p), "%s/%s/pw", dir, sub);
+  assert_int_equal(symlink("..data/pw", p), 0);
+}
+
+/* FILEIO_BENEATH: a link inside the secret's directory is followed (the
+ * k8s layout) and a 2,000-byte password arrives whole; without the flag
+ * the same link is refused. */
+static void test_secret_beneath_k8s(void **state)
+{
+  (void)state;
+  char p[160], err[300], *out = NULL, data[2002];
+  size_t len = 0;
+  memset(data, 'k', 2000);
+  memcpy(data + 2000, "\r\n", 2);
+  k8s_volume("vol", data, sizeof(data));
+  snprintf(p, sizeof(p), "%s/vol/pw", dir);
+  assert_int_equal(fileio_read_secret_flags(p, 65536, FILEIO_BENEATH,
+                                            "cannot read password_file", &out,
+                                            &len, err, sizeof(err)),
+                   0);
+  assert_int_equal(len, 2000);
+  assert_int_equal(strlen(out), 2000);
+  assert_int_equal(strspn(out, "k"), 2000);
+  fileio_secret_free(out, len);
+  out = NULL;
+  assert_int_equal(fileio_read_secret(p, 65536, NULL, &out, &len, err,
+                                      sizeof(err)),
+                   -1);
+  assert_int_equal(errno, ELOOP);
+  assert_null(out);
+}
+
+/* A link planted to a file outside the directory (absolute, or through
+ * "..") is refused, with a message that names the path and not the
+ * content; a link to a directory's own ".." too. */
+static void test_secret_beneath_out(void **state)
+{
+  (void)state;
+  char p[160], t[160], err[400], *out = NULL;
+  size_t len = 0;
+  put("boutside", "TOPSECRET\n", 10);
+  assert_int_equal(mkdir(at(p, sizeof(p), "d"), 0700), 0);
+  const char *targets[] = {at(t, sizeof(t), "boutside"), "../boutside"};
+  for(size_t i = 0; i < 2; i++) {
+    snprintf(p, sizeof(p), "%s/d/l%zu", dir, i);
+    assert_int_equal(symlink(targets[i], p), 0);
+    err[0] = '\0';
+    assert_int_equal(fileio_read_secret_flags(p, 0, FILEIO_BENEATH,
+                                              "cannot read token_file", &out,
+                                              &len, err, sizeof(err)),
+                     -1);
+    assert_int_equal(errno, EXDEV);
+    assert_null(out);
+    assert_non_null(strstr(err, "cannot read token_file "));
+    assert_non_null(strstr(err, p));
+    assert_non_null(strstr(err, "leads out of its directory"));
+    assert_null(strstr(err, "TOPSECRET"));
+  }
+}
+
+/* A FIFO (named directly, or through a link inside the directory) is
+ * refused at once: the open does not wait for a writer. */
+static void test_secret_beneath_fifo(void **state)
+{
+  (void)state;
+  char p[160], l[160], err[300], *out = NULL;
+  size_t len = 0;
+  assert_int_equal(mkfifo(at(p, sizeof(p), "bfifo"), 0600), 0);
+  assert_int_equal(symlink("bfifo", at(l, sizeof(l), "tobfifo")), 0);
+  const char *paths[] = {p, l};
+  for(size_t i = 0; i < 2; i++) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if(pid == 0) {
+      alarm(20); /* a blocking open would be killed, and fail the test */
+      int rc = fileio_read_secret_flags(paths[i], 0, FILEIO_BENEATH, NULL, &out,
+                                        &len, err, sizeof(err));
+      _exit(rc == -1 && errno == EINVAL && strstr(err, "not a regular file")
+                ? 0
+                : 1);
+    }
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -251,6 +354,9 @@ int main(void)
       cmocka_unit_test(test_read_link),
       cmocka_unit_test(test_secret_long),
       cmocka_unit_test(test_secret_errors),
+      cmocka_unit_test(test_secret_beneath_k8s),
+      cmocka_unit_test(test_secret_beneath_out),
+      cmocka_unit_test(test_secret_beneath_fifo),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
