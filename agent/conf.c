@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
+#include "lib/duration.h"
 #include "conf.h"
 #include "conf_env.h"
 #include "jsonc.h"
@@ -110,10 +112,9 @@ void config_escape_text(dbuf *out, const char *s, size_t len)
       i++;
       continue;
     }
-    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    size_t n = utf8_seq_len(s + i, len - i);
     /* valid UTF-8 stays, except the C1 controls U+0080..U+009F */
-    if(n && i + n <= len && util_utf8_valid(s + i, n) &&
-       !(c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
+    if(n > 1 && !(c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)) {
       dbuf_add(out, s + i, n);
       i += n;
       continue;
@@ -227,7 +228,7 @@ static int value_has_type(const cJSON *v, probe_setting_type t)
   case PROBE_SET_DURATION:
     if(cJSON_IsNumber(v))
       return isfinite(v->valuedouble) && v->valuedouble >= 0;
-    return cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0;
+    return cJSON_IsString(v) && duration_parse(v->valuestring, 0, &d) == 0;
   case PROBE_SET_LIST: return cJSON_IsArray(v);
   case PROBE_SET_OBJECT: return cJSON_IsObject(v);
   case PROBE_SET_ANY: return 1;
@@ -489,7 +490,7 @@ static void validate_section(cJSON *sec, const plugin_desc *d, int is_agent,
 static int line_safe(const char *s)
 {
   size_t len = strlen(s);
-  if(!util_utf8_valid(s, len))
+  if(!utf8_valid(s, len, NULL))
     return 0;
   for(size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -507,7 +508,7 @@ static double section_duration(const cJSON *sec, const char *key, double dflt)
   double d;
   if(cJSON_IsNumber(v))
     return v->valuedouble;
-  if(cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0)
+  if(cJSON_IsString(v) && duration_parse(v->valuestring, 0, &d) == 0)
     return d;
   return dflt;
 }

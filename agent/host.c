@@ -16,7 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
+#include "lib/duration.h"
 #include "host.h"
+#include "lib/statefile.h"
 #include "util.h"
 #include "wire.h"
 
@@ -63,26 +66,19 @@ void host_send_config_invalid(int fd, const char *msg, size_t len)
 static char *utf8_clean(const char *s)
 {
   size_t len = strlen(s);
-  if(util_utf8_valid(s, len))
+  if(utf8_valid(s, len, NULL))
     return strdup(s);
   dbuf b;
   dbuf_init(&b, 0);
   for(size_t i = 0; i < len;) {
-    size_t n = 1;
-    unsigned char c = (unsigned char)s[i];
-    if(c >= 0xc2 && c <= 0xdf)
-      n = 2;
-    else if(c >= 0xe0 && c <= 0xef)
-      n = 3;
-    else if(c >= 0xf0 && c <= 0xf4)
-      n = 4;
-    if(c < 0x80 || (i + n <= len && util_utf8_valid(s + i, n)))
-      dbuf_add(&b, s + i, c < 0x80 ? 1 : n);
+    size_t n = utf8_seq_len(s + i, len - i);
+    if(n)
+      dbuf_add(&b, s + i, n);
     else {
       dbuf_addstr(&b, "\xef\xbf\xbd");
       n = 1;
     }
-    i += c < 0x80 ? 1 : n;
+    i += n;
   }
   if(!b.data)
     return strdup("");
@@ -168,7 +164,7 @@ static int h_conf_duration(probe_ctx *ctx, const char *key, double *out)
     return 0;
   }
   if(cJSON_IsString(v))
-    return util_parse_duration(v->valuestring, out);
+    return duration_parse(v->valuestring, 0, out);
   return -1;
 }
 
@@ -242,8 +238,9 @@ static const char *h_state_dir(probe_ctx *ctx)
     return NULL;
   }
   char path[4096];
-  if(snprintf(path, sizeof(path), "%s/%s", ctx->hr->state_base,
-              ctx->hr->plugin) >= (int)sizeof(path))
+  /* the naming rule is lib/statefile.h's, the kit's pstate uses the same */
+  if(statefile_dir(ctx->hr->state_base, ctx->hr->plugin, path, sizeof(path)) <
+     0)
     return NULL;
   if(util_mkdir_p(path, 0700) < 0) {
     snprintf(ctx->state_refused, sizeof(ctx->state_refused),
@@ -354,7 +351,7 @@ static void h_result_detail_json(probe_result *r, const char *key,
   if(!v)
     return;
   char *text = cJSON_PrintUnformatted(v);
-  int ok = text && util_utf8_valid(text, strlen(text));
+  int ok = text && utf8_valid(text, strlen(text), NULL);
   free(text);
   if(!ok) {
     cJSON_Delete(v);

@@ -546,6 +546,23 @@ static void skip_string(walker *w, const char **start, size_t *len)
     w->p++;
 }
 
+/* Inside an object or array closed by close: 1 at its end (consumed, or
+ * the text's end), -1 after a comma, 0 at a member or element. */
+static int container_step(walker *w, char close)
+{
+  skip_ws(w);
+  if(*w->p == close || !*w->p) {
+    if(*w->p)
+      w->p++;
+    return 1;
+  }
+  if(*w->p == ',') {
+    w->p++;
+    return -1;
+  }
+  return 0;
+}
+
 /* Walks one value; when path (n > 0) matches a member inside it, returns
  * the member's line. */
 static int walk_value(walker *w, const char *const *path, int n)
@@ -554,16 +571,11 @@ static int walk_value(walker *w, const char *const *path, int n)
   if(*w->p == '{') {
     w->p++;
     for(;;) {
-      skip_ws(w);
-      if(*w->p == '}' || !*w->p) {
-        if(*w->p)
-          w->p++;
+      int at = container_step(w, '}');
+      if(at > 0)
         return 0;
-      }
-      if(*w->p == ',') {
-        w->p++;
+      if(at < 0)
         continue;
-      }
       const char *key;
       size_t klen;
       int kline = w->line;
@@ -583,16 +595,11 @@ static int walk_value(walker *w, const char *const *path, int n)
   if(*w->p == '[') {
     w->p++;
     for(;;) {
-      skip_ws(w);
-      if(*w->p == ']' || !*w->p) {
-        if(*w->p)
-          w->p++;
+      int at = container_step(w, ']');
+      if(at > 0)
         return 0;
-      }
-      if(*w->p == ',') {
-        w->p++;
+      if(at < 0)
         continue;
-      }
       walk_value(w, NULL, 0);
     }
   }

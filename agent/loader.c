@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
 #include "loader.h"
 #include "sandbox.h"
 #include "util.h"
@@ -368,16 +369,9 @@ static void describe_child(int fd, const char *dir, const char *name,
 send:;
   char *text = cJSON_PrintUnformatted(o);
   size_t len = text ? strlen(text) : 0;
-  size_t off = 0;
-  while(off < len) {
-    ssize_t w = write(fd, text + off, len - off);
-    if(w < 0) {
-      if(errno == EINTR)
-        continue;
-      break;
-    }
-    off += (size_t)w;
-  }
+  if(len)
+    (void)fileio_write_all(fd, text,
+                           len); /* the parent sees a short line as a failure */
   free(text);
   cJSON_Delete(o);
 }

@@ -17,28 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
+#include "lib/fileio.h"
 #include "lib/redact.h"
+#include "lib/status.h"
 #include "output.h"
 #include "util.h"
 #include "wire.h"
 
 static const char *const level_names[] = {"info", "warn", "error", "error"};
 
-/* Severity rank: ok 0, warning 1, unknown 2, critical 3. */
-static int rank(probe_status s)
-{
-  switch(s) {
-  case PROBE_OK: return 0;
-  case PROBE_WARNING: return 1;
-  case PROBE_UNKNOWN: return 2;
-  case PROBE_CRITICAL: return 3;
-  }
-  return 2;
-}
-
+/* The ranking is lib/status.c's, the one probe-report and the kit use. */
 probe_status output_worse(probe_status a, probe_status b)
 {
-  return rank(a) >= rank(b) ? a : b;
+  return (probe_status)status_worse((int)a, (int)b);
 }
 
 static int open_path(const char *path, output_format format, char *err,
@@ -133,35 +125,6 @@ void output_close(output *o)
   o->collected = NULL;
 }
 
-/* Writes all of a line with one write() where the kernel allows. */
-static int write_whole(int fd, const char *buf, size_t len)
-{
-  size_t off = 0;
-  while(off < len) {
-    ssize_t n = write(fd, buf + off, len - off);
-    if(n < 0) {
-      if(errno == EINTR)
-        continue;
-      return -1;
-    }
-    off += (size_t)n;
-  }
-  return 0;
-}
-
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when none. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-  size_t len = s[0] < 0x80                    ? 1
-               : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
-               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-                                              : 0;
-  if(len == 0 || len > n || !util_utf8_valid((const char *)s, len))
-    return 0;
-  return len;
-}
-
 /* Escapes so that the text is one inert line on a terminal: C0 controls,
  * DEL, C1 controls (U+0080..U+009F) and bytes that are not UTF-8 become
  * \n, \r, \t, \\ or \xHH / \u00HH; everything else is copied. */
@@ -170,7 +133,7 @@ int output_escape(dbuf *b, const char *s, size_t n)
   const unsigned char *u = (const unsigned char *)s;
   for(size_t i = 0; i < n;) {
     unsigned char c = u[i];
-    size_t len = utf8_seq(u + i, n - i);
+    size_t len = utf8_seq_len(s + i, n - i);
     int rc;
     if(c == '\n')
       rc = dbuf_addstr(b, "\\n");
@@ -220,7 +183,7 @@ static int write_text(output *o, const char *ts, const char *check,
   dbuf_addstr(&b, *target ? ": " : "");
   output_escape(&b, summary, strlen(summary));
   int rc = dbuf_printf(&b, " (%.1f ms)\n", ms);
-  rc = rc == 0 && b.data ? write_whole(o->fd, b.data, b.len) : -1;
+  rc = rc == 0 && b.data ? fileio_write_all(o->fd, b.data, b.len) : -1;
   dbuf_free(&b);
   return rc;
 }
@@ -362,7 +325,7 @@ static int build_line(output *o, const char *plugin, const char *check,
     dbuf_free(&b);
     return -1;
   }
-  rc = write_whole(o->fd, b.data, b.len);
+  rc = fileio_write_all(o->fd, b.data, b.len);
   dbuf_free(&b);
   return rc;
 }
@@ -442,8 +405,9 @@ static void worst_first(const cJSON *all, int *idx, int n)
     idx[i] = i;
   for(int i = 1; i < n; i++) {
     int v = idx[i], j = i;
-    int rv = rank(status_of(cJSON_GetArrayItem(all, v)));
-    while(j > 0 && rank(status_of(cJSON_GetArrayItem(all, idx[j - 1]))) < rv) {
+    int rv = status_rank((int)status_of(cJSON_GetArrayItem(all, v)));
+    while(j > 0 && status_rank((int)status_of(
+                       cJSON_GetArrayItem(all, idx[j - 1]))) < rv) {
       idx[j] = idx[j - 1];
       j--;
     }
@@ -572,7 +536,7 @@ static int write_nagios(output *o)
   dbuf_init(&b, 0);
   if(n == 0) {
     dbuf_addstr(&b, "PROBE-AGENT UNKNOWN: no result\n");
-    int rc = b.data ? write_whole(o->fd, b.data, b.len) : -1;
+    int rc = b.data ? fileio_write_all(o->fd, b.data, b.len) : -1;
     dbuf_free(&b);
     return rc;
   }
@@ -624,7 +588,7 @@ static int write_nagios(output *o)
     dbuf_addstr(&b, "\n");
   }
   free(idx);
-  int rc = b.data ? write_whole(o->fd, b.data, b.len) : -1;
+  int rc = b.data ? fileio_write_all(o->fd, b.data, b.len) : -1;
   dbuf_free(&b);
   return rc;
 }
@@ -767,7 +731,8 @@ static int write_replace(const char *path, const char *text, size_t len)
   int fd = mkostemp(tmp.data, O_CLOEXEC);
   if(fd < 0)
     goto fail;
-  if(fchmod(fd, 0644) < 0 || write_whole(fd, text, len) < 0 || fsync(fd) < 0) {
+  if(fchmod(fd, 0644) < 0 || fileio_write_all(fd, text, len) < 0 ||
+     fsync(fd) < 0) {
     int e = errno;
     close(fd);
     unlink(tmp.data);
@@ -798,7 +763,7 @@ int output_finish(output *o)
   dbuf_init(&b, 0);
   int rc = output_openmetrics(o, o->collected, &b);
   if(rc == 0 && b.data)
-    rc = o->fd >= 0 ? write_whole(o->fd, b.data, b.len)
+    rc = o->fd >= 0 ? fileio_write_all(o->fd, b.data, b.len)
                     : write_replace(o->path, b.data, b.len);
   dbuf_free(&b);
   return rc;

@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lib/utf8.h"
 #include "host.h"
 #include "loader.h"
 #include "runner.h"
@@ -593,7 +594,7 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     report_overlong(r, x, line, len);
     return;
   }
-  if(!util_utf8_valid(line, len)) {
+  if(!utf8_valid(line, len, NULL)) {
     probe_status st = dropped_status(line, len);
     if(!x->invalid++)
       run_report_st(r, x, st,

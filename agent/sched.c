@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/duration.h"
 #include "agent.h"
 #include "exitcode.h"
 #include "diag.h"
@@ -141,7 +142,7 @@ static double stop_timeout(const agent_config *cfg)
   double d;
   if(cJSON_IsNumber(v) && v->valuedouble >= 0)
     return v->valuedouble;
-  if(cJSON_IsString(v) && util_parse_duration(v->valuestring, &d) == 0)
+  if(cJSON_IsString(v) && duration_parse(v->valuestring, 0, &d) == 0)
     return d;
   return 2;
 }
@@ -363,18 +364,25 @@ static void metrics_reload(agent *a, listener *l)
               err);
 }
 
-int sched_daemon(agent *a)
+/* Closes the self-pipe the signal handler writes to. */
+static void sig_pipe_close(void)
 {
-  schedule s = {NULL, 0};
-  listener lis;
+  close(sig_pipe[0]);
+  close(sig_pipe[1]);
+  sig_pipe[0] = sig_pipe[1] = -1;
+}
+
+/* The daemon's start: the self-pipe, /metrics, the signal handlers and
+ * the first schedule. 0, or an exit code after saying why (nothing is
+ * left open then). */
+static int daemon_start(agent *a, schedule *s, listener *lis)
+{
   if(pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
     fprintf(stderr, "probe-agent: pipe: %s\n", strerror(errno));
     return AGENT_EXIT_OSERR;
   }
-  if(metrics_start(a, &lis) < 0) {
-    close(sig_pipe[0]);
-    close(sig_pipe[1]);
-    sig_pipe[0] = sig_pipe[1] = -1;
+  if(metrics_start(a, lis) < 0) {
+    sig_pipe_close();
     return AGENT_EXIT_OSERR;
   }
   struct sigaction sa;
@@ -386,50 +394,68 @@ int sched_daemon(agent *a)
   sigaction(SIGHUP, &sa, NULL);
   sigaction(SIGCHLD, &sa, NULL);
   srand((unsigned)(time(NULL) ^ getpid()));
-  if(schedule_sync(&s, &a->cfg) < 0) {
-    listener_free(&lis);
+  if(schedule_sync(s, &a->cfg) < 0) {
+    listener_free(lis);
+    sig_pipe_close();
     return AGENT_EXIT_OSERR;
   }
   fprintf(stderr, "probe-agent: daemon started (%zu plugin%s)\n", a->cfg.nrun,
           a->cfg.nrun == 1 ? "" : "s");
   agent_event(a, "agent.lifecycle", PROBE_OK, "agent %s started (%zu plugin%s)",
               PACKAGE_VERSION, a->cfg.nrun, a->cfg.nrun == 1 ? "" : "s");
-  double last_beat = -1e12;
-  /* a reader of standard output that went away never comes back: stop */
-  while(!got_term && !a->out.broken) {
-    double now = util_mono_ms();
-    double wake = now + PASS_MAX_MS;
-    for(size_t i = 0; i < s.n; i++) {
-      slot *sl = &s.slots[i];
-      int busy = runner_busy(&a->runs, sl->plugin);
-      if(now >= sl->next_ms && !busy) {
-        runner_start(&a->runs, &a->cfg, sl->plugin, RUN_RESULTS);
-        sl->next_ms =
-            now + jittered_ms(config_plugin_interval(&a->cfg, sl->plugin));
-      }
-      /* a run still busy when due starts when it ends (SIGCHLD wakes us) */
-      if(sl->next_ms < wake && !(busy && now >= sl->next_ms))
-        wake = sl->next_ms;
+  return 0;
+}
+
+/* Starts the runs that are due; the time of the next one due. */
+static double start_due(agent *a, schedule *s, double now)
+{
+  double wake = now + PASS_MAX_MS;
+  for(size_t i = 0; i < s->n; i++) {
+    slot *sl = &s->slots[i];
+    int busy = runner_busy(&a->runs, sl->plugin);
+    if(now >= sl->next_ms && !busy) {
+      runner_start(&a->runs, &a->cfg, sl->plugin, RUN_RESULTS);
+      sl->next_ms =
+          now + jittered_ms(config_plugin_interval(&a->cfg, sl->plugin));
     }
-    if(now - last_beat >= 1000 && !a->out.failing) {
-      heartbeat(a->cfg.heartbeat_file);
-      last_beat = now;
-    }
-    int wait_ms = (int)ceil(wake - util_mono_ms());
-    if(wait_ms < 0)
-      wait_ms = 0;
-    if(runner_poll(&a->runs, wait_ms, listener_wake_fd(&lis))) {
-      char drain[64];
-      while(read(sig_pipe[0], drain, sizeof(drain)) > 0)
-        ;
-      metrics_accept(&lis.ms, &a->out, &a->cfg);
-    }
-    if(got_hup) {
-      got_hup = 0;
-      reload(a, &s);
-      metrics_reload(a, &lis);
-    }
+    /* a run still busy when due starts when it ends (SIGCHLD wakes us) */
+    if(sl->next_ms < wake && !(busy && now >= sl->next_ms))
+      wake = sl->next_ms;
   }
+  return wake;
+}
+
+/* One pass of the daemon's loop: start what is due, beat, wait for a
+ * child, a signal or a /metrics client until the next is due, reload on
+ * SIGHUP. */
+static void daemon_pass(agent *a, schedule *s, listener *lis, double *last_beat)
+{
+  double now = util_mono_ms();
+  double wake = start_due(a, s, now);
+  if(now - *last_beat >= 1000 && !a->out.failing) {
+    heartbeat(a->cfg.heartbeat_file);
+    *last_beat = now;
+  }
+  int wait_ms = (int)ceil(wake - util_mono_ms());
+  if(wait_ms < 0)
+    wait_ms = 0;
+  if(runner_poll(&a->runs, wait_ms, listener_wake_fd(lis))) {
+    char drain[64];
+    while(read(sig_pipe[0], drain, sizeof(drain)) > 0)
+      ;
+    metrics_accept(&lis->ms, &a->out, &a->cfg);
+  }
+  if(got_hup) {
+    got_hup = 0;
+    reload(a, s);
+    metrics_reload(a, lis);
+  }
+}
+
+/* The daemon's end: the runs in flight are given agent.stop_timeout (none
+ * when the output is gone), then everything is released. The exit code. */
+static int daemon_stop(agent *a, schedule *s, listener *lis)
+{
   int rc = 0;
   double grace = stop_timeout(&a->cfg);
   char why[128];
@@ -452,11 +478,23 @@ int sched_daemon(agent *a)
               rc                   ? "output lost"
               : got_term == SIGINT ? "SIGINT"
                                    : "SIGTERM");
-  schedule_free(&s);
-  listener_free(&lis);
+  schedule_free(s);
+  listener_free(lis);
   output_keep_latest(&a->out, 0);
-  close(sig_pipe[0]);
-  close(sig_pipe[1]);
-  sig_pipe[0] = sig_pipe[1] = -1;
+  sig_pipe_close();
   return rc;
+}
+
+int sched_daemon(agent *a)
+{
+  schedule s = {NULL, 0};
+  listener lis;
+  int rc = daemon_start(a, &s, &lis);
+  if(rc)
+    return rc;
+  double last_beat = -1e12;
+  /* a reader of standard output that went away never comes back: stop */
+  while(!got_term && !a->out.broken)
+    daemon_pass(a, &s, &lis, &last_beat);
+  return daemon_stop(a, &s, &lis);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * util.h: small helpers of the agent: clocks and timestamps, UTF-8
- * validation, durations. Nothing here knows about plugins. The growable
+ * util.h: small helpers of the agent: clocks and timestamps, file
+ * reading, directories. Nothing here knows about plugins. The growable
  * buffer (dbuf_*, included from here so that callers need nothing else)
- * and file reading are lib/dbuf.h and lib/fileio.h, and targets are
- * redacted by lib/redact.h, all shared with the plugins.
+ * and file reading are lib/dbuf.h and lib/fileio.h, UTF-8 validation
+ * lib/utf8.h, durations lib/duration.h, and targets are redacted by
+ * lib/redact.h, all shared with the plugins.
  */
 #ifndef AGENT_UTIL_H
 #define AGENT_UTIL_H
@@ -17,13 +18,6 @@
 double util_mono_ms(void);
 /* Wall clock as RFC 3339 UTC with milliseconds into out (>= 25 bytes). */
 void util_timestamp(char *out, size_t outlen);
-
-/* 1 when s[0..len) is valid UTF-8 (no overlongs, no surrogates). */
-int util_utf8_valid(const char *s, size_t len);
-
-/* Parses a duration: a non-negative number of seconds, or a string such as
- * "90", "90s", "30m", "24h", "7d", "1h30m". Returns 0 or -1. */
-int util_parse_duration(const char *s, double *seconds);
 
 /* Reads a whole regular file (at most max bytes) into a malloc'd
  * NUL-terminated buffer (fileio_read, following a link: the operator's

@@ -12,24 +12,29 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/fileio.h"
+#include "lib/status.h"
 #include "wire.h"
 
-static const char *const status_names[WIRE_NSTATUS] = {"ok", "warning",
-                                                       "critical", "unknown"};
 static const char *const ctl_names[] = {"fail", "progress", "config_error",
                                         "config_invalid"};
 
+_Static_assert((int)PROBE_OK == STATUS_OK &&
+                   (int)PROBE_WARNING == STATUS_WARNING &&
+                   (int)PROBE_CRITICAL == STATUS_CRITICAL &&
+                   (int)PROBE_UNKNOWN == STATUS_UNKNOWN,
+               "probe_status and lib/status.h agree");
+
+/* The names are lib/status.c's (one table for the agent, the kit and
+ * probe-report); the wire keeps its entry points for its callers. */
 const char *wire_status_name(probe_status s)
 {
-  return (unsigned)s < WIRE_NSTATUS ? status_names[s] : "unknown";
+  return status_name((int)s);
 }
 
 int wire_status_from_name(const char *name)
 {
-  for(int i = 0; i < WIRE_NSTATUS; i++)
-    if(name && !strcmp(name, status_names[i]))
-      return i;
-  return -1;
+  return name ? status_from_name(name) : -1;
 }
 
 wire_ctl wire_ctl_of(const cJSON *o)
@@ -136,7 +141,8 @@ void wire_decode_result(const cJSON *o, const char *fallback_check,
   out->thresholds = cJSON_GetObjectItemCaseSensitive(o, WIRE_THRESHOLDS);
 }
 
-/* Writes text and a newline to fd, all of it. */
+/* Writes text and a newline to fd, all of it, in one write where the
+ * kernel allows (so that lines from concurrent writers do not mix). */
 static int write_line(int fd, const char *text)
 {
   size_t len = strlen(text);
@@ -145,19 +151,9 @@ static int write_line(int fd, const char *text)
     return -1;
   memcpy(buf, text, len);
   buf[len] = '\n';
-  size_t off = 0;
-  while(off < len + 1) {
-    ssize_t n = write(fd, buf + off, len + 1 - off);
-    if(n < 0) {
-      if(errno == EINTR)
-        continue;
-      free(buf);
-      return -1;
-    }
-    off += (size_t)n;
-  }
+  int rc = fileio_write_all(fd, buf, len + 1);
   free(buf);
-  return 0;
+  return rc;
 }
 
 int wire_send(int fd, cJSON *o)

@@ -18,6 +18,7 @@
 
 #include "lib/rfc3339.h"
 #include "lib/status.h"
+#include "lib/utf8.h"
 #include "report/lines.h"
 
 #define CHUNK (64 * 1024)
@@ -27,6 +28,9 @@ struct rl_reader {
   char *buf; /* RL_MAX_LINE + CHUNK + 1 bytes */
   size_t start, end;
   int eof, err, skipping;
+  size_t lineno;                     /* lines handed over so far */
+  unsigned long long skipped, total; /* of the line skipped, of input */
+  unsigned long long max_skip, max_input;
   char msg[256];
 };
 
@@ -61,6 +65,8 @@ rl_reader *rl_open_fd(int fd)
   if(!r->gz)
     goto fail;
   gzbuffer(r->gz, CHUNK);
+  r->max_skip = RL_MAX_SKIP;
+  r->max_input = RL_MAX_INPUT;
   return r;
 fail:
   free(r->buf);
@@ -95,8 +101,36 @@ static size_t fill(rl_reader *r)
     r->eof = 1;
     return 0;
   }
+  r->total += (unsigned)n;
+  if(r->total > r->max_input) {
+    snprintf(r->msg, sizeof(r->msg),
+             "more than %llu bytes of input (the limit), stopped in line %zu",
+             r->max_input, r->lineno + 1);
+    r->err = 1;
+    return 0;
+  }
   r->end += (size_t)n;
   return (size_t)n;
+}
+
+/* The end of a skipped line: counted, and the next one starts afresh. */
+static int skipped(rl_reader *r)
+{
+  r->skipping = 0;
+  r->skipped = 0;
+  r->lineno++;
+  return RL_LONG;
+}
+
+/* A line past max_skip: the input is not a log, reading stops here. */
+static int too_long(rl_reader *r)
+{
+  snprintf(r->msg, sizeof(r->msg),
+           "line %zu is longer than %llu bytes (the limit), stopped there",
+           r->lineno + 1, r->max_skip);
+  r->err = 1;
+  r->skipping = 0;
+  return RL_ERR;
 }
 
 int rl_next(rl_reader *r, const char **line, size_t *len)
@@ -106,41 +140,46 @@ int rl_next(rl_reader *r, const char **line, size_t *len)
     if(nl) {
       size_t s = r->start;
       r->start = (size_t)(nl - r->buf) + 1;
-      if(r->skipping) {
-        r->skipping = 0;
-        return RL_LONG;
-      }
+      if(r->skipping)
+        return skipped(r);
       *line = r->buf + s;
       *len = (size_t)(nl - r->buf) - s;
+      r->lineno++;
       return RL_LINE;
     }
-    if(r->skipping) {
-      r->start = r->end = 0;
-    }
-    else if(r->end - r->start > RL_MAX_LINE) {
+    if(r->skipping || r->end - r->start > RL_MAX_LINE) {
       r->skipping = 1;
+      r->skipped += r->end - r->start;
       r->start = r->end = 0;
+      if(r->skipped > r->max_skip)
+        return too_long(r);
     }
     if(!fill(r)) {
       if(r->end > r->start) {
         /* a last line without its newline (truncated): hand it over */
         size_t s = r->start;
         r->start = r->end;
-        if(r->skipping) {
-          r->skipping = 0;
-          return RL_LONG;
-        }
+        if(r->skipping)
+          return skipped(r);
         *line = r->buf + s;
         *len = r->end - s;
+        r->lineno++;
         return RL_LINE;
       }
-      if(r->skipping) {
-        r->skipping = 0;
-        return RL_LONG;
-      }
+      if(r->skipping)
+        return skipped(r);
       return r->err ? RL_ERR : RL_EOF;
     }
   }
+}
+
+void rl_set_limits(rl_reader *r, unsigned long long max_skip,
+                   unsigned long long max_input)
+{
+  if(max_skip)
+    r->max_skip = max_skip;
+  if(max_input)
+    r->max_input = max_input;
 }
 
 const char *rl_error(const rl_reader *r)
@@ -155,50 +194,6 @@ void rl_close(rl_reader *r)
   gzclose(r->gz);
   free(r->buf);
   free(r);
-}
-
-int rl_utf8_valid(const char *str, size_t len)
-{
-  const unsigned char *s = (const unsigned char *)str;
-  size_t i = 0;
-  while(i < len) {
-    unsigned c = s[i];
-    size_t n;
-    unsigned min;
-    if(c < 0x80) {
-      i++;
-      continue;
-    }
-    else if((c & 0xe0) == 0xc0) {
-      n = 1;
-      min = 0x80;
-      c &= 0x1f;
-    }
-    else if((c & 0xf0) == 0xe0) {
-      n = 2;
-      min = 0x800;
-      c &= 0x0f;
-    }
-    else if((c & 0xf8) == 0xf0) {
-      n = 3;
-      min = 0x10000;
-      c &= 0x07;
-    }
-    else {
-      return 0;
-    }
-    if(len - i <= n)
-      return 0;
-    for(size_t k = 1; k <= n; k++) {
-      if((s[i + k] & 0xc0) != 0x80)
-        return 0;
-      c = (c << 6) | (s[i + k] & 0x3f);
-    }
-    if(c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-      return 0;
-    i += n + 1;
-  }
-  return 1;
 }
 
 /* lib/rfc3339.c's parser, with the one leniency probe-report always had:
@@ -225,7 +220,7 @@ static const char *str_or_empty(const cJSON *o, const char *name)
 int rl_parse(const char *line, size_t len, rl_record *rec)
 {
   memset(rec, 0, sizeof(*rec));
-  if(!rl_utf8_valid(line, len))
+  if(!utf8_valid(line, len, NULL))
     return RP_BAD_UTF8;
   cJSON *root = cJSON_ParseWithLength(line, len);
   if(!root)

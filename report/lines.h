@@ -14,6 +14,12 @@
 
 /* Longest line kept; longer ones are skipped whole, never buffered. */
 #define RL_MAX_LINE (1024 * 1024)
+/* Longest line skipped: past it the input is no log at all (/dev/zero, a
+ * disk image) and reading stops with RL_ERR instead of going on forever. */
+#define RL_MAX_SKIP (256ull * 1024 * 1024)
+/* Most bytes read from one input (after decompression): a bound on a
+ * gzip bomb or an endless stream. */
+#define RL_MAX_INPUT (64ull * 1024 * 1024 * 1024)
 
 enum { RL_EOF = 0, RL_LINE = 1, RL_LONG = 2, RL_ERR = -1 };
 
@@ -28,6 +34,9 @@ rl_reader *rl_open_fd(int fd);
  * or RL_ERR (rl_error says why; the lines before it were returned). */
 int rl_next(rl_reader *r, const char **line, size_t *len);
 const char *rl_error(const rl_reader *r);
+/* Lowers the two bounds above for r (0 keeps one): for tests. */
+void rl_set_limits(rl_reader *r, unsigned long long max_skip,
+                   unsigned long long max_input);
 void rl_close(rl_reader *r);
 
 /* Statuses in the order of severity used for "worst". */
@@ -52,7 +61,5 @@ double rl_metric(const rl_record *rec, const char *name);
 /* RFC 3339 time ("2026-11-28T12:00:00.123Z", "+01:00" offsets) to epoch
  * seconds; 0 on success. */
 int rl_parse_time(const char *s, double *out);
-/* Whether [s, s+len) is valid UTF-8 (no overlongs, no surrogates). */
-int rl_utf8_valid(const char *s, size_t len);
 
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/duration.h"
 #include "lib/status.h"
 #include "report/agg.h"
 #include "report/lines.h"
@@ -56,34 +57,13 @@ static void usage(FILE *f)
       f);
 }
 
-/* Parses "24h", "1h30m", "7d", "90s" into seconds; -1 when it is not one. */
-static double parse_duration(const char *s)
-{
-  double total = 0;
-  int any = 0;
-  while(*s) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if(end == s || errno || v < 0)
-      return -1;
-    double mul;
-    switch(*end) {
-    case 's': mul = 1; break;
-    case 'm': mul = 60; break;
-    case 'h': mul = 3600; break;
-    case 'd': mul = 86400; break;
-    case 'w': mul = 7 * 86400; break;
-    default: return -1;
-    }
-    total += v * mul;
-    any = 1;
-    s = end + 1;
-  }
-  return any ? total : -1;
-}
+/* Longest duration --since or --until may go back: 1000 years (365250d),
+ * beyond any log and well inside what a time can be printed as. */
+#define MAX_AGO (365250.0 * 86400)
 
-/* A --since/--until value: RFC 3339, "now", or a duration before now. */
+/* A --since/--until value: RFC 3339, "now", or a duration before now (at
+ * most MAX_AGO). 0, -1 when it is none of those, -2 when the duration is
+ * longer than MAX_AGO. */
 static int parse_when(const char *s, double now, double *out)
 {
   if(!strcmp(s, "now")) {
@@ -92,9 +72,11 @@ static int parse_when(const char *s, double now, double *out)
   }
   if(!rl_parse_time(s, out))
     return 0;
-  double d = parse_duration(s);
-  if(d < 0)
+  double d;
+  if(duration_parse(s, DURATION_UNIT_REQUIRED, &d) < 0)
     return -1;
+  if(d > MAX_AGO)
+    return -2;
   *out = now - d;
   return 0;
 }
@@ -423,42 +405,34 @@ static void review_row(out_t *o, const char *metric, const char *target,
   row(o, 0, 4, c);
 }
 
-/* The checklist's 7.1 table, then the incidents for 7.2. */
-static void review(out_t *o, const agg *a)
+#define NOCLAIMS "not measured (no claims.lifecycle lines)"
+
+/* The 7.1 rows measured from claims.lifecycle lines: processed, success,
+ * failures. */
+static void review_claims(out_t *o, const agg *a)
 {
-  char b1[128], b2[400], t1[40], t2[40], d[40];
-  static const char *const hdr[4] = {"Metric", "Target", "Actual", "Status"};
-  static const char *const noclaims =
-      "not measured (no claims.lifecycle lines)";
-  heading(o, "Post-launch review: metrics summary (checklist 7.1)");
-  range_line(o, a);
-  if(!o->html)
-    outf(o, "\n");
-  open_table(o);
-  row(o, 1, 4, hdr);
+  char b1[128];
   int hc = have_claims(a);
   double proc = claims_processed(a);
   review_row(o, "Total claims processed", "",
-             hc ? fmt_num(proc, b1, sizeof(b1)) : noclaims, "");
+             hc ? fmt_num(proc, b1, sizeof(b1)) : NOCLAIMS, "");
   if(hc && proc > 0) {
     double r = a->claims_completed / proc;
     review_row(o, "Successful claims (%)", "> 99.5%",
                fmt_pct(r, b1, sizeof(b1)), r * 100 > 99.5 ? "met" : "not met");
   }
   else {
-    review_row(o, "Successful claims (%)", "> 99.5%", noclaims, "not measured");
+    review_row(o, "Successful claims (%)", "> 99.5%", NOCLAIMS, "not measured");
   }
   review_row(o, "Failed claims", "0",
-             hc ? fmt_num(a->claims_failed, b1, sizeof(b1)) : noclaims,
+             hc ? fmt_num(a->claims_failed, b1, sizeof(b1)) : NOCLAIMS,
              hc ? (a->claims_failed == 0 ? "met" : "not met") : "not measured");
-  if(a->dead_lines)
-    review_row(o, "Dead letters generated", "0",
-               fmt_num(a->dead_new, b1, sizeof(b1)),
-               a->dead_new == 0 ? "met" : "not met");
-  else
-    review_row(o, "Dead letters generated", "0",
-               "not measured (no deadletter.count lines)", "not measured");
-  review_row(o, "5xx errors (total)", "0", NOT_5XX, "not measured");
+}
+
+/* The 7.1 rows of latency and callbacks (both from claims lines). */
+static void review_latency(out_t *o, const agg *a)
+{
+  char b1[128], b2[400], t1[40];
   if(a->p95_lines) {
     snprintf(
         b2, sizeof(b2),
@@ -469,7 +443,7 @@ static void review(out_t *o, const agg *a)
                a->p95_max * 1000 < 2000 ? "met" : "not met");
   }
   else {
-    review_row(o, "p95 claim lifecycle latency", "< 2000ms", noclaims,
+    review_row(o, "p95 claim lifecycle latency", "< 2000ms", NOCLAIMS,
                "not measured");
   }
   if(a->have_cb) {
@@ -480,8 +454,14 @@ static void review(out_t *o, const agg *a)
                r * 100 > 99.5 ? "met" : "not met");
   }
   else {
-    review_row(o, "Callback success rate", "> 99.5%", noclaims, "not measured");
+    review_row(o, "Callback success rate", "> 99.5%", NOCLAIMS, "not measured");
   }
+}
+
+/* The 7.1 rows of operations: rollbacks and incidents. */
+static void review_operations(out_t *o, const agg *a)
+{
+  char b1[128], b2[400];
   if(a->have_rollbacks)
     review_row(o, "Rollbacks initiated", "0",
                fmt_num(a->rollbacks, b1, sizeof(b1)),
@@ -498,8 +478,12 @@ static void review(out_t *o, const agg *a)
              a->ninc + a->inc_dropped);
     review_row(o, "Incidents (S1/S2)", "0", b2, "not measured");
   }
-  close_table(o);
+}
 
+/* The incidents for 7.2: every stretch of critical results. */
+static void review_incidents(out_t *o, const agg *a)
+{
+  char t1[40], t2[40], d[40];
   heading(o, "Incidents: stretches of critical results (for table 7.2)");
   if(!a->ninc) {
     outf(o, o->html ? "<p>None.</p>\n" : "None.\n");
@@ -531,6 +515,32 @@ static void review(out_t *o, const agg *a)
          o->html ? "<p>and %zu more not listed</p>\n"
                  : "and %zu more not listed\n",
          a->inc_dropped);
+}
+
+/* The checklist's 7.1 table, then the incidents for 7.2. */
+static void review(out_t *o, const agg *a)
+{
+  char b1[128];
+  static const char *const hdr[4] = {"Metric", "Target", "Actual", "Status"};
+  heading(o, "Post-launch review: metrics summary (checklist 7.1)");
+  range_line(o, a);
+  if(!o->html)
+    outf(o, "\n");
+  open_table(o);
+  row(o, 1, 4, hdr);
+  review_claims(o, a);
+  if(a->dead_lines)
+    review_row(o, "Dead letters generated", "0",
+               fmt_num(a->dead_new, b1, sizeof(b1)),
+               a->dead_new == 0 ? "met" : "not met");
+  else
+    review_row(o, "Dead letters generated", "0",
+               "not measured (no deadletter.count lines)", "not measured");
+  review_row(o, "5xx errors (total)", "0", NOT_5XX, "not measured");
+  review_latency(o, a);
+  review_operations(o, a);
+  close_table(o);
+  review_incidents(o, a);
 }
 
 /* ---- HTML charts ---------------------------------------------------------- */
@@ -654,7 +664,6 @@ static void chart(out_t *o, const agg *a, const char *id, const char *title,
 /* The status timeline: one row per check, a rect per run of equal status. */
 static void timeline(out_t *o, const agg *a)
 {
-  static const char *const cls[] = {"", "ok", "warning", "unknown", "critical"};
   double lx = 300, rh = 20;
   double h = rh * (double)a->nkeys + 28;
   char t1[40], t2[40];
@@ -680,14 +689,15 @@ static void timeline(out_t *o, const agg *a)
       size_t j = i + 1;
       while(j < AGG_BUCKETS && key->tl[j] == v)
         j++;
-      if(v) {
+      if(v) { /* a bucket holds its worst rank + 1, 0 when empty */
+        const char *cls = status_rank_name(v - 1);
         double x0 = xpos((double)i, lx, PX1);
         double x1 = xpos((double)j, lx, PX1);
         outf(
             o,
             "<rect class=\"%s\" x=\"%.1f\" y=\"%.0f\" width=\"%.1f\" height=\"%.0f\">"
             "<title>%s from %s</title></rect>\n",
-            cls[v], x0, y + 2, x1 - x0, rh - 4, cls[v],
+            cls, x0, y + 2, x1 - x0, rh - 4, cls,
             fmt_time(agg_bucket_time(a, i), t1, sizeof(t1)));
       }
       i = j;
@@ -966,6 +976,25 @@ static int read_inputs(agg *a, char **paths, size_t n, int *stop)
   return ret;
 }
 
+/* One of --since/--until (NULL: not given) into *out; 0, or -1 after
+ * saying why it is refused. */
+static int when_option(const char *opt, const char *s, double now, double *out)
+{
+  if(!s)
+    return 0;
+  int rc = parse_when(s, now, out);
+  if(rc == -2)
+    fprintf(stderr,
+            "probe-report: %s %s: longer ago than the limit, 365250d "
+            "(1000 years)\n",
+            opt, s);
+  else if(rc < 0)
+    fprintf(stderr,
+            "probe-report: %s %s: not a time (RFC 3339) or a duration (24h)\n",
+            opt, s);
+  return rc < 0 ? -1 : 0;
+}
+
 /* The report's range from --since and --until (NAN: open; daily: the
  * last 24 hours by default). 0, or EX_USAGE_ after saying why. */
 static int time_range(const char *since_s, const char *until_s, int is_daily,
@@ -976,20 +1005,9 @@ static int time_range(const char *since_s, const char *until_s, int is_daily,
   clock_gettime(CLOCK_REALTIME, &tsnow);
   double now = (double)tsnow.tv_sec + tsnow.tv_nsec / 1e9;
   *since = *until = NAN;
-  if(since_s && parse_when(since_s, now, since)) {
-    fprintf(
-        stderr,
-        "probe-report: --since %s: not a time (RFC 3339) or a duration (24h)\n",
-        since_s);
+  if(when_option("--since", since_s, now, since) < 0 ||
+     when_option("--until", until_s, now, until) < 0)
     return EX_USAGE_;
-  }
-  if(until_s && parse_when(until_s, now, until)) {
-    fprintf(
-        stderr,
-        "probe-report: --until %s: not a time (RFC 3339) or a duration (24h)\n",
-        until_s);
-    return EX_USAGE_;
-  }
   if(is_daily) {
     if(isnan(*until))
       *until = now;

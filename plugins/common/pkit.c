@@ -5,8 +5,6 @@
  */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +13,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/duration.h"
 #include "plugins/common/pkit.h"
 
 void pkit_init(pkit *k, probe_ctx *ctx, const probe_host *host,
@@ -63,24 +62,13 @@ static const char *keep(pkit *k, char *s)
   return s;
 }
 
-/* Seconds of "90", "90s", "30m", "24h", "7d", "1w"; -1 when not one. */
+/* Seconds of a table default such as "90", "30m", "24h" (lib/duration.c,
+ * the agent's own parser, so that a default reads as the same setting
+ * written in the configuration would); -1 when not one. */
 static double duration_text(const char *s)
 {
-  char *end;
-  errno = 0;
-  double v = strtod(s, &end);
-  if(end == s || errno || !isfinite(v) || v < 0)
-    return -1;
-  while(isspace((unsigned char)*end))
-    end++;
-  static const char units[] = "smhdw";
-  static const double secs[] = {1, 60, 3600, 86400, 7 * 86400};
-  if(!*end)
-    return v;
-  const char *u = strchr(units, *end);
-  if(!u || end[1])
-    return -1;
-  return v * secs[u - units];
+  double v;
+  return duration_parse(s, 0, &v) == 0 ? v : -1;
 }
 
 /* The table default of a string setting, kept until pkit_free. */

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "lib/dbuf.h"
+#include "lib/utf8.h"
 #include "plugins/config/envfile.h"
 
 /* Appends c to b; a failure is remembered in *oom (checked once a line
@@ -22,51 +23,6 @@ static void sb_put(dbuf *b, char c, int *oom)
 {
   if(!*oom && dbuf_addc(b, c) < 0)
     *oom = 1;
-}
-
-int envfile_utf8_valid(const char *buf, size_t len, size_t *bad_at)
-{
-  const unsigned char *p = (const unsigned char *)buf;
-  size_t i = 0;
-  while(i < len) {
-    unsigned c = p[i];
-    size_t need;
-    unsigned min;
-    if(c < 0x80) {
-      i++;
-      continue;
-    }
-    else if(c >= 0xc2 && c <= 0xdf) {
-      need = 1;
-      min = 0x80;
-    }
-    else if(c >= 0xe0 && c <= 0xef) {
-      need = 2;
-      min = 0x800;
-    }
-    else if(c >= 0xf0 && c <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-    }
-    else
-      goto bad;
-    if(len - i <= need)
-      goto bad;
-    unsigned cp = c & (0x3f >> need);
-    for(size_t k = 1; k <= need; k++) {
-      if((p[i + k] & 0xc0) != 0x80)
-        goto bad;
-      cp = (cp << 6) | (p[i + k] & 0x3f);
-    }
-    if(cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      goto bad;
-    i += need + 1;
-  }
-  return 1;
-bad:
-  if(bad_at)
-    *bad_at = i;
-  return 0;
 }
 
 /* Line number (1-based) of offset off in buf. */
@@ -215,7 +171,7 @@ int envfile_parse(const char *buf, size_t len, envfile *out, char *err,
                      (size_t)((const char *)memchr(buf, '\0', len) - buf)));
     return -1;
   }
-  if(!envfile_utf8_valid(buf, len, &bad)) {
+  if(!utf8_valid(buf, len, &bad)) {
     snprintf(err, errlen, "line %u is not valid UTF-8", line_of(buf, bad));
     return -1;
   }

@@ -7,7 +7,8 @@
 # gives a clear message and the documented exit status (probe-report.1:
 # 0 report, 1 report but an input ended in an error, 64 usage, 65 no agent
 # line in the range, 66 an input cannot be opened), never a crash; the
-# 50 MB line is skipped without being held (peak RSS bounded).
+# 50 MB line is skipped without being held (peak RSS bounded); a line
+# over 256 MiB (/dev/zero) or a --since beyond 1000 years is refused.
 . "$top_srcdir/tests/lib/env.sh"
 report="$top_builddir/probe-report"
 good=$TEST_TMP/good.jsonl
@@ -81,6 +82,14 @@ expect 64 "until before since"
 grep -q 'the range is empty' "$TEST_TMP/err" || fail "until before since: message"
 run review --since tomorrowish "$good"; expect 64 "bad --since"
 grep -q 'not a time (RFC 3339) or a duration' "$TEST_TMP/err" || fail "bad --since: message"
+# a duration beyond the limit is refused, saying the limit (it was taken
+# and made a range starting before year 0)
+run review --since 99999999999h "$good"; expect 64 "--since too long ago"
+grep -q 'since 99999999999h: longer ago than the limit, 365250d (1000 years)' "$TEST_TMP/err" ||
+  { cat "$TEST_TMP/err" >&2; fail "--since too long ago: message"; }
+run review --until 365251d "$good"; expect 64 "--until too long ago"
+grep -q 'until 365251d: longer ago than the limit' "$TEST_TMP/err" || fail "--until too long ago: message"
+run review --since 365250d "$good"; expect 0 "--since at the limit"
 run review --label novalue "$good"; expect 64 "bad --label"
 run weekly "$good"; expect 64 "unknown command"
 run review --bogus "$good"; expect 64 "unknown option"
@@ -92,6 +101,19 @@ grep -q 'Is a directory' "$TEST_TMP/err" || fail "a directory: message"
 ln -s "$TEST_TMP/victim" "$TEST_TMP/link.html"
 run review --html -o "$TEST_TMP/link.html" "$good"; expect 74 "-o onto a link"
 [ ! -e "$TEST_TMP/victim" ] || fail "-o followed a link"
+
+# input that never ends a line (/dev/zero) stops at the skip limit, says
+# which limit and where, and reports what came before (it was read forever)
+rc=0; timeout 300 "$report" review /dev/zero >"$TEST_TMP/out" 2>"$TEST_TMP/err" || rc=$?
+[ "$rc" != 124 ] || fail "/dev/zero read until the timeout"
+expect 65 "/dev/zero"
+grep -q '^probe-report: /dev/zero: line 1 is longer than 268435456 bytes (the limit), stopped there; the report covers the lines before it$' "$TEST_TMP/err" ||
+  { cat "$TEST_TMP/err" >&2; fail "/dev/zero: message"; }
+{ head -n 10 "$good"; head -c 300000000 /dev/zero; } >"$TEST_TMP/zeros"
+run review "$TEST_TMP/zeros"; expect 1 "good lines, then zeros"
+grep -q 'zeros: line 11 is longer than 268435456 bytes (the limit)' "$TEST_TMP/err" ||
+  { cat "$TEST_TMP/err" >&2; fail "zeros after 10 lines: message"; }
+rm -f "$TEST_TMP/zeros"
 
 # outside text never becomes a line of its own nor markup
 evil=$TEST_TMP/evil.jsonl
