@@ -9,6 +9,7 @@
 
 #include "lib/fileio.h"
 #include "plugins/common/putil.h"
+#include "crypto/hex.h"
 #include "plugins/secrets/secutil.h"
 
 #include <ctype.h>
@@ -270,51 +271,27 @@ sec_err sec_file_info(const char *path, sec_fileinfo *fi, char *err,
 int sec_fingerprint(const uint8_t key[32], const sec_value *v, char hex[65])
 {
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0, i;
-  static const char dig[] = "0123456789abcdef";
+  unsigned int mdlen = 0;
   if(!HMAC(EVP_sha256(), key, 32, v->p ? v->p : (const unsigned char *)"",
            v->len, md, &mdlen) ||
      mdlen != 32)
     return -1;
-  for(i = 0; i < 32; i++) {
-    hex[2 * i] = dig[md[i] >> 4];
-    hex[2 * i + 1] = dig[md[i] & 15];
-  }
-  hex[64] = 0;
+  crypto_hex_encode(md, 32, hex);
   OPENSSL_cleanse(md, sizeof md);
   return 0;
 }
 
-/* Value of a hex digit, -1 if none. */
-static int hexval(unsigned char c)
-{
-  if(c >= '0' && c <= '9')
-    return c - '0';
-  if(c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if(c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 int sec_eth_parse_key(const sec_value *v, uint8_t priv[32])
 {
-  size_t b = 0, e = v->len, i;
+  size_t b = 0, e = v->len;
   while(b < e && isspace(v->p[b]))
     b++;
   while(e > b && isspace(v->p[e - 1]))
     e--;
-  if(e - b >= 2 && v->p[b] == '0' && (v->p[b + 1] == 'x' || v->p[b + 1] == 'X'))
-    b += 2;
-  if(e - b != 64)
+  /* crypto_hex_decode takes the 0x and wants exactly 64 digits */
+  if(crypto_hex_decode((const char *)v->p + b, e - b, priv, 32) != 0) {
+    OPENSSL_cleanse(priv, 32);
     return -1;
-  for(i = 0; i < 32; i++) {
-    int hi = hexval(v->p[b + 2 * i]), lo = hexval(v->p[b + 2 * i + 1]);
-    if(hi < 0 || lo < 0) {
-      OPENSSL_cleanse(priv, 32);
-      return -1;
-    }
-    priv[i] = (uint8_t)(hi << 4 | lo);
   }
   return 0;
 }
