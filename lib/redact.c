@@ -444,19 +444,23 @@ static void put_text(out *o, const char *s, size_t n, int depth)
     if(p == s || is_space((unsigned char)p[-1])) {
       /* user:password@host:port without a scheme (a tls endpoint, a
        * third-party target): a word with no '=' whose part before its
-       * last '@' holds a ':' */
+       * last '@' holds a ':'. A URL inside the word ends that part: from
+       * its scheme on it is the URL rule's, which redacts it when it gets
+       * there; read past it, an '=' inside the URL would spare the part
+       * before it here and not once the URL is redacted (fuzz-redact). */
       const char *w = p, *at = NULL, *colon = NULL;
-      while(w < end && !is_space((unsigned char)*w) && *w != '=')
+      while(w < end && !is_space((unsigned char)*w) && *w != '=' &&
+            !(end - w >= 3 && memcmp(w, "://", 3) == 0))
         w++;
-      if(w == end || is_space((unsigned char)*w)) {
+      int url = w < end && *w == ':';
+      while(url && w > p && is_scheme((unsigned char)w[-1]))
+        w--;
+      if(w == end || is_space((unsigned char)*w) || url) {
         for(const char *x = p; x < w; x++)
           if(*x == '@')
             at = x;
-        /* the ':' of a "://" is a URL's, which the URL rule redacts
-         * when it gets there: counted here, a redacted URL's own
-         * output ("\xef\xbf\xbd://REDACTED@h") would be redacted again */
         for(const char *x = p; at && x < at; x++)
-          if(*x == ':' && !(at - x >= 3 && x[1] == '/' && x[2] == '/'))
+          if(*x == ':')
             colon = x;
       }
       if(at && colon) {

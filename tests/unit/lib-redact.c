@@ -227,7 +227,11 @@ static void test_clean(void **state)
    * (fuzz-redact found "\xff://=@" giving "REDACTED@" the second time) */
   check("\xff://=@", "\xef\xbf\xbd://"
                      "REDACTED@");
-  check("\xff://u:pw@h", "REDACTED@h");
+  check("\xff://u:pw@h", "\xef\xbf\xbd://"
+                         "REDACTED@h");
+  /* an '=' inside a URL in the word does not spare user:pw@ before it */
+  check("h//u:pa/ss@h0:54]2ql2/db?sslmodeql://u:pa/ss@word=xt\xfft@hl/",
+        "REDACTED@h0:54]2ql2/db?sslmodeql://REDACTED@hl/");
   check("a:b@c://d", "REDACTED@c://d");
   assert_null(redact_target(NULL));
 }
