@@ -542,6 +542,14 @@ lsrc_code lsrc_next(lsrc *s, lsrc_event *ev)
         size_t len = s->end - s->start;
         ev->line = ++s->line;
         ev->offset = s->pos;
+        /* a mapped file is at its end from the start: its last line
+         * has not met the check below */
+        if(len > s->max_line) {
+          snprintf(s->err, sizeof(s->err),
+                   "line %" PRIu64 " is longer than %zu bytes", ev->line,
+                   s->max_line);
+          return LSRC_ERR_TOO_LONG;
+        }
         ev->text = s->buf + s->start;
         ev->len = len;
         ev->terminated = 0;

@@ -209,6 +209,23 @@ static void test_errors(void **state)
     }
   }
   lsrc_close(s);
+  /* an unterminated last line over max_line (a mapped file is at its end
+   * at once; fuzz-lsrc found it returned whole) */
+  {
+    FILE *f;
+    snprintf(path, sizeof(path), "%s/longlast.jsonl", dir);
+    f = fopen(path, "wb");
+    fputs("short\n", f);
+    for(int i = 0; i < 100; i++)
+      fputc('x', f);
+    fclose(f);
+    o.max_line = 24;
+    assert_int_equal(lsrc_open(&o, &s, err, sizeof(err)), LSRC_OK);
+    assert_int_equal(lsrc_next(s, &ev), LSRC_OK);
+    assert_int_equal(lsrc_next(s, &ev), LSRC_ERR_TOO_LONG);
+    assert_int_equal(ev.line, 2);
+    lsrc_close(s);
+  }
   /* corrupt gzip */
   {
     FILE *f;
