@@ -59,14 +59,40 @@ typedef struct member {
                    `quick`: a plain-ASCII, escape-free prefix */
   int esc;      /* the name's canonical spelling holds a backslash escape */
   int quick;
+  uint32_t ofirst, oend; /* fast path: the objects inside the value, as
+                            indices into crypto_jcs.obj */
 } member;
+
+/* What ordering moves around: a member's sort key, its quick flag and its
+ * index among the object's member records (16 bytes, not the record). */
+typedef struct sortkey {
+  uint64_t key;
+  uint32_t i, quick;
+} sortkey;
+
+/* Fast path: one object of the input, in the order the objects open.
+ * Offsets are input offsets (from crypto_jcs.fb). An object is "dirty"
+ * when its members must be written one by one (out of order, the omitted
+ * member, or the top level, whose members are recorded); its sorted
+ * member records are then kept in crypto_jcs.fs[mfirst..mfirst+n).
+ * Any other object is copied as part of a larger span, unless something
+ * inside it is dirty (sub). */
+typedef struct fobj {
+  uint32_t start, end; /* '{' and the byte after '}' */
+  uint32_t skip;       /* index of the first object after this one's */
+  uint32_t mfirst, n;
+  int32_t omit_at; /* index among its members of the omitted one, or -1 */
+  unsigned char dirty, sub;
+} fobj;
 
 struct crypto_jcs {
   char *out;
   size_t len, cap;
   member *mem; /* member stack, all open objects */
   size_t nmem, capmem;
-  member *msort; /* merge-sort scratch */
+  sortkey *ord; /* the members of the object being closed, sorted */
+  size_t capord;
+  sortkey *msort; /* merge-sort scratch */
   size_t capmsort;
   char *tmp; /* body copy while reordering */
   size_t captmp;
@@ -85,11 +111,17 @@ struct crypto_jcs {
   const unsigned char *p, *end, *in;
   int depth;
   crypto_jcs_code err;
-  /* fast path: which scanner (FULL: none), the input byte out[0]
-   * copies, whether the last call took it */
+  /* fast path: which scanner (FULL: none), the input byte offsets
+   * count from, whether the last call took it; the objects scanned, the
+   * sorted members of the dirty ones and how many are dirty */
   crypto_jcs_path path;
   const unsigned char *fb;
   int last_fast;
+  fobj *obj;
+  size_t nobj, capobj;
+  member *fs;
+  size_t nfs, capfs;
+  size_t ndirty;
 };
 
 /* Grows a buffer to hold at least need elements of size sz. */
@@ -165,11 +197,14 @@ void crypto_jcs_free(crypto_jcs *j)
     return;
   free(j->out);
   free(j->mem);
+  free(j->ord);
   free(j->msort);
   free(j->tmp);
   free(j->num);
   free(j->top);
   free(j->omitted);
+  free(j->obj);
+  free(j->fs);
   free(j);
 }
 
@@ -524,15 +559,16 @@ static uint64_t name_key8(const char *name, size_t n)
   return k;
 }
 
-/* Fills a member's sort key from its canonical name in j->out (both
- * paths use it, so their member records compare alike). */
-static inline void name_key(const crypto_jcs *j, member *m)
+/* Fills a member's sort key from its canonical name, in base (j->out for
+ * the full parser, the input for the fast path; both paths use it, so
+ * their member records compare alike). */
+static inline void name_key(const char *base, member *m)
 {
   uint64_t k = 0;
   size_t i, n = m->name_len < 8 ? m->name_len : 8;
   m->quick = !m->esc;
   for(i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)j->out[m->name + i];
+    unsigned char c = (unsigned char)base[m->name + i];
     k = k << 8 | c;
     if(c >= 0x80)
       m->quick = 0;
@@ -659,7 +695,7 @@ static int parse_string(crypto_jcs *j, member *m)
   if(m) {
     m->name_len = (size_t)(o - j->out) - m->name;
     m->esc = esc;
-    name_key(j, m);
+    name_key(j->out, m);
   }
   *o++ = '"';
   j->len = (size_t)(o - j->out);
@@ -761,45 +797,34 @@ static int cmp_names(const char *base, const member *a, const member *b)
   }
 }
 
-/* cmp_names with its commonest case (plain names that differ in their
- * first 8 bytes) inline. */
-static inline int cmp_quick(const char *base, const member *a, const member *b)
+/* cmp_names on sort keys of the members m, with its commonest case
+ * (plain names that differ in their first 8 bytes) inline. */
+static inline int cmp_key(const char *base, const member *m, const sortkey *a,
+                          const sortkey *b)
 {
-  if(a->quick && b->quick && a->key != b->key)
+  if((a->quick & b->quick) && a->key != b->key)
     return a->key < b->key ? -1 : 1;
-  return cmp_names(base, a, b);
+  return cmp_names(base, &m[a->i], &m[b->i]);
 }
 
-/* Stable merge sort of m[0..n) by name, using scratch t. */
-static void sort_members(const char *base, member *m, member *t, size_t n)
+/* Stable merge sort of k[0..n) by the names of the members m, using
+ * scratch t. */
+static void sort_keys(const char *base, const member *m, sortkey *k,
+                      sortkey *t, size_t n)
 {
   size_t w, i;
-  if(n < 2)
-    return;
-  if(n <= 16) { /* insertion sort */
-    for(i = 1; i < n; i++) {
-      member v = m[i];
-      size_t k = i;
-      while(k > 0 && cmp_names(base, &m[k - 1], &v) > 0) {
-        m[k] = m[k - 1];
-        k--;
-      }
-      m[k] = v;
-    }
-    return;
-  }
   for(w = 1; w < n; w *= 2) {
     for(i = 0; i < n; i += 2 * w) {
       size_t a = i, am = i + w < n ? i + w : n, b = am,
-             bm = i + 2 * w < n ? i + 2 * w : n, k = i;
+             bm = i + 2 * w < n ? i + 2 * w : n, o = i;
       while(a < am && b < bm)
-        t[k++] = cmp_names(base, &m[b], &m[a]) < 0 ? m[b++] : m[a++];
+        t[o++] = cmp_key(base, m, &k[b], &k[a]) < 0 ? k[b++] : k[a++];
       while(a < am)
-        t[k++] = m[a++];
+        t[o++] = k[a++];
       while(b < bm)
-        t[k++] = m[b++];
+        t[o++] = k[b++];
     }
-    memcpy(m, t, n * sizeof(*m));
+    memcpy(k, t, n * sizeof(*k));
   }
 }
 
@@ -807,63 +832,96 @@ static void sort_members(const char *base, member *m, member *t, size_t n)
 
 static int parse_value(crypto_jcs *j);
 
+/* Orders the member records m[0..n) of one object by name (their names
+ * are bytes of base) into j->ord (sorted position -> record index) and
+ * fails on a duplicate name; *unsorted says whether the order changed.
+ * Both paths use it, so they agree on order and duplicates by
+ * construction. */
+static int order_members(crypto_jcs *j, const char *base, const member *m,
+                         size_t n, int *unsorted)
+{
+  sortkey *o;
+  size_t i;
+  *unsorted = 0;
+  if(n > UINT32_MAX ||
+     grow((void **)&j->ord, &j->capord, n ? n : 1, sizeof(sortkey)) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  o = j->ord;
+  for(i = 0; i < n; i++) {
+    o[i].key = m[i].key;
+    o[i].i = (uint32_t)i;
+    o[i].quick = (uint32_t)m[i].quick;
+  }
+  if(n <= 16) {
+    /* insertion sort that finds duplicates on the way: in the sorted,
+     * duplicate-free prefix, a name equal to the one being inserted is
+     * the one where its insertion stops. Sorted input costs n-1 compares. */
+    for(i = 1; i < n; i++) {
+      sortkey v;
+      size_t k = i - 1;
+      int c = cmp_key(base, m, &o[k], &o[i]);
+      if(c < 0)
+        continue;
+      if(c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      *unsorted = 1;
+      v = o[i];
+      o[i] = o[k];
+      while(k > 0 && (c = cmp_key(base, m, &o[k - 1], &v)) > 0) {
+        o[k] = o[k - 1];
+        k--;
+      }
+      if(k > 0 && c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      o[k] = v;
+    }
+    return 0;
+  }
+  for(i = 1; i < n; i++) {
+    int c = cmp_key(base, m, &o[i - 1], &o[i]);
+    if(c == 0)
+      return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+    if(c > 0)
+      *unsorted = 1;
+  }
+  if(*unsorted) {
+    if(grow((void **)&j->msort, &j->capmsort, n, sizeof(sortkey)) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    sort_keys(base, m, o, j->msort, n);
+    for(i = 1; i < n; i++)
+      if(cmp_key(base, m, &o[i - 1], &o[i]) == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+  }
+  return 0;
+}
+
+/* Sorted position (in j->ord) of the member to omit among m[0..n)
+ * (names in base), or -1. */
+static int find_omit(const crypto_jcs *j, const char *base, const member *m,
+                     size_t n)
+{
+  size_t k;
+  for(k = 0; k < n; k++) {
+    const member *x = &m[j->ord[k].i];
+    if(x->name_len == j->omit_len && !x->esc &&
+       (!x->quick || x->key == j->omit_key) &&
+       memcmp(base + x->name, j->omit, j->omit_len) == 0)
+      return (int)k;
+  }
+  return -1;
+}
+
 /* Finishes an object whose members are j->mem[base..nmem) and whose body
  * starts at output offset body: orders, checks duplicates, omits. */
 static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
 {
   member *m = j->mem + base;
   size_t n = j->nmem - base, i;
-  int unsorted = 0, omit_at = -1;
-  if(n <= 16) {
-    /* insertion sort that finds duplicates on the way: in the sorted,
-     * duplicate-free prefix, a name equal to the one being inserted is
-     * the one where its insertion stops. Sorted input costs n-1 compares. */
-    for(i = 1; i < n; i++) {
-      member v;
-      size_t k = i - 1;
-      int c = cmp_quick(j->out, &m[k], &m[i]);
-      if(c < 0)
-        continue;
-      if(c == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-      unsorted = 1;
-      v = m[i];
-      m[i] = m[k];
-      while(k > 0 && (c = cmp_quick(j->out, &m[k - 1], &v)) > 0) {
-        m[k] = m[k - 1];
-        k--;
-      }
-      if(k > 0 && c == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-      m[k] = v;
-    }
-  }
-  else {
-    for(i = 1; i < n; i++) {
-      int c = cmp_names(j->out, &m[i - 1], &m[i]);
-      if(c == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-      if(c > 0)
-        unsorted = 1;
-    }
-  }
-  if(unsorted && n > 16) {
-    if(grow((void **)&j->msort, &j->capmsort, n, sizeof(member)) != 0)
-      return fail(j, CRYPTO_JCS_ERR_NOMEM);
-    sort_members(j->out, m, j->msort, n);
-    for(i = 1; i < n; i++)
-      if(cmp_names(j->out, &m[i - 1], &m[i]) == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-  }
-  if(top && j->omit) {
-    for(i = 0; i < n; i++)
-      if(m[i].name_len == j->omit_len && !m[i].esc &&
-         (!m[i].quick || m[i].key == j->omit_key) &&
-         memcmp(j->out + m[i].name, j->omit, j->omit_len) == 0) {
-        omit_at = (int)i;
-        break;
-      }
-  }
+  int unsorted, omit_at = -1;
+  if(order_members(j, j->out, m, n, &unsorted) != 0)
+    return -1;
+  if(top && j->omit)
+    omit_at = find_omit(j, j->out, m, n);
   if(!unsorted && omit_at >= 0) {
     /* in order already: cut the omitted member (and one comma) out */
     size_t at = m[omit_at].start, cut = m[omit_at].len;
@@ -892,19 +950,20 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     j->tmp[0] = '{';
     for(i = 0; i < n; i++) {
-      const char *src = j->out + m[i].start;
+      member *x = &m[j->ord[i].i];
+      const char *src = j->out + x->start;
       if((int)i == omit_at) {
-        if(keep_omitted(j, src, &m[i]) != 0)
+        if(keep_omitted(j, src, x) != 0)
           return fail(j, CRYPTO_JCS_ERR_NOMEM);
         continue;
       }
       if(!first)
         j->tmp[o++] = ',';
       first = 0;
-      memcpy(j->tmp + o, src, m[i].len);
-      m[i].name = o + (m[i].name - m[i].start);
-      m[i].start = o;
-      o += m[i].len;
+      memcpy(j->tmp + o, src, x->len);
+      x->name = o + (x->name - x->start);
+      x->start = o;
+      o += x->len;
     }
     sw = j->out;
     j->out = j->tmp;
@@ -920,19 +979,20 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     memcpy(j->tmp, j->out + body, blen);
     for(i = 0; i < n; i++) {
-      const char *src = j->tmp + (m[i].start - body);
+      member *x = &m[j->ord[i].i];
+      const char *src = j->tmp + (x->start - body);
       if((int)i == omit_at) {
-        if(keep_omitted(j, src, &m[i]) != 0)
+        if(keep_omitted(j, src, x) != 0)
           return fail(j, CRYPTO_JCS_ERR_NOMEM);
         continue;
       }
       if(!first)
         j->out[o++] = ',';
       first = 0;
-      memcpy(j->out + o, src, m[i].len);
-      m[i].name = o + (m[i].name - m[i].start);
-      m[i].start = o;
-      o += m[i].len;
+      memcpy(j->out + o, src, x->len);
+      x->name = o + (x->name - x->start);
+      x->start = o;
+      o += x->len;
     }
     j->len = o;
   }
@@ -942,7 +1002,7 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
     j->ntop = 0;
     for(i = 0; i < n; i++)
       if((int)i != omit_at)
-        j->top[j->ntop++] = m[i];
+        j->top[j->ntop++] = m[j->ord[i].i];
     j->top_is_object = 1;
   }
   return 0;
@@ -1317,7 +1377,7 @@ fast_string(crypto_jcs *j, const unsigned char *p, member *m)
     }
     else
 #endif
-      name_key(j, m);
+      name_key((const char *)j->fb, m);
   }
   return s + 1;
 }
@@ -1379,62 +1439,171 @@ static const unsigned char *fast_number(const crypto_jcs *j,
 
 static const unsigned char *fast_value(crypto_jcs *j, const unsigned char *p);
 
-/* Scans an object at p ('{') and sorts it in place. */
+/* Closes the object j->obj[oi], whose members are j->mem[base..nmem):
+ * orders them, finds the omitted one, and keeps their records when the
+ * object must be written member by member. 0, or -1 to give up. */
+static int fast_close(crypto_jcs *j, size_t oi, size_t base, size_t d0,
+                      int top)
+{
+  member *m = j->mem + base;
+  size_t n = j->nmem - base, k;
+  int unsorted, omit_at = -1;
+  fobj *ob = &j->obj[oi];
+  if(order_members(j, (const char *)j->fb, m, n, &unsorted) != 0)
+    return -1;
+  if(top && j->omit)
+    omit_at = find_omit(j, (const char *)j->fb, m, n);
+  ob->skip = (uint32_t)j->nobj;
+  ob->omit_at = omit_at;
+  ob->dirty = unsorted || top;
+  if(ob->dirty) {
+    if(grow((void **)&j->fs, &j->capfs, j->nfs + n, sizeof(member)) != 0)
+      return -1;
+    for(k = 0; k < n; k++)
+      j->fs[j->nfs + k] = m[j->ord[k].i];
+    ob->mfirst = (uint32_t)j->nfs;
+    ob->n = (uint32_t)n;
+    j->nfs += n;
+    j->ndirty++;
+  }
+  ob->sub = j->ndirty != d0;
+  j->nmem = base;
+  return 0;
+}
+
+/* Scans an object at p ('{'), recording it and its members. */
 static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
 {
   const unsigned char *e = j->end;
-  size_t base = j->nmem, body = (size_t)(p + 1 - j->fb);
-  int top = j->depth == 1;
+  size_t base = j->nmem, oi = j->nobj, d0 = j->ndirty;
+  if(oi == j->capobj &&
+     grow((void **)&j->obj, &j->capobj, oi + 1, sizeof(fobj)) != 0)
+    return NULL;
+  j->obj[oi].start = (uint32_t)(p - j->fb);
+  j->nobj++;
   p++;
-  if(p < e && *p == '}') {
-    if(top) {
-      j->ntop = 0;
-      j->top_is_object = 1;
-      j->len = 2;
-    }
-    return p + 1;
-  }
-  for(;;) {
-    member *m;
-    size_t mi = j->nmem;
-    if(p >= e || *p != '"')
-      return NULL;
-    if(j->nmem == j->capmem &&
-       grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
-      return NULL;
-    /* the record is taken before the value, whose own members (if it is
-     * an object) come after it on the stack */
-    m = &j->mem[j->nmem++];
-    m->start = (size_t)(p - j->fb);
-    p = fast_string(j, p, m);
-    if(!p || p >= e - 1 || *p != ':')
-      return NULL;
-    /* string values (the commonest) without the call */
-    p = p[1] == '"' ? fast_string(j, p + 1, NULL) : fast_value(j, p + 1);
-    if(!p)
-      return NULL;
-    m = &j->mem[mi]; /* fast_value may have moved j->mem */
-    m->len = (size_t)(p - j->fb) - m->start;
-    if(p >= e)
-      return NULL;
-    if(*p == ',') {
+  if(p < e && *p == '}')
+    p++;
+  else
+    for(;;) {
+      member *m;
+      size_t mi = j->nmem;
+      if(p >= e || *p != '"')
+        return NULL;
+      if(j->nmem == j->capmem &&
+         grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
+        return NULL;
+      /* the record is taken before the value, whose own members (if it is
+       * an object) come after it on the stack */
+      m = &j->mem[j->nmem++];
+      m->start = (size_t)(p - j->fb);
+      p = fast_string(j, p, m);
+      if(!p || p >= e - 1 || *p != ':')
+        return NULL;
+      m->ofirst = (uint32_t)j->nobj;
+      /* string values (the commonest) without the call */
+      p = p[1] == '"' ? fast_string(j, p + 1, NULL) : fast_value(j, p + 1);
+      if(!p)
+        return NULL;
+      m = &j->mem[mi]; /* fast_value may have moved j->mem */
+      m->len = (size_t)(p - j->fb) - m->start;
+      m->oend = (uint32_t)j->nobj;
+      if(p >= e)
+        return NULL;
+      if(*p == ',') {
+        p++;
+        continue;
+      }
+      if(*p != '}')
+        return NULL;
       p++;
+      break;
+    }
+  j->obj[oi].end = (uint32_t)(p - j->fb);
+  if(fast_close(j, oi, base, d0, j->depth == 1) != 0)
+    return NULL;
+  return p;
+}
+
+static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob);
+
+/* Writes the canonical text of input bytes [a, b), inside which the
+ * objects j->obj[oi..oe) lie: the bytes as they are, except the dirty
+ * objects, written member by member. Returns the end of what it wrote. */
+static char *emit_span(const crypto_jcs *j, char *o, size_t a, size_t b,
+                       size_t oi, size_t oe)
+{
+  while(oi < oe) {
+    const fobj *ob = &j->obj[oi];
+    if(!ob->sub)
+      oi = ob->skip; /* nothing to change inside */
+    else if(!ob->dirty)
+      oi++; /* in order itself: look inside */
+    else {
+      memcpy(o, j->fb + a, ob->start - a);
+      o = emit_object(j, o + (ob->start - a), ob);
+      a = ob->end;
+      oi = ob->skip;
+    }
+  }
+  memcpy(o, j->fb + a, b - a);
+  return o + (b - a);
+}
+
+/* Writes a dirty object below the top level, members in sorted order. */
+static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob)
+{
+  const member *m = j->fs + ob->mfirst;
+  size_t i;
+  *o++ = '{';
+  for(i = 0; i < ob->n; i++) {
+    if(i)
+      *o++ = ',';
+    o = emit_span(j, o, m[i].start, m[i].start + m[i].len, m[i].ofirst,
+                  m[i].oend);
+  }
+  *o++ = '}';
+  return o;
+}
+
+/* Writes the top-level object j->obj[0]: members in sorted order, their
+ * records (output offsets) into j->top, the omitted one's value apart. */
+static int emit_top(crypto_jcs *j)
+{
+  const fobj *ob = &j->obj[0];
+  const member *m = j->fs + ob->mfirst;
+  char *o = j->out;
+  size_t i;
+  if(grow((void **)&j->top, &j->captop, ob->n, sizeof(member)) != 0)
+    return -1;
+  *o++ = '{';
+  for(i = 0; i < ob->n; i++) {
+    member *t;
+    if((int32_t)i == ob->omit_at) {
+      size_t vo = m[i].name_len + 3, vl = m[i].len - vo;
+      if(grow((void **)&j->omitted, &j->capomitted, vl, 1) != 0)
+        return -1;
+      j->omitted_len = (size_t)(emit_span(j, j->omitted, m[i].start + vo,
+                                          m[i].start + m[i].len, m[i].ofirst,
+                                          m[i].oend) -
+                                j->omitted);
+      j->has_omitted = 1;
       continue;
     }
-    if(*p != '}')
-      return NULL;
-    break;
+    if(j->ntop)
+      *o++ = ',';
+    t = &j->top[j->ntop++];
+    *t = m[i];
+    t->start = (size_t)(o - j->out);
+    t->name = t->start + 1;
+    o = emit_span(j, o, m[i].start, m[i].start + m[i].len, m[i].ofirst,
+                  m[i].oend);
+    t->len = (size_t)(o - j->out) - t->start;
   }
-  j->len = (size_t)(p - j->fb);
-  if(finish_object(j, base, body, top) != 0)
-    return NULL;
-  j->nmem = base;
-  if(top) { /* the body may have shrunk (omitted member) or moved */
-    if(reserve(j, 1) != 0)
-      return NULL;
-    j->out[j->len++] = '}';
-  }
-  return p + 1;
+  *o++ = '}';
+  j->len = (size_t)(o - j->out);
+  j->top_is_object = 1;
+  return 0;
 }
 
 /* Scans an array at p ('['). */
@@ -1488,17 +1657,27 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
   while(e > p &&
         (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
     e--;
-  if(p == e || reserve(j, (size_t)(e - p) + 1) != 0)
+  /* offsets are kept in 32 bits; the output is never longer than the
+   * input */
+  if(p == e || (size_t)(e - p) >= UINT32_MAX ||
+     reserve(j, (size_t)(e - p) + 1) != 0)
     return -1;
-  memcpy(j->out, p, (size_t)(e - p));
   j->fb = p;
   j->end = e;
+  j->nobj = 0;
+  j->nfs = 0;
+  j->ndirty = 0;
   r = fast_value(j, p);
   j->end = in + len;
   if(r != e)
     return -1;
-  if(*p != '{')
-    j->len = (size_t)(e - p);
+  if(*p == '{') {
+    if(emit_top(j) != 0)
+      return -1;
+  }
+  else
+    j->len = (size_t)(emit_span(j, j->out, 0, (size_t)(e - p), 0, j->nobj) -
+                      j->out);
   j->p = in + len;
   return 0;
 }
