@@ -119,7 +119,10 @@ struct crypto_jcs {
   int last_fast;
   fobj *obj;
   size_t nobj, capobj;
-  member *fs;
+  sortkey *sk; /* sort keys of the open objects' members (a stack; their
+                  records stay in j->mem for the whole line) */
+  size_t nsk, capsk;
+  sortkey *fs;
   size_t nfs, capfs;
   size_t ndirty;
 };
@@ -205,6 +208,7 @@ void crypto_jcs_free(crypto_jcs *j)
   free(j->omitted);
   free(j->obj);
   free(j->fs);
+  free(j->sk);
   free(j);
 }
 
@@ -832,26 +836,15 @@ static void sort_keys(const char *base, const member *m, sortkey *k,
 
 static int parse_value(crypto_jcs *j);
 
-/* Orders the member records m[0..n) of one object by name (their names
- * are bytes of base) into j->ord (sorted position -> record index) and
- * fails on a duplicate name; *unsorted says whether the order changed.
- * Both paths use it, so they agree on order and duplicates by
- * construction. */
+/* Orders the sort keys o[0..n) of one object's members (records m[o[k].i],
+ * names bytes of base) by name and fails on a duplicate name; *unsorted
+ * says whether the order changed. Both paths use it, so they agree on
+ * order and duplicates by construction. */
 static int order_members(crypto_jcs *j, const char *base, const member *m,
-                         size_t n, int *unsorted)
+                         sortkey *o, size_t n, int *unsorted)
 {
-  sortkey *o;
   size_t i;
   *unsorted = 0;
-  if(n > UINT32_MAX ||
-     grow((void **)&j->ord, &j->capord, n ? n : 1, sizeof(sortkey)) != 0)
-    return fail(j, CRYPTO_JCS_ERR_NOMEM);
-  o = j->ord;
-  for(i = 0; i < n; i++) {
-    o[i].key = m[i].key;
-    o[i].i = (uint32_t)i;
-    o[i].quick = (uint32_t)m[i].quick;
-  }
   if(n <= 16) {
     /* insertion sort that finds duplicates on the way: in the sorted,
      * duplicate-free prefix, a name equal to the one being inserted is
@@ -895,17 +888,18 @@ static int order_members(crypto_jcs *j, const char *base, const member *m,
   return 0;
 }
 
-/* Sorted position (in j->ord) of the member to omit among m[0..n)
- * (names in base), or -1. */
+/* Position in the sorted keys o[0..n) of the member to omit (records m,
+ * names in base), or -1. A plain name of up to 8 bytes is all in its key. */
 static int find_omit(const crypto_jcs *j, const char *base, const member *m,
-                     size_t n)
+                     const sortkey *o, size_t n)
 {
   size_t k;
   for(k = 0; k < n; k++) {
-    const member *x = &m[j->ord[k].i];
+    const member *x = &m[o[k].i];
     if(x->name_len == j->omit_len && !x->esc &&
        (!x->quick || x->key == j->omit_key) &&
-       memcmp(base + x->name, j->omit, j->omit_len) == 0)
+       ((x->quick && j->omit_len <= 8) ||
+        memcmp(base + x->name, j->omit, j->omit_len) == 0))
       return (int)k;
   }
   return -1;
@@ -918,10 +912,18 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
   member *m = j->mem + base;
   size_t n = j->nmem - base, i;
   int unsorted, omit_at = -1;
-  if(order_members(j, j->out, m, n, &unsorted) != 0)
+  if(n > UINT32_MAX ||
+     grow((void **)&j->ord, &j->capord, n ? n : 1, sizeof(sortkey)) != 0)
+    return fail(j, CRYPTO_JCS_ERR_NOMEM);
+  for(i = 0; i < n; i++) {
+    j->ord[i].key = m[i].key;
+    j->ord[i].i = (uint32_t)i;
+    j->ord[i].quick = (uint32_t)m[i].quick;
+  }
+  if(order_members(j, j->out, m, j->ord, n, &unsorted) != 0)
     return -1;
   if(top && j->omit)
-    omit_at = find_omit(j, j->out, m, n);
+    omit_at = find_omit(j, j->out, m, j->ord, n);
   if(!unsorted && omit_at >= 0) {
     /* in order already: cut the omitted member (and one comma) out */
     size_t at = m[omit_at].start, cut = m[omit_at].len;
@@ -1314,15 +1316,16 @@ static const uint64_t keymask[9] = {0,
                                     0xFFFFFFFFFFFFFF00ULL,
                                     0xFFFFFFFFFFFFFFFFULL};
 
-/* Scans a canonical string at p (the opening quote); returns the byte after
- * the closing quote, or NULL when the string is not canonical as written.
- * m, when given, receives the name's span and sort key. Most strings are
- * short and plain: one 16-byte probe here finds their end. */
-static JCS_INLINE const unsigned char *
-fast_string(crypto_jcs *j, const unsigned char *p, member *m)
+/* Scans a canonical string whose opening quote is at p; returns the byte
+ * after the closing quote, or NULL when the string is not canonical as
+ * written. *esc is set when it holds an escape. Most strings are short and
+ * plain: one 16-byte probe here finds their end. */
+static JCS_INLINE const unsigned char *fast_string(const crypto_jcs *j,
+                                                   const unsigned char *p,
+                                                   const unsigned char *e,
+                                                   int *esc)
 {
-  const unsigned char *s = p + 1, *e = j->end;
-  int esc = 0;
+  const unsigned char *s = p + 1;
 #ifdef JCS_X86
   if(j->path != CRYPTO_JCS_PATH_SWAR && e - s >= 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
@@ -1330,12 +1333,9 @@ fast_string(crypto_jcs *j, const unsigned char *p, member *m)
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
                      _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
-    if(!k)
-      s = string_end(j, s + 16, &esc);
-    else if(s[__builtin_ctz(k)] == '"')
-      s += __builtin_ctz(k);
-    else
-      s = string_end(j, s + __builtin_ctz(k), &esc);
+    if(k && s[__builtin_ctz(k)] == '"')
+      return s + __builtin_ctz(k) + 1;
+    s = string_end(j, k ? s + __builtin_ctz(k) : s + 16, esc);
   }
   else
 #endif
@@ -1345,41 +1345,48 @@ fast_string(crypto_jcs *j, const unsigned char *p, member *m)
     uint64_t x, t;
     memcpy(&x, s, 8);
     t = special8(x);
-    if(!t)
-      s = string_end(j, s + 8, &esc);
-    else if(s[__builtin_ctzll(t) >> 3] == '"')
-      s += __builtin_ctzll(t) >> 3;
-    else
-      s = string_end(j, s + (__builtin_ctzll(t) >> 3), &esc);
+    if(t && s[__builtin_ctzll(t) >> 3] == '"')
+      return s + (__builtin_ctzll(t) >> 3) + 1;
+    s = string_end(j, t ? s + (__builtin_ctzll(t) >> 3) : s + 8, esc);
   }
   else
 #endif
-    s = string_end(j, s, &esc);
-  if(!s)
+    s = string_end(j, s, esc);
+  return s ? s + 1 : NULL;
+}
+
+/* fast_string for a member name at p: fills m's name fields (name, its
+ * length, escape flag, sort key) with input offsets. */
+static JCS_INLINE const unsigned char *fast_name(const crypto_jcs *j,
+                                                 const unsigned char *p,
+                                                 const unsigned char *e,
+                                                 member *m)
+{
+  int esc = 0;
+  const unsigned char *r = fast_string(j, p, e, &esc);
+  if(!r)
     return NULL;
-  if(m) {
-    m->name = (size_t)(p + 1 - j->fb);
-    m->name_len = (size_t)(s - (p + 1));
-    m->esc = esc;
+  m->name = (size_t)(p + 1 - j->fb);
+  m->name_len = (size_t)(r - 1 - (p + 1));
+  m->esc = esc;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
     (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ||   \
      __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-    if(e - (p + 1) >= 8) { /* the key in one load */
-      uint64_t k;
-      size_t n = m->name_len;
-      memcpy(&k, p + 1, 8);
+  if(e - (p + 1) >= 8) { /* the key in one load */
+    uint64_t k;
+    size_t n = m->name_len;
+    memcpy(&k, p + 1, 8);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-      k = __builtin_bswap64(k);
+    k = __builtin_bswap64(k);
 #endif
-      k &= keymask[n < 8 ? n : 8];
-      m->key = k;
-      m->quick = !esc && !(k & 0x8080808080808080ULL);
-    }
-    else
-#endif
-      name_key((const char *)j->fb, m);
+    k &= keymask[n < 8 ? n : 8];
+    m->key = k;
+    m->quick = !esc && !(k & 0x8080808080808080ULL);
   }
-  return s + 1;
+  else
+#endif
+    name_key((const char *)j->fb, m);
+  return r;
 }
 
 /* Scans a number at p that is already in its ECMAScript spelling (the form
@@ -1437,77 +1444,97 @@ static const unsigned char *fast_number(const crypto_jcs *j,
   return p;
 }
 
-static const unsigned char *fast_value(crypto_jcs *j, const unsigned char *p);
+static const unsigned char *fast_nested(crypto_jcs *j, const unsigned char *p);
+static JCS_INLINE const unsigned char *fast_value(crypto_jcs *j,
+                                                  const unsigned char *p);
 
-/* Closes the object j->obj[oi], whose members are j->mem[base..nmem):
- * orders them, finds the omitted one, and keeps their records when the
- * object must be written member by member. 0, or -1 to give up. */
+/* Closes the object j->obj[oi], whose members' sort keys are
+ * j->sk[base..nsk): orders them, finds the omitted one, and keeps them
+ * when the object must be written member by member. 0, or -1 to give up. */
 static int fast_close(crypto_jcs *j, size_t oi, size_t base, size_t d0,
                       int top)
 {
-  member *m = j->mem + base;
-  size_t n = j->nmem - base, k;
+  sortkey *o = j->sk + base;
+  size_t n = j->nsk - base;
   int unsorted, omit_at = -1;
   fobj *ob = &j->obj[oi];
-  if(order_members(j, (const char *)j->fb, m, n, &unsorted) != 0)
+  if(order_members(j, (const char *)j->fb, j->mem, o, n, &unsorted) != 0)
     return -1;
   if(top && j->omit)
-    omit_at = find_omit(j, (const char *)j->fb, m, n);
+    omit_at = find_omit(j, (const char *)j->fb, j->mem, o, n);
   ob->skip = (uint32_t)j->nobj;
   ob->omit_at = omit_at;
   ob->dirty = unsorted || top;
   if(ob->dirty) {
-    if(grow((void **)&j->fs, &j->capfs, j->nfs + n, sizeof(member)) != 0)
+    if(grow((void **)&j->fs, &j->capfs, j->nfs + n, sizeof(sortkey)) != 0)
       return -1;
-    for(k = 0; k < n; k++)
-      j->fs[j->nfs + k] = m[j->ord[k].i];
+    memcpy(j->fs + j->nfs, o, n * sizeof(sortkey));
     ob->mfirst = (uint32_t)j->nfs;
     ob->n = (uint32_t)n;
     j->nfs += n;
     j->ndirty++;
   }
   ob->sub = j->ndirty != d0;
-  j->nmem = base;
+  j->nsk = base;
+  return 0;
+}
+
+/* Makes room for one more member record and sort key (the two grow
+ * together, so one compare per member checks both). */
+static int grow_members(crypto_jcs *j)
+{
+  size_t c = j->capmem;
+  if(grow((void **)&j->mem, &c, j->nmem + 1, sizeof(member)) != 0 ||
+     grow((void **)&j->sk, &j->capsk, c, sizeof(sortkey)) != 0)
+    return -1;
+  j->capmem = c;
   return 0;
 }
 
 /* Scans an object at p ('{'), recording it and its members. */
 static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
 {
-  const unsigned char *e = j->end;
-  size_t base = j->nmem, oi = j->nobj, d0 = j->ndirty;
+  const unsigned char *e = j->end, *fb = j->fb;
+  size_t base = j->nsk, oi = j->nobj, d0 = j->ndirty;
+  int esc;
   if(oi == j->capobj &&
      grow((void **)&j->obj, &j->capobj, oi + 1, sizeof(fobj)) != 0)
     return NULL;
-  j->obj[oi].start = (uint32_t)(p - j->fb);
-  j->nobj++;
+  j->obj[oi].start = (uint32_t)(p - fb);
+  j->nobj = oi + 1;
   p++;
   if(p < e && *p == '}')
     p++;
   else
     for(;;) {
       member *m;
-      size_t mi = j->nmem;
+      sortkey *k;
+      size_t mi = j->nmem, start = (size_t)(p - fb);
+      uint32_t of;
       if(p >= e || *p != '"')
         return NULL;
-      if(j->nmem == j->capmem &&
-         grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
+      if(mi == j->capmem && grow_members(j) != 0)
         return NULL;
       /* the record is taken before the value, whose own members (if it is
-       * an object) come after it on the stack */
-      m = &j->mem[j->nmem++];
-      m->start = (size_t)(p - j->fb);
-      p = fast_string(j, p, m);
+       * an object) come after it */
+      j->nmem = mi + 1;
+      p = fast_name(j, p, e, &j->mem[mi]);
       if(!p || p >= e - 1 || *p != ':')
         return NULL;
-      m->ofirst = (uint32_t)j->nobj;
+      of = (uint32_t)j->nobj;
       /* string values (the commonest) without the call */
-      p = p[1] == '"' ? fast_string(j, p + 1, NULL) : fast_value(j, p + 1);
+      p = p[1] == '"' ? fast_string(j, p + 1, e, &esc) : fast_value(j, p + 1);
       if(!p)
         return NULL;
       m = &j->mem[mi]; /* fast_value may have moved j->mem */
-      m->len = (size_t)(p - j->fb) - m->start;
+      m->start = start;
+      m->len = (size_t)(p - fb) - start;
+      m->ofirst = of;
       m->oend = (uint32_t)j->nobj;
+      k = &j->sk[j->nsk++];
+      k->key = m->key;
+      k->i = (uint32_t)mi;
+      k->quick = (uint32_t)m->quick;
       if(p >= e)
         return NULL;
       if(*p == ',') {
@@ -1519,13 +1546,40 @@ static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
       p++;
       break;
     }
-  j->obj[oi].end = (uint32_t)(p - j->fb);
+  j->obj[oi].end = (uint32_t)(p - fb);
   if(fast_close(j, oi, base, d0, j->depth == 1) != 0)
     return NULL;
   return p;
 }
 
 static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob);
+
+/* Room the fast path keeps after its output (and the omitted value) for
+ * copy_span's whole 16-byte stores. */
+#define JCS_SLACK 16
+
+/* Copies input bytes [a, a+n) to o; returns the end. Member spans are
+ * mostly a few dozen bytes of varying length: whole 16-byte chunks (the
+ * last one running into the slack) spare memcpy's branches on the length,
+ * where the input has the bytes to read. */
+static JCS_INLINE char *copy_span(const crypto_jcs *j, char *o, size_t a,
+                                  size_t n)
+{
+  const unsigned char *s = j->fb + a;
+  if(n <= 64 && (size_t)(j->end - s) >= ((n + 15) & ~(size_t)15)) {
+    char *r = o + n;
+    for(;;) {
+      memcpy(o, s, 16);
+      if(n <= 16)
+        return r;
+      o += 16;
+      s += 16;
+      n -= 16;
+    }
+  }
+  memcpy(o, s, n);
+  return o + n;
+}
 
 /* Writes the canonical text of input bytes [a, b), inside which the
  * objects j->obj[oi..oe) lie: the bytes as they are, except the dirty
@@ -1540,27 +1594,33 @@ static char *emit_span(const crypto_jcs *j, char *o, size_t a, size_t b,
     else if(!ob->dirty)
       oi++; /* in order itself: look inside */
     else {
-      memcpy(o, j->fb + a, ob->start - a);
-      o = emit_object(j, o + (ob->start - a), ob);
+      o = emit_object(j, copy_span(j, o, a, ob->start - a), ob);
       a = ob->end;
       oi = ob->skip;
     }
   }
-  memcpy(o, j->fb + a, b - a);
-  return o + (b - a);
+  return copy_span(j, o, a, b - a);
+}
+
+/* Writes member x's canonical text; most hold no object to reorder. */
+static JCS_INLINE char *emit_member(const crypto_jcs *j, char *o,
+                                    const member *x)
+{
+  if(x->ofirst == x->oend)
+    return copy_span(j, o, x->start, x->len);
+  return emit_span(j, o, x->start, x->start + x->len, x->ofirst, x->oend);
 }
 
 /* Writes a dirty object below the top level, members in sorted order. */
 static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob)
 {
-  const member *m = j->fs + ob->mfirst;
+  const sortkey *k = j->fs + ob->mfirst;
   size_t i;
   *o++ = '{';
   for(i = 0; i < ob->n; i++) {
     if(i)
       *o++ = ',';
-    o = emit_span(j, o, m[i].start, m[i].start + m[i].len, m[i].ofirst,
-                  m[i].oend);
+    o = emit_member(j, o, &j->mem[k[i].i]);
   }
   *o++ = '}';
   return o;
@@ -1571,37 +1631,41 @@ static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob)
 static int emit_top(crypto_jcs *j)
 {
   const fobj *ob = &j->obj[0];
-  const member *m = j->fs + ob->mfirst;
+  const sortkey *k = j->fs + ob->mfirst;
   char *o = j->out;
-  size_t i;
+  size_t i, ntop = 0;
   if(grow((void **)&j->top, &j->captop, ob->n, sizeof(member)) != 0)
     return -1;
   *o++ = '{';
   for(i = 0; i < ob->n; i++) {
+    const member *x = &j->mem[k[i].i];
     member *t;
     if((int32_t)i == ob->omit_at) {
-      size_t vo = m[i].name_len + 3, vl = m[i].len - vo;
-      if(grow((void **)&j->omitted, &j->capomitted, vl, 1) != 0)
+      size_t vo = x->name_len + 3, vl = x->len - vo;
+      if(grow((void **)&j->omitted, &j->capomitted, vl + JCS_SLACK, 1) != 0)
         return -1;
-      j->omitted_len = (size_t)(emit_span(j, j->omitted, m[i].start + vo,
-                                          m[i].start + m[i].len, m[i].ofirst,
-                                          m[i].oend) -
-                                j->omitted);
+      j->omitted_len =
+          (size_t)(emit_span(j, j->omitted, x->start + vo, x->start + x->len,
+                             x->ofirst, x->oend) -
+                   j->omitted);
       j->has_omitted = 1;
       continue;
     }
-    if(j->ntop)
+    if(ntop)
       *o++ = ',';
-    t = &j->top[j->ntop++];
-    *t = m[i];
+    t = &j->top[ntop++];
     t->start = (size_t)(o - j->out);
     t->name = t->start + 1;
-    o = emit_span(j, o, m[i].start, m[i].start + m[i].len, m[i].ofirst,
-                  m[i].oend);
+    t->name_len = x->name_len;
+    t->key = x->key;
+    t->quick = x->quick;
+    t->esc = x->esc;
+    o = emit_member(j, o, x);
     t->len = (size_t)(o - j->out) - t->start;
   }
   *o++ = '}';
   j->len = (size_t)(o - j->out);
+  j->ntop = ntop;
   j->top_is_object = 1;
   return 0;
 }
@@ -1610,11 +1674,12 @@ static int emit_top(crypto_jcs *j)
 static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
 {
   const unsigned char *e = j->end;
+  int esc;
   p++;
   if(p < e && *p == ']')
     return p + 1;
   for(;;) {
-    p = p < e && *p == '"' ? fast_string(j, p, NULL) : fast_value(j, p);
+    p = p < e && *p == '"' ? fast_string(j, p, e, &esc) : fast_value(j, p);
     if(!p || p >= e)
       return NULL;
     if(*p == ',') {
@@ -1625,21 +1690,29 @@ static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
   }
 }
 
-/* Scans any value at p. */
-static const unsigned char *fast_value(crypto_jcs *j, const unsigned char *p)
+/* Scans an object or array at p, one level deeper. */
+static const unsigned char *fast_nested(crypto_jcs *j, const unsigned char *p)
 {
-  const unsigned char *e = j->end, *r;
+  const unsigned char *r;
+  if(++j->depth > CRYPTO_JCS_MAX_DEPTH)
+    return NULL;
+  r = *p == '{' ? fast_object(j, p) : fast_array(j, p);
+  j->depth--;
+  return r;
+}
+
+/* Scans any value at p; only objects and arrays cost a call. */
+static JCS_INLINE const unsigned char *fast_value(crypto_jcs *j,
+                                                  const unsigned char *p)
+{
+  const unsigned char *e = j->end;
+  int esc;
   if(p >= e)
     return NULL;
   switch(*p) {
   case '{':
-  case '[':
-    if(++j->depth > CRYPTO_JCS_MAX_DEPTH)
-      return NULL;
-    r = *p == '{' ? fast_object(j, p) : fast_array(j, p);
-    j->depth--;
-    return r;
-  case '"': return fast_string(j, p, NULL);
+  case '[': return fast_nested(j, p);
+  case '"': return fast_string(j, p, e, &esc);
   case 't': return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
   case 'f': return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
   case 'n': return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
@@ -1660,12 +1733,13 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
   /* offsets are kept in 32 bits; the output is never longer than the
    * input */
   if(p == e || (size_t)(e - p) >= UINT32_MAX ||
-     reserve(j, (size_t)(e - p) + 1) != 0)
+     reserve(j, (size_t)(e - p) + JCS_SLACK) != 0)
     return -1;
   j->fb = p;
   j->end = e;
   j->nobj = 0;
   j->nfs = 0;
+  j->nsk = 0;
   j->ndirty = 0;
   r = fast_value(j, p);
   j->end = in + len;
