@@ -50,11 +50,12 @@
 #include <immintrin.h>
 #endif
 
-/* One object member written to the output: its whole "name":value span and
- * the name's bytes (canonical, escaped spelling) inside the quotes. */
+/* One object member written to the output: its whole "name":value span
+ * (the name's bytes, in canonical escaped spelling, start after the quote
+ * at start + 1). */
 typedef struct member {
   size_t start, len;
-  size_t name, name_len;
+  size_t name_len;
   uint64_t key; /* first 8 name bytes, big-endian, zero padded, when
                    `quick`: a plain-ASCII, escape-free prefix */
   int esc;      /* the name's canonical spelling holds a backslash escape */
@@ -82,7 +83,7 @@ typedef struct fobj {
   uint32_t skip;       /* index of the first object after this one's */
   uint32_t mfirst, n;
   int32_t omit_at; /* index among its members of the omitted one, or -1 */
-  unsigned char dirty, sub;
+  unsigned char dirty, sub, unsorted;
 } fobj;
 
 struct crypto_jcs {
@@ -572,7 +573,7 @@ static inline void name_key(const char *base, member *m)
   size_t i, n = m->name_len < 8 ? m->name_len : 8;
   m->quick = !m->esc;
   for(i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)base[m->name + i];
+    unsigned char c = (unsigned char)base[m->start + 1 + i];
     k = k << 8 | c;
     if(c >= 0x80)
       m->quick = 0;
@@ -591,8 +592,6 @@ static int parse_string(crypto_jcs *j, member *m)
     return fail(j, CRYPTO_JCS_ERR_NOMEM);
   o = j->out + j->len;
   *o++ = '"';
-  if(m)
-    m->name = (size_t)(o - j->out);
   for(;;) {
     unsigned c;
     /* 8 bytes at a time: copy them all (the output has room: it never
@@ -697,7 +696,7 @@ static int parse_string(crypto_jcs *j, member *m)
     }
   }
   if(m) {
-    m->name_len = (size_t)(o - j->out) - m->name;
+    m->name_len = (size_t)(o - j->out) - (m->start + 1);
     m->esc = esc;
     name_key(j->out, m);
   }
@@ -761,8 +760,8 @@ static unsigned next_unit(const unsigned char **s, unsigned *pend)
 /* Compares two member names by UTF-16 code units: <0, 0, >0. */
 static int cmp_names(const char *base, const member *a, const member *b)
 {
-  const unsigned char *x = (const unsigned char *)base + a->name;
-  const unsigned char *y = (const unsigned char *)base + b->name;
+  const unsigned char *x = (const unsigned char *)base + a->start + 1;
+  const unsigned char *y = (const unsigned char *)base + b->start + 1;
   size_t n = a->name_len < b->name_len ? a->name_len : b->name_len, i = 0;
   /* the common case: plain ASCII names that differ in their first 8 bytes
    * (or are no longer than 8) compare as two integers */
@@ -899,7 +898,7 @@ static int find_omit(const crypto_jcs *j, const char *base, const member *m,
     if(x->name_len == j->omit_len && !x->esc &&
        (!x->quick || x->key == j->omit_key) &&
        ((x->quick && j->omit_len <= 8) ||
-        memcmp(base + x->name, j->omit, j->omit_len) == 0))
+        memcmp(base + x->start + 1, j->omit, j->omit_len) == 0))
       return (int)k;
   }
   return -1;
@@ -939,7 +938,6 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
     j->len -= cut;
     for(i = (size_t)omit_at + 1; i < n; i++) {
       m[i].start -= cut;
-      m[i].name -= cut;
     }
   }
   else if((unsorted || omit_at >= 0) && body == 1) {
@@ -963,7 +961,6 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
         j->tmp[o++] = ',';
       first = 0;
       memcpy(j->tmp + o, src, x->len);
-      x->name = o + (x->name - x->start);
       x->start = o;
       o += x->len;
     }
@@ -992,7 +989,6 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
         j->out[o++] = ',';
       first = 0;
       memcpy(j->out + o, src, x->len);
-      x->name = o + (x->name - x->start);
       x->start = o;
       o += x->len;
     }
@@ -1366,7 +1362,6 @@ static JCS_INLINE const unsigned char *fast_name(const crypto_jcs *j,
   const unsigned char *r = fast_string(j, p, e, &esc);
   if(!r)
     return NULL;
-  m->name = (size_t)(p + 1 - j->fb);
   m->name_len = (size_t)(r - 1 - (p + 1));
   m->esc = esc;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
@@ -1464,6 +1459,7 @@ static int fast_close(crypto_jcs *j, size_t oi, size_t base, size_t d0,
     omit_at = find_omit(j, (const char *)j->fb, j->mem, o, n);
   ob->skip = (uint32_t)j->nobj;
   ob->omit_at = omit_at;
+  ob->unsorted = (unsigned char)unsorted;
   ob->dirty = unsorted || top;
   if(ob->dirty) {
     if(grow((void **)&j->fs, &j->capfs, j->nfs + n, sizeof(sortkey)) != 0)
@@ -1518,6 +1514,7 @@ static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
       /* the record is taken before the value, whose own members (if it is
        * an object) come after it */
       j->nmem = mi + 1;
+      j->mem[mi].start = start;
       p = fast_name(j, p, e, &j->mem[mi]);
       if(!p || p >= e - 1 || *p != ':')
         return NULL;
@@ -1527,7 +1524,6 @@ static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
       if(!p)
         return NULL;
       m = &j->mem[mi]; /* fast_value may have moved j->mem */
-      m->start = start;
       m->len = (size_t)(p - fb) - start;
       m->ofirst = of;
       m->oend = (uint32_t)j->nobj;
@@ -1626,14 +1622,31 @@ static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob)
   return o;
 }
 
-/* Writes the top-level object j->obj[0]: members in sorted order, their
- * records (output offsets) into j->top, the omitted one's value apart. */
+/* Keeps the omitted member x's canonical value apart. */
+static int emit_omitted(crypto_jcs *j, const member *x)
+{
+  size_t vo = x->name_len + 3, vl = x->len - vo;
+  if(grow((void **)&j->omitted, &j->capomitted, vl + JCS_SLACK, 1) != 0)
+    return -1;
+  j->omitted_len = (size_t)(emit_span(j, j->omitted, x->start + vo,
+                                      x->start + x->len, x->ofirst, x->oend) -
+                            j->omitted);
+  j->has_omitted = 1;
+  return 0;
+}
+
+/* Writes the top-level object j->obj[0] (at input offset 0): its member
+ * records into j->top, the omitted one's value apart, and the text. Text
+ * the fast path accepts keeps every value's length, so the records'
+ * output offsets follow from the lengths alone; members already in order
+ * are written in at most two spans. */
 static int emit_top(crypto_jcs *j)
 {
   const fobj *ob = &j->obj[0];
   const sortkey *k = j->fs + ob->mfirst;
+  const member *om = NULL;
   char *o = j->out;
-  size_t i, ntop = 0;
+  size_t i, ntop = 0, at = 1;
   if(grow((void **)&j->top, &j->captop, ob->n, sizeof(member)) != 0)
     return -1;
   *o++ = '{';
@@ -1641,32 +1654,38 @@ static int emit_top(crypto_jcs *j)
     const member *x = &j->mem[k[i].i];
     member *t;
     if((int32_t)i == ob->omit_at) {
-      size_t vo = x->name_len + 3, vl = x->len - vo;
-      if(grow((void **)&j->omitted, &j->capomitted, vl + JCS_SLACK, 1) != 0)
+      om = x;
+      if(emit_omitted(j, x) != 0)
         return -1;
-      j->omitted_len =
-          (size_t)(emit_span(j, j->omitted, x->start + vo, x->start + x->len,
-                             x->ofirst, x->oend) -
-                   j->omitted);
-      j->has_omitted = 1;
       continue;
     }
-    if(ntop)
-      *o++ = ',';
     t = &j->top[ntop++];
-    t->start = (size_t)(o - j->out);
-    t->name = t->start + 1;
-    t->name_len = x->name_len;
-    t->key = x->key;
-    t->quick = x->quick;
-    t->esc = x->esc;
-    o = emit_member(j, o, x);
-    t->len = (size_t)(o - j->out) - t->start;
+    *t = *x;
+    t->start = at;
+    at += x->len + 1;
+    if(ob->unsorted) { /* written in sorted order, one by one */
+      if(ntop > 1)
+        *o++ = ',';
+      o = emit_member(j, o, x);
+    }
+  }
+  j->ntop = ntop;
+  j->top_is_object = 1;
+  if(!ob->unsorted && !om)
+    o = emit_span(j, o, 1, ob->end - 1, 1, j->nobj);
+  else if(!ob->unsorted) {
+    /* cut the omitted member and the comma after it (before it, when it
+     * comes last) */
+    size_t cs = om->start, ce = om->start + om->len;
+    if(ce + 1 < ob->end)
+      ce++;
+    else if(cs > 1)
+      cs--;
+    o = emit_span(j, o, 1, cs, 1, om->ofirst);
+    o = emit_span(j, o, ce, ob->end - 1, om->oend, j->nobj);
   }
   *o++ = '}';
   j->len = (size_t)(o - j->out);
-  j->ntop = ntop;
-  j->top_is_object = 1;
   return 0;
 }
 
@@ -1830,7 +1849,7 @@ int crypto_jcs_top_member(const crypto_jcs *j, const char *name,
   size_t nl = strlen(name), i;
   for(i = 0; i < j->ntop; i++) {
     const member *m = &j->top[i];
-    if(m->name_len == nl && memcmp(j->out + m->name, name, nl) == 0) {
+    if(m->name_len == nl && memcmp(j->out + m->start + 1, name, nl) == 0) {
       *val = j->out + m->start + nl + 3;
       *vlen = m->len - nl - 3;
       return 0;
@@ -1848,7 +1867,7 @@ size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
     val[k] = NULL;
   for(i = 0; i < j->ntop && found < n; i++) {
     const member *m = &j->top[i];
-    const char *name = j->out + m->name;
+    const char *name = j->out + m->start + 1;
     for(k = 0; k < n; k++)
       /* the lengths rule out most pairs without touching the bytes */
       if(lens[k] == m->name_len && !val[k] &&
