@@ -559,9 +559,9 @@ static uint64_t name_key8(const char *name, size_t n)
 {
   uint64_t k = 0;
   size_t i;
-  for(i = 0; i < 8; i++)
-    k = k << 8 | (i < n ? (unsigned char)name[i] : 0);
-  return k;
+  for(i = 0; i < n && i < 8; i++)
+    k = k << 8 | (unsigned char)name[i];
+  return i ? k << (8 * (8 - i)) : 0;
 }
 
 /* Fills a member's sort key from its canonical name, in base (j->out for
