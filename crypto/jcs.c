@@ -60,40 +60,14 @@ typedef struct member {
                    `quick`: a plain-ASCII, escape-free prefix */
   int esc;      /* the name's canonical spelling holds a backslash escape */
   int quick;
-  uint32_t ofirst, oend; /* fast path: the objects inside the value, as
-                            indices into crypto_jcs.obj */
 } member;
-
-/* What ordering moves around: a member's sort key, its quick flag and its
- * index among the object's member records (16 bytes, not the record). */
-typedef struct sortkey {
-  uint64_t key;
-  uint32_t i, quick;
-} sortkey;
-
-/* Fast path: one object of the input, in the order the objects open.
- * Offsets are input offsets (from crypto_jcs.fb). An object is "dirty"
- * when its members must be written one by one (out of order, the omitted
- * member, or the top level, whose members are recorded); its sorted
- * member records are then kept in crypto_jcs.fs[mfirst..mfirst+n).
- * Any other object is copied as part of a larger span, unless something
- * inside it is dirty (sub). */
-typedef struct fobj {
-  uint32_t start, end; /* '{' and the byte after '}' */
-  uint32_t skip;       /* index of the first object after this one's */
-  uint32_t mfirst, n;
-  int32_t omit_at; /* index among its members of the omitted one, or -1 */
-  unsigned char dirty, sub, unsorted;
-} fobj;
 
 struct crypto_jcs {
   char *out;
   size_t len, cap;
   member *mem; /* member stack, all open objects */
   size_t nmem, capmem;
-  sortkey *ord; /* the members of the object being closed, sorted */
-  size_t capord;
-  sortkey *msort; /* merge-sort scratch */
+  member *msort; /* merge-sort scratch */
   size_t capmsort;
   char *tmp; /* body copy while reordering */
   size_t captmp;
@@ -112,20 +86,11 @@ struct crypto_jcs {
   const unsigned char *p, *end, *in;
   int depth;
   crypto_jcs_code err;
-  /* fast path: which scanner (FULL: none), the input byte offsets
-   * count from, whether the last call took it; the objects scanned, the
-   * sorted members of the dirty ones and how many are dirty */
+  /* fast path: which scanner (FULL: none), the input byte out[0]
+   * copies, whether the last call took it */
   crypto_jcs_path path;
   const unsigned char *fb;
   int last_fast;
-  fobj *obj;
-  size_t nobj, capobj;
-  sortkey *sk; /* sort keys of the open objects' members (a stack; their
-                  records stay in j->mem for the whole line) */
-  size_t nsk, capsk;
-  sortkey *fs;
-  size_t nfs, capfs;
-  size_t ndirty;
 };
 
 /* Grows a buffer to hold at least need elements of size sz. */
@@ -201,15 +166,11 @@ void crypto_jcs_free(crypto_jcs *j)
     return;
   free(j->out);
   free(j->mem);
-  free(j->ord);
   free(j->msort);
   free(j->tmp);
   free(j->num);
   free(j->top);
   free(j->omitted);
-  free(j->obj);
-  free(j->fs);
-  free(j->sk);
   free(j);
 }
 
@@ -564,16 +525,15 @@ static uint64_t name_key8(const char *name, size_t n)
   return i ? k << (8 * (8 - i)) : 0;
 }
 
-/* Fills a member's sort key from its canonical name, in base (j->out for
- * the full parser, the input for the fast path; both paths use it, so
- * their member records compare alike). */
-static inline void name_key(const char *base, member *m)
+/* Fills a member's sort key from its canonical name in j->out (both
+ * paths use it, so their member records compare alike). */
+static inline void name_key(const crypto_jcs *j, member *m)
 {
   uint64_t k = 0;
   size_t i, n = m->name_len < 8 ? m->name_len : 8;
   m->quick = !m->esc;
   for(i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)base[m->start + 1 + i];
+    unsigned char c = (unsigned char)j->out[m->start + 1 + i];
     k = k << 8 | c;
     if(c >= 0x80)
       m->quick = 0;
@@ -698,7 +658,7 @@ static int parse_string(crypto_jcs *j, member *m)
   if(m) {
     m->name_len = (size_t)(o - j->out) - (m->start + 1);
     m->esc = esc;
-    name_key(j->out, m);
+    name_key(j, m);
   }
   *o++ = '"';
   j->len = (size_t)(o - j->out);
@@ -800,34 +760,45 @@ static int cmp_names(const char *base, const member *a, const member *b)
   }
 }
 
-/* cmp_names on sort keys of the members m, with its commonest case
- * (plain names that differ in their first 8 bytes) inline. */
-static inline int cmp_key(const char *base, const member *m, const sortkey *a,
-                          const sortkey *b)
+/* cmp_names with its commonest case (plain names that differ in their
+ * first 8 bytes) inline. */
+static inline int cmp_quick(const char *base, const member *a, const member *b)
 {
-  if((a->quick & b->quick) && a->key != b->key)
+  if(a->quick && b->quick && a->key != b->key)
     return a->key < b->key ? -1 : 1;
-  return cmp_names(base, &m[a->i], &m[b->i]);
+  return cmp_names(base, a, b);
 }
 
-/* Stable merge sort of k[0..n) by the names of the members m, using
- * scratch t. */
-static void sort_keys(const char *base, const member *m, sortkey *k,
-                      sortkey *t, size_t n)
+/* Stable merge sort of m[0..n) by name, using scratch t. */
+static void sort_members(const char *base, member *m, member *t, size_t n)
 {
   size_t w, i;
+  if(n < 2)
+    return;
+  if(n <= 16) { /* insertion sort */
+    for(i = 1; i < n; i++) {
+      member v = m[i];
+      size_t k = i;
+      while(k > 0 && cmp_names(base, &m[k - 1], &v) > 0) {
+        m[k] = m[k - 1];
+        k--;
+      }
+      m[k] = v;
+    }
+    return;
+  }
   for(w = 1; w < n; w *= 2) {
     for(i = 0; i < n; i += 2 * w) {
       size_t a = i, am = i + w < n ? i + w : n, b = am,
-             bm = i + 2 * w < n ? i + 2 * w : n, o = i;
+             bm = i + 2 * w < n ? i + 2 * w : n, k = i;
       while(a < am && b < bm)
-        t[o++] = cmp_key(base, m, &k[b], &k[a]) < 0 ? k[b++] : k[a++];
+        t[k++] = cmp_names(base, &m[b], &m[a]) < 0 ? m[b++] : m[a++];
       while(a < am)
-        t[o++] = k[a++];
+        t[k++] = m[a++];
       while(b < bm)
-        t[o++] = k[b++];
+        t[k++] = m[b++];
     }
-    memcpy(k, t, n * sizeof(*k));
+    memcpy(m, t, n * sizeof(*m));
   }
 }
 
@@ -835,94 +806,63 @@ static void sort_keys(const char *base, const member *m, sortkey *k,
 
 static int parse_value(crypto_jcs *j);
 
-/* Orders the sort keys o[0..n) of one object's members (records m[o[k].i],
- * names bytes of base) by name and fails on a duplicate name; *unsorted
- * says whether the order changed. Both paths use it, so they agree on
- * order and duplicates by construction. */
-static int order_members(crypto_jcs *j, const char *base, const member *m,
-                         sortkey *o, size_t n, int *unsorted)
-{
-  size_t i;
-  *unsorted = 0;
-  if(n <= 16) {
-    /* insertion sort that finds duplicates on the way: in the sorted,
-     * duplicate-free prefix, a name equal to the one being inserted is
-     * the one where its insertion stops. Sorted input costs n-1 compares. */
-    for(i = 1; i < n; i++) {
-      sortkey v;
-      size_t k = i - 1;
-      int c = cmp_key(base, m, &o[k], &o[i]);
-      if(c < 0)
-        continue;
-      if(c == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-      *unsorted = 1;
-      v = o[i];
-      o[i] = o[k];
-      while(k > 0 && (c = cmp_key(base, m, &o[k - 1], &v)) > 0) {
-        o[k] = o[k - 1];
-        k--;
-      }
-      if(k > 0 && c == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-      o[k] = v;
-    }
-    return 0;
-  }
-  for(i = 1; i < n; i++) {
-    int c = cmp_key(base, m, &o[i - 1], &o[i]);
-    if(c == 0)
-      return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-    if(c > 0)
-      *unsorted = 1;
-  }
-  if(*unsorted) {
-    if(grow((void **)&j->msort, &j->capmsort, n, sizeof(sortkey)) != 0)
-      return fail(j, CRYPTO_JCS_ERR_NOMEM);
-    sort_keys(base, m, o, j->msort, n);
-    for(i = 1; i < n; i++)
-      if(cmp_key(base, m, &o[i - 1], &o[i]) == 0)
-        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
-  }
-  return 0;
-}
-
-/* Position in the sorted keys o[0..n) of the member to omit (records m,
- * names in base), or -1. A plain name of up to 8 bytes is all in its key. */
-static int find_omit(const crypto_jcs *j, const char *base, const member *m,
-                     const sortkey *o, size_t n)
-{
-  size_t k;
-  for(k = 0; k < n; k++) {
-    const member *x = &m[o[k].i];
-    if(x->name_len == j->omit_len && !x->esc &&
-       (!x->quick || x->key == j->omit_key) &&
-       ((x->quick && j->omit_len <= 8) ||
-        memcmp(base + x->start + 1, j->omit, j->omit_len) == 0))
-      return (int)k;
-  }
-  return -1;
-}
-
 /* Finishes an object whose members are j->mem[base..nmem) and whose body
  * starts at output offset body: orders, checks duplicates, omits. */
 static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
 {
   member *m = j->mem + base;
   size_t n = j->nmem - base, i;
-  int unsorted, omit_at = -1;
-  if(n > UINT32_MAX ||
-     grow((void **)&j->ord, &j->capord, n ? n : 1, sizeof(sortkey)) != 0)
-    return fail(j, CRYPTO_JCS_ERR_NOMEM);
-  for(i = 0; i < n; i++) {
-    j->ord[i].key = m[i].key;
-    j->ord[i].i = (uint32_t)i;
-    j->ord[i].quick = (uint32_t)m[i].quick;
+  int unsorted = 0, omit_at = -1;
+  if(n <= 16) {
+    /* insertion sort that finds duplicates on the way: in the sorted,
+     * duplicate-free prefix, a name equal to the one being inserted is
+     * the one where its insertion stops. Sorted input costs n-1 compares. */
+    for(i = 1; i < n; i++) {
+      member v;
+      size_t k = i - 1;
+      int c = cmp_quick(j->out, &m[k], &m[i]);
+      if(c < 0)
+        continue;
+      if(c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      unsorted = 1;
+      v = m[i];
+      m[i] = m[k];
+      while(k > 0 && (c = cmp_quick(j->out, &m[k - 1], &v)) > 0) {
+        m[k] = m[k - 1];
+        k--;
+      }
+      if(k > 0 && c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      m[k] = v;
+    }
   }
-  if(order_members(j, j->out, m, j->ord, n, &unsorted) != 0)
-    return -1;
-  if(top && j->omit)
-    omit_at = find_omit(j, j->out, m, j->ord, n);
+  else {
+    for(i = 1; i < n; i++) {
+      int c = cmp_names(j->out, &m[i - 1], &m[i]);
+      if(c == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+      if(c > 0)
+        unsorted = 1;
+    }
+  }
+  if(unsorted && n > 16) {
+    if(grow((void **)&j->msort, &j->capmsort, n, sizeof(member)) != 0)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
+    sort_members(j->out, m, j->msort, n);
+    for(i = 1; i < n; i++)
+      if(cmp_names(j->out, &m[i - 1], &m[i]) == 0)
+        return fail(j, CRYPTO_JCS_ERR_DUPLICATE);
+  }
+  if(top && j->omit) {
+    for(i = 0; i < n; i++)
+      if(m[i].name_len == j->omit_len && !m[i].esc &&
+         (!m[i].quick || m[i].key == j->omit_key) &&
+         memcmp(j->out + m[i].start + 1, j->omit, j->omit_len) == 0) {
+        omit_at = (int)i;
+        break;
+      }
+  }
   if(!unsorted && omit_at >= 0) {
     /* in order already: cut the omitted member (and one comma) out */
     size_t at = m[omit_at].start, cut = m[omit_at].len;
@@ -950,19 +890,18 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     j->tmp[0] = '{';
     for(i = 0; i < n; i++) {
-      member *x = &m[j->ord[i].i];
-      const char *src = j->out + x->start;
+      const char *src = j->out + m[i].start;
       if((int)i == omit_at) {
-        if(keep_omitted(j, src, x) != 0)
+        if(keep_omitted(j, src, &m[i]) != 0)
           return fail(j, CRYPTO_JCS_ERR_NOMEM);
         continue;
       }
       if(!first)
         j->tmp[o++] = ',';
       first = 0;
-      memcpy(j->tmp + o, src, x->len);
-      x->start = o;
-      o += x->len;
+      memcpy(j->tmp + o, src, m[i].len);
+      m[i].start = o;
+      o += m[i].len;
     }
     sw = j->out;
     j->out = j->tmp;
@@ -978,19 +917,18 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     memcpy(j->tmp, j->out + body, blen);
     for(i = 0; i < n; i++) {
-      member *x = &m[j->ord[i].i];
-      const char *src = j->tmp + (x->start - body);
+      const char *src = j->tmp + (m[i].start - body);
       if((int)i == omit_at) {
-        if(keep_omitted(j, src, x) != 0)
+        if(keep_omitted(j, src, &m[i]) != 0)
           return fail(j, CRYPTO_JCS_ERR_NOMEM);
         continue;
       }
       if(!first)
         j->out[o++] = ',';
       first = 0;
-      memcpy(j->out + o, src, x->len);
-      x->start = o;
-      o += x->len;
+      memcpy(j->out + o, src, m[i].len);
+      m[i].start = o;
+      o += m[i].len;
     }
     j->len = o;
   }
@@ -1000,7 +938,7 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
     j->ntop = 0;
     for(i = 0; i < n; i++)
       if((int)i != omit_at)
-        j->top[j->ntop++] = m[j->ord[i].i];
+        j->top[j->ntop++] = m[i];
     j->top_is_object = 1;
   }
   return 0;
@@ -1312,16 +1250,15 @@ static const uint64_t keymask[9] = {0,
                                     0xFFFFFFFFFFFFFF00ULL,
                                     0xFFFFFFFFFFFFFFFFULL};
 
-/* Scans a canonical string whose opening quote is at p; returns the byte
- * after the closing quote, or NULL when the string is not canonical as
- * written. *esc is set when it holds an escape. Most strings are short and
- * plain: one 16-byte probe here finds their end. */
-static JCS_INLINE const unsigned char *fast_string(const crypto_jcs *j,
-                                                   const unsigned char *p,
-                                                   const unsigned char *e,
-                                                   int *esc)
+/* Scans a canonical string at p (the opening quote); returns the byte after
+ * the closing quote, or NULL when the string is not canonical as written.
+ * m, when given, receives the name's span and sort key. Most strings are
+ * short and plain: one 16-byte probe here finds their end. */
+static JCS_INLINE const unsigned char *
+fast_string(crypto_jcs *j, const unsigned char *p, member *m)
 {
-  const unsigned char *s = p + 1;
+  const unsigned char *s = p + 1, *e = j->end;
+  int esc = 0;
 #ifdef JCS_X86
   if(j->path != CRYPTO_JCS_PATH_SWAR && e - s >= 16) {
     __m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
@@ -1329,9 +1266,12 @@ static JCS_INLINE const unsigned char *fast_string(const crypto_jcs *j,
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
                                   _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
                      _mm_cmplt_epi8(x, _mm_set1_epi8(0x20))));
-    if(k && s[__builtin_ctz(k)] == '"')
-      return s + __builtin_ctz(k) + 1;
-    s = string_end(j, k ? s + __builtin_ctz(k) : s + 16, esc);
+    if(!k)
+      s = string_end(j, s + 16, &esc);
+    else if(s[__builtin_ctz(k)] == '"')
+      s += __builtin_ctz(k);
+    else
+      s = string_end(j, s + __builtin_ctz(k), &esc);
   }
   else
 #endif
@@ -1341,47 +1281,40 @@ static JCS_INLINE const unsigned char *fast_string(const crypto_jcs *j,
     uint64_t x, t;
     memcpy(&x, s, 8);
     t = special8(x);
-    if(t && s[__builtin_ctzll(t) >> 3] == '"')
-      return s + (__builtin_ctzll(t) >> 3) + 1;
-    s = string_end(j, t ? s + (__builtin_ctzll(t) >> 3) : s + 8, esc);
+    if(!t)
+      s = string_end(j, s + 8, &esc);
+    else if(s[__builtin_ctzll(t) >> 3] == '"')
+      s += __builtin_ctzll(t) >> 3;
+    else
+      s = string_end(j, s + (__builtin_ctzll(t) >> 3), &esc);
   }
   else
 #endif
-    s = string_end(j, s, esc);
-  return s ? s + 1 : NULL;
-}
-
-/* fast_string for a member name at p: fills m's name fields (name, its
- * length, escape flag, sort key) with input offsets. */
-static JCS_INLINE const unsigned char *fast_name(const crypto_jcs *j,
-                                                 const unsigned char *p,
-                                                 const unsigned char *e,
-                                                 member *m)
-{
-  int esc = 0;
-  const unsigned char *r = fast_string(j, p, e, &esc);
-  if(!r)
+    s = string_end(j, s, &esc);
+  if(!s)
     return NULL;
-  m->name_len = (size_t)(r - 1 - (p + 1));
-  m->esc = esc;
+  if(m) {
+    m->name_len = (size_t)(s - (p + 1));
+    m->esc = esc;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && \
     (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ||   \
      __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-  if(e - (p + 1) >= 8) { /* the key in one load */
-    uint64_t k;
-    size_t n = m->name_len;
-    memcpy(&k, p + 1, 8);
+    if(e - (p + 1) >= 8) { /* the key in one load */
+      uint64_t k;
+      size_t n = m->name_len;
+      memcpy(&k, p + 1, 8);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    k = __builtin_bswap64(k);
+      k = __builtin_bswap64(k);
 #endif
-    k &= keymask[n < 8 ? n : 8];
-    m->key = k;
-    m->quick = !esc && !(k & 0x8080808080808080ULL);
+      k &= keymask[n < 8 ? n : 8];
+      m->key = k;
+      m->quick = !esc && !(k & 0x8080808080808080ULL);
+    }
+    else
+#endif
+      name_key(j, m);
   }
-  else
-#endif
-    name_key((const char *)j->fb, m);
-  return r;
+  return s + 1;
 }
 
 /* Scans a number at p that is already in its ECMAScript spelling (the form
@@ -1443,262 +1376,73 @@ static const unsigned char *fast_nested(crypto_jcs *j, const unsigned char *p);
 static JCS_INLINE const unsigned char *fast_value(crypto_jcs *j,
                                                   const unsigned char *p);
 
-/* Closes the object j->obj[oi], whose members' sort keys are
- * j->sk[base..nsk): orders them, finds the omitted one, and keeps them
- * when the object must be written member by member. 0, or -1 to give up. */
-static int fast_close(crypto_jcs *j, size_t oi, size_t base, size_t d0,
-                      int top)
-{
-  sortkey *o = j->sk + base;
-  size_t n = j->nsk - base;
-  int unsorted, omit_at = -1;
-  fobj *ob = &j->obj[oi];
-  if(order_members(j, (const char *)j->fb, j->mem, o, n, &unsorted) != 0)
-    return -1;
-  if(top && j->omit)
-    omit_at = find_omit(j, (const char *)j->fb, j->mem, o, n);
-  ob->skip = (uint32_t)j->nobj;
-  ob->omit_at = omit_at;
-  ob->unsorted = (unsigned char)unsorted;
-  ob->dirty = unsorted || top;
-  if(ob->dirty) {
-    if(grow((void **)&j->fs, &j->capfs, j->nfs + n, sizeof(sortkey)) != 0)
-      return -1;
-    memcpy(j->fs + j->nfs, o, n * sizeof(sortkey));
-    ob->mfirst = (uint32_t)j->nfs;
-    ob->n = (uint32_t)n;
-    j->nfs += n;
-    j->ndirty++;
-  }
-  ob->sub = j->ndirty != d0;
-  j->nsk = base;
-  return 0;
-}
-
-/* Makes room for one more member record and sort key (the two grow
- * together, so one compare per member checks both). */
-static int grow_members(crypto_jcs *j)
-{
-  size_t c = j->capmem;
-  if(grow((void **)&j->mem, &c, j->nmem + 1, sizeof(member)) != 0 ||
-     grow((void **)&j->sk, &j->capsk, c, sizeof(sortkey)) != 0)
-    return -1;
-  j->capmem = c;
-  return 0;
-}
-
-/* Scans an object at p ('{'), recording it and its members. */
+/* Scans an object at p ('{') and sorts it in place. */
 static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
 {
-  const unsigned char *e = j->end, *fb = j->fb;
-  size_t base = j->nsk, oi = j->nobj, d0 = j->ndirty;
-  int esc;
-  if(oi == j->capobj &&
-     grow((void **)&j->obj, &j->capobj, oi + 1, sizeof(fobj)) != 0)
-    return NULL;
-  j->obj[oi].start = (uint32_t)(p - fb);
-  j->nobj = oi + 1;
+  const unsigned char *e = j->end;
+  size_t base = j->nmem, body = (size_t)(p + 1 - j->fb);
+  int top = j->depth == 1;
   p++;
-  if(p < e && *p == '}')
-    p++;
-  else
-    for(;;) {
-      member *m;
-      sortkey *k;
-      size_t mi = j->nmem, start = (size_t)(p - fb);
-      uint32_t of;
-      if(p >= e || *p != '"')
-        return NULL;
-      if(mi == j->capmem && grow_members(j) != 0)
-        return NULL;
-      /* the record is taken before the value, whose own members (if it is
-       * an object) come after it */
-      j->nmem = mi + 1;
-      j->mem[mi].start = start;
-      p = fast_name(j, p, e, &j->mem[mi]);
-      if(!p || p >= e - 1 || *p != ':')
-        return NULL;
-      of = (uint32_t)j->nobj;
-      /* string values (the commonest) without the call */
-      p = p[1] == '"' ? fast_string(j, p + 1, e, &esc) : fast_value(j, p + 1);
-      if(!p)
-        return NULL;
-      m = &j->mem[mi]; /* fast_value may have moved j->mem */
-      m->len = (size_t)(p - fb) - start;
-      m->ofirst = of;
-      m->oend = (uint32_t)j->nobj;
-      k = &j->sk[j->nsk++];
-      k->key = m->key;
-      k->i = (uint32_t)mi;
-      k->quick = (uint32_t)m->quick;
-      if(p >= e)
-        return NULL;
-      if(*p == ',') {
-        p++;
-        continue;
-      }
-      if(*p != '}')
-        return NULL;
+  if(p < e && *p == '}') {
+    if(top) {
+      j->ntop = 0;
+      j->top_is_object = 1;
+      j->len = 2;
+    }
+    return p + 1;
+  }
+  for(;;) {
+    member *m;
+    size_t mi = j->nmem;
+    if(p >= e || *p != '"')
+      return NULL;
+    if(j->nmem == j->capmem &&
+       grow((void **)&j->mem, &j->capmem, j->nmem + 1, sizeof(member)) != 0)
+      return NULL;
+    /* the record is taken before the value, whose own members (if it is
+     * an object) come after it on the stack */
+    m = &j->mem[j->nmem++];
+    m->start = (size_t)(p - j->fb);
+    p = fast_string(j, p, m);
+    if(!p || p >= e - 1 || *p != ':')
+      return NULL;
+    /* string values (the commonest) without the call */
+    p = p[1] == '"' ? fast_string(j, p + 1, NULL) : fast_value(j, p + 1);
+    if(!p)
+      return NULL;
+    m = &j->mem[mi]; /* fast_value may have moved j->mem */
+    m->len = (size_t)(p - j->fb) - m->start;
+    if(p >= e)
+      return NULL;
+    if(*p == ',') {
       p++;
-      break;
-    }
-  j->obj[oi].end = (uint32_t)(p - fb);
-  if(fast_close(j, oi, base, d0, j->depth == 1) != 0)
-    return NULL;
-  return p;
-}
-
-static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob);
-
-/* Room the fast path keeps after its output (and the omitted value) for
- * copy_span's whole 16-byte stores. */
-#define JCS_SLACK 16
-
-/* Copies input bytes [a, a+n) to o; returns the end. Member spans are
- * mostly a few dozen bytes of varying length: whole 16-byte chunks (the
- * last one running into the slack) spare memcpy's branches on the length,
- * where the input has the bytes to read. */
-static JCS_INLINE char *copy_span(const crypto_jcs *j, char *o, size_t a,
-                                  size_t n)
-{
-  const unsigned char *s = j->fb + a;
-  if(n <= 64 && (size_t)(j->end - s) >= ((n + 15) & ~(size_t)15)) {
-    char *r = o + n;
-    for(;;) {
-      memcpy(o, s, 16);
-      if(n <= 16)
-        return r;
-      o += 16;
-      s += 16;
-      n -= 16;
-    }
-  }
-  memcpy(o, s, n);
-  return o + n;
-}
-
-/* Writes the canonical text of input bytes [a, b), inside which the
- * objects j->obj[oi..oe) lie: the bytes as they are, except the dirty
- * objects, written member by member. Returns the end of what it wrote. */
-static char *emit_span(const crypto_jcs *j, char *o, size_t a, size_t b,
-                       size_t oi, size_t oe)
-{
-  while(oi < oe) {
-    const fobj *ob = &j->obj[oi];
-    if(!ob->sub)
-      oi = ob->skip; /* nothing to change inside */
-    else if(!ob->dirty)
-      oi++; /* in order itself: look inside */
-    else {
-      o = emit_object(j, copy_span(j, o, a, ob->start - a), ob);
-      a = ob->end;
-      oi = ob->skip;
-    }
-  }
-  return copy_span(j, o, a, b - a);
-}
-
-/* Writes member x's canonical text; most hold no object to reorder. */
-static JCS_INLINE char *emit_member(const crypto_jcs *j, char *o,
-                                    const member *x)
-{
-  if(x->ofirst == x->oend)
-    return copy_span(j, o, x->start, x->len);
-  return emit_span(j, o, x->start, x->start + x->len, x->ofirst, x->oend);
-}
-
-/* Writes a dirty object below the top level, members in sorted order. */
-static char *emit_object(const crypto_jcs *j, char *o, const fobj *ob)
-{
-  const sortkey *k = j->fs + ob->mfirst;
-  size_t i;
-  *o++ = '{';
-  for(i = 0; i < ob->n; i++) {
-    if(i)
-      *o++ = ',';
-    o = emit_member(j, o, &j->mem[k[i].i]);
-  }
-  *o++ = '}';
-  return o;
-}
-
-/* Keeps the omitted member x's canonical value apart. */
-static int emit_omitted(crypto_jcs *j, const member *x)
-{
-  size_t vo = x->name_len + 3, vl = x->len - vo;
-  if(grow((void **)&j->omitted, &j->capomitted, vl + JCS_SLACK, 1) != 0)
-    return -1;
-  j->omitted_len = (size_t)(emit_span(j, j->omitted, x->start + vo,
-                                      x->start + x->len, x->ofirst, x->oend) -
-                            j->omitted);
-  j->has_omitted = 1;
-  return 0;
-}
-
-/* Writes the top-level object j->obj[0] (at input offset 0): its member
- * records into j->top, the omitted one's value apart, and the text. Text
- * the fast path accepts keeps every value's length, so the records'
- * output offsets follow from the lengths alone; members already in order
- * are written in at most two spans. */
-static int emit_top(crypto_jcs *j)
-{
-  const fobj *ob = &j->obj[0];
-  const sortkey *k = j->fs + ob->mfirst;
-  const member *om = NULL;
-  char *o = j->out;
-  size_t i, ntop = 0, at = 1;
-  if(grow((void **)&j->top, &j->captop, ob->n, sizeof(member)) != 0)
-    return -1;
-  *o++ = '{';
-  for(i = 0; i < ob->n; i++) {
-    const member *x = &j->mem[k[i].i];
-    member *t;
-    if((int32_t)i == ob->omit_at) {
-      om = x;
-      if(emit_omitted(j, x) != 0)
-        return -1;
       continue;
     }
-    t = &j->top[ntop++];
-    *t = *x;
-    t->start = at;
-    at += x->len + 1;
-    if(ob->unsorted) { /* written in sorted order, one by one */
-      if(ntop > 1)
-        *o++ = ',';
-      o = emit_member(j, o, x);
-    }
+    if(*p != '}')
+      return NULL;
+    break;
   }
-  j->ntop = ntop;
-  j->top_is_object = 1;
-  if(!ob->unsorted && !om)
-    o = emit_span(j, o, 1, ob->end - 1, 1, j->nobj);
-  else if(!ob->unsorted) {
-    /* cut the omitted member and the comma after it (before it, when it
-     * comes last) */
-    size_t cs = om->start, ce = om->start + om->len;
-    if(ce + 1 < ob->end)
-      ce++;
-    else if(cs > 1)
-      cs--;
-    o = emit_span(j, o, 1, cs, 1, om->ofirst);
-    o = emit_span(j, o, ce, ob->end - 1, om->oend, j->nobj);
+  j->len = (size_t)(p - j->fb);
+  if(finish_object(j, base, body, top) != 0)
+    return NULL;
+  j->nmem = base;
+  if(top) { /* the body may have shrunk (omitted member) or moved */
+    if(reserve(j, 1) != 0)
+      return NULL;
+    j->out[j->len++] = '}';
   }
-  *o++ = '}';
-  j->len = (size_t)(o - j->out);
-  return 0;
+  return p + 1;
 }
 
 /* Scans an array at p ('['). */
 static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
 {
   const unsigned char *e = j->end;
-  int esc;
   p++;
   if(p < e && *p == ']')
     return p + 1;
   for(;;) {
-    p = p < e && *p == '"' ? fast_string(j, p, e, &esc) : fast_value(j, p);
+    p = p < e && *p == '"' ? fast_string(j, p, NULL) : fast_value(j, p);
     if(!p || p >= e)
       return NULL;
     if(*p == ',') {
@@ -1725,13 +1469,12 @@ static JCS_INLINE const unsigned char *fast_value(crypto_jcs *j,
                                                   const unsigned char *p)
 {
   const unsigned char *e = j->end;
-  int esc;
   if(p >= e)
     return NULL;
   switch(*p) {
   case '{':
   case '[': return fast_nested(j, p);
-  case '"': return fast_string(j, p, e, &esc);
+  case '"': return fast_string(j, p, NULL);
   case 't': return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
   case 'f': return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
   case 'n': return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
@@ -1749,28 +1492,17 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
   while(e > p &&
         (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
     e--;
-  /* offsets are kept in 32 bits; the output is never longer than the
-   * input */
-  if(p == e || (size_t)(e - p) >= UINT32_MAX ||
-     reserve(j, (size_t)(e - p) + JCS_SLACK) != 0)
+  if(p == e || reserve(j, (size_t)(e - p) + 1) != 0)
     return -1;
+  memcpy(j->out, p, (size_t)(e - p));
   j->fb = p;
   j->end = e;
-  j->nobj = 0;
-  j->nfs = 0;
-  j->nsk = 0;
-  j->ndirty = 0;
   r = fast_value(j, p);
   j->end = in + len;
   if(r != e)
     return -1;
-  if(*p == '{') {
-    if(emit_top(j) != 0)
-      return -1;
-  }
-  else
-    j->len = (size_t)(emit_span(j, j->out, 0, (size_t)(e - p), 0, j->nobj) -
-                      j->out);
+  if(*p != '{')
+    j->len = (size_t)(e - p);
   j->p = in + len;
   return 0;
 }
