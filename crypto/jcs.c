@@ -806,6 +806,30 @@ static void sort_members(const char *base, member *m, member *t, size_t n)
 
 static int parse_value(crypto_jcs *j);
 
+/* Writes the members m[0..n) (now in order) comma-separated at buf + o,
+ * but for the one at omit_at, kept apart; a member's text is at
+ * src + start - off. Each record's start becomes its offset in buf.
+ * Returns the offset after the last, or 0 when out of memory. */
+static size_t write_sorted(crypto_jcs *j, member *m, size_t n, int omit_at,
+                           char *buf, size_t o, const char *src, size_t off)
+{
+  size_t i, first = o;
+  for(i = 0; i < n; i++) {
+    const char *s = src + (m[i].start - off);
+    if((int)i == omit_at) {
+      if(keep_omitted(j, s, &m[i]) != 0)
+        return 0;
+      continue;
+    }
+    if(o != first)
+      buf[o++] = ',';
+    memcpy(buf + o, s, m[i].len);
+    m[i].start = o;
+    o += m[i].len;
+  }
+  return o;
+}
+
 /* Finishes an object whose members are j->mem[base..nmem) and whose body
  * starts at output offset body: orders, checks duplicates, omits. */
 static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
@@ -883,26 +907,15 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
   else if((unsorted || omit_at >= 0) && body == 1) {
     /* the top-level object is the whole output: write the sorted text
      * into the scratch buffer and swap the two, one copy instead of two */
-    size_t o = 1, first = 1;
+    size_t o;
     char *sw;
     size_t swc;
     if(grow((void **)&j->tmp, &j->captmp, j->cap, 1) != 0)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     j->tmp[0] = '{';
-    for(i = 0; i < n; i++) {
-      const char *src = j->out + m[i].start;
-      if((int)i == omit_at) {
-        if(keep_omitted(j, src, &m[i]) != 0)
-          return fail(j, CRYPTO_JCS_ERR_NOMEM);
-        continue;
-      }
-      if(!first)
-        j->tmp[o++] = ',';
-      first = 0;
-      memcpy(j->tmp + o, src, m[i].len);
-      m[i].start = o;
-      o += m[i].len;
-    }
+    o = write_sorted(j, m, n, omit_at, j->tmp, 1, j->out, 0);
+    if(!o)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
     sw = j->out;
     j->out = j->tmp;
     j->tmp = sw;
@@ -912,33 +925,24 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
     j->len = o;
   }
   else if(unsorted || omit_at >= 0) {
-    size_t blen = j->len - body, o = body, first = 1;
+    size_t blen = j->len - body;
+    size_t o;
     if(grow((void **)&j->tmp, &j->captmp, blen, 1) != 0)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
     memcpy(j->tmp, j->out + body, blen);
-    for(i = 0; i < n; i++) {
-      const char *src = j->tmp + (m[i].start - body);
-      if((int)i == omit_at) {
-        if(keep_omitted(j, src, &m[i]) != 0)
-          return fail(j, CRYPTO_JCS_ERR_NOMEM);
-        continue;
-      }
-      if(!first)
-        j->out[o++] = ',';
-      first = 0;
-      memcpy(j->out + o, src, m[i].len);
-      m[i].start = o;
-      o += m[i].len;
-    }
+    o = write_sorted(j, m, n, omit_at, j->out, body, j->tmp, body);
+    if(!o)
+      return fail(j, CRYPTO_JCS_ERR_NOMEM);
     j->len = o;
   }
   if(top) {
     if(grow((void **)&j->top, &j->captop, n, sizeof(member)) != 0)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
-    j->ntop = 0;
+    member *t = j->top;
     for(i = 0; i < n; i++)
       if((int)i != omit_at)
-        j->top[j->ntop++] = m[i];
+        *t++ = m[i];
+    j->ntop = (size_t)(t - j->top);
     j->top_is_object = 1;
   }
   return 0;
