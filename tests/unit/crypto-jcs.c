@@ -609,6 +609,89 @@ static void test_fast_taken(void **state)
   crypto_jcs_free(j);
 }
 
+/* Text nested n deep: n-1 objects {"b":1,"a":...} (members out of order)
+ * around an innermost {"z":1,"y":2}, written to buf (room for 24 bytes a
+ * level). */
+static size_t nest(char *buf, int n)
+{
+  size_t l = 0;
+  int i;
+  for(i = 1; i < n; i++)
+    l += (size_t)sprintf(buf + l, "{\"b\":1,\"a\":");
+  l += (size_t)sprintf(buf + l, "{\"z\":1,\"y\":2}");
+  for(i = 1; i < n; i++)
+    buf[l++] = '}';
+  buf[l] = 0;
+  return l;
+}
+
+/* The shapes where the fast path's reordering and omission have edges, each
+ * checked byte for byte against the full parser (agree): a reordered object
+ * inside one in order and the other way round, the omitted member first,
+ * last, alone or with a value to reorder, empty objects, nesting at the
+ * depth limit and one past it, and lines the fast path gives up on halfway
+ * (after it has reordered objects), which the full parser then redoes. */
+static void test_fast_edges(void **state)
+{
+  static const char *const taken[] = {
+      "{\"a\":{\"d\":1,\"c\":2},\"b\":3}",
+      "{\"b\":{\"d\":1,\"c\":2},\"a\":3}",
+      "{\"a\":[{\"z\":1,\"y\":2},{\"x\":{\"w\":1,\"v\":[]}}],\"b\":{}}",
+      "{\"a\":1,\"b\":{\"c\":{\"f\":1,\"e\":2},\"d\":3}}",
+      "{\"hash\":\"h\",\"a\":2,\"b\":3}",
+      "{\"a\":2,\"b\":3,\"hash\":\"h\"}",
+      "{\"b\":3,\"a\":2,\"hash\":\"h\"}",
+      "{\"hash\":\"h\",\"b\":3,\"a\":2}",
+      "{\"a\":2,\"hash\":\"h\",\"b\":3}",
+      "{\"hash\":\"h\"}",
+      "{\"hash\":{\"d\":1,\"c\":[{\"f\":1,\"e\":2}]},\"a\":1}",
+      "{\"z\":1,\"hash\":{\"d\":1,\"c\":2},\"a\":{\"hash\":1,\"b\":2}}",
+      "{\"hash\":{}}",
+      "{}",
+      "{\"a\":{}}",
+      "{\"b\":{},\"a\":[]}",
+      "[{},{\"b\":{},\"a\":{}}]",
+      "[{\"b\":1,\"a\":2},3,{\"d\":1,\"c\":2}]",
+  };
+  static const char *const halfway[] = {
+      "{\"b\":{\"d\":1,\"c\":2},\"a\":[1,2,1.0]}",
+      "{\"b\":{\"d\":1,\"c\":2},\"a\":{\"f\":1,\"e\":\"\\u0041\"}}",
+      "{\"hash\":\"h\",\"b\":{\"d\":1,\"c\":2}, \"a\":1}",
+      "{\"b\":{\"d\":1,\"c\":2},\"b\":1}",
+      "{\"b\":{\"d\":1,\"c\":2,\"d\":3},\"a\":1}",
+      "{\"b\":{\"d\":1,\"c\":2},\"a\":1}x",
+      "{\"b\":{\"d\":1,\"c\":2},\"a\":1",
+      "[{\"b\":1,\"a\":2},1e2]",
+  };
+  crypto_jcs *full = crypto_jcs_new(), *fast = new_jcs();
+  char *deep = malloc(24 * (CRYPTO_JCS_MAX_DEPTH + 2));
+  size_t i, l;
+  int on = g_path != CRYPTO_JCS_PATH_FULL;
+  (void)state;
+  assert_non_null(full);
+  assert_non_null(deep);
+  assert_int_equal(crypto_jcs_set_path(full, CRYPTO_JCS_PATH_FULL), 0);
+  for(i = 0; i < sizeof(taken) / sizeof(taken[0]); i++) {
+    if(agree(full, fast, taken[i], strlen(taken[i]), "hash") != on)
+      fail_msg("%s: fast %d", taken[i], !on);
+    if(agree(full, fast, taken[i], strlen(taken[i]), NULL) != on)
+      fail_msg("%s: fast %d without omitting", taken[i], !on);
+  }
+  for(i = 0; i < sizeof(halfway) / sizeof(halfway[0]); i++)
+    if(agree(full, fast, halfway[i], strlen(halfway[i]), "hash"))
+      fail_msg("%s: taken by the fast path", halfway[i]);
+  l = nest(deep, CRYPTO_JCS_MAX_DEPTH);
+  assert_int_equal(agree(full, fast, deep, l, "hash"), on);
+  assert_int_equal(crypto_jcs_canonicalize(full, deep, l), CRYPTO_JCS_OK);
+  l = nest(deep, CRYPTO_JCS_MAX_DEPTH + 1);
+  assert_int_equal(agree(full, fast, deep, l, "hash"), 0);
+  assert_int_equal(crypto_jcs_canonicalize(full, deep, l),
+                   CRYPTO_JCS_ERR_DEPTH);
+  free(deep);
+  crypto_jcs_free(full);
+  crypto_jcs_free(fast);
+}
+
 /* SHA-256: one-shot, streaming in pieces, and reuse of a context. */
 static void test_sha256(void **state)
 {
@@ -652,6 +735,7 @@ int main(void)
       cmocka_unit_test(test_omit_and_members),
       cmocka_unit_test(test_paths_agree),
       cmocka_unit_test(test_fast_taken),
+      cmocka_unit_test(test_fast_edges),
   };
   size_t i;
   int failed = 0;
