@@ -830,6 +830,27 @@ static size_t write_sorted(crypto_jcs *j, member *m, size_t n, int omit_at,
   return o;
 }
 
+/* For an object whose members m[0..n) are in order already: keeps the
+ * value of m[at], the member to omit, and cuts it (and one comma) out of
+ * the output. */
+static int cut_omitted(crypto_jcs *j, member *m, size_t n, size_t at)
+{
+  size_t from = m[at].start, cut = m[at].len, i;
+  if(keep_omitted(j, j->out + from, &m[at]) != 0)
+    return -1;
+  if(at + 1 < n)
+    cut++; /* the comma after it */
+  else if(at > 0) {
+    from--; /* the comma before it */
+    cut++;
+  }
+  memmove(j->out + from, j->out + from + cut, j->len - from - cut);
+  j->len -= cut;
+  for(i = at + 1; i < n; i++)
+    m[i].start -= cut;
+  return 0;
+}
+
 /* Finishes an object whose members are j->mem[base..nmem) and whose body
  * starts at output offset body: orders, checks duplicates, omits. */
 static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
@@ -888,21 +909,8 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
       }
   }
   if(!unsorted && omit_at >= 0) {
-    /* in order already: cut the omitted member (and one comma) out */
-    size_t at = m[omit_at].start, cut = m[omit_at].len;
-    if(keep_omitted(j, j->out + at, &m[omit_at]) != 0)
+    if(cut_omitted(j, m, n, (size_t)omit_at) != 0)
       return fail(j, CRYPTO_JCS_ERR_NOMEM);
-    if((size_t)omit_at + 1 < n)
-      cut++; /* the comma after it */
-    else if(omit_at > 0) {
-      at--; /* the comma before it */
-      cut++;
-    }
-    memmove(j->out + at, j->out + at + cut, j->len - at - cut);
-    j->len -= cut;
-    for(i = (size_t)omit_at + 1; i < n; i++) {
-      m[i].start -= cut;
-    }
   }
   else if((unsorted || omit_at >= 0) && body == 1) {
     /* the top-level object is the whole output: write the sorted text
