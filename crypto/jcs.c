@@ -1158,7 +1158,11 @@ static inline const unsigned char *scan_sse2(const unsigned char *p,
       return p + __builtin_ctz(k);
     p += 16;
   }
-  return scan_swar(p, e);
+  /* the tail bytewise: the SWAR constants would cost more (most strings
+   * end within a 16-byte load) */
+  while(p < e && !special1(*p))
+    p++;
+  return p;
 }
 
 /* AVX2 scanner: 32 bytes per step, the rest by SSE2. */
