@@ -725,7 +725,7 @@ static int cmp_names(const char *base, const member *a, const member *b)
   size_t n = a->name_len < b->name_len ? a->name_len : b->name_len, i = 0;
   /* the common case: plain ASCII names that differ in their first 8 bytes
    * (or are no longer than 8) compare as two integers */
-  if(a->quick && b->quick) {
+  if(a->quick & b->quick) {
     if(a->key != b->key)
       return a->key < b->key ? -1 : 1;
     if(n <= 8 && (a->name_len <= 8 || b->name_len <= 8))
@@ -764,7 +764,7 @@ static int cmp_names(const char *base, const member *a, const member *b)
  * first 8 bytes) inline. */
 static inline int cmp_quick(const char *base, const member *a, const member *b)
 {
-  if(a->quick && b->quick && a->key != b->key)
+  if((a->quick & b->quick) && a->key != b->key)
     return a->key < b->key ? -1 : 1;
   return cmp_names(base, a, b);
 }
@@ -901,9 +901,11 @@ static int finish_object(crypto_jcs *j, size_t base, size_t body, int top)
   }
   if(top && j->omit) {
     for(i = 0; i < n; i++)
+      /* a plain name of up to 8 bytes is all in its key */
       if(m[i].name_len == j->omit_len && !m[i].esc &&
          (!m[i].quick || m[i].key == j->omit_key) &&
-         memcmp(j->out + m[i].start + 1, j->omit, j->omit_len) == 0) {
+         ((m[i].quick && j->omit_len <= 8) ||
+          memcmp(j->out + m[i].start + 1, j->omit, j->omit_len) == 0)) {
         omit_at = (int)i;
         break;
       }
