@@ -393,8 +393,7 @@ static int h_result_emit(probe_result *r)
     add_clean_string(r->details, "state_error", ctx->state_refused);
   double ms =
       r->has_duration ? r->duration_ms : util_mono_ms() - ctx->hr->start_ms;
-  cJSON_AddNumberToObject(r->obj, WIRE_DURATION_MS,
-                          round(ms * 1000.0) / 1000.0);
+  cJSON_AddNumberToObject(r->obj, WIRE_DURATION_MS, util_round_us(ms));
   cJSON_AddItemToObject(r->obj, WIRE_METRICS, r->metrics);
   cJSON_AddItemToObject(r->obj, WIRE_DETAILS, r->details);
   if(r->thresholds)

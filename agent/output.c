@@ -300,7 +300,7 @@ static int build_line(output *o, const char *plugin, const char *check,
                           wire_status_name((probe_status)status));
   cJSON_AddStringToObject(line, "level", level_names[status]);
   cJSON_AddStringToObject(line, "summary", summary);
-  cJSON_AddNumberToObject(line, "duration_ms", round(ms * 1000.0) / 1000.0);
+  cJSON_AddNumberToObject(line, "duration_ms", util_round_us(ms));
   cJSON_AddItemToObject(line, "metrics",
                         metrics ? cJSON_Duplicate(metrics, 1)
                                 : cJSON_CreateObject());

@@ -969,9 +969,9 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
     if(x->killed && !x->reaped)
       t = SWEEP_AGAIN_MS; /* killed: about to be reaped */
     else if(x->reaped)
-      t = fmin(x->reaped_ms + EXIT_GRACE_MS, x->deadline_ms) - now;
+      t = util_min_ms(x->reaped_ms + EXIT_GRACE_MS, x->deadline_ms) - now;
     else
-      t = fmin(x->deadline_ms - now, POLL_CAP_MS);
+      t = util_min_ms(x->deadline_ms - now, POLL_CAP_MS);
     int ms = t < 1 ? 1 : (int)ceil(t);
     if(timeout_ms < 0 || ms < timeout_ms)
       timeout_ms = ms;

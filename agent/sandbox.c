@@ -25,44 +25,161 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe-plugin.h"
 #include "sandbox.h"
 
+/* What a user lookup found, as the child that made it hands it back. */
+typedef struct user_ids {
+  int found; /* the user exists */
+  int err;   /* the lookup's errno when it failed (0: no such user) */
+  uid_t uid;
+  gid_t gid;
+  int ngroups;
+  gid_t groups[SANDBOX_MAX_GROUPS];
+} user_ids;
+
+/* Looks user up (passwd entry and groups) in a child process, so that
+ * the NSS modules getpwnam loads (libnss_systemd, a userdb client, with
+ * its libraries: 360 KiB resident) stay out of the daemon, which keeps
+ * running as root for years. 0 with *u filled, or -1 with errno. */
+static int lookup_user(const char *user, user_ids *u)
+{
+  int fd[2], saved;
+  pid_t pid;
+  ssize_t r;
+  memset(u, 0, sizeof(*u));
+  if(pipe2(fd, O_CLOEXEC) < 0)
+    return -1;
+  pid = fork();
+  if(pid < 0) {
+    saved = errno;
+    close(fd[0]);
+    close(fd[1]);
+    errno = saved;
+    return -1;
+  }
+  if(pid == 0) {
+    struct passwd *pw;
+    close(fd[0]);
+    errno = 0;
+    pw = getpwnam(user);
+    if(pw) {
+      int n = SANDBOX_MAX_GROUPS;
+      u->found = 1;
+      u->uid = pw->pw_uid;
+      u->gid = pw->pw_gid;
+      if(getgrouplist(user, pw->pw_gid, u->groups, &n) < 0) {
+        /* more groups than we keep: the primary one only */
+        u->groups[0] = pw->pw_gid;
+        n = 1;
+      }
+      u->ngroups = n;
+    }
+    else
+      u->err = errno;
+    _exit(write(fd[1], u, sizeof(*u)) == (ssize_t)sizeof(*u) ? 0 : 1);
+  }
+  close(fd[1]);
+  do
+    r = read(fd[0], u, sizeof(*u));
+  while(r < 0 && errno == EINTR);
+  saved = errno;
+  close(fd[0]);
+  while(waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if(r != (ssize_t)sizeof(*u)) {
+    errno = r < 0 ? saved : EIO;
+    return -1;
+  }
+  return 0;
+}
+
+/* Lookups made in the last minute, so that a run (every run asks for its
+ * plugin's user) costs no extra process: a changed passwd entry is seen
+ * within USER_TTL_S. Only the daemon's main thread looks users up. */
+#define USER_CACHE 8
+#define USER_TTL_S 60
+static struct {
+  char name[64];
+  user_ids ids;
+  struct timespec at;
+} user_cache[USER_CACHE];
+
+/* Seconds from a to b. */
+static double elapsed_s(const struct timespec *a, const struct timespec *b)
+{
+  return (double)(b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* lookup_user through user_cache (a name too long for it is not kept). */
+static int lookup_user_cached(const char *user, user_ids *u)
+{
+  struct timespec now;
+  int i, slot = 0;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  for(i = 0; i < USER_CACHE; i++) {
+    if(user_cache[i].name[0] && !strcmp(user_cache[i].name, user) &&
+       elapsed_s(&user_cache[i].at, &now) < USER_TTL_S) {
+      *u = user_cache[i].ids;
+      return 0;
+    }
+    if(!user_cache[i].name[0] ||
+       (user_cache[slot].name[0] &&
+        elapsed_s(&user_cache[i].at, &user_cache[slot].at) > 0))
+      slot = i; /* a free slot, else the oldest */
+  }
+  if(lookup_user(user, u) != 0)
+    return -1;
+  if(strlen(user) < sizeof(user_cache[0].name)) {
+    snprintf(user_cache[slot].name, sizeof(user_cache[0].name), "%s", user);
+    user_cache[slot].ids = *u;
+    user_cache[slot].at = now;
+  }
+  return 0;
+}
+
 const char *sandbox_default_user(void)
 {
-  return getpwnam("probe-agent") ? "probe-agent" : "nobody";
+  user_ids u;
+  return lookup_user_cached("probe-agent", &u) == 0 && u.found ? "probe-agent"
+                                                               : "nobody";
 }
 
 int sandbox_set_user(sandbox_policy *p, const char *user, char *err,
                      size_t errlen)
 {
+  user_ids u;
   p->change_user = 0;
   p->ngroups = 0;
   if(geteuid() != 0 || !user || !strcmp(user, "root"))
     return 0;
-  errno = 0;
-  struct passwd *pw = getpwnam(user);
-  if(!pw) {
-    snprintf(err, errlen, "cannot run as user \"%s\": %s", user,
-             errno ? strerror(errno) : "no such user");
+  if(lookup_user_cached(user, &u) != 0) {
+    snprintf(err, errlen, "cannot look user \"%s\" up: %s", user,
+             strerror(errno));
     return -1;
   }
-  if(pw->pw_uid == 0) {
+  if(!u.found) {
+    snprintf(err, errlen, "cannot run as user \"%s\": %s", user,
+             u.err ? strerror(u.err) : "no such user");
+    return -1;
+  }
+  if(u.uid == 0) {
     snprintf(err, errlen, "user \"%s\" has uid 0: say \"root\" to run as root",
              user);
     return -1;
   }
-  p->uid = pw->pw_uid;
-  p->gid = pw->pw_gid;
-  int n = SANDBOX_MAX_GROUPS;
-  if(getgrouplist(user, pw->pw_gid, p->groups, &n) < 0) {
-    /* more groups than we keep: the primary one only */
-    p->groups[0] = pw->pw_gid;
-    n = 1;
+  p->uid = u.uid;
+  p->gid = u.gid;
+  if(u.ngroups < 1 || u.ngroups > SANDBOX_MAX_GROUPS) {
+    u.groups[0] = u.gid;
+    u.ngroups = 1;
   }
-  p->ngroups = n;
+  memcpy(p->groups, u.groups, sizeof(gid_t) * (size_t)u.ngroups);
+  p->ngroups = u.ngroups;
   p->change_user = 1;
   return 0;
 }

@@ -70,7 +70,7 @@ typedef struct schedule {
 /* A jittered interval: +-5% (at most 10 s either way). */
 static double jittered_ms(double interval_s)
 {
-  double spread = fmin(interval_s * 0.05, 10.0);
+  double spread = util_min_ms(interval_s * 0.05, 10.0);
   double j = ((double)rand() / RAND_MAX * 2.0 - 1.0) * spread;
   double ms = (interval_s + j) * 1000.0;
   return ms < 100 ? 100 : ms;
@@ -88,7 +88,7 @@ static int schedule_sync(schedule *s, const agent_config *cfg)
     n[i].plugin = strdup(cfg->run[i]);
     /* first runs spread over up to a second (a quarter interval at most) */
     double spread =
-        fmin(1000.0, config_plugin_interval(cfg, cfg->run[i]) * 250.0);
+        util_min_ms(1000.0, config_plugin_interval(cfg, cfg->run[i]) * 250.0);
     n[i].next_ms = now + (double)rand() / RAND_MAX * spread;
     for(size_t k = 0; k < s->n; k++)
       if(!strcmp(s->slots[k].plugin, cfg->run[i]))

@@ -19,6 +19,12 @@
 #include "lib/fileio.h"
 #include "util.h"
 
+/* floor(x + 0.5) is round() for the non-negative durations it gets. */
+double util_round_us(double ms)
+{
+  return floor(ms * 1000.0 + 0.5) / 1000.0;
+}
+
 double util_mono_ms(void)
 {
   struct timespec ts;

@@ -29,4 +29,15 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len);
 /* mkdir -p with the given mode for each created directory. */
 int util_mkdir_p(const char *path, unsigned mode);
 
+/* The smaller of two times (no NaN here). Not fmin: the daemon needs no
+ * libm, whose pages would be 330 KiB of its resident memory. */
+static inline double util_min_ms(double a, double b)
+{
+  return a < b ? a : b;
+}
+
+/* A non-negative duration in ms rounded to the microsecond, for output
+ * (round() without libm: floor is inlined). */
+double util_round_us(double ms);
+
 #endif

@@ -108,6 +108,29 @@ int64_t lsrc_progress_total(const lsrc *s, uint64_t rows, int64_t from_seq,
  * source cannot (gzip, stdin, table: texts are copies in a buffer). */
 int lsrc_keep_views(lsrc *s);
 
+/* A run of whole lines handed out as one view, for a reader that splits
+ * the lines itself (and so in parallel). Lines are not numbered: the
+ * reader counts them. */
+typedef struct lsrc_span {
+  const char *text; /* valid as lsrc_keep_views's texts are */
+  size_t len;
+  uint64_t offset; /* stream offset of text[0] */
+  int at_end;      /* the span reaches the end of the file: a last line
+                      without "\n" there is a truncated event */
+} lsrc_span;
+
+/* After lsrc_keep_views on a mapped file: the next span of about want
+ * bytes, ending after the first "\n" at or past want bytes, or at the end
+ * of the file. A span that is not at_end and whose last line has no "\n"
+ * ends inside a line longer than max_line (so does any line in it longer
+ * than max_line: the reader checks). LSRC_EOF when nothing is left,
+ * LSRC_ERR_READ when the file was truncated under us. Spans and lsrc_next
+ * do not mix on one source (lsrc_next would number lines wrongly). */
+lsrc_code lsrc_next_span(lsrc *s, size_t want, lsrc_span *sp);
+
+/* The longest event the source accepts (lsrc_options.max_line resolved). */
+size_t lsrc_max_line(const lsrc *s);
+
 /* 1 when the mapped file was found truncated under us: texts read since
  * may hold zeros where the lost bytes were, so no verdict stands. */
 int lsrc_truncated(const lsrc *s);

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/fileio.h"
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
 #include "plugins/common/pkit.h"
@@ -47,6 +48,7 @@
 #define MAX_CONCURRENCY 32
 #define MAX_STATUSES HJUDGE_MAX_STATUSES
 #define MAX_HEADERS 16
+#define HTTP_TOKEN_MAX 4095 /* token_file: larger is refused, never cut */
 #define STATE_FILE "failing.json"
 #define STATE_MAX (256 * 1024)
 
@@ -400,22 +402,17 @@ static void parse_target(target *t, const cJSON *e, double dflt_latency)
  * last header of t. 0, or -1 with why. The buffer is wiped. */
 static int load_token(target *t, char *why, size_t n)
 {
-  char tok[4096];
-  FILE *f = fopen(t->token_file, "re");
-  if(!f) {
-    snprintf(why, n, "cannot read token_file %s: %s", t->token_file,
-             strerror(errno));
-    return -1;
-  }
-  size_t r = fread(tok, 1, sizeof(tok) - 1, f);
-  int big = r == sizeof(tok) - 1 && fgetc(f) != EOF;
-  fclose(f);
-  tok[r] = '\0';
-  while(r > 0 &&
-        (tok[r - 1] == '\n' || tok[r - 1] == '\r' || tok[r - 1] == ' '))
-    tok[--r] = '\0';
+  char *tok = NULL;
+  size_t len = 0;
   int rc = -1;
-  if(big || r == 0 || strpbrk(tok, "\r\n"))
+  /* as every secret is read: no link followed but one beneath its
+   * directory (a Kubernetes secret volume), a regular file, wiped after */
+  if(fileio_read_secret_flags(t->token_file, HTTP_TOKEN_MAX, FILEIO_BENEATH,
+                              "cannot read token_file", &tok, &len, why, n) < 0)
+    return -1;
+  while(len > 0 && tok[len - 1] == ' ')
+    tok[--len] = '\0';
+  if(len == 0 || strpbrk(tok, "\r\n"))
     snprintf(why, n, "token_file %s must hold one line (the token)",
              t->token_file);
   else if(asprintf(&t->headers[t->nheaders], "Authorization: Bearer %s", tok) <
@@ -427,7 +424,7 @@ static int load_token(target *t, char *why, size_t n)
     t->nheaders++;
     rc = 0;
   }
-  explicit_bzero(tok, sizeof(tok));
+  fileio_secret_free(tok, len);
   return rc;
 }
 

@@ -74,9 +74,15 @@ typedef struct batch {
   char *data;
   size_t dlen, dcap;
   ev_rec *ev;
-  size_t n;
+  size_t n, cap; /* events, room in ev */
   int state;
   uint64_t serial; /* order of filling */
+  /* a span of whole lines (lsrc_next_span) the worker splits itself;
+   * span_len 0 when the batch holds lines the reader split */
+  lsrc_span span;
+  size_t span_len, max_line;
+  uint8_t too_long; /* the lines stop at one longer than max_line */
+  uint8_t nomem;    /* the event records could not grow */
 } batch;
 
 typedef struct pending {
@@ -112,7 +118,9 @@ typedef struct vctx {
   int64_t index_every;
   pending *pend;
   size_t npend;
-  int resumed; /* the resume event has been matched */
+  int resumed;       /* the resume event has been matched */
+  uint64_t lines;    /* span batches: number of the last line checked */
+  char span_err[96]; /* span batches: what ended the reading, if not EOF */
   int stop;
   int reread_ok; /* the source can be read a second time */
   int seen_expect;
@@ -301,10 +309,54 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
   }
 }
 
+/* Splits a span batch into its lines and processes each as it is found,
+ * while its bytes are in this core's cache. Stops at a line longer than
+ * max_line (b->too_long; the end of a span that is not at the file's end
+ * without a newline is one, see lsrc_next_span). */
+static void process_span(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
+{
+  const char *p = b->span.text, *e = p + b->span_len;
+  b->n = 0;
+  b->too_long = 0;
+  b->nomem = 0;
+  while(p < e) {
+    const char *nl = memchr(p, '\n', (size_t)(e - p));
+    size_t len = nl ? (size_t)(nl - p) : (size_t)(e - p);
+    ev_rec *rec;
+    if(len > b->max_line || (!nl && !b->span.at_end)) {
+      b->too_long = 1;
+      return;
+    }
+    if(b->n == b->cap) {
+      size_t nc = b->cap ? 2 * b->cap : BATCH_LINES;
+      ev_rec *ne = realloc(b->ev, nc * sizeof(*ne));
+      if(!ne) {
+        b->nomem = 1;
+        return;
+      }
+      b->ev = ne;
+      b->cap = nc;
+    }
+    rec = &b->ev[b->n++];
+    rec->line = 0; /* numbered when checked, in order */
+    rec->offset = b->span.offset + (uint64_t)(p - b->span.text);
+    rec->off = 0;
+    rec->view = p;
+    rec->len = len;
+    rec->terminated = nl != NULL;
+    process_line(j, h, p, rec);
+    p = nl ? nl + 1 : e;
+  }
+}
+
 /* Processes a whole batch (worker side). */
 static void process_batch(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
 {
   size_t i;
+  if(b->span_len) {
+    process_span(j, h, b);
+    return;
+  }
   for(i = 0; i < b->n; i++)
     process_line(j, h, b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
                  &b->ev[i]);
@@ -639,6 +691,32 @@ static void check_batch(vctx *v, batch *b)
   }
 }
 
+/* Checks a span batch: numbers its lines (in order, so here), checks them,
+ * then ends the reading where the worker stopped at a line too long (the
+ * lsrc_next error for it, in the same words) or out of memory. */
+static void check_span(vctx *v, batch *b, lsrc_code *end, uint64_t *errline)
+{
+  size_t i;
+  for(i = 0; i < b->n; i++)
+    b->ev[i].line = v->lines + 1 + i;
+  check_batch(v, b);
+  v->lines += b->n;
+  if(v->stop || (!b->too_long && !b->nomem))
+    return;
+  v->stop = 1;
+  *errline = v->lines + 1;
+  if(b->nomem) {
+    *end = LSRC_ERR_NOMEM;
+    snprintf(v->span_err, sizeof(v->span_err), "out of memory");
+  }
+  else {
+    *end = LSRC_ERR_TOO_LONG;
+    snprintf(v->span_err, sizeof(v->span_err),
+             "line %" PRIu64 " is longer than %zu bytes", *errline,
+             b->max_line);
+  }
+}
+
 /* Hands the progress on: a file's bytes of its size; a table's bytes read
  * of an estimate of its bytes from its row estimate (lsrc_progress_total),
  * so that the percent is the share of rows read. */
@@ -654,17 +732,6 @@ static void report_progress(const lv_options *o, const lsrc_options *so,
   o->progress(o->progress_arg, r->events, bytes, total);
 }
 
-/* Records event ev as a view into the source in e. */
-static void take_view(ev_rec *e, const lsrc_event *ev)
-{
-  e->line = ev->line;
-  e->offset = ev->offset;
-  e->off = 0;
-  e->view = ev->text;
-  e->len = ev->len;
-  e->terminated = (uint8_t)ev->terminated;
-}
-
 /* Fills batch b from the source, copying each line (or, when the source's
  * texts stay valid, taking views of them). Returns the lsrc code
  * that ended the filling (LSRC_OK when the batch is full; *errline is the
@@ -677,12 +744,15 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
   lsrc_code c = LSRC_OK;
   b->n = 0;
   b->dlen = 0;
+  b->span_len = 0;
   if(lsrc_keep_views(s)) {
-    /* the texts stay valid until the source closes: views, no copy */
-    while(b->n < BATCH_LINES && (c = lsrc_next(s, &carry[0])) == LSRC_OK)
-      take_view(&b->ev[b->n++], &carry[0]);
-    if(c != LSRC_OK)
-      *errline = carry[0].line;
+    /* the texts stay valid until the source closes: one span of whole
+     * lines, which the worker splits (the reader does no per-line work) */
+    c = lsrc_next_span(s, BATCH_BYTES, &b->span);
+    if(c == LSRC_OK) {
+      b->span_len = b->span.len;
+      b->max_line = lsrc_max_line(s);
+    }
     return c;
   }
   while(b->n < BATCH_LINES) {
@@ -747,10 +817,11 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       *end = fill_batch(s, b, &carry, &have_carry, errline);
       if(*end != LSRC_OK)
         reading = 0;
-      if(b->n == 0)
+      if(b->n == 0 && b->span_len == 0)
         break;
       b->serial = v->next_serial++;
-      tail_rows = b->ev[b->n - 1].line;
+      if(b->n > 0)
+        tail_rows = b->ev[b->n - 1].line;
       if(started > 0) {
         pthread_mutex_lock(&v->mu);
         b->state = SLOT_FILLED;
@@ -787,9 +858,15 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       }
       pthread_mutex_unlock(&v->mu);
     }
-    if(!v->stop)
+    if(!v->stop && b->span_len)
+      check_span(v, b, end, errline);
+    else if(!v->stop)
       check_batch(v, b);
-    lsrc_release(s, b->ev[b->n - 1].offset); /* done with what came before */
+    /* done with what came before */
+    if(b->span_len)
+      lsrc_release(s, b->span.offset + b->span_len);
+    else
+      lsrc_release(s, b->ev[b->n - 1].offset);
     if(started > 0) {
       /* workers scan the states under the mutex */
       pthread_mutex_lock(&v->mu);
@@ -800,7 +877,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       b->state = SLOT_FREE;
     head++;
     if(v->o->progress)
-      report_progress(v->o, so, s, v->r, tail_rows);
+      report_progress(v->o, so, s, v->r, b->span_len ? v->lines : tail_rows);
   }
 }
 
@@ -829,10 +906,12 @@ static int finish_run(vctx *v, lsrc *s, lsrc_code end, uint64_t errline)
       ev_rec e;
       memset(&e, 0, sizeof(e));
       e.line = errline;
-      set_bad(v, &e, LV_PARSE_ERROR, "%s", lsrc_error(s));
+      set_bad(v, &e, LV_PARSE_ERROR, "%s",
+              v->span_err[0] ? v->span_err : lsrc_error(s));
     }
     else {
-      snprintf(r->error, sizeof(r->error), "%s", lsrc_error(s));
+      snprintf(r->error, sizeof(r->error), "%s",
+               v->span_err[0] ? v->span_err : lsrc_error(s));
       r->source_error = 1;
       return -1;
     }
@@ -868,6 +947,7 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
     v->slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
     if(!v->slots[i].ev)
       return -1;
+    v->slots[i].cap = BATCH_LINES;
   }
   for(i = 0; i < *nth; i++) {
     wa[i].v = v;
@@ -940,6 +1020,7 @@ int lv_verify(const lv_options *o, lv_result *r)
      (uint64_t)r->file_size - o->resume->offset < (8u << 20))
     nth = 1;
   v.reread_ok = strcmp(o->src.source, "-") != 0;
+  v.lines = so.start_line > 0 ? so.start_line - 1 : 0;
   v.index_every = 1024;
   v.nslot = nth > 1 ? 2 * nth + 1 : 1;
   if(alloc_state(&v, wa, &nth) != 0)

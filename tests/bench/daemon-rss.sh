@@ -27,7 +27,7 @@ mkdir -p "$work/plugins"
 cp "$build"/tests/plugins/.libs/{segv,abort,silent}.so "$work/plugins/"
 sections='"segv": { "interval": 1 }, "abort": { "interval": 1 }, "silent": { "interval": 1 }'
 for i in $(seq 1 "$necho"); do
-  ${CC:-cc} -shared -fPIC -O2 -I"$build" -I"$top/agent" -DTP_ECHO_NAMED="\"echo$i\"" \
+  ${CC:-cc} -shared -fPIC -O2 -I"$build" -I"$top/agent/include" -I"$top" -DTP_ECHO_NAMED="\"echo$i\"" \
     -o "$work/plugins/echo$i.so" "$top/tests/plugins/testplug.c" -lpthread
   sections="$sections, \"echo$i\": { \"interval\": 1 }"
 done

@@ -42,6 +42,16 @@ n1=$(wc -l <"$outf")
 age=$(( $(date +%s) - $(stat -c %Y "$beat") ))
 [ "$age" -le 6 ] || fail "heartbeat is $age s old"
 jq_assert "$outf" 'select(.plugin == "echo") | .summary == "first"'
+# the daemon keeps to what it needs: no libm (linked --as-needed; the
+# sanitizers' runtime needs it, so not in their build), and, as root, where
+# its runs change user, no NSS module (the users are looked up in a child:
+# libnss_systemd and its libraries stay out of the daemon)
+unneeded='libm\.so|libnss_'
+grep -q '^#define PROBE_SANITIZERS 1' "$top_builddir/config.h" && unneeded='libnss_'
+if grep -E "$unneeded" /proc/$pid/maps >"$TEST_TMP/maps"; then
+  cat "$TEST_TMP/maps" >&2
+  fail "the daemon mapped a library it does not need"
+fi
 
 # a bad new configuration is reported, the old one kept
 echo '{ "plugins": { "echo": { "nope": 1 } } }' >"$cfg"

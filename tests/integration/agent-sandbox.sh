@@ -170,7 +170,7 @@ if [ "$as_root" = 1 ]; then
   jq_assert "$out" '.details.Uid == "0" and .details.run_as == "root"'
   run_agent -p sbprobe -s agent.user=no-such-user-xyz
   expect_rc 3 "an unknown agent.user"
-  jq_assert "$out" '.status == "unknown" and (.summary | test("no-such-user-xyz"))'
+  jq_assert "$out" '.status == "unknown" and (.summary | test("no-such-user-xyz.: no such user"))'
 fi
 
 # the ledger declares the network (PostgreSQL, service_verify_url), but a

@@ -126,6 +126,23 @@ grep -q 'tok-s3cr3t' "$out" "$err" && fail "the token was printed"
 # a missing token file: a clear unknown line
 targets "[{\"url\": \"$b/verify\", \"token_file\": \"$TEST_TMP/nope\"}]"
 nth 0 '.status == "unknown" and (.summary | test("cannot read token_file")) and (.metrics | has("total_seconds") | not)'
+# a token_file that is a link planted to a file outside its directory is
+# not followed (the token is not sent); a Kubernetes secret volume's links,
+# which stay beneath it, are
+mkdir -p "$TEST_TMP/tokdir/..2026_12_01.1"
+ln -s ../token "$TEST_TMP/tokdir/planted"
+cp "$TEST_TMP/token" "$TEST_TMP/tokdir/..2026_12_01.1/token"
+ln -s ..2026_12_01.1 "$TEST_TMP/tokdir/..data"
+ln -s ..data/token "$TEST_TMP/tokdir/token"
+give_to_plugins "$TEST_TMP/tokdir" "$TEST_TMP/tokdir/..2026_12_01.1" "$TEST_TMP/tokdir/..2026_12_01.1/token"
+: >"$TEST_TMP/main.log"
+targets "[{\"url\": \"$b/verify\", \"token_file\": \"$TEST_TMP/tokdir/planted\"}]"
+nth 0 '.status == "unknown" and (.summary | test("cannot read token_file.*not followed"))'
+[ -s "$TEST_TMP/main.log" ] && fail "the endpoint was called with a token read through a planted link"
+targets "[{\"url\": \"$b/verify\", \"token_file\": \"$TEST_TMP/tokdir/token\"}]"
+nth 0 '.status == "ok"'
+jq -e -s 'map(select(.path == "/verify")) | length == 1 and (.[0].headers.Authorization == "Bearer tok-s3cr3t-4711")' \
+  "$TEST_TMP/main.log" >/dev/null || fail "the token in a secret volume was not sent"
 
 # --- URLs are redacted in the line ------------------------------------------------
 targets "[\"http://user:pw-x9@127.0.0.1:$port_main/verify?token=qq-77\"]"
