@@ -22,6 +22,7 @@
 #include "exitcode.h"
 #include "diag.h"
 #include "loader.h"
+#include "sandbox.h"
 #include "util.h"
 
 extern char **environ;
@@ -379,6 +380,9 @@ static int load_config(agent *a, const cmdline *c)
    * run child checks its settings. --check-config, --list-plugins and the
    * daemon describe every plugin first. */
   a->req.lazy = c->nplugins == 1 && !c->mode_daemon && !c->mode_check;
+  /* a daemon keeps the NSS modules of user lookups out of itself; a
+   * one-shot stays one fork */
+  sandbox_lookup_in_child(c->mode_daemon);
   dbuf_init(&errors, 0);
   int rc = config_load(&a->req, &a->cfg, &errors);
   if(rc)

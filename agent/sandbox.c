@@ -42,16 +42,49 @@ typedef struct user_ids {
   gid_t groups[SANDBOX_MAX_GROUPS];
 } user_ids;
 
-/* Looks user up (passwd entry and groups) in a child process, so that
- * the NSS modules getpwnam loads (libnss_systemd, a userdb client, with
- * its libraries: 360 KiB resident) stay out of the daemon, which keeps
- * running as root for years. 0 with *u filled, or -1 with errno. */
+static int lookup_in_child;
+
+void sandbox_lookup_in_child(int on)
+{
+  lookup_in_child = on;
+}
+
+/* Fills u from the passwd entry and groups of user (in this process). */
+static void lookup_here(const char *user, user_ids *u)
+{
+  struct passwd *pw;
+  errno = 0;
+  pw = getpwnam(user);
+  if(pw) {
+    int n = SANDBOX_MAX_GROUPS;
+    u->found = 1;
+    u->uid = pw->pw_uid;
+    u->gid = pw->pw_gid;
+    if(getgrouplist(user, pw->pw_gid, u->groups, &n) < 0) {
+      /* more groups than we keep: the primary one only */
+      u->groups[0] = pw->pw_gid;
+      n = 1;
+    }
+    u->ngroups = n;
+  }
+  else
+    u->err = errno;
+}
+
+/* Looks user up (passwd entry and groups); in a daemon in a child process,
+ * so that the NSS modules getpwnam loads (libnss_systemd, a userdb client,
+ * with its libraries: 360 KiB resident) stay out of the daemon, which
+ * keeps running as root for years. 0 with *u filled, or -1 with errno. */
 static int lookup_user(const char *user, user_ids *u)
 {
   int fd[2], saved;
   pid_t pid;
   ssize_t r;
   memset(u, 0, sizeof(*u));
+  if(!lookup_in_child) {
+    lookup_here(user, u);
+    return 0;
+  }
   if(pipe2(fd, O_CLOEXEC) < 0)
     return -1;
   pid = fork();
@@ -63,24 +96,8 @@ static int lookup_user(const char *user, user_ids *u)
     return -1;
   }
   if(pid == 0) {
-    struct passwd *pw;
     close(fd[0]);
-    errno = 0;
-    pw = getpwnam(user);
-    if(pw) {
-      int n = SANDBOX_MAX_GROUPS;
-      u->found = 1;
-      u->uid = pw->pw_uid;
-      u->gid = pw->pw_gid;
-      if(getgrouplist(user, pw->pw_gid, u->groups, &n) < 0) {
-        /* more groups than we keep: the primary one only */
-        u->groups[0] = pw->pw_gid;
-        n = 1;
-      }
-      u->ngroups = n;
-    }
-    else
-      u->err = errno;
+    lookup_here(user, u);
     _exit(write(fd[1], u, sizeof(*u)) == (ssize_t)sizeof(*u) ? 0 : 1);
   }
   close(fd[1]);

@@ -46,6 +46,11 @@ typedef struct sandbox_policy {
   unsigned short filter_len;
 } sandbox_policy;
 
+/* With on, users are looked up in a child process (a daemon: the NSS
+ * modules getpwnam loads stay out of it, see sandbox.c), else here (a
+ * one-shot: one fork, the run's). Off at first. */
+void sandbox_lookup_in_child(int on);
+
 /* The user plugin children run as when agent.user is not set: a
  * dedicated "probe-agent" user where it exists, else "nobody". */
 const char *sandbox_default_user(void);

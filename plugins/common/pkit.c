@@ -196,3 +196,17 @@ int pkit_misconfigured(probe_ctx *ctx, const probe_host *host,
   va_end(ap);
   return rc;
 }
+
+void pkit_config_error(probe_ctx *ctx, const probe_host *host, int checking,
+                       const char *key, const char *fmt, ...)
+{
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if(checking && host->config_error)
+    host->config_error(ctx, key, "%s", msg);
+  else
+    host->log(ctx, PROBE_LOG_ERROR, "%s", msg);
+}

@@ -76,4 +76,11 @@ int pkit_misconfigured(probe_ctx *ctx, const probe_host *host,
                        const char *check, const char *target, const char *fmt,
                        ...) PROBE_PRINTF(5, 6);
 
+/* A setting that cannot be used: while the agent checks the configuration
+ * (checking, with a config_error callback) a config_error on key, else an
+ * error in the run's log. */
+void pkit_config_error(probe_ctx *ctx, const probe_host *host, int checking,
+                       const char *key, const char *fmt, ...)
+    PROBE_PRINTF(5, 6);
+
 #endif

@@ -33,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "probe-plugin.h"
+#include "lib/duration.h"
 #include "lib/fileio.h"
 #include "lib/redact.h"
 #include "plugins/common/phttp.h"
@@ -91,29 +92,16 @@ typedef struct http_run {
   pthread_mutex_t lock;
 } http_run;
 
-/* Seconds from a JSON number or a string "250ms", "1.5s", "2m", "1h",
- * "1d". -1 when not a duration. */
+/* Seconds from a JSON number or a duration string ("250ms", "1.5s",
+ * "1m30s": lib/duration.h, the language of every other setting). -1 when
+ * not a duration. */
 static double parse_duration(const cJSON *v)
 {
+  double d;
   if(cJSON_IsNumber(v))
     return v->valuedouble >= 0 ? v->valuedouble : -1;
-  if(!cJSON_IsString(v))
-    return -1;
-  char *end = NULL;
-  errno = 0;
-  double d = strtod(v->valuestring, &end);
-  if(errno || end == v->valuestring || !(d >= 0) || isinf(d))
-    return -1;
-  if(!strcmp(end, "") || !strcmp(end, "s"))
+  if(cJSON_IsString(v) && duration_parse(v->valuestring, 0, &d) == 0)
     return d;
-  if(!strcmp(end, "ms"))
-    return d / 1000;
-  if(!strcmp(end, "m"))
-    return d * 60;
-  if(!strcmp(end, "h"))
-    return d * 3600;
-  if(!strcmp(end, "d"))
-    return d * 86400;
   return -1;
 }
 

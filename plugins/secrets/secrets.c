@@ -588,13 +588,6 @@ static int write_baseline(const char *dir, secret *ss, size_t n, time_t now,
 }
 
 /* Reports one bad setting: to --check-config, or to the log of a run. */
-#define CONF_ERR(key, ...)                          \
-  do {                                              \
-    if(checking && host->config_error)              \
-      host->config_error(ctx, key, __VA_ARGS__);    \
-    else                                            \
-      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__); \
-  } while(0)
 
 /* `baseline` as a mode; -1 when it is none of the three. */
 static int baseline_mode_of(const char *s, baseline_mode *out)
@@ -638,13 +631,14 @@ static int read_conf(pkit *k, run *R, int checking)
   R->git_history = pkit_bool(k, "git_history");
   s = pkit_str(k, "baseline");
   if(!s || baseline_mode_of(s, &R->baseline_mode) != 0) {
-    CONF_ERR("baseline", "baseline must be record, compare or off");
+    pkit_config_error(ctx, host, checking, "baseline",
+                      "baseline must be record, compare or off");
     bad = 1;
   }
   s = pkit_str(k, "unchanged_status");
   if(!s || unchanged_status_of(s, &R->unchanged_status) != 0) {
-    CONF_ERR("unchanged_status",
-             "unchanged_status must be critical, warning or ignore");
+    pkit_config_error(ctx, host, checking, "unchanged_status",
+                      "unchanged_status must be critical, warning or ignore");
     bad = 1;
   }
   R->expected_owner = pkit_str(k, "expected_owner"); /* no default: unchecked */
@@ -678,8 +672,9 @@ static int read_settings(pkit *k, run *R, int checking, secret **ss, size_t *n,
     bad = 1;
   for(size_t i = 0; checking && i < *n; i++)
     if((*ss)[i].config_error) {
-      CONF_ERR((*ss)[i].is_env ? "env" : "files", "%s: %s",
-               (*ss)[i].label ? (*ss)[i].label : "?", (*ss)[i].config_error);
+      pkit_config_error(ctx, host, checking, (*ss)[i].is_env ? "env" : "files",
+                        "%s: %s", (*ss)[i].label ? (*ss)[i].label : "?",
+                        (*ss)[i].config_error);
       bad = 1;
     }
   return bad || *oom ? -1 : 0;

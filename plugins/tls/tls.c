@@ -384,13 +384,6 @@ static void *worker(void *arg)
 
 /* Reports a bad setting: through config_error when checking the
  * configuration, else to the log. */
-#define CONF_ERR(key, ...)                          \
-  do {                                              \
-    if(checking && host->config_error)              \
-      host->config_error(ctx, key, __VA_ARGS__);    \
-    else                                            \
-      host->log(ctx, PROBE_LOG_ERROR, __VA_ARGS__); \
-  } while(0)
 
 /* A status setting ("critical", "warning", "ignore"); -1 after
  * reporting a bad one. */
@@ -402,7 +395,8 @@ static int status_setting(pkit *k, const char *key, probe_status *out,
   const char *s = pkit_str(k, key);
   int v = s ? status_from_name(s) : -1;
   if(v < 0) {
-    CONF_ERR(key, "%s must be critical, warning or ignore", key);
+    pkit_config_error(ctx, host, checking, key,
+                      "%s must be critical, warning or ignore", key);
     return -1;
   }
   *out = (probe_status)v;
@@ -422,7 +416,8 @@ static int read_settings(pkit *k, tls_conf *c, int checking)
     c->timeout_s = pkit_default(k, "connect_timeout");
   c->concurrency = pkit_int(k, "concurrency");
   if(c->concurrency < 1 || c->concurrency > MAX_CONCURRENCY) {
-    CONF_ERR("concurrency", "concurrency must be 1-%d", MAX_CONCURRENCY);
+    pkit_config_error(ctx, host, checking, "concurrency",
+                      "concurrency must be 1-%d", MAX_CONCURRENCY);
     return -1;
   }
   if(status_setting(k, "verify_failure", &c->lim.verify_status, checking) ||
@@ -520,8 +515,8 @@ static int tls_check_config(probe_ctx *ctx, const probe_host *host)
     bad = 1;
   for(i = 0; i < c.n; i++)
     if(c.t[i].config_error) {
-      CONF_ERR("endpoints", "%s: %s", c.t[i].label ? c.t[i].label : "?",
-               c.t[i].config_error);
+      pkit_config_error(ctx, host, checking, "endpoints", "%s: %s",
+                        c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
       bad = 1;
     }
   i = c.n;
@@ -530,8 +525,8 @@ static int tls_check_config(probe_ctx *ctx, const probe_host *host)
     bad = 1;
   for(; i < c.n; i++)
     if(c.t[i].config_error) {
-      CONF_ERR("files", "%s: %s", c.t[i].label ? c.t[i].label : "?",
-               c.t[i].config_error);
+      pkit_config_error(ctx, host, checking, "files", "%s: %s",
+                        c.t[i].label ? c.t[i].label : "?", c.t[i].config_error);
       bad = 1;
     }
   for(i = 0; i < c.n; i++)

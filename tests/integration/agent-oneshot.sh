@@ -28,6 +28,21 @@ expect_rc 0 "a one-shot of ctorprint"
 jq_assert "$out" '.plugin == "ctorprint" and .status == "ok"'
 [ "$(loads)" = 1 ] || fail "a one-shot loaded the plugin $(loads) times, expected once (no describing child)"
 
+# ... and one process is all it makes: the run child (as root, the
+# plugin user's lookup stays in the agent, no child of its own, as it is in
+# a daemon). Counted with strace; the sanitizers' leak check at exit makes
+# a tracer process of its own, so not in their build.
+if ! grep -q '^#define PROBE_SANITIZERS 1' "$top_builddir/config.h"; then
+  if command -v strace >/dev/null; then
+    strace -f -qq -e trace=fork,vfork,clone,clone3 -o "$TEST_TMP/forks" \
+      "$PROBE_AGENT" --plugin-dir "$ld" -p ctorprint >/dev/null 2>&1 || true
+    n=$(grep -E 'clone3?\(|fork\(' "$TEST_TMP/forks" | grep -vc 'CLONE_THREAD' || true)
+    [ "$n" = 1 ] || { cat "$TEST_TMP/forks" >&2; fail "a one-shot made $n processes, expected 1"; }
+  elif [ "${CI:-}" = true ]; then
+    fail "strace is missing (contrib/apt/core.txt)"
+  fi
+fi
+
 # the daemon's start, --check-config and --list-plugins still describe it
 rm -f "$TP_LOAD_LOG"
 printf '{"plugins":{"ctorprint":{}}}\n' >"$TEST_TMP/c.json"

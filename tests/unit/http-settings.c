@@ -135,6 +135,11 @@ static void test_emit_and_thresholds(void **state)
   assert_int_equal(mock_threshold(l, "total_seconds", &w, &c), 0);
   assert_true(w == 30);
   assert_true(isnan(c));
+  /* durations in the language of every other setting */
+  run_against("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+              ", \"max_latency\": \"1m30s\"");
+  assert_int_equal(mock_threshold(mock_line_at(0), "total_seconds", &w, &c), 0);
+  assert_true(w == 90);
   /* without max_latency: no threshold */
   run_against("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", "");
   assert_int_equal(mock_threshold(mock_line_at(0), "total_seconds", &w, &c),
