@@ -60,6 +60,14 @@ static void set_all(rpc_call *calls, size_t n, rpc_status st, const char *msg)
   }
 }
 
+/* A JSON-RPC error's code as an integer; 0 when it is not a number a long
+ * long holds (the node's text: 1e300 or -7e97 cast would be undefined). */
+static long long error_code(const cJSON *code)
+{
+  double d = cJSON_IsNumber(code) ? code->valuedouble : 0;
+  return d > -9.2e18 && d < 9.2e18 ? (long long)d : 0;
+}
+
 /* Reads one answer object into the call it answers. */
 static void take_answer(cJSON *obj, rpc_call *call)
 {
@@ -75,7 +83,7 @@ static void take_answer(cJSON *obj, rpc_call *call)
     cJSON *code = cJSON_GetObjectItemCaseSensitive(error, "code");
     cJSON *msg = cJSON_GetObjectItemCaseSensitive(error, "message");
     call->status = RPC_ERR_NODE;
-    call->err_code = cJSON_IsNumber(code) ? (long long)code->valuedouble : 0;
+    call->err_code = error_code(code);
     snprintf(call->err, sizeof(call->err), "node error %lld: %.150s",
              call->err_code,
              cJSON_IsString(msg) ? msg->valuestring : "(no message)");

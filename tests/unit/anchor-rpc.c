@@ -51,6 +51,15 @@ static void test_single(void **state)
   assert_int_equal(c[0].status, RPC_ERR_NODE);
   assert_int_equal(c[0].err_code, -39001);
   assert_non_null(strstr(c[0].err, "Unknown block"));
+  /* a code no long long holds (found by fuzz-jsonrpc: the cast was
+   * undefined) is 0, and the answer still a node error */
+  parse("{\"jsonrpc\":\"2.0\",\"id\":10,\"error\":{\"code\":-7.7e97,"
+        "\"message\":\"x\"}}",
+        0, c, 1);
+  assert_int_equal(c[0].status, RPC_ERR_NODE);
+  assert_int_equal(c[0].err_code, 0);
+  parse("{\"jsonrpc\":\"2.0\",\"id\":10,\"error\":{\"code\":1e300}}", 0, c, 1);
+  assert_int_equal(c[0].err_code, 0);
   parse("{\"jsonrpc\":\"2.0\",\"id\":10,\"result\":1,\"error\":{}}", 0, c, 1);
   assert_int_equal(c[0].status, RPC_ERR_GARBAGE);
   parse("{\"id\":10,\"result\":1}", 0, c, 1);
