@@ -220,8 +220,8 @@ static int value_has_type(const cJSON *v, probe_setting_type t)
   double d;
   switch(t) {
   case PROBE_SET_STRING: return cJSON_IsString(v);
-  case PROBE_SET_INT:
-    return cJSON_IsNumber(v) && isfinite(v->valuedouble) &&
+  case PROBE_SET_INT: /* and exact: within 2^53, so any cast is defined */
+    return cJSON_IsNumber(v) && fabs(v->valuedouble) <= 9007199254740992.0 &&
            floor(v->valuedouble) == v->valuedouble;
   case PROBE_SET_NUMBER: return cJSON_IsNumber(v) && isfinite(v->valuedouble);
   case PROBE_SET_BOOL: return cJSON_IsBool(v);
@@ -575,8 +575,10 @@ int config_plugin_sandbox(const agent_config *cfg, const char *plugin,
   p->needs = d ? d->needs : SANDBOX_DEFAULT_NEEDS;
   p->memory_bytes = (unsigned long long)SANDBOX_DEFAULT_MEMORY_MIB << 20;
   if(cJSON_IsNumber(v = cJSON_GetObjectItemCaseSensitive(sec, "memory_limit")))
-    p->memory_bytes =
-        v->valuedouble > 0 ? (unsigned long long)v->valuedouble << 20 : 0;
+    /* beyond 2^40 MiB no machine has it: no limit, not a wrapped one */
+    p->memory_bytes = v->valuedouble > 0 && v->valuedouble < 1099511627776.0
+                          ? (unsigned long long)v->valuedouble << 20
+                          : 0;
   p->cpu_s = (unsigned long long)section_duration(sec, "cpu_limit",
                                                   SANDBOX_DEFAULT_CPU_S);
   p->processes = SANDBOX_DEFAULT_PROCESSES;

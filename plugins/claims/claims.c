@@ -477,11 +477,11 @@ static void anchors_load(const probe_host *h, probe_ctx *ctx, const cconf *cf,
     goto out;
   }
   x = cJSON_GetObjectItemCaseSensitive(j, "covered_seq");
-  if(!cJSON_IsNumber(x) || x->valuedouble < 0) {
+  if(!cJSON_IsNumber(x) || putil_exact_int(x->valuedouble, &a->covered) != 0 ||
+     a->covered < 0) {
     snprintf(a->why, sizeof(a->why), "%s/%s: no covered_seq", dir, ANCHOR_FILE);
     goto out;
   }
-  a->covered = (int64_t)x->valuedouble;
   x = cJSON_GetObjectItemCaseSensitive(j, "tx_hash");
   if(cJSON_IsString(x))
     snprintf(a->tx, sizeof(a->tx), "%s", x->valuestring);
@@ -497,9 +497,9 @@ static void anchors_load(const probe_host *h, probe_ctx *ctx, const cconf *cf,
         cJSON *f = cJSON_GetObjectItemCaseSensitive(e, "from_seq");
         cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "to_seq");
         cJSON *tx = cJSON_GetObjectItemCaseSensitive(e, "tx_hash");
-        if(cJSON_IsNumber(f) && cJSON_IsNumber(t) && cJSON_IsString(tx)) {
-          a->list[a->n].from = (int64_t)f->valuedouble;
-          a->list[a->n].to = (int64_t)t->valuedouble;
+        if(cJSON_IsNumber(f) && cJSON_IsNumber(t) && cJSON_IsString(tx) &&
+           putil_exact_int(f->valuedouble, &a->list[a->n].from) == 0 &&
+           putil_exact_int(t->valuedouble, &a->list[a->n].to) == 0) {
           snprintf(a->list[a->n].tx, sizeof(a->list[a->n].tx), "%s",
                    tx->valuestring);
           a->n++;

@@ -23,6 +23,15 @@ void putil_seterr(char *err, size_t errlen, const char *fmt, ...)
   va_end(ap);
 }
 
+int putil_exact_int(double d, int64_t *out)
+{
+  if(!(d >= -9007199254740992.0 && d <= 9007199254740992.0) ||
+     d != (double)(int64_t)d)
+    return -1;
+  *out = (int64_t)d;
+  return 0;
+}
+
 double putil_now(void)
 {
   struct timespec ts;

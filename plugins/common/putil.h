@@ -7,6 +7,7 @@
 #define PLUGINS_COMMON_PUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* snprintf into err, when err is not NULL and errlen not 0. */
 void putil_seterr(char *err, size_t errlen, const char *fmt, ...)
@@ -14,6 +15,12 @@ void putil_seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* Seconds of CLOCK_MONOTONIC, for deadlines and durations. */
 double putil_now(void);
+
+/* d as an integer when it is one that a JSON number holds exactly (no
+ * fraction, |d| <= 2^53): 0, else -1 with *out untouched. For numbers read
+ * from state files, nodes and settings, whose cast would be undefined for
+ * 1e300, or for -1 into an unsigned. */
+int putil_exact_int(double d, int64_t *out);
 
 /* Seconds of CLOCK_REALTIME, with sub-second precision (two runs in the
  * same second still have a measurable time between them). */

@@ -249,13 +249,20 @@ static int known_keys(target *t, const cJSON *e)
   return 0;
 }
 
+/* A status code from a JSON number; 0 (refused below) for one out of
+ * range, whose cast would be undefined. */
+static long status_code(double d)
+{
+  return d >= 0 && d < 1000 ? (long)d : 0;
+}
+
 /* expect_status: a code or a list of up to MAX_STATUSES, each 100-599. */
 static int parse_statuses(target *t, const cJSON *x)
 {
   hjudge_expect *h = &t->x;
   h->nstatus = 0;
   if(cJSON_IsNumber(x))
-    h->status[h->nstatus++] = (long)x->valuedouble;
+    h->status[h->nstatus++] = status_code(x->valuedouble);
   else if(cJSON_IsArray(x) && cJSON_GetArraySize(x) > 0 &&
           cJSON_GetArraySize(x) <= MAX_STATUSES) {
     const cJSON *s;
@@ -264,7 +271,7 @@ static int parse_statuses(target *t, const cJSON *x)
         bad(t, "expect_status must be a status code or a list of them");
         return -1;
       }
-      h->status[h->nstatus++] = (long)s->valuedouble;
+      h->status[h->nstatus++] = status_code(s->valuedouble);
     }
   }
   else {

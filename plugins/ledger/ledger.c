@@ -100,6 +100,7 @@ static int state_load(const probe_host *h, probe_ctx *ctx, lstate *st,
   char *text = NULL;
   size_t len = 0;
   cJSON *j, *x;
+  int64_t n;
   int rc;
   memset(st, 0, sizeof(*st));
   if(!dir)
@@ -125,17 +126,17 @@ static int state_load(const probe_host *h, probe_ctx *ctx, lstate *st,
   if(cJSON_IsString(x))
     snprintf(st->source, sizeof(st->source), "%s", x->valuestring);
   x = cJSON_GetObjectItem(j, "seq");
-  if(cJSON_IsNumber(x))
-    st->cp.seq = (int64_t)x->valuedouble;
+  if(cJSON_IsNumber(x) && putil_exact_int(x->valuedouble, &n) == 0)
+    st->cp.seq = n;
   x = cJSON_GetObjectItem(j, "hash");
   if(cJSON_IsString(x) && strlen(x->valuestring) == 64)
     memcpy(st->cp.hash, x->valuestring, 65);
   x = cJSON_GetObjectItem(j, "offset");
-  if(cJSON_IsNumber(x))
-    st->cp.offset = (uint64_t)x->valuedouble;
+  if(cJSON_IsNumber(x) && putil_exact_int(x->valuedouble, &n) == 0 && n >= 0)
+    st->cp.offset = (uint64_t)n;
   x = cJSON_GetObjectItem(j, "line");
-  if(cJSON_IsNumber(x))
-    st->cp.line = (uint64_t)x->valuedouble;
+  if(cJSON_IsNumber(x) && putil_exact_int(x->valuedouble, &n) == 0 && n >= 0)
+    st->cp.line = (uint64_t)n;
   x = cJSON_GetObjectItem(j, "last_full");
   if(cJSON_IsNumber(x))
     st->last_full = x->valuedouble;
@@ -143,8 +144,8 @@ static int state_load(const probe_host *h, probe_ctx *ctx, lstate *st,
   if(cJSON_IsNumber(x))
     st->last_run = x->valuedouble;
   x = cJSON_GetObjectItem(j, "head_seq");
-  if(cJSON_IsNumber(x))
-    st->prev_head = (int64_t)x->valuedouble;
+  if(cJSON_IsNumber(x) && putil_exact_int(x->valuedouble, &n) == 0)
+    st->prev_head = n;
   x = cJSON_GetObjectItem(j, "pg_xmin");
   if(cJSON_IsString(x))
     st->pg_xmin8 = strtoull(x->valuestring, NULL, 10);

@@ -37,6 +37,15 @@ expect_rc 78 "agent.interval 0.5"
 run_agent --check-config -p echo -s echo.interval=1
 expect_rc 0 "interval 1"
 
+# an integer beyond 2^53 is not taken (converting 1e300 to an integer
+# would be undefined): refused at its place
+printf '{ "agent": { "max_output_bytes": 1e300 },\n  "plugins": { "echo": { "memory_limit": 1e300 } } }\n' >"$TEST_TMP/huge.json"
+run_agent -c "$TEST_TMP/huge.json" --check-config
+expect_rc 78 "integers beyond 2^53"
+grep -q 'huge.json:1: agent: setting "max_output_bytes": must be an integer' "$err" &&
+  grep -q 'huge.json:2: plugin "echo": setting "memory_limit": must be an integer' "$err" ||
+  { cat "$err" >&2; fail "1e300 not refused as an integer setting"; }
+
 # a comma missing at the end of line 4: reported at line 4, after its last token
 printf '{\n  "agent": {\n    "host": "h",\n    "timeout": 30\n    "interval": 60\n  }\n}\n' >"$TEST_TMP/comma.json"
 run_agent -c "$TEST_TMP/comma.json" --check-config

@@ -72,6 +72,13 @@ static void test_check_config(void **state)
   assert_string_equal(mock_config_error_at(0),
                       "targets: target 1 (http://h/): "
                       "expect_status codes are 100-599");
+  /* one no long holds: refused the same way (the cast was undefined) */
+  assert_int_not_equal(check("{\"targets\": [{\"url\": \"http://h/\", "
+                             "\"expect_status\": [200, 1e300]}]}"),
+                       0);
+  assert_string_equal(mock_config_error_at(0),
+                      "targets: target 1 (http://h/): "
+                      "expect_status codes are 100-599");
   mock_host_teardown();
 }
 
