@@ -18,6 +18,7 @@
 #include "crypto/hex.h"
 #include "lib/rfc3339.h"
 #include "plugins/anchor/anchor.h"
+#include "plugins/common/putil.h"
 #include "plugins/ledger/lverify.h"
 
 #define PROGRESS_EVERY 1024 /* events between looks at the clock */
@@ -36,11 +37,7 @@ static double parse_ts(const char *s)
 static int get_int(const cJSON *o, const char *name, int64_t *out)
 {
   const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-  if(!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble) ||
-     fabs(it->valuedouble) > 9007199254740992.0)
-    return -1;
-  *out = (int64_t)it->valuedouble;
-  return 0;
+  return cJSON_IsNumber(it) ? putil_exact_int(it->valuedouble, out) : -1;
 }
 
 /* Fills a from an AnchorSubmitted event's payload. */

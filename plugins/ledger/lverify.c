@@ -78,9 +78,9 @@ typedef struct batch {
   int state;
   uint64_t serial; /* order of filling */
   /* a span of whole lines (lsrc_next_span) the worker splits itself;
-   * span_len 0 when the batch holds lines the reader split */
+   * span.len 0 when the batch holds lines the reader split */
   lsrc_span span;
-  size_t span_len, max_line;
+  size_t max_line;
   uint8_t too_long; /* the lines stop at one longer than max_line */
   uint8_t nomem;    /* the event records could not grow */
 } batch;
@@ -315,7 +315,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
  * without a newline is one, see lsrc_next_span). */
 static void process_span(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
 {
-  const char *p = b->span.text, *e = p + b->span_len;
+  const char *p = b->span.text, *e = p + b->span.len;
   b->n = 0;
   b->too_long = 0;
   b->nomem = 0;
@@ -353,7 +353,7 @@ static void process_span(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
 static void process_batch(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
 {
   size_t i;
-  if(b->span_len) {
+  if(b->span.len) {
     process_span(j, h, b);
     return;
   }
@@ -744,15 +744,15 @@ static lsrc_code fill_batch(lsrc *s, batch *b, lsrc_event *carry,
   lsrc_code c = LSRC_OK;
   b->n = 0;
   b->dlen = 0;
-  b->span_len = 0;
+  b->span.len = 0;
   if(lsrc_keep_views(s)) {
     /* the texts stay valid until the source closes: one span of whole
      * lines, which the worker splits (the reader does no per-line work) */
     c = lsrc_next_span(s, BATCH_BYTES, &b->span);
-    if(c == LSRC_OK) {
-      b->span_len = b->span.len;
+    if(c == LSRC_OK)
       b->max_line = lsrc_max_line(s);
-    }
+    else
+      b->span.len = 0;
     return c;
   }
   while(b->n < BATCH_LINES) {
@@ -817,7 +817,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       *end = fill_batch(s, b, &carry, &have_carry, errline);
       if(*end != LSRC_OK)
         reading = 0;
-      if(b->n == 0 && b->span_len == 0)
+      if(b->n == 0 && b->span.len == 0)
         break;
       b->serial = v->next_serial++;
       if(b->n > 0)
@@ -858,13 +858,13 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       }
       pthread_mutex_unlock(&v->mu);
     }
-    if(!v->stop && b->span_len)
+    if(!v->stop && b->span.len)
       check_span(v, b, end, errline);
     else if(!v->stop)
       check_batch(v, b);
     /* done with what came before */
-    if(b->span_len)
-      lsrc_release(s, b->span.offset + b->span_len);
+    if(b->span.len)
+      lsrc_release(s, b->span.offset + b->span.len);
     else
       lsrc_release(s, b->ev[b->n - 1].offset);
     if(started > 0) {
@@ -877,7 +877,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       b->state = SLOT_FREE;
     head++;
     if(v->o->progress)
-      report_progress(v->o, so, s, v->r, b->span_len ? v->lines : tail_rows);
+      report_progress(v->o, so, s, v->r, b->span.len ? v->lines : tail_rows);
   }
 }
 
