@@ -38,7 +38,13 @@ libsecp256k1-dev
 zlib1g-dev
 libseccomp-dev
 EOF
+  # Intel's multi-buffer SHA-256 for the ledger's events; Debian builds it
+  # for amd64 only, and configure goes without it elsewhere
+  is_amd64 && echo libipsec-mb-dev
+  return 0
 }
+
+is_amd64() { [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ]; }
 
 # Packages the installed agent and its plugins load at run time (the test
 # checks every shared library they link against belongs to one of these or
@@ -55,6 +61,8 @@ zlib1g
 libseccomp2
 ca-certificates
 EOF
+  is_amd64 && echo libipsec-mb1
+  return 0
 }
 
 deps() {

@@ -6,7 +6,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # apt_packages: every package named in contrib/apt/*.txt, or only in the
 # lists named by APT_LISTS (words such as "core tlssec": the demo needs no
-# browser, no monitoring servers).
+# browser, no monitoring servers). A name written pkg:ARCH is for machines
+# of that Debian architecture only.
 apt_packages() {
   local lists=() l
   if [ -n "${APT_LISTS:-}" ]; then
@@ -14,7 +15,10 @@ apt_packages() {
   else
     lists=("$top"/contrib/apt/*.txt)
   fi
-  sed 's/#.*//' "${lists[@]}" | tr -s ' \t\n' '\n' | sed '/^$/d' | sort -u
+  local arch
+  arch=$(dpkg --print-architecture 2>/dev/null || echo unknown)
+  sed 's/#.*//' "${lists[@]}" | tr -s ' \t\n' '\n' | sed '/^$/d' |
+    awk -v arch="$arch" -F: 'NF == 1 { print; next } $2 == arch { print $1 }' | sort -u
 }
 
 # ensure_packages: installs what is missing (as root), or says what to run.

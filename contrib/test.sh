@@ -62,7 +62,12 @@ check() {
   grep -E '^# (TOTAL|PASS|SKIP|FAIL|ERROR):' "$run_dir/check-$2.out" | sed "s/^/   [$2] /" || true
 }
 
-build "$top/build" --enable-werror
+# intel-ipsec-mb hashes the ledger's events where Debian has it (amd64):
+# there a build without it is an error, not a quiet fallback; distcheck
+# builds without it, so the unit tests also cover the EVP-only build
+mb=()
+[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && mb=(--with-ipsec-mb=yes)
+build "$top/build" --enable-werror "${mb[@]}"
 check "$top/build" default
 
 # Style: every C file as clang-format writes it (.clang-format), every source
@@ -101,7 +106,7 @@ if [ -z "${SKIP_FUZZ:-}" ]; then
 fi
 
 if [ -z "${SKIP_ASAN:-}" ]; then
-  build "$top/build-asan" --enable-werror --enable-sanitizers CC=gcc CFLAGS="-O1 -g"
+  build "$top/build-asan" --enable-werror --enable-sanitizers "${mb[@]}" CC=gcc CFLAGS="-O1 -g"
   # crashes of the test plugins must stay signals, not sanitizer reports
   export ASAN_OPTIONS=handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=1
   export UBSAN_OPTIONS=print_stacktrace=1
@@ -118,7 +123,8 @@ fi
 if [ -z "${SKIP_DISTCHECK:-}" ]; then
   echo "== make distcheck (unit tests)"
   unit_tests=$(make -s -C "$top/build" print-unit-tests 2>/dev/null || true)
-  if ! make -C "$top/build" -j2 distcheck TESTS="$unit_tests" >"$run_dir/distcheck.out" 2>&1; then
+  if ! make -C "$top/build" -j2 distcheck TESTS="$unit_tests" \
+       DISTCHECK_CONFIGURE_FLAGS=--without-ipsec-mb >"$run_dir/distcheck.out" 2>&1; then
     tail -n 40 "$run_dir/distcheck.out"
     failed=1
   else

@@ -23,6 +23,7 @@
 #include "crypto/hex.h"
 #include "crypto/jcs.h"
 #include "crypto/sha256.h"
+#include "crypto/sha256many.h"
 #include "plugins/ledger/lverify.h"
 
 #define BATCH_LINES 256
@@ -219,7 +220,7 @@ static int parse_hash(const char *v, size_t n, uint8_t out[32])
 }
 
 /* Canonicalizes and hashes one line; fills e. */
-static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
+static void process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
                          ev_rec *e)
 {
   static const char *const need[] = {"seq",          "ts",      "type",
@@ -294,9 +295,10 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
     memcpy(e->ts, val[1] + 1, vlen[1] - 2);
     e->ts[vlen[1] - 2] = 0;
   }
-  if(crypto_sha256_update(h, text, tl) != 0 ||
-     crypto_sha256_final(h, e->computed) != 0)
-    memset(e->computed, 0, 32); /* cannot happen short of OpenSSL failing */
+  /* e->computed is written by the worker's next crypto_sha256_many_run:
+   * before the batch's records move or are handed back. Zeros when the
+   * library fails, which no stored hash equals. */
+  crypto_sha256_many_add(h, text, tl, e->computed);
   if(vlen[2] == 17 && memcmp(val[2], "\"AnchorSubmitted\"", 17) == 0) {
     const char *as, *ah;
     size_t asl, ahl;
@@ -313,7 +315,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_ctx *h, const char *t,
  * while its bytes are in this core's cache. Stops at a line longer than
  * max_line (b->too_long; the end of a span that is not at the file's end
  * without a newline is one, see lsrc_next_span). */
-static void process_span(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
+static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
 {
   const char *p = b->span.text, *e = p + b->span.len;
   b->n = 0;
@@ -329,7 +331,9 @@ static void process_span(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
     }
     if(b->n == b->cap) {
       size_t nc = b->cap ? 2 * b->cap : BATCH_LINES;
-      ev_rec *ne = realloc(b->ev, nc * sizeof(*ne));
+      ev_rec *ne;
+      crypto_sha256_many_run(h); /* the queued digests' records move */
+      ne = realloc(b->ev, nc * sizeof(*ne));
       if(!ne) {
         b->nomem = 1;
         return;
@@ -350,22 +354,22 @@ static void process_span(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
 }
 
 /* Processes a whole batch (worker side). */
-static void process_batch(crypto_jcs *j, crypto_sha256_ctx *h, batch *b)
+static void process_batch(crypto_jcs *j, crypto_sha256_many *h, batch *b)
 {
   size_t i;
-  if(b->span.len) {
+  if(b->span.len)
     process_span(j, h, b);
-    return;
-  }
-  for(i = 0; i < b->n; i++)
-    process_line(j, h, b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
-                 &b->ev[i]);
+  else
+    for(i = 0; i < b->n; i++)
+      process_line(j, h, b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
+                   &b->ev[i]);
+  crypto_sha256_many_run(h);
 }
 
 typedef struct worker_arg {
   vctx *v;
   crypto_jcs *j;
-  crypto_sha256_ctx *h;
+  crypto_sha256_many *h;
 } worker_arg;
 
 /* Worker thread: takes the oldest filled batch, processes it. */
@@ -952,10 +956,10 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
   for(i = 0; i < *nth; i++) {
     wa[i].v = v;
     wa[i].j = crypto_jcs_new();
-    wa[i].h = crypto_sha256_new();
+    wa[i].h = crypto_sha256_many_new(CRYPTO_SHA256_AUTO);
     if(!wa[i].j || !wa[i].h) {
       crypto_jcs_free(wa[i].j);
-      crypto_sha256_free(wa[i].h);
+      crypto_sha256_many_free(wa[i].h);
       wa[i].j = NULL;
       wa[i].h = NULL;
       *nth = i;
@@ -1055,7 +1059,7 @@ nomem:
 out:
   for(i = 0; i < nth; i++) {
     crypto_jcs_free(wa[i].j);
-    crypto_sha256_free(wa[i].h);
+    crypto_sha256_many_free(wa[i].h);
   }
   if(mu_init) {
     pthread_mutex_destroy(&v.mu);

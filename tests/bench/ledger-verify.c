@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "crypto/jcs.h"
+#include "crypto/sha256many.h"
 #include "plugins/ledger/lverify.h"
 
 /* --cpu: the canonicalizer's implementation chosen for this CPU (the
@@ -25,18 +26,26 @@
 static int print_cpu(void)
 {
   crypto_jcs *j = crypto_jcs_new();
-  if(!j)
+  crypto_sha256_many *h = crypto_sha256_many_new(CRYPTO_SHA256_AUTO);
+  if(!j || !h) {
+    crypto_jcs_free(j);
+    crypto_sha256_many_free(h);
     return 1;
-  printf("canonicalizer path %s; CPU:", crypto_jcs_path_name(j));
+  }
+  printf("canonicalizer path %s; SHA-256 by %s; CPU:", crypto_jcs_path_name(j),
+         crypto_sha256_many_engine(h));
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   if(__builtin_cpu_supports("sse2"))
     printf(" sse2");
   if(__builtin_cpu_supports("avx2"))
     printf(" avx2");
+  if(__builtin_cpu_supports("avx512f"))
+    printf(" avx512f");
 #endif
   printf("\n");
   crypto_jcs_free(j);
+  crypto_sha256_many_free(h);
   return 0;
 }
 

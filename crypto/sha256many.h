@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * sha256many.h: SHA-256 of many short messages at once, for the ledger
+ * verifier's events. Its own library (libprobesha256many) because it may
+ * link Intel's multi-buffer crypto library, which only the ledger plugin
+ * should map. No I/O.
+ */
+#ifndef CRYPTO_SHA256MANY_H
+#define CRYPTO_SHA256MANY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "crypto/sha256.h"
+
+/* Many short messages hashed together. Built with Intel's multi-buffer
+ * crypto library (intel-ipsec-mb, --with-ipsec-mb), messages queued here
+ * are hashed several at a time, one per SIMD or SHA-NI lane; without it,
+ * or with CRYPTO_SHA256_EVP, each is hashed through EVP as it is added.
+ * A ledger event is a few hundred bytes, where EVP's per-message set-up
+ * and single lane cost a third of the hashing (tests/bench/ledger-bench).
+ * Not shared between threads. */
+typedef struct crypto_sha256_many crypto_sha256_many;
+
+typedef enum {
+  CRYPTO_SHA256_AUTO, /* the multi-buffer library when built with it */
+  CRYPTO_SHA256_EVP   /* always OpenSSL's EVP, one message at a time */
+} crypto_sha256_engine;
+
+/* A fresh queue, or NULL when out of memory or the library fails. */
+crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine);
+
+/* Frees a queue (NULL is fine); what is queued and not yet run is lost. */
+void crypto_sha256_many_free(crypto_sha256_many *m);
+
+/* Queues data[0..len) (copied) to be hashed into out, which is written at
+ * the latest by the next crypto_sha256_many_run (perhaps now) and must
+ * stay valid until then. Returns 0, or -1 when hashing failed (out then
+ * holds zeros). */
+int crypto_sha256_many_add(crypto_sha256_many *m, const void *data, size_t len,
+                           uint8_t out[CRYPTO_SHA256_LEN]);
+
+/* Hashes everything queued. Returns 0, or -1 when a message could not be
+ * hashed (its out then holds zeros). */
+int crypto_sha256_many_run(crypto_sha256_many *m);
+
+/* What hashes: "openssl" or, e.g., "intel-ipsec-mb 1.3.0 avx512+shani". */
+const char *crypto_sha256_many_engine(const crypto_sha256_many *m);
+
+#endif
