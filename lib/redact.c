@@ -452,6 +452,12 @@ static void put_text(out *o, const char *s, size_t n, int depth)
       while(w < end && !is_space((unsigned char)*w) && *w != '=' &&
             !(end - w >= 3 && memcmp(w, "://", 3) == 0))
         w++;
+      /* an '=' after the word's first ':' is no key's (a key has no ':'):
+       * it is in the password of user:pa=ss@host, so the word goes on */
+      if(w < end && *w == '=' && memchr(p, ':', (size_t)(w - p)))
+        while(w < end && !is_space((unsigned char)*w) &&
+              !(end - w >= 3 && memcmp(w, "://", 3) == 0))
+          w++;
       int url = w < end && *w == ':';
       while(url && w > p && is_scheme((unsigned char)w[-1]))
         w--;

@@ -233,6 +233,11 @@ static void test_clean(void **state)
   check("h//u:pa/ss@h0:54]2ql2/db?sslmodeql://u:pa/ss@word=xt\xfft@hl/",
         "REDACTED@h0:54]2ql2/db?sslmodeql://REDACTED@hl/");
   check("a:b@c://d", "REDACTED@c://d");
+  /* an '=' in the password of a scheme-less user:password@host */
+  check("user:pa=ss@host:5432", "REDACTED@host:5432");
+  check("to user:pa=ss=@h, then", "to REDACTED@h, then");
+  check("u:p=x y@h", "u:p=REDACTED y@h");
+  check("password=a:b@c", "password=REDACTED");
   assert_null(redact_target(NULL));
 }
 
@@ -257,6 +262,8 @@ static void test_secrets_gone(void **state)
   gone("postgresql://u:s3#cr3t@h/db", "cr3t");
   gone("dbname='dbname=''password=s3cr3t'''", "s3cr3t");
   gone("dbname='dbname=\\'password=s3cr3t\\''", "s3cr3t");
+  gone("tls target alice:pa=s3cr3t@db.example:5432 refused", "pa");
+  gone("alice:pa=s3cr3t@db.example:5432", "s3cr3t");
 }
 
 int main(void)
