@@ -127,6 +127,7 @@ typedef struct vctx {
   int seen_expect;
   uint8_t expect_hash[32];
   uint8_t head_hash[32]; /* of r->head, hex-encoded when the run ends */
+  crypto_sha256_engine hash_engine; /* the workers' event hashing */
 } vctx;
 
 /* Parses a canonical integer (digits, optional '-') up to 2^53. */
@@ -956,7 +957,7 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
   for(i = 0; i < *nth; i++) {
     wa[i].v = v;
     wa[i].j = crypto_jcs_new();
-    wa[i].h = crypto_sha256_many_new(CRYPTO_SHA256_AUTO);
+    wa[i].h = crypto_sha256_many_new(v->hash_engine);
     if(!wa[i].j || !wa[i].h) {
       crypto_jcs_free(wa[i].j);
       crypto_sha256_many_free(wa[i].h);
@@ -989,6 +990,7 @@ int lv_verify(const lv_options *o, lv_result *r)
   r->file_size = -1;
   v.o = o;
   v.r = r;
+  v.hash_engine = CRYPTO_SHA256_AUTO;
   if(nth <= 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     nth = n > 0 ? (int)n : 1;
@@ -1019,10 +1021,13 @@ int lv_verify(const lv_options *o, lv_result *r)
     return -1;
   }
   r->file_size = lsrc_file_size(s);
-  /* a short remainder (the usual incremental run) is not worth threads */
+  /* a short remainder (the usual incremental run) is not worth threads,
+   * nor the multi-buffer hash's set-up (0.7 ms a run, measured) */
   if(o->resume && r->file_size >= 0 &&
-     (uint64_t)r->file_size - o->resume->offset < (8u << 20))
+     (uint64_t)r->file_size - o->resume->offset < (8u << 20)) {
     nth = 1;
+    v.hash_engine = CRYPTO_SHA256_EVP;
+  }
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.lines = so.start_line > 0 ? so.start_line - 1 : 0;
   v.index_every = 1024;
