@@ -82,8 +82,9 @@ typedef struct batch {
    * span.len 0 when the batch holds lines the reader split */
   lsrc_span span;
   size_t max_line;
-  uint8_t too_long; /* the lines stop at one longer than max_line */
-  uint8_t nomem;    /* the event records could not grow */
+  uint8_t too_long;    /* the lines stop at one longer than max_line */
+  uint8_t nomem;       /* the event records could not grow */
+  uint8_t hash_failed; /* an event's SHA-256 could not be computed */
 } batch;
 
 typedef struct pending {
@@ -127,7 +128,6 @@ typedef struct vctx {
   int seen_expect;
   uint8_t expect_hash[32];
   uint8_t head_hash[32]; /* of r->head, hex-encoded when the run ends */
-  crypto_sha256_engine hash_engine; /* the workers' event hashing */
 } vctx;
 
 /* Parses a canonical integer (digits, optional '-') up to 2^53. */
@@ -220,9 +220,10 @@ static int parse_hash(const char *v, size_t n, uint8_t out[32])
 #endif
 }
 
-/* Canonicalizes and hashes one line; fills e. */
-static void process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
-                         ev_rec *e)
+/* Canonicalizes and hashes one line; fills e. Returns -1 when its hash
+ * (or one queued before it) could not be computed, else 0. */
+static int process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
+                        ev_rec *e)
 {
   static const char *const need[] = {"seq",          "ts",      "type",
                                      "aggregate_id", "payload", "prev_hash"};
@@ -230,6 +231,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
   const char *val[6], *hv, *text;
   size_t vlen[6], hl, tl, i;
   crypto_jcs_code c;
+  int rc;
 
   e->reason = LV_OK;
   e->seq_ok = 0;
@@ -242,13 +244,13 @@ static void process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
     e->reason = LV_PARSE_ERROR;
     snprintf(e->msg, sizeof(e->msg), "%s at byte %zu", crypto_jcs_strerror(c),
              crypto_jcs_error_offset(j) + 1);
-    return;
+    return 0;
   }
   text = crypto_jcs_text(j, &tl);
   if(tl == 0 || text[0] != '{') {
     e->reason = LV_PARSE_ERROR;
     snprintf(e->msg, sizeof(e->msg), "not a JSON object");
-    return;
+    return 0;
   }
   crypto_jcs_top_members(j, need, need_len, 6, val, vlen);
   if(val[0] && parse_int(val[0], vlen[0], &e->seq) == 0)
@@ -257,49 +259,48 @@ static void process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
     if(!val[i]) {
       e->reason = LV_MISSING_MEMBER;
       snprintf(e->msg, sizeof(e->msg), "member \"%s\" is missing", need[i]);
-      return;
+      return 0;
     }
   hv = crypto_jcs_omitted(j, &hl);
   if(!hv) {
     e->reason = LV_MISSING_MEMBER;
     snprintf(e->msg, sizeof(e->msg), "member \"hash\" is missing");
-    return;
+    return 0;
   }
   if(!e->seq_ok) {
     e->reason = LV_BAD_TYPE;
     snprintf(e->msg, sizeof(e->msg), "seq is not an integer");
-    return;
+    return 0;
   }
   for(i = 1; i <= 3; i++)
     if(val[i][0] != '"') {
       e->reason = LV_BAD_TYPE;
       snprintf(e->msg, sizeof(e->msg), "%s is not a string", need[i]);
-      return;
+      return 0;
     }
   if(val[4][0] != '{') {
     e->reason = LV_BAD_TYPE;
     snprintf(e->msg, sizeof(e->msg), "payload is not an object");
-    return;
+    return 0;
   }
   if(parse_hash(val[5], vlen[5], e->prev) != 0) {
     e->reason = LV_BAD_TYPE;
     snprintf(e->msg, sizeof(e->msg),
              "prev_hash is not 64 lower-case hex digits");
-    return;
+    return 0;
   }
   if(parse_hash(hv, hl, e->hash) != 0) {
     e->reason = LV_BAD_TYPE;
     snprintf(e->msg, sizeof(e->msg), "hash is not 64 lower-case hex digits");
-    return;
+    return 0;
   }
   if(vlen[1] - 2 < sizeof(e->ts)) {
     memcpy(e->ts, val[1] + 1, vlen[1] - 2);
     e->ts[vlen[1] - 2] = 0;
   }
   /* e->computed is written by the worker's next crypto_sha256_many_run:
-   * before the batch's records move or are handed back. Zeros when the
-   * library fails, which no stored hash equals. */
-  crypto_sha256_many_add(h, text, tl, e->computed);
+   * before the batch's records move or are handed back */
+  rc = crypto_sha256_many_add(h, text, tl, e->computed);
   if(vlen[2] == 17 && memcmp(val[2], "\"AnchorSubmitted\"", 17) == 0) {
     const char *as, *ah;
     size_t asl, ahl;
@@ -310,6 +311,7 @@ static void process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
        parse_hash(ah, ahl, e->anchored_hash) == 0)
       e->anchor_ok = 1;
   }
+  return rc;
 }
 
 /* Splits a span batch into its lines and processes each as it is found,
@@ -333,7 +335,8 @@ static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
     if(b->n == b->cap) {
       size_t nc = b->cap ? 2 * b->cap : BATCH_LINES;
       ev_rec *ne;
-      crypto_sha256_many_run(h); /* the queued digests' records move */
+      if(crypto_sha256_many_run(h) != 0) /* the queued digests' records move */
+        b->hash_failed = 1;
       ne = realloc(b->ev, nc * sizeof(*ne));
       if(!ne) {
         b->nomem = 1;
@@ -349,7 +352,8 @@ static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
     rec->view = p;
     rec->len = len;
     rec->terminated = nl != NULL;
-    process_line(j, h, p, rec);
+    if(process_line(j, h, p, rec) != 0)
+      b->hash_failed = 1;
     p = nl ? nl + 1 : e;
   }
 }
@@ -358,13 +362,17 @@ static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
 static void process_batch(crypto_jcs *j, crypto_sha256_many *h, batch *b)
 {
   size_t i;
+  b->hash_failed = 0;
   if(b->span.len)
     process_span(j, h, b);
   else
     for(i = 0; i < b->n; i++)
-      process_line(j, h, b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
-                   &b->ev[i]);
-  crypto_sha256_many_run(h);
+      if(process_line(j, h,
+                      b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
+                      &b->ev[i]) != 0)
+        b->hash_failed = 1;
+  if(crypto_sha256_many_run(h) != 0)
+    b->hash_failed = 1;
 }
 
 typedef struct worker_arg {
@@ -863,7 +871,15 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       }
       pthread_mutex_unlock(&v->mu);
     }
-    if(!v->stop && b->span.len)
+    if(!v->stop && b->hash_failed) {
+      /* no verdict on events that were never hashed: zeros would read
+       * as a mismatch, so the run ends unknown */
+      v->stop = 1;
+      *end = LSRC_ERR_NOMEM;
+      snprintf(v->span_err, sizeof(v->span_err),
+               "SHA-256 of the events failed (out of memory)");
+    }
+    else if(!v->stop && b->span.len)
       check_span(v, b, end, errline);
     else if(!v->stop)
       check_batch(v, b);
@@ -957,7 +973,7 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
   for(i = 0; i < *nth; i++) {
     wa[i].v = v;
     wa[i].j = crypto_jcs_new();
-    wa[i].h = crypto_sha256_many_new(v->hash_engine);
+    wa[i].h = crypto_sha256_many_new(CRYPTO_SHA256_AUTO);
     if(!wa[i].j || !wa[i].h) {
       crypto_jcs_free(wa[i].j);
       crypto_sha256_many_free(wa[i].h);
@@ -990,7 +1006,6 @@ int lv_verify(const lv_options *o, lv_result *r)
   r->file_size = -1;
   v.o = o;
   v.r = r;
-  v.hash_engine = CRYPTO_SHA256_AUTO;
   if(nth <= 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     nth = n > 0 ? (int)n : 1;
@@ -1021,13 +1036,10 @@ int lv_verify(const lv_options *o, lv_result *r)
     return -1;
   }
   r->file_size = lsrc_file_size(s);
-  /* a short remainder (the usual incremental run) is not worth threads,
-   * nor the multi-buffer hash's set-up (0.7 ms a run, measured) */
+  /* a short remainder (the usual incremental run) is not worth threads */
   if(o->resume && r->file_size >= 0 &&
-     (uint64_t)r->file_size - o->resume->offset < (8u << 20)) {
+     (uint64_t)r->file_size - o->resume->offset < (8u << 20))
     nth = 1;
-    v.hash_engine = CRYPTO_SHA256_EVP;
-  }
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.lines = so.start_line > 0 ? so.start_line - 1 : 0;
   v.index_every = 1024;
