@@ -9,9 +9,12 @@
 #      plugin, full run, every core), the engine alone (tests/bench/
 #      ledger-verify), a straightforward Python verifier (json + hashlib,
 #      sort_keys, compact separators, ensure_ascii=False),
-#      `openssl dgst -sha256` and `sha256sum`; the fast ones (all but
-#      Python) three times each, the best counting (the machine may be
-#      shared: CPU seconds are printed beside wall seconds);
+#      `openssl dgst -sha256` and `sha256sum`; openssl, the engine and
+#      the agent in turn for ROUNDS rounds (default 5), sha256sum three
+#      times, the best counting (the machine may be shared: CPU seconds
+#      are printed beside wall seconds), and beside it the median of the
+#      ratios taken within each round, since a machine's speed can drift
+#      between the minutes of one run;
 #   3. appends 1,000 events and times the incremental run (full_budget=0)
 #      against the full,
 #      both per run (the plugin's duration_ms) and as one-shot invocations.
@@ -98,19 +101,32 @@ best() {
   printf -v "${var}_rss" '%s' "$brss"
   printf -v "${var}_cpu" '%s' "$bcpu"
 }
-best t_openssl openssl dgst -sha256 "$tmp/ledger.jsonl"
 best t_sha256sum sha256sum "$tmp/ledger.jsonl"
-best t_engine "$engine" "$tmp/ledger.jsonl" 0
-grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine did not verify" >&2; }
-# three full runs (each from an empty state directory); the median counts
-full_walls=() full_durs=() t_best=
-for i in 1 2 3; do
+# openssl, the engine and the agent's full run in turn, ROUNDS times (this
+# machine's speed drifts between minutes: a ratio is taken within a round);
+# the agent each time from an empty state directory. Each one's best run
+# counts for its row, and the median of the rounds' ratios beside it.
+rounds=${ROUNDS:-5}
+full_walls=() full_durs=() t_best= round_ratio=() round_eratio=()
+t_openssl= t_engine=
+for i in $(seq "$rounds"); do
+  timed _o openssl dgst -sha256 "$tmp/ledger.jsonl"
+  if [ -z "$t_openssl" ] || [ "$(echo "$_o < $t_openssl" | bc -l)" = 1 ]; then
+    t_openssl=$_o t_openssl_rss=$_o_rss t_openssl_cpu=$_o_cpu
+  fi
+  timed _e "$engine" "$tmp/ledger.jsonl" 0
+  grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine did not verify" >&2; }
+  if [ -z "$t_engine" ] || [ "$(echo "$_e < $t_engine" | bc -l)" = 1 ]; then
+    t_engine=$_e t_engine_rss=$_e_rss t_engine_cpu=$_e_cpu
+  fi
   rm -rf "$state"
   timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
     -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
   grep -q '"status":"ok"' "$tmp/out.txt" || { cat "$tmp/out.txt" "$tmp/err.txt" >&2; echo "agent run not ok" >&2; }
   grep -q '"mode":"full"' "$tmp/out.txt" || echo "warning: full run $i was not full" >&2
   full_walls+=("$t_agent")
+  round_ratio+=("$(echo "$_o / $t_agent" | bc -l)")
+  round_eratio+=("$(echo "$_o / $_e" | bc -l)")
   if [ -z "$t_best" ] || [ "$(echo "$t_agent < $t_best" | bc -l)" = 1 ]; then
     t_best=$t_agent t_best_rss=$t_agent_rss t_best_cpu=$t_agent_cpu
   fi
@@ -162,19 +178,21 @@ row "lverify engine alone" "$t_engine" "$t_engine_rss" "$t_engine_cpu"
 row "python json+hashlib" "$t_py" "$t_py_rss" "$t_py_cpu"
 row "openssl dgst -sha256" "$t_openssl" "$t_openssl_rss" "$t_openssl_cpu"
 row "sha256sum" "$t_sha256sum" "$t_sha256sum_rss" "$t_sha256sum_cpu"
-printf '* best of 3 full runs (median %.2f s), each from an empty state directory;\n' "$t_med"
-echo '  engine, openssl and sha256sum: best of 3; Python: one run'
+printf '* best of %d full runs (median %.2f s), each from an empty state directory;\n' "$rounds" "$t_med"
+printf '  openssl, engine, agent in turn, %d rounds, best of each; sha256sum: best of 3;\n  Python: one run\n' "$rounds"
 printf 'ratio agent / python:    %.1fx  (SPEC 7: >= 20x)\n' "$(rate "$t_py" "$t_agent")"
-printf 'ratio agent / openssl:   %.2f   (SPEC 7: >= 1.00, MB/s on the same file)\n' "$(rate "$t_openssl" "$t_agent")"
+printf 'ratio agent / openssl:   %.2f best, %.2f median of rounds  (SPEC 7: >= 1.00, MB/s on the same file)\n' \
+  "$(rate "$t_openssl" "$t_agent")" "$(median "${round_ratio[@]}")"
 printf 'ratio agent / sha256sum: %.2f\n' "$(rate "$t_sha256sum" "$t_agent")"
-printf 'ratio engine / openssl:  %.2f\n' "$(rate "$t_openssl" "$t_engine")"
+printf 'ratio engine / openssl:  %.2f best, %.2f median of rounds\n' \
+  "$(rate "$t_openssl" "$t_engine")" "$(median "${round_eratio[@]}")"
 printf 'CPU seconds per MB: agent %.2f ms, openssl %.2f ms\n' \
   "$(echo "1000 * $t_agent_cpu / $mb" | bc -l)" "$(echo "1000 * $t_openssl_cpu / $mb" | bc -l)"
 # The plugin's own duration_ms runs from the fork of its process to its
 # result: what each scheduled run costs a daemon, which describes its
 # plugins once at start-up. A one-shot invocation adds the agent's start to
 # both sides (one process: its run child checks the plugin's settings).
-printf 'incremental, 1,000 appended (median of 7; full: best of 3):\n'
+printf 'incremental, 1,000 appended (median of 7; full: best of %d):\n' "$rounds"
 printf '  per run (plugin duration_ms): %.1f ms of %.1f ms = %.2f%%  (target < 2%%)\n' \
   "$d_incr" "$d_full" "$(echo "100 * $d_incr / $d_full" | bc -l)"
 printf '  one-shot agent wall time:     %.3f s of %.3f s = %.2f%%  (target < 2%%)\n' \
