@@ -452,12 +452,6 @@ static void put_text(out *o, const char *s, size_t n, int depth)
       while(w < end && !is_space((unsigned char)*w) && *w != '=' &&
             !(end - w >= 3 && memcmp(w, "://", 3) == 0))
         w++;
-      /* an '=' after the word's first ':' is no key's (a key has no ':'):
-       * it is in the password of user:pa=ss@host, so the word goes on */
-      if(w < end && *w == '=' && memchr(p, ':', (size_t)(w - p)))
-        while(w < end && !is_space((unsigned char)*w) &&
-              !(end - w >= 3 && memcmp(w, "://", 3) == 0))
-          w++;
       int url = w < end && *w == ':';
       while(url && w > p && is_scheme((unsigned char)w[-1]))
         w--;
@@ -493,9 +487,20 @@ static void put_text(out *o, const char *s, size_t n, int depth)
           free(u.p);
           return;
         }
-        put(o, k, klen);
+        /* right after a ':' with an '@' in its value, the "key" may be
+         * the start of the password in user:pa=ss@host: it goes too, and
+         * the value whatever the key. (A rule that read such a word
+         * whole would not redact twice to the same text: this one drops
+         * the white space after an '=', fuzz-redact found.) */
+        int userinfo = k > s && k[-1] == ':' && u.p && memchr(u.p, '@', u.len);
+        if(userinfo)
+          puts_(o, REDACT_WORD);
+        else
+          put(o, k, klen);
         put(o, "=", 1);
-        if(redact_name_shown(k, klen))
+        if(userinfo)
+          puts_(o, REDACT_WORD);
+        else if(redact_name_shown(k, klen))
           put_allowed(o, q, (size_t)(vend - q), u.p ? u.p : "", u.len, depth);
         else
           puts_(o, REDACT_WORD);

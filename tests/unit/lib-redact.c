@@ -233,11 +233,17 @@ static void test_clean(void **state)
   check("h//u:pa/ss@h0:54]2ql2/db?sslmodeql://u:pa/ss@word=xt\xfft@hl/",
         "REDACTED@h0:54]2ql2/db?sslmodeql://REDACTED@hl/");
   check("a:b@c://d", "REDACTED@c://d");
-  /* an '=' in the password of a scheme-less user:password@host */
-  check("user:pa=ss@host:5432", "REDACTED@host:5432");
-  check("to user:pa=ss=@h, then", "to REDACTED@h, then");
+  /* an '=' in the password of a scheme-less user:password@host: what
+   * looks like a key before it goes too, and its value, whatever the key */
+  check("user:pa=ss@host:5432", "user:REDACTED=REDACTED");
+  check("to user:pa=ss=@h, then", "to user:REDACTED=REDACTED then");
+  check("alice:host=s3cr3t@db", "alice:REDACTED=REDACTED");
+  check("u:host= x@h", "u:REDACTED=REDACTED");
   check("u:p=x y@h", "u:p=REDACTED y@h");
   check("password=a:b@c", "password=REDACTED");
+  /* fuzz-redact: the white space the key=value rule drops */
+  check("u:p:dbname='user=\t\tx@h:y'", "u:p:REDACTED=REDACTED");
+  check("db::@x`home='user=", "db::@x`home=REDACTED");
   assert_null(redact_target(NULL));
 }
 
@@ -264,6 +270,7 @@ static void test_secrets_gone(void **state)
   gone("dbname='dbname=\\'password=s3cr3t\\''", "s3cr3t");
   gone("tls target alice:pa=s3cr3t@db.example:5432 refused", "pa");
   gone("alice:pa=s3cr3t@db.example:5432", "s3cr3t");
+  gone("alice:host=s3cr3t@db.example:5432", "s3cr3t");
 }
 
 int main(void)
