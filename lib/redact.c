@@ -443,26 +443,26 @@ static void put_text(out *o, const char *s, size_t n, int depth)
     }
     if(p == s || is_space((unsigned char)p[-1])) {
       /* user:password@host:port without a scheme (a tls endpoint, a
-       * third-party target): a word with no '=' whose part before its
-       * last '@' holds a ':'. A URL inside the word ends that part: from
-       * its scheme on it is the URL rule's, which redacts it when it gets
-       * there; read past it, an '=' inside the URL would spare the part
-       * before it here and not once the URL is redacted (fuzz-redact). */
+       * third-party target): a word whose part before its last '@' holds
+       * a ':'. The word ends at white space, at an '=' (the key=value
+       * rule's from there: in a:b@c:k=v@d the word is a:b@c) and at a
+       * URL inside it: from its scheme on it is the URL rule's, which
+       * redacts it when it gets there; read past it, an '=' inside the
+       * URL would spare the part before it here and not once the URL is
+       * redacted (fuzz-redact). */
       const char *w = p, *at = NULL, *colon = NULL;
       while(w < end && !is_space((unsigned char)*w) && *w != '=' &&
             !(end - w >= 3 && memcmp(w, "://", 3) == 0))
         w++;
-      int url = w < end && *w == ':';
-      while(url && w > p && is_scheme((unsigned char)w[-1]))
-        w--;
-      if(w == end || is_space((unsigned char)*w) || url) {
-        for(const char *x = p; x < w; x++)
-          if(*x == '@')
-            at = x;
-        for(const char *x = p; at && x < at; x++)
-          if(*x == ':')
-            colon = x;
-      }
+      if(w < end && *w == ':') /* "://": the scheme is not the word's */
+        while(w > p && is_scheme((unsigned char)w[-1]))
+          w--;
+      for(const char *x = p; x < w; x++)
+        if(*x == '@')
+          at = x;
+      for(const char *x = p; at && x < at; x++)
+        if(*x == ':')
+          colon = x;
       if(at && colon) {
         puts_(o, REDACT_WORD);
         p = at;

@@ -243,7 +243,10 @@ static void test_clean(void **state)
   check("password=a:b@c", "password=REDACTED");
   /* fuzz-redact: the white space the key=value rule drops */
   check("u:p:dbname='user=\t\tx@h:y'", "u:p:REDACTED=REDACTED");
-  check("db::@x`home='user=", "db::@x`home=REDACTED");
+  check("db::@x`home='user=", "REDACTED@x`home=REDACTED");
+  /* the word before an '=' is one too */
+  check("a:b@c:k=v@d", "REDACTED@c:REDACTED=REDACTED");
+  check("a:b@c=d", "REDACTED@c=REDACTED");
   assert_null(redact_target(NULL));
 }
 
@@ -271,6 +274,7 @@ static void test_secrets_gone(void **state)
   gone("tls target alice:pa=s3cr3t@db.example:5432 refused", "pa");
   gone("alice:pa=s3cr3t@db.example:5432", "s3cr3t");
   gone("alice:host=s3cr3t@db.example:5432", "s3cr3t");
+  gone("tls alice:s3cr3t@db:5432:sslmode=require@x", "s3cr3t");
 }
 
 int main(void)
