@@ -15,10 +15,13 @@ apt_packages() {
   else
     lists=("$top"/contrib/apt/*.txt)
   fi
-  local arch
-  arch=$(dpkg --print-architecture 2>/dev/null || echo unknown)
   sed 's/#.*//' "${lists[@]}" | tr -s ' \t\n' '\n' | sed '/^$/d' |
-    awk -v arch="$arch" -F: 'NF == 1 { print; next } $2 == arch { print $1 }' | sort -u
+    awk -v arch="$(deb_arch)" -F: 'NF == 1 { print; next } $2 == arch { print $1 }' | sort -u
+}
+
+# deb_arch: this machine's Debian architecture (amd64, arm64...), or unknown.
+deb_arch() {
+  dpkg --print-architecture 2>/dev/null || echo unknown
 }
 
 # ensure_packages: installs what is missing (as root), or says what to run.

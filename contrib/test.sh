@@ -66,7 +66,7 @@ check() {
 # there a build without it is an error, not a quiet fallback; distcheck
 # builds without it, so the unit tests also cover the EVP-only build
 mb=()
-[ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && mb=(--with-ipsec-mb=yes)
+[ "$(deb_arch)" = amd64 ] && mb=(--with-ipsec-mb=yes)
 build "$top/build" --enable-werror "${mb[@]}"
 check "$top/build" default
 

@@ -27,7 +27,8 @@ typedef enum {
   CRYPTO_SHA256_EVP   /* always OpenSSL's EVP, one message at a time */
 } crypto_sha256_engine;
 
-/* A fresh queue, or NULL when out of memory or the library fails. */
+/* A fresh queue, or NULL when out of memory. A CPU the library has no
+ * manager for gets EVP (crypto_sha256_many_engine says "openssl"). */
 crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine);
 
 /* Frees a queue (NULL is fine); what is queued and not yet run is lost. */
