@@ -200,10 +200,14 @@ static void classify_input(const run *r, const cJSON *txo, unrec *u)
   int64_t seq = -1;
   if(!in)
     in = cJSON_GetObjectItemCaseSensitive(txo, "data");
-  if(!cJSON_IsString(in) || strlen(in->valuestring) < 2 ||
-     crypto_hex_decode_var(in->valuestring, strlen(in->valuestring), b,
-                           sizeof(b), &n) != 0 ||
-     !(n == 32 || (n == 68 && memcmp(b, selector, 4) == 0))) {
+  /* data, not a quantity: every digit counts, a hash may begin with 00 */
+  size_t len = cJSON_IsString(in) ? strlen(in->valuestring) : 0;
+  if(len == 2 + 2 * 32 || len == 2 + 2 * 68)
+    n = (len - 2) / 2;
+  if(n == 0 || in->valuestring[0] != '0' ||
+     (in->valuestring[1] != 'x' && in->valuestring[1] != 'X') ||
+     crypto_hex_decode(in->valuestring, len, b, n) != 0 ||
+     (n == 68 && memcmp(b, selector, 4) != 0)) {
     u->kind = "other";
     snprintf(u->what, sizeof(u->what),
              "no anchor: the wallet key signed something else");

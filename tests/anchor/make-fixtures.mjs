@@ -191,14 +191,19 @@ async function walletCases() {
   out.unrecorded = { sender: acct(2), ledger: 'wallet-unrecorded.jsonl', ...u.extra };
 
   const rb = await anchors(wallet(3), 5);
+  // and a raw anchor of a lost event whose hash begins with zero bytes:
+  // input data, where a leading 00 is a digit like any other
+  const z = await send(wallet(3), 2, rawInput('0000' + 'c0ffee'.repeat(10)));
+  rb.sent.push({ hash: z.hash });
   // cut back before the events that anchors 4 and 5 anchored
   const cut = new Ledger();
   cut.events = rb.l.events.slice(0, rb.sent[3].cut);
   cut.write(`${outdir}/wallet-rollback.jsonl`);
   cut.add('AnchorSuperseded', { tx_hash: rb.sent[3].hash, reason: 'ledger restored from backup; anchor of a lost event' }, now - 5000);
   cut.add('AnchorSuperseded', { tx_hash: rb.sent[4].hash, reason: 'ledger restored from backup; anchor of a lost event' }, now - 5000);
+  cut.add('AnchorSuperseded', { tx_hash: rb.sent[5].hash, reason: 'ledger restored from backup; anchor of a lost event' }, now - 5000);
   cut.write(`${outdir}/wallet-superseded.jsonl`);
-  out.rollback = { sender: acct(3), ledger: 'wallet-rollback.jsonl', superseded: 'wallet-superseded.jsonl', tx_hashes: [rb.sent[3].hash, rb.sent[4].hash] };
+  out.rollback = { sender: acct(3), ledger: 'wallet-rollback.jsonl', superseded: 'wallet-superseded.jsonl', tx_hashes: [rb.sent[3].hash, rb.sent[4].hash, rb.sent[5].hash] };
 
   const f = await anchors(wallet(4), 5);
   f.l.write(`${outdir}/wallet-funds.jsonl`);

@@ -57,13 +57,15 @@ anchor "$(w .unrecorded.ledger)" "$s" -s anchor.cache=false -s "anchor.rpc_url=$
 jq_assert "$out" ".status == \"critical\" and .details.unrecorded[0].nonce == $nonce and .details.unrecorded[0].kind == \"not_searched\"" \
   "max_scan_blocks 0 still searched, or lost the finding"
 
-# a ledger cut back before anchors 4 and 5 (on chain): critical, both named
-# as anchors of hashes the ledger does not hold, with the correction policy
-s=$(w .rollback.sender) tx4=$(w '.rollback.tx_hashes[0]') tx5=$(w '.rollback.tx_hashes[1]')
+# a ledger cut back before anchors 4 and 5 (on chain), and a raw anchor of
+# a hash beginning 0000: critical, all three named as anchors of hashes the
+# ledger does not hold, with the correction policy
+s=$(w .rollback.sender) tx4=$(w '.rollback.tx_hashes[0]') tx5=$(w '.rollback.tx_hashes[1]') tx6=$(w '.rollback.tx_hashes[2]')
 st="$TEST_TMP/state.rollback"
 TEST_STATE_DIR=$st anchor "$(w .rollback.ledger)" "$s" -s "anchor.rpc_url=$RPC"
-jq_assert "$out" ".status == \"critical\" and .metrics.unrecorded_transactions == 2 and .metrics.anchors_confirmed == 3
-  and ([.details.unrecorded[] | select(.kind == \"anchor_not_in_ledger\") | .tx_hash] == [\"$tx4\", \"$tx5\"])
+jq_assert "$out" ".status == \"critical\" and .metrics.unrecorded_transactions == 3 and .metrics.anchors_confirmed == 3
+  and ([.details.unrecorded[] | select(.kind == \"anchor_not_in_ledger\") | .tx_hash] == [\"$tx4\", \"$tx5\", \"$tx6\"])
+  and (.details.unrecorded[2].what | contains(\"hash 0000c0ffeec0ffee..\"))
   and (.summary | contains(\"$tx4\")) and (.summary | contains(\"$tx5\")) and (.summary | contains(\"correction policy\"))" \
   "a ledger rolled back past anchors on chain went unnoticed"
 # ... AnchorSuperseded events for both: ok again (and again from the cache)
