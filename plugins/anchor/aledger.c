@@ -144,7 +144,9 @@ static int scan_event(void *ud, const char *text, size_t len, uint64_t line)
   int rc = 0, sub;
   cJSON *ev;
   (void)line;
-  if((rc = lv_line_hash(r->hasher, text, len, LV_HASH_STORED, &lh)) == -1)
+  if((rc = lv_line_hash(r->hasher, text, len, LV_HASH_STORED, &lh)) == -3)
+    return -1; /* out of memory: skipping it would lose an anchor */
+  if(rc == -1)
     return 0; /* the ledger plugin reports broken events; we skip them */
   r->events++;
   if(rc != 0)

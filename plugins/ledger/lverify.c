@@ -84,7 +84,8 @@ typedef struct batch {
   size_t max_line;
   uint8_t too_long;    /* the lines stop at one longer than max_line */
   uint8_t nomem;       /* the event records could not grow */
-  uint8_t hash_failed; /* an event's SHA-256 could not be computed */
+  uint8_t hash_failed; /* an event could not be canonicalized or hashed
+                          (out of memory) */
 } batch;
 
 typedef struct pending {
@@ -240,6 +241,8 @@ static int process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
   e->ts[0] = 0;
   e->msg[0] = 0;
   c = crypto_jcs_canonicalize_omit(j, t, e->len, "hash");
+  if(c == CRYPTO_JCS_ERR_NOMEM)
+    return -1; /* no verdict on this line: the run ends unknown */
   if(c != CRYPTO_JCS_OK) {
     e->reason = LV_PARSE_ERROR;
     snprintf(e->msg, sizeof(e->msg), "%s at byte %zu", crypto_jcs_strerror(c),
@@ -877,7 +880,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
       v->stop = 1;
       *end = LSRC_ERR_NOMEM;
       snprintf(v->span_err, sizeof(v->span_err),
-               "SHA-256 of the events failed (out of memory)");
+               "canonicalizing and hashing the events ran out of memory");
     }
     else if(!v->stop && b->span.len)
       check_span(v, b, end, errline);
@@ -1204,8 +1207,12 @@ int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
 {
   const char *v, *canon;
   size_t vl, cl;
+  crypto_jcs_code c;
   memset(out, 0, sizeof(*out));
-  if(crypto_jcs_canonicalize_omit(h->jcs, text, len, "hash") != CRYPTO_JCS_OK)
+  c = crypto_jcs_canonicalize_omit(h->jcs, text, len, "hash");
+  if(c == CRYPTO_JCS_ERR_NOMEM)
+    return -3;
+  if(c != CRYPTO_JCS_OK)
     return -1;
   canon = crypto_jcs_text(h->jcs, &cl);
   if(cl == 0 || canon[0] != '{')
@@ -1264,8 +1271,12 @@ int lv_hash_at(const lsrc_options *src, const int64_t *seqs, size_t n,
     goto out;
   while(left && (c = lsrc_next(s, &ev)) == LSRC_OK) {
     size_t k;
-    if(lv_line_hash(h, ev.text, ev.len, want, &one) != 0 ||
-       (k = hash_at_find(seqs, n, one.seq)) == n || out[k].found)
+    int lh = lv_line_hash(h, ev.text, ev.len, want, &one);
+    if(lh == -3) { /* not "no such event": no answer */
+      snprintf(err, errlen, "out of memory at line %" PRIu64, ev.line);
+      goto out;
+    }
+    if(lh != 0 || (k = hash_at_find(seqs, n, one.seq)) == n || out[k].found)
       continue;
     out[k] = one;
     out[k].found = 1;
