@@ -18,6 +18,7 @@ void dbuf_init(dbuf *b, size_t max)
   b->len = 0;
   b->cap = 0;
   b->max = max;
+  b->nomem = 0;
 }
 
 void dbuf_free(dbuf *b)
@@ -37,6 +38,7 @@ void dbuf_free_wipe(dbuf *b)
 void dbuf_reset(dbuf *b)
 {
   b->len = 0;
+  b->nomem = 0;
   if(b->data)
     b->data[0] = '\0';
 }
@@ -44,7 +46,7 @@ void dbuf_reset(dbuf *b)
 /* Makes room for `extra` more bytes and the NUL. */
 static int dbuf_grow(dbuf *b, size_t extra)
 {
-  if(extra > ((size_t)-1) / 2 - b->len)
+  if(b->nomem || extra > ((size_t)-1) / 2 - b->len)
     return -1;
   if(b->max && b->len + extra > b->max)
     return -1;
@@ -54,8 +56,10 @@ static int dbuf_grow(dbuf *b, size_t extra)
   while(ncap < b->len + extra + 1)
     ncap *= 2;
   char *n = realloc(b->data, ncap);
-  if(!n)
+  if(!n) {
+    b->nomem = 1;
     return -1;
+  }
   b->data = n;
   b->cap = ncap;
   return 0;
@@ -134,7 +138,13 @@ char *dbuf_take(dbuf *b, size_t *len)
 {
   char *d = b->data;
   size_t n = b->len;
-  if(!d) {
+  if(b->nomem) { /* a piece is missing: nothing, rather than less */
+    if(d)
+      explicit_bzero(d, b->cap); /* it may be a secret's */
+    free(d);
+    d = NULL;
+  }
+  else if(!d) {
     d = malloc(1);
     if(d)
       d[0] = '\0';

@@ -7,8 +7,12 @@
  * The buffer is always NUL-terminated once anything was added (data is
  * NULL before that) and never grows past its limit (max, 0 = none).
  * Functions return 0, or -1 when memory ran out or the limit would be
- * passed; on -1 the buffer keeps what it had. data is malloc'd: a caller
- * may take it over (and free() it) instead of calling dbuf_free.
+ * passed; on -1 the buffer keeps what it had. Running out of memory
+ * sticks: every later add fails too (and dbuf_take gives NULL) until the
+ * buffer is reset or freed, so that text built piece by piece is whole or
+ * known not to be, whichever piece was lost, while a piece refused by the
+ * limit leaves room for a shorter one. data is malloc'd: a caller may take
+ * it over (and free() it) instead of calling dbuf_free.
  */
 #ifndef LIB_DBUF_H
 #define LIB_DBUF_H
@@ -21,6 +25,7 @@ typedef struct dbuf {
   size_t len;
   size_t cap;
   size_t max;
+  int nomem; /* memory ran out since the last reset: adds fail */
 } dbuf;
 
 /* An empty buffer that may hold at most max bytes (0: no limit). */
@@ -29,7 +34,7 @@ void dbuf_init(dbuf *b, size_t max);
 void dbuf_free(dbuf *b);
 /* Frees the data after wiping it (explicit_bzero): for secrets. */
 void dbuf_free_wipe(dbuf *b);
-/* Empties the buffer, keeping its memory. */
+/* Empties the buffer, keeping its memory (and taking adds again). */
 void dbuf_reset(dbuf *b);
 /* Appends len bytes. */
 int dbuf_add(dbuf *b, const void *data, size_t len);
@@ -47,8 +52,8 @@ int dbuf_vprintf(dbuf *b, const char *fmt, va_list ap)
 /* Drops the first n bytes. */
 void dbuf_consume(dbuf *b, size_t n);
 /* Hands the data over (an empty string when nothing was added, NULL when
- * that allocation failed); the buffer is empty again. *len gets the
- * length when len is not NULL. */
+ * that allocation or an earlier add ran out of memory); the buffer is
+ * empty again. *len gets the length when len is not NULL. */
 char *dbuf_take(dbuf *b, size_t *len);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ static int fail_now(void)
   k = atomic_fetch_add(&allocs, 1) + 1;
   if(k == at || (k > at && atomic_load(&fail_after))) {
     atomic_store(&failed, 1);
+    errno = ENOMEM; /* as glibc's would */
     return 1;
   }
   return 0;

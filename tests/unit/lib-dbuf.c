@@ -2,7 +2,8 @@
 /*
  * lib-dbuf.c: unit tests of lib/dbuf.c, the one growable buffer: growth,
  * the limit (nothing changes on a refused add), insert (what RLP needs),
- * printf, consume and take.
+ * printf, consume and take, and memory running out (it sticks: text built
+ * piece by piece is whole or known not to be).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "lib/dbuf.h"
+#include "tests/lib/failalloc.h"
 
 /* Appending past the first allocation keeps every byte and the NUL. */
 static void test_grow(void **state)
@@ -118,12 +120,45 @@ static void test_take(void **state)
   free(s);
 }
 
+/* A piece lost to memory running out: every later add fails, even one
+ * that would now fit, the text is left as it was, and take gives NULL;
+ * reset starts over. */
+static void test_nomem_sticks(void **state)
+{
+  (void)state;
+  dbuf b;
+  char big[1000];
+  memset(big, 'x', sizeof(big));
+  dbuf_init(&b, 0);
+  assert_int_equal(dbuf_addstr(&b, "status "), 0);
+  failalloc_arm(1, 0); /* the next allocation fails, and only it */
+  assert_int_equal(dbuf_add(&b, big, sizeof(big)), -1);
+  failalloc_disarm();
+  assert_true(failalloc_failed());
+  assert_int_equal(dbuf_addstr(&b, "ok"), -1);
+  assert_int_equal(dbuf_addc(&b, '\n'), -1);
+  assert_int_equal(dbuf_printf(&b, "%d", 1), -1);
+  assert_int_equal(dbuf_insert(&b, 0, "x", 1), -1);
+  assert_string_equal(b.data, "status ");
+  dbuf_reset(&b);
+  assert_int_equal(dbuf_addstr(&b, "ok"), 0);
+  assert_string_equal(b.data, "ok");
+  failalloc_arm(1, 0);
+  assert_int_equal(dbuf_add(&b, big, sizeof(big)), -1);
+  failalloc_disarm();
+  assert_null(dbuf_take(&b, NULL));
+  assert_null(b.data); /* and the buffer is fresh again */
+  assert_int_equal(dbuf_addstr(&b, "again"), 0);
+  assert_string_equal(b.data, "again");
+  dbuf_free(&b);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grow),   cmocka_unit_test(test_limit),
       cmocka_unit_test(test_insert), cmocka_unit_test(test_printf_consume),
-      cmocka_unit_test(test_take),
+      cmocka_unit_test(test_take),   cmocka_unit_test(test_nomem_sticks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
