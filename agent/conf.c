@@ -721,11 +721,12 @@ typedef struct load_ctx {
   int bad;        /* problems found by validation */
 } load_ctx;
 
-/* Out of memory in a phase: said, and the load fails. */
+/* Out of memory in a phase: said, and the load fails; the agent's own
+ * failure, not the configuration's (EX_OSERR, not EX_CONFIG). */
 static int load_oom(load_ctx *lc)
 {
   errline(lc->errors, "out of memory while loading the configuration");
-  return AGENT_EXIT_CONFIG;
+  return AGENT_EXIT_OSERR;
 }
 
 /* Phase 1: the file, parsed with its line numbers (none: an empty
@@ -762,6 +763,9 @@ static int load_file(load_ctx *lc)
   lc->cfg->file = strdup(req->file);
   lc->oc.file = lc->cfg->file;
   lc->cfg->root = cJSON_Duplicate(lc->doc.root, 1);
+  if(!lc->cfg->file || !lc->cfg->root)
+    /* not an empty configuration: defaults in place of its settings */
+    return load_oom(lc);
   return 0;
 }
 
@@ -773,10 +777,12 @@ static int load_top(load_ctx *lc)
   const char *file = cfg->file ? cfg->file : "configuration";
   if(!cfg->root)
     cfg->root = cJSON_CreateObject();
-  if(!cJSON_GetObjectItemCaseSensitive(cfg->root, "agent"))
-    cJSON_AddItemToObject(cfg->root, "agent", cJSON_CreateObject());
-  if(!cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins"))
-    cJSON_AddItemToObject(cfg->root, "plugins", cJSON_CreateObject());
+  if(!cfg->root ||
+     (!cJSON_GetObjectItemCaseSensitive(cfg->root, "agent") &&
+      !cJSON_AddObjectToObject(cfg->root, "agent")) ||
+     (!cJSON_GetObjectItemCaseSensitive(cfg->root, "plugins") &&
+      !cJSON_AddObjectToObject(cfg->root, "plugins")))
+    return load_oom(lc);
   const cJSON *top;
   cJSON_ArrayForEach(top, cfg->root) {
     if(strcmp(top->string, "agent") && strcmp(top->string, "plugins")) {
@@ -854,7 +860,7 @@ static int load_names(load_ctx *lc)
   if(describe_all(req, lc->cfg, lc->names, lc->nnames) < 0) {
     errline(lc->errors, "cannot start a process to load plugins: %s",
             strerror(errno));
-    return AGENT_EXIT_CONFIG;
+    return AGENT_EXIT_OSERR; /* the agent's failure, not the file's */
   }
   return 0;
 }

@@ -44,6 +44,12 @@ const char *diag_failure(void)
 void diag_print_errors(const dbuf *errors)
 {
   const char *p = errors->data ? errors->data : "";
+  if(errors->nomem) { /* what was said may be cut: say why */
+    static const char oom[] = "out of memory: the problems found are not "
+                              "all said";
+    diag_note_failure(oom, sizeof(oom) - 1);
+    fprintf(stderr, "probe-agent: %s\n", oom);
+  }
   while(*p) {
     size_t n = strcspn(p, "\n");
     diag_note_failure(p, n);

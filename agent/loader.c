@@ -566,9 +566,12 @@ int loader_describe(const char *dir, char *const *names, size_t n,
   describer *w = NULL;
   sandbox_policy dflt;
   out->items = calloc(n ? n : 1, sizeof(*out->items));
-  out->n = n;
-  if(!out->items)
+  out->n = 0;
+  if(!out->items) {
+    errno = ENOMEM;
     return -1;
+  }
+  out->n = n;
   for(size_t i = 0; i < n; i++)
     out->items[i].name = strdup(names[i]);
   if(n == 0)

@@ -124,12 +124,15 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt,
   return AGENT_EXIT_USAGE;
 }
 
-/* Appends to a malloc'd string list. */
+/* Appends to a malloc'd string list: 0, or the exit status when out of
+ * memory (an option dropped would change what runs). */
 static int push(char ***v, size_t *n, char *s)
 {
   char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-  if(!nv)
-    return -1;
+  if(!nv) {
+    fprintf(stderr, "probe-agent: out of memory reading the options\n");
+    return AGENT_EXIT_OSERR;
+  }
   nv[(*n)++] = s;
   *v = nv;
   return 0;
@@ -288,8 +291,7 @@ static int parse_timeout(cmdline *c, const char *arg)
     return usage_error("-t needs seconds between 0 and 86400, got '%s'", arg);
   snprintf(c->timeout_set, sizeof(c->timeout_set), "agent.timeout=%g",
            c->run_timeout);
-  push(&c->sets, &c->nsets, c->timeout_set);
-  return 0;
+  return push(&c->sets, &c->nsets, c->timeout_set);
 }
 
 /* One option of getopt_long's; 0 or an exit status. */
@@ -300,13 +302,11 @@ static int take_option(agent *a, cmdline *c, int opt, char **argv)
   case 'p':
     if(!loader_valid_name(optarg))
       return usage_error("invalid plugin name '%s'", optarg);
-    push(&c->plugins, &c->nplugins, optarg);
-    return 0;
+    return push(&c->plugins, &c->nplugins, optarg);
   case 's':
     if(!strchr(optarg, '='))
       return usage_error("--set needs KEY=VALUE, got '%s'", optarg);
-    push(&c->sets, &c->nsets, optarg);
-    return 0;
+    return push(&c->sets, &c->nsets, optarg);
   case 'o': a->output_override = optarg; return 0;
   case OPT_ONCE: c->mode_once = 1; return 0;
   case OPT_DAEMON: c->mode_daemon = 1; return 0;
@@ -411,6 +411,7 @@ static int run_command(agent *a, const cmdline *c, unsigned closed_fds)
     return rc;
   runner_init(&a->runs, &a->out, a->state_base);
   a->runs.keep_stdin = !c->mode_daemon;
+  a->runs.precompile = c->mode_daemon;
   /* one updating line on a terminal; a daemon's standard error is a log */
   a->runs.progress = !c->mode_daemon &&
                      (c->progress >= 0 ? c->progress : isatty(STDERR_FILENO));

@@ -176,8 +176,8 @@ static int write_text(output *o, const char *ts, const char *check,
               upper[status], o->color ? "\033[0m" : "");
   size_t at = b.len;
   output_escape(&b, check, strlen(check));
-  while(b.len < at + 18) /* the check's column, as %-18s did */
-    dbuf_addstr(&b, " ");
+  while(b.len < at + 18 && dbuf_addc(&b, ' ') == 0) /* as %-18s did */
+    ;
   dbuf_addstr(&b, " ");
   output_escape(&b, target, strlen(target));
   dbuf_addstr(&b, *target ? ": " : "");
@@ -201,6 +201,16 @@ void output_keep_latest(output *o, int on)
   }
 }
 
+/* Adds a copy of src (an empty object when NULL) to obj as key. */
+static int add_copy(cJSON *obj, const char *key, const cJSON *src)
+{
+  cJSON *c = src ? cJSON_Duplicate(src, 1) : cJSON_CreateObject();
+  if(c && cJSON_AddItemToObject(obj, key, c))
+    return 1;
+  cJSON_Delete(c);
+  return 0;
+}
+
 /* One result as collect() and the /metrics store keep it. */
 static cJSON *result_obj(const char *plugin, const char *check,
                          const char *target, int status, const char *summary,
@@ -208,21 +218,19 @@ static cJSON *result_obj(const char *plugin, const char *check,
                          const cJSON *thresholds)
 {
   cJSON *r = cJSON_CreateObject();
-  if(!r)
-    return NULL;
-  cJSON_AddStringToObject(r, "plugin", plugin);
-  cJSON_AddStringToObject(r, "check", check);
-  cJSON_AddStringToObject(r, "target", target);
-  cJSON_AddNumberToObject(r, "status", status);
-  cJSON_AddStringToObject(r, "summary", summary);
-  cJSON_AddNumberToObject(r, "duration_ms", ms);
-  cJSON_AddNumberToObject(r, "ts", (double)time(NULL));
-  cJSON_AddItemToObject(r, "metrics",
-                        metrics ? cJSON_Duplicate(metrics, 1)
-                                : cJSON_CreateObject());
-  if(cJSON_IsObject(thresholds))
-    cJSON_AddItemToObject(r, "thresholds", cJSON_Duplicate(thresholds, 1));
-  return r;
+  /* whole or not at all (see json_line) */
+  if(r && cJSON_AddStringToObject(r, "plugin", plugin) &&
+     cJSON_AddStringToObject(r, "check", check) &&
+     cJSON_AddStringToObject(r, "target", target) &&
+     cJSON_AddNumberToObject(r, "status", status) &&
+     cJSON_AddStringToObject(r, "summary", summary) &&
+     cJSON_AddNumberToObject(r, "duration_ms", ms) &&
+     cJSON_AddNumberToObject(r, "ts", (double)time(NULL)) &&
+     add_copy(r, "metrics", metrics) &&
+     (!cJSON_IsObject(thresholds) || add_copy(r, "thresholds", thresholds)))
+    return r;
+  cJSON_Delete(r);
+  return NULL;
 }
 
 /* agent.metrics_listen: replaces the latest result of the same plugin,
@@ -264,6 +272,33 @@ static int collect(output *o, const char *plugin, const char *check,
   return 0;
 }
 
+/* The JSON line's object, or NULL when out of memory: whole or not at
+ * all, since a line without its status or check would be read as another
+ * line. */
+static cJSON *json_line(const output *o, const char *ts, const char *plugin,
+                        const char *check, const char *target, int status,
+                        const char *summary, double ms, const cJSON *metrics,
+                        const cJSON *details)
+{
+  cJSON *line = cJSON_CreateObject();
+  if(line && cJSON_AddStringToObject(line, "ts", ts) &&
+     cJSON_AddStringToObject(line, "host", o->host ? o->host : "") &&
+     cJSON_AddStringToObject(line, "agent_version", PACKAGE_VERSION) &&
+     cJSON_AddStringToObject(line, "plugin", plugin) &&
+     cJSON_AddStringToObject(line, "check", check) &&
+     cJSON_AddStringToObject(line, "target", target) &&
+     cJSON_AddStringToObject(line, "status",
+                             wire_status_name((probe_status)status)) &&
+     cJSON_AddStringToObject(line, "level", level_names[status]) &&
+     cJSON_AddStringToObject(line, "summary", summary) &&
+     cJSON_AddNumberToObject(line, "duration_ms", util_round_us(ms)) &&
+     add_copy(line, "metrics", metrics) && add_copy(line, "details", details) &&
+     add_copy(line, "labels", o->labels))
+    return line;
+  cJSON_Delete(line);
+  return NULL;
+}
+
 /* Builds and writes the final line. */
 static int build_line(output *o, const char *plugin, const char *check,
                       const char *target_raw, int status, const char *summary,
@@ -289,42 +324,23 @@ static int build_line(output *o, const char *plugin, const char *check,
     free(target);
     return rc;
   }
-  cJSON *line = cJSON_CreateObject();
-  cJSON_AddStringToObject(line, "ts", ts);
-  cJSON_AddStringToObject(line, "host", o->host ? o->host : "");
-  cJSON_AddStringToObject(line, "agent_version", PACKAGE_VERSION);
-  cJSON_AddStringToObject(line, "plugin", plugin);
-  cJSON_AddStringToObject(line, "check", check);
-  cJSON_AddStringToObject(line, "target", target);
-  cJSON_AddStringToObject(line, "status",
-                          wire_status_name((probe_status)status));
-  cJSON_AddStringToObject(line, "level", level_names[status]);
-  cJSON_AddStringToObject(line, "summary", summary);
-  cJSON_AddNumberToObject(line, "duration_ms", util_round_us(ms));
-  cJSON_AddItemToObject(line, "metrics",
-                        metrics ? cJSON_Duplicate(metrics, 1)
-                                : cJSON_CreateObject());
-  cJSON_AddItemToObject(line, "details",
-                        details ? cJSON_Duplicate(details, 1)
-                                : cJSON_CreateObject());
-  cJSON_AddItemToObject(line, "labels",
-                        o->labels ? cJSON_Duplicate(o->labels, 1)
-                                  : cJSON_CreateObject());
-  char *text = cJSON_PrintUnformatted(line);
-  cJSON_Delete(line);
+  cJSON *line = json_line(o, ts, plugin, check, target, status, summary, ms,
+                          metrics, details);
   free(target);
+  char *text = line ? cJSON_PrintUnformatted(line) : NULL;
+  cJSON_Delete(line);
   if(!text)
     return -1;
   dbuf b;
   dbuf_init(&b, 0);
-  if(o->journal)
-    dbuf_addstr(&b, journal_prefix[status]);
-  dbuf_addstr(&b, text);
-  free(text);
-  if(dbuf_addstr(&b, "\n") < 0 || !b.data) {
+  if((o->journal && dbuf_addstr(&b, journal_prefix[status]) < 0) ||
+     dbuf_addstr(&b, text) < 0 || dbuf_addstr(&b, "\n") < 0) {
+    /* a part lost: so is the line, rather than written cut */
+    free(text);
     dbuf_free(&b);
     return -1;
   }
+  free(text);
   rc = fileio_write_all(o->fd, b.data, b.len);
   dbuf_free(&b);
   return rc;
@@ -345,6 +361,7 @@ static int write_line(output *o, const char *plugin, const char *check,
     int e = errno ? errno : ENOMEM;
     o->lost++;
     o->lost_total++;
+    o->lost_worst = output_worse(o->lost_worst, (probe_status)status);
     if(e == EPIPE)
       o->broken = 1;
     if(!o->failing)
@@ -526,6 +543,24 @@ static int check_repeats(const cJSON *all, const cJSON *r)
 
 /* The monitoring-plugins text: "PLUGIN STATUS: summary | perfdata" for the
  * worst result, then one long-output line per further result, worst first. */
+/* The one line when the results could not all be kept or told: written
+ * without allocating, at the worst status among them, so that Nagios
+ * never shows an empty output. Returns -1: the output failed. */
+static int nagios_lost(output *o)
+{
+  static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+  probe_status worst = output_worse(o->lost_worst, PROBE_UNKNOWN);
+  char line[200];
+  for(int i = 0; i < cJSON_GetArraySize(o->collected); i++)
+    worst = output_worse(worst, status_of(cJSON_GetArrayItem(o->collected, i)));
+  int n = snprintf(line, sizeof(line),
+                   "PROBE-AGENT %s: out of memory: results lost (%lu) or not "
+                   "told; the worst is %s\n",
+                   upper[worst], o->lost_total, upper[worst]);
+  (void)fileio_write_all(o->fd, line, (size_t)n);
+  return -1;
+}
+
 static int write_nagios(output *o)
 {
   static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
@@ -534,6 +569,8 @@ static int write_nagios(output *o)
   int counts[WIRE_NSTATUS] = {0, 0, 0, 0};
   dbuf b;
   dbuf_init(&b, 0);
+  if(o->lost_total)
+    return nagios_lost(o);
   if(n == 0) {
     dbuf_addstr(&b, "PROBE-AGENT UNKNOWN: no result\n");
     int rc = b.data ? fileio_write_all(o->fd, b.data, b.len) : -1;
@@ -542,7 +579,7 @@ static int write_nagios(output *o)
   }
   int *idx = calloc((size_t)n, sizeof(*idx));
   if(!idx)
-    return -1;
+    return nagios_lost(o);
   worst_first(all, idx, n);
   for(int i = 0; i < n; i++)
     counts[status_of(cJSON_GetArrayItem(all, i))]++;
@@ -588,7 +625,11 @@ static int write_nagios(output *o)
     dbuf_addstr(&b, "\n");
   }
   free(idx);
-  int rc = b.data ? fileio_write_all(o->fd, b.data, b.len) : -1;
+  if(b.nomem || !b.data) {
+    dbuf_free(&b);
+    return nagios_lost(o);
+  }
+  int rc = fileio_write_all(o->fd, b.data, b.len);
   dbuf_free(&b);
   return rc;
 }

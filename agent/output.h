@@ -27,6 +27,7 @@ typedef struct output {
   int broken;               /* a write failed with EPIPE: the reader is gone */
   unsigned long lost;       /* lines lost since the last one written */
   unsigned long lost_total; /* lines lost over the process's life */
+  probe_status lost_worst;  /* the worst status among those lines */
   int journal;              /* standard output is the journal: <N> prefixes */
   cJSON *collected;         /* nagios/openmetrics: the run's results so far */
   cJSON *latest;            /* agent.metrics_listen: {key: the latest result} */

@@ -322,7 +322,7 @@ static int run_sandbox(runner *r, const agent_config *cfg, run *x,
 {
   char sberr[1024];
   if(config_plugin_sandbox(cfg, x->plugin, sb, sberr, sizeof(sberr)) < 0 ||
-     sandbox_compile(sb, sberr, sizeof(sberr)) < 0) {
+     (r->precompile && sandbox_compile(sb, sberr, sizeof(sberr)) < 0)) {
     snprintf(why, whylen, "cannot start plugin %s: %s", x->plugin, sberr);
     return -1;
   }
@@ -603,7 +603,18 @@ static void handle_line(runner *r, run *x, const char *line, size_t len)
     x->worst = output_worse(x->worst, st);
     return;
   }
+  errno = 0;
   cJSON *o = cJSON_ParseWithLength(line, len);
+  if(!o && errno == ENOMEM) {
+    /* the agent's memory, not the plugin's line: said so, unknown or the
+     * worse status the line claims (a lost critical stays critical) */
+    probe_status st = output_worse(dropped_status(line, len), PROBE_UNKNOWN);
+    run_report_st(r, x, st,
+                  "out of memory reading a result of plugin %s; dropped",
+                  x->plugin);
+    x->worst = output_worse(x->worst, st);
+    return;
+  }
   wire_ctl kind = wire_ctl_of(o);
   if(kind != WIRE_CTL_NONE) {
     handle_ctl(r, x, kind, o);
@@ -945,16 +956,30 @@ int runner_active(const runner *r)
   return r->runs != NULL || r->sweep_pending;
 }
 
+/* Descriptors runner_poll watches without allocating (two per run). */
+#define POLL_ON_STACK 64
+
 int runner_poll(runner *r, int timeout_ms, int extra_fd)
 {
+  struct pollfd spfd[POLL_ON_STACK];
+  run *swho[POLL_ON_STACK];
   size_t n = 0, cap = 2 * r->nrunning + 1;
-  struct pollfd *pfd = calloc(cap, sizeof(*pfd));
-  run **who = calloc(cap, sizeof(*who));
+  struct pollfd *pfd = spfd;
+  run **who = swho;
   int extra_ready = 0;
-  if(!pfd || !who) {
-    free(pfd);
-    free(who);
-    return 0;
+  if(cap > POLL_ON_STACK) {
+    pfd = calloc(cap, sizeof(*pfd));
+    who = calloc(cap, sizeof(*who));
+    if(!pfd || !who) {
+      /* out of memory: the first runs' pipes watched, and every run's
+       * deadline still kept below (returning here spun, and let a hung
+       * plugin run for ever) */
+      free(pfd);
+      free(who);
+      pfd = spfd;
+      who = swho;
+      cap = POLL_ON_STACK;
+    }
   }
   double now = util_mono_ms();
   for(run *x = r->runs; x; x = x->next) {
@@ -975,11 +1000,12 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
     int ms = t < 1 ? 1 : (int)ceil(t);
     if(timeout_ms < 0 || ms < timeout_ms)
       timeout_ms = ms;
-    if(x->res_fd >= 0) {
+    /* (the last place is the extra descriptor's) */
+    if(x->res_fd >= 0 && n + 1 < cap) {
       pfd[n] = (struct pollfd){x->res_fd, POLLIN, 0};
       who[n++] = x;
     }
-    if(x->log_fd >= 0) {
+    if(x->log_fd >= 0 && n + 1 < cap) {
       pfd[n] = (struct pollfd){x->log_fd, POLLIN, 0};
       who[n++] = x;
     }
@@ -1009,8 +1035,10 @@ int runner_poll(runner *r, int timeout_ms, int extra_fd)
         read_logs(who[i]);
     }
   }
-  free(pfd);
-  free(who);
+  if(pfd != spfd) {
+    free(pfd);
+    free(who);
+  }
   reap(r);
   now = util_mono_ms();
   if(now >= r->next_sweep_ms) {

@@ -30,6 +30,8 @@ typedef struct runner {
   char first_config_error[1024]; /* the first of a one-shot's, or "" */
   int keep_stdin;    /* one-shot mode: plugins may read standard input */
   int progress;      /* one-shot mode: show the runs' progress on stderr */
+  int precompile;    /* daemon: seccomp filters compiled once, here; a
+                        one-shot's only child compiles its own */
   int sweep_pending; /* leftovers of finished runs may remain: sweep again */
   int sweep_rounds;  /* sweeps in a row that found something */
   double next_sweep_ms;

@@ -465,32 +465,114 @@ static struct {
   unsigned short len;
 } compiled[8];
 
+/* How long libseccomp may take to compile a filter (about 2 ms). */
+#define COMPILE_TIMEOUT_MS 10000
+
+/* Compiles the filter for needs into the memfd fd in a child of its own,
+ * and waits for it at most COMPILE_TIMEOUT_MS: libseccomp 2.5.4's
+ * compiler loops forever when an allocation fails inside it (seen with
+ * each allocation of a run failing in turn), and the agent must not hang
+ * with it. 0, or -1 with err. */
+static int compile_in_child(unsigned needs, int fd, char *err, size_t errlen)
+{
+  struct timespec tick = {0, 500000};
+  int status = 0, why[2];
+  pid_t pid, w;
+  if(pipe2(why, O_CLOEXEC | O_NONBLOCK) < 0) {
+    snprintf(err, errlen, "cannot compile the seccomp filter: pipe: %s",
+             strerror(errno));
+    return -1;
+  }
+  fflush(NULL);
+  pid = fork();
+  if(pid < 0) {
+    snprintf(err, errlen, "cannot compile the seccomp filter: fork: %s",
+             strerror(errno));
+    close(why[0]);
+    close(why[1]);
+    return -1;
+  }
+  if(pid == 0) {
+    scmp_filter_ctx f;
+    char e[256];
+    int rc;
+    if(build_filter(needs, &f, e, sizeof(e)) < 0) {
+      (void)!write(why[1], e, strlen(e));
+      _exit(1);
+    }
+    if((rc = seccomp_export_bpf(f, fd)) < 0) {
+      snprintf(e, sizeof(e), "cannot compile the seccomp filter: %s",
+               strerror(-rc));
+      (void)!write(why[1], e, strlen(e));
+      _exit(1);
+    }
+    _exit(0);
+  }
+  close(why[1]);
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for(;;) {
+    w = waitpid(pid, &status, WNOHANG);
+    if(w == pid || (w < 0 && errno != EINTR))
+      break;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >=
+       COMPILE_TIMEOUT_MS) {
+      kill(pid, SIGKILL);
+      while(waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+      close(why[0]);
+      snprintf(err, errlen,
+               "cannot compile the seccomp filter: libseccomp did not finish "
+               "in %d s",
+               COMPILE_TIMEOUT_MS / 1000);
+      return -1;
+    }
+    nanosleep(&tick, NULL);
+  }
+  if(w == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    close(why[0]);
+    return 0;
+  }
+  ssize_t n = errlen > 1 ? read(why[0], err, errlen - 1) : -1;
+  close(why[0]);
+  if(n > 0)
+    err[n] = 0;
+  else
+    snprintf(err, errlen, "cannot compile the seccomp filter: %s",
+             w != pid ? strerror(errno) : "its compiler died");
+  return -1;
+}
+
 int sandbox_compile(sandbox_policy *p, char *err, size_t errlen)
 {
   unsigned k = p->needs & 7u;
-  scmp_filter_ctx f = NULL;
   int fd = -1;
   char *buf = NULL;
+  off_t len = -1;
   if(!p->enabled || compiled[k].insns)
     goto done;
-  if(build_filter(p->needs, &f, err, errlen) < 0)
-    return -1;
   fd = memfd_create("probe-seccomp", MFD_CLOEXEC);
-  int rc = fd < 0 ? -errno : seccomp_export_bpf(f, fd);
-  off_t len = rc == 0 ? lseek(fd, 0, SEEK_END) : -1;
-  if(rc < 0 || len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
+  if(fd < 0) {
+    snprintf(err, errlen, "cannot compile the seccomp filter: memfd: %s",
+             strerror(errno));
+    return -1;
+  }
+  if(compile_in_child(p->needs, fd, err, errlen) < 0) {
+    close(fd);
+    return -1;
+  }
+  len = lseek(fd, 0, SEEK_END);
+  if(len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
      len / (off_t)sizeof(struct sock_filter) > 65535 ||
      !(buf = malloc((size_t)len)) || pread(fd, buf, (size_t)len, 0) != len) {
     snprintf(err, errlen, "cannot compile the seccomp filter: %s",
-             rc < 0 ? strerror(-rc) : "bad export");
+             buf || len <= 0 ? "bad export" : "out of memory");
     free(buf);
-    if(fd >= 0)
-      close(fd);
-    seccomp_release(f);
+    close(fd);
     return -1;
   }
   close(fd);
-  seccomp_release(f);
   compiled[k].insns = (struct sock_filter *)(void *)buf;
   compiled[k].len = (unsigned short)(len / (off_t)sizeof(struct sock_filter));
 done:

@@ -70,8 +70,9 @@ int sandbox_prepare_state(const sandbox_policy *p, const char *base,
                           const char *plugin, char *err, size_t errlen);
 
 /* Parent side: compiles the seccomp filter for p's needs (once per set of
- * needs; kept for the agent's life) so that a child only installs it.
- * Returns 0, or -1 with err. */
+ * needs; kept for the agent's life) so that a child only installs it. The
+ * compiling is done in a short-lived child, bounded in time (libseccomp
+ * can loop when memory runs out). Returns 0, or -1 with err. */
 int sandbox_compile(sandbox_policy *p, char *err, size_t errlen);
 
 /* Child side, right before the plugin is loaded: applies p. Descriptors
