@@ -84,8 +84,12 @@ int diag_nagios_exit(int rc)
     if(b.data[i] == '|')
       b.data[i] = '/';
   dbuf_printf(&b, " (exit status %d)\n", rc);
-  if(b.data)
+  if(b.data && !b.nomem)
     fputs(b.data, stdout);
+  else /* never an empty or cut output */
+    printf("PROBE-AGENT UNKNOWN: the agent failed, out of memory (exit "
+           "status %d)\n",
+           rc);
   fflush(stdout);
   dbuf_free(&b);
   return AGENT_EXIT_UNKNOWN;

@@ -130,7 +130,9 @@ static int push(char ***v, size_t *n, char *s)
 {
   char **nv = realloc(*v, (*n + 1) * sizeof(**v));
   if(!nv) {
-    fprintf(stderr, "probe-agent: out of memory reading the options\n");
+    static const char oom[] = "out of memory reading the options";
+    diag_note_failure(oom, sizeof(oom) - 1);
+    fprintf(stderr, "probe-agent: %s\n", oom);
     return AGENT_EXIT_OSERR;
   }
   nv[(*n)++] = s;

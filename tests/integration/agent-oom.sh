@@ -10,7 +10,8 @@
 #     critical for the broken one) or an exit status that says one,
 #   - exits 0 without its ok line, or with anything but critical or
 #     unknown on the broken ledger,
-#   - ends without a word: no result line and nothing on standard error,
+#   - ends without a word: no result line and nothing on standard error
+#     (for Nagios, no line on standard output),
 #   - crashes or hangs.
 . "$top_srcdir/tests/lib/env.sh"
 plain_pass_only "LD_PRELOAD's allocator and AddressSanitizer's do not mix"
@@ -68,6 +69,8 @@ sweep() {
     *) broken "$n" "exit $rc" ;;
     esac
     [ -s "$out" ] || [ -s "$err" ] || broken "$n" "not a word"
+    # Nagios reads standard output only
+    [ "$format" = json ] || [ -s "$out" ] || broken "$n" "no line for Nagios"
     # the plugin's lines are whole: the agent's memory is not their fault
     ! grep -q 'invalid result line' "$out" "$err" ||
       broken "$n" "the plugin blamed for the agent's memory"
@@ -85,3 +88,4 @@ sweep "intact ledger, memory staying short" ok 1 "$valid"
 sweep "broken ledger" critical "" "$bad"
 sweep "broken ledger, memory staying short" critical 1 "$bad"
 sweep "broken ledger, Nagios format" critical "" "$bad" --format nagios
+sweep "intact ledger, memory staying short, Nagios format" ok 1 "$valid" --format nagios
