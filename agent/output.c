@@ -160,6 +160,10 @@ int output_escape(dbuf *b, const char *s, size_t n)
  * err, so that journalctl -p warning finds the warnings and worse. */
 static const char *const journal_prefix[] = {"<6>", "<4>", "<3>", "<3>"};
 
+/* The statuses as the text and Nagios formats spell them. */
+static const char *const status_upper[] = {"OK", "WARNING", "CRITICAL",
+                                           "UNKNOWN"};
+
 /* One human line: time, status, check, target, summary, duration. */
 static int write_text(output *o, const char *ts, const char *check,
                       const char *target, int status, const char *summary,
@@ -167,13 +171,12 @@ static int write_text(output *o, const char *ts, const char *check,
 {
   static const char *const colors[] = {"\033[32m", "\033[33m", "\033[31m",
                                        "\033[35m"};
-  static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   dbuf b;
   dbuf_init(&b, 0);
   if(o->journal)
     dbuf_addstr(&b, journal_prefix[status]);
   dbuf_printf(&b, "%s %s%-8s%s ", ts, o->color ? colors[status] : "",
-              upper[status], o->color ? "\033[0m" : "");
+              status_upper[status], o->color ? "\033[0m" : "");
   size_t at = b.len;
   output_escape(&b, check, strlen(check));
   while(b.len < at + 18 && dbuf_addc(&b, ' ') == 0) /* as %-18s did */
@@ -541,14 +544,11 @@ static int check_repeats(const cJSON *all, const cJSON *r)
   return 0;
 }
 
-/* The monitoring-plugins text: "PLUGIN STATUS: summary | perfdata" for the
- * worst result, then one long-output line per further result, worst first. */
 /* The one line when the results could not all be kept or told: written
  * without allocating, at the worst status among them, so that Nagios
  * never shows an empty output. Returns -1: the output failed. */
 static int nagios_lost(output *o)
 {
-  static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   probe_status worst = output_worse(o->lost_worst, PROBE_UNKNOWN);
   char line[200];
   for(int i = 0; i < cJSON_GetArraySize(o->collected); i++)
@@ -556,14 +556,15 @@ static int nagios_lost(output *o)
   int n = snprintf(line, sizeof(line),
                    "PROBE-AGENT %s: out of memory: results lost (%lu) or not "
                    "told; the worst is %s\n",
-                   upper[worst], o->lost_total, upper[worst]);
+                   status_upper[worst], o->lost_total, status_upper[worst]);
   (void)fileio_write_all(o->fd, line, (size_t)n);
   return -1;
 }
 
+/* The monitoring-plugins text: "PLUGIN STATUS: summary | perfdata" for the
+ * worst result, then one long-output line per further result, worst first. */
 static int write_nagios(output *o)
 {
-  static const char *const upper[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
   const cJSON *all = o->collected;
   int n = cJSON_GetArraySize(all);
   int counts[WIRE_NSTATUS] = {0, 0, 0, 0};
@@ -594,10 +595,10 @@ static int write_nagios(output *o)
                                          : *p;
         dbuf_add(&b, &ch, 1);
       }
-      dbuf_printf(&b, " %s: ", upper[st]);
+      dbuf_printf(&b, " %s: ", status_upper[st]);
     }
     else
-      dbuf_printf(&b, "%s: ", upper[st]);
+      dbuf_printf(&b, "%s: ", status_upper[st]);
     nagios_text(&b, str_of(r, "check"));
     if(*target) {
       dbuf_addstr(&b, " ");

@@ -563,11 +563,12 @@ int sandbox_compile(sandbox_policy *p, char *err, size_t errlen)
     return -1;
   }
   len = lseek(fd, 0, SEEK_END);
-  if(len <= 0 || len % (off_t)sizeof(struct sock_filter) ||
-     len / (off_t)sizeof(struct sock_filter) > 65535 ||
-     !(buf = malloc((size_t)len)) || pread(fd, buf, (size_t)len, 0) != len) {
+  int sane = len > 0 && len % (off_t)sizeof(struct sock_filter) == 0 &&
+             len / (off_t)sizeof(struct sock_filter) <= 65535;
+  if(!sane || !(buf = malloc((size_t)len)) ||
+     pread(fd, buf, (size_t)len, 0) != len) {
     snprintf(err, errlen, "cannot compile the seccomp filter: %s",
-             buf || len <= 0 ? "bad export" : "out of memory");
+             sane && !buf ? "out of memory" : "bad export");
     free(buf);
     close(fd);
     return -1;
