@@ -376,25 +376,36 @@ send:;
   cJSON_Delete(o);
 }
 
-static char *dup_json_string(const cJSON *o, const char *key)
+/* Copies the string member key of o into *dst (NULL when there is none).
+ * Returns 0, or -1 when o has it and the copy failed. */
+static int dup_json_string(const cJSON *o, const char *key, char **dst)
 {
   const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-  return cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  *dst = cJSON_IsString(v) ? strdup(v->valuestring) : NULL;
+  return cJSON_IsString(v) && !*dst ? -1 : 0;
 }
 
-/* Fills d from one described plugin. */
+/* Fills d from one described plugin. A description without its error
+ * must be whole (the sender may have run out of memory building it): a
+ * setting that lost its flags would lose its redaction. Returns 0, or -1
+ * when it is not whole or a copy failed. */
 static int desc_from_json(plugin_desc *d, const cJSON *o)
 {
-  d->path = dup_json_string(o, "path");
-  d->version = dup_json_string(o, "version");
-  d->description = dup_json_string(o, "description");
-  d->error = dup_json_string(o, "error");
+  if(dup_json_string(o, "path", &d->path) < 0 ||
+     dup_json_string(o, "version", &d->version) < 0 ||
+     dup_json_string(o, "description", &d->description) < 0 ||
+     dup_json_string(o, "error", &d->error) < 0)
+    return -1;
+  if(d->error)
+    return 0;
+  const cJSON *needs = cJSON_GetObjectItemCaseSensitive(o, "needs");
+  const cJSON *sets = cJSON_GetObjectItemCaseSensitive(o, "settings");
+  if(!d->path || !d->version || !d->description || !cJSON_IsNumber(needs) ||
+     !cJSON_IsArray(sets))
+    return -1;
   d->has_check_config =
       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "check_config"));
-  const cJSON *needs = cJSON_GetObjectItemCaseSensitive(o, "needs");
-  d->needs =
-      cJSON_IsNumber(needs) ? (unsigned)needs->valueint : SANDBOX_DEFAULT_NEEDS;
-  const cJSON *sets = cJSON_GetObjectItemCaseSensitive(o, "settings");
+  d->needs = (unsigned)needs->valueint;
   int n = cJSON_GetArraySize(sets);
   if(n > 0) {
     d->settings = calloc((size_t)n, sizeof(*d->settings));
@@ -403,16 +414,15 @@ static int desc_from_json(plugin_desc *d, const cJSON *o)
     const cJSON *s;
     cJSON_ArrayForEach(s, sets) {
       plugin_setting_desc *sd = &d->settings[d->nsettings++];
-      sd->key = dup_json_string(s, "key");
-      sd->default_json = dup_json_string(s, "default");
-      sd->help = dup_json_string(s, "help");
       const cJSON *t = cJSON_GetObjectItemCaseSensitive(s, "type");
       const cJSON *f = cJSON_GetObjectItemCaseSensitive(s, "flags");
-      sd->type =
-          cJSON_IsNumber(t) ? (probe_setting_type)t->valueint : PROBE_SET_ANY;
-      sd->flags = cJSON_IsNumber(f) ? (unsigned)f->valueint : 0;
-      if(!sd->key || !sd->help)
+      if(dup_json_string(s, "key", &sd->key) < 0 ||
+         dup_json_string(s, "default", &sd->default_json) < 0 ||
+         dup_json_string(s, "help", &sd->help) < 0 || !sd->key || !sd->help ||
+         !cJSON_IsNumber(t) || !cJSON_IsNumber(f))
         return -1;
+      sd->type = (probe_setting_type)t->valueint;
+      sd->flags = (unsigned)f->valueint;
     }
   }
   return 0;
@@ -527,8 +537,9 @@ static void describe_wait(describer *w, size_t n, struct pollfd *pfd)
 }
 
 /* Reaps one describing child and turns what it sent into d, or into the
- * reason it could not be described (d->error). */
-static void describe_finish(describer *c, plugin_desc *d, const char *name)
+ * reason it could not be described (d->error). Returns 0, or -1 when not
+ * even the reason could be kept (memory). */
+static int describe_finish(describer *c, plugin_desc *d, const char *name)
 {
   if(c->pid > 0) {
     /* the child may linger after closing its pipe (a destructor) */
@@ -542,7 +553,7 @@ static void describe_finish(describer *c, plugin_desc *d, const char *name)
   int ok = o && cJSON_IsObject(o) && desc_from_json(d, o) == 0;
   cJSON_Delete(o);
   if(ok)
-    return;
+    return 0;
   char why[256];
   if(c->pid < 0)
     snprintf(why, sizeof(why),
@@ -558,6 +569,7 @@ static void describe_finish(describer *c, plugin_desc *d, const char *name)
     snprintf(why, sizeof(why), "plugin %s could not be described", name);
   free(d->error);
   d->error = strdup(why);
+  return d->error ? 0 : -1;
 }
 
 int loader_describe(const char *dir, char *const *names, size_t n,
@@ -573,7 +585,8 @@ int loader_describe(const char *dir, char *const *names, size_t n,
   }
   out->n = n;
   for(size_t i = 0; i < n; i++)
-    out->items[i].name = strdup(names[i]);
+    if(!(out->items[i].name = strdup(names[i])))
+      goto nomem;
   if(n == 0)
     return 0;
   if(!policy) {
@@ -591,7 +604,7 @@ int loader_describe(const char *dir, char *const *names, size_t n,
   if(!w || !pfd) {
     free(w);
     free(pfd);
-    return -1;
+    goto nomem;
   }
   size_t started = 0;
   /* one child each, all at once: a hanging or noisy constructor costs only
@@ -607,14 +620,24 @@ int loader_describe(const char *dir, char *const *names, size_t n,
       dbuf_free(&w[i].buf);
     free(w);
     free(pfd);
+    int e = errno; /* why the last fork failed */
+    plugin_set_free(out);
+    errno = e;
     return -1;
   }
   describe_wait(w, n, pfd);
   free(pfd);
+  int lost = 0; /* every child is reaped, even after a failure */
   for(size_t i = 0; i < n; i++)
-    describe_finish(&w[i], &out->items[i], names[i]);
+    lost |= describe_finish(&w[i], &out->items[i], names[i]) < 0;
   free(w);
+  if(lost)
+    goto nomem;
   return 0;
+nomem:
+  plugin_set_free(out);
+  errno = ENOMEM;
+  return -1;
 }
 
 const plugin_desc *plugin_set_find(const plugin_set *set, const char *name)

@@ -154,6 +154,8 @@ static int list_plugins(const char *dir)
   if(n == 0)
     fprintf(stderr, "probe-agent: no plugins in %s\n", dir);
   if(loader_describe(dir, names, n, NULL, &set) < 0) {
+    fprintf(stderr, "probe-agent: cannot load the plugins in %s: %s\n", dir,
+            strerror(errno));
     loader_free_names(names, n);
     return AGENT_EXIT_OSERR;
   }

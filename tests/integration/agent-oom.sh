@@ -13,6 +13,8 @@
 #   - ends without a word: no result line and nothing on standard error
 #     (for Nagios, no line on standard output),
 #   - crashes or hangs.
+# --list-plugins gets the same sweep: it lists every plugin by its name
+# or says on standard error why it cannot, and never prints a name it lost.
 . "$top_srcdir/tests/lib/env.sh"
 plain_pass_only "LD_PRELOAD's allocator and AddressSanitizer's do not mix"
 preload=$top_builddir/tests/lib/.libs/libfailalloc.so
@@ -89,3 +91,38 @@ sweep "broken ledger" critical "" "$bad"
 sweep "broken ledger, memory staying short" critical 1 "$bad"
 sweep "broken ledger, Nagios format" critical "" "$bad" --format nagios
 sweep "intact ledger, memory staying short, Nagios format" ok 1 "$valid" --format nagios
+
+# two plugins are enough (each costs some 300 allocations to describe)
+plugdir=$TEST_TMP/plugins
+mkdir -m 755 "$plugdir"
+for p in ledger tls; do
+  cp "$PROBE_AGENT_PLUGIN_DIR/$p.so" "$plugdir/"
+done
+# list N AFTER: --list-plugins with allocation N failing; sets rc.
+list() {
+  rm -f "$mark"
+  rc=0
+  timeout -k 5 60 env FAILALLOC_AT="$1" ${2:+FAILALLOC_AFTER=1} FAILALLOC_MARK="$mark" \
+    LD_PRELOAD="$preload" "$PROBE_AGENT" --plugin-dir "$plugdir" \
+    --list-plugins >"$out" 2>"$err" || rc=$?
+}
+nplugins=2
+for after in "" 1; do
+  label="--list-plugins${after:+, memory staying short}"
+  for ((n = 1; ; n++)); do
+    list "$n" "$after"
+    [ -e "$mark" ] || break
+    [ "$rc" -lt 124 ] || broken "$n" "crashed or hung"
+    case $rc in
+    0 | 1) # listed: each plugin by its name, none lost to a failed copy
+      [ "$(wc -l <"$out")" -eq "$nplugins" ] || broken "$n" "not $nplugins lines"
+      ! grep -q '(null)' "$out" || broken "$n" "a name lost" ;;
+    71) [ -s "$err" ] || broken "$n" "exit 71 without a word" ;;
+    *) broken "$n" "exit $rc" ;;
+    esac
+  done
+  [ "$n" -gt 5 ] || fail "$label: only $n allocations: is the preload failing any?"
+  [ "$rc" = 0 ] || broken "$n" "the run without failures"
+  ! grep -q '(null)' "$out" || broken "$n" "a name lost"
+  echo "agent-oom: $label: $((n - 1)) allocations failed in turn"
+done
