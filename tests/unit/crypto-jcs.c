@@ -692,6 +692,184 @@ static void test_fast_edges(void **state)
   crypto_jcs_free(fast);
 }
 
+/* Member names chosen to meet every way of ordering: the empty name,
+ * prefixes of each other, names alike in their first 7 or 8 bytes (the
+ * sorting network's key and the comparison's), non-ASCII names (U+1F600,
+ * a surrogate pair in UTF-16, sorts before U+E000 and U+FF61, unlike in
+ * UTF-8), and names whose canonical spelling holds an escape. */
+/* clang-format off */
+static const char *const order_names[] = {
+    "", "a", "b", "ab", "abc", "z", "A", "Z", "_", "0", "9",
+    "abcdefg", "abcdefga", "abcdefgb", "abcdefgab", "abcdefh", "abcdefgh",
+    "abcdefghi", "prev_hash", "prev_has", "prev_hashes", "payload", "payloads",
+    "\xc3\xa9", "\xc3\xa9" "a", "a\xc3\xa9", "\xef\xbd\xa1", "\xf0\x9f\x98\x80",
+    "\xee\x80\x80", "\xf0\x9f\x98\x80" "a", "a\"b", "a\\", "\n", "\x01", "tab\t"};
+/* clang-format on */
+
+/* A name's UTF-16 code units (the names above are valid UTF-8). */
+static size_t utf16_units(const char *s, uint16_t *u)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t n = 0;
+  while(*p) {
+    uint32_t cp;
+    if(*p < 0x80)
+      cp = *p++;
+    else if(*p < 0xE0) {
+      cp = (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+      p += 2;
+    }
+    else if(*p < 0xF0) {
+      cp = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 |
+           (p[2] & 0x3F);
+      p += 3;
+    }
+    else {
+      cp = (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+           (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+      p += 4;
+    }
+    if(cp >= 0x10000) {
+      u[n++] = (uint16_t)(0xD800 + ((cp - 0x10000) >> 10));
+      u[n++] = (uint16_t)(0xDC00 + ((cp - 0x10000) & 0x3FF));
+    }
+    else
+      u[n++] = (uint16_t)cp;
+  }
+  return n;
+}
+
+/* RFC 8785's order, computed the slow and obvious way: qsort's comparator
+ * over indexes into order_names. */
+static int order_cmp(const void *a, const void *b)
+{
+  uint16_t x[64], y[64];
+  size_t nx = utf16_units(order_names[*(const int *)a], x);
+  size_t ny = utf16_units(order_names[*(const int *)b], y);
+  size_t i;
+  for(i = 0; i < nx && i < ny; i++)
+    if(x[i] != y[i])
+      return x[i] < y[i] ? -1 : 1;
+  return (nx > ny) - (nx < ny);
+}
+
+/* Appends a name in its canonical spelling, quoted. */
+static char *put_name(char *o, const char *s)
+{
+  *o++ = '"';
+  for(; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if(c == '"' || c == '\\') {
+      *o++ = '\\';
+      *o++ = (char)c;
+    }
+    else if(c == '\n') {
+      *o++ = '\\';
+      *o++ = 'n';
+    }
+    else if(c == '\t') {
+      *o++ = '\\';
+      *o++ = 't';
+    }
+    else if(c < 0x20)
+      o += sprintf(o, "\\u%04x", c);
+    else
+      *o++ = (char)c;
+  }
+  *o++ = '"';
+  return o;
+}
+
+/* Objects of 1 to 20 members, names drawn from order_names in a random
+ * order, some nested in another object or an array, some with white space
+ * (the full parser's way) and some with a name twice: the canonical text
+ * must hold the members in the order qsort gives with an independent
+ * UTF-16 comparison, and a name twice must be refused. Both paths share
+ * the member sort, so only an order computed apart can catch it wrong. */
+static void test_member_order(void **state)
+{
+  const size_t nn = sizeof(order_names) / sizeof(order_names[0]);
+  crypto_jcs *j = new_jcs();
+  uint64_t r = 0x9E3779B97F4A7C15ULL;
+  static char in[8192], want[8192];
+  int round;
+  (void)state;
+  for(round = 0; round < 20000; round++) {
+    int pick[40], sorted[40];
+    size_t n, i, k;
+    int spaced, nest, dup;
+    char *o, *w;
+    const char *out;
+    size_t len;
+    crypto_jcs_code c;
+    r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+    n = 1 + (size_t)(r % 20);
+    spaced = (r >> 8) % 5 == 0;
+    nest = (int)((r >> 12) % 3);
+    dup = n > 1 && (r >> 16) % 7 == 0;
+    for(i = 0; i < nn; i++)
+      pick[i] = (int)i;
+    for(i = 0; i < n; i++) { /* the first n of a shuffle */
+      r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+      k = i + (size_t)(r % (nn - i));
+      int t = pick[i];
+      pick[i] = pick[k];
+      pick[k] = t;
+    }
+    if(dup)
+      pick[n - 1] = pick[(r >> 20) % (n - 1)];
+    o = in;
+    w = want;
+    if(nest == 1) {
+      o += sprintf(o, "{\"x\":");
+      w += sprintf(w, "{\"x\":");
+    }
+    else if(nest == 2) {
+      o += sprintf(o, "[1,");
+      w += sprintf(w, "[1,");
+    }
+    *o++ = '{';
+    for(i = 0; i < n; i++) {
+      if(i)
+        *o++ = ',';
+      if(spaced)
+        *o++ = ' ';
+      o = put_name(o, order_names[pick[i]]);
+      o += sprintf(o, spaced ? " : %d" : ":%d", pick[i]);
+    }
+    *o++ = '}';
+    memcpy(sorted, pick, n * sizeof(int));
+    qsort(sorted, n, sizeof(int), order_cmp);
+    *w++ = '{';
+    for(i = 0; i < n; i++) {
+      if(i)
+        *w++ = ',';
+      w = put_name(w, order_names[sorted[i]]);
+      w += sprintf(w, ":%d", sorted[i]);
+    }
+    *w++ = '}';
+    if(nest) {
+      *o++ = nest == 1 ? '}' : ']';
+      *w++ = nest == 1 ? '}' : ']';
+    }
+    *w = 0;
+    c = crypto_jcs_canonicalize(j, in, (size_t)(o - in));
+    if(dup) {
+      if(c != CRYPTO_JCS_ERR_DUPLICATE)
+        fail_msg("%.*s: %s, want a duplicate refused", (int)(o - in), in,
+                 crypto_jcs_strerror(c));
+      continue;
+    }
+    if(c != CRYPTO_JCS_OK)
+      fail_msg("%.*s: %s", (int)(o - in), in, crypto_jcs_strerror(c));
+    out = crypto_jcs_text(j, &len);
+    if(len != (size_t)(w - want) || memcmp(out, want, len) != 0)
+      fail_msg("%.*s\n gives %.*s\n want  %s", (int)(o - in), in, (int)len, out,
+               want);
+  }
+  crypto_jcs_free(j);
+}
+
 /* SHA-256: one-shot, streaming in pieces, and reuse of a context. */
 static void test_sha256(void **state)
 {
@@ -736,6 +914,7 @@ int main(void)
       cmocka_unit_test(test_paths_agree),
       cmocka_unit_test(test_fast_taken),
       cmocka_unit_test(test_fast_edges),
+      cmocka_unit_test(test_member_order),
   };
   size_t i;
   int failed = 0;
