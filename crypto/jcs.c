@@ -1770,18 +1770,44 @@ size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
                               const size_t *lens, size_t n, const char **val,
                               size_t *vlen)
 {
+  /* names by length: each member costs one look-up and (where a name has
+   * its length) a compare, instead of a search whose end depends on the
+   * member order and so mispredicts on shuffled members */
+  unsigned char first[64], next[32];
   size_t i, k, found = 0;
   for(k = 0; k < n; k++)
     val[k] = NULL;
+  for(k = 0; k < n && n <= sizeof(next); k++)
+    if(lens[k] >= sizeof(first))
+      break;
+  if(k < n || n > sizeof(next)) { /* not for a table: one pass per member */
+    for(i = 0; i < j->ntop && found < n; i++) {
+      const member *m = &j->top[i];
+      const char *name = j->out + m->start + 1;
+      for(k = 0; k < n; k++)
+        if(lens[k] == m->name_len && !val[k] &&
+           memcmp(names[k], name, m->name_len) == 0) {
+          val[k] = name + m->name_len + 2;
+          vlen[k] = m->len - m->name_len - 3;
+          found++;
+          break;
+        }
+    }
+    return found;
+  }
+  memset(first, 0, sizeof(first));
+  for(k = n; k-- > 0;) {
+    next[k] = first[lens[k]];
+    first[lens[k]] = (unsigned char)(k + 1);
+  }
   for(i = 0; i < j->ntop && found < n; i++) {
     const member *m = &j->top[i];
     const char *name = j->out + m->start + 1;
-    for(k = 0; k < n; k++)
-      /* the lengths rule out most pairs without touching the bytes */
-      if(lens[k] == m->name_len && !val[k] &&
-         memcmp(names[k], name, m->name_len) == 0) {
-        val[k] = name + m->name_len + 2;
-        vlen[k] = m->len - m->name_len - 3;
+    unsigned c = m->name_len < sizeof(first) ? first[m->name_len] : 0;
+    for(; c; c = next[c - 1])
+      if(!val[c - 1] && memcmp(names[c - 1], name, m->name_len) == 0) {
+        val[c - 1] = name + m->name_len + 2;
+        vlen[c - 1] = m->len - m->name_len - 3;
         found++;
         break;
       }
