@@ -52,7 +52,8 @@ typedef struct sandbox_policy {
 void sandbox_lookup_in_child(int on);
 
 /* The user plugin children run as when agent.user is not set: a
- * dedicated "probe-agent" user where it exists, else "nobody". */
+ * dedicated "probe-agent" user where it exists, else "nobody". Looked up
+ * only when the agent is root, the only one that changes user. */
 const char *sandbox_default_user(void);
 
 /* Fills the user part of p: when the agent's euid is 0 and user is not
