@@ -5,6 +5,10 @@
  * queued are handed to its job manager, which hashes one per lane (SHA-NI
  * or AVX lanes, whichever its CPU check picks): the hashing is theirs, not
  * ours. Without it, each message goes through OpenSSL's EVP as it comes.
+ * A build with the library links no OpenSSL here: on a CPU it has no code
+ * for, and for CRYPTO_SHA256_SERIAL, messages go through the portable C of
+ * sha256c.c instead, so that the ledger plugin maps one crypto library
+ * (OpenSSL's loading was a millisecond of a one-shot run, measured).
  */
 #include "config.h"
 
@@ -16,13 +20,18 @@
 #endif
 
 #include "crypto/sha256many.h"
+#ifdef HAVE_IPSEC_MB
+#include "crypto/sha256c.h"
+#else
+#include "crypto/sha256.h"
+#endif
 
 #ifdef HAVE_IPSEC_MB
 /* What the queue holds between runs: 64 messages in a 64 KiB arena keep
  * every lane of the widest manager (16) busy and fit in L2. A message
- * longer than MANY_LONG goes through EVP: the library refuses hash jobs
- * of 65,535 bytes and more (1.3, measured), and a long message gains
- * nothing from lanes. */
+ * longer than MANY_LONG is hashed at once by the library's one-buffer
+ * function: its jobs refuse 65,535 bytes and more (1.3, measured), and a
+ * long message gains nothing from lanes. */
 #define MANY_QUEUE 64
 #define MANY_ARENA (64 * 1024)
 #define MANY_LONG (16 * 1024)
@@ -34,10 +43,10 @@ typedef struct queued {
 #endif
 
 struct crypto_sha256_many {
-  crypto_sha256_ctx *evp; /* the EVP engine, and the long messages; made
-                             on first use, since OpenSSL's first fetch
-                             costs 1.4 ms (measured), twice a manager's
-                             set-up, and a short run may need none */
+#ifndef HAVE_IPSEC_MB
+  crypto_sha256_ctx *evp; /* made on first use, since OpenSSL's first
+                             fetch costs 1.4 ms (measured) */
+#endif
   char name[64];
 #ifdef HAVE_IPSEC_MB
   IMB_MGR *mgr; /* NULL: EVP only */
@@ -47,10 +56,18 @@ struct crypto_sha256_many {
 #endif
 };
 
-/* Hashes one message through EVP into out; zeros on failure. */
-static int many_evp(crypto_sha256_many *m, const void *data, size_t len,
-                    uint8_t *out)
+/* Hashes one message at once into out, by the library's one-buffer
+ * function, the portable C, or EVP; zeros on failure. */
+static int many_serial(crypto_sha256_many *m, const void *data, size_t len,
+                       uint8_t *out)
 {
+#ifdef HAVE_IPSEC_MB
+  if(m->mgr)
+    IMB_SHA256(m->mgr, data, len, out);
+  else
+    crypto_sha256c(data, len, out);
+  return 0;
+#else
   if((!m->evp && !(m->evp = crypto_sha256_new())) ||
      crypto_sha256_update(m->evp, data, len) != 0 ||
      crypto_sha256_final(m->evp, out) != 0) {
@@ -58,6 +75,7 @@ static int many_evp(crypto_sha256_many *m, const void *data, size_t len,
     return -1;
   }
   return 0;
+#endif
 }
 
 #ifdef HAVE_IPSEC_MB
@@ -89,8 +107,8 @@ crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine)
   crypto_sha256_many *m = calloc(1, sizeof(*m));
   if(!m)
     return NULL;
-  snprintf(m->name, sizeof(m->name), "openssl");
 #ifdef HAVE_IPSEC_MB
+  snprintf(m->name, sizeof(m->name), "portable C");
   if(engine == CRYPTO_SHA256_AUTO) {
     IMB_ARCH arch = IMB_ARCH_NONE;
     if(!(m->arena = malloc(MANY_ARENA)) || !(m->mgr = alloc_mb_mgr(0))) {
@@ -99,7 +117,7 @@ crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine)
     }
     init_mb_mgr_auto(m->mgr, &arch);
     if(imb_get_errno(m->mgr) != 0 || arch == IMB_ARCH_NONE) {
-      /* no manager for this CPU: EVP it is */
+      /* no manager for this CPU: the portable C it is */
       free_mb_mgr(m->mgr);
       m->mgr = NULL;
     }
@@ -108,6 +126,7 @@ crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine)
   }
 #else
   (void)engine;
+  snprintf(m->name, sizeof(m->name), "openssl");
 #endif
   return m;
 }
@@ -116,8 +135,9 @@ void crypto_sha256_many_free(crypto_sha256_many *m)
 {
   if(!m)
     return;
+#ifndef HAVE_IPSEC_MB
   crypto_sha256_free(m->evp);
-#ifdef HAVE_IPSEC_MB
+#else
   if(m->mgr)
     free_mb_mgr(m->mgr);
   free(m->arena);
@@ -144,7 +164,7 @@ int crypto_sha256_many_add(crypto_sha256_many *m, const void *data, size_t len,
     return rc;
   }
 #endif
-  return many_evp(m, data, len, out);
+  return many_serial(m, data, len, out);
 }
 
 int crypto_sha256_many_run(crypto_sha256_many *m)

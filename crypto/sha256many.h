@@ -16,19 +16,21 @@
 /* Many short messages hashed together. Built with Intel's multi-buffer
  * crypto library (intel-ipsec-mb, --with-ipsec-mb), messages queued here
  * are hashed several at a time, one per SIMD or SHA-NI lane; without it,
- * or with CRYPTO_SHA256_EVP, each is hashed through EVP as it is added.
+ * or with CRYPTO_SHA256_SERIAL, each is hashed as it is added: through
+ * EVP in a build without the library, by portable C in one with it (such
+ * a build links no OpenSSL for hashing).
  * A ledger event is a few hundred bytes, where EVP's per-message set-up
  * and single lane cost a third of the hashing (tests/bench/ledger-bench).
  * Not shared between threads. */
 typedef struct crypto_sha256_many crypto_sha256_many;
 
 typedef enum {
-  CRYPTO_SHA256_AUTO, /* the multi-buffer library when built with it */
-  CRYPTO_SHA256_EVP   /* always OpenSSL's EVP, one message at a time */
+  CRYPTO_SHA256_AUTO,  /* the multi-buffer library when built with it */
+  CRYPTO_SHA256_SERIAL /* one message at a time: EVP, or portable C */
 } crypto_sha256_engine;
 
 /* A fresh queue, or NULL when out of memory. A CPU the library has no
- * manager for gets EVP (crypto_sha256_many_engine says "openssl"). */
+ * manager for gets the portable C (crypto_sha256_many_engine says so). */
 crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine);
 
 /* Frees a queue (NULL is fine); what is queued and not yet run is lost. */
@@ -45,7 +47,8 @@ int crypto_sha256_many_add(crypto_sha256_many *m, const void *data, size_t len,
  * hashed (its out then holds zeros). */
 int crypto_sha256_many_run(crypto_sha256_many *m);
 
-/* What hashes: "openssl" or, e.g., "intel-ipsec-mb 1.3.0 avx512+shani". */
+/* What hashes: "openssl", "portable C" or, e.g., "intel-ipsec-mb 1.3.0
+ * avx512+shani". */
 const char *crypto_sha256_many_engine(const crypto_sha256_many *m);
 
 #endif

@@ -22,7 +22,6 @@
 
 #include "crypto/hex.h"
 #include "crypto/jcs.h"
-#include "crypto/sha256.h"
 #include "crypto/sha256many.h"
 #include "plugins/ledger/lverify.h"
 
@@ -1161,14 +1160,15 @@ out:
 
 struct lv_hasher {
   crypto_jcs *jcs;
-  crypto_sha256_ctx *sha;
+  crypto_sha256_many *sha; /* the verifier's engine, one message a run */
 };
 
 /* A canonicalizer and a hash reused over the lines. */
 lv_hasher *lv_hasher_new(void)
 {
   lv_hasher *h = calloc(1, sizeof(*h));
-  if(!h || !(h->jcs = crypto_jcs_new()) || !(h->sha = crypto_sha256_new())) {
+  if(!h || !(h->jcs = crypto_jcs_new()) ||
+     !(h->sha = crypto_sha256_many_new(CRYPTO_SHA256_AUTO))) {
     lv_hasher_free(h);
     return NULL;
   }
@@ -1180,7 +1180,7 @@ void lv_hasher_free(lv_hasher *h)
   if(!h)
     return;
   crypto_jcs_free(h->jcs);
-  crypto_sha256_free(h->sha);
+  crypto_sha256_many_free(h->sha);
   free(h);
 }
 
@@ -1226,8 +1226,8 @@ int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
      crypto_hex_decode(v + 1, 64, out->stored, 32) == 0)
     out->stored_ok = 1;
   if((want & LV_HASH_COMPUTED) &&
-     crypto_sha256_update(h->sha, canon, cl) == 0 &&
-     crypto_sha256_final(h->sha, out->computed) == 0)
+     crypto_sha256_many_add(h->sha, canon, cl, out->computed) == 0 &&
+     crypto_sha256_many_run(h->sha) == 0)
     out->computed_ok = 1;
   return 0;
 }

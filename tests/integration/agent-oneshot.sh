@@ -70,6 +70,19 @@ if [ "$(id -u)" = 0 ] && ! grep -q '^#define PROBE_SANITIZERS 1' "$top_builddir/
   fi
 fi
 
+# a build with intel-ipsec-mb maps no OpenSSL and no secp256k1 into the
+# ledger plugin: loading libcrypto (21,000 relocations) was a millisecond
+# of each one-shot ledger run, for a fallback the portable C now is
+if grep -q '^#define HAVE_IPSEC_MB 1' "$top_builddir/config.h"; then
+  lso=$top_builddir/.libs/ledger.so
+  [ -f "$lso" ] || fail "no ledger plugin at $lso"
+  ldd "$lso" >"$TEST_TMP/ldd" || fail "ldd $lso failed"
+  grep -q 'libIPSec_MB' "$TEST_TMP/ldd" || { cat "$TEST_TMP/ldd" >&2; fail "the ledger plugin does not link intel-ipsec-mb"; }
+  if grep -E 'libcrypto|libssl|libsecp256k1' "$TEST_TMP/ldd"; then
+    fail "the ledger plugin maps OpenSSL or secp256k1, which it does not use"
+  fi
+fi
+
 # the daemon's start, --check-config and --list-plugins still describe it
 rm -f "$TP_LOAD_LOG"
 printf '{"plugins":{"ctorprint":{}}}\n' >"$TEST_TMP/c.json"
