@@ -1227,13 +1227,15 @@ int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
      crypto_hex_is_hash64(v + 1, 64) &&
      crypto_hex_decode(v + 1, 64, out->stored, 32) == 0)
     out->stored_ok = 1;
-  if((want & LV_HASH_COMPUTED) && !h->sha &&
-     !(h->sha = crypto_sha256_many_new(CRYPTO_SHA256_AUTO)))
-    return -3;
-  if((want & LV_HASH_COMPUTED) &&
-     crypto_sha256_many_add(h->sha, canon, cl, out->computed) == 0 &&
-     crypto_sha256_many_run(h->sha) == 0)
+  if(want & LV_HASH_COMPUTED) {
+    /* a hash that could not be computed (EVP's context is made on first
+     * use, and may not be) is no answer, as it ends a verifier's run */
+    if((!h->sha && !(h->sha = crypto_sha256_many_new(CRYPTO_SHA256_AUTO))) ||
+       crypto_sha256_many_add(h->sha, canon, cl, out->computed) != 0 ||
+       crypto_sha256_many_run(h->sha) != 0)
+      return -3;
     out->computed_ok = 1;
+  }
   return 0;
 }
 

@@ -145,7 +145,8 @@ void lv_hasher_free(lv_hasher *h);
 
 /* The seq and hashes (want: LV_HASH_*) of one event's text. 0; -1 when the
  * text is not a JSON object (per JCS); -2 when it has no integer seq; -3
- * out of memory (no answer about the text). */
+ * out of memory or no hash computed when asked (no answer about the
+ * text). */
 int lv_line_hash(lv_hasher *h, const char *text, size_t len, unsigned want,
                  lv_hash *out);
 
