@@ -49,7 +49,7 @@ struct crypto_sha256_many {
 #endif
   char name[64];
 #ifdef HAVE_IPSEC_MB
-  IMB_MGR *mgr; /* NULL: EVP only */
+  IMB_MGR *mgr; /* NULL: one at a time, by portable C */
   char *arena;
   size_t used, nq;
   queued q[MANY_QUEUE];

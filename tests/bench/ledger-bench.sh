@@ -40,17 +40,15 @@ trap 'rm -rf "$tmp"' EXIT
 # must be able to read the ledger and keep state here
 chmod 755 "$tmp"
 
-# the wall clock read by bash itself: a `date` process on either side of a
-# run added 2-4 ms to each, a third of a one-shot's time (measured)
-now() { echo "$EPOCHREALTIME"; }
 # timed OUTVAR CMD...: runs CMD, stores wall seconds in OUTVAR and peak RSS
-# (KiB) in OUTVAR_rss.
+# (KiB) in OUTVAR_rss. The wall clock is bash's own, read without a fork: a
+# `date` process on either side of a run added 2-4 ms to each (measured).
 timed() {
   local var=$1; shift
   local a b
-  a=$(now)
+  a=$EPOCHREALTIME
   /usr/bin/time -f '%U %S %M' -o "$tmp/time.txt" "$@" >"$tmp/out.txt" 2>"$tmp/err.txt" || true
-  b=$(now)
+  b=$EPOCHREALTIME
   printf -v "$var" '%s' "$(echo "$b - $a" | bc -l)"
   printf -v "${var}_rss" '%s' "$(tail -n1 "$tmp/time.txt" | cut -d' ' -f3)"
   printf -v "${var}_cpu" '%s' "$(tail -n1 "$tmp/time.txt" | awk '{print $1 + $2}')"
