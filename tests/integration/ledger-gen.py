@@ -15,6 +15,10 @@ the benchmark, independently of the C code (json + hashlib).
     --respell           same events, other spellings: shuffled members, white
                         space, \\u escapes, 1.0 for 1, CRLF line ends
     --plain             members in sorted order, no shuffling (fast)
+    --service-order     members in the order the service writes them (seq,
+                        ts, type, aggregate_id, payload, prev_hash, hash, as
+                        in the shared vectors), events otherwise the same as
+                        without it (the shuffle still draws its numbers)
 
 The canonical form used for hashing is json.dumps(sort_keys, compact,
 ensure_ascii=False): that is JCS for what this generator writes (ASCII
@@ -46,11 +50,13 @@ def seal(ev):
     ev["hash"] = hashlib.sha256(jcs(body).encode("utf-8")).hexdigest()
 
 
-def spell(ev, rnd, respell, plain):
+def spell(ev, rnd, respell, plain, service=False):
     if plain:
         return jcs(ev)
     keys = list(ev.keys())
     rnd.shuffle(keys)
+    if service:
+        keys = list(ev.keys())
     obj = {k: ev[k] for k in keys}
     if not respell:
         return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
@@ -62,6 +68,7 @@ def spell(ev, rnd, respell, plain):
 def main():
     args = sys.argv[1:]
     seed, anchor_every, brk, far, respell, plain = 1, 50, None, {}, False, False
+    service = False
     n = None
     i = 0
     while i < len(args):
@@ -78,6 +85,8 @@ def main():
             respell = True; i += 1
         elif a == "--plain":
             plain = True; i += 1
+        elif a == "--service-order":
+            service = True; i += 1
         else:
             n = int(a); i += 1
     rnd = random.Random(seed)
@@ -131,7 +140,7 @@ def main():
             ev["ts"] = "2027-01-01T00:00:00.000Z"
         hashes[seq] = ev["hash"]
         prev = ev["hash"]
-        line = spell(ev, rnd, respell, plain)
+        line = spell(ev, rnd, respell, plain, service)
         if seq == bseq:
             if kind == "parse_error":
                 line = line[: len(line) // 2]
