@@ -30,6 +30,11 @@
  * the full parser then runs over the line from the start, so results and
  * errors are the full parser's by construction. tests/unit/crypto-jcs.c
  * and tests/fuzz/fuzz-jcs-diff.c compare the two.
+ *
+ * Shape replay, first within the fast path: a line whose member names and
+ * nesting are those of a recent line (in any order) is checked against
+ * that line's recorded shape and written in its recorded sorted order,
+ * without scanning names or sorting (see "shape replay" below).
  */
 #include "config.h"
 
@@ -65,6 +70,48 @@ typedef struct member {
   int quick;
 } member;
 
+/* Shape replay (see "shape replay" below): how many shapes one
+ * canonicalizer keeps, and the bounds of one shape. */
+#define JCS_SHAPES 4
+#define JCS_SHAPE_OBJS 16  /* objects in a line, outside arrays */
+#define JCS_SHAPE_MEMS 64  /* members of those objects */
+#define JCS_SHAPE_WIDTH 16 /* members of one object */
+#define JCS_SHAPE_NAME 32  /* bytes of one `"name":` */
+
+/* One member of a recorded object: its `"name":` bytes as written. */
+typedef struct shape_member {
+  _Alignas(16) unsigned char name[JCS_SHAPE_NAME]; /* zero padded */
+  uint64_t key;                                    /* as member.key */
+  unsigned char len;                               /* bytes of name used */
+  signed char child;  /* the object its value is, or -1 */
+  unsigned char next; /* 1 + the next member in its look-up chain, or 0 */
+} shape_member;
+
+/* One recorded object: members mem[first..first+n), in sorted order, found
+ * by the three bytes after a name's opening quote: slot[shape_slot(...)]
+ * is 1 + the first member of that slot's chain, or 0. */
+#define JCS_SHAPE_SLOTS 32
+typedef struct shape_object {
+  unsigned char first, n;
+  unsigned char slot[JCS_SHAPE_SLOTS];
+  /* 1 + the member found at each place in the last line replayed: a
+   * writer that keeps one order needs no look-up. Tried while they come
+   * true: `missed` rises by 2 on each wrong hint and falls by 1 on each
+   * right one, and past 16 the hints are skipped (a writer that shuffles
+   * would make each one a mispredicted branch) */
+  unsigned char hint[JCS_SHAPE_WIDTH];
+  unsigned char missed;
+} shape_object;
+
+/* One recorded shape; obj[0] is the top-level object, and a nested object
+ * always comes after the one that holds it. */
+typedef struct jcs_shape {
+  int valid;
+  unsigned nobj, nmem;
+  shape_object obj[JCS_SHAPE_OBJS];
+  shape_member mem[JCS_SHAPE_MEMS];
+} jcs_shape;
+
 struct crypto_jcs {
   char *out;
   size_t len, cap;
@@ -94,6 +141,15 @@ struct crypto_jcs {
   crypto_jcs_path path;
   const unsigned char *fb;
   int last_fast;
+  /* shape replay: the shapes (allocated when first recorded), the slot
+   * tried first and the one recorded next, lines to wait before the next
+   * recording after a failed one, and each member's span in the line */
+  jcs_shape *shapes;
+  unsigned shape_last, shape_next;
+  unsigned record_wait, record_backoff;
+  unsigned miss_streak, replay_wait;
+  int shapes_on, last_shaped;
+  const unsigned char *span[JCS_SHAPE_MEMS], *span_end[JCS_SHAPE_MEMS];
 };
 
 /* Grows a buffer to hold at least need elements of size sz. */
@@ -174,6 +230,8 @@ crypto_jcs *crypto_jcs_new(void)
     p = CRYPTO_JCS_PATH_AVX2;
   if(crypto_jcs_set_path(j, p) != 0)
     crypto_jcs_set_path(j, CRYPTO_JCS_PATH_AUTO);
+  env = getenv("PROBE_JCS_SHAPES");
+  j->shapes_on = !(env && strcmp(env, "0") == 0);
   return j;
 }
 
@@ -188,6 +246,7 @@ void crypto_jcs_free(crypto_jcs *j)
   free(j->num);
   free(j->top);
   free(j->omitted);
+  free(j->shapes);
   free(j);
 }
 
@@ -1683,6 +1742,406 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
   return 0;
 }
 
+/* --- shape replay ---------------------------------------------------------
+ *
+ * A ledger's lines share a handful of shapes: the same member names in
+ * the same nested objects, in whatever order the writer put them; only the
+ * values differ. Once the fast path has finished a line, its shape is
+ * recorded: for each object (outside arrays) the `"name":` bytes of its
+ * members in sorted order, a small table that finds a member by the three
+ * bytes after its opening quote, and which member's value is which nested
+ * object. The next line is first tried against the recorded shapes: one
+ * pass finds each member's name in the table and checks it byte for byte,
+ * checks that each name comes once and all of them come, and checks each
+ * value as the fast path does (strings, numbers, literals, arrays of
+ * those: no object the shape does not place); then a second pass writes
+ * the members straight from the input to the output in sorted order, each
+ * byte copied once. No name is scanned to its end, no member sorted.
+ *
+ * Why the output is the full parser's: a line that replays is made of
+ * names byte-equal to the recorded ones (plain printable ASCII, no escape,
+ * so their canonical spelling is themselves and their UTF-16 order their
+ * byte order), each of them once, and values the fast path itself would
+ * accept unchanged. The sorted order of an object's members depends on
+ * their names alone, and those are the recorded ones, sorted when
+ * recorded; a name twice was refused when recording and is a miss when
+ * replaying. Anything else (another name, a member more or less, a value
+ * of another kind, any spelling to change) is a miss, and the line goes to
+ * the fast path and the full parser as before. tests/unit/crypto-jcs.c and
+ * tests/fuzz/fuzz-jcs-diff.c compare replayed lines with the full
+ * parser's.
+ */
+
+/* A literal or a number at p, as the fast path checks them. */
+static JCS_INLINE const unsigned char *flat_scalar(const crypto_jcs *j,
+                                                   const unsigned char *p)
+{
+  const unsigned char *e = j->end;
+  switch(*p) {
+  case 't': return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+  case 'f': return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+  case 'n': return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+  default: return fast_number(j, p);
+  }
+}
+
+/* An array of strings, numbers and literals at p ('['); NULL when it holds
+ * an object or an array, or is not canonical as written. */
+static const unsigned char *flat_array(crypto_jcs *j, const unsigned char *p)
+{
+  const unsigned char *e = j->end;
+  p++;
+  if(p < e && *p == ']')
+    return p + 1;
+  for(;;) {
+    if(p >= e || *p == '{' || *p == '[')
+      return NULL;
+    p = *p == '"' ? fast_string(j, p, NULL) : flat_scalar(j, p);
+    if(!p || p >= e)
+      return NULL;
+    if(*p == ',') {
+      p++;
+      continue;
+    }
+    return *p == ']' ? p + 1 : NULL;
+  }
+}
+
+/* Any value but an object (and an array holding containers) at p. */
+static JCS_INLINE const unsigned char *flat_value(crypto_jcs *j,
+                                                  const unsigned char *p)
+{
+  if(p >= j->end)
+    return NULL;
+  switch(*p) {
+  case '"': return fast_string(j, p, NULL);
+  case '[': return flat_array(j, p);
+  case '{': return NULL;
+  default: return flat_scalar(j, p);
+  }
+}
+
+/* Compares two recorded names by their bytes between the quotes: <0, 0,
+ * >0 (plain ASCII: byte order is UTF-16 order). */
+static int shape_cmp(const shape_member *a, const shape_member *b)
+{
+  size_t la = a->len - 3u, lb = b->len - 3u;
+  int c = memcmp(a->name + 1, b->name + 1, la < lb ? la : lb);
+  if(c)
+    return c;
+  return (la > lb) - (la < lb);
+}
+
+/* The look-up slot of a member whose opening quote is at q: from the three
+ * bytes after it (a name of one byte and its `":`, or the first three of
+ * a longer one; a line's other bytes only for the empty name, which then
+ * seldom replays but never wrongly). */
+static JCS_INLINE unsigned shape_slot(const unsigned char *q)
+{
+  uint32_t k = (uint32_t)q[1] | (uint32_t)q[2] << 8 | (uint32_t)q[3] << 16;
+  return (k * 0x9E3779B1u) >> (32 - 5);
+}
+
+/* Records the object at *pp ('{') and those nested in it into sh; returns
+ * its index, or -1 when the shape cannot be replayed (too many objects or
+ * members, a name that is not plain ASCII or too long, a value that is an
+ * array holding containers, a name twice). */
+static int record_object(crypto_jcs *j, jcs_shape *sh, const unsigned char **pp)
+{
+  shape_member m[JCS_SHAPE_WIDTH], v;
+  shape_object *o;
+  const unsigned char *p = *pp + 1, *e = j->end;
+  unsigned n = 0, i, k;
+  int idx;
+  if(sh->nobj >= JCS_SHAPE_OBJS)
+    return -1;
+  idx = (int)sh->nobj++;
+  if(p < e && *p == '}')
+    p++;
+  else
+    for(;;) {
+      const unsigned char *q;
+      if(n == JCS_SHAPE_WIDTH || p >= e || *p != '"')
+        return -1;
+      for(q = p + 1;
+          q < e && *q >= 0x20 && *q < 0x7F && *q != '"' && *q != '\\'; q++)
+        ;
+      if(e - q < 2 || q[0] != '"' || q[1] != ':' ||
+         (size_t)(q + 2 - p) > JCS_SHAPE_NAME)
+        return -1;
+      memset(&v, 0, sizeof(v));
+      v.len = (unsigned char)(q + 2 - p);
+      memcpy(v.name, p, v.len);
+      v.key = name_key8((const char *)p + 1, (size_t)(q - p - 1));
+      p = q + 2;
+      if(p < e && *p == '{') {
+        int c = record_object(j, sh, &p);
+        if(c < 0)
+          return -1;
+        v.child = (signed char)c;
+      }
+      else {
+        v.child = -1;
+        p = flat_value(j, p);
+      }
+      /* in sorted order, by insertion; a name twice is no shape */
+      for(k = n; k > 0; k--) {
+        int c = shape_cmp(&m[k - 1], &v);
+        if(c == 0)
+          return -1;
+        if(c < 0)
+          break;
+        m[k] = m[k - 1];
+      }
+      m[k] = v;
+      n++;
+      if(!p || p >= e)
+        return -1;
+      if(*p == ',') {
+        p++;
+        continue;
+      }
+      if(*p != '}')
+        return -1;
+      p++;
+      break;
+    }
+  if(sh->nmem + n > JCS_SHAPE_MEMS)
+    return -1;
+  o = &sh->obj[idx];
+  o->first = (unsigned char)sh->nmem;
+  o->n = (unsigned char)n;
+  memset(o->slot, 0, sizeof(o->slot));
+  memset(o->hint, 0, sizeof(o->hint));
+  o->missed = 0;
+  for(i = n; i-- > 0;) { /* chains in sorted order */
+    unsigned h = shape_slot(m[i].name);
+    m[i].next = o->slot[h];
+    o->slot[h] = (unsigned char)(i + 1);
+  }
+  memcpy(&sh->mem[sh->nmem], m, n * sizeof(m[0]));
+  sh->nmem += n;
+  *pp = p;
+  return idx;
+}
+
+/* Records the shape of the line in[0..len), which the fast path has just
+ * finished, over the least recently recorded slot. Out of memory or an
+ * unrecordable line only means no replay. */
+static void record_shape(crypto_jcs *j, const unsigned char *in, size_t len)
+{
+  const unsigned char *p = in, *e = in + len;
+  jcs_shape *sh;
+  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  while(e > p &&
+        (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
+    e--;
+  if(!j->shapes) {
+    j->shapes = calloc(JCS_SHAPES, sizeof(jcs_shape));
+    if(!j->shapes)
+      return;
+  }
+  sh = &j->shapes[j->shape_next];
+  sh->valid = 0;
+  sh->nobj = sh->nmem = 0;
+  j->end = e;
+  if(p < e && *p == '{' && record_object(j, sh, &p) == 0 && p == e) {
+    sh->valid = 1;
+    j->shape_last = j->shape_next;
+    j->shape_next = (j->shape_next + 1) % JCS_SHAPES;
+    j->record_wait = 0;
+    j->record_backoff = 0;
+  }
+  else { /* try again later, and later still if it keeps failing */
+    j->record_backoff = j->record_backoff < 10 ? j->record_backoff + 1 : 10;
+    j->record_wait = 1u << j->record_backoff;
+  }
+}
+
+/* Is the member name sm at p. */
+static JCS_INLINE int shape_name_at(const crypto_jcs *j, const unsigned char *p,
+                                    const shape_member *sm)
+{
+  const unsigned char *e = j->end;
+#ifdef JCS_X86
+  if(e - p >= 32 && j->path != CRYPTO_JCS_PATH_SWAR) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i b = _mm_load_si128((const __m128i *)(const void *)sm->name);
+    unsigned ne = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+    if(sm->len <= 16)
+      return !(ne & ((1u << sm->len) - 1u));
+    if(ne & 0xFFFFu)
+      return 0;
+    a = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+    b = _mm_load_si128((const __m128i *)(const void *)(sm->name + 16));
+    ne = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(a, b));
+    return !(ne & ((1u << (sm->len - 16)) - 1u));
+  }
+#endif
+  return (size_t)(e - p) >= sm->len && memcmp(p, sm->name, sm->len) == 0;
+}
+
+/* Checks the object at p ('{') against object k of sh, in any member
+ * order: each member must be one of the object's names, each name must
+ * come once, and all of them. Records where each member's text starts and
+ * ends (by its sorted position); the byte after the object, or NULL on a
+ * miss. */
+static const unsigned char *replay_object(crypto_jcs *j, jcs_shape *sh,
+                                          unsigned k, const unsigned char *p)
+{
+  shape_object *o = &sh->obj[k];
+  const unsigned char *e = j->end;
+  uint32_t seen = 0;
+  unsigned i;
+  p++;
+  if(!o->n)
+    return p < e && *p == '}' ? p + 1 : NULL;
+  for(i = 0;; i++) {
+    const shape_member *sm;
+    unsigned c, at;
+    if(e - p < 4 || *p != '"' || i == o->n)
+      return NULL;
+    c = o->missed < 16 ? o->hint[i] : 0;
+    sm = &sh->mem[o->first + (c ? c - 1 : 0)];
+    if(c && shape_name_at(j, p, sm))
+      o->missed -= o->missed > 0;
+    else {
+      for(c = o->slot[shape_slot(p)];; c = sm->next) {
+        if(!c)
+          return NULL;
+        sm = &sh->mem[o->first + c - 1];
+        if(shape_name_at(j, p, sm))
+          break;
+      }
+      if(o->missed < 16) {
+        o->missed += o->hint[i] ? 2 : 0;
+        o->hint[i] = (unsigned char)c;
+      }
+    }
+    if(seen & (1u << (c - 1)))
+      return NULL; /* a name twice: the full parser says so */
+    seen |= 1u << (c - 1);
+    at = o->first + c - 1;
+    j->span[at] = p;
+    p += sm->len;
+    if(sm->child >= 0)
+      p = p < e && *p == '{' ? replay_object(j, sh, (unsigned)sm->child, p)
+                             : NULL;
+    else
+      p = p < e && *p == '"' ? fast_string(j, p, NULL) : flat_value(j, p);
+    if(!p || p >= e)
+      return NULL;
+    j->span_end[at] = p;
+    if(*p++ == ',')
+      continue;
+    if(p[-1] != '}' || seen != (uint32_t)((1ull << o->n) - 1u))
+      return NULL;
+    return p;
+  }
+}
+
+/* Writes object k of sh, checked by replay_object, at o in sorted order
+ * (the bytes up to dend may be overwritten, see copy_member); at the top
+ * level, leaves the omitted member out (keeping its value) and fills the
+ * top-level member records. Returns the byte after it. */
+static char *replay_write(crypto_jcs *j, const jcs_shape *sh, unsigned k,
+                          char *o, char *dend, int top)
+{
+  const shape_object *ob = &sh->obj[k];
+  char *first = o + 1;
+  const char *send = (const char *)j->end;
+  member *t = j->top;
+  unsigned at;
+  *o++ = '{';
+  for(at = ob->first; at < ob->first + ob->n; at++) {
+    const shape_member *sm = &sh->mem[at];
+    const char *s = (const char *)j->span[at];
+    size_t len = (size_t)(j->span_end[at] - j->span[at]);
+    if(top && j->omit && sm->len - 3u == j->omit_len &&
+       memcmp(sm->name + 1, j->omit, j->omit_len) == 0) {
+      /* room was made before the first pass (replay_run); an object is
+       * kept in its canonical order too */
+      if(sm->child >= 0)
+        replay_write(j, sh, (unsigned)sm->child, j->omitted,
+                     j->omitted + j->capomitted, 0);
+      else
+        memcpy(j->omitted, s + sm->len, len - sm->len);
+      j->omitted_len = len - sm->len;
+      j->has_omitted = 1;
+      continue;
+    }
+    if(o != first)
+      *o++ = ',';
+    if(top) {
+      t->start = (size_t)(o - j->out);
+      t->len = len;
+      t->name_len = sm->len - 3u;
+      t->key = sm->key;
+      t->esc = 0;
+      t->quick = 1;
+      t++;
+    }
+    if(sm->child >= 0) {
+      memcpy(o, sm->name, sm->len);
+      o = replay_write(j, sh, (unsigned)sm->child, o + sm->len, dend, 0);
+    }
+    else {
+      copy_member(o, s, len, send, dend);
+      o += len;
+    }
+  }
+  if(top)
+    j->ntop = (size_t)(t - j->top);
+  *o++ = '}';
+  return o;
+}
+
+/* Tries the line in[0..len) against the recorded shapes, the last one hit
+ * first; 0 when one of them produced its canonical text. */
+static int replay_run(crypto_jcs *j, const unsigned char *in, size_t len)
+{
+  const unsigned char *p = in, *e = in + len, *r = NULL;
+  unsigned s, tried;
+  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
+    p++;
+  while(e > p &&
+        (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
+    e--;
+  if(p == e || *p != '{')
+    return -1;
+  j->end = e;
+  for(tried = 0, s = j->shape_last; tried < JCS_SHAPES;
+      tried++, s = (s + 1) % JCS_SHAPES) {
+    if(!j->shapes[s].valid)
+      continue;
+    r = replay_object(j, &j->shapes[s], 0, p);
+    if(r == e)
+      break;
+  }
+  if(r != e)
+    goto miss;
+  /* the output is no longer than the line; the omitted value and the top
+   * records no larger than it and its top object */
+  if(reserve(j, (size_t)(e - p) + JCS_SLACK) != 0 ||
+     grow((void **)&j->top, &j->captop, j->shapes[s].obj[0].n + 1u,
+          sizeof(member)) != 0 ||
+     (j->omit && grow((void **)&j->omitted, &j->capomitted,
+                      (size_t)(e - p) + JCS_SLACK, 1) != 0))
+    goto miss;
+  j->shape_last = s;
+  j->len =
+      (size_t)(replay_write(j, &j->shapes[s], 0, j->out, j->out + j->cap, 1) -
+               j->out);
+  j->top_is_object = 1;
+  j->end = in + len;
+  j->p = in + len;
+  return 0;
+miss:
+  j->end = in + len;
+  return -1;
+}
+
 crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
                                              size_t len, const char *omit)
 {
@@ -1700,9 +2159,30 @@ crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
   j->omit_len = omit ? strlen(omit) : 0;
   j->omit_key = name_key8(omit, j->omit_len);
   j->last_fast = 0;
+  j->last_shaped = 0;
   if(j->path != CRYPTO_JCS_PATH_FULL) {
+    int shaping = j->shapes_on && !j->replay_wait;
+    if(!shaping && j->replay_wait)
+      j->replay_wait--;
+    if(shaping && j->shapes) {
+      if(replay_run(j, j->p, len) == 0) {
+        j->last_fast = j->last_shaped = 1;
+        j->miss_streak = 0;
+        return CRYPTO_JCS_OK;
+      }
+      /* a stream of more shapes than are kept: stop paying for misses
+       * for a while */
+      if(++j->miss_streak >= 16) {
+        j->miss_streak = 0;
+        j->replay_wait = 256;
+        shaping = 0;
+      }
+    }
     if(fast_run(j, j->p, len) == 0) {
       j->last_fast = 1;
+      if(shaping && j->top_is_object && (!j->record_wait || !--j->record_wait))
+        record_shape(j, j->in, len);
+      j->end = j->in + len;
       return CRYPTO_JCS_OK;
     }
     j->p = j->in;
@@ -1839,7 +2319,25 @@ int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)
   default: return -1;
   }
   j->path = p;
+  crypto_jcs_set_shapes(j, j->shapes_on);
   return 0;
+}
+
+int crypto_jcs_set_shapes(crypto_jcs *j, int on)
+{
+  unsigned i;
+  for(i = 0; j->shapes && i < JCS_SHAPES; i++)
+    j->shapes[i].valid = 0;
+  j->shape_last = j->shape_next = 0;
+  j->record_wait = j->record_backoff = 0;
+  j->miss_streak = j->replay_wait = 0;
+  j->shapes_on = on != 0;
+  return 0;
+}
+
+int crypto_jcs_last_shaped(const crypto_jcs *j)
+{
+  return j->last_shaped;
 }
 
 const char *crypto_jcs_path_name(const crypto_jcs *j)

@@ -114,6 +114,19 @@ const char *crypto_jcs_path_name(const crypto_jcs *j);
 /* 1 when the last call was completed by the fast path, else 0. */
 int crypto_jcs_last_fast(const crypto_jcs *j);
 
+/* Shape replay, part of the fast path (on by default; the environment
+ * variable PROBE_JCS_SHAPES=0 turns it off for benchmarks): the shapes of
+ * recent lines (their objects' member names, in any order, and how they
+ * nest) are remembered, and a line of a remembered shape has each name
+ * looked up and checked against it and its members written in the
+ * remembered sorted order, without scanning names or sorting members.
+ * Setting it (or the path) forgets the shapes. Returns 0. */
+int crypto_jcs_set_shapes(crypto_jcs *j, int on);
+
+/* 1 when the last call was completed by replaying a shape (the fast path
+ * then reports 1 too), else 0. */
+int crypto_jcs_last_shaped(const crypto_jcs *j);
+
 /* Looks up member `name` (plain ASCII) in obj[0..len), which must be
  * canonical JCS object text (e.g. a value from crypto_jcs_top_member).
  * Returns 0 with the value's span, or -1 when absent or obj is no object. */

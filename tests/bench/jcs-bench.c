@@ -3,8 +3,10 @@
  * jcs-bench.c: the canonicalizer alone, for its benchmark
  * (tests/bench/jcs-callgrind.sh): canonicalizes every line of FILE with the
  * "hash" member omitted, REPEAT times, on the implementation PATH (auto,
- * full, swar, sse2, avx2), and prints "path lines fast bytes seconds", where
- * fast counts the lines the fast path finished itself. Exits 1 when a line
+ * full, swar, sse2, avx2), and prints "path lines fast shaped bytes
+ * seconds", where fast counts the lines the fast path finished itself and
+ * shaped those of them it finished by shape replay (PROBE_JCS_SHAPES=0
+ * turns replay off). Exits 1 when a line
  * is rejected, 2 on usage or I/O errors.
  *   jcs-bench FILE [PATH [REPEAT]]
  */
@@ -32,7 +34,7 @@ int main(int argc, char **argv)
 {
   FILE *f;
   char *buf = NULL;
-  size_t len = 0, cap = 0, lines = 0, fast = 0, bytes = 0;
+  size_t len = 0, cap = 0, lines = 0, fast = 0, shaped = 0, bytes = 0;
   long rep = 1, r;
   int p = CRYPTO_JCS_PATH_AUTO, rc = 0;
   crypto_jcs *j;
@@ -87,6 +89,7 @@ int main(int argc, char **argv)
           break;
         }
         fast += (size_t)crypto_jcs_last_fast(j);
+        shaped += (size_t)crypto_jcs_last_shaped(j);
         lines++;
         bytes += ll + 1;
       }
@@ -94,7 +97,8 @@ int main(int argc, char **argv)
     }
   }
   clock_gettime(CLOCK_MONOTONIC, &b);
-  printf("%s %zu %zu %zu %.3f\n", crypto_jcs_path_name(j), lines, fast, bytes,
+  printf("%s %zu %zu %zu %zu %.3f\n", crypto_jcs_path_name(j), lines, fast,
+         shaped, bytes,
          (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
   crypto_jcs_free(j);
   free(buf);

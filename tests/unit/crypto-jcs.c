@@ -609,6 +609,155 @@ static void test_fast_taken(void **state)
   crypto_jcs_free(j);
 }
 
+/* Canonicalizes warm on fast (recording its shape), then checks in against
+ * the full parser (agree) with omit "hash"; returns whether in was finished
+ * by replaying warm's shape. The shapes are forgotten first, so that each
+ * case stands alone. */
+static int replayed_after(crypto_jcs *full, crypto_jcs *fast, const char *warm,
+                          const char *in, size_t len, const char *omit)
+{
+  crypto_jcs_set_shapes(fast, 1);
+  assert_int_equal(crypto_jcs_canonicalize_omit(fast, warm, strlen(warm),
+                                                "hash"),
+                   CRYPTO_JCS_OK);
+  assert_int_equal(crypto_jcs_last_shaped(fast), 0);
+  agree(full, fast, in, len, omit);
+  return crypto_jcs_last_shaped(fast);
+}
+
+/* Shape replay (crypto_jcs_set_shapes): a line of a recorded shape is
+ * finished by replay with the full parser's text, omitted value and
+ * members (agree), whatever its values, its member order and whichever
+ * member is omitted; a line that differs in a name, a member, where an
+ * object is, or in a spelling to change is not replayed and still agrees;
+ * every mutation of a line, tried against its own recorded shape, agrees;
+ * and the shuffled ledger's lines after the first are replayed. */
+static void test_shape_replay(void **state)
+{
+  static const char base[] =
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1,\"x\",true],"
+      "\"a\":{\"d\":null,\"c\":2}},\"hash\":\"ab\"}";
+  static const char *const same[] = {
+      base,
+      "{\"seq\":-2.5,\"ts\":\"\xc3\xa9\\n\\u001f\",\"payload\":{\"b\":[],"
+      "\"a\":{\"d\":\"\",\"c\":false}},\"hash\":[1,2]}",
+      " {\"seq\":0,\"ts\":\"\",\"payload\":{\"b\":[\"\"],\"a\":{\"d\":0.000001,"
+      "\"c\":\"{}\"}},\"hash\":\"\"}\r\n",
+      /* the members in other orders */
+      "{\"hash\":\"ab\",\"payload\":{\"a\":{\"c\":2,\"d\":null},"
+      "\"b\":[1]},\"ts\":\"x\",\"seq\":1}",
+      "{\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"c\":2,\"d\":null}},"
+      "\"seq\":1,\"hash\":\"ab\"}",
+  };
+  static const char *const other[] = {
+      /* a name renamed, added, dropped, given twice (in place of another
+       * and besides the others) */
+      "{\"seq\":1,\"tz\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2,\"e\":3}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null}},"
+      "\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"d\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2,\"d\":3}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"seq\":1,\"payload\":{\"b\":[1],"
+      "\"a\":{\"d\":null,\"c\":2}},\"hash\":\"ab\"}",
+      /* an object where the shape has none, and the other way round */
+      "{\"seq\":{\"z\":1,\"y\":2},\"ts\":\"x\",\"payload\":{\"b\":[1],"
+      "\"a\":{\"d\":null,\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":3},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":{}}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":1e-7,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[{\"z\":1,\"y\":2}],"
+      "\"a\":{\"d\":null,\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[[2,1]],"
+      "\"a\":{\"d\":null,\"c\":2}},\"hash\":\"ab\"}",
+      /* spellings the full parser changes */
+      "{\"seq\":1.0,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"\\u0078\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"\\u0074s\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\" :\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1, 2],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      /* not one JSON text, not valid UTF-8 */
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}}",
+      "{\"seq\":1,\"ts\":\"\xc3\",\"payload\":{\"b\":[1],\"a\":{\"d\":null,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+      "{\"seq\":1,\"ts\":\"x\",\"payload\":{\"b\":[1],\"a\":{\"d\":nul,"
+      "\"c\":2}},\"hash\":\"ab\"}",
+  };
+  static const char *const omits[] = {"hash", NULL, "seq", "payload", "c"};
+  static const char subst[] = "\"\\ 0.e-}],:{[u1\x7f\x80\xc3\x1f\t/E+9n";
+  crypto_jcs *full = crypto_jcs_new(), *fast = new_jcs();
+  int on = g_path != CRYPTO_JCS_PATH_FULL, shaped = 0, fastn = 0;
+  size_t i, k, len = sizeof(base) - 1;
+  char b[sizeof(base)], *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  FILE *f;
+  (void)state;
+  assert_non_null(full);
+  assert_int_equal(crypto_jcs_set_path(full, CRYPTO_JCS_PATH_FULL), 0);
+  for(i = 0; i < sizeof(same) / sizeof(same[0]); i++)
+    for(k = 0; k < sizeof(omits) / sizeof(omits[0]); k++)
+      if(replayed_after(full, fast, base, same[i], strlen(same[i]), omits[k]) !=
+         on)
+        fail_msg("%s (omit %s): replayed %d", same[i],
+                 omits[k] ? omits[k] : "none", !on);
+  for(i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+    if(replayed_after(full, fast, base, other[i], strlen(other[i]), "hash"))
+      fail_msg("%s: replayed", other[i]);
+  /* turned off, nothing is replayed */
+  crypto_jcs_set_shapes(fast, 0);
+  agree(full, fast, base, len, "hash");
+  agree(full, fast, base, len, "hash");
+  assert_int_equal(crypto_jcs_last_shaped(fast), 0);
+  for(i = 0; i < len; i++) {
+    memcpy(b, base, len);
+    memmove(b + i, b + i + 1, len - i - 1);
+    replayed_after(full, fast, base, b, len - 1, "hash");
+    replayed_after(full, fast, base, base, i, "hash");
+    memcpy(b, base, len);
+    for(k = 0; k < sizeof(subst) - 1; k++) {
+      b[i] = subst[k];
+      shaped += replayed_after(full, fast, base, b, len, "hash");
+      replayed_after(full, fast, base, b, len, NULL);
+    }
+  }
+  if(on != (shaped > 0))
+    fail_msg("%d mutations replayed on %s", shaped, crypto_jcs_path_name(fast));
+  /* a ledger, members shuffled: every line after the first has the first
+   * one's shape */
+  crypto_jcs_set_shapes(fast, 1);
+  shaped = 0;
+  f = open_vector("ledger-valid.jsonl");
+  assert_non_null(f);
+  while((n = getline(&line, &cap, f)) > 0) {
+    fastn += agree(full, fast, line, (size_t)n, "hash");
+    shaped += crypto_jcs_last_shaped(fast);
+  }
+  fclose(f);
+  free(line);
+  /* its lines the fast path finishes have two shapes (claims, anchors;
+   * those with "big" or "tiny" numbers are respelled): each recorded
+   * once, the others replayed */
+  if(on)
+    assert_int_equal(shaped, fastn - 2);
+  else
+    assert_int_equal(shaped, 0);
+  crypto_jcs_free(full);
+  crypto_jcs_free(fast);
+}
+
 /* Text nested n deep: n-1 objects {"b":1,"a":...} (members out of order)
  * around an innermost {"z":1,"y":2}, written to buf (room for 24 bytes a
  * level). */
@@ -914,6 +1063,7 @@ int main(void)
       cmocka_unit_test(test_paths_agree),
       cmocka_unit_test(test_fast_taken),
       cmocka_unit_test(test_fast_edges),
+      cmocka_unit_test(test_shape_replay),
       cmocka_unit_test(test_member_order),
   };
   size_t i;
