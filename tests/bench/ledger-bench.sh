@@ -15,6 +15,13 @@
 #      are printed beside wall seconds), and beside it the median of the
 #      ratios taken within each round, since a machine's speed can drift
 #      between the minutes of one run;
+#      in each round also the engine with shape replay turned off
+#      (PROBE_JCS_SHAPES=0), so that what replay gains is measured in the
+#      same run;
+#   2b. the same events with their members in one fixed order, the order
+#      the service writes them (as a table's jsonb column or any fixed
+#      serializer gives them too): openssl, the engine and the agent in
+#      turn, 3 rounds, best of each;
 #   3. appends 1,000 events and times the incremental run (full_budget=0)
 #      against the full,
 #      both per run (the plugin's duration_ms) and as one-shot invocations.
@@ -118,7 +125,7 @@ best t_sha256sum sha256sum "$tmp/ledger.jsonl"
 # counts for its row, and the median of the rounds' ratios beside it.
 rounds=${ROUNDS:-5}
 full_walls=() full_durs=() t_best= round_ratio=() round_eratio=()
-t_openssl= t_engine=
+t_openssl= t_engine= t_noshape= round_sratio=()
 for i in $(seq "$rounds"); do
   timed _o openssl dgst -sha256 "$tmp/ledger.jsonl"
   if [ -z "$t_openssl" ] || [ "$(echo "$_o < $t_openssl" | bc -l)" = 1 ]; then
@@ -129,6 +136,12 @@ for i in $(seq "$rounds"); do
   if [ -z "$t_engine" ] || [ "$(echo "$_e < $t_engine" | bc -l)" = 1 ]; then
     t_engine=$_e t_engine_rss=$_e_rss t_engine_cpu=$_e_cpu
   fi
+  timed _s env PROBE_JCS_SHAPES=0 "$engine" "$tmp/ledger.jsonl" 0
+  grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine (no replay) did not verify" >&2; }
+  if [ -z "$t_noshape" ] || [ "$(echo "$_s < $t_noshape" | bc -l)" = 1 ]; then
+    t_noshape=$_s t_noshape_rss=$_s_rss t_noshape_cpu=$_s_cpu
+  fi
+  round_sratio+=("$(echo "$_s / $_e" | bc -l)")
   rm -rf "$state"
   timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
     -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
@@ -144,6 +157,31 @@ for i in $(seq "$rounds"); do
 done
 echo "python verifier..." >&2
 timed t_py python3 "$tmp/pyverify.py" "$tmp/ledger.jsonl"
+
+# the same events, members in the service's fixed order
+if [ -n "$cache" ] && [ -s "$cache/svc-$n.jsonl" ]; then
+  cp "$cache/svc-$n.jsonl" "$tmp/svc.jsonl"
+else
+  echo "generating $n events in the service's member order..." >&2
+  python3 "$top/tests/integration/ledger-gen.py" --service-order "$n" >"$tmp/svc.jsonl"
+  [ -n "$cache" ] && mkdir -p "$cache" && cp "$tmp/svc.jsonl" "$cache/svc-$n.jsonl"
+fi
+cat "$tmp/svc.jsonl" >/dev/null
+v_openssl= v_engine= v_agent= v_ratio=()
+for i in 1 2 3; do
+  timed _o openssl dgst -sha256 "$tmp/svc.jsonl"
+  [ -z "$v_openssl" ] || [ "$(echo "$_o < $v_openssl" | bc -l)" = 1 ] && v_openssl=$_o v_openssl_rss=$_o_rss v_openssl_cpu=$_o_cpu
+  timed _e "$engine" "$tmp/svc.jsonl" 0
+  grep -q "^ok " "$tmp/out.txt" || { cat "$tmp/out.txt" >&2; echo "engine did not verify (service order)" >&2; }
+  [ -z "$v_engine" ] || [ "$(echo "$_e < $v_engine" | bc -l)" = 1 ] && v_engine=$_e v_engine_rss=$_e_rss v_engine_cpu=$_e_cpu
+  rm -rf "$tmp/svcstate"
+  timed _a "$agent" --plugin-dir "$build/.libs" --state-dir "$tmp/svcstate" -p ledger \
+    -s ledger.source="$tmp/svc.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
+  grep -q '"status":"ok"' "$tmp/out.txt" || { cat "$tmp/out.txt" "$tmp/err.txt" >&2; echo "agent run not ok (service order)" >&2; }
+  [ -z "$v_agent" ] || [ "$(echo "$_a < $v_agent" | bc -l)" = 1 ] && v_agent=$_a v_agent_rss=$_a_rss v_agent_cpu=$_a_cpu
+  v_ratio+=("$(echo "$_o / $_a" | bc -l)")
+done
+rm -rf "$tmp/svcstate" "$tmp/svc.jsonl"
 
 # incremental: 1,000 more events appended, as a service appends them; the
 # run is repeated from the full run's checkpoint, and the median is taken
@@ -193,6 +231,11 @@ row "lverify engine alone" "$t_engine" "$t_engine_rss" "$t_engine_cpu"
 row "python json+hashlib" "$t_py" "$t_py_rss" "$t_py_cpu"
 row "openssl dgst -sha256" "$t_openssl" "$t_openssl_rss" "$t_openssl_cpu"
 row "sha256sum" "$t_sha256sum" "$t_sha256sum_rss" "$t_sha256sum_cpu"
+row "engine, no shape replay" "$t_noshape" "$t_noshape_rss" "$t_noshape_cpu"
+echo "the same events, members in the service's order:"
+row "  probe-agent ledger (full)" "$v_agent" "$v_agent_rss" "$v_agent_cpu"
+row "  lverify engine alone" "$v_engine" "$v_engine_rss" "$v_engine_cpu"
+row "  openssl dgst -sha256" "$v_openssl" "$v_openssl_rss" "$v_openssl_cpu"
 printf '* best of %d full runs (median %.2f s), each from an empty state directory;\n' "$rounds" "$t_med"
 printf '  openssl, engine, agent in turn, %d rounds, best of each; sha256sum: best of 3;\n  Python: one run\n' "$rounds"
 printf 'ratio agent / python:    %.1fx  (SPEC 7: >= 20x)\n' "$(rate "$t_py" "$t_agent")"
@@ -201,6 +244,10 @@ printf 'ratio agent / openssl:   %.2f best, %.2f median of rounds  (SPEC 7: >= 1
 printf 'ratio agent / sha256sum: %.2f\n' "$(rate "$t_sha256sum" "$t_agent")"
 printf 'ratio engine / openssl:  %.2f best, %.2f median of rounds\n' \
   "$(rate "$t_openssl" "$t_engine")" "$(median "${round_eratio[@]}")"
+printf 'shape replay: engine without / with it  %.2f best, %.2f median of rounds\n' \
+  "$(rate "$t_noshape" "$t_engine")" "$(median "${round_sratio[@]}")"
+printf 'service order: agent / openssl %.2f best, %.2f median of 3 rounds\n' \
+  "$(rate "$v_openssl" "$v_agent")" "$(median "${v_ratio[@]}")"
 printf 'CPU seconds per MB: agent %.2f ms, openssl %.2f ms\n' \
   "$(echo "1000 * $t_agent_cpu / $mb" | bc -l)" "$(echo "1000 * $t_openssl_cpu / $mb" | bc -l)"
 # The plugin's own duration_ms runs from the fork of its process to its

@@ -27,12 +27,15 @@ static int print_cpu(void)
 {
   crypto_jcs *j = crypto_jcs_new();
   crypto_sha256_many *h = crypto_sha256_many_new(CRYPTO_SHA256_AUTO);
+  const char *shapes = getenv("PROBE_JCS_SHAPES");
   if(!j || !h) {
     crypto_jcs_free(j);
     crypto_sha256_many_free(h);
     return 1;
   }
-  printf("canonicalizer path %s; SHA-256 by %s; CPU:", crypto_jcs_path_name(j),
+  printf("canonicalizer path %s, shape replay %s; SHA-256 by %s; CPU:",
+         crypto_jcs_path_name(j),
+         shapes && strcmp(shapes, "0") == 0 ? "off" : "on",
          crypto_sha256_many_engine(h));
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
