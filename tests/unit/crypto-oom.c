@@ -39,17 +39,20 @@ typedef struct outcome {
   char *text, *omitted; /* malloc'd (by the test, unarmed) */
   size_t len, olen;
   int has_omitted;
+  int shaped; /* finished by shape replay */
 } outcome;
 
 /* One canonicalization of in with a fresh canonicalizer on path p. The
  * results are copied after disarming, so the copies never fail. */
 static void canon_once(const char *in, size_t len, const char *omit,
-                       crypto_jcs_path p, long at, int after, outcome *o)
+                       crypto_jcs_path p, long at, int after, outcome *o,
+                       const char *warm)
 {
   crypto_jcs *j;
   const char *t;
   memset(o, 0, sizeof(*o));
-  failalloc_arm(at, after);
+  if(!warm)
+    failalloc_arm(at, after);
   j = crypto_jcs_new();
   if(!j) {
     failalloc_disarm();
@@ -58,7 +61,13 @@ static void canon_once(const char *in, size_t len, const char *omit,
   }
   if(p != CRYPTO_JCS_PATH_AUTO)
     assert_int_equal(crypto_jcs_set_path(j, p), 0);
+  if(warm) { /* its shape recorded, unarmed: in is replayed against it */
+    assert_int_equal(crypto_jcs_canonicalize(j, warm, strlen(warm)),
+                     CRYPTO_JCS_OK);
+    failalloc_arm(at, after);
+  }
   o->code = crypto_jcs_canonicalize_omit(j, in, len, omit);
+  o->shaped = crypto_jcs_last_shaped(j);
   failalloc_disarm();
   if(o->code == CRYPTO_JCS_OK) {
     t = crypto_jcs_text(j, &o->len);
@@ -85,14 +94,17 @@ static void outcome_free(outcome *o)
 /* Every allocation of one canonicalization failing in turn. Returns the
  * runs it took. */
 static long torture_canon(const char *in, size_t len, const char *omit,
-                          crypto_jcs_path p, int after)
+                          crypto_jcs_path p, int after, const char *warm)
 {
   outcome want, got;
   long at, base;
-  canon_once(in, len, omit, p, 0, 0, &want);
+  canon_once(in, len, omit, p, 0, 0, &want, warm);
+  /* a line of a recorded shape must be the replay's to finish */
+  if(warm)
+    assert_int_equal(want.shaped, p != CRYPTO_JCS_PATH_FULL);
   base = failalloc_live(); /* want's copies are the test's */
   for(at = 1;; at++) {
-    canon_once(in, len, omit, p, at, after, &got);
+    canon_once(in, len, omit, p, at, after, &got, warm);
     if(failalloc_live() != base + (got.text != NULL) + (got.omitted != NULL))
       fail_msg("allocation %ld failed: %ld blocks not freed (input %.60s)", at,
                failalloc_live() - base, in);
@@ -145,21 +157,39 @@ static void test_jcs_vectors(void **state)
   static const char ledger_line[] =
       "{\"seq\":2,\"hash\":\"ab\",\"payload\":{\"z\":[1,{\"b\":2,\"a\":1}],"
       "\"a\":\"\\u00e9t\\u00e9\"},\"type\":\"T\",\"prev_hash\":\"00\"}";
+  /* a line of the shape of a shorter one before it: replayed, with room
+   * to grow in every buffer (the omitted member an object) */
+  static const char replayed[] =
+      "{\"seq\":12,\"hash\":{\"y\":\"0123456789abcdef0123456789abcdef\","
+      "\"x\":[1,2]},\"payload\":{\"z\":[1,2.5,\"three\",true],\"y\":{"
+      "\"b\":\"\xc3\xa9t\xc3\xa9, a long string to copy\",\"a\":-1}},"
+      "\"type\":\"AnchorSubmitted\",\"prev_hash\":\"00112233445566778899\"}";
+  static const char warm[] =
+      "{\"seq\":1,\"hash\":{\"y\":\"\",\"x\":[]},\"payload\":{\"z\":[],"
+      "\"y\":{\"b\":\"\",\"a\":0}},\"type\":\"\",\"prev_hash\":\"\"}";
   cJSON *all = read_vectors(), *in;
   long runs = 0, most = 0;
   for(size_t p = 0; p < 2; p++)
     for(int after = 0; after <= 1; after++) {
       cJSON_ArrayForEach(in, all) {
         long n = torture_canon(in->valuestring, strlen(in->valuestring), NULL,
-                               paths[p], after);
+                               paths[p], after, NULL);
         runs += n;
         most = n > most ? n : most;
       }
       runs += torture_canon(ledger_line, sizeof(ledger_line) - 1, "hash",
-                            paths[p], after);
+                            paths[p], after, NULL);
+      for(int omit = 0; omit <= 1; omit++) {
+        long n = torture_canon(replayed, sizeof(replayed) - 1,
+                               omit ? "hash" : NULL, paths[p], after, warm);
+        runs += n;
+        /* the replay itself allocates (output, omitted value, records) */
+        if(paths[p] != CRYPTO_JCS_PATH_FULL)
+          assert_true(n > 1);
+      }
     }
   print_message("jcs: %ld runs over %d inputs\n", runs,
-                cJSON_GetArraySize(all) + 1);
+                cJSON_GetArraySize(all) + 2);
   cJSON_Delete(all);
   /* a canonicalizer allocates as it goes: one that never failed tested
    * nothing */
