@@ -70,47 +70,67 @@ typedef struct member {
   int quick;
 } member;
 
-/* Shape replay (see "shape replay" below): how many shapes one
- * canonicalizer keeps, and the bounds of one shape. */
-#define JCS_SHAPES 4
-#define JCS_SHAPE_OBJS 16  /* objects in a line, outside arrays */
-#define JCS_SHAPE_MEMS 64  /* members of those objects */
+/* Shape replay (see "shape replay" below): the bounds of the templates one
+ * canonicalizer keeps, and of one line's shape. */
+#define JCS_SHAPE_OBJS 64  /* object templates kept */
+#define JCS_SHAPE_MEMS 256 /* their members */
+#define JCS_LINE_OBJS 16   /* objects of one line, outside arrays */
+#define JCS_LINE_MEMS 64   /* their members */
 #define JCS_SHAPE_WIDTH 16 /* members of one object */
 #define JCS_SHAPE_NAME 32  /* bytes of one `"name":` */
+#define JCS_SHAPE_SLOTS 32 /* look-up slots of one template */
 
-/* One member of a recorded object: its `"name":` bytes as written. */
+/* One member of a template: its `"name":` bytes as written. */
 typedef struct shape_member {
   _Alignas(16) unsigned char name[JCS_SHAPE_NAME]; /* zero padded */
   uint64_t key;                                    /* as member.key */
   unsigned char len;                               /* bytes of name used */
-  signed char child;  /* the object its value is, or -1 */
-  unsigned char next; /* 1 + the next member in its look-up chain, or 0 */
+  unsigned char next;   /* 1 + the next member in its look-up chain, or 0 */
+  unsigned char is_obj; /* its value is an object */
+  short child;          /* then the first of the templates it may have, or -1 */
 } shape_member;
 
-/* One recorded object: members mem[first..first+n), in sorted order, found
+/* One object template: members mem[first..first+n), in sorted order, found
  * by the three bytes after a name's opening quote: slot[shape_slot(...)]
- * is 1 + the first member of that slot's chain, or 0. */
-#define JCS_SHAPE_SLOTS 32
+ * is 1 + the first member of that slot's chain, or 0. alt is the next
+ * template for the same place (another payload for another event type),
+ * or -1. */
 typedef struct shape_object {
-  unsigned char first, n;
-  unsigned char slot[JCS_SHAPE_SLOTS];
+  unsigned short first;
+  unsigned char n;
   /* 1 + the member found at each place in the last line replayed: a
    * writer that keeps one order needs no look-up. Tried while they come
    * true: `missed` rises by 2 on each wrong hint and falls by 1 on each
    * right one, and past 16 the hints are skipped (a writer that shuffles
    * would make each one a mispredicted branch) */
-  unsigned char hint[JCS_SHAPE_WIDTH];
   unsigned char missed;
+  short alt;
+  unsigned char slot[JCS_SHAPE_SLOTS];
+  unsigned char hint[JCS_SHAPE_WIDTH];
 } shape_object;
 
-/* One recorded shape; obj[0] is the top-level object, and a nested object
- * always comes after the one that holds it. */
-typedef struct jcs_shape {
-  int valid;
+/* One line's shape while it is recorded: objects and members as in the
+ * library, each member's child the one object its value is. */
+typedef struct line_shape {
   unsigned nobj, nmem;
+  shape_object obj[JCS_LINE_OBJS];
+  shape_member mem[JCS_LINE_MEMS];
+} line_shape;
+
+/* The templates, allocated when the first line is recorded: root is the
+ * first template for a top-level object. For the line being replayed:
+ * where each member's text starts and ends, and for a member holding an
+ * object the template that object matched (a template serves one place,
+ * and so at most once a line). */
+typedef struct jcs_shapes {
+  unsigned nobj, nmem;
+  short root;
   shape_object obj[JCS_SHAPE_OBJS];
   shape_member mem[JCS_SHAPE_MEMS];
-} jcs_shape;
+  const unsigned char *span[JCS_SHAPE_MEMS], *span_end[JCS_SHAPE_MEMS];
+  short chosen[JCS_SHAPE_MEMS];
+  line_shape rec; /* scratch for recording */
+} jcs_shapes;
 
 struct crypto_jcs {
   char *out;
@@ -141,15 +161,13 @@ struct crypto_jcs {
   crypto_jcs_path path;
   const unsigned char *fb;
   int last_fast;
-  /* shape replay: the shapes (allocated when first recorded), the slot
-   * tried first and the one recorded next, lines to wait before the next
-   * recording after a failed one, and each member's span in the line */
-  jcs_shape *shapes;
-  unsigned shape_last, shape_next;
+  /* shape replay: the templates, lines to wait before the next recording
+   * after a failed one (and how long the wait was), misses in a row and
+   * lines to go without replay after too many */
+  jcs_shapes *shapes;
   unsigned record_wait, record_backoff;
   unsigned miss_streak, replay_wait;
   int shapes_on, last_shaped;
-  const unsigned char *span[JCS_SHAPE_MEMS], *span_end[JCS_SHAPE_MEMS];
 };
 
 /* Grows a buffer to hold at least need elements of size sz. */
@@ -1744,32 +1762,38 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
 
 /* --- shape replay ---------------------------------------------------------
  *
- * A ledger's lines share a handful of shapes: the same member names in
- * the same nested objects, in whatever order the writer put them; only the
- * values differ. Once the fast path has finished a line, its shape is
- * recorded: for each object (outside arrays) the `"name":` bytes of its
- * members in sorted order, a small table that finds a member by the three
- * bytes after its opening quote, and which member's value is which nested
- * object. The next line is first tried against the recorded shapes: one
- * pass finds each member's name in the table and checks it byte for byte,
- * checks that each name comes once and all of them come, and checks each
- * value as the fast path does (strings, numbers, literals, arrays of
- * those: no object the shape does not place); then a second pass writes
- * the members straight from the input to the output in sorted order, each
- * byte copied once. No name is scanned to its end, no member sorted.
+ * A ledger's lines repeat a few shapes: the same member names in the same
+ * nested objects, in whatever order the writer put them; only the values
+ * differ, and where event types differ, mostly one nested object (the
+ * payload) does. Once the fast path has finished a line, each of its
+ * objects (outside arrays) is kept as a template: its members' `"name":`
+ * bytes in sorted order, a small table that finds a member by the three
+ * bytes after its opening quote, whether each member's value is an object,
+ * and for those the templates that have stood in that place (alternatives:
+ * one payload per event type). A template already kept with the same names
+ * is reused, so one line adds only what is new.
+ *
+ * The next line is first tried against the templates: one pass finds each
+ * member's name in its object's template and checks it byte for byte,
+ * checks that each name comes once and all of them come, checks each value
+ * as the fast path does (strings, numbers, literals, arrays of those) and
+ * matches each nested object against the alternatives for its place (a
+ * wrong one mostly fails at its first name); then a second pass writes the
+ * members straight from the input to the output in sorted order, each byte
+ * copied once. No name is scanned to its end, no member sorted.
  *
  * Why the output is the full parser's: a line that replays is made of
- * names byte-equal to the recorded ones (plain printable ASCII, no escape,
- * so their canonical spelling is themselves and their UTF-16 order their
- * byte order), each of them once, and values the fast path itself would
- * accept unchanged. The sorted order of an object's members depends on
- * their names alone, and those are the recorded ones, sorted when
- * recorded; a name twice was refused when recording and is a miss when
- * replaying. Anything else (another name, a member more or less, a value
- * of another kind, any spelling to change) is a miss, and the line goes to
- * the fast path and the full parser as before. tests/unit/crypto-jcs.c and
- * tests/fuzz/fuzz-jcs-diff.c compare replayed lines with the full
- * parser's.
+ * names byte-equal to the kept ones (plain printable ASCII, no escape, so
+ * their canonical spelling is themselves and their UTF-16 order their byte
+ * order), each of them once, and values the fast path itself would accept
+ * unchanged. The sorted order of an object's members depends on their
+ * names alone, and those are the template's, sorted when kept; a name
+ * twice was refused when recording and is a miss when replaying. Anything
+ * else (another name, a member more or less, an object where none was kept
+ * or none where one was, any spelling to change) is a miss, and the line
+ * goes to the fast path and the full parser as before.
+ * tests/unit/crypto-jcs.c and tests/fuzz/fuzz-jcs-diff.c compare replayed
+ * lines with the full parser's.
  */
 
 /* A literal or a number at p, as the fast path checks them. */
@@ -1842,20 +1866,21 @@ static JCS_INLINE unsigned shape_slot(const unsigned char *q)
   return (k * 0x9E3779B1u) >> (32 - 5);
 }
 
-/* Records the object at *pp ('{') and those nested in it into sh; returns
- * its index, or -1 when the shape cannot be replayed (too many objects or
- * members, a name that is not plain ASCII or too long, a value that is an
- * array holding containers, a name twice). */
-static int record_object(crypto_jcs *j, jcs_shape *sh, const unsigned char **pp)
+/* Records the object at *pp ('{') and those nested in it into the line's
+ * shape ls; returns its index, or -1 when the line cannot be replayed (too
+ * many objects or members, a name that is not plain ASCII or too long, a
+ * value that is an array holding containers, a name twice). */
+static int record_object(crypto_jcs *j, line_shape *ls,
+                         const unsigned char **pp)
 {
   shape_member m[JCS_SHAPE_WIDTH], v;
   shape_object *o;
   const unsigned char *p = *pp + 1, *e = j->end;
   unsigned n = 0, i, k;
   int idx;
-  if(sh->nobj >= JCS_SHAPE_OBJS)
+  if(ls->nobj >= JCS_LINE_OBJS)
     return -1;
-  idx = (int)sh->nobj++;
+  idx = (int)ls->nobj++;
   if(p < e && *p == '}')
     p++;
   else
@@ -1873,17 +1898,17 @@ static int record_object(crypto_jcs *j, jcs_shape *sh, const unsigned char **pp)
       v.len = (unsigned char)(q + 2 - p);
       memcpy(v.name, p, v.len);
       v.key = name_key8((const char *)p + 1, (size_t)(q - p - 1));
+      v.child = -1;
       p = q + 2;
       if(p < e && *p == '{') {
-        int c = record_object(j, sh, &p);
+        int c = record_object(j, ls, &p);
         if(c < 0)
           return -1;
-        v.child = (signed char)c;
+        v.is_obj = 1;
+        v.child = (short)c;
       }
-      else {
-        v.child = -1;
+      else
         p = flat_value(j, p);
-      }
       /* in sorted order, by insertion; a name twice is no shape */
       for(k = n; k > 0; k--) {
         int c = shape_cmp(&m[k - 1], &v);
@@ -1906,50 +1931,113 @@ static int record_object(crypto_jcs *j, jcs_shape *sh, const unsigned char **pp)
       p++;
       break;
     }
-  if(sh->nmem + n > JCS_SHAPE_MEMS)
+  if(ls->nmem + n > JCS_LINE_MEMS)
     return -1;
-  o = &sh->obj[idx];
-  o->first = (unsigned char)sh->nmem;
+  o = &ls->obj[idx];
+  memset(o, 0, sizeof(*o));
+  o->first = (unsigned short)ls->nmem;
   o->n = (unsigned char)n;
-  memset(o->slot, 0, sizeof(o->slot));
-  memset(o->hint, 0, sizeof(o->hint));
-  o->missed = 0;
+  o->alt = -1;
   for(i = n; i-- > 0;) { /* chains in sorted order */
     unsigned h = shape_slot(m[i].name);
     m[i].next = o->slot[h];
     o->slot[h] = (unsigned char)(i + 1);
   }
-  memcpy(&sh->mem[sh->nmem], m, n * sizeof(m[0]));
-  sh->nmem += n;
+  memcpy(&ls->mem[ls->nmem], m, n * sizeof(m[0]));
+  ls->nmem += n;
   *pp = p;
   return idx;
 }
 
+/* Do template t and object k of the line's shape have the same names, each
+ * holding an object or not alike. */
+static int same_names(const jcs_shapes *lib, int t, const line_shape *ls, int k)
+{
+  const shape_object *a = &lib->obj[t], *b = &ls->obj[k];
+  unsigned i;
+  if(a->n != b->n)
+    return 0;
+  for(i = 0; i < a->n; i++) {
+    const shape_member *x = &lib->mem[a->first + i],
+                       *y = &ls->mem[b->first + i];
+    if(x->len != y->len || x->is_obj != y->is_obj ||
+       memcmp(x->name, y->name, x->len) != 0)
+      return 0;
+  }
+  return 1;
+}
+
+/* Merges object k of the line's shape into the templates that may stand at
+ * *head: the one with its names, or a new one put first; then its nested
+ * objects likewise. Returns -1 when the library is full. */
+static int merge_object(jcs_shapes *lib, const line_shape *ls, int k,
+                        short *head)
+{
+  const shape_object *so = &ls->obj[k];
+  int t;
+  unsigned i;
+  for(t = *head; t >= 0; t = lib->obj[t].alt)
+    if(same_names(lib, t, ls, k))
+      break;
+  if(t < 0) {
+    shape_object *o;
+    if(lib->nobj >= JCS_SHAPE_OBJS || lib->nmem + so->n > JCS_SHAPE_MEMS)
+      return -1;
+    t = (int)lib->nobj++;
+    o = &lib->obj[t];
+    *o = *so;
+    o->first = (unsigned short)lib->nmem;
+    o->alt = *head;
+    memcpy(&lib->mem[lib->nmem], &ls->mem[so->first],
+           so->n * sizeof(shape_member));
+    for(i = 0; i < so->n; i++)
+      lib->mem[lib->nmem + i].child = -1;
+    lib->nmem += so->n;
+    *head = (short)t;
+  }
+  for(i = 0; i < so->n; i++) {
+    const shape_member *sm = &ls->mem[so->first + i];
+    if(sm->is_obj && merge_object(lib, ls, sm->child,
+                                  &lib->mem[lib->obj[t].first + i].child) < 0)
+      return -1;
+  }
+  return t;
+}
+
+/* Forgets every template. */
+static void shapes_clear(jcs_shapes *lib)
+{
+  lib->nobj = lib->nmem = 0;
+  lib->root = -1;
+}
+
 /* Records the shape of the line in[0..len), which the fast path has just
- * finished, over the least recently recorded slot. Out of memory or an
- * unrecordable line only means no replay. */
+ * finished, into the templates (when they are full, they start again from
+ * this line). Out of memory or an unrecordable line only means no replay. */
 static void record_shape(crypto_jcs *j, const unsigned char *in, size_t len)
 {
   const unsigned char *p = in, *e = in + len;
-  jcs_shape *sh;
+  jcs_shapes *lib;
   while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
     p++;
   while(e > p &&
         (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
     e--;
   if(!j->shapes) {
-    j->shapes = calloc(JCS_SHAPES, sizeof(jcs_shape));
+    j->shapes = malloc(sizeof(jcs_shapes));
     if(!j->shapes)
       return;
+    shapes_clear(j->shapes);
   }
-  sh = &j->shapes[j->shape_next];
-  sh->valid = 0;
-  sh->nobj = sh->nmem = 0;
+  lib = j->shapes;
+  lib->rec.nobj = lib->rec.nmem = 0;
   j->end = e;
-  if(p < e && *p == '{' && record_object(j, sh, &p) == 0 && p == e) {
-    sh->valid = 1;
-    j->shape_last = j->shape_next;
-    j->shape_next = (j->shape_next + 1) % JCS_SHAPES;
+  if(p < e && *p == '{' && record_object(j, &lib->rec, &p) == 0 && p == e) {
+    if(merge_object(lib, &lib->rec, 0, &lib->root) < 0) {
+      shapes_clear(lib);
+      if(merge_object(lib, &lib->rec, 0, &lib->root) < 0)
+        shapes_clear(lib); /* cannot happen: a line fits */
+    }
     j->record_wait = 0;
     j->record_backoff = 0;
   }
@@ -1982,15 +2070,33 @@ static JCS_INLINE int shape_name_at(const crypto_jcs *j, const unsigned char *p,
   return (size_t)(e - p) >= sm->len && memcmp(p, sm->name, sm->len) == 0;
 }
 
-/* Checks the object at p ('{') against object k of sh, in any member
- * order: each member must be one of the object's names, each name must
- * come once, and all of them. Records where each member's text starts and
- * ends (by its sorted position); the byte after the object, or NULL on a
- * miss. */
-static const unsigned char *replay_object(crypto_jcs *j, jcs_shape *sh,
-                                          unsigned k, const unsigned char *p)
+static const unsigned char *replay_object(crypto_jcs *j, jcs_shapes *lib, int k,
+                                          const unsigned char *p);
+
+/* Checks the object at p ('{') against the templates from t on; the byte
+ * after it with *chosen the one it matched, or NULL on a miss. A template
+ * that does not fit mostly fails at its first name. */
+static const unsigned char *replay_any(crypto_jcs *j, jcs_shapes *lib, int t,
+                                       const unsigned char *p, short *chosen)
 {
-  shape_object *o = &sh->obj[k];
+  for(; t >= 0; t = lib->obj[t].alt) {
+    const unsigned char *r = replay_object(j, lib, t, p);
+    if(r) {
+      *chosen = (short)t;
+      return r;
+    }
+  }
+  return NULL;
+}
+
+/* Checks the object at p ('{') against template k, in any member order:
+ * each member must be one of its names, each name must come once, and all
+ * of them. Records where each member's text starts and ends; the byte
+ * after the object, or NULL on a miss. */
+static const unsigned char *replay_object(crypto_jcs *j, jcs_shapes *lib, int k,
+                                          const unsigned char *p)
+{
+  shape_object *o = &lib->obj[k];
   const unsigned char *e = j->end;
   uint32_t seen = 0;
   unsigned i;
@@ -2003,14 +2109,14 @@ static const unsigned char *replay_object(crypto_jcs *j, jcs_shape *sh,
     if(e - p < 4 || *p != '"' || i == o->n)
       return NULL;
     c = o->missed < 16 ? o->hint[i] : 0;
-    sm = &sh->mem[o->first + (c ? c - 1 : 0)];
+    sm = &lib->mem[o->first + (c ? c - 1 : 0)];
     if(c && shape_name_at(j, p, sm))
       o->missed -= o->missed > 0;
     else {
       for(c = o->slot[shape_slot(p)];; c = sm->next) {
         if(!c)
           return NULL;
-        sm = &sh->mem[o->first + c - 1];
+        sm = &lib->mem[o->first + c - 1];
         if(shape_name_at(j, p, sm))
           break;
       }
@@ -2020,19 +2126,20 @@ static const unsigned char *replay_object(crypto_jcs *j, jcs_shape *sh,
       }
     }
     if(seen & (1u << (c - 1)))
-      return NULL; /* a name twice: the full parser says so */
+      return NULL; /* a name twice (the full parser reports it) */
     seen |= 1u << (c - 1);
     at = o->first + c - 1;
-    j->span[at] = p;
+    lib->span[at] = p;
     p += sm->len;
-    if(sm->child >= 0)
-      p = p < e && *p == '{' ? replay_object(j, sh, (unsigned)sm->child, p)
-                             : NULL;
+    if(sm->is_obj)
+      p = p < e && *p == '{'
+              ? replay_any(j, lib, sm->child, p, &lib->chosen[at])
+              : NULL;
     else
       p = p < e && *p == '"' ? fast_string(j, p, NULL) : flat_value(j, p);
     if(!p || p >= e)
       return NULL;
-    j->span_end[at] = p;
+    lib->span_end[at] = p;
     if(*p++ == ',')
       continue;
     if(p[-1] != '}' || seen != (uint32_t)((1ull << o->n) - 1u))
@@ -2041,29 +2148,29 @@ static const unsigned char *replay_object(crypto_jcs *j, jcs_shape *sh,
   }
 }
 
-/* Writes object k of sh, checked by replay_object, at o in sorted order
- * (the bytes up to dend may be overwritten, see copy_member); at the top
- * level, leaves the omitted member out (keeping its value) and fills the
- * top-level member records. Returns the byte after it. */
-static char *replay_write(crypto_jcs *j, const jcs_shape *sh, unsigned k,
-                          char *o, char *dend, int top)
+/* Writes the object replay_object matched with template k at o in sorted
+ * order (the bytes up to dend may be overwritten, see copy_member); at the
+ * top level, leaves the omitted member out (keeping its value) and fills
+ * the top-level member records. Returns the byte after it. */
+static char *replay_write(crypto_jcs *j, const jcs_shapes *lib, int k, char *o,
+                          char *dend, int top)
 {
-  const shape_object *ob = &sh->obj[k];
+  const shape_object *ob = &lib->obj[k];
   char *first = o + 1;
   const char *send = (const char *)j->end;
   member *t = j->top;
   unsigned at;
   *o++ = '{';
   for(at = ob->first; at < ob->first + ob->n; at++) {
-    const shape_member *sm = &sh->mem[at];
-    const char *s = (const char *)j->span[at];
-    size_t len = (size_t)(j->span_end[at] - j->span[at]);
+    const shape_member *sm = &lib->mem[at];
+    const char *s = (const char *)lib->span[at];
+    size_t len = (size_t)(lib->span_end[at] - lib->span[at]);
     if(top && j->omit && sm->len - 3u == j->omit_len &&
        memcmp(sm->name + 1, j->omit, j->omit_len) == 0) {
       /* room was made before the first pass (replay_run); an object is
        * kept in its canonical order too */
-      if(sm->child >= 0)
-        replay_write(j, sh, (unsigned)sm->child, j->omitted,
+      if(sm->is_obj)
+        replay_write(j, lib, lib->chosen[at], j->omitted,
                      j->omitted + j->capomitted, 0);
       else
         memcpy(j->omitted, s + sm->len, len - sm->len);
@@ -2082,9 +2189,9 @@ static char *replay_write(crypto_jcs *j, const jcs_shape *sh, unsigned k,
       t->quick = 1;
       t++;
     }
-    if(sm->child >= 0) {
+    if(sm->is_obj) {
       memcpy(o, sm->name, sm->len);
-      o = replay_write(j, sh, (unsigned)sm->child, o + sm->len, dend, 0);
+      o = replay_write(j, lib, lib->chosen[at], o + sm->len, dend, 0);
     }
     else {
       copy_member(o, s, len, send, dend);
@@ -2097,12 +2204,13 @@ static char *replay_write(crypto_jcs *j, const jcs_shape *sh, unsigned k,
   return o;
 }
 
-/* Tries the line in[0..len) against the recorded shapes, the last one hit
- * first; 0 when one of them produced its canonical text. */
+/* Tries the line in[0..len) against the templates; 0 when they produced
+ * its canonical text. */
 static int replay_run(crypto_jcs *j, const unsigned char *in, size_t len)
 {
-  const unsigned char *p = in, *e = in + len, *r = NULL;
-  unsigned s, tried;
+  jcs_shapes *lib = j->shapes;
+  const unsigned char *p = in, *e = in + len, *r;
+  short t = -1;
   while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
     p++;
   while(e > p &&
@@ -2111,35 +2219,23 @@ static int replay_run(crypto_jcs *j, const unsigned char *in, size_t len)
   if(p == e || *p != '{')
     return -1;
   j->end = e;
-  for(tried = 0, s = j->shape_last; tried < JCS_SHAPES;
-      tried++, s = (s + 1) % JCS_SHAPES) {
-    if(!j->shapes[s].valid)
-      continue;
-    r = replay_object(j, &j->shapes[s], 0, p);
-    if(r == e)
-      break;
-  }
-  if(r != e)
-    goto miss;
+  r = replay_any(j, lib, lib->root, p, &t);
   /* the output is no longer than the line; the omitted value and the top
    * records no larger than it and its top object */
-  if(reserve(j, (size_t)(e - p) + JCS_SLACK) != 0 ||
-     grow((void **)&j->top, &j->captop, j->shapes[s].obj[0].n + 1u,
-          sizeof(member)) != 0 ||
+  if(r != e || reserve(j, (size_t)(e - p) + JCS_SLACK) != 0 ||
+     grow((void **)&j->top, &j->captop, lib->obj[t].n + 1u, sizeof(member)) !=
+         0 ||
      (j->omit && grow((void **)&j->omitted, &j->capomitted,
-                      (size_t)(e - p) + JCS_SLACK, 1) != 0))
-    goto miss;
-  j->shape_last = s;
+                      (size_t)(e - p) + JCS_SLACK, 1) != 0)) {
+    j->end = in + len;
+    return -1;
+  }
   j->len =
-      (size_t)(replay_write(j, &j->shapes[s], 0, j->out, j->out + j->cap, 1) -
-               j->out);
+      (size_t)(replay_write(j, lib, t, j->out, j->out + j->cap, 1) - j->out);
   j->top_is_object = 1;
   j->end = in + len;
   j->p = in + len;
   return 0;
-miss:
-  j->end = in + len;
-  return -1;
 }
 
 crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
@@ -2170,8 +2266,8 @@ crypto_jcs_code crypto_jcs_canonicalize_omit(crypto_jcs *j, const char *in,
         j->miss_streak = 0;
         return CRYPTO_JCS_OK;
       }
-      /* a stream of more shapes than are kept: stop paying for misses
-       * for a while */
+      /* a stream whose lines keep missing (shapes that never repeat, or
+       * spellings to change): stop paying for misses for a while */
       if(++j->miss_streak >= 16) {
         j->miss_streak = 0;
         j->replay_wait = 256;
@@ -2325,10 +2421,8 @@ int crypto_jcs_set_path(crypto_jcs *j, crypto_jcs_path p)
 
 int crypto_jcs_set_shapes(crypto_jcs *j, int on)
 {
-  unsigned i;
-  for(i = 0; j->shapes && i < JCS_SHAPES; i++)
-    j->shapes[i].valid = 0;
-  j->shape_last = j->shape_next = 0;
+  if(j->shapes)
+    shapes_clear(j->shapes);
   j->record_wait = j->record_backoff = 0;
   j->miss_streak = j->replay_wait = 0;
   j->shapes_on = on != 0;

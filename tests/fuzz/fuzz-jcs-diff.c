@@ -7,11 +7,11 @@
  * omitted value or top-level member aborts. This is what proves that the
  * fast path gives the full parser's bytes and rejections. Shape replay is
  * part of the fast path: each input starts with no shape recorded; when it
- * holds a newline, the text before it is canonicalized first (recording
- * its shape) and the text after it compared, so that what is compared is
- * a line replayed against another line's shape; then the whole input is
- * compared twice (the second time against its own shape, when it has
- * one).
+ * holds newlines, the lines before the last are canonicalized first, in
+ * turn (recording their shapes) and the last line compared, so that what
+ * is compared is a line replayed against other lines' shapes; then the
+ * whole input is compared twice (the second time against its own shape,
+ * when it has one).
  * Build: ./configure CC=clang --enable-fuzzing && make tests/fuzz/fuzz-jcs-diff
  * Seeds: tests/fuzz/corpus/jcs-diff.
  */
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                           CRYPTO_JCS_PATH_SSE2,
                                           CRYPTO_JCS_PATH_AVX2};
   size_t i;
-  char *copy, *nl;
+  char *copy, *last;
   if(!full) {
     full = crypto_jcs_new();
     if(!full || crypto_jcs_set_path(full, CRYPTO_JCS_PATH_FULL) != 0)
@@ -98,14 +98,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if(!copy)
     return 0;
   memcpy(copy, data, size);
-  nl = memchr(copy, '\n', size);
+  last = memrchr(copy, '\n', size);
   for(i = 0; i < nfast; i++) {
     crypto_jcs_set_shapes(fast[i], 1);
-    if(nl) {
-      size_t at = (size_t)(nl - copy);
-      (void)crypto_jcs_canonicalize_omit(fast[i], copy, at, "hash");
-      compare(fast[i], nl + 1, size - at - 1, "hash");
-      compare(fast[i], nl + 1, size - at - 1, NULL);
+    if(last) {
+      size_t at = (size_t)(last - copy);
+      const char *p = copy;
+      while(p < last) {
+        const char *nl = memchr(p, '\n', (size_t)(last + 1 - p));
+        (void)crypto_jcs_canonicalize_omit(fast[i], p, (size_t)(nl - p),
+                                           "hash");
+        p = nl + 1;
+      }
+      compare(fast[i], last + 1, size - at - 1, "hash");
+      compare(fast[i], last + 1, size - at - 1, NULL);
     }
     compare(fast[i], copy, size, "hash");
     compare(fast[i], copy, size, NULL);

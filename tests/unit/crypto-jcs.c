@@ -735,6 +735,37 @@ static void test_shape_replay(void **state)
   }
   if(on != (shaped > 0))
     fail_msg("%d mutations replayed on %s", shaped, crypto_jcs_path_name(fast));
+  /* objects that differ by place: a payload of another kind is recorded
+   * beside the first, and lines of either kind are replayed after that;
+   * so are lines whose nested objects are all new, past the templates'
+   * room (they start again from the line that did not fit) */
+  {
+    static const char other_payload[] =
+        "{\"seq\":2,\"ts\":\"y\",\"payload\":{\"anchored_seq\":1,"
+        "\"anchored_hash\":\"ab\",\"tx\":{\"b\":1,\"a\":[]}},\"hash\":\"cd\"}";
+    char many[128];
+    crypto_jcs_set_shapes(fast, 1);
+    agree(full, fast, base, len, "hash");
+    assert_int_equal(crypto_jcs_last_shaped(fast), 0);
+    agree(full, fast, other_payload, sizeof(other_payload) - 1, "hash");
+    assert_int_equal(crypto_jcs_last_shaped(fast), 0);
+    for(i = 0; i < 3; i++) {
+      agree(full, fast, other_payload, sizeof(other_payload) - 1, "hash");
+      assert_int_equal(crypto_jcs_last_shaped(fast), on);
+      agree(full, fast, same[i], strlen(same[i]), "hash");
+      assert_int_equal(crypto_jcs_last_shaped(fast), on);
+    }
+    for(i = 0; i < 200; i++) {
+      int l = snprintf(many, sizeof(many),
+                       "{\"seq\":%zu,\"payload\":{\"k%zu\":{\"z%zu\":1,"
+                       "\"y\":[%zu]}},\"hash\":\"h\"}",
+                       i, i, i, i);
+      agree(full, fast, many, (size_t)l, "hash");
+      assert_int_equal(crypto_jcs_last_shaped(fast), 0);
+      agree(full, fast, many, (size_t)l, NULL);
+      assert_int_equal(crypto_jcs_last_shaped(fast), on);
+    }
+  }
   /* a ledger, members shuffled: every line after the first has the first
    * one's shape */
   crypto_jcs_set_shapes(fast, 1);
