@@ -15,4 +15,16 @@
 /* Writes the digest of data[0..len) to out. */
 void crypto_sha256c(const void *data, size_t len, uint8_t out[32]);
 
+/* 1 when the CPU's SHA extensions do the work (x86-64 with SHA-NI), else
+ * 0 (the portable C). */
+int crypto_sha256c_fast(void);
+
+/* "SHA extensions" or "portable C". */
+const char *crypto_sha256c_name(void);
+
+/* For tests: with on set, the portable C hashes even where the SHA
+ * extensions could (so that both are tested on one machine). Not for
+ * use while another thread hashes. */
+void crypto_sha256c_portable(int on);
+
 #endif

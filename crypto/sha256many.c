@@ -6,9 +6,10 @@
  * or AVX lanes, whichever its CPU check picks): the hashing is theirs, not
  * ours. Without it, each message goes through OpenSSL's EVP as it comes.
  * A build with the library links no OpenSSL here: on a CPU it has no code
- * for, and for CRYPTO_SHA256_SERIAL, messages go through the portable C of
- * sha256c.c instead, so that the ledger plugin maps one crypto library
- * (OpenSSL's loading was a millisecond of a one-shot run, measured).
+ * for, and for CRYPTO_SHA256_SERIAL, messages go through sha256c.c instead
+ * (the SHA extensions, or portable C), so that the ledger plugin maps one
+ * crypto library (OpenSSL's loading was a millisecond of a one-shot run,
+ * measured); so do CRYPTO_SHA256_FEW's where the SHA extensions are there.
  */
 #include "config.h"
 
@@ -108,8 +109,9 @@ crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine)
   if(!m)
     return NULL;
 #ifdef HAVE_IPSEC_MB
-  snprintf(m->name, sizeof(m->name), "portable C");
-  if(engine == CRYPTO_SHA256_AUTO) {
+  snprintf(m->name, sizeof(m->name), "%s", crypto_sha256c_name());
+  if(engine == CRYPTO_SHA256_AUTO ||
+     (engine == CRYPTO_SHA256_FEW && !crypto_sha256c_fast())) {
     IMB_ARCH arch = IMB_ARCH_NONE;
     if(!(m->arena = malloc(MANY_ARENA)) || !(m->mgr = alloc_mb_mgr(0))) {
       crypto_sha256_many_free(m);

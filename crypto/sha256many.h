@@ -25,8 +25,13 @@
 typedef struct crypto_sha256_many crypto_sha256_many;
 
 typedef enum {
-  CRYPTO_SHA256_AUTO,  /* the multi-buffer library when built with it */
-  CRYPTO_SHA256_SERIAL /* one message at a time: EVP, or portable C */
+  CRYPTO_SHA256_AUTO,   /* the multi-buffer library when built with it */
+  CRYPTO_SHA256_SERIAL, /* one message at a time: EVP, or sha256c.c */
+  /* for a few messages (an incremental run): one at a time where that is
+   * fast without set-up (EVP, or sha256c.c with the SHA extensions), else
+   * as AUTO. The library's manager costs 0.3 to 3 ms to set up (its
+   * self-test), which a thousand events do not win back. */
+  CRYPTO_SHA256_FEW
 } crypto_sha256_engine;
 
 /* A fresh queue, or NULL when out of memory. A CPU the library has no
@@ -47,8 +52,8 @@ int crypto_sha256_many_add(crypto_sha256_many *m, const void *data, size_t len,
  * hashed (its out then holds zeros). */
 int crypto_sha256_many_run(crypto_sha256_many *m);
 
-/* What hashes: "openssl", "portable C" or, e.g., "intel-ipsec-mb 1.3.0
- * avx512+shani". */
+/* What hashes: "openssl", "portable C", "SHA extensions" or, e.g.,
+ * "intel-ipsec-mb 1.3.0 avx512+shani". */
 const char *crypto_sha256_many_engine(const crypto_sha256_many *m);
 
 #endif

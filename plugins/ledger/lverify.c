@@ -125,6 +125,7 @@ typedef struct vctx {
   char span_err[96]; /* span batches: what ended the reading, if not EOF */
   int stop;
   int reread_ok; /* the source can be read a second time */
+  int few;       /* a short remainder: a hash without multi-buffer set-up */
   int seen_expect;
   uint8_t expect_hash[32];
   uint8_t head_hash[32]; /* of r->head, hex-encoded when the run ends */
@@ -975,7 +976,8 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
   for(i = 0; i < *nth; i++) {
     wa[i].v = v;
     wa[i].j = crypto_jcs_new();
-    wa[i].h = crypto_sha256_many_new(CRYPTO_SHA256_AUTO);
+    wa[i].h =
+        crypto_sha256_many_new(v->few ? CRYPTO_SHA256_FEW : CRYPTO_SHA256_AUTO);
     if(!wa[i].j || !wa[i].h) {
       crypto_jcs_free(wa[i].j);
       crypto_sha256_many_free(wa[i].h);
@@ -1038,10 +1040,13 @@ int lv_verify(const lv_options *o, lv_result *r)
     return -1;
   }
   r->file_size = lsrc_file_size(s);
-  /* a short remainder (the usual incremental run) is not worth threads */
+  /* a short remainder (the usual incremental run) is not worth threads,
+   * nor the multi-buffer hash's set-up */
   if(o->resume && r->file_size >= 0 &&
-     (uint64_t)r->file_size - o->resume->offset < (8u << 20))
+     (uint64_t)r->file_size - o->resume->offset < (8u << 20)) {
     nth = 1;
+    v.few = 1;
+  }
   v.reread_ok = strcmp(o->src.source, "-") != 0;
   v.lines = so.start_line > 0 ? so.start_line - 1 : 0;
   v.index_every = 1024;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * crypto-sha256many.c: many messages hashed at once (crypto_sha256_many),
- * with each engine the build has (the multi-buffer library, and EVP or the
+ * with each engine the build has (the multi-buffer library, and EVP, or
+ * sha256c.c both by the SHA extensions where the CPU has them and by its
  * portable C): published SHA-256 vectors, every length from 0 to 2,100
  * bytes against the one-shot EVP digest, messages around
  * the queue's limits (its arena, the longest message it takes, and the
@@ -23,8 +24,28 @@
 #include "crypto/sha256.h"
 #include "crypto/sha256many.h"
 
+/* The engines tested: AUTO, SERIAL, FEW, and (with the library) SERIAL
+ * with sha256c.c's portable C forced where the SHA extensions would
+ * serve. */
+#ifdef HAVE_IPSEC_MB
+#include "crypto/sha256c.h"
+#define NENGINES 4
+#else
+#define NENGINES 3
+#endif
 static const crypto_sha256_engine engines[] = {CRYPTO_SHA256_AUTO,
+                                               CRYPTO_SHA256_SERIAL,
+                                               CRYPTO_SHA256_FEW,
                                                CRYPTO_SHA256_SERIAL};
+
+/* A queue of engine e (an index into engines). */
+static crypto_sha256_many *new_many(size_t e)
+{
+#ifdef HAVE_IPSEC_MB
+  crypto_sha256c_portable(e == 3);
+#endif
+  return crypto_sha256_many_new(engines[e]);
+}
 
 /* Deterministic bytes: a small xorshift, so a failure reproduces. */
 static void fill(uint8_t *p, size_t n, uint32_t seed)
@@ -57,8 +78,8 @@ static void test_vectors(void **state)
   (void)state;
   assert_non_null(million);
   memset(million, 'a', 1000000);
-  for(e = 0; e < 2; e++) {
-    crypto_sha256_many *m = crypto_sha256_many_new(engines[e]);
+  for(e = 0; e < NENGINES; e++) {
+    crypto_sha256_many *m = new_many(e);
     uint8_t out[4][32];
     char hex[65];
     assert_non_null(m);
@@ -83,10 +104,10 @@ static void test_vectors(void **state)
 
 /* Queues the messages of the given lengths from one reused buffer, runs,
  * and compares each digest with the one-shot EVP digest. */
-static void check_lengths(crypto_sha256_engine engine, const size_t *lens,
-                          size_t n, uint32_t seed)
+static void check_lengths(size_t engine, const size_t *lens, size_t n,
+                          uint32_t seed)
 {
-  crypto_sha256_many *m = crypto_sha256_many_new(engine);
+  crypto_sha256_many *m = new_many(engine);
   uint8_t(*got)[32] = calloc(n, 32);
   size_t i, max = 0;
   uint8_t *buf, want[32];
@@ -124,13 +145,13 @@ static void test_every_length(void **state)
   (void)state;
   for(i = 0; i < N; i++)
     lens[i] = i;
-  for(e = 0; e < 2; e++)
-    check_lengths(engines[e], lens, N, 7);
+  for(e = 0; e < NENGINES; e++)
+    check_lengths(e, lens, N, 7);
   /* and shuffled, as ledger events come: neighbours of unlike length */
   for(i = 0; i < N; i++)
     lens[i] = (i * 1237) % N;
-  for(e = 0; e < 2; e++)
-    check_lengths(engines[e], lens, N, 11);
+  for(e = 0; e < NENGINES; e++)
+    check_lengths(e, lens, N, 11);
 }
 
 static void test_arena_edges(void **state)
@@ -143,17 +164,32 @@ static void test_arena_edges(void **state)
                                 10000, 10000, 10000, 10000};
   size_t e;
   (void)state;
-  for(e = 0; e < 2; e++)
-    check_lengths(engines[e], lens, sizeof(lens) / sizeof(*lens), 3);
+  for(e = 0; e < NENGINES; e++)
+    check_lengths(e, lens, sizeof(lens) / sizeof(*lens), 3);
 }
 
 static void test_engine_names(void **state)
 {
-  crypto_sha256_many *m = crypto_sha256_many_new(CRYPTO_SHA256_SERIAL);
+  crypto_sha256_many *m = new_many(1);
   (void)state;
   assert_non_null(m);
 #ifdef HAVE_IPSEC_MB
+  /* one at a time: the SHA extensions where this CPU has them, and for a
+   * few messages then too; else the library */
+  assert_string_equal(crypto_sha256_many_engine(m),
+                      crypto_sha256c_fast() ? "SHA extensions" : "portable C");
+  crypto_sha256_many_free(m);
+  m = new_many(2);
+  assert_non_null(m);
+  if(crypto_sha256c_fast())
+    assert_string_equal(crypto_sha256_many_engine(m), "SHA extensions");
+  else if(!getenv("PROBE_TEST_SHA256_CPU"))
+    assert_memory_equal(crypto_sha256_many_engine(m), "intel-ipsec-mb ", 15);
+  crypto_sha256_many_free(m);
+  m = new_many(3);
+  assert_non_null(m);
   assert_string_equal(crypto_sha256_many_engine(m), "portable C");
+  crypto_sha256c_portable(0);
 #else
   assert_string_equal(crypto_sha256_many_engine(m), "openssl");
 #endif
