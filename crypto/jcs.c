@@ -1687,14 +1687,18 @@ static const unsigned char *fast_object(crypto_jcs *j, const unsigned char *p)
   return p + 1;
 }
 
-/* Scans an array at p ('['). */
-static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p)
+/* Scans an array at p ('['); when flat, NULL for one holding an object or
+ * an array (shape replay keeps no template for those). */
+static const unsigned char *fast_array(crypto_jcs *j, const unsigned char *p,
+                                       int flat)
 {
   const unsigned char *e = j->end;
   p++;
   if(p < e && *p == ']')
     return p + 1;
   for(;;) {
+    if(flat && p < e && (*p == '{' || *p == '['))
+      return NULL;
     p = p < e && *p == '"' ? fast_string(j, p, NULL) : fast_value(j, p);
     if(!p || p >= e)
       return NULL;
@@ -1712,7 +1716,7 @@ static const unsigned char *fast_nested(crypto_jcs *j, const unsigned char *p)
   const unsigned char *r;
   if(++j->depth > CRYPTO_JCS_MAX_DEPTH)
     return NULL;
-  r = *p == '{' ? fast_object(j, p) : fast_array(j, p);
+  r = *p == '{' ? fast_object(j, p) : fast_array(j, p, 0);
   j->depth--;
   return r;
 }
@@ -1735,16 +1739,22 @@ static JCS_INLINE const unsigned char *fast_value(crypto_jcs *j,
   }
 }
 
+/* Moves *p past and *e before the JSON white space around a text. */
+static void trim_ws(const unsigned char **p, const unsigned char **e)
+{
+  while(*p < *e && (**p == ' ' || **p == '\n' || **p == '\r' || **p == '\t'))
+    (*p)++;
+  while(*e > *p && ((*e)[-1] == ' ' || (*e)[-1] == '\n' || (*e)[-1] == '\r' ||
+                    (*e)[-1] == '\t'))
+    (*e)--;
+}
+
 /* Runs the fast path over in[0..len) (state already reset by the caller);
  * 0 when it produced the canonical text, -1 when the full parser must. */
 static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
 {
   const unsigned char *p = in, *e = in + len, *r;
-  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-    p++;
-  while(e > p &&
-        (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
-    e--;
+  trim_ws(&p, &e);
   if(p == e || reserve(j, (size_t)(e - p) + 1 + JCS_SLACK) != 0)
     return -1;
   memcpy(j->out, p, (size_t)(e - p));
@@ -1796,41 +1806,6 @@ static int fast_run(crypto_jcs *j, const unsigned char *in, size_t len)
  * lines with the full parser's.
  */
 
-/* A literal or a number at p, as the fast path checks them. */
-static JCS_INLINE const unsigned char *flat_scalar(const crypto_jcs *j,
-                                                   const unsigned char *p)
-{
-  const unsigned char *e = j->end;
-  switch(*p) {
-  case 't': return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
-  case 'f': return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
-  case 'n': return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
-  default: return fast_number(j, p);
-  }
-}
-
-/* An array of strings, numbers and literals at p ('['); NULL when it holds
- * an object or an array, or is not canonical as written. */
-static const unsigned char *flat_array(crypto_jcs *j, const unsigned char *p)
-{
-  const unsigned char *e = j->end;
-  p++;
-  if(p < e && *p == ']')
-    return p + 1;
-  for(;;) {
-    if(p >= e || *p == '{' || *p == '[')
-      return NULL;
-    p = *p == '"' ? fast_string(j, p, NULL) : flat_scalar(j, p);
-    if(!p || p >= e)
-      return NULL;
-    if(*p == ',') {
-      p++;
-      continue;
-    }
-    return *p == ']' ? p + 1 : NULL;
-  }
-}
-
 /* Any value but an object (and an array holding containers) at p. */
 static JCS_INLINE const unsigned char *flat_value(crypto_jcs *j,
                                                   const unsigned char *p)
@@ -1838,10 +1813,9 @@ static JCS_INLINE const unsigned char *flat_value(crypto_jcs *j,
   if(p >= j->end)
     return NULL;
   switch(*p) {
-  case '"': return fast_string(j, p, NULL);
-  case '[': return flat_array(j, p);
+  case '[': return fast_array(j, p, 1);
   case '{': return NULL;
-  default: return flat_scalar(j, p);
+  default: return fast_value(j, p); /* a string, number or literal */
   }
 }
 
@@ -2018,11 +1992,7 @@ static void record_shape(crypto_jcs *j, const unsigned char *in, size_t len)
 {
   const unsigned char *p = in, *e = in + len;
   jcs_shapes *lib;
-  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-    p++;
-  while(e > p &&
-        (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
-    e--;
+  trim_ws(&p, &e);
   if(!j->shapes) {
     j->shapes = malloc(sizeof(jcs_shapes));
     if(!j->shapes)
@@ -2211,11 +2181,7 @@ static int replay_run(crypto_jcs *j, const unsigned char *in, size_t len)
   jcs_shapes *lib = j->shapes;
   const unsigned char *p = in, *e = in + len, *r;
   short t = -1;
-  while(p < e && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
-    p++;
-  while(e > p &&
-        (e[-1] == ' ' || e[-1] == '\n' || e[-1] == '\r' || e[-1] == '\t'))
-    e--;
+  trim_ws(&p, &e);
   if(p == e || *p != '{')
     return -1;
   j->end = e;
