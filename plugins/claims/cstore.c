@@ -16,6 +16,10 @@
 #include "lib/rfc3339.h"
 #include "plugins/claims/cstore.h"
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 /* FNV-1a of a NUL-terminated id. */
 static size_t hash_id(const char *s)
 {
@@ -245,6 +249,40 @@ static const char *ws(const char *p, const char *e)
   return p;
 }
 
+/* The first byte in [p, e) that is '"', '\\' or NUL, or e. One pass (SSE2
+ * on x86-64): three memchr calls per string were a fifth of a full pass
+ * (measured, perf), for strings mostly shorter than their call. */
+static const char *string_stop(const char *p, const char *e)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+  const __m128i q = _mm_set1_epi8('"'), b = _mm_set1_epi8('\\'),
+                z = _mm_setzero_si128();
+  while(e - p >= 16) {
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+    unsigned k = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, b)),
+                     _mm_cmpeq_epi8(x, z)));
+    if(k)
+      return p + __builtin_ctz(k);
+    p += 16;
+  }
+#endif
+  while(p < e && *p != '"' && *p != '\\' && *p)
+    p++;
+  return p;
+}
+
+/* Is k[0..kn) (no NUL in it) the NUL-terminated name: without its strlen,
+ * which a name compared per member made a tenth of a full pass. */
+static int key_is(const char *k, size_t kn, const char *name)
+{
+  size_t i;
+  for(i = 0; i < kn; i++)
+    if(name[i] != k[i]) /* a shorter name stops here at its NUL */
+      return 0;
+  return name[kn] == 0;
+}
+
 /* A string at p without escapes: its body in *s, *n; returns the end, or
  * NULL (an escape, a NUL byte or no end: the slow path reads it). */
 static const char *plain_string(const char *p, const char *e, const char **s,
@@ -254,8 +292,8 @@ static const char *plain_string(const char *p, const char *e, const char **s,
   if(p >= e || *p != '"')
     return NULL;
   p++;
-  q = memchr(p, '"', (size_t)(e - p));
-  if(!q || memchr(p, '\\', (size_t)(q - p)) || memchr(p, 0, (size_t)(q - p)))
+  q = string_stop(p, e);
+  if(q >= e || *q != '"')
     return NULL;
   *s = p;
   *n = (size_t)(q - p);
@@ -349,7 +387,7 @@ static unsigned top_bit(const char *k, size_t kn)
   static const char *const names[] = {"seq",          "ts",   "type",
                                       "aggregate_id", "hash", "payload"};
   for(unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-    if(kn == strlen(names[i]) && !memcmp(k, names[i], kn))
+    if(key_is(k, kn, names[i]))
       return 1u << i;
   return 0;
 }
@@ -401,11 +439,11 @@ static const char *fast_top_string(unsigned bit, const char *p, const char *e,
 static unsigned payload_bits(const cstore_conf *cf, const char *k, size_t kn)
 {
   unsigned pb = 0;
-  if(kn == strlen(cf->m_synth) && !memcmp(k, cf->m_synth, kn))
+  if(key_is(k, kn, cf->m_synth))
     pb |= 1;
-  if(kn == strlen(cf->m_final) && !memcmp(k, cf->m_final, kn))
+  if(key_is(k, kn, cf->m_final))
     pb |= 2;
-  if(kn == strlen(cf->m_decision) && !memcmp(k, cf->m_decision, kn))
+  if(key_is(k, kn, cf->m_decision))
     pb |= 4;
   return pb;
 }
