@@ -59,16 +59,12 @@ timed() {
   printf -v "${var}_rss" '%s' "$(tail -n1 "$tmp/time.txt")"
   printf -v "${var}_ms" '%s' "$(line_ms)"
 }
-# bare VAR CMD...: wall seconds of CMD alone in VAR (started as Nagios
-# starts a check, without GNU time's fork and exec), duration_ms in VAR_ms
+# bare VAR CMD...: wall seconds of CMD alone in VAR (bench-lib.sh: started
+# as Nagios starts a check), duration_ms in VAR_ms
+. "$here/bench-lib.sh"
 bare() {
-  local var=$1; shift
-  local a b
-  a=$EPOCHREALTIME
-  "$@" >"$tmp/out.txt" 2>"$tmp/err.txt" || true
-  b=$EPOCHREALTIME
-  printf -v "$var" '%s' "$(echo "$b - $a" | bc -l)"
-  printf -v "${var}_ms" '%s' "$(line_ms)"
+  bench_wall "$@"
+  printf -v "${1}_ms" '%s' "$(line_ms)"
 }
 A=(--plugin-dir "$build/.libs")
 # the ledger plugin's and the claims plugin's full passes in turn,

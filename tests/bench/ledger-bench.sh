@@ -60,16 +60,9 @@ timed() {
   printf -v "${var}_rss" '%s' "$(tail -n1 "$tmp/time.txt" | cut -d' ' -f3)"
   printf -v "${var}_cpu" '%s' "$(tail -n1 "$tmp/time.txt" | awk '{print $1 + $2}')"
 }
-# wall OUTVAR CMD...: wall seconds of CMD alone, started by this shell as
-# Nagios starts a check, without GNU time's own fork and exec in between
-wall() {
-  local var=$1; shift
-  local a b
-  a=$EPOCHREALTIME
-  "$@" >"$tmp/out.txt" 2>"$tmp/err.txt" || true
-  b=$EPOCHREALTIME
-  printf -v "$var" '%s' "$(echo "$b - $a" | bc -l)"
-}
+# wall OUTVAR CMD...: a one-shot's wall seconds (bench-lib.sh)
+. "$here/bench-lib.sh"
+wall() { bench_wall "$@"; }
 
 # LEDGER_BENCH_CACHE=DIR keeps the generated ledger there for later runs
 cache=${LEDGER_BENCH_CACHE:-}
