@@ -98,14 +98,14 @@ typedef struct shape_member {
 typedef struct shape_object {
   unsigned short first;
   unsigned char n;
-  /* 1 + the member found at each place in the last line replayed: a
-   * writer that keeps one order needs no look-up. Tried while they come
-   * true: `missed` rises by 2 on each wrong hint and falls by 1 on each
-   * right one, and past 16 the hints are skipped (a writer that shuffles
-   * would make each one a mispredicted branch) */
+  /* hints are tried while they come true: this rises by 2 on each wrong
+   * one and falls by 1 on each right one, and past 16 they are skipped (a
+   * writer that shuffles would make each a mispredicted branch) */
   unsigned char missed;
   short alt;
   unsigned char slot[JCS_SHAPE_SLOTS];
+  /* 1 + the member found at each place in the last line replayed: a
+   * writer that keeps one order needs no look-up */
   unsigned char hint[JCS_SHAPE_WIDTH];
 } shape_object;
 
