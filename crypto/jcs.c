@@ -2160,7 +2160,13 @@ static char *replay_write(crypto_jcs *j, const jcs_shapes *lib, int k, char *o,
       t++;
     }
     if(sm->is_obj) {
-      memcpy(o, sm->name, sm->len);
+      /* the whole zero-padded name in two 16-byte stores: a copy of its
+       * own length compiles to a `rep movs` that costs more than the
+       * object's other members */
+      if(dend - o >= JCS_SHAPE_NAME)
+        memcpy(o, sm->name, JCS_SHAPE_NAME);
+      else
+        memcpy(o, sm->name, sm->len);
       o = replay_write(j, lib, lib->chosen[at], o + sm->len, dend, 0);
     }
     else {
