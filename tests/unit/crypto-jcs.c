@@ -1050,6 +1050,90 @@ static void test_member_order(void **state)
   crypto_jcs_free(j);
 }
 
+/* crypto_jcs_top_members against crypto_jcs_top_member, for names whose
+ * first 8 bytes match and whose tails differ at each place a compare
+ * could stop (bytes 8, 9, 15, 16, 17, 20), names of no more than 8 bytes,
+ * the empty name, and names that are not plain ASCII or that the input
+ * escapes (a name is asked for in its canonical spelling: a\"b for a"b);
+ * each line three times, so that a fast path also answers from a replay. */
+static void test_top_members_names(void **state)
+{
+  static const char *const lines[] = {
+      "{\"aggregate_id\":1,\"aggregate_ix\":2,\"aggregat\":3,\"aggregate\":4,"
+      "\"abcdefghijklmnop\":5,\"abcdefghijklmnoq\":6,\"abcdefghijklmnopq\":7,"
+      "\"abcdefghijklmnopqrst\":8,\"abcdefghijklmnopqrsu\":9,\"ts\":10,"
+      "\"seq\":11,\"x\":12,\"hash\":14}",
+      "{\"caf\\u00e9_12345\":1,\"caf\xc3\xa9_12346\":2,\"\\u0061ggregate_id\":3,"
+      "\"\xc3\xa9\":4,\"a\\\"b\":5,\"prev_hash\":6,\"\":8,\"hash\":7}"};
+  /* where two names share a length, the one that must not match comes
+   * first, so that a compare which stops early takes it */
+  static const char *const names[] = {"aggregate_iy",
+                                      "aggregate_id",
+                                      "aggregate_ix",
+                                      "aggregat",
+                                      "aggregatf",
+                                      "aggregate",
+                                      "abcdefghijklmnor",
+                                      "abcdefghijklmnop",
+                                      "abcdefghijklmnoq",
+                                      "abcdefghXjklmnopq",
+                                      "abcdefghijklmnopr",
+                                      "abcdefghijklmnopq",
+                                      "abcdefghijklmnopqrsv",
+                                      "abcdefghijklmnopqrst",
+                                      "abcdefghijklmnopqrsu",
+                                      "tx",
+                                      "ts",
+                                      "seq",
+                                      "x",
+                                      "",
+                                      "hash",
+                                      "caf\xc3\xa9_12347",
+                                      "caf\xc3\xa9_12345",
+                                      "caf\xc3\xa9_12346",
+                                      "\xc3\xa9",
+                                      "a\\\"b",
+                                      "prev_hasi",
+                                      "prev_hash"};
+  enum { N = sizeof(names) / sizeof(names[0]) };
+  crypto_jcs *j = new_jcs();
+  const char *vals[N];
+  size_t lens[N], vlens[N], i, k, r;
+  int shaped = 0;
+  (void)state;
+  for(k = 0; k < N; k++)
+    lens[k] = strlen(names[k]);
+  for(i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+    for(r = 0; r < 3; r++) {
+      size_t found, want = 0;
+      assert_int_equal(crypto_jcs_canonicalize_omit(j, lines[i],
+                                                    strlen(lines[i]), "hash"),
+                       CRYPTO_JCS_OK);
+      shaped += crypto_jcs_last_shaped(j);
+      found = crypto_jcs_top_members(j, names, lens, N, vals, vlens);
+      for(k = 0; k < N; k++) {
+        const char *v;
+        size_t vl;
+        if(crypto_jcs_top_member(j, names[k], &v, &vl) != 0) {
+          if(vals[k])
+            fail_msg("line %zu: \"%s\" found, not a member", i, names[k]);
+          continue;
+        }
+        want++;
+        if(!vals[k] || vals[k] != v || vlens[k] != vl)
+          fail_msg("line %zu: \"%s\" not found as top_member finds it", i,
+                   names[k]);
+      }
+      assert_int_equal(found, want);
+      /* the lines hold each of these, of every length class */
+      if(want != (i == 0 ? 12u : 7u))
+        fail_msg("line %zu: %zu of the names found", i, want);
+    }
+  /* the first line replays after it is recorded, on a fast path */
+  assert_int_equal(shaped, g_path == CRYPTO_JCS_PATH_FULL ? 0 : 2);
+  crypto_jcs_free(j);
+}
+
 /* SHA-256: one-shot, streaming in pieces, and reuse of a context. */
 static void test_sha256(void **state)
 {
@@ -1096,6 +1180,7 @@ int main(void)
       cmocka_unit_test(test_fast_edges),
       cmocka_unit_test(test_shape_replay),
       cmocka_unit_test(test_member_order),
+      cmocka_unit_test(test_top_members_names),
   };
   size_t i;
   int failed = 0;
