@@ -124,6 +124,7 @@ typedef struct line_shape {
  * and so at most once a line). */
 typedef struct jcs_shapes {
   unsigned nobj, nmem;
+  unsigned gen; /* rises each time the templates are forgotten */
   short root;
   shape_object obj[JCS_SHAPE_OBJS];
   shape_member mem[JCS_SHAPE_MEMS];
@@ -168,6 +169,24 @@ struct crypto_jcs {
   unsigned record_wait, record_backoff;
   unsigned miss_streak, replay_wait;
   int shapes_on, last_shaped;
+  /* the last line replayed: its top-level template, and which of its
+   * members was omitted (-1: none) */
+  short top_tpl, top_omit;
+  /* crypto_jcs_find_members: for the name set fm_id on a line replayed
+   * with template fm_tpl (omitting fm_omit, templates of generation
+   * fm_gen), the top-level record of each name, or 0xFF */
+  uint64_t fm_id;
+  short fm_tpl, fm_omit;
+  unsigned fm_gen;
+  unsigned char fm_at[CRYPTO_JCS_NAMES_MAX];
+};
+
+struct crypto_jcs_names {
+  uint64_t id; /* one per set made in this process: a set freed and
+                  another made at its address are not confused */
+  size_t n;
+  size_t lens[CRYPTO_JCS_NAMES_MAX];
+  char *names[CRYPTO_JCS_NAMES_MAX];
 };
 
 /* Grows a buffer to hold at least need elements of size sz. */
@@ -1981,6 +2000,7 @@ static int merge_object(jcs_shapes *lib, const line_shape *ls, int k,
 /* Forgets every template. */
 static void shapes_clear(jcs_shapes *lib)
 {
+  lib->gen++;
   lib->nobj = lib->nmem = 0;
   lib->root = -1;
 }
@@ -1997,6 +2017,7 @@ static void record_shape(crypto_jcs *j, const unsigned char *in, size_t len)
     j->shapes = malloc(sizeof(jcs_shapes));
     if(!j->shapes)
       return;
+    j->shapes->gen = 0;
     shapes_clear(j->shapes);
   }
   lib = j->shapes;
@@ -2130,6 +2151,8 @@ static char *replay_write(crypto_jcs *j, const jcs_shapes *lib, int k, char *o,
   const char *send = (const char *)j->end;
   member *t = j->top;
   unsigned at;
+  if(top)
+    j->top_omit = -1;
   *o++ = '{';
   for(at = ob->first; at < ob->first + ob->n; at++) {
     const shape_member *sm = &lib->mem[at];
@@ -2146,6 +2169,7 @@ static char *replay_write(crypto_jcs *j, const jcs_shapes *lib, int k, char *o,
         memcpy(j->omitted, s + sm->len, len - sm->len);
       j->omitted_len = len - sm->len;
       j->has_omitted = 1;
+      j->top_omit = (short)(at - ob->first);
       continue;
     }
     if(o != first)
@@ -2204,6 +2228,7 @@ static int replay_run(crypto_jcs *j, const unsigned char *in, size_t len)
   }
   j->len =
       (size_t)(replay_write(j, lib, t, j->out, j->out + j->cap, 1) - j->out);
+  j->top_tpl = t;
   j->top_is_object = 1;
   j->end = in + len;
   j->p = in + len;
@@ -2359,6 +2384,77 @@ size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
         found++;
         break;
       }
+  }
+  return found;
+}
+
+crypto_jcs_names *crypto_jcs_names_new(const char *const *names, size_t n)
+{
+  static uint64_t last_id; /* atomic: sets may be made on many threads */
+  crypto_jcs_names *w;
+  size_t k;
+  if(n > CRYPTO_JCS_NAMES_MAX || !(w = calloc(1, sizeof(*w))))
+    return NULL;
+  for(k = 0; k < n; k++) {
+    w->lens[k] = strlen(names[k]);
+    if(w->lens[k] >= 64 || !(w->names[k] = malloc(w->lens[k] + 1))) {
+      w->n = k;
+      crypto_jcs_names_free(w);
+      return NULL;
+    }
+    memcpy(w->names[k], names[k], w->lens[k] + 1);
+  }
+  w->n = n;
+  w->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
+  return w;
+}
+
+void crypto_jcs_names_free(crypto_jcs_names *w)
+{
+  size_t k;
+  if(!w)
+    return;
+  for(k = 0; k < w->n; k++)
+    free(w->names[k]);
+  free(w);
+}
+
+size_t crypto_jcs_find_members(crypto_jcs *j, const crypto_jcs_names *w,
+                               const char **val, size_t *vlen)
+{
+  size_t k, i, found;
+  /* a replayed line of the template (and omission) the answer was kept
+   * for has its top-level records in the same order, with the same names:
+   * those of the template, which never change while it is kept */
+  if(j->last_shaped && j->fm_id == w->id && j->fm_tpl == j->top_tpl &&
+     j->fm_omit == j->top_omit && j->fm_gen == j->shapes->gen) {
+    found = 0;
+    for(k = 0; k < w->n; k++) {
+      const member *m;
+      if(j->fm_at[k] == 0xFF) {
+        val[k] = NULL;
+        continue;
+      }
+      m = &j->top[j->fm_at[k]];
+      val[k] = j->out + m->start + m->name_len + 3;
+      vlen[k] = m->len - m->name_len - 3;
+      found++;
+    }
+    return found;
+  }
+  found = crypto_jcs_top_members(j, (const char *const *)w->names, w->lens,
+                                 w->n, val, vlen);
+  if(j->last_shaped) {
+    for(k = 0; k < w->n; k++) {
+      j->fm_at[k] = 0xFF;
+      for(i = 0; val[k] && i < j->ntop; i++)
+        if(j->out + j->top[i].start + j->top[i].name_len + 3 == val[k])
+          j->fm_at[k] = (unsigned char)i;
+    }
+    j->fm_id = w->id;
+    j->fm_tpl = j->top_tpl;
+    j->fm_omit = j->top_omit;
+    j->fm_gen = j->shapes->gen;
   }
   return found;
 }

@@ -81,6 +81,24 @@ size_t crypto_jcs_top_members(const crypto_jcs *j, const char *const *names,
                               const size_t *lens, size_t n, const char **val,
                               size_t *vlen);
 
+/* A set of up to CRYPTO_JCS_NAMES_MAX names, each under 64 bytes, looked
+ * up together on many texts (lverify's six members); the names are
+ * copied. NULL when out of memory or outside those bounds. */
+#define CRYPTO_JCS_NAMES_MAX 32
+typedef struct crypto_jcs_names crypto_jcs_names;
+crypto_jcs_names *crypto_jcs_names_new(const char *const *names, size_t n);
+
+/* Frees a set (NULL is fine). */
+void crypto_jcs_names_free(crypto_jcs_names *w);
+
+/* crypto_jcs_top_members for the set w: val[k] and vlen[k] for its k-th
+ * name. On a line that shape replay wrote, the canonicalizer remembers
+ * where the line's shape holds each name of the last set it was asked
+ * for, so that the next line of that shape costs no compare (a ledger's
+ * lines nearly all share one top-level shape). */
+size_t crypto_jcs_find_members(crypto_jcs *j, const crypto_jcs_names *w,
+                               const char **val, size_t *vlen);
+
 /* Byte offset in the input where the last call failed. */
 size_t crypto_jcs_error_offset(const crypto_jcs *j);
 

@@ -128,7 +128,8 @@ typedef struct vctx {
   int few;       /* a short remainder: a hash without multi-buffer set-up */
   int seen_expect;
   uint8_t expect_hash[32];
-  uint8_t head_hash[32]; /* of r->head, hex-encoded when the run ends */
+  crypto_jcs_names *need; /* the set of `need`, for every worker */
+  uint8_t head_hash[32];  /* of r->head, hex-encoded when the run ends */
 } vctx;
 
 /* Parses a canonical integer (digits, optional '-') up to 2^53. */
@@ -221,14 +222,26 @@ static int parse_hash(const char *v, size_t n, uint8_t out[32])
 #endif
 }
 
+/* The members every event must have, in the order process_line reads
+ * them (lv_verify makes the set once for its workers). */
+static const char *const need[] = {"seq",          "ts",      "type",
+                                   "aggregate_id", "payload", "prev_hash"};
+
+/* One worker's state: its canonicalizer and hash queue, and the set of
+ * names `need` (shared, read only). */
+typedef struct worker_arg {
+  vctx *v;
+  crypto_jcs *j;
+  crypto_sha256_many *h;
+  const crypto_jcs_names *need;
+} worker_arg;
+
 /* Canonicalizes and hashes one line; fills e. Returns -1 when its hash
  * (or one queued before it) could not be computed, else 0. */
-static int process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
-                        ev_rec *e)
+static int process_line(const worker_arg *w, const char *t, ev_rec *e)
 {
-  static const char *const need[] = {"seq",          "ts",      "type",
-                                     "aggregate_id", "payload", "prev_hash"};
-  static const size_t need_len[] = {3, 2, 4, 12, 7, 9};
+  crypto_jcs *j = w->j;
+  crypto_sha256_many *h = w->h;
   const char *val[6], *hv, *text;
   size_t vlen[6], hl, tl, i;
   crypto_jcs_code c;
@@ -255,7 +268,7 @@ static int process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
     snprintf(e->msg, sizeof(e->msg), "not a JSON object");
     return 0;
   }
-  crypto_jcs_top_members(j, need, need_len, 6, val, vlen);
+  crypto_jcs_find_members(j, w->need, val, vlen);
   if(val[0] && parse_int(val[0], vlen[0], &e->seq) == 0)
     e->seq_ok = 1;
   for(i = 0; i < 6; i++)
@@ -321,7 +334,7 @@ static int process_line(crypto_jcs *j, crypto_sha256_many *h, const char *t,
  * while its bytes are in this core's cache. Stops at a line longer than
  * max_line (b->too_long; the end of a span that is not at the file's end
  * without a newline is one, see lsrc_next_span). */
-static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
+static void process_span(const worker_arg *w, batch *b)
 {
   const char *p = b->span.text, *e = p + b->span.len;
   b->n = 0;
@@ -338,7 +351,8 @@ static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
     if(b->n == b->cap) {
       size_t nc = b->cap ? 2 * b->cap : BATCH_LINES;
       ev_rec *ne;
-      if(crypto_sha256_many_run(h) != 0) /* the queued digests' records move */
+      /* the queued digests' records move */
+      if(crypto_sha256_many_run(w->h) != 0)
         b->hash_failed = 1;
       ne = realloc(b->ev, nc * sizeof(*ne));
       if(!ne) {
@@ -355,34 +369,27 @@ static void process_span(crypto_jcs *j, crypto_sha256_many *h, batch *b)
     rec->view = p;
     rec->len = len;
     rec->terminated = nl != NULL;
-    if(process_line(j, h, p, rec) != 0)
+    if(process_line(w, p, rec) != 0)
       b->hash_failed = 1;
     p = nl ? nl + 1 : e;
   }
 }
 
 /* Processes a whole batch (worker side). */
-static void process_batch(crypto_jcs *j, crypto_sha256_many *h, batch *b)
+static void process_batch(const worker_arg *w, batch *b)
 {
   size_t i;
   b->hash_failed = 0;
   if(b->span.len)
-    process_span(j, h, b);
+    process_span(w, b);
   else
     for(i = 0; i < b->n; i++)
-      if(process_line(j, h,
-                      b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
+      if(process_line(w, b->ev[i].view ? b->ev[i].view : b->data + b->ev[i].off,
                       &b->ev[i]) != 0)
         b->hash_failed = 1;
-  if(crypto_sha256_many_run(h) != 0)
+  if(crypto_sha256_many_run(w->h) != 0)
     b->hash_failed = 1;
 }
-
-typedef struct worker_arg {
-  vctx *v;
-  crypto_jcs *j;
-  crypto_sha256_many *h;
-} worker_arg;
 
 /* Worker thread: takes the oldest filled batch, processes it. */
 static void *worker(void *arg)
@@ -405,7 +412,7 @@ static void *worker(void *arg)
     }
     pick->state = SLOT_WORKING;
     pthread_mutex_unlock(&v->mu);
-    process_batch(w->j, w->h, pick);
+    process_batch(w, pick);
     pthread_mutex_lock(&v->mu);
     pick->state = SLOT_DONE;
     pthread_cond_broadcast(&v->done);
@@ -845,7 +852,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
         pthread_mutex_unlock(&v->mu);
       }
       else {
-        process_batch(self->j, self->h, b);
+        process_batch(self, b);
         b->state = SLOT_DONE;
       }
       tail++;
@@ -868,7 +875,7 @@ static void pump(vctx *v, lsrc *s, const lsrc_options *so, worker_arg *self,
         }
         pick->state = SLOT_WORKING;
         pthread_mutex_unlock(&v->mu);
-        process_batch(self->j, self->h, pick);
+        process_batch(self, pick);
         pthread_mutex_lock(&v->mu);
         pick->state = SLOT_DONE;
       }
@@ -953,10 +960,10 @@ static int finish_run(vctx *v, lsrc *s, lsrc_code end, uint64_t errline)
   return 0;
 }
 
-/* Allocates the batches, the ring, the index, the pending anchors and
- * each worker's canonicalizer and hash; 0, or -1 when out of memory (the
- * caller frees what was taken; *nth becomes the count of complete worker
- * states). */
+/* Allocates the batches, the ring, the index, the pending anchors, the
+ * name set and each worker's canonicalizer and hash; 0, or -1 when out
+ * of memory (the caller frees what was taken; *nth becomes the count of
+ * complete worker states). */
 static int alloc_state(vctx *v, worker_arg *wa, int *nth)
 {
   int i;
@@ -965,7 +972,8 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
   v->ring_seq = calloc(LV_WINDOW, sizeof(int64_t));
   v->index = malloc(sizeof(index_ent) * LV_INDEX_MAX);
   v->pend = malloc(sizeof(pending) * LV_PENDING_MAX);
-  if(!v->slots || !v->ring || !v->ring_seq || !v->index || !v->pend)
+  v->need = crypto_jcs_names_new(need, sizeof(need) / sizeof(need[0]));
+  if(!v->slots || !v->ring || !v->ring_seq || !v->index || !v->pend || !v->need)
     return -1;
   for(i = 0; i < v->nslot; i++) {
     v->slots[i].ev = malloc(sizeof(ev_rec) * BATCH_LINES);
@@ -975,6 +983,7 @@ static int alloc_state(vctx *v, worker_arg *wa, int *nth)
   }
   for(i = 0; i < *nth; i++) {
     wa[i].v = v;
+    wa[i].need = v->need;
     wa[i].j = crypto_jcs_new();
     wa[i].h =
         crypto_sha256_many_new(v->few ? CRYPTO_SHA256_FEW : CRYPTO_SHA256_AUTO);
@@ -1096,6 +1105,7 @@ out:
       free(v.slots[i].ev);
     }
   free(v.slots);
+  crypto_jcs_names_free(v.need);
   free(v.ring);
   free(v.ring_seq);
   free(v.index);
