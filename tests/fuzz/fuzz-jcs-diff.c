@@ -11,7 +11,8 @@
  * turn (recording their shapes) and the last line compared, so that what
  * is compared is a line replayed against other lines' shapes; then the
  * whole input is compared twice (the second time against its own shape,
- * when it has one).
+ * when it has one). crypto_jcs_find_members is asked on every line, and
+ * compared on the compared ones.
  * Build: ./configure CC=clang --enable-fuzzing && make tests/fuzz/fuzz-jcs-diff
  * Seeds: tests/fuzz/corpus/jcs-diff.
  */
@@ -27,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static crypto_jcs *full, *fast[3];
 static size_t nfast;
+static crypto_jcs_names *set; /* compare's names, for find_members */
 
 /* One input through full and f; aborts on any difference. */
 static void compare(crypto_jcs *f, const char *in, size_t len, const char *omit)
@@ -71,6 +73,18 @@ static void compare(crypto_jcs *f, const char *in, size_t len, const char *omit)
        (rb == 0 && (vals[i] != tb || vlens[i] != lb)))
       abort();
   }
+  /* the name set's look-up too, which may answer from what it kept of
+   * an earlier line of the same shape */
+  if(!set &&
+     !(set = crypto_jcs_names_new(names, sizeof(names) / sizeof(names[0]))))
+    abort();
+  crypto_jcs_find_members(f, set, vals, vlens);
+  for(i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    int rb = crypto_jcs_top_member(f, names[i], &tb, &lb);
+    if((rb == 0) != (vals[i] != NULL) ||
+       (rb == 0 && (vals[i] != tb || vlens[i] != lb)))
+      abort();
+  }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -107,8 +121,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       const char *p = copy;
       while(p < last) {
         const char *nl = memchr(p, '\n', (size_t)(last + 1 - p));
-        (void)crypto_jcs_canonicalize_omit(fast[i], p, (size_t)(nl - p),
-                                           "hash");
+        if(crypto_jcs_canonicalize_omit(fast[i], p, (size_t)(nl - p), "hash") ==
+               CRYPTO_JCS_OK &&
+           set) {
+          const char *v[16];
+          size_t vl[16];
+          crypto_jcs_find_members(fast[i], set, v, vl);
+        }
         p = nl + 1;
       }
       compare(fast[i], last + 1, size - at - 1, "hash");

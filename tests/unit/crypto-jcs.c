@@ -1097,10 +1097,12 @@ static void test_top_members_names(void **state)
                                       "prev_hash"};
   enum { N = sizeof(names) / sizeof(names[0]) };
   crypto_jcs *j = new_jcs();
-  const char *vals[N];
-  size_t lens[N], vlens[N], i, k, r;
+  crypto_jcs_names *w = crypto_jcs_names_new(names, N);
+  const char *vals[N], *fvals[N];
+  size_t lens[N], vlens[N], fvlens[N], i, k, r;
   int shaped = 0;
   (void)state;
+  assert_non_null(w);
   for(k = 0; k < N; k++)
     lens[k] = strlen(names[k]);
   for(i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
@@ -1111,16 +1113,19 @@ static void test_top_members_names(void **state)
                        CRYPTO_JCS_OK);
       shaped += crypto_jcs_last_shaped(j);
       found = crypto_jcs_top_members(j, names, lens, N, vals, vlens);
+      /* and the set's look-up, from the second replay on from memory */
+      assert_int_equal(crypto_jcs_find_members(j, w, fvals, fvlens), found);
       for(k = 0; k < N; k++) {
         const char *v;
         size_t vl;
         if(crypto_jcs_top_member(j, names[k], &v, &vl) != 0) {
-          if(vals[k])
+          if(vals[k] || fvals[k])
             fail_msg("line %zu: \"%s\" found, not a member", i, names[k]);
           continue;
         }
         want++;
-        if(!vals[k] || vals[k] != v || vlens[k] != vl)
+        if(!vals[k] || vals[k] != v || vlens[k] != vl || fvals[k] != v ||
+           fvlens[k] != vl)
           fail_msg("line %zu: \"%s\" not found as top_member finds it", i,
                    names[k]);
       }
@@ -1131,6 +1136,90 @@ static void test_top_members_names(void **state)
     }
   /* the first line replays after it is recorded, on a fast path */
   assert_int_equal(shaped, g_path == CRYPTO_JCS_PATH_FULL ? 0 : 2);
+  crypto_jcs_names_free(w);
+  crypto_jcs_free(j);
+}
+
+/* What crypto_jcs_find_members remembers of a replayed shape is used for
+ * that shape in any member order, and not for another set (one made where
+ * a freed one was), another omitted member, another top-level shape, or
+ * a shape kept under the same number after the templates were forgotten.
+ * Each step is checked against crypto_jcs_top_member. */
+static void test_find_members_memory(void **state)
+{
+  static const char *const a[] = {"seq", "ts", "prev_hash", "hash"},
+                           *b[] = {"hash", "seq", "x", "ts"};
+  /* A in two orders; B and C, when sorted, have "hash" first as A has,
+   * and the other names elsewhere */
+  static const char *const A = "{\"hash\":\"h\",\"seq\":1,\"ts\":\"t\","
+                               "\"prev_hash\":\"p\"}";
+  static const char *const A2 = "{\"ts\":\"t\",\"prev_hash\":\"p\","
+                                "\"seq\":2,\"hash\":\"h\"}";
+  static const char *const B = "{\"p0\":0,\"hash\":\"h\",\"seq\":3,"
+                               "\"ts\":\"t\",\"prev_hash\":\"p\"}";
+  static const char *const C =
+      "{\"x0\":0,\"ts\":\"t\",\"seq\":4,\"hash\":\"h\"}";
+  static const struct {
+    const char *line, *omit;
+    int set;   /* 0: a, 1: b; a change makes a new set */
+    int clear; /* forget the templates first */
+    int shaped;
+  } steps[] = {
+      {NULL, "hash", 0, 0, 0}, /* A recorded */
+      {NULL, "hash", 0, 0, 1}, /* A2 replayed: remembered */
+      {NULL, "hash", 0, 0, 1}, /* A: from memory */
+      {NULL, NULL, 0, 0, 1},   /* nothing omitted */
+      {NULL, "seq", 0, 0, 1},  /* another member omitted */
+      {NULL, "hash", 0, 0, 1}, /* remembered again */
+      {"B", "hash", 0, 0, 0},  /* B recorded */
+      {"B", "hash", 0, 0, 1},  /* another top-level template */
+      {"B", "hash", 1, 0, 1},  /* another set */
+      {NULL, "hash", 1, 0, 1}, /* A remembered for it */
+      {"C", "hash", 1, 1, 0},  /* forgotten; C recorded as A was */
+      {"C", "hash", 1, 0, 1},  /* the number A had, another shape */
+  };
+  crypto_jcs *j = new_jcs();
+  crypto_jcs_names *w = NULL;
+  size_t r, i;
+  int set = -1;
+  (void)state;
+  for(r = 0; r < sizeof(steps) / sizeof(steps[0]); r++) {
+    const char *const *names = steps[r].set ? b : a;
+    const char *line = !steps[r].line            ? (r % 2 ? A2 : A)
+                       : steps[r].line[0] == 'B' ? B
+                                                 : C;
+    const char *vals[4];
+    size_t vlens[4], found, want = 0;
+    if(steps[r].set != set) {
+      crypto_jcs_names_free(w);
+      assert_non_null(w = crypto_jcs_names_new(names, 4));
+      set = steps[r].set;
+    }
+    if(steps[r].clear)
+      assert_int_equal(crypto_jcs_set_shapes(j, 1), 0);
+    assert_int_equal(crypto_jcs_canonicalize_omit(j, line, strlen(line),
+                                                  steps[r].omit),
+                     CRYPTO_JCS_OK);
+    if(g_path != CRYPTO_JCS_PATH_FULL &&
+       crypto_jcs_last_shaped(j) != steps[r].shaped)
+      fail_msg("step %zu: replayed %d", r, crypto_jcs_last_shaped(j));
+    found = crypto_jcs_find_members(j, w, vals, vlens);
+    for(i = 0; i < 4; i++) {
+      const char *v;
+      size_t vl;
+      if(crypto_jcs_top_member(j, names[i], &v, &vl) != 0) {
+        if(vals[i])
+          fail_msg("step %zu: \"%s\" found", r, names[i]);
+        continue;
+      }
+      want++;
+      if(vals[i] != v || vlens[i] != vl)
+        fail_msg("step %zu: \"%s\" is not where top_member finds it", r,
+                 names[i]);
+    }
+    assert_int_equal(found, want);
+  }
+  crypto_jcs_names_free(w);
   crypto_jcs_free(j);
 }
 
@@ -1181,6 +1270,7 @@ int main(void)
       cmocka_unit_test(test_shape_replay),
       cmocka_unit_test(test_member_order),
       cmocka_unit_test(test_top_members_names),
+      cmocka_unit_test(test_find_members_memory),
   };
   size_t i;
   int failed = 0;

@@ -256,11 +256,37 @@ static void test_sha256many(void **state)
   free(data);
 }
 
+/* A name set (crypto_jcs_names_new) with each of its allocations failing
+ * in turn: NULL, nothing left behind, or the whole set. */
+static void test_names(void **state)
+{
+  static const char *const names[] = {"seq", "ts", "type", "aggregate_id"};
+  long at, base = failalloc_live();
+  (void)state;
+  for(at = 1;; at++) {
+    crypto_jcs_names *w;
+    int failed;
+    failalloc_arm(at, 0);
+    w = crypto_jcs_names_new(names, 4);
+    failed = failalloc_failed();
+    failalloc_disarm();
+    assert_true(!w == !!failed);
+    crypto_jcs_names_free(w);
+    if(failalloc_live() != base)
+      fail_msg("allocation %ld failed: %ld blocks not freed", at,
+               failalloc_live() - base);
+    if(!failed)
+      break;
+  }
+  assert_int_equal(at, 6); /* the set and its 4 names, then none failed */
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_jcs_vectors),
       cmocka_unit_test(test_sha256many),
+      cmocka_unit_test(test_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
