@@ -6,7 +6,8 @@
  * buffer: both must give the same result, field for field, on 1, 2 and 4
  * threads, for an intact ledger with lines longer than a span, a broken
  * hash far in, a line longer than max_line (first, in the middle, last),
- * an unterminated last line, an empty line, and a resumed run.
+ * an unterminated last line, an empty line, and a resumed run; and each
+ * hex digit of the hashes read at its place.
  */
 #include "config.h"
 
@@ -269,6 +270,69 @@ static void test_resume(void **state)
   }
 }
 
+/* Every one of the 64 digits of a prev_hash and of a stored hash is read:
+ * at each place, a byte next to the digits' ranges is bad_type, and
+ * another digit there is a mismatch. */
+static void test_hash_digits(void **state)
+{
+  static const char bad[] = "/:`g@AFG", good[] = "0123456789abcdef";
+  ledger_shape sh = {.events = 3};
+  char path[256];
+  char *text;
+  long size;
+  size_t at[2], k;
+  FILE *f;
+  int i;
+  (void)state;
+  snprintf(path, sizeof(path), "%s/digits.jsonl", dir);
+  write_ledger(path, &sh);
+  f = fopen(path, "rb");
+  assert_non_null(f);
+  assert_int_equal(fseek(f, 0, SEEK_END), 0);
+  size = ftell(f);
+  rewind(f);
+  text = malloc((size_t)size + 1);
+  assert_non_null(text);
+  assert_int_equal(fread(text, 1, (size_t)size, f), (size_t)size);
+  text[size] = 0;
+  fclose(f);
+  /* the second event's prev_hash and stored hash */
+  {
+    const char *l2 = strchr(text, '\n') + 1;
+    at[0] = (size_t)(strstr(l2, "\"prev_hash\":\"") + 13 - text);
+    at[1] = (size_t)(strstr(l2, "\"hash\":\"") + 8 - text);
+  }
+  for(k = 0; k < 2; k++)
+    for(i = 0; i < 64; i++) {
+      char was = text[at[k] + i];
+      int g;
+      for(g = 0; g < 2; g++) {
+        lv_result r;
+        /* a bad byte, cycling through them; or the next digit */
+        text[at[k] + i] =
+            g ? good[(strchr(good, was) - good + 1) % 16] : bad[i % 8];
+        f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, (size_t)size, f), (size_t)size);
+        assert_int_equal(fclose(f), 0);
+        verify(path, 1, 0, NULL, &r);
+        if(r.bad_seq != 2)
+          fail_msg("%s %d, '%c': %s at seq %" PRId64 ": %s",
+                   k ? "hash" : "prev_hash", i, text[at[k] + i],
+                   lv_reason_name(r.reason), r.bad_seq, r.detail);
+        if(!g) {
+          assert_int_equal(r.reason, LV_BAD_TYPE);
+          assert_non_null(strstr(r.detail, k ? "hash is not" : "prev_hash is"));
+        }
+        else
+          assert_int_equal(r.reason,
+                           k ? LV_HASH_MISMATCH : LV_PREV_HASH_MISMATCH);
+      }
+      text[at[k] + i] = was;
+    }
+  free(text);
+}
+
 /* Removes the test files. */
 static int cleanup(void **state)
 {
@@ -287,6 +351,7 @@ int main(void)
       cmocka_unit_test(test_unterminated),
       cmocka_unit_test(test_empty_line),
       cmocka_unit_test(test_resume),
+      cmocka_unit_test(test_hash_digits),
   };
   if(!mkdtemp(dir))
     return 1;
