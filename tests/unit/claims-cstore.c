@@ -207,8 +207,23 @@ static void test_fields(void **state)
       "{\"seq\":8,\"type\":\"T\\u0041\",\"aggregate_id\":\"claim-3\"}",
       "{\"seq\":8,\"seq\":9}",
       "{\"seq\":1e3,\"type\":\"T\"}",
+      /* decisions of 15, 16 and 24 bytes: kept whole, cut to 15 */
+      "{\"seq\":2,\"payload\":{\"decision\":\"abcdefghijklmno\"}}",
+      "{\"seq\":3,\"payload\":{\"decision\":\"abcdefghijklmnop\"}}",
+      "{\"seq\":4,\"payload\":{\"decision\":\"approved-with-conditions\"}}",
+      /* empty and escaped strings skipped before the decision */
+      "{\"seq\":5,\"payload\":{\"a\":\"\",\"b\":\"x\\\"\",\"decision\":\"ok\"}}",
   };
-  static const int fast_ok[] = {0, 0, -1, -1, -1};
+  static const int fast_ok[] = {0, 0, -1, -1, -1, 0, 0, 0, 0};
+  static const char *const decisions[] = {"approved",
+                                          "",
+                                          NULL,
+                                          NULL,
+                                          NULL,
+                                          "abcdefghijklmno",
+                                          "abcdefghijklmno",
+                                          "approved-with-c",
+                                          "ok"};
   size_t i;
   (void)state;
   for(i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
@@ -218,6 +233,7 @@ static void test_fields(void **state)
     if(fast_ok[i] == 0) {
       assert_int_equal(cst_fields_read(&conf, lines[i], n, &b, 0), 0);
       assert_memory_equal(&a, &b, sizeof(a));
+      assert_string_equal(a.decision, decisions[i]);
     }
   }
   {
