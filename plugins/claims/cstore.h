@@ -101,6 +101,11 @@ typedef struct cst_fields {
 int cst_fields_read(const cstore_conf *cf, const char *text, size_t len,
                     cst_fields *f, int fast);
 
+/* 1 when two readings agree: on every flag and number, on hash, ts and
+ * decision byte for byte, on type and id as strings (the scan leaves
+ * their bytes past the NUL as they were). */
+int cst_fields_equal(const cst_fields *a, const cst_fields *b);
+
 int cstore_init(cstore *s, const cstore_conf *conf);
 void cstore_free(cstore *s);
 
