@@ -57,7 +57,7 @@ static void events(const char *p, size_t n)
     memcpy(line, p, len);
     if(cst_fields_read(&conf, line, len, &a, 1) == 0 &&
        cst_fields_read(&conf, line, len, &b, 0) == 0 &&
-       memcmp(&a, &b, sizeof(a)) != 0)
+       !cst_fields_equal(&a, &b))
       abort();
     if(cstore_apply(&s, line, len, &ev) == CST_NOMEM)
       abort();

@@ -195,6 +195,9 @@ static void test_retention_pins(void **state)
   cstore_free(&s);
 }
 
+#define H63 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+#define H64 H63 "f"
+
 /* The scan and cJSON read the same members; the unusual goes to cJSON. */
 static void test_fields(void **state)
 {
@@ -211,10 +214,13 @@ static void test_fields(void **state)
       "{\"seq\":2,\"payload\":{\"decision\":\"abcdefghijklmno\"}}",
       "{\"seq\":3,\"payload\":{\"decision\":\"abcdefghijklmnop\"}}",
       "{\"seq\":4,\"payload\":{\"decision\":\"approved-with-conditions\"}}",
+      /* the hash (64 digits: kept; 63: not) */
+      "{\"seq\":6,\"hash\":\"" H64 "\",\"payload\":{}}",
+      "{\"seq\":7,\"hash\":\"" H63 "\",\"payload\":{}}",
       /* empty and escaped strings skipped before the decision */
       "{\"seq\":5,\"payload\":{\"a\":\"\",\"b\":\"x\\\"\",\"decision\":\"ok\"}}",
   };
-  static const int fast_ok[] = {0, 0, -1, -1, -1, 0, 0, 0, 0};
+  static const int fast_ok[] = {0, 0, -1, -1, -1, 0, 0, 0, 0, 0, 0};
   static const char *const decisions[] = {"approved",
                                           "",
                                           NULL,
@@ -223,6 +229,8 @@ static void test_fields(void **state)
                                           "abcdefghijklmno",
                                           "abcdefghijklmno",
                                           "approved-with-c",
+                                          "",
+                                          "",
                                           "ok"};
   size_t i;
   (void)state;
@@ -232,7 +240,7 @@ static void test_fields(void **state)
     assert_int_equal(cst_fields_read(&conf, lines[i], n, &a, 1), fast_ok[i]);
     if(fast_ok[i] == 0) {
       assert_int_equal(cst_fields_read(&conf, lines[i], n, &b, 0), 0);
-      assert_memory_equal(&a, &b, sizeof(a));
+      assert_true(cst_fields_equal(&a, &b));
       assert_string_equal(a.decision, decisions[i]);
     }
   }
@@ -246,6 +254,12 @@ static void test_fields(void **state)
     assert_int_equal(cst_fields_read(&conf, lines[2], strlen(lines[2]), &f, 0),
                      0);
     assert_string_equal(f.type, "TA");
+    assert_int_equal(cst_fields_read(&conf, lines[8], strlen(lines[8]), &f, 1),
+                     0);
+    assert_string_equal(f.hash, H64);
+    assert_int_equal(cst_fields_read(&conf, lines[9], strlen(lines[9]), &f, 1),
+                     0);
+    assert_string_equal(f.hash, "");
   }
   assert_true(cst_parse_ts("2026-01-01T00:00:00Z") == T0);
   assert_true(cst_parse_ts("2026-01-01T00:00:00.5+00:00") == T0 + 0.5);
