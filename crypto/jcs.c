@@ -2158,8 +2158,12 @@ static char *replay_write(crypto_jcs *j, const jcs_shapes *lib, int k, char *o,
     const shape_member *sm = &lib->mem[at];
     const char *s = (const char *)lib->span[at];
     size_t len = (size_t)(lib->span_end[at] - lib->span[at]);
+    /* by the sort keys, as the fast path finds it: a name of up to 8
+     * bytes is all in its key, and "type" beside "hash" costs no memcmp
+     * call */
     if(top && j->omit && sm->len - 3u == j->omit_len &&
-       memcmp(sm->name + 1, j->omit, j->omit_len) == 0) {
+       sm->key == j->omit_key &&
+       (j->omit_len <= 8 || memcmp(sm->name + 1, j->omit, j->omit_len) == 0)) {
       /* room was made before the first pass (replay_run); an object is
        * kept in its canonical order too */
       if(sm->is_obj)
