@@ -3,8 +3,8 @@
  * sha256many.c: many short messages hashed together (see sha256many.h).
  * With Intel's multi-buffer crypto library (intel-ipsec-mb) the messages
  * queued are handed to its job manager, which hashes one per lane (SHA-NI
- * or AVX lanes, whichever its CPU check picks): the hashing is theirs, not
- * ours. Without it, each message goes through OpenSSL's EVP as it comes.
+ * lanes where the CPU has them, else the vector lanes its CPU check
+ * picks): the hashing is theirs, not ours. Without it, each message goes through OpenSSL's EVP as it comes.
  * A build with the library links no OpenSSL here: on a CPU it has no code
  * for, and for CRYPTO_SHA256_SERIAL, messages go through sha256c.c instead
  * (the SHA extensions, or portable C), so that the ledger plugin maps one
@@ -117,7 +117,18 @@ crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine)
       crypto_sha256_many_free(m);
       return NULL;
     }
-    init_mb_mgr_auto(m->mgr, &arch);
+    /* with the SHA extensions, the SSE manager: it hashes two messages at
+     * a time on them, which no vector lane beats (measured: 1.25 GB/s
+     * against 0.38 for the AVX2 manager on an AMD EPYC of the first
+     * generation, where the library's own choice, AVX2, was 45% of the
+     * ledger pass; 1.9 against 1.6-1.8 for AVX-512's 16 lanes on a later
+     * one) */
+    if(m->mgr->features & IMB_FEATURE_SHANI) {
+      init_mb_mgr_sse(m->mgr);
+      arch = IMB_ARCH_SSE;
+    }
+    else
+      init_mb_mgr_auto(m->mgr, &arch);
     if(imb_get_errno(m->mgr) != 0 || arch == IMB_ARCH_NONE) {
       /* no manager for this CPU: the portable C it is */
       free_mb_mgr(m->mgr);
