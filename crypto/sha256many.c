@@ -80,7 +80,7 @@ static int many_serial(crypto_sha256_many *m, const void *data, size_t len,
 }
 
 #ifdef HAVE_IPSEC_MB
-/* Names the manager init_mb_mgr_auto chose. */
+/* Names the manager in use. */
 static void many_name(crypto_sha256_many *m, IMB_ARCH arch)
 {
   static const char *const arch_names[] = {"none", "noaesni", "sse",
