@@ -307,6 +307,28 @@ static void test_omit_and_members(void **state)
     assert_int_equal(pl, strlen("[1,{\"q\":\"}\"}]"));
     assert_int_equal(crypto_jcs_member(v, vl, "nope", &pv, &pl), -1);
   }
+  {
+    /* strings ending in an escaped backslash, or holding escaped quotes
+     * after backslashes: the quote closes after an even run only */
+    static const char obj[] = "{\"a\\\\\":\"\\\\\",\"b\\\"\":\"x\\\\\\\"\\\\\","
+                              "\"c\":[\"\\\\\",\"]\"],\"d\":2}";
+    const char *pv;
+    size_t pl;
+    assert_int_equal(crypto_jcs_member(obj, strlen(obj), "a\\\\", &pv, &pl), 0);
+    assert_int_equal(pl, 4);
+    assert_memory_equal(pv, "\"\\\\\"", 4);
+    assert_int_equal(crypto_jcs_member(obj, strlen(obj), "b\\\"", &pv, &pl), 0);
+    assert_int_equal(pl, 9);
+    assert_memory_equal(pv, "\"x\\\\\\\"\\\\\"", 9);
+    assert_int_equal(crypto_jcs_member(obj, strlen(obj), "c", &pv, &pl), 0);
+    assert_int_equal(pl, 10);
+    assert_memory_equal(pv, "[\"\\\\\",\"]\"]", 10);
+    assert_int_equal(crypto_jcs_member(obj, strlen(obj), "d", &pv, &pl), 0);
+    assert_memory_equal(pv, "2", 1);
+    assert_int_equal(pl, 1);
+    /* cut inside a string: no member past it */
+    assert_int_equal(crypto_jcs_member(obj, 24, "c", &pv, &pl), -1);
+  }
   assert_int_equal(crypto_jcs_top_member(j, "type", &v, &vl), 0);
   assert_memory_equal(v, "\"T\"", 3);
   /* already sorted input with the omitted member in the middle */
