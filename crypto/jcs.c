@@ -1855,7 +1855,15 @@ static int shape_cmp(const shape_member *a, const shape_member *b)
  * seldom replays but never wrongly). */
 static JCS_INLINE unsigned shape_slot(const unsigned char *q)
 {
-  uint32_t k = (uint32_t)q[1] | (uint32_t)q[2] << 8 | (uint32_t)q[3] << 16;
+  uint32_t k;
+  /* one load of the quote and the three bytes, the quote shifted out:
+   * the slot is on the path from one member to the next */
+  memcpy(&k, q, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  k &= 0xFFFFFFu;
+#else
+  k >>= 8;
+#endif
   return (k * 0x9E3779B1u) >> (32 - 5);
 }
 
