@@ -4,7 +4,8 @@
  * With Intel's multi-buffer crypto library (intel-ipsec-mb) the messages
  * queued are handed to its job manager, which hashes one per lane (SHA-NI
  * lanes where the CPU has them, else the vector lanes its CPU check
- * picks): the hashing is theirs, not ours. Without it, each message goes through OpenSSL's EVP as it comes.
+ * picks): the hashing is theirs, not ours. Without it, each message goes
+ * through OpenSSL's EVP as it comes.
  * A build with the library links no OpenSSL here: on a CPU it has no code
  * for, and for CRYPTO_SHA256_SERIAL, messages go through sha256c.c instead
  * (the SHA extensions, or portable C), so that the ledger plugin maps one
