@@ -266,6 +266,8 @@ static double h_time_left(probe_ctx *ctx)
 }
 
 static void h_log(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
+    PROBE_PRINTF(3, 4);
+static void h_log(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
 {
   static const char *const names[] = {"error", "warning", "info", "debug"};
   char msg[2048];
@@ -296,15 +298,20 @@ static probe_result *h_result_begin(probe_ctx *ctx, const char *check,
 }
 
 static void h_result_status(probe_result *r, probe_status status,
+                            const char *fmt, ...) PROBE_PRINTF(3, 4);
+static void h_result_status(probe_result *r, probe_status status,
                             const char *fmt, ...)
 {
   if(!r)
     return;
   char msg[4096];
   va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt ? fmt : "", ap);
-  va_end(ap);
+  msg[0] = 0; /* a NULL format is an empty summary */
+  if(fmt) {
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+  }
   cJSON_DeleteItemFromObjectCaseSensitive(r->obj, WIRE_STATUS);
   cJSON_AddStringToObject(r->obj, WIRE_STATUS, wire_status_name(status));
   add_clean_string(r->obj, WIRE_SUMMARY, msg);
@@ -406,6 +413,8 @@ static int h_result_emit(probe_result *r)
   return rc == 0 ? 0 : -1;
 }
 
+static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt,
+                           ...) PROBE_PRINTF(3, 4);
 static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt,
                            ...)
 {

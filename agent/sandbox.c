@@ -410,8 +410,10 @@ static int build_filter(unsigned needs, scmp_filter_ctx *out, char *err,
     rc = deny(f, *s, EPERM, 0, NULL);
   }
   if(rc == 0) {
-    /* personality(0xffffffff) only asks; changing it (e.g. READ_IMPLIES_EXEC) not */
-    struct scmp_arg_cmp q = SCMP_A0(SCMP_CMP_NE, 0xffffffffu);
+    /* personality(0xffffffff) only asks; changing it (e.g. READ_IMPLIES_EXEC) not.
+     * Each comparison gives both data words: with one, the struct's
+     * datum_b is left out and clang's -Wextra refuses it */
+    struct scmp_arg_cmp q = SCMP_A0(SCMP_CMP_NE, 0xffffffffu, 0);
     what = "personality";
     rc = deny(f, "personality", EPERM, 1, &q);
   }
@@ -419,8 +421,8 @@ static int build_filter(unsigned needs, scmp_filter_ctx *out, char *err,
   /* (LeakSanitizer's tracer makes itself dumpable to stop the world) */
   if(rc == 0) {
     /* not dumpable stays so: a core or ptrace would show its secrets */
-    struct scmp_arg_cmp cmp[2] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE),
-                                  SCMP_A1(SCMP_CMP_NE, 0)};
+    struct scmp_arg_cmp cmp[2] = {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE, 0),
+                                  SCMP_A1(SCMP_CMP_NE, 0, 0)};
     what = "prctl";
     rc = deny(f, "prctl", EPERM, 2, cmp);
   }

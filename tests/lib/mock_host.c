@@ -43,6 +43,7 @@ static struct {
 static probe_ctx the_ctx;
 
 /* vasprintf that never returns NULL for a test to trip on. */
+static char *vfmt(const char *fmt, va_list ap) PROBE_PRINTF(1, 0);
 static char *vfmt(const char *fmt, va_list ap)
 {
   char *s = NULL;
@@ -148,6 +149,8 @@ static double time_left(probe_ctx *ctx)
 }
 
 static void log_msg(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
+    PROBE_PRINTF(3, 4);
+static void log_msg(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
 {
   (void)ctx;
   (void)level;
@@ -176,6 +179,8 @@ static probe_result *result_begin(probe_ctx *ctx, const char *check,
   return &M.results[M.nlines++];
 }
 
+static void result_status(probe_result *r, probe_status st, const char *fmt,
+                          ...) PROBE_PRINTF(3, 4);
 static void result_status(probe_result *r, probe_status st, const char *fmt,
                           ...)
 {
@@ -253,6 +258,8 @@ static void result_discard(probe_result *r)
   r->line->emitted = 0;
 }
 
+static void config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
+    PROBE_PRINTF(3, 4);
 static void config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
 {
   (void)ctx;
