@@ -5,13 +5,14 @@
 # PostgreSQL cluster, a local Ethereum node (ganache, from the npm registry)
 # and TLS servers (started by the tests that need them). Then the same
 # suite again under AddressSanitizer + UndefinedBehaviorSanitizer, the
-# libFuzzer targets for a few seconds each, a style check, and
+# libFuzzer targets for a few seconds each, a clang build, a style check, and
 # `make distcheck`. With CI=true a missing server fails the run.
 #
 #   contrib/test.sh              everything
 #   SKIP_ASAN=1 contrib/test.sh  without the sanitizer pass
 #   SKIP_DISTCHECK=1 ...         without distcheck
 #   SKIP_FUZZ=1, SKIP_STYLE=1    without the fuzz step, the style check
+#   SKIP_CLANG=1                 without the clang build of the whole tree
 #   FUZZ_SECONDS=N               seconds per fuzz target (default 5)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +104,21 @@ if [ -z "${SKIP_FUZZ:-}" ]; then
     failed=1
   fi
   echo "   fuzz step: $(( $(date +%s) - fuzz_started )) s"
+fi
+
+# clang: the whole tree and the test programs build without a clang
+# warning too (the fuzz build above only compiles what its targets link)
+if [ -z "${SKIP_CLANG:-}" ]; then
+  clang_started=$(date +%s)
+  echo "== clang --enable-werror (all, check programs)"
+  mkdir -p "$top/build-clang"
+  if ! { (cd "$top/build-clang" && "$top/configure" -q CC=clang --enable-werror "${mb[@]}") &&
+    make -C "$top/build-clang" -j"$(nproc)" all >"$run_dir/clang.out" 2>&1 &&
+    make -C "$top/build-clang" -j"$(nproc)" check TESTS= >>"$run_dir/clang.out" 2>&1; }; then
+    grep -E 'error|warning:' "$run_dir/clang.out" | head -n 20 || tail -n 20 "$run_dir/clang.out"
+    failed=1
+  fi
+  echo "   clang step: $(( $(date +%s) - clang_started )) s"
 fi
 
 if [ -z "${SKIP_ASAN:-}" ]; then
