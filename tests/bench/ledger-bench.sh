@@ -17,7 +17,10 @@
 #      between the minutes of one run;
 #      in each round also the engine with shape replay turned off
 #      (PROBE_JCS_SHAPES=0), so that what replay gains is measured in the
-#      same run;
+#      same run, and the verifier's floor: the same events' canonical
+#      text, made beforehand, hashed alone as the verifier hashes it
+#      (ledger-verify --floor, every core), which shows how much of the
+#      agent's time is the hashing and how much all the rest;
 #   2b. the same events with their members in one fixed order, the order
 #      the service writes them (as a table's jsonb column or any fixed
 #      serializer gives them too): openssl, the engine and the agent in
@@ -118,7 +121,7 @@ best t_sha256sum sha256sum "$tmp/ledger.jsonl"
 # counts for its row, and the median of the rounds' ratios beside it.
 rounds=${ROUNDS:-5}
 full_walls=() full_durs=() t_best= round_ratio=() round_eratio=()
-t_openssl= t_engine= t_noshape= round_sratio=()
+t_openssl= t_engine= t_noshape= round_sratio=() t_floor=
 for i in $(seq "$rounds"); do
   timed _o openssl dgst -sha256 "$tmp/ledger.jsonl"
   if [ -z "$t_openssl" ] || [ "$(echo "$_o < $t_openssl" | bc -l)" = 1 ]; then
@@ -135,6 +138,12 @@ for i in $(seq "$rounds"); do
     t_noshape=$_s t_noshape_rss=$_s_rss t_noshape_cpu=$_s_cpu
   fi
   round_sratio+=("$(echo "$_s / $_e" | bc -l)")
+  # its own clock: the canonicalizing before it is not the floor
+  "$engine" --floor "$tmp/ledger.jsonl" 0 >"$tmp/floor.txt" 2>&1 || cat "$tmp/floor.txt" >&2
+  _f=$(awk '/^floor /{print $4}' "$tmp/floor.txt")
+  if [ -n "$_f" ] && { [ -z "$t_floor" ] || [ "$(echo "$_f < $t_floor" | bc -l)" = 1 ]; }; then
+    t_floor=$_f floor_bytes=$(awk '/^floor /{print $3}' "$tmp/floor.txt")
+  fi
   rm -rf "$state"
   timed t_agent "$agent" --plugin-dir "$build/.libs" --state-dir "$state" -p ledger \
     -s ledger.source="$tmp/ledger.jsonl" -s agent.timeout=3600 -s ledger.timeout=3600
@@ -241,6 +250,12 @@ printf 'shape replay: engine without / with it  %.2f best, %.2f median of rounds
   "$(rate "$t_noshape" "$t_engine")" "$(median "${round_sratio[@]}")"
 printf 'service order: agent / openssl %.2f best, %.2f median of 3 rounds\n' \
   "$(rate "$v_openssl" "$v_agent")" "$(median "${v_ratio[@]}")"
+if [ -n "$t_floor" ]; then
+  printf 'floor, the canonical text (%.1f MB) hashed alone, every core: %.3f s (%.1f MB/s of the file)\n' \
+    "$(echo "$floor_bytes / 1000000" | bc -l)" "$t_floor" "$(rate "$mb" "$t_floor")"
+  printf '  all but the hashing: agent %.3f s; for agent >= openssl it may take %.3f s\n' \
+    "$(echo "$t_agent - $t_floor" | bc -l)" "$(echo "$t_openssl - $t_floor" | bc -l)"
+fi
 printf 'CPU seconds per MB: agent %.2f ms, openssl %.2f ms\n' \
   "$(echo "1000 * $t_agent_cpu / $mb" | bc -l)" "$(echo "1000 * $t_openssl_cpu / $mb" | bc -l)"
 # The plugin's own duration_ms runs from the fork of its process to its
