@@ -106,14 +106,16 @@ static int floor_run(const char *path, int threads)
 {
   FILE *f = fopen(path, "rb");
   char *in = NULL, *canon = NULL;
-  size_t inlen = 0, cap = 0, len = 0, events = 0, i;
+  size_t inlen = 0, cap = 0, len = 0, ccap = 0, events = 0, i;
   floor_part part[64];
   pthread_t th[64];
   crypto_jcs *j = crypto_jcs_new();
   struct timespec a, b;
   int rc = 1, started = 0;
-  if(!f || !j)
+  if(!f || !j) {
+    fprintf(stderr, "ledger-verify --floor: cannot open %s\n", path);
     goto out;
+  }
   for(;;) { /* the whole file */
     char *ni;
     size_t got;
@@ -129,9 +131,10 @@ static int floor_run(const char *path, int threads)
     if(got == 0)
       break;
   }
-  canon = malloc(inlen + 1);
-  if(!canon)
+  if(ferror(f)) {
+    fprintf(stderr, "ledger-verify --floor: cannot read %s\n", path);
     goto out;
+  }
   for(const char *p = in, *e = in + inlen; p < e;) {
     const char *nl = memchr(p, '\n', (size_t)(e - p)), *t;
     size_t n = nl ? (size_t)(nl - p) : (size_t)(e - p), tl;
@@ -141,12 +144,22 @@ static int floor_run(const char *path, int threads)
       goto out;
     }
     t = crypto_jcs_text(j, &tl);
-    memcpy(canon + len, t, tl); /* never longer than the line */
+    if(ccap - len < tl + 1) { /* a number's ECMAScript spelling can be longer */
+      char *nc;
+      ccap = ccap + tl + 1 > inlen + 1 ? 2 * (ccap + tl + 1) : inlen + 1;
+      nc = realloc(canon, ccap);
+      if(!nc)
+        goto out;
+      canon = nc;
+    }
+    memcpy(canon + len, t, tl);
     len += tl;
     canon[len++] = '\n';
     events++;
     p = nl ? nl + 1 : e;
   }
+  if(!canon && !(canon = malloc(1))) /* no line: shares of nothing */
+    goto out;
   if(threads <= 0) {
     long nc = sysconf(_SC_NPROCESSORS_ONLN);
     threads = nc > 0 ? (int)nc : 1;
@@ -172,14 +185,16 @@ static int floor_run(const char *path, int threads)
   for(i = 1; i < (size_t)started; i++)
     pthread_join(th[i], NULL);
   clock_gettime(CLOCK_MONOTONIC, &b);
-  rc = 0;
+  rc = started < threads;
   for(i = 0; i < (size_t)started; i++)
     if(part[i].failed)
       rc = 1;
-  if(started < threads)
-    rc = 1;
-  printf("floor %zu %zu %.3f\n", events, len - events,
-         (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9);
+  if(rc)
+    fprintf(stderr, "ledger-verify --floor: a thread or a hash failed\n");
+  else
+    printf("floor %zu %zu %.3f\n", events, len - events,
+           (double)(b.tv_sec - a.tv_sec) +
+               (double)(b.tv_nsec - a.tv_nsec) / 1e9);
 out:
   if(f)
     fclose(f);
