@@ -4,8 +4,11 @@
  * With Intel's multi-buffer crypto library (intel-ipsec-mb) the messages
  * queued are handed to its job manager, which hashes one per lane (SHA-NI
  * lanes where the CPU has them, else the vector lanes its CPU check
- * picks): the hashing is theirs, not ours. Without it, each message goes
- * through OpenSSL's EVP as it comes.
+ * picks): the hashing is theirs, not ours. Without it, each message is
+ * hashed as it comes: by sha256c.c's SHA extensions where the CPU has
+ * them (1.0 GB/s on 380-byte messages against EVP's 0.66-0.74 on a
+ * first-generation EPYC, measured), else through OpenSSL's EVP, which has
+ * code for other CPUs' hashing instructions (ARMv8's, say).
  * A build with the library links no OpenSSL here: on a CPU it has no code
  * for, and for CRYPTO_SHA256_SERIAL, messages go through sha256c.c instead
  * (the SHA extensions, or portable C), so that the ledger plugin maps one
@@ -21,10 +24,9 @@
 #include <intel-ipsec-mb.h>
 #endif
 
-#include "crypto/sha256many.h"
-#ifdef HAVE_IPSEC_MB
 #include "crypto/sha256c.h"
-#else
+#include "crypto/sha256many.h"
+#ifndef HAVE_IPSEC_MB
 #include "crypto/sha256.h"
 #endif
 
@@ -46,6 +48,7 @@ typedef struct queued {
 
 struct crypto_sha256_many {
 #ifndef HAVE_IPSEC_MB
+  int shani;              /* sha256c.c's SHA extensions, not EVP */
   crypto_sha256_ctx *evp; /* made on first use, since OpenSSL's first
                              fetch costs 1.4 ms (measured) */
 #endif
@@ -59,7 +62,8 @@ struct crypto_sha256_many {
 };
 
 /* Hashes one message at once into out, by the library's one-buffer
- * function, the portable C, or EVP; zeros on failure. */
+ * function, sha256c.c (the SHA extensions or the portable C), or EVP;
+ * zeros on failure. */
 static int many_serial(crypto_sha256_many *m, const void *data, size_t len,
                        uint8_t *out)
 {
@@ -70,6 +74,10 @@ static int many_serial(crypto_sha256_many *m, const void *data, size_t len,
     crypto_sha256c(data, len, out);
   return 0;
 #else
+  if(m->shani) {
+    crypto_sha256c(data, len, out);
+    return 0;
+  }
   if((!m->evp && !(m->evp = crypto_sha256_new())) ||
      crypto_sha256_update(m->evp, data, len) != 0 ||
      crypto_sha256_final(m->evp, out) != 0) {
@@ -140,7 +148,9 @@ crypto_sha256_many *crypto_sha256_many_new(crypto_sha256_engine engine)
   }
 #else
   (void)engine;
-  snprintf(m->name, sizeof(m->name), "openssl");
+  m->shani = crypto_sha256c_fast();
+  snprintf(m->name, sizeof(m->name), "%s",
+           m->shani ? crypto_sha256c_name() : "openssl");
 #endif
   return m;
 }

@@ -16,9 +16,10 @@
 /* Many short messages hashed together. Built with Intel's multi-buffer
  * crypto library (intel-ipsec-mb, --with-ipsec-mb), messages queued here
  * are hashed several at a time, one per SIMD or SHA-NI lane; without it,
- * or with CRYPTO_SHA256_SERIAL, each is hashed as it is added: through
- * EVP in a build without the library, by portable C in one with it (such
- * a build links no OpenSSL for hashing).
+ * or with CRYPTO_SHA256_SERIAL, each is hashed as it is added: by
+ * sha256c.c's SHA extensions where the CPU has them, else through EVP in
+ * a build without the library and by portable C in one with it (such a
+ * build links no OpenSSL for hashing).
  * A ledger event is a few hundred bytes, where EVP's per-message set-up
  * and single lane cost a third of the hashing (tests/bench/ledger-bench).
  * Not shared between threads. */
