@@ -265,9 +265,8 @@ static double h_time_left(probe_ctx *ctx)
   return left > 0 ? left : 0;
 }
 
-static void h_log(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
-    PROBE_PRINTF(3, 4);
-static void h_log(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
+static PROBE_PRINTF(3, 4) void h_log(probe_ctx *ctx, probe_log_level level,
+                                     const char *fmt, ...)
 {
   static const char *const names[] = {"error", "warning", "info", "debug"};
   char msg[2048];
@@ -297,10 +296,9 @@ static probe_result *h_result_begin(probe_ctx *ctx, const char *check,
   return r;
 }
 
-static void h_result_status(probe_result *r, probe_status status,
-                            const char *fmt, ...) PROBE_PRINTF(3, 4);
-static void h_result_status(probe_result *r, probe_status status,
-                            const char *fmt, ...)
+static PROBE_PRINTF(3, 4) void h_result_status(probe_result *r,
+                                               probe_status status,
+                                               const char *fmt, ...)
 {
   if(!r)
     return;
@@ -413,10 +411,8 @@ static int h_result_emit(probe_result *r)
   return rc == 0 ? 0 : -1;
 }
 
-static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt,
-                           ...) PROBE_PRINTF(3, 4);
-static void h_config_error(probe_ctx *ctx, const char *key, const char *fmt,
-                           ...)
+static PROBE_PRINTF(3, 4) void h_config_error(probe_ctx *ctx, const char *key,
+                                              const char *fmt, ...)
 {
   char msg[2048];
   va_list ap;

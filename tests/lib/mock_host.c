@@ -43,8 +43,7 @@ static struct {
 static probe_ctx the_ctx;
 
 /* vasprintf that never returns NULL for a test to trip on. */
-static char *vfmt(const char *fmt, va_list ap) PROBE_PRINTF(1, 0);
-static char *vfmt(const char *fmt, va_list ap)
+static PROBE_PRINTF(1, 0) char *vfmt(const char *fmt, va_list ap)
 {
   char *s = NULL;
   if(vasprintf(&s, fmt, ap) < 0)
@@ -148,9 +147,8 @@ static double time_left(probe_ctx *ctx)
   return M.time_left;
 }
 
-static void log_msg(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
-    PROBE_PRINTF(3, 4);
-static void log_msg(probe_ctx *ctx, probe_log_level level, const char *fmt, ...)
+static PROBE_PRINTF(3, 4) void log_msg(probe_ctx *ctx, probe_log_level level,
+                                       const char *fmt, ...)
 {
   (void)ctx;
   (void)level;
@@ -179,10 +177,8 @@ static probe_result *result_begin(probe_ctx *ctx, const char *check,
   return &M.results[M.nlines++];
 }
 
-static void result_status(probe_result *r, probe_status st, const char *fmt,
-                          ...) PROBE_PRINTF(3, 4);
-static void result_status(probe_result *r, probe_status st, const char *fmt,
-                          ...)
+static PROBE_PRINTF(3, 4) void result_status(probe_result *r, probe_status st,
+                                             const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -258,9 +254,8 @@ static void result_discard(probe_result *r)
   r->line->emitted = 0;
 }
 
-static void config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
-    PROBE_PRINTF(3, 4);
-static void config_error(probe_ctx *ctx, const char *key, const char *fmt, ...)
+static PROBE_PRINTF(3, 4) void config_error(probe_ctx *ctx, const char *key,
+                                            const char *fmt, ...)
 {
   (void)ctx;
   va_list ap;
